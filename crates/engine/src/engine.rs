@@ -1,0 +1,361 @@
+//! The compiled state and its evaluation API.
+//!
+//! [`Engine::new`] compiles a client-features document once; every question after
+//! that (`is_enabled`, `get_variant`, `evaluate`, `evaluate_all`, `explain`) is a
+//! hash-map lookup and a walk over pre-parsed enums. Compilation never fails: what
+//! cannot be understood (an unknown operator, a bad regex, a missing segment or
+//! parent) compiles to "does not match" and is reported by [`Engine::warnings`].
+
+use rustc_hash::FxHashMap;
+
+use crate::context::{Context, Resolved};
+use crate::document::{ClientFeatures, Feature, Segment};
+use crate::random::RandomSource;
+use crate::strategy::CompiledStrategy;
+use crate::variant::{VariantResult, VariantSet};
+
+/// Settings that come from the caller's environment, not from the document.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// The host name `applicationHostname` compares against; `None` makes that
+    /// strategy never match.
+    pub hostname: Option<String>,
+    /// Seed for `random` stickiness and `gradualRolloutRandom`. Give each process
+    /// its own (e.g. from the OS) when the answers should differ between runs.
+    pub random_seed: u64,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            hostname: None,
+            random_seed: 0x5eed_f1a6_57a1_ff00,
+        }
+    }
+}
+
+/// The answer for one flag and one context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Evaluation<'a> {
+    pub enabled: bool,
+    pub variant: VariantResult<'a>,
+    pub impression_data: bool,
+}
+
+/// A compiled client-features document.
+#[derive(Debug)]
+pub struct Engine {
+    pub(crate) flags: Vec<CompiledFlag>,
+    index: FxHashMap<Box<str>, usize>,
+    pub(crate) random: RandomSource,
+    warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledFlag {
+    pub(crate) name: Box<str>,
+    pub(crate) enabled: bool,
+    pub(crate) impression_data: bool,
+    pub(crate) project: Option<Box<str>>,
+    pub(crate) strategies: Box<[CompiledStrategy]>,
+    /// The document listed strategies, but every one was disabled: the flag is off.
+    pub(crate) only_disabled_strategies: bool,
+    pub(crate) variants: Option<VariantSet>,
+    pub(crate) dependencies: Box<[CompiledDependency]>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledDependency {
+    pub(crate) feature: Box<str>,
+    /// Index of the parent flag; `None` when it is missing or has parents of its
+    /// own (Unleash allows one level only), which makes the dependency fail.
+    pub(crate) parent: Option<usize>,
+    pub(crate) expect_enabled: bool,
+    pub(crate) variants: Box<[Box<str>]>,
+}
+
+/// Why a flag is on or off, before variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Off,
+    /// On; `Some(i)` is the first strategy that matched, `None` means the flag
+    /// has no strategies (on for everyone).
+    On(Option<usize>),
+}
+
+impl Engine {
+    /// Compiles a document with default options.
+    pub fn new(document: &ClientFeatures) -> Self {
+        Self::with_options(document, &EngineOptions::default())
+    }
+
+    /// Compiles a document.
+    pub fn with_options(document: &ClientFeatures, options: &EngineOptions) -> Self {
+        let mut warnings = Vec::new();
+        let segments: FxHashMap<i64, &Segment> =
+            document.segments.iter().map(|s| (s.id, s)).collect();
+        let mut index: FxHashMap<Box<str>, usize> = FxHashMap::default();
+        index.reserve(document.features.len());
+        let mut sources: Vec<&Feature> = Vec::with_capacity(document.features.len());
+        for feature in &document.features {
+            match index.get(feature.name.as_str()) {
+                Some(&at) => {
+                    warnings.push(format!(
+                        "flag {:?} appears twice; the later one is used",
+                        feature.name
+                    ));
+                    sources[at] = feature;
+                }
+                None => {
+                    index.insert(feature.name.as_str().into(), sources.len());
+                    sources.push(feature);
+                }
+            }
+        }
+        let hostname = options.hostname.as_deref();
+        let flags = sources
+            .iter()
+            .map(|f| compile_flag(f, &segments, &index, &sources, hostname, &mut warnings))
+            .collect();
+        Engine {
+            flags,
+            index,
+            random: RandomSource::new(options.random_seed),
+            warnings,
+        }
+    }
+
+    /// What could not be understood while compiling (those parts never match).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Number of flags.
+    pub fn len(&self) -> usize {
+        self.flags.len()
+    }
+
+    /// Whether the document had no flags.
+    pub fn is_empty(&self) -> bool {
+        self.flags.is_empty()
+    }
+
+    /// Whether the document has a flag by this name.
+    pub fn contains(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    /// Flag names in document order.
+    pub fn flag_names(&self) -> impl Iterator<Item = &str> {
+        self.flags.iter().map(|f| &*f.name)
+    }
+
+    /// Whether `name` is on for `context`. An unknown flag is off.
+    pub fn is_enabled(&self, name: &str, context: &Context) -> bool {
+        match self.flag(name) {
+            Some(flag) => self.decide(flag, &Resolved::new(context)) != Decision::Off,
+            None => false,
+        }
+    }
+
+    /// The variant of `name` for `context`, as Unleash's `getVariant` gives it.
+    pub fn get_variant(&self, name: &str, context: &Context) -> VariantResult<'_> {
+        self.evaluate(name, context).variant
+    }
+
+    /// Both answers for one flag in one pass.
+    pub fn evaluate(&self, name: &str, context: &Context) -> Evaluation<'_> {
+        match self.flag(name) {
+            Some(flag) => self.evaluate_flag(flag, &Resolved::new(context)),
+            None => Evaluation {
+                enabled: false,
+                variant: VariantResult::DISABLED,
+                impression_data: false,
+            },
+        }
+    }
+
+    /// Every flag, in document order, for one context (parsed once for all).
+    pub fn evaluate_all<'e, 'c>(
+        &'e self,
+        context: &'c Context,
+    ) -> impl Iterator<Item = (&'e str, Evaluation<'e>)> + 'c
+    where
+        'e: 'c,
+    {
+        let resolved = Resolved::new(context);
+        self.flags
+            .iter()
+            .map(move |flag| (&*flag.name, self.evaluate_flag(flag, &resolved)))
+    }
+
+    /// The flag's `impressionData` setting; `None` for an unknown flag.
+    pub fn impression_data(&self, name: &str) -> Option<bool> {
+        self.flag(name).map(|f| f.impression_data)
+    }
+
+    /// The project the document places the flag in, if it says.
+    pub fn project(&self, name: &str) -> Option<&str> {
+        self.flag(name).and_then(|f| f.project.as_deref())
+    }
+
+    #[inline]
+    pub(crate) fn flag(&self, name: &str) -> Option<&CompiledFlag> {
+        self.index.get(name).map(|&i| &self.flags[i])
+    }
+
+    fn evaluate_flag<'e>(
+        &'e self,
+        flag: &'e CompiledFlag,
+        context: &Resolved<'_>,
+    ) -> Evaluation<'e> {
+        let decision = self.decide(flag, context);
+        Evaluation {
+            enabled: decision != Decision::Off,
+            variant: self.variant_for(flag, decision, context),
+            impression_data: flag.impression_data,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn decide(&self, flag: &CompiledFlag, context: &Resolved<'_>) -> Decision {
+        if !flag.enabled || flag.only_disabled_strategies {
+            return Decision::Off;
+        }
+        if !flag
+            .dependencies
+            .iter()
+            .all(|d| self.dependency_holds(d, context))
+        {
+            return Decision::Off;
+        }
+        if flag.strategies.is_empty() {
+            return Decision::On(None);
+        }
+        match flag
+            .strategies
+            .iter()
+            .position(|s| s.matches(context, &self.random))
+        {
+            Some(i) => Decision::On(Some(i)),
+            None => Decision::Off,
+        }
+    }
+
+    pub(crate) fn dependency_holds(
+        &self,
+        dependency: &CompiledDependency,
+        context: &Resolved<'_>,
+    ) -> bool {
+        let Some(parent) = dependency.parent.map(|i| &self.flags[i]) else {
+            return false;
+        };
+        let decision = self.decide(parent, context);
+        if !dependency.expect_enabled {
+            return decision == Decision::Off;
+        }
+        if decision == Decision::Off {
+            return false;
+        }
+        if dependency.variants.is_empty() {
+            return true;
+        }
+        let variant = self.variant_for(parent, decision, context);
+        dependency.variants.iter().any(|v| **v == *variant.name)
+    }
+
+    /// The variant for a flag already decided: the matched strategy's variants if
+    /// it has any, else the flag's own.
+    pub(crate) fn variant_for<'e>(
+        &'e self,
+        flag: &'e CompiledFlag,
+        decision: Decision,
+        context: &Resolved<'_>,
+    ) -> VariantResult<'e> {
+        let Decision::On(strategy) = decision else {
+            return VariantResult::DISABLED;
+        };
+        let set = strategy
+            .and_then(|i| flag.strategies[i].variants.as_ref())
+            .or(flag.variants.as_ref());
+        set.and_then(|set| set.select(context, &self.random))
+            .map_or(VariantResult::NO_VARIANT, |(variant, _)| variant.result())
+    }
+}
+
+fn compile_flag(
+    feature: &Feature,
+    segments: &FxHashMap<i64, &Segment>,
+    index: &FxHashMap<Box<str>, usize>,
+    sources: &[&Feature],
+    hostname: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> CompiledFlag {
+    let name = feature.name.as_str();
+    let strategies: Box<[CompiledStrategy]> = feature
+        .strategies
+        .iter()
+        .filter(|s| !s.disabled)
+        .map(|s| CompiledStrategy::compile(s, name, segments, hostname))
+        .collect();
+    for strategy in strategies.iter() {
+        report_strategy(name, strategy, warnings);
+    }
+    let dependencies = feature
+        .dependencies
+        .iter()
+        .map(|d| {
+            let parent = index.get(d.feature.as_str()).copied();
+            match parent {
+                None => warnings.push(format!(
+                    "flag {name:?} depends on {:?}, which is not in the document",
+                    d.feature
+                )),
+                Some(i) if !sources[i].dependencies.is_empty() => warnings.push(format!(
+                    "flag {name:?} depends on {:?}, which has parents of its own",
+                    d.feature
+                )),
+                Some(_) => {}
+            }
+            CompiledDependency {
+                feature: d.feature.as_str().into(),
+                parent: parent.filter(|&i| sources[i].dependencies.is_empty()),
+                expect_enabled: d.enabled.unwrap_or(true),
+                variants: d.variants.iter().map(|v| v.as_str().into()).collect(),
+            }
+        })
+        .collect();
+    CompiledFlag {
+        name: name.into(),
+        enabled: feature.enabled,
+        impression_data: feature.impression_data,
+        project: feature.project.as_deref().map(Into::into),
+        only_disabled_strategies: !feature.strategies.is_empty() && strategies.is_empty(),
+        strategies,
+        variants: VariantSet::compile(&feature.variants, name, None),
+        dependencies,
+    }
+}
+
+fn report_strategy(flag: &str, strategy: &CompiledStrategy, warnings: &mut Vec<String>) {
+    use crate::constraint::Test;
+    use crate::strategy::Rule;
+    if matches!(strategy.rule, Rule::Unknown) {
+        warnings.push(format!(
+            "flag {flag:?}: unknown strategy {:?} never matches",
+            strategy.name
+        ));
+    }
+    if let Some(id) = strategy.missing_segment {
+        warnings.push(format!(
+            "flag {flag:?}: segment {id} is not in the document; the strategy never matches"
+        ));
+    }
+    for constraint in strategy.constraints.iter() {
+        if let Test::Never(why) = constraint.test {
+            warnings.push(format!(
+                "flag {flag:?}: a constraint never matches ({why})"
+            ));
+        }
+    }
+}
