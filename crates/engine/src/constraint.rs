@@ -181,7 +181,8 @@ impl Test {
                 None => Test::Never("the constraint value is not a valid regular expression"),
             },
             "IN_CIDR" => {
-                let nets: Box<[IpNet]> = source.values.iter().filter_map(|v| parse_net(v)).collect();
+                let nets: Box<[IpNet]> =
+                    source.values.iter().filter_map(|v| parse_net(v)).collect();
                 Test::InCidr(nets)
             }
             _ => Test::Never("unknown operator"),

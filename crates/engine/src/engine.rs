@@ -353,9 +353,7 @@ fn report_strategy(flag: &str, strategy: &CompiledStrategy, warnings: &mut Vec<S
     }
     for constraint in strategy.constraints.iter() {
         if let Test::Never(why) = constraint.test {
-            warnings.push(format!(
-                "flag {flag:?}: a constraint never matches ({why})"
-            ));
+            warnings.push(format!("flag {flag:?}: a constraint never matches ({why})"));
         }
     }
 }

@@ -233,10 +233,16 @@ fn decide_reason(
         return (false, "every strategy of the flag is disabled".to_owned());
     }
     if let Some(d) = dependencies.iter().find(|d| !d.satisfied) {
-        return (false, format!("dependency on {:?} is not satisfied", d.feature));
+        return (
+            false,
+            format!("dependency on {:?} is not satisfied", d.feature),
+        );
     }
     if strategies.is_empty() {
-        return (true, "the flag has no strategies, so it is on for everyone".to_owned());
+        return (
+            true,
+            "the flag has no strategies, so it is on for everyone".to_owned(),
+        );
     }
     match matched {
         Some(i) => (

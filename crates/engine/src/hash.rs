@@ -53,7 +53,12 @@ mod tests {
             mur3::murmurhash3_x86_32(b"The quick brown fox jumps over the lazy dog", 0),
             0x2e4f_f723
         );
-        for (group, id) in [("g", "1"), ("groupId", "123"), ("", ""), ("a-longer-group", "ü")] {
+        for (group, id) in [
+            ("g", "1"),
+            ("groupId", "123"),
+            ("", ""),
+            ("a-longer-group", "ü"),
+        ] {
             let joined = format!("{group}:{id}");
             for seed in [0, VARIANT_SEED] {
                 let expected = mur3::murmurhash3_x86_32(joined.as_bytes(), seed) % 100 + 1;

@@ -69,7 +69,10 @@ pub(crate) enum RuleOutcome {
     Matched,
     Missed,
     /// Rollouts: the bucket and the threshold it was compared against.
-    Bucket { bucket: u32, threshold: u32 },
+    Bucket {
+        bucket: u32,
+        threshold: u32,
+    },
     /// Rollouts: the sticky value was absent.
     NoStickyValue,
 }
@@ -145,7 +148,9 @@ impl Rule {
             "gradualRolloutRandom" => Rule::Random {
                 threshold: threshold(param("percentage")),
             },
-            "userWithId" => Rule::UserWithId(comma_list(param("userIds")).map(Into::into).collect()),
+            "userWithId" => {
+                Rule::UserWithId(comma_list(param("userIds")).map(Into::into).collect())
+            }
             "remoteAddress" => {
                 let (mut nets, mut literals) = (Vec::new(), Vec::new());
                 for entry in comma_list(param("IPs")) {
