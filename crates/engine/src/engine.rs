@@ -58,8 +58,10 @@ pub(crate) struct CompiledFlag {
     pub(crate) impression_data: bool,
     pub(crate) project: Option<Box<str>>,
     pub(crate) strategies: Box<[CompiledStrategy]>,
-    /// The document listed strategies, but every one was disabled: the flag is off.
-    pub(crate) only_disabled_strategies: bool,
+    /// Set when the flag is off whatever the context, and why: every strategy
+    /// is disabled, or a strategy names a segment the document lacks (Unleash's
+    /// engine turns such a flag off as a whole).
+    pub(crate) off_reason: Option<&'static str>,
     pub(crate) variants: Option<VariantSet>,
     pub(crate) dependencies: Box<[CompiledDependency]>,
 }
@@ -219,7 +221,7 @@ impl Engine {
 
     #[inline]
     pub(crate) fn decide(&self, flag: &CompiledFlag, context: &Resolved<'_>) -> Decision {
-        if !flag.enabled || flag.only_disabled_strategies {
+        if !flag.enabled || flag.off_reason.is_some() {
             return Decision::Off;
         }
         if !flag
@@ -330,7 +332,13 @@ fn compile_flag(
         enabled: feature.enabled,
         impression_data: feature.impression_data,
         project: feature.project.as_deref().map(Into::into),
-        only_disabled_strategies: !feature.strategies.is_empty() && strategies.is_empty(),
+        off_reason: if strategies.iter().any(|s| s.missing_segment.is_some()) {
+            Some("a strategy names a segment that is not in the document")
+        } else if !feature.strategies.is_empty() && strategies.is_empty() {
+            Some("every strategy of the flag is disabled")
+        } else {
+            None
+        },
         strategies,
         variants: VariantSet::compile(&feature.variants, name, None),
         dependencies,
@@ -348,7 +356,7 @@ fn report_strategy(flag: &str, strategy: &CompiledStrategy, warnings: &mut Vec<S
     }
     if let Some(id) = strategy.missing_segment {
         warnings.push(format!(
-            "flag {flag:?}: segment {id} is not in the document; the strategy never matches"
+            "flag {flag:?}: segment {id} is not in the document; the flag is off"
         ));
     }
     for constraint in strategy.constraints.iter() {

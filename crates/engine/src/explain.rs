@@ -229,8 +229,8 @@ fn decide_reason(
     if !flag.enabled {
         return (false, "the flag is switched off".to_owned());
     }
-    if flag.only_disabled_strategies {
-        return (false, "every strategy of the flag is disabled".to_owned());
+    if let Some(reason) = flag.off_reason {
+        return (false, reason.to_owned());
     }
     if let Some(d) = dependencies.iter().find(|d| !d.satisfied) {
         return (

@@ -21,7 +21,7 @@ pub(crate) struct CompiledStrategy {
     pub(crate) name: Box<str>,
     pub(crate) rule: Rule,
     pub(crate) constraints: Box<[CompiledConstraint]>,
-    /// A segment id the strategy names but the document lacks: never matches.
+    /// A segment id the strategy names but the document lacks (turns the flag off).
     pub(crate) missing_segment: Option<i64>,
     pub(crate) variants: Option<VariantSet>,
 }
