@@ -28,8 +28,25 @@ const CONTEXT_FIELDS: &[&str] = &[
 fn text_values() -> impl Strategy<Value = Vec<String>> {
     prop::collection::vec(
         prop::sample::select(vec![
-            "1", "7", "42", "s3", "production", "dev", "web", "Web", "WEB", "api", "acme",
-            "Acme", "pro", "free", "10.0.0.1", "1.2.3", "ac", "e", "",
+            "1",
+            "7",
+            "42",
+            "s3",
+            "production",
+            "dev",
+            "web",
+            "Web",
+            "WEB",
+            "api",
+            "acme",
+            "Acme",
+            "pro",
+            "free",
+            "10.0.0.1",
+            "1.2.3",
+            "ac",
+            "e",
+            "",
         ])
         .prop_map(String::from),
         0..4,
@@ -111,7 +128,8 @@ fn variants() -> impl Strategy<Value = Vec<Value>> {
         list.into_iter()
             .enumerate()
             .map(|(i, (weight, stickiness, payload))| {
-                let mut v = json!({"name": format!("v{i}"), "weight": weight, "weightType": "variable"});
+                let mut v =
+                    json!({"name": format!("v{i}"), "weight": weight, "weightType": "variable"});
                 if let Some(s) = stickiness {
                     v["stickiness"] = json!(s);
                 }
@@ -178,24 +196,26 @@ fn document() -> impl Strategy<Value = Value> {
             let features: Vec<Value> = flags
                 .into_iter()
                 .enumerate()
-                .map(|(i, (enabled, strategies, variants, dependency, impression))| {
-                    let mut f = json!({
-                        "name": format!("f{i}"), "type": "release", "project": "default",
-                        "enabled": enabled, "stale": false, "impressionData": impression,
-                        "strategies": strategies, "variants": variants
-                    });
-                    if let Some((parent, expect, by_variant)) = dependency {
-                        let mut d = json!({"feature": format!("f{parent}")});
-                        if let Some(e) = expect {
-                            d["enabled"] = json!(e);
+                .map(
+                    |(i, (enabled, strategies, variants, dependency, impression))| {
+                        let mut f = json!({
+                            "name": format!("f{i}"), "type": "release", "project": "default",
+                            "enabled": enabled, "stale": false, "impressionData": impression,
+                            "strategies": strategies, "variants": variants
+                        });
+                        if let Some((parent, expect, by_variant)) = dependency {
+                            let mut d = json!({"feature": format!("f{parent}")});
+                            if let Some(e) = expect {
+                                d["enabled"] = json!(e);
+                            }
+                            if by_variant {
+                                d["variants"] = json!(["v0", "disabled"]);
+                            }
+                            f["dependencies"] = json!([d]);
                         }
-                        if by_variant {
-                            d["variants"] = json!(["v0", "disabled"]);
-                        }
-                        f["dependencies"] = json!([d]);
-                    }
-                    f
-                })
+                        f
+                    },
+                )
                 .collect();
             let segments: Vec<Value> = segments
                 .into_iter()
@@ -264,9 +284,10 @@ fn context() -> impl Strategy<Value = Value> {
 }
 
 fn compare(document: &Value, contexts: &[Value]) -> Result<(), TestCaseError> {
-    let ours = Engine::new(&serde_json::from_value::<ClientFeatures>(document.clone()).map_err(
-        |e| TestCaseError::fail(format!("our document type rejects it: {e}")),
-    )?);
+    let ours = Engine::new(
+        &serde_json::from_value::<ClientFeatures>(document.clone())
+            .map_err(|e| TestCaseError::fail(format!("our document type rejects it: {e}")))?,
+    );
     let theirs = EngineState::default();
     let state: unleash_types::client_features::ClientFeatures =
         serde_json::from_value(document.clone()).expect("yggdrasil reads the document");

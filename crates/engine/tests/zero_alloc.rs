@@ -67,7 +67,10 @@ fn evaluating_a_compiled_rollout_with_constraints_and_a_segment_does_not_allocat
     assert_eq!(info.count_total, 0, "evaluation allocated: {info:?}");
     // The measured path really ran: the rollout splits the users, constraints pass.
     assert!((400..600).contains(&enabled), "{enabled} of 1000 enabled");
-    assert!(variants_a > 100 && variants_a < enabled, "{variants_a} got variant a");
+    assert!(
+        variants_a > 100 && variants_a < enabled,
+        "{variants_a} got variant a"
+    );
     // And the counter is live: the explaining entry point does allocate.
     let explained = allocation_counter::measure(|| {
         let _ = engine.explain("checkout", &contexts[0]);
