@@ -1,8 +1,14 @@
 //! Constraints, compiled: the operator resolved to a variant of [`Test`], its
 //! values parsed (numbers, instants, versions, CIDR ranges, regexes) and
 //! lower-cased where the constraint is case-insensitive. Evaluating one reads a
-//! context field and compares; it parses nothing and allocates only for a
-//! case-insensitive comparison of non-ASCII text.
+//! context field and compares; it parses nothing of the constraint and allocates
+//! only for a case-insensitive comparison of non-ASCII text.
+//!
+//! Where the client specification is silent, the rules are those of Unleash's
+//! Rust engine (which the Python SDK runs): a constraint that cannot be compiled
+//! at all — an unknown operator, a missing or malformed NUM/DATE/SEMVER `value`,
+//! an empty list for a STR_* or IN_CIDR operator — turns its whole flag off
+//! ([`Test::Broken`]); context values are parsed exactly as given, not trimmed.
 
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -53,9 +59,11 @@ pub(crate) enum Test {
     },
     Regex(Regex),
     InCidr(Box<[IpNet]>),
-    /// An unknown operator or a value that does not parse: never matches,
-    /// whether inverted or not.
+    /// Never matches, whether inverted or not: a SEMVER value written with a
+    /// leading `v`, or a regular expression that does not compile.
     Never(&'static str),
+    /// Cannot be compiled: the flag that holds it is off for everyone.
+    Broken(&'static str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,19 +109,16 @@ impl CompiledConstraint {
     /// Whether the constraint holds for this context.
     #[inline]
     pub(crate) fn matches(&self, context: &Resolved<'_>) -> bool {
-        if let Test::Never(_) = self.test {
+        if let Test::Never(_) | Test::Broken(_) = self.test {
             return false;
         }
         self.test.holds(&self.field, context) != self.inverted
     }
 }
 
-/// The single value of NUM/DATE/SEMVER operators: `value`, or else the first of `values`.
+/// The single value of NUM/DATE/SEMVER operators, surrounding blanks ignored.
 fn single_value(source: &Constraint) -> Option<&str> {
-    source
-        .value
-        .as_deref()
-        .or_else(|| source.values.first().map(String::as_str))
+    source.value.as_deref().map(|v| v.trim_matches([' ', '\t']))
 }
 
 fn text_values(source: &Constraint, lower: bool) -> Box<[Box<str>]> {
@@ -146,6 +151,9 @@ impl Test {
                 values: text_values(source, false),
                 negate: source.operator == "NOT_IN",
             },
+            "STR_CONTAINS" | "STR_STARTS_WITH" | "STR_ENDS_WITH" if source.values.is_empty() => {
+                Test::Broken("a string operator needs at least one value")
+            }
             "STR_CONTAINS" | "STR_STARTS_WITH" | "STR_ENDS_WITH" => Test::Str {
                 kind: match source.operator.as_str() {
                     "STR_CONTAINS" => StrOp::Contains,
@@ -156,36 +164,43 @@ impl Test {
                 case_insensitive: ci,
             },
             "NUM_EQ" | "NUM_GT" | "NUM_GTE" | "NUM_LT" | "NUM_LTE" => {
-                match single_value(source).and_then(parse_number) {
+                match single_value(source).and_then(parse_constraint_number) {
                     Some(value) => Test::Num { cmp, value },
-                    None => Test::Never("the constraint value is not a number"),
+                    None => Test::Broken("the constraint value is not a number"),
                 }
             }
-            "DATE_AFTER" | "DATE_BEFORE" => match single_value(source).and_then(parse_instant) {
-                Some(value) => Test::Date { cmp, value },
-                None => Test::Never("the constraint value is not a date"),
-            },
+            "DATE_AFTER" | "DATE_BEFORE" => {
+                match single_value(source).and_then(parse_constraint_instant) {
+                    Some(value) => Test::Date { cmp, value },
+                    None => Test::Broken("the constraint value is not an RFC 3339 date-time"),
+                }
+            }
             "SEMVER_EQ" | "SEMVER_GT" | "SEMVER_GTE" | "SEMVER_LT" | "SEMVER_LTE" => {
-                match single_value(source).and_then(parse_semver) {
-                    Some(value) => Test::Semver { cmp, value },
-                    None => Test::Never("the constraint value is not a semantic version"),
+                match source.value.as_deref() {
+                    None => Test::Broken("the constraint has no version value"),
+                    Some(v) if v.starts_with('v') => {
+                        Test::Never("versions written with a leading 'v' never match")
+                    }
+                    Some(_) => {
+                        match single_value(source).and_then(|v| semver::Version::parse(v).ok()) {
+                            Some(value) => Test::Semver { cmp, value },
+                            None => Test::Broken("the constraint value is not a semantic version"),
+                        }
+                    }
                 }
             }
-            "REGEX" => match single_value(source).and_then(|pattern| {
-                regex::RegexBuilder::new(pattern)
-                    .case_insensitive(ci)
-                    .build()
-                    .ok()
-            }) {
-                Some(regex) => Test::Regex(regex),
-                None => Test::Never("the constraint value is not a valid regular expression"),
+            "REGEX" => match regex::RegexBuilder::new(source.value.as_deref().unwrap_or(""))
+                .case_insensitive(ci)
+                .build()
+            {
+                Ok(regex) => Test::Regex(regex),
+                Err(_) => Test::Never("the constraint value is not a valid regular expression"),
             },
-            "IN_CIDR" => {
-                let nets: Box<[IpNet]> =
-                    source.values.iter().filter_map(|v| parse_net(v)).collect();
-                Test::InCidr(nets)
+            "IN_CIDR" if source.values.is_empty() => {
+                Test::Broken("IN_CIDR needs at least one range")
             }
-            _ => Test::Never("unknown operator"),
+            "IN_CIDR" => Test::InCidr(source.values.iter().filter_map(|v| parse_net(v)).collect()),
+            _ => Test::Broken("unknown operator"),
         }
     }
 
@@ -193,15 +208,19 @@ impl Test {
     #[inline]
     pub(crate) fn holds(&self, field: &ContextField, context: &Resolved<'_>) -> bool {
         match self {
-            Test::Date { cmp, value } => context
-                .current_time()
-                .is_some_and(|now| cmp.holds(now.cmp(value))),
+            Test::Date { cmp, value } => {
+                let seen = match field {
+                    ContextField::CurrentTime => context.current_time(),
+                    other => context.get(other).and_then(parse_instant),
+                };
+                seen.is_some_and(|seen| cmp.holds(seen.cmp(value)))
+            }
             Test::InCidr(nets) => {
                 let ip = match field {
                     ContextField::RemoteAddress => context.remote_ip(),
                     other => context
                         .get(other)
-                        .and_then(|text| text.trim().parse::<IpAddr>().ok()),
+                        .and_then(|text| text.parse::<IpAddr>().ok()),
                 };
                 ip.is_some_and(|ip| nets.iter().any(|net| net.contains(&ip)))
             }
@@ -222,15 +241,18 @@ impl Test {
             },
             Test::Num { cmp, value } => context
                 .get(field)
-                .and_then(parse_number)
-                .and_then(|seen| seen.partial_cmp(value))
-                .is_some_and(|ordering| cmp.holds(ordering)),
+                .and_then(|seen| seen.parse::<f64>().ok())
+                .is_some_and(|seen| match cmp {
+                    // Equal within f64's epsilon, as Unleash's engine compares.
+                    Cmp::Eq => (seen - value).abs() < f64::EPSILON,
+                    _ => seen.partial_cmp(value).is_some_and(|o| cmp.holds(o)),
+                }),
             Test::Semver { cmp, value } => context
                 .get(field)
-                .and_then(parse_semver)
+                .and_then(|seen| seen.parse::<semver::Version>().ok())
                 .is_some_and(|seen| cmp.holds(seen.cmp_precedence(value))),
             Test::Regex(regex) => context.get(field).is_some_and(|seen| regex.is_match(seen)),
-            Test::Never(_) => false,
+            Test::Never(_) | Test::Broken(_) => false,
         }
     }
 }
@@ -269,35 +291,115 @@ fn str_matches_ci(kind: StrOp, values: &[Box<str>], seen: &str) -> bool {
     values.iter().any(|v| str_op(kind, &lowered, v))
 }
 
-pub(crate) fn parse_number(text: &str) -> Option<f64> {
-    text.trim().parse::<f64>().ok().filter(|n| !n.is_nan())
+/// A constraint's number: digits with an optional sign, fraction and exponent
+/// (`18`, `-1.5`, `2e3`); anything else does not compile.
+fn parse_constraint_number(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match digits.find(['e', 'E']) {
+        Some(at) => (&digits[..at], Some(&digits[at + 1..])),
+        None => (digits, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && all_digits(e)
+    });
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || !exponent_ok {
+        return None;
+    }
+    text.parse().ok()
 }
 
-pub(crate) fn parse_semver(text: &str) -> Option<semver::Version> {
-    semver::Version::parse(text.trim()).ok()
+/// A constraint's instant: `YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM)`, strictly.
+fn parse_constraint_instant(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    let head_ok = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19);
+    if !head_ok {
+        return None;
+    }
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        if !fraction
+            .get(..3)
+            .is_some_and(|f| f.bytes().all(|c| c.is_ascii_digit()))
+        {
+            return None;
+        }
+        rest = &fraction[3..];
+    }
+    let zone_ok = rest == "Z"
+        || (rest.len() == 6
+            && rest.starts_with(['+', '-'])
+            && rest.as_bytes()[3] == b':'
+            && rest[1..3]
+                .bytes()
+                .chain(rest[4..].bytes())
+                .all(|c| c.is_ascii_digit()));
+    if !zone_ok {
+        return None;
+    }
+    parse_instant(text)
 }
 
+/// A network: CIDR notation or a bare address (a one-address network).
 pub(crate) fn parse_net(text: &str) -> Option<IpNet> {
-    let text = text.trim();
     text.parse::<IpNet>()
         .ok()
         .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
-/// An instant in the forms Unleash and its SDKs write: RFC 3339 with any offset,
-/// or a date-time without offset (read as UTC), or a bare date (midnight UTC).
+/// An instant in a context (`currentTime` or a date-valued field): RFC 3339, as
+/// chrono reads `DateTime<Utc>`.
 pub(crate) fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
-            return Some(t.and_utc());
+    text.parse::<DateTime<Utc>>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraint_numbers_follow_the_unleash_grammar() {
+        for ok in ["18", "-1", "+2", "18.5", "5.", "1e3", "2.5E-2"] {
+            assert!(parse_constraint_number(ok).is_some(), "{ok}");
+        }
+        for bad in ["", ".5", "abc", "1,5", "NaN", "inf", "1e", "--1", "1 2"] {
+            assert!(parse_constraint_number(bad).is_none(), "{bad}");
         }
     }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+
+    #[test]
+    fn constraint_instants_are_strict_rfc3339() {
+        for ok in [
+            "2024-01-01T00:00:00Z",
+            "2024-01-01T00:00:00.123Z",
+            "2024-01-01T10:00:00+02:00",
+        ] {
+            assert!(parse_constraint_instant(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "2024-01-01",
+            "2024-01-01T00:00:00",
+            "2024-01-01 00:00:00Z",
+            "2024-01-01T00:00:00.1Z",
+        ] {
+            assert!(parse_constraint_instant(bad).is_none(), "{bad}");
+        }
+    }
 }

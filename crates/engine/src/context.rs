@@ -157,7 +157,7 @@ impl<'c> Resolved<'c> {
             self.context
                 .remote_address
                 .as_deref()
-                .and_then(|text| text.trim().parse().ok())
+                .and_then(|text| text.parse().ok())
         })
     }
 

@@ -244,6 +244,9 @@ impl Engine {
         }
     }
 
+    /// Whether a parent flag is as the dependency expects. As in Unleash's engine,
+    /// the parent's variant is picked whether or not the parent is on, and a
+    /// parent without variants satisfies any variant list.
     pub(crate) fn dependency_holds(
         &self,
         dependency: &CompiledDependency,
@@ -252,18 +255,33 @@ impl Engine {
         let Some(parent) = dependency.parent.map(|i| &self.flags[i]) else {
             return false;
         };
-        let decision = self.decide(parent, context);
-        if !dependency.expect_enabled {
-            return decision == Decision::Off;
+        if !dependency.variants.is_empty() {
+            if let Some(name) = self.parent_variant(parent, context) {
+                if !dependency.variants.iter().any(|v| **v == *name) {
+                    return false;
+                }
+            }
         }
-        if decision == Decision::Off {
-            return false;
-        }
-        if dependency.variants.is_empty() {
-            return true;
-        }
-        let variant = self.variant_for(parent, decision, context);
-        dependency.variants.iter().any(|v| **v == *variant.name)
+        (self.decide(parent, context) != Decision::Off) == dependency.expect_enabled
+    }
+
+    fn parent_variant<'e>(
+        &'e self,
+        parent: &'e CompiledFlag,
+        context: &Resolved<'_>,
+    ) -> Option<&'e str> {
+        let matched = match parent.off_reason {
+            Some(_) => None,
+            None => parent
+                .strategies
+                .iter()
+                .find(|s| s.matches(context, &self.random)),
+        };
+        matched
+            .and_then(|s| s.variants.as_ref())
+            .or(parent.variants.as_ref())
+            .and_then(|set| set.select(context, &self.random))
+            .map(|(variant, _)| &*variant.name)
     }
 
     /// The variant for a flag already decided: the matched strategy's variants if
@@ -332,17 +350,35 @@ fn compile_flag(
         enabled: feature.enabled,
         impression_data: feature.impression_data,
         project: feature.project.as_deref().map(Into::into),
-        off_reason: if strategies.iter().any(|s| s.missing_segment.is_some()) {
-            Some("a strategy names a segment that is not in the document")
-        } else if !feature.strategies.is_empty() && strategies.is_empty() {
-            Some("every strategy of the flag is disabled")
-        } else {
-            None
-        },
+        off_reason: off_reason(feature, &strategies),
         strategies,
         variants: VariantSet::compile(&feature.variants, name, None),
         dependencies,
     }
+}
+
+/// Why a flag is off whatever the context, if it is: Unleash's engine refuses a
+/// flag as a whole when any part of it cannot be compiled.
+fn off_reason(feature: &Feature, strategies: &[CompiledStrategy]) -> Option<&'static str> {
+    use crate::constraint::Test;
+    use crate::strategy::Rule;
+    for strategy in strategies {
+        if strategy.missing_segment.is_some() {
+            return Some("a strategy names a segment that is not in the document");
+        }
+        if let Rule::Broken(why) = strategy.rule {
+            return Some(why);
+        }
+        for constraint in strategy.constraints.iter() {
+            if let Test::Broken(why) = constraint.test {
+                return Some(why);
+            }
+        }
+    }
+    if !feature.strategies.is_empty() && strategies.is_empty() {
+        return Some("every strategy of the flag is disabled");
+    }
+    None
 }
 
 fn report_strategy(flag: &str, strategy: &CompiledStrategy, warnings: &mut Vec<String>) {

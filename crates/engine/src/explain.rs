@@ -153,7 +153,7 @@ impl Engine {
             .map(|c| {
                 let source = &c.source;
                 let never = match c.test {
-                    Test::Never(why) => Some(why.to_owned()),
+                    Test::Never(why) | Test::Broken(why) => Some(why.to_owned()),
                     _ => None,
                 };
                 let seen = match c.test {

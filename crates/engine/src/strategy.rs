@@ -41,19 +41,19 @@ pub(crate) enum Rule {
         threshold: u32,
     },
     UserWithId(Box<[Box<str>]>),
-    RemoteAddress {
-        nets: Box<[IpNet]>,
-        /// Entries that are not addresses, compared as text (as the SDKs do).
-        literals: Box<[Box<str>]>,
-    },
+    RemoteAddress(Box<[IpNet]>),
     /// Matches when the engine's configured host name is in the list.
     ApplicationHostname(bool),
-    /// A strategy this engine does not know: never matches.
+    /// A strategy this engine does not know, or one missing a parameter it
+    /// needs: never matches.
     Unknown,
+    /// Never matches because a parameter it needs is missing or unreadable.
+    Off,
+    /// Cannot be compiled (a rollout above 100%): the whole flag is off.
+    Broken(&'static str),
 }
 
-/// Stickiness of a rollout. Unlike variants, a rollout's default does not fall back
-/// to the remote address, and a named field that is absent means "off", not random.
+/// Stickiness of a rollout. A named field that is absent means "off", not random.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RolloutStickiness {
     /// userId, else sessionId, else random.
@@ -87,26 +87,31 @@ impl RuleOutcome {
     }
 }
 
-/// Unleash reads percentages as JavaScript's `Number()` does; a bucket `b` in
-/// 1..=100 passes when `p > 0 && b <= p`, i.e. when `b <= floor(p)`.
-fn threshold(text: Option<&str>) -> u32 {
-    let parsed = text
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .and_then(|t| t.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    if parsed.is_nan() || parsed <= 0.0 {
-        0
-    } else {
-        parsed.floor().min(100.0) as u32
+/// A rollout percentage: a whole number, read exactly as written. `None` when it
+/// does not read (the strategy is then off); above 100 the flag cannot compile.
+fn percentage(text: Option<&str>) -> Option<usize> {
+    text.and_then(|t| t.parse::<usize>().ok())
+}
+
+fn rollout_rule(
+    percentage_text: Option<&str>,
+    stickiness: RolloutStickiness,
+    group: Option<&str>,
+) -> Rule {
+    match percentage(percentage_text) {
+        None => Rule::Off,
+        Some(p) if p > 100 => Rule::Broken("a rollout percentage above 100"),
+        Some(p) => Rule::Rollout {
+            threshold: p as u32,
+            stickiness,
+            group: HashGroup::new(group.unwrap_or("")),
+        },
     }
 }
 
-fn comma_list(text: Option<&str>) -> impl Iterator<Item = &str> {
-    text.unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+/// Comma-separated parameter entries, each trimmed; empty entries are kept.
+fn comma_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',').map(str::trim)
 }
 
 impl Rule {
@@ -117,58 +122,50 @@ impl Rule {
         hostname: Option<&str>,
     ) -> Rule {
         let param = |key: &str| parameters.get(key).map(String::as_str);
-        let group = |key: &str| {
-            HashGroup::new(
-                param(key)
-                    .filter(|g| !g.is_empty())
-                    .unwrap_or(if key == "groupId" { flag_name } else { "" }),
-            )
-        };
         match name {
             "default" => Rule::Default,
-            "flexibleRollout" => Rule::Rollout {
-                threshold: threshold(param("rollout")),
-                stickiness: match Stickiness::parse(param("stickiness")) {
+            "flexibleRollout" => rollout_rule(
+                param("rollout"),
+                match Stickiness::parse(param("stickiness")) {
                     Stickiness::Default => RolloutStickiness::Default,
                     Stickiness::Random => RolloutStickiness::Random,
                     Stickiness::Field(field) => RolloutStickiness::Field(field),
                 },
-                group: group("groupId"),
+                // An absent groupId means the flag's name; an empty one stays empty.
+                Some(param("groupId").unwrap_or(flag_name)),
+            ),
+            "gradualRolloutUserId" | "gradualRolloutSessionId" => match param("groupId") {
+                None => Rule::Off,
+                Some(group) => rollout_rule(
+                    param("percentage"),
+                    RolloutStickiness::Field(if name == "gradualRolloutUserId" {
+                        ContextField::UserId
+                    } else {
+                        ContextField::SessionId
+                    }),
+                    Some(group),
+                ),
             },
-            "gradualRolloutUserId" => Rule::Rollout {
-                threshold: threshold(param("percentage")),
-                stickiness: RolloutStickiness::Field(ContextField::UserId),
-                group: HashGroup::new(param("groupId").unwrap_or("")),
+            "gradualRolloutRandom" => match percentage(param("percentage")) {
+                Some(p) => Rule::Random {
+                    threshold: p.min(100) as u32,
+                },
+                None => Rule::Off,
             },
-            "gradualRolloutSessionId" => Rule::Rollout {
-                threshold: threshold(param("percentage")),
-                stickiness: RolloutStickiness::Field(ContextField::SessionId),
-                group: HashGroup::new(param("groupId").unwrap_or("")),
+            "userWithId" => match param("userIds") {
+                Some(ids) => Rule::UserWithId(comma_list(ids).map(Into::into).collect()),
+                None => Rule::Off,
             },
-            "gradualRolloutRandom" => Rule::Random {
-                threshold: threshold(param("percentage")),
+            "remoteAddress" => match param("IPs") {
+                Some(ips) => Rule::RemoteAddress(comma_list(ips).filter_map(parse_net).collect()),
+                None => Rule::Off,
             },
-            "userWithId" => {
-                Rule::UserWithId(comma_list(param("userIds")).map(Into::into).collect())
-            }
-            "remoteAddress" => {
-                let (mut nets, mut literals) = (Vec::new(), Vec::new());
-                for entry in comma_list(param("IPs")) {
-                    match parse_net(entry) {
-                        Some(net) => nets.push(net),
-                        None => literals.push(entry.into()),
-                    }
-                }
-                Rule::RemoteAddress {
-                    nets: nets.into(),
-                    literals: literals.into(),
-                }
-            }
             "applicationHostname" => {
                 let host = hostname.map(str::to_lowercase);
-                Rule::ApplicationHostname(host.is_some_and(|host| {
-                    comma_list(param("hostNames")).any(|h| h.to_lowercase() == host)
-                }))
+                let hosts = param("hostNames").unwrap_or("");
+                Rule::ApplicationHostname(
+                    host.is_some_and(|host| comma_list(hosts).any(|h| h.to_lowercase() == host)),
+                )
             }
             _ => Rule::Unknown,
         }
@@ -192,18 +189,14 @@ impl Rule {
                 group,
             } => {
                 let sticky = match stickiness {
-                    RolloutStickiness::Default => ctx
-                        .user_id
-                        .as_deref()
-                        .filter(|s| !s.is_empty())
-                        .or_else(|| ctx.session_id.as_deref().filter(|s| !s.is_empty())),
-                    RolloutStickiness::Random => None,
-                    RolloutStickiness::Field(field) => {
-                        match context.get(field).filter(|s| !s.is_empty()) {
-                            Some(value) => Some(value),
-                            None => return RuleOutcome::NoStickyValue,
-                        }
+                    RolloutStickiness::Default => {
+                        ctx.user_id.as_deref().or(ctx.session_id.as_deref())
                     }
+                    RolloutStickiness::Random => None,
+                    RolloutStickiness::Field(field) => match context.get(field) {
+                        Some(value) => Some(value),
+                        None => return RuleOutcome::NoStickyValue,
+                    },
                 };
                 let bucket = match sticky {
                     Some(value) => group.bucket(value, 0, 100),
@@ -223,17 +216,13 @@ impl Rule {
                     .as_deref()
                     .is_some_and(|user| ids.iter().any(|id| **id == *user)),
             ),
-            Rule::RemoteAddress { nets, literals } => {
-                let Some(address) = ctx.remote_address.as_deref() else {
-                    return RuleOutcome::Missed;
-                };
-                let by_net = context
+            Rule::RemoteAddress(nets) => outcome(
+                context
                     .remote_ip()
-                    .is_some_and(|ip: IpAddr| nets.iter().any(|net| net.contains(&ip)));
-                outcome(by_net || literals.iter().any(|l| **l == *address))
-            }
+                    .is_some_and(|ip: IpAddr| nets.iter().any(|net| net.contains(&ip))),
+            ),
             Rule::ApplicationHostname(hit) => outcome(*hit),
-            Rule::Unknown => RuleOutcome::Missed,
+            Rule::Unknown | Rule::Off | Rule::Broken(_) => RuleOutcome::Missed,
         }
     }
 }
@@ -267,18 +256,23 @@ impl CompiledStrategy {
         let group_id = source
             .parameters
             .get("groupId")
-            .map(String::as_str)
-            .filter(|g| !g.is_empty())
-            .unwrap_or(flag_name);
+            .map_or(flag_name, String::as_str);
         CompiledStrategy {
             name: source.name.as_str().into(),
             rule: Rule::compile(&source.name, &source.parameters, flag_name, hostname),
             constraints: constraints.into(),
             missing_segment,
+            // Strategy variants are sticky on the strategy's stickiness, whatever
+            // each variant says.
             variants: VariantSet::compile(
                 &source.variants,
                 group_id,
-                source.parameters.get("stickiness").map(String::as_str),
+                Some(
+                    source
+                        .parameters
+                        .get("stickiness")
+                        .map_or("default", String::as_str),
+                ),
             ),
         }
     }

@@ -40,8 +40,7 @@ impl VariantResult<'static> {
 /// Which context value a variant (or rollout) is made sticky on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Stickiness {
-    /// Variants: userId, else sessionId, else remoteAddress, else random.
-    /// Rollouts: userId, else sessionId, else random.
+    /// userId, else sessionId, else random.
     Default,
     Random,
     Field(ContextField),
@@ -49,8 +48,8 @@ pub(crate) enum Stickiness {
 
 impl Stickiness {
     pub(crate) fn parse(name: Option<&str>) -> Self {
-        match name.map(str::trim) {
-            None | Some("") | Some("default") => Stickiness::Default,
+        match name {
+            None | Some("default") => Stickiness::Default,
             Some("random") => Stickiness::Random,
             Some(field) => Stickiness::Field(ContextField::parse(field)),
         }
@@ -64,7 +63,14 @@ pub(crate) struct CompiledVariant {
     /// Sum of the weights up to and including this one.
     cumulative: u32,
     pub(crate) payload: Option<Payload>,
-    overrides: Box<[(ContextField, Box<[Box<str>]>)]>,
+    overrides: Box<[VariantOverride]>,
+}
+
+/// Context values that force a variant.
+#[derive(Debug, Clone)]
+struct VariantOverride {
+    field: ContextField,
+    values: Box<[Box<str>]>,
 }
 
 /// A list of variants to pick from (a flag's or a strategy's).
@@ -85,13 +91,14 @@ pub(crate) enum Pick {
 }
 
 impl VariantSet {
-    /// Compiles `variants`, hashed under `group_id`. `stickiness` applies when the
-    /// first variant names none (strategy variants inherit the strategy's).
-    /// `None` when there is nothing to pick from.
+    /// Compiles `variants`, hashed under `group_id`. `strategy_stickiness` is
+    /// `Some` for strategy variants, which are sticky on their strategy's field;
+    /// feature variants are sticky on the first variant's. `None` when there is
+    /// nothing to pick from.
     pub(crate) fn compile(
         variants: &[Variant],
         group_id: &str,
-        fallback_stickiness: Option<&str>,
+        strategy_stickiness: Option<&str>,
     ) -> Option<Self> {
         if variants.is_empty() {
             return None;
@@ -109,25 +116,20 @@ impl VariantSet {
                     overrides: v
                         .overrides
                         .iter()
-                        .map(|o| {
-                            (
-                                ContextField::parse(&o.context_name),
-                                o.values.iter().map(|x| x.as_str().into()).collect(),
-                            )
+                        .map(|o| VariantOverride {
+                            field: ContextField::parse(&o.context_name),
+                            values: o.values.iter().map(|x| x.as_str().into()).collect(),
                         })
                         .collect(),
                 }
             })
             .collect();
-        let first_stickiness = variants[0]
-            .stickiness
-            .as_deref()
-            .filter(|s| !s.trim().is_empty());
+        let stickiness = strategy_stickiness.or(variants[0].stickiness.as_deref());
         Some(VariantSet {
             has_overrides: compiled.iter().any(|v| !v.overrides.is_empty()),
             variants: compiled,
             total_weight: cumulative,
-            stickiness: Stickiness::parse(first_stickiness.or(fallback_stickiness)),
+            stickiness: Stickiness::parse(stickiness),
             group: HashGroup::new(group_id),
         })
     }
@@ -142,10 +144,10 @@ impl VariantSet {
     ) -> Option<(&CompiledVariant, Pick)> {
         if self.has_overrides {
             for variant in self.variants.iter() {
-                let overridden = variant.overrides.iter().any(|(field, values)| {
+                let overridden = variant.overrides.iter().any(|o| {
                     context
-                        .get(field)
-                        .is_some_and(|seen| values.iter().any(|v| **v == *seen))
+                        .get(&o.field)
+                        .is_some_and(|seen| o.values.iter().any(|v| **v == *seen))
                 });
                 if overridden {
                     return Some((variant, Pick::Override));
@@ -167,13 +169,10 @@ impl VariantSet {
 
     fn sticky_value<'c>(&self, context: &Resolved<'c>) -> Option<&'c str> {
         let ctx = context.context;
-        let non_empty = |v: &'c Option<String>| v.as_deref().filter(|s| !s.is_empty());
         match &self.stickiness {
-            Stickiness::Default => non_empty(&ctx.user_id)
-                .or_else(|| non_empty(&ctx.session_id))
-                .or_else(|| non_empty(&ctx.remote_address)),
+            Stickiness::Default => ctx.user_id.as_deref().or(ctx.session_id.as_deref()),
             Stickiness::Random => None,
-            Stickiness::Field(field) => context.get(field).filter(|s| !s.is_empty()),
+            Stickiness::Field(field) => context.get(field),
         }
     }
 }

@@ -128,6 +128,9 @@ fn variants() -> impl Strategy<Value = Vec<Value>> {
         list.into_iter()
             .enumerate()
             .map(|(i, (weight, stickiness, payload))| {
+                // yggdrasil divides by the total weight and panics when it is 0,
+                // so the first variant always weighs something.
+                let weight = if i == 0 { weight.max(1) } else { weight };
                 let mut v =
                     json!({"name": format!("v{i}"), "weight": weight, "weightType": "variable"});
                 if let Some(s) = stickiness {
@@ -327,7 +330,11 @@ fn compare(document: &Value, contexts: &[Value]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    // PROPTEST_CASES raises the count for a longer hunt.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(400),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn agrees_with_yggdrasil(document in document(), contexts in prop::collection::vec(context(), 1..12)) {
