@@ -36,7 +36,7 @@ pub(crate) struct CompiledConstraint {
 pub(crate) enum Test {
     /// `IN` (`negate: false`) and `NOT_IN` (`negate: true`).
     In {
-        values: Box<[Box<str>]>,
+        values: ValueSet,
         negate: bool,
     },
     Str {
@@ -64,6 +64,34 @@ pub(crate) enum Test {
     Never(&'static str),
     /// Cannot be compiled: the flag that holds it is off for everyone.
     Broken(&'static str),
+}
+
+/// The values of an IN/NOT_IN constraint: a short list is scanned (the length
+/// check rejects most values without comparing bytes), a long one is hashed.
+#[derive(Debug, Clone)]
+pub(crate) enum ValueSet {
+    Few(Box<[Box<str>]>),
+    Many(rustc_hash::FxHashSet<Box<str>>),
+}
+
+impl ValueSet {
+    const SCAN_LIMIT: usize = 6;
+
+    fn new(values: &[String]) -> Self {
+        if values.len() <= Self::SCAN_LIMIT {
+            ValueSet::Few(values.iter().map(|v| v.as_str().into()).collect())
+        } else {
+            ValueSet::Many(values.iter().map(|v| v.as_str().into()).collect())
+        }
+    }
+
+    #[inline]
+    fn contains(&self, seen: &str) -> bool {
+        match self {
+            ValueSet::Few(values) => values.iter().any(|v| **v == *seen),
+            ValueSet::Many(values) => values.contains(seen),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +176,7 @@ impl Test {
         };
         match source.operator.as_str() {
             "IN" | "NOT_IN" => Test::In {
-                values: text_values(source, false),
+                values: ValueSet::new(&source.values),
                 negate: source.operator == "NOT_IN",
             },
             "STR_CONTAINS" | "STR_STARTS_WITH" | "STR_ENDS_WITH" if source.values.is_empty() => {
@@ -225,9 +253,7 @@ impl Test {
                 ip.is_some_and(|ip| nets.iter().any(|net| net.contains(&ip)))
             }
             Test::In { values, negate } => {
-                let found = context
-                    .get(field)
-                    .is_some_and(|seen| values.iter().any(|v| **v == *seen));
+                let found = context.get(field).is_some_and(|seen| values.contains(seen));
                 found != *negate
             }
             Test::Str {
