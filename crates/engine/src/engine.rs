@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 
 use crate::context::{Context, Resolved};
 use crate::document::{ClientFeatures, Feature, Segment};
+use crate::index::NameIndex;
 use crate::random::RandomSource;
 use crate::strategy::CompiledStrategy;
 use crate::variant::{VariantResult, VariantSet};
@@ -46,7 +47,7 @@ pub struct Evaluation<'a> {
 #[derive(Debug)]
 pub struct Engine {
     pub(crate) flags: Vec<CompiledFlag>,
-    index: FxHashMap<Box<str>, usize>,
+    index: NameIndex,
     pub(crate) random: RandomSource,
     warnings: Vec<String>,
 }
@@ -96,12 +97,11 @@ impl Engine {
         let mut warnings = Vec::new();
         let segments: FxHashMap<i64, &Segment> =
             document.segments.iter().map(|s| (s.id, s)).collect();
-        let mut index: FxHashMap<Box<str>, usize> = FxHashMap::default();
-        index.reserve(document.features.len());
+        let mut index = NameIndex::with_capacity(document.features.len());
         let mut sources: Vec<&Feature> = Vec::with_capacity(document.features.len());
         for feature in &document.features {
-            match index.get(feature.name.as_str()) {
-                Some(&at) => {
+            match index.get(&feature.name, |i| &sources[i].name) {
+                Some(at) => {
                     warnings.push(format!(
                         "flag {:?} appears twice; the later one is used",
                         feature.name
@@ -109,7 +109,7 @@ impl Engine {
                     sources[at] = feature;
                 }
                 None => {
-                    index.insert(feature.name.as_str().into(), sources.len());
+                    index.insert(&feature.name, sources.len(), |i| &sources[i].name);
                     sources.push(feature);
                 }
             }
@@ -144,7 +144,7 @@ impl Engine {
 
     /// Whether the document has a flag by this name.
     pub fn contains(&self, name: &str) -> bool {
-        self.index.contains_key(name)
+        self.flag(name).is_some()
     }
 
     /// Flag names in document order.
@@ -203,7 +203,9 @@ impl Engine {
 
     #[inline]
     pub(crate) fn flag(&self, name: &str) -> Option<&CompiledFlag> {
-        self.index.get(name).map(|&i| &self.flags[i])
+        self.index
+            .get(name, |i| &self.flags[i].name)
+            .map(|i| &self.flags[i])
     }
 
     fn evaluate_flag<'e>(
@@ -306,7 +308,7 @@ impl Engine {
 fn compile_flag(
     feature: &Feature,
     segments: &FxHashMap<i64, &Segment>,
-    index: &FxHashMap<Box<str>, usize>,
+    index: &NameIndex,
     sources: &[&Feature],
     hostname: Option<&str>,
     warnings: &mut Vec<String>,
@@ -325,7 +327,7 @@ fn compile_flag(
         .dependencies
         .iter()
         .map(|d| {
-            let parent = index.get(d.feature.as_str()).copied();
+            let parent = index.get(&d.feature, |i| &sources[i].name);
             match parent {
                 None => warnings.push(format!(
                     "flag {name:?} depends on {:?}, which is not in the document",

@@ -19,6 +19,7 @@ pub mod document;
 mod engine;
 mod explain;
 pub mod hash;
+mod index;
 mod random;
 mod strategy;
 mod variant;
