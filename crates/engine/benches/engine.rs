@@ -175,6 +175,45 @@ fn evaluation(c: &mut Criterion) {
     g.finish();
 }
 
+/// (h) Every flag of the 1,004-flag state for one context, with variants: what a
+/// frontend-API request costs.
+fn evaluate_all(c: &mut Criterion) {
+    let b = both(&document());
+    let ours = b
+        .ours
+        .evaluate_all(&b.our_context)
+        .filter(|(_, e)| e.enabled)
+        .count();
+    let theirs = b
+        .theirs
+        .resolve_all(&b.their_context, &None)
+        .expect("state loaded")
+        .values()
+        .filter(|t| t.enabled)
+        .count();
+    assert_eq!(
+        ours, theirs,
+        "the engines enable different numbers of flags"
+    );
+    let mut g = c.benchmark_group("h_evaluate_all_1004_flags_one_context");
+    g.bench_function("flagstaff", |bench| {
+        bench.iter(|| {
+            b.ours
+                .evaluate_all(black_box(&b.our_context))
+                .filter(|(_, e)| e.enabled)
+                .count()
+        })
+    });
+    g.bench_function("yggdrasil", |bench| {
+        bench.iter(|| {
+            b.theirs
+                .resolve_all(black_box(&b.their_context), &None)
+                .map(|all| all.len())
+        })
+    });
+    g.finish();
+}
+
 /// (g) Loading a 10,000-flag state: from the JSON body to an engine ready to answer.
 fn loading(c: &mut Criterion) {
     let features: Vec<Value> = (0..10_000).map(flag).collect();
@@ -208,5 +247,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = evaluation, loading }
+criterion_group! { name = benches; config = config(); targets = evaluation, evaluate_all, loading }
 criterion_main!(benches);
