@@ -11,10 +11,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
-
-use crate::document::scalar_text;
+use serde::{Deserialize, Serialize};
 
 /// A context as SDKs and the frontend API send it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,45 +19,45 @@ use crate::document::scalar_text;
 pub struct Context {
     #[serde(
         default,
-        deserialize_with = "lenient",
+        deserialize_with = "crate::document::lenient_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub user_id: Option<String>,
     #[serde(
         default,
-        deserialize_with = "lenient",
+        deserialize_with = "crate::document::lenient_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub session_id: Option<String>,
     #[serde(
         default,
-        deserialize_with = "lenient",
+        deserialize_with = "crate::document::lenient_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub remote_address: Option<String>,
     #[serde(
         default,
-        deserialize_with = "lenient",
+        deserialize_with = "crate::document::lenient_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub environment: Option<String>,
     #[serde(
         default,
-        deserialize_with = "lenient",
+        deserialize_with = "crate::document::lenient_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub app_name: Option<String>,
     /// An RFC 3339 / ISO 8601 instant.
     #[serde(
         default,
-        deserialize_with = "lenient",
+        deserialize_with = "crate::document::lenient_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub current_time: Option<String>,
     /// Custom fields. `null` values are read as absent; numbers and booleans as text.
     #[serde(
         default,
-        deserialize_with = "lenient_properties",
+        deserialize_with = "crate::document::string_map",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub properties: BTreeMap<String, String>,
@@ -169,26 +166,4 @@ impl<'c> Resolved<'c> {
                 .and_then(crate::constraint::parse_instant)
         })
     }
-}
-
-fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    scalar_text(Value::deserialize(d)?)
-}
-
-fn lenient_properties<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<String, String>, D::Error> {
-    let map = Option::<BTreeMap<String, Value>>::deserialize(d)?.unwrap_or_default();
-    let mut out = BTreeMap::new();
-    for (key, value) in map {
-        // Nested objects and arrays cannot match any operator; they are left out
-        // rather than failing the whole request.
-        if matches!(value, Value::Array(_) | Value::Object(_)) {
-            continue;
-        }
-        if let Some(text) = scalar_text(value)? {
-            out.insert(key, text);
-        }
-    }
-    Ok(out)
 }

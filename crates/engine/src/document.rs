@@ -305,7 +305,7 @@ where
 
 /// The text of a JSON scalar: strings as they are, numbers and booleans as JSON
 /// text, `null` as absent. Arrays and objects are refused.
-pub(crate) fn scalar_text<E: serde::de::Error>(value: Value) -> Result<Option<String>, E> {
+fn scalar_text<E: serde::de::Error>(value: Value) -> Result<Option<String>, E> {
     match value {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s)),
@@ -317,7 +317,7 @@ pub(crate) fn scalar_text<E: serde::de::Error>(value: Value) -> Result<Option<St
     }
 }
 
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     scalar_text(Value::deserialize(d)?)
 }
 
@@ -332,10 +332,18 @@ fn lenient_string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D
     Ok(out)
 }
 
-fn string_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+/// A map of text values (strategy parameters, context properties). Nested
+/// objects and arrays cannot match anything; they are left out rather than
+/// failing the whole document or request.
+pub(crate) fn string_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
     let map = Option::<BTreeMap<String, Value>>::deserialize(d)?.unwrap_or_default();
     let mut out = BTreeMap::new();
     for (key, value) in map {
+        if matches!(value, Value::Array(_) | Value::Object(_)) {
+            continue;
+        }
         if let Some(text) = scalar_text(value)? {
             out.insert(key, text);
         }

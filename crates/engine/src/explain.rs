@@ -156,10 +156,7 @@ impl Engine {
                     Test::Never(why) | Test::Broken(why) => Some(why.to_owned()),
                     _ => None,
                 };
-                let seen = match c.test {
-                    Test::Date { .. } => context.context.current_time.clone(),
-                    _ => context.get(&c.field).map(str::to_owned),
-                };
+                let seen = context.get(&c.field).map(str::to_owned);
                 ConstraintExplanation {
                     context_name: source.context_name.clone(),
                     operator: source.operator.clone(),
