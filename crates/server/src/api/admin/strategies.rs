@@ -1,0 +1,308 @@
+//! Strategies of a flag in one environment: list, add, read, replace, patch, remove.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use flagstaff_engine::document::{Constraint, Variant};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::variants::normalise_variants;
+use super::{check_project_environment, strategy_json};
+use crate::api::ApiJson;
+use crate::auth::AdminToken;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::storage::{FeatureRow, NewEvent, StrategyRow, StrategyValues};
+
+const STRATEGY_TYPES: &[&str] = &[
+    "default",
+    "flexibleRollout",
+    "userWithId",
+    "remoteAddress",
+    "applicationHostname",
+    "gradualRolloutRandom",
+    "gradualRolloutSessionId",
+    "gradualRolloutUserId",
+];
+
+const OPERATORS: &[&str] = &[
+    "IN",
+    "NOT_IN",
+    "STR_CONTAINS",
+    "STR_STARTS_WITH",
+    "STR_ENDS_WITH",
+    "NUM_EQ",
+    "NUM_GT",
+    "NUM_GTE",
+    "NUM_LT",
+    "NUM_LTE",
+    "DATE_AFTER",
+    "DATE_BEFORE",
+    "SEMVER_EQ",
+    "SEMVER_GT",
+    "SEMVER_LT",
+    "SEMVER_GTE",
+    "SEMVER_LTE",
+    "REGEX",
+    "IN_CIDR",
+];
+
+pub fn router() -> Router<AppState> {
+    let base =
+        "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies";
+    Router::new().route(base, get(list).post(add)).route(
+        &format!("{base}/{{strategy}}"),
+        get(read).put(replace).patch(patch).delete(remove),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StrategyBody {
+    name: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    disabled: Option<bool>,
+    #[serde(default)]
+    sort_order: Option<i64>,
+    #[serde(default)]
+    parameters: Option<BTreeMap<String, Value>>,
+    #[serde(default)]
+    constraints: Option<Vec<Constraint>>,
+    #[serde(default)]
+    segments: Option<Vec<i64>>,
+    #[serde(default)]
+    variants: Option<Vec<Variant>>,
+}
+
+/// Validates a strategy body into what is stored, with Unleash's defaults.
+fn strategy_values(body: StrategyBody, feature: &str) -> ApiResult<StrategyValues> {
+    if !STRATEGY_TYPES.contains(&body.name.as_str()) {
+        return Err(ApiError::BadData(format!(
+            "Could not find strategy type with name {}",
+            body.name
+        )));
+    }
+    let mut parameters = BTreeMap::new();
+    for (key, value) in body.parameters.unwrap_or_default() {
+        let text = match value {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => continue,
+            other => {
+                return Err(ApiError::BadData(format!(
+                    "parameter {key:?} must be a string, found {other}"
+                )))
+            }
+        };
+        parameters.insert(key, text);
+    }
+    if body.name == "flexibleRollout" {
+        for (key, default) in [
+            ("rollout", "100"),
+            ("stickiness", "default"),
+            ("groupId", feature),
+        ] {
+            let entry = parameters.entry(key.to_owned()).or_default();
+            if entry.trim().is_empty() {
+                *entry = default.to_owned();
+            }
+        }
+        let rollout = &parameters["rollout"];
+        if !rollout.parse::<u32>().is_ok_and(|r| r <= 100) {
+            return Err(ApiError::BadData(format!(
+                "rollout must be a whole number from 0 to 100, found {rollout:?}"
+            )));
+        }
+    }
+    let constraints = body.constraints.unwrap_or_default();
+    for c in &constraints {
+        if c.context_name.trim().is_empty() {
+            return Err(ApiError::BadData(
+                "a constraint needs a contextName".to_owned(),
+            ));
+        }
+        if !OPERATORS.contains(&c.operator.as_str()) {
+            return Err(ApiError::BadData(format!(
+                "{:?} is not a constraint operator",
+                c.operator
+            )));
+        }
+    }
+    let segments = body.segments.unwrap_or_default();
+    if let Some(id) = segments.first() {
+        return Err(ApiError::BadData(format!("segment {id} does not exist")));
+    }
+    Ok(StrategyValues {
+        name: body.name,
+        title: body.title,
+        disabled: body.disabled.unwrap_or(false),
+        sort_order: body.sort_order.unwrap_or(0),
+        parameters,
+        constraints,
+        segments,
+        variants: normalise_variants(body.variants.unwrap_or_default(), false)?,
+    })
+}
+
+async fn context(
+    state: &AppState,
+    project: &str,
+    feature: &str,
+    environment: &str,
+) -> ApiResult<FeatureRow> {
+    check_project_environment(state, project, environment).await?;
+    Ok(state.store.live_feature(project, feature).await?)
+}
+
+async fn find(
+    state: &AppState,
+    feature: &str,
+    environment: &str,
+    id: &str,
+) -> ApiResult<StrategyRow> {
+    match state.store.strategy(id).await? {
+        Some(s) if s.feature_name == feature && s.environment == environment => Ok(s),
+        _ => Err(ApiError::NotFound(format!(
+            "Could not find strategy with id {id}"
+        ))),
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path((project, feature, environment)): Path<(String, String, String)>,
+) -> ApiResult<Json<Vec<Value>>> {
+    context(&state, &project, &feature, &environment).await?;
+    let strategies = state.store.strategies(&feature, Some(&environment)).await?;
+    Ok(Json(strategies.iter().map(strategy_json).collect()))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path((project, feature, environment, id)): Path<(String, String, String, String)>,
+) -> ApiResult<Json<Value>> {
+    context(&state, &project, &feature, &environment).await?;
+    Ok(Json(strategy_json(
+        &find(&state, &feature, &environment, &id).await?,
+    )))
+}
+
+async fn add(
+    State(state): State<AppState>,
+    AdminToken(token): AdminToken,
+    Path((project, feature, environment)): Path<(String, String, String)>,
+    ApiJson(body): ApiJson<StrategyBody>,
+) -> ApiResult<Json<Value>> {
+    context(&state, &project, &feature, &environment).await?;
+    let strategy = StrategyRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        values: strategy_values(body, &feature)?,
+        feature_name: feature.clone(),
+        environment: environment.clone(),
+    };
+    let mut w = state.store.write().await?;
+    w.insert_strategy(&strategy).await?;
+    w.record_event(NewEvent {
+        event_type: "feature-strategy-add",
+        created_by: token.name,
+        project: Some(project),
+        environment: Some(environment),
+        feature_name: Some(feature),
+        data: Some(strategy_json(&strategy)),
+        ..NewEvent::default()
+    })
+    .await?;
+    w.commit().await?;
+    state.refresh_snapshots().await?;
+    Ok(Json(strategy_json(&strategy)))
+}
+
+async fn update(
+    state: &AppState,
+    token_name: String,
+    project: String,
+    before: StrategyRow,
+    values: StrategyValues,
+) -> ApiResult<Json<Value>> {
+    let after = StrategyRow {
+        values,
+        ..before.clone()
+    };
+    let mut w = state.store.write().await?;
+    w.update_strategy(&after).await?;
+    w.record_event(NewEvent {
+        event_type: "feature-strategy-update",
+        created_by: token_name,
+        project: Some(project),
+        environment: Some(after.environment.clone()),
+        feature_name: Some(after.feature_name.clone()),
+        pre_data: Some(strategy_json(&before)),
+        data: Some(strategy_json(&after)),
+    })
+    .await?;
+    w.commit().await?;
+    state.refresh_snapshots().await?;
+    Ok(Json(strategy_json(&after)))
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    AdminToken(token): AdminToken,
+    Path((project, feature, environment, id)): Path<(String, String, String, String)>,
+    ApiJson(body): ApiJson<StrategyBody>,
+) -> ApiResult<Json<Value>> {
+    context(&state, &project, &feature, &environment).await?;
+    let before = find(&state, &feature, &environment, &id).await?;
+    let values = strategy_values(body, &feature)?;
+    update(&state, token.name, project, before, values).await
+}
+
+async fn patch(
+    State(state): State<AppState>,
+    AdminToken(token): AdminToken,
+    Path((project, feature, environment, id)): Path<(String, String, String, String)>,
+    ApiJson(operations): ApiJson<json_patch::Patch>,
+) -> ApiResult<Json<Value>> {
+    context(&state, &project, &feature, &environment).await?;
+    let before = find(&state, &feature, &environment, &id).await?;
+    let mut document = strategy_json(&before);
+    json_patch::patch(&mut document, &operations)
+        .map_err(|e| ApiError::BadData(format!("Could not apply provided patch: {e}")))?;
+    let body: StrategyBody = serde_json::from_value(document)
+        .map_err(|e| ApiError::BadData(format!("the patched strategy is not valid: {e}")))?;
+    let values = strategy_values(body, &feature)?;
+    update(&state, token.name, project, before, values).await
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    AdminToken(token): AdminToken,
+    Path((project, feature, environment, id)): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
+    context(&state, &project, &feature, &environment).await?;
+    let before = find(&state, &feature, &environment, &id).await?;
+    let mut w = state.store.write().await?;
+    w.delete_strategy(&id).await?;
+    w.record_event(NewEvent {
+        event_type: "feature-strategy-remove",
+        created_by: token.name,
+        project: Some(project),
+        environment: Some(environment),
+        feature_name: Some(feature),
+        pre_data: Some(strategy_json(&before)),
+        ..NewEvent::default()
+    })
+    .await?;
+    w.commit().await?;
+    state.refresh_snapshots().await?;
+    Ok(StatusCode::OK)
+}

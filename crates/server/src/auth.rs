@@ -1,0 +1,225 @@
+//! API tokens: parsing Unleash's secret format, the in-memory cache of stored
+//! tokens (keyed by the SHA-256 of the secret, so a secret is never compared
+//! byte by byte and never stored), and the extractors that hand each handler a
+//! token of the kind its API needs.
+
+use std::collections::HashMap;
+
+use arc_swap::ArcSwap;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use crate::config::ServeArgs;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::storage::{now_text, StorageResult, Store, TokenRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Admin,
+    /// Unleash calls these `backend` (formerly `client`).
+    Client,
+    Frontend,
+}
+
+impl TokenKind {
+    pub fn parse(text: &str) -> Option<TokenKind> {
+        match text.to_ascii_lowercase().as_str() {
+            "admin" => Some(TokenKind::Admin),
+            "client" | "backend" => Some(TokenKind::Client),
+            "frontend" => Some(TokenKind::Frontend),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Admin => "admin",
+            TokenKind::Client => "client",
+            TokenKind::Frontend => "frontend",
+        }
+    }
+}
+
+/// A stored token as a request sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub name: String,
+    pub kind: TokenKind,
+    /// `["*"]` for all projects.
+    pub projects: Vec<String>,
+    /// `*` for admin tokens.
+    pub environment: String,
+}
+
+impl ApiToken {
+    pub fn all_projects(&self) -> bool {
+        self.projects.iter().any(|p| p == "*")
+    }
+
+    pub fn sees_project(&self, project: &str) -> bool {
+        self.all_projects() || self.projects.iter().any(|p| p == project)
+    }
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// `<project>:<environment>.<rest>`: the scope written in a v1 secret.
+pub fn parse_secret_scope(secret: &str) -> Option<(&str, &str)> {
+    let (project, rest) = secret.split_once(':')?;
+    let (environment, random) = rest.split_once('.')?;
+    (!project.is_empty() && !environment.is_empty() && !random.is_empty())
+        .then_some((project, environment))
+}
+
+#[derive(Default)]
+pub struct TokenCache {
+    by_hash: ArcSwap<HashMap<String, ApiToken>>,
+}
+
+impl TokenCache {
+    pub async fn reload(&self, store: &Store) -> StorageResult<()> {
+        let now = now_text();
+        let map = store
+            .tokens()
+            .await?
+            .into_iter()
+            .filter(|t| t.expires_at.as_deref().is_none_or(|e| e > now.as_str()))
+            .filter_map(|t| {
+                Some((
+                    t.secret_hash,
+                    ApiToken {
+                        name: t.token_name,
+                        kind: TokenKind::parse(&t.token_type)?,
+                        projects: t.projects,
+                        environment: t.environment,
+                    },
+                ))
+            })
+            .collect();
+        self.by_hash.store(std::sync::Arc::new(map));
+        Ok(())
+    }
+
+    pub fn find(&self, secret: &str) -> Option<ApiToken> {
+        self.by_hash.load().get(&hash_secret(secret)).cloned()
+    }
+}
+
+/// Inserts the `INIT_*_API_TOKENS` on first start (when no token exists yet).
+pub async fn apply_init_tokens(store: &Store, args: &ServeArgs) -> Result<(), String> {
+    let mut entries: Vec<(TokenKind, &str)> = Vec::new();
+    entries.extend(
+        args.init_admin_api_tokens
+            .iter()
+            .map(|s| (TokenKind::Admin, s.as_str())),
+    );
+    entries.extend(
+        args.init_client_api_tokens
+            .iter()
+            .chain(&args.init_backend_api_tokens)
+            .map(|s| (TokenKind::Client, s.as_str())),
+    );
+    entries.extend(
+        args.init_frontend_api_tokens
+            .iter()
+            .map(|s| (TokenKind::Frontend, s.as_str())),
+    );
+    let entries: Vec<(TokenKind, &str)> = entries
+        .into_iter()
+        .map(|(k, s)| (k, s.trim()))
+        .filter(|(_, s)| !s.is_empty())
+        .collect();
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::new();
+    for (kind, secret) in entries {
+        let (project, environment) = parse_secret_scope(secret).ok_or_else(|| {
+            format!(
+                "{} token {secret:?} is not <project>:<environment>.<secret>",
+                kind.as_str()
+            )
+        })?;
+        match kind {
+            TokenKind::Admin if (project, environment) != ("*", "*") => {
+                return Err(format!("admin token {secret:?} must start with *:*"));
+            }
+            TokenKind::Client | TokenKind::Frontend if environment == "*" => {
+                return Err(format!(
+                    "{} token {secret:?} cannot be scoped to all environments",
+                    kind.as_str()
+                ));
+            }
+            _ => {}
+        }
+        rows.push(TokenRow {
+            secret_hash: hash_secret(secret),
+            token_name: "admin".to_owned(),
+            token_type: kind.as_str().to_owned(),
+            projects: vec![project.to_owned()],
+            environment: environment.to_owned(),
+            created_at: now_text(),
+            expires_at: None,
+        });
+    }
+    let mut w = store.write().await.map_err(|e| e.to_string())?;
+    if w.token_count().await.map_err(|e| e.to_string())? > 0 {
+        return Ok(());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for row in rows.iter().filter(|r| seen.insert(r.secret_hash.clone())) {
+        w.insert_token(row).await.map_err(|e| e.to_string())?;
+    }
+    w.commit().await.map_err(|e| e.to_string())
+}
+
+fn presented_secret(parts: &Parts) -> Option<&str> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let value = match value.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => value[7..].trim(),
+        _ => value,
+    };
+    (!value.is_empty()).then_some(value)
+}
+
+/// A request authorised with an admin token.
+pub struct AdminToken(pub ApiToken);
+
+/// A request authorised with a client (backend) token.
+pub struct ClientToken(pub ApiToken);
+
+impl FromRequestParts<AppState> for AdminToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let secret = presented_secret(parts).ok_or(ApiError::AuthenticationRequired)?;
+        let token = state.tokens.find(secret).ok_or(ApiError::Unauthorized)?;
+        match token.kind {
+            TokenKind::Admin => Ok(AdminToken(token)),
+            _ => Err(ApiError::Forbidden),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ClientToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = presented_secret(parts)
+            .and_then(|secret| state.tokens.find(secret))
+            .ok_or(ApiError::ClientUnauthorized)?;
+        match token.kind {
+            TokenKind::Client => Ok(ClientToken(token)),
+            _ => Err(ApiError::ClientForbidden),
+        }
+    }
+}

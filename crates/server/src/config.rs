@@ -1,0 +1,48 @@
+//! `flagstaff serve` configuration: every option is a flag and an environment
+//! variable; the doc comments are the `--help` text.
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Port to listen on.
+    #[arg(long, env = "PORT", default_value_t = 4242)]
+    pub port: u16,
+    /// Address to bind.
+    #[arg(long, env = "HOST", default_value = "0.0.0.0")]
+    pub host: String,
+    /// `sqlite://PATH` (created if missing) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://flagstaff.db")]
+    pub database_url: String,
+    /// Admin tokens to create on first start (`*:*.<secret>`, comma-separated).
+    #[arg(long, env = "INIT_ADMIN_API_TOKENS", value_delimiter = ',')]
+    pub init_admin_api_tokens: Vec<String>,
+    /// Backend (client) tokens to create on first start (`<project>:<env>.<secret>`).
+    #[arg(long, env = "INIT_CLIENT_API_TOKENS", value_delimiter = ',')]
+    pub init_client_api_tokens: Vec<String>,
+    /// Same as --init-client-api-tokens (Unleash's newer name).
+    #[arg(long, env = "INIT_BACKEND_API_TOKENS", value_delimiter = ',')]
+    pub init_backend_api_tokens: Vec<String>,
+    /// Frontend tokens to create on first start (`<project>:<env>.<secret>`).
+    #[arg(long, env = "INIT_FRONTEND_API_TOKENS", value_delimiter = ',')]
+    pub init_frontend_api_tokens: Vec<String>,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "BODY_LIMIT", default_value_t = 1024 * 1024)]
+    pub body_limit: usize,
+}
+
+impl ServeArgs {
+    /// Defaults for a given database, as tests and embedders want them.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        ServeArgs {
+            port: 0,
+            host: "127.0.0.1".to_owned(),
+            database_url: database_url.into(),
+            init_admin_api_tokens: Vec::new(),
+            init_client_api_tokens: Vec::new(),
+            init_backend_api_tokens: Vec::new(),
+            init_frontend_api_tokens: Vec::new(),
+            body_limit: 1024 * 1024,
+        }
+    }
+}

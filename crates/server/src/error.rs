@@ -1,0 +1,114 @@
+//! The one error type of the HTTP layer, rendered in Unleash's JSON error shape
+//! (`{"id","name","message","details":[{"message"}]}`) in one place. Internal
+//! errors are logged with their cause; the caller sees only a safe message.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadData(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    NameExists(String),
+    #[error("{0}")]
+    OperationDenied(String),
+    #[error("You must log in to use Unleash. Your request had no authorization header, so we could not authorize you. Try logging in at /auth/simple/login")]
+    AuthenticationRequired,
+    #[error("You must log in to use Unleash.")]
+    Unauthorized,
+    #[error("You don't have the required permissions to perform this operation.")]
+    Forbidden,
+    /// 401 on the client and frontend APIs, which answer with a bare `{"message"}`.
+    #[error("This endpoint requires an API token. Please add an authorization header to your request with a valid token")]
+    ClientUnauthorized,
+    /// 403 on the client and frontend APIs.
+    #[error("invalid token: expected a different token type for this endpoint")]
+    ClientForbidden,
+    #[error("Request body is too large")]
+    PayloadTooLarge,
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadData(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NameExists(_) => StatusCode::CONFLICT,
+            ApiError::OperationDenied(_) | ApiError::Forbidden | ApiError::ClientForbidden => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::AuthenticationRequired
+            | ApiError::Unauthorized
+            | ApiError::ClientUnauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Unleash's machine-readable error kind.
+    fn kind(&self) -> &'static str {
+        match self {
+            ApiError::BadData(_) => "BadDataError",
+            ApiError::NotFound(_) => "NotFoundError",
+            ApiError::NameExists(_) => "NameExistsError",
+            ApiError::OperationDenied(_) => "OperationDeniedError",
+            ApiError::AuthenticationRequired => "AuthenticationRequired",
+            ApiError::Unauthorized | ApiError::ClientUnauthorized => "UnauthorizedError",
+            ApiError::Forbidden | ApiError::ClientForbidden => "PermissionError",
+            ApiError::PayloadTooLarge => "ContentTooLargeError",
+            ApiError::UnsupportedMediaType => "ContentTypeError",
+            ApiError::Internal(_) => "InternalError",
+        }
+    }
+
+    pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ApiError::Internal(Box::new(error))
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::NotFound(what) => ApiError::NotFound(what),
+            StorageError::Conflict(what) => ApiError::NameExists(what),
+            StorageError::Database(e) => ApiError::internal(e),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(error = %cause, "request failed");
+        }
+        let message = self.to_string();
+        let body = match self {
+            ApiError::ClientUnauthorized | ApiError::ClientForbidden => json!({"message": message}),
+            ApiError::AuthenticationRequired => json!({
+                "id": uuid::Uuid::new_v4().to_string(), "name": self.kind(), "message": message,
+                "details": [{"message": message}],
+                "path": "/auth/simple/login", "type": "password", "defaultHidden": false
+            }),
+            _ => json!({
+                "id": uuid::Uuid::new_v4().to_string(), "name": self.kind(), "message": message,
+                "details": [{"message": message}]
+            }),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

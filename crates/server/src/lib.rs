@@ -1,0 +1,43 @@
+//! Flagstaff's server: Unleash's admin API and client API over SQLite or
+//! PostgreSQL, with client answers served from in-memory snapshots.
+//!
+//! A guided tour:
+//! - [`config`]: `flagstaff serve` options (clap, each with an env var).
+//! - [`storage`]: the one storage layer for both databases; only it writes SQL.
+//! - [`auth`]: API tokens (hashed at rest, cached in memory) and the extractors
+//!   that give handlers a parsed, scoped token.
+//! - [`snapshot`]: per-environment client-features documents, rebuilt in one
+//!   place after every committed change, with a revision number.
+//! - [`api`]: one file per API area, each with its router; `api::router` merges them.
+//! - [`error`]: the one HTTP error type, in Unleash's JSON shape.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod snapshot;
+pub mod state;
+pub mod storage;
+
+use std::future::Future;
+
+use tokio::net::TcpListener;
+
+pub use config::ServeArgs;
+pub use state::AppState;
+
+/// Opens the database, applies the bootstrap tokens, and serves on `listener`
+/// until `shutdown` completes; in-flight requests finish first.
+pub async fn serve(
+    args: &ServeArgs,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let state = AppState::open(args).await?;
+    let app = api::router(state.clone(), args.body_limit);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    state.store.close().await;
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! What handlers share: the store, the token cache and the client snapshots.
+
+use std::sync::Arc;
+
+use crate::auth::TokenCache;
+use crate::config::ServeArgs;
+use crate::snapshot::Snapshots;
+use crate::storage::{StorageResult, Store};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub tokens: Arc<TokenCache>,
+    pub snapshots: Arc<Snapshots>,
+}
+
+impl AppState {
+    pub async fn open(
+        args: &ServeArgs,
+    ) -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
+        let store = Arc::new(Store::connect(&args.database_url).await?);
+        crate::auth::apply_init_tokens(&store, args).await?;
+        let state = AppState {
+            tokens: Arc::new(TokenCache::default()),
+            snapshots: Arc::new(Snapshots::default()),
+            store,
+        };
+        state.refresh_tokens().await?;
+        state.refresh_snapshots().await?;
+        Ok(state)
+    }
+
+    /// Rebuilds the client snapshots from the database; called after every
+    /// committed change to flags or strategies.
+    pub async fn refresh_snapshots(&self) -> StorageResult<()> {
+        self.snapshots.rebuild(&self.store).await
+    }
+
+    /// Reloads the token cache; called after every token change, so revocation
+    /// takes effect on the next request.
+    pub async fn refresh_tokens(&self) -> StorageResult<()> {
+        self.tokens.reload(&self.store).await
+    }
+}

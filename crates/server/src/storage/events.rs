@@ -1,0 +1,129 @@
+//! The event log: one row per change, written in the change's transaction.
+
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{from_json, now_text, StorageResult, Store, WriteTx};
+
+/// An event to record with a write.
+#[derive(Debug, Clone, Default)]
+pub struct NewEvent {
+    pub event_type: &'static str,
+    pub created_by: String,
+    pub project: Option<String>,
+    pub environment: Option<String>,
+    pub feature_name: Option<String>,
+    pub pre_data: Option<Value>,
+    pub data: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub id: i64,
+    pub event_type: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub project: Option<String>,
+    pub environment: Option<String>,
+    pub feature_name: Option<String>,
+    pub pre_data: Option<Value>,
+    pub data: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub project: Option<String>,
+    pub feature_name: Option<String>,
+    pub event_type: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+fn event_from_row(row: &AnyRow) -> StorageResult<EventRecord> {
+    let json = |column: &str| -> StorageResult<Option<Value>> {
+        row.try_get::<Option<String>, _>(column)?
+            .map(|text| from_json(&text))
+            .transpose()
+    };
+    Ok(EventRecord {
+        id: row.try_get("id")?,
+        event_type: row.try_get("type")?,
+        created_at: row.try_get("created_at")?,
+        created_by: row.try_get("created_by")?,
+        project: row.try_get("project")?,
+        environment: row.try_get("environment")?,
+        feature_name: row.try_get("feature_name")?,
+        pre_data: json("pre_data")?,
+        data: json("data")?,
+    })
+}
+
+impl WriteTx<'_> {
+    pub async fn record_event(&mut self, event: NewEvent) -> StorageResult<()> {
+        sqlx::query(
+            "INSERT INTO events (type, created_at, created_by, project, environment, feature_name, pre_data, data) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(event.event_type)
+        .bind(now_text())
+        .bind(&event.created_by)
+        .bind(&event.project)
+        .bind(&event.environment)
+        .bind(&event.feature_name)
+        .bind(event.pre_data.map(|v| v.to_string()))
+        .bind(event.data.map(|v| v.to_string()))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Events, newest first, with the total that match the filter.
+    pub async fn events(&self, filter: &EventFilter) -> StorageResult<(Vec<EventRecord>, i64)> {
+        // Each filter is `($n IS NULL OR column = $n)` so one statement serves all
+        // combinations; the binds are typed text so PostgreSQL can infer them.
+        let condition = "($1 IS NULL OR project = $1) AND ($2 IS NULL OR feature_name = $2) \
+                         AND ($3 IS NULL OR type = $3)";
+        let cast = |n: u8| match self.backend() {
+            super::Backend::Postgres => format!("CAST(${n} AS TEXT)"),
+            super::Backend::Sqlite => format!("${n}"),
+        };
+        let condition = condition
+            .replace("$1", &cast(1))
+            .replace("$2", &cast(2))
+            .replace("$3", &cast(3));
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM events WHERE {condition}"))
+                .bind(&filter.project)
+                .bind(&filter.feature_name)
+                .bind(&filter.event_type)
+                .fetch_one(self.pool())
+                .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT id, type, created_at, created_by, project, environment, feature_name, pre_data, data \
+             FROM events WHERE {condition} ORDER BY id DESC LIMIT $4 OFFSET $5"
+        ))
+        .bind(&filter.project)
+        .bind(&filter.feature_name)
+        .bind(&filter.event_type)
+        .bind(filter.limit)
+        .bind(filter.offset)
+        .fetch_all(self.pool())
+        .await?;
+        let events = rows
+            .iter()
+            .map(event_from_row)
+            .collect::<StorageResult<_>>()?;
+        Ok((events, total))
+    }
+
+    /// The id of the newest event: the revision clients see.
+    pub async fn latest_event_id(&self) -> StorageResult<i64> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+}

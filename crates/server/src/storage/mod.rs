@@ -1,0 +1,254 @@
+//! The storage layer: one code path for SQLite and PostgreSQL (sqlx's `Any`
+//! driver, `$N` placeholders, portable column types: text, integers, booleans,
+//! JSON as text, instants as RFC 3339 text). Only the DDL differs
+//! (`migrations/sqlite`, `migrations/postgres`). Only this module writes SQL.
+//!
+//! Writes go through [`Store::write`]: one transaction at a time (admin writes
+//! are rare; serialising them keeps SQLite free of lock upgrades and makes the
+//! revision order total), and every write commits together with its event row.
+
+mod events;
+mod features;
+mod tokens;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Row, Transaction};
+use tokio::sync::{Mutex, MutexGuard};
+
+pub use events::{EventFilter, EventRecord, NewEvent};
+pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
+pub use tokens::TokenRow;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    writes: Mutex<()>,
+}
+
+/// A write transaction; holds the write lock until committed or dropped.
+pub struct WriteTx<'s> {
+    pub(crate) tx: Transaction<'static, Any>,
+    _guard: MutexGuard<'s, ()>,
+}
+
+impl WriteTx<'_> {
+    pub async fn commit(self) -> StorageResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Now, as stored: RFC 3339 with milliseconds, UTC (sorts as text).
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Store {
+    /// Connects, creates the SQLite file if needed, migrates, and seeds what a
+    /// fresh Unleash has (project `default`, environments `development` and
+    /// `production`).
+    pub async fn connect(url: &str) -> StorageResult<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 5000")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await,
+        }
+        .map_err(|e| StorageError::Database(e.into()))?;
+        let store = Store {
+            pool,
+            backend,
+            writes: Mutex::new(()),
+        };
+        store.seed_defaults().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Begins the one write transaction.
+    pub async fn write(&self) -> StorageResult<WriteTx<'_>> {
+        let guard = self.writes.lock().await;
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _guard: guard })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn seed_defaults(&self) -> StorageResult<()> {
+        let mut w = self.write().await?;
+        let now = now_text();
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects")
+            .fetch_one(&mut *w.tx)
+            .await?;
+        if existing == 0 {
+            sqlx::query(
+                "INSERT INTO projects (id, name, description, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind("default")
+            .bind("Default")
+            .bind("Default project")
+            .bind(&now)
+            .execute(&mut *w.tx)
+            .await?;
+            for (name, kind, order) in [
+                ("development", "development", 100i64),
+                ("production", "production", 200),
+            ] {
+                sqlx::query("INSERT INTO environments (name, type, sort_order, enabled) VALUES ($1, $2, $3, $4)")
+                    .bind(name)
+                    .bind(kind)
+                    .bind(order)
+                    .bind(1i64)
+                    .execute(&mut *w.tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO project_environments (project_id, environment) VALUES ($1, $2)",
+                )
+                .bind("default")
+                .bind(name)
+                .execute(&mut *w.tx)
+                .await?;
+            }
+        }
+        w.commit().await
+    }
+
+    pub async fn project_exists(&self, id: &str) -> StorageResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Environments enabled for a project, in sort order.
+    pub async fn project_environments(&self, project: &str) -> StorageResult<Vec<EnvironmentRow>> {
+        let rows = sqlx::query(
+            "SELECT e.name, e.type, e.sort_order FROM environments e \
+             JOIN project_environments pe ON pe.environment = e.name \
+             WHERE pe.project_id = $1 ORDER BY e.sort_order, e.name",
+        )
+        .bind(project)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(EnvironmentRow::from_row).collect()
+    }
+
+    pub async fn environments(&self) -> StorageResult<Vec<EnvironmentRow>> {
+        let rows = sqlx::query(
+            "SELECT name, type, sort_order FROM environments ORDER BY sort_order, name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(EnvironmentRow::from_row).collect()
+    }
+
+    pub async fn projects(&self) -> StorageResult<Vec<(String, String, Option<String>)>> {
+        let rows = sqlx::query("SELECT id, name, description FROM projects ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("name")?,
+                    r.try_get("description")?,
+                ))
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentRow {
+    pub name: String,
+    pub kind: String,
+    pub sort_order: i64,
+}
+
+impl EnvironmentRow {
+    fn from_row(row: &AnyRow) -> StorageResult<Self> {
+        Ok(EnvironmentRow {
+            name: row.try_get("name")?,
+            kind: row.try_get("type")?,
+            sort_order: row.try_get("sort_order")?,
+        })
+    }
+}
+
+/// JSON stored as text, read back; a corrupt value is a database error.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StorageResult<T> {
+    serde_json::from_str(text).map_err(|e| StorageError::Database(sqlx::Error::Decode(Box::new(e))))
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// A boolean column (stored as 0/1 on both backends).
+pub(crate) fn flag(row: &AnyRow, column: &str) -> StorageResult<bool> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
