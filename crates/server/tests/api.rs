@@ -1,0 +1,648 @@
+//! Black-box tests: the real server on a random port, driven over HTTP the way
+//! users and SDKs drive it. Every test runs on SQLite (a fresh file) and, when
+//! `FLAGSTAFF_TEST_POSTGRES_URL` names a PostgreSQL server, on a fresh
+//! PostgreSQL database too; without it the PostgreSQL half says it skipped.
+
+use std::time::Duration;
+
+use flagstaff_server::ServeArgs;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+const ADMIN: &str = "*:*.admin-secret-for-tests";
+const CLIENT_DEV: &str = "*:development.client-secret-dev";
+const CLIENT_PROD: &str = "default:production.client-secret-prod";
+const FRONTEND: &str = "default:development.frontend-secret";
+
+/// Where a test's database lives.
+#[derive(Clone)]
+enum Db {
+    Sqlite(std::sync::Arc<tempfile::TempDir>),
+    Postgres(String),
+}
+
+impl Db {
+    fn sqlite() -> Db {
+        Db::Sqlite(std::sync::Arc::new(tempfile::tempdir().expect("temp dir")))
+    }
+
+    /// A fresh database on the server named by `FLAGSTAFF_TEST_POSTGRES_URL`.
+    async fn postgres() -> Option<Db> {
+        let url = std::env::var("FLAGSTAFF_TEST_POSTGRES_URL").ok()?;
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut admin = sqlx::AnyConnection::connect(&url)
+            .await
+            .expect("connect to PostgreSQL");
+        let name = format!("flagstaff_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+        Some(Db::Postgres(format!("{base}/{name}")))
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Db::Sqlite(dir) => format!("sqlite://{}", dir.path().join("flagstaff.db").display()),
+            Db::Postgres(url) => url.clone(),
+        }
+    }
+}
+
+struct TestApp {
+    base: String,
+    http: Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    db: Db,
+}
+
+async fn spawn_app(db: Db) -> TestApp {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let mut args = ServeArgs::for_database(db.url());
+    args.init_admin_api_tokens = vec![ADMIN.to_owned()];
+    args.init_client_api_tokens = vec![CLIENT_DEV.to_owned(), CLIENT_PROD.to_owned()];
+    args.init_frontend_api_tokens = vec![FRONTEND.to_owned()];
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        flagstaff_server::serve(&args, listener, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    TestApp {
+        base,
+        http: Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("client"),
+        shutdown: Some(tx),
+        server: Some(server),
+        db,
+    }
+}
+
+impl TestApp {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.header("Authorization", token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request is answered");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        self.call(method, path, Some(ADMIN), body).await
+    }
+
+    async fn client_features(&self, token: &str) -> Value {
+        let (status, body) = self
+            .call(Method::GET, "/api/client/features", Some(token), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    async fn events(&self) -> Value {
+        self.admin(Method::GET, "/api/admin/events?limit=1000", None)
+            .await
+            .1
+    }
+
+    /// Stops the server gracefully and waits for it.
+    async fn stop(mut self) -> Db {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server stops cleanly");
+        }
+        self.db.clone()
+    }
+}
+
+const F: &str = "/api/admin/projects/default/features";
+
+fn flag_in<'a>(document: &'a Value, name: &str) -> Option<&'a Value> {
+    document["features"]
+        .as_array()?
+        .iter()
+        .find(|f| f["name"] == name)
+}
+
+/// The calls of the Unleash guide, with its bodies, in its order.
+async fn guide_flow(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, created) = app
+        .admin(
+            Method::POST,
+            F,
+            Some(json!({"name": "delete_survey_flag", "description": "Delete surveys"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["name"], "delete_survey_flag");
+    assert_eq!(created["type"], "release");
+
+    let strategies = format!("{F}/delete_survey_flag/environments/development/strategies");
+    let (status, strategy) = app
+        .admin(Method::POST, &strategies, Some(json!({
+            "name": "flexibleRollout", "disabled": false, "constraints": [], "variants": [],
+            "parameters": {"groupId": "delete_survey_flag", "rollout": "50", "stickiness": "sessionId"},
+            "segments": []
+        })))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{strategy}");
+    let id = strategy["id"].as_str().expect("strategy id").to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok());
+
+    let (status, updated) = app
+        .admin(Method::PUT, &format!("{strategies}/{id}"), Some(json!({
+            "name": "flexibleRollout", "disabled": false,
+            "constraints": [{"values": ["production"], "inverted": false, "operator": "NOT_IN",
+                             "contextName": "environment", "caseInsensitive": false}],
+            "variants": [],
+            "parameters": {"groupId": "delete_survey_flag", "rollout": "50", "stickiness": "sessionId"},
+            "segments": []
+        })))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["constraints"][0]["operator"], "NOT_IN");
+
+    let variants = format!("{F}/delete_survey_flag/environments/development/variants");
+    let (status, _) = app
+        .admin(
+            Method::PUT,
+            &variants,
+            Some(json!([
+                {"name": "a", "weightType": "variable", "weight": 0, "stickiness": "default"},
+                {"name": "b", "weightType": "variable", "weight": 0, "stickiness": "default",
+                 "payload": {"type": "json", "value": "{\"retention\": 30}"}}
+            ])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, patched) = app
+        .admin(
+            Method::PATCH,
+            &variants,
+            Some(json!([
+                {"op": "replace", "path": "/1/name", "value": "permanently_delete_surveys"},
+                {"op": "replace", "path": "/0/name", "value": "store_deleted_surveys"}
+            ])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    let names: Vec<&str> = patched["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .map(|v| v["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["permanently_delete_surveys", "store_deleted_surveys"]
+    );
+    assert!(patched["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .all(|v| v["weight"] == 500));
+
+    let (status, meta) = app
+        .admin(
+            Method::PATCH,
+            &format!("{F}/delete_survey_flag"),
+            Some(json!([{"op": "replace", "path": "/impressionData", "value": true}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{meta}");
+    assert_eq!(meta["impressionData"], true);
+
+    // Not on yet: the client sees it off; then switched on, it sees the rollout.
+    let flag = app.client_features(CLIENT_DEV).await;
+    assert_eq!(
+        flag_in(&flag, "delete_survey_flag").expect("flag served")["enabled"],
+        false
+    );
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("{F}/delete_survey_flag/environments/development/on"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let served = app.client_features(CLIENT_DEV).await;
+    let flag = flag_in(&served, "delete_survey_flag").expect("flag served");
+    assert_eq!(flag["enabled"], true);
+    assert_eq!(flag["impressionData"], true);
+    assert_eq!(
+        flag["strategies"].as_array().expect("strategies").len(),
+        1,
+        "no default strategy added: one exists"
+    );
+    assert_eq!(
+        flag["strategies"][0]["parameters"]["stickiness"],
+        "sessionId"
+    );
+    assert_eq!(flag["variants"].as_array().expect("variants").len(), 2);
+    // The production token sees the production row, still off.
+    let production = app.client_features(CLIENT_PROD).await;
+    assert_eq!(
+        flag_in(&production, "delete_survey_flag").expect("flag")["enabled"],
+        false
+    );
+
+    let (status, put) = app
+        .admin(
+            Method::PUT,
+            &format!("{F}/delete_survey_flag"),
+            Some(json!({
+                "description": "Controls disabling of the comments section in case of an incident",
+                "type": "kill-switch", "stale": true, "archived": true, "impressionData": false
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{put}");
+    assert_eq!(put["type"], "kill-switch");
+    assert_eq!(put["stale"], true);
+    assert_eq!(put["archived"], false, "PUT does not archive");
+
+    let (status, log) = app
+        .admin(Method::GET, "/api/admin/events/delete_survey_flag", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let types: Vec<&str> = log["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["type"].as_str().expect("type"))
+        .collect();
+    for expected in [
+        "feature-created",
+        "feature-strategy-add",
+        "feature-strategy-update",
+        "feature-environment-variants-updated",
+        "feature-metadata-updated",
+        "feature-environment-enabled",
+        "feature-stale-on",
+    ] {
+        assert!(
+            types.contains(&expected),
+            "{expected} missing from {types:?}"
+        );
+    }
+    let update = log["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["type"] == "feature-strategy-update")
+        .expect("update event");
+    assert_eq!(update["preData"]["constraints"], json!([]));
+    assert_eq!(
+        update["data"]["constraints"][0]["values"],
+        json!(["production"])
+    );
+    assert_eq!(update["createdBy"], "admin");
+    assert_eq!(update["environment"], "development");
+
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("{F}/delete_survey_flag"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert!(flag_in(&app.client_features(CLIENT_DEV).await, "delete_survey_flag").is_none());
+    let (status, _) = app
+        .admin(Method::GET, &format!("{F}/delete_survey_flag"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, archived) = app
+        .admin(Method::GET, "/api/admin/archive/features", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(flag_in(&archived, "delete_survey_flag").is_some());
+    app.stop().await;
+}
+
+/// Each route group against each token kind.
+async fn tokens_guard_every_route(db: Db) {
+    let app = spawn_app(db).await;
+    let admin_route = (Method::GET, format!("{F}"));
+    let client_route = (Method::GET, "/api/client/features".to_owned());
+    for (method, path) in [
+        admin_route.clone(),
+        (Method::GET, "/api/admin/events".to_owned()),
+    ] {
+        let (status, body) = app.call(method.clone(), &path, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(body["name"], "AuthenticationRequired");
+        let (status, body) = app
+            .call(method.clone(), &path, Some("*:*.unknown"), None)
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        assert!(body["id"].is_string() && body["message"].is_string());
+        for token in [CLIENT_DEV, FRONTEND] {
+            let (status, body) = app.call(method.clone(), &path, Some(token), None).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path} with {token}");
+            assert_eq!(body["name"], "PermissionError");
+        }
+        let (status, _) = app
+            .call(
+                method.clone(),
+                &path,
+                Some(&format!("Bearer {ADMIN}")),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}: Bearer prefix accepted");
+    }
+    let (method, path) = client_route;
+    let (status, body) = app.call(method.clone(), &path, None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        json!({"message": "This endpoint requires an API token. Please add an authorization header to your request with a valid token"})
+    );
+    for token in [ADMIN, FRONTEND] {
+        let (status, body) = app.call(method.clone(), &path, Some(token), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            body,
+            json!({"message": "invalid token: expected a different token type for this endpoint"})
+        );
+    }
+
+    // A created token works at once; a deleted one stops at once.
+    let (status, created) = app
+        .admin(Method::POST, "/api/admin/api-tokens",
+               Some(json!({"tokenName": "svc", "type": "client", "environment": "development", "projects": ["default"]})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["secret"]
+        .as_str()
+        .expect("secret shown once")
+        .to_owned();
+    assert!(secret.starts_with("default:development."));
+    app.client_features(&secret).await;
+    let (status, listed) = app.admin(Method::GET, "/api/admin/api-tokens", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !listed.to_string().contains(&secret),
+        "secrets are never listed"
+    );
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/admin/api-tokens/{secret}"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .call(Method::GET, "/api/client/features", Some(&secret), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "revocation is immediate");
+    app.stop().await;
+}
+
+/// Malformed or invalid requests get Unleash's error and change nothing.
+async fn bad_input_changes_nothing(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, _) = app
+        .admin(Method::POST, F, Some(json!({"name": "kept"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let before_events = app.events().await;
+    let before_flag = app.admin(Method::GET, &format!("{F}/kept"), None).await.1;
+    let before_client = app.client_features(CLIENT_DEV).await["features"].clone();
+
+    let strategies = format!("{F}/kept/environments/development/strategies");
+    let raw = |method: Method, path: String, content_type: &'static str, body: String| {
+        let request = app
+            .http
+            .request(method, format!("{}{path}", app.base))
+            .header("Authorization", ADMIN)
+            .header("Content-Type", content_type)
+            .body(body);
+        async move {
+            let response = request.send().await.expect("answered");
+            let status = response.status();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (status, body)
+        }
+    };
+    let cases: Vec<(StatusCode, (StatusCode, Value))> = vec![
+        (StatusCode::BAD_REQUEST, raw(Method::POST, F.to_owned(), "application/json", "{\"name\": ".to_owned()).await),
+        (StatusCode::BAD_REQUEST, raw(Method::POST, F.to_owned(), "application/json", "{\"name\": 7}".to_owned()).await),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, raw(Method::POST, F.to_owned(), "text/plain", "{\"name\":\"x\"}".to_owned()).await),
+        (StatusCode::PAYLOAD_TOO_LARGE, raw(Method::POST, F.to_owned(), "application/json",
+            format!("{{\"name\":\"big\",\"description\":\"{}\"}}", "x".repeat(2 * 1024 * 1024))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::POST, F, Some(json!({"name": "has space"}))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::POST, F, Some(json!({"name": "x", "type": "nonsense"}))).await),
+        (StatusCode::CONFLICT, app.admin(Method::POST, F, Some(json!({"name": "kept"}))).await),
+        (StatusCode::NOT_FOUND, app.admin(Method::POST, "/api/admin/projects/nope/features", Some(json!({"name": "y"}))).await),
+        (StatusCode::NOT_FOUND, app.admin(Method::POST, &format!("{F}/kept/environments/staging/strategies"),
+            Some(json!({"name": "default"}))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::POST, &strategies, Some(json!({"name": "noSuchStrategy"}))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::POST, &strategies, Some(json!({"name": "flexibleRollout",
+            "parameters": {"rollout": "150"}}))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::POST, &strategies, Some(json!({"name": "default",
+            "constraints": [{"contextName": "a", "operator": "LIKE", "values": []}]}))).await),
+        (StatusCode::NOT_FOUND, app.admin(Method::PUT, &format!("{strategies}/00000000-0000-0000-0000-000000000000"),
+            Some(json!({"name": "default"}))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::PATCH, &format!("{F}/kept"),
+            Some(json!([{"op": "replace", "path": "/nothing/here", "value": 1}]))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::PATCH, &format!("{F}/kept"), Some(json!({"op": "replace"}))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::PATCH, &format!("{F}/kept/environments/development/variants"),
+            Some(json!([{"op": "replace", "path": "/5/name", "value": "x"}]))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::PUT, &format!("{F}/kept/environments/development/variants"),
+            Some(json!([{"name": "a", "weight": 600, "weightType": "fix"}, {"name": "b", "weight": 500, "weightType": "fix"}]))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::PUT, &format!("{F}/kept"), Some(json!({"name": "renamed"}))).await),
+        (StatusCode::NOT_FOUND, app.admin(Method::GET, &format!("{F}/missing"), None).await),
+    ];
+    for (i, (expected, (status, body))) in cases.iter().enumerate() {
+        assert_eq!(status, expected, "case {i}: {body}");
+        if *status != StatusCode::PAYLOAD_TOO_LARGE {
+            assert!(
+                body["name"].is_string() && body["message"].is_string() && body["id"].is_string(),
+                "case {i}: Unleash error shape expected, got {body}"
+            );
+        }
+    }
+    assert_eq!(app.events().await, before_events, "no event was written");
+    assert_eq!(
+        app.admin(Method::GET, &format!("{F}/kept"), None).await.1,
+        before_flag,
+        "the flag is unchanged"
+    );
+    assert_eq!(
+        app.client_features(CLIENT_DEV).await["features"],
+        before_client
+    );
+    app.stop().await;
+}
+
+/// The client document carries an ETag; the same ETag gives 304 until a change.
+async fn client_etag_and_filters(db: Db) {
+    let app = spawn_app(db).await;
+    for name in ["alpha.one", "alpha.two", "beta.one"] {
+        let (status, _) = app
+            .admin(Method::POST, F, Some(json!({"name": name})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let get = |etag: Option<String>, query: &'static str| {
+        let mut request = app
+            .http
+            .get(format!("{}/api/client/features{query}", app.base))
+            .header("Authorization", CLIENT_DEV);
+        if let Some(etag) = etag {
+            request = request.header("If-None-Match", etag);
+        }
+        async move { request.send().await.expect("answered") }
+    };
+    let first = get(None, "").await;
+    let etag = first.headers()["etag"].to_str().expect("etag").to_owned();
+    assert_eq!(
+        get(Some(etag.clone()), "").await.status(),
+        StatusCode::NOT_MODIFIED
+    );
+    let filtered: Value = get(None, "?namePrefix=alpha.")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(filtered["features"].as_array().expect("features").len(), 2);
+    let other_project: Value = get(None, "?project=other")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(other_project["features"], json!([]));
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("{F}/beta.one/environments/development/on"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let changed = get(Some(etag.clone()), "").await;
+    assert_eq!(changed.status(), StatusCode::OK, "a change moves the ETag");
+    assert_ne!(changed.headers()["etag"].to_str().expect("etag"), etag);
+    let one = app
+        .call(
+            Method::GET,
+            "/api/client/features/beta.one",
+            Some(CLIENT_DEV),
+            None,
+        )
+        .await;
+    assert_eq!(one.0, StatusCode::OK);
+    assert_eq!(one.1["enabled"], true);
+    assert_eq!(
+        one.1["strategies"][0]["name"], "flexibleRollout",
+        "switching on added the default strategy"
+    );
+    app.stop().await;
+}
+
+/// Stop the server, start it on the same database: everything is still there.
+async fn restart_keeps_everything(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            F,
+            Some(json!({"name": "survivor", "impressionData": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{F}/survivor/environments/development/strategies"),
+            Some(json!({"name": "userWithId", "parameters": {"userIds": "1,2"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let before_events = app.events().await;
+    let before_client = app.client_features(CLIENT_DEV).await["features"].clone();
+    let db = app.stop().await;
+
+    let app = spawn_app(db).await;
+    assert_eq!(app.events().await, before_events);
+    assert_eq!(
+        app.client_features(CLIENT_DEV).await["features"],
+        before_client
+    );
+    app.stop().await;
+}
+
+async fn health(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, body) = app.call(Method::GET, "/health", None, None).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"health": "GOOD"})));
+    app.stop().await;
+}
+
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $test() { super::$test(super::Db::sqlite()).await } )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    match super::Db::postgres().await {
+                        Some(db) => super::$test(db).await,
+                        None => eprintln!(
+                            "skipped {} on PostgreSQL: set FLAGSTAFF_TEST_POSTGRES_URL to run it",
+                            stringify!($test)
+                        ),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    health,
+    guide_flow,
+    tokens_guard_every_route,
+    bad_input_changes_nothing,
+    client_etag_and_filters,
+    restart_keeps_everything,
+);
