@@ -355,7 +355,7 @@ async fn guide_flow(db: Db) {
 /// Each route group against each token kind.
 async fn tokens_guard_every_route(db: Db) {
     let app = spawn_app(db).await;
-    let admin_route = (Method::GET, format!("{F}"));
+    let admin_route = (Method::GET, F.to_owned());
     let client_route = (Method::GET, "/api/client/features".to_owned());
     for (method, path) in [
         admin_route.clone(),
