@@ -1,0 +1,297 @@
+//! The real Unleash SDKs against the real `flagstaff serve`: the Python SDK
+//! (PyPI `UnleashClient`) and the Node SDK (npm `unleash-client`), installed by
+//! `.ci/run` (`pip install -r tests/sdk/requirements.txt`, `npm ci` in
+//! `tests/sdk`). A missing SDK fails the test with the command that installs it.
+//!
+//! For 10,000 users the SDK's decisions and variants must equal `flagstaff eval`
+//! on the same client-features document, the 50% rollout must give 50% ± 2%,
+//! and a strategy update must reach the SDK after its refresh.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::blocking::Client;
+use serde_json::{json, Value};
+
+const ADMIN: &str = "*:*.sdk-test-admin";
+const CLIENT: &str = "default:production.sdk-test-client";
+const USERS: usize = 10_000;
+const FLAG: &str = "sdk-rollout";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flagstaff"))
+            .args([
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--database-url",
+            ])
+            .arg(format!(
+                "sqlite://{}",
+                dir.path().join("flagstaff.db").display()
+            ))
+            .env("INIT_ADMIN_API_TOKENS", ADMIN)
+            .env("INIT_CLIENT_API_TOKENS", CLIENT)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("flagstaff serve starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let address = loop {
+            let line = lines
+                .next()
+                .expect("server says where it listens")
+                .expect("line");
+            if let Some(at) = line.find("listening on ") {
+                break line[at + "listening on ".len()..].trim().to_owned();
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            base: format!("http://{address}"),
+            _dir: dir,
+        }
+    }
+
+    /// SIGTERM, and the server must exit cleanly.
+    fn stop(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("server exits");
+        assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
+    }
+}
+
+fn admin(
+    http: &Client,
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut request = http
+        .request(method, format!("{}{path}", server.base))
+        .header("Authorization", ADMIN);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().expect("admin call answered");
+    let status = response.status();
+    let text = response.text().expect("body");
+    assert!(status.is_success(), "{path}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Creates the flag: a 50% rollout on its own groupId with three strategy
+/// variants carrying payloads, switched on in production. Returns the strategy id.
+fn create_flag(http: &Client, server: &Server) -> String {
+    let features = "/api/admin/projects/default/features";
+    admin(
+        http,
+        server,
+        reqwest::Method::POST,
+        features,
+        Some(json!({"name": FLAG})),
+    );
+    let strategy = admin(
+        http,
+        server,
+        reqwest::Method::POST,
+        &format!("{features}/{FLAG}/environments/production/strategies"),
+        Some(json!({
+            "name": "flexibleRollout", "disabled": false, "constraints": [], "segments": [],
+            "parameters": {"groupId": FLAG, "rollout": "50", "stickiness": "default"},
+            "variants": [
+                {"name": "red", "weight": 0, "weightType": "variable", "stickiness": "default",
+                 "payload": {"type": "string", "value": "#f00"}},
+                {"name": "green", "weight": 0, "weightType": "variable", "stickiness": "default",
+                 "payload": {"type": "json", "value": "{\"hex\":\"#0f0\"}"}},
+                {"name": "blue", "weight": 0, "weightType": "variable", "stickiness": "default",
+                 "payload": {"type": "number", "value": "3"}}
+            ]
+        })),
+    );
+    admin(
+        http,
+        server,
+        reqwest::Method::POST,
+        &format!("{features}/{FLAG}/environments/production/on"),
+        None,
+    );
+    strategy["id"].as_str().expect("strategy id").to_owned()
+}
+
+/// What `flagstaff eval` answers for every user on the document the SDK fetched.
+fn expected_answers(http: &Client, server: &Server, dir: &Path) -> Vec<Value> {
+    let document = http
+        .get(format!("{}/api/client/features", server.base))
+        .header("Authorization", CLIENT)
+        .send()
+        .expect("client features")
+        .text()
+        .expect("body");
+    let state = dir.join("state.json");
+    std::fs::write(&state, document).expect("write state");
+    let input: String = (0..USERS)
+        .map(|i| {
+            json!({"toggle": FLAG, "context": {"userId": i.to_string(), "environment": "production",
+                                               "appName": "flagstaff-sdk-test"}})
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    let input_path = dir.join("users.jsonl");
+    std::fs::write(&input_path, input).expect("write input");
+    let output = Command::new(env!("CARGO_BIN_EXE_flagstaff"))
+        .args(["eval", "--state"])
+        .arg(&state)
+        .arg("--input")
+        .arg(&input_path)
+        .output()
+        .expect("flagstaff eval runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+fn read_until_done(stdout: &mut BufReader<ChildStdout>) -> Vec<Value> {
+    let mut answers = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = stdout.read_line(&mut line).expect("probe output");
+        assert!(n > 0, "the SDK probe ended early");
+        let text = line.trim();
+        if text == "PHASE1-DONE" {
+            return answers;
+        }
+        if let Ok(value) = serde_json::from_str::<Value>(text) {
+            answers.push(value);
+        }
+    }
+}
+
+fn run_sdk(program: &str, args: &[String], current_dir: &Path) {
+    let http = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client");
+    let server = Server::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let strategy_id = create_flag(&http, &server);
+    let expected = expected_answers(&http, &server, dir.path());
+
+    let mut probe = Command::new(program)
+        .args(args)
+        .args([
+            server.base.clone(),
+            CLIENT.to_owned(),
+            FLAG.to_owned(),
+            USERS.to_string(),
+        ])
+        .arg(dir.path())
+        .current_dir(current_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let mut stdout = BufReader::new(probe.stdout.take().expect("stdout"));
+    let answers = read_until_done(&mut stdout);
+    assert_eq!(answers.len(), USERS);
+    let mut enabled = 0;
+    for (sdk, ours) in answers.iter().zip(&expected) {
+        assert_eq!(
+            sdk["enabled"], ours["enabled"],
+            "user {}: SDK {sdk} vs eval {ours}",
+            sdk["userId"]
+        );
+        let (sv, ov) = (&sdk["variant"], &ours["variant"]);
+        assert_eq!(sv["name"], ov["name"], "user {}", sdk["userId"]);
+        assert_eq!(sv["enabled"], ov["enabled"], "user {}", sdk["userId"]);
+        assert_eq!(
+            sv["payload"],
+            ov.get("payload").cloned().unwrap_or(Value::Null),
+            "user {}",
+            sdk["userId"]
+        );
+        enabled += usize::from(sdk["enabled"] == true);
+    }
+    let share = enabled as f64 / USERS as f64;
+    assert!((0.48..=0.52).contains(&share), "{share} of users enabled");
+
+    // The guide's update: NOT_IN production. The SDK must see it after a refresh.
+    admin(
+        &http,
+        &server,
+        reqwest::Method::PUT,
+        &format!("/api/admin/projects/default/features/{FLAG}/environments/production/strategies/{strategy_id}"),
+        Some(json!({
+            "name": "flexibleRollout", "disabled": false,
+            "constraints": [{"values": ["production"], "inverted": false, "operator": "NOT_IN",
+                             "contextName": "environment", "caseInsensitive": false}],
+            "variants": [],
+            "parameters": {"groupId": FLAG, "rollout": "50", "stickiness": "default"},
+            "segments": []
+        })),
+    );
+    let mut stdin = probe.stdin.take().expect("stdin");
+    stdin.write_all(b"NEXT\n").expect("signal the probe");
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("probe answers");
+    assert_eq!(line.trim(), "UPDATED", "the SDK did not see the update");
+    let status = probe.wait().expect("probe exits");
+    assert!(status.success());
+    server.stop();
+}
+
+#[test]
+fn python_sdk_agrees_with_flagstaff_eval() {
+    let check = Command::new("python3")
+        .args(["-c", "import UnleashClient"])
+        .status();
+    assert!(
+        check.is_ok_and(|s| s.success()),
+        "the Python SDK is missing: pip install -r tests/sdk/requirements.txt"
+    );
+    let sdk_dir = repo_root().join("tests/sdk");
+    run_sdk("python3", &["python_probe.py".to_owned()], &sdk_dir);
+}
+
+#[test]
+fn node_sdk_agrees_with_flagstaff_eval() {
+    let sdk_dir = repo_root().join("tests/sdk");
+    assert!(
+        sdk_dir.join("node_modules/unleash-client").is_dir(),
+        "the Node SDK is missing: (cd tests/sdk && npm ci)"
+    );
+    run_sdk("node", &["node_probe.js".to_owned()], &sdk_dir);
+}

@@ -1,0 +1,50 @@
+// Drives the real Node SDK (npm `unleash-client`) against a Flagstaff server,
+// with the same protocol as python_probe.py.
+const readline = require('readline');
+const { initialize } = require('unleash-client');
+
+const [url, token, flag, usersText] = process.argv.slice(2);
+const users = Number(usersText);
+
+const unleash = initialize({
+  url: `${url}/api`,
+  appName: 'flagstaff-sdk-test',
+  environment: 'production',
+  customHeaders: { Authorization: token },
+  refreshInterval: 1000,
+  metricsInterval: 1000,
+  disableMetrics: true,
+  storageProvider: new (require('unleash-client').InMemStorageProvider)(),
+});
+
+unleash.on('error', (e) => process.stderr.write(`sdk error: ${e}\n`));
+
+unleash.once('synchronized', () => {
+  let onUser = null;
+  const out = [];
+  for (let i = 0; i < users; i += 1) {
+    const context = { userId: String(i) };
+    const enabled = unleash.isEnabled(flag, context);
+    const variant = unleash.getVariant(flag, context);
+    if (enabled && onUser === null) onUser = String(i);
+    out.push(JSON.stringify({ userId: String(i), enabled, variant }));
+  }
+  process.stdout.write(`${out.join('\n')}\nPHASE1-DONE\n`);
+  const rl = readline.createInterface({ input: process.stdin });
+  rl.once('line', () => {
+    const deadline = Date.now() + 20000;
+    const poll = setInterval(() => {
+      if (!unleash.isEnabled(flag, { userId: onUser })) {
+        clearInterval(poll);
+        process.stdout.write('UPDATED\n');
+        unleash.destroy();
+        process.exit(0);
+      } else if (Date.now() > deadline) {
+        clearInterval(poll);
+        process.stdout.write('TIMEOUT\n');
+        unleash.destroy();
+        process.exit(0);
+      }
+    }, 200);
+  });
+});

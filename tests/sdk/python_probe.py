@@ -1,0 +1,46 @@
+"""Drives the real Python SDK (PyPI `UnleashClient`) against a Flagstaff server.
+
+Protocol (driven by crates/flagstaff/tests/sdk.rs): prints one JSON line per user
+with the SDK's decision and variant, then `PHASE1-DONE`; waits for a line on
+stdin; then polls until the SDK sees the flag off for a user it saw on, and
+prints `UPDATED` (or `TIMEOUT`).
+"""
+import json
+import sys
+import time
+
+from UnleashClient import UnleashClient
+
+url, token, flag, users, cache_dir = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+
+client = UnleashClient(
+    url=url + "/api",
+    app_name="flagstaff-sdk-test",
+    environment="production",
+    custom_headers={"Authorization": token},
+    refresh_interval=1,
+    metrics_interval=1,
+    cache_directory=cache_dir,
+)
+client.initialize_client(fetch_toggles=True)
+
+on_user = None
+for i in range(users):
+    context = {"userId": str(i)}
+    enabled = client.is_enabled(flag, context)
+    variant = client.get_variant(flag, context)
+    if enabled and on_user is None:
+        on_user = str(i)
+    print(json.dumps({"userId": str(i), "enabled": enabled, "variant": variant}), flush=True)
+print("PHASE1-DONE", flush=True)
+
+sys.stdin.readline()
+deadline = time.time() + 20
+while time.time() < deadline:
+    if not client.is_enabled(flag, {"userId": on_user}):
+        print("UPDATED", flush=True)
+        break
+    time.sleep(0.2)
+else:
+    print("TIMEOUT", flush=True)
+client.destroy()
