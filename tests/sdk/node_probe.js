@@ -13,7 +13,6 @@ const unleash = initialize({
   customHeaders: { Authorization: token },
   refreshInterval: 1000,
   metricsInterval: 1000,
-  disableMetrics: true,
   storageProvider: new (require('unleash-client').InMemStorageProvider)(),
 });
 

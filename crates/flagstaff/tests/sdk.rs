@@ -248,6 +248,42 @@ fn run_sdk(program: &str, args: &[String], current_dir: &Path) {
     let share = enabled as f64 / USERS as f64;
     assert!((0.48..=0.52).contains(&share), "{share} of users enabled");
 
+    // The SDK's metrics arrive and are counted (it reports every second).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let (yes, no) = loop {
+        let raw = admin(
+            &http,
+            &server,
+            reqwest::Method::GET,
+            &format!("/api/admin/client-metrics/features/{FLAG}/raw?hoursBack=1"),
+            None,
+        );
+        let (yes, no) = raw["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["environment"] == "production" && r["appName"] == "flagstaff-sdk-test")
+            .fold((0, 0), |(y, n), r| {
+                (
+                    y + r["yes"].as_u64().unwrap_or(0),
+                    n + r["no"].as_u64().unwrap_or(0),
+                )
+            });
+        if yes + no >= USERS as u64 || std::time::Instant::now() > deadline {
+            break (yes, no);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert!(
+        yes + no >= USERS as u64,
+        "only {yes} yes + {no} no evaluations were reported"
+    );
+    let reported_share = yes as f64 / (yes + no) as f64;
+    assert!(
+        (0.45..=0.55).contains(&reported_share),
+        "reported yes share {reported_share}"
+    );
+
     // The guide's update: NOT_IN production. The SDK must see it after a refresh.
     admin(
         &http,

@@ -9,12 +9,14 @@
 //! - [`snapshot`]: per-environment client-features documents, rebuilt in one
 //!   place after every committed change, with a revision number.
 //! - [`api`]: one file per API area, each with its router; `api::router` merges them.
+//! - [`metrics`]: SDK metrics, batched in memory and acknowledged once stored.
 //! - [`error`]: the one HTTP error type, in Unleash's JSON shape.
 
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod metrics;
 pub mod snapshot;
 pub mod state;
 pub mod storage;
@@ -34,10 +36,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let state = AppState::open(args).await?;
+    let writer = state.metrics.spawn_writer(state.store.clone());
     let app = api::router(state.clone(), args.body_limit);
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    // Every request has finished: write what the last batch holds, then close.
+    writer.abort();
+    let flushed = state.metrics.flush(&state.store).await;
     state.store.close().await;
+    served?;
+    flushed?;
     Ok(())
 }

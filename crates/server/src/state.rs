@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::auth::TokenCache;
 use crate::config::ServeArgs;
+use crate::metrics::MetricsBuffer;
 use crate::snapshot::Snapshots;
 use crate::storage::{StorageResult, Store};
 
@@ -12,6 +13,7 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub tokens: Arc<TokenCache>,
     pub snapshots: Arc<Snapshots>,
+    pub metrics: Arc<MetricsBuffer>,
 }
 
 impl AppState {
@@ -23,6 +25,7 @@ impl AppState {
         let state = AppState {
             tokens: Arc::new(TokenCache::default()),
             snapshots: Arc::new(Snapshots::default()),
+            metrics: Arc::new(MetricsBuffer::default()),
             store,
         };
         state.refresh_tokens().await?;

@@ -609,6 +609,137 @@ async fn restart_keeps_everything(db: Db) {
     app.stop().await;
 }
 
+/// Metrics from many instances at once add up exactly, survive a restart, and
+/// bad reports are refused without storing anything.
+async fn metrics_add_up_exactly(db: Db) {
+    let app = spawn_app(db).await;
+    let now = chrono_now();
+    let report = |instance: usize, yes: u64, no: u64| {
+        json!({
+            "appName": "checkout-service", "instanceId": format!("instance-{instance}"),
+            "bucket": {"start": now, "stop": now, "toggles": {
+                "flag-a": {"yes": yes, "no": no, "variants": {"blue": yes, "disabled": no}},
+                "flag-b": {"yes": 1, "no": 0}
+            }}
+        })
+    };
+    let (status, _) = app.call(Method::POST, "/api/client/register", Some(CLIENT_DEV), Some(json!({
+        "appName": "checkout-service", "instanceId": "instance-0", "sdkVersion": "unleash-client-python:6.9.1",
+        "strategies": ["default", "flexibleRollout"], "started": now, "interval": 15000
+    }))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mut posts = Vec::new();
+    for instance in 0..8 {
+        for round in 0..25u64 {
+            let body = report(instance, round, 2 * round + 1);
+            let request = app
+                .http
+                .post(format!("{}/api/client/metrics", app.base))
+                .header("Authorization", CLIENT_DEV)
+                .json(&body);
+            posts.push(tokio::spawn(async move {
+                request.send().await.expect("answered").status()
+            }));
+        }
+    }
+    for post in posts {
+        assert_eq!(post.await.expect("task"), StatusCode::ACCEPTED);
+    }
+    // Per instance: yes = 0+1+…+24 = 300, no = Σ(2r+1) = 625.
+    let totals = |data: &Value, flag: &str| -> (u64, u64, u64) {
+        data["data"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter(|r| r["featureName"] == flag)
+            .fold((0, 0, 0), |(y, n, b), r| {
+                (
+                    y + r["yes"].as_u64().expect("yes"),
+                    n + r["no"].as_u64().expect("no"),
+                    b + r["variants"]["blue"].as_u64().unwrap_or(0),
+                )
+            })
+    };
+    let raw = |flag: &'static str| {
+        let path = format!("/api/admin/client-metrics/features/{flag}/raw?hoursBack=2");
+        let app = &app;
+        async move { app.admin(Method::GET, &path, None).await }
+    };
+    let (status, a) = raw("flag-a").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(totals(&a, "flag-a"), (8 * 300, 8 * 625, 8 * 300));
+    assert_eq!(totals(&raw("flag-b").await.1, "flag-b"), (200, 0, 0));
+    assert_eq!(a["data"][0]["environment"], "development");
+    assert_eq!(a["data"][0]["appName"], "checkout-service");
+
+    let long_ago = "2001-01-01T00:00:00.000Z";
+    let many: serde_json::Map<String, Value> = (0..10_001)
+        .map(|i| (format!("f{i}"), json!({"yes": 1, "no": 0})))
+        .collect();
+    for bad in [
+        json!({"appName": "x", "bucket": {"start": now, "stop": now, "toggles": {"flag-a": {"yes": -1, "no": 0}}}}),
+        json!({"appName": "x", "bucket": {"start": now, "stop": long_ago, "toggles": {}}}),
+        json!({"appName": "x", "bucket": {"start": long_ago, "stop": long_ago, "toggles": {"flag-a": {"yes": 1}}}}),
+        json!({"appName": "x", "bucket": {"start": "yesterday", "stop": now, "toggles": {}}}),
+        json!({"appName": "x", "bucket": {"start": now, "stop": now, "toggles": many}}),
+        json!({"bucket": {"start": now, "stop": now, "toggles": {"flag-a": {"yes": 1}}}}),
+    ] {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/client/metrics",
+                Some(CLIENT_DEV),
+                Some(bad),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/client/metrics",
+            Some(ADMIN),
+            Some(report(0, 1, 1)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        totals(&raw("flag-a").await.1, "flag-a"),
+        (8 * 300, 8 * 625, 8 * 300),
+        "nothing stored"
+    );
+
+    // Acknowledged just before a graceful stop, still there after the restart.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/client/metrics",
+            Some(CLIENT_DEV),
+            Some(report(9, 5, 5)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let db = app.stop().await;
+    let app = spawn_app(db).await;
+    let (_, a) = app
+        .admin(
+            Method::GET,
+            "/api/admin/client-metrics/features/flag-a/raw?hoursBack=2",
+            None,
+        )
+        .await;
+    assert_eq!(
+        totals(&a, "flag-a"),
+        (8 * 300 + 5, 8 * 625 + 5, 8 * 300 + 5)
+    );
+    app.stop().await;
+}
+
+/// Now, as SDKs write bucket times.
+fn chrono_now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 async fn health(db: Db) {
     let app = spawn_app(db).await;
     let (status, body) = app.call(Method::GET, "/health", None, None).await;
@@ -645,4 +776,5 @@ on_both_backends!(
     bad_input_changes_nothing,
     client_etag_and_filters,
     restart_keeps_everything,
+    metrics_add_up_exactly,
 );

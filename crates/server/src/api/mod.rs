@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod client;
+mod client_metrics;
 mod extract;
 mod health;
 
@@ -18,6 +19,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .merge(health::router())
         .merge(admin::router())
         .merge(client::router())
+        .merge(client_metrics::router())
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(body_limit))
         .with_state(state)

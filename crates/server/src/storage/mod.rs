@@ -9,6 +9,7 @@
 
 mod events;
 mod features;
+mod metrics;
 mod tokens;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -17,6 +18,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 pub use events::{EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
+pub use metrics::{InstanceRow, MetricCounts, MetricKey};
 pub use tokens::TokenRow;
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 
 mod events;
 mod features;
+mod metrics;
 mod projects;
 mod strategies;
 mod tokens;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(tokens::router())
         .merge(projects::router())
+        .merge(metrics::router())
 }
 
 /// A flag name Unleash accepts: 1–100 characters that `encodeURIComponent`

@@ -1,0 +1,201 @@
+//! What SDKs report: `POST /api/client/register` (the instance) and
+//! `POST /api/client/metrics` (yes/no/variant counts per flag for a time
+//! bucket). Both answer 202 once stored, with the environment taken from the token.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use chrono::{DateTime, Timelike, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::api::ApiJson;
+use crate::auth::ClientToken;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::storage::{InstanceRow, MetricCounts, MetricKey};
+
+/// Most flags one metrics request may report, and most variants per flag.
+const MAX_TOGGLES: usize = 10_000;
+const MAX_VARIANTS: usize = 1_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/client/register", post(register))
+        .route("/api/client/metrics", post(metrics))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegisterBody {
+    app_name: String,
+    #[serde(default)]
+    instance_id: Option<String>,
+    #[serde(default)]
+    sdk_version: Option<String>,
+    #[serde(default)]
+    strategies: Vec<String>,
+    #[serde(default)]
+    started: Option<Value>,
+    #[serde(default)]
+    interval: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetricsBody {
+    app_name: String,
+    #[serde(default)]
+    instance_id: Option<String>,
+    #[serde(default)]
+    sdk_version: Option<String>,
+    #[serde(default)]
+    bucket: Option<Bucket>,
+}
+
+#[derive(Deserialize)]
+struct Bucket {
+    start: Value,
+    stop: Value,
+    toggles: HashMap<String, ToggleCounts>,
+}
+
+#[derive(Deserialize)]
+struct ToggleCounts {
+    #[serde(default)]
+    yes: u64,
+    #[serde(default)]
+    no: u64,
+    #[serde(default)]
+    variants: Option<HashMap<String, u64>>,
+}
+
+fn instance_id(id: Option<String>) -> String {
+    id.filter(|i| !i.trim().is_empty())
+        .unwrap_or_else(|| "default".to_owned())
+}
+
+fn app_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 255 {
+        return Err(ApiError::BadData(
+            "appName must be 1–255 characters".to_owned(),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// An instant as SDKs send it: RFC 3339 text or epoch milliseconds.
+fn instant(value: &Value) -> Option<DateTime<Utc>> {
+    match value {
+        Value::String(s) => DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        Value::Number(n) => n.as_i64().and_then(DateTime::from_timestamp_millis),
+        _ => None,
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ClientToken(token): ClientToken,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> ApiResult<StatusCode> {
+    let instance = InstanceRow {
+        app_name: app_name(&body.app_name)?,
+        instance_id: instance_id(body.instance_id),
+        environment: token.environment,
+        sdk_version: body.sdk_version,
+        strategies: body.strategies,
+        started: body
+            .started
+            .as_ref()
+            .and_then(instant)
+            .map(|t| t.to_rfc3339()),
+        interval_ms: body.interval,
+    };
+    state
+        .metrics
+        .record(Vec::new(), Some(instance))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+    ClientToken(token): ClientToken,
+    ApiJson(body): ApiJson<MetricsBody>,
+) -> ApiResult<StatusCode> {
+    let app = app_name(&body.app_name)?;
+    let Some(bucket) = body.bucket else {
+        return Ok(StatusCode::ACCEPTED);
+    };
+    let (Some(start), Some(stop)) = (instant(&bucket.start), instant(&bucket.stop)) else {
+        return Err(ApiError::BadData(
+            "bucket.start and bucket.stop must be dates".to_owned(),
+        ));
+    };
+    let now = Utc::now();
+    if start > stop
+        || stop > now + chrono::Duration::hours(1)
+        || start < now - chrono::Duration::days(2)
+    {
+        return Err(ApiError::BadData(
+            "the bucket must start before it stops, within the last 48 hours".to_owned(),
+        ));
+    }
+    if bucket.toggles.len() > MAX_TOGGLES
+        || bucket
+            .toggles
+            .values()
+            .any(|t| t.variants.as_ref().is_some_and(|v| v.len() > MAX_VARIANTS))
+    {
+        return Err(ApiError::BadData(format!(
+            "at most {MAX_TOGGLES} flags and {MAX_VARIANTS} variants per flag in one report"
+        )));
+    }
+    let hour = start
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(start)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let counts = bucket
+        .toggles
+        .into_iter()
+        .map(|(name, c)| {
+            (
+                MetricKey {
+                    feature_name: name,
+                    environment: token.environment.clone(),
+                    app_name: app.clone(),
+                    hour: hour.clone(),
+                },
+                MetricCounts {
+                    yes: c.yes,
+                    no: c.no,
+                    variants: c.variants.unwrap_or_default().into_iter().collect(),
+                },
+            )
+        })
+        .collect();
+    let instance = InstanceRow {
+        app_name: app,
+        instance_id: instance_id(body.instance_id),
+        environment: token.environment,
+        sdk_version: body.sdk_version,
+        strategies: Vec::new(),
+        started: None,
+        interval_ms: None,
+    };
+    state
+        .metrics
+        .record(counts, Some(instance))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(StatusCode::ACCEPTED)
+}
