@@ -223,3 +223,31 @@ impl FromRequestParts<AppState> for ClientToken {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_carry_their_scope() {
+        assert_eq!(parse_secret_scope("*:*.abc"), Some(("*", "*")));
+        assert_eq!(
+            parse_secret_scope("default:development.4c5a"),
+            Some(("default", "development"))
+        );
+        assert_eq!(
+            parse_secret_scope("[]:production.x.y"),
+            Some(("[]", "production"))
+        );
+        for bad in ["", "abc", "default:development", ":dev.x", "p:.x", "p:dev."] {
+            assert_eq!(parse_secret_scope(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn hashes_are_stable_and_distinct() {
+        assert_eq!(hash_secret("a"), hash_secret("a"));
+        assert_ne!(hash_secret("a"), hash_secret("b"));
+        assert_eq!(hash_secret("a").len(), 64);
+    }
+}

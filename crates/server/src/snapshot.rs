@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use flagstaff_engine::document::{Feature, Strategy};
+use flagstaff_engine::document::{Feature, Segment, Strategy};
 use tokio::sync::Mutex;
 
 use crate::storage::{StorageResult, Store};
@@ -18,6 +18,8 @@ pub struct Snapshot {
     pub revision: i64,
     /// Environment name → its flags (with the project each belongs to), by name.
     pub environments: HashMap<String, Vec<ClientFlag>>,
+    /// Every segment, as the client API lists them.
+    pub segments: Vec<Segment>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,9 +59,20 @@ impl Snapshots {
         }
         let by_name: HashMap<&str, &crate::storage::FeatureRow> =
             features.iter().map(|f| (f.name.as_str(), f)).collect();
+        let segments = store
+            .segments()
+            .await?
+            .into_iter()
+            .map(|s| Segment {
+                id: s.id,
+                name: Some(s.name),
+                constraints: s.constraints,
+            })
+            .collect();
         let mut snapshot = Snapshot {
             revision,
             environments: HashMap::new(),
+            segments,
         };
         for env in &environments {
             let Some(feature) = by_name.get(env.feature_name.as_str()) else {

@@ -740,6 +740,262 @@ fn chrono_now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Segments, context fields, projects and environments, and reviving a flag.
+async fn segments_context_projects(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, segment) = app.admin(Method::POST, "/api/admin/segments", Some(json!({
+        "name": "beta-testers", "description": "opted in",
+        "constraints": [{"contextName": "email", "operator": "STR_ENDS_WITH", "values": ["@example.com"]}]
+    }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{segment}");
+    let id = segment["id"].as_i64().expect("segment id");
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/segments",
+            Some(json!({"name": "beta-testers"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (status, _) = app
+        .admin(Method::POST, F, Some(json!({"name": "beta-banner"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let strategies = format!("{F}/beta-banner/environments/development/strategies");
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            &strategies,
+            Some(json!({"name": "default", "segments": [id + 100]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            &strategies,
+            Some(json!({"name": "default", "segments": [id]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("{F}/beta-banner/environments/development/on"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // What the SDK receives evaluates as the segment says.
+    let document: flagstaff_engine::ClientFeatures =
+        serde_json::from_value(app.client_features(CLIENT_DEV).await).expect("client document");
+    let engine = flagstaff_engine::Engine::new(&document);
+    let context = |email: &str| {
+        let mut c = flagstaff_engine::Context::for_user("1");
+        c.properties.insert("email".to_owned(), email.to_owned());
+        c
+    };
+    assert!(engine.is_enabled("beta-banner", &context("ann@example.com")));
+    assert!(!engine.is_enabled("beta-banner", &context("bob@elsewhere.org")));
+
+    let (status, _) = app.admin(Method::PUT, &format!("/api/admin/segments/{id}"), Some(json!({
+        "name": "beta-testers",
+        "constraints": [{"contextName": "email", "operator": "STR_ENDS_WITH", "values": ["@elsewhere.org"]}]
+    }))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let document: flagstaff_engine::ClientFeatures =
+        serde_json::from_value(app.client_features(CLIENT_DEV).await).expect("client document");
+    assert!(flagstaff_engine::Engine::new(&document)
+        .is_enabled("beta-banner", &context("bob@elsewhere.org")));
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/admin/segments/{id}"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a segment in use cannot be deleted"
+    );
+
+    // Context fields: the built-ins, then one of our own.
+    let (status, fields) = app.admin(Method::GET, "/api/admin/context", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = fields
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["name"].as_str().expect("name"))
+        .collect();
+    for built_in in [
+        "appName",
+        "environment",
+        "userId",
+        "sessionId",
+        "remoteAddress",
+        "currentTime",
+    ] {
+        assert!(
+            names.contains(&built_in),
+            "{built_in} missing from {names:?}"
+        );
+    }
+    let (status, _) = app.admin(Method::POST, "/api/admin/context", Some(json!({
+        "name": "region", "description": "where", "legalValues": [{"value": "eu"}, {"value": "us"}]
+    }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/context",
+            Some(json!({"name": "region"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/context/region/legal-values",
+            Some(json!({"value": "apac"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, region) = app
+        .admin(Method::GET, "/api/admin/context/region", None)
+        .await;
+    assert_eq!(region["legalValues"].as_array().expect("values").len(), 3);
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            "/api/admin/context/region",
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .admin(Method::GET, "/api/admin/context/region", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A project, an environment enabled for it, a flag there, a token that sees it.
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects",
+            Some(json!({"id": "mobile", "name": "Mobile"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/environments",
+            Some(json!({"name": "staging", "type": "test"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/mobile/environments",
+            Some(json!({"environment": "staging"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, flag) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/mobile/features",
+            Some(json!({"name": "dark-mode"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(flag["environments"]
+        .as_array()
+        .expect("envs")
+        .iter()
+        .any(|e| e["name"] == "staging"));
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/admin/projects/mobile/features/dark-mode/environments/staging/on",
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, token) = app.admin(Method::POST, "/api/admin/api-tokens", Some(json!({
+        "tokenName": "mobile-staging", "type": "backend", "environment": "staging", "projects": ["mobile"]
+    }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let served = app
+        .client_features(token["secret"].as_str().expect("secret"))
+        .await;
+    let names: Vec<&str> = served["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["dark-mode"],
+        "a project token sees its project only"
+    );
+    assert!(
+        flag_in(&app.client_features(CLIENT_DEV).await, "dark-mode").is_some(),
+        "a * token sees all"
+    );
+
+    // Archive and revive: it comes back switched off.
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            "/api/admin/projects/mobile/features/dark-mode",
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/mobile/features",
+            Some(json!({"name": "dark-mode"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "archived names stay taken");
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/admin/archive/revive/dark-mode",
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, revived) = app
+        .admin(
+            Method::GET,
+            "/api/admin/projects/mobile/features/dark-mode",
+            None,
+        )
+        .await;
+    assert!(revived["environments"]
+        .as_array()
+        .expect("envs")
+        .iter()
+        .all(|e| e["enabled"] == false));
+    app.stop().await;
+}
+
 async fn health(db: Db) {
     let app = spawn_app(db).await;
     let (status, body) = app.call(Method::GET, "/health", None, None).await;
@@ -777,4 +1033,5 @@ on_both_backends!(
     client_etag_and_filters,
     restart_keeps_everything,
     metrics_add_up_exactly,
+    segments_context_projects,
 );

@@ -105,7 +105,7 @@ async fn features(
     let body = json!({
         "version": 2,
         "features": features,
-        "segments": [],
+        "segments": snapshot.segments,
         "query": {
             "project": query.projects.clone().unwrap_or_else(|| vec!["*".to_owned()]),
             "namePrefix": query.name_prefix,

@@ -10,6 +10,7 @@
 mod events;
 mod features;
 mod metrics;
+mod segments;
 mod tokens;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -19,6 +20,7 @@ use tokio::sync::{Mutex, MutexGuard};
 pub use events::{EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use metrics::{InstanceRow, MetricCounts, MetricKey};
+pub use segments::{ContextFieldRow, SegmentRow};
 pub use tokens::TokenRow;
 
 #[derive(Debug, thiserror::Error)]
@@ -174,6 +176,10 @@ impl Store {
                 .execute(&mut *w.tx)
                 .await?;
             }
+            for i in 0..segments::BUILT_IN_CONTEXT_FIELDS.len() {
+                w.upsert_context_field(&segments::built_in_context_field(i))
+                    .await?;
+            }
         }
         w.commit().await
     }
@@ -253,4 +259,70 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
 /// A boolean column (stored as 0/1 on both backends).
 pub(crate) fn flag(row: &AnyRow, column: &str) -> StorageResult<bool> {
     Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
+impl WriteTx<'_> {
+    /// A new project, with every existing environment enabled for it.
+    pub async fn insert_project(
+        &mut self,
+        id: &str,
+        name: &str,
+        description: Option<&str>,
+    ) -> StorageResult<()> {
+        sqlx::query(
+            "INSERT INTO projects (id, name, description, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(description)
+        .bind(now_text())
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO project_environments (project_id, environment) SELECT $1, name FROM environments",
+        )
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn insert_environment(
+        &mut self,
+        name: &str,
+        kind: &str,
+        sort_order: i64,
+    ) -> StorageResult<()> {
+        sqlx::query(
+            "INSERT INTO environments (name, type, sort_order, enabled) VALUES ($1, $2, $3, 1)",
+        )
+        .bind(name)
+        .bind(kind)
+        .bind(sort_order)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Enables an environment for a project; its flags get a switched-off row there.
+    pub async fn link_project_environment(
+        &mut self,
+        project: &str,
+        environment: &str,
+    ) -> StorageResult<()> {
+        sqlx::query("INSERT INTO project_environments (project_id, environment) VALUES ($1, $2)")
+            .bind(project)
+            .bind(environment)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO feature_environments (feature_name, environment, enabled, variants) \
+             SELECT name, $1, 0, '[]' FROM features WHERE project_id = $2",
+        )
+        .bind(environment)
+        .bind(project)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
 }

@@ -322,8 +322,14 @@ async fn revive(
     let before = archived_feature(&state, &name).await?;
     let mut after = before.clone();
     after.archived_at = None;
+    let environments = state.store.feature_environments(&name).await?;
     let mut w = state.store.write().await?;
     w.update_feature(&after).await?;
+    // As Unleash: a revived flag comes back switched off everywhere.
+    for env in environments.iter().filter(|e| e.enabled) {
+        w.set_environment_enabled(&name, &env.environment, false)
+            .await?;
+    }
     w.record_event(NewEvent {
         event_type: "feature-revived",
         created_by: token.name,

@@ -2,10 +2,12 @@
 //! variants, the event log, API tokens, projects and environments. Every write
 //! commits together with its event, then rebuilds the client snapshots.
 
+mod context;
 mod events;
 mod features;
 mod metrics;
 mod projects;
+mod segments;
 mod strategies;
 mod tokens;
 mod variants;
@@ -26,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .merge(tokens::router())
         .merge(projects::router())
         .merge(metrics::router())
+        .merge(segments::router())
+        .merge(context::router())
 }
 
 /// A flag name Unleash accepts: 1–100 characters that `encodeURIComponent`
@@ -151,3 +155,27 @@ pub const FEATURE_TYPES: &[&str] = &[
     "kill-switch",
     "permission",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::parse_feature_name;
+
+    #[test]
+    fn flag_names_are_url_friendly() {
+        for ok in ["checkout", "a.b-c_d~e", "new!(x)*'", "A1"] {
+            assert!(parse_feature_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "has space",
+            "ü",
+            "a/b",
+            "a?b",
+            &"x".repeat(101),
+        ] {
+            assert!(parse_feature_name(bad).is_err(), "{bad}");
+        }
+    }
+}

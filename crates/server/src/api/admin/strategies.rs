@@ -122,7 +122,25 @@ fn strategy_values(body: StrategyBody, feature: &str) -> ApiResult<StrategyValue
         }
     }
     let constraints = body.constraints.unwrap_or_default();
-    for c in &constraints {
+    check_constraints(&constraints)?;
+    let mut segments = body.segments.unwrap_or_default();
+    segments.sort_unstable();
+    segments.dedup();
+    Ok(StrategyValues {
+        name: body.name,
+        title: body.title,
+        disabled: body.disabled.unwrap_or(false),
+        sort_order: body.sort_order.unwrap_or(0),
+        parameters,
+        constraints,
+        segments,
+        variants: normalise_variants(body.variants.unwrap_or_default(), false)?,
+    })
+}
+
+/// Every constraint names a context field and a known operator.
+pub fn check_constraints(constraints: &[Constraint]) -> ApiResult<()> {
+    for c in constraints {
         if c.context_name.trim().is_empty() {
             return Err(ApiError::BadData(
                 "a constraint needs a contextName".to_owned(),
@@ -135,20 +153,19 @@ fn strategy_values(body: StrategyBody, feature: &str) -> ApiResult<StrategyValue
             )));
         }
     }
-    let segments = body.segments.unwrap_or_default();
-    if let Some(id) = segments.first() {
-        return Err(ApiError::BadData(format!("segment {id} does not exist")));
+    Ok(())
+}
+
+/// Every segment a strategy names exists.
+async fn check_segments(state: &AppState, values: &StrategyValues) -> ApiResult<()> {
+    if values.segments.is_empty() {
+        return Ok(());
     }
-    Ok(StrategyValues {
-        name: body.name,
-        title: body.title,
-        disabled: body.disabled.unwrap_or(false),
-        sort_order: body.sort_order.unwrap_or(0),
-        parameters,
-        constraints,
-        segments,
-        variants: normalise_variants(body.variants.unwrap_or_default(), false)?,
-    })
+    let known: Vec<i64> = state.store.segments().await?.iter().map(|s| s.id).collect();
+    match values.segments.iter().find(|id| !known.contains(id)) {
+        Some(id) => Err(ApiError::BadData(format!("Segment {id} does not exist"))),
+        None => Ok(()),
+    }
 }
 
 async fn context(
@@ -203,9 +220,11 @@ async fn add(
     ApiJson(body): ApiJson<StrategyBody>,
 ) -> ApiResult<Json<Value>> {
     context(&state, &project, &feature, &environment).await?;
+    let values = strategy_values(body, &feature)?;
+    check_segments(&state, &values).await?;
     let strategy = StrategyRow {
         id: uuid::Uuid::new_v4().to_string(),
-        values: strategy_values(body, &feature)?,
+        values,
         feature_name: feature.clone(),
         environment: environment.clone(),
     };
@@ -263,6 +282,7 @@ async fn replace(
     context(&state, &project, &feature, &environment).await?;
     let before = find(&state, &feature, &environment, &id).await?;
     let values = strategy_values(body, &feature)?;
+    check_segments(&state, &values).await?;
     update(&state, token.name, project, before, values).await
 }
 
@@ -280,6 +300,7 @@ async fn patch(
     let body: StrategyBody = serde_json::from_value(document)
         .map_err(|e| ApiError::BadData(format!("the patched strategy is not valid: {e}")))?;
     let values = strategy_values(body, &feature)?;
+    check_segments(&state, &values).await?;
     update(&state, token.name, project, before, values).await
 }
 

@@ -186,3 +186,67 @@ async fn patch(
         .map_err(|e| ApiError::BadData(format!("the patched variants are not valid: {e}")))?;
     store_variants(&state, token.name, path, before, after).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variant(name: &str, weight: u32, weight_type: Option<&str>) -> Variant {
+        Variant {
+            name: name.to_owned(),
+            weight,
+            weight_type: weight_type.map(str::to_owned),
+            ..Variant::default()
+        }
+    }
+
+    #[test]
+    fn variable_weights_share_what_fixed_ones_leave() {
+        let out = normalise_variants(
+            vec![
+                variant("c", 0, None),
+                variant("a", 100, Some("fix")),
+                variant("b", 7, Some("variable")),
+            ],
+            true,
+        )
+        .expect("valid");
+        let got: Vec<(&str, u32)> = out.iter().map(|v| (v.name.as_str(), v.weight)).collect();
+        assert_eq!(got, [("a", 100), ("b", 450), ("c", 450)]);
+        assert!(out
+            .iter()
+            .all(|v| v.stickiness.as_deref() == Some("default")));
+        let thirds = normalise_variants(
+            vec![
+                variant("x", 0, None),
+                variant("y", 0, None),
+                variant("z", 0, None),
+            ],
+            true,
+        )
+        .expect("valid");
+        assert_eq!(thirds.iter().map(|v| v.weight).sum::<u32>(), 1000);
+        assert_eq!(thirds[0].weight, 334);
+    }
+
+    #[test]
+    fn refuses_what_unleash_refuses() {
+        assert!(normalise_variants(vec![variant("a", 500, Some("fix"))], true).is_err());
+        assert!(normalise_variants(
+            vec![
+                variant("a", 600, Some("fix")),
+                variant("b", 500, Some("fix")),
+                variant("c", 0, None)
+            ],
+            true
+        )
+        .is_err());
+        assert!(
+            normalise_variants(vec![variant("a", 0, None), variant("a", 0, None)], true).is_err()
+        );
+        assert!(normalise_variants(vec![variant("a", 0, Some("heavy"))], true).is_err());
+        assert!(normalise_variants(Vec::new(), true)
+            .expect("empty is fine")
+            .is_empty());
+    }
+}

@@ -1,0 +1,204 @@
+//! Segments (`/api/admin/segments`): named constraint lists strategies refer to by id.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use flagstaff_engine::document::Constraint;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::strategies::check_constraints;
+use crate::api::ApiJson;
+use crate::auth::AdminToken;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::storage::{now_text, NewEvent, SegmentRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/segments", get(list).post(create))
+        .route(
+            "/api/admin/segments/{id}",
+            get(read).put(replace).delete(remove),
+        )
+}
+
+#[derive(Deserialize)]
+struct SegmentBody {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    project: Option<String>,
+    #[serde(default)]
+    constraints: Vec<Constraint>,
+}
+
+fn segment_json(s: &SegmentRow, used_in_features: usize) -> Value {
+    json!({
+        "id": s.id, "name": s.name, "description": s.description, "project": s.project,
+        "constraints": s.constraints, "createdAt": s.created_at, "createdBy": s.created_by,
+        "usedInFeatures": used_in_features, "usedInProjects": 0,
+    })
+}
+
+/// Names of flags whose strategies use segment `id`.
+async fn users_of(state: &AppState, id: i64) -> ApiResult<Vec<String>> {
+    let (_, _, strategies) = state.store.snapshot_rows().await?;
+    let mut names: Vec<String> = strategies
+        .into_iter()
+        .filter(|s| s.values.segments.contains(&id))
+        .map(|s| s.feature_name)
+        .collect();
+    names.dedup();
+    Ok(names)
+}
+
+async fn validated(state: &AppState, body: SegmentBody, id: Option<i64>) -> ApiResult<SegmentBody> {
+    let name = body.name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(ApiError::BadData(
+            "a segment name is 1–100 characters".to_owned(),
+        ));
+    }
+    check_constraints(&body.constraints)?;
+    if state
+        .store
+        .segments()
+        .await?
+        .iter()
+        .any(|s| s.name == name && Some(s.id) != id)
+    {
+        return Err(ApiError::NameExists(format!(
+            "There is already a segment named {name:?}"
+        )));
+    }
+    if let Some(p) = &body.project {
+        if !state.store.project_exists(p).await? {
+            return Err(ApiError::BadData(format!("Project={p} does not exist")));
+        }
+    }
+    Ok(SegmentBody {
+        name: name.to_owned(),
+        ..body
+    })
+}
+
+async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
+    let mut segments = Vec::new();
+    for s in state.store.segments().await? {
+        let used = users_of(&state, s.id).await?.len();
+        segments.push(segment_json(&s, used));
+    }
+    Ok(Json(json!({"segments": segments})))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let segment = state.store.segment(id).await?;
+    let used = users_of(&state, id).await?.len();
+    Ok(Json(segment_json(&segment, used)))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    AdminToken(token): AdminToken,
+    ApiJson(body): ApiJson<SegmentBody>,
+) -> ApiResult<Response> {
+    let body = validated(&state, body, None).await?;
+    let mut segment = SegmentRow {
+        id: 0,
+        name: body.name,
+        description: body.description,
+        project: body.project,
+        constraints: body.constraints,
+        created_at: now_text(),
+        created_by: token.name.clone(),
+    };
+    let mut w = state.store.write().await?;
+    segment.id = w.insert_segment(&segment).await?;
+    w.record_event(NewEvent {
+        event_type: "segment-created",
+        created_by: token.name,
+        project: segment.project.clone(),
+        data: Some(segment_json(&segment, 0)),
+        ..NewEvent::default()
+    })
+    .await?;
+    w.commit().await?;
+    state.refresh_snapshots().await?;
+    let location = [(
+        axum::http::header::LOCATION,
+        format!("segments/{}", segment.id),
+    )];
+    Ok((
+        StatusCode::CREATED,
+        location,
+        Json(segment_json(&segment, 0)),
+    )
+        .into_response())
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    AdminToken(token): AdminToken,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<SegmentBody>,
+) -> ApiResult<StatusCode> {
+    let before = state.store.segment(id).await?;
+    let body = validated(&state, body, Some(id)).await?;
+    let after = SegmentRow {
+        name: body.name,
+        description: body.description,
+        project: body.project,
+        constraints: body.constraints,
+        ..before.clone()
+    };
+    let mut w = state.store.write().await?;
+    w.update_segment(&after).await?;
+    w.record_event(NewEvent {
+        event_type: "segment-updated",
+        created_by: token.name,
+        project: after.project.clone(),
+        pre_data: Some(segment_json(&before, 0)),
+        data: Some(segment_json(&after, 0)),
+        ..NewEvent::default()
+    })
+    .await?;
+    w.commit().await?;
+    state.refresh_snapshots().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    AdminToken(token): AdminToken,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let before = state.store.segment(id).await?;
+    let users = users_of(&state, id).await?;
+    if !users.is_empty() {
+        return Err(ApiError::NameExists(format!(
+            "Segment {id} is in use by {}",
+            users.join(", ")
+        )));
+    }
+    let mut w = state.store.write().await?;
+    w.delete_segment(id).await?;
+    w.record_event(NewEvent {
+        event_type: "segment-deleted",
+        created_by: token.name,
+        project: before.project.clone(),
+        pre_data: Some(segment_json(&before, 0)),
+        ..NewEvent::default()
+    })
+    .await?;
+    w.commit().await?;
+    state.refresh_snapshots().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
