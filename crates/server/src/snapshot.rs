@@ -9,6 +9,9 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use flagstaff_engine::document::{Feature, Segment, Strategy};
+use std::sync::{Mutex as SyncMutex, PoisonError};
+
+use axum::body::Bytes;
 use tokio::sync::Mutex;
 
 use crate::storage::{StorageResult, Store};
@@ -20,6 +23,47 @@ pub struct Snapshot {
     pub environments: HashMap<String, Vec<ClientFlag>>,
     /// Every segment, as the client API lists them.
     pub segments: Vec<Segment>,
+    /// Client responses already serialised (and gzipped) for this revision, by
+    /// ETag (which names the environment and the filter), so each is built once.
+    bodies: SyncMutex<HashMap<String, CachedBody>>,
+}
+
+/// One client response, plain and gzipped.
+#[derive(Debug, Clone)]
+pub struct CachedBody {
+    pub plain: Bytes,
+    pub gzip: Bytes,
+}
+
+fn gzip(bytes: &[u8]) -> Bytes {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    Bytes::from(encoder.finish().unwrap_or_default())
+}
+
+/// Most distinct responses kept per revision; past it the cache starts over.
+const MAX_CACHED_BODIES: usize = 512;
+
+impl Snapshot {
+    /// The response body for `etag`, built by `build` (and gzipped) on first use.
+    pub fn body(&self, etag: &str, build: impl FnOnce() -> Bytes) -> CachedBody {
+        let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(body) = bodies.get(etag) {
+            return body.clone();
+        }
+        let plain = build();
+        let body = CachedBody {
+            gzip: gzip(&plain),
+            plain,
+        };
+        if bodies.len() >= MAX_CACHED_BODIES {
+            bodies.clear();
+        }
+        bodies.insert(etag.to_owned(), body.clone());
+        body
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +117,7 @@ impl Snapshots {
             revision,
             environments: HashMap::new(),
             segments,
+            bodies: SyncMutex::default(),
         };
         for env in &environments {
             let Some(feature) = by_name.get(env.feature_name.as_str()) else {

@@ -536,6 +536,22 @@ async fn client_etag_and_filters(db: Db) {
         get(Some(etag.clone()), "").await.status(),
         StatusCode::NOT_MODIFIED
     );
+    // Gzip when asked, the same document inside.
+    let plain: Value = get(None, "").await.json().await.expect("json");
+    let zipped = app
+        .http
+        .get(format!("{}/api/client/features", app.base))
+        .header("Authorization", CLIENT_DEV)
+        .header("Accept-Encoding", "gzip, deflate")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let bytes = zipped.bytes().await.expect("body");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+        .expect("gunzip");
+    assert_eq!(serde_json::from_str::<Value>(&text).expect("json"), plain);
     let filtered: Value = get(None, "?namePrefix=alpha.")
         .await
         .json()

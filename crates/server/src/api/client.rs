@@ -1,14 +1,17 @@
 //! The client API that backend SDKs poll: `GET /api/client/features` and
 //! `GET /api/client/features/:featureName`, served from the snapshot of the
 //! token's environment, filtered to its projects. `If-None-Match` with the
-//! current ETag is answered with 304 before any flag is looked at.
+//! current ETag is answered with 304 before any flag is looked at, and each
+//! distinct response is serialised once per revision.
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use flagstaff_engine::document::Feature;
+use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -94,31 +97,72 @@ async fn features(
     {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
-    let features: Vec<&Feature> = snapshot
-        .environments
-        .get(&token.environment)
-        .into_iter()
-        .flatten()
-        .filter(|f| query.admits(f))
-        .map(|f| &f.feature)
-        .collect();
-    let body = json!({
-        "version": 2,
-        "features": features,
-        "segments": snapshot.segments,
-        "query": {
-            "project": query.projects.clone().unwrap_or_else(|| vec!["*".to_owned()]),
-            "namePrefix": query.name_prefix,
-            "environment": token.environment,
-            "inlineSegmentConstraints": false
-        },
-        "meta": {"revisionId": snapshot.revision, "etag": etag}
+    let body = snapshot.body(&etag, || {
+        let document = ClientDocument {
+            version: 2,
+            features: snapshot
+                .environments
+                .get(&token.environment)
+                .into_iter()
+                .flatten()
+                .filter(|f| query.admits(f))
+                .map(|f| &f.feature)
+                .collect(),
+            segments: &snapshot.segments,
+            query: json!({
+                "project": query.projects.clone().unwrap_or_else(|| vec!["*".to_owned()]),
+                "namePrefix": query.name_prefix,
+                "environment": token.environment,
+                "inlineSegmentConstraints": false
+            }),
+            meta: json!({"revisionId": snapshot.revision, "etag": etag}),
+        };
+        Bytes::from(serde_json::to_vec(&document).unwrap_or_default())
     });
-    let mut response = Json(body).into_response();
+    // SDKs ask for gzip; the gzipped body was made once, with the plain one.
+    let wants_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let mut response = if wants_gzip {
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
+                (header::CONTENT_ENCODING, HeaderValue::from_static("gzip")),
+            ],
+            body.gzip,
+        )
+            .into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body.plain,
+        )
+            .into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     if let Ok(value) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, value);
     }
     Ok(response)
+}
+
+/// The client-features document, borrowing from the snapshot.
+#[derive(Serialize)]
+struct ClientDocument<'a> {
+    version: u32,
+    features: Vec<&'a Feature>,
+    segments: &'a [flagstaff_engine::document::Segment],
+    query: serde_json::Value,
+    meta: serde_json::Value,
 }
 
 async fn feature(
