@@ -1016,6 +1016,37 @@ async fn health(db: Db) {
     let app = spawn_app(db).await;
     let (status, body) = app.call(Method::GET, "/health", None, None).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"health": "GOOD"})));
+    // A fresh database has what a fresh Unleash has.
+    let (_, projects) = app.admin(Method::GET, "/api/admin/projects", None).await;
+    assert_eq!(projects["projects"][0]["id"], "default");
+    let (_, environments) = app
+        .admin(Method::GET, "/api/admin/environments", None)
+        .await;
+    let environments: Vec<(&str, &str)> = environments["environments"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|e| {
+            (
+                e["name"].as_str().expect("name"),
+                e["type"].as_str().expect("type"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        environments,
+        [("development", "development"), ("production", "production")]
+    );
+    let (_, strategies) = app.admin(Method::GET, "/api/admin/strategies", None).await;
+    assert!(strategies["strategies"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|s| s["name"] == "flexibleRollout"));
+    let (_, types) = app
+        .admin(Method::GET, "/api/admin/feature-types", None)
+        .await;
+    assert_eq!(types["types"].as_array().expect("list").len(), 5);
     app.stop().await;
 }
 

@@ -1,4 +1,5 @@
-//! Projects and environments: list, create, and enable an environment for a project.
+//! Projects and environments (list, create, enable an environment for a
+//! project), and the fixed catalogues: strategy types and feature types.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -26,6 +27,36 @@ pub fn router() -> Router<AppState> {
             "/api/admin/projects/{project}/environments",
             post(enable_environment),
         )
+        .route("/api/admin/strategies", get(strategy_types))
+        .route("/api/admin/feature-types", get(feature_types))
+}
+
+async fn strategy_types(_admin: AdminToken) -> Json<Value> {
+    let strategies: Vec<Value> = super::strategies::STRATEGY_TYPES
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            json!({
+                "name": name, "displayName": name, "editable": false,
+                "deprecated": name.starts_with("gradualRollout"), "sortOrder": i, "parameters": []
+            })
+        })
+        .collect();
+    Json(json!({"version": 1, "strategies": strategies}))
+}
+
+async fn feature_types(_admin: AdminToken) -> Json<Value> {
+    let types: Vec<Value> = [
+        ("release", "Release", Some(40)),
+        ("experiment", "Experiment", Some(40)),
+        ("operational", "Operational", Some(7)),
+        ("kill-switch", "Kill switch", None),
+        ("permission", "Permission", None),
+    ]
+    .iter()
+    .map(|(id, name, days)| json!({"id": id, "name": name, "lifetimeDays": days}))
+    .collect();
+    Json(json!({"version": 1, "types": types}))
 }
 
 async fn projects(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {

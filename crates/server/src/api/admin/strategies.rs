@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::storage::{FeatureRow, NewEvent, StrategyRow, StrategyValues};
 
-const STRATEGY_TYPES: &[&str] = &[
+pub const STRATEGY_TYPES: &[&str] = &[
     "default",
     "flexibleRollout",
     "userWithId",
