@@ -6,7 +6,7 @@ use crate::auth::TokenCache;
 use crate::config::ServeArgs;
 use crate::metrics::MetricsBuffer;
 use crate::snapshot::Snapshots;
-use crate::storage::{StorageResult, Store};
+use crate::storage::{NewEvent, StorageResult, Store, WriteTx};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -31,6 +31,14 @@ impl AppState {
         state.refresh_tokens().await?;
         state.refresh_snapshots().await?;
         Ok(state)
+    }
+
+    /// Records the change's event, commits the change with it, and rebuilds the
+    /// client snapshots: how every flag, strategy and segment write ends.
+    pub async fn commit_change(&self, mut w: WriteTx<'_>, event: NewEvent) -> StorageResult<()> {
+        w.record_event(event).await?;
+        w.commit().await?;
+        self.refresh_snapshots().await
     }
 
     /// Rebuilds the client snapshots from the database; called after every

@@ -119,17 +119,19 @@ async fn create(
         }));
     }
     w.insert_feature(&feature, &environments).await?;
-    w.record_event(NewEvent {
-        event_type: "feature-created",
-        created_by: token.name,
-        project: Some(project),
-        feature_name: Some(name),
-        data: Some(feature_metadata(&feature)),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "feature-created",
+                created_by: token.name,
+                project: Some(project),
+                feature_name: Some(name),
+                data: Some(feature_metadata(&feature)),
+                ..NewEvent::default()
+            },
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(feature_json(&state, &feature).await?),
@@ -276,18 +278,20 @@ async fn archive(
     after.archived_at = Some(now_text());
     let mut w = state.store.write().await?;
     w.update_feature(&after).await?;
-    w.record_event(NewEvent {
-        event_type: "feature-archived",
-        created_by: token.name,
-        project: Some(project),
-        feature_name: Some(name),
-        pre_data: Some(feature_metadata(&before)),
-        data: Some(feature_metadata(&after)),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "feature-archived",
+                created_by: token.name,
+                project: Some(project),
+                feature_name: Some(name),
+                pre_data: Some(feature_metadata(&before)),
+                data: Some(feature_metadata(&after)),
+                ..NewEvent::default()
+            },
+        )
+        .await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -330,18 +334,20 @@ async fn revive(
         w.set_environment_enabled(&name, &env.environment, false)
             .await?;
     }
-    w.record_event(NewEvent {
-        event_type: "feature-revived",
-        created_by: token.name,
-        project: Some(after.project.clone()),
-        feature_name: Some(name),
-        pre_data: Some(feature_metadata(&before)),
-        data: Some(feature_metadata(&after)),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "feature-revived",
+                created_by: token.name,
+                project: Some(after.project.clone()),
+                feature_name: Some(name),
+                pre_data: Some(feature_metadata(&before)),
+                data: Some(feature_metadata(&after)),
+                ..NewEvent::default()
+            },
+        )
+        .await?;
     Ok(StatusCode::OK)
 }
 
@@ -353,17 +359,19 @@ async fn delete_archived(
     let before = archived_feature(&state, &name).await?;
     let mut w = state.store.write().await?;
     w.delete_feature(&name).await?;
-    w.record_event(NewEvent {
-        event_type: "feature-deleted",
-        created_by: token.name,
-        project: Some(before.project.clone()),
-        feature_name: Some(name),
-        pre_data: Some(feature_metadata(&before)),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "feature-deleted",
+                created_by: token.name,
+                project: Some(before.project.clone()),
+                feature_name: Some(name),
+                pre_data: Some(feature_metadata(&before)),
+                ..NewEvent::default()
+            },
+        )
+        .await?;
     Ok(StatusCode::OK)
 }
 

@@ -207,15 +207,17 @@ async fn enable_environment(
     let mut w = state.store.write().await?;
     w.link_project_environment(&project, &body.environment)
         .await?;
-    w.record_event(NewEvent {
-        event_type: "project-environment-added",
-        created_by: token.name,
-        project: Some(project),
-        environment: Some(body.environment),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "project-environment-added",
+                created_by: token.name,
+                project: Some(project),
+                environment: Some(body.environment),
+                ..NewEvent::default()
+            },
+        )
+        .await?;
     Ok(StatusCode::OK)
 }

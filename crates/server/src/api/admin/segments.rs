@@ -122,16 +122,18 @@ async fn create(
     };
     let mut w = state.store.write().await?;
     segment.id = w.insert_segment(&segment).await?;
-    w.record_event(NewEvent {
-        event_type: "segment-created",
-        created_by: token.name,
-        project: segment.project.clone(),
-        data: Some(segment_json(&segment, 0)),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "segment-created",
+                created_by: token.name,
+                project: segment.project.clone(),
+                data: Some(segment_json(&segment, 0)),
+                ..NewEvent::default()
+            },
+        )
+        .await?;
     let location = [(
         axum::http::header::LOCATION,
         format!("segments/{}", segment.id),
@@ -161,17 +163,19 @@ async fn replace(
     };
     let mut w = state.store.write().await?;
     w.update_segment(&after).await?;
-    w.record_event(NewEvent {
-        event_type: "segment-updated",
-        created_by: token.name,
-        project: after.project.clone(),
-        pre_data: Some(segment_json(&before, 0)),
-        data: Some(segment_json(&after, 0)),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "segment-updated",
+                created_by: token.name,
+                project: after.project.clone(),
+                pre_data: Some(segment_json(&before, 0)),
+                data: Some(segment_json(&after, 0)),
+                ..NewEvent::default()
+            },
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -190,15 +194,17 @@ async fn remove(
     }
     let mut w = state.store.write().await?;
     w.delete_segment(id).await?;
-    w.record_event(NewEvent {
-        event_type: "segment-deleted",
-        created_by: token.name,
-        project: before.project.clone(),
-        pre_data: Some(segment_json(&before, 0)),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "segment-deleted",
+                created_by: token.name,
+                project: before.project.clone(),
+                pre_data: Some(segment_json(&before, 0)),
+                ..NewEvent::default()
+            },
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -230,18 +230,20 @@ async fn add(
     };
     let mut w = state.store.write().await?;
     w.insert_strategy(&strategy).await?;
-    w.record_event(NewEvent {
-        event_type: "feature-strategy-add",
-        created_by: token.name,
-        project: Some(project),
-        environment: Some(environment),
-        feature_name: Some(feature),
-        data: Some(strategy_json(&strategy)),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "feature-strategy-add",
+                created_by: token.name,
+                project: Some(project),
+                environment: Some(environment),
+                feature_name: Some(feature),
+                data: Some(strategy_json(&strategy)),
+                ..NewEvent::default()
+            },
+        )
+        .await?;
     Ok(Json(strategy_json(&strategy)))
 }
 
@@ -258,18 +260,20 @@ async fn update(
     };
     let mut w = state.store.write().await?;
     w.update_strategy(&after).await?;
-    w.record_event(NewEvent {
-        event_type: "feature-strategy-update",
-        created_by: token_name,
-        project: Some(project),
-        environment: Some(after.environment.clone()),
-        feature_name: Some(after.feature_name.clone()),
-        pre_data: Some(strategy_json(&before)),
-        data: Some(strategy_json(&after)),
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "feature-strategy-update",
+                created_by: token_name,
+                project: Some(project),
+                environment: Some(after.environment.clone()),
+                feature_name: Some(after.feature_name.clone()),
+                pre_data: Some(strategy_json(&before)),
+                data: Some(strategy_json(&after)),
+            },
+        )
+        .await?;
     Ok(Json(strategy_json(&after)))
 }
 
@@ -313,17 +317,19 @@ async fn remove(
     let before = find(&state, &feature, &environment, &id).await?;
     let mut w = state.store.write().await?;
     w.delete_strategy(&id).await?;
-    w.record_event(NewEvent {
-        event_type: "feature-strategy-remove",
-        created_by: token.name,
-        project: Some(project),
-        environment: Some(environment),
-        feature_name: Some(feature),
-        pre_data: Some(strategy_json(&before)),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "feature-strategy-remove",
+                created_by: token.name,
+                project: Some(project),
+                environment: Some(environment),
+                feature_name: Some(feature),
+                pre_data: Some(strategy_json(&before)),
+                ..NewEvent::default()
+            },
+        )
+        .await?;
     Ok(StatusCode::OK)
 }

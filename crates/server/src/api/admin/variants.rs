@@ -147,18 +147,20 @@ async fn store_variants(
     let mut w = state.store.write().await?;
     w.set_environment_variants(&feature, &environment, &after)
         .await?;
-    w.record_event(NewEvent {
-        event_type: "feature-environment-variants-updated",
-        created_by: token_name,
-        project: Some(project),
-        environment: Some(environment),
-        feature_name: Some(feature),
-        pre_data: Some(json!(before)),
-        data: Some(json!(after)),
-    })
-    .await?;
-    w.commit().await?;
-    state.refresh_snapshots().await?;
+    state
+        .commit_change(
+            w,
+            NewEvent {
+                event_type: "feature-environment-variants-updated",
+                created_by: token_name,
+                project: Some(project),
+                environment: Some(environment),
+                feature_name: Some(feature),
+                pre_data: Some(json!(before)),
+                data: Some(json!(after)),
+            },
+        )
+        .await?;
     Ok(Json(json!({"version": 1, "variants": after})))
 }
 
