@@ -3,6 +3,9 @@
 //! `.ci/run` (`pip install -r tests/sdk/requirements.txt`, `npm ci` in
 //! `tests/sdk`). A missing SDK fails the test with the command that installs it.
 //!
+//! The browser SDK (npm `unleash-proxy-client`, run in Node) is driven against
+//! the frontend API the same way.
+//!
 //! For 10,000 users the SDK's decisions and variants must equal `flagstaff eval`
 //! on the same client-features document, the 50% rollout must give 50% ± 2%,
 //! and a strategy update must reach the SDK after its refresh.
@@ -17,6 +20,7 @@ use serde_json::{json, Value};
 
 const ADMIN: &str = "*:*.sdk-test-admin";
 const CLIENT: &str = "default:production.sdk-test-client";
+const FRONTEND: &str = "default:development.sdk-test-frontend";
 const USERS: usize = 10_000;
 const FLAG: &str = "sdk-rollout";
 
@@ -48,6 +52,7 @@ impl Server {
             ))
             .env("INIT_ADMIN_API_TOKENS", ADMIN)
             .env("INIT_CLIENT_API_TOKENS", CLIENT)
+            .env("INIT_FRONTEND_API_TOKENS", FRONTEND)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
@@ -330,4 +335,125 @@ fn node_sdk_agrees_with_flagstaff_eval() {
         "the Node SDK is missing: (cd tests/sdk && npm ci)"
     );
     run_sdk("node", &["node_probe.js".to_owned()], &sdk_dir);
+}
+
+#[test]
+fn frontend_sdk_sees_enabled_flags_and_changes() {
+    let sdk_dir = repo_root().join("tests/sdk");
+    assert!(
+        sdk_dir.join("node_modules/unleash-proxy-client").is_dir(),
+        "the browser SDK is missing: (cd tests/sdk && npm ci)"
+    );
+    let http = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client");
+    let server = Server::start();
+    let features = "/api/admin/projects/default/features";
+    for name in ["for-pros", "for-nobody"] {
+        admin(
+            &http,
+            &server,
+            reqwest::Method::POST,
+            features,
+            Some(json!({"name": name, "impressionData": true})),
+        );
+    }
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        &format!("{features}/for-pros/environments/development/strategies"),
+        Some(json!({"name": "default",
+            "constraints": [{"contextName": "plan", "operator": "IN", "values": ["pro"]}],
+            "variants": [{"name": "gold", "weight": 0, "stickiness": "default",
+                          "payload": {"type": "json", "value": "{\"badge\":true}"}}]})),
+    );
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        &format!("{features}/for-nobody/environments/development/strategies"),
+        Some(json!({"name": "userWithId", "parameters": {"userIds": "1,2"}})),
+    );
+    for name in ["for-pros", "for-nobody"] {
+        admin(
+            &http,
+            &server,
+            reqwest::Method::POST,
+            &format!("{features}/{name}/environments/development/on"),
+            None,
+        );
+    }
+
+    let mut probe = Command::new("node")
+        .args(["frontend_probe.js", &server.base, FRONTEND, "for-pros"])
+        .current_dir(&sdk_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let mut stdout = BufReader::new(probe.stdout.take().expect("stdout"));
+    let seen = read_until_done(&mut stdout);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let seen = &seen[0];
+    assert_eq!(seen["enabled"], true, "{seen}");
+    assert_eq!(seen["variant"]["name"], "gold", "{seen}");
+    assert_eq!(
+        seen["variant"]["payload"],
+        json!({"type": "json", "value": "{\"badge\":true}"})
+    );
+    assert_eq!(
+        seen["toggles"],
+        json!(["for-pros"]),
+        "only enabled flags are sent"
+    );
+
+    // The SDK's metrics arrive under the frontend token's environment.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let raw = admin(
+            &http,
+            &server,
+            reqwest::Method::GET,
+            "/api/admin/client-metrics/features/for-pros/raw?hoursBack=1",
+            None,
+        );
+        let yes: u64 = raw["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| {
+                r["environment"] == "development" && r["appName"] == "flagstaff-frontend-test"
+            })
+            .map(|r| r["yes"].as_u64().unwrap_or(0))
+            .sum();
+        if yes > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the browser SDK's metrics never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        &format!("{features}/for-pros/environments/development/off"),
+        None,
+    );
+    let mut stdin = probe.stdin.take().expect("stdin");
+    stdin.write_all(b"NEXT\n").expect("signal the probe");
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("probe answers");
+    assert_eq!(
+        line.trim(),
+        "UPDATED",
+        "the browser SDK did not see the change"
+    );
+    assert!(probe.wait().expect("probe exits").success());
+    server.stop();
 }

@@ -224,6 +224,23 @@ impl FromRequestParts<AppState> for ClientToken {
     }
 }
 
+/// A request authorised with a frontend token.
+pub struct FrontendToken(pub ApiToken);
+
+impl FromRequestParts<AppState> for FrontendToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = presented_secret(parts)
+            .and_then(|secret| state.tokens.find(secret))
+            .ok_or(ApiError::ClientUnauthorized)?;
+        match token.kind {
+            TokenKind::Frontend => Ok(FrontendToken(token)),
+            _ => Err(ApiError::ClientForbidden),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,9 @@ pub struct ServeArgs {
     /// Frontend tokens to create on first start (`<project>:<env>.<secret>`).
     #[arg(long, env = "INIT_FRONTEND_API_TOKENS", value_delimiter = ',')]
     pub init_frontend_api_tokens: Vec<String>,
+    /// Origins browsers may call the frontend API from (comma-separated; `*` for any).
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', default_value = "*")]
+    pub cors_origins: Vec<String>,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
@@ -42,6 +45,7 @@ impl ServeArgs {
             init_client_api_tokens: Vec::new(),
             init_backend_api_tokens: Vec::new(),
             init_frontend_api_tokens: Vec::new(),
+            cors_origins: vec!["*".to_owned()],
             body_limit: 1024 * 1024,
         }
     }

@@ -37,7 +37,8 @@ pub async fn serve(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let state = AppState::open(args).await?;
     let writer = state.metrics.spawn_writer(state.store.clone());
-    let app = api::router(state.clone(), args.body_limit);
+    let app = api::router(state.clone(), args)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

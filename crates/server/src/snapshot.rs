@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use flagstaff_engine::document::{Feature, Segment, Strategy};
+use flagstaff_engine::document::{ClientFeatures, Feature, Segment, Strategy};
+use flagstaff_engine::{Engine, EngineOptions};
 use std::sync::{Mutex as SyncMutex, PoisonError};
 
 use axum::body::Bytes;
@@ -23,6 +24,8 @@ pub struct Snapshot {
     pub environments: HashMap<String, Vec<ClientFlag>>,
     /// Every segment, as the client API lists them.
     pub segments: Vec<Segment>,
+    /// Environment name → its flags compiled for evaluation (the frontend API).
+    pub engines: HashMap<String, Engine>,
     /// Client responses already serialised (and gzipped) for this revision, by
     /// ETag (which names the environment and the filter), so each is built once.
     bodies: SyncMutex<HashMap<String, CachedBody>>,
@@ -117,6 +120,7 @@ impl Snapshots {
             revision,
             environments: HashMap::new(),
             segments,
+            engines: HashMap::new(),
             bodies: SyncMutex::default(),
         };
         for env in &environments {
@@ -145,8 +149,21 @@ impl Snapshots {
                     },
                 });
         }
-        for flags in snapshot.environments.values_mut() {
+        for (environment, flags) in snapshot.environments.iter_mut() {
             flags.sort_by(|a, b| a.feature.name.cmp(&b.feature.name));
+            let document = ClientFeatures {
+                version: 2,
+                features: flags.iter().map(|f| f.feature.clone()).collect(),
+                segments: snapshot.segments.clone(),
+            };
+            let options = EngineOptions {
+                hostname: None,
+                random_seed: chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64,
+            };
+            snapshot.engines.insert(
+                environment.clone(),
+                Engine::with_options(&document, &options),
+            );
         }
         if revision >= self.current.load().revision {
             self.current.store(Arc::new(snapshot));

@@ -1012,6 +1012,171 @@ async fn segments_context_projects(db: Db) {
     app.stop().await;
 }
 
+/// The frontend API: enabled flags only, context from the query or the body,
+/// ETag/304, CORS, its own token kind, and its metrics.
+async fn frontend_api(db: Db) {
+    let app = spawn_app(db).await;
+    for name in ["eu-only", "everyone", "switched-off"] {
+        let (status, _) = app
+            .admin(Method::POST, F, Some(json!({"name": name})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, _) = app.admin(Method::POST, &format!("{F}/eu-only/environments/development/strategies"), Some(json!({
+        "name": "default", "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"]}],
+        "variants": [{"name": "v", "weight": 0, "payload": {"type": "string", "value": "p"}}]
+    }))).await;
+    assert_eq!(status, StatusCode::OK);
+    for name in ["eu-only", "everyone"] {
+        let (status, _) = app
+            .call(
+                Method::POST,
+                &format!("{F}/{name}/environments/development/on"),
+                Some(ADMIN),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let names = |body: &Value| -> Vec<String> {
+        body["toggles"]
+            .as_array()
+            .expect("toggles")
+            .iter()
+            .map(|t| t["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let (status, body) = app
+        .call(
+            Method::GET,
+            "/api/frontend?userId=1&properties[region]=eu",
+            Some(FRONTEND),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(names(&body), ["eu-only", "everyone"]);
+    let eu = &body["toggles"][0];
+    assert_eq!(eu["enabled"], true);
+    assert_eq!(
+        eu["variant"],
+        json!({"name": "v", "enabled": true, "feature_enabled": true, "payload": {"type": "string", "value": "p"}})
+    );
+    assert_eq!(eu["impressionData"], false);
+    let (_, body) = app
+        .call(
+            Method::GET,
+            "/api/frontend?userId=1&region=us",
+            Some(FRONTEND),
+            None,
+        )
+        .await;
+    assert_eq!(names(&body), ["everyone"]);
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/frontend",
+            Some(FRONTEND),
+            Some(json!({"context": {"userId": "1", "properties": {"region": "eu"}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(names(&body), ["eu-only", "everyone"]);
+
+    let first = app
+        .http
+        .get(format!("{}/api/frontend?region=eu", app.base))
+        .header("Authorization", FRONTEND)
+        .send()
+        .await
+        .expect("answered");
+    let etag = first.headers()["etag"].to_str().expect("etag").to_owned();
+    let again = app
+        .http
+        .get(format!("{}/api/frontend?region=eu", app.base))
+        .header("Authorization", FRONTEND)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let preflight = app
+        .http
+        .request(Method::OPTIONS, format!("{}/api/frontend", app.base))
+        .header("Origin", "https://shop.example")
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "authorization")
+        .send()
+        .await
+        .expect("answered");
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+
+    let (status, body) = app.call(Method::GET, "/api/frontend", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    for token in [ADMIN, CLIENT_DEV] {
+        let (status, body) = app
+            .call(Method::GET, "/api/frontend", Some(token), None)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            body,
+            json!({"message": "invalid token: expected a different token type for this endpoint"})
+        );
+    }
+    let (status, _) = app
+        .call(Method::GET, "/api/client/features", Some(FRONTEND), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/frontend",
+            Some(FRONTEND),
+            Some(json!([1])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/frontend",
+            Some(FRONTEND),
+            Some(json!({"context": 3})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let now = chrono_now();
+    let (status, _) = app.call(Method::POST, "/api/frontend/client/metrics", Some(FRONTEND), Some(json!({
+        "appName": "web", "instanceId": "browser-1",
+        "bucket": {"start": now, "stop": now, "toggles": {"everyone": {"yes": 3, "no": 1, "variants": {}}}}
+    }))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/frontend/client/register",
+            Some(FRONTEND),
+            Some(json!({
+                "appName": "web", "instanceId": "browser-1", "started": now, "interval": 15000
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, raw) = app
+        .admin(
+            Method::GET,
+            "/api/admin/client-metrics/features/everyone/raw",
+            None,
+        )
+        .await;
+    assert_eq!(raw["data"][0]["yes"], 3);
+    assert_eq!(raw["data"][0]["environment"], "development");
+    app.stop().await;
+}
+
 async fn health(db: Db) {
     let app = spawn_app(db).await;
     let (status, body) = app.call(Method::GET, "/health", None, None).await;
@@ -1081,4 +1246,5 @@ on_both_backends!(
     restart_keeps_everything,
     metrics_add_up_exactly,
     segments_context_projects,
+    frontend_api,
 );

@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RegisterBody {
+pub(crate) struct RegisterBody {
     app_name: String,
     #[serde(default)]
     instance_id: Option<String>,
@@ -46,7 +46,7 @@ struct RegisterBody {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct MetricsBody {
+pub(crate) struct MetricsBody {
     app_name: String,
     #[serde(default)]
     instance_id: Option<String>,
@@ -104,10 +104,27 @@ async fn register(
     ClientToken(token): ClientToken,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> ApiResult<StatusCode> {
+    record_registration(&state, token.environment, body).await
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+    ClientToken(token): ClientToken,
+    ApiJson(body): ApiJson<MetricsBody>,
+) -> ApiResult<StatusCode> {
+    record_metrics(&state, token.environment, body).await
+}
+
+/// Stores an SDK instance's registration for `environment`; 202 once stored.
+pub(crate) async fn record_registration(
+    state: &AppState,
+    environment: String,
+    body: RegisterBody,
+) -> ApiResult<StatusCode> {
     let instance = InstanceRow {
         app_name: app_name(&body.app_name)?,
         instance_id: instance_id(body.instance_id),
-        environment: token.environment,
+        environment,
         sdk_version: body.sdk_version,
         strategies: body.strategies,
         started: body
@@ -125,10 +142,11 @@ async fn register(
     Ok(StatusCode::ACCEPTED)
 }
 
-async fn metrics(
-    State(state): State<AppState>,
-    ClientToken(token): ClientToken,
-    ApiJson(body): ApiJson<MetricsBody>,
+/// Stores a metrics report for `environment`; 202 once stored.
+pub(crate) async fn record_metrics(
+    state: &AppState,
+    environment: String,
+    body: MetricsBody,
 ) -> ApiResult<StatusCode> {
     let app = app_name(&body.app_name)?;
     let Some(bucket) = body.bucket else {
@@ -171,7 +189,7 @@ async fn metrics(
             (
                 MetricKey {
                     feature_name: name,
-                    environment: token.environment.clone(),
+                    environment: environment.clone(),
                     app_name: app.clone(),
                     hour: hour.clone(),
                 },
@@ -186,7 +204,7 @@ async fn metrics(
     let instance = InstanceRow {
         app_name: app,
         instance_id: instance_id(body.instance_id),
-        environment: token.environment,
+        environment,
         sdk_version: body.sdk_version,
         strategies: Vec::new(),
         started: None,

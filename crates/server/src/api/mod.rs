@@ -5,22 +5,25 @@ pub mod admin;
 pub mod client;
 mod client_metrics;
 mod extract;
+mod frontend;
 mod health;
 
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
 
+use crate::config::ServeArgs;
 use crate::state::AppState;
 
 pub use extract::ApiJson;
 
-pub fn router(state: AppState, body_limit: usize) -> Router {
+pub fn router(state: AppState, args: &ServeArgs) -> Router {
     Router::new()
         .merge(health::router())
         .merge(admin::router())
         .merge(client::router())
         .merge(client_metrics::router())
+        .merge(frontend::router(&args.cors_origins))
         .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(RequestBodyLimitLayer::new(args.body_limit))
         .with_state(state)
 }

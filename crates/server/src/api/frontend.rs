@@ -1,0 +1,197 @@
+//! The frontend API that browser and mobile SDKs (`unleash-proxy-client`, the
+//! React/Next SDKs) call: `GET /api/frontend` (context in the query) and
+//! `POST /api/frontend` (context in the body) answer the *enabled* flags of the
+//! token's projects in its environment, evaluated by the engine compiled into
+//! the current snapshot — no database access per request. Also the frontend
+//! SDKs' metrics and registration, and CORS for browsers.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use flagstaff_engine::{Context, VariantResult};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+use super::client_metrics::{record_metrics, record_registration, MetricsBody, RegisterBody};
+use crate::api::ApiJson;
+use crate::auth::FrontendToken;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub fn router(cors_origins: &[String]) -> Router<AppState> {
+    let origins = if cors_origins.is_empty() || cors_origins.iter().any(|o| o.trim() == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            cors_origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim()).ok()),
+        )
+    };
+    let cors = CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .expose_headers([header::ETAG]);
+    Router::new()
+        .route("/api/frontend", get(from_query).post(from_body))
+        .route("/api/frontend/client/metrics", post(metrics))
+        .route("/api/frontend/client/register", post(register))
+        .layer(cors)
+}
+
+const STANDARD_FIELDS: &[&str] = &[
+    "userId",
+    "sessionId",
+    "remoteAddress",
+    "environment",
+    "appName",
+    "currentTime",
+];
+
+/// A context from name/value pairs: Unleash's fields, `properties[x]`, and any
+/// other name as a property.
+fn context_from_pairs(pairs: impl IntoIterator<Item = (String, Value)>) -> ApiResult<Context> {
+    let mut fields = Map::new();
+    let mut properties = Map::new();
+    for (key, value) in pairs {
+        if let Some(name) = key
+            .strip_prefix("properties[")
+            .and_then(|k| k.strip_suffix(']'))
+        {
+            properties.insert(name.to_owned(), value);
+        } else if key == "properties" {
+            if let Value::Object(map) = value {
+                properties.extend(map);
+            }
+        } else if STANDARD_FIELDS.contains(&key.as_str()) {
+            fields.insert(key, value);
+        } else if !matches!(value, Value::Object(_) | Value::Array(_)) {
+            properties.insert(key, value);
+        }
+    }
+    fields.insert("properties".to_owned(), Value::Object(properties));
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|e| ApiError::BadData(format!("not a valid context: {e}")))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Toggle<'a> {
+    name: &'a str,
+    enabled: bool,
+    variant: VariantResult<'a>,
+    impression_data: bool,
+}
+
+#[derive(Serialize)]
+struct Toggles<'a> {
+    toggles: Vec<Toggle<'a>>,
+}
+
+fn evaluate(
+    state: &AppState,
+    token: &crate::auth::ApiToken,
+    mut context: Context,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Response {
+    if context.remote_address.is_none() {
+        context.remote_address = Some(peer.ip().to_string());
+    }
+    let context = context.with_current_time(chrono::Utc::now());
+    let snapshot = state.snapshots.load();
+    let toggles: Vec<Toggle<'_>> = match snapshot.engines.get(&token.environment) {
+        Some(engine) => engine
+            .evaluate_all(&context)
+            .filter(|(name, e)| {
+                e.enabled && engine.project(name).is_some_and(|p| token.sees_project(p))
+            })
+            .map(|(name, e)| Toggle {
+                name,
+                enabled: true,
+                variant: e.variant,
+                impression_data: e.impression_data,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let body = serde_json::to_vec(&Toggles { toggles }).unwrap_or_default();
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..8]));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+async fn from_query(
+    State(state): State<AppState>,
+    FrontendToken(token): FrontendToken,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(params): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let context = context_from_pairs(params.into_iter().map(|(k, v)| (k, Value::String(v))))?;
+    Ok(evaluate(&state, &token, context, peer, &headers))
+}
+
+async fn from_body(
+    State(state): State<AppState>,
+    FrontendToken(token): FrontendToken,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Response> {
+    let Value::Object(mut body) = body else {
+        return Err(ApiError::BadData(
+            "the body must be a JSON object".to_owned(),
+        ));
+    };
+    let fields = match body.remove("context") {
+        Some(Value::Object(context)) => context,
+        Some(_) => {
+            return Err(ApiError::BadData(
+                "\"context\" must be a JSON object".to_owned(),
+            ))
+        }
+        None => body,
+    };
+    let context = context_from_pairs(fields)?;
+    Ok(evaluate(&state, &token, context, peer, &headers))
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+    FrontendToken(token): FrontendToken,
+    ApiJson(body): ApiJson<MetricsBody>,
+) -> ApiResult<StatusCode> {
+    record_metrics(&state, token.environment, body).await
+}
+
+async fn register(
+    State(state): State<AppState>,
+    FrontendToken(token): FrontendToken,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> ApiResult<StatusCode> {
+    record_registration(&state, token.environment, body).await
+}
