@@ -29,6 +29,9 @@ pub struct ServeArgs {
     /// Origins browsers may call the frontend API from (comma-separated; `*` for any).
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',', default_value = "*")]
     pub cors_origins: Vec<String>,
+    /// How long hourly metrics buckets are kept, in hours.
+    #[arg(long, env = "METRICS_RETENTION_HOURS", default_value_t = 48)]
+    pub metrics_retention_hours: u32,
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
@@ -46,6 +49,7 @@ impl ServeArgs {
             init_backend_api_tokens: Vec::new(),
             init_frontend_api_tokens: Vec::new(),
             cors_origins: vec!["*".to_owned()],
+            metrics_retention_hours: 48,
             body_limit: 1024 * 1024,
         }
     }

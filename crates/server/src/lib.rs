@@ -37,6 +37,7 @@ pub async fn serve(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let state = AppState::open(args).await?;
     let writer = state.metrics.spawn_writer(state.store.clone());
+    let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let app = api::router(state.clone(), args)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
@@ -44,6 +45,7 @@ pub async fn serve(
         .await;
     // Every request has finished: write what the last batch holds, then close.
     writer.abort();
+    pruner.abort();
     let flushed = state.metrics.flush(&state.store).await;
     state.store.close().await;
     served?;

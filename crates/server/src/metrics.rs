@@ -148,3 +148,27 @@ impl MetricsBuffer {
         })
     }
 }
+
+/// Deletes metrics buckets older than `retention_hours`, now and every ten minutes.
+pub fn spawn_pruner(store: Arc<Store>, retention_hours: u32) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let cutoff = (chrono::Utc::now() - chrono::Duration::hours(i64::from(retention_hours)))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let cutoff_hour = format!("{}:00:00.000Z", &cutoff[..13]);
+            let pruned = async {
+                let mut w = store.write().await?;
+                let n = w.prune_metrics(&cutoff_hour).await?;
+                w.commit().await?;
+                Ok::<u64, crate::storage::StorageError>(n)
+            }
+            .await;
+            match pruned {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "pruned metrics older than {cutoff_hour}"),
+                Err(e) => tracing::error!(error = %e, "pruning metrics failed"),
+            }
+            tokio::time::sleep(Duration::from_secs(600)).await;
+        }
+    })
+}

@@ -63,12 +63,17 @@ struct TestApp {
 }
 
 async fn spawn_app(db: Db) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let mut args = ServeArgs::for_database(db.url());
     args.init_admin_api_tokens = vec![ADMIN.to_owned()];
     args.init_client_api_tokens = vec![CLIENT_DEV.to_owned(), CLIENT_PROD.to_owned()];
     args.init_frontend_api_tokens = vec![FRONTEND.to_owned()];
+    configure(&mut args);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         flagstaff_server::serve(&args, listener, async {
@@ -1177,6 +1182,94 @@ async fn frontend_api(db: Db) {
     app.stop().await;
 }
 
+/// The per-flag summary, applications and instances, and retention.
+async fn metrics_views_and_retention(db: Db) {
+    let app = spawn_app_with(db, |args| args.metrics_retention_hours = 2).await;
+    let now = chrono_now();
+    let old = (chrono::Utc::now() - chrono::Duration::hours(5)).to_rfc3339();
+    for (start, yes) in [(&now, 4u64), (&old, 9)] {
+        let (status, body) = app.call(Method::POST, "/api/client/metrics", Some(CLIENT_DEV), Some(json!({
+            "appName": "svc", "instanceId": "i-1", "sdkVersion": "unleash-client-node:6.12.1",
+            "bucket": {"start": start, "stop": start, "toggles": {"f": {"yes": yes, "no": 1}}}
+        }))).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let (status, _) = app.call(Method::POST, "/api/client/register", Some(CLIENT_DEV), Some(json!({
+        "appName": "svc", "instanceId": "i-1", "strategies": ["default"], "started": now, "interval": 10000
+    }))).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    let (_, summary) = app
+        .admin(Method::GET, "/api/admin/client-metrics/features/f", None)
+        .await;
+    assert_eq!(
+        summary["lastHourUsage"],
+        json!([{"environment": "development", "timestamp": summary["lastHourUsage"][0]["timestamp"], "yes": 4, "no": 1}])
+    );
+    assert_eq!(summary["seenApplications"], json!(["svc"]));
+    let (_, apps) = app
+        .admin(Method::GET, "/api/admin/metrics/applications", None)
+        .await;
+    assert_eq!(apps["applications"][0]["appName"], "svc");
+    assert_eq!(
+        apps["applications"][0]["usage"][0]["environments"],
+        json!(["development"])
+    );
+    let (_, detail) = app
+        .admin(Method::GET, "/api/admin/metrics/applications/svc", None)
+        .await;
+    assert_eq!(detail["instances"][0]["instanceId"], "i-1");
+    assert_eq!(
+        detail["instances"][0]["sdkVersion"],
+        "unleash-client-node:6.12.1"
+    );
+    assert_eq!(detail["seenToggles"], json!(["f"]));
+    assert_eq!(detail["strategies"], json!(["default"]));
+    let (status, _) = app
+        .admin(Method::GET, "/api/admin/metrics/applications/nobody", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Buckets older than the retention go; the pruner runs at start.
+    let yes_total = |raw: &Value| {
+        raw["data"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| r["yes"].as_u64().expect("yes"))
+            .sum::<u64>()
+    };
+    let (_, raw) = app
+        .admin(
+            Method::GET,
+            "/api/admin/client-metrics/features/f/raw?hoursBack=48",
+            None,
+        )
+        .await;
+    assert_eq!(yes_total(&raw), 13);
+    let db = app.stop().await;
+    let app = spawn_app_with(db, |args| args.metrics_retention_hours = 2).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, raw) = app
+            .admin(
+                Method::GET,
+                "/api/admin/client-metrics/features/f/raw?hoursBack=48",
+                None,
+            )
+            .await;
+        if yes_total(&raw) == 4 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "old buckets were not pruned: {raw}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+}
+
 async fn health(db: Db) {
     let app = spawn_app(db).await;
     let (status, body) = app.call(Method::GET, "/health", None, None).await;
@@ -1247,4 +1340,5 @@ on_both_backends!(
     metrics_add_up_exactly,
     segments_context_projects,
     frontend_api,
+    metrics_views_and_retention,
 );

@@ -163,3 +163,57 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// The SDK instances seen, newest first.
+    pub async fn instances(&self) -> StorageResult<Vec<(InstanceRow, String)>> {
+        let rows = sqlx::query(
+            "SELECT app_name, instance_id, environment, sdk_version, strategies, started, interval_ms, last_seen \
+             FROM client_instances ORDER BY last_seen DESC",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    InstanceRow {
+                        app_name: r.try_get("app_name")?,
+                        instance_id: r.try_get("instance_id")?,
+                        environment: r.try_get("environment")?,
+                        sdk_version: r.try_get("sdk_version")?,
+                        strategies: super::from_json(&r.try_get::<String, _>("strategies")?)?,
+                        started: r.try_get("started")?,
+                        interval_ms: r.try_get("interval_ms")?,
+                    },
+                    r.try_get("last_seen")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Flag names an application reported metrics for.
+    pub async fn flags_seen_by(&self, app_name: &str) -> StorageResult<Vec<String>> {
+        let rows = sqlx::query("SELECT DISTINCT feature_name FROM client_metrics WHERE app_name = $1 ORDER BY feature_name")
+            .bind(app_name)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get("feature_name")?))
+            .collect()
+    }
+}
+
+impl WriteTx<'_> {
+    /// Deletes hourly buckets older than `before_hour`; returns how many rows went.
+    pub async fn prune_metrics(&mut self, before_hour: &str) -> StorageResult<u64> {
+        let counts = sqlx::query("DELETE FROM client_metrics WHERE hour < $1")
+            .bind(before_hour)
+            .execute(&mut *self.tx)
+            .await?;
+        let variants = sqlx::query("DELETE FROM client_metric_variants WHERE hour < $1")
+            .bind(before_hour)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(counts.rows_affected() + variants.rows_affected())
+    }
+}

@@ -1,4 +1,5 @@
-//! Usage metrics of one flag (`GET /api/admin/client-metrics/features/:name/raw`).
+//! Usage metrics of one flag (`/api/admin/client-metrics/features/:name[/raw]`)
+//! and the applications seen through register and metrics (`/api/admin/metrics/applications`).
 
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -11,7 +12,100 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/admin/client-metrics/features/{feature}/raw", get(raw))
+    Router::new()
+        .route("/api/admin/client-metrics/features/{feature}/raw", get(raw))
+        .route("/api/admin/client-metrics/features/{feature}", get(summary))
+        .route("/api/admin/metrics/applications", get(applications))
+        .route("/api/admin/metrics/applications/{app}", get(application))
+}
+
+fn hour_text(hours_ago: i64) -> String {
+    let t = (chrono::Utc::now() - chrono::Duration::hours(hours_ago))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    format!("{}:00:00.000Z", &t[..13])
+}
+
+/// The last hour's yes/no per environment, and the applications that reported.
+async fn summary(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(feature): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let rows = state.store.raw_metrics(&feature, &hour_text(1)).await?;
+    let mut by_env: std::collections::BTreeMap<String, (u64, u64, String)> = Default::default();
+    let mut apps = std::collections::BTreeSet::new();
+    for (key, counts) in &rows {
+        let entry = by_env
+            .entry(key.environment.clone())
+            .or_insert((0, 0, key.hour.clone()));
+        entry.0 += counts.yes;
+        entry.1 += counts.no;
+        entry.2 = entry.2.clone().max(key.hour.clone());
+        apps.insert(key.app_name.clone());
+    }
+    let usage: Vec<Value> = by_env
+        .into_iter()
+        .map(|(environment, (yes, no, hour))| json!({"environment": environment, "timestamp": hour, "yes": yes, "no": no}))
+        .collect();
+    Ok(Json(json!({
+        "version": 1, "maturity": "stable", "featureName": feature,
+        "lastHourUsage": usage, "seenApplications": apps,
+    })))
+}
+
+async fn applications(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
+    let mut apps: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for (instance, _) in state.store.instances().await? {
+        apps.entry(instance.app_name)
+            .or_default()
+            .insert(instance.environment);
+    }
+    let applications: Vec<Value> = apps
+        .into_iter()
+        .map(|(name, envs)| {
+            json!({
+                "appName": name, "description": null, "url": null, "color": null, "icon": null,
+                "usage": [{"project": "default", "environments": envs}],
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({"total": applications.len(), "applications": applications}),
+    ))
+}
+
+async fn application(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(app): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let instances: Vec<Value> = state
+        .store
+        .instances()
+        .await?
+        .into_iter()
+        .filter(|(i, _)| i.app_name == app)
+        .map(|(i, last_seen)| json!({
+            "instanceId": i.instance_id, "environment": i.environment, "sdkVersion": i.sdk_version,
+            "started": i.started, "interval": i.interval_ms, "lastSeen": last_seen, "strategies": i.strategies,
+        }))
+        .collect();
+    if instances.is_empty() {
+        return Err(crate::error::ApiError::NotFound(format!(
+            "Could not find application {app}"
+        )));
+    }
+    let strategies: std::collections::BTreeSet<String> = instances
+        .iter()
+        .flat_map(|i| i["strategies"].as_array().cloned().unwrap_or_default())
+        .filter_map(|s| s.as_str().map(str::to_owned))
+        .collect();
+    let seen = state.store.flags_seen_by(&app).await?;
+    Ok(Json(json!({
+        "appName": app, "description": null, "url": null, "color": null, "icon": null,
+        "strategies": strategies, "instances": instances, "seenToggles": seen, "links": {},
+    })))
 }
 
 #[derive(Deserialize)]
