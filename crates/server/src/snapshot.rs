@@ -73,6 +73,8 @@ impl Snapshot {
 pub struct ClientFlag {
     pub project: String,
     pub feature: Feature,
+    /// The ids of `feature.strategies`, in the same order (for the playground).
+    pub strategy_ids: Vec<String>,
 }
 
 #[derive(Default)]
@@ -90,19 +92,22 @@ impl Snapshots {
         let _one_at_a_time = self.rebuilding.lock().await;
         let revision = store.latest_event_id().await?;
         let (features, environments, strategies) = store.snapshot_rows().await?;
-        let mut strategies_of: HashMap<(&str, &str), Vec<Strategy>> = HashMap::new();
+        let mut strategies_of: HashMap<(&str, &str), Vec<(String, Strategy)>> = HashMap::new();
         for s in strategies.iter().filter(|s| !s.values.disabled) {
             strategies_of
                 .entry((s.feature_name.as_str(), s.environment.as_str()))
                 .or_default()
-                .push(Strategy {
-                    name: s.values.name.clone(),
-                    parameters: s.values.parameters.clone(),
-                    constraints: s.values.constraints.clone(),
-                    segments: s.values.segments.clone(),
-                    variants: s.values.variants.clone(),
-                    disabled: false,
-                });
+                .push((
+                    s.id.clone(),
+                    Strategy {
+                        name: s.values.name.clone(),
+                        parameters: s.values.parameters.clone(),
+                        constraints: s.values.constraints.clone(),
+                        segments: s.values.segments.clone(),
+                        variants: s.values.variants.clone(),
+                        disabled: false,
+                    },
+                ));
         }
         let by_name: HashMap<&str, &crate::storage::FeatureRow> =
             features.iter().map(|f| (f.name.as_str(), f)).collect();
@@ -127,6 +132,11 @@ impl Snapshots {
             let Some(feature) = by_name.get(env.feature_name.as_str()) else {
                 continue; // archived
             };
+            let (strategy_ids, strategies): (Vec<String>, Vec<Strategy>) = strategies_of
+                .remove(&(feature.name.as_str(), env.environment.as_str()))
+                .unwrap_or_default()
+                .into_iter()
+                .unzip();
             snapshot
                 .environments
                 .entry(env.environment.clone())
@@ -141,12 +151,11 @@ impl Snapshots {
                         stale: feature.stale,
                         impression_data: feature.impression_data,
                         project: Some(feature.project.clone()),
-                        strategies: strategies_of
-                            .remove(&(feature.name.as_str(), env.environment.as_str()))
-                            .unwrap_or_default(),
+                        strategies,
                         variants: env.variants.clone(),
                         dependencies: Vec::new(),
                     },
+                    strategy_ids,
                 });
         }
         for (environment, flags) in snapshot.environments.iter_mut() {

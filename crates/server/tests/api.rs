@@ -1270,6 +1270,114 @@ async fn metrics_views_and_retention(db: Db) {
     app.stop().await;
 }
 
+/// The playground explains each flag: strategies, constraints, segments.
+async fn playground_explains(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, segment) = app.admin(Method::POST, "/api/admin/segments", Some(json!({
+        "name": "staff", "constraints": [{"contextName": "email", "operator": "STR_ENDS_WITH", "values": ["@example.com"]}]
+    }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    for name in ["explained", "dormant"] {
+        let (status, _) = app
+            .admin(Method::POST, F, Some(json!({"name": name})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, _) = app
+            .admin(
+                Method::POST,
+                &format!("{F}/{name}/environments/development/strategies"),
+                Some(json!({
+                    "name": "flexibleRollout", "parameters": {"rollout": "100"},
+                    "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"]}],
+                    "segments": [segment["id"]]
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("{F}/explained/environments/development/on"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let ask = |region: &str| {
+        json!({"environment": "development", "projects": "*", "context": {
+        "appName": "shop", "userId": "1", "properties": {"region": region, "email": "ann@example.com"}}})
+    };
+    let (status, body) = app
+        .admin(Method::POST, "/api/admin/playground", Some(ask("eu")))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let flag = |body: &Value, name: &str| {
+        body["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .find(|f| f["name"] == name)
+            .cloned()
+            .expect("flag in playground")
+    };
+    let on = flag(&body, "explained");
+    assert_eq!(on["isEnabled"], true);
+    assert_eq!(on["isEnabledInCurrentEnvironment"], true);
+    assert_eq!(on["projectId"], "default");
+    let strategy = &on["strategies"]["data"][0];
+    assert_eq!(strategy["result"]["enabled"], true);
+    assert!(strategy["id"].is_string());
+    assert_eq!(strategy["constraints"][0]["result"], true);
+    assert_eq!(strategy["segments"][0]["name"], "staff");
+    assert_eq!(strategy["segments"][0]["result"], true);
+    let dormant = flag(&body, "dormant");
+    assert_eq!(dormant["isEnabled"], false);
+    assert_eq!(dormant["isEnabledInCurrentEnvironment"], false);
+    assert_eq!(
+        dormant["strategies"]["result"], true,
+        "strategies are evaluated even when the flag is off"
+    );
+
+    let (_, body) = app
+        .admin(Method::POST, "/api/admin/playground", Some(ask("us")))
+        .await;
+    let off = flag(&body, "explained");
+    assert_eq!(off["isEnabled"], false);
+    assert_eq!(
+        off["strategies"]["data"][0]["constraints"][0]["result"],
+        false
+    );
+    assert_eq!(off["variant"]["name"], "disabled");
+
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/playground",
+            Some(json!({"environment": "nowhere", "context": {}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/playground",
+            Some(json!({"environment": "development"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/admin/playground",
+            Some(CLIENT_DEV),
+            Some(ask("eu")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.stop().await;
+}
+
 async fn health(db: Db) {
     let app = spawn_app(db).await;
     let (status, body) = app.call(Method::GET, "/health", None, None).await;
@@ -1341,4 +1449,5 @@ on_both_backends!(
     segments_context_projects,
     frontend_api,
     metrics_views_and_retention,
+    playground_explains,
 );

@@ -57,7 +57,9 @@ const STANDARD_FIELDS: &[&str] = &[
 
 /// A context from name/value pairs: Unleash's fields, `properties[x]`, and any
 /// other name as a property.
-fn context_from_pairs(pairs: impl IntoIterator<Item = (String, Value)>) -> ApiResult<Context> {
+pub(crate) fn context_from_pairs(
+    pairs: impl IntoIterator<Item = (String, Value)>,
+) -> ApiResult<Context> {
     let mut fields = Map::new();
     let mut properties = Map::new();
     for (key, value) in pairs {

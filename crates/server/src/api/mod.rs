@@ -5,7 +5,7 @@ pub mod admin;
 pub mod client;
 mod client_metrics;
 mod extract;
-mod frontend;
+pub(crate) mod frontend;
 mod health;
 
 use axum::Router;

@@ -6,6 +6,7 @@ mod context;
 mod events;
 mod features;
 mod metrics;
+mod playground;
 mod projects;
 mod segments;
 mod strategies;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(tokens::router())
         .merge(projects::router())
         .merge(metrics::router())
+        .merge(playground::router())
         .merge(segments::router())
         .merge(context::router())
 }

@@ -1,0 +1,180 @@
+//! The playground (`POST /api/admin/playground`): every flag of the chosen
+//! projects evaluated in one environment for one context, with the engine's
+//! explanation — each strategy's result and each constraint's — in Unleash's shape.
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use flagstaff_engine::{ConstraintExplanation, StrategyExplanation};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::api::frontend::context_from_pairs;
+use crate::api::ApiJson;
+use crate::auth::AdminToken;
+use crate::error::{ApiError, ApiResult};
+use crate::snapshot::ClientFlag;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/admin/playground", post(playground))
+}
+
+#[derive(Deserialize)]
+struct PlaygroundBody {
+    environment: String,
+    #[serde(default)]
+    projects: Option<Value>,
+    context: serde_json::Map<String, Value>,
+}
+
+fn constraint_json(c: &ConstraintExplanation) -> Value {
+    let mut v = json!({
+        "contextName": c.context_name, "operator": c.operator, "values": c.values,
+        "inverted": c.inverted, "caseInsensitive": c.case_insensitive, "result": c.result,
+    });
+    if let Some(value) = &c.value {
+        v["value"] = json!(value);
+    }
+    v
+}
+
+fn strategy_json(
+    flag: &ClientFlag,
+    s: &StrategyExplanation,
+    segment_names: &[(i64, Option<String>)],
+) -> Value {
+    let own: Vec<Value> = s
+        .constraints
+        .iter()
+        .filter(|c| c.segment.is_none())
+        .map(constraint_json)
+        .collect();
+    let mut segment_ids: Vec<i64> = s.constraints.iter().filter_map(|c| c.segment).collect();
+    segment_ids.dedup();
+    let segments: Vec<Value> = segment_ids
+        .iter()
+        .map(|id| {
+            let constraints: Vec<&ConstraintExplanation> = s
+                .constraints
+                .iter()
+                .filter(|c| c.segment == Some(*id))
+                .collect();
+            let name = segment_names
+                .iter()
+                .find(|(sid, _)| sid == id)
+                .and_then(|(_, n)| n.clone());
+            json!({
+                "id": id, "name": name,
+                "result": constraints.iter().all(|c| c.result),
+                "constraints": constraints.iter().map(|c| constraint_json(c)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let source = flag.feature.strategies.get(s.index);
+    json!({
+        "name": s.name,
+        "id": flag.strategy_ids.get(s.index),
+        "title": null,
+        "disabled": false,
+        "parameters": source.map(|x| json!(x.parameters)).unwrap_or(json!({})),
+        "constraints": own,
+        "segments": segments,
+        "result": {"enabled": s.result, "evaluationStatus": "complete"},
+        "explanation": s.rule,
+        "links": {"edit": format!(
+            "/projects/{}/features/{}/strategies/edit?environmentId=&strategyId={}",
+            flag.project, flag.feature.name, flag.strategy_ids.get(s.index).map_or("", String::as_str)
+        )},
+    })
+}
+
+async fn playground(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    ApiJson(body): ApiJson<PlaygroundBody>,
+) -> ApiResult<Json<Value>> {
+    let projects: Option<Vec<String>> = match &body.projects {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s == "*" => None,
+        Some(Value::Array(list)) => Some(
+            list.iter()
+                .map(|p| p.as_str().map(str::to_owned))
+                .collect::<Option<_>>()
+                .ok_or_else(|| {
+                    ApiError::BadData("projects must be \"*\" or a list of project ids".to_owned())
+                })?,
+        ),
+        Some(_) => {
+            return Err(ApiError::BadData(
+                "projects must be \"*\" or a list of project ids".to_owned(),
+            ))
+        }
+    };
+    let snapshot = state.snapshots.load();
+    if !state
+        .store
+        .environments()
+        .await?
+        .iter()
+        .any(|e| e.name == body.environment)
+    {
+        return Err(ApiError::BadData(format!(
+            "Environment={} does not exist",
+            body.environment
+        )));
+    }
+    let context = context_from_pairs(body.context.clone())?.with_current_time(chrono::Utc::now());
+    let segment_names: Vec<(i64, Option<String>)> = snapshot
+        .segments
+        .iter()
+        .map(|s| (s.id, s.name.clone()))
+        .collect();
+    let mut features = Vec::new();
+    if let Some(engine) = snapshot.engines.get(&body.environment) {
+        for flag in snapshot
+            .environments
+            .get(&body.environment)
+            .into_iter()
+            .flatten()
+        {
+            if projects
+                .as_ref()
+                .is_some_and(|ps| !ps.contains(&flag.project))
+            {
+                continue;
+            }
+            let explanation = engine.explain(&flag.feature.name, &context);
+            let strategies: Vec<Value> = explanation
+                .strategies
+                .iter()
+                .map(|s| strategy_json(flag, s, &segment_names))
+                .collect();
+            let mut variant = json!({
+                "name": explanation.variant.name, "enabled": explanation.variant.enabled,
+                "feature_enabled": explanation.variant.feature_enabled,
+            });
+            if let Some(payload) = &explanation.variant.payload {
+                variant["payload"] = json!(payload);
+            }
+            features.push(json!({
+                "name": flag.feature.name,
+                "projectId": flag.project,
+                "isEnabled": explanation.enabled,
+                "isEnabledInCurrentEnvironment": explanation.switched_on,
+                "hasUnsatisfiedDependency": explanation.dependencies.iter().any(|d| !d.satisfied),
+                "variant": variant,
+                "variants": flag.feature.variants,
+                "strategies": {
+                    "result": explanation.strategies.iter().any(|s| s.result),
+                    "data": strategies,
+                },
+                "reason": explanation.reason,
+            }));
+        }
+    }
+    Ok(Json(json!({
+        "input": {"environment": body.environment, "projects": body.projects.unwrap_or(json!("*")), "context": body.context},
+        "features": features,
+    })))
+}
