@@ -457,3 +457,77 @@ fn frontend_sdk_sees_enabled_flags_and_changes() {
     assert!(probe.wait().expect("probe exits").success());
     server.stop();
 }
+
+#[test]
+fn openfeature_ofrep_provider_resolves_flags() {
+    let sdk_dir = repo_root().join("tests/sdk");
+    assert!(
+        sdk_dir
+            .join("node_modules/@openfeature/ofrep-provider")
+            .is_dir(),
+        "the OFREP provider is missing: (cd tests/sdk && npm ci)"
+    );
+    let http = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client");
+    let server = Server::start();
+    let features = "/api/admin/projects/default/features";
+    for name in ["plain", "with-payload"] {
+        admin(
+            &http,
+            &server,
+            reqwest::Method::POST,
+            features,
+            Some(json!({"name": name})),
+        );
+    }
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        &format!("{features}/plain/environments/development/strategies"),
+        Some(
+            json!({"name": "default", "constraints": [{"contextName": "plan", "operator": "IN", "values": ["pro"]}]}),
+        ),
+    );
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        &format!("{features}/with-payload/environments/development/strategies"),
+        Some(
+            json!({"name": "default", "variants": [{"name": "layout-b", "weight": 0,
+            "payload": {"type": "json", "value": "{\"columns\":3}"}}]}),
+        ),
+    );
+    for name in ["plain", "with-payload"] {
+        admin(
+            &http,
+            &server,
+            reqwest::Method::POST,
+            &format!("{features}/{name}/environments/development/on"),
+            None,
+        );
+    }
+    let output = Command::new("node")
+        .args(["ofrep_probe.js", &server.base, FRONTEND])
+        .current_dir(&sdk_dir)
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout).expect("probe prints JSON");
+    assert_eq!(seen["plain"]["value"], true, "{seen}");
+    assert_eq!(seen["plain"]["reason"], "TARGETING_MATCH");
+    assert_eq!(seen["plainOther"]["value"], false, "{seen}");
+    assert_eq!(seen["plainOther"]["reason"], "DISABLED");
+    assert_eq!(seen["payload"]["value"], json!({"columns": 3}), "{seen}");
+    assert_eq!(seen["payload"]["variant"], "layout-b");
+    assert_eq!(seen["missing"]["value"], false);
+    assert_eq!(seen["missing"]["errorCode"], "FLAG_NOT_FOUND", "{seen}");
+    server.stop();
+}

@@ -241,6 +241,23 @@ impl FromRequestParts<AppState> for FrontendToken {
     }
 }
 
+/// A request authorised with a client or a frontend token (OFREP accepts both).
+pub struct EvaluationToken(pub ApiToken);
+
+impl FromRequestParts<AppState> for EvaluationToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = presented_secret(parts)
+            .and_then(|secret| state.tokens.find(secret))
+            .ok_or(ApiError::ClientUnauthorized)?;
+        match token.kind {
+            TokenKind::Client | TokenKind::Frontend => Ok(EvaluationToken(token)),
+            TokenKind::Admin => Err(ApiError::ClientForbidden),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1378,6 +1378,100 @@ async fn playground_explains(db: Db) {
     app.stop().await;
 }
 
+/// OFREP: single and bulk evaluation, ETag/304, errors in OFREP's shape.
+async fn ofrep(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, _) = app
+        .admin(Method::POST, F, Some(json!({"name": "ofrep-flag"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("{F}/ofrep-flag/environments/development/on"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let body = json!({"context": {"targetingKey": "7"}});
+    for token in [CLIENT_DEV, FRONTEND] {
+        let (status, flag) = app
+            .call(
+                Method::POST,
+                "/ofrep/v1/evaluate/flags/ofrep-flag",
+                Some(token),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{flag}");
+        assert_eq!(flag["key"], "ofrep-flag");
+        assert_eq!(flag["value"], true);
+        assert_eq!(flag["reason"], "TARGETING_MATCH");
+    }
+    let (status, missing) = app
+        .call(
+            Method::POST,
+            "/ofrep/v1/evaluate/flags/nope",
+            Some(FRONTEND),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing["errorCode"], "FLAG_NOT_FOUND");
+    let (status, bad) = app
+        .call(
+            Method::POST,
+            "/ofrep/v1/evaluate/flags/ofrep-flag",
+            Some(FRONTEND),
+            Some(json!({"context": [1]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad["errorCode"], "INVALID_CONTEXT");
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/ofrep/v1/evaluate/flags/ofrep-flag",
+            None,
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/ofrep/v1/evaluate/flags/ofrep-flag",
+            Some(ADMIN),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let bulk = app
+        .http
+        .post(format!("{}/ofrep/v1/evaluate/flags", app.base))
+        .header("Authorization", FRONTEND)
+        .json(&body)
+        .send()
+        .await
+        .expect("answered");
+    let etag = bulk.headers()["etag"].to_str().expect("etag").to_owned();
+    let flags: Value = bulk.json().await.expect("json");
+    assert_eq!(flags["flags"][0]["key"], "ofrep-flag");
+    let again = app
+        .http
+        .post(format!("{}/ofrep/v1/evaluate/flags", app.base))
+        .header("Authorization", FRONTEND)
+        .header("If-None-Match", &etag)
+        .json(&body)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    app.stop().await;
+}
+
 async fn health(db: Db) {
     let app = spawn_app(db).await;
     let (status, body) = app.call(Method::GET, "/health", None, None).await;
@@ -1450,4 +1544,5 @@ on_both_backends!(
     frontend_api,
     metrics_views_and_retention,
     playground_explains,
+    ofrep,
 );

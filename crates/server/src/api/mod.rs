@@ -7,6 +7,7 @@ mod client_metrics;
 mod extract;
 pub(crate) mod frontend;
 mod health;
+mod ofrep;
 
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -23,6 +24,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .merge(client::router())
         .merge(client_metrics::router())
         .merge(frontend::router(&args.cors_origins))
+        .merge(ofrep::router())
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(args.body_limit))
         .with_state(state)

@@ -1,0 +1,177 @@
+//! The OpenFeature Remote Evaluation Protocol: `POST /ofrep/v1/evaluate/flags/{key}`
+//! and the bulk `POST /ofrep/v1/evaluate/flags` (with ETag/304), for OpenFeature
+//! providers that speak OFREP instead of an Unleash SDK. Authorised with a
+//! client or frontend token; `targetingKey` is the Unleash `userId`.
+//!
+//! A flag's OFREP value is its on/off state, unless its variant carries a
+//! payload: then the payload is the value (`number` as a number, `json` parsed)
+//! and the variant name is the OFREP variant.
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use flagstaff_engine::{Context, Engine, Evaluation};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::api::frontend::context_from_pairs;
+use crate::auth::{ApiToken, EvaluationToken};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ofrep/v1/evaluate/flags", post(bulk))
+        .route("/ofrep/v1/evaluate/flags/{key}", post(single))
+}
+
+fn error(status: StatusCode, key: Option<&str>, code: &str, details: String) -> Response {
+    let mut body = json!({"errorCode": code, "errorDetails": details});
+    if let Some(key) = key {
+        body["key"] = json!(key);
+    }
+    (status, Json(body)).into_response()
+}
+
+/// The evaluation context of an OFREP request body (`{"context": {…}}`).
+fn context_of(body: &[u8], peer: std::net::SocketAddr) -> Result<Context, String> {
+    let value: Value = if body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?
+    };
+    let fields: Map<String, Value> = match value.get("context") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map.clone(),
+        Some(_) => return Err("\"context\" must be an object".to_owned()),
+    };
+    let pairs = fields.into_iter().map(|(k, v)| match k.as_str() {
+        "targetingKey" => ("userId".to_owned(), v),
+        _ => (k, v),
+    });
+    let mut context = context_from_pairs(pairs).map_err(|e| e.to_string())?;
+    if context.remote_address.is_none() {
+        context.remote_address = Some(peer.ip().to_string());
+    }
+    Ok(context.with_current_time(chrono::Utc::now()))
+}
+
+fn flag_json(engine: &Engine, key: &str, evaluation: Evaluation<'_>) -> Value {
+    let reason = if !evaluation.enabled {
+        "DISABLED"
+    } else {
+        "TARGETING_MATCH"
+    };
+    let (value, variant) = match evaluation.variant.payload {
+        Some(payload) if evaluation.variant.enabled => {
+            let value = match payload.payload_type.as_str() {
+                "number" => payload
+                    .value
+                    .parse::<f64>()
+                    .map(|n| json!(n))
+                    .unwrap_or(json!(payload.value)),
+                "json" => serde_json::from_str(&payload.value).unwrap_or(json!(payload.value)),
+                _ => json!(payload.value),
+            };
+            (value, evaluation.variant.name)
+        }
+        _ => (
+            json!(evaluation.enabled),
+            if evaluation.enabled {
+                "enabled"
+            } else {
+                "disabled"
+            },
+        ),
+    };
+    json!({
+        "key": key,
+        "value": value,
+        "reason": reason,
+        "variant": variant,
+        "metadata": {
+            "unleashVariant": evaluation.variant.name,
+            "impressionData": evaluation.impression_data,
+            "project": engine.project(key),
+        },
+    })
+}
+
+fn visible(engine: &Engine, token: &ApiToken, key: &str) -> bool {
+    engine.project(key).is_some_and(|p| token.sees_project(p))
+}
+
+async fn single(
+    State(state): State<AppState>,
+    EvaluationToken(token): EvaluationToken,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    Path(key): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let context = match context_of(&body, peer) {
+        Ok(c) => c,
+        Err(details) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                Some(&key),
+                "INVALID_CONTEXT",
+                details,
+            )
+        }
+    };
+    let snapshot = state.snapshots.load();
+    match snapshot.engines.get(&token.environment) {
+        Some(engine) if engine.contains(&key) && visible(engine, &token, &key) => {
+            Json(flag_json(engine, &key, engine.evaluate(&key, &context))).into_response()
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            Some(&key),
+            "FLAG_NOT_FOUND",
+            format!("flag {key} was not found"),
+        ),
+    }
+}
+
+async fn bulk(
+    State(state): State<AppState>,
+    EvaluationToken(token): EvaluationToken,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let context = match context_of(&body, peer) {
+        Ok(c) => c,
+        Err(details) => return error(StatusCode::BAD_REQUEST, None, "INVALID_CONTEXT", details),
+    };
+    let snapshot = state.snapshots.load();
+    let flags: Vec<Value> = match snapshot.engines.get(&token.environment) {
+        Some(engine) => engine
+            .evaluate_all(&context)
+            .filter(|(name, _)| visible(engine, &token, name))
+            .map(|(name, e)| flag_json(engine, name, e))
+            .collect(),
+        None => Vec::new(),
+    };
+    let body = serde_json::to_vec(&json!({"flags": flags})).unwrap_or_default();
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..8]));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
