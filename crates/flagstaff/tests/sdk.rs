@@ -531,3 +531,84 @@ fn openfeature_ofrep_provider_resolves_flags() {
     assert_eq!(seen["missing"]["errorCode"], "FLAG_NOT_FOUND", "{seen}");
     server.stop();
 }
+
+#[test]
+fn python_sdk_fires_impression_events_for_flags_with_impression_data() {
+    let check = Command::new("python3")
+        .args(["-c", "import UnleashClient"])
+        .status();
+    assert!(
+        check.is_ok_and(|s| s.success()),
+        "the Python SDK is missing: pip install -r tests/sdk/requirements.txt"
+    );
+    let http = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client");
+    let server = Server::start();
+    let features = "/api/admin/projects/default/features";
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        features,
+        Some(json!({"name": "tracked", "impressionData": false})),
+    );
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        features,
+        Some(json!({"name": "untracked"})),
+    );
+    // impressionData goes on through the guide's PATCH.
+    admin(
+        &http,
+        &server,
+        reqwest::Method::PATCH,
+        &format!("{features}/tracked"),
+        Some(json!([{"op": "replace", "path": "/impressionData", "value": true}])),
+    );
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        &format!("{features}/tracked/environments/production/strategies"),
+        Some(
+            json!({"name": "default", "variants": [{"name": "only", "weight": 0, "stickiness": "default"}]}),
+        ),
+    );
+    for name in ["tracked", "untracked"] {
+        admin(
+            &http,
+            &server,
+            reqwest::Method::POST,
+            &format!("{features}/{name}/environments/production/on"),
+            None,
+        );
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new("python3")
+        .arg("python_impressions.py")
+        .args([server.base.as_str(), CLIENT])
+        .arg(dir.path())
+        .args(["tracked", "untracked"])
+        .current_dir(repo_root().join("tests/sdk"))
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let events: Value = serde_json::from_slice(&output.stdout).expect("probe prints JSON");
+    assert_eq!(
+        events,
+        json!([
+            {"type": "feature_flag", "feature": "tracked", "enabled": true, "variant": ""},
+            {"type": "variant", "feature": "tracked", "enabled": true, "variant": "only"}
+        ]),
+        "impression events only for the flag with impressionData, with its variant"
+    );
+    server.stop();
+}
