@@ -653,10 +653,16 @@ async fn metrics_add_up_exactly(db: Db) {
     for instance in 0..8 {
         for round in 0..25u64 {
             let body = report(instance, round, 2 * round + 1);
+            // Half the instances are backend SDKs, half browser SDKs: the counts meet.
+            let (path, token) = if instance % 2 == 0 {
+                ("/api/client/metrics", CLIENT_DEV)
+            } else {
+                ("/api/frontend/client/metrics", FRONTEND)
+            };
             let request = app
                 .http
-                .post(format!("{}/api/client/metrics", app.base))
-                .header("Authorization", CLIENT_DEV)
+                .post(format!("{}{path}", app.base))
+                .header("Authorization", token)
                 .json(&body);
             posts.push(tokio::spawn(async move {
                 request.send().await.expect("answered").status()
@@ -692,6 +698,22 @@ async fn metrics_add_up_exactly(db: Db) {
     assert_eq!(totals(&raw("flag-b").await.1, "flag-b"), (200, 0, 0));
     assert_eq!(a["data"][0]["environment"], "development");
     assert_eq!(a["data"][0]["appName"], "checkout-service");
+    let (status, exposure) = app
+        .admin(
+            Method::GET,
+            "/api/admin/client-metrics/features/flag-a/exposure?hoursBack=2",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let bucket = &exposure["data"][0];
+    assert_eq!(
+        (bucket["yes"].as_u64(), bucket["no"].as_u64()),
+        (Some(8 * 300), Some(8 * 625))
+    );
+    let share = bucket["shareEnabled"].as_f64().expect("share");
+    assert!((share - 2400.0 / 7400.0).abs() < 1e-9, "{share}");
+    assert_eq!(bucket["variants"], json!({"blue": 2400, "disabled": 5000}));
 
     let long_ago = "2001-01-01T00:00:00.000Z";
     let many: serde_json::Map<String, Value> = (0..10_001)

@@ -15,6 +15,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/admin/client-metrics/features/{feature}/raw", get(raw))
         .route("/api/admin/client-metrics/features/{feature}", get(summary))
+        .route(
+            "/api/admin/client-metrics/features/{feature}/exposure",
+            get(exposure),
+        )
         .route("/api/admin/metrics/applications", get(applications))
         .route("/api/admin/metrics/applications/{app}", get(application))
 }
@@ -51,6 +55,44 @@ async fn summary(
         "version": 1, "maturity": "stable", "featureName": feature,
         "lastHourUsage": usage, "seenApplications": apps,
     })))
+}
+
+/// Exposure per environment and hour, all applications together: yes, no, the
+/// share enabled and the variant split (what the web UI charts).
+async fn exposure(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(feature): Path<String>,
+    Query(window): Query<Window>,
+) -> ApiResult<Json<Value>> {
+    let hours = window
+        .hours_back
+        .and_then(|h| h.parse::<i64>().ok())
+        .filter(|h| (1..=48).contains(h))
+        .unwrap_or(24);
+    let rows = state.store.raw_metrics(&feature, &hour_text(hours)).await?;
+    let mut buckets: std::collections::BTreeMap<(String, String), crate::storage::MetricCounts> =
+        Default::default();
+    for (key, counts) in rows {
+        buckets
+            .entry((key.environment, key.hour))
+            .or_default()
+            .add(&counts);
+    }
+    let data: Vec<Value> = buckets
+        .into_iter()
+        .map(|((environment, hour), c)| {
+            let total = c.yes + c.no;
+            json!({
+                "environment": environment, "timestamp": hour, "yes": c.yes, "no": c.no,
+                "shareEnabled": if total == 0 { 0.0 } else { c.yes as f64 / total as f64 },
+                "variants": c.variants,
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({"version": 1, "featureName": feature, "hoursBack": hours, "data": data}),
+    ))
 }
 
 async fn applications(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
