@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): GET /api/client/features on a 200-flag state, against a
-# minimal axum hello-world, in the same run, with wrk on loopback.
+# Benchmark (not a test): GET /api/client/features and POST /api/frontend (a
+# 5-field context) on a 200-flag state, against a minimal axum hello-world, in the
+# same run, with wrk on loopback.
 # Prints requests/s, p99 latency and peak RSS; needs wrk (apt-get install wrk).
 # SDKs send `Accept-Encoding: gzip`, so the gzip line is the one that matters.
 # Usage: scripts/bench-client-features.sh [seconds-per-run] [connections]
@@ -12,6 +13,7 @@ FLAGSTAFF_PORT=4343
 HELLO_PORT=4344
 ADMIN='*:*.bench-admin'
 CLIENT='*:development.bench-client'
+FRONTEND='default:development.bench-frontend'
 
 cargo build --release -q -p flagstaff --bin flagstaff
 cargo build --release -q -p flagstaff-server --example hello_world
@@ -19,7 +21,7 @@ work=$(mktemp -d)
 cleanup() { kill "${flagstaff_pid:-}" "${hello_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-INIT_ADMIN_API_TOKENS="$ADMIN" INIT_CLIENT_API_TOKENS="$CLIENT" RUST_LOG=warn \
+INIT_ADMIN_API_TOKENS="$ADMIN" INIT_CLIENT_API_TOKENS="$CLIENT" INIT_FRONTEND_API_TOKENS="$FRONTEND" RUST_LOG=warn \
   target/release/flagstaff serve --host 127.0.0.1 --port "$FLAGSTAFF_PORT" \
   --database-url "sqlite://$work/flagstaff.db" &
 flagstaff_pid=$!
@@ -46,6 +48,13 @@ gzipped=$(curl -sf "$features" -H "Authorization: $CLIENT" -H 'Accept-Encoding: 
 etag=$(curl -sfI "$features" -H "Authorization: $CLIENT" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
 echo "client document: 200 flags, $bytes bytes ($gzipped gzipped), ETag $etag"
 
+cat > "$work/frontend.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"context":{"userId":"42","sessionId":"s-1","appName":"web","remoteAddress":"10.0.0.7","properties":{"region":"eu"}}}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "$FRONTEND"
+LUA
+
 run() { # label, then wrk arguments
   local label=$1; shift
   local out; out=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@")
@@ -61,9 +70,10 @@ for round in 1 2; do
   run client-features-200-gzip -H "Authorization: $CLIENT" -H 'Accept-Encoding: gzip' "$features"
   run client-features-200-plain -H "Authorization: $CLIENT" "$features"
   run client-features-304 -H "Authorization: $CLIENT" -H "If-None-Match: $etag" "$features"
+  run frontend-post-5-fields -s "$work/frontend.lua" "http://127.0.0.1:$FLAGSTAFF_PORT/api/frontend"
 done
 echo "-- ratios (last round)"
-for label in client-features-200-gzip client-features-200-plain client-features-304; do
+for label in client-features-200-gzip client-features-200-plain client-features-304 frontend-post-5-fields; do
   awk -v a="$(cat "$work/$label.rps")" -v b="$(cat "$work/hello-world.rps")" -v l="$label" \
     'BEGIN{printf "%-34s %.2f of hello-world\n", l, a/b}'
 done
