@@ -472,6 +472,7 @@ async fn bad_input_changes_nothing(db: Db) {
         (StatusCode::PAYLOAD_TOO_LARGE, raw(Method::POST, F.to_owned(), "application/json",
             format!("{{\"name\":\"big\",\"description\":\"{}\"}}", "x".repeat(2 * 1024 * 1024))).await),
         (StatusCode::BAD_REQUEST, app.admin(Method::POST, F, Some(json!({"name": "has space"}))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::POST, F, Some(json!(["array-is-not-a-flag"]))).await),
         (StatusCode::BAD_REQUEST, app.admin(Method::POST, F, Some(json!({"name": "x", "type": "nonsense"}))).await),
         (StatusCode::CONFLICT, app.admin(Method::POST, F, Some(json!({"name": "kept"}))).await),
         (StatusCode::NOT_FOUND, app.admin(Method::POST, "/api/admin/projects/nope/features", Some(json!({"name": "y"}))).await),
@@ -746,6 +747,41 @@ async fn metrics_add_up_exactly(db: Db) {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    for bad in [
+        json!({"instanceId": "i"}),
+        json!({"appName": "", "instanceId": "i"}),
+        json!({"appName": "x", "interval": "soon"}),
+        json!({"appName": "x", "strategies": "default"}),
+        json!(["appName"]),
+    ] {
+        for (path, token) in [
+            ("/api/client/register", CLIENT_DEV),
+            ("/api/frontend/client/register", FRONTEND),
+        ] {
+            let (status, body) = app
+                .call(Method::POST, path, Some(token), Some(bad.clone()))
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {bad}: {body}");
+            assert!(
+                body["name"].is_string() && body["message"].is_string(),
+                "{body}"
+            );
+        }
+    }
+    let (_, apps) = app
+        .admin(Method::GET, "/api/admin/metrics/applications", None)
+        .await;
+    let names: Vec<&str> = apps["applications"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|a| a["appName"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["checkout-service"],
+        "refused registrations stored nothing"
+    );
     assert_eq!(
         totals(&raw("flag-a").await.1, "flag-a"),
         (8 * 300, 8 * 625, 8 * 300),

@@ -12,7 +12,7 @@ use chrono::{DateTime, Timelike, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::api::ApiJson;
+use crate::api::ApiObject;
 use crate::auth::ClientToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -102,7 +102,7 @@ fn instant(value: &Value) -> Option<DateTime<Utc>> {
 async fn register(
     State(state): State<AppState>,
     ClientToken(token): ClientToken,
-    ApiJson(body): ApiJson<RegisterBody>,
+    ApiObject(body): ApiObject<RegisterBody>,
 ) -> ApiResult<StatusCode> {
     record_registration(&state, token.environment, body).await
 }
@@ -110,7 +110,7 @@ async fn register(
 async fn metrics(
     State(state): State<AppState>,
     ClientToken(token): ClientToken,
-    ApiJson(body): ApiJson<MetricsBody>,
+    ApiObject(body): ApiObject<MetricsBody>,
 ) -> ApiResult<StatusCode> {
     record_metrics(&state, token.environment, body).await
 }

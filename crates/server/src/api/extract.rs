@@ -31,3 +31,28 @@ where
         }
     }
 }
+
+/// A JSON object body read into `T`. Serde would also read a struct from a JSON
+/// array, field by field; request bodies that are objects in Unleash's API must
+/// be objects here too.
+pub struct ApiObject<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiObject<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let ApiJson(value) = ApiJson::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::BadData(
+                "Request validation failed: the body must be a JSON object".to_owned(),
+            ));
+        }
+        serde_json::from_value(value)
+            .map(ApiObject)
+            .map_err(|e| ApiError::BadData(format!("Request validation failed: {e}")))
+    }
+}

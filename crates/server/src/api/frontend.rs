@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use super::client_metrics::{record_metrics, record_registration, MetricsBody, RegisterBody};
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiObject};
 use crate::auth::FrontendToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -185,7 +185,7 @@ async fn from_body(
 async fn metrics(
     State(state): State<AppState>,
     FrontendToken(token): FrontendToken,
-    ApiJson(body): ApiJson<MetricsBody>,
+    ApiObject(body): ApiObject<MetricsBody>,
 ) -> ApiResult<StatusCode> {
     record_metrics(&state, token.environment, body).await
 }
@@ -193,7 +193,7 @@ async fn metrics(
 async fn register(
     State(state): State<AppState>,
     FrontendToken(token): FrontendToken,
-    ApiJson(body): ApiJson<RegisterBody>,
+    ApiObject(body): ApiObject<RegisterBody>,
 ) -> ApiResult<StatusCode> {
     record_registration(&state, token.environment, body).await
 }

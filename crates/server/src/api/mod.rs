@@ -15,7 +15,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use crate::config::ServeArgs;
 use crate::state::AppState;
 
-pub use extract::ApiJson;
+pub use extract::{ApiJson, ApiObject};
 
 pub fn router(state: AppState, args: &ServeArgs) -> Router {
     Router::new()

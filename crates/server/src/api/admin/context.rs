@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::ApiJson;
+use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -120,7 +120,7 @@ async fn save(
 async fn create(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
-    ApiJson(body): ApiJson<FieldBody>,
+    ApiObject(body): ApiObject<FieldBody>,
 ) -> ApiResult<Response> {
     let name = body
         .name
@@ -155,7 +155,7 @@ async fn replace(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
     Path(name): Path<String>,
-    ApiJson(body): ApiJson<FieldBody>,
+    ApiObject(body): ApiObject<FieldBody>,
 ) -> ApiResult<StatusCode> {
     let before = state.store.context_field(&name).await?;
     let after = ContextFieldRow {
@@ -176,7 +176,7 @@ async fn add_legal_value(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
     Path(name): Path<String>,
-    ApiJson(value): ApiJson<LegalValue>,
+    ApiObject(value): ApiObject<LegalValue>,
 ) -> ApiResult<StatusCode> {
     let before = state.store.context_field(&name).await?;
     let mut values: Vec<LegalValue> = before

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::{
     check_project_environment, feature_json, feature_metadata, parse_feature_name, FEATURE_TYPES,
 };
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -82,7 +82,7 @@ async fn create(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
     Path(project): Path<String>,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiObject(body): ApiObject<CreateBody>,
 ) -> ApiResult<Response> {
     let name = parse_feature_name(body.name.trim())?.to_owned();
     let feature_type = body.feature_type.unwrap_or_else(|| "release".to_owned());

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::api::frontend::context_from_pairs;
-use crate::api::ApiJson;
+use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::snapshot::ClientFlag;
@@ -92,7 +92,7 @@ fn strategy_json(
 async fn playground(
     State(state): State<AppState>,
     _admin: AdminToken,
-    ApiJson(body): ApiJson<PlaygroundBody>,
+    ApiObject(body): ApiObject<PlaygroundBody>,
 ) -> ApiResult<Json<Value>> {
     let projects: Option<Vec<String>> = match &body.projects {
         None | Some(Value::Null) => None,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::parse_feature_name;
-use crate::api::ApiJson;
+use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -93,7 +93,7 @@ struct ProjectBody {
 async fn create_project(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
-    ApiJson(body): ApiJson<ProjectBody>,
+    ApiObject(body): ApiObject<ProjectBody>,
 ) -> ApiResult<Response> {
     let id = parse_feature_name(body.id.trim())?.to_owned();
     let name = body.name.unwrap_or_else(|| id.clone());
@@ -131,7 +131,7 @@ struct EnvironmentBody {
 async fn create_environment(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
-    ApiJson(body): ApiJson<EnvironmentBody>,
+    ApiObject(body): ApiObject<EnvironmentBody>,
 ) -> ApiResult<Response> {
     let name = parse_feature_name(body.name.trim())?.to_owned();
     if body.kind.trim().is_empty() {
@@ -173,7 +173,7 @@ async fn enable_environment(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
     Path(project): Path<String>,
-    ApiJson(body): ApiJson<EnableBody>,
+    ApiObject(body): ApiObject<EnableBody>,
 ) -> ApiResult<StatusCode> {
     if !state.store.project_exists(&project).await? {
         return Err(ApiError::NotFound(format!(

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::strategies::check_constraints;
-use crate::api::ApiJson;
+use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -108,7 +108,7 @@ async fn read(
 async fn create(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
-    ApiJson(body): ApiJson<SegmentBody>,
+    ApiObject(body): ApiObject<SegmentBody>,
 ) -> ApiResult<Response> {
     let body = validated(&state, body, None).await?;
     let mut segment = SegmentRow {
@@ -150,7 +150,7 @@ async fn replace(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<SegmentBody>,
+    ApiObject(body): ApiObject<SegmentBody>,
 ) -> ApiResult<StatusCode> {
     let before = state.store.segment(id).await?;
     let body = validated(&state, body, Some(id)).await?;

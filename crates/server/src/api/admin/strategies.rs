@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::variants::normalise_variants;
 use super::{check_project_environment, strategy_json};
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -217,7 +217,7 @@ async fn add(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
     Path((project, feature, environment)): Path<(String, String, String)>,
-    ApiJson(body): ApiJson<StrategyBody>,
+    ApiObject(body): ApiObject<StrategyBody>,
 ) -> ApiResult<Json<Value>> {
     context(&state, &project, &feature, &environment).await?;
     let values = strategy_values(body, &feature)?;
@@ -281,7 +281,7 @@ async fn replace(
     State(state): State<AppState>,
     AdminToken(token): AdminToken,
     Path((project, feature, environment, id)): Path<(String, String, String, String)>,
-    ApiJson(body): ApiJson<StrategyBody>,
+    ApiObject(body): ApiObject<StrategyBody>,
 ) -> ApiResult<Json<Value>> {
     context(&state, &project, &feature, &environment).await?;
     let before = find(&state, &feature, &environment, &id).await?;

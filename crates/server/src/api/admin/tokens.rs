@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::ApiJson;
+use crate::api::ApiObject;
 use crate::auth::{hash_secret, AdminToken, TokenKind};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -67,7 +67,7 @@ async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Js
 async fn create(
     State(state): State<AppState>,
     AdminToken(admin): AdminToken,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiObject(body): ApiObject<CreateBody>,
 ) -> ApiResult<Response> {
     let kind = TokenKind::parse(&body.token_type)
         .ok_or_else(|| ApiError::BadData(format!("unknown token type {:?}", body.token_type)))?;
