@@ -210,51 +210,46 @@ impl FromRequestParts<AppState> for AdminToken {
     }
 }
 
-impl FromRequestParts<AppState> for ClientToken {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = presented_secret(parts)
-            .and_then(|secret| state.tokens.find(secret))
-            .ok_or(ApiError::ClientUnauthorized)?;
-        match token.kind {
-            TokenKind::Client => Ok(ClientToken(token)),
-            _ => Err(ApiError::ClientForbidden),
-        }
+/// A token of one of `kinds` for the SDK-facing APIs, which answer with their
+/// bare `{"message"}` 401 and 403.
+fn sdk_token(parts: &Parts, state: &AppState, kinds: &[TokenKind]) -> Result<ApiToken, ApiError> {
+    let token = presented_secret(parts)
+        .and_then(|secret| state.tokens.find(secret))
+        .ok_or(ApiError::ClientUnauthorized)?;
+    if kinds.contains(&token.kind) {
+        Ok(token)
+    } else {
+        Err(ApiError::ClientForbidden)
     }
 }
 
 /// A request authorised with a frontend token.
 pub struct FrontendToken(pub ApiToken);
 
+/// A request authorised with a client or a frontend token (OFREP accepts both).
+pub struct EvaluationToken(pub ApiToken);
+
+impl FromRequestParts<AppState> for ClientToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        sdk_token(parts, state, &[TokenKind::Client]).map(ClientToken)
+    }
+}
+
 impl FromRequestParts<AppState> for FrontendToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = presented_secret(parts)
-            .and_then(|secret| state.tokens.find(secret))
-            .ok_or(ApiError::ClientUnauthorized)?;
-        match token.kind {
-            TokenKind::Frontend => Ok(FrontendToken(token)),
-            _ => Err(ApiError::ClientForbidden),
-        }
+        sdk_token(parts, state, &[TokenKind::Frontend]).map(FrontendToken)
     }
 }
-
-/// A request authorised with a client or a frontend token (OFREP accepts both).
-pub struct EvaluationToken(pub ApiToken);
 
 impl FromRequestParts<AppState> for EvaluationToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = presented_secret(parts)
-            .and_then(|secret| state.tokens.find(secret))
-            .ok_or(ApiError::ClientUnauthorized)?;
-        match token.kind {
-            TokenKind::Client | TokenKind::Frontend => Ok(EvaluationToken(token)),
-            TokenKind::Admin => Err(ApiError::ClientForbidden),
-        }
+        sdk_token(parts, state, &[TokenKind::Client, TokenKind::Frontend]).map(EvaluationToken)
     }
 }
 

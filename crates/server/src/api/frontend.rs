@@ -9,13 +9,13 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use flagstaff_engine::{Context, VariantResult};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
+
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use super::client_metrics::{record_metrics, record_registration, MetricsBody, RegisterBody};
@@ -125,25 +125,7 @@ fn evaluate(
         None => Vec::new(),
     };
     let body = serde_json::to_vec(&Toggles { toggles }).unwrap_or_default();
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..8]));
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
-    {
-        return StatusCode::NOT_MODIFIED.into_response();
-    }
-    let mut response = (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
+    crate::api::json_with_etag(headers, body)
 }
 
 async fn from_query(

@@ -29,3 +29,33 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .layer(RequestBodyLimitLayer::new(args.body_limit))
         .with_state(state)
 }
+
+/// A JSON body with an ETag derived from its bytes, or 304 when the caller
+/// already has it (responses computed per request: frontend API, OFREP bulk).
+pub(crate) fn json_with_etag(
+    headers: &axum::http::HeaderMap,
+    body: Vec<u8>,
+) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    use axum::response::IntoResponse;
+    use sha2::{Digest, Sha256};
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..8]));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}

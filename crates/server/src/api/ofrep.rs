@@ -8,13 +8,12 @@
 //! and the variant name is the OFREP variant.
 
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use flagstaff_engine::{Context, Engine, Evaluation};
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::api::frontend::context_from_pairs;
 use crate::auth::{ApiToken, EvaluationToken};
@@ -155,23 +154,5 @@ async fn bulk(
         None => Vec::new(),
     };
     let body = serde_json::to_vec(&json!({"flags": flags})).unwrap_or_default();
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..8]));
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
-    {
-        return StatusCode::NOT_MODIFIED.into_response();
-    }
-    let mut response = (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
+    crate::api::json_with_etag(&headers, body)
 }

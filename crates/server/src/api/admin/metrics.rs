@@ -65,11 +65,7 @@ async fn exposure(
     Path(feature): Path<String>,
     Query(window): Query<Window>,
 ) -> ApiResult<Json<Value>> {
-    let hours = window
-        .hours_back
-        .and_then(|h| h.parse::<i64>().ok())
-        .filter(|h| (1..=48).contains(h))
-        .unwrap_or(24);
+    let hours = window.hours();
     let rows = state.store.raw_metrics(&feature, &hour_text(hours)).await?;
     let mut buckets: std::collections::BTreeMap<(String, String), crate::storage::MetricCounts> =
         Default::default();
@@ -156,18 +152,24 @@ struct Window {
     hours_back: Option<String>,
 }
 
+impl Window {
+    /// As Unleash: 1–48 hours, anything else means 24.
+    fn hours(&self) -> i64 {
+        self.hours_back
+            .as_deref()
+            .and_then(|h| h.parse::<i64>().ok())
+            .filter(|h| (1..=48).contains(h))
+            .unwrap_or(24)
+    }
+}
+
 async fn raw(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path(feature): Path<String>,
     Query(window): Query<Window>,
 ) -> ApiResult<Json<Value>> {
-    // As Unleash: 1–48 hours, anything else means 24.
-    let hours = window
-        .hours_back
-        .and_then(|h| h.parse::<i64>().ok())
-        .filter(|h| (1..=48).contains(h))
-        .unwrap_or(24);
+    let hours = window.hours();
     let since = (chrono::Utc::now() - chrono::Duration::hours(hours))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let since_hour = format!("{}:00:00.000Z", &since[..13]);
