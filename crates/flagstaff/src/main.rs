@@ -3,9 +3,11 @@
 //! `flagstaff serve` runs the server (crate `flagstaff-server`); `flagstaff eval`
 //! is the batch and debugging front end of the engine.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use flagstaff_server::config::LogFormat;
 
 mod eval;
 
@@ -41,23 +43,33 @@ fn main() -> ExitCode {
 }
 
 fn serve(args: flagstaff_server::ServeArgs) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    init_logging(args.log_format);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let address = format!("{}:{}", args.host, args.port);
         let listener = tokio::net::TcpListener::bind(&address)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
-        tracing::info!("flagstaff listening on {}", listener.local_addr()?);
         flagstaff_server::serve(&args, listener, shutdown_signal())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
     })
+}
+
+/// Logs to standard output at `RUST_LOG`'s level (default `info`): text, in
+/// colour only on a terminal (and never with `NO_COLOR`), or one JSON object a line.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().with_current_span(false).init(),
+        LogFormat::Text => {
+            let colour = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            builder.with_ansi(colour).init();
+        }
+    }
 }
 
 /// Completes on SIGTERM or Ctrl-C.

@@ -10,10 +10,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 
-use crate::config::ServeArgs;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{now_text, StorageResult, Store, TokenRow};
+use crate::storage::{now_text, StorageResult, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -109,77 +108,9 @@ impl TokenCache {
     }
 }
 
-/// Inserts the `INIT_*_API_TOKENS` on first start (when no token exists yet).
-pub async fn apply_init_tokens(store: &Store, args: &ServeArgs) -> Result<(), String> {
-    let mut entries: Vec<(TokenKind, &str)> = Vec::new();
-    entries.extend(
-        args.init_admin_api_tokens
-            .iter()
-            .map(|s| (TokenKind::Admin, s.as_str())),
-    );
-    entries.extend(
-        args.init_client_api_tokens
-            .iter()
-            .chain(&args.init_backend_api_tokens)
-            .map(|s| (TokenKind::Client, s.as_str())),
-    );
-    entries.extend(
-        args.init_frontend_api_tokens
-            .iter()
-            .map(|s| (TokenKind::Frontend, s.as_str())),
-    );
-    let entries: Vec<(TokenKind, &str)> = entries
-        .into_iter()
-        .map(|(k, s)| (k, s.trim()))
-        .filter(|(_, s)| !s.is_empty())
-        .collect();
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let mut rows = Vec::new();
-    for (kind, secret) in entries {
-        let (project, environment) = parse_secret_scope(secret).ok_or_else(|| {
-            format!(
-                "{} token {secret:?} is not <project>:<environment>.<secret>",
-                kind.as_str()
-            )
-        })?;
-        match kind {
-            TokenKind::Admin if (project, environment) != ("*", "*") => {
-                return Err(format!("admin token {secret:?} must start with *:*"));
-            }
-            TokenKind::Client | TokenKind::Frontend if environment == "*" => {
-                return Err(format!(
-                    "{} token {secret:?} cannot be scoped to all environments",
-                    kind.as_str()
-                ));
-            }
-            _ => {}
-        }
-        rows.push(TokenRow {
-            secret_hash: hash_secret(secret),
-            token_name: "admin".to_owned(),
-            token_type: kind.as_str().to_owned(),
-            projects: vec![project.to_owned()],
-            environment: environment.to_owned(),
-            created_at: now_text(),
-            expires_at: None,
-        });
-    }
-    let mut w = store.write().await.map_err(|e| e.to_string())?;
-    if w.token_count().await.map_err(|e| e.to_string())? > 0 {
-        return Ok(());
-    }
-    let mut seen = std::collections::HashSet::new();
-    for row in rows.iter().filter(|r| seen.insert(r.secret_hash.clone())) {
-        w.insert_token(row).await.map_err(|e| e.to_string())?;
-    }
-    w.commit().await.map_err(|e| e.to_string())
-}
-
-fn presented_secret(parts: &Parts) -> Option<&str> {
-    let value = parts
-        .headers
+/// The secret in a request's `Authorization` header (raw, or after `Bearer `).
+pub(crate) fn presented_secret(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?
@@ -201,7 +132,7 @@ impl FromRequestParts<AppState> for AdminToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let secret = presented_secret(parts).ok_or(ApiError::AuthenticationRequired)?;
+        let secret = presented_secret(&parts.headers).ok_or(ApiError::AuthenticationRequired)?;
         let token = state.tokens.find(secret).ok_or(ApiError::Unauthorized)?;
         match token.kind {
             TokenKind::Admin => Ok(AdminToken(token)),
@@ -213,7 +144,7 @@ impl FromRequestParts<AppState> for AdminToken {
 /// A token of one of `kinds` for the SDK-facing APIs, which answer with their
 /// bare `{"message"}` 401 and 403.
 fn sdk_token(parts: &Parts, state: &AppState, kinds: &[TokenKind]) -> Result<ApiToken, ApiError> {
-    let token = presented_secret(parts)
+    let token = presented_secret(&parts.headers)
         .and_then(|secret| state.tokens.find(secret))
         .ok_or(ApiError::ClientUnauthorized)?;
     if kinds.contains(&token.kind) {

@@ -1,7 +1,7 @@
 //! `flagstaff serve` configuration: every option is a flag and an environment
 //! variable; the doc comments are the `--help` text.
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -11,19 +11,20 @@ pub struct ServeArgs {
     /// Address to bind.
     #[arg(long, env = "HOST", default_value = "0.0.0.0")]
     pub host: String,
-    /// `sqlite://PATH` (created if missing) or `postgres://…`.
+    /// A SQLite file (`./flagstaff.db`, `sqlite:///abs/path.db`; created if missing),
+    /// `sqlite::memory:` (lost on exit), or `postgres://user:password@host:5432/database`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://flagstaff.db")]
     pub database_url: String,
-    /// Admin tokens to create on first start (`*:*.<secret>`, comma-separated).
+    /// Admin tokens to create if not stored yet (`*:*.<secret>`, comma-separated; checked on every start).
     #[arg(long, env = "INIT_ADMIN_API_TOKENS", value_delimiter = ',')]
     pub init_admin_api_tokens: Vec<String>,
-    /// Backend (client) tokens to create on first start (`<project>:<env>.<secret>`).
+    /// Backend (client) tokens to create if not stored yet (`<project>:<env>.<secret>`).
     #[arg(long, env = "INIT_CLIENT_API_TOKENS", value_delimiter = ',')]
     pub init_client_api_tokens: Vec<String>,
     /// Same as --init-client-api-tokens (Unleash's newer name).
     #[arg(long, env = "INIT_BACKEND_API_TOKENS", value_delimiter = ',')]
     pub init_backend_api_tokens: Vec<String>,
-    /// Frontend tokens to create on first start (`<project>:<env>.<secret>`).
+    /// Frontend tokens to create if not stored yet (`<project>:<env>.<secret>`).
     #[arg(long, env = "INIT_FRONTEND_API_TOKENS", value_delimiter = ',')]
     pub init_frontend_api_tokens: Vec<String>,
     /// Origins browsers may call the frontend API from (comma-separated; `*` for any).
@@ -35,6 +36,16 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
+    /// Log lines as text (coloured only on a terminal) or as JSON objects for log shippers.
+    /// The level is set with `RUST_LOG` (default `info`; `debug` adds a line per SDK request).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl ServeArgs {
@@ -51,6 +62,7 @@ impl ServeArgs {
             cors_origins: vec!["*".to_owned()],
             metrics_retention_hours: 48,
             body_limit: 1024 * 1024,
+            log_format: LogFormat::Text,
         }
     }
 }

@@ -8,6 +8,7 @@ use axum::Json;
 use serde_json::json;
 
 use crate::storage::StorageError;
+use crate::tokens::TokenError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -19,7 +20,7 @@ pub enum ApiError {
     NameExists(String),
     #[error("{0}")]
     OperationDenied(String),
-    #[error("You must log in to use Unleash. Your request had no authorization header, so we could not authorize you. Try logging in at /auth/simple/login")]
+    #[error("You must log in to use Unleash. Your request had no authorization header, so we could not authorize you. Send an admin API token in the Authorization header (GET / says how to get one).")]
     AuthenticationRequired,
     #[error("You must log in to use Unleash.")]
     Unauthorized,
@@ -31,6 +32,9 @@ pub enum ApiError {
     /// 403 on the client and frontend APIs.
     #[error("invalid token: expected a different token type for this endpoint")]
     ClientForbidden,
+    /// The route exists, but not for this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     #[error("Request body is too large")]
     PayloadTooLarge,
     #[error("Content-Type must be application/json")]
@@ -51,6 +55,7 @@ impl ApiError {
             ApiError::AuthenticationRequired
             | ApiError::Unauthorized
             | ApiError::ClientUnauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -67,6 +72,7 @@ impl ApiError {
             ApiError::AuthenticationRequired => "AuthenticationRequired",
             ApiError::Unauthorized | ApiError::ClientUnauthorized => "UnauthorizedError",
             ApiError::Forbidden | ApiError::ClientForbidden => "PermissionError",
+            ApiError::MethodNotAllowed(_) => "NotImplementedError",
             ApiError::PayloadTooLarge => "ContentTooLargeError",
             ApiError::UnsupportedMediaType => "ContentTypeError",
             ApiError::Internal(_) => "InternalError",
@@ -75,6 +81,16 @@ impl ApiError {
 
     pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
         ApiError::Internal(Box::new(error))
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::Invalid(why) => ApiError::BadData(why),
+            TokenError::NotFound => ApiError::NotFound(error.to_string()),
+            TokenError::Storage(e) => e.into(),
+        }
     }
 }
 
@@ -97,11 +113,6 @@ impl IntoResponse for ApiError {
         let message = self.to_string();
         let body = match self {
             ApiError::ClientUnauthorized | ApiError::ClientForbidden => json!({"message": message}),
-            ApiError::AuthenticationRequired => json!({
-                "id": uuid::Uuid::new_v4().to_string(), "name": self.kind(), "message": message,
-                "details": [{"message": message}],
-                "path": "/auth/simple/login", "type": "password", "defaultHidden": false
-            }),
             _ => json!({
                 "id": uuid::Uuid::new_v4().to_string(), "name": self.kind(), "message": message,
                 "details": [{"message": message}]

@@ -5,7 +5,8 @@
 //! - [`config`]: `flagstaff serve` options (clap, each with an env var).
 //! - [`storage`]: the one storage layer for both databases; only it writes SQL.
 //! - [`auth`]: API tokens (hashed at rest, cached in memory) and the extractors
-//!   that give handlers a parsed, scoped token.
+//!   that give handlers a parsed, scoped token; [`tokens`]: the operations that
+//!   create and revoke them (admin API, `INIT_*` variables, first start).
 //! - [`snapshot`]: per-environment client-features documents, rebuilt in one
 //!   place after every committed change, with a revision number.
 //! - [`api`]: one file per API area, each with its router; `api::router` merges them.
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod snapshot;
 pub mod state;
 pub mod storage;
+pub mod tokens;
 
 use std::future::Future;
 
@@ -27,21 +29,48 @@ use tokio::net::TcpListener;
 
 pub use config::ServeArgs;
 pub use state::AppState;
+use storage::Store;
 
 /// Opens the database, applies the bootstrap tokens, and serves on `listener`
-/// until `shutdown` completes; in-flight requests finish first.
+/// until `shutdown` completes; in-flight requests finish first. Says what it
+/// does in the log: version, database, schema, tokens, then "listening" once
+/// requests are answered, and a line when it stops.
 pub async fn serve(
     args: &ServeArgs,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let state = AppState::open(args).await?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "flagstaff starting");
+    let address = listener.local_addr()?;
+    let store = Store::connect(&args.database_url).await?;
+    for token in tokens::apply_init_tokens(&store, args).await? {
+        let outcome = if token.created {
+            "created"
+        } else {
+            "already present"
+        };
+        tracing::info!(
+            variable = token.variable,
+            name = %token.name,
+            prefix = %token.prefix,
+            "API token from {}: {outcome}",
+            token.variable
+        );
+    }
+    if let Some(created) = tokens::ensure_admin_token(&store).await? {
+        announce_bootstrap_token(&created, address);
+    }
+    let state = AppState::new(store).await?;
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let app = api::router(state.clone(), args)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tracing::info!("listening on {address}");
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+        })
         .await;
     // Every request has finished: write what the last batch holds, then close.
     writer.abort();
@@ -50,5 +79,28 @@ pub async fn serve(
     state.store.close().await;
     served?;
     flushed?;
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// Shows the first start's admin token, once: the only time its secret is known.
+fn announce_bootstrap_token(created: &tokens::CreatedToken, address: std::net::SocketAddr) {
+    let host = if address.ip().is_unspecified() {
+        format!("localhost:{}", address.port())
+    } else {
+        address.to_string()
+    };
+    tracing::warn!(
+        name = %created.row.token_name,
+        id = %created.row.id,
+        "no admin API token existed, so this one was created; it is shown only now: {}",
+        created.secret
+    );
+    tracing::warn!(
+        "send it as the Authorization header of admin API calls, e.g. \
+         curl -H \"Authorization: $TOKEN\" http://{host}/api/admin/projects ; \
+         create named tokens with POST /api/admin/api-tokens and revoke this one with \
+         DELETE /api/admin/api-tokens/{}",
+        created.row.id
+    );
 }

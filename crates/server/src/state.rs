@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use crate::auth::TokenCache;
-use crate::config::ServeArgs;
 use crate::metrics::MetricsBuffer;
 use crate::snapshot::Snapshots;
 use crate::storage::{NewEvent, StorageResult, Store, WriteTx};
@@ -17,16 +16,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub async fn open(
-        args: &ServeArgs,
-    ) -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
-        let store = Arc::new(Store::connect(&args.database_url).await?);
-        crate::auth::apply_init_tokens(&store, args).await?;
+    /// The state over an opened store: tokens and snapshots loaded.
+    pub async fn new(store: Store) -> StorageResult<AppState> {
         let state = AppState {
             tokens: Arc::new(TokenCache::default()),
             snapshots: Arc::new(Snapshots::default()),
             metrics: Arc::new(MetricsBuffer::default()),
-            store,
+            store: Arc::new(store),
         };
         state.refresh_tokens().await?;
         state.refresh_snapshots().await?;

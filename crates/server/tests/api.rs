@@ -22,6 +22,8 @@ const FRONTEND: &str = "default:development.frontend-secret";
 enum Db {
     Sqlite(std::sync::Arc<tempfile::TempDir>),
     Postgres(String),
+    /// `sqlite::memory:`: one connection, gone when the server stops.
+    Memory,
 }
 
 impl Db {
@@ -50,6 +52,7 @@ impl Db {
         match self {
             Db::Sqlite(dir) => format!("sqlite://{}", dir.path().join("flagstaff.db").display()),
             Db::Postgres(url) => url.clone(),
+            Db::Memory => "sqlite::memory:".to_owned(),
         }
     }
 }
@@ -369,6 +372,7 @@ async fn tokens_guard_every_route(db: Db) {
         let (status, body) = app.call(method.clone(), &path, None, None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(body["name"], "AuthenticationRequired");
+        assert!(!body.to_string().contains("/auth/simple/login"), "{body}");
         let (status, body) = app
             .call(method.clone(), &path, Some("*:*.unknown"), None)
             .await;
@@ -436,6 +440,171 @@ async fn tokens_guard_every_route(db: Db) {
         .call(Method::GET, "/api/client/features", Some(&secret), None)
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "revocation is immediate");
+    app.stop().await;
+}
+
+/// Tokens have public ids and non-secret prefixes; DELETE takes the id (or
+/// the secret, as Unleash); a deleted token stops working at once.
+async fn tokens_by_id(db: Db) {
+    let app = spawn_app(db).await;
+    let mut secrets = Vec::new();
+    for name in ["svc-a", "svc-b"] {
+        let (status, created) = app
+            .admin(Method::POST, "/api/admin/api-tokens",
+                   Some(json!({"tokenName": name, "type": "backend", "environment": "development", "projects": ["default"]})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let secret = created["secret"].as_str().expect("secret").to_owned();
+        assert!(created["id"].is_string(), "{created}");
+        assert_eq!(
+            created["secretPrefix"].as_str(),
+            Some(&secret[.."default:development.".len() + 4])
+        );
+        secrets.push((created["id"].as_str().expect("id").to_owned(), secret));
+    }
+    let (_, listed) = app.admin(Method::GET, "/api/admin/api-tokens", None).await;
+    let tokens = listed["tokens"].as_array().expect("tokens").clone();
+    // The three INIT_* kinds, the admin one, and the two made here: ids all different.
+    let mut ids: Vec<&str> = tokens
+        .iter()
+        .map(|t| t["id"].as_str().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), tokens.len(), "{listed}");
+    for (_, secret) in &secrets {
+        assert!(
+            !listed.to_string().contains(&secret[24..]),
+            "secrets are never listed"
+        );
+    }
+    let names: Vec<&str> = tokens
+        .iter()
+        .map(|t| t["tokenName"].as_str().expect("name"))
+        .collect();
+    assert!(
+        names.contains(&"admin") && names.contains(&"backend") && names.contains(&"frontend"),
+        "{names:?}"
+    );
+
+    // Delete by id: that token stops, the other goes on.
+    let (first_id, first_secret) = &secrets[0];
+    let (second_id, second_secret) = &secrets[1];
+    let (status, _) = app
+        .admin(
+            Method::DELETE,
+            &format!("/api/admin/api-tokens/{first_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .call(
+            Method::GET,
+            "/api/client/features",
+            Some(first_secret),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "revocation by id is immediate"
+    );
+    app.client_features(second_secret).await;
+    let (status, body) = app
+        .admin(
+            Method::DELETE,
+            &format!("/api/admin/api-tokens/{first_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["name"], "NotFoundError");
+    // By secret still works; the event names the token by id, never by secret.
+    let (status, _) = app
+        .admin(
+            Method::DELETE,
+            &format!("/api/admin/api-tokens/{second_secret}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .call(
+            Method::GET,
+            "/api/client/features",
+            Some(second_secret),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let events = app.events().await;
+    let deleted: Vec<&Value> = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == "api-token-deleted")
+        .collect();
+    assert_eq!(deleted.len(), 2, "{events}");
+    assert!(deleted
+        .iter()
+        .any(|e| e["preData"]["id"] == second_id.as_str()));
+    assert!(!events.to_string().contains(&second_secret[24..]));
+    app.stop().await;
+}
+
+/// Unmatched routes and methods answer Unleash's JSON error naming them;
+/// `GET /` says what this server is.
+async fn unknown_routes(db: Db) {
+    let app = spawn_app(db).await;
+    for (method, path, status) in [
+        (
+            Method::GET,
+            "/api/admin/nothing-here",
+            StatusCode::NOT_FOUND,
+        ),
+        (Method::POST, "/api/client/nope", StatusCode::NOT_FOUND),
+        (Method::GET, "/no/such/page", StatusCode::NOT_FOUND),
+        (
+            Method::POST,
+            "/api/admin/events",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            Method::DELETE,
+            "/api/client/features",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (Method::PUT, "/api/frontend", StatusCode::METHOD_NOT_ALLOWED),
+    ] {
+        let (got, body) = app.call(method.clone(), path, Some(ADMIN), None).await;
+        assert_eq!(got, status, "{method} {path}: {body}");
+        let message = body["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path}: {body}"));
+        assert!(
+            message.contains(path) && message.contains(method.as_str()),
+            "{message}"
+        );
+        assert!(body["id"].is_string() && body["name"].is_string(), "{body}");
+        assert_eq!(body["details"][0]["message"], message);
+    }
+    let response = app
+        .http
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .is_ok_and(|t| t.starts_with("text/html")));
+    let page = response.text().await.expect("page");
+    assert!(
+        page.contains("Flagstaff") && page.contains("/health"),
+        "{page}"
+    );
     app.stop().await;
 }
 
@@ -1594,6 +1763,8 @@ on_both_backends!(
     health,
     guide_flow,
     tokens_guard_every_route,
+    tokens_by_id,
+    unknown_routes,
     bad_input_changes_nothing,
     client_etag_and_filters,
     restart_keeps_everything,
@@ -1604,3 +1775,25 @@ on_both_backends!(
     playground_explains,
     ofrep,
 );
+
+/// The scenarios that need no restart, on `sqlite::memory:` (one connection:
+/// a read made while a write transaction holds it would hang, and fail here).
+mod memory {
+    macro_rules! in_memory {
+        ($($test:ident),* $(,)?) => {
+            $( #[tokio::test] async fn $test() { super::$test(super::Db::Memory).await } )*
+        };
+    }
+    in_memory!(
+        health,
+        guide_flow,
+        tokens_guard_every_route,
+        tokens_by_id,
+        bad_input_changes_nothing,
+        client_etag_and_filters,
+        segments_context_projects,
+        frontend_api,
+        playground_explains,
+        ofrep,
+    );
+}

@@ -43,6 +43,8 @@ pub fn router(cors_origins: &[String]) -> Router<AppState> {
         .route("/api/frontend", get(from_query).post(from_body))
         .route("/api/frontend/client/metrics", post(metrics))
         .route("/api/frontend/client/register", post(register))
+        // Inside the CORS layer, so preflight requests are answered by it.
+        .method_not_allowed_fallback(super::fallback::method_not_allowed)
         .layer(cors)
 }
 

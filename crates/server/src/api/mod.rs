@@ -5,9 +5,11 @@ pub mod admin;
 pub mod client;
 mod client_metrics;
 mod extract;
+mod fallback;
 pub(crate) mod frontend;
 mod health;
 mod ofrep;
+mod request_log;
 
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -23,10 +25,18 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .merge(admin::router())
         .merge(client::router())
         .merge(client_metrics::router())
-        .merge(frontend::router(&args.cors_origins))
         .merge(ofrep::router())
+        .merge(fallback::router())
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+        // After the fallback above, which would replace the one under its CORS layer.
+        .merge(frontend::router(&args.cors_origins))
+        .fallback(fallback::not_found)
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(args.body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_log::log_request,
+        ))
         .with_state(state)
 }
 

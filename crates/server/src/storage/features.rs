@@ -245,6 +245,17 @@ impl Store {
 }
 
 impl WriteTx<'_> {
+    /// A flag, live or archived, read inside the write transaction.
+    pub async fn feature(&mut self, name: &str) -> StorageResult<Option<FeatureRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {FEATURE_COLUMNS} FROM features WHERE name = $1"
+        ))
+        .bind(name)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(feature_from_row).transpose()
+    }
+
     /// Inserts a flag with a disabled, strategy-less row in each of `environments`.
     pub async fn insert_feature(
         &mut self,

@@ -9,16 +9,20 @@
 
 mod events;
 mod features;
+mod location;
 mod metrics;
 mod segments;
 mod tokens;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Row, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use events::{EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
+pub use location::{redact, DatabaseLocation, OpenError};
 pub use metrics::{InstanceRow, MetricCounts, MetricKey};
 pub use segments::{ContextFieldRow, SegmentRow};
 pub use tokens::TokenRow;
@@ -34,6 +38,9 @@ pub enum StorageError {
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;
+
+/// How long opening the database, or waiting for a pooled connection, may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -69,25 +76,54 @@ pub fn now_text() -> String {
 }
 
 impl Store {
-    /// Connects, creates the SQLite file if needed, migrates, and seeds what a
-    /// fresh Unleash has (project `default`, environments `development` and
-    /// `production`).
-    pub async fn connect(url: &str) -> StorageResult<Store> {
+    /// Parses `--database-url`, then opens it with [`Store::open`].
+    pub async fn connect(url: &str) -> Result<Store, OpenError> {
+        Store::open(&DatabaseLocation::parse(url)?).await
+    }
+
+    /// Connects (failing within [`CONNECT_TIMEOUT`] with the cause), creates
+    /// the SQLite file if needed, migrates, and seeds what a fresh Unleash has
+    /// (project `default`, environments `development` and `production`).
+    pub async fn open(location: &DatabaseLocation) -> Result<Store, OpenError> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("postgres") {
-            Backend::Postgres
-        } else {
-            Backend::Sqlite
+        location.precheck()?;
+        let backend = match location {
+            DatabaseLocation::Postgres { .. } => Backend::Postgres,
+            _ => Backend::Sqlite,
         };
-        let url = match backend {
-            Backend::Sqlite if !url.contains("mode=") => {
-                let separator = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{separator}mode=rwc")
+        let options: AnyConnectOptions = location
+            .sqlx_url()
+            .parse()
+            .map_err(|e| location.connect_failed(e))?;
+        // One connection first: a pool would retry until its timeout and
+        // report only "pool timed out", losing the cause.
+        if !matches!(location, DatabaseLocation::SqliteMemory) {
+            match tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect_with(&options)).await
+            {
+                Ok(Ok(probe)) => {
+                    let _ = probe.close().await;
+                }
+                Ok(Err(e)) => return Err(location.connect_failed(e)),
+                Err(_) => {
+                    return Err(location.connect_failed(format_args!(
+                        "no answer within {} s",
+                        CONNECT_TIMEOUT.as_secs()
+                    )))
+                }
             }
-            _ => url.to_owned(),
+        }
+        let pool_options = match location {
+            // An in-memory database lives as long as its one connection.
+            DatabaseLocation::SqliteMemory => AnyPoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None),
+            DatabaseLocation::SqliteFile { .. } => AnyPoolOptions::new().max_connections(4),
+            DatabaseLocation::Postgres { .. } => AnyPoolOptions::new().max_connections(8),
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+        let pool = pool_options
+            .acquire_timeout(CONNECT_TIMEOUT)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -101,24 +137,53 @@ impl Store {
                     Ok(())
                 })
             })
-            .connect(&url)
-            .await?;
+            .connect_with(options)
+            .await
+            .map_err(|e| location.connect_failed(e))?;
+        tracing::info!(database = %location.display(), "database opened");
+        let failed = |what: &str, e: &dyn std::fmt::Display| {
+            OpenError(format!("{what} {}: {e}", location.display()))
+        };
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode = WAL")
                 .execute(&pool)
-                .await?;
+                .await
+                .map_err(|e| failed("cannot use", &e))?;
         }
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await,
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        // Absent on a fresh database: nothing applied yet.
+        let applied_before: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&pool)
+                .await
+                .unwrap_or_default();
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|e| failed("cannot migrate", &e))?;
+        let newly: Vec<String> = migrator
+            .iter()
+            .filter(|m| !applied_before.contains(&m.version))
+            .map(|m| format!("{:04} {}", m.version, m.description))
+            .collect();
+        let version = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        if newly.is_empty() {
+            tracing::info!(version, "database schema up to date");
+        } else {
+            tracing::info!(version, applied = %newly.join(", "), "database schema migrated");
         }
-        .map_err(|e| StorageError::Database(e.into()))?;
         let store = Store {
             pool,
             backend,
             writes: Mutex::new(()),
         };
-        store.seed_defaults().await?;
+        store
+            .seed_defaults()
+            .await
+            .map_err(|e| failed("cannot seed", &e))?;
         Ok(store)
     }
 
@@ -262,6 +327,22 @@ pub(crate) fn flag(row: &AnyRow, column: &str) -> StorageResult<bool> {
 }
 
 impl WriteTx<'_> {
+    pub async fn project_exists(&mut self, id: &str) -> StorageResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n > 0)
+    }
+
+    pub async fn environment_exists(&mut self, name: &str) -> StorageResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM environments WHERE name = $1")
+            .bind(name)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n > 0)
+    }
+
     /// A new project, with every existing environment enabled for it.
     pub async fn insert_project(
         &mut self,

@@ -111,7 +111,7 @@ async fn create(
         created_by: token.name.clone(),
     };
     let mut w = state.store.write().await?;
-    if let Some(existing) = state.store.feature(&name).await? {
+    if let Some(existing) = w.feature(&name).await? {
         return Err(ApiError::NameExists(if existing.archived_at.is_some() {
             "An archived flag with that name already exists".to_owned()
         } else {

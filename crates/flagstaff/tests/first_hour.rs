@@ -1,0 +1,603 @@
+//! The first hour with `flagstaff serve`, as a new user meets it: the real
+//! binary, its log read from standard output. A fresh start without tokens
+//! prints an admin token that works (once); `INIT_*` tokens apply on every
+//! start and a bad one stops the start; database URL mistakes are explained
+//! quickly; `sqlite::memory:` works; the log says what happens, with a line per
+//! admin write, as text without colour codes or as JSON.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A running `flagstaff serve` whose log lines are collected as they come.
+struct Server {
+    child: Child,
+    base: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+fn flagstaff() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_flagstaff"));
+    command
+        .env_remove("RUST_LOG")
+        .env_remove("LOG_FORMAT")
+        .env_remove("DATABASE_URL")
+        .env_remove("INIT_ADMIN_API_TOKENS")
+        .env_remove("INIT_CLIENT_API_TOKENS")
+        .env_remove("INIT_BACKEND_API_TOKENS")
+        .env_remove("INIT_FRONTEND_API_TOKENS");
+    command
+}
+
+fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("flagstaff.db").display())
+}
+
+impl Server {
+    /// Starts the server with `--database-url database` and the given
+    /// environment, and waits for its "listening" line.
+    fn start(database: &str, env: &[(&str, &str)]) -> Server {
+        Server::start_in(None, database, env)
+    }
+
+    /// As [`Server::start`], in the working directory `dir`.
+    fn start_in(dir: Option<&Path>, database: &str, env: &[(&str, &str)]) -> Server {
+        let mut command = flagstaff();
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
+        command
+            .args([
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--database-url",
+            ])
+            .arg(database)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("flagstaff serve starts");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel::<String>();
+        let stdout = child.stdout.take().expect("stdout");
+        let collected = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                collected.lock().expect("log").push(line.clone());
+                let _ = tx.send(line);
+            }
+        });
+        let address = wait_for_listening(&rx).unwrap_or_else(|| {
+            let mut stderr = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+            }
+            panic!(
+                "the server never said it was listening; log: {:?}; stderr: {stderr}",
+                log.lock().expect("log")
+            )
+        });
+        Server {
+            child,
+            base: format!("http://{address}"),
+            log,
+        }
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.log.lock().expect("log").clone()
+    }
+
+    /// Waits until a log line contains `text` (the log is written as requests finish).
+    fn wait_for_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(line) = self.log().into_iter().find(|l| l.contains(text)) {
+                return line;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line contains {text:?}: {:?}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> (StatusCode, Value) {
+        self.call_with(method, path, token, None)
+    }
+
+    fn call_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = http().request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.header("Authorization", token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().expect("answered");
+        let status = response.status();
+        let text = response.text().expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// SIGTERM; the server must exit 0 after saying it stopped.
+    fn stop(mut self) -> Vec<String> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("server exits");
+        assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
+        // The reader thread drains what is left once the pipe closes.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !self.log().iter().any(|l| l.contains("stopped")) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.log()
+    }
+}
+
+fn wait_for_listening(rx: &Receiver<String>) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        if let Some(at) = line.find("listening on ") {
+            let rest = &line[at + "listening on ".len()..];
+            let address = rest.split(['"', ' ']).next().unwrap_or(rest);
+            return Some(address.trim().to_owned());
+        }
+    }
+    None
+}
+
+fn http() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+}
+
+/// The secret from the "shown only now: <secret>" line.
+fn bootstrap_secret(log: &[String]) -> Option<String> {
+    log.iter().find_map(|line| {
+        let at = line.find("shown only now: ")?;
+        line[at + "shown only now: ".len()..]
+            .split_whitespace()
+            .next()
+            .map(|s| s.trim_matches('"').to_owned())
+    })
+}
+
+/// Runs `flagstaff serve` expecting it to fail; returns (stderr, how long it took).
+fn failed_start(database: &str, env: &[(&str, &str)]) -> (String, Duration) {
+    let started = Instant::now();
+    let output = flagstaff()
+        .args([
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--database-url",
+        ])
+        .arg(database)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("flagstaff runs");
+    let took = started.elapsed();
+    assert!(
+        !output.status.success(),
+        "{database}: the start should fail; stdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    (String::from_utf8_lossy(&output.stderr).into_owned(), took)
+}
+
+#[test]
+fn a_fresh_start_prints_a_working_admin_token_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&sqlite_url(dir.path()), &[]);
+    let log = server.log();
+    let secret = bootstrap_secret(&log).unwrap_or_else(|| panic!("no admin token in {log:?}"));
+    assert!(secret.starts_with("*:*."), "{secret}");
+    assert_eq!(secret.len(), "*:*.".len() + 56);
+    // The log says where the data is and what the schema did, before listening.
+    let position = |text: &str| {
+        log.iter()
+            .position(|l| l.contains(text))
+            .unwrap_or_else(|| panic!("no {text:?} in {log:?}"))
+    };
+    assert!(position("flagstaff starting") < position("database opened"));
+    assert!(log[position("database opened")].contains(&*dir.path().to_string_lossy()));
+    assert!(position("database schema migrated") < position("listening on"));
+    assert!(position("shown only now") < position("listening on"));
+
+    // Without a token: 401 that points at something real, not a missing login page.
+    let (status, body) = server.call(reqwest::Method::GET, "/api/admin/projects", None);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["name"], "AuthenticationRequired");
+    let message = body["message"].as_str().expect("message");
+    assert!(!message.contains("/auth/simple/login"), "{message}");
+    assert!(message.contains("Authorization"), "{message}");
+    let (status, page) = server.call(reqwest::Method::GET, "/", None);
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.as_str().is_some_and(|p| p.contains("/health")),
+        "{page}"
+    );
+
+    // The printed token works on the admin API.
+    let (status, projects) =
+        server.call(reqwest::Method::GET, "/api/admin/projects", Some(&secret));
+    assert_eq!(status, StatusCode::OK, "{projects}");
+    assert_eq!(projects["projects"][0]["id"], "default");
+    let (_, listed) = server.call(reqwest::Method::GET, "/api/admin/api-tokens", Some(&secret));
+    let tokens = listed["tokens"].as_array().expect("tokens").clone();
+    assert_eq!(tokens.len(), 1, "{listed}");
+    assert_eq!(tokens[0]["tokenName"], "bootstrap-admin");
+    assert!(
+        !listed.to_string().contains(&secret[4..]),
+        "the list shows no secret"
+    );
+    let log = server.stop();
+    assert!(log.iter().any(|l| l.contains("shutting down")), "{log:?}");
+    assert!(log.last().is_some_and(|l| l.contains("stopped")), "{log:?}");
+
+    // A restart prints no token again, and the first one still works.
+    let server = Server::start(&sqlite_url(dir.path()), &[]);
+    let log = server.log();
+    assert_eq!(bootstrap_secret(&log), None, "{log:?}");
+    assert!(!log.iter().any(|l| l.contains(&secret[4..])), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.contains("database schema up to date")),
+        "{log:?}"
+    );
+    let (status, _) = server.call(reqwest::Method::GET, "/api/admin/projects", Some(&secret));
+    assert_eq!(status, StatusCode::OK);
+    server.stop();
+}
+
+#[test]
+fn init_tokens_apply_on_every_start_and_say_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let admin = "*:*.first-admin-secret-0123456789abcdef";
+    let backend = "default:production.backend-secret-0123456789abcdef";
+    let frontend = "default:development.frontend-secret-0123456789abcdef";
+    let server = Server::start(&sqlite_url(dir.path()), &[("INIT_ADMIN_API_TOKENS", admin)]);
+    server.wait_for_log("INIT_ADMIN_API_TOKENS: created");
+    assert_eq!(
+        bootstrap_secret(&server.log()),
+        None,
+        "an admin token exists"
+    );
+    server.stop();
+
+    // New tokens added to the variables are created on the next start; the
+    // admin one is reported as present; no secret reaches the log.
+    let server = Server::start(
+        &sqlite_url(dir.path()),
+        &[
+            ("INIT_ADMIN_API_TOKENS", admin),
+            ("INIT_CLIENT_API_TOKENS", backend),
+            ("INIT_FRONTEND_API_TOKENS", frontend),
+        ],
+    );
+    server.wait_for_log("INIT_ADMIN_API_TOKENS: already present");
+    server.wait_for_log("INIT_CLIENT_API_TOKENS: created");
+    server.wait_for_log("INIT_FRONTEND_API_TOKENS: created");
+    for secret in [admin, backend, frontend] {
+        let random = &secret[secret.find('.').expect("dot") + 1..];
+        assert!(
+            !server.log().iter().any(|l| l.contains(random)),
+            "a secret reached the log: {:?}",
+            server.log()
+        );
+    }
+    let (status, document) =
+        server.call(reqwest::Method::GET, "/api/client/features", Some(backend));
+    assert_eq!(status, StatusCode::OK, "{document}");
+    let (status, _) = server.call(reqwest::Method::GET, "/api/frontend", Some(frontend));
+    assert_eq!(status, StatusCode::OK);
+    let (_, listed) = server.call(reqwest::Method::GET, "/api/admin/api-tokens", Some(admin));
+    let mut names: Vec<(String, String)> = listed["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .map(|t| {
+            (
+                t["tokenName"].as_str().expect("name").to_owned(),
+                t["type"].as_str().expect("type").to_owned(),
+            )
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ("admin".to_owned(), "admin".to_owned()),
+            ("backend".to_owned(), "backend".to_owned()),
+            ("frontend".to_owned(), "frontend".to_owned()),
+        ]
+    );
+    server.stop();
+
+    // A token naming a project or environment that does not exist stops the
+    // start, names what is missing, and stores nothing.
+    for (bad, missing) in [
+        ("default:nosuchenv.x0123456789abcdef0123456789", "nosuchenv"),
+        (
+            "nosuchproject:development.x0123456789abcdef012345",
+            "nosuchproject",
+        ),
+    ] {
+        let (stderr, _) = failed_start(
+            &sqlite_url(dir.path()),
+            &[
+                ("INIT_ADMIN_API_TOKENS", admin),
+                ("INIT_BACKEND_API_TOKENS", bad),
+            ],
+        );
+        assert!(stderr.contains(missing), "{stderr}");
+        assert!(stderr.contains("INIT_BACKEND_API_TOKENS"), "{stderr}");
+        assert!(stderr.contains("does not exist"), "{stderr}");
+        assert!(
+            !stderr.contains(&bad[bad.find('.').expect("dot") + 5..]),
+            "{stderr}"
+        );
+    }
+    let (stderr, _) = failed_start(
+        &sqlite_url(dir.path()),
+        &[(
+            "INIT_ADMIN_API_TOKENS",
+            "default:development.not-an-admin-scope",
+        )],
+    );
+    assert!(
+        stderr.contains("admin token must start with *:*"),
+        "{stderr}"
+    );
+    let server = Server::start(&sqlite_url(dir.path()), &[]);
+    let (_, listed) = server.call(reqwest::Method::GET, "/api/admin/api-tokens", Some(admin));
+    assert_eq!(
+        listed["tokens"].as_array().map(Vec::len),
+        Some(3),
+        "{listed}"
+    );
+    server.stop();
+}
+
+#[test]
+fn database_url_mistakes_are_explained_quickly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing_dir = dir.path().join("no/such/dir/flags.db");
+    let file_as_dir = dir.path().join("a-file");
+    std::fs::write(&file_as_dir, b"not a directory").expect("write");
+    // A PostgreSQL port that accepts connections and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let silent_port = silent.local_addr().expect("address").port();
+    let refused_port = {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("address").port()
+    };
+    let cases: Vec<(String, Vec<String>)> = vec![
+        (
+            "not a url".to_owned(),
+            vec![
+                "\"not a url\"".into(),
+                "./flagstaff.db".into(),
+                "postgres://".into(),
+            ],
+        ),
+        (
+            missing_dir.display().to_string(),
+            vec!["does not exist".into(), "no/such/dir".into()],
+        ),
+        (
+            format!("sqlite://{}", file_as_dir.join("x.db").display()),
+            vec!["a-file".into(), "--database-url".into()],
+        ),
+        (
+            format!("postgres://flag:hunter2@127.0.0.1:{refused_port}/flags"),
+            vec![
+                format!("127.0.0.1:{refused_port}"),
+                "refused".into(),
+                "flag:***@".into(),
+            ],
+        ),
+        (
+            format!("postgres://flag:hunter2@127.0.0.1:{silent_port}/flags"),
+            vec![
+                format!("127.0.0.1:{silent_port}"),
+                "no answer within 5 s".into(),
+            ],
+        ),
+        (
+            "mysql://root:hunter2@127.0.0.1/flags".to_owned(),
+            vec!["\"mysql\"".into(), "postgres://".into()],
+        ),
+    ];
+    for (url, expected) in cases {
+        let (stderr, took) = failed_start(&url, &[]);
+        for text in &expected {
+            assert!(
+                stderr.contains(text.as_str()),
+                "{url}: {text:?} not in {stderr}"
+            );
+        }
+        assert!(
+            !stderr.contains("hunter2"),
+            "{url}: password shown: {stderr}"
+        );
+        assert!(!stderr.contains("relative URL without a base"), "{stderr}");
+        assert!(!stderr.contains("pool timed out"), "{stderr}");
+        // Five seconds of connecting at most, and the process's own start-up.
+        assert!(took < Duration::from_secs(9), "{url}: took {took:?}");
+    }
+    drop(silent);
+
+    // A bare relative path is a SQLite file, created where the server runs.
+    let work = tempfile::tempdir().expect("temp dir");
+    let server = Server::start_in(Some(work.path()), "./plain.db", &[]);
+    assert!(work.path().join("plain.db").exists());
+    assert!(bootstrap_secret(&server.log()).is_some());
+    server.stop();
+}
+
+#[test]
+fn an_in_memory_database_works_for_trying_things_out() {
+    let admin = "*:*.memory-admin-0123456789abcdef0123";
+    let client = "default:development.memory-client-0123456789abcdef";
+    let server = Server::start(
+        "sqlite::memory:",
+        &[
+            ("INIT_ADMIN_API_TOKENS", admin),
+            ("INIT_CLIENT_API_TOKENS", client),
+        ],
+    );
+    let features = "/api/admin/projects/default/features";
+    let (status, created) = server.call_with(
+        reqwest::Method::POST,
+        features,
+        Some(admin),
+        Some(json!({"name": "memory-flag"})),
+    );
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (status, _) = server.call(
+        reqwest::Method::POST,
+        &format!("{features}/memory-flag/environments/development/on"),
+        Some(admin),
+    );
+    assert_eq!(status, StatusCode::OK);
+    let (status, document) =
+        server.call(reqwest::Method::GET, "/api/client/features", Some(client));
+    assert_eq!(status, StatusCode::OK);
+    let flag = &document["features"][0];
+    assert_eq!(
+        (flag["name"].as_str(), flag["enabled"].as_bool()),
+        (Some("memory-flag"), Some(true))
+    );
+    let (_, events) = server.call(
+        reqwest::Method::GET,
+        "/api/admin/events/memory-flag",
+        Some(admin),
+    );
+    assert!(
+        events["events"].as_array().is_some_and(|e| e.len() >= 2),
+        "{events}"
+    );
+    assert!(server.log().iter().any(|l| l.contains("SQLite in memory")));
+    server.stop();
+}
+
+#[test]
+fn the_log_has_a_line_per_admin_write_and_no_colour_when_piped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let admin = "*:*.log-admin-0123456789abcdef0123456789";
+    let client = "default:development.log-client-0123456789abcdef";
+    let server = Server::start(
+        &sqlite_url(dir.path()),
+        &[
+            ("INIT_ADMIN_API_TOKENS", admin),
+            ("INIT_CLIENT_API_TOKENS", client),
+        ],
+    );
+    let (status, _) = server.call_with(
+        reqwest::Method::POST,
+        "/api/admin/projects/default/features",
+        Some(admin),
+        Some(json!({"name": "logged-flag"})),
+    );
+    assert_eq!(status, StatusCode::CREATED);
+    let line = server.wait_for_log("path=/api/admin/projects/default/features");
+    for part in [
+        "INFO",
+        "method=POST",
+        "status=201",
+        "latency_ms=",
+        "token=admin",
+    ] {
+        assert!(line.contains(part), "{part:?} not in {line}");
+    }
+    // SDK traffic and admin reads are logged only at debug.
+    server.call(reqwest::Method::GET, "/api/client/features", Some(client));
+    server.call(reqwest::Method::GET, "/api/admin/projects", Some(admin));
+    let log = server.stop();
+    assert!(
+        !log.iter().any(|l| l.contains("path=/api/client/features")),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|l| l.contains("path=/api/admin/projects ")),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|l| l.contains('\u{1b}')),
+        "colour codes in a pipe: {log:?}"
+    );
+    assert!(
+        !log.iter().any(|l| l.contains("0123456789abcdef")),
+        "a secret in {log:?}"
+    );
+}
+
+#[test]
+fn json_logs_and_debug_request_lines() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let admin = "*:*.json-admin-0123456789abcdef0123456789";
+    let client = "default:development.json-client-0123456789abcdef";
+    let server = Server::start(
+        &sqlite_url(dir.path()),
+        &[
+            ("INIT_ADMIN_API_TOKENS", admin),
+            ("INIT_CLIENT_API_TOKENS", client),
+            ("LOG_FORMAT", "json"),
+            ("RUST_LOG", "debug,sqlx=warn,hyper=warn,h2=warn,tower=warn"),
+        ],
+    );
+    let (status, _) = server.call(reqwest::Method::GET, "/api/client/features", Some(client));
+    assert_eq!(status, StatusCode::OK);
+    server.wait_for_log("/api/client/features");
+    let log = server.stop();
+    let lines: Vec<Value> = log
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let sdk = lines
+        .iter()
+        .find(|l| l["fields"]["path"] == "/api/client/features")
+        .expect("a request line for the SDK call");
+    assert_eq!(sdk["level"], "DEBUG");
+    assert_eq!(sdk["fields"]["status"], 200);
+    assert_eq!(sdk["fields"]["token"], "backend");
+    assert!(lines.iter().any(|l| l["fields"]["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("listening on"))));
+}

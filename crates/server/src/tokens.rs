@@ -1,0 +1,389 @@
+//! Token operations: creating, bootstrapping and revoking API tokens. The admin
+//! API, the `INIT_*_API_TOKENS` variables and the first start all call these,
+//! so the scope rules (Unleash's) live in one place.
+
+use serde_json::{json, Value};
+
+use crate::auth::{hash_secret, parse_secret_scope, TokenKind};
+use crate::config::ServeArgs;
+use crate::storage::{now_text, NewEvent, StorageError, Store, TokenRow, WriteTx};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// The request breaks a rule; the message says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Could not find API token")]
+    NotFound,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What a new token is for; the secret is generated.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub name: String,
+    pub kind: TokenKind,
+    /// Empty or containing `*` means all projects.
+    pub projects: Vec<String>,
+    /// `None`: `*` for admin tokens, `development` otherwise (as Unleash).
+    pub environment: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+/// A stored token and its secret, which is never shown again.
+#[derive(Debug)]
+pub struct CreatedToken {
+    pub row: TokenRow,
+    pub secret: String,
+}
+
+/// Who a token is, for lists and events: never the secret.
+pub fn public_json(t: &TokenRow) -> Value {
+    json!({
+        "id": t.id,
+        "secretPrefix": display_prefix(t),
+        "tokenName": t.token_name,
+        "type": if t.token_type == "client" { "backend" } else { t.token_type.as_str() },
+        "environment": t.environment,
+        "projects": t.projects,
+        "project": if t.projects.len() == 1 { t.projects[0].as_str() } else { "[]" },
+        "createdAt": t.created_at,
+        "expiresAt": t.expires_at,
+    })
+}
+
+/// The stored prefix, or the scope alone for tokens stored before prefixes were kept.
+fn display_prefix(t: &TokenRow) -> String {
+    t.secret_prefix.clone().unwrap_or_else(|| {
+        let project = match t.projects.as_slice() {
+            [one] => one.as_str(),
+            _ => "[]",
+        };
+        format!("{project}:{}.", t.environment)
+    })
+}
+
+/// The non-secret start of a secret: its scope, plus four characters of the
+/// random part when that part is long enough for them to give nothing away.
+fn secret_prefix(secret: &str) -> String {
+    match secret.split_once('.') {
+        Some((scope, random)) if random.len() >= 24 => {
+            let shown: String = random.chars().take(4).collect();
+            format!("{scope}.{shown}")
+        }
+        Some((scope, _)) => format!("{scope}."),
+        None => String::new(),
+    }
+}
+
+/// Unleash's secret format: `<project|[]|*>:<environment|*>.<56 hex characters>`.
+fn generate_secret(projects: &[String], environment: &str) -> String {
+    let scope = match projects {
+        [one] => one.as_str(),
+        _ => "[]",
+    };
+    let random: String = (0..2)
+        .map(|_| uuid::Uuid::new_v4().simple().to_string())
+        .collect();
+    format!("{scope}:{environment}.{}", &random[..56])
+}
+
+/// Normalises a scope and checks it as Unleash does: admin tokens cover
+/// everything, other tokens exactly one existing environment, and every named
+/// project must exist.
+async fn checked_scope(
+    w: &mut WriteTx<'_>,
+    kind: TokenKind,
+    projects: Vec<String>,
+    environment: Option<String>,
+) -> Result<(Vec<String>, String), TokenError> {
+    let projects = if projects.is_empty() || projects.iter().any(|p| p == "*") {
+        vec!["*".to_owned()]
+    } else {
+        projects
+    };
+    let environment = match kind {
+        TokenKind::Admin => {
+            if projects != ["*"] || environment.as_deref().is_some_and(|e| e != "*") {
+                return Err(TokenError::Invalid(
+                    "Admin token cannot be scoped to single project or environment".to_owned(),
+                ));
+            }
+            "*".to_owned()
+        }
+        TokenKind::Client | TokenKind::Frontend => {
+            let environment = environment.unwrap_or_else(|| "development".to_owned());
+            if environment == "*" {
+                return Err(TokenError::Invalid(
+                    "Client token cannot be scoped to all environments".to_owned(),
+                ));
+            }
+            if !w.environment_exists(&environment).await? {
+                return Err(TokenError::Invalid(format!(
+                    "Environment={environment} does not exist"
+                )));
+            }
+            environment
+        }
+    };
+    for project in projects.iter().filter(|p| *p != "*") {
+        if !w.project_exists(project).await? {
+            return Err(TokenError::Invalid(format!(
+                "Project={project} does not exist"
+            )));
+        }
+    }
+    Ok((projects, environment))
+}
+
+/// Stores a token with the given secret and records its event.
+async fn insert(
+    w: &mut WriteTx<'_>,
+    name: String,
+    kind: TokenKind,
+    scope: (Vec<String>, String),
+    secret: &str,
+    expires_at: Option<String>,
+    created_by: &str,
+) -> Result<TokenRow, TokenError> {
+    let (projects, environment) = scope;
+    let row = TokenRow {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        secret_hash: hash_secret(secret),
+        secret_prefix: Some(secret_prefix(secret)),
+        token_name: name,
+        token_type: kind.as_str().to_owned(),
+        projects,
+        environment,
+        created_at: now_text(),
+        expires_at,
+    };
+    w.insert_token(&row).await?;
+    w.record_event(NewEvent {
+        event_type: "api-token-created",
+        created_by: created_by.to_owned(),
+        environment: Some(row.environment.clone()),
+        data: Some(public_json(&row)),
+        ..NewEvent::default()
+    })
+    .await?;
+    Ok(row)
+}
+
+/// Creates a token with a new secret (the admin API's `POST /api/admin/api-tokens`).
+pub async fn create(
+    store: &Store,
+    request: TokenRequest,
+    created_by: &str,
+) -> Result<CreatedToken, TokenError> {
+    let name = request.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(TokenError::Invalid("tokenName is required".to_owned()));
+    }
+    let mut w = store.write().await?;
+    let scope = checked_scope(&mut w, request.kind, request.projects, request.environment).await?;
+    let secret = generate_secret(&scope.0, &scope.1);
+    let row = insert(
+        &mut w,
+        name,
+        request.kind,
+        scope,
+        &secret,
+        request.expires_at,
+        created_by,
+    )
+    .await?;
+    w.commit().await?;
+    Ok(CreatedToken { row, secret })
+}
+
+/// Revokes a token named by its public id or by its secret.
+pub async fn revoke(store: &Store, id_or_secret: &str, by: &str) -> Result<TokenRow, TokenError> {
+    let hash = hash_secret(id_or_secret);
+    let mut w = store.write().await?;
+    let token = w
+        .tokens()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id_or_secret || t.secret_hash == hash)
+        .ok_or(TokenError::NotFound)?;
+    w.delete_token(&token.id).await?;
+    w.record_event(NewEvent {
+        event_type: "api-token-deleted",
+        created_by: by.to_owned(),
+        environment: Some(token.environment.clone()),
+        pre_data: Some(public_json(&token)),
+        ..NewEvent::default()
+    })
+    .await?;
+    w.commit().await?;
+    Ok(token)
+}
+
+/// Who the start-up operations act as in the event log.
+const SYSTEM: &str = "system";
+
+/// What became of one `INIT_*` token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitToken {
+    /// The variable it came from.
+    pub variable: &'static str,
+    pub name: String,
+    /// Its non-secret prefix.
+    pub prefix: String,
+    pub created: bool,
+}
+
+/// The `INIT_*` variables' tokens, each with the variable it came from, the
+/// kind it creates and the name it is stored under.
+fn init_entries(args: &ServeArgs) -> Vec<(&'static str, TokenKind, &str)> {
+    let sources: [(&'static str, TokenKind, &Vec<String>); 4] = [
+        (
+            "INIT_ADMIN_API_TOKENS",
+            TokenKind::Admin,
+            &args.init_admin_api_tokens,
+        ),
+        (
+            "INIT_BACKEND_API_TOKENS",
+            TokenKind::Client,
+            &args.init_backend_api_tokens,
+        ),
+        (
+            "INIT_CLIENT_API_TOKENS",
+            TokenKind::Client,
+            &args.init_client_api_tokens,
+        ),
+        (
+            "INIT_FRONTEND_API_TOKENS",
+            TokenKind::Frontend,
+            &args.init_frontend_api_tokens,
+        ),
+    ];
+    sources
+        .into_iter()
+        .flat_map(|(variable, kind, secrets)| {
+            secrets
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .map(move |secret| (variable, kind, secret))
+        })
+        .collect()
+}
+
+/// The name an `INIT_*` token is stored under: its kind, as the list shows it
+/// (Unleash names them all `admin`; the admin one keeps that name).
+fn init_token_name(kind: TokenKind) -> String {
+    match kind {
+        TokenKind::Admin => "admin",
+        TokenKind::Client => "backend",
+        TokenKind::Frontend => "frontend",
+    }
+    .to_owned()
+}
+
+/// Stores every `INIT_*` token whose secret is not stored yet (on every start,
+/// so adding one to the variables and restarting creates it). A token that
+/// breaks a scope rule, or names a project or environment that does not exist,
+/// stops the start: nothing is stored, and the error names the variable and scope
+/// (never the secret).
+pub async fn apply_init_tokens(
+    store: &Store,
+    args: &ServeArgs,
+) -> Result<Vec<InitToken>, TokenError> {
+    let entries = init_entries(args);
+    let mut outcomes = Vec::with_capacity(entries.len());
+    if entries.is_empty() {
+        return Ok(outcomes);
+    }
+    let mut w = store.write().await?;
+    for (variable, kind, secret) in entries {
+        let prefix = secret_prefix(secret);
+        let invalid =
+            |why: String| TokenError::Invalid(format!("{variable}: token {prefix}…: {why}"));
+        let (project, environment) = parse_secret_scope(secret).ok_or_else(|| {
+            invalid("is not in the form <project>:<environment>.<secret>".to_owned())
+        })?;
+        if kind == TokenKind::Admin && (project, environment) != ("*", "*") {
+            return Err(invalid("an admin token must start with *:*.".to_owned()));
+        }
+        let scope = checked_scope(
+            &mut w,
+            kind,
+            vec![project.to_owned()],
+            Some(environment.to_owned()),
+        )
+        .await
+        .map_err(|e| match e {
+            TokenError::Invalid(why) => invalid(why),
+            other => other,
+        })?;
+        let name = init_token_name(kind);
+        let created = !w.token_exists(&hash_secret(secret)).await?;
+        if created {
+            insert(&mut w, name.clone(), kind, scope, secret, None, SYSTEM).await?;
+        }
+        outcomes.push(InitToken {
+            variable,
+            name,
+            prefix,
+            created,
+        });
+    }
+    w.commit().await?;
+    Ok(outcomes)
+}
+
+/// The name of the admin token made on a start that finds none.
+pub const BOOTSTRAP_ADMIN_NAME: &str = "bootstrap-admin";
+
+/// When no admin token is stored (a first start without `INIT_ADMIN_API_TOKENS`),
+/// creates one so that somebody can get in, and returns it with its secret for
+/// the caller to show once. Returns `None` when an admin token exists.
+pub async fn ensure_admin_token(store: &Store) -> Result<Option<CreatedToken>, TokenError> {
+    let mut w = store.write().await?;
+    if w.admin_token_exists().await? {
+        return Ok(None);
+    }
+    let scope = checked_scope(&mut w, TokenKind::Admin, Vec::new(), None).await?;
+    let secret = generate_secret(&scope.0, &scope.1);
+    let row = insert(
+        &mut w,
+        BOOTSTRAP_ADMIN_NAME.to_owned(),
+        TokenKind::Admin,
+        scope,
+        &secret,
+        None,
+        SYSTEM,
+    )
+    .await?;
+    w.commit().await?;
+    Ok(Some(CreatedToken { row, secret }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_show_scope_and_little_else() {
+        assert_eq!(
+            secret_prefix("default:development.4c5a9e0d1b2c3d4e5f6a7b8c9d"),
+            "default:development.4c5a"
+        );
+        // A short (weak) secret shows nothing of its random part.
+        assert_eq!(secret_prefix("*:*.my-admin-secret"), "*:*.");
+        let generated = generate_secret(&["*".to_owned()], "*");
+        assert!(generated.starts_with("*:*."));
+        assert_eq!(generated.len(), 4 + 56);
+        assert_eq!(secret_prefix(&generated).len(), 8);
+    }
+
+    #[test]
+    fn multi_project_secrets_say_so() {
+        let secret = generate_secret(&["a".to_owned(), "b".to_owned()], "production");
+        assert!(secret.starts_with("[]:production."), "{secret}");
+        assert_ne!(secret, generate_secret(&["a".to_owned()], "production"));
+    }
+}
