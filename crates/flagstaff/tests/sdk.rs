@@ -1,7 +1,7 @@
 //! The real Unleash SDKs against the real `flagstaff serve`: the Python SDK
-//! (PyPI `UnleashClient`) and the Node SDK (npm `unleash-client`), installed by
-//! `.ci/run` (`pip install -r tests/sdk/requirements.txt`, `npm ci` in
-//! `tests/sdk`). A missing SDK fails the test with the command that installs it.
+//! (PyPI `UnleashClient`, in the project's `.venv`) and the Node SDK (npm
+//! `unleash-client`, in `tests/sdk/node_modules`), both installed by
+//! `scripts/test`. A missing SDK fails the test with the command that installs it.
 //!
 //! The browser SDK (npm `unleash-proxy-client`, run in Node) is driven against
 //! the frontend API the same way.
@@ -26,6 +26,19 @@ const FLAG: &str = "sdk-rollout";
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The Python with the SDK: `FLAGSTAFF_TEST_PYTHON`, else the project's
+/// `.venv` made by `scripts/test`, else `python3`.
+fn python() -> String {
+    if let Ok(python) = std::env::var("FLAGSTAFF_TEST_PYTHON") {
+        return python;
+    }
+    let venv = repo_root().join(".venv/bin/python");
+    if venv.exists() {
+        return venv.display().to_string();
+    }
+    "python3".to_owned()
 }
 
 struct Server {
@@ -316,15 +329,15 @@ fn run_sdk(program: &str, args: &[String], current_dir: &Path) {
 
 #[test]
 fn python_sdk_agrees_with_flagstaff_eval() {
-    let check = Command::new("python3")
+    let check = Command::new(python())
         .args(["-c", "import UnleashClient"])
         .status();
     assert!(
         check.is_ok_and(|s| s.success()),
-        "the Python SDK is missing: pip install -r tests/sdk/requirements.txt"
+        "the Python SDK is missing: run scripts/test, which installs it into .venv"
     );
     let sdk_dir = repo_root().join("tests/sdk");
-    run_sdk("python3", &["python_probe.py".to_owned()], &sdk_dir);
+    run_sdk(&python(), &["python_probe.py".to_owned()], &sdk_dir);
 }
 
 #[test]
@@ -534,12 +547,12 @@ fn openfeature_ofrep_provider_resolves_flags() {
 
 #[test]
 fn python_sdk_fires_impression_events_for_flags_with_impression_data() {
-    let check = Command::new("python3")
+    let check = Command::new(python())
         .args(["-c", "import UnleashClient"])
         .status();
     assert!(
         check.is_ok_and(|s| s.success()),
-        "the Python SDK is missing: pip install -r tests/sdk/requirements.txt"
+        "the Python SDK is missing: run scripts/test, which installs it into .venv"
     );
     let http = Client::builder()
         .timeout(Duration::from_secs(30))
@@ -588,7 +601,7 @@ fn python_sdk_fires_impression_events_for_flags_with_impression_data() {
         );
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = Command::new("python3")
+    let output = Command::new(python())
         .arg("python_impressions.py")
         .args([server.base.as_str(), CLIENT])
         .arg(dir.path())

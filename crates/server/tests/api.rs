@@ -1748,6 +1748,10 @@ macro_rules! on_both_backends {
                 async fn $test() {
                     match super::Db::postgres().await {
                         Some(db) => super::$test(db).await,
+                        None if std::env::var("CI").is_ok_and(|ci| ci == "true") => panic!(
+                            "CI must run {} on PostgreSQL: FLAGSTAFF_TEST_POSTGRES_URL is not set",
+                            stringify!($test)
+                        ),
                         None => eprintln!(
                             "skipped {} on PostgreSQL: set FLAGSTAFF_TEST_POSTGRES_URL to run it",
                             stringify!($test)
