@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use arc_swap::ArcSwap;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{now_text, StorageResult, Store};
+use crate::storage::{StorageResult, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -50,6 +51,8 @@ pub struct ApiToken {
     pub projects: Vec<String>,
     /// `*` for admin tokens.
     pub environment: String,
+    /// Checked on every request: an expired token is refused like an unknown one.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl ApiToken {
@@ -81,13 +84,21 @@ pub struct TokenCache {
 
 impl TokenCache {
     pub async fn reload(&self, store: &Store) -> StorageResult<()> {
-        let now = now_text();
         let map = store
             .tokens()
             .await?
             .into_iter()
-            .filter(|t| t.expires_at.as_deref().is_none_or(|e| e > now.as_str()))
             .filter_map(|t| {
+                let expires_at = match t.expires_at.as_deref().map(DateTime::parse_from_rfc3339) {
+                    None => None,
+                    Some(Ok(at)) => Some(at.with_timezone(&Utc)),
+                    // Stored before expiry dates were checked: fail closed.
+                    Some(Err(_)) => {
+                        tracing::warn!(token = %t.token_name, id = %t.id,
+                            "token refused: its expiry date {:?} is not a date", t.expires_at);
+                        return None;
+                    }
+                };
                 Some((
                     t.secret_hash,
                     ApiToken {
@@ -95,6 +106,7 @@ impl TokenCache {
                         kind: TokenKind::parse(&t.token_type)?,
                         projects: t.projects,
                         environment: t.environment,
+                        expires_at,
                     },
                 ))
             })
@@ -103,8 +115,13 @@ impl TokenCache {
         Ok(())
     }
 
+    /// The live token with this secret: unknown and expired ones are `None`.
     pub fn find(&self, secret: &str) -> Option<ApiToken> {
-        self.by_hash.load().get(&hash_secret(secret)).cloned()
+        self.by_hash
+            .load()
+            .get(&hash_secret(secret))
+            .filter(|t| t.expires_at.is_none_or(|at| at > Utc::now()))
+            .cloned()
     }
 }
 

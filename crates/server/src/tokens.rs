@@ -171,6 +171,23 @@ async fn insert(
     Ok(row)
 }
 
+/// `expiresAt`: an instant in the future (RFC 3339), stored as UTC with milliseconds.
+fn parse_expiry(text: &str) -> Result<String, TokenError> {
+    let at = chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map_err(|e| {
+            TokenError::Invalid(format!(
+                "expiresAt {text:?} is not a date-time such as 2030-01-31T12:00:00Z ({e})"
+            ))
+        })?
+        .with_timezone(&chrono::Utc);
+    if at <= chrono::Utc::now() {
+        return Err(TokenError::Invalid(format!(
+            "expiresAt {text:?} is in the past"
+        )));
+    }
+    Ok(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
 /// Creates a token with a new secret (the admin API's `POST /api/admin/api-tokens`).
 pub async fn create(
     store: &Store,
@@ -181,6 +198,11 @@ pub async fn create(
     if name.is_empty() {
         return Err(TokenError::Invalid("tokenName is required".to_owned()));
     }
+    let expires_at = request
+        .expires_at
+        .as_deref()
+        .map(parse_expiry)
+        .transpose()?;
     let mut w = store.write().await?;
     let scope = checked_scope(&mut w, request.kind, request.projects, request.environment).await?;
     let secret = generate_secret(&scope.0, &scope.1);
@@ -190,7 +212,7 @@ pub async fn create(
         request.kind,
         scope,
         &secret,
-        request.expires_at,
+        expires_at,
         created_by,
     )
     .await?;

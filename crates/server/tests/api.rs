@@ -554,6 +554,210 @@ async fn tokens_by_id(db: Db) {
     app.stop().await;
 }
 
+/// Concurrent read-modify-write requests never lose one another: each is
+/// decided inside the write transaction.
+async fn concurrent_writes_lose_nothing(db: Db) {
+    let app = std::sync::Arc::new(spawn_app(db).await);
+    let (status, _) = app
+        .admin(Method::POST, F, Some(json!({"name": "contended"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let variants = format!("{F}/contended/environments/development/variants");
+
+    // 32 JSON-Patch appends to one flag's variants.
+    let appends: Vec<_> = (0..32)
+        .map(|i| {
+            let app = app.clone();
+            let variants = variants.clone();
+            tokio::spawn(async move {
+                app.admin(Method::PATCH, &variants, Some(json!([
+                    {"op": "add", "path": "/-", "value": {"name": format!("v{i:02}"), "weightType": "variable", "weight": 0, "stickiness": "default"}}
+                ])))
+                .await
+            })
+        })
+        .collect();
+    for append in appends {
+        let (status, body) = append.await.expect("task");
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, stored) = app.admin(Method::GET, &variants, None).await;
+    assert_eq!(
+        stored["variants"].as_array().map(Vec::len),
+        Some(32),
+        "{stored}"
+    );
+    // One event per change, each made on top of the one before.
+    let (_, events) = app
+        .admin(Method::GET, "/api/admin/events/contended", None)
+        .await;
+    let mut changes: Vec<(i64, usize, usize)> = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == "feature-environment-variants-updated")
+        .map(|e| {
+            (
+                e["id"].as_i64().expect("id"),
+                e["preData"].as_array().map_or(0, Vec::len),
+                e["data"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    changes.sort_unstable();
+    assert_eq!(changes.len(), 32);
+    for (k, (_, before, after)) in changes.iter().enumerate() {
+        assert_eq!((*before, *after), (k, k + 1), "change {k}: {changes:?}");
+    }
+
+    // 16 constraint appends to one strategy, by JSON Patch.
+    let strategies = format!("{F}/contended/environments/production/strategies");
+    let (_, strategy) = app
+        .admin(
+            Method::POST,
+            &strategies,
+            Some(json!({"name": "flexibleRollout", "parameters": {"rollout": "50"}})),
+        )
+        .await;
+    let strategy_path = format!("{strategies}/{}", strategy["id"].as_str().expect("id"));
+    let patches: Vec<_> = (0..16)
+        .map(|i| {
+            let app = app.clone();
+            let path = strategy_path.clone();
+            tokio::spawn(async move {
+                app.admin(Method::PATCH, &path, Some(json!([
+                    {"op": "add", "path": "/constraints/-", "value": {"contextName": "userId", "operator": "IN", "values": [format!("u{i}")]}}
+                ])))
+                .await
+            })
+        })
+        .collect();
+    for patch in patches {
+        let (status, body) = patch.await.expect("task");
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, stored) = app.admin(Method::GET, &strategy_path, None).await;
+    assert_eq!(
+        stored["constraints"].as_array().map(Vec::len),
+        Some(16),
+        "{stored}"
+    );
+
+    // 16 racing "on": one default strategy, one enabled event.
+    let on = format!("{F}/contended/environments/development/on");
+    let racing: Vec<_> = (0..16)
+        .map(|_| {
+            let app = app.clone();
+            let on = on.clone();
+            tokio::spawn(async move { app.admin(Method::POST, &on, None).await.0 })
+        })
+        .collect();
+    for r in racing {
+        assert_eq!(r.await.expect("task"), StatusCode::OK);
+    }
+    let (_, development) = app
+        .admin(
+            Method::GET,
+            &format!("{F}/contended/environments/development/strategies"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        development.as_array().map(Vec::len),
+        Some(1),
+        "{development}"
+    );
+    let (_, events) = app
+        .admin(Method::GET, "/api/admin/events/contended", None)
+        .await;
+    let enabled = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == "feature-environment-enabled")
+        .count();
+    assert_eq!(enabled, 1);
+
+    // 16 racing creates of one name: one 201, fifteen 409, never a 500.
+    let creates: Vec<_> = (0..16)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                app.admin(Method::POST, F, Some(json!({"name": "raced"})))
+                    .await
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for c in creates {
+        let (status, body) = c.await.expect("task");
+        if status == StatusCode::CONFLICT {
+            assert_eq!(body["name"], "NameExistsError", "{body}");
+        }
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        15,
+        "{statuses:?}"
+    );
+    match std::sync::Arc::try_unwrap(app) {
+        Ok(app) => {
+            app.stop().await;
+        }
+        Err(_) => panic!("every task has finished"),
+    }
+}
+
+/// `expiresAt` is a date-time in the future, and an expired token is refused
+/// like an unknown one.
+async fn token_expiry(db: Db) {
+    let app = spawn_app(db).await;
+    for (bad, why) in [
+        ("next tuesday", "not a date-time"),
+        ("2001-01-01T00:00:00Z", "in the past"),
+    ] {
+        let (status, body) = app
+            .admin(Method::POST, "/api/admin/api-tokens", Some(json!({
+                "tokenName": "short", "type": "backend", "environment": "development", "expiresAt": bad
+            })))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| m.contains(why)),
+            "{body}"
+        );
+    }
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1500))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let (status, created) = app
+        .admin(Method::POST, "/api/admin/api-tokens", Some(json!({
+            "tokenName": "short", "type": "backend", "environment": "development", "expiresAt": soon
+        })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["expiresAt"], soon.as_str());
+    let secret = created["secret"].as_str().expect("secret").to_owned();
+    app.client_features(&secret).await;
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let (status, body) = app
+        .call(Method::GET, "/api/client/features", Some(&secret), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    app.stop().await;
+}
+
 /// Unmatched routes and methods answer Unleash's JSON error naming them;
 /// `GET /` says what this server is.
 async fn unknown_routes(db: Db) {
@@ -1768,6 +1972,8 @@ on_both_backends!(
     guide_flow,
     tokens_guard_every_route,
     tokens_by_id,
+    token_expiry,
+    concurrent_writes_lose_nothing,
     unknown_routes,
     bad_input_changes_nothing,
     client_etag_and_filters,
@@ -1793,6 +1999,7 @@ mod memory {
         guide_flow,
         tokens_guard_every_route,
         tokens_by_id,
+        concurrent_writes_lose_nothing,
         bad_input_changes_nothing,
         client_etag_and_filters,
         segments_context_projects,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use flagstaff_engine::document::{Constraint, Variant};
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Executor, Row};
 
 use super::{flag, from_json, to_json, StorageError, StorageResult, Store, WriteTx};
 
@@ -96,26 +96,113 @@ fn strategy_from_row(row: &AnyRow) -> StorageResult<StrategyRow> {
     })
 }
 
+/// Reads shared by [`Store`] (the pool) and [`WriteTx`] (inside the write
+/// transaction, where every read that decides a write belongs).
+async fn feature_by_name<'e>(
+    db: impl Executor<'e, Database = Any>,
+    name: &str,
+) -> StorageResult<Option<FeatureRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {FEATURE_COLUMNS} FROM features WHERE name = $1"
+    ))
+    .bind(name)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(feature_from_row).transpose()
+}
+
+fn live_or_not_found(
+    feature: Option<FeatureRow>,
+    project: &str,
+    name: &str,
+) -> StorageResult<FeatureRow> {
+    match feature {
+        Some(f) if f.project == project && f.archived_at.is_none() => Ok(f),
+        _ => Err(StorageError::NotFound(format!(
+            "Could not find feature flag {name}"
+        ))),
+    }
+}
+
+async fn environments_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    name: &str,
+) -> StorageResult<Vec<FeatureEnvironmentRow>> {
+    let rows = sqlx::query(
+        "SELECT feature_name, environment, enabled, variants FROM feature_environments WHERE feature_name = $1",
+    )
+    .bind(name)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(environment_from_row).collect()
+}
+
+async fn environment_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    name: &str,
+    environment: &str,
+) -> StorageResult<FeatureEnvironmentRow> {
+    let row = sqlx::query(
+        "SELECT feature_name, environment, enabled, variants FROM feature_environments \
+         WHERE feature_name = $1 AND environment = $2",
+    )
+    .bind(name)
+    .bind(environment)
+    .fetch_optional(db)
+    .await?;
+    match row {
+        Some(row) => environment_from_row(&row),
+        None => Err(StorageError::NotFound(format!(
+            "Could not find environment {environment} for feature flag {name}"
+        ))),
+    }
+}
+
+async fn strategies_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    name: &str,
+    environment: Option<&str>,
+) -> StorageResult<Vec<StrategyRow>> {
+    let query = match environment {
+        Some(_) => format!(
+            "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE feature_name = $1 AND environment = $2 \
+             ORDER BY sort_order, created_at, id"
+        ),
+        None => format!(
+            "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE feature_name = $1 \
+             ORDER BY sort_order, created_at, id"
+        ),
+    };
+    let mut query = sqlx::query(&query).bind(name);
+    if let Some(env) = environment {
+        query = query.bind(env);
+    }
+    let rows = query.fetch_all(db).await?;
+    rows.iter().map(strategy_from_row).collect()
+}
+
+async fn strategy_by_id<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> StorageResult<Option<StrategyRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(strategy_from_row).transpose()
+}
+
 impl Store {
     /// A flag by name, archived or not.
     pub async fn feature(&self, name: &str) -> StorageResult<Option<FeatureRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {FEATURE_COLUMNS} FROM features WHERE name = $1"
-        ))
-        .bind(name)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(feature_from_row).transpose()
+        feature_by_name(self.pool(), name).await
     }
 
     /// A live (not archived) flag of a project, or `NotFound`.
     pub async fn live_feature(&self, project: &str, name: &str) -> StorageResult<FeatureRow> {
-        match self.feature(name).await? {
-            Some(f) if f.project == project && f.archived_at.is_none() => Ok(f),
-            _ => Err(StorageError::NotFound(format!(
-                "Could not find feature flag {name}"
-            ))),
-        }
+        live_or_not_found(self.feature(name).await?, project, name)
     }
 
     pub async fn features(
@@ -148,13 +235,7 @@ impl Store {
         &self,
         name: &str,
     ) -> StorageResult<Vec<FeatureEnvironmentRow>> {
-        let rows = sqlx::query(
-            "SELECT feature_name, environment, enabled, variants FROM feature_environments WHERE feature_name = $1",
-        )
-        .bind(name)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(environment_from_row).collect()
+        environments_of(self.pool(), name).await
     }
 
     pub async fn feature_environment(
@@ -162,20 +243,7 @@ impl Store {
         name: &str,
         environment: &str,
     ) -> StorageResult<FeatureEnvironmentRow> {
-        let row = sqlx::query(
-            "SELECT feature_name, environment, enabled, variants FROM feature_environments \
-             WHERE feature_name = $1 AND environment = $2",
-        )
-        .bind(name)
-        .bind(environment)
-        .fetch_optional(self.pool())
-        .await?;
-        match row {
-            Some(row) => environment_from_row(&row),
-            None => Err(StorageError::NotFound(format!(
-                "Could not find environment {environment} for feature flag {name}"
-            ))),
-        }
+        environment_of(self.pool(), name, environment).await
     }
 
     /// A flag's strategies, optionally of one environment, in evaluation order.
@@ -184,34 +252,11 @@ impl Store {
         name: &str,
         environment: Option<&str>,
     ) -> StorageResult<Vec<StrategyRow>> {
-        let rows = match environment {
-            Some(env) => sqlx::query(&format!(
-                "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE feature_name = $1 AND environment = $2 \
-                 ORDER BY sort_order, created_at, id"
-            ))
-            .bind(name)
-            .bind(env)
-            .fetch_all(self.pool())
-            .await?,
-            None => sqlx::query(&format!(
-                "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE feature_name = $1 \
-                 ORDER BY sort_order, created_at, id"
-            ))
-            .bind(name)
-            .fetch_all(self.pool())
-            .await?,
-        };
-        rows.iter().map(strategy_from_row).collect()
+        strategies_of(self.pool(), name, environment).await
     }
 
     pub async fn strategy(&self, id: &str) -> StorageResult<Option<StrategyRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(strategy_from_row).transpose()
+        strategy_by_id(self.pool(), id).await
     }
 
     /// Everything the client snapshots are built from: live flags, their
@@ -247,13 +292,39 @@ impl Store {
 impl WriteTx<'_> {
     /// A flag, live or archived, read inside the write transaction.
     pub async fn feature(&mut self, name: &str) -> StorageResult<Option<FeatureRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {FEATURE_COLUMNS} FROM features WHERE name = $1"
-        ))
-        .bind(name)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        row.as_ref().map(feature_from_row).transpose()
+        feature_by_name(&mut *self.tx, name).await
+    }
+
+    /// A live (not archived) flag of a project, or `NotFound`.
+    pub async fn live_feature(&mut self, project: &str, name: &str) -> StorageResult<FeatureRow> {
+        live_or_not_found(self.feature(name).await?, project, name)
+    }
+
+    pub async fn feature_environments(
+        &mut self,
+        name: &str,
+    ) -> StorageResult<Vec<FeatureEnvironmentRow>> {
+        environments_of(&mut *self.tx, name).await
+    }
+
+    pub async fn feature_environment(
+        &mut self,
+        name: &str,
+        environment: &str,
+    ) -> StorageResult<FeatureEnvironmentRow> {
+        environment_of(&mut *self.tx, name, environment).await
+    }
+
+    pub async fn strategies(
+        &mut self,
+        name: &str,
+        environment: Option<&str>,
+    ) -> StorageResult<Vec<StrategyRow>> {
+        strategies_of(&mut *self.tx, name, environment).await
+    }
+
+    pub async fn strategy(&mut self, id: &str) -> StorageResult<Option<StrategyRow>> {
+        strategy_by_id(&mut *self.tx, id).await
     }
 
     /// Inserts a flag with a disabled, strategy-less row in each of `environments`.

@@ -34,7 +34,20 @@ pub enum StorageError {
     #[error("{0}")]
     Conflict(String),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StorageError {
+    /// A unique violation is a conflict (409), never an internal error: two
+    /// writers raced to create the same thing.
+    fn from(error: sqlx::Error) -> Self {
+        match error.as_database_error() {
+            Some(db) if db.is_unique_violation() => {
+                StorageError::Conflict("A resource with that name already exists".to_owned())
+            }
+            _ => StorageError::Database(error),
+        }
+    }
 }
 
 pub type StorageResult<T> = Result<T, StorageError>;

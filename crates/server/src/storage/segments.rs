@@ -3,7 +3,7 @@
 use flagstaff_engine::document::Constraint;
 use serde_json::Value;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Executor, Row};
 
 use super::{flag, from_json, now_text, to_json, StorageError, StorageResult, Store, WriteTx};
 
@@ -55,16 +55,20 @@ fn context_field_from_row(r: &AnyRow) -> StorageResult<ContextFieldRow> {
 const SEGMENT_COLUMNS: &str = "id, name, description, project, constraints, created_at, created_by";
 const CONTEXT_COLUMNS: &str = "name, description, stickiness, sort_order, legal_values, created_at";
 
+async fn all_segments<'e>(db: impl Executor<'e, Database = Any>) -> StorageResult<Vec<SegmentRow>> {
+    sqlx::query(&format!(
+        "SELECT {SEGMENT_COLUMNS} FROM segments ORDER BY id"
+    ))
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(segment_from_row)
+    .collect()
+}
+
 impl Store {
     pub async fn segments(&self) -> StorageResult<Vec<SegmentRow>> {
-        sqlx::query(&format!(
-            "SELECT {SEGMENT_COLUMNS} FROM segments ORDER BY id"
-        ))
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(segment_from_row)
-        .collect()
+        all_segments(self.pool()).await
     }
 
     pub async fn segment(&self, id: i64) -> StorageResult<SegmentRow> {
@@ -110,6 +114,11 @@ impl Store {
 }
 
 impl WriteTx<'_> {
+    /// Every segment, read inside the write transaction.
+    pub async fn segments(&mut self) -> StorageResult<Vec<SegmentRow>> {
+        all_segments(&mut *self.tx).await
+    }
+
     /// Inserts a segment and returns its id.
     pub async fn insert_segment(&mut self, segment: &SegmentRow) -> StorageResult<i64> {
         let id: i64 = sqlx::query_scalar(

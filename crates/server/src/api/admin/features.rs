@@ -16,7 +16,7 @@ use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::{now_text, FeatureRow, NewEvent, StrategyRow, StrategyValues};
+use crate::storage::{now_text, FeatureRow, NewEvent, StrategyRow, StrategyValues, WriteTx};
 
 pub fn router() -> Router<AppState> {
     let feature = "/api/admin/projects/{project}/features/{feature}";
@@ -189,11 +189,11 @@ fn apply_metadata(feature: &mut FeatureRow, document: &Value) -> ApiResult<()> {
 
 async fn update_metadata(
     state: &AppState,
+    mut w: WriteTx<'_>,
     token_name: String,
     before: FeatureRow,
     after: FeatureRow,
 ) -> ApiResult<Json<Value>> {
-    let mut w = state.store.write().await?;
     w.update_feature(&after).await?;
     w.record_event(NewEvent {
         event_type: "feature-metadata-updated",
@@ -230,10 +230,11 @@ async fn replace(
     Path((project, name)): Path<(String, String)>,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
-    let before = state.store.live_feature(&project, &name).await?;
+    let mut w = state.store.write().await?;
+    let before = w.live_feature(&project, &name).await?;
     let mut after = before.clone();
     apply_metadata(&mut after, &body)?;
-    update_metadata(&state, token.name, before, after).await
+    update_metadata(&state, w, token.name, before, after).await
 }
 
 async fn patch(
@@ -252,13 +253,15 @@ async fn patch(
                 .to_owned(),
         ));
     }
-    let before = state.store.live_feature(&project, &name).await?;
+    // Read, patch and write in one transaction: concurrent patches never lose one another.
+    let mut w = state.store.write().await?;
+    let before = w.live_feature(&project, &name).await?;
     let mut document = super::feature_metadata(&before);
     json_patch::patch(&mut document, &operations)
         .map_err(|e| ApiError::BadData(format!("Could not apply provided patch: {e}")))?;
     let mut after = before.clone();
     apply_metadata(&mut after, &document)?;
-    update_metadata(&state, token.name, before, after).await
+    update_metadata(&state, w, token.name, before, after).await
 }
 
 fn op_path(op: &json_patch::PatchOperation) -> String {
@@ -273,10 +276,10 @@ async fn archive(
     AdminToken(token): AdminToken,
     Path((project, name)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let before = state.store.live_feature(&project, &name).await?;
+    let mut w = state.store.write().await?;
+    let before = w.live_feature(&project, &name).await?;
     let mut after = before.clone();
     after.archived_at = Some(now_text());
-    let mut w = state.store.write().await?;
     w.update_feature(&after).await?;
     state
         .commit_change(
@@ -309,8 +312,8 @@ async fn list_archived(
     Ok(Json(json!({"version": 2, "features": features})))
 }
 
-async fn archived_feature(state: &AppState, name: &str) -> ApiResult<FeatureRow> {
-    match state.store.feature(name).await? {
+async fn archived_feature(w: &mut WriteTx<'_>, name: &str) -> ApiResult<FeatureRow> {
+    match w.feature(name).await? {
         Some(f) if f.archived_at.is_some() => Ok(f),
         _ => Err(ApiError::NotFound(format!(
             "Could not find archived feature flag {name}"
@@ -323,11 +326,11 @@ async fn revive(
     AdminToken(token): AdminToken,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let before = archived_feature(&state, &name).await?;
+    let mut w = state.store.write().await?;
+    let before = archived_feature(&mut w, &name).await?;
     let mut after = before.clone();
     after.archived_at = None;
-    let environments = state.store.feature_environments(&name).await?;
-    let mut w = state.store.write().await?;
+    let environments = w.feature_environments(&name).await?;
     w.update_feature(&after).await?;
     // As Unleash: a revived flag comes back switched off everywhere.
     for env in environments.iter().filter(|e| e.enabled) {
@@ -356,8 +359,8 @@ async fn delete_archived(
     AdminToken(token): AdminToken,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let before = archived_feature(&state, &name).await?;
     let mut w = state.store.write().await?;
+    let before = archived_feature(&mut w, &name).await?;
     w.delete_feature(&name).await?;
     state
         .commit_change(
@@ -382,10 +385,11 @@ async fn switch(
     on: bool,
 ) -> ApiResult<StatusCode> {
     check_project_environment(&state, &project, &environment).await?;
-    let feature = state.store.live_feature(&project, &name).await?;
-    let before = state.store.feature_environment(&name, &environment).await?;
-    let strategies = state.store.strategies(&name, Some(&environment)).await?;
+    // Decided inside the transaction: two racing "on" calls add one default strategy.
     let mut w = state.store.write().await?;
+    let feature = w.live_feature(&project, &name).await?;
+    let before = w.feature_environment(&name, &environment).await?;
+    let strategies = w.strategies(&name, Some(&environment)).await?;
     w.set_environment_enabled(&name, &environment, on).await?;
     // As Unleash: switching on an environment without an active strategy adds
     // the default one, a 100% flexible rollout.

@@ -16,7 +16,7 @@ use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::{FeatureRow, NewEvent, StrategyRow, StrategyValues};
+use crate::storage::{FeatureRow, NewEvent, StrategyRow, StrategyValues, WriteTx};
 
 pub const STRATEGY_TYPES: &[&str] = &[
     "default",
@@ -156,12 +156,12 @@ pub fn check_constraints(constraints: &[Constraint]) -> ApiResult<()> {
     Ok(())
 }
 
-/// Every segment a strategy names exists.
-async fn check_segments(state: &AppState, values: &StrategyValues) -> ApiResult<()> {
+/// Every segment a strategy names exists (read in the write transaction).
+async fn check_segments(w: &mut WriteTx<'_>, values: &StrategyValues) -> ApiResult<()> {
     if values.segments.is_empty() {
         return Ok(());
     }
-    let known: Vec<i64> = state.store.segments().await?.iter().map(|s| s.id).collect();
+    let known: Vec<i64> = w.segments().await?.iter().map(|s| s.id).collect();
     match values.segments.iter().find(|id| !known.contains(id)) {
         Some(id) => Err(ApiError::BadData(format!("Segment {id} does not exist"))),
         None => Ok(()),
@@ -178,13 +178,14 @@ async fn context(
     Ok(state.store.live_feature(project, feature).await?)
 }
 
-async fn find(
-    state: &AppState,
+/// The strategy, if it is the flag's in that environment.
+fn belonging(
+    strategy: Option<StrategyRow>,
     feature: &str,
     environment: &str,
     id: &str,
 ) -> ApiResult<StrategyRow> {
-    match state.store.strategy(id).await? {
+    match strategy {
         Some(s) if s.feature_name == feature && s.environment == environment => Ok(s),
         _ => Err(ApiError::NotFound(format!(
             "Could not find strategy with id {id}"
@@ -208,9 +209,13 @@ async fn read(
     Path((project, feature, environment, id)): Path<(String, String, String, String)>,
 ) -> ApiResult<Json<Value>> {
     context(&state, &project, &feature, &environment).await?;
-    Ok(Json(strategy_json(
-        &find(&state, &feature, &environment, &id).await?,
-    )))
+    let strategy = state.store.strategy(&id).await?;
+    Ok(Json(strategy_json(&belonging(
+        strategy,
+        &feature,
+        &environment,
+        &id,
+    )?)))
 }
 
 async fn add(
@@ -221,14 +226,14 @@ async fn add(
 ) -> ApiResult<Json<Value>> {
     context(&state, &project, &feature, &environment).await?;
     let values = strategy_values(body, &feature)?;
-    check_segments(&state, &values).await?;
+    let mut w = state.store.write().await?;
+    check_segments(&mut w, &values).await?;
     let strategy = StrategyRow {
         id: uuid::Uuid::new_v4().to_string(),
         values,
         feature_name: feature.clone(),
         environment: environment.clone(),
     };
-    let mut w = state.store.write().await?;
     w.insert_strategy(&strategy).await?;
     state
         .commit_change(
@@ -249,6 +254,7 @@ async fn add(
 
 async fn update(
     state: &AppState,
+    mut w: WriteTx<'_>,
     token_name: String,
     project: String,
     before: StrategyRow,
@@ -258,7 +264,6 @@ async fn update(
         values,
         ..before.clone()
     };
-    let mut w = state.store.write().await?;
     w.update_strategy(&after).await?;
     state
         .commit_change(
@@ -284,10 +289,11 @@ async fn replace(
     ApiObject(body): ApiObject<StrategyBody>,
 ) -> ApiResult<Json<Value>> {
     context(&state, &project, &feature, &environment).await?;
-    let before = find(&state, &feature, &environment, &id).await?;
     let values = strategy_values(body, &feature)?;
-    check_segments(&state, &values).await?;
-    update(&state, token.name, project, before, values).await
+    let mut w = state.store.write().await?;
+    let before = belonging(w.strategy(&id).await?, &feature, &environment, &id)?;
+    check_segments(&mut w, &values).await?;
+    update(&state, w, token.name, project, before, values).await
 }
 
 async fn patch(
@@ -297,15 +303,17 @@ async fn patch(
     ApiJson(operations): ApiJson<json_patch::Patch>,
 ) -> ApiResult<Json<Value>> {
     context(&state, &project, &feature, &environment).await?;
-    let before = find(&state, &feature, &environment, &id).await?;
+    // Read, patch and write in one transaction: concurrent patches never lose one another.
+    let mut w = state.store.write().await?;
+    let before = belonging(w.strategy(&id).await?, &feature, &environment, &id)?;
     let mut document = strategy_json(&before);
     json_patch::patch(&mut document, &operations)
         .map_err(|e| ApiError::BadData(format!("Could not apply provided patch: {e}")))?;
     let body: StrategyBody = serde_json::from_value(document)
         .map_err(|e| ApiError::BadData(format!("the patched strategy is not valid: {e}")))?;
     let values = strategy_values(body, &feature)?;
-    check_segments(&state, &values).await?;
-    update(&state, token.name, project, before, values).await
+    check_segments(&mut w, &values).await?;
+    update(&state, w, token.name, project, before, values).await
 }
 
 async fn remove(
@@ -314,8 +322,8 @@ async fn remove(
     Path((project, feature, environment, id)): Path<(String, String, String, String)>,
 ) -> ApiResult<StatusCode> {
     context(&state, &project, &feature, &environment).await?;
-    let before = find(&state, &feature, &environment, &id).await?;
     let mut w = state.store.write().await?;
+    let before = belonging(w.strategy(&id).await?, &feature, &environment, &id)?;
     w.delete_strategy(&id).await?;
     state
         .commit_change(

@@ -12,7 +12,7 @@ use crate::api::ApiJson;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::NewEvent;
+use crate::storage::{NewEvent, WriteTx};
 
 pub fn router() -> Router<AppState> {
     Router::new().route(
@@ -127,6 +127,15 @@ async fn current(
         .variants)
 }
 
+/// The variants as the write transaction sees them: what a change is made to.
+async fn current_in(
+    w: &mut WriteTx<'_>,
+    (project, feature, environment): &(String, String, String),
+) -> ApiResult<Vec<Variant>> {
+    w.live_feature(project, feature).await?;
+    Ok(w.feature_environment(feature, environment).await?.variants)
+}
+
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -138,13 +147,13 @@ async fn read(
 
 async fn store_variants(
     state: &AppState,
+    mut w: WriteTx<'_>,
     token_name: String,
     (project, feature, environment): (String, String, String),
     before: Vec<Variant>,
     after: Vec<Variant>,
 ) -> ApiResult<Json<Value>> {
     let after = normalise_variants(after, true)?;
-    let mut w = state.store.write().await?;
     w.set_environment_variants(&feature, &environment, &after)
         .await?;
     state
@@ -170,8 +179,10 @@ async fn replace(
     Path(path): Path<(String, String, String)>,
     ApiJson(variants): ApiJson<Vec<Variant>>,
 ) -> ApiResult<Json<Value>> {
-    let before = current(&state, &path.0, &path.1, &path.2).await?;
-    store_variants(&state, token.name, path, before, variants).await
+    check_project_environment(&state, &path.0, &path.2).await?;
+    let mut w = state.store.write().await?;
+    let before = current_in(&mut w, &path).await?;
+    store_variants(&state, w, token.name, path, before, variants).await
 }
 
 async fn patch(
@@ -180,13 +191,16 @@ async fn patch(
     Path(path): Path<(String, String, String)>,
     ApiJson(operations): ApiJson<json_patch::Patch>,
 ) -> ApiResult<Json<Value>> {
-    let before = current(&state, &path.0, &path.1, &path.2).await?;
+    // Read, patch and write in one transaction: concurrent patches never lose one another.
+    check_project_environment(&state, &path.0, &path.2).await?;
+    let mut w = state.store.write().await?;
+    let before = current_in(&mut w, &path).await?;
     let mut document = json!(before);
     json_patch::patch(&mut document, &operations)
         .map_err(|e| ApiError::BadData(format!("Could not apply provided patch: {e}")))?;
     let after: Vec<Variant> = serde_json::from_value(document)
         .map_err(|e| ApiError::BadData(format!("the patched variants are not valid: {e}")))?;
-    store_variants(&state, token.name, path, before, after).await
+    store_variants(&state, w, token.name, path, before, after).await
 }
 
 #[cfg(test)]
