@@ -8,7 +8,8 @@
 //!   that give handlers a parsed, scoped token; [`tokens`]: the operations that
 //!   create and revoke them (admin API, `INIT_*` variables, first start).
 //! - [`snapshot`]: per-environment client-features documents, rebuilt in one
-//!   place after every committed change, with a revision number.
+//!   place after every committed change, with a revision number; [`follow`]
+//!   keeps them (and the tokens) up with changes made by other processes.
 //! - [`api`]: one file per API area, each with its router; `api::router` merges them.
 //! - [`metrics`]: SDK metrics, batched in memory and acknowledged once stored.
 //! - [`error`]: the one HTTP error type, in Unleash's JSON shape.
@@ -17,6 +18,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod follow;
 pub mod metrics;
 pub mod snapshot;
 pub mod state;
@@ -63,6 +65,7 @@ pub async fn serve(
     let state = AppState::new(store).await?;
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
+    let follower = follow::spawn(state.clone());
     let app = api::router(state.clone(), args)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     tracing::info!("listening on {address}");
@@ -75,6 +78,7 @@ pub async fn serve(
     // Every request has finished: write what the last batch holds, then close.
     writer.abort();
     pruner.abort();
+    follower.abort();
     let flushed = state.metrics.flush(&state.store).await;
     state.store.close().await;
     served?;

@@ -122,7 +122,7 @@ impl MetricsBuffer {
         counts: &HashMap<MetricKey, MetricCounts>,
         instances: &HashMap<(String, String, String), InstanceRow>,
     ) -> StorageResult<()> {
-        let mut w = store.write().await?;
+        let mut w = store.write_metrics().await?;
         for (key, c) in counts {
             w.add_metrics(key, c).await?;
         }
@@ -157,7 +157,7 @@ pub fn spawn_pruner(store: Arc<Store>, retention_hours: u32) -> tokio::task::Joi
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             let cutoff_hour = format!("{}:00:00.000Z", &cutoff[..13]);
             let pruned = async {
-                let mut w = store.write().await?;
+                let mut w = store.write_metrics().await?;
                 let n = w.prune_metrics(&cutoff_hour).await?;
                 w.commit().await?;
                 Ok::<u64, crate::storage::StorageError>(n)

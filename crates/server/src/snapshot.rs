@@ -1,8 +1,9 @@
 //! Client snapshots: for every environment, the flags as the client API shows
 //! them, rebuilt in one place ([`Snapshots::rebuild`]) after every committed
 //! change and swapped in atomically. Client requests read the current snapshot
-//! and never touch the database. The revision is the newest event id, so any
-//! change moves it; a later issue pushes each new revision to connected SDKs.
+//! and never touch the database. The snapshot's revision is the change head's;
+//! each environment keeps the revision of the last change to its document, so
+//! a change elsewhere (another environment, a token) leaves its ETag alone.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,16 +20,20 @@ use crate::storage::{StorageResult, Store};
 
 #[derive(Debug, Default)]
 pub struct Snapshot {
+    /// The change head this snapshot was built at.
     pub revision: i64,
+    /// Environment name → the revision of the last change to its document.
+    environment_revisions: HashMap<String, i64>,
     /// Environment name → its flags (with the project each belongs to), by name.
     pub environments: HashMap<String, Vec<ClientFlag>>,
     /// Every segment, as the client API lists them.
     pub segments: Vec<Segment>,
     /// Environment name → its flags compiled for evaluation (the frontend API).
     pub engines: HashMap<String, Engine>,
-    /// Client responses already serialised (and gzipped) for this revision, by
-    /// ETag (which names the environment and the filter), so each is built once.
-    bodies: SyncMutex<HashMap<String, CachedBody>>,
+    /// Client responses already serialised (and gzipped), by ETag (which names
+    /// the environment, the filter and the environment's revision) with the
+    /// environment they belong to, so each is built once and kept while valid.
+    bodies: SyncMutex<HashMap<String, (String, CachedBody)>>,
 }
 
 /// One client response, plain and gzipped.
@@ -50,10 +55,19 @@ fn gzip(bytes: &[u8]) -> Bytes {
 const MAX_CACHED_BODIES: usize = 512;
 
 impl Snapshot {
-    /// The response body for `etag`, built by `build` (and gzipped) on first use.
-    pub fn body(&self, etag: &str, build: impl FnOnce() -> Bytes) -> CachedBody {
+    /// The revision of the last change to `environment`'s document.
+    pub fn revision_of(&self, environment: &str) -> i64 {
+        self.environment_revisions
+            .get(environment)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The response body for `etag` (of `environment`), built by `build` (and
+    /// gzipped) on first use.
+    pub fn body(&self, environment: &str, etag: &str, build: impl FnOnce() -> Bytes) -> CachedBody {
         let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(body) = bodies.get(etag) {
+        if let Some((_, body)) = bodies.get(etag) {
             return body.clone();
         }
         let plain = build();
@@ -64,12 +78,12 @@ impl Snapshot {
         if bodies.len() >= MAX_CACHED_BODIES {
             bodies.clear();
         }
-        bodies.insert(etag.to_owned(), body.clone());
+        bodies.insert(etag.to_owned(), (environment.to_owned(), body.clone()));
         body
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientFlag {
     pub project: String,
     pub feature: Feature,
@@ -90,7 +104,7 @@ impl Snapshots {
 
     pub async fn rebuild(&self, store: &Store) -> StorageResult<()> {
         let _one_at_a_time = self.rebuilding.lock().await;
-        let revision = store.latest_event_id().await?;
+        let revision = store.current_revision().await?;
         let (features, environments, strategies) = store.snapshot_rows().await?;
         let mut strategies_of: HashMap<(&str, &str), Vec<(String, Strategy)>> = HashMap::new();
         for s in strategies.iter().filter(|s| !s.values.disabled) {
@@ -123,6 +137,7 @@ impl Snapshots {
             .collect();
         let mut snapshot = Snapshot {
             revision,
+            environment_revisions: HashMap::new(),
             environments: HashMap::new(),
             segments,
             engines: HashMap::new(),
@@ -174,9 +189,43 @@ impl Snapshots {
                 Engine::with_options(&document, &options),
             );
         }
-        if revision >= self.current.load().revision {
-            self.current.store(Arc::new(snapshot));
+        let previous = self.current.load_full();
+        if revision < previous.revision {
+            return Ok(());
         }
+        // An environment whose document is unchanged keeps its revision (and
+        // so its ETag, and the responses already built for it).
+        let segments_unchanged = previous.segments == snapshot.segments;
+        for (environment, flags) in &snapshot.environments {
+            let unchanged =
+                segments_unchanged && previous.environments.get(environment) == Some(flags);
+            let environment_revision = if unchanged {
+                previous.revision_of(environment)
+            } else {
+                revision
+            };
+            snapshot
+                .environment_revisions
+                .insert(environment.clone(), environment_revision);
+        }
+        {
+            let previous_bodies = previous
+                .bodies
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let kept: HashMap<String, (String, CachedBody)> = previous_bodies
+                .iter()
+                .filter(|(_, (environment, _))| {
+                    snapshot.revision_of(environment) == previous.revision_of(environment)
+                })
+                .map(|(etag, entry)| (etag.clone(), entry.clone()))
+                .collect();
+            *snapshot
+                .bodies
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = kept;
+        }
+        self.current.store(Arc::new(snapshot));
         Ok(())
     }
 }

@@ -29,12 +29,29 @@ impl AppState {
         Ok(state)
     }
 
-    /// Records the change's event, commits the change with it, and rebuilds the
-    /// client snapshots: how every flag, strategy and segment write ends.
+    /// Records the change's event, commits the change with it, and brings this
+    /// process up to date: how every flag, strategy and segment write ends.
     pub async fn commit_change(&self, mut w: WriteTx<'_>, event: NewEvent) -> StorageResult<()> {
         w.record_event(event).await?;
         w.commit().await?;
-        self.refresh_snapshots().await
+        self.after_commit().await;
+        Ok(())
+    }
+
+    /// After a commit, before answering: rebuilds the snapshots and reloads the
+    /// tokens, so this process answers with its own writes. A failure here is
+    /// logged, not returned — the change is committed, and the follower
+    /// ([`crate::follow`]) catches up from the change head.
+    pub async fn after_commit(&self) {
+        if let Err(e) = self.catch_up().await {
+            tracing::error!(error = %e, "committed, but this process could not reload yet; the follower retries");
+        }
+    }
+
+    /// Reloads snapshots and tokens from the database.
+    pub async fn catch_up(&self) -> StorageResult<()> {
+        self.refresh_snapshots().await?;
+        self.refresh_tokens().await
     }
 
     /// Rebuilds the client snapshots from the database; called after every

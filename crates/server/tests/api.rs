@@ -758,6 +758,261 @@ async fn token_expiry(db: Db) {
     app.stop().await;
 }
 
+/// The ETag of an environment's document moves only when that document
+/// changes: a write in another environment, or a token, leaves it alone.
+async fn etags_move_with_their_environment(db: Db) {
+    let app = spawn_app(db).await;
+    let etag = |token: &'static str| {
+        let request = app
+            .http
+            .get(format!("{}/api/client/features", app.base))
+            .header("Authorization", token);
+        async move {
+            let response = request.send().await.expect("answered");
+            assert_eq!(response.status(), StatusCode::OK);
+            response.headers()["etag"]
+                .to_str()
+                .expect("etag")
+                .to_owned()
+        }
+    };
+    let (status, _) = app
+        .admin(Method::POST, F, Some(json!({"name": "etagged"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (dev, prod) = (etag(CLIENT_DEV).await, etag(CLIENT_PROD).await);
+
+    // A production change: production's ETag moves, development's does not.
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{F}/etagged/environments/production/on"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(etag(CLIENT_DEV).await, dev);
+    let prod_after = etag(CLIENT_PROD).await;
+    assert_ne!(prod_after, prod);
+
+    // A token, a project, a context field: no client document changes.
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/api-tokens",
+            Some(json!({"tokenName": "x", "type": "backend", "environment": "development"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects",
+            Some(json!({"id": "elsewhere", "name": "Elsewhere"})),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(
+        (etag(CLIENT_DEV).await, etag(CLIENT_PROD).await),
+        (dev.clone(), prod_after.clone())
+    );
+
+    // A development change moves development's only.
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{F}/etagged/environments/development/on"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(etag(CLIENT_DEV).await, dev);
+    assert_eq!(etag(CLIENT_PROD).await, prod_after);
+    app.stop().await;
+}
+
+/// Polls `check` until it holds or five seconds pass.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not within 5 s: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Two servers on one database are interchangeable: what one commits, the
+/// other serves — flags, tokens (and their revocation) — and metrics sent to
+/// both add up exactly.
+async fn replicas_follow_each_other(db: Db) {
+    let a = spawn_app(db.clone()).await;
+    // B starts once A has created and migrated the database.
+    assert_eq!(
+        a.call(Method::GET, "/health", None, None).await.0,
+        StatusCode::OK
+    );
+    let b = spawn_app(db.clone()).await;
+    assert_eq!(
+        b.call(Method::GET, "/health", None, None).await.0,
+        StatusCode::OK
+    );
+
+    let (status, _) = a
+        .admin(Method::POST, F, Some(json!({"name": "replicated"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = a
+        .admin(
+            Method::POST,
+            &format!("{F}/replicated/environments/development/on"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    eventually("B's client API shows A's flag switched on", || async {
+        let (_, document) = b
+            .call(Method::GET, "/api/client/features", Some(CLIENT_DEV), None)
+            .await;
+        flag_in(&document, "replicated").is_some_and(|f| f["enabled"] == true)
+    })
+    .await;
+    eventually("B's frontend API shows A's flag", || async {
+        let (_, toggles) = b
+            .call(Method::GET, "/api/frontend", Some(FRONTEND), None)
+            .await;
+        toggles["toggles"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|f| f["name"] == "replicated"))
+    })
+    .await;
+    // Both answer the same document with the same ETag.
+    let etag_of = |app: &TestApp| {
+        let request = app
+            .http
+            .get(format!("{}/api/client/features", app.base))
+            .header("Authorization", CLIENT_DEV);
+        async move {
+            request.send().await.expect("answered").headers()["etag"]
+                .to_str()
+                .expect("etag")
+                .to_owned()
+        }
+    };
+    assert_eq!(etag_of(&a).await, etag_of(&b).await);
+
+    // A token made through A works on B; revoked through A, B refuses it.
+    let (status, created) = a
+        .admin(
+            Method::POST,
+            "/api/admin/api-tokens",
+            Some(json!({"tokenName": "svc", "type": "backend", "environment": "development"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let secret = created["secret"].as_str().expect("secret").to_owned();
+    eventually("B accepts the token made through A", || async {
+        b.call(Method::GET, "/api/client/features", Some(&secret), None)
+            .await
+            .0
+            == StatusCode::OK
+    })
+    .await;
+    let (status, _) = a
+        .admin(
+            Method::DELETE,
+            &format!(
+                "/api/admin/api-tokens/{}",
+                created["id"].as_str().expect("id")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    eventually("B refuses the token revoked through A", || async {
+        b.call(Method::GET, "/api/client/features", Some(&secret), None)
+            .await
+            .0
+            == StatusCode::UNAUTHORIZED
+    })
+    .await;
+
+    // PostgreSQL: cut every change listener; the next change still reaches B.
+    if let Db::Postgres(url) = &db {
+        use sqlx::Connection;
+        let mut admin = sqlx::AnyConnection::connect(url).await.expect("connect");
+        let cut: i64 = sqlx::query_scalar(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .fetch_one(&mut admin)
+        .await
+        .expect("terminate listeners");
+        assert!(cut >= 2, "both replicas listen ({cut} listeners found)");
+    }
+    let (status, _) = a
+        .admin(
+            Method::POST,
+            &format!("{F}/replicated/environments/development/off"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    eventually(
+        "B sees the flag switched off after its listener was cut",
+        || async {
+            let (_, document) = b
+                .call(Method::GET, "/api/client/features", Some(CLIENT_DEV), None)
+                .await;
+            flag_in(&document, "replicated").is_some_and(|f| f["enabled"] == false)
+        },
+    )
+    .await;
+
+    // Metrics: half through A, half through B, counted exactly once.
+    let report = |yes: u64| {
+        json!({"appName": "replicated-app", "instanceId": "i1", "bucket": {
+            "start": chrono_now(), "stop": chrono_now(),
+            "toggles": {"replicated": {"yes": yes, "no": 1, "variants": {}}}}})
+    };
+    for (i, app) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/client/metrics",
+                Some(CLIENT_DEV),
+                Some(report(i as u64 + 1)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let (_, raw) = b
+        .admin(
+            Method::GET,
+            "/api/admin/client-metrics/features/replicated/raw?hoursBack=1",
+            None,
+        )
+        .await;
+    let (yes, no) = raw["data"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .fold((0, 0), |(y, n), r| {
+            (
+                y + r["yes"].as_u64().unwrap_or(0),
+                n + r["no"].as_u64().unwrap_or(0),
+            )
+        });
+    assert_eq!((yes, no), (1 + 2 + 3 + 4, 4), "{raw}");
+    b.stop().await;
+    a.stop().await;
+}
+
 /// Unmatched routes and methods answer Unleash's JSON error naming them;
 /// `GET /` says what this server is.
 async fn unknown_routes(db: Db) {
@@ -1974,6 +2229,8 @@ on_both_backends!(
     tokens_by_id,
     token_expiry,
     concurrent_writes_lose_nothing,
+    etags_move_with_their_environment,
+    replicas_follow_each_other,
     unknown_routes,
     bad_input_changes_nothing,
     client_etag_and_filters,
@@ -2000,6 +2257,7 @@ mod memory {
         tokens_guard_every_route,
         tokens_by_id,
         concurrent_writes_lose_nothing,
+        etags_move_with_their_environment,
         bad_input_changes_nothing,
         client_etag_and_filters,
         segments_context_projects,

@@ -90,14 +90,15 @@ async fn features(
 ) -> ApiResult<Response> {
     let snapshot = state.snapshots.load();
     let query = ClientQuery::new(&token, &params);
-    let etag = query.etag(&token.environment, snapshot.revision);
+    let revision = snapshot.revision_of(&token.environment);
+    let etag = query.etag(&token.environment, revision);
     if headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == etag.as_bytes())
     {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
-    let body = snapshot.body(&etag, || {
+    let body = snapshot.body(&token.environment, &etag, || {
         let document = ClientDocument {
             version: 2,
             features: snapshot
@@ -115,7 +116,7 @@ async fn features(
                 "environment": token.environment,
                 "inlineSegmentConstraints": false
             }),
-            meta: json!({"revisionId": snapshot.revision, "etag": etag}),
+            meta: json!({"revisionId": revision, "etag": etag}),
         };
         Bytes::from(serde_json::to_vec(&document).unwrap_or_default())
     });

@@ -60,10 +60,12 @@ fn event_from_row(row: &AnyRow) -> StorageResult<EventRecord> {
 }
 
 impl WriteTx<'_> {
+    /// Records an event of this change, tagged with the change's revision.
     pub async fn record_event(&mut self, event: NewEvent) -> StorageResult<()> {
+        let revision = self.revision().await?;
         sqlx::query(
-            "INSERT INTO events (type, created_at, created_by, project, environment, feature_name, pre_data, data) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO events (type, created_at, created_by, project, environment, feature_name, pre_data, data, revision) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(event.event_type)
         .bind(now_text())
@@ -73,6 +75,7 @@ impl WriteTx<'_> {
         .bind(&event.feature_name)
         .bind(event.pre_data.map(|v| v.to_string()))
         .bind(event.data.map(|v| v.to_string()))
+        .bind(revision)
         .execute(&mut *self.tx)
         .await?;
         Ok(())
@@ -117,13 +120,5 @@ impl Store {
             .map(event_from_row)
             .collect::<StorageResult<_>>()?;
         Ok((events, total))
-    }
-
-    /// The id of the newest event: the revision clients see.
-    pub async fn latest_event_id(&self) -> StorageResult<i64> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events")
-            .fetch_one(self.pool())
-            .await?;
-        Ok(id.unwrap_or(0))
     }
 }

@@ -64,19 +64,50 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    location: DatabaseLocation,
     writes: Mutex<()>,
 }
 
-/// A write transaction; holds the write lock until committed or dropped.
+/// The PostgreSQL channel each committed change is announced on (payload: its revision).
+pub const CHANGES_CHANNEL: &str = "flagstaff_changes";
+
+/// A write transaction. A change transaction ([`Store::write`]) holds the
+/// change head's lock from its first statement until it commits or is dropped.
 pub struct WriteTx<'s> {
     pub(crate) tx: Transaction<'static, Any>,
-    _guard: MutexGuard<'s, ()>,
+    _guard: Option<MutexGuard<'s, ()>>,
+    backend: Backend,
+    /// The revision this transaction's events carry, once it has recorded one.
+    revision: Option<i64>,
 }
 
 impl WriteTx<'_> {
-    pub async fn commit(self) -> StorageResult<()> {
+    /// Commits; a change that recorded events is announced to every process
+    /// following the database (PostgreSQL delivers the notice at commit).
+    pub async fn commit(mut self) -> StorageResult<()> {
+        if let (Some(revision), Backend::Postgres) = (self.revision, self.backend) {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANGES_CHANNEL)
+                .bind(revision.to_string())
+                .execute(&mut *self.tx)
+                .await?;
+        }
         self.tx.commit().await?;
         Ok(())
+    }
+
+    /// The revision of this change: bumped once, on its first event.
+    pub(crate) async fn revision(&mut self) -> StorageResult<i64> {
+        if let Some(revision) = self.revision {
+            return Ok(revision);
+        }
+        let revision: i64 = sqlx::query_scalar(
+            "UPDATE change_head SET revision = revision + 1 WHERE id = 1 RETURNING revision",
+        )
+        .fetch_one(&mut *self.tx)
+        .await?;
+        self.revision = Some(revision);
+        Ok(revision)
     }
 }
 
@@ -191,6 +222,7 @@ impl Store {
         let store = Store {
             pool,
             backend,
+            location: location.clone(),
             writes: Mutex::new(()),
         };
         store
@@ -208,11 +240,45 @@ impl Store {
         &self.pool
     }
 
-    /// Begins the one write transaction.
+    pub fn location(&self) -> &DatabaseLocation {
+        &self.location
+    }
+
+    /// Begins a change: the one write transaction of this process, holding the
+    /// change head's row lock from its first statement, so changes queue across
+    /// processes too and everything read inside decides on committed state.
     pub async fn write(&self) -> StorageResult<WriteTx<'_>> {
         let guard = self.writes.lock().await;
-        let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _guard: guard })
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE change_head SET revision = revision WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        Ok(WriteTx {
+            tx,
+            _guard: Some(guard),
+            backend: self.backend,
+            revision: None,
+        })
+    }
+
+    /// A transaction for SDK metrics: not a change (no revision, no event), so
+    /// it neither waits for nor holds up admin writes beyond the database's own locking.
+    pub async fn write_metrics(&self) -> StorageResult<WriteTx<'_>> {
+        Ok(WriteTx {
+            tx: self.pool.begin().await?,
+            _guard: None,
+            backend: self.backend,
+            revision: None,
+        })
+    }
+
+    /// The revision of the newest committed change.
+    pub async fn current_revision(&self) -> StorageResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT revision FROM change_head WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn close(&self) {

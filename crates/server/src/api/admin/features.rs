@@ -220,7 +220,7 @@ async fn update_metadata(
         .await?;
     }
     w.commit().await?;
-    state.refresh_snapshots().await?;
+    state.after_commit().await;
     Ok(Json(feature_json(state, &after).await?))
 }
 
@@ -440,7 +440,7 @@ async fn switch(
         .await?;
     }
     w.commit().await?;
-    state.refresh_snapshots().await?;
+    state.after_commit().await;
     Ok(StatusCode::OK)
 }
 

@@ -67,7 +67,7 @@ async fn create(
         expires_at: body.expires_at,
     };
     let created = tokens::create(&state.store, request, &admin.name).await?;
-    state.refresh_tokens().await?;
+    state.after_commit().await;
     let mut answer = tokens::public_json(&created.row);
     answer["secret"] = json!(created.secret);
     Ok((StatusCode::CREATED, Json(answer)).into_response())
@@ -80,6 +80,6 @@ async fn remove(
     Path(token): Path<String>,
 ) -> ApiResult<StatusCode> {
     tokens::revoke(&state.store, &token, &admin.name).await?;
-    state.refresh_tokens().await?;
+    state.after_commit().await;
     Ok(StatusCode::OK)
 }
