@@ -163,6 +163,48 @@ fn text_values(source: &Constraint, lower: bool) -> Box<[Box<str>]> {
         .collect()
 }
 
+/// Every constraint operator the engine evaluates, as Unleash names them.
+pub const OPERATORS: &[&str] = &[
+    "IN",
+    "NOT_IN",
+    "STR_CONTAINS",
+    "STR_STARTS_WITH",
+    "STR_ENDS_WITH",
+    "NUM_EQ",
+    "NUM_GT",
+    "NUM_GTE",
+    "NUM_LT",
+    "NUM_LTE",
+    "DATE_AFTER",
+    "DATE_BEFORE",
+    "SEMVER_EQ",
+    "SEMVER_GT",
+    "SEMVER_GTE",
+    "SEMVER_LT",
+    "SEMVER_LTE",
+    "REGEX",
+    "IN_CIDR",
+];
+
+/// Why the engine would not use this constraint as written, if it would not:
+/// an unknown operator, a value its operator cannot read, a regular expression
+/// that does not compile, an IN_CIDR entry that is not an address or range.
+/// Stores ask before saving a constraint, so the engine's rules are the only ones.
+pub fn constraint_problem(source: &Constraint) -> Option<String> {
+    if !OPERATORS.contains(&source.operator.as_str()) {
+        return Some(format!("unknown operator {:?}", source.operator));
+    }
+    match Test::compile(source) {
+        Test::Broken(why) | Test::Never(why) => Some(why.to_owned()),
+        Test::InCidr(_) => source
+            .values
+            .iter()
+            .find(|v| parse_net(v).is_none())
+            .map(|v| format!("{v:?} is not an IP address or CIDR range")),
+        _ => None,
+    }
+}
+
 impl Test {
     fn compile(source: &Constraint) -> Test {
         let ci = source.case_insensitive;
@@ -426,6 +468,56 @@ mod tests {
             "2024-01-01T00:00:00.1Z",
         ] {
             assert!(parse_constraint_instant(bad).is_none(), "{bad}");
+        }
+    }
+
+    fn constraint(operator: &str, value: Option<&str>, values: &[&str]) -> Constraint {
+        Constraint {
+            context_name: "userId".to_owned(),
+            operator: operator.to_owned(),
+            value: value.map(str::to_owned),
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+            ..Constraint::default()
+        }
+    }
+
+    #[test]
+    fn every_operator_is_known_and_checked_by_its_values() {
+        let good = |op: &str| match op {
+            "IN" | "NOT_IN" | "STR_CONTAINS" | "STR_STARTS_WITH" | "STR_ENDS_WITH" => {
+                constraint(op, None, &["a"])
+            }
+            "IN_CIDR" => constraint(op, None, &["10.0.0.0/8", "::1"]),
+            "DATE_AFTER" | "DATE_BEFORE" => constraint(op, Some("2030-01-01T00:00:00Z"), &[]),
+            "REGEX" => constraint(op, Some("^a+$"), &[]),
+            o if o.starts_with("SEMVER") => constraint(op, Some("1.2.3"), &[]),
+            _ => constraint(op, Some("42"), &[]),
+        };
+        for op in OPERATORS {
+            assert_eq!(constraint_problem(&good(op)), None, "{op}");
+        }
+        for (bad, why) in [
+            (constraint("NUM_GT", Some("many"), &[]), "not a number"),
+            (constraint("NUM_GT", None, &[]), "not a number"),
+            (constraint("DATE_AFTER", Some("tomorrow"), &[]), "RFC 3339"),
+            (constraint("SEMVER_EQ", Some("v1.2.3"), &[]), "leading 'v'"),
+            (
+                constraint("SEMVER_EQ", Some("1.2"), &[]),
+                "semantic version",
+            ),
+            (
+                constraint("REGEX", Some("(unclosed"), &[]),
+                "regular expression",
+            ),
+            (constraint("STR_CONTAINS", None, &[]), "at least one value"),
+            (
+                constraint("IN_CIDR", None, &["10.0.0.0/8", "not-an-ip"]),
+                "not-an-ip",
+            ),
+            (constraint("LIKE", None, &["a"]), "unknown operator"),
+        ] {
+            let problem = constraint_problem(&bad).unwrap_or_default();
+            assert!(problem.contains(why), "{bad:?}: {problem:?}");
         }
     }
 }

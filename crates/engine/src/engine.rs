@@ -397,9 +397,18 @@ fn report_strategy(flag: &str, strategy: &CompiledStrategy, warnings: &mut Vec<S
             "flag {flag:?}: segment {id} is not in the document; the flag is off"
         ));
     }
+    if let Rule::Broken(why) = strategy.rule {
+        warnings.push(format!("flag {flag:?} is off for everyone: {why}"));
+    }
     for constraint in strategy.constraints.iter() {
-        if let Test::Never(why) = constraint.test {
-            warnings.push(format!("flag {flag:?}: a constraint never matches ({why})"));
+        match constraint.test {
+            Test::Never(why) => {
+                warnings.push(format!("flag {flag:?}: a constraint never matches ({why})"));
+            }
+            Test::Broken(why) => warnings.push(format!(
+                "flag {flag:?} is off for everyone: a constraint cannot be used ({why})"
+            )),
+            _ => {}
         }
     }
 }

@@ -24,6 +24,7 @@ mod random;
 mod strategy;
 mod variant;
 
+pub use constraint::{constraint_problem, OPERATORS};
 pub use context::Context;
 pub use document::ClientFeatures;
 pub use engine::{Engine, EngineOptions, Evaluation};

@@ -30,6 +30,9 @@ pub struct Snapshot {
     pub segments: Vec<Segment>,
     /// Environment name → its flags compiled for evaluation (the frontend API).
     pub engines: HashMap<String, Engine>,
+    /// What the engine could not use, by environment (a flag it turned off, a
+    /// constraint that never matches), sorted: logged when new, listed by the admin API.
+    pub warnings: Vec<(String, String)>,
     /// Client responses already serialised (and gzipped), by ETag (which names
     /// the environment, the filter and the environment's revision) with the
     /// environment they belong to, so each is built once and kept while valid.
@@ -138,6 +141,7 @@ impl Snapshots {
         let mut snapshot = Snapshot {
             revision,
             environment_revisions: HashMap::new(),
+            warnings: Vec::new(),
             environments: HashMap::new(),
             segments,
             engines: HashMap::new(),
@@ -184,14 +188,28 @@ impl Snapshots {
                 hostname: None,
                 random_seed: chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64,
             };
-            snapshot.engines.insert(
-                environment.clone(),
-                Engine::with_options(&document, &options),
+            let engine = Engine::with_options(&document, &options);
+            snapshot.warnings.extend(
+                engine
+                    .warnings()
+                    .iter()
+                    .map(|w| (environment.clone(), w.clone())),
             );
+            snapshot.engines.insert(environment.clone(), engine);
         }
+        snapshot.warnings.sort();
         let previous = self.current.load_full();
         if revision < previous.revision {
             return Ok(());
+        }
+        for (environment, warning) in &snapshot.warnings {
+            if previous
+                .warnings
+                .binary_search(&(environment.clone(), warning.clone()))
+                .is_err()
+            {
+                tracing::warn!(environment = %environment, "engine: {warning}");
+            }
         }
         // An environment whose document is unchanged keeps its revision (and
         // so its ETag, and the responses already built for it).

@@ -831,6 +831,53 @@ async fn etags_move_with_their_environment(db: Db) {
     app.stop().await;
 }
 
+/// What the engine cannot use in stored flags (written before the API
+/// checked, or by hand) is listed by the admin API, per environment.
+async fn engine_warnings_are_listed(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, _) = app
+        .admin(Method::POST, F, Some(json!({"name": "legacy"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, listed) = app
+        .admin(Method::GET, "/api/admin/engine-warnings", None)
+        .await;
+    assert_eq!(listed, json!({"warnings": []}));
+    let db = app.stop().await;
+    {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&db.url())
+            .await
+            .expect("connect");
+        sqlx::query(
+            "INSERT INTO feature_strategies (id, feature_name, environment, strategy_name, title, disabled, \
+             sort_order, parameters, constraints, segments, variants, created_at) \
+             VALUES ('legacy-1', 'legacy', 'production', 'default', NULL, 0, 0, '{}', $1, '[]', '[]', $2)",
+        )
+        .bind(json!([{"contextName": "age", "operator": "NUM_GT", "value": "many", "values": []}]).to_string())
+        .bind(chrono_now())
+        .execute(&mut conn)
+        .await
+        .expect("insert a strategy the API would refuse");
+        conn.close().await.expect("close");
+    }
+    let app = spawn_app(db).await;
+    let (status, listed) = app
+        .admin(Method::GET, "/api/admin/engine-warnings", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let warnings = listed["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{listed}");
+    assert_eq!(warnings[0]["environment"], "production");
+    let message = warnings[0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("legacy") && message.contains("not a number"),
+        "{message}"
+    );
+    app.stop().await;
+}
+
 /// Polls `check` until it holds or five seconds pass.
 async fn eventually<F, Fut>(what: &str, mut check: F)
 where
@@ -1111,6 +1158,16 @@ async fn bad_input_changes_nothing(db: Db) {
             "parameters": {"rollout": "150"}}))).await),
         (StatusCode::BAD_REQUEST, app.admin(Method::POST, &strategies, Some(json!({"name": "default",
             "constraints": [{"contextName": "a", "operator": "LIKE", "values": []}]}))).await),
+        // Constraints the engine would not use: refused, naming the constraint and the reason.
+        (StatusCode::BAD_REQUEST, app.admin(Method::POST, &strategies, Some(json!({"name": "default",
+            "constraints": [{"contextName": "age", "operator": "NUM_GT", "values": []}]}))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::POST, &strategies, Some(json!({"name": "default",
+            "constraints": [{"contextName": "userId", "operator": "IN", "values": ["a"]},
+                            {"contextName": "email", "operator": "REGEX", "value": "(unclosed"}]}))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::POST, &strategies, Some(json!({"name": "default",
+            "constraints": [{"contextName": "remoteAddress", "operator": "IN_CIDR", "values": ["10.0.0.0/8", "nope"]}]}))).await),
+        (StatusCode::BAD_REQUEST, app.admin(Method::POST, "/api/admin/segments", Some(json!({"name": "bad-segment",
+            "constraints": [{"contextName": "version", "operator": "SEMVER_GT", "value": "v1.2.3"}]}))).await),
         (StatusCode::NOT_FOUND, app.admin(Method::PUT, &format!("{strategies}/00000000-0000-0000-0000-000000000000"),
             Some(json!({"name": "default"}))).await),
         (StatusCode::BAD_REQUEST, app.admin(Method::PATCH, &format!("{F}/kept"),
@@ -1131,6 +1188,21 @@ async fn bad_input_changes_nothing(db: Db) {
                 "case {i}: Unleash error shape expected, got {body}"
             );
         }
+    }
+    let messages: Vec<&str> = cases
+        .iter()
+        .filter_map(|(_, (_, body))| body["message"].as_str())
+        .collect();
+    for expected in [
+        "constraints[0] (age NUM_GT): the constraint value is not a number",
+        "constraints[1] (email REGEX): the constraint value is not a valid regular expression",
+        "\"nope\" is not an IP address or CIDR range",
+        "versions written with a leading 'v' never match",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{expected:?} not in {messages:#?}"
+        );
     }
     assert_eq!(app.events().await, before_events, "no event was written");
     assert_eq!(
@@ -2231,6 +2303,7 @@ on_both_backends!(
     concurrent_writes_lose_nothing,
     etags_move_with_their_environment,
     replicas_follow_each_other,
+    engine_warnings_are_listed,
     unknown_routes,
     bad_input_changes_nothing,
     client_etag_and_filters,

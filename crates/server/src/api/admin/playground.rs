@@ -1,9 +1,11 @@
 //! The playground (`POST /api/admin/playground`): every flag of the chosen
 //! projects evaluated in one environment for one context, with the engine's
-//! explanation — each strategy's result and each constraint's — in Unleash's shape.
+//! explanation — each strategy's result and each constraint's — in Unleash's shape;
+//! and `GET /api/admin/engine-warnings`, what the engine could not use in the
+//! stored flags (Flagstaff's own: Unleash has no such list).
 
 use axum::extract::State;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use flagstaff_engine::{ConstraintExplanation, StrategyExplanation};
 use serde::Deserialize;
@@ -17,7 +19,19 @@ use crate::snapshot::ClientFlag;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/admin/playground", post(playground))
+    Router::new()
+        .route("/api/admin/playground", post(playground))
+        .route("/api/admin/engine-warnings", get(engine_warnings))
+}
+
+async fn engine_warnings(State(state): State<AppState>, _admin: AdminToken) -> Json<Value> {
+    let snapshot = state.snapshots.load();
+    let warnings: Vec<Value> = snapshot
+        .warnings
+        .iter()
+        .map(|(environment, message)| json!({"environment": environment, "message": message}))
+        .collect();
+    Json(json!({"warnings": warnings}))
 }
 
 #[derive(Deserialize)]

@@ -29,28 +29,6 @@ pub const STRATEGY_TYPES: &[&str] = &[
     "gradualRolloutUserId",
 ];
 
-const OPERATORS: &[&str] = &[
-    "IN",
-    "NOT_IN",
-    "STR_CONTAINS",
-    "STR_STARTS_WITH",
-    "STR_ENDS_WITH",
-    "NUM_EQ",
-    "NUM_GT",
-    "NUM_GTE",
-    "NUM_LT",
-    "NUM_LTE",
-    "DATE_AFTER",
-    "DATE_BEFORE",
-    "SEMVER_EQ",
-    "SEMVER_GT",
-    "SEMVER_LT",
-    "SEMVER_GTE",
-    "SEMVER_LTE",
-    "REGEX",
-    "IN_CIDR",
-];
-
 pub fn router() -> Router<AppState> {
     let base =
         "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies";
@@ -138,18 +116,19 @@ fn strategy_values(body: StrategyBody, feature: &str) -> ApiResult<StrategyValue
     })
 }
 
-/// Every constraint names a context field and a known operator.
+/// Every constraint names a context field and is one the engine would use
+/// (the engine's operator list and value rules; see `constraint_problem`).
 pub fn check_constraints(constraints: &[Constraint]) -> ApiResult<()> {
-    for c in constraints {
+    for (i, c) in constraints.iter().enumerate() {
         if c.context_name.trim().is_empty() {
-            return Err(ApiError::BadData(
-                "a constraint needs a contextName".to_owned(),
-            ));
-        }
-        if !OPERATORS.contains(&c.operator.as_str()) {
             return Err(ApiError::BadData(format!(
-                "{:?} is not a constraint operator",
-                c.operator
+                "constraints[{i}]: a constraint needs a contextName"
+            )));
+        }
+        if let Some(why) = flagstaff_engine::constraint_problem(c) {
+            return Err(ApiError::BadData(format!(
+                "constraints[{i}] ({} {}): {why}",
+                c.context_name, c.operator
             )));
         }
     }
