@@ -6,6 +6,8 @@
 //! cannot be understood (an unknown operator, a bad regex, a missing segment or
 //! parent) compiles to "does not match" and is reported by [`Engine::warnings`].
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use crate::context::{Context, Resolved};
@@ -49,16 +51,24 @@ pub struct Engine {
     pub(crate) flags: Vec<CompiledFlag>,
     index: NameIndex,
     pub(crate) random: RandomSource,
-    warnings: Vec<String>,
+    options: EngineOptions,
+    /// About the document as a whole (a flag listed twice).
+    document_warnings: Vec<String>,
+    /// About single flags, by name, as they were compiled.
+    flag_warnings: FxHashMap<Arc<str>, Vec<String>>,
+    /// About dependencies, found each time they are resolved.
+    dependency_warnings: Vec<String>,
 }
 
+/// A compiled flag. Its parts are shared (`Arc`), so cloning one — as
+/// [`Engine::updated`] does for every flag it keeps — costs a few reference counts.
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledFlag {
-    pub(crate) name: Box<str>,
+    pub(crate) name: Arc<str>,
     pub(crate) enabled: bool,
     pub(crate) impression_data: bool,
-    pub(crate) project: Option<Box<str>>,
-    pub(crate) strategies: Box<[CompiledStrategy]>,
+    pub(crate) project: Option<Arc<str>>,
+    pub(crate) strategies: Arc<[CompiledStrategy]>,
     /// Set when the flag is off whatever the context, and why: every strategy
     /// is disabled, or a strategy names a segment the document lacks (Unleash's
     /// engine turns such a flag off as a whole).
@@ -94,7 +104,7 @@ impl Engine {
 
     /// Compiles a document.
     pub fn with_options(document: &ClientFeatures, options: &EngineOptions) -> Self {
-        let mut warnings = Vec::new();
+        let mut document_warnings = Vec::new();
         let segments: FxHashMap<i64, &Segment> =
             document.segments.iter().map(|s| (s.id, s)).collect();
         let mut index = NameIndex::with_capacity(document.features.len());
@@ -102,7 +112,7 @@ impl Engine {
         for feature in &document.features {
             match index.get(&feature.name, |i| &sources[i].name) {
                 Some(at) => {
-                    warnings.push(format!(
+                    document_warnings.push(format!(
                         "flag {:?} appears twice; the later one is used",
                         feature.name
                     ));
@@ -115,21 +125,86 @@ impl Engine {
             }
         }
         let hostname = options.hostname.as_deref();
-        let flags = sources
+        let mut flag_warnings = FxHashMap::default();
+        let mut flags: Vec<CompiledFlag> = sources
             .iter()
-            .map(|f| compile_flag(f, &segments, &index, &sources, hostname, &mut warnings))
+            .map(|f| {
+                let (flag, warnings) = compile_flag(f, &segments, hostname);
+                if !warnings.is_empty() {
+                    flag_warnings.insert(flag.name.clone(), warnings);
+                }
+                flag
+            })
             .collect();
+        let dependency_warnings = resolve_dependencies(&mut flags, &index);
         Engine {
             flags,
             index,
             random: RandomSource::new(options.random_seed),
-            warnings,
+            options: options.clone(),
+            document_warnings,
+            flag_warnings,
+            dependency_warnings,
         }
     }
 
-    /// What could not be understood while compiling (those parts never match).
-    pub fn warnings(&self) -> &[String] {
-        &self.warnings
+    /// A new engine with `upserts` compiled in (each replacing the flag of its
+    /// name, or added after the others) and the flags named in `removals` taken
+    /// out. Every other flag is shared with `self`, so the cost follows the size
+    /// of the change, not of the document. `segments` is the document's segment
+    /// list now: pass as upserts the flags that use a segment that changed.
+    /// The result answers exactly as an engine compiled from the updated
+    /// document would.
+    pub fn updated(&self, segments: &[Segment], upserts: &[&Feature], removals: &[&str]) -> Engine {
+        let segments: FxHashMap<i64, &Segment> = segments.iter().map(|s| (s.id, s)).collect();
+        let hostname = self.options.hostname.as_deref();
+        let mut flags = self.flags.clone();
+        let mut flag_warnings = self.flag_warnings.clone();
+        if !removals.is_empty() {
+            flags.retain(|f| !removals.contains(&&*f.name));
+            for name in removals {
+                flag_warnings.remove(*name);
+            }
+        }
+        let mut index = build_index(&flags);
+        for feature in upserts {
+            let (flag, warnings) = compile_flag(feature, &segments, hostname);
+            flag_warnings.remove(&*flag.name);
+            if !warnings.is_empty() {
+                flag_warnings.insert(flag.name.clone(), warnings);
+            }
+            match index.get(&feature.name, |i| &flags[i].name) {
+                Some(at) => flags[at] = flag,
+                None => {
+                    flags.push(flag);
+                    let at = flags.len() - 1;
+                    index.insert(&feature.name, at, |i| &flags[i].name);
+                }
+            }
+        }
+        let dependency_warnings = resolve_dependencies(&mut flags, &index);
+        Engine {
+            flags,
+            index,
+            random: RandomSource::new(self.options.random_seed),
+            options: self.options.clone(),
+            document_warnings: self.document_warnings.clone(),
+            flag_warnings,
+            dependency_warnings,
+        }
+    }
+
+    /// What could not be understood while compiling (those parts never match):
+    /// about the document, then each flag in document order, then dependencies.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = self.document_warnings.clone();
+        for flag in &self.flags {
+            if let Some(of_flag) = self.flag_warnings.get(&flag.name) {
+                warnings.extend(of_flag.iter().cloned());
+            }
+        }
+        warnings.extend(self.dependency_warnings.iter().cloned());
+        warnings
     }
 
     /// Number of flags.
@@ -305,49 +380,43 @@ impl Engine {
     }
 }
 
+fn build_index(flags: &[CompiledFlag]) -> NameIndex {
+    let mut index = NameIndex::with_capacity(flags.len());
+    for (at, flag) in flags.iter().enumerate() {
+        index.insert(&flag.name, at, |i| &flags[i].name);
+    }
+    index
+}
+
+/// Compiles one flag, its dependencies not yet resolved; returns what it
+/// could not understand.
 fn compile_flag(
     feature: &Feature,
     segments: &FxHashMap<i64, &Segment>,
-    index: &NameIndex,
-    sources: &[&Feature],
     hostname: Option<&str>,
-    warnings: &mut Vec<String>,
-) -> CompiledFlag {
+) -> (CompiledFlag, Vec<String>) {
+    let mut warnings = Vec::new();
     let name = feature.name.as_str();
-    let strategies: Box<[CompiledStrategy]> = feature
+    let strategies: Arc<[CompiledStrategy]> = feature
         .strategies
         .iter()
         .filter(|s| !s.disabled)
         .map(|s| CompiledStrategy::compile(s, name, segments, hostname))
         .collect();
     for strategy in strategies.iter() {
-        report_strategy(name, strategy, warnings);
+        report_strategy(name, strategy, &mut warnings);
     }
     let dependencies = feature
         .dependencies
         .iter()
-        .map(|d| {
-            let parent = index.get(&d.feature, |i| &sources[i].name);
-            match parent {
-                None => warnings.push(format!(
-                    "flag {name:?} depends on {:?}, which is not in the document",
-                    d.feature
-                )),
-                Some(i) if !sources[i].dependencies.is_empty() => warnings.push(format!(
-                    "flag {name:?} depends on {:?}, which has parents of its own",
-                    d.feature
-                )),
-                Some(_) => {}
-            }
-            CompiledDependency {
-                feature: d.feature.as_str().into(),
-                parent: parent.filter(|&i| sources[i].dependencies.is_empty()),
-                expect_enabled: d.enabled.unwrap_or(true),
-                variants: d.variants.iter().map(|v| v.as_str().into()).collect(),
-            }
+        .map(|d| CompiledDependency {
+            feature: d.feature.as_str().into(),
+            parent: None,
+            expect_enabled: d.enabled.unwrap_or(true),
+            variants: d.variants.iter().map(|v| v.as_str().into()).collect(),
         })
         .collect();
-    CompiledFlag {
+    let flag = CompiledFlag {
         name: name.into(),
         enabled: feature.enabled,
         impression_data: feature.impression_data,
@@ -356,7 +425,43 @@ fn compile_flag(
         strategies,
         variants: VariantSet::compile(&feature.variants, name, None),
         dependencies,
+    };
+    (flag, warnings)
+}
+
+/// Points every dependency at its parent's position: `None` when the parent is
+/// missing or has parents of its own (one level only, as Unleash), which makes
+/// the dependency fail. Returns why each failing one fails.
+fn resolve_dependencies(flags: &mut [CompiledFlag], index: &NameIndex) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut resolved: Vec<(usize, usize, Option<usize>)> = Vec::new();
+    for (at, flag) in flags.iter().enumerate() {
+        for (k, d) in flag.dependencies.iter().enumerate() {
+            let parent = index.get(&d.feature, |i| &flags[i].name);
+            let usable = match parent {
+                None => {
+                    warnings.push(format!(
+                        "flag {:?} depends on {:?}, which is not in the document",
+                        flag.name, d.feature
+                    ));
+                    None
+                }
+                Some(p) if !flags[p].dependencies.is_empty() => {
+                    warnings.push(format!(
+                        "flag {:?} depends on {:?}, which has parents of its own",
+                        flag.name, d.feature
+                    ));
+                    None
+                }
+                Some(p) => Some(p),
+            };
+            resolved.push((at, k, usable));
+        }
     }
+    for (at, k, parent) in resolved {
+        flags[at].dependencies[k].parent = parent;
+    }
+    warnings
 }
 
 /// Why a flag is off whatever the context, if it is: Unleash's engine refuses a

@@ -13,7 +13,8 @@ pub const VARIANT_SEED: u32 = 86_028_157;
 /// A group id with its `:` separator, ready to hash identifiers under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HashGroup {
-    prefix: Box<[u8]>,
+    /// Shared, so a compiled flag clones cheaply (incremental updates).
+    prefix: std::sync::Arc<[u8]>,
 }
 
 impl HashGroup {
@@ -22,7 +23,7 @@ impl HashGroup {
         prefix.extend_from_slice(group_id.as_bytes());
         prefix.push(b':');
         HashGroup {
-            prefix: prefix.into_boxed_slice(),
+            prefix: prefix.into(),
         }
     }
 

@@ -76,7 +76,7 @@ struct VariantOverride {
 /// A list of variants to pick from (a flag's or a strategy's).
 #[derive(Debug, Clone)]
 pub(crate) struct VariantSet {
-    pub(crate) variants: Box<[CompiledVariant]>,
+    pub(crate) variants: std::sync::Arc<[CompiledVariant]>,
     pub(crate) total_weight: u32,
     pub(crate) stickiness: Stickiness,
     group: HashGroup,
@@ -104,7 +104,7 @@ impl VariantSet {
             return None;
         }
         let mut cumulative = 0u32;
-        let compiled: Box<[CompiledVariant]> = variants
+        let compiled: std::sync::Arc<[CompiledVariant]> = variants
             .iter()
             .map(|v| {
                 cumulative = cumulative.saturating_add(v.weight);
