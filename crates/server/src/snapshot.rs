@@ -1,11 +1,17 @@
 //! Client snapshots: for every environment, the flags as the client API shows
-//! them, rebuilt in one place ([`Snapshots::rebuild`]) after every committed
-//! change and swapped in atomically. Client requests read the current snapshot
-//! and never touch the database. The snapshot's revision is the change head's;
+//! them and an engine compiled from them, swapped in atomically. Client
+//! requests read the current snapshot and never touch the database.
+//!
+//! [`Snapshots::catch_up`] brings a snapshot to the database's change head by
+//! reading the events of the changes since its revision (the change log):
+//! only the flags and segments they touched are reloaded and recompiled
+//! ([`Engine::updated`]), everything else is shared with the previous snapshot.
+//! A change it cannot narrow down (a new environment, too many changes) rebuilds
+//! everything. The snapshot's revision is the change head's;
 //! each environment keeps the revision of the last change to its document, so
 //! a change elsewhere (another environment, a token) leaves its ETag alone.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -16,20 +22,26 @@ use std::sync::{Mutex as SyncMutex, PoisonError};
 use axum::body::Bytes;
 use tokio::sync::Mutex;
 
-use crate::storage::{StorageResult, Store};
+use crate::storage::{
+    ChangeRecord, FeatureEnvironmentRow, FeatureRow, ReadTx, SegmentRow, StorageResult, Store,
+    StrategyRow,
+};
 
 #[derive(Debug, Default)]
 pub struct Snapshot {
     /// The change head this snapshot was built at.
     pub revision: i64,
+    /// False only for the empty snapshot before the first build.
+    built: bool,
     /// Environment name → the revision of the last change to its document.
     environment_revisions: HashMap<String, i64>,
-    /// Environment name → its flags (with the project each belongs to), by name.
-    pub environments: HashMap<String, Vec<ClientFlag>>,
+    /// Environment name → its flags (with the project each belongs to), sorted
+    /// by name; shared with the snapshots before and after where unchanged.
+    pub environments: HashMap<String, Vec<Arc<ClientFlag>>>,
     /// Every segment, as the client API lists them.
     pub segments: Vec<Segment>,
     /// Environment name → its flags compiled for evaluation (the frontend API).
-    pub engines: HashMap<String, Engine>,
+    pub engines: HashMap<String, Arc<Engine>>,
     /// What the engine could not use, by environment (a flag it turned off, a
     /// constraint that never matches), sorted: logged when new, listed by the admin API.
     pub warnings: Vec<(String, String)>,
@@ -97,7 +109,138 @@ pub struct ClientFlag {
 #[derive(Default)]
 pub struct Snapshots {
     current: ArcSwap<Snapshot>,
-    rebuilding: Mutex<()>,
+    /// One catch-up at a time.
+    updating: Mutex<()>,
+}
+
+/// More changes than this since a snapshot: rebuild it whole.
+const MAX_INCREMENTAL_EVENTS: i64 = 1_000;
+
+/// What a catch-up changed beyond the client documents.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CaughtUp {
+    /// Tokens were created or deleted (or a full rebuild ran): reload the token cache.
+    pub tokens: bool,
+}
+
+/// What a run of changes touched, as far as the client documents go.
+#[derive(Debug, Default)]
+struct Touched {
+    flags: BTreeSet<String>,
+    segments: BTreeSet<i64>,
+    tokens: bool,
+    /// Something the log does not narrow down (a new environment, …).
+    everything: bool,
+}
+
+impl Touched {
+    fn from_changes(changes: &[ChangeRecord]) -> Touched {
+        let mut touched = Touched::default();
+        for change in changes {
+            let kind = change.event_type.as_str();
+            if let Some(name) = &change.feature_name {
+                touched.flags.insert(name.clone());
+            } else if kind.starts_with("segment-") {
+                match change.subject_id {
+                    Some(id) => {
+                        touched.segments.insert(id);
+                    }
+                    None => touched.everything = true,
+                }
+            } else if kind.starts_with("api-token-") {
+                touched.tokens = true;
+            } else if kind.starts_with("context-field-") || kind == "project-created" {
+                // Not part of any client document.
+            } else {
+                touched.everything = true;
+            }
+        }
+        touched
+    }
+}
+
+fn client_strategy(s: &StrategyRow) -> Strategy {
+    Strategy {
+        name: s.values.name.clone(),
+        parameters: s.values.parameters.clone(),
+        constraints: s.values.constraints.clone(),
+        segments: s.values.segments.clone(),
+        variants: s.values.variants.clone(),
+        disabled: false,
+    }
+}
+
+/// The flags as each environment's client document shows them, from their rows:
+/// environment name → flags (unsorted).
+fn client_flags(
+    features: &[FeatureRow],
+    environments: &[FeatureEnvironmentRow],
+    strategies: &[StrategyRow],
+) -> HashMap<String, Vec<Arc<ClientFlag>>> {
+    let mut strategies_of: HashMap<(&str, &str), Vec<&StrategyRow>> = HashMap::new();
+    for s in strategies.iter().filter(|s| !s.values.disabled) {
+        strategies_of
+            .entry((s.feature_name.as_str(), s.environment.as_str()))
+            .or_default()
+            .push(s);
+    }
+    let by_name: HashMap<&str, &FeatureRow> =
+        features.iter().map(|f| (f.name.as_str(), f)).collect();
+    let mut flags: HashMap<String, Vec<Arc<ClientFlag>>> = HashMap::new();
+    for env in environments {
+        let Some(feature) = by_name.get(env.feature_name.as_str()) else {
+            continue; // archived
+        };
+        let rows = strategies_of
+            .remove(&(feature.name.as_str(), env.environment.as_str()))
+            .unwrap_or_default();
+        flags
+            .entry(env.environment.clone())
+            .or_default()
+            .push(Arc::new(ClientFlag {
+                project: feature.project.clone(),
+                feature: Feature {
+                    name: feature.name.clone(),
+                    feature_type: Some(feature.feature_type.clone()),
+                    description: feature.description.clone(),
+                    enabled: env.enabled,
+                    stale: feature.stale,
+                    impression_data: feature.impression_data,
+                    project: Some(feature.project.clone()),
+                    strategies: rows.iter().map(|s| client_strategy(s)).collect(),
+                    variants: env.variants.clone(),
+                    dependencies: Vec::new(),
+                },
+                strategy_ids: rows.iter().map(|s| s.id.clone()).collect(),
+            }));
+    }
+    flags
+}
+
+fn client_segments(rows: Vec<SegmentRow>) -> Vec<Segment> {
+    rows.into_iter()
+        .map(|s| Segment {
+            id: s.id,
+            name: Some(s.name),
+            constraints: s.constraints,
+        })
+        .collect()
+}
+
+fn engine_options() -> EngineOptions {
+    EngineOptions {
+        hostname: None,
+        random_seed: chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64,
+    }
+}
+
+fn compile(flags: &[Arc<ClientFlag>], segments: &[Segment]) -> Engine {
+    let document = ClientFeatures {
+        version: 2,
+        features: flags.iter().map(|f| f.feature.clone()).collect(),
+        segments: segments.to_vec(),
+    };
+    Engine::with_options(&document, &engine_options())
 }
 
 impl Snapshots {
@@ -105,104 +248,185 @@ impl Snapshots {
         self.current.load_full()
     }
 
-    pub async fn rebuild(&self, store: &Store) -> StorageResult<()> {
-        let _one_at_a_time = self.rebuilding.lock().await;
-        let revision = store.current_revision().await?;
-        let (features, environments, strategies) = store.snapshot_rows().await?;
-        let mut strategies_of: HashMap<(&str, &str), Vec<(String, Strategy)>> = HashMap::new();
-        for s in strategies.iter().filter(|s| !s.values.disabled) {
-            strategies_of
-                .entry((s.feature_name.as_str(), s.environment.as_str()))
-                .or_default()
-                .push((
-                    s.id.clone(),
-                    Strategy {
-                        name: s.values.name.clone(),
-                        parameters: s.values.parameters.clone(),
-                        constraints: s.values.constraints.clone(),
-                        segments: s.values.segments.clone(),
-                        variants: s.values.variants.clone(),
-                        disabled: false,
-                    },
-                ));
+    /// Brings the snapshot up to the database's change head: incrementally
+    /// from the change log when it can, else by a full rebuild.
+    pub async fn catch_up(&self, store: &Store) -> StorageResult<CaughtUp> {
+        let _one_at_a_time = self.updating.lock().await;
+        let previous = self.current.load_full();
+        // Everything read in one consistent transaction: the snapshot is then
+        // exactly the state at `head`, on every replica alike.
+        let mut read = store.read_consistent().await?;
+        let head = read.current_revision().await?;
+        if head == previous.revision && previous.built {
+            read.finish().await?;
+            return Ok(CaughtUp::default());
         }
-        let by_name: HashMap<&str, &crate::storage::FeatureRow> =
-            features.iter().map(|f| (f.name.as_str(), f)).collect();
-        let segments = store
-            .segments()
-            .await?
-            .into_iter()
-            .map(|s| Segment {
-                id: s.id,
-                name: Some(s.name),
-                constraints: s.constraints,
-            })
-            .collect();
-        let mut snapshot = Snapshot {
-            revision,
-            environment_revisions: HashMap::new(),
-            warnings: Vec::new(),
-            environments: HashMap::new(),
-            segments,
-            engines: HashMap::new(),
-            bodies: SyncMutex::default(),
+        let changes = if previous.built && head > previous.revision {
+            read.changes_since(previous.revision, head, MAX_INCREMENTAL_EVENTS + 1)
+                .await?
+        } else {
+            Vec::new()
         };
-        for env in &environments {
-            let Some(feature) = by_name.get(env.feature_name.as_str()) else {
-                continue; // archived
-            };
-            let (strategy_ids, strategies): (Vec<String>, Vec<Strategy>) = strategies_of
-                .remove(&(feature.name.as_str(), env.environment.as_str()))
+        let touched = Touched::from_changes(&changes);
+        let incremental = previous.built
+            && head > previous.revision
+            && (changes.len() as i64) <= MAX_INCREMENTAL_EVENTS
+            && !touched.everything;
+        let mut next = if incremental {
+            Self::apply(&mut read, &previous, head, &touched).await?
+        } else {
+            Self::rebuild(&mut read, head).await?
+        };
+        read.finish().await?;
+        next.settle(&previous);
+        self.current.store(Arc::new(next));
+        Ok(CaughtUp {
+            tokens: touched.tokens || !incremental,
+        })
+    }
+
+    /// Everything from the database.
+    async fn rebuild(read: &mut ReadTx, revision: i64) -> StorageResult<Snapshot> {
+        let (features, environments, strategies) = read.snapshot_rows().await?;
+        let segments = client_segments(read.segments().await?);
+        let mut flags = client_flags(&features, &environments, &strategies);
+        let mut engines = HashMap::new();
+        for (environment, list) in flags.iter_mut() {
+            list.sort_by(|a, b| a.feature.name.cmp(&b.feature.name));
+            engines.insert(environment.clone(), Arc::new(compile(list, &segments)));
+        }
+        Ok(Snapshot {
+            revision,
+            built: true,
+            environments: flags,
+            segments,
+            engines,
+            ..Snapshot::default()
+        })
+    }
+
+    /// The previous snapshot with the touched flags and segments reloaded.
+    async fn apply(
+        read: &mut ReadTx,
+        previous: &Snapshot,
+        revision: i64,
+        touched: &Touched,
+    ) -> StorageResult<Snapshot> {
+        let names: Vec<String> = touched.flags.iter().cloned().collect();
+        let (features, environments, strategies) = read.snapshot_rows_of(&names).await?;
+        let mut fresh = client_flags(&features, &environments, &strategies);
+        let segments = if touched.segments.is_empty() {
+            previous.segments.clone()
+        } else {
+            client_segments(read.segments().await?)
+        };
+        let mut next = Snapshot {
+            revision,
+            built: true,
+            segments,
+            ..Snapshot::default()
+        };
+        let environment_names: BTreeSet<String> = previous
+            .environments
+            .keys()
+            .chain(fresh.keys())
+            .cloned()
+            .collect();
+        for environment in environment_names {
+            let before = previous.environments.get(environment.as_str());
+            let mut list: Vec<Arc<ClientFlag>> = before.cloned().unwrap_or_default();
+            let mut now: HashMap<String, Arc<ClientFlag>> = fresh
+                .remove(environment.as_str())
                 .unwrap_or_default()
                 .into_iter()
-                .unzip();
-            snapshot
-                .environments
-                .entry(env.environment.clone())
-                .or_default()
-                .push(ClientFlag {
-                    project: feature.project.clone(),
-                    feature: Feature {
-                        name: feature.name.clone(),
-                        feature_type: Some(feature.feature_type.clone()),
-                        description: feature.description.clone(),
-                        enabled: env.enabled,
-                        stale: feature.stale,
-                        impression_data: feature.impression_data,
-                        project: Some(feature.project.clone()),
-                        strategies,
-                        variants: env.variants.clone(),
-                        dependencies: Vec::new(),
-                    },
-                    strategy_ids,
-                });
+                .map(|f| (f.feature.name.clone(), f))
+                .collect();
+            let mut upserted: Vec<String> = Vec::new();
+            let mut removed: Vec<&str> = Vec::new();
+            for name in &touched.flags {
+                let at = list.binary_search_by(|f| f.feature.name.as_str().cmp(name.as_str()));
+                match (at, now.remove(name)) {
+                    (Ok(i), Some(flag)) => {
+                        if list[i] != flag {
+                            list[i] = flag;
+                            upserted.push(name.clone());
+                        }
+                    }
+                    (Err(i), Some(flag)) => {
+                        list.insert(i, flag);
+                        upserted.push(name.clone());
+                    }
+                    (Ok(i), None) => {
+                        list.remove(i);
+                        removed.push(name);
+                    }
+                    (Err(_), None) => {}
+                }
+            }
+            // Flags whose segments changed are recompiled with the new ones.
+            if !touched.segments.is_empty() {
+                for flag in &list {
+                    let uses = flag
+                        .feature
+                        .strategies
+                        .iter()
+                        .any(|s| s.segments.iter().any(|id| touched.segments.contains(id)));
+                    if uses && !upserted.contains(&flag.feature.name) {
+                        upserted.push(flag.feature.name.clone());
+                    }
+                }
+            }
+            let engine = match previous.engines.get(environment.as_str()) {
+                Some(engine) if upserted.is_empty() && removed.is_empty() => engine.clone(),
+                Some(engine) => {
+                    let upserts: Vec<&Feature> = upserted
+                        .iter()
+                        .filter_map(|name| {
+                            list.binary_search_by(|f| f.feature.name.as_str().cmp(name))
+                                .ok()
+                                .map(|i| &list[i].feature)
+                        })
+                        .collect();
+                    Arc::new(engine.updated(&next.segments, &upserts, &removed))
+                }
+                None => Arc::new(compile(&list, &next.segments)),
+            };
+            next.engines.insert(environment.clone(), engine);
+            next.environments.insert(environment.clone(), list);
         }
-        for (environment, flags) in snapshot.environments.iter_mut() {
-            flags.sort_by(|a, b| a.feature.name.cmp(&b.feature.name));
-            let document = ClientFeatures {
-                version: 2,
-                features: flags.iter().map(|f| f.feature.clone()).collect(),
-                segments: snapshot.segments.clone(),
+        Ok(next)
+    }
+}
+
+impl Snapshot {
+    /// Finishes a new snapshot against the one it replaces: environments whose
+    /// document is unchanged keep their revision (so their ETag, and the
+    /// responses already built for them); new engine warnings are logged.
+    fn settle(&mut self, previous: &Snapshot) {
+        let segments_unchanged = previous.segments == self.segments;
+        for (environment, flags) in &self.environments {
+            let unchanged =
+                segments_unchanged && previous.environments.get(environment) == Some(flags);
+            let revision = if unchanged && previous.built {
+                previous.revision_of(environment)
+            } else {
+                self.revision
             };
-            let options = EngineOptions {
-                hostname: None,
-                random_seed: chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64,
-            };
-            let engine = Engine::with_options(&document, &options);
-            snapshot.warnings.extend(
+            self.environment_revisions
+                .insert(environment.clone(), revision);
+        }
+        self.warnings = self
+            .engines
+            .iter()
+            .flat_map(|(environment, engine)| {
                 engine
                     .warnings()
-                    .iter()
-                    .map(|w| (environment.clone(), w.clone())),
-            );
-            snapshot.engines.insert(environment.clone(), engine);
-        }
-        snapshot.warnings.sort();
-        let previous = self.current.load_full();
-        if revision < previous.revision {
-            return Ok(());
-        }
-        for (environment, warning) in &snapshot.warnings {
+                    .into_iter()
+                    .map(move |w| (environment.clone(), w))
+            })
+            .collect();
+        self.warnings.sort();
+        for (environment, warning) in &self.warnings {
             if previous
                 .warnings
                 .binary_search(&(environment.clone(), warning.clone()))
@@ -211,39 +435,17 @@ impl Snapshots {
                 tracing::warn!(environment = %environment, "engine: {warning}");
             }
         }
-        // An environment whose document is unchanged keeps its revision (and
-        // so its ETag, and the responses already built for it).
-        let segments_unchanged = previous.segments == snapshot.segments;
-        for (environment, flags) in &snapshot.environments {
-            let unchanged =
-                segments_unchanged && previous.environments.get(environment) == Some(flags);
-            let environment_revision = if unchanged {
-                previous.revision_of(environment)
-            } else {
-                revision
-            };
-            snapshot
-                .environment_revisions
-                .insert(environment.clone(), environment_revision);
-        }
-        {
-            let previous_bodies = previous
-                .bodies
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let kept: HashMap<String, (String, CachedBody)> = previous_bodies
-                .iter()
-                .filter(|(_, (environment, _))| {
-                    snapshot.revision_of(environment) == previous.revision_of(environment)
-                })
-                .map(|(etag, entry)| (etag.clone(), entry.clone()))
-                .collect();
-            *snapshot
-                .bodies
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = kept;
-        }
-        self.current.store(Arc::new(snapshot));
-        Ok(())
+        let previous_bodies = previous
+            .bodies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let kept: HashMap<String, (String, CachedBody)> = previous_bodies
+            .iter()
+            .filter(|(_, (environment, _))| {
+                self.revision_of(environment) == previous.revision_of(environment)
+            })
+            .map(|(etag, entry)| (etag.clone(), entry.clone()))
+            .collect();
+        *self.bodies.lock().unwrap_or_else(PoisonError::into_inner) = kept;
     }
 }

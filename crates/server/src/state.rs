@@ -24,8 +24,7 @@ impl AppState {
             metrics: Arc::new(MetricsBuffer::default()),
             store: Arc::new(store),
         };
-        state.refresh_tokens().await?;
-        state.refresh_snapshots().await?;
+        state.catch_up().await?;
         Ok(state)
     }
 
@@ -48,21 +47,13 @@ impl AppState {
         }
     }
 
-    /// Reloads snapshots and tokens from the database.
+    /// Brings the snapshots up to the change head (only what changed since
+    /// they were built) and reloads the tokens when tokens changed.
     pub async fn catch_up(&self) -> StorageResult<()> {
-        self.refresh_snapshots().await?;
-        self.refresh_tokens().await
-    }
-
-    /// Rebuilds the client snapshots from the database; called after every
-    /// committed change to flags or strategies.
-    pub async fn refresh_snapshots(&self) -> StorageResult<()> {
-        self.snapshots.rebuild(&self.store).await
-    }
-
-    /// Reloads the token cache; called after every token change, so revocation
-    /// takes effect on the next request.
-    pub async fn refresh_tokens(&self) -> StorageResult<()> {
-        self.tokens.reload(&self.store).await
+        let caught_up = self.snapshots.catch_up(&self.store).await?;
+        if caught_up.tokens {
+            self.tokens.reload(&self.store).await?;
+        }
+        Ok(())
     }
 }

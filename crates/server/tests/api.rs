@@ -878,6 +878,168 @@ async fn engine_warnings_are_listed(db: Db) {
     app.stop().await;
 }
 
+/// What every SDK-facing view of `app` shows: both environments' client
+/// documents (flags and segments) and the frontend API for a few contexts.
+async fn sdk_views(app: &TestApp) -> Value {
+    let mut views = serde_json::Map::new();
+    for (label, token) in [("dev", CLIENT_DEV), ("prod", CLIENT_PROD)] {
+        let document = app.client_features(token).await;
+        views.insert(
+            label.to_owned(),
+            json!({"features": document["features"], "segments": document["segments"]}),
+        );
+    }
+    for user in ["1", "7", "42", "alice@example.com"] {
+        let (_, toggles) = app
+            .call(
+                Method::POST,
+                "/api/frontend",
+                Some(FRONTEND),
+                Some(json!({"context": {
+                    "userId": user, "properties": {"email": user, "region": "eu"}
+                }})),
+            )
+            .await;
+        views.insert(format!("frontend-{user}"), toggles);
+    }
+    Value::Object(views)
+}
+
+/// Compares `app`'s SDK views with those of a server started afresh on `db`.
+async fn check_against_fresh_start(app: &TestApp, db: &Db, step: &str) {
+    let ours = sdk_views(app).await;
+    let fresh = spawn_app(db.clone()).await;
+    let theirs = sdk_views(&fresh).await;
+    fresh.stop().await;
+    assert_eq!(ours, theirs, "after {step}");
+}
+
+/// Each change updates only what it touched in the running server's
+/// snapshots; a server started afresh on the same database (which builds them
+/// whole) must show exactly the same.
+async fn incremental_snapshots_match_a_fresh_start(db: Db) {
+    let app = spawn_app(db.clone()).await;
+    let (_, segment) = app
+        .admin(
+            Method::POST,
+            "/api/admin/segments",
+            Some(json!({"name": "eu",
+            "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"]}]})),
+        )
+        .await;
+    let segment_id = segment["id"].as_i64().expect("segment id");
+    for name in ["a", "b", "c", "d"] {
+        let (status, _) = app
+            .admin(
+                Method::POST,
+                F,
+                Some(json!({"name": name, "impressionData": name == "b"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    for (name, env, body) in [
+        (
+            "a",
+            "development",
+            json!({"name": "flexibleRollout", "parameters": {"rollout": "50", "stickiness": "userId"}, "segments": [segment_id]}),
+        ),
+        (
+            "b",
+            "development",
+            json!({"name": "userWithId", "parameters": {"userIds": "1,7"}}),
+        ),
+        (
+            "b",
+            "production",
+            json!({"name": "default", "constraints": [{"contextName": "userId", "operator": "IN", "values": ["42"]}]}),
+        ),
+        (
+            "c",
+            "development",
+            json!({"name": "default", "segments": [segment_id],
+            "variants": [{"name": "blue", "weight": 1000, "weightType": "variable", "stickiness": "default"}]}),
+        ),
+    ] {
+        let (status, body) = app
+            .admin(
+                Method::POST,
+                &format!("{F}/{name}/environments/{env}/strategies"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    for (name, env) in [
+        ("a", "development"),
+        ("b", "development"),
+        ("b", "production"),
+        ("c", "development"),
+        ("d", "production"),
+    ] {
+        let (status, _) = app
+            .admin(
+                Method::POST,
+                &format!("{F}/{name}/environments/{env}/on"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _) = app
+        .admin(Method::PATCH, &format!("{F}/d/environments/production/variants"), Some(json!([
+            {"op": "add", "path": "/-", "value": {"name": "x", "weightType": "variable", "weight": 0, "stickiness": "default"}}
+        ])))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    check_against_fresh_start(&app, &db, "flags, strategies, variants").await;
+
+    // A segment change reaches the flags that use it, in every environment.
+    let (status, _) = app
+        .admin(
+            Method::PUT,
+            &format!("/api/admin/segments/{segment_id}"),
+            Some(json!({"name": "eu",
+            "constraints": [{"contextName": "region", "operator": "IN", "values": ["us"]}]})),
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    check_against_fresh_start(&app, &db, "a segment update").await;
+
+    // Metadata, archive, revive, delete, a new environment for the project.
+    let (status, _) = app
+        .admin(
+            Method::PATCH,
+            &format!("{F}/c"),
+            Some(json!([{"op": "replace", "path": "/description", "value": "changed"}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.admin(Method::DELETE, &format!("{F}/a"), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _) = app.admin(Method::DELETE, &format!("{F}/b"), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _) = app
+        .admin(Method::POST, "/api/admin/archive/revive/b", None)
+        .await;
+    assert!(status.is_success(), "{status}");
+    let (status, _) = app
+        .admin(Method::DELETE, "/api/admin/archive/a", None)
+        .await;
+    assert!(status.is_success(), "{status}");
+    check_against_fresh_start(&app, &db, "archive, revive, delete").await;
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            "/api/admin/environments",
+            Some(json!({"name": "staging", "type": "test"})),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    check_against_fresh_start(&app, &db, "a new environment").await;
+    app.stop().await;
+}
+
 /// Polls `check` until it holds or five seconds pass.
 async fn eventually<F, Fut>(what: &str, mut check: F)
 where
@@ -2304,6 +2466,7 @@ on_both_backends!(
     etags_move_with_their_environment,
     replicas_follow_each_other,
     engine_warnings_are_listed,
+    incremental_snapshots_match_a_fresh_start,
     unknown_routes,
     bad_input_changes_nothing,
     client_etag_and_filters,

@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{from_json, now_text, StorageResult, Store, WriteTx};
+use super::{from_json, now_text, ReadTx, StorageResult, Store, WriteTx};
 
 /// An event to record with a write.
 #[derive(Debug, Clone, Default)]
@@ -120,5 +120,56 @@ impl Store {
             .map(event_from_row)
             .collect::<StorageResult<_>>()?;
         Ok((events, total))
+    }
+}
+
+/// What one recorded event says about the client snapshots: the flag or
+/// segment it touched, by its type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeRecord {
+    pub revision: i64,
+    pub event_type: String,
+    pub feature_name: Option<String>,
+    /// `data.id`, else `preData.id` (segment events).
+    pub subject_id: Option<i64>,
+}
+
+impl ReadTx {
+    /// The events of the changes after revision `after` up to `up_to`, in
+    /// commit order; at most `limit` (the caller rebuilds everything past it).
+    pub async fn changes_since(
+        &mut self,
+        after: i64,
+        up_to: i64,
+        limit: i64,
+    ) -> StorageResult<Vec<ChangeRecord>> {
+        let rows = sqlx::query(
+            "SELECT revision, type, feature_name, data, pre_data FROM events \
+             WHERE revision > $1 AND revision <= $2 ORDER BY revision, id LIMIT $3",
+        )
+        .bind(after)
+        .bind(up_to)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id_in = |column: &str| -> StorageResult<Option<i64>> {
+                    Ok(row
+                        .try_get::<Option<String>, _>(column)?
+                        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+                        .and_then(|v| v.get("id").and_then(Value::as_i64)))
+                };
+                Ok(ChangeRecord {
+                    revision: row.try_get("revision")?,
+                    event_type: row.try_get("type")?,
+                    feature_name: row.try_get("feature_name")?,
+                    subject_id: match id_in("data")? {
+                        Some(id) => Some(id),
+                        None => id_in("pre_data")?,
+                    },
+                })
+            })
+            .collect()
     }
 }

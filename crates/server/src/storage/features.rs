@@ -6,7 +6,7 @@ use flagstaff_engine::document::{Constraint, Variant};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::{flag, from_json, to_json, StorageError, StorageResult, Store, WriteTx};
+use super::{flag, from_json, to_json, ReadTx, StorageError, StorageResult, Store, WriteTx};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeatureRow {
@@ -194,6 +194,19 @@ async fn strategy_by_id<'e>(
     row.as_ref().map(strategy_from_row).transpose()
 }
 
+/// Rows of `sql`, whose `$1…$n` are `names`.
+async fn rows_named(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    names: &[String],
+) -> StorageResult<Vec<AnyRow>> {
+    let mut query = sqlx::query(sql);
+    for name in names {
+        query = query.bind(name);
+    }
+    Ok(query.fetch_all(conn).await?)
+}
+
 impl Store {
     /// A flag by name, archived or not.
     pub async fn feature(&self, name: &str) -> StorageResult<Option<FeatureRow>> {
@@ -268,25 +281,101 @@ impl Store {
         Vec<FeatureEnvironmentRow>,
         Vec<StrategyRow>,
     )> {
-        let features = self.features(None, false).await?;
-        let envs = sqlx::query(
-            "SELECT feature_name, environment, enabled, variants FROM feature_environments",
-        )
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(environment_from_row)
-        .collect::<StorageResult<Vec<_>>>()?;
-        let strategies = sqlx::query(&format!(
-            "SELECT {STRATEGY_COLUMNS} FROM feature_strategies ORDER BY feature_name, environment, sort_order, created_at, id"
-        ))
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(strategy_from_row)
-        .collect::<StorageResult<Vec<_>>>()?;
+        let mut conn = self.pool().acquire().await?;
+        snapshot_rows_where(&mut conn, "", "", &[]).await
+    }
+}
+
+impl ReadTx {
+    /// The snapshot rows of the named flags only (live ones; archived and
+    /// deleted flags return nothing), in a bounded number of queries.
+    pub async fn snapshot_rows_of(
+        &mut self,
+        names: &[String],
+    ) -> StorageResult<(
+        Vec<FeatureRow>,
+        Vec<FeatureEnvironmentRow>,
+        Vec<StrategyRow>,
+    )> {
+        let (mut features, mut envs, mut strategies) = (Vec::new(), Vec::new(), Vec::new());
+        for chunk in names.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let (f, e, s) = snapshot_rows_where(
+                &mut self.tx,
+                &format!("AND name IN ({list})"),
+                &format!("WHERE feature_name IN ({list})"),
+                chunk,
+            )
+            .await?;
+            features.extend(f);
+            envs.extend(e);
+            strategies.extend(s);
+        }
         Ok((features, envs, strategies))
     }
+
+    /// Everything the client snapshots are built from, as this transaction sees it.
+    pub async fn snapshot_rows(
+        &mut self,
+    ) -> StorageResult<(
+        Vec<FeatureRow>,
+        Vec<FeatureEnvironmentRow>,
+        Vec<StrategyRow>,
+    )> {
+        snapshot_rows_where(&mut self.tx, "", "", &[]).await
+    }
+}
+
+/// Live flags, environment rows and strategies, narrowed by the two clauses
+/// (whose `$1…$n` are `names`).
+async fn snapshot_rows_where(
+    conn: &mut sqlx::AnyConnection,
+    feature_clause: &str,
+    rows_clause: &str,
+    names: &[String],
+) -> StorageResult<(
+    Vec<FeatureRow>,
+    Vec<FeatureEnvironmentRow>,
+    Vec<StrategyRow>,
+)> {
+    let features = rows_named(
+        &mut *conn,
+        &format!(
+            "SELECT {FEATURE_COLUMNS} FROM features WHERE archived_at IS NULL {feature_clause} ORDER BY name"
+        ),
+        names,
+    )
+    .await?
+    .iter()
+    .map(feature_from_row)
+    .collect::<StorageResult<Vec<_>>>()?;
+    let envs = rows_named(
+        &mut *conn,
+        &format!(
+            "SELECT feature_name, environment, enabled, variants FROM feature_environments {rows_clause}"
+        ),
+        names,
+    )
+    .await?
+    .iter()
+    .map(environment_from_row)
+    .collect::<StorageResult<Vec<_>>>()?;
+    let strategies = rows_named(
+        &mut *conn,
+        &format!(
+            "SELECT {STRATEGY_COLUMNS} FROM feature_strategies {rows_clause} \
+             ORDER BY feature_name, environment, sort_order, created_at, id"
+        ),
+        names,
+    )
+    .await?
+    .iter()
+    .map(strategy_from_row)
+    .collect::<StorageResult<Vec<_>>>()?;
+    Ok((features, envs, strategies))
 }
 
 impl WriteTx<'_> {

@@ -20,7 +20,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Row, Transaction};
 use tokio::sync::{Mutex, MutexGuard};
 
-pub use events::{EventFilter, EventRecord, NewEvent};
+pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use location::{redact, DatabaseLocation, OpenError};
 pub use metrics::{InstanceRow, MetricCounts, MetricKey};
@@ -66,6 +66,30 @@ pub struct Store {
     backend: Backend,
     location: DatabaseLocation,
     writes: Mutex<()>,
+}
+
+/// A read-only transaction that sees one committed state throughout
+/// (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction), so a client
+/// snapshot built from it is exactly the state at the revision it reads.
+pub struct ReadTx {
+    pub(crate) tx: Transaction<'static, Any>,
+}
+
+impl ReadTx {
+    /// The revision of the newest change this transaction sees.
+    pub async fn current_revision(&mut self) -> StorageResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT revision FROM change_head WHERE id = 1")
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// Ends the transaction (it wrote nothing).
+    pub async fn finish(self) -> StorageResult<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
 }
 
 /// The PostgreSQL channel each committed change is announced on (payload: its revision).
@@ -270,6 +294,17 @@ impl Store {
             backend: self.backend,
             revision: None,
         })
+    }
+
+    /// Begins a [`ReadTx`].
+    pub async fn read_consistent(&self) -> StorageResult<ReadTx> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(ReadTx { tx })
     }
 
     /// The revision of the newest committed change.

@@ -5,7 +5,9 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::{flag, from_json, now_text, to_json, StorageError, StorageResult, Store, WriteTx};
+use super::{
+    flag, from_json, now_text, to_json, ReadTx, StorageError, StorageResult, Store, WriteTx,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentRow {
@@ -110,6 +112,12 @@ impl Store {
                 "Could not find context field with name {name}"
             ))),
         }
+    }
+}
+
+impl ReadTx {
+    pub async fn segments(&mut self) -> StorageResult<Vec<SegmentRow>> {
+        all_segments(&mut *self.tx).await
     }
 }
 
