@@ -42,6 +42,9 @@ pub struct Snapshot {
     pub segments: Vec<Segment>,
     /// Environment name → its flags compiled for evaluation (the frontend API).
     pub engines: HashMap<String, Arc<Engine>>,
+    /// The environments whose document this snapshot changed, when known
+    /// (an incremental update knows; a full rebuild compares documents).
+    changed: Option<BTreeSet<String>>,
     /// What the engine could not use, by environment (a flag it turned off, a
     /// constraint that never matches), sorted: logged when new, listed by the admin API.
     pub warnings: Vec<(String, String)>,
@@ -332,6 +335,7 @@ impl Snapshots {
             .chain(fresh.keys())
             .cloned()
             .collect();
+        let mut changed = BTreeSet::new();
         for environment in environment_names {
             let before = previous.environments.get(environment.as_str());
             let mut list: Vec<Arc<ClientFlag>> = before.cloned().unwrap_or_default();
@@ -376,6 +380,9 @@ impl Snapshots {
                     }
                 }
             }
+            if !upserted.is_empty() || !removed.is_empty() || !touched.segments.is_empty() {
+                changed.insert(environment.clone());
+            }
             let engine = match previous.engines.get(environment.as_str()) {
                 Some(engine) if upserted.is_empty() && removed.is_empty() => engine.clone(),
                 Some(engine) => {
@@ -394,6 +401,7 @@ impl Snapshots {
             next.engines.insert(environment.clone(), engine);
             next.environments.insert(environment.clone(), list);
         }
+        next.changed = Some(changed);
         Ok(next)
     }
 }
@@ -405,8 +413,10 @@ impl Snapshot {
     fn settle(&mut self, previous: &Snapshot) {
         let segments_unchanged = previous.segments == self.segments;
         for (environment, flags) in &self.environments {
-            let unchanged =
-                segments_unchanged && previous.environments.get(environment) == Some(flags);
+            let unchanged = match &self.changed {
+                Some(changed) => !changed.contains(environment),
+                None => segments_unchanged && previous.environments.get(environment) == Some(flags),
+            };
             let revision = if unchanged && previous.built {
                 previous.revision_of(environment)
             } else {
@@ -415,14 +425,30 @@ impl Snapshot {
             self.environment_revisions
                 .insert(environment.clone(), revision);
         }
+        // Warnings of an engine shared with the previous snapshot are its warnings.
         self.warnings = self
             .engines
             .iter()
             .flat_map(|(environment, engine)| {
-                engine
-                    .warnings()
-                    .into_iter()
-                    .map(move |w| (environment.clone(), w))
+                let kept = previous
+                    .engines
+                    .get(environment)
+                    .is_some_and(|before| Arc::ptr_eq(before, engine));
+                let warnings: Vec<(String, String)> = if kept {
+                    previous
+                        .warnings
+                        .iter()
+                        .filter(|(e, _)| e == environment)
+                        .cloned()
+                        .collect()
+                } else {
+                    engine
+                        .warnings()
+                        .into_iter()
+                        .map(|w| (environment.clone(), w))
+                        .collect()
+                };
+                warnings
             })
             .collect();
         self.warnings.sort();

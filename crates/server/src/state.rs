@@ -13,6 +13,9 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     pub snapshots: Arc<Snapshots>,
     pub metrics: Arc<MetricsBuffer>,
+    /// One catch-up (snapshots, then tokens) at a time: a writer that finds
+    /// the follower mid-way waits for it to finish, tokens included.
+    catching_up: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -22,6 +25,7 @@ impl AppState {
             tokens: Arc::new(TokenCache::default()),
             snapshots: Arc::new(Snapshots::default()),
             metrics: Arc::new(MetricsBuffer::default()),
+            catching_up: Arc::default(),
             store: Arc::new(store),
         };
         state.catch_up().await?;
@@ -50,6 +54,7 @@ impl AppState {
     /// Brings the snapshots up to the change head (only what changed since
     /// they were built) and reloads the tokens when tokens changed.
     pub async fn catch_up(&self) -> StorageResult<()> {
+        let _one_at_a_time = self.catching_up.lock().await;
         let caught_up = self.snapshots.catch_up(&self.store).await?;
         if caught_up.tokens {
             self.tokens.reload(&self.store).await?;

@@ -739,7 +739,7 @@ async fn token_expiry(db: Db) {
             "{body}"
         );
     }
-    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(1500))
+    let soon = (chrono::Utc::now() + chrono::Duration::milliseconds(3000))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let (status, created) = app
         .admin(Method::POST, "/api/admin/api-tokens", Some(json!({
@@ -750,7 +750,7 @@ async fn token_expiry(db: Db) {
     assert_eq!(created["expiresAt"], soon.as_str());
     let secret = created["secret"].as_str().expect("secret").to_owned();
     app.client_features(&secret).await;
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     let (status, body) = app
         .call(Method::GET, "/api/client/features", Some(&secret), None)
         .await;

@@ -272,6 +272,42 @@ impl Store {
         strategy_by_id(self.pool(), id).await
     }
 
+    /// The environment rows and strategies of every live flag of a project,
+    /// in two queries (the admin flag list).
+    pub async fn project_feature_rows(
+        &self,
+        project: &str,
+    ) -> StorageResult<(Vec<FeatureEnvironmentRow>, Vec<StrategyRow>)> {
+        let envs = sqlx::query(
+            "SELECT fe.feature_name, fe.environment, fe.enabled, fe.variants \
+             FROM feature_environments fe JOIN features f ON f.name = fe.feature_name \
+             WHERE f.project_id = $1 AND f.archived_at IS NULL",
+        )
+        .bind(project)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(environment_from_row)
+        .collect::<StorageResult<Vec<_>>>()?;
+        let columns = STRATEGY_COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let strategies = sqlx::query(&format!(
+            "SELECT {columns} FROM feature_strategies s JOIN features f ON f.name = s.feature_name \
+             WHERE f.project_id = $1 AND f.archived_at IS NULL \
+             ORDER BY s.feature_name, s.environment, s.sort_order, s.created_at, s.id"
+        ))
+        .bind(project)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(strategy_from_row)
+        .collect::<StorageResult<Vec<_>>>()?;
+        Ok((envs, strategies))
+    }
+
     /// Everything the client snapshots are built from: live flags, their
     /// environment rows and strategies.
     pub async fn snapshot_rows(

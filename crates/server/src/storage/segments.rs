@@ -69,6 +69,27 @@ async fn all_segments<'e>(db: impl Executor<'e, Database = Any>) -> StorageResul
 }
 
 impl Store {
+    /// Segment id → the flags whose strategies use it, from one query.
+    pub async fn segment_users(
+        &self,
+    ) -> StorageResult<std::collections::HashMap<i64, std::collections::BTreeSet<String>>> {
+        let rows = sqlx::query(
+            "SELECT feature_name, segments FROM feature_strategies WHERE segments <> '[]'",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut users: std::collections::HashMap<i64, std::collections::BTreeSet<String>> =
+            std::collections::HashMap::new();
+        for row in &rows {
+            let ids: Vec<i64> = from_json(&row.try_get::<String, _>("segments")?)?;
+            let name: String = row.try_get("feature_name")?;
+            for id in ids {
+                users.entry(id).or_default().insert(name.clone());
+            }
+        }
+        Ok(users)
+    }
+
     pub async fn segments(&self) -> StorageResult<Vec<SegmentRow>> {
         all_segments(self.pool()).await
     }

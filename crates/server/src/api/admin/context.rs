@@ -114,6 +114,7 @@ async fn save(
     })
     .await?;
     w.commit().await?;
+    state.after_commit().await;
     Ok(())
 }
 
@@ -210,5 +211,6 @@ async fn remove(
     })
     .await?;
     w.commit().await?;
+    state.after_commit().await;
     Ok(StatusCode::OK)
 }

@@ -16,7 +16,11 @@ use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::{now_text, FeatureRow, NewEvent, StrategyRow, StrategyValues, WriteTx};
+use std::collections::HashMap;
+
+use crate::storage::{
+    now_text, FeatureEnvironmentRow, FeatureRow, NewEvent, StrategyRow, StrategyValues, WriteTx,
+};
 
 pub fn router() -> Router<AppState> {
     let feature = "/api/admin/projects/{project}/features/{feature}";
@@ -71,10 +75,38 @@ async fn list(
             "Could not find project {project}"
         )));
     }
-    let mut features = Vec::new();
-    for feature in state.store.features(Some(&project), false).await? {
-        features.push(feature_json(&state, &feature).await?);
+    // Four queries whatever the number of flags.
+    let environments = state.store.project_environments(&project).await?;
+    let (rows, strategies) = state.store.project_feature_rows(&project).await?;
+    let mut rows_of: HashMap<&str, Vec<FeatureEnvironmentRow>> = HashMap::new();
+    for row in rows.iter() {
+        rows_of
+            .entry(row.feature_name.as_str())
+            .or_default()
+            .push(row.clone());
     }
+    let mut strategies_of: HashMap<&str, Vec<StrategyRow>> = HashMap::new();
+    for strategy in strategies.iter() {
+        strategies_of
+            .entry(strategy.feature_name.as_str())
+            .or_default()
+            .push(strategy.clone());
+    }
+    let features: Vec<Value> = state
+        .store
+        .features(Some(&project), false)
+        .await?
+        .iter()
+        .map(|feature| {
+            let name = feature.name.as_str();
+            super::feature_view(
+                feature,
+                &environments,
+                rows_of.get(name).map_or(&[], Vec::as_slice),
+                strategies_of.get(name).map_or(&[], Vec::as_slice),
+            )
+        })
+        .collect();
     Ok(Json(json!({"version": 2, "features": features})))
 }
 

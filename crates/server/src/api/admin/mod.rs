@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::{FeatureRow, StrategyRow};
+use crate::storage::{EnvironmentRow, FeatureEnvironmentRow, FeatureRow, StrategyRow};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -94,6 +94,17 @@ pub async fn feature_json(state: &AppState, feature: &FeatureRow) -> ApiResult<V
     let environments = state.store.project_environments(&feature.project).await?;
     let rows = state.store.feature_environments(&feature.name).await?;
     let strategies = state.store.strategies(&feature.name, None).await?;
+    Ok(feature_view(feature, &environments, &rows, &strategies))
+}
+
+/// A flag as the admin API shows it, from its rows: `rows` and `strategies`
+/// are this flag's (its environments' state, its strategies in order).
+pub fn feature_view(
+    feature: &FeatureRow,
+    environments: &[EnvironmentRow],
+    rows: &[FeatureEnvironmentRow],
+    strategies: &[StrategyRow],
+) -> Value {
     let environments: Vec<Value> = environments
         .iter()
         .filter_map(|env| {
@@ -116,7 +127,7 @@ pub async fn feature_json(state: &AppState, feature: &FeatureRow) -> ApiResult<V
             }))
         })
         .collect();
-    Ok(json!({
+    json!({
         "name": feature.name,
         "type": feature.feature_type,
         "description": feature.description,
@@ -133,7 +144,7 @@ pub async fn feature_json(state: &AppState, feature: &FeatureRow) -> ApiResult<V
         "tags": [],
         "children": [],
         "dependencies": [],
-    }))
+    })
 }
 
 /// The metadata part of a flag, as events record it.

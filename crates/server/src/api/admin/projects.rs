@@ -115,6 +115,7 @@ async fn create_project(
     })
     .await?;
     w.commit().await?;
+    state.after_commit().await;
     Ok((StatusCode::CREATED, Json(data)).into_response())
 }
 
@@ -161,6 +162,7 @@ async fn create_environment(
     })
     .await?;
     w.commit().await?;
+    state.after_commit().await;
     Ok((StatusCode::CREATED, Json(data)).into_response())
 }
 

@@ -46,14 +46,13 @@ fn segment_json(s: &SegmentRow, used_in_features: usize) -> Value {
 
 /// Names of flags whose strategies use segment `id`.
 async fn users_of(state: &AppState, id: i64) -> ApiResult<Vec<String>> {
-    let (_, _, strategies) = state.store.snapshot_rows().await?;
-    let mut names: Vec<String> = strategies
-        .into_iter()
-        .filter(|s| s.values.segments.contains(&id))
-        .map(|s| s.feature_name)
-        .collect();
-    names.dedup();
-    Ok(names)
+    Ok(state
+        .store
+        .segment_users()
+        .await?
+        .remove(&id)
+        .map(|names| names.into_iter().collect())
+        .unwrap_or_default())
 }
 
 async fn validated(state: &AppState, body: SegmentBody, id: Option<i64>) -> ApiResult<SegmentBody> {
@@ -87,11 +86,15 @@ async fn validated(state: &AppState, body: SegmentBody, id: Option<i64>) -> ApiR
 }
 
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
-    let mut segments = Vec::new();
-    for s in state.store.segments().await? {
-        let used = users_of(&state, s.id).await?.len();
-        segments.push(segment_json(&s, used));
-    }
+    // Two queries whatever the number of segments and flags.
+    let users = state.store.segment_users().await?;
+    let segments: Vec<Value> = state
+        .store
+        .segments()
+        .await?
+        .iter()
+        .map(|s| segment_json(s, users.get(&s.id).map_or(0, |names| names.len())))
+        .collect();
     Ok(Json(json!({"segments": segments})))
 }
 
