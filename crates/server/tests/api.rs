@@ -1040,6 +1040,268 @@ async fn incremental_snapshots_match_a_fresh_start(db: Db) {
     app.stop().await;
 }
 
+async fn all_events(app: &TestApp) -> Vec<Value> {
+    app.events().await["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Every admin write is one change: its events, all tagged with the next
+/// revision (gapless); a refused write records nothing.
+async fn every_write_is_one_revision(db: Db) {
+    let app = spawn_app(db).await;
+    let strategies = format!("{F}/one/environments/development/strategies");
+    let variants = format!("{F}/one/environments/development/variants");
+    let mut strategy_id = String::new();
+    let mut segment_id = 0;
+    let mut token_id = String::new();
+    let steps: Vec<(&str, Method, String, Option<Value>, Vec<&str>)> = vec![
+        (
+            "project",
+            Method::POST,
+            "/api/admin/projects".into(),
+            Some(json!({"id": "other", "name": "Other"})),
+            vec!["project-created"],
+        ),
+        (
+            "environment",
+            Method::POST,
+            "/api/admin/environments".into(),
+            Some(json!({"name": "staging", "type": "test"})),
+            vec!["environment-created"],
+        ),
+        (
+            "link",
+            Method::POST,
+            "/api/admin/projects/default/environments".into(),
+            Some(json!({"environment": "staging"})),
+            vec!["project-environment-added"],
+        ),
+        (
+            "context",
+            Method::POST,
+            "/api/admin/context".into(),
+            Some(json!({"name": "region"})),
+            vec!["context-field-created"],
+        ),
+        (
+            "context update",
+            Method::PUT,
+            "/api/admin/context/region".into(),
+            Some(json!({"name": "region", "description": "where"})),
+            vec!["context-field-updated"],
+        ),
+        (
+            "segment",
+            Method::POST,
+            "/api/admin/segments".into(),
+            Some(json!({"name": "eu", "constraints": []})),
+            vec!["segment-created"],
+        ),
+        (
+            "flag",
+            Method::POST,
+            F.into(),
+            Some(json!({"name": "one"})),
+            vec!["feature-created"],
+        ),
+        (
+            "stale",
+            Method::PATCH,
+            format!("{F}/one"),
+            Some(json!([{"op": "replace", "path": "/stale", "value": true}])),
+            vec!["feature-metadata-updated", "feature-stale-on"],
+        ),
+        (
+            "on",
+            Method::POST,
+            format!("{F}/one/environments/development/on"),
+            None,
+            vec!["feature-strategy-add", "feature-environment-enabled"],
+        ),
+        (
+            "strategy",
+            Method::POST,
+            strategies.clone(),
+            Some(json!({"name": "default"})),
+            vec!["feature-strategy-add"],
+        ),
+        (
+            "strategy update",
+            Method::PUT,
+            String::new(),
+            Some(
+                json!({"name": "default", "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"]}]}),
+            ),
+            vec!["feature-strategy-update"],
+        ),
+        (
+            "strategy patch",
+            Method::PATCH,
+            String::new(),
+            Some(json!([{"op": "replace", "path": "/disabled", "value": true}])),
+            vec!["feature-strategy-update"],
+        ),
+        (
+            "strategy delete",
+            Method::DELETE,
+            String::new(),
+            None,
+            vec!["feature-strategy-remove"],
+        ),
+        (
+            "variants",
+            Method::PUT,
+            variants.clone(),
+            Some(json!([{"name": "a", "weight": 1000, "weightType": "variable"}])),
+            vec!["feature-environment-variants-updated"],
+        ),
+        (
+            "variants patch",
+            Method::PATCH,
+            variants.clone(),
+            Some(
+                json!([{"op": "add", "path": "/-", "value": {"name": "b", "weightType": "variable", "weight": 0}}]),
+            ),
+            vec!["feature-environment-variants-updated"],
+        ),
+        (
+            "off",
+            Method::POST,
+            format!("{F}/one/environments/development/off"),
+            None,
+            vec!["feature-environment-disabled"],
+        ),
+        (
+            "segment update",
+            Method::PUT,
+            String::new(),
+            Some(json!({"name": "eu", "constraints": []})),
+            vec!["segment-updated"],
+        ),
+        (
+            "segment delete",
+            Method::DELETE,
+            String::new(),
+            None,
+            vec!["segment-deleted"],
+        ),
+        (
+            "context delete",
+            Method::DELETE,
+            "/api/admin/context/region".into(),
+            None,
+            vec!["context-field-deleted"],
+        ),
+        (
+            "archive",
+            Method::DELETE,
+            format!("{F}/one"),
+            None,
+            vec!["feature-archived"],
+        ),
+        (
+            "revive",
+            Method::POST,
+            "/api/admin/archive/revive/one".into(),
+            None,
+            vec!["feature-revived"],
+        ),
+        (
+            "archive again",
+            Method::DELETE,
+            format!("{F}/one"),
+            None,
+            vec!["feature-archived"],
+        ),
+        (
+            "delete",
+            Method::DELETE,
+            "/api/admin/archive/one".into(),
+            None,
+            vec!["feature-deleted"],
+        ),
+        (
+            "token",
+            Method::POST,
+            "/api/admin/api-tokens".into(),
+            Some(json!({"tokenName": "t", "type": "backend", "environment": "development"})),
+            vec!["api-token-created"],
+        ),
+        (
+            "token delete",
+            Method::DELETE,
+            String::new(),
+            None,
+            vec!["api-token-deleted"],
+        ),
+        // Refused: nothing recorded.
+        (
+            "refused",
+            Method::POST,
+            F.into(),
+            Some(json!({"name": "has space"})),
+            vec![],
+        ),
+        (
+            "refused on",
+            Method::POST,
+            format!("{F}/missing/environments/development/on"),
+            None,
+            vec![],
+        ),
+    ];
+    let mut before = all_events(&app).await;
+    for (step, method, path, body, expected) in steps {
+        let path = match step {
+            "strategy update" | "strategy patch" | "strategy delete" => {
+                format!("{strategies}/{strategy_id}")
+            }
+            "segment update" | "segment delete" => format!("/api/admin/segments/{segment_id}"),
+            "token delete" => format!("/api/admin/api-tokens/{token_id}"),
+            _ => path,
+        };
+        let (status, answer) = app.admin(method, &path, body).await;
+        assert_eq!(
+            status.is_success(),
+            !expected.is_empty(),
+            "{step}: {status} {answer}"
+        );
+        match step {
+            "strategy" => strategy_id = answer["id"].as_str().expect("strategy id").to_owned(),
+            "segment" => segment_id = answer["id"].as_i64().expect("segment id"),
+            "token" => token_id = answer["id"].as_str().expect("token id").to_owned(),
+            _ => {}
+        }
+        let after = all_events(&app).await;
+        let last = before
+            .iter()
+            .filter_map(|e| e["revision"].as_i64())
+            .max()
+            .unwrap_or(0);
+        let known: Vec<i64> = before.iter().filter_map(|e| e["id"].as_i64()).collect();
+        let new: Vec<&Value> = after
+            .iter()
+            .filter(|e| !known.contains(&e["id"].as_i64().unwrap_or(-1)))
+            .collect();
+        let mut types: Vec<&str> = new.iter().filter_map(|e| e["type"].as_str()).collect();
+        types.sort_unstable();
+        let mut expected = expected.clone();
+        expected.sort_unstable();
+        assert_eq!(types, expected, "{step}");
+        for event in &new {
+            assert_eq!(
+                event["revision"].as_i64(),
+                Some(last + 1),
+                "{step}: {event}"
+            );
+        }
+        before = after;
+    }
+    app.stop().await;
+}
+
 /// Polls `check` until it holds or five seconds pass.
 async fn eventually<F, Fut>(what: &str, mut check: F)
 where
@@ -2467,6 +2729,7 @@ on_both_backends!(
     replicas_follow_each_other,
     engine_warnings_are_listed,
     incremental_snapshots_match_a_fresh_start,
+    every_write_is_one_revision,
     unknown_routes,
     bad_input_changes_nothing,
     client_etag_and_filters,

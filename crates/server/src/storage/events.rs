@@ -21,6 +21,8 @@ pub struct NewEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRecord {
     pub id: i64,
+    /// The revision of the change that recorded it (several events can share one).
+    pub revision: i64,
     pub event_type: String,
     pub created_at: String,
     pub created_by: String,
@@ -48,6 +50,9 @@ fn event_from_row(row: &AnyRow) -> StorageResult<EventRecord> {
     };
     Ok(EventRecord {
         id: row.try_get("id")?,
+        revision: row
+            .try_get::<Option<i64>, _>("revision")?
+            .unwrap_or_default(),
         event_type: row.try_get("type")?,
         created_at: row.try_get("created_at")?,
         created_by: row.try_get("created_by")?,
@@ -105,7 +110,7 @@ impl Store {
                 .fetch_one(self.pool())
                 .await?;
         let rows = sqlx::query(&format!(
-            "SELECT id, type, created_at, created_by, project, environment, feature_name, pre_data, data \
+            "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data \
              FROM events WHERE {condition} ORDER BY id DESC LIMIT $4 OFFSET $5"
         ))
         .bind(&filter.project)

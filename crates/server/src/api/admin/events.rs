@@ -30,6 +30,7 @@ struct Paging {
 fn event_json(e: &EventRecord) -> Value {
     json!({
         "id": e.id,
+        "revision": e.revision,
         "type": e.event_type,
         "createdAt": e.created_at,
         "createdBy": e.created_by,
