@@ -1040,6 +1040,9 @@ async fn incremental_snapshots_match_a_fresh_start(db: Db) {
     app.stop().await;
 }
 
+/// A labelled admin call and the event types it must record (none: refused).
+type WriteStep = (&'static str, Method, String, Option<Value>, Vec<&'static str>);
+
 async fn all_events(app: &TestApp) -> Vec<Value> {
     app.events().await["events"]
         .as_array()
@@ -1056,7 +1059,7 @@ async fn every_write_is_one_revision(db: Db) {
     let mut strategy_id = String::new();
     let mut segment_id = 0;
     let mut token_id = String::new();
-    let steps: Vec<(&str, Method, String, Option<Value>, Vec<&str>)> = vec![
+    let steps: Vec<WriteStep> = vec![
         (
             "project",
             Method::POST,
