@@ -160,13 +160,16 @@ impl Engine {
         let hostname = self.options.hostname.as_deref();
         let mut flags = self.flags.clone();
         let mut flag_warnings = self.flag_warnings.clone();
-        if !removals.is_empty() {
+        // Positions move only when flags are removed; otherwise the index is kept.
+        let mut index = if removals.is_empty() {
+            self.index.clone()
+        } else {
             flags.retain(|f| !removals.contains(&&*f.name));
             for name in removals {
                 flag_warnings.remove(*name);
             }
-        }
-        let mut index = build_index(&flags);
+            build_index(&flags)
+        };
         for feature in upserts {
             let (flag, warnings) = compile_flag(feature, &segments, hostname);
             flag_warnings.remove(&*flag.name);
