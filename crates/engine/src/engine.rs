@@ -15,6 +15,7 @@ use crate::document::{ClientFeatures, Feature, Segment};
 use crate::index::NameIndex;
 use crate::random::RandomSource;
 use crate::strategy::CompiledStrategy;
+use crate::table::FlagTable;
 use crate::variant::{VariantResult, VariantSet};
 
 /// Settings that come from the caller's environment, not from the document.
@@ -48,7 +49,7 @@ pub struct Evaluation<'a> {
 /// A compiled client-features document.
 #[derive(Debug)]
 pub struct Engine {
-    pub(crate) flags: Vec<CompiledFlag>,
+    pub(crate) flags: FlagTable,
     index: NameIndex,
     pub(crate) random: RandomSource,
     options: EngineOptions,
@@ -126,7 +127,7 @@ impl Engine {
         }
         let hostname = options.hostname.as_deref();
         let mut flag_warnings = FxHashMap::default();
-        let mut flags: Vec<CompiledFlag> = sources
+        let flags: Vec<CompiledFlag> = sources
             .iter()
             .map(|f| {
                 let (flag, warnings) = compile_flag(f, &segments, hostname);
@@ -136,6 +137,7 @@ impl Engine {
                 flag
             })
             .collect();
+        let mut flags = FlagTable::from_vec(flags);
         let dependency_warnings = resolve_dependencies(&mut flags, &index);
         Engine {
             flags,
@@ -164,7 +166,7 @@ impl Engine {
         let mut index = if removals.is_empty() {
             self.index.clone()
         } else {
-            flags.retain(|f| !removals.contains(&&*f.name));
+            flags = flags.filtered(|f| !removals.contains(&&*f.name));
             for name in removals {
                 flag_warnings.remove(*name);
             }
@@ -177,7 +179,7 @@ impl Engine {
                 flag_warnings.insert(flag.name.clone(), warnings);
             }
             match index.get(&feature.name, |i| &flags[i].name) {
-                Some(at) => flags[at] = flag,
+                Some(at) => *flags.get_mut(at) = flag,
                 None => {
                     flags.push(flag);
                     let at = flags.len() - 1;
@@ -201,7 +203,7 @@ impl Engine {
     /// about the document, then each flag in document order, then dependencies.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = self.document_warnings.clone();
-        for flag in &self.flags {
+        for flag in self.flags.iter() {
             if let Some(of_flag) = self.flag_warnings.get(&flag.name) {
                 warnings.extend(of_flag.iter().cloned());
             }
@@ -217,7 +219,7 @@ impl Engine {
 
     /// Whether the document had no flags.
     pub fn is_empty(&self) -> bool {
-        self.flags.is_empty()
+        self.flags.len() == 0
     }
 
     /// Whether the document has a flag by this name.
@@ -383,7 +385,7 @@ impl Engine {
     }
 }
 
-fn build_index(flags: &[CompiledFlag]) -> NameIndex {
+fn build_index(flags: &FlagTable) -> NameIndex {
     let mut index = NameIndex::with_capacity(flags.len());
     for (at, flag) in flags.iter().enumerate() {
         index.insert(&flag.name, at, |i| &flags[i].name);
@@ -435,7 +437,7 @@ fn compile_flag(
 /// Points every dependency at its parent's position: `None` when the parent is
 /// missing or has parents of its own (one level only, as Unleash), which makes
 /// the dependency fail. Returns why each failing one fails.
-fn resolve_dependencies(flags: &mut [CompiledFlag], index: &NameIndex) -> Vec<String> {
+fn resolve_dependencies(flags: &mut FlagTable, index: &NameIndex) -> Vec<String> {
     let mut warnings = Vec::new();
     let mut resolved: Vec<(usize, usize, Option<usize>)> = Vec::new();
     for (at, flag) in flags.iter().enumerate() {
@@ -462,7 +464,10 @@ fn resolve_dependencies(flags: &mut [CompiledFlag], index: &NameIndex) -> Vec<St
         }
     }
     for (at, k, parent) in resolved {
-        flags[at].dependencies[k].parent = parent;
+        // Only a changed link copies the flag's chunk.
+        if flags[at].dependencies[k].parent != parent {
+            flags.get_mut(at).dependencies[k].parent = parent;
+        }
     }
     warnings
 }

@@ -22,6 +22,7 @@ pub mod hash;
 mod index;
 mod random;
 mod strategy;
+mod table;
 mod variant;
 
 pub use constraint::{constraint_problem, OPERATORS};

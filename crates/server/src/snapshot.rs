@@ -37,7 +37,7 @@ pub struct Snapshot {
     environment_revisions: HashMap<String, i64>,
     /// Environment name → its flags (with the project each belongs to), sorted
     /// by name; shared with the snapshots before and after where unchanged.
-    pub environments: HashMap<String, Vec<Arc<ClientFlag>>>,
+    pub environments: HashMap<String, FlagMap>,
     /// Every segment, as the client API lists them.
     pub segments: Vec<Segment>,
     /// Environment name → its flags compiled for evaluation (the frontend API).
@@ -100,6 +100,10 @@ impl Snapshot {
         body
     }
 }
+
+/// An environment's flags by name, in name order. A persistent map: the next
+/// snapshot shares it and changes only the entries a change touched.
+pub type FlagMap = imbl::OrdMap<String, Arc<ClientFlag>>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientFlag {
@@ -237,10 +241,10 @@ fn engine_options() -> EngineOptions {
     }
 }
 
-fn compile(flags: &[Arc<ClientFlag>], segments: &[Segment]) -> Engine {
+fn compile(flags: &FlagMap, segments: &[Segment]) -> Engine {
     let document = ClientFeatures {
         version: 2,
-        features: flags.iter().map(|f| f.feature.clone()).collect(),
+        features: flags.values().map(|f| f.feature.clone()).collect(),
         segments: segments.to_vec(),
     };
     Engine::with_options(&document, &engine_options())
@@ -292,16 +296,20 @@ impl Snapshots {
     async fn rebuild(read: &mut ReadTx, revision: i64) -> StorageResult<Snapshot> {
         let (features, environments, strategies) = read.snapshot_rows().await?;
         let segments = client_segments(read.segments().await?);
-        let mut flags = client_flags(&features, &environments, &strategies);
+        let mut maps = HashMap::new();
         let mut engines = HashMap::new();
-        for (environment, list) in flags.iter_mut() {
-            list.sort_by(|a, b| a.feature.name.cmp(&b.feature.name));
-            engines.insert(environment.clone(), Arc::new(compile(list, &segments)));
+        for (environment, list) in client_flags(&features, &environments, &strategies) {
+            let map: FlagMap = list
+                .into_iter()
+                .map(|f| (f.feature.name.clone(), f))
+                .collect();
+            engines.insert(environment.clone(), Arc::new(compile(&map, &segments)));
+            maps.insert(environment, map);
         }
         Ok(Snapshot {
             revision,
             built: true,
-            environments: flags,
+            environments: maps,
             segments,
             engines,
             ..Snapshot::default()
@@ -338,7 +346,7 @@ impl Snapshots {
         let mut changed = BTreeSet::new();
         for environment in environment_names {
             let before = previous.environments.get(environment.as_str());
-            let mut list: Vec<Arc<ClientFlag>> = before.cloned().unwrap_or_default();
+            let mut list: FlagMap = before.cloned().unwrap_or_default();
             let mut now: HashMap<String, Arc<ClientFlag>> = fresh
                 .remove(environment.as_str())
                 .unwrap_or_default()
@@ -348,28 +356,27 @@ impl Snapshots {
             let mut upserted: Vec<String> = Vec::new();
             let mut removed: Vec<&str> = Vec::new();
             for name in &touched.flags {
-                let at = list.binary_search_by(|f| f.feature.name.as_str().cmp(name.as_str()));
-                match (at, now.remove(name)) {
-                    (Ok(i), Some(flag)) => {
-                        if list[i] != flag {
-                            list[i] = flag;
+                match (list.get(name), now.remove(name)) {
+                    (Some(old), Some(flag)) => {
+                        if *old != flag {
+                            list.insert(name.clone(), flag);
                             upserted.push(name.clone());
                         }
                     }
-                    (Err(i), Some(flag)) => {
-                        list.insert(i, flag);
+                    (None, Some(flag)) => {
+                        list.insert(name.clone(), flag);
                         upserted.push(name.clone());
                     }
-                    (Ok(i), None) => {
-                        list.remove(i);
+                    (Some(_), None) => {
+                        list.remove(name);
                         removed.push(name);
                     }
-                    (Err(_), None) => {}
+                    (None, None) => {}
                 }
             }
             // Flags whose segments changed are recompiled with the new ones.
             if !touched.segments.is_empty() {
-                for flag in &list {
+                for flag in list.values() {
                     let uses = flag
                         .feature
                         .strategies
@@ -388,11 +395,7 @@ impl Snapshots {
                 Some(engine) => {
                     let upserts: Vec<&Feature> = upserted
                         .iter()
-                        .filter_map(|name| {
-                            list.binary_search_by(|f| f.feature.name.as_str().cmp(name))
-                                .ok()
-                                .map(|i| &list[i].feature)
-                        })
+                        .filter_map(|name| list.get(name).map(|f| &f.feature))
                         .collect();
                     Arc::new(engine.updated(&next.segments, &upserts, &removed))
                 }

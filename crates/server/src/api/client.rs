@@ -105,7 +105,7 @@ async fn features(
                 .environments
                 .get(&token.environment)
                 .into_iter()
-                .flatten()
+                .flat_map(|flags| flags.values())
                 .filter(|f| query.admits(f))
                 .map(|f| &f.feature)
                 .collect(),
@@ -175,9 +175,8 @@ async fn feature(
     snapshot
         .environments
         .get(&token.environment)
-        .into_iter()
-        .flatten()
-        .find(|f| f.feature.name == name && token.sees_project(&f.project))
+        .and_then(|flags| flags.get(&name))
+        .filter(|f| token.sees_project(&f.project))
         .map(|f| Json(f.feature.clone()))
         .ok_or_else(|| ApiError::NotFound(format!("Could not find feature flag {name}")))
 }

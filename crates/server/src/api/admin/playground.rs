@@ -150,7 +150,7 @@ async fn playground(
             .environments
             .get(&body.environment)
             .into_iter()
-            .flatten()
+            .flat_map(|flags| flags.values())
         {
             if projects
                 .as_ref()
