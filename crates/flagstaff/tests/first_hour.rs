@@ -24,6 +24,24 @@ struct Server {
     log: Arc<Mutex<Vec<String>>>,
 }
 
+/// `flagstaff serve` on a random loopback port with `--database-url database`
+/// and the given environment (and nothing inherited that would change it).
+fn serve_command(database: &str, env: &[(&str, &str)]) -> Command {
+    let mut command = flagstaff();
+    command
+        .args([
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--database-url",
+        ])
+        .arg(database)
+        .envs(env.iter().copied());
+    command
+}
+
 fn flagstaff() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_flagstaff"));
     command
@@ -50,23 +68,11 @@ impl Server {
 
     /// As [`Server::start`], in the working directory `dir`.
     fn start_in(dir: Option<&Path>, database: &str, env: &[(&str, &str)]) -> Server {
-        let mut command = flagstaff();
+        let mut command = serve_command(database, env);
         if let Some(dir) = dir {
             command.current_dir(dir);
         }
-        command
-            .args([
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--database-url",
-            ])
-            .arg(database)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = command.spawn().expect("flagstaff serve starts");
         let log = Arc::new(Mutex::new(Vec::new()));
         let (tx, rx) = mpsc::channel::<String>();
@@ -198,17 +204,7 @@ fn bootstrap_secret(log: &[String]) -> Option<String> {
 /// Runs `flagstaff serve` expecting it to fail; returns (stderr, how long it took).
 fn failed_start(database: &str, env: &[(&str, &str)]) -> (String, Duration) {
     let started = Instant::now();
-    let output = flagstaff()
-        .args([
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--database-url",
-        ])
-        .arg(database)
-        .envs(env.iter().copied())
+    let output = serve_command(database, env)
         .stdin(Stdio::null())
         .output()
         .expect("flagstaff runs");
