@@ -14,7 +14,7 @@ use crate::context::{Context, Resolved};
 use crate::document::{ClientFeatures, Feature, Segment};
 use crate::index::NameIndex;
 use crate::random::RandomSource;
-use crate::strategy::CompiledStrategy;
+use crate::strategy::{CompiledSegments, CompiledStrategy, SegmentCache};
 use crate::table::FlagTable;
 use crate::variant::{VariantResult, VariantSet};
 
@@ -59,6 +59,8 @@ pub struct Engine {
     flag_warnings: FxHashMap<Arc<str>, Vec<String>>,
     /// About dependencies, found each time they are resolved.
     dependency_warnings: Vec<String>,
+    /// The segments compiled for its flags, shared with the engines updated from it.
+    segments: CompiledSegments,
 }
 
 /// A compiled flag. Its parts are shared (`Arc`), so cloning one — as
@@ -106,8 +108,7 @@ impl Engine {
     /// Compiles a document.
     pub fn with_options(document: &ClientFeatures, options: &EngineOptions) -> Self {
         let mut document_warnings = Vec::new();
-        let segments: FxHashMap<i64, &Segment> =
-            document.segments.iter().map(|s| (s.id, s)).collect();
+        let mut segments = SegmentCache::new(&document.segments, None);
         let mut index = NameIndex::with_capacity(document.features.len());
         let mut sources: Vec<&Feature> = Vec::with_capacity(document.features.len());
         for feature in &document.features {
@@ -130,7 +131,7 @@ impl Engine {
         let flags: Vec<CompiledFlag> = sources
             .iter()
             .map(|f| {
-                let (flag, warnings) = compile_flag(f, &segments, hostname);
+                let (flag, warnings) = compile_flag(f, &mut segments, hostname);
                 if !warnings.is_empty() {
                     flag_warnings.insert(flag.name.clone(), warnings);
                 }
@@ -147,6 +148,7 @@ impl Engine {
             document_warnings,
             flag_warnings,
             dependency_warnings,
+            segments: segments.into_compiled(),
         }
     }
 
@@ -158,7 +160,7 @@ impl Engine {
     /// The result answers exactly as an engine compiled from the updated
     /// document would.
     pub fn updated(&self, segments: &[Segment], upserts: &[&Feature], removals: &[&str]) -> Engine {
-        let segments: FxHashMap<i64, &Segment> = segments.iter().map(|s| (s.id, s)).collect();
+        let mut segments = SegmentCache::new(segments, Some(&self.segments));
         let hostname = self.options.hostname.as_deref();
         let mut flags = self.flags.clone();
         let mut flag_warnings = self.flag_warnings.clone();
@@ -173,7 +175,7 @@ impl Engine {
             build_index(&flags)
         };
         for feature in upserts {
-            let (flag, warnings) = compile_flag(feature, &segments, hostname);
+            let (flag, warnings) = compile_flag(feature, &mut segments, hostname);
             flag_warnings.remove(&*flag.name);
             if !warnings.is_empty() {
                 flag_warnings.insert(flag.name.clone(), warnings);
@@ -196,6 +198,7 @@ impl Engine {
             document_warnings: self.document_warnings.clone(),
             flag_warnings,
             dependency_warnings,
+            segments: segments.into_compiled(),
         }
     }
 
@@ -397,7 +400,7 @@ fn build_index(flags: &FlagTable) -> NameIndex {
 /// could not understand.
 fn compile_flag(
     feature: &Feature,
-    segments: &FxHashMap<i64, &Segment>,
+    segments: &mut SegmentCache<'_>,
     hostname: Option<&str>,
 ) -> (CompiledFlag, Vec<String>) {
     let mut warnings = Vec::new();
@@ -484,7 +487,7 @@ fn off_reason(feature: &Feature, strategies: &[CompiledStrategy]) -> Option<&'st
         if let Rule::Broken(why) = strategy.rule {
             return Some(why);
         }
-        for constraint in strategy.constraints.iter() {
+        for constraint in strategy.all_constraints() {
             if let Test::Broken(why) = constraint.test {
                 return Some(why);
             }
@@ -513,7 +516,7 @@ fn report_strategy(flag: &str, strategy: &CompiledStrategy, warnings: &mut Vec<S
     if let Rule::Broken(why) = strategy.rule {
         warnings.push(format!("flag {flag:?} is off for everyone: {why}"));
     }
-    for constraint in strategy.constraints.iter() {
+    for constraint in strategy.all_constraints() {
         match constraint.test {
             Test::Never(why) => {
                 warnings.push(format!("flag {flag:?}: a constraint never matches ({why})"));

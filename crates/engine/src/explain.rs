@@ -148,8 +148,7 @@ impl Engine {
         context: &Resolved<'_>,
     ) -> StrategyExplanation {
         let constraints: Vec<ConstraintExplanation> = strategy
-            .constraints
-            .iter()
+            .all_constraints()
             .map(|c| {
                 let source = &c.source;
                 let never = match c.test {

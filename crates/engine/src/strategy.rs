@@ -1,10 +1,15 @@
 //! Activation strategies, compiled. Each built-in strategy becomes a [`Rule`] with
 //! its parameters parsed (percentages, id lists, CIDR ranges, the hash group);
-//! the strategy's own constraints and its segments' constraints are inlined into
-//! one list, so evaluation is "all constraints hold, then the rule holds".
+//! evaluation is "its segments' constraints and its own hold, then the rule
+//! holds". A segment is compiled once per engine build and shared by every
+//! strategy that names it ([`SegmentCache`]), so a large segment used by many
+//! flags costs its size once, not once per use.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use ipnet::IpNet;
 
@@ -20,6 +25,9 @@ use crate::variant::{Stickiness, VariantSet};
 pub(crate) struct CompiledStrategy {
     pub(crate) name: Box<str>,
     pub(crate) rule: Rule,
+    /// The constraints of the segments it names, in order (shared).
+    pub(crate) segments: Box<[Arc<[CompiledConstraint]>]>,
+    /// Its own constraints.
     pub(crate) constraints: Box<[CompiledConstraint]>,
     /// A segment id the strategy names but the document lacks (turns the flag off).
     pub(crate) missing_segment: Option<i64>,
@@ -227,32 +235,86 @@ impl Rule {
     }
 }
 
+/// Segments an engine has compiled, with the source each was compiled from.
+pub(crate) type CompiledSegments = FxHashMap<i64, (Arc<Segment>, Arc<[CompiledConstraint]>)>;
+
+/// The document's segments, each compiled on first use and then shared —
+/// also with the engine an update starts from, while a segment is unchanged.
+pub(crate) struct SegmentCache<'d> {
+    sources: FxHashMap<i64, &'d Segment>,
+    before: Option<&'d CompiledSegments>,
+    compiled: CompiledSegments,
+}
+
+impl<'d> SegmentCache<'d> {
+    pub(crate) fn new(segments: &'d [Segment], before: Option<&'d CompiledSegments>) -> Self {
+        SegmentCache {
+            sources: segments.iter().map(|s| (s.id, s)).collect(),
+            before,
+            compiled: FxHashMap::default(),
+        }
+    }
+
+    /// Segment `id`'s constraints, compiled; `None` when the document lacks it.
+    fn get(&mut self, id: i64) -> Option<Arc<[CompiledConstraint]>> {
+        if let Some((_, compiled)) = self.compiled.get(&id) {
+            return Some(compiled.clone());
+        }
+        let source = *self.sources.get(&id)?;
+        let entry = match self.before.and_then(|before| before.get(&id)) {
+            Some((was, compiled)) if **was == *source => (was.clone(), compiled.clone()),
+            _ => (
+                Arc::new(source.clone()),
+                source
+                    .constraints
+                    .iter()
+                    .map(|c| CompiledConstraint::compile(c, Some(id)))
+                    .collect(),
+            ),
+        };
+        let compiled = entry.1.clone();
+        self.compiled.insert(id, entry);
+        Some(compiled)
+    }
+
+    /// What an engine keeps: what this build compiled, over what the engine
+    /// before it had for segments that still exist.
+    pub(crate) fn into_compiled(self) -> CompiledSegments {
+        let mut kept: CompiledSegments = self
+            .before
+            .map(|before| {
+                before
+                    .iter()
+                    .filter(|(id, (was, _))| self.sources.get(id).is_some_and(|now| **now == **was))
+                    .map(|(id, entry)| (*id, entry.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        kept.extend(self.compiled);
+        kept
+    }
+}
+
 impl CompiledStrategy {
     pub(crate) fn compile(
         source: &Strategy,
         flag_name: &str,
-        segments: &rustc_hash::FxHashMap<i64, &Segment>,
+        segments: &mut SegmentCache<'_>,
         hostname: Option<&str>,
     ) -> Self {
-        let mut constraints = Vec::new();
+        let mut shared = Vec::new();
         let mut missing_segment = None;
         for id in &source.segments {
-            match segments.get(id) {
-                Some(segment) => constraints.extend(
-                    segment
-                        .constraints
-                        .iter()
-                        .map(|c| CompiledConstraint::compile(c, Some(*id))),
-                ),
+            match segments.get(*id) {
+                Some(compiled) => shared.push(compiled),
                 None => missing_segment = missing_segment.or(Some(*id)),
             }
         }
-        constraints.extend(
-            source
-                .constraints
-                .iter()
-                .map(|c| CompiledConstraint::compile(c, None)),
-        );
+        let constraints: Vec<CompiledConstraint> = source
+            .constraints
+            .iter()
+            .map(|c| CompiledConstraint::compile(c, None))
+            .collect();
         let group_id = source
             .parameters
             .get("groupId")
@@ -260,6 +322,7 @@ impl CompiledStrategy {
         CompiledStrategy {
             name: source.name.as_str().into(),
             rule: Rule::compile(&source.name, &source.parameters, flag_name, hostname),
+            segments: shared.into(),
             constraints: constraints.into(),
             missing_segment,
             // Strategy variants are sticky on the strategy's stickiness, whatever
@@ -277,12 +340,60 @@ impl CompiledStrategy {
         }
     }
 
-    /// Whether the strategy is on for this context: every constraint (its own and
-    /// its segments') holds, and then its rule does.
+    /// Whether the strategy is on for this context: every constraint (its
+    /// segments', then its own) holds, and then its rule does.
     #[inline]
     pub(crate) fn matches(&self, context: &Resolved<'_>, random: &RandomSource) -> bool {
         self.missing_segment.is_none()
+            && self
+                .segments
+                .iter()
+                .all(|segment| segment.iter().all(|c| c.matches(context)))
             && self.constraints.iter().all(|c| c.matches(context))
             && self.rule.evaluate(context, random).holds()
+    }
+
+    /// Every constraint it checks, in order: its segments', then its own.
+    pub(crate) fn all_constraints(&self) -> impl Iterator<Item = &CompiledConstraint> {
+        self.segments
+            .iter()
+            .flat_map(|segment| segment.iter())
+            .chain(self.constraints.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::document::ClientFeatures;
+    use crate::Engine;
+
+    /// A segment named by many strategies is compiled once and shared.
+    #[test]
+    fn segments_are_compiled_once() {
+        let values: Vec<String> = (0..1000).map(|i| format!("user-{i}")).collect();
+        let document: ClientFeatures = serde_json::from_value(serde_json::json!({
+            "version": 2,
+            "segments": [{"id": 1, "constraints": [
+                {"contextName": "userId", "operator": "IN", "values": values}]}],
+            "features": (0..3).map(|i| serde_json::json!({
+                "name": format!("f{i}"), "enabled": true,
+                "strategies": [{"name": "default", "segments": [1]}, {"name": "default", "segments": [1]}]
+            })).collect::<Vec<_>>()
+        }))
+        .expect("document");
+        let engine = Engine::new(&document);
+        let shared: Vec<_> = engine
+            .flags
+            .iter()
+            .flat_map(|f| f.strategies.iter())
+            .map(|s| s.segments[0].clone())
+            .collect();
+        assert_eq!(shared.len(), 6);
+        assert!(shared.iter().all(|s| Arc::ptr_eq(s, &shared[0])));
+        let context = crate::Context::for_user("user-7".to_owned());
+        assert!(engine.is_enabled("f2", &context));
+        assert!(!engine.is_enabled("f2", &crate::Context::for_user("other".to_owned())));
     }
 }

@@ -39,7 +39,7 @@ pub struct Snapshot {
     /// by name; shared with the snapshots before and after where unchanged.
     pub environments: HashMap<String, FlagMap>,
     /// Every segment, as the client API lists them.
-    pub segments: Vec<Segment>,
+    pub segments: Arc<Vec<Segment>>,
     /// Environment name → its flags compiled for evaluation (the frontend API).
     pub engines: HashMap<String, Arc<Engine>>,
     /// The environments whose document this snapshot changed, when known
@@ -224,14 +224,16 @@ fn client_flags(
     flags
 }
 
-fn client_segments(rows: Vec<SegmentRow>) -> Vec<Segment> {
-    rows.into_iter()
+fn client_segments(rows: Vec<SegmentRow>) -> Arc<Vec<Segment>> {
+    let segments = rows
+        .into_iter()
         .map(|s| Segment {
             id: s.id,
             name: Some(s.name),
             constraints: s.constraints,
         })
-        .collect()
+        .collect();
+    Arc::new(segments)
 }
 
 fn engine_options() -> EngineOptions {
@@ -414,7 +416,8 @@ impl Snapshot {
     /// document is unchanged keep their revision (so their ETag, and the
     /// responses already built for them); new engine warnings are logged.
     fn settle(&mut self, previous: &Snapshot) {
-        let segments_unchanged = previous.segments == self.segments;
+        let segments_unchanged =
+            Arc::ptr_eq(&previous.segments, &self.segments) || previous.segments == self.segments;
         for (environment, flags) in &self.environments {
             let unchanged = match &self.changed {
                 Some(changed) => !changed.contains(environment),
