@@ -24,7 +24,7 @@ pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use location::{redact, DatabaseLocation, OpenError};
 pub use metrics::{InstanceRow, MetricCounts, MetricKey};
-pub use segments::{ContextFieldRow, SegmentRow};
+pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
 pub use tokens::TokenRow;
 
 #[derive(Debug, thiserror::Error)]

@@ -57,6 +57,27 @@ fn context_field_from_row(r: &AnyRow) -> StorageResult<ContextFieldRow> {
 const SEGMENT_COLUMNS: &str = "id, name, description, project, constraints, created_at, created_by";
 const CONTEXT_COLUMNS: &str = "name, description, stickiness, sort_order, legal_values, created_at";
 
+/// Segment id → names of the flags whose strategies use it.
+pub type SegmentUsers = std::collections::HashMap<i64, std::collections::BTreeSet<String>>;
+
+async fn segment_users_in<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> StorageResult<SegmentUsers> {
+    let rows =
+        sqlx::query("SELECT feature_name, segments FROM feature_strategies WHERE segments <> '[]'")
+            .fetch_all(db)
+            .await?;
+    let mut users = SegmentUsers::new();
+    for row in &rows {
+        let ids: Vec<i64> = from_json(&row.try_get::<String, _>("segments")?)?;
+        let name: String = row.try_get("feature_name")?;
+        for id in ids {
+            users.entry(id).or_default().insert(name.clone());
+        }
+    }
+    Ok(users)
+}
+
 async fn all_segments<'e>(db: impl Executor<'e, Database = Any>) -> StorageResult<Vec<SegmentRow>> {
     sqlx::query(&format!(
         "SELECT {SEGMENT_COLUMNS} FROM segments ORDER BY id"
@@ -70,24 +91,8 @@ async fn all_segments<'e>(db: impl Executor<'e, Database = Any>) -> StorageResul
 
 impl Store {
     /// Segment id → the flags whose strategies use it, from one query.
-    pub async fn segment_users(
-        &self,
-    ) -> StorageResult<std::collections::HashMap<i64, std::collections::BTreeSet<String>>> {
-        let rows = sqlx::query(
-            "SELECT feature_name, segments FROM feature_strategies WHERE segments <> '[]'",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        let mut users: std::collections::HashMap<i64, std::collections::BTreeSet<String>> =
-            std::collections::HashMap::new();
-        for row in &rows {
-            let ids: Vec<i64> = from_json(&row.try_get::<String, _>("segments")?)?;
-            let name: String = row.try_get("feature_name")?;
-            for id in ids {
-                users.entry(id).or_default().insert(name.clone());
-            }
-        }
-        Ok(users)
+    pub async fn segment_users(&self) -> StorageResult<SegmentUsers> {
+        segment_users_in(self.pool()).await
     }
 
     pub async fn segments(&self) -> StorageResult<Vec<SegmentRow>> {
@@ -143,6 +148,11 @@ impl ReadTx {
 }
 
 impl WriteTx<'_> {
+    /// Who uses each segment, read inside the write transaction.
+    pub async fn segment_users(&mut self) -> StorageResult<SegmentUsers> {
+        segment_users_in(&mut *self.tx).await
+    }
+
     /// Every segment, read inside the write transaction.
     pub async fn segments(&mut self) -> StorageResult<Vec<SegmentRow>> {
         all_segments(&mut *self.tx).await

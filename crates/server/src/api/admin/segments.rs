@@ -188,14 +188,21 @@ async fn remove(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     let before = state.store.segment(id).await?;
-    let users = users_of(&state, id).await?;
+    // Checked under the write lock: a strategy added meanwhile cannot be left
+    // naming a deleted segment.
+    let mut w = state.store.write().await?;
+    let users: Vec<String> = w
+        .segment_users()
+        .await?
+        .remove(&id)
+        .map(|names| names.into_iter().collect())
+        .unwrap_or_default();
     if !users.is_empty() {
         return Err(ApiError::NameExists(format!(
             "Segment {id} is in use by {}",
             users.join(", ")
         )));
     }
-    let mut w = state.store.write().await?;
     w.delete_segment(id).await?;
     state
         .commit_change(
