@@ -6,7 +6,7 @@ use flagstaff_engine::document::{Constraint, Variant};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::{flag, from_json, to_json, ReadTx, StorageError, StorageResult, Store, WriteTx};
+use super::{flag, from_json, to_json, StorageError, StorageResult, Store, WriteTx};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeatureRow {
@@ -50,12 +50,13 @@ pub struct StrategyRow {
     pub values: StrategyValues,
 }
 
-const FEATURE_COLUMNS: &str =
+pub(super) const FEATURE_COLUMNS: &str =
     "name, project_id, description, type, stale, impression_data, archived_at, created_at, created_by";
-const STRATEGY_COLUMNS: &str = "id, feature_name, environment, strategy_name, title, disabled, \
+pub(super) const STRATEGY_COLUMNS: &str =
+    "id, feature_name, environment, strategy_name, title, disabled, \
      sort_order, parameters, constraints, segments, variants";
 
-fn feature_from_row(row: &AnyRow) -> StorageResult<FeatureRow> {
+pub(super) fn feature_from_row(row: &AnyRow) -> StorageResult<FeatureRow> {
     Ok(FeatureRow {
         name: row.try_get("name")?,
         project: row.try_get("project_id")?,
@@ -69,7 +70,7 @@ fn feature_from_row(row: &AnyRow) -> StorageResult<FeatureRow> {
     })
 }
 
-fn environment_from_row(row: &AnyRow) -> StorageResult<FeatureEnvironmentRow> {
+pub(super) fn environment_from_row(row: &AnyRow) -> StorageResult<FeatureEnvironmentRow> {
     Ok(FeatureEnvironmentRow {
         feature_name: row.try_get("feature_name")?,
         environment: row.try_get("environment")?,
@@ -78,7 +79,7 @@ fn environment_from_row(row: &AnyRow) -> StorageResult<FeatureEnvironmentRow> {
     })
 }
 
-fn strategy_from_row(row: &AnyRow) -> StorageResult<StrategyRow> {
+pub(super) fn strategy_from_row(row: &AnyRow) -> StorageResult<StrategyRow> {
     Ok(StrategyRow {
         id: row.try_get("id")?,
         feature_name: row.try_get("feature_name")?,
@@ -194,19 +195,6 @@ async fn strategy_by_id<'e>(
     row.as_ref().map(strategy_from_row).transpose()
 }
 
-/// Rows of `sql`, whose `$1…$n` are `names`.
-async fn rows_named(
-    conn: &mut sqlx::AnyConnection,
-    sql: &str,
-    names: &[String],
-) -> StorageResult<Vec<AnyRow>> {
-    let mut query = sqlx::query(sql);
-    for name in names {
-        query = query.bind(name);
-    }
-    Ok(query.fetch_all(conn).await?)
-}
-
 impl Store {
     /// A flag by name, archived or not.
     pub async fn feature(&self, name: &str) -> StorageResult<Option<FeatureRow>> {
@@ -307,111 +295,6 @@ impl Store {
         .collect::<StorageResult<Vec<_>>>()?;
         Ok((envs, strategies))
     }
-
-    /// Everything the client snapshots are built from: live flags, their
-    /// environment rows and strategies.
-    pub async fn snapshot_rows(
-        &self,
-    ) -> StorageResult<(
-        Vec<FeatureRow>,
-        Vec<FeatureEnvironmentRow>,
-        Vec<StrategyRow>,
-    )> {
-        let mut conn = self.pool().acquire().await?;
-        snapshot_rows_where(&mut conn, "", "", &[]).await
-    }
-}
-
-impl ReadTx {
-    /// The snapshot rows of the named flags only (live ones; archived and
-    /// deleted flags return nothing), in a bounded number of queries.
-    pub async fn snapshot_rows_of(
-        &mut self,
-        names: &[String],
-    ) -> StorageResult<(
-        Vec<FeatureRow>,
-        Vec<FeatureEnvironmentRow>,
-        Vec<StrategyRow>,
-    )> {
-        let (mut features, mut envs, mut strategies) = (Vec::new(), Vec::new(), Vec::new());
-        for chunk in names.chunks(500) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let (f, e, s) = snapshot_rows_where(
-                &mut self.tx,
-                &format!("AND name IN ({list})"),
-                &format!("WHERE feature_name IN ({list})"),
-                chunk,
-            )
-            .await?;
-            features.extend(f);
-            envs.extend(e);
-            strategies.extend(s);
-        }
-        Ok((features, envs, strategies))
-    }
-
-    /// Everything the client snapshots are built from, as this transaction sees it.
-    pub async fn snapshot_rows(
-        &mut self,
-    ) -> StorageResult<(
-        Vec<FeatureRow>,
-        Vec<FeatureEnvironmentRow>,
-        Vec<StrategyRow>,
-    )> {
-        snapshot_rows_where(&mut self.tx, "", "", &[]).await
-    }
-}
-
-/// Live flags, environment rows and strategies, narrowed by the two clauses
-/// (whose `$1…$n` are `names`).
-async fn snapshot_rows_where(
-    conn: &mut sqlx::AnyConnection,
-    feature_clause: &str,
-    rows_clause: &str,
-    names: &[String],
-) -> StorageResult<(
-    Vec<FeatureRow>,
-    Vec<FeatureEnvironmentRow>,
-    Vec<StrategyRow>,
-)> {
-    let features = rows_named(
-        &mut *conn,
-        &format!(
-            "SELECT {FEATURE_COLUMNS} FROM features WHERE archived_at IS NULL {feature_clause} ORDER BY name"
-        ),
-        names,
-    )
-    .await?
-    .iter()
-    .map(feature_from_row)
-    .collect::<StorageResult<Vec<_>>>()?;
-    let envs = rows_named(
-        &mut *conn,
-        &format!(
-            "SELECT feature_name, environment, enabled, variants FROM feature_environments {rows_clause}"
-        ),
-        names,
-    )
-    .await?
-    .iter()
-    .map(environment_from_row)
-    .collect::<StorageResult<Vec<_>>>()?;
-    let strategies = rows_named(
-        &mut *conn,
-        &format!(
-            "SELECT {STRATEGY_COLUMNS} FROM feature_strategies {rows_clause} \
-             ORDER BY feature_name, environment, sort_order, created_at, id"
-        ),
-        names,
-    )
-    .await?
-    .iter()
-    .map(strategy_from_row)
-    .collect::<StorageResult<Vec<_>>>()?;
-    Ok((features, envs, strategies))
 }
 
 impl WriteTx<'_> {

@@ -12,6 +12,7 @@ mod features;
 mod location;
 mod metrics;
 mod segments;
+mod snapshot_rows;
 mod tokens;
 
 use std::time::Duration;
