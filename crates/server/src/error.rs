@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::ops::OpError;
 use crate::storage::StorageError;
-use crate::tokens::TokenError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -84,12 +84,14 @@ impl ApiError {
     }
 }
 
-impl From<TokenError> for ApiError {
-    fn from(error: TokenError) -> Self {
+impl From<OpError> for ApiError {
+    fn from(error: OpError) -> Self {
         match error {
-            TokenError::Invalid(why) => ApiError::BadData(why),
-            TokenError::NotFound => ApiError::NotFound(error.to_string()),
-            TokenError::Storage(e) => e.into(),
+            OpError::Invalid(why) => ApiError::BadData(why),
+            OpError::NotFound(what) => ApiError::NotFound(what),
+            OpError::Conflict(what) => ApiError::NameExists(what),
+            OpError::Denied(why) => ApiError::OperationDenied(why),
+            OpError::Storage(e) => e.into(),
         }
     }
 }

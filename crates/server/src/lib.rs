@@ -20,10 +20,11 @@ pub mod config;
 pub mod error;
 pub mod follow;
 pub mod metrics;
+pub mod ops;
 pub mod snapshot;
 pub mod state;
 pub mod storage;
-pub mod tokens;
+pub mod wire;
 
 use std::future::Future;
 
@@ -45,7 +46,7 @@ pub async fn serve(
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "flagstaff starting");
     let address = listener.local_addr()?;
     let store = Store::connect(&args.database_url).await?;
-    for token in tokens::apply_init_tokens(&store, args).await? {
+    for token in ops::tokens::apply_init_tokens(&store, args).await? {
         let outcome = if token.created {
             "created"
         } else {
@@ -59,7 +60,7 @@ pub async fn serve(
             token.variable
         );
     }
-    if let Some(created) = tokens::ensure_admin_token(&store).await? {
+    if let Some(created) = ops::tokens::ensure_admin_token(&store).await? {
         announce_bootstrap_token(&created, address);
     }
     let state = AppState::new(store).await?;
@@ -88,7 +89,7 @@ pub async fn serve(
 }
 
 /// Shows the first start's admin token, once: the only time its secret is known.
-fn announce_bootstrap_token(created: &tokens::CreatedToken, address: std::net::SocketAddr) {
+fn announce_bootstrap_token(created: &ops::tokens::CreatedToken, address: std::net::SocketAddr) {
     let host = if address.ip().is_unspecified() {
         format!("localhost:{}", address.port())
     } else {

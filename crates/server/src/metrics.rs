@@ -129,7 +129,7 @@ impl MetricsBuffer {
         for instance in instances.values() {
             w.upsert_instance(instance).await?;
         }
-        w.commit().await
+        w.commit().await.map(drop)
     }
 
     /// Writes batches until the task is aborted; the caller flushes once more after.

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use crate::auth::TokenCache;
 use crate::metrics::MetricsBuffer;
+use crate::ops::{self, Actor, OpResult, Operation};
 use crate::snapshot::Snapshots;
-use crate::storage::{NewEvent, StorageResult, Store, WriteTx};
+use crate::storage::{StorageResult, Store};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -32,20 +33,22 @@ impl AppState {
         Ok(state)
     }
 
-    /// Records the change's event, commits the change with it, and brings this
-    /// process up to date: how every flag, strategy and segment write ends.
-    pub async fn commit_change(&self, mut w: WriteTx<'_>, event: NewEvent) -> StorageResult<()> {
-        w.record_event(event).await?;
-        w.commit().await?;
-        self.after_commit().await;
-        Ok(())
+    /// The change pipeline: applies the operation in one change transaction
+    /// ([`ops::apply`]), then brings this process up to date before the caller
+    /// answers (read-your-writes). Every admin change goes through here.
+    pub async fn apply<O: Operation>(&self, actor: &Actor, operation: O) -> OpResult<O::Output> {
+        let applied = ops::apply(&self.store, actor, operation).await?;
+        if applied.committed.revision.is_some() {
+            self.after_commit().await;
+        }
+        Ok(applied.output)
     }
 
     /// After a commit, before answering: rebuilds the snapshots and reloads the
     /// tokens, so this process answers with its own writes. A failure here is
     /// logged, not returned — the change is committed, and the follower
     /// ([`crate::follow`]) catches up from the change head.
-    pub async fn after_commit(&self) {
+    async fn after_commit(&self) {
         if let Err(e) = self.catch_up().await {
             tracing::error!(error = %e, "committed, but this process could not reload yet; the follower retries");
         }

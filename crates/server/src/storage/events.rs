@@ -38,6 +38,8 @@ pub struct EventFilter {
     pub project: Option<String>,
     pub feature_name: Option<String>,
     pub event_type: Option<String>,
+    /// Keyset cursor: only events with a smaller id (the last id of the previous page).
+    pub before: Option<i64>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -78,17 +80,18 @@ impl WriteTx<'_> {
         .bind(&event.project)
         .bind(&event.environment)
         .bind(&event.feature_name)
-        .bind(event.pre_data.map(|v| v.to_string()))
-        .bind(event.data.map(|v| v.to_string()))
+        .bind(event.pre_data.as_ref().map(|v| v.to_string()))
+        .bind(event.data.as_ref().map(|v| v.to_string()))
         .bind(revision)
         .execute(&mut *self.tx)
         .await?;
+        self.events.push(event);
         Ok(())
     }
 }
 
 impl Store {
-    /// Events, newest first, with the total that match the filter.
+    /// Events, newest first, with the total that match the filter (whatever the page).
     pub async fn events(&self, filter: &EventFilter) -> StorageResult<(Vec<EventRecord>, i64)> {
         // Each filter is `($n IS NULL OR column = $n)` so one statement serves all
         // combinations; the binds are typed text so PostgreSQL can infer them.
@@ -111,13 +114,14 @@ impl Store {
                 .await?;
         let rows = sqlx::query(&format!(
             "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data \
-             FROM events WHERE {condition} ORDER BY id DESC LIMIT $4 OFFSET $5"
+             FROM events WHERE {condition} AND id < $6 ORDER BY id DESC LIMIT $4 OFFSET $5"
         ))
         .bind(&filter.project)
         .bind(&filter.feature_name)
         .bind(&filter.event_type)
         .bind(filter.limit)
         .bind(filter.offset)
+        .bind(filter.before.unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
         let events = rows

@@ -11,22 +11,26 @@ mod events;
 mod features;
 mod location;
 mod metrics;
+mod projects;
 mod segments;
 mod snapshot_rows;
 mod tokens;
+mod transactions;
 
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyConnection, AnyPool, Connection, Row, Transaction};
-use tokio::sync::{Mutex, MutexGuard};
+use sqlx::{AnyConnection, AnyPool, Connection, Row};
+use tokio::sync::Mutex;
 
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
-pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
+pub use features::{FeatureEnvironmentRow, FeatureRow, FlagPage, StrategyRow, StrategyValues};
 pub use location::{redact, DatabaseLocation, OpenError};
 pub use metrics::{InstanceRow, MetricCounts, MetricKey};
+pub use projects::EnvironmentRow;
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
 pub use tokens::TokenRow;
+pub use transactions::{Committed, ReadTx, WriteTx, CHANGES_CHANNEL};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -67,73 +71,6 @@ pub struct Store {
     backend: Backend,
     location: DatabaseLocation,
     writes: Mutex<()>,
-}
-
-/// A read-only transaction that sees one committed state throughout
-/// (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction), so a client
-/// snapshot built from it is exactly the state at the revision it reads.
-pub struct ReadTx {
-    pub(crate) tx: Transaction<'static, Any>,
-}
-
-impl ReadTx {
-    /// The revision of the newest change this transaction sees.
-    pub async fn current_revision(&mut self) -> StorageResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT revision FROM change_head WHERE id = 1")
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
-    }
-
-    /// Ends the transaction (it wrote nothing).
-    pub async fn finish(self) -> StorageResult<()> {
-        self.tx.rollback().await?;
-        Ok(())
-    }
-}
-
-/// The PostgreSQL channel each committed change is announced on (payload: its revision).
-pub const CHANGES_CHANNEL: &str = "flagstaff_changes";
-
-/// A write transaction. A change transaction ([`Store::write`]) holds the
-/// change head's lock from its first statement until it commits or is dropped.
-pub struct WriteTx<'s> {
-    pub(crate) tx: Transaction<'static, Any>,
-    _guard: Option<MutexGuard<'s, ()>>,
-    backend: Backend,
-    /// The revision this transaction's events carry, once it has recorded one.
-    revision: Option<i64>,
-}
-
-impl WriteTx<'_> {
-    /// Commits; a change that recorded events is announced to every process
-    /// following the database (PostgreSQL delivers the notice at commit).
-    pub async fn commit(mut self) -> StorageResult<()> {
-        if let (Some(revision), Backend::Postgres) = (self.revision, self.backend) {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANGES_CHANNEL)
-                .bind(revision.to_string())
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        self.tx.commit().await?;
-        Ok(())
-    }
-
-    /// The revision of this change: bumped once, on its first event.
-    pub(crate) async fn revision(&mut self) -> StorageResult<i64> {
-        if let Some(revision) = self.revision {
-            return Ok(revision);
-        }
-        let revision: i64 = sqlx::query_scalar(
-            "UPDATE change_head SET revision = revision + 1 WHERE id = 1 RETURNING revision",
-        )
-        .fetch_one(&mut *self.tx)
-        .await?;
-        self.revision = Some(revision);
-        Ok(revision)
-    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -269,54 +206,6 @@ impl Store {
         &self.location
     }
 
-    /// Begins a change: the one write transaction of this process, holding the
-    /// change head's row lock from its first statement, so changes queue across
-    /// processes too and everything read inside decides on committed state.
-    pub async fn write(&self) -> StorageResult<WriteTx<'_>> {
-        let guard = self.writes.lock().await;
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE change_head SET revision = revision WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        Ok(WriteTx {
-            tx,
-            _guard: Some(guard),
-            backend: self.backend,
-            revision: None,
-        })
-    }
-
-    /// A transaction for SDK metrics: not a change (no revision, no event), so
-    /// it neither waits for nor holds up admin writes beyond the database's own locking.
-    pub async fn write_metrics(&self) -> StorageResult<WriteTx<'_>> {
-        Ok(WriteTx {
-            tx: self.pool.begin().await?,
-            _guard: None,
-            backend: self.backend,
-            revision: None,
-        })
-    }
-
-    /// Begins a [`ReadTx`].
-    pub async fn read_consistent(&self) -> StorageResult<ReadTx> {
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                .execute(&mut *tx)
-                .await?;
-        }
-        Ok(ReadTx { tx })
-    }
-
-    /// The revision of the newest committed change.
-    pub async fn current_revision(&self) -> StorageResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT revision FROM change_head WHERE id = 1")
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -361,69 +250,7 @@ impl Store {
                     .await?;
             }
         }
-        w.commit().await
-    }
-
-    pub async fn project_exists(&self, id: &str) -> StorageResult<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n > 0)
-    }
-
-    /// Environments enabled for a project, in sort order.
-    pub async fn project_environments(&self, project: &str) -> StorageResult<Vec<EnvironmentRow>> {
-        let rows = sqlx::query(
-            "SELECT e.name, e.type, e.sort_order FROM environments e \
-             JOIN project_environments pe ON pe.environment = e.name \
-             WHERE pe.project_id = $1 ORDER BY e.sort_order, e.name",
-        )
-        .bind(project)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(EnvironmentRow::from_row).collect()
-    }
-
-    pub async fn environments(&self) -> StorageResult<Vec<EnvironmentRow>> {
-        let rows = sqlx::query(
-            "SELECT name, type, sort_order FROM environments ORDER BY sort_order, name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(EnvironmentRow::from_row).collect()
-    }
-
-    pub async fn projects(&self) -> StorageResult<Vec<(String, String, Option<String>)>> {
-        let rows = sqlx::query("SELECT id, name, description FROM projects ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get("name")?,
-                    r.try_get("description")?,
-                ))
-            })
-            .collect()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvironmentRow {
-    pub name: String,
-    pub kind: String,
-    pub sort_order: i64,
-}
-
-impl EnvironmentRow {
-    fn from_row(row: &AnyRow) -> StorageResult<Self> {
-        Ok(EnvironmentRow {
-            name: row.try_get("name")?,
-            kind: row.try_get("type")?,
-            sort_order: row.try_get("sort_order")?,
-        })
+        w.commit().await.map(drop)
     }
 }
 
@@ -439,86 +266,4 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
 /// A boolean column (stored as 0/1 on both backends).
 pub(crate) fn flag(row: &AnyRow, column: &str) -> StorageResult<bool> {
     Ok(row.try_get::<i64, _>(column)? != 0)
-}
-
-impl WriteTx<'_> {
-    pub async fn project_exists(&mut self, id: &str) -> StorageResult<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *self.tx)
-            .await?;
-        Ok(n > 0)
-    }
-
-    pub async fn environment_exists(&mut self, name: &str) -> StorageResult<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM environments WHERE name = $1")
-            .bind(name)
-            .fetch_one(&mut *self.tx)
-            .await?;
-        Ok(n > 0)
-    }
-
-    /// A new project, with every existing environment enabled for it.
-    pub async fn insert_project(
-        &mut self,
-        id: &str,
-        name: &str,
-        description: Option<&str>,
-    ) -> StorageResult<()> {
-        sqlx::query(
-            "INSERT INTO projects (id, name, description, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(id)
-        .bind(name)
-        .bind(description)
-        .bind(now_text())
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO project_environments (project_id, environment) SELECT $1, name FROM environments",
-        )
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn insert_environment(
-        &mut self,
-        name: &str,
-        kind: &str,
-        sort_order: i64,
-    ) -> StorageResult<()> {
-        sqlx::query(
-            "INSERT INTO environments (name, type, sort_order, enabled) VALUES ($1, $2, $3, 1)",
-        )
-        .bind(name)
-        .bind(kind)
-        .bind(sort_order)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Enables an environment for a project; its flags get a switched-off row there.
-    pub async fn link_project_environment(
-        &mut self,
-        project: &str,
-        environment: &str,
-    ) -> StorageResult<()> {
-        sqlx::query("INSERT INTO project_environments (project_id, environment) VALUES ($1, $2)")
-            .bind(project)
-            .bind(environment)
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO feature_environments (feature_name, environment, enabled, variants) \
-             SELECT name, $1, 0, '[]' FROM features WHERE project_id = $2",
-        )
-        .bind(environment)
-        .bind(project)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
 }

@@ -89,6 +89,42 @@ async fn all_segments<'e>(db: impl Executor<'e, Database = Any>) -> StorageResul
     .collect()
 }
 
+async fn segment_by_id<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> StorageResult<SegmentRow> {
+    let row = sqlx::query(&format!(
+        "SELECT {SEGMENT_COLUMNS} FROM segments WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    match row {
+        Some(r) => segment_from_row(&r),
+        None => Err(StorageError::NotFound(format!(
+            "Could not find segment with id {id}"
+        ))),
+    }
+}
+
+async fn context_field_by_name<'e>(
+    db: impl Executor<'e, Database = Any>,
+    name: &str,
+) -> StorageResult<ContextFieldRow> {
+    let row = sqlx::query(&format!(
+        "SELECT {CONTEXT_COLUMNS} FROM context_fields WHERE name = $1"
+    ))
+    .bind(name)
+    .fetch_optional(db)
+    .await?;
+    match row {
+        Some(r) => context_field_from_row(&r),
+        None => Err(StorageError::NotFound(format!(
+            "Could not find context field with name {name}"
+        ))),
+    }
+}
+
 impl Store {
     /// Segment id → the flags whose strategies use it, from one query.
     pub async fn segment_users(&self) -> StorageResult<SegmentUsers> {
@@ -100,18 +136,7 @@ impl Store {
     }
 
     pub async fn segment(&self, id: i64) -> StorageResult<SegmentRow> {
-        let row = sqlx::query(&format!(
-            "SELECT {SEGMENT_COLUMNS} FROM segments WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        match row {
-            Some(r) => segment_from_row(&r),
-            None => Err(StorageError::NotFound(format!(
-                "Could not find segment with id {id}"
-            ))),
-        }
+        segment_by_id(self.pool(), id).await
     }
 
     pub async fn context_fields(&self) -> StorageResult<Vec<ContextFieldRow>> {
@@ -126,18 +151,7 @@ impl Store {
     }
 
     pub async fn context_field(&self, name: &str) -> StorageResult<ContextFieldRow> {
-        let row = sqlx::query(&format!(
-            "SELECT {CONTEXT_COLUMNS} FROM context_fields WHERE name = $1"
-        ))
-        .bind(name)
-        .fetch_optional(self.pool())
-        .await?;
-        match row {
-            Some(r) => context_field_from_row(&r),
-            None => Err(StorageError::NotFound(format!(
-                "Could not find context field with name {name}"
-            ))),
-        }
+        context_field_by_name(self.pool(), name).await
     }
 }
 
@@ -151,6 +165,14 @@ impl WriteTx<'_> {
     /// Who uses each segment, read inside the write transaction.
     pub async fn segment_users(&mut self) -> StorageResult<SegmentUsers> {
         segment_users_in(&mut *self.tx).await
+    }
+
+    pub async fn segment(&mut self, id: i64) -> StorageResult<SegmentRow> {
+        segment_by_id(&mut *self.tx, id).await
+    }
+
+    pub async fn context_field(&mut self, name: &str) -> StorageResult<ContextFieldRow> {
+        context_field_by_name(&mut *self.tx, name).await
     }
 
     /// Every segment, read inside the write transaction.

@@ -10,6 +10,7 @@ mod flags;
 mod helpers;
 mod metrics;
 mod sdk_apis;
+mod storage;
 mod tokens;
 
 use changes::*;
@@ -17,6 +18,7 @@ use flags::*;
 use helpers::Db;
 use metrics::*;
 use sdk_apis::*;
+use storage::*;
 use tokens::*;
 
 macro_rules! on_both_backends {
@@ -67,6 +69,8 @@ on_both_backends!(
     metrics_views_and_retention,
     playground_explains,
     ofrep,
+    storage_story,
+    lists_page_by_keyset,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
@@ -90,5 +94,6 @@ mod memory {
         frontend_api,
         playground_explains,
         ofrep,
+        lists_page_by_keyset,
     );
 }

@@ -1,5 +1,7 @@
 //! The event log: `GET /api/admin/events` (filter by project and type, paging)
-//! and `GET /api/admin/events/:featureName`.
+//! and `GET /api/admin/events/:featureName`. Paging is Unleash's `offset`/`limit`,
+//! or a keyset cursor: `before=<id>` (the answer's `nextBefore`) stays fast
+//! however deep the page and never skips or repeats an event while new ones arrive.
 
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -23,6 +25,7 @@ struct Paging {
     project: Option<String>,
     #[serde(rename = "type")]
     event_type: Option<String>,
+    before: Option<i64>,
     offset: Option<i64>,
     limit: Option<i64>,
 }
@@ -55,9 +58,18 @@ fn filter(paging: Paging, feature: Option<String>) -> ApiResult<EventFilter> {
         project: paging.project,
         feature_name: feature,
         event_type: paging.event_type,
+        before: paging.before,
         offset,
         limit,
     })
+}
+
+/// The cursor of the next page: the last id of a full page.
+fn next_before(filter: &EventFilter, events: &[EventRecord]) -> Option<i64> {
+    match events.last() {
+        Some(last) if events.len() as i64 == filter.limit => Some(last.id),
+        _ => None,
+    }
 }
 
 async fn list(
@@ -65,10 +77,12 @@ async fn list(
     _admin: AdminToken,
     Query(paging): Query<Paging>,
 ) -> ApiResult<Json<Value>> {
-    let (events, total) = state.store.events(&filter(paging, None)?).await?;
+    let filter = filter(paging, None)?;
+    let (events, total) = state.store.events(&filter).await?;
+    let next_before = next_before(&filter, &events);
     let events: Vec<Value> = events.iter().map(event_json).collect();
     Ok(Json(
-        json!({"version": 1, "events": events, "totalEvents": total}),
+        json!({"version": 1, "events": events, "totalEvents": total, "nextBefore": next_before}),
     ))
 }
 
@@ -78,12 +92,12 @@ async fn for_feature(
     Path(feature): Path<String>,
     Query(paging): Query<Paging>,
 ) -> ApiResult<Json<Value>> {
-    let (events, total) = state
-        .store
-        .events(&filter(paging, Some(feature.clone()))?)
-        .await?;
+    let filter = filter(paging, Some(feature.clone()))?;
+    let (events, total) = state.store.events(&filter).await?;
+    let next_before = next_before(&filter, &events);
     let events: Vec<Value> = events.iter().map(event_json).collect();
-    Ok(Json(
-        json!({"version": 1, "toggleName": feature, "events": events, "totalEvents": total}),
-    ))
+    Ok(Json(json!({
+        "version": 1, "toggleName": feature, "events": events, "totalEvents": total,
+        "nextBefore": next_before
+    })))
 }

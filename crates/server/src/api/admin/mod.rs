@@ -1,6 +1,7 @@
 //! The admin API (admin tokens only): flags, their environments, strategies and
-//! variants, the event log, API tokens, projects and environments. Every write
-//! commits together with its event, then rebuilds the client snapshots.
+//! variants, the event log, API tokens, projects and environments. Handlers
+//! parse the request, apply an operation (`crate::ops`) through
+//! `AppState::apply`, and render a view (`crate::wire`); reads go to the store.
 
 mod context;
 mod events;
@@ -14,11 +15,14 @@ mod tokens;
 mod variants;
 
 use axum::Router;
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
+use crate::ops::Actor;
 use crate::state::AppState;
-use crate::storage::{EnvironmentRow, FeatureEnvironmentRow, FeatureRow, StrategyRow};
+use crate::storage::{FeatureEnvironmentRow, FeatureRow, StrategyRow};
+use crate::wire::{to_value, FlagView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,37 +38,26 @@ pub fn router() -> Router<AppState> {
         .merge(context::router())
 }
 
-/// A flag name Unleash accepts: 1–100 characters that `encodeURIComponent`
-/// leaves alone, and not `.` or `..`.
-pub fn parse_feature_name(name: &str) -> ApiResult<&str> {
-    let url_safe = name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b));
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::BadData(
-            "\"name\" must be between 1 and 100 characters long".to_owned(),
-        ));
+impl AdminToken {
+    /// Who the event log names for this request's changes.
+    pub fn actor(&self) -> Actor {
+        Actor::named(self.0.name.clone())
     }
-    if !url_safe || name == "." || name == ".." {
-        return Err(ApiError::BadData(format!(
-            "\"name\" must be URL friendly: {name:?}"
-        )));
-    }
-    Ok(name)
 }
 
-/// The project exists and has this environment enabled.
+/// The project exists and has this environment enabled (for reads; operations
+/// check the same inside their transaction).
 pub async fn check_project_environment(
     state: &AppState,
     project: &str,
     environment: &str,
 ) -> ApiResult<()> {
-    let environments = state.store.project_environments(project).await?;
     if !state.store.project_exists(project).await? {
         return Err(ApiError::NotFound(format!(
             "Could not find project {project}"
         )));
     }
+    let environments = state.store.project_environments(project).await?;
     if !environments.iter().any(|e| e.name == environment) {
         return Err(ApiError::NotFound(format!(
             "Could not find environment {environment} in project {project}"
@@ -73,122 +66,17 @@ pub async fn check_project_environment(
     Ok(())
 }
 
-pub fn strategy_json(strategy: &StrategyRow) -> Value {
-    let v = &strategy.values;
-    json!({
-        "id": strategy.id,
-        "name": v.name,
-        "title": v.title,
-        "disabled": v.disabled,
-        "featureName": strategy.feature_name,
-        "sortOrder": v.sort_order,
-        "segments": v.segments,
-        "constraints": v.constraints,
-        "parameters": v.parameters,
-        "variants": v.variants,
-    })
-}
-
 /// Unleash's featureSchema for one flag, with its environments.
 pub async fn feature_json(state: &AppState, feature: &FeatureRow) -> ApiResult<Value> {
     let environments = state.store.project_environments(&feature.project).await?;
     let rows = state.store.feature_environments(&feature.name).await?;
     let strategies = state.store.strategies(&feature.name, None).await?;
-    Ok(feature_view(feature, &environments, &rows, &strategies))
-}
-
-/// A flag as the admin API shows it, from its rows: `rows` and `strategies`
-/// are this flag's (its environments' state, its strategies in order).
-pub fn feature_view(
-    feature: &FeatureRow,
-    environments: &[EnvironmentRow],
-    rows: &[FeatureEnvironmentRow],
-    strategies: &[StrategyRow],
-) -> Value {
-    let environments: Vec<Value> = environments
-        .iter()
-        .filter_map(|env| {
-            let row = rows.iter().find(|r| r.environment == env.name)?;
-            let own: Vec<&StrategyRow> = strategies
-                .iter()
-                .filter(|s| s.environment == env.name)
-                .collect();
-            Some(json!({
-                "name": env.name,
-                "environment": env.name,
-                "type": env.kind,
-                "enabled": row.enabled,
-                "sortOrder": env.sort_order,
-                "variantCount": row.variants.len(),
-                "strategies": own.iter().map(|s| strategy_json(s)).collect::<Vec<_>>(),
-                "variants": row.variants,
-                "hasStrategies": !own.is_empty(),
-                "hasEnabledStrategies": own.iter().any(|s| !s.values.disabled),
-            }))
-        })
-        .collect();
-    json!({
-        "name": feature.name,
-        "type": feature.feature_type,
-        "description": feature.description,
-        "project": feature.project,
-        "enabled": false,
-        "stale": feature.stale,
-        "archived": feature.archived_at.is_some(),
-        "archivedAt": feature.archived_at,
-        "impressionData": feature.impression_data,
-        "createdAt": feature.created_at,
-        "createdBy": {"name": feature.created_by},
-        "environments": environments,
-        "variants": [],
-        "tags": [],
-        "children": [],
-        "dependencies": [],
-    })
-}
-
-/// The metadata part of a flag, as events record it.
-pub fn feature_metadata(feature: &FeatureRow) -> Value {
-    json!({
-        "name": feature.name,
-        "type": feature.feature_type,
-        "description": feature.description,
-        "project": feature.project,
-        "stale": feature.stale,
-        "impressionData": feature.impression_data,
-        "archived": feature.archived_at.is_some(),
-        "createdAt": feature.created_at,
-    })
-}
-
-pub const FEATURE_TYPES: &[&str] = &[
-    "release",
-    "experiment",
-    "operational",
-    "kill-switch",
-    "permission",
-];
-
-#[cfg(test)]
-mod tests {
-    use super::parse_feature_name;
-
-    #[test]
-    fn flag_names_are_url_friendly() {
-        for ok in ["checkout", "a.b-c_d~e", "new!(x)*'", "A1"] {
-            assert!(parse_feature_name(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            ".",
-            "..",
-            "has space",
-            "ü",
-            "a/b",
-            "a?b",
-            &"x".repeat(101),
-        ] {
-            assert!(parse_feature_name(bad).is_err(), "{bad}");
-        }
-    }
+    let rows: Vec<&FeatureEnvironmentRow> = rows.iter().collect();
+    let strategies: Vec<&StrategyRow> = strategies.iter().collect();
+    Ok(to_value(&FlagView::new(
+        feature,
+        &environments,
+        &rows,
+        &strategies,
+    )))
 }

@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use crate::api::ApiObject;
 use crate::auth::{AdminToken, TokenKind};
 use crate::error::{ApiError, ApiResult};
+use crate::ops::tokens::{self, CreateToken, RevokeToken, TokenRequest};
 use crate::state::AppState;
-use crate::tokens::{self, TokenRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -51,7 +51,7 @@ async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Js
 
 async fn create(
     State(state): State<AppState>,
-    AdminToken(admin): AdminToken,
+    admin: AdminToken,
     ApiObject(body): ApiObject<CreateBody>,
 ) -> ApiResult<Response> {
     let kind = TokenKind::parse(&body.token_type)
@@ -66,8 +66,7 @@ async fn create(
         environment: body.environment,
         expires_at: body.expires_at,
     };
-    let created = tokens::create(&state.store, request, &admin.name).await?;
-    state.after_commit().await;
+    let created = state.apply(&admin.actor(), CreateToken(request)).await?;
     let mut answer = tokens::public_json(&created.row);
     answer["secret"] = json!(created.secret);
     Ok((StatusCode::CREATED, Json(answer)).into_response())
@@ -76,10 +75,12 @@ async fn create(
 /// `:token` is the token's public id or its secret (Unleash's form).
 async fn remove(
     State(state): State<AppState>,
-    AdminToken(admin): AdminToken,
+    admin: AdminToken,
     Path(token): Path<String>,
 ) -> ApiResult<StatusCode> {
-    tokens::revoke(&state.store, &token, &admin.name).await?;
-    state.after_commit().await;
+    let operation = RevokeToken {
+        id_or_secret: token,
+    };
+    state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
 }

@@ -4,20 +4,10 @@
 
 use serde_json::{json, Value};
 
+use super::{apply, Actor, OpError, OpResult, Operation};
 use crate::auth::{hash_secret, parse_secret_scope, TokenKind};
 use crate::config::ServeArgs;
-use crate::storage::{now_text, NewEvent, StorageError, Store, TokenRow, WriteTx};
-
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    /// The request breaks a rule; the message says which.
-    #[error("{0}")]
-    Invalid(String),
-    #[error("Could not find API token")]
-    NotFound,
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
+use crate::storage::{now_text, NewEvent, Store, TokenRow, WriteTx};
 
 /// What a new token is for; the secret is generated.
 #[derive(Debug, Clone)]
@@ -97,7 +87,7 @@ async fn checked_scope(
     kind: TokenKind,
     projects: Vec<String>,
     environment: Option<String>,
-) -> Result<(Vec<String>, String), TokenError> {
+) -> OpResult<(Vec<String>, String)> {
     let projects = if projects.is_empty() || projects.iter().any(|p| p == "*") {
         vec!["*".to_owned()]
     } else {
@@ -106,7 +96,7 @@ async fn checked_scope(
     let environment = match kind {
         TokenKind::Admin => {
             if projects != ["*"] || environment.as_deref().is_some_and(|e| e != "*") {
-                return Err(TokenError::Invalid(
+                return Err(OpError::Invalid(
                     "Admin token cannot be scoped to single project or environment".to_owned(),
                 ));
             }
@@ -115,12 +105,12 @@ async fn checked_scope(
         TokenKind::Client | TokenKind::Frontend => {
             let environment = environment.unwrap_or_else(|| "development".to_owned());
             if environment == "*" {
-                return Err(TokenError::Invalid(
+                return Err(OpError::Invalid(
                     "Client token cannot be scoped to all environments".to_owned(),
                 ));
             }
             if !w.environment_exists(&environment).await? {
-                return Err(TokenError::Invalid(format!(
+                return Err(OpError::Invalid(format!(
                     "Environment={environment} does not exist"
                 )));
             }
@@ -129,7 +119,7 @@ async fn checked_scope(
     };
     for project in projects.iter().filter(|p| *p != "*") {
         if !w.project_exists(project).await? {
-            return Err(TokenError::Invalid(format!(
+            return Err(OpError::Invalid(format!(
                 "Project={project} does not exist"
             )));
         }
@@ -145,8 +135,8 @@ async fn insert(
     scope: (Vec<String>, String),
     secret: &str,
     expires_at: Option<String>,
-    created_by: &str,
-) -> Result<TokenRow, TokenError> {
+    actor: &Actor,
+) -> OpResult<TokenRow> {
     let (projects, environment) = scope;
     let row = TokenRow {
         id: uuid::Uuid::new_v4().simple().to_string(),
@@ -162,7 +152,7 @@ async fn insert(
     w.insert_token(&row).await?;
     w.record_event(NewEvent {
         event_type: "api-token-created",
-        created_by: created_by.to_owned(),
+        created_by: actor.name.clone(),
         environment: Some(row.environment.clone()),
         data: Some(public_json(&row)),
         ..NewEvent::default()
@@ -172,16 +162,16 @@ async fn insert(
 }
 
 /// `expiresAt`: an instant in the future (RFC 3339), stored as UTC with milliseconds.
-fn parse_expiry(text: &str) -> Result<String, TokenError> {
+fn parse_expiry(text: &str) -> OpResult<String> {
     let at = chrono::DateTime::parse_from_rfc3339(text.trim())
         .map_err(|e| {
-            TokenError::Invalid(format!(
+            OpError::Invalid(format!(
                 "expiresAt {text:?} is not a date-time such as 2030-01-31T12:00:00Z ({e})"
             ))
         })?
         .with_timezone(&chrono::Utc);
     if at <= chrono::Utc::now() {
-        return Err(TokenError::Invalid(format!(
+        return Err(OpError::Invalid(format!(
             "expiresAt {text:?} is in the past"
         )));
     }
@@ -189,62 +179,59 @@ fn parse_expiry(text: &str) -> Result<String, TokenError> {
 }
 
 /// Creates a token with a new secret (the admin API's `POST /api/admin/api-tokens`).
-pub async fn create(
-    store: &Store,
-    request: TokenRequest,
-    created_by: &str,
-) -> Result<CreatedToken, TokenError> {
-    let name = request.name.trim().to_owned();
-    if name.is_empty() {
-        return Err(TokenError::Invalid("tokenName is required".to_owned()));
+#[derive(Debug, Clone)]
+pub struct CreateToken(pub TokenRequest);
+
+impl Operation for CreateToken {
+    type Output = CreatedToken;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<CreatedToken> {
+        let request = self.0;
+        let name = request.name.trim().to_owned();
+        if name.is_empty() {
+            return Err(OpError::Invalid("tokenName is required".to_owned()));
+        }
+        let expires_at = request
+            .expires_at
+            .as_deref()
+            .map(parse_expiry)
+            .transpose()?;
+        let scope = checked_scope(w, request.kind, request.projects, request.environment).await?;
+        let secret = generate_secret(&scope.0, &scope.1);
+        let row = insert(w, name, request.kind, scope, &secret, expires_at, actor).await?;
+        Ok(CreatedToken { row, secret })
     }
-    let expires_at = request
-        .expires_at
-        .as_deref()
-        .map(parse_expiry)
-        .transpose()?;
-    let mut w = store.write().await?;
-    let scope = checked_scope(&mut w, request.kind, request.projects, request.environment).await?;
-    let secret = generate_secret(&scope.0, &scope.1);
-    let row = insert(
-        &mut w,
-        name,
-        request.kind,
-        scope,
-        &secret,
-        expires_at,
-        created_by,
-    )
-    .await?;
-    w.commit().await?;
-    Ok(CreatedToken { row, secret })
 }
 
 /// Revokes a token named by its public id or by its secret.
-pub async fn revoke(store: &Store, id_or_secret: &str, by: &str) -> Result<TokenRow, TokenError> {
-    let hash = hash_secret(id_or_secret);
-    let mut w = store.write().await?;
-    let token = w
-        .tokens()
-        .await?
-        .into_iter()
-        .find(|t| t.id == id_or_secret || t.secret_hash == hash)
-        .ok_or(TokenError::NotFound)?;
-    w.delete_token(&token.id).await?;
-    w.record_event(NewEvent {
-        event_type: "api-token-deleted",
-        created_by: by.to_owned(),
-        environment: Some(token.environment.clone()),
-        pre_data: Some(public_json(&token)),
-        ..NewEvent::default()
-    })
-    .await?;
-    w.commit().await?;
-    Ok(token)
+#[derive(Debug, Clone)]
+pub struct RevokeToken {
+    pub id_or_secret: String,
 }
 
-/// Who the start-up operations act as in the event log.
-const SYSTEM: &str = "system";
+impl Operation for RevokeToken {
+    type Output = TokenRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<TokenRow> {
+        let hash = hash_secret(&self.id_or_secret);
+        let token = w
+            .tokens()
+            .await?
+            .into_iter()
+            .find(|t| t.id == self.id_or_secret || t.secret_hash == hash)
+            .ok_or_else(|| OpError::NotFound("Could not find API token".to_owned()))?;
+        w.delete_token(&token.id).await?;
+        w.record_event(NewEvent {
+            event_type: "api-token-deleted",
+            created_by: actor.name.clone(),
+            environment: Some(token.environment.clone()),
+            pre_data: Some(public_json(&token)),
+            ..NewEvent::default()
+        })
+        .await?;
+        Ok(token)
+    }
+}
 
 /// What became of one `INIT_*` token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,51 +297,59 @@ fn init_token_name(kind: TokenKind) -> String {
 /// breaks a scope rule, or names a project or environment that does not exist,
 /// stops the start: nothing is stored, and the error names the variable and scope
 /// (never the secret).
-pub async fn apply_init_tokens(
-    store: &Store,
-    args: &ServeArgs,
-) -> Result<Vec<InitToken>, TokenError> {
+pub async fn apply_init_tokens(store: &Store, args: &ServeArgs) -> OpResult<Vec<InitToken>> {
     let entries = init_entries(args);
-    let mut outcomes = Vec::with_capacity(entries.len());
     if entries.is_empty() {
-        return Ok(outcomes);
+        return Ok(Vec::new());
     }
-    let mut w = store.write().await?;
-    for (variable, kind, secret) in entries {
-        let prefix = secret_prefix(secret);
-        let invalid =
-            |why: String| TokenError::Invalid(format!("{variable}: token {prefix}…: {why}"));
-        let (project, environment) = parse_secret_scope(secret).ok_or_else(|| {
-            invalid("is not in the form <project>:<environment>.<secret>".to_owned())
-        })?;
-        if kind == TokenKind::Admin && (project, environment) != ("*", "*") {
-            return Err(invalid("an admin token must start with *:*.".to_owned()));
+    Ok(apply(store, &Actor::system(), InitTokens(entries))
+        .await?
+        .output)
+}
+
+/// The `INIT_*` tokens: (variable, kind, secret).
+struct InitTokens<'a>(Vec<(&'static str, TokenKind, &'a str)>);
+
+impl Operation for InitTokens<'_> {
+    type Output = Vec<InitToken>;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<Vec<InitToken>> {
+        let mut outcomes = Vec::with_capacity(self.0.len());
+        for (variable, kind, secret) in self.0 {
+            let prefix = secret_prefix(secret);
+            let invalid =
+                |why: String| OpError::Invalid(format!("{variable}: token {prefix}…: {why}"));
+            let (project, environment) = parse_secret_scope(secret).ok_or_else(|| {
+                invalid("is not in the form <project>:<environment>.<secret>".to_owned())
+            })?;
+            if kind == TokenKind::Admin && (project, environment) != ("*", "*") {
+                return Err(invalid("an admin token must start with *:*.".to_owned()));
+            }
+            let scope = checked_scope(
+                w,
+                kind,
+                vec![project.to_owned()],
+                Some(environment.to_owned()),
+            )
+            .await
+            .map_err(|e| match e {
+                OpError::Invalid(why) => invalid(why),
+                other => other,
+            })?;
+            let name = init_token_name(kind);
+            let created = !w.token_exists(&hash_secret(secret)).await?;
+            if created {
+                insert(w, name.clone(), kind, scope, secret, None, actor).await?;
+            }
+            outcomes.push(InitToken {
+                variable,
+                name,
+                prefix,
+                created,
+            });
         }
-        let scope = checked_scope(
-            &mut w,
-            kind,
-            vec![project.to_owned()],
-            Some(environment.to_owned()),
-        )
-        .await
-        .map_err(|e| match e {
-            TokenError::Invalid(why) => invalid(why),
-            other => other,
-        })?;
-        let name = init_token_name(kind);
-        let created = !w.token_exists(&hash_secret(secret)).await?;
-        if created {
-            insert(&mut w, name.clone(), kind, scope, secret, None, SYSTEM).await?;
-        }
-        outcomes.push(InitToken {
-            variable,
-            name,
-            prefix,
-            created,
-        });
+        Ok(outcomes)
     }
-    w.commit().await?;
-    Ok(outcomes)
 }
 
 /// The name of the admin token made on a start that finds none.
@@ -363,25 +358,35 @@ pub const BOOTSTRAP_ADMIN_NAME: &str = "bootstrap-admin";
 /// When no admin token is stored (a first start without `INIT_ADMIN_API_TOKENS`),
 /// creates one so that somebody can get in, and returns it with its secret for
 /// the caller to show once. Returns `None` when an admin token exists.
-pub async fn ensure_admin_token(store: &Store) -> Result<Option<CreatedToken>, TokenError> {
-    let mut w = store.write().await?;
-    if w.admin_token_exists().await? {
-        return Ok(None);
+pub async fn ensure_admin_token(store: &Store) -> OpResult<Option<CreatedToken>> {
+    Ok(apply(store, &Actor::system(), EnsureAdminToken)
+        .await?
+        .output)
+}
+
+struct EnsureAdminToken;
+
+impl Operation for EnsureAdminToken {
+    type Output = Option<CreatedToken>;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<Option<CreatedToken>> {
+        if w.admin_token_exists().await? {
+            return Ok(None);
+        }
+        let scope = checked_scope(w, TokenKind::Admin, Vec::new(), None).await?;
+        let secret = generate_secret(&scope.0, &scope.1);
+        let row = insert(
+            w,
+            BOOTSTRAP_ADMIN_NAME.to_owned(),
+            TokenKind::Admin,
+            scope,
+            &secret,
+            None,
+            actor,
+        )
+        .await?;
+        Ok(Some(CreatedToken { row, secret }))
     }
-    let scope = checked_scope(&mut w, TokenKind::Admin, Vec::new(), None).await?;
-    let secret = generate_secret(&scope.0, &scope.1);
-    let row = insert(
-        &mut w,
-        BOOTSTRAP_ADMIN_NAME.to_owned(),
-        TokenKind::Admin,
-        scope,
-        &secret,
-        None,
-        SYSTEM,
-    )
-    .await?;
-    w.commit().await?;
-    Ok(Some(CreatedToken { row, secret }))
 }
 
 #[cfg(test)]

@@ -1,0 +1,187 @@
+//! Context-field operations: create, change, add a legal value, delete.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Actor, OpError, OpResult, Operation};
+use crate::storage::{now_text, ContextFieldRow, NewEvent, StorageError, WriteTx};
+use crate::wire::{to_value, ContextFieldView};
+
+/// A context field as the admin API receives it; absent fields keep their
+/// current value on update.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextFieldInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub stickiness: Option<bool>,
+    #[serde(default)]
+    pub sort_order: Option<i64>,
+    #[serde(default)]
+    pub legal_values: Option<Vec<LegalValue>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LegalValue {
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Legal values are unique and 1–100 characters.
+fn legal_values(values: Vec<LegalValue>) -> OpResult<Vec<Value>> {
+    let mut seen = std::collections::HashSet::new();
+    values
+        .into_iter()
+        .map(|v| {
+            if v.value.is_empty() || v.value.len() > 100 || !seen.insert(v.value.clone()) {
+                return Err(OpError::Invalid(format!(
+                    "legal values are unique, 1–100 characters: {:?}",
+                    v.value
+                )));
+            }
+            Ok(serde_json::to_value(v).unwrap_or(Value::Null))
+        })
+        .collect()
+}
+
+/// Stores the field and records its event.
+async fn save(
+    w: &mut WriteTx<'_>,
+    actor: &Actor,
+    before: Option<&ContextFieldRow>,
+    after: &ContextFieldRow,
+) -> OpResult<()> {
+    w.upsert_context_field(after).await?;
+    w.record_event(NewEvent {
+        event_type: if before.is_some() {
+            "context-field-updated"
+        } else {
+            "context-field-created"
+        },
+        created_by: actor.name.clone(),
+        pre_data: before.map(|b| to_value(&ContextFieldView::from(b))),
+        data: Some(to_value(&ContextFieldView::from(after))),
+        ..NewEvent::default()
+    })
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateContextField {
+    pub field: ContextFieldInput,
+}
+
+impl Operation for CreateContextField {
+    type Output = ContextFieldRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<ContextFieldRow> {
+        let input = self.field;
+        let name = input.name.as_deref().map(str::trim).unwrap_or_default();
+        if name.is_empty() || name.len() > 100 {
+            return Err(OpError::Invalid(
+                "\"name\" is required (1–100 characters)".to_owned(),
+            ));
+        }
+        match w.context_field(name).await {
+            Err(StorageError::NotFound(_)) => {}
+            Ok(_) => {
+                return Err(OpError::Conflict(format!(
+                    "A context field with name {name:?} already exists"
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let field = ContextFieldRow {
+            name: name.to_owned(),
+            description: input.description,
+            stickiness: input.stickiness.unwrap_or(false),
+            sort_order: input.sort_order.unwrap_or(10),
+            legal_values: legal_values(input.legal_values.unwrap_or_default())?,
+            created_at: now_text(),
+        };
+        save(w, actor, None, &field).await?;
+        Ok(field)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateContextField {
+    pub name: String,
+    pub field: ContextFieldInput,
+}
+
+impl Operation for UpdateContextField {
+    type Output = ContextFieldRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<ContextFieldRow> {
+        let before = w.context_field(&self.name).await?;
+        let input = self.field;
+        let after = ContextFieldRow {
+            description: input.description.or(before.description.clone()),
+            stickiness: input.stickiness.unwrap_or(before.stickiness),
+            sort_order: input.sort_order.unwrap_or(before.sort_order),
+            legal_values: match input.legal_values {
+                Some(values) => legal_values(values)?,
+                None => before.legal_values.clone(),
+            },
+            ..before.clone()
+        };
+        save(w, actor, Some(&before), &after).await?;
+        Ok(after)
+    }
+}
+
+/// Adds a legal value to a field, or replaces the one with the same value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AddLegalValue {
+    pub name: String,
+    pub value: LegalValue,
+}
+
+impl Operation for AddLegalValue {
+    type Output = ContextFieldRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<ContextFieldRow> {
+        let before = w.context_field(&self.name).await?;
+        let mut values: Vec<LegalValue> = before
+            .legal_values
+            .iter()
+            .filter_map(|v| serde_json::from_value(v.clone()).ok())
+            .filter(|v: &LegalValue| v.value != self.value.value)
+            .collect();
+        values.push(self.value);
+        let after = ContextFieldRow {
+            legal_values: legal_values(values)?,
+            ..before.clone()
+        };
+        save(w, actor, Some(&before), &after).await?;
+        Ok(after)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteContextField {
+    pub name: String,
+}
+
+impl Operation for DeleteContextField {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+        let before = w.context_field(&self.name).await?;
+        w.delete_context_field(&self.name).await?;
+        w.record_event(NewEvent {
+            event_type: "context-field-deleted",
+            created_by: actor.name.clone(),
+            pre_data: Some(to_value(&ContextFieldView::from(&before))),
+            ..NewEvent::default()
+        })
+        .await?;
+        Ok(())
+    }
+}

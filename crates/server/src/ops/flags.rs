@@ -1,0 +1,391 @@
+//! Flag operations: create, change metadata (replace or JSON Patch), archive,
+//! revive, delete, and switch a flag on or off in one environment.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{
+    project_environment, Actor, Edit, EnvironmentName, FeatureName, OpError, OpResult, Operation,
+    ProjectId,
+};
+use crate::storage::{now_text, FeatureRow, NewEvent, StrategyRow, StrategyValues, WriteTx};
+use crate::wire::{to_value, FlagMetadata, StrategyView};
+
+/// Unleash's flag types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlagType {
+    Release,
+    Experiment,
+    Operational,
+    KillSwitch,
+    Permission,
+}
+
+impl FlagType {
+    pub const ALL: [FlagType; 5] = [
+        FlagType::Release,
+        FlagType::Experiment,
+        FlagType::Operational,
+        FlagType::KillSwitch,
+        FlagType::Permission,
+    ];
+
+    pub fn parse(text: &str) -> OpResult<FlagType> {
+        FlagType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == text)
+            .ok_or_else(|| OpError::Invalid(format!("{text:?} is not a known feature type")))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagType::Release => "release",
+            FlagType::Experiment => "experiment",
+            FlagType::Operational => "operational",
+            FlagType::KillSwitch => "kill-switch",
+            FlagType::Permission => "permission",
+        }
+    }
+
+    /// (display name, expected lifetime in days) as Unleash's catalogue shows them.
+    pub fn catalogue(self) -> (&'static str, Option<u32>) {
+        match self {
+            FlagType::Release => ("Release", Some(40)),
+            FlagType::Experiment => ("Experiment", Some(40)),
+            FlagType::Operational => ("Operational", Some(7)),
+            FlagType::KillSwitch => ("Kill switch", None),
+            FlagType::Permission => ("Permission", None),
+        }
+    }
+}
+
+fn metadata_event(
+    event_type: &'static str,
+    actor: &Actor,
+    before: Option<&FeatureRow>,
+    after: Option<&FeatureRow>,
+) -> NewEvent {
+    let flag = after.or(before);
+    NewEvent {
+        event_type,
+        created_by: actor.name.clone(),
+        project: flag.map(|f| f.project.clone()),
+        feature_name: flag.map(|f| f.name.clone()),
+        pre_data: before.map(|f| to_value(&FlagMetadata::from(f))),
+        data: after.map(|f| to_value(&FlagMetadata::from(f))),
+        ..NewEvent::default()
+    }
+}
+
+/// A new flag in a project, switched off in each of the project's environments.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateFlag {
+    pub project: ProjectId,
+    pub name: FeatureName,
+    pub flag_type: FlagType,
+    pub description: Option<String>,
+    pub impression_data: bool,
+}
+
+impl Operation for CreateFlag {
+    type Output = FeatureRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<FeatureRow> {
+        if !w.project_exists(&self.project).await? {
+            return Err(OpError::NotFound(format!(
+                "Could not find project {}",
+                self.project
+            )));
+        }
+        if let Some(existing) = w.feature(&self.name).await? {
+            return Err(OpError::Conflict(if existing.archived_at.is_some() {
+                "An archived flag with that name already exists".to_owned()
+            } else {
+                "A flag with that name already exists".to_owned()
+            }));
+        }
+        let environments: Vec<String> = w
+            .project_environments(&self.project)
+            .await?
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        let feature = FeatureRow {
+            name: self.name.into(),
+            project: self.project.into(),
+            description: self.description,
+            feature_type: self.flag_type.as_str().to_owned(),
+            stale: false,
+            impression_data: self.impression_data,
+            archived_at: None,
+            created_at: now_text(),
+            created_by: actor.name.clone(),
+        };
+        w.insert_feature(&feature, &environments).await?;
+        w.record_event(metadata_event(
+            "feature-created",
+            actor,
+            None,
+            Some(&feature),
+        ))
+        .await?;
+        Ok(feature)
+    }
+}
+
+/// Changes a live flag's metadata: a replacement document (Unleash's PUT body)
+/// or a JSON Patch of [`FlagMetadata`]. Variants are not changed this way.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateFlag {
+    pub project: ProjectId,
+    pub name: FeatureName,
+    pub edit: Edit<Value>,
+}
+
+/// Applies the metadata fields of `document`; any other field is ignored, as
+/// Unleash does, but a known field of the wrong type, or a new name, is refused.
+fn apply_metadata(feature: &mut FeatureRow, document: &Value) -> OpResult<()> {
+    let Some(fields) = document.as_object() else {
+        return Err(OpError::Invalid(
+            "the flag must be a JSON object".to_owned(),
+        ));
+    };
+    for (key, value) in fields {
+        match (key.as_str(), value) {
+            ("name", Value::String(n)) if *n == feature.name => {}
+            ("name", _) => {
+                return Err(OpError::Invalid(
+                    "Cannot change name of feature flag".to_owned(),
+                ));
+            }
+            ("description", Value::String(d)) => feature.description = Some(d.clone()),
+            ("description", Value::Null) => feature.description = None,
+            ("type", Value::String(t)) => {
+                feature.feature_type = FlagType::parse(t)?.as_str().to_owned();
+            }
+            ("stale", Value::Bool(b)) => feature.stale = *b,
+            ("impressionData", Value::Bool(b)) => feature.impression_data = *b,
+            // Unleash's update ignores `archived` (archiving is DELETE); the
+            // guide's PUT body sends it.
+            ("archived", Value::Bool(_)) => {}
+            (key @ ("description" | "type" | "stale" | "impressionData" | "archived"), other) => {
+                return Err(OpError::Invalid(format!(
+                    "\"{key}\" has the wrong type: {other}"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+impl Operation for UpdateFlag {
+    type Output = FeatureRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<FeatureRow> {
+        if self
+            .edit
+            .patched_paths()
+            .iter()
+            .any(|p| p.starts_with("/variants"))
+        {
+            return Err(OpError::Denied(
+                "Changing variants is done via PATCH operation to /api/admin/projects/:project/features/:feature/environments/:environment/variants"
+                    .to_owned(),
+            ));
+        }
+        let before = w.live_feature(&self.project, &self.name).await?;
+        let document = self.edit.resolve(&FlagMetadata::from(&before), "flag")?;
+        let mut after = before.clone();
+        apply_metadata(&mut after, &document)?;
+        w.update_feature(&after).await?;
+        w.record_event(metadata_event(
+            "feature-metadata-updated",
+            actor,
+            Some(&before),
+            Some(&after),
+        ))
+        .await?;
+        if before.stale != after.stale {
+            let stale = if after.stale {
+                "feature-stale-on"
+            } else {
+                "feature-stale-off"
+            };
+            w.record_event(NewEvent {
+                pre_data: None,
+                data: None,
+                ..metadata_event(stale, actor, None, Some(&after))
+            })
+            .await?;
+        }
+        Ok(after)
+    }
+}
+
+/// Archives a live flag (Unleash's `DELETE …/features/:name`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArchiveFlag {
+    pub project: ProjectId,
+    pub name: FeatureName,
+}
+
+impl Operation for ArchiveFlag {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+        let before = w.live_feature(&self.project, &self.name).await?;
+        let mut after = before.clone();
+        after.archived_at = Some(now_text());
+        w.update_feature(&after).await?;
+        w.record_event(metadata_event(
+            "feature-archived",
+            actor,
+            Some(&before),
+            Some(&after),
+        ))
+        .await?;
+        Ok(())
+    }
+}
+
+async fn archived_feature(w: &mut WriteTx<'_>, name: &FeatureName) -> OpResult<FeatureRow> {
+    match w.feature(name).await? {
+        Some(f) if f.archived_at.is_some() => Ok(f),
+        _ => Err(OpError::NotFound(format!(
+            "Could not find archived feature flag {name}"
+        ))),
+    }
+}
+
+/// Brings an archived flag back, switched off everywhere (as Unleash).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReviveFlag {
+    pub name: FeatureName,
+}
+
+impl Operation for ReviveFlag {
+    type Output = FeatureRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<FeatureRow> {
+        let before = archived_feature(w, &self.name).await?;
+        let mut after = before.clone();
+        after.archived_at = None;
+        let environments = w.feature_environments(&self.name).await?;
+        w.update_feature(&after).await?;
+        for env in environments.iter().filter(|e| e.enabled) {
+            w.set_environment_enabled(&self.name, &env.environment, false)
+                .await?;
+        }
+        w.record_event(metadata_event(
+            "feature-revived",
+            actor,
+            Some(&before),
+            Some(&after),
+        ))
+        .await?;
+        Ok(after)
+    }
+}
+
+/// Deletes an archived flag for good.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteFlag {
+    pub name: FeatureName,
+}
+
+impl Operation for DeleteFlag {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+        let before = archived_feature(w, &self.name).await?;
+        w.delete_feature(&self.name).await?;
+        w.record_event(metadata_event(
+            "feature-deleted",
+            actor,
+            Some(&before),
+            None,
+        ))
+        .await?;
+        Ok(())
+    }
+}
+
+/// Switches a flag on or off in one environment. As Unleash, switching on an
+/// environment without an active strategy adds the default one (a 100%
+/// flexible rollout) — decided under the change lock, so racing calls add one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SwitchEnvironment {
+    pub project: ProjectId,
+    pub name: FeatureName,
+    pub environment: EnvironmentName,
+    pub enabled: bool,
+}
+
+/// The strategy a flag gets when switched on with none active.
+fn default_strategy(feature: &str, environment: &str) -> StrategyRow {
+    StrategyRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        feature_name: feature.to_owned(),
+        environment: environment.to_owned(),
+        values: StrategyValues {
+            name: "flexibleRollout".to_owned(),
+            parameters: [
+                ("rollout", "100"),
+                ("stickiness", "default"),
+                ("groupId", feature),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+            ..StrategyValues::default()
+        },
+    }
+}
+
+impl Operation for SwitchEnvironment {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+        let (name, environment, on) = (&self.name, &self.environment, self.enabled);
+        project_environment(w, &self.project, environment).await?;
+        let feature = w.live_feature(&self.project, name).await?;
+        let before = w.feature_environment(name, environment).await?;
+        let strategies = w.strategies(name, Some(environment)).await?;
+        w.set_environment_enabled(name, environment, on).await?;
+        let event = |event_type| NewEvent {
+            event_type,
+            created_by: actor.name.clone(),
+            project: Some(feature.project.clone()),
+            environment: Some(environment.to_string()),
+            feature_name: Some(name.to_string()),
+            ..NewEvent::default()
+        };
+        if on && strategies.iter().all(|s| s.values.disabled) {
+            let strategy = default_strategy(name, environment);
+            w.insert_strategy(&strategy).await?;
+            w.record_event(NewEvent {
+                data: Some(to_value(&StrategyView::from(&strategy))),
+                ..event("feature-strategy-add")
+            })
+            .await?;
+        }
+        if before.enabled != on {
+            let event_type = if on {
+                "feature-environment-enabled"
+            } else {
+                "feature-environment-disabled"
+            };
+            w.record_event(NewEvent {
+                pre_data: Some(json!({"enabled": before.enabled})),
+                data: Some(json!({"enabled": on})),
+                ..event(event_type)
+            })
+            .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,198 @@
+//! Operations: every admin change as a typed value over parsed names, run by
+//! [`apply`] inside one change transaction with every read it decides on, and
+//! returning what it made. The admin API, start-up (tokens) and — next — the
+//! web UI, change requests, scheduled changes and import all call these, so a
+//! rule lives here once and never in a handler. Operations that are plain data
+//! derive `Serialize`/`Deserialize`, so a change can be stored and applied later.
+
+mod context;
+mod edit;
+mod flags;
+mod names;
+mod projects;
+mod segments;
+mod strategies;
+pub mod tokens;
+mod variants;
+
+use std::future::Future;
+
+pub use context::{
+    AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
+    UpdateContextField,
+};
+pub use edit::Edit;
+pub use flags::{
+    ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, SwitchEnvironment, UpdateFlag,
+};
+pub use names::{EnvironmentName, FeatureName, ProjectId};
+pub use projects::{CreateEnvironment, CreateProject, EnableEnvironment};
+pub use segments::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
+pub use strategies::{
+    AddStrategy, RemoveStrategy, StrategyInput, StrategyPlace, UpdateStrategy, STRATEGY_TYPES,
+};
+pub use tokens::{CreateToken, RevokeToken};
+pub use variants::{normalise_variants, SetVariants};
+
+use crate::storage::{Committed, StorageError, Store, WriteTx};
+
+/// Why an operation was refused; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    /// The input breaks a rule; the message says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// The name is taken, or the thing is in use.
+    #[error("{0}")]
+    Conflict(String),
+    /// Not allowed this way (the message says which way is).
+    #[error("{0}")]
+    Denied(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+pub type OpResult<T> = Result<T, OpError>;
+
+/// Who makes a change, as the event log names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+}
+
+impl Actor {
+    pub fn named(name: impl Into<String>) -> Actor {
+        Actor { name: name.into() }
+    }
+
+    /// The server itself (start-up tokens, the first admin token).
+    pub fn system() -> Actor {
+        Actor::named("system")
+    }
+}
+
+/// One admin change. `run` reads and writes only through `w` (so it decides on
+/// committed state, under the change lock) and records the change's events.
+pub trait Operation: Send {
+    type Output: Send;
+
+    fn run(
+        self,
+        w: &mut WriteTx<'_>,
+        actor: &Actor,
+    ) -> impl Future<Output = OpResult<Self::Output>> + Send;
+}
+
+/// What an applied operation made, and the committed change (revision, events).
+#[derive(Debug)]
+pub struct Applied<T> {
+    pub output: T,
+    pub committed: Committed,
+}
+
+/// The change pipeline's first half: one transaction that takes the change
+/// lock, runs the operation, and commits it with its events under one new
+/// revision (or rolls back everything if the operation is refused). Bringing
+/// this process up to date is the caller's half (`AppState::apply`).
+pub async fn apply<O: Operation>(
+    store: &Store,
+    actor: &Actor,
+    operation: O,
+) -> OpResult<Applied<O::Output>> {
+    let mut w = store.write().await?;
+    let output = operation.run(&mut w, actor).await?;
+    let committed = w.commit().await?;
+    Ok(Applied { output, committed })
+}
+
+/// The project exists and has this environment: what every change to a flag
+/// in one environment checks first.
+async fn project_environment(
+    w: &mut WriteTx<'_>,
+    project: &ProjectId,
+    environment: &EnvironmentName,
+) -> OpResult<()> {
+    if !w.project_exists(project).await? {
+        return Err(OpError::NotFound(format!(
+            "Could not find project {project}"
+        )));
+    }
+    if !w
+        .project_environments(project)
+        .await?
+        .iter()
+        .any(|e| e.name == environment.as_str())
+    {
+        return Err(OpError::NotFound(format!(
+            "Could not find environment {environment} in project {project}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// An operation is data: stored as JSON, read back and applied later (as a
+    /// scheduled change or change request will), it does what the admin API
+    /// does and returns its events under one new revision; a refused one
+    /// changes nothing.
+    #[tokio::test]
+    async fn stored_operations_apply_later_with_their_events() {
+        let store = Store::connect("sqlite::memory:").await.expect("store");
+        let actor = Actor::named("scheduler");
+        let create = json!({
+            "project": "default", "name": "later", "flagType": "experiment",
+            "description": null, "impressionData": true
+        });
+        let start = store.current_revision().await.expect("revision");
+        let operation: CreateFlag = serde_json::from_value(create.clone()).expect("operation");
+        let applied = apply(&store, &actor, operation).await.expect("created");
+        assert_eq!(applied.output.feature_type, "experiment");
+        assert_eq!(applied.committed.revision, Some(start + 1));
+        let kinds: Vec<&str> = applied
+            .committed
+            .events
+            .iter()
+            .map(|e| e.event_type)
+            .collect();
+        assert_eq!(kinds, ["feature-created"]);
+        assert_eq!(applied.committed.events[0].created_by, "scheduler");
+
+        let switch = SwitchEnvironment {
+            project: ProjectId::parse("default").expect("id"),
+            name: FeatureName::parse("later").expect("name"),
+            environment: EnvironmentName::parse("production").expect("name"),
+            enabled: true,
+        };
+        let stored = serde_json::to_string(&switch).expect("serialises");
+        let operation: SwitchEnvironment = serde_json::from_str(&stored).expect("reads back");
+        let applied = apply(&store, &actor, operation).await.expect("switched");
+        let kinds: Vec<&str> = applied
+            .committed
+            .events
+            .iter()
+            .map(|e| e.event_type)
+            .collect();
+        assert_eq!(
+            kinds,
+            ["feature-strategy-add", "feature-environment-enabled"]
+        );
+        assert_eq!(applied.committed.revision, Some(start + 2));
+
+        let again: CreateFlag = serde_json::from_value(create).expect("operation");
+        let refused = apply(&store, &actor, again).await;
+        assert!(matches!(refused, Err(OpError::Conflict(_))), "{refused:?}");
+        assert_eq!(store.current_revision().await.expect("revision"), start + 2);
+        let illegal = json!({
+            "project": "default", "name": "no spaces", "flagType": "release",
+            "description": null, "impressionData": false
+        });
+        assert!(serde_json::from_value::<CreateFlag>(illegal).is_err());
+    }
+}

@@ -1,0 +1,143 @@
+//! Names parsed once, where they enter (parse, don't validate): a
+//! [`FeatureName`], [`ProjectId`] or [`EnvironmentName`] is 1–100 characters
+//! that `encodeURIComponent` leaves alone, and not `.` or `..`, as Unleash
+//! requires. From a request body a bad name is a 400; in a URL path it names
+//! nothing, so it is a 404.
+
+use std::fmt;
+use std::ops::Deref;
+
+use serde::{Deserialize, Serialize};
+
+use super::OpError;
+
+/// Unleash's rule for names that appear in URLs; `field` names the JSON field.
+fn check(text: &str, field: &str) -> Result<(), OpError> {
+    if text.is_empty() || text.chars().count() > 100 {
+        return Err(OpError::Invalid(format!(
+            "\"{field}\" must be between 1 and 100 characters long"
+        )));
+    }
+    let url_safe = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b));
+    if !url_safe || text == "." || text == ".." {
+        return Err(OpError::Invalid(format!(
+            "\"{field}\" must be URL friendly: {text:?}"
+        )));
+    }
+    Ok(())
+}
+
+macro_rules! url_name {
+    ($(#[$doc:meta])* $name:ident, field = $field:literal, missing = $missing:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// From a request body (surrounding blanks dropped): 400 when not a legal name.
+            pub fn parse(text: &str) -> Result<Self, OpError> {
+                let text = text.trim();
+                check(text, $field)?;
+                Ok(Self(text.to_owned()))
+            }
+
+            /// From a URL path: a text that is not a legal name names nothing (404).
+            pub fn in_path(text: &str) -> Result<Self, OpError> {
+                check(text, $field)
+                    .map(|()| Self(text.to_owned()))
+                    .map_err(|_| OpError::NotFound(format!(concat!($missing, " {}"), text)))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = OpError;
+            fn try_from(text: String) -> Result<Self, OpError> {
+                Self::parse(&text)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(name: $name) -> String {
+                name.0
+            }
+        }
+
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+url_name!(
+    /// A flag's name (unique across projects, archived flags included).
+    FeatureName, field = "name", missing = "Could not find feature flag"
+);
+url_name!(
+    /// A project's id.
+    ProjectId, field = "id", missing = "Could not find project"
+);
+url_name!(
+    /// An environment's name.
+    EnvironmentName, field = "name", missing = "Could not find environment"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_url_friendly() {
+        for ok in ["checkout", "a.b-c_d~e", "new!(x)*'", "A1", " padded "] {
+            assert!(FeatureName::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            FeatureName::parse(" padded ")
+                .map(String::from)
+                .ok()
+                .as_deref(),
+            Some("padded")
+        );
+        for bad in [
+            "",
+            ".",
+            "..",
+            "has space",
+            "ü",
+            "a/b",
+            "a?b",
+            &"x".repeat(101),
+        ] {
+            assert!(
+                matches!(FeatureName::parse(bad), Err(OpError::Invalid(_))),
+                "{bad}"
+            );
+            assert!(
+                matches!(ProjectId::in_path(bad), Err(OpError::NotFound(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_deserialise_only_when_legal() {
+        let ok: Result<EnvironmentName, _> = serde_json::from_str("\"production\"");
+        assert_eq!(ok.map(String::from).ok().as_deref(), Some("production"));
+        assert!(serde_json::from_str::<EnvironmentName>("\"no way\"").is_err());
+    }
+}

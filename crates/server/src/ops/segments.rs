@@ -1,0 +1,151 @@
+//! Segment operations: named constraint lists that strategies refer to by id.
+
+use flagstaff_engine::document::Constraint;
+use serde::{Deserialize, Serialize};
+
+use super::strategies::check_constraints;
+use super::{Actor, OpError, OpResult, Operation};
+use crate::storage::{now_text, NewEvent, SegmentRow, WriteTx};
+use crate::wire::{to_value, SegmentView};
+
+/// A segment as the admin API receives it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SegmentInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub constraints: Vec<Constraint>,
+}
+
+impl SegmentInput {
+    /// Checks the input against the stored segments (`id`: the one it replaces)
+    /// and projects; returns it with its name trimmed.
+    async fn checked(self, w: &mut WriteTx<'_>, id: Option<i64>) -> OpResult<SegmentInput> {
+        let name = self.name.trim();
+        if name.is_empty() || name.len() > 100 {
+            return Err(OpError::Invalid(
+                "a segment name is 1–100 characters".to_owned(),
+            ));
+        }
+        check_constraints(&self.constraints)?;
+        if w.segments()
+            .await?
+            .iter()
+            .any(|s| s.name == name && Some(s.id) != id)
+        {
+            return Err(OpError::Conflict(format!(
+                "There is already a segment named {name:?}"
+            )));
+        }
+        if let Some(p) = &self.project {
+            if !w.project_exists(p).await? {
+                return Err(OpError::Invalid(format!("Project={p} does not exist")));
+            }
+        }
+        Ok(SegmentInput {
+            name: name.to_owned(),
+            ..self
+        })
+    }
+}
+
+fn segment_event(event_type: &'static str, actor: &Actor, segment: &SegmentRow) -> NewEvent {
+    NewEvent {
+        event_type,
+        created_by: actor.name.clone(),
+        project: segment.project.clone(),
+        ..NewEvent::default()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateSegment {
+    pub segment: SegmentInput,
+}
+
+impl Operation for CreateSegment {
+    type Output = SegmentRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<SegmentRow> {
+        let input = self.segment.checked(w, None).await?;
+        let mut segment = SegmentRow {
+            id: 0,
+            name: input.name,
+            description: input.description,
+            project: input.project,
+            constraints: input.constraints,
+            created_at: now_text(),
+            created_by: actor.name.clone(),
+        };
+        segment.id = w.insert_segment(&segment).await?;
+        w.record_event(NewEvent {
+            data: Some(to_value(&SegmentView::new(&segment, 0))),
+            ..segment_event("segment-created", actor, &segment)
+        })
+        .await?;
+        Ok(segment)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateSegment {
+    pub id: i64,
+    pub segment: SegmentInput,
+}
+
+impl Operation for UpdateSegment {
+    type Output = SegmentRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<SegmentRow> {
+        let before = w.segment(self.id).await?;
+        let input = self.segment.checked(w, Some(self.id)).await?;
+        let after = SegmentRow {
+            name: input.name,
+            description: input.description,
+            project: input.project,
+            constraints: input.constraints,
+            ..before.clone()
+        };
+        w.update_segment(&after).await?;
+        w.record_event(NewEvent {
+            pre_data: Some(to_value(&SegmentView::new(&before, 0))),
+            data: Some(to_value(&SegmentView::new(&after, 0))),
+            ..segment_event("segment-updated", actor, &after)
+        })
+        .await?;
+        Ok(after)
+    }
+}
+
+/// Deletes a segment no strategy uses (checked under the change lock, so a
+/// strategy added meanwhile cannot be left naming a deleted segment).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteSegment {
+    pub id: i64,
+}
+
+impl Operation for DeleteSegment {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+        let before = w.segment(self.id).await?;
+        if let Some(users) = w.segment_users().await?.remove(&self.id) {
+            let names: Vec<String> = users.into_iter().collect();
+            return Err(OpError::Conflict(format!(
+                "Segment {} is in use by {}",
+                self.id,
+                names.join(", ")
+            )));
+        }
+        w.delete_segment(self.id).await?;
+        w.record_event(NewEvent {
+            pre_data: Some(to_value(&SegmentView::new(&before, 0))),
+            ..segment_event("segment-deleted", actor, &before)
+        })
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,269 @@
+//! Strategy operations on one flag in one environment: add, change (replace or
+//! JSON Patch), remove. A strategy is checked as the engine would compile it.
+
+use std::collections::BTreeMap;
+
+use flagstaff_engine::document::{Constraint, Variant};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{
+    normalise_variants, project_environment, Actor, Edit, EnvironmentName, FeatureName, OpError,
+    OpResult, Operation, ProjectId,
+};
+use crate::storage::{NewEvent, StrategyRow, StrategyValues, WriteTx};
+use crate::wire::{to_value, StrategyView};
+
+/// The built-in strategy types (Unleash's).
+pub const STRATEGY_TYPES: &[&str] = &[
+    "default",
+    "flexibleRollout",
+    "userWithId",
+    "remoteAddress",
+    "applicationHostname",
+    "gradualRolloutRandom",
+    "gradualRolloutSessionId",
+    "gradualRolloutUserId",
+];
+
+/// A strategy as the admin API receives it (Unleash's createFeatureStrategySchema).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StrategyInput {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    #[serde(default)]
+    pub sort_order: Option<i64>,
+    #[serde(default)]
+    pub parameters: Option<BTreeMap<String, Value>>,
+    #[serde(default)]
+    pub constraints: Option<Vec<Constraint>>,
+    #[serde(default)]
+    pub segments: Option<Vec<i64>>,
+    #[serde(default)]
+    pub variants: Option<Vec<Variant>>,
+}
+
+impl StrategyInput {
+    /// What is stored, with Unleash's defaults, or why it cannot be.
+    fn into_values(self, feature: &str) -> OpResult<StrategyValues> {
+        if !STRATEGY_TYPES.contains(&self.name.as_str()) {
+            return Err(OpError::Invalid(format!(
+                "Could not find strategy type with name {}",
+                self.name
+            )));
+        }
+        let mut parameters = BTreeMap::new();
+        for (key, value) in self.parameters.unwrap_or_default() {
+            let text = match value {
+                Value::String(s) => s,
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Null => continue,
+                other => {
+                    return Err(OpError::Invalid(format!(
+                        "parameter {key:?} must be a string, found {other}"
+                    )))
+                }
+            };
+            parameters.insert(key, text);
+        }
+        if self.name == "flexibleRollout" {
+            for (key, default) in [
+                ("rollout", "100"),
+                ("stickiness", "default"),
+                ("groupId", feature),
+            ] {
+                let entry = parameters.entry(key.to_owned()).or_default();
+                if entry.trim().is_empty() {
+                    *entry = default.to_owned();
+                }
+            }
+            let rollout = &parameters["rollout"];
+            if !rollout.parse::<u32>().is_ok_and(|r| r <= 100) {
+                return Err(OpError::Invalid(format!(
+                    "rollout must be a whole number from 0 to 100, found {rollout:?}"
+                )));
+            }
+        }
+        let constraints = self.constraints.unwrap_or_default();
+        check_constraints(&constraints)?;
+        let mut segments = self.segments.unwrap_or_default();
+        segments.sort_unstable();
+        segments.dedup();
+        Ok(StrategyValues {
+            name: self.name,
+            title: self.title,
+            disabled: self.disabled.unwrap_or(false),
+            sort_order: self.sort_order.unwrap_or(0),
+            parameters,
+            constraints,
+            segments,
+            variants: normalise_variants(self.variants.unwrap_or_default(), false)?,
+        })
+    }
+}
+
+/// Every constraint names a context field and is one the engine would use
+/// (the engine's operator list and value rules: `constraint_problem`).
+pub fn check_constraints(constraints: &[Constraint]) -> OpResult<()> {
+    for (i, c) in constraints.iter().enumerate() {
+        if c.context_name.trim().is_empty() {
+            return Err(OpError::Invalid(format!(
+                "constraints[{i}]: a constraint needs a contextName"
+            )));
+        }
+        if let Some(why) = flagstaff_engine::constraint_problem(c) {
+            return Err(OpError::Invalid(format!(
+                "constraints[{i}] ({} {}): {why}",
+                c.context_name, c.operator
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every segment a strategy names exists.
+async fn check_segments(w: &mut WriteTx<'_>, values: &StrategyValues) -> OpResult<()> {
+    if values.segments.is_empty() {
+        return Ok(());
+    }
+    let known: Vec<i64> = w.segments().await?.iter().map(|s| s.id).collect();
+    match values.segments.iter().find(|id| !known.contains(id)) {
+        Some(id) => Err(OpError::Invalid(format!("Segment {id} does not exist"))),
+        None => Ok(()),
+    }
+}
+
+/// Where a strategy lives: a live flag in one of its project's environments.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StrategyPlace {
+    pub project: ProjectId,
+    pub feature: FeatureName,
+    pub environment: EnvironmentName,
+}
+
+impl StrategyPlace {
+    async fn check(&self, w: &mut WriteTx<'_>) -> OpResult<()> {
+        project_environment(w, &self.project, &self.environment).await?;
+        w.live_feature(&self.project, &self.feature).await?;
+        Ok(())
+    }
+
+    /// The strategy `id`, if it is this flag's in this environment.
+    async fn strategy(&self, w: &mut WriteTx<'_>, id: &str) -> OpResult<StrategyRow> {
+        match w.strategy(id).await? {
+            Some(s)
+                if s.feature_name == self.feature.as_str()
+                    && s.environment == self.environment.as_str() =>
+            {
+                Ok(s)
+            }
+            _ => Err(OpError::NotFound(format!(
+                "Could not find strategy with id {id}"
+            ))),
+        }
+    }
+
+    fn event(&self, event_type: &'static str, actor: &Actor) -> NewEvent {
+        NewEvent {
+            event_type,
+            created_by: actor.name.clone(),
+            project: Some(self.project.to_string()),
+            environment: Some(self.environment.to_string()),
+            feature_name: Some(self.feature.to_string()),
+            ..NewEvent::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AddStrategy {
+    #[serde(flatten)]
+    pub place: StrategyPlace,
+    pub strategy: StrategyInput,
+}
+
+impl Operation for AddStrategy {
+    type Output = StrategyRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<StrategyRow> {
+        self.place.check(w).await?;
+        let values = self.strategy.into_values(&self.place.feature)?;
+        check_segments(w, &values).await?;
+        let strategy = StrategyRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            values,
+            feature_name: self.place.feature.to_string(),
+            environment: self.place.environment.to_string(),
+        };
+        w.insert_strategy(&strategy).await?;
+        w.record_event(NewEvent {
+            data: Some(to_value(&StrategyView::from(&strategy))),
+            ..self.place.event("feature-strategy-add", actor)
+        })
+        .await?;
+        Ok(strategy)
+    }
+}
+
+/// Replaces a strategy, or patches it as the API shows it ([`StrategyView`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateStrategy {
+    #[serde(flatten)]
+    pub place: StrategyPlace,
+    pub id: String,
+    pub edit: Edit<StrategyInput>,
+}
+
+impl Operation for UpdateStrategy {
+    type Output = StrategyRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<StrategyRow> {
+        self.place.check(w).await?;
+        let before = self.place.strategy(w, &self.id).await?;
+        let input = self
+            .edit
+            .resolve(&StrategyView::from(&before), "strategy")?;
+        let values = input.into_values(&self.place.feature)?;
+        check_segments(w, &values).await?;
+        let after = StrategyRow {
+            values,
+            ..before.clone()
+        };
+        w.update_strategy(&after).await?;
+        w.record_event(NewEvent {
+            pre_data: Some(to_value(&StrategyView::from(&before))),
+            data: Some(to_value(&StrategyView::from(&after))),
+            ..self.place.event("feature-strategy-update", actor)
+        })
+        .await?;
+        Ok(after)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RemoveStrategy {
+    #[serde(flatten)]
+    pub place: StrategyPlace,
+    pub id: String,
+}
+
+impl Operation for RemoveStrategy {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+        self.place.check(w).await?;
+        let before = self.place.strategy(w, &self.id).await?;
+        w.delete_strategy(&self.id).await?;
+        w.record_event(NewEvent {
+            pre_data: Some(to_value(&StrategyView::from(&before))),
+            ..self.place.event("feature-strategy-remove", actor)
+        })
+        .await?;
+        Ok(())
+    }
+}

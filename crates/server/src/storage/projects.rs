@@ -1,0 +1,175 @@
+//! Projects and environments.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use super::{now_text, StorageResult, Store, WriteTx};
+
+async fn project_exists<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> StorageResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await?;
+    Ok(n > 0)
+}
+
+async fn project_environments<'e>(
+    db: impl Executor<'e, Database = Any>,
+    project: &str,
+) -> StorageResult<Vec<EnvironmentRow>> {
+    let rows = sqlx::query(
+        "SELECT e.name, e.type, e.sort_order FROM environments e \
+         JOIN project_environments pe ON pe.environment = e.name \
+         WHERE pe.project_id = $1 ORDER BY e.sort_order, e.name",
+    )
+    .bind(project)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(EnvironmentRow::from_row).collect()
+}
+
+async fn environments<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> StorageResult<Vec<EnvironmentRow>> {
+    let rows =
+        sqlx::query("SELECT name, type, sort_order FROM environments ORDER BY sort_order, name")
+            .fetch_all(db)
+            .await?;
+    rows.iter().map(EnvironmentRow::from_row).collect()
+}
+
+impl Store {
+    pub async fn project_exists(&self, id: &str) -> StorageResult<bool> {
+        project_exists(self.pool(), id).await
+    }
+
+    /// Environments enabled for a project, in sort order.
+    pub async fn project_environments(&self, project: &str) -> StorageResult<Vec<EnvironmentRow>> {
+        project_environments(self.pool(), project).await
+    }
+
+    pub async fn environments(&self) -> StorageResult<Vec<EnvironmentRow>> {
+        environments(self.pool()).await
+    }
+
+    pub async fn projects(&self) -> StorageResult<Vec<(String, String, Option<String>)>> {
+        let rows = sqlx::query("SELECT id, name, description FROM projects ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("name")?,
+                    r.try_get("description")?,
+                ))
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentRow {
+    pub name: String,
+    pub kind: String,
+    pub sort_order: i64,
+}
+
+impl EnvironmentRow {
+    fn from_row(row: &AnyRow) -> StorageResult<Self> {
+        Ok(EnvironmentRow {
+            name: row.try_get("name")?,
+            kind: row.try_get("type")?,
+            sort_order: row.try_get("sort_order")?,
+        })
+    }
+}
+
+impl WriteTx<'_> {
+    pub async fn project_exists(&mut self, id: &str) -> StorageResult<bool> {
+        project_exists(&mut *self.tx, id).await
+    }
+
+    /// Environments enabled for a project, in sort order, as this change sees them.
+    pub async fn project_environments(
+        &mut self,
+        project: &str,
+    ) -> StorageResult<Vec<EnvironmentRow>> {
+        project_environments(&mut *self.tx, project).await
+    }
+
+    pub async fn environments(&mut self) -> StorageResult<Vec<EnvironmentRow>> {
+        environments(&mut *self.tx).await
+    }
+
+    pub async fn environment_exists(&mut self, name: &str) -> StorageResult<bool> {
+        Ok(self.environments().await?.iter().any(|e| e.name == name))
+    }
+
+    /// A new project, with every existing environment enabled for it.
+    pub async fn insert_project(
+        &mut self,
+        id: &str,
+        name: &str,
+        description: Option<&str>,
+    ) -> StorageResult<()> {
+        sqlx::query(
+            "INSERT INTO projects (id, name, description, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(description)
+        .bind(now_text())
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO project_environments (project_id, environment) SELECT $1, name FROM environments",
+        )
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn insert_environment(
+        &mut self,
+        name: &str,
+        kind: &str,
+        sort_order: i64,
+    ) -> StorageResult<()> {
+        sqlx::query(
+            "INSERT INTO environments (name, type, sort_order, enabled) VALUES ($1, $2, $3, 1)",
+        )
+        .bind(name)
+        .bind(kind)
+        .bind(sort_order)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Enables an environment for a project; its flags get a switched-off row there.
+    pub async fn link_project_environment(
+        &mut self,
+        project: &str,
+        environment: &str,
+    ) -> StorageResult<()> {
+        sqlx::query("INSERT INTO project_environments (project_id, environment) VALUES ($1, $2)")
+            .bind(project)
+            .bind(environment)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO feature_environments (feature_name, environment, enabled, variants) \
+             SELECT name, $1, 0, '[]' FROM features WHERE project_id = $2",
+        )
+        .bind(environment)
+        .bind(project)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}

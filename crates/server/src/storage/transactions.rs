@@ -1,0 +1,140 @@
+//! The two kinds of transaction: a change ([`WriteTx`] from [`Store::write`]),
+//! which holds the change head's row lock so changes queue across processes and
+//! get gapless revisions in commit order, and a consistent read ([`ReadTx`]).
+
+use sqlx::{Any, Transaction};
+use tokio::sync::MutexGuard;
+
+use super::{Backend, NewEvent, StorageResult, Store};
+
+/// A read-only transaction that sees one committed state throughout
+/// (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction), so a client
+/// snapshot built from it is exactly the state at the revision it reads.
+pub struct ReadTx {
+    pub(crate) tx: Transaction<'static, Any>,
+}
+
+impl ReadTx {
+    /// The revision of the newest change this transaction sees.
+    pub async fn current_revision(&mut self) -> StorageResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT revision FROM change_head WHERE id = 1")
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// Ends the transaction (it wrote nothing).
+    pub async fn finish(self) -> StorageResult<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+/// The PostgreSQL channel each committed change is announced on (payload: its revision).
+pub const CHANGES_CHANNEL: &str = "flagstaff_changes";
+
+/// A write transaction. A change transaction ([`Store::write`]) holds the
+/// change head's lock from its first statement until it commits or is dropped.
+pub struct WriteTx<'s> {
+    pub(crate) tx: Transaction<'static, Any>,
+    _guard: Option<MutexGuard<'s, ()>>,
+    backend: Backend,
+    /// The revision this transaction's events carry, once it has recorded one.
+    revision: Option<i64>,
+    /// The events recorded so far, in order.
+    pub(super) events: Vec<NewEvent>,
+}
+
+/// What a committed change was: its revision (`None` when it recorded no
+/// event, so changed nothing) and its events in the order they were recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Committed {
+    pub revision: Option<i64>,
+    pub events: Vec<NewEvent>,
+}
+
+impl WriteTx<'_> {
+    /// Commits; a change that recorded events is announced to every process
+    /// following the database (PostgreSQL delivers the notice at commit).
+    pub async fn commit(mut self) -> StorageResult<Committed> {
+        if let (Some(revision), Backend::Postgres) = (self.revision, self.backend) {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANGES_CHANNEL)
+                .bind(revision.to_string())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(Committed {
+            revision: self.revision,
+            events: self.events,
+        })
+    }
+
+    /// The revision of this change: bumped once, on its first event.
+    pub(crate) async fn revision(&mut self) -> StorageResult<i64> {
+        if let Some(revision) = self.revision {
+            return Ok(revision);
+        }
+        let revision: i64 = sqlx::query_scalar(
+            "UPDATE change_head SET revision = revision + 1 WHERE id = 1 RETURNING revision",
+        )
+        .fetch_one(&mut *self.tx)
+        .await?;
+        self.revision = Some(revision);
+        Ok(revision)
+    }
+}
+
+impl Store {
+    /// Begins a change: the one write transaction of this process, holding the
+    /// change head's row lock from its first statement, so changes queue across
+    /// processes too and everything read inside decides on committed state.
+    pub async fn write(&self) -> StorageResult<WriteTx<'_>> {
+        let guard = self.writes.lock().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE change_head SET revision = revision WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        Ok(WriteTx {
+            tx,
+            _guard: Some(guard),
+            backend: self.backend,
+            revision: None,
+            events: Vec::new(),
+        })
+    }
+
+    /// A transaction for SDK metrics: not a change (no revision, no event), so
+    /// it neither waits for nor holds up admin writes beyond the database's own locking.
+    pub async fn write_metrics(&self) -> StorageResult<WriteTx<'_>> {
+        Ok(WriteTx {
+            tx: self.pool.begin().await?,
+            _guard: None,
+            backend: self.backend,
+            revision: None,
+            events: Vec::new(),
+        })
+    }
+
+    /// Begins a [`ReadTx`].
+    pub async fn read_consistent(&self) -> StorageResult<ReadTx> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(ReadTx { tx })
+    }
+
+    /// The revision of the newest committed change.
+    pub async fn current_revision(&self) -> StorageResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT revision FROM change_head WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}

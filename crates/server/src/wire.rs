@@ -1,0 +1,257 @@
+//! How flags, strategies, segments, context fields, projects and environments
+//! look on Unleash's admin API and in the event log (Unleash's schemas), as
+//! typed views over stored rows. Operations put them in events and handlers
+//! render them, so an event's `data` is exactly what the API showed.
+
+use std::collections::BTreeMap;
+
+use flagstaff_engine::document::{Constraint, Variant};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::storage::{
+    ContextFieldRow, EnvironmentRow, FeatureEnvironmentRow, FeatureRow, SegmentRow, StrategyRow,
+};
+
+/// A view as a JSON value (event data, or a response built from several views).
+/// Views have string keys only, so this cannot fail.
+pub fn to_value(view: &impl Serialize) -> Value {
+    serde_json::to_value(view).unwrap_or(Value::Null)
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StrategyView<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub title: Option<&'a str>,
+    pub disabled: bool,
+    pub feature_name: &'a str,
+    pub sort_order: i64,
+    pub segments: &'a [i64],
+    pub constraints: &'a [Constraint],
+    pub parameters: &'a BTreeMap<String, String>,
+    pub variants: &'a [Variant],
+}
+
+impl<'a> From<&'a StrategyRow> for StrategyView<'a> {
+    fn from(s: &'a StrategyRow) -> Self {
+        let v = &s.values;
+        StrategyView {
+            id: &s.id,
+            name: &v.name,
+            title: v.title.as_deref(),
+            disabled: v.disabled,
+            feature_name: &s.feature_name,
+            sort_order: v.sort_order,
+            segments: &v.segments,
+            constraints: &v.constraints,
+            parameters: &v.parameters,
+            variants: &v.variants,
+        }
+    }
+}
+
+/// The metadata part of a flag: what a PUT or PATCH changes, and what events record.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlagMetadata<'a> {
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub flag_type: &'a str,
+    pub description: Option<&'a str>,
+    pub project: &'a str,
+    pub stale: bool,
+    pub impression_data: bool,
+    pub archived: bool,
+    pub created_at: &'a str,
+}
+
+impl<'a> From<&'a FeatureRow> for FlagMetadata<'a> {
+    fn from(f: &'a FeatureRow) -> Self {
+        FlagMetadata {
+            name: &f.name,
+            flag_type: &f.feature_type,
+            description: f.description.as_deref(),
+            project: &f.project,
+            stale: f.stale,
+            impression_data: f.impression_data,
+            archived: f.archived_at.is_some(),
+            created_at: &f.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedBy<'a> {
+    pub name: &'a str,
+}
+
+/// Unleash's featureSchema: a flag with its environments.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlagView<'a> {
+    #[serde(flatten)]
+    pub metadata: FlagMetadata<'a>,
+    /// Unleash's legacy top-level switch; always false.
+    pub enabled: bool,
+    pub archived_at: Option<&'a str>,
+    pub created_by: CreatedBy<'a>,
+    pub environments: Vec<FlagEnvironmentView<'a>>,
+    pub variants: [Value; 0],
+    pub tags: [Value; 0],
+    pub children: [Value; 0],
+    pub dependencies: [Value; 0],
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlagEnvironmentView<'a> {
+    pub name: &'a str,
+    pub environment: &'a str,
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    pub enabled: bool,
+    pub sort_order: i64,
+    pub variant_count: usize,
+    pub strategies: Vec<StrategyView<'a>>,
+    pub variants: &'a [Variant],
+    pub has_strategies: bool,
+    pub has_enabled_strategies: bool,
+}
+
+impl<'a> FlagView<'a> {
+    /// From a flag's rows: the project's `environments`, and this flag's
+    /// environment `rows` and `strategies` (in order).
+    pub fn new(
+        feature: &'a FeatureRow,
+        environments: &'a [EnvironmentRow],
+        rows: &[&'a FeatureEnvironmentRow],
+        strategies: &[&'a StrategyRow],
+    ) -> Self {
+        let environments = environments
+            .iter()
+            .filter_map(|env| {
+                let row = rows.iter().find(|r| r.environment == env.name)?;
+                let own: Vec<&StrategyRow> = strategies
+                    .iter()
+                    .copied()
+                    .filter(|s| s.environment == env.name)
+                    .collect();
+                Some(FlagEnvironmentView {
+                    name: &env.name,
+                    environment: &env.name,
+                    kind: &env.kind,
+                    enabled: row.enabled,
+                    sort_order: env.sort_order,
+                    variant_count: row.variants.len(),
+                    has_strategies: !own.is_empty(),
+                    has_enabled_strategies: own.iter().any(|s| !s.values.disabled),
+                    strategies: own.into_iter().map(StrategyView::from).collect(),
+                    variants: &row.variants,
+                })
+            })
+            .collect();
+        FlagView {
+            metadata: FlagMetadata::from(feature),
+            enabled: false,
+            archived_at: feature.archived_at.as_deref(),
+            created_by: CreatedBy {
+                name: &feature.created_by,
+            },
+            environments,
+            variants: [],
+            tags: [],
+            children: [],
+            dependencies: [],
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentView<'a> {
+    pub id: i64,
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub project: Option<&'a str>,
+    pub constraints: &'a [Constraint],
+    pub created_at: &'a str,
+    pub created_by: &'a str,
+    pub used_in_features: usize,
+    pub used_in_projects: usize,
+}
+
+impl<'a> SegmentView<'a> {
+    pub fn new(s: &'a SegmentRow, used_in_features: usize) -> Self {
+        SegmentView {
+            id: s.id,
+            name: &s.name,
+            description: s.description.as_deref(),
+            project: s.project.as_deref(),
+            constraints: &s.constraints,
+            created_at: &s.created_at,
+            created_by: &s.created_by,
+            used_in_features,
+            used_in_projects: 0,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextFieldView<'a> {
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub stickiness: bool,
+    pub sort_order: i64,
+    pub legal_values: &'a [Value],
+    pub created_at: &'a str,
+    pub used_in_features: usize,
+    pub used_in_projects: usize,
+}
+
+impl<'a> From<&'a ContextFieldRow> for ContextFieldView<'a> {
+    fn from(f: &'a ContextFieldRow) -> Self {
+        ContextFieldView {
+            name: &f.name,
+            description: f.description.as_deref(),
+            stickiness: f.stickiness,
+            sort_order: f.sort_order,
+            legal_values: &f.legal_values,
+            created_at: &f.created_at,
+            used_in_features: 0,
+            used_in_projects: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectView {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentView<'a> {
+    pub name: &'a str,
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    pub enabled: bool,
+    pub sort_order: i64,
+    pub protected: bool,
+}
+
+impl<'a> From<&'a EnvironmentRow> for EnvironmentView<'a> {
+    fn from(e: &'a EnvironmentRow) -> Self {
+        EnvironmentView {
+            name: &e.name,
+            kind: &e.kind,
+            enabled: true,
+            sort_order: e.sort_order,
+            protected: false,
+        }
+    }
+}
