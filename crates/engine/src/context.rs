@@ -163,7 +163,7 @@ impl<'c> Resolved<'c> {
             self.context
                 .current_time
                 .as_deref()
-                .and_then(crate::constraint::parse_instant)
+                .and_then(crate::values::parse_instant)
         })
     }
 }

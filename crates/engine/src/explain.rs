@@ -4,9 +4,10 @@
 
 use serde::Serialize;
 
+use crate::compile::CompiledFlag;
 use crate::constraint::Test;
 use crate::context::{Context, Resolved};
-use crate::engine::{CompiledFlag, Engine};
+use crate::engine::Engine;
 use crate::strategy::{CompiledStrategy, RuleOutcome};
 use crate::variant::{Pick, VariantResult, VariantSet};
 

@@ -13,6 +13,7 @@
 //! The crate does no I/O, reads no clock and no entropy (the caller supplies
 //! `currentTime` and a random seed), and never panics while evaluating.
 
+mod compile;
 mod constraint;
 pub mod context;
 pub mod document;
@@ -23,6 +24,7 @@ mod index;
 mod random;
 mod strategy;
 mod table;
+mod values;
 mod variant;
 
 pub use constraint::{constraint_problem, OPERATORS};

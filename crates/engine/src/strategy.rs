@@ -13,11 +13,12 @@ use rustc_hash::FxHashMap;
 
 use ipnet::IpNet;
 
-use crate::constraint::{parse_net, CompiledConstraint};
+use crate::constraint::CompiledConstraint;
 use crate::context::{ContextField, Resolved};
 use crate::document::{Segment, Strategy};
 use crate::hash::HashGroup;
 use crate::random::RandomSource;
+use crate::values::parse_net;
 use crate::variant::{Stickiness, VariantSet};
 
 /// A strategy ready to evaluate.

@@ -6,7 +6,7 @@
 use std::ops::Index;
 use std::sync::Arc;
 
-use crate::engine::CompiledFlag;
+use crate::compile::CompiledFlag;
 
 const SHIFT: usize = 6;
 const CHUNK: usize = 1 << SHIFT;

@@ -9,6 +9,7 @@
 
 mod events;
 mod features;
+mod flag_list;
 mod location;
 mod metrics;
 mod projects;
@@ -24,7 +25,8 @@ use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use tokio::sync::Mutex;
 
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
-pub use features::{FeatureEnvironmentRow, FeatureRow, FlagPage, StrategyRow, StrategyValues};
+pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
+pub use flag_list::FlagPage;
 pub use location::{redact, DatabaseLocation, OpenError};
 pub use metrics::{InstanceRow, MetricCounts, MetricKey};
 pub use projects::EnvironmentRow;

@@ -1,0 +1,82 @@
+//! The admin flag list, a page at a time (keyset on the flag name, or
+//! Unleash's offset), with each flag's environment rows and strategies.
+
+use super::features::{
+    environment_from_row, feature_from_row, strategy_from_row, FEATURE_COLUMNS, STRATEGY_COLUMNS,
+};
+use super::{FeatureEnvironmentRow, FeatureRow, StorageResult, Store, StrategyRow};
+
+/// Which flags of a list: those named after `after` (a keyset cursor: the
+/// last name of the previous page), then `offset` skipped, at most `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct FlagPage {
+    pub after: Option<String>,
+    pub offset: i64,
+    pub limit: Option<i64>,
+}
+
+impl Store {
+    /// A page of a project's live flags, ordered by name, with their
+    /// environment rows and strategies: three queries whatever the page size.
+    pub async fn project_flag_page(
+        &self,
+        project: &str,
+        page: &FlagPage,
+    ) -> StorageResult<(
+        Vec<FeatureRow>,
+        Vec<FeatureEnvironmentRow>,
+        Vec<StrategyRow>,
+    )> {
+        let features = sqlx::query(&format!(
+            "SELECT {FEATURE_COLUMNS} FROM features \
+             WHERE project_id = $1 AND archived_at IS NULL AND name > $2 \
+             ORDER BY name LIMIT $3 OFFSET $4"
+        ))
+        .bind(project)
+        .bind(page.after.as_deref().unwrap_or(""))
+        .bind(page.limit.unwrap_or(i64::MAX))
+        .bind(page.offset)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(feature_from_row)
+        .collect::<StorageResult<Vec<_>>>()?;
+        let (Some(first), Some(last)) = (features.first(), features.last()) else {
+            return Ok((features, Vec::new(), Vec::new()));
+        };
+        // The page is exactly the project's live flags from `first` to `last`.
+        let range = "f.project_id = $1 AND f.archived_at IS NULL AND f.name >= $2 AND f.name <= $3";
+        let envs = sqlx::query(&format!(
+            "SELECT fe.feature_name, fe.environment, fe.enabled, fe.variants \
+             FROM feature_environments fe JOIN features f ON f.name = fe.feature_name \
+             WHERE {range}"
+        ))
+        .bind(project)
+        .bind(&first.name)
+        .bind(&last.name)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(environment_from_row)
+        .collect::<StorageResult<Vec<_>>>()?;
+        let columns = STRATEGY_COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let strategies = sqlx::query(&format!(
+            "SELECT {columns} FROM feature_strategies s JOIN features f ON f.name = s.feature_name \
+             WHERE {range} \
+             ORDER BY s.feature_name, s.environment, s.sort_order, s.created_at, s.id"
+        ))
+        .bind(project)
+        .bind(&first.name)
+        .bind(&last.name)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(strategy_from_row)
+        .collect::<StorageResult<Vec<_>>>()?;
+        Ok((features, envs, strategies))
+    }
+}
