@@ -155,13 +155,7 @@ mod tests {
         let applied = apply(&store, &actor, operation).await.expect("created");
         assert_eq!(applied.output.feature_type, "experiment");
         assert_eq!(applied.committed.revision, Some(start + 1));
-        let kinds: Vec<&str> = applied
-            .committed
-            .events
-            .iter()
-            .map(|e| e.event_type)
-            .collect();
-        assert_eq!(kinds, ["feature-created"]);
+        assert_eq!(applied.committed.event_types(), ["feature-created"]);
         assert_eq!(applied.committed.events[0].created_by, "scheduler");
 
         let switch = SwitchEnvironment {
@@ -173,14 +167,8 @@ mod tests {
         let stored = serde_json::to_string(&switch).expect("serialises");
         let operation: SwitchEnvironment = serde_json::from_str(&stored).expect("reads back");
         let applied = apply(&store, &actor, operation).await.expect("switched");
-        let kinds: Vec<&str> = applied
-            .committed
-            .events
-            .iter()
-            .map(|e| e.event_type)
-            .collect();
         assert_eq!(
-            kinds,
+            applied.committed.event_types(),
             ["feature-strategy-add", "feature-environment-enabled"]
         );
         assert_eq!(applied.committed.revision, Some(start + 2));

@@ -46,15 +46,19 @@ impl Store {
         };
         // The page is exactly the project's live flags from `first` to `last`.
         let range = "f.project_id = $1 AND f.archived_at IS NULL AND f.name >= $2 AND f.name <= $3";
-        let envs = sqlx::query(&format!(
+        let in_range = |sql: String| async move {
+            sqlx::query(&sql)
+                .bind(project)
+                .bind(&first.name)
+                .bind(&last.name)
+                .fetch_all(self.pool())
+                .await
+        };
+        let envs = in_range(format!(
             "SELECT fe.feature_name, fe.environment, fe.enabled, fe.variants \
              FROM feature_environments fe JOIN features f ON f.name = fe.feature_name \
              WHERE {range}"
         ))
-        .bind(project)
-        .bind(&first.name)
-        .bind(&last.name)
-        .fetch_all(self.pool())
         .await?
         .iter()
         .map(environment_from_row)
@@ -64,15 +68,11 @@ impl Store {
             .map(|c| format!("s.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let strategies = sqlx::query(&format!(
+        let strategies = in_range(format!(
             "SELECT {columns} FROM feature_strategies s JOIN features f ON f.name = s.feature_name \
              WHERE {range} \
              ORDER BY s.feature_name, s.environment, s.sort_order, s.created_at, s.id"
         ))
-        .bind(project)
-        .bind(&first.name)
-        .bind(&last.name)
-        .fetch_all(self.pool())
         .await?
         .iter()
         .map(strategy_from_row)

@@ -54,6 +54,13 @@ pub struct Committed {
     pub events: Vec<NewEvent>,
 }
 
+impl Committed {
+    /// The types of its events, in order.
+    pub fn event_types(&self) -> Vec<&'static str> {
+        self.events.iter().map(|e| e.event_type).collect()
+    }
+}
+
 impl WriteTx<'_> {
     /// Commits; a change that recorded events is announced to every process
     /// following the database (PostgreSQL delivers the notice at commit).
