@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::metrics::NotStored;
 use crate::ops::OpError;
 use crate::storage::StorageError;
 
@@ -39,6 +40,12 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
+    /// 429: this client sent too much; try again after the given seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
+    /// 503: the server cannot take this now, and stored nothing of it.
+    #[error("{message}")]
+    Unavailable { message: String, retry_after: u64 },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -58,6 +65,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -75,6 +84,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "NotImplementedError",
             ApiError::PayloadTooLarge => "ContentTooLargeError",
             ApiError::UnsupportedMediaType => "ContentTypeError",
+            ApiError::TooManyRequests { .. } => "RateLimitError",
+            ApiError::Unavailable { .. } => "ServiceUnavailableError",
             ApiError::Internal(_) => "InternalError",
         }
     }
@@ -96,6 +107,18 @@ impl From<OpError> for ApiError {
     }
 }
 
+impl From<NotStored> for ApiError {
+    fn from(error: NotStored) -> Self {
+        ApiError::Unavailable {
+            message: error.to_string(),
+            retry_after: match error {
+                NotStored::Busy => 5,
+                NotStored::Failed => 1,
+            },
+        }
+    }
+}
+
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
         match error {
@@ -113,6 +136,11 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %cause, "request failed");
         }
         let message = self.to_string();
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after, .. }
+            | ApiError::Unavailable { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
         let body = match self {
             ApiError::ClientUnauthorized | ApiError::ClientForbidden => json!({"message": message}),
             _ => json!({
@@ -120,7 +148,13 @@ impl IntoResponse for ApiError {
                 "details": [{"message": message}]
             }),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -1,8 +1,10 @@
 //! Metrics ingestion: counts from many SDK instances are merged in memory and
-//! written in one transaction per batch (every few hundred milliseconds, and
-//! once more at shutdown). A request is acknowledged only after the batch that
-//! holds its counts is committed, so an acknowledged count is never lost, and
-//! the database sees one upsert per key per batch however many SDKs report.
+//! written in one transaction per batch (every 100 ms, and once more at
+//! shutdown), outside the change lock. A request is answered only when its
+//! batch is settled: 202 when it committed; 503 when it failed (the batch was
+//! rolled back, so nothing of it is stored and a retry counts once). The
+//! backlog is bounded: when it is full a request is refused at once (503),
+//! nothing added.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,124 +12,143 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
-use crate::storage::{InstanceRow, MetricCounts, MetricKey, StorageResult, Store};
+use crate::storage::{InstanceRow, MetricCounts, MetricKey, StorageResult, Store, UnknownFlag};
 
 /// How long a batch gathers before it is written.
 const BATCH_WINDOW: Duration = Duration::from_millis(100);
-/// How long a request waits for its batch before giving up (it is then not acknowledged).
-const ACK_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most distinct keys (counts, instances, unknown flags) waiting for the next batch.
+pub const MAX_BACKLOG: usize = 50_000;
+/// Most unknown flags kept in the database (made-up names cannot grow it further).
+pub const MAX_UNKNOWN_FLAGS: i64 = 10_000;
 
-#[derive(Default)]
+/// One batch's outcome, shared by the requests whose counts it holds:
+/// `None` while pending, then whether it committed.
+type Outcome = watch::Sender<Option<bool>>;
+
 struct Pending {
-    generation: u64,
     counts: HashMap<MetricKey, MetricCounts>,
     instances: HashMap<(String, String, String), InstanceRow>,
+    unknown: HashMap<(String, String, String), UnknownFlag>,
+    outcome: Arc<Outcome>,
+}
+
+impl Pending {
+    fn new() -> Pending {
+        Pending {
+            counts: HashMap::new(),
+            instances: HashMap::new(),
+            unknown: HashMap::new(),
+            outcome: Arc::new(watch::channel(None).0),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.counts.len() + self.instances.len() + self.unknown.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What a report adds to the next batch.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub counts: Vec<(MetricKey, MetricCounts)>,
+    pub instance: Option<InstanceRow>,
+    pub unknown: Vec<UnknownFlag>,
+}
+
+impl Report {
+    fn len(&self) -> usize {
+        self.counts.len() + usize::from(self.instance.is_some()) + self.unknown.len()
+    }
+}
+
+/// Why a report was not stored; in either case nothing of it is.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum NotStored {
+    #[error("too many metrics are waiting to be stored; send them again later")]
+    Busy,
+    #[error("the metrics could not be stored; send them again")]
+    Failed,
 }
 
 pub struct MetricsBuffer {
     pending: Mutex<Pending>,
-    written: watch::Sender<u64>,
     wake: Notify,
 }
 
 impl Default for MetricsBuffer {
     fn default() -> Self {
         MetricsBuffer {
-            pending: Mutex::new(Pending {
-                generation: 1,
-                ..Pending::default()
-            }),
-            written: watch::channel(0).0,
+            pending: Mutex::new(Pending::new()),
             wake: Notify::new(),
         }
     }
 }
 
-/// The batch holding a request's counts was not written in time.
-#[derive(Debug, thiserror::Error)]
-#[error("metrics could not be stored in time")]
-pub struct NotStored;
-
 impl MetricsBuffer {
-    /// Adds counts (and the reporting instance) and returns once they are stored.
-    pub async fn record(
-        &self,
-        counts: Vec<(MetricKey, MetricCounts)>,
-        instance: Option<InstanceRow>,
-    ) -> Result<(), NotStored> {
-        let generation = {
+    /// Adds a report to the next batch and returns once that batch is settled.
+    pub async fn record(&self, report: Report) -> Result<(), NotStored> {
+        let mut outcome = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            for (key, c) in counts {
+            if pending.len() + report.len() > MAX_BACKLOG {
+                return Err(NotStored::Busy);
+            }
+            for (key, c) in report.counts {
                 pending.counts.entry(key).or_default().add(&c);
             }
-            if let Some(i) = instance {
-                pending.instances.insert(
-                    (
-                        i.app_name.clone(),
-                        i.instance_id.clone(),
-                        i.environment.clone(),
-                    ),
-                    i,
+            if let Some(i) = report.instance {
+                let key = (
+                    i.app_name.clone(),
+                    i.instance_id.clone(),
+                    i.environment.clone(),
                 );
+                pending.instances.insert(key, i);
             }
-            pending.generation
+            for u in report.unknown {
+                let key = (u.name.clone(), u.app_name.clone(), u.environment.clone());
+                pending.unknown.insert(key, u);
+            }
+            pending.outcome.subscribe()
         };
         self.wake.notify_one();
-        let mut written = self.written.subscribe();
-        let stored = tokio::time::timeout(ACK_TIMEOUT, async {
-            written.wait_for(|&g| g >= generation).await.is_ok()
-        })
-        .await;
-        match stored {
-            Ok(true) => Ok(()),
-            _ => Err(NotStored),
+        match outcome.wait_for(Option::is_some).await.map(|o| *o) {
+            Ok(Some(true)) => Ok(()),
+            _ => Err(NotStored::Failed),
         }
     }
 
-    /// Writes everything pending in one transaction. On failure the counts go
-    /// back into the buffer for the next attempt.
+    /// Writes everything pending in one transaction and tells its requests how
+    /// it went. A failed batch is dropped whole (its requests are told so).
     pub async fn flush(&self, store: &Store) -> StorageResult<()> {
-        let (generation, counts, instances) = {
+        let batch = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            let generation = pending.generation;
-            pending.generation += 1;
-            (
-                generation,
-                std::mem::take(&mut pending.counts),
-                std::mem::take(&mut pending.instances),
-            )
-        };
-        if !counts.is_empty() || !instances.is_empty() {
-            if let Err(e) = Self::write(store, &counts, &instances).await {
-                let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-                for (key, c) in counts {
-                    pending.counts.entry(key).or_default().add(&c);
-                }
-                for (k, i) in instances {
-                    pending.instances.entry(k).or_insert(i);
-                }
-                return Err(e);
+            if pending.is_empty() {
+                return Ok(());
             }
-        }
-        self.written.send_if_modified(|g| {
-            let advanced = generation > *g;
-            *g = (*g).max(generation);
-            advanced
-        });
-        Ok(())
+            std::mem::replace(&mut *pending, Pending::new())
+        };
+        let written = Self::write(store, &batch).await;
+        batch.outcome.send_replace(Some(written.is_ok()));
+        written
     }
 
-    async fn write(
-        store: &Store,
-        counts: &HashMap<MetricKey, MetricCounts>,
-        instances: &HashMap<(String, String, String), InstanceRow>,
-    ) -> StorageResult<()> {
+    async fn write(store: &Store, batch: &Pending) -> StorageResult<()> {
         let mut w = store.write_metrics().await?;
-        for (key, c) in counts {
+        let mut keys: Vec<_> = batch.counts.iter().collect();
+        // In key order: concurrent writers (replicas) take row locks in one order.
+        keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (key, c) in keys {
             w.add_metrics(key, c).await?;
         }
-        for instance in instances.values() {
+        for instance in batch.instances.values() {
             w.upsert_instance(instance).await?;
+        }
+        if !batch.unknown.is_empty() {
+            let unknown: Vec<UnknownFlag> = batch.unknown.values().cloned().collect();
+            w.note_unknown_flags(&unknown, MAX_UNKNOWN_FLAGS).await?;
         }
         w.commit().await.map(drop)
     }
@@ -140,9 +161,7 @@ impl MetricsBuffer {
                 buffer.wake.notified().await;
                 tokio::time::sleep(BATCH_WINDOW).await;
                 if let Err(e) = buffer.flush(&store).await {
-                    tracing::error!(error = %e, "writing metrics failed; will retry");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    buffer.wake.notify_one();
+                    tracing::error!(error = %e, "writing a metrics batch failed; its senders were told to send again");
                 }
             }
         })

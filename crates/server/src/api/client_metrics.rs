@@ -1,6 +1,9 @@
 //! What SDKs report: `POST /api/client/register` (the instance) and
 //! `POST /api/client/metrics` (yes/no/variant counts per flag for a time
-//! bucket). Both answer 202 once stored, with the environment taken from the token.
+//! bucket). Both answer 202 once stored (503 when not: nothing was stored),
+//! with the environment taken from the token. Everything a client sends is
+//! bounded: name lengths, list sizes, and counts for flags that do not exist
+//! are not stored as metrics — a capped "unknown flags" list notes them.
 
 use std::collections::HashMap;
 
@@ -15,12 +18,20 @@ use serde_json::Value;
 use crate::api::ApiObject;
 use crate::auth::ClientToken;
 use crate::error::{ApiError, ApiResult};
+use crate::metrics::Report;
+use crate::ops::FeatureName;
 use crate::state::AppState;
-use crate::storage::{InstanceRow, MetricCounts, MetricKey};
+use crate::storage::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 
 /// Most flags one metrics request may report, and most variants per flag.
 const MAX_TOGGLES: usize = 10_000;
-const MAX_VARIANTS: usize = 1_000;
+const MAX_VARIANTS: usize = 100;
+/// Longest application, instance, SDK-version, strategy and variant name.
+const MAX_NAME: usize = 255;
+/// Most strategies a registration may list.
+const MAX_STRATEGIES: usize = 100;
+/// Most unknown flags one report may add to the unknown-flags list.
+const MAX_UNKNOWN_PER_REPORT: usize = 100;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -73,19 +84,33 @@ struct ToggleCounts {
     variants: Option<HashMap<String, u64>>,
 }
 
-fn instance_id(id: Option<String>) -> String {
-    id.filter(|i| !i.trim().is_empty())
-        .unwrap_or_else(|| "default".to_owned())
+fn instance_id(id: Option<String>) -> ApiResult<String> {
+    let id = id
+        .filter(|i| !i.trim().is_empty())
+        .unwrap_or_else(|| "default".to_owned());
+    bounded("instanceId", id)
 }
 
 fn app_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
-    if name.is_empty() || name.len() > 255 {
-        return Err(ApiError::BadData(
-            "appName must be 1–255 characters".to_owned(),
-        ));
+    if name.is_empty() {
+        return Err(ApiError::BadData("appName is required".to_owned()));
     }
-    Ok(name.to_owned())
+    bounded("appName", name.to_owned())
+}
+
+/// A name a client sends, refused when longer than [`MAX_NAME`] bytes.
+fn bounded(field: &str, text: String) -> ApiResult<String> {
+    if text.len() > MAX_NAME {
+        return Err(ApiError::BadData(format!(
+            "{field} must be at most {MAX_NAME} characters"
+        )));
+    }
+    Ok(text)
+}
+
+fn sdk_version(version: Option<String>) -> ApiResult<Option<String>> {
+    version.map(|v| bounded("sdkVersion", v)).transpose()
 }
 
 /// An instant as SDKs send it: RFC 3339 text or epoch milliseconds.
@@ -121,12 +146,22 @@ pub(crate) async fn record_registration(
     environment: String,
     body: RegisterBody,
 ) -> ApiResult<StatusCode> {
+    if body.strategies.len() > MAX_STRATEGIES {
+        return Err(ApiError::BadData(format!(
+            "at most {MAX_STRATEGIES} strategies"
+        )));
+    }
+    let strategies = body
+        .strategies
+        .into_iter()
+        .map(|s| bounded("strategies[]", s))
+        .collect::<ApiResult<_>>()?;
     let instance = InstanceRow {
         app_name: app_name(&body.app_name)?,
-        instance_id: instance_id(body.instance_id),
+        instance_id: instance_id(body.instance_id)?,
         environment,
-        sdk_version: body.sdk_version,
-        strategies: body.strategies,
+        sdk_version: sdk_version(body.sdk_version)?,
+        strategies,
         started: body
             .started
             .as_ref()
@@ -134,11 +169,11 @@ pub(crate) async fn record_registration(
             .map(|t| t.to_rfc3339()),
         interval_ms: body.interval,
     };
-    state
-        .metrics
-        .record(Vec::new(), Some(instance))
-        .await
-        .map_err(ApiError::internal)?;
+    let report = Report {
+        instance: Some(instance),
+        ..Report::default()
+    };
+    state.metrics.record(report).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -176,14 +211,45 @@ pub(crate) async fn record_metrics(
             "at most {MAX_TOGGLES} flags and {MAX_VARIANTS} variants per flag in one report"
         )));
     }
+    if let Some(long) = bucket
+        .toggles
+        .values()
+        .flat_map(|t| t.variants.iter().flat_map(|v| v.keys()))
+        .find(|name| name.len() > MAX_NAME)
+    {
+        return Err(ApiError::BadData(format!(
+            "variant names must be at most {MAX_NAME} characters: {:?}…",
+            long.chars().take(20).collect::<String>()
+        )));
+    }
+    let instance_id = instance_id(body.instance_id)?;
+    let sdk_version = sdk_version(body.sdk_version)?;
     let hour = start
         .with_minute(0)
         .and_then(|t| t.with_second(0))
         .and_then(|t| t.with_nanosecond(0))
         .unwrap_or(start)
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let counts = bucket
+    // Counts for flags this environment has; the others are only noted (a few).
+    let snapshot = state.snapshots.load();
+    let flags = snapshot.environments.get(&environment);
+    let (known, unknown): (Vec<_>, Vec<_>) = bucket
         .toggles
+        .into_iter()
+        .partition(|(name, _)| flags.is_some_and(|f| f.contains_key(name)));
+    let seen = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let unknown = unknown
+        .into_iter()
+        .filter(|(name, _)| FeatureName::parse(name).is_ok_and(|n| n.as_str() == name))
+        .take(MAX_UNKNOWN_PER_REPORT)
+        .map(|(name, _)| UnknownFlag {
+            name,
+            app_name: app.clone(),
+            environment: environment.clone(),
+            last_seen: seen.clone(),
+        })
+        .collect();
+    let counts = known
         .into_iter()
         .map(|(name, c)| {
             (
@@ -203,17 +269,18 @@ pub(crate) async fn record_metrics(
         .collect();
     let instance = InstanceRow {
         app_name: app,
-        instance_id: instance_id(body.instance_id),
+        instance_id,
         environment,
-        sdk_version: body.sdk_version,
+        sdk_version,
         strategies: Vec::new(),
         started: None,
         interval_ms: None,
     };
-    state
-        .metrics
-        .record(counts, Some(instance))
-        .await
-        .map_err(ApiError::internal)?;
+    let report = Report {
+        counts,
+        instance: Some(instance),
+        unknown,
+    };
+    state.metrics.record(report).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -1,7 +1,7 @@
 //! Client metrics and SDK instances. Counts are added with one upsert per key,
 //! so batches from any number of instances and servers add up exactly.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::Row;
 
@@ -32,6 +32,15 @@ impl MetricCounts {
             *self.variants.entry(name.clone()).or_default() += n;
         }
     }
+}
+
+/// A flag an SDK reported metrics for that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UnknownFlag {
+    pub name: String,
+    pub app_name: String,
+    pub environment: String,
+    pub last_seen: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +143,22 @@ impl Store {
         .bind(since_hour)
         .fetch_all(self.pool())
         .await?;
+        // Variant counts by (environment, application, hour): one pass each.
+        let mut variants_of: HashMap<(String, String, String), BTreeMap<String, u64>> =
+            HashMap::new();
+        for v in &variants {
+            variants_of
+                .entry((
+                    v.try_get("environment")?,
+                    v.try_get("app_name")?,
+                    v.try_get("hour")?,
+                ))
+                .or_default()
+                .insert(
+                    v.try_get("variant")?,
+                    u64::try_from(v.try_get::<i64, _>("count")?).unwrap_or(0),
+                );
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let key = MetricKey {
@@ -142,22 +167,17 @@ impl Store {
                 app_name: r.try_get("app_name")?,
                 hour: r.try_get("hour")?,
             };
-            let mut counts = MetricCounts {
+            let counts = MetricCounts {
                 yes: u64::try_from(r.try_get::<i64, _>("yes")?).unwrap_or(0),
                 no: u64::try_from(r.try_get::<i64, _>("no")?).unwrap_or(0),
-                variants: BTreeMap::new(),
+                variants: variants_of
+                    .remove(&(
+                        key.environment.clone(),
+                        key.app_name.clone(),
+                        key.hour.clone(),
+                    ))
+                    .unwrap_or_default(),
             };
-            for v in &variants {
-                if v.try_get::<String, _>("environment")? == key.environment
-                    && v.try_get::<String, _>("app_name")? == key.app_name
-                    && v.try_get::<String, _>("hour")? == key.hour
-                {
-                    counts.variants.insert(
-                        v.try_get("variant")?,
-                        u64::try_from(v.try_get::<i64, _>("count")?).unwrap_or(0),
-                    );
-                }
-            }
             out.push((key, counts));
         }
         Ok(out)
@@ -165,12 +185,39 @@ impl Store {
 }
 
 impl Store {
-    /// The SDK instances seen, newest first.
-    pub async fn instances(&self) -> StorageResult<Vec<(InstanceRow, String)>> {
+    /// Unknown flags, most recently seen first, at most `limit`.
+    pub async fn unknown_flags(&self, limit: i64) -> StorageResult<Vec<UnknownFlag>> {
+        let rows = sqlx::query(
+            "SELECT name, app_name, environment, last_seen FROM unknown_flags \
+             ORDER BY last_seen DESC, name LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UnknownFlag {
+                    name: r.try_get("name")?,
+                    app_name: r.try_get("app_name")?,
+                    environment: r.try_get("environment")?,
+                    last_seen: r.try_get("last_seen")?,
+                })
+            })
+            .collect()
+    }
+
+    /// An application's SDK instances, most recently seen first, at most `limit`.
+    pub async fn instances_of(
+        &self,
+        app_name: &str,
+        limit: i64,
+    ) -> StorageResult<Vec<(InstanceRow, String)>> {
         let rows = sqlx::query(
             "SELECT app_name, instance_id, environment, sdk_version, strategies, started, interval_ms, last_seen \
-             FROM client_instances ORDER BY last_seen DESC",
+             FROM client_instances WHERE app_name = $1 ORDER BY last_seen DESC, instance_id LIMIT $2",
         )
+        .bind(app_name)
+        .bind(limit)
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -191,9 +238,54 @@ impl Store {
             .collect()
     }
 
+    /// A page of applications (by name) with the environments each was seen
+    /// in, and how many applications there are.
+    pub async fn applications(
+        &self,
+        offset: i64,
+        limit: i64,
+    ) -> StorageResult<(Vec<(String, Vec<String>)>, i64)> {
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(DISTINCT app_name) FROM client_instances")
+                .fetch_one(self.pool())
+                .await?;
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT app_name FROM client_instances ORDER BY app_name LIMIT $1 OFFSET $2",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        let (Some(first), Some(last)) = (names.first(), names.last()) else {
+            return Ok((Vec::new(), total));
+        };
+        let pairs = sqlx::query(
+            "SELECT DISTINCT app_name, environment FROM client_instances \
+             WHERE app_name >= $1 AND app_name <= $2 ORDER BY app_name, environment",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(self.pool())
+        .await?;
+        let at: HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        let mut apps: Vec<(String, Vec<String>)> =
+            names.iter().map(|n| (n.clone(), Vec::new())).collect();
+        for row in &pairs {
+            let app: String = row.try_get("app_name")?;
+            if let Some(&i) = at.get(app.as_str()) {
+                apps[i].1.push(row.try_get("environment")?);
+            }
+        }
+        Ok((apps, total))
+    }
+
     /// Flag names an application reported metrics for.
     pub async fn flags_seen_by(&self, app_name: &str) -> StorageResult<Vec<String>> {
-        let rows = sqlx::query("SELECT DISTINCT feature_name FROM client_metrics WHERE app_name = $1 ORDER BY feature_name")
+        let rows = sqlx::query("SELECT DISTINCT feature_name FROM client_metrics WHERE app_name = $1 ORDER BY feature_name LIMIT 10000")
             .bind(app_name)
             .fetch_all(self.pool())
             .await?;
@@ -204,16 +296,51 @@ impl Store {
 }
 
 impl WriteTx<'_> {
-    /// Deletes hourly buckets older than `before_hour`; returns how many rows went.
+    /// Deletes hourly buckets older than `before_hour`, and SDK instances and
+    /// unknown flags last seen before it; returns how many rows went.
     pub async fn prune_metrics(&mut self, before_hour: &str) -> StorageResult<u64> {
-        let counts = sqlx::query("DELETE FROM client_metrics WHERE hour < $1")
-            .bind(before_hour)
-            .execute(&mut *self.tx)
+        let mut pruned = 0;
+        for statement in [
+            "DELETE FROM client_metrics WHERE hour < $1",
+            "DELETE FROM client_metric_variants WHERE hour < $1",
+            "DELETE FROM client_instances WHERE last_seen < $1",
+            "DELETE FROM unknown_flags WHERE last_seen < $1",
+        ] {
+            pruned += sqlx::query(statement)
+                .bind(before_hour)
+                .execute(&mut *self.tx)
+                .await?
+                .rows_affected();
+        }
+        Ok(pruned)
+    }
+
+    /// Notes flags reported but unknown (name, application, environment) as
+    /// seen now. At most `cap` are kept: once full, only those already noted
+    /// are refreshed, so made-up names cannot grow the table.
+    pub async fn note_unknown_flags(
+        &mut self,
+        flags: &[UnknownFlag],
+        cap: i64,
+    ) -> StorageResult<()> {
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM unknown_flags")
+            .fetch_one(&mut *self.tx)
             .await?;
-        let variants = sqlx::query("DELETE FROM client_metric_variants WHERE hour < $1")
-            .bind(before_hour)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(counts.rows_affected() + variants.rows_affected())
+        let statement = if stored < cap {
+            "INSERT INTO unknown_flags (name, app_name, environment, last_seen) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name, app_name, environment) DO UPDATE SET last_seen = excluded.last_seen"
+        } else {
+            "UPDATE unknown_flags SET last_seen = $4 WHERE name = $1 AND app_name = $2 AND environment = $3"
+        };
+        for flag in flags {
+            sqlx::query(statement)
+                .bind(&flag.name)
+                .bind(&flag.app_name)
+                .bind(&flag.environment)
+                .bind(&flag.last_seen)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
     }
 }

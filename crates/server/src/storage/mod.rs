@@ -28,7 +28,7 @@ pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use flag_list::FlagPage;
 pub use location::{redact, DatabaseLocation, OpenError};
-pub use metrics::{InstanceRow, MetricCounts, MetricKey};
+pub use metrics::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 pub use projects::EnvironmentRow;
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
 pub use tokens::TokenRow;

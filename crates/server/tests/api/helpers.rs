@@ -241,3 +241,31 @@ where
 pub fn chrono_now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// Creates flags in the default project (metrics count only flags that exist).
+pub async fn create_flags(app: &TestApp, names: &[&str]) {
+    for name in names {
+        let (status, body) = app
+            .admin(
+                Method::POST,
+                "/api/admin/projects/default/features",
+                Some(json!({"name": name})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+}
+
+/// A statement run on the test's database from outside the server.
+pub async fn execute_on(db: &Db, statement: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(&db.url())
+        .await
+        .expect("connect to the test database");
+    sqlx::query(statement)
+        .execute(&mut connection)
+        .await
+        .expect(statement);
+    let _ = connection.close().await;
+}

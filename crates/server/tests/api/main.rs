@@ -67,6 +67,7 @@ on_both_backends!(
     segments_context_projects,
     frontend_api,
     metrics_views_and_retention,
+    metrics_refused_store_nothing,
     playground_explains,
     ofrep,
     storage_story,

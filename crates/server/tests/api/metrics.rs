@@ -6,6 +6,7 @@ use crate::helpers::*;
 /// bad reports are refused without storing anything.
 pub async fn metrics_add_up_exactly(db: Db) {
     let app = spawn_app(db).await;
+    create_flags(&app, &["flag-a", "flag-b"]).await;
     let now = chrono_now();
     let report = |instance: usize, yes: u64, no: u64| {
         json!({
@@ -188,6 +189,7 @@ pub async fn metrics_add_up_exactly(db: Db) {
 /// The per-flag summary, applications and instances, and retention.
 pub async fn metrics_views_and_retention(db: Db) {
     let app = spawn_app_with(db, |args| args.metrics_retention_hours = 2).await;
+    create_flags(&app, &["f"]).await;
     let now = chrono_now();
     let old = (chrono::Utc::now() - chrono::Duration::hours(5)).to_rfc3339();
     for (start, yes) in [(&now, 4u64), (&old, 9)] {
@@ -270,5 +272,141 @@ pub async fn metrics_views_and_retention(db: Db) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    app.stop().await;
+}
+
+/// A 503 means nothing of the report was stored (so a retry counts once); a
+/// 202 means all of it was. Flags that do not exist are not stored as metrics,
+/// only noted in a bounded unknown-flags list; client-sent names are bounded.
+pub async fn metrics_refused_store_nothing(db: Db) {
+    let app = spawn_app(db.clone()).await;
+    create_flags(&app, &["counted"]).await;
+    let now = chrono_now();
+    let report = |yes: u64| {
+        json!({"appName": "svc", "instanceId": "i-1", "bucket": {"start": now, "stop": now,
+            "toggles": {"counted": {"yes": yes, "no": 0, "variants": {"blue": yes}}}}})
+    };
+    let send = |body: Value| {
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/client/metrics",
+                Some(CLIENT_DEV),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let counted = || {
+        let app = &app;
+        async move {
+            let (_, raw) = app
+                .admin(
+                    Method::GET,
+                    "/api/admin/client-metrics/features/counted/raw?hoursBack=2",
+                    None,
+                )
+                .await;
+            raw["data"]
+                .as_array()
+                .expect("rows")
+                .iter()
+                .fold((0, 0), |(y, b), r| {
+                    (
+                        y + r["yes"].as_u64().unwrap_or(0),
+                        b + r["variants"]["blue"].as_u64().unwrap_or(0),
+                    )
+                })
+        }
+    };
+    assert_eq!(send(report(5)).await.0, StatusCode::ACCEPTED);
+    // The batch's second table is gone: the batch fails after its first insert.
+    execute_on(
+        &db,
+        "ALTER TABLE client_metric_variants RENAME TO client_metric_variants_away",
+    )
+    .await;
+    let response = app
+        .http
+        .post(format!("{}/api/client/metrics", app.base))
+        .header("Authorization", CLIENT_DEV)
+        .json(&report(7))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
+    execute_on(
+        &db,
+        "ALTER TABLE client_metric_variants_away RENAME TO client_metric_variants",
+    )
+    .await;
+    assert_eq!(counted().await, (5, 5), "the refused report left nothing");
+    assert_eq!(send(report(7)).await.0, StatusCode::ACCEPTED);
+    assert_eq!(counted().await, (12, 12), "the retry counted once");
+
+    // Made-up flags: no metrics rows, at most 100 noted per report.
+    let made_up: serde_json::Map<String, Value> = (0..1000)
+        .map(|i| (format!("made-up-{i}"), json!({"yes": 1, "no": 0})))
+        .chain([("counted".to_owned(), json!({"yes": 1, "no": 0}))])
+        .collect();
+    for _ in 0..3 {
+        let body =
+            json!({"appName": "svc", "bucket": {"start": now, "stop": now, "toggles": made_up}});
+        assert_eq!(send(body).await.0, StatusCode::ACCEPTED);
+    }
+    assert_eq!(counted().await.0, 15);
+    let (_, raw) = app
+        .admin(
+            Method::GET,
+            "/api/admin/client-metrics/features/made-up-1/raw",
+            None,
+        )
+        .await;
+    assert_eq!(raw["data"], json!([]));
+    let (_, unknown) = app
+        .admin(Method::GET, "/api/admin/metrics/unknown-flags", None)
+        .await;
+    let unknown = unknown["unknownFlags"].as_array().expect("list");
+    assert!(
+        !unknown.is_empty() && unknown.len() <= 300,
+        "{}",
+        unknown.len()
+    );
+    assert_eq!(unknown[0]["appName"], "svc");
+    assert_eq!(unknown[0]["environment"], "development");
+    let (_, seen) = app
+        .admin(Method::GET, "/api/admin/metrics/applications/svc", None)
+        .await;
+    assert_eq!(seen["seenToggles"], json!(["counted"]));
+
+    // Client-sent names and lists are bounded.
+    let long = "x".repeat(300);
+    for (path, bad) in [
+        (
+            "/api/client/metrics",
+            json!({"appName": "svc", "instanceId": long, "bucket": {"start": now, "stop": now, "toggles": {}}}),
+        ),
+        (
+            "/api/client/metrics",
+            json!({"appName": "svc", "bucket": {"start": now, "stop": now,
+            "toggles": {"counted": {"yes": 1, "no": 0, "variants": {long.clone(): 1}}}}}),
+        ),
+        (
+            "/api/client/register",
+            json!({"appName": "svc", "instanceId": "i", "sdkVersion": long}),
+        ),
+        (
+            "/api/client/register",
+            json!({"appName": "svc", "instanceId": "i", "strategies": vec!["s"; 101]}),
+        ),
+    ] {
+        let (status, body) = app
+            .call(Method::POST, path, Some(CLIENT_DEV), Some(bad))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+    }
+    assert_eq!(counted().await.0, 15, "refused reports stored nothing");
     app.stop().await;
 }

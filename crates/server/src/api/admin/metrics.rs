@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::AdminToken;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/admin/metrics/applications", get(applications))
         .route("/api/admin/metrics/applications/{app}", get(application))
+        .route("/api/admin/metrics/unknown-flags", get(unknown_flags))
 }
 
 fn hour_text(hours_ago: i64) -> String {
@@ -91,14 +92,32 @@ async fn exposure(
     ))
 }
 
-async fn applications(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
-    let mut apps: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
-        Default::default();
-    for (instance, _) in state.store.instances().await? {
-        apps.entry(instance.app_name)
-            .or_default()
-            .insert(instance.environment);
+/// `?offset=&limit=` (default: the first 1,000).
+#[derive(Deserialize)]
+struct Paging {
+    offset: Option<i64>,
+    limit: Option<i64>,
+}
+
+impl Paging {
+    fn bounds(&self) -> ApiResult<(i64, i64)> {
+        let (offset, limit) = (self.offset.unwrap_or(0), self.limit.unwrap_or(1000));
+        if offset < 0 || !(1..=1000).contains(&limit) {
+            return Err(ApiError::BadData(
+                "limit must be 1–1000 and offset non-negative".to_owned(),
+            ));
+        }
+        Ok((offset, limit))
     }
+}
+
+async fn applications(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Query(paging): Query<Paging>,
+) -> ApiResult<Json<Value>> {
+    let (offset, limit) = paging.bounds()?;
+    let (apps, total) = state.store.applications(offset, limit).await?;
     let applications: Vec<Value> = apps
         .into_iter()
         .map(|(name, envs)| {
@@ -108,10 +127,11 @@ async fn applications(State(state): State<AppState>, _admin: AdminToken) -> ApiR
             })
         })
         .collect();
-    Ok(Json(
-        json!({"total": applications.len(), "applications": applications}),
-    ))
+    Ok(Json(json!({"total": total, "applications": applications})))
 }
+
+/// Most instances one application's page lists.
+const MAX_INSTANCES_SHOWN: i64 = 1000;
 
 async fn application(
     State(state): State<AppState>,
@@ -120,17 +140,16 @@ async fn application(
 ) -> ApiResult<Json<Value>> {
     let instances: Vec<Value> = state
         .store
-        .instances()
+        .instances_of(&app, MAX_INSTANCES_SHOWN)
         .await?
         .into_iter()
-        .filter(|(i, _)| i.app_name == app)
         .map(|(i, last_seen)| json!({
             "instanceId": i.instance_id, "environment": i.environment, "sdkVersion": i.sdk_version,
             "started": i.started, "interval": i.interval_ms, "lastSeen": last_seen, "strategies": i.strategies,
         }))
         .collect();
     if instances.is_empty() {
-        return Err(crate::error::ApiError::NotFound(format!(
+        return Err(ApiError::NotFound(format!(
             "Could not find application {app}"
         )));
     }
@@ -144,6 +163,24 @@ async fn application(
         "appName": app, "description": null, "url": null, "color": null, "icon": null,
         "strategies": strategies, "instances": instances, "seenToggles": seen, "links": {},
     })))
+}
+
+/// Flags SDKs reported but that do not exist (Unleash 7's unknown flags),
+/// most recently seen first; the list is capped in size.
+async fn unknown_flags(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+) -> ApiResult<Json<Value>> {
+    let flags: Vec<Value> = state
+        .store
+        .unknown_flags(1000)
+        .await?
+        .into_iter()
+        .map(|f| {
+            json!({"name": f.name, "appName": f.app_name, "environment": f.environment, "seenAt": f.last_seen})
+        })
+        .collect();
+    Ok(Json(json!({"unknownFlags": flags})))
 }
 
 #[derive(Deserialize)]
