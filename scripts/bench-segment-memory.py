@@ -1,7 +1,8 @@
 """Memory of a large segment: a 100,000-value IN segment used by 50 flags in 3
 environments (150 strategies), created through the admin API against
 `flagstaff serve` on a fresh SQLite file; prints RSS, database size and one
-switch's latency. Run with the venv scripts/test makes (it has `requests`):
+switch's latency (the segment-values limit is raised to 100,000 for it).
+Run with the venv scripts/test makes (it has `requests`):
 
     .venv/bin/python scripts/bench-segment-memory.py target/release/flagstaff 4401
 """
@@ -9,7 +10,7 @@ import requests, sys, time, subprocess, os, tempfile
 binary=sys.argv[1]; port=sys.argv[2]
 d=tempfile.mkdtemp(); db=os.path.join(d,'s.db')
 A='*:*.seg-admin-0123456789abcdef0123456789'
-p=subprocess.Popen([binary,'serve','--port',port,'--host','127.0.0.1','--database-url',db],env={**os.environ,'INIT_ADMIN_API_TOKENS':A,'BODY_LIMIT':str(8*1024*1024),'RUST_LOG':'warn'},stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)
+p=subprocess.Popen([binary,'serve','--port',port,'--host','127.0.0.1','--database-url',db],env={**os.environ,'INIT_ADMIN_API_TOKENS':A,'BODY_LIMIT':str(8*1024*1024),'MAX_SEGMENT_VALUES':'100000','RUST_LOG':'warn'},stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)
 time.sleep(1.5)
 s=requests.Session(); H={'Authorization':A}; B=f'http://127.0.0.1:{port}'
 s.post(B+'/api/admin/environments',json={'name':'staging','type':'test'},headers=H)

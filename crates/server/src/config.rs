@@ -36,6 +36,18 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
+    /// Most strategies one flag may have in one environment.
+    #[arg(long, env = "MAX_STRATEGIES_PER_ENVIRONMENT", default_value_t = 30)]
+    pub max_strategies_per_environment: usize,
+    /// Most constraints in one strategy or segment.
+    #[arg(long, env = "MAX_CONSTRAINTS", default_value_t = 30)]
+    pub max_constraints: usize,
+    /// Most values in one constraint.
+    #[arg(long, env = "MAX_CONSTRAINT_VALUES", default_value_t = 250)]
+    pub max_constraint_values: usize,
+    /// Most values across one segment's constraints.
+    #[arg(long, env = "MAX_SEGMENT_VALUES", default_value_t = 1000)]
+    pub max_segment_values: usize,
     /// Log lines as text (coloured only on a terminal) or as JSON objects for log shippers.
     /// The level is set with `RUST_LOG` (default `info`; `debug` adds a line per SDK request).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -49,6 +61,17 @@ pub enum LogFormat {
 }
 
 impl ServeArgs {
+    /// The limits admin changes are held to.
+    pub fn limits(&self) -> crate::ops::Limits {
+        crate::ops::Limits {
+            strategies_per_environment: self.max_strategies_per_environment,
+            constraints_per_strategy: self.max_constraints,
+            values_per_constraint: self.max_constraint_values,
+            segment_values: self.max_segment_values,
+            document_bytes: self.body_limit,
+        }
+    }
+
     /// Defaults for a given database, as tests and embedders want them.
     pub fn for_database(database_url: impl Into<String>) -> Self {
         ServeArgs {
@@ -62,6 +85,10 @@ impl ServeArgs {
             cors_origins: vec!["*".to_owned()],
             metrics_retention_hours: 48,
             body_limit: 1024 * 1024,
+            max_strategies_per_environment: 30,
+            max_constraints: 30,
+            max_constraint_values: 250,
+            max_segment_values: 1000,
             log_format: LogFormat::Text,
         }
     }

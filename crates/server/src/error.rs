@@ -102,6 +102,7 @@ impl From<OpError> for ApiError {
             OpError::NotFound(what) => ApiError::NotFound(what),
             OpError::Conflict(what) => ApiError::NameExists(what),
             OpError::Denied(why) => ApiError::OperationDenied(why),
+            OpError::TooLarge(_) => ApiError::PayloadTooLarge,
             OpError::Storage(e) => e.into(),
         }
     }

@@ -63,7 +63,7 @@ pub async fn serve(
     if let Some(created) = ops::tokens::ensure_admin_token(&store).await? {
         announce_bootstrap_token(&created, address);
     }
-    let state = AppState::new(store).await?;
+    let state = AppState::new(store, args.limits()).await?;
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let follower = follow::spawn(state.clone());

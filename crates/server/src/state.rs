@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::auth::TokenCache;
 use crate::metrics::MetricsBuffer;
-use crate::ops::{self, Actor, OpResult, Operation};
+use crate::ops::{self, Actor, Context, Limits, OpResult, Operation};
 use crate::snapshot::Snapshots;
 use crate::storage::{StorageResult, Store};
 
@@ -14,6 +14,8 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     pub snapshots: Arc<Snapshots>,
     pub metrics: Arc<MetricsBuffer>,
+    /// What one admin change may store.
+    pub limits: Limits,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -21,8 +23,9 @@ pub struct AppState {
 
 impl AppState {
     /// The state over an opened store: tokens and snapshots loaded.
-    pub async fn new(store: Store) -> StorageResult<AppState> {
+    pub async fn new(store: Store, limits: Limits) -> StorageResult<AppState> {
         let state = AppState {
+            limits,
             tokens: Arc::new(TokenCache::default()),
             snapshots: Arc::new(Snapshots::default()),
             metrics: Arc::new(MetricsBuffer::default()),
@@ -37,7 +40,8 @@ impl AppState {
     /// ([`ops::apply`]), then brings this process up to date before the caller
     /// answers (read-your-writes). Every admin change goes through here.
     pub async fn apply<O: Operation>(&self, actor: &Actor, operation: O) -> OpResult<O::Output> {
-        let applied = ops::apply(&self.store, actor, operation).await?;
+        let cx = Context::new(actor.clone(), self.limits);
+        let applied = ops::apply(&self.store, &cx, operation).await?;
         if applied.committed.revision.is_some() {
             self.after_commit().await;
         }

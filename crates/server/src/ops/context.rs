@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Actor, OpError, OpResult, Operation};
+use super::{Actor, Context, OpError, OpResult, Operation};
 use crate::storage::{now_text, ContextFieldRow, NewEvent, StorageError, WriteTx};
 use crate::wire::{to_value, ContextFieldView};
 
@@ -79,7 +79,8 @@ pub struct CreateContextField {
 impl Operation for CreateContextField {
     type Output = ContextFieldRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<ContextFieldRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ContextFieldRow> {
+        let actor = &cx.actor;
         let input = self.field;
         let name = input.name.as_deref().map(str::trim).unwrap_or_default();
         if name.is_empty() || name.len() > 100 {
@@ -118,7 +119,8 @@ pub struct UpdateContextField {
 impl Operation for UpdateContextField {
     type Output = ContextFieldRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<ContextFieldRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ContextFieldRow> {
+        let actor = &cx.actor;
         let before = w.context_field(&self.name).await?;
         let input = self.field;
         let after = ContextFieldRow {
@@ -146,7 +148,8 @@ pub struct AddLegalValue {
 impl Operation for AddLegalValue {
     type Output = ContextFieldRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<ContextFieldRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ContextFieldRow> {
+        let actor = &cx.actor;
         let before = w.context_field(&self.name).await?;
         let mut values: Vec<LegalValue> = before
             .legal_values
@@ -172,7 +175,8 @@ pub struct DeleteContextField {
 impl Operation for DeleteContextField {
     type Output = ();
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let actor = &cx.actor;
         let before = w.context_field(&self.name).await?;
         w.delete_context_field(&self.name).await?;
         w.record_event(NewEvent {

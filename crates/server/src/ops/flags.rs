@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    project_environment, Actor, Edit, EnvironmentName, FeatureName, OpError, OpResult, Operation,
-    ProjectId,
+    project_environment, Actor, Context, Edit, EnvironmentName, FeatureName, OpError, OpResult,
+    Operation, ProjectId,
 };
 use crate::storage::{now_text, FeatureRow, NewEvent, StrategyRow, StrategyValues, WriteTx};
 use crate::wire::{to_value, FlagMetadata, StrategyView};
@@ -92,7 +92,8 @@ pub struct CreateFlag {
 impl Operation for CreateFlag {
     type Output = FeatureRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<FeatureRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FeatureRow> {
+        let actor = &cx.actor;
         if !w.project_exists(&self.project).await? {
             return Err(OpError::NotFound(format!(
                 "Could not find project {}",
@@ -172,8 +173,9 @@ fn apply_metadata(feature: &mut FeatureRow, document: &Value) -> OpResult<()> {
             // guide's PUT body sends it.
             ("archived", Value::Bool(_)) => {}
             (key @ ("description" | "type" | "stale" | "impressionData" | "archived"), other) => {
+                let shown: String = other.to_string().chars().take(60).collect();
                 return Err(OpError::Invalid(format!(
-                    "\"{key}\" has the wrong type: {other}"
+                    "\"{key}\" has the wrong type: {shown}"
                 )));
             }
             _ => {}
@@ -185,7 +187,8 @@ fn apply_metadata(feature: &mut FeatureRow, document: &Value) -> OpResult<()> {
 impl Operation for UpdateFlag {
     type Output = FeatureRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<FeatureRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FeatureRow> {
+        let actor = &cx.actor;
         if self
             .edit
             .patched_paths()
@@ -198,7 +201,11 @@ impl Operation for UpdateFlag {
             ));
         }
         let before = w.live_feature(&self.project, &self.name).await?;
-        let document = self.edit.resolve(&FlagMetadata::from(&before), "flag")?;
+        let document = self.edit.resolve(
+            &FlagMetadata::from(&before),
+            "flag",
+            cx.limits.document_bytes,
+        )?;
         let mut after = before.clone();
         apply_metadata(&mut after, &document)?;
         w.update_feature(&after).await?;
@@ -236,7 +243,8 @@ pub struct ArchiveFlag {
 impl Operation for ArchiveFlag {
     type Output = ();
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let actor = &cx.actor;
         let before = w.live_feature(&self.project, &self.name).await?;
         let mut after = before.clone();
         after.archived_at = Some(now_text());
@@ -270,7 +278,8 @@ pub struct ReviveFlag {
 impl Operation for ReviveFlag {
     type Output = FeatureRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<FeatureRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FeatureRow> {
+        let actor = &cx.actor;
         let before = archived_feature(w, &self.name).await?;
         let mut after = before.clone();
         after.archived_at = None;
@@ -300,7 +309,8 @@ pub struct DeleteFlag {
 impl Operation for DeleteFlag {
     type Output = ();
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let actor = &cx.actor;
         let before = archived_feature(w, &self.name).await?;
         w.delete_feature(&self.name).await?;
         w.record_event(metadata_event(
@@ -349,7 +359,8 @@ fn default_strategy(feature: &str, environment: &str) -> StrategyRow {
 impl Operation for SwitchEnvironment {
     type Output = ();
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let actor = &cx.actor;
         let (name, environment, on) = (&self.name, &self.environment, self.enabled);
         project_environment(w, &self.project, environment).await?;
         let feature = w.live_feature(&self.project, name).await?;

@@ -50,6 +50,9 @@ pub enum OpError {
     /// Not allowed this way (the message says which way is).
     #[error("{0}")]
     Denied(String),
+    /// The change would make a document larger than the limit (413).
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -73,6 +76,45 @@ impl Actor {
     }
 }
 
+/// Bounds on what one change may store (Unleash's resource limits where it
+/// has them), so no request can make the server compile or hold without end.
+/// Refusals name the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub strategies_per_environment: usize,
+    pub constraints_per_strategy: usize,
+    pub values_per_constraint: usize,
+    /// Values across all of a segment's constraints.
+    pub segment_values: usize,
+    /// Largest document (as JSON) a JSON Patch may produce: the request body limit.
+    pub document_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            strategies_per_environment: 30,
+            constraints_per_strategy: 30,
+            values_per_constraint: 250,
+            segment_values: 1000,
+            document_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// What an operation runs with besides its transaction.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub actor: Actor,
+    pub limits: Limits,
+}
+
+impl Context {
+    pub fn new(actor: Actor, limits: Limits) -> Context {
+        Context { actor, limits }
+    }
+}
+
 /// One admin change. `run` reads and writes only through `w` (so it decides on
 /// committed state, under the change lock) and records the change's events.
 pub trait Operation: Send {
@@ -81,7 +123,7 @@ pub trait Operation: Send {
     fn run(
         self,
         w: &mut WriteTx<'_>,
-        actor: &Actor,
+        cx: &Context,
     ) -> impl Future<Output = OpResult<Self::Output>> + Send;
 }
 
@@ -98,11 +140,11 @@ pub struct Applied<T> {
 /// this process up to date is the caller's half (`AppState::apply`).
 pub async fn apply<O: Operation>(
     store: &Store,
-    actor: &Actor,
+    cx: &Context,
     operation: O,
 ) -> OpResult<Applied<O::Output>> {
     let mut w = store.write().await?;
-    let output = operation.run(&mut w, actor).await?;
+    let output = operation.run(&mut w, cx).await?;
     let committed = w.commit().await?;
     Ok(Applied { output, committed })
 }
@@ -145,14 +187,14 @@ mod tests {
     #[tokio::test]
     async fn stored_operations_apply_later_with_their_events() {
         let store = Store::connect("sqlite::memory:").await.expect("store");
-        let actor = Actor::named("scheduler");
+        let cx = Context::new(Actor::named("scheduler"), Limits::default());
         let create = json!({
             "project": "default", "name": "later", "flagType": "experiment",
             "description": null, "impressionData": true
         });
         let start = store.current_revision().await.expect("revision");
         let operation: CreateFlag = serde_json::from_value(create.clone()).expect("operation");
-        let applied = apply(&store, &actor, operation).await.expect("created");
+        let applied = apply(&store, &cx, operation).await.expect("created");
         assert_eq!(applied.output.feature_type, "experiment");
         assert_eq!(applied.committed.revision, Some(start + 1));
         assert_eq!(applied.committed.event_types(), ["feature-created"]);
@@ -166,7 +208,7 @@ mod tests {
         };
         let stored = serde_json::to_string(&switch).expect("serialises");
         let operation: SwitchEnvironment = serde_json::from_str(&stored).expect("reads back");
-        let applied = apply(&store, &actor, operation).await.expect("switched");
+        let applied = apply(&store, &cx, operation).await.expect("switched");
         assert_eq!(
             applied.committed.event_types(),
             ["feature-strategy-add", "feature-environment-enabled"]
@@ -174,7 +216,7 @@ mod tests {
         assert_eq!(applied.committed.revision, Some(start + 2));
 
         let again: CreateFlag = serde_json::from_value(create).expect("operation");
-        let refused = apply(&store, &actor, again).await;
+        let refused = apply(&store, &cx, again).await;
         assert!(matches!(refused, Err(OpError::Conflict(_))), "{refused:?}");
         assert_eq!(store.current_revision().await.expect("revision"), start + 2);
         let illegal = json!({

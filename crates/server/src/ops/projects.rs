@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, EnvironmentName, OpError, OpResult, Operation, ProjectId};
+use super::{Context, EnvironmentName, OpError, OpResult, Operation, ProjectId};
 use crate::storage::{EnvironmentRow, NewEvent, WriteTx};
 use crate::wire::{to_value, EnvironmentView, ProjectView};
 
@@ -18,7 +18,8 @@ pub struct CreateProject {
 impl Operation for CreateProject {
     type Output = ProjectView;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<ProjectView> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ProjectView> {
+        let actor = &cx.actor;
         if w.project_exists(&self.id).await? {
             return Err(OpError::Conflict(format!(
                 "A project with id {} already exists",
@@ -57,7 +58,8 @@ pub struct CreateEnvironment {
 impl Operation for CreateEnvironment {
     type Output = EnvironmentRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<EnvironmentRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<EnvironmentRow> {
+        let actor = &cx.actor;
         let kind = self.kind.trim();
         if kind.is_empty() {
             return Err(OpError::Invalid("\"type\" is required".to_owned()));
@@ -98,7 +100,8 @@ pub struct EnableEnvironment {
 impl Operation for EnableEnvironment {
     type Output = ();
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let actor = &cx.actor;
         let (project, environment) = (&self.project, &self.environment);
         if !w.project_exists(project).await? {
             return Err(OpError::NotFound(format!(

@@ -4,7 +4,7 @@ use flagstaff_engine::document::Constraint;
 use serde::{Deserialize, Serialize};
 
 use super::strategies::check_constraints;
-use super::{Actor, OpError, OpResult, Operation};
+use super::{Actor, Context, Limits, OpError, OpResult, Operation};
 use crate::storage::{now_text, NewEvent, SegmentRow, WriteTx};
 use crate::wire::{to_value, SegmentView};
 
@@ -23,7 +23,12 @@ pub struct SegmentInput {
 impl SegmentInput {
     /// Checks the input against the stored segments (`id`: the one it replaces)
     /// and projects; returns it with its name trimmed.
-    async fn checked(self, w: &mut WriteTx<'_>, id: Option<i64>) -> OpResult<SegmentInput> {
+    async fn checked(
+        self,
+        w: &mut WriteTx<'_>,
+        id: Option<i64>,
+        limits: &Limits,
+    ) -> OpResult<SegmentInput> {
         let name = self.name.trim();
         if name.is_empty() || name.len() > 100 {
             return Err(OpError::Invalid(
@@ -31,6 +36,20 @@ impl SegmentInput {
             ));
         }
         check_constraints(&self.constraints)?;
+        if self.constraints.len() > limits.constraints_per_strategy {
+            return Err(OpError::Invalid(format!(
+                "at most {} constraints (the constraints limit)",
+                limits.constraints_per_strategy
+            )));
+        }
+        // A segment's values are limited in total (Unleash: 1,000), not per constraint.
+        let values: usize = self.constraints.iter().map(|c| c.values.len()).sum();
+        if values > limits.segment_values {
+            return Err(OpError::Invalid(format!(
+                "the segment has {values} values: at most {} (the segment values limit)",
+                limits.segment_values
+            )));
+        }
         if w.segments()
             .await?
             .iter()
@@ -69,8 +88,9 @@ pub struct CreateSegment {
 impl Operation for CreateSegment {
     type Output = SegmentRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<SegmentRow> {
-        let input = self.segment.checked(w, None).await?;
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<SegmentRow> {
+        let actor = &cx.actor;
+        let input = self.segment.checked(w, None, &cx.limits).await?;
         let mut segment = SegmentRow {
             id: 0,
             name: input.name,
@@ -99,9 +119,10 @@ pub struct UpdateSegment {
 impl Operation for UpdateSegment {
     type Output = SegmentRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<SegmentRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<SegmentRow> {
+        let actor = &cx.actor;
         let before = w.segment(self.id).await?;
-        let input = self.segment.checked(w, Some(self.id)).await?;
+        let input = self.segment.checked(w, Some(self.id), &cx.limits).await?;
         let after = SegmentRow {
             name: input.name,
             description: input.description,
@@ -130,7 +151,8 @@ pub struct DeleteSegment {
 impl Operation for DeleteSegment {
     type Output = ();
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let actor = &cx.actor;
         let before = w.segment(self.id).await?;
         if let Some(users) = w.segment_users().await?.remove(&self.id) {
             let names: Vec<String> = users.into_iter().collect();

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    normalise_variants, project_environment, Actor, Edit, EnvironmentName, FeatureName, OpError,
-    OpResult, Operation, ProjectId,
+    normalise_variants, project_environment, Actor, Context, Edit, EnvironmentName, FeatureName,
+    Limits, OpError, OpResult, Operation, ProjectId,
 };
 use crate::storage::{NewEvent, StrategyRow, StrategyValues, WriteTx};
 use crate::wire::{to_value, StrategyView};
@@ -49,7 +49,7 @@ pub struct StrategyInput {
 
 impl StrategyInput {
     /// What is stored, with Unleash's defaults, or why it cannot be.
-    fn into_values(self, feature: &str) -> OpResult<StrategyValues> {
+    fn into_values(self, feature: &str, limits: &Limits) -> OpResult<StrategyValues> {
         if !STRATEGY_TYPES.contains(&self.name.as_str()) {
             return Err(OpError::Invalid(format!(
                 "Could not find strategy type with name {}",
@@ -64,9 +64,10 @@ impl StrategyInput {
                 Value::Bool(b) => b.to_string(),
                 Value::Null => continue,
                 other => {
+                    let shown: String = other.to_string().chars().take(60).collect();
                     return Err(OpError::Invalid(format!(
-                        "parameter {key:?} must be a string, found {other}"
-                    )))
+                        "parameter {key:?} must be a string, found {shown}"
+                    )));
                 }
             };
             parameters.insert(key, text);
@@ -91,6 +92,7 @@ impl StrategyInput {
         }
         let constraints = self.constraints.unwrap_or_default();
         check_constraints(&constraints)?;
+        check_constraint_sizes(&constraints, limits)?;
         let mut segments = self.segments.unwrap_or_default();
         segments.sort_unstable();
         segments.dedup();
@@ -122,6 +124,29 @@ pub fn check_constraints(constraints: &[Constraint]) -> OpResult<()> {
                 c.context_name, c.operator
             )));
         }
+    }
+    Ok(())
+}
+
+/// Constraints within the limits: how many, and values in each.
+pub fn check_constraint_sizes(constraints: &[Constraint], limits: &Limits) -> OpResult<()> {
+    if constraints.len() > limits.constraints_per_strategy {
+        return Err(OpError::Invalid(format!(
+            "at most {} constraints (the constraints limit)",
+            limits.constraints_per_strategy
+        )));
+    }
+    if let Some((i, c)) = constraints
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.values.len() > limits.values_per_constraint)
+    {
+        return Err(OpError::Invalid(format!(
+            "constraints[{i}] ({}) has {} values: at most {} (the constraint values limit)",
+            c.context_name,
+            c.values.len(),
+            limits.values_per_constraint
+        )));
     }
     Ok(())
 }
@@ -190,9 +215,20 @@ pub struct AddStrategy {
 impl Operation for AddStrategy {
     type Output = StrategyRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<StrategyRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<StrategyRow> {
+        let actor = &cx.actor;
         self.place.check(w).await?;
-        let values = self.strategy.into_values(&self.place.feature)?;
+        let existing = w
+            .strategies(&self.place.feature, Some(&self.place.environment))
+            .await?
+            .len();
+        if existing >= cx.limits.strategies_per_environment {
+            return Err(OpError::Invalid(format!(
+                "{} already has {existing} strategies in {}: at most {} (the strategies limit)",
+                self.place.feature, self.place.environment, cx.limits.strategies_per_environment
+            )));
+        }
+        let values = self.strategy.into_values(&self.place.feature, &cx.limits)?;
         check_segments(w, &values).await?;
         let strategy = StrategyRow {
             id: uuid::Uuid::new_v4().to_string(),
@@ -222,13 +258,16 @@ pub struct UpdateStrategy {
 impl Operation for UpdateStrategy {
     type Output = StrategyRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<StrategyRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<StrategyRow> {
+        let actor = &cx.actor;
         self.place.check(w).await?;
         let before = self.place.strategy(w, &self.id).await?;
-        let input = self
-            .edit
-            .resolve(&StrategyView::from(&before), "strategy")?;
-        let values = input.into_values(&self.place.feature)?;
+        let input = self.edit.resolve(
+            &StrategyView::from(&before),
+            "strategy",
+            cx.limits.document_bytes,
+        )?;
+        let values = input.into_values(&self.place.feature, &cx.limits)?;
         check_segments(w, &values).await?;
         let after = StrategyRow {
             values,
@@ -255,7 +294,8 @@ pub struct RemoveStrategy {
 impl Operation for RemoveStrategy {
     type Output = ();
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<()> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let actor = &cx.actor;
         self.place.check(w).await?;
         let before = self.place.strategy(w, &self.id).await?;
         w.delete_strategy(&self.id).await?;

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{apply, Actor, OpError, OpResult, Operation};
+use super::{apply, Actor, Context, Limits, OpError, OpResult, Operation};
 use crate::auth::{hash_secret, parse_secret_scope, TokenKind};
 use crate::config::ServeArgs;
 use crate::storage::{now_text, NewEvent, Store, TokenRow, WriteTx};
@@ -185,7 +185,8 @@ pub struct CreateToken(pub TokenRequest);
 impl Operation for CreateToken {
     type Output = CreatedToken;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<CreatedToken> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<CreatedToken> {
+        let actor = &cx.actor;
         let request = self.0;
         let name = request.name.trim().to_owned();
         if name.is_empty() {
@@ -212,7 +213,8 @@ pub struct RevokeToken {
 impl Operation for RevokeToken {
     type Output = TokenRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<TokenRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<TokenRow> {
+        let actor = &cx.actor;
         let hash = hash_secret(&self.id_or_secret);
         let token = w
             .tokens()
@@ -302,9 +304,13 @@ pub async fn apply_init_tokens(store: &Store, args: &ServeArgs) -> OpResult<Vec<
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(apply(store, &Actor::system(), InitTokens(entries))
-        .await?
-        .output)
+    Ok(apply(
+        store,
+        &Context::new(Actor::system(), Limits::default()),
+        InitTokens(entries),
+    )
+    .await?
+    .output)
 }
 
 /// The `INIT_*` tokens: (variable, kind, secret).
@@ -313,7 +319,8 @@ struct InitTokens<'a>(Vec<(&'static str, TokenKind, &'a str)>);
 impl Operation for InitTokens<'_> {
     type Output = Vec<InitToken>;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<Vec<InitToken>> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Vec<InitToken>> {
+        let actor = &cx.actor;
         let mut outcomes = Vec::with_capacity(self.0.len());
         for (variable, kind, secret) in self.0 {
             let prefix = secret_prefix(secret);
@@ -359,9 +366,13 @@ pub const BOOTSTRAP_ADMIN_NAME: &str = "bootstrap-admin";
 /// creates one so that somebody can get in, and returns it with its secret for
 /// the caller to show once. Returns `None` when an admin token exists.
 pub async fn ensure_admin_token(store: &Store) -> OpResult<Option<CreatedToken>> {
-    Ok(apply(store, &Actor::system(), EnsureAdminToken)
-        .await?
-        .output)
+    Ok(apply(
+        store,
+        &Context::new(Actor::system(), Limits::default()),
+        EnsureAdminToken,
+    )
+    .await?
+    .output)
 }
 
 struct EnsureAdminToken;
@@ -369,7 +380,8 @@ struct EnsureAdminToken;
 impl Operation for EnsureAdminToken {
     type Output = Option<CreatedToken>;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<Option<CreatedToken>> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Option<CreatedToken>> {
+        let actor = &cx.actor;
         if w.admin_token_exists().await? {
             return Ok(None);
         }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    project_environment, Actor, Edit, EnvironmentName, FeatureName, OpError, OpResult, Operation,
+    project_environment, Context, Edit, EnvironmentName, FeatureName, OpError, OpResult, Operation,
     ProjectId,
 };
 use crate::storage::{NewEvent, WriteTx};
@@ -101,14 +101,19 @@ pub struct SetVariants {
 impl Operation for SetVariants {
     type Output = Vec<Variant>;
 
-    async fn run(self, w: &mut WriteTx<'_>, actor: &Actor) -> OpResult<Vec<Variant>> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Vec<Variant>> {
+        let actor = &cx.actor;
         project_environment(w, &self.project, &self.environment).await?;
         w.live_feature(&self.project, &self.feature).await?;
         let before = w
             .feature_environment(&self.feature, &self.environment)
             .await?
             .variants;
-        let after = normalise_variants(self.edit.resolve(&before, "variants")?, true)?;
+        let after = normalise_variants(
+            self.edit
+                .resolve(&before, "variants", cx.limits.document_bytes)?,
+            true,
+        )?;
         w.set_environment_variants(&self.feature, &self.environment, &after)
             .await?;
         w.record_event(NewEvent {

@@ -8,6 +8,7 @@
 mod changes;
 mod flags;
 mod helpers;
+mod hostile;
 mod metrics;
 mod sdk_apis;
 mod storage;
@@ -16,6 +17,7 @@ mod tokens;
 use changes::*;
 use flags::*;
 use helpers::Db;
+use hostile::*;
 use metrics::*;
 use sdk_apis::*;
 use storage::*;
@@ -72,6 +74,7 @@ on_both_backends!(
     ofrep,
     storage_story,
     lists_page_by_keyset,
+    admin_input_is_bounded,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

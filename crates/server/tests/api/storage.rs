@@ -63,7 +63,7 @@ fn from<T: serde::de::DeserializeOwned>(value: Value) -> T {
 
 async fn story(url: &str) -> Value {
     let store = Store::connect(url).await.expect("open the store");
-    let actor = Actor::named("story");
+    let actor = Context::new(Actor::named("story"), Limits::default());
     macro_rules! apply {
         ($op:expr) => {
             ops::apply(&store, &actor, $op)
