@@ -90,8 +90,9 @@ mod tests {
 
     #[test]
     fn a_doubling_patch_is_refused_before_it_grows() {
+        // Each copy puts the whole document into itself, doubling it.
         let copies: Vec<Value> = (0..40)
-            .map(|_| json!({"op": "copy", "from": "", "path": "/x"}))
+            .map(|i| json!({"op": "copy", "from": "", "path": format!("/x{i}")}))
             .collect();
         let patch: json_patch::Patch = serde_json::from_value(json!(copies)).expect("patch");
         let edit: Edit<Value> = Edit::Patch(patch);
