@@ -36,6 +36,17 @@ pub struct ServeArgs {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
+    /// Seconds a client has to send a request's headers; a keep-alive
+    /// connection idle that long is closed too.
+    #[arg(long, env = "HEADER_TIMEOUT", default_value_t = 30)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Most connections open at once; past it a new one gets 503 and is closed
+    /// (lowered to fit the open-files limit).
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
     /// Most strategies one flag may have in one environment.
     #[arg(long, env = "MAX_STRATEGIES_PER_ENVIRONMENT", default_value_t = 30)]
     pub max_strategies_per_environment: usize,
@@ -85,6 +96,9 @@ impl ServeArgs {
             cors_origins: vec!["*".to_owned()],
             metrics_retention_hours: 48,
             body_limit: 1024 * 1024,
+            header_timeout: 30,
+            body_timeout: 30,
+            max_connections: 4096,
             max_strategies_per_environment: 30,
             max_constraints: 30,
             max_constraint_values: 250,

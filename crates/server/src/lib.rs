@@ -19,6 +19,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod follow;
+pub mod http;
 pub mod metrics;
 pub mod ops;
 pub mod snapshot;
@@ -27,6 +28,7 @@ pub mod storage;
 pub mod wire;
 
 use std::future::Future;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -67,22 +69,37 @@ pub async fn serve(
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let follower = follow::spawn(state.clone());
-    let app = api::router(state.clone(), args)
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = api::router(state.clone(), args);
+    let mut max_connections = args.max_connections.max(1);
+    if let Some(open_files) = http::raise_open_files_limit() {
+        // Room for the database pool, the listener and the log.
+        let fits = usize::try_from(open_files.saturating_sub(64)).unwrap_or(usize::MAX);
+        if fits < max_connections {
+            tracing::warn!(
+                max_connections = fits,
+                "fewer connections than asked for fit the open-files limit"
+            );
+            max_connections = fits.max(1);
+        }
+    }
+    let limits = http::ConnectionLimits {
+        header_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        body_timeout: Duration::from_secs(args.body_timeout.max(1)),
+        max_connections,
+        max_header_bytes: 16 * 1024,
+    };
     tracing::info!("listening on {address}");
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: finishing requests in flight");
-        })
-        .await;
+    http::serve_connections(listener, app, limits, async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
+    .await;
     // Every request has finished: write what the last batch holds, then close.
     writer.abort();
     pruner.abort();
     follower.abort();
     let flushed = state.metrics.flush(&state.store).await;
     state.store.close().await;
-    served?;
     flushed?;
     tracing::info!("stopped");
     Ok(())

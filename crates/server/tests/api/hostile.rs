@@ -118,3 +118,70 @@ pub async fn admin_input_is_bounded(db: Db) {
     );
     app.stop().await;
 }
+
+/// Whether the server closed `stream` within `within` (reading until EOF).
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> (bool, String) {
+    use tokio::io::AsyncReadExt;
+    let mut seen = Vec::new();
+    let read = tokio::time::timeout(within, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    (read.is_ok(), String::from_utf8_lossy(&seen).into_owned())
+}
+
+/// Slow or idle connections are closed after the header timeout, a head over
+/// the size cap gets 431, and past the connection cap a new connection gets a
+/// bare 503 at once — while the server keeps answering.
+pub async fn connections_are_bounded(db: Db) {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let app = spawn_app_with(db, |args| {
+        args.header_timeout = 1;
+        args.max_connections = 6;
+    })
+    .await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    // A slowloris: half a request head, then nothing.
+    let mut slow = TcpStream::connect(&address).await.expect("connect");
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .expect("write");
+    let mut idle = TcpStream::connect(&address).await.expect("connect");
+    let (closed, _) = closed_within(&mut slow, Duration::from_secs(5)).await;
+    assert!(closed, "a slow header was not cut off");
+    let (closed, _) = closed_within(&mut idle, Duration::from_secs(5)).await;
+    assert!(closed, "an idle connection stayed open");
+
+    let mut big = TcpStream::connect(&address).await.expect("connect");
+    let head = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    let _ = big.write_all(head.as_bytes()).await;
+    let (_, answer) = closed_within(&mut big, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer:.80}");
+
+    // Fill the cap with idle connections; the next one is refused at once.
+    let mut held = Vec::new();
+    for _ in 0..6 {
+        held.push(TcpStream::connect(&address).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut over = TcpStream::connect(&address).await.expect("connect");
+    let (closed, answer) = closed_within(&mut over, Duration::from_millis(900)).await;
+    assert!(closed && answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("Retry-After: 1"), "{answer}");
+    // Once the idle ones are cut off, new clients are served again.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (status, _) = app.call(Method::GET, "/health", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    drop(held);
+    app.stop().await;
+}

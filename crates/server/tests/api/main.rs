@@ -75,6 +75,7 @@ on_both_backends!(
     storage_story,
     lists_page_by_keyset,
     admin_input_is_bounded,
+    connections_are_bounded,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
