@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use arc_swap::ArcSwap;
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -45,6 +47,8 @@ impl TokenKind {
 /// A stored token as a request sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
+    /// The stored token's public id.
+    pub id: String,
     pub name: String,
     pub kind: TokenKind,
     /// `["*"]` for all projects.
@@ -102,6 +106,7 @@ impl TokenCache {
                 Some((
                     t.secret_hash,
                     ApiToken {
+                        id: t.id,
                         name: t.token_name,
                         kind: TokenKind::parse(&t.token_type)?,
                         projects: t.projects,
@@ -145,12 +150,51 @@ pub struct AdminToken(pub ApiToken);
 /// A request authorised with a client (backend) token.
 pub struct ClientToken(pub ApiToken);
 
+/// What a request's `Authorization` header comes to.
+enum Presented {
+    Token(ApiToken),
+    Missing,
+    Wrong,
+}
+
+/// The request's token. A client address that presented too many missing or
+/// wrong tokens this minute is refused (429) before its token is looked at; a
+/// valid token from any other address costs one atomic load more.
+fn authenticate(parts: &Parts, state: &AppState) -> Result<Presented, ApiError> {
+    let address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(retry_after) = address.and_then(|a| state.quotas.failed_auth.refused(&a)) {
+        return Err(ApiError::TooManyRequests {
+            message:
+                "Too many requests with a wrong or missing token from this address; try again later"
+                    .to_owned(),
+            retry_after,
+        });
+    }
+    let presented = match presented_secret(&parts.headers) {
+        None => Presented::Missing,
+        Some(secret) => state
+            .tokens
+            .find(secret)
+            .map_or(Presented::Wrong, Presented::Token),
+    };
+    if let (Presented::Missing | Presented::Wrong, Some(address)) = (&presented, address) {
+        let _ = state.quotas.failed_auth.take(&address);
+    }
+    Ok(presented)
+}
+
 impl FromRequestParts<AppState> for AdminToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let secret = presented_secret(&parts.headers).ok_or(ApiError::AuthenticationRequired)?;
-        let token = state.tokens.find(secret).ok_or(ApiError::Unauthorized)?;
+        let token = match authenticate(parts, state)? {
+            Presented::Token(token) => token,
+            Presented::Missing => return Err(ApiError::AuthenticationRequired),
+            Presented::Wrong => return Err(ApiError::Unauthorized),
+        };
         match token.kind {
             TokenKind::Admin => Ok(AdminToken(token)),
             _ => Err(ApiError::Forbidden),
@@ -161,9 +205,9 @@ impl FromRequestParts<AppState> for AdminToken {
 /// A token of one of `kinds` for the SDK-facing APIs, which answer with their
 /// bare `{"message"}` 401 and 403.
 fn sdk_token(parts: &Parts, state: &AppState, kinds: &[TokenKind]) -> Result<ApiToken, ApiError> {
-    let token = presented_secret(&parts.headers)
-        .and_then(|secret| state.tokens.find(secret))
-        .ok_or(ApiError::ClientUnauthorized)?;
+    let Presented::Token(token) = authenticate(parts, state)? else {
+        return Err(ApiError::ClientUnauthorized);
+    };
     if kinds.contains(&token.kind) {
         Ok(token)
     } else {

@@ -47,6 +47,13 @@ pub struct ServeArgs {
     /// (lowered to fit the open-files limit).
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
+    /// Wrong or missing tokens one client address may present per minute;
+    /// past it the address gets 429 until the minute is over.
+    #[arg(long, env = "AUTH_FAILURES_PER_MINUTE", default_value_t = 600)]
+    pub auth_failures_per_minute: u32,
+    /// Metrics reports and registrations one token may send per minute (429 past it).
+    #[arg(long, env = "REPORTS_PER_MINUTE", default_value_t = 6000)]
+    pub reports_per_minute: u32,
     /// Most strategies one flag may have in one environment.
     #[arg(long, env = "MAX_STRATEGIES_PER_ENVIRONMENT", default_value_t = 30)]
     pub max_strategies_per_environment: usize,
@@ -72,6 +79,11 @@ pub enum LogFormat {
 }
 
 impl ServeArgs {
+    /// The request budgets.
+    pub fn quotas(&self) -> crate::quota::Quotas {
+        crate::quota::Quotas::per_minute(self.auth_failures_per_minute, self.reports_per_minute)
+    }
+
     /// The limits admin changes are held to.
     pub fn limits(&self) -> crate::ops::Limits {
         crate::ops::Limits {
@@ -99,6 +111,8 @@ impl ServeArgs {
             header_timeout: 30,
             body_timeout: 30,
             max_connections: 4096,
+            auth_failures_per_minute: 600,
+            reports_per_minute: 6000,
             max_strategies_per_environment: 30,
             max_constraints: 30,
             max_constraint_values: 250,

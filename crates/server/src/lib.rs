@@ -22,6 +22,7 @@ pub mod follow;
 pub mod http;
 pub mod metrics;
 pub mod ops;
+pub mod quota;
 pub mod snapshot;
 pub mod state;
 pub mod storage;
@@ -65,7 +66,7 @@ pub async fn serve(
     if let Some(created) = ops::tokens::ensure_admin_token(&store).await? {
         announce_bootstrap_token(&created, address);
     }
-    let state = AppState::new(store, args.limits()).await?;
+    let state = AppState::new(store, args.limits(), args.quotas()).await?;
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let follower = follow::spawn(state.clone());

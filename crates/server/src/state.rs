@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::auth::TokenCache;
 use crate::metrics::MetricsBuffer;
 use crate::ops::{self, Actor, Context, Limits, OpResult, Operation};
+use crate::quota::Quotas;
 use crate::snapshot::Snapshots;
 use crate::storage::{StorageResult, Store};
 
@@ -16,6 +17,8 @@ pub struct AppState {
     pub metrics: Arc<MetricsBuffer>,
     /// What one admin change may store.
     pub limits: Limits,
+    /// Per-address and per-token request budgets.
+    pub quotas: Arc<Quotas>,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -23,9 +26,10 @@ pub struct AppState {
 
 impl AppState {
     /// The state over an opened store: tokens and snapshots loaded.
-    pub async fn new(store: Store, limits: Limits) -> StorageResult<AppState> {
+    pub async fn new(store: Store, limits: Limits, quotas: Quotas) -> StorageResult<AppState> {
         let state = AppState {
             limits,
+            quotas: Arc::new(quotas),
             tokens: Arc::new(TokenCache::default()),
             snapshots: Arc::new(Snapshots::default()),
             metrics: Arc::new(MetricsBuffer::default()),

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::ApiObject;
-use crate::auth::ClientToken;
+use crate::auth::{ApiToken, ClientToken};
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Report;
 use crate::ops::FeatureName;
@@ -129,7 +129,7 @@ async fn register(
     ClientToken(token): ClientToken,
     ApiObject(body): ApiObject<RegisterBody>,
 ) -> ApiResult<StatusCode> {
-    record_registration(&state, token.environment, body).await
+    record_registration(&state, token, body).await
 }
 
 async fn metrics(
@@ -137,15 +137,30 @@ async fn metrics(
     ClientToken(token): ClientToken,
     ApiObject(body): ApiObject<MetricsBody>,
 ) -> ApiResult<StatusCode> {
-    record_metrics(&state, token.environment, body).await
+    record_metrics(&state, token, body).await
+}
+
+/// Counts a report against its token's quota (429 past it); the token's environment.
+fn within_quota(state: &AppState, token: ApiToken) -> ApiResult<String> {
+    match state.quotas.reports.take(&token.id) {
+        Ok(()) => Ok(token.environment),
+        Err(retry_after) => Err(ApiError::TooManyRequests {
+            message: format!(
+                "Token {} sent more metrics reports and registrations this minute than allowed",
+                token.name
+            ),
+            retry_after,
+        }),
+    }
 }
 
 /// Stores an SDK instance's registration for `environment`; 202 once stored.
 pub(crate) async fn record_registration(
     state: &AppState,
-    environment: String,
+    token: ApiToken,
     body: RegisterBody,
 ) -> ApiResult<StatusCode> {
+    let environment = within_quota(state, token)?;
     if body.strategies.len() > MAX_STRATEGIES {
         return Err(ApiError::BadData(format!(
             "at most {MAX_STRATEGIES} strategies"
@@ -180,9 +195,10 @@ pub(crate) async fn record_registration(
 /// Stores a metrics report for `environment`; 202 once stored.
 pub(crate) async fn record_metrics(
     state: &AppState,
-    environment: String,
+    token: ApiToken,
     body: MetricsBody,
 ) -> ApiResult<StatusCode> {
+    let environment = within_quota(state, token)?;
     let app = app_name(&body.app_name)?;
     let Some(bucket) = body.bucket else {
         return Ok(StatusCode::ACCEPTED);

@@ -171,7 +171,7 @@ async fn metrics(
     FrontendToken(token): FrontendToken,
     ApiObject(body): ApiObject<MetricsBody>,
 ) -> ApiResult<StatusCode> {
-    record_metrics(&state, token.environment, body).await
+    record_metrics(&state, token, body).await
 }
 
 async fn register(
@@ -179,5 +179,5 @@ async fn register(
     FrontendToken(token): FrontendToken,
     ApiObject(body): ApiObject<RegisterBody>,
 ) -> ApiResult<StatusCode> {
-    record_registration(&state, token.environment, body).await
+    record_registration(&state, token, body).await
 }

@@ -185,3 +185,84 @@ pub async fn connections_are_bounded(db: Db) {
     drop(held);
     app.stop().await;
 }
+
+/// Wrong tokens are budgeted per client address (then 429 with Retry-After,
+/// for every request from that address until the minute is over), metrics
+/// reports and registrations per token (429 for that token only).
+pub async fn quotas_refuse_floods(db: Db) {
+    let app = spawn_app_with(db, |args| {
+        args.auth_failures_per_minute = 20;
+        args.reports_per_minute = 5;
+    })
+    .await;
+    let now = chrono_now();
+    let register = json!({"appName": "svc", "instanceId": "i-1"});
+    for _ in 0..5 {
+        let (status, _) = app
+            .call(
+                Method::POST,
+                "/api/client/register",
+                Some(CLIENT_DEV),
+                Some(register.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let metrics = json!({"appName": "svc", "bucket": {"start": now, "stop": now, "toggles": {}}});
+    let response = app
+        .http
+        .post(format!("{}/api/client/metrics", app.base))
+        .header("Authorization", CLIENT_DEV)
+        .json(&metrics)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+    let (status, _) = app
+        .call(
+            Method::POST,
+            "/api/frontend/client/metrics",
+            Some(FRONTEND),
+            Some(metrics),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "another token has its own budget"
+    );
+
+    for _ in 0..20 {
+        let (status, _) = app
+            .call(
+                Method::GET,
+                "/api/client/features",
+                Some("*:development.wrong"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let response = app
+        .http
+        .get(format!("{}/api/admin/projects", app.base))
+        .header("Authorization", "*:*.still-wrong")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .expect("Retry-After seconds");
+    assert!((1..=61).contains(&retry), "{retry}");
+    let (status, _) = app.call(Method::GET, "/health", None, None).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "unauthenticated routes still answer"
+    );
+    app.stop().await;
+}

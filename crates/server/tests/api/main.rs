@@ -76,6 +76,7 @@ on_both_backends!(
     lists_page_by_keyset,
     admin_input_is_bounded,
     connections_are_bounded,
+    quotas_refuse_floods,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
