@@ -23,6 +23,7 @@ pub mod http;
 pub mod metrics;
 pub mod ops;
 pub mod quota;
+pub mod response_cache;
 pub mod snapshot;
 pub mod state;
 pub mod storage;

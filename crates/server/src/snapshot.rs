@@ -17,11 +17,10 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use flagstaff_engine::document::{ClientFeatures, Feature, Segment, Strategy};
 use flagstaff_engine::{Engine, EngineOptions};
-use std::sync::{Mutex as SyncMutex, PoisonError};
 
-use axum::body::Bytes;
 use tokio::sync::Mutex;
 
+use crate::response_cache::ResponseCache;
 use crate::storage::{
     ChangeRecord, FeatureEnvironmentRow, FeatureRow, ReadTx, SegmentRow, StorageResult, Store,
     StrategyRow,
@@ -49,28 +48,12 @@ pub struct Snapshot {
     /// constraint that never matches), sorted: logged when new, listed by the admin API.
     pub warnings: Vec<(String, String)>,
     /// Client responses already serialised (and gzipped), by ETag (which names
-    /// the environment, the filter and the environment's revision) with the
-    /// environment they belong to, so each is built once and kept while valid.
-    bodies: SyncMutex<HashMap<String, (String, CachedBody)>>,
+    /// the environment, the filter and the environment's revision), so each is
+    /// built once and kept while its environment's revision holds.
+    pub responses: ResponseCache,
+    /// The projects that exist: a filter naming any other one is the same filter.
+    pub projects: Arc<BTreeSet<String>>,
 }
-
-/// One client response, plain and gzipped.
-#[derive(Debug, Clone)]
-pub struct CachedBody {
-    pub plain: Bytes,
-    pub gzip: Bytes,
-}
-
-fn gzip(bytes: &[u8]) -> Bytes {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    // Writing to a Vec cannot fail.
-    let _ = encoder.write_all(bytes);
-    Bytes::from(encoder.finish().unwrap_or_default())
-}
-
-/// Most distinct responses kept per revision; past it the cache starts over.
-const MAX_CACHED_BODIES: usize = 512;
 
 impl Snapshot {
     /// The revision of the last change to `environment`'s document.
@@ -79,25 +62,6 @@ impl Snapshot {
             .get(environment)
             .copied()
             .unwrap_or(0)
-    }
-
-    /// The response body for `etag` (of `environment`), built by `build` (and
-    /// gzipped) on first use.
-    pub fn body(&self, environment: &str, etag: &str, build: impl FnOnce() -> Bytes) -> CachedBody {
-        let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, body)) = bodies.get(etag) {
-            return body.clone();
-        }
-        let plain = build();
-        let body = CachedBody {
-            gzip: gzip(&plain),
-            plain,
-        };
-        if bodies.len() >= MAX_CACHED_BODIES {
-            bodies.clear();
-        }
-        bodies.insert(etag.to_owned(), (environment.to_owned(), body.clone()));
-        body
     }
 }
 
@@ -286,6 +250,7 @@ impl Snapshots {
         } else {
             Self::rebuild(&mut read, head).await?
         };
+        next.projects = Arc::new(read.project_ids().await?);
         read.finish().await?;
         next.settle(&previous);
         self.current.store(Arc::new(next));
@@ -467,17 +432,9 @@ impl Snapshot {
                 tracing::warn!(environment = %environment, "engine: {warning}");
             }
         }
-        let previous_bodies = previous
-            .bodies
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let kept: HashMap<String, (String, CachedBody)> = previous_bodies
-            .iter()
-            .filter(|(_, (environment, _))| {
-                self.revision_of(environment) == previous.revision_of(environment)
-            })
-            .map(|(etag, entry)| (etag.clone(), entry.clone()))
-            .collect();
-        *self.bodies.lock().unwrap_or_else(PoisonError::into_inner) = kept;
+        let responses = previous.responses.carry_over(|environment| {
+            self.revision_of(environment) == previous.revision_of(environment)
+        });
+        self.responses = responses;
     }
 }

@@ -4,6 +4,10 @@
 //! current ETag is answered with 304 before any flag is looked at, and each
 //! distinct response is serialised once per revision.
 
+use std::collections::BTreeSet;
+use std::ops::Bound;
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -17,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::{ApiToken, ClientToken};
 use crate::error::{ApiError, ApiResult};
-use crate::snapshot::ClientFlag;
+use crate::snapshot::{ClientFlag, FlagMap};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -26,57 +30,141 @@ pub fn router() -> Router<AppState> {
         .route("/api/client/features/{name}", get(feature))
 }
 
-/// The effective filter of a request: what the token may see, narrowed by the query.
+/// The effective filter of a request: what the token may see, narrowed by the
+/// query, and normalised to what can make a difference, so that filters that
+/// select the same flags share one ETag and one cached response: projects
+/// that do not exist are dropped, and a name prefix is replaced by the
+/// longest prefix common to the flags it matches (or "matches nothing").
 struct ClientQuery {
     projects: Option<Vec<String>>,
-    name_prefix: Option<String>,
+    prefix: Prefix,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Prefix {
+    /// No `namePrefix`.
+    Any,
+    /// The flags whose names start with this, which is the longest prefix
+    /// common to them all (so it names exactly that set).
+    Common(String),
+    /// The prefix matches no flag.
+    Nothing,
+}
+
+/// The first string after every string that starts with `prefix`, if any.
+fn past_prefix(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// The flags of `flags` whose names start with `prefix`, in name order.
+fn starting_with<'a>(
+    flags: &'a FlagMap,
+    prefix: &str,
+) -> impl DoubleEndedIterator<Item = &'a Arc<ClientFlag>> + 'a {
+    let upper = match past_prefix(prefix) {
+        Some(end) => Bound::Excluded(end),
+        None => Bound::Unbounded,
+    };
+    flags
+        .range::<(Bound<String>, Bound<String>), String>((
+            Bound::Included(prefix.to_owned()),
+            upper,
+        ))
+        .map(|(_, flag)| flag)
 }
 
 impl ClientQuery {
-    fn new(token: &ApiToken, params: &[(String, String)]) -> Self {
-        let mut asked: Vec<String> = params
+    fn new(
+        token: &ApiToken,
+        params: &[(String, String)],
+        flags: Option<&FlagMap>,
+        existing: &BTreeSet<String>,
+    ) -> Self {
+        let asked: Vec<String> = params
             .iter()
             .filter(|(k, _)| k == "project" || k == "project[]")
             .map(|(_, v)| v.clone())
+            .filter(|p| existing.contains(p))
             .collect();
-        let name_prefix = params
+        let named_any = params
             .iter()
-            .find(|(k, _)| k == "namePrefix")
-            .map(|(_, v)| v.clone())
-            .filter(|p| !p.is_empty());
-        let projects = match (token.all_projects(), asked.is_empty()) {
-            (true, true) => None,
-            (true, false) => Some(asked),
-            (false, true) => Some(token.projects.clone()),
+            .any(|(k, _)| k == "project" || k == "project[]");
+        let mut projects = match (token.all_projects(), named_any) {
+            (true, false) => None,
+            (true, true) => Some(asked),
+            (false, false) => Some(token.projects.clone()),
             // A query cannot widen a scoped token.
-            (false, false) => {
-                asked.retain(|p| token.sees_project(p));
-                Some(asked)
-            }
+            (false, true) => Some(
+                asked
+                    .into_iter()
+                    .filter(|p| token.sees_project(p))
+                    .collect(),
+            ),
         };
-        let mut query = ClientQuery {
-            projects,
-            name_prefix,
-        };
-        if let Some(p) = query.projects.as_mut() {
+        if let Some(p) = projects.as_mut() {
             p.sort();
             p.dedup();
         }
-        query
+        let prefix = match params.iter().find(|(k, _)| k == "namePrefix") {
+            Some((_, asked)) if !asked.is_empty() => {
+                let mut matched = flags.into_iter().flat_map(|f| starting_with(f, asked));
+                match (matched.next(), matched.next_back()) {
+                    (Some(first), last) => {
+                        let (a, b) = (&first.feature.name, &last.unwrap_or(first).feature.name);
+                        let common = a
+                            .char_indices()
+                            .zip(b.chars())
+                            .find(|((_, x), y)| x != y)
+                            .map_or(a.len().min(b.len()), |((at, _), _)| at);
+                        Prefix::Common(a[..common].to_owned())
+                    }
+                    (None, _) => Prefix::Nothing,
+                }
+            }
+            _ => Prefix::Any,
+        };
+        ClientQuery { projects, prefix }
     }
 
-    fn admits(&self, flag: &ClientFlag) -> bool {
+    fn admits_project(&self, flag: &ClientFlag) -> bool {
         self.projects
             .as_ref()
             .is_none_or(|ps| ps.contains(&flag.project))
-            && self
-                .name_prefix
-                .as_ref()
-                .is_none_or(|prefix| flag.feature.name.starts_with(prefix.as_str()))
+    }
+
+    /// The flags this filter selects, in name order; the work is
+    /// proportional to the flags the prefix matches.
+    fn select<'a>(&'a self, flags: Option<&'a FlagMap>) -> Vec<&'a Feature> {
+        let Some(flags) = flags else {
+            return Vec::new();
+        };
+        let candidates: Box<dyn Iterator<Item = &Arc<ClientFlag>>> = match &self.prefix {
+            Prefix::Any => Box::new(flags.values()),
+            Prefix::Common(prefix) => Box::new(starting_with(flags, prefix)),
+            Prefix::Nothing => Box::new(std::iter::empty()),
+        };
+        candidates
+            .filter(|f| self.admits_project(f))
+            .map(|f| &f.feature)
+            .collect()
+    }
+
+    fn name_prefix(&self) -> Option<&str> {
+        match &self.prefix {
+            Prefix::Common(p) => Some(p),
+            Prefix::Any | Prefix::Nothing => None,
+        }
     }
 
     fn etag(&self, environment: &str, revision: i64) -> String {
-        let key = format!("{environment}|{:?}|{:?}", self.projects, self.name_prefix);
+        let key = format!("{environment}|{:?}|{:?}", self.projects, self.prefix);
         let digest = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
         format!("\"{digest}:{revision}:v1\"")
     }
@@ -89,7 +177,8 @@ async fn features(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let snapshot = state.snapshots.load();
-    let query = ClientQuery::new(&token, &params);
+    let flags = snapshot.environments.get(&token.environment);
+    let query = ClientQuery::new(&token, &params, flags, &snapshot.projects);
     let revision = snapshot.revision_of(&token.environment);
     let etag = query.etag(&token.environment, revision);
     if headers
@@ -98,28 +187,24 @@ async fn features(
     {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
-    let body = snapshot.body(&token.environment, &etag, || {
-        let document = ClientDocument {
-            version: 2,
-            features: snapshot
-                .environments
-                .get(&token.environment)
-                .into_iter()
-                .flat_map(|flags| flags.values())
-                .filter(|f| query.admits(f))
-                .map(|f| &f.feature)
-                .collect(),
-            segments: &snapshot.segments,
-            query: json!({
-                "project": query.projects.clone().unwrap_or_else(|| vec!["*".to_owned()]),
-                "namePrefix": query.name_prefix,
-                "environment": token.environment,
-                "inlineSegmentConstraints": false
-            }),
-            meta: json!({"revisionId": revision, "etag": etag}),
-        };
-        Bytes::from(serde_json::to_vec(&document).unwrap_or_default())
-    });
+    let body = snapshot
+        .responses
+        .get_or_build(&token.environment, &etag, || {
+            let document = ClientDocument {
+                version: 2,
+                features: query.select(flags),
+                segments: &snapshot.segments,
+                query: json!({
+                    "project": query.projects.clone().unwrap_or_else(|| vec!["*".to_owned()]),
+                    "namePrefix": query.name_prefix(),
+                    "environment": token.environment,
+                    "inlineSegmentConstraints": false
+                }),
+                meta: json!({"revisionId": revision, "etag": etag}),
+            };
+            Bytes::from(serde_json::to_vec(&document).unwrap_or_default())
+        })
+        .await;
     // SDKs ask for gzip; the gzipped body was made once, with the plain one.
     let wants_gzip = headers
         .get(header::ACCEPT_ENCODING)

@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::{now_text, StorageResult, Store, WriteTx};
+use super::{now_text, ReadTx, StorageResult, Store, WriteTx};
 
 async fn project_exists<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -39,6 +39,17 @@ async fn environments<'e>(
             .fetch_all(db)
             .await?;
     rows.iter().map(EnvironmentRow::from_row).collect()
+}
+
+impl ReadTx {
+    /// Every project's id.
+    pub async fn project_ids(&mut self) -> StorageResult<std::collections::BTreeSet<String>> {
+        Ok(sqlx::query_scalar("SELECT id FROM projects")
+            .fetch_all(&mut *self.tx)
+            .await?
+            .into_iter()
+            .collect())
+    }
 }
 
 impl Store {

@@ -266,3 +266,53 @@ pub async fn quotas_refuse_floods(db: Db) {
     );
     app.stop().await;
 }
+
+/// Filters that select the same flags share one ETag (so one cached
+/// response): made-up projects, prefixes that match nothing, and prefixes
+/// that match the same flags.
+pub async fn made_up_filters_share_one_response(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["alpha.one", "alpha.two", "beta"]).await;
+    let get = |query: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .http
+                .get(format!("{}/api/client/features{query}", app.base))
+                .header("Authorization", CLIENT_DEV)
+                .send()
+                .await
+                .expect("answered");
+            let etag = response.headers()["etag"]
+                .to_str()
+                .expect("etag")
+                .to_owned();
+            let body: Value = response.json().await.expect("json");
+            let names: Vec<String> = body["features"]
+                .as_array()
+                .expect("features")
+                .iter()
+                .map(|f| f["name"].as_str().unwrap_or("").to_owned())
+                .collect();
+            (etag, names)
+        }
+    };
+    let (alpha, names) = get("?namePrefix=alpha.".to_owned()).await;
+    assert_eq!(names, ["alpha.one", "alpha.two"]);
+    assert_eq!(get("?namePrefix=al".to_owned()).await.0, alpha);
+    let (nothing, names) = get("?namePrefix=zzz-0".to_owned()).await;
+    assert!(names.is_empty());
+    for i in 1..5 {
+        assert_eq!(get(format!("?namePrefix=zzz-{i}")).await.0, nothing);
+    }
+    let (nowhere, names) = get("?project=nope-0".to_owned()).await;
+    assert!(names.is_empty());
+    assert_eq!(
+        get("?project=nope-1&project=nope-2".to_owned()).await.0,
+        nowhere
+    );
+    let (all, names) = get(String::new()).await;
+    assert_eq!(names.len(), 3);
+    assert_ne!(all, alpha);
+    app.stop().await;
+}

@@ -77,6 +77,7 @@ on_both_backends!(
     admin_input_is_bounded,
     connections_are_bounded,
     quotas_refuse_floods,
+    made_up_filters_share_one_response,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
