@@ -3,7 +3,8 @@
 //! `FLAGSTAFF_BENCH_POSTGRES_URL` names a server):
 //!
 //! - import: N flags created one by one through the admin API (flags/s);
-//! - write latency: one flag switched on/off in one environment, 3 environments (p50/p99);
+//! - write latency: one flag switched on/off in one environment, 3 environments (p50/p99),
+//!   alone and while 32 SDKs send metrics reports as fast as they are answered;
 //! - `GET /api/admin/projects/default/features` with N flags;
 //! - propagation: a switch through server A until server B (same database)
 //!   serves a new ETag (p50/p99).
@@ -158,6 +159,63 @@ async fn run(flags: usize) {
         percentile(&mut latencies, 0.99),
     );
 
+    // The same switch while 32 SDKs send metrics as fast as they are answered.
+    let sending = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let reports = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut senders = Vec::new();
+    for sender in 0..32 {
+        let (http, base) = (http.clone(), a.base.clone());
+        let (sending, reports) = (sending.clone(), reports.clone());
+        senders.push(tokio::spawn(async move {
+            let toggles: serde_json::Map<String, Value> = (0..20)
+                .map(|i| {
+                    (
+                        format!("flag-{:05}", (sender * 20 + i) % flags),
+                        json!({"yes": 3, "no": 1}),
+                    )
+                })
+                .collect();
+            while sending.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = chrono::Utc::now().to_rfc3339();
+                let body = json!({"appName": format!("app-{sender}"), "instanceId": "i",
+                    "bucket": {"start": now, "stop": now, "toggles": toggles}});
+                let response = http
+                    .post(format!("{base}/api/client/metrics"))
+                    .header("Authorization", CLIENT)
+                    .json(&body)
+                    .send()
+                    .await;
+                if response.is_ok_and(|r| r.status() == StatusCode::ACCEPTED) {
+                    reports.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let loaded_from = Instant::now();
+    let counted_from = reports.load(std::sync::atomic::Ordering::Relaxed);
+    let mut loaded = Vec::new();
+    for i in 0..100 {
+        let verb = if i % 2 == 0 { "on" } else { "off" };
+        let t = Instant::now();
+        call(
+            &http,
+            &a,
+            Method::POST,
+            &format!("{F}/flag-00000/environments/development/{verb}"),
+            None,
+        )
+        .await;
+        loaded.push(t.elapsed());
+    }
+    let report_rate = (reports.load(std::sync::atomic::Ordering::Relaxed) - counted_from) as f64
+        / loaded_from.elapsed().as_secs_f64();
+    sending.store(false, std::sync::atomic::Ordering::Relaxed);
+    for sender in senders {
+        let _ = sender.await;
+    }
+    let (loaded50, loaded99) = (percentile(&mut loaded, 0.5), percentile(&mut loaded, 0.99));
+
     let mut lists = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
@@ -217,6 +275,7 @@ async fn run(flags: usize) {
     };
     println!(
         "{backend} {flags} flags x 3 environments: import {:.0} flags/s{} ({:.1} s); switch p50 {p50:.2} ms p99 {p99:.2} ms; \
+         with 32 metrics senders ({report_rate:.0} reports/s) p50 {loaded50:.2} ms p99 {loaded99:.2} ms; \
          GET features {list_ms:.1} ms; propagation A->B p50 {prop50:.1} ms p99 {prop99:.1} ms",
         flags as f64 / import.as_secs_f64(),
         at_1000.map_or(String::new(), |t| format!(", first 1,000 at {:.0} flags/s", 1000.0 / t.as_secs_f64())),

@@ -121,7 +121,8 @@ impl WriteTx<'_> {
 }
 
 impl Store {
-    /// Hourly rows of one flag from `since_hour` on, oldest first.
+    /// Hourly rows of one flag from `since_hour` on, oldest first (at most
+    /// 20,000: 48 hours of 400 application × environment pairs).
     pub async fn raw_metrics(
         &self,
         feature: &str,
@@ -129,7 +130,8 @@ impl Store {
     ) -> StorageResult<Vec<(MetricKey, MetricCounts)>> {
         let rows = sqlx::query(
             "SELECT feature_name, environment, app_name, hour, yes, no FROM client_metrics \
-             WHERE feature_name = $1 AND hour >= $2 ORDER BY hour, environment, app_name",
+             WHERE feature_name = $1 AND hour >= $2 ORDER BY hour, environment, app_name \
+             LIMIT 20000",
         )
         .bind(feature)
         .bind(since_hour)
