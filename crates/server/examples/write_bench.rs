@@ -69,6 +69,26 @@ async fn call(
     status
 }
 
+/// Round trips of `n` switches of one flag in one environment, on and off.
+async fn switch_latencies(http: &Client, server: &Server, n: usize) -> Vec<Duration> {
+    let mut latencies = Vec::with_capacity(n);
+    for i in 0..n {
+        let verb = if i % 2 == 0 { "on" } else { "off" };
+        let t = Instant::now();
+        let status = call(
+            http,
+            server,
+            Method::POST,
+            &format!("{F}/flag-00000/environments/development/{verb}"),
+            None,
+        )
+        .await;
+        latencies.push(t.elapsed());
+        assert_eq!(status, StatusCode::OK);
+    }
+    latencies
+}
+
 fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples.sort_unstable();
     let at = ((samples.len() as f64 - 1.0) * p).round() as usize;
@@ -139,21 +159,7 @@ async fn run(flags: usize) {
     }
     let import = started.elapsed();
 
-    let mut latencies = Vec::new();
-    for i in 0..200 {
-        let verb = if i % 2 == 0 { "on" } else { "off" };
-        let t = Instant::now();
-        let status = call(
-            &http,
-            &a,
-            Method::POST,
-            &format!("{F}/flag-00000/environments/development/{verb}"),
-            None,
-        )
-        .await;
-        latencies.push(t.elapsed());
-        assert_eq!(status, StatusCode::OK);
-    }
+    let mut latencies = switch_latencies(&http, &a, 200).await;
     let (p50, p99) = (
         percentile(&mut latencies, 0.5),
         percentile(&mut latencies, 0.99),
@@ -194,20 +200,7 @@ async fn run(flags: usize) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let loaded_from = Instant::now();
     let counted_from = reports.load(std::sync::atomic::Ordering::Relaxed);
-    let mut loaded = Vec::new();
-    for i in 0..100 {
-        let verb = if i % 2 == 0 { "on" } else { "off" };
-        let t = Instant::now();
-        call(
-            &http,
-            &a,
-            Method::POST,
-            &format!("{F}/flag-00000/environments/development/{verb}"),
-            None,
-        )
-        .await;
-        loaded.push(t.elapsed());
-    }
+    let mut loaded = switch_latencies(&http, &a, 100).await;
     let report_rate = (reports.load(std::sync::atomic::Ordering::Relaxed) - counted_from) as f64
         / loaded_from.elapsed().as_secs_f64();
     sending.store(false, std::sync::atomic::Ordering::Relaxed);
