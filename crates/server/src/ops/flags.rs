@@ -8,7 +8,7 @@ use super::{
     project_environment, Actor, Context, Edit, EnvironmentName, FeatureName, OpError, OpResult,
     Operation, ProjectId,
 };
-use crate::storage::{now_text, FeatureRow, NewEvent, StrategyRow, StrategyValues, WriteTx};
+use crate::storage::{now_text, FeatureRow, NewEvent, Store, StrategyRow, StrategyValues, WriteTx};
 use crate::wire::{to_value, FlagMetadata, StrategyView};
 
 /// Unleash's flag types.
@@ -78,6 +78,27 @@ fn metadata_event(
     }
 }
 
+/// A flag name can be given to a new flag when no flag has it, archived or not.
+fn name_is_free(existing: Option<FeatureRow>) -> OpResult<()> {
+    match existing {
+        None => Ok(()),
+        Some(f) if f.archived_at.is_some() => Err(OpError::Conflict(
+            "An archived flag with that name already exists".to_owned(),
+        )),
+        Some(_) => Err(OpError::Conflict(
+            "A flag with that name already exists".to_owned(),
+        )),
+    }
+}
+
+/// Whether `name` could be a new flag's name now (`POST /api/admin/features/validate`):
+/// legal (400) and free (409).
+pub async fn validate_new_name(store: &Store, name: &str) -> OpResult<FeatureName> {
+    let name = FeatureName::parse(name)?;
+    name_is_free(store.feature(&name).await?)?;
+    Ok(name)
+}
+
 /// A new flag in a project, switched off in each of the project's environments.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -100,13 +121,7 @@ impl Operation for CreateFlag {
                 self.project
             )));
         }
-        if let Some(existing) = w.feature(&self.name).await? {
-            return Err(OpError::Conflict(if existing.archived_at.is_some() {
-                "An archived flag with that name already exists".to_owned()
-            } else {
-                "A flag with that name already exists".to_owned()
-            }));
-        }
+        name_is_free(w.feature(&self.name).await?)?;
         let environments: Vec<String> = w
             .project_environments(&self.project)
             .await?

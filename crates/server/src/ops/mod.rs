@@ -7,6 +7,7 @@
 
 mod context;
 mod edit;
+mod flag_batches;
 mod flags;
 mod names;
 mod projects;
@@ -22,8 +23,10 @@ pub use context::{
     UpdateContextField,
 };
 pub use edit::Edit;
+pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
 pub use flags::{
-    ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, SwitchEnvironment, UpdateFlag,
+    validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag,
+    SwitchEnvironment, UpdateFlag,
 };
 pub use names::{EnvironmentName, FeatureName, ProjectId};
 pub use projects::{CreateEnvironment, CreateProject, EnableEnvironment};

@@ -4,6 +4,8 @@
 use super::features::{
     environment_from_row, feature_from_row, strategy_from_row, FEATURE_COLUMNS, STRATEGY_COLUMNS,
 };
+use sqlx::Row;
+
 use super::{FeatureEnvironmentRow, FeatureRow, StorageResult, Store, StrategyRow};
 
 /// Which flags of a list: those named after `after` (a keyset cursor: the
@@ -16,6 +18,20 @@ pub struct FlagPage {
 }
 
 impl Store {
+    /// How many live flags of each type a project has, by type.
+    pub async fn flag_type_counts(&self, project: &str) -> StorageResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT type, COUNT(*) AS n FROM features WHERE project_id = $1 AND archived_at IS NULL \
+             GROUP BY type ORDER BY type",
+        )
+        .bind(project)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("type")?, r.try_get("n")?)))
+            .collect()
+    }
+
     /// A page of a project's live flags, ordered by name, with their
     /// environment rows and strategies: three queries whatever the page size.
     pub async fn project_flag_page(

@@ -226,6 +226,13 @@ pub async fn every_write_is_one_revision(db: Db) {
             vec!["feature-strategy-update"],
         ),
         (
+            "sort",
+            Method::POST,
+            format!("{strategies}/set-sort-order"),
+            None,
+            vec!["feature-strategy-update"],
+        ),
+        (
             "strategy delete",
             Method::DELETE,
             String::new(),
@@ -247,6 +254,36 @@ pub async fn every_write_is_one_revision(db: Db) {
                 json!([{"op": "add", "path": "/-", "value": {"name": "b", "weightType": "variable", "weight": 0}}]),
             ),
             vec!["feature-environment-variants-updated"],
+        ),
+        (
+            "clone",
+            Method::POST,
+            format!("{F}/one/clone"),
+            Some(json!({"name": "two"})),
+            vec![
+                "feature-created",
+                "feature-strategy-add",
+                "feature-environment-variants-updated",
+            ],
+        ),
+        (
+            "bulk on",
+            Method::POST,
+            "/api/admin/projects/default/bulk_features/environments/production/on".into(),
+            Some(json!({"features": ["one", "two"]})),
+            vec![
+                "feature-strategy-add",
+                "feature-environment-enabled",
+                "feature-strategy-add",
+                "feature-environment-enabled",
+            ],
+        ),
+        (
+            "bulk stale",
+            Method::POST,
+            "/api/admin/projects/default/stale".into(),
+            Some(json!({"features": ["one", "two"], "stale": true})),
+            vec!["feature-metadata-updated", "feature-stale-on"],
         ),
         (
             "off",
@@ -343,6 +380,10 @@ pub async fn every_write_is_one_revision(db: Db) {
             "segment update" | "segment delete" => format!("/api/admin/segments/{segment_id}"),
             "token delete" => format!("/api/admin/api-tokens/{token_id}"),
             _ => path,
+        };
+        let body = match step {
+            "sort" => Some(json!([{"id": strategy_id, "sortOrder": 5}])),
+            _ => body,
         };
         let (status, answer) = app.admin(method, &path, body).await;
         assert_eq!(

@@ -5,6 +5,7 @@
 //!
 //! One module per area; `helpers` has the test server and its database.
 
+mod admin_routes;
 mod changes;
 mod flags;
 mod helpers;
@@ -14,6 +15,7 @@ mod sdk_apis;
 mod storage;
 mod tokens;
 
+use admin_routes::*;
 use changes::*;
 use flags::*;
 use helpers::Db;
@@ -78,6 +80,7 @@ on_both_backends!(
     connections_are_bounded,
     quotas_refuse_floods,
     made_up_filters_share_one_response,
+    scripts_routes,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -20,7 +20,7 @@ use crate::ops::{
     ReviveFlag, SwitchEnvironment, UpdateFlag,
 };
 use crate::state::AppState;
-use crate::storage::{FeatureEnvironmentRow, FlagPage, StrategyRow};
+use crate::storage::{EnvironmentRow, FeatureEnvironmentRow, FeatureRow, FlagPage, StrategyRow};
 use crate::wire::{FlagMetadata, FlagView};
 
 pub fn router() -> Router<AppState> {
@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
             post(switch_off),
         )
         .route("/api/admin/archive/features", get(list_archived))
+        .route("/api/admin/features", get(list_all))
         .route("/api/admin/archive/revive/{feature}", post(revive))
         .route("/api/admin/archive/{feature}", delete(delete_archived))
 }
@@ -90,6 +91,38 @@ impl ListQuery {
     }
 }
 
+/// Views of `features` from the rows of a flag page (grouped by flag, by reference).
+fn flag_views<'a>(
+    features: &'a [FeatureRow],
+    environments: &'a [EnvironmentRow],
+    rows: &'a [FeatureEnvironmentRow],
+    strategies: &'a [StrategyRow],
+) -> Vec<FlagView<'a>> {
+    let mut rows_of: HashMap<&str, Vec<&FeatureEnvironmentRow>> = HashMap::new();
+    for row in rows {
+        rows_of.entry(&row.feature_name).or_default().push(row);
+    }
+    let mut strategies_of: HashMap<&str, Vec<&StrategyRow>> = HashMap::new();
+    for strategy in strategies {
+        strategies_of
+            .entry(&strategy.feature_name)
+            .or_default()
+            .push(strategy);
+    }
+    features
+        .iter()
+        .map(|feature| {
+            let name = feature.name.as_str();
+            FlagView::new(
+                feature,
+                environments,
+                rows_of.get(name).map_or(&[], Vec::as_slice),
+                strategies_of.get(name).map_or(&[], Vec::as_slice),
+            )
+        })
+        .collect()
+}
+
 /// The path's project and flag.
 fn flag_path((project, feature): (String, String)) -> ApiResult<(ProjectId, FeatureName)> {
     Ok((
@@ -117,29 +150,7 @@ async fn list(
         (Some(limit), Some(last)) if features.len() as i64 == limit => Some(last.name.clone()),
         _ => None,
     };
-    let mut rows_of: HashMap<&str, Vec<&FeatureEnvironmentRow>> = HashMap::new();
-    for row in &rows {
-        rows_of.entry(&row.feature_name).or_default().push(row);
-    }
-    let mut strategies_of: HashMap<&str, Vec<&StrategyRow>> = HashMap::new();
-    for strategy in &strategies {
-        strategies_of
-            .entry(&strategy.feature_name)
-            .or_default()
-            .push(strategy);
-    }
-    let features = features
-        .iter()
-        .map(|feature| {
-            let name = feature.name.as_str();
-            FlagView::new(
-                feature,
-                &environments,
-                rows_of.get(name).map_or(&[], Vec::as_slice),
-                strategies_of.get(name).map_or(&[], Vec::as_slice),
-            )
-        })
-        .collect();
+    let features = flag_views(&features, &environments, &rows, &strategies);
     Ok(Json(FlagList {
         version: 2,
         features,
@@ -224,6 +235,31 @@ async fn archive(
     Ok(StatusCode::ACCEPTED)
 }
 
+/// Every live flag of every project, with its environments (Unleash's
+/// deprecated flat list, which scripts still call): a bounded number of
+/// queries per project.
+async fn list_all(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
+    let mut features = Vec::new();
+    for (project, _, _) in state.store.projects().await? {
+        let environments = state.store.project_environments(&project).await?;
+        let (flags, rows, strategies) = state
+            .store
+            .project_flag_page(&project, &FlagPage::default())
+            .await?;
+        features.extend(
+            flag_views(&flags, &environments, &rows, &strategies)
+                .iter()
+                .map(crate::wire::to_value),
+        );
+    }
+    Ok(Json(FlagList {
+        version: 2,
+        features,
+        next_after: None,
+    })
+    .into_response())
+}
+
 async fn list_archived(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let archived = state.store.features(None, true).await?;
     Ok(Json(FlagList {
@@ -254,27 +290,31 @@ async fn delete_archived(
     Ok(StatusCode::OK)
 }
 
+/// Answers the flag, as Unleash 8 does.
 async fn switch(
     state: AppState,
     admin: AdminToken,
     (project, name, environment): (String, String, String),
     enabled: bool,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<Value>> {
     let operation = SwitchEnvironment {
         project: ProjectId::in_path(&project)?,
         name: FeatureName::in_path(&name)?,
         environment: EnvironmentName::in_path(&environment)?,
         enabled,
     };
+    let project = operation.project.clone();
+    let name = operation.name.clone();
     state.apply(&admin.actor(), operation).await?;
-    Ok(StatusCode::OK)
+    let feature = state.store.live_feature(&project, &name).await?;
+    Ok(Json(feature_json(&state, &feature).await?))
 }
 
 async fn switch_on(
     State(state): State<AppState>,
     admin: AdminToken,
     Path(path): Path<(String, String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<Value>> {
     switch(state, admin, path, true).await
 }
 
@@ -282,6 +322,6 @@ async fn switch_off(
     State(state): State<AppState>,
     admin: AdminToken,
     Path(path): Path<(String, String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<Value>> {
     switch(state, admin, path, false).await
 }

@@ -6,6 +6,7 @@
 mod context;
 mod events;
 mod features;
+mod flag_batches;
 mod metrics;
 mod playground;
 mod projects;
@@ -27,6 +28,7 @@ use crate::wire::{to_value, FlagView};
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(features::router())
+        .merge(flag_batches::router())
         .merge(strategies::router())
         .merge(variants::router())
         .merge(events::router())

@@ -22,6 +22,7 @@ use crate::wire::{EnvironmentView, ProjectView};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/admin/projects", get(projects).post(create_project))
+        .route("/api/admin/projects/{project}", get(project))
         .route(
             "/api/admin/environments",
             get(environments).post(create_environment),
@@ -82,6 +83,39 @@ async fn projects(State(state): State<AppState>, _admin: AdminToken) -> ApiResul
         projects,
     })
     .into_response())
+}
+
+/// One project with its environments and how many live flags of each type it has.
+async fn project(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let Some((id, name, description)) = state
+        .store
+        .projects()
+        .await?
+        .into_iter()
+        .find(|(project, _, _)| *project == id)
+    else {
+        return Err(crate::error::ApiError::NotFound(format!(
+            "Could not find project {id}"
+        )));
+    };
+    let environments = state.store.project_environments(&id).await?;
+    let counts = state.store.flag_type_counts(&id).await?;
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let type_counts: Vec<Value> = counts
+        .into_iter()
+        .map(|(kind, count)| json!({"type": kind, "count": count}))
+        .collect();
+    Ok(Json(json!({
+        "version": 1, "id": id, "name": name, "description": description,
+        "environments": environments.iter().map(|e| json!({
+            "environment": e.name, "type": e.kind, "sortOrder": e.sort_order,
+        })).collect::<Vec<_>>(),
+        "featureCount": total, "featureTypeCounts": type_counts,
+    })))
 }
 
 #[derive(Serialize)]

@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
@@ -11,8 +11,8 @@ use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::{
-    AddStrategy, Edit, EnvironmentName, FeatureName, ProjectId, RemoveStrategy, StrategyInput,
-    StrategyPlace, UpdateStrategy,
+    AddStrategy, Edit, EnvironmentName, FeatureName, ProjectId, RemoveStrategy, SortStrategies,
+    StrategyInput, StrategyPlace, UpdateStrategy,
 };
 use crate::state::AppState;
 use crate::storage::StrategyRow;
@@ -21,10 +21,13 @@ use crate::wire::{to_value, StrategyView};
 pub fn router() -> Router<AppState> {
     let base =
         "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies";
-    Router::new().route(base, get(list).post(add)).route(
-        &format!("{base}/{{strategy}}"),
-        get(read).put(replace).patch(patch).delete(remove),
-    )
+    Router::new()
+        .route(base, get(list).post(add))
+        .route(&format!("{base}/set-sort-order"), post(set_sort_order))
+        .route(
+            &format!("{base}/{{strategy}}"),
+            get(read).put(replace).patch(patch).delete(remove),
+        )
 }
 
 type PlacePath = (String, String, String);
@@ -135,6 +138,28 @@ async fn remove(
     let operation = RemoveStrategy {
         place: place((project, feature, environment))?,
         id,
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::OK)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SortOrder {
+    id: String,
+    sort_order: i64,
+}
+
+/// `[{id, sortOrder}]`: new positions for the flag's strategies, one change.
+async fn set_sort_order(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<PlacePath>,
+    ApiJson(orders): ApiJson<Vec<SortOrder>>,
+) -> ApiResult<StatusCode> {
+    let operation = SortStrategies {
+        place: place(path)?,
+        orders: orders.into_iter().map(|o| (o.id, o.sort_order)).collect(),
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)

@@ -1,0 +1,217 @@
+//! Admin routes automation scripts call beyond the guide's: name validation,
+//! clone, one environment of a flag, bulk on/off, bulk stale, strategy sort
+//! order, the flat flag list, one project; on/off answer the flag.
+
+use crate::helpers::*;
+
+fn revisions_of(events: &[Value], feature: &str) -> Vec<i64> {
+    let mut revisions: Vec<i64> = events
+        .iter()
+        .filter(|e| e["featureName"] == feature)
+        .filter_map(|e| e["revision"].as_i64())
+        .collect();
+    revisions.sort_unstable();
+    revisions.dedup();
+    revisions
+}
+
+pub async fn scripts_routes(db: Db) {
+    let app = spawn_app(db).await;
+    let validate = |name: &str| {
+        let app = &app;
+        let body = json!({"name": name, "projectId": "default"});
+        async move {
+            app.admin(Method::POST, "/api/admin/features/validate", Some(body))
+                .await
+                .0
+        }
+    };
+    assert_eq!(validate("source").await, StatusCode::OK);
+    assert_eq!(validate("bad name").await, StatusCode::BAD_REQUEST);
+    create_flags(&app, &["source"]).await;
+    assert_eq!(validate("source").await, StatusCode::CONFLICT);
+
+    let flag = "/api/admin/projects/default/features/source";
+    let dev = format!("{flag}/environments/development");
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{dev}/strategies"),
+            Some(json!({"name": "flexibleRollout", "parameters": {"rollout": "30", "stickiness": "userId", "groupId": "source"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .admin(
+            Method::PUT,
+            &format!("{dev}/variants"),
+            Some(json!([{"name": "blue", "weight": 0}, {"name": "green", "weight": 0}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, answer) = app.admin(Method::POST, &format!("{dev}/on"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["name"], "source", "on answers the flag");
+
+    // Clone: settings, strategies (groupId renamed) and variants, switched off; one revision.
+    let (status, copy) = app
+        .admin(
+            Method::POST,
+            &format!("{flag}/clone"),
+            Some(json!({"name": "copy"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{copy}");
+    let copy_dev = &copy["environments"][0];
+    assert_eq!(copy_dev["name"], "development");
+    assert_eq!(copy_dev["enabled"], false);
+    assert_eq!(copy_dev["strategies"][0]["parameters"]["groupId"], "copy");
+    assert_eq!(copy_dev["strategies"][0]["parameters"]["rollout"], "30");
+    assert_eq!(copy_dev["variants"].as_array().map(Vec::len), Some(2));
+    assert_eq!(revisions_of(&all_events(&app).await, "copy").len(), 1);
+    let (_, same_group) = app
+        .admin(
+            Method::POST,
+            &format!("{flag}/clone"),
+            Some(json!({"name": "copy-2", "replaceGroupId": false})),
+        )
+        .await;
+    assert_eq!(
+        same_group["environments"][0]["strategies"][0]["parameters"]["groupId"],
+        "source"
+    );
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{flag}/clone"),
+            Some(json!({"name": "copy"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // One environment of a flag.
+    let (status, env) = app.admin(Method::GET, &dev, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            env["name"].as_str(),
+            env["featureName"].as_str(),
+            env["enabled"].as_bool()
+        ),
+        (Some("development"), Some("source"), Some(true))
+    );
+    assert_eq!(env["strategies"].as_array().map(Vec::len), Some(1));
+    let (status, _) = app
+        .admin(Method::GET, &format!("{flag}/environments/nowhere"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Bulk on in production: one revision; an unknown flag changes nothing.
+    let bulk = "/api/admin/projects/default/bulk_features/environments/production";
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            &format!("{bulk}/on"),
+            Some(json!({"features": ["source", "nope"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let before = all_events(&app).await.len();
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{bulk}/on"),
+            Some(json!({"features": ["source", "copy"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let events = all_events(&app).await;
+    let new: Vec<&Value> = events.iter().take(events.len() - before).collect();
+    assert_eq!(
+        new.len(),
+        4,
+        "a default strategy and an enable each: {new:?}"
+    );
+    assert!(new.iter().all(|e| e["revision"] == new[0]["revision"]));
+    for name in ["source", "copy"] {
+        let (_, production) = app
+            .admin(
+                Method::GET,
+                &format!("/api/admin/projects/default/features/{name}/environments/production"),
+                None,
+            )
+            .await;
+        assert_eq!(production["enabled"], true, "{name}");
+    }
+
+    // Bulk stale.
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/default/stale",
+            Some(json!({"features": ["source", "copy"], "stale": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (_, read) = app.admin(Method::GET, flag, None).await;
+    assert_eq!(read["stale"], true);
+
+    // Strategy sort order.
+    let (_, second) = app
+        .admin(
+            Method::POST,
+            &format!("{dev}/strategies"),
+            Some(json!({"name": "default"})),
+        )
+        .await;
+    let (_, listed) = app
+        .admin(Method::GET, &format!("{dev}/strategies"), None)
+        .await;
+    let ids: Vec<String> = listed
+        .as_array()
+        .expect("strategies")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[1], second["id"].as_str().expect("id"));
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{dev}/strategies/set-sort-order"),
+            Some(json!([{"id": ids[0], "sortOrder": 2}, {"id": ids[1], "sortOrder": 1}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, listed) = app
+        .admin(Method::GET, &format!("{dev}/strategies"), None)
+        .await;
+    assert_eq!(listed[0]["id"], ids[1].as_str());
+
+    // The flat list and one project.
+    let (status, all) = app.admin(Method::GET, "/api/admin/features", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut names: Vec<&str> = all["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["copy", "copy-2", "source"]);
+    let (status, project) = app
+        .admin(Method::GET, "/api/admin/projects/default", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(project["featureCount"], 3);
+    assert_eq!(
+        project["featureTypeCounts"],
+        json!([{"type": "release", "count": 3}])
+    );
+    assert_eq!(project["environments"].as_array().map(Vec::len), Some(2));
+    let (status, _) = app
+        .admin(Method::GET, "/api/admin/projects/nope", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
