@@ -4,7 +4,8 @@
 //! current ETag is answered with 304 before any flag is looked at, and each
 //! distinct response is serialised once per revision.
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use flagstaff_engine::document::Feature;
+use flagstaff_engine::document::{Feature, Segment};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -38,6 +39,37 @@ pub fn router() -> Router<AppState> {
 struct ClientQuery {
     projects: Option<Vec<String>>,
     prefix: Prefix,
+    /// For SDKs older than client specification 4.2.0 (or that do not say):
+    /// each segment's constraints inlined into the strategies, as Unleash does.
+    inline_segments: bool,
+}
+
+/// Whether the SDK predates segments by id: its `Unleash-Client-Spec` header
+/// is absent, unreadable, or below 4.2.0 (Unleash's rule).
+fn wants_inline_segments(headers: &HeaderMap) -> bool {
+    headers
+        .get("unleash-client-spec")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| semver::Version::parse(v.trim()).ok())
+        .is_none_or(|v| v < semver::Version::new(4, 2, 0))
+}
+
+/// A flag with each strategy's segments replaced by their constraints.
+fn inlined(feature: &Feature, segments: &HashMap<i64, &Segment>) -> Feature {
+    let mut feature = feature.clone();
+    for strategy in &mut feature.strategies {
+        for id in std::mem::take(&mut strategy.segments) {
+            match segments.get(&id) {
+                Some(segment) => strategy
+                    .constraints
+                    .extend(segment.constraints.iter().cloned()),
+                // Cannot happen (a strategy names only stored segments); keep
+                // the reference so the SDK turns the flag off as it should.
+                None => strategy.segments.push(id),
+            }
+        }
+    }
+    feature
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +118,7 @@ impl ClientQuery {
         params: &[(String, String)],
         flags: Option<&FlagMap>,
         existing: &BTreeSet<String>,
+        inline_segments: bool,
     ) -> Self {
         let asked: Vec<String> = params
             .iter()
@@ -130,7 +163,11 @@ impl ClientQuery {
             }
             _ => Prefix::Any,
         };
-        ClientQuery { projects, prefix }
+        ClientQuery {
+            projects,
+            prefix,
+            inline_segments,
+        }
     }
 
     fn admits_project(&self, flag: &ClientFlag) -> bool {
@@ -164,7 +201,10 @@ impl ClientQuery {
     }
 
     fn etag(&self, environment: &str, revision: i64) -> String {
-        let key = format!("{environment}|{:?}|{:?}", self.projects, self.prefix);
+        let key = format!(
+            "{environment}|{:?}|{:?}|{}",
+            self.projects, self.prefix, self.inline_segments
+        );
         let digest = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
         format!("\"{digest}:{revision}:v1\"")
     }
@@ -178,7 +218,13 @@ async fn features(
 ) -> ApiResult<Response> {
     let snapshot = state.snapshots.load();
     let flags = snapshot.environments.get(&token.environment);
-    let query = ClientQuery::new(&token, &params, flags, &snapshot.projects);
+    let query = ClientQuery::new(
+        &token,
+        &params,
+        flags,
+        &snapshot.projects,
+        wants_inline_segments(&headers),
+    );
     let revision = snapshot.revision_of(&token.environment);
     let etag = query.etag(&token.environment, revision);
     if headers
@@ -190,15 +236,25 @@ async fn features(
     let body = snapshot
         .responses
         .get_or_build(&token.environment, &etag, || {
+            let selected = query.select(flags);
+            let segments: HashMap<i64, &Segment> =
+                snapshot.segments.iter().map(|s| (s.id, s)).collect();
             let document = ClientDocument {
                 version: 2,
-                features: query.select(flags),
-                segments: &snapshot.segments,
+                features: if query.inline_segments {
+                    selected
+                        .into_iter()
+                        .map(|f| Cow::Owned(inlined(f, &segments)))
+                        .collect()
+                } else {
+                    selected.into_iter().map(Cow::Borrowed).collect()
+                },
+                segments: (!query.inline_segments).then_some(&snapshot.segments[..]),
                 query: json!({
                     "project": query.projects.clone().unwrap_or_else(|| vec!["*".to_owned()]),
                     "namePrefix": query.name_prefix(),
                     "environment": token.environment,
-                    "inlineSegmentConstraints": false
+                    "inlineSegmentConstraints": query.inline_segments
                 }),
                 meta: json!({"revisionId": revision, "etag": etag}),
             };
@@ -245,8 +301,9 @@ async fn features(
 #[derive(Serialize)]
 struct ClientDocument<'a> {
     version: u32,
-    features: Vec<&'a Feature>,
-    segments: &'a [flagstaff_engine::document::Segment],
+    features: Vec<Cow<'a, Feature>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    segments: Option<&'a [Segment]>,
     query: serde_json::Value,
     meta: serde_json::Value,
 }

@@ -215,3 +215,69 @@ pub async fn scripts_routes(db: Db) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+/// SDKs older than client specification 4.2.0 (or that do not say) get each
+/// segment's constraints inlined into the strategies and no `segments`, as
+/// Unleash serves them; newer ones get segments by id. The two have their own ETags.
+pub async fn old_sdks_get_segments_inlined(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["segmented"]).await;
+    let (_, segment) = app
+        .admin(
+            Method::POST,
+            "/api/admin/segments",
+            Some(json!({"name": "staff", "constraints": [
+                {"contextName": "email", "operator": "STR_ENDS_WITH", "values": ["@example.com"]}
+            ]})),
+        )
+        .await;
+    let id = segment["id"].as_i64().expect("segment id");
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/default/features/segmented/environments/development/strategies",
+            Some(json!({"name": "default", "segments": [id],
+                "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"]}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let get = |spec: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let mut request = app
+                .http
+                .get(format!("{}/api/client/features", app.base))
+                .header("Authorization", CLIENT_DEV);
+            if let Some(spec) = spec {
+                request = request.header("Unleash-Client-Spec", spec);
+            }
+            let response = request.send().await.expect("answered");
+            let etag = response.headers()["etag"]
+                .to_str()
+                .expect("etag")
+                .to_owned();
+            (etag, response.json::<Value>().await.expect("json"))
+        }
+    };
+    for spec in [None, Some("4.1.0"), Some("not a version")] {
+        let (_, old) = get(spec).await;
+        let strategy = &flag_in(&old, "segmented").expect("flag")["strategies"][0];
+        let fields: Vec<&str> = strategy["constraints"]
+            .as_array()
+            .expect("constraints")
+            .iter()
+            .filter_map(|c| c["contextName"].as_str())
+            .collect();
+        assert_eq!(fields, ["region", "email"], "{spec:?}");
+        assert!(strategy.get("segments").is_none(), "{spec:?}: {strategy}");
+        assert!(old.get("segments").is_none(), "{spec:?}");
+        assert_eq!(old["query"]["inlineSegmentConstraints"], true);
+    }
+    let (new_etag, new) = get(Some("5.1.0")).await;
+    let strategy = &flag_in(&new, "segmented").expect("flag")["strategies"][0];
+    assert_eq!(strategy["segments"], json!([id]));
+    assert_eq!(strategy["constraints"].as_array().map(Vec::len), Some(1));
+    assert_eq!(new["segments"][0]["id"], id);
+    assert_ne!(new_etag, get(None).await.0);
+    app.stop().await;
+}

@@ -81,6 +81,7 @@ on_both_backends!(
     quotas_refuse_floods,
     made_up_filters_share_one_response,
     scripts_routes,
+    old_sdks_get_segments_inlined,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
