@@ -32,9 +32,10 @@ pub use names::{EnvironmentName, FeatureName, ProjectId};
 pub use projects::{CreateEnvironment, CreateProject, EnableEnvironment};
 pub use segments::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 pub use strategies::{
-    AddStrategy, RemoveStrategy, StrategyInput, StrategyPlace, UpdateStrategy, STRATEGY_TYPES,
+    check_constraints, AddStrategy, RemoveStrategy, StrategyInput, StrategyPlace, UpdateStrategy,
+    STRATEGY_TYPES,
 };
-pub use tokens::{CreateToken, RevokeToken};
+pub use tokens::{CreateToken, RevokeToken, SetTokenExpiry};
 pub use variants::{normalise_variants, SetVariants};
 
 use crate::storage::{Committed, StorageError, Store, WriteTx};

@@ -204,6 +204,47 @@ impl Operation for CreateToken {
     }
 }
 
+/// The stored token with this public id or secret.
+async fn find_token(w: &mut WriteTx<'_>, id_or_secret: &str) -> OpResult<TokenRow> {
+    let hash = hash_secret(id_or_secret);
+    w.tokens()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id_or_secret || t.secret_hash == hash)
+        .ok_or_else(|| OpError::NotFound("Could not find API token".to_owned()))
+}
+
+/// Sets when a token (by public id or secret) expires (`PUT /api/admin/api-tokens/:token`).
+#[derive(Debug, Clone)]
+pub struct SetTokenExpiry {
+    pub id_or_secret: String,
+    pub expires_at: String,
+}
+
+impl Operation for SetTokenExpiry {
+    type Output = TokenRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<TokenRow> {
+        let expires_at = parse_expiry(&self.expires_at)?;
+        let before = find_token(w, &self.id_or_secret).await?;
+        w.set_token_expiry(&before.id, &expires_at).await?;
+        let after = TokenRow {
+            expires_at: Some(expires_at),
+            ..before.clone()
+        };
+        w.record_event(NewEvent {
+            event_type: "api-token-updated",
+            created_by: cx.actor.name.clone(),
+            environment: Some(after.environment.clone()),
+            pre_data: Some(public_json(&before)),
+            data: Some(public_json(&after)),
+            ..NewEvent::default()
+        })
+        .await?;
+        Ok(after)
+    }
+}
+
 /// Revokes a token named by its public id or by its secret.
 #[derive(Debug, Clone)]
 pub struct RevokeToken {
@@ -215,13 +256,7 @@ impl Operation for RevokeToken {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<TokenRow> {
         let actor = &cx.actor;
-        let hash = hash_secret(&self.id_or_secret);
-        let token = w
-            .tokens()
-            .await?
-            .into_iter()
-            .find(|t| t.id == self.id_or_secret || t.secret_hash == hash)
-            .ok_or_else(|| OpError::NotFound("Could not find API token".to_owned()))?;
+        let token = find_token(w, &self.id_or_secret).await?;
         w.delete_token(&token.id).await?;
         w.record_event(NewEvent {
             event_type: "api-token-deleted",

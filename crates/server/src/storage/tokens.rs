@@ -78,6 +78,15 @@ impl WriteTx<'_> {
         Ok(done.rows_affected() > 0)
     }
 
+    pub async fn set_token_expiry(&mut self, id: &str, expires_at: &str) -> StorageResult<()> {
+        sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE id = $2")
+            .bind(expires_at)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     /// Whether a token with this secret hash is stored.
     pub async fn token_exists(&mut self, secret_hash: &str) -> StorageResult<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE secret_hash = $1")

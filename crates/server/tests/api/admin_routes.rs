@@ -281,3 +281,93 @@ pub async fn old_sdks_get_segments_inlined(db: Db) {
     assert_ne!(new_etag, get(None).await.0);
     app.stop().await;
 }
+
+/// Tokens by name and their expiry (`GET`/`PUT /api/admin/api-tokens/:x`),
+/// and `POST /api/admin/constraints/validate`.
+pub async fn tokens_and_constraints_routes(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, created) = app
+        .admin(
+            Method::POST,
+            "/api/admin/api-tokens",
+            Some(json!({"tokenName": "reporter", "type": "backend", "environment": "development"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let secret = created["secret"].as_str().expect("secret").to_owned();
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, named) = app
+        .admin(Method::GET, "/api/admin/api-tokens/reporter", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(named["tokens"].as_array().map(Vec::len), Some(1));
+    assert!(
+        named.to_string().find(&secret).is_none(),
+        "never the secret"
+    );
+
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    for (token, body, expected) in [
+        (
+            id.as_str(),
+            json!({"expiresAt": "2001-01-01T00:00:00Z"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            id.as_str(),
+            json!({"expiresAt": "tomorrow"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        ("nope", json!({"expiresAt": soon}), StatusCode::NOT_FOUND),
+        (id.as_str(), json!({"expiresAt": soon}), StatusCode::OK),
+    ] {
+        let (status, answer) = app
+            .admin(
+                Method::PUT,
+                &format!("/api/admin/api-tokens/{token}"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, expected, "{answer}");
+    }
+    let (_, named) = app
+        .admin(Method::GET, "/api/admin/api-tokens/reporter", None)
+        .await;
+    assert_eq!(named["tokens"][0]["expiresAt"], soon.as_str());
+    let events = all_events(&app).await;
+    assert_eq!(events[0]["type"], "api-token-updated");
+    let (status, _) = app
+        .call(Method::GET, "/api/client/features", Some(&secret), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let (status, _) = app
+        .call(Method::GET, "/api/client/features", Some(&secret), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "expired by its new date");
+
+    let validate = |constraint: Value| {
+        let app = &app;
+        async move {
+            app.admin(
+                Method::POST,
+                "/api/admin/constraints/validate",
+                Some(constraint),
+            )
+            .await
+        }
+    };
+    let (status, _) =
+        validate(json!({"contextName": "age", "operator": "NUM_GT", "value": "18"})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for bad in [
+        json!({"contextName": "age", "operator": "NUM_GT", "values": []}),
+        json!({"contextName": "age", "operator": "MAYBE", "values": ["1"]}),
+        json!({"contextName": "", "operator": "IN", "values": ["1"]}),
+    ] {
+        let (status, answer) = validate(bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    }
+    app.stop().await;
+}

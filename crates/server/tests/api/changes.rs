@@ -349,6 +349,13 @@ pub async fn every_write_is_one_revision(db: Db) {
             vec!["api-token-created"],
         ),
         (
+            "token expiry",
+            Method::PUT,
+            String::new(),
+            Some(json!({"expiresAt": "2099-01-01T00:00:00Z"})),
+            vec!["api-token-updated"],
+        ),
+        (
             "token delete",
             Method::DELETE,
             String::new(),
@@ -378,7 +385,7 @@ pub async fn every_write_is_one_revision(db: Db) {
                 format!("{strategies}/{strategy_id}")
             }
             "segment update" | "segment delete" => format!("/api/admin/segments/{segment_id}"),
-            "token delete" => format!("/api/admin/api-tokens/{token_id}"),
+            "token expiry" | "token delete" => format!("/api/admin/api-tokens/{token_id}"),
             _ => path,
         };
         let body = match step {

@@ -82,6 +82,7 @@ on_both_backends!(
     made_up_filters_share_one_response,
     scripts_routes,
     old_sdks_get_segments_inlined,
+    tokens_and_constraints_routes,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

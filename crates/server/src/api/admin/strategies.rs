@@ -11,8 +11,8 @@ use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::{
-    AddStrategy, Edit, EnvironmentName, FeatureName, ProjectId, RemoveStrategy, SortStrategies,
-    StrategyInput, StrategyPlace, UpdateStrategy,
+    check_constraints, AddStrategy, Edit, EnvironmentName, FeatureName, ProjectId, RemoveStrategy,
+    SortStrategies, StrategyInput, StrategyPlace, UpdateStrategy,
 };
 use crate::state::AppState;
 use crate::storage::StrategyRow;
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(base, get(list).post(add))
         .route(&format!("{base}/set-sort-order"), post(set_sort_order))
+        .route("/api/admin/constraints/validate", post(validate_constraint))
         .route(
             &format!("{base}/{{strategy}}"),
             get(read).put(replace).patch(patch).delete(remove),
@@ -163,4 +164,13 @@ async fn set_sort_order(
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
+}
+
+/// 204 when the engine would use the constraint as written, 400 saying why not.
+async fn validate_constraint(
+    _admin: AdminToken,
+    ApiObject(constraint): ApiObject<flagstaff_engine::document::Constraint>,
+) -> ApiResult<StatusCode> {
+    check_constraints(std::slice::from_ref(&constraint))?;
+    Ok(StatusCode::NO_CONTENT)
 }

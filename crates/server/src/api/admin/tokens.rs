@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -12,13 +12,16 @@ use serde_json::{json, Value};
 use crate::api::ApiObject;
 use crate::auth::{AdminToken, TokenKind};
 use crate::error::{ApiError, ApiResult};
-use crate::ops::tokens::{self, CreateToken, RevokeToken, TokenRequest};
+use crate::ops::tokens::{self, CreateToken, RevokeToken, SetTokenExpiry, TokenRequest};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/admin/api-tokens", get(list).post(create))
-        .route("/api/admin/api-tokens/{token}", delete(remove))
+        .route(
+            "/api/admin/api-tokens/{token}",
+            get(named).put(set_expiry).delete(remove),
+        )
 }
 
 #[derive(Deserialize)]
@@ -80,6 +83,44 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     let operation = RevokeToken {
         id_or_secret: token,
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::OK)
+}
+
+/// The tokens with this name (Unleash's `GET /api/admin/api-tokens/:name`).
+async fn named(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let tokens: Vec<Value> = state
+        .store
+        .tokens()
+        .await?
+        .iter()
+        .filter(|t| t.token_name == name)
+        .map(tokens::public_json)
+        .collect();
+    Ok(Json(json!({"tokens": tokens})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpiryBody {
+    expires_at: String,
+}
+
+/// `:token` is the token's public id or its secret.
+async fn set_expiry(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(token): Path<String>,
+    ApiObject(body): ApiObject<ExpiryBody>,
+) -> ApiResult<StatusCode> {
+    let operation = SetTokenExpiry {
+        id_or_secret: token,
+        expires_at: body.expires_at,
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
