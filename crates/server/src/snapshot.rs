@@ -120,7 +120,12 @@ impl Touched {
                 }
             } else if kind.starts_with("api-token-") {
                 touched.tokens = true;
-            } else if kind.starts_with("context-field-") || kind == "project-created" {
+            } else if kind.starts_with("context-field-")
+                || matches!(
+                    kind,
+                    "project-created" | "project-updated" | "project-deleted"
+                )
+            {
                 // Not part of any client document.
             } else {
                 touched.everything = true;

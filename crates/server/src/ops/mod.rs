@@ -29,7 +29,10 @@ pub use flags::{
     SwitchEnvironment, UpdateFlag,
 };
 pub use names::{EnvironmentName, FeatureName, ProjectId};
-pub use projects::{CreateEnvironment, CreateProject, EnableEnvironment};
+pub use projects::{
+    CreateEnvironment, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment,
+    UpdateProject,
+};
 pub use segments::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 pub use strategies::{
     check_constraints, AddStrategy, RemoveStrategy, StrategyInput, StrategyPlace, UpdateStrategy,

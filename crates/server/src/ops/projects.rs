@@ -134,3 +134,133 @@ impl Operation for EnableEnvironment {
         Ok(())
     }
 }
+
+/// Renames a project or changes its description.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateProject {
+    pub id: ProjectId,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+async fn existing_project(w: &mut WriteTx<'_>, id: &ProjectId) -> OpResult<ProjectView> {
+    w.projects()
+        .await?
+        .into_iter()
+        .find(|(project, _, _)| project == id.as_str())
+        .map(|(id, name, description)| ProjectView {
+            id,
+            name,
+            description,
+        })
+        .ok_or_else(|| OpError::NotFound(format!("Could not find project {id}")))
+}
+
+impl Operation for UpdateProject {
+    type Output = ProjectView;
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ProjectView> {
+        let before = existing_project(w, &self.id).await?;
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(OpError::Invalid(
+                "\"name\" must be between 1 and 100 characters long".to_owned(),
+            ));
+        }
+        let after = ProjectView {
+            name: name.to_owned(),
+            description: self.description,
+            ..before.clone()
+        };
+        w.update_project(&after.id, &after.name, after.description.as_deref())
+            .await?;
+        w.record_event(NewEvent {
+            event_type: "project-updated",
+            created_by: cx.actor.name.clone(),
+            project: Some(after.id.clone()),
+            pre_data: Some(to_value(&before)),
+            data: Some(to_value(&after)),
+            ..NewEvent::default()
+        })
+        .await?;
+        Ok(after)
+    }
+}
+
+/// Deletes a project with no flags (archived ones included) that no API
+/// token is scoped to; otherwise 409 saying what is left.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteProject {
+    pub id: ProjectId,
+}
+
+impl Operation for DeleteProject {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let before = existing_project(w, &self.id).await?;
+        let flags = w.project_flag_count(&self.id).await?;
+        if flags > 0 {
+            return Err(OpError::Conflict(format!(
+                "Project {} has {flags} flags (archived ones included); delete them first",
+                self.id
+            )));
+        }
+        let tokens = w
+            .tokens()
+            .await?
+            .iter()
+            .filter(|t| t.projects.iter().any(|p| p == self.id.as_str()))
+            .count();
+        if tokens > 0 {
+            return Err(OpError::Conflict(format!(
+                "{tokens} API tokens are scoped to project {}; delete them first",
+                self.id
+            )));
+        }
+        w.delete_project(&self.id).await?;
+        w.record_event(NewEvent {
+            event_type: "project-deleted",
+            created_by: cx.actor.name.clone(),
+            project: Some(before.id.clone()),
+            pre_data: Some(to_value(&before)),
+            ..NewEvent::default()
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// Takes an environment away from a project (Unleash's
+/// `DELETE /api/admin/projects/:p/environments/:env`); its flags' strategies,
+/// variants and switches there are deleted. A project keeps at least one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DisableEnvironment {
+    pub project: ProjectId,
+    pub environment: EnvironmentName,
+}
+
+impl Operation for DisableEnvironment {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        super::project_environment(w, &self.project, &self.environment).await?;
+        if w.project_environments(&self.project).await?.len() <= 1 {
+            return Err(OpError::Invalid(format!(
+                "{} is the last environment of project {}",
+                self.environment, self.project
+            )));
+        }
+        w.unlink_project_environment(&self.project, &self.environment)
+            .await?;
+        w.record_event(NewEvent {
+            event_type: "project-environment-removed",
+            created_by: cx.actor.name.clone(),
+            project: Some(self.project.to_string()),
+            environment: Some(self.environment.to_string()),
+            ..NewEvent::default()
+        })
+        .await?;
+        Ok(())
+    }
+}

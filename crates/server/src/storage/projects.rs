@@ -52,6 +52,24 @@ impl ReadTx {
     }
 }
 
+/// Every project: (id, name, description), by id.
+async fn projects<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> StorageResult<Vec<(String, String, Option<String>)>> {
+    let rows = sqlx::query("SELECT id, name, description FROM projects ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("name")?,
+                r.try_get("description")?,
+            ))
+        })
+        .collect()
+}
+
 impl Store {
     pub async fn project_exists(&self, id: &str) -> StorageResult<bool> {
         project_exists(self.pool(), id).await
@@ -67,18 +85,7 @@ impl Store {
     }
 
     pub async fn projects(&self) -> StorageResult<Vec<(String, String, Option<String>)>> {
-        let rows = sqlx::query("SELECT id, name, description FROM projects ORDER BY id")
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get("name")?,
-                    r.try_get("description")?,
-                ))
-            })
-            .collect()
+        projects(self.pool()).await
     }
 }
 
@@ -181,6 +188,73 @@ impl WriteTx<'_> {
         .bind(project)
         .execute(&mut *self.tx)
         .await?;
+        Ok(())
+    }
+
+    pub async fn projects(&mut self) -> StorageResult<Vec<(String, String, Option<String>)>> {
+        projects(&mut *self.tx).await
+    }
+
+    pub async fn update_project(
+        &mut self,
+        id: &str,
+        name: &str,
+        description: Option<&str>,
+    ) -> StorageResult<()> {
+        sqlx::query("UPDATE projects SET name = $1, description = $2 WHERE id = $3")
+            .bind(name)
+            .bind(description)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// How many flags (archived ones included) a project has.
+    pub async fn project_flag_count(&mut self, id: &str) -> StorageResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM features WHERE project_id = $1")
+                .bind(id)
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// Deletes a project that has no flags.
+    pub async fn delete_project(&mut self, id: &str) -> StorageResult<()> {
+        sqlx::query("DELETE FROM project_environments WHERE project_id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("DELETE FROM projects WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes an environment away from a project: its flags' strategies and
+    /// settings there go with it.
+    pub async fn unlink_project_environment(
+        &mut self,
+        project: &str,
+        environment: &str,
+    ) -> StorageResult<()> {
+        for table in ["feature_strategies", "feature_environments"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE environment = $1 \
+                 AND feature_name IN (SELECT name FROM features WHERE project_id = $2)"
+            ))
+            .bind(environment)
+            .bind(project)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM project_environments WHERE project_id = $1 AND environment = $2")
+            .bind(project)
+            .bind(environment)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }

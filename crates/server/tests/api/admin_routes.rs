@@ -371,3 +371,120 @@ pub async fn tokens_and_constraints_routes(db: Db) {
     }
     app.stop().await;
 }
+
+/// Projects change and go: rename, remove an environment (its flag settings
+/// go with it, and the client API follows), delete only when empty (409).
+pub async fn projects_change_and_go(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects",
+            Some(json!({"id": "shop", "name": "Shop"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .admin(
+            Method::PUT,
+            "/api/admin/projects/shop",
+            Some(json!({"name": "Shop front", "description": "what customers see"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, shop) = app
+        .admin(Method::GET, "/api/admin/projects/shop", None)
+        .await;
+    assert_eq!(shop["name"], "Shop front");
+    let (status, _) = app
+        .admin(
+            Method::PUT,
+            "/api/admin/projects/shop",
+            Some(json!({"name": ""})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/shop/features",
+            Some(json!({"name": "cart"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/shop/features/cart/environments/development/on",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(flag_in(&app.client_features(CLIENT_DEV).await, "cart").is_some());
+    let (status, _) = app
+        .admin(
+            Method::DELETE,
+            "/api/admin/projects/shop/environments/development",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        flag_in(&app.client_features(CLIENT_DEV).await, "cart").is_none(),
+        "the client API no longer lists the flag in the removed environment"
+    );
+    let (_, cart) = app
+        .admin(Method::GET, "/api/admin/projects/shop/features/cart", None)
+        .await;
+    let environments: Vec<&str> = cart["environments"]
+        .as_array()
+        .expect("environments")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(environments, ["production"]);
+    let (status, _) = app
+        .admin(
+            Method::DELETE,
+            "/api/admin/projects/shop/environments/production",
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a project keeps one environment"
+    );
+
+    let (status, body) = app
+        .admin(Method::DELETE, "/api/admin/projects/shop", None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    app.admin(
+        Method::DELETE,
+        "/api/admin/projects/shop/features/cart",
+        None,
+    )
+    .await;
+    app.admin(Method::DELETE, "/api/admin/archive/cart", None)
+        .await;
+    let (status, _) = app
+        .admin(Method::DELETE, "/api/admin/projects/shop", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .admin(Method::GET, "/api/admin/projects/shop", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let types: Vec<String> = all_events(&app)
+        .await
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(types[0], "project-deleted");
+    for expected in ["project-updated", "project-environment-removed"] {
+        assert!(types.iter().any(|t| t == expected), "{expected}: {types:?}");
+    }
+    app.stop().await;
+}

@@ -342,6 +342,27 @@ pub async fn every_write_is_one_revision(db: Db) {
             vec!["feature-deleted"],
         ),
         (
+            "project update",
+            Method::PUT,
+            "/api/admin/projects/other".into(),
+            Some(json!({"name": "Other things"})),
+            vec!["project-updated"],
+        ),
+        (
+            "project environment removed",
+            Method::DELETE,
+            "/api/admin/projects/other/environments/development".into(),
+            None,
+            vec!["project-environment-removed"],
+        ),
+        (
+            "project delete",
+            Method::DELETE,
+            "/api/admin/projects/other".into(),
+            None,
+            vec!["project-deleted"],
+        ),
+        (
             "token",
             Method::POST,
             "/api/admin/api-tokens".into(),

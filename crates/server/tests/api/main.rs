@@ -83,6 +83,7 @@ on_both_backends!(
     scripts_routes,
     old_sdks_get_segments_inlined,
     tokens_and_constraints_routes,
+    projects_change_and_go,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

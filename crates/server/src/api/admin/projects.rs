@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -13,8 +13,8 @@ use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::ops::{
-    CreateEnvironment, CreateProject, EnableEnvironment, EnvironmentName, FlagType, ProjectId,
-    STRATEGY_TYPES,
+    CreateEnvironment, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment,
+    EnvironmentName, FlagType, ProjectId, UpdateProject, STRATEGY_TYPES,
 };
 use crate::state::AppState;
 use crate::wire::{EnvironmentView, ProjectView};
@@ -22,7 +22,14 @@ use crate::wire::{EnvironmentView, ProjectView};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/admin/projects", get(projects).post(create_project))
-        .route("/api/admin/projects/{project}", get(project))
+        .route(
+            "/api/admin/projects/{project}",
+            get(project).put(update_project).delete(delete_project),
+        )
+        .route(
+            "/api/admin/projects/{project}/environments/{environment}",
+            delete(disable_environment),
+        )
         .route(
             "/api/admin/environments",
             get(environments).post(create_environment),
@@ -199,6 +206,51 @@ async fn enable_environment(
         project: ProjectId::in_path(&project)?,
         // A name that is not legal names no environment: 404, as for an unknown one.
         environment: EnvironmentName::in_path(&body.environment)?,
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct UpdateProjectBody {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+async fn update_project(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    ApiObject(body): ApiObject<UpdateProjectBody>,
+) -> ApiResult<StatusCode> {
+    let operation = UpdateProject {
+        id: ProjectId::in_path(&id)?,
+        name: body.name,
+        description: body.description,
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::OK)
+}
+
+async fn delete_project(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = ProjectId::in_path(&id)?;
+    state.apply(&admin.actor(), DeleteProject { id }).await?;
+    Ok(StatusCode::OK)
+}
+
+async fn disable_environment(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, environment)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let operation = DisableEnvironment {
+        project: ProjectId::in_path(&project)?,
+        environment: EnvironmentName::in_path(&environment)?,
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
