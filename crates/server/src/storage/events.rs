@@ -38,6 +38,11 @@ pub struct EventFilter {
     pub project: Option<String>,
     pub feature_name: Option<String>,
     pub event_type: Option<String>,
+    pub created_by: Option<String>,
+    /// Recorded at or after this instant (RFC 3339, as stored).
+    pub from: Option<String>,
+    /// Recorded before this instant.
+    pub to: Option<String>,
     /// Keyset cursor: only events with a smaller id (the last id of the previous page).
     pub before: Option<i64>,
     pub offset: i64,
@@ -93,37 +98,51 @@ impl WriteTx<'_> {
 impl Store {
     /// Events, newest first, with the total that match the filter (whatever the page).
     pub async fn events(&self, filter: &EventFilter) -> StorageResult<(Vec<EventRecord>, i64)> {
-        // Each filter is `($n IS NULL OR column = $n)` so one statement serves all
+        // Each filter is `($n IS NULL OR …)` so one statement serves all
         // combinations; the binds are typed text so PostgreSQL can infer them.
-        let condition = "($1 IS NULL OR project = $1) AND ($2 IS NULL OR feature_name = $2) \
-                         AND ($3 IS NULL OR type = $3)";
-        let cast = |n: u8| match self.backend() {
+        let text = |n: u8| match self.backend() {
             super::Backend::Postgres => format!("CAST(${n} AS TEXT)"),
             super::Backend::Sqlite => format!("${n}"),
         };
-        let condition = condition
-            .replace("$1", &cast(1))
-            .replace("$2", &cast(2))
-            .replace("$3", &cast(3));
-        let total: i64 =
-            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM events WHERE {condition}"))
-                .bind(&filter.project)
-                .bind(&filter.feature_name)
-                .bind(&filter.event_type)
-                .fetch_one(self.pool())
-                .await?;
-        let rows = sqlx::query(&format!(
+        let condition = format!(
+            "({p} IS NULL OR project = {p}) AND ({f} IS NULL OR feature_name = {f}) \
+             AND ({t} IS NULL OR type = {t}) AND ({c} IS NULL OR created_by = {c}) \
+             AND ({from} IS NULL OR created_at >= {from}) AND ({to} IS NULL OR created_at < {to})",
+            p = text(1),
+            f = text(2),
+            t = text(3),
+            c = text(4),
+            from = text(5),
+            to = text(6),
+        );
+        let texts = [
+            &filter.project,
+            &filter.feature_name,
+            &filter.event_type,
+            &filter.created_by,
+            &filter.from,
+            &filter.to,
+        ];
+        let count_sql = format!("SELECT COUNT(*) FROM events WHERE {condition}");
+        let mut count = sqlx::query_scalar(&count_sql);
+        for value in texts {
+            count = count.bind(value);
+        }
+        let total: i64 = count.fetch_one(self.pool()).await?;
+        let page_sql = format!(
             "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data \
-             FROM events WHERE {condition} AND id < $6 ORDER BY id DESC LIMIT $4 OFFSET $5"
-        ))
-        .bind(&filter.project)
-        .bind(&filter.feature_name)
-        .bind(&filter.event_type)
-        .bind(filter.limit)
-        .bind(filter.offset)
-        .bind(filter.before.unwrap_or(i64::MAX))
-        .fetch_all(self.pool())
-        .await?;
+             FROM events WHERE {condition} AND id < $7 ORDER BY id DESC LIMIT $8 OFFSET $9"
+        );
+        let mut page = sqlx::query(&page_sql);
+        for value in texts {
+            page = page.bind(value);
+        }
+        let rows = page
+            .bind(filter.before.unwrap_or(i64::MAX))
+            .bind(filter.limit)
+            .bind(filter.offset)
+            .fetch_all(self.pool())
+            .await?;
         let events = rows
             .iter()
             .map(event_from_row)

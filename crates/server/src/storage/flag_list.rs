@@ -17,7 +17,96 @@ pub struct FlagPage {
     pub limit: Option<i64>,
 }
 
+/// A flag search (`/api/admin/search/features`): every `Some` narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct FlagSearch {
+    /// Part of the name or description, any case.
+    pub text: Option<String>,
+    pub projects: Option<Vec<String>>,
+    pub types: Option<Vec<String>>,
+    pub stale: Option<bool>,
+    /// Archived flags instead of live ones.
+    pub archived: bool,
+    /// `name`, `createdAt`, `type` or `project`; descending when `descending`.
+    pub sort_by: String,
+    pub descending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
 impl Store {
+    /// A page of the flags that match, and how many match in all.
+    pub async fn search_flags(&self, search: &FlagSearch) -> StorageResult<(Vec<FeatureRow>, i64)> {
+        let mut conditions = vec![if search.archived {
+            "archived_at IS NOT NULL".to_owned()
+        } else {
+            "archived_at IS NULL".to_owned()
+        }];
+        let mut binds: Vec<String> = Vec::new();
+        let placeholder = |value: String, binds: &mut Vec<String>| {
+            binds.push(value);
+            format!("${}", binds.len())
+        };
+        if let Some(text) = &search.text {
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let p = placeholder(format!("%{escaped}%"), &mut binds);
+            conditions.push(format!(
+                "(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        for (column, values) in [("project_id", &search.projects), ("type", &search.types)] {
+            if let Some(values) = values {
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|v| placeholder(v.clone(), &mut binds))
+                    .collect();
+                if list.is_empty() {
+                    conditions.push("1 = 0".to_owned());
+                } else {
+                    conditions.push(format!("{column} IN ({})", list.join(", ")));
+                }
+            }
+        }
+        if let Some(stale) = search.stale {
+            conditions.push(format!("stale = {}", i64::from(stale)));
+        }
+        let column = match search.sort_by.as_str() {
+            "createdAt" => "created_at",
+            "type" => "type",
+            "project" => "project_id",
+            _ => "name",
+        };
+        let direction = if search.descending { "DESC" } else { "ASC" };
+        let condition = conditions.join(" AND ");
+        let count_sql = format!("SELECT COUNT(*) FROM features WHERE {condition}");
+        let mut count = sqlx::query_scalar(&count_sql);
+        for value in &binds {
+            count = count.bind(value);
+        }
+        let total: i64 = count.fetch_one(self.pool()).await?;
+        let page_sql = format!(
+            "SELECT {FEATURE_COLUMNS} FROM features WHERE {condition} \
+             ORDER BY {column} {direction}, name {direction} LIMIT {} OFFSET {}",
+            search.limit.max(0),
+            search.offset.max(0)
+        );
+        let mut page = sqlx::query(&page_sql);
+        for value in &binds {
+            page = page.bind(value);
+        }
+        let flags = page
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(feature_from_row)
+            .collect::<StorageResult<Vec<_>>>()?;
+        Ok((flags, total))
+    }
+
     /// How many live flags of each type a project has, by type.
     pub async fn flag_type_counts(&self, project: &str) -> StorageResult<Vec<(String, i64)>> {
         let rows = sqlx::query(

@@ -26,7 +26,7 @@ use tokio::sync::Mutex;
 
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
-pub use flag_list::FlagPage;
+pub use flag_list::{FlagPage, FlagSearch};
 pub use location::{redact, DatabaseLocation, OpenError};
 pub use metrics::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 pub use projects::EnvironmentRow;

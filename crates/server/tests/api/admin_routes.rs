@@ -488,3 +488,134 @@ pub async fn projects_change_and_go(db: Db) {
     }
     app.stop().await;
 }
+
+/// Flag search and event search, with Unleash's `IS:` / `IS_ANY_OF:` filters.
+pub async fn searches(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["checkout-new", "checkout_old", "search-box"]).await;
+    app.admin(
+        Method::PATCH,
+        "/api/admin/projects/default/features/checkout_old",
+        Some(json!([
+            {"op": "replace", "path": "/type", "value": "experiment"},
+            {"op": "replace", "path": "/stale", "value": true}
+        ])),
+    )
+    .await;
+    app.admin(
+        Method::DELETE,
+        "/api/admin/projects/default/features/search-box",
+        None,
+    )
+    .await;
+    app.admin(
+        Method::POST,
+        "/api/admin/projects",
+        Some(json!({"id": "shop"})),
+    )
+    .await;
+    app.admin(
+        Method::POST,
+        "/api/admin/projects/shop/features",
+        Some(json!({"name": "shop-banner", "description": "Checkout banner"})),
+    )
+    .await;
+    let find = |query: &'static str| {
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .admin(
+                    Method::GET,
+                    &format!("/api/admin/search/features?{query}"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{query}: {body}");
+            let mut names: Vec<String> = body["features"]
+                .as_array()
+                .expect("features")
+                .iter()
+                .map(|f| f["name"].as_str().unwrap_or("").to_owned())
+                .collect();
+            if !query.contains("sortBy") {
+                names.sort();
+            }
+            (names, body["total"].as_i64().expect("total"))
+        }
+    };
+    assert_eq!(
+        find("query=CHECKOUT").await.0,
+        ["checkout-new", "checkout_old", "shop-banner"],
+        "name or description, any case"
+    );
+    assert_eq!(
+        find("query=_").await.0,
+        ["checkout_old"],
+        "LIKE wildcards are literal"
+    );
+    assert_eq!(find("type=IS:experiment").await.0, ["checkout_old"]);
+    assert_eq!(find("project=IS:shop").await.0, ["shop-banner"]);
+    assert_eq!(find("project=IS_ANY_OF:shop,default").await.1, 3);
+    assert_eq!(find("state=IS:stale").await.0, ["checkout_old"]);
+    assert_eq!(find("archived=IS:true").await.0, ["search-box"]);
+    let (page, total) = find("sortBy=name&sortOrder=asc&limit=2").await;
+    assert_eq!(
+        (page, total),
+        (
+            vec!["checkout-new".to_owned(), "checkout_old".to_owned()],
+            3
+        )
+    );
+    let (status, _) = app
+        .admin(
+            Method::GET,
+            "/api/admin/search/features?project=IS_NONE_OF:x",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let events = |query: &'static str| {
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .admin(
+                    Method::GET,
+                    &format!("/api/admin/search/events?{query}"),
+                    None,
+                )
+                .await;
+            (status, body["total"].as_i64().unwrap_or(-1))
+        }
+    };
+    let everything = all_events(&app).await.len() as i64;
+    assert_eq!(events("").await, (StatusCode::OK, everything));
+    assert_eq!(
+        events("feature=IS:checkout_old").await.1,
+        3,
+        "created, metadata, stale"
+    );
+    assert_eq!(events("type=IS:feature-created&project=IS:shop").await.1, 1);
+    let by_admin = all_events(&app)
+        .await
+        .iter()
+        .filter(|e| e["createdBy"] == "admin")
+        .count() as i64;
+    assert!(
+        by_admin > 0 && by_admin < everything,
+        "start-up tokens are the system's"
+    );
+    assert_eq!(events("createdBy=IS:admin").await.1, by_admin);
+    assert_eq!(events("from=IS:2001-01-01&to=IS:2001-01-02").await.1, 0);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let (_, body) = app
+        .admin(
+            Method::GET,
+            &format!("/api/admin/search/events?from=IS:{today}&to=IS:{today}"),
+            None,
+        )
+        .await;
+    assert_eq!(body["total"].as_i64(), Some(everything));
+    assert_eq!(events("from=IS:yesterday").await.0, StatusCode::BAD_REQUEST);
+    app.stop().await;
+}

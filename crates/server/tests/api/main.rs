@@ -84,6 +84,7 @@ on_both_backends!(
     old_sdks_get_segments_inlined,
     tokens_and_constraints_routes,
     projects_change_and_go,
+    searches,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -18,6 +18,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/admin/events", get(list))
         .route("/api/admin/events/{feature}", get(for_feature))
+        .route("/api/admin/search/events", get(search))
 }
 
 #[derive(Deserialize)]
@@ -61,6 +62,7 @@ fn filter(paging: Paging, feature: Option<String>) -> ApiResult<EventFilter> {
         before: paging.before,
         offset,
         limit,
+        ..EventFilter::default()
     })
 }
 
@@ -100,4 +102,74 @@ async fn for_feature(
         "version": 1, "toggleName": feature, "events": events, "totalEvents": total,
         "nextBefore": next_before
     })))
+}
+
+/// A search filter value as Unleash's search APIs send it: `IS:value` (or a
+/// bare value).
+fn is_value(text: Option<String>) -> Option<String> {
+    text.map(|t| t.strip_prefix("IS:").map(str::to_owned).unwrap_or(t))
+        .filter(|t| !t.is_empty())
+}
+
+/// A `from`/`to` bound: a date (`2024-05-01`, the start of that day, or of the
+/// next one for an inclusive `to`) or an RFC 3339 instant; as stored.
+fn instant_bound(text: Option<String>, inclusive_day_end: bool) -> ApiResult<Option<String>> {
+    let Some(text) = is_value(text) else {
+        return Ok(None);
+    };
+    let at = if let Ok(day) = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+        let day = if inclusive_day_end {
+            day.succ_opt().unwrap_or(day)
+        } else {
+            day
+        };
+        day.and_hms_opt(0, 0, 0).map(|t| t.and_utc())
+    } else {
+        chrono::DateTime::parse_from_rfc3339(&text)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    at.map(|t| Some(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
+        .ok_or_else(|| {
+            ApiError::BadData(format!("{text:?} is not a date (YYYY-MM-DD) or an instant"))
+        })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchQuery {
+    feature: Option<String>,
+    project: Option<String>,
+    #[serde(rename = "type")]
+    event_type: Option<String>,
+    created_by: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    offset: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// Unleash's event search (`/api/admin/search/events`): by flag, project,
+/// type, who, and date range, newest first, with the total.
+async fn search(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Query(query): Query<SearchQuery>,
+) -> ApiResult<Json<Value>> {
+    let mut filter = filter(
+        Paging {
+            project: is_value(query.project),
+            event_type: is_value(query.event_type),
+            before: None,
+            offset: query.offset,
+            limit: query.limit,
+        },
+        is_value(query.feature),
+    )?;
+    filter.created_by = is_value(query.created_by);
+    filter.from = instant_bound(query.from, false)?;
+    filter.to = instant_bound(query.to, true)?;
+    let (events, total) = state.store.events(&filter).await?;
+    let events: Vec<Value> = events.iter().map(event_json).collect();
+    Ok(Json(json!({"events": events, "total": total})))
 }

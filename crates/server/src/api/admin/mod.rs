@@ -10,6 +10,7 @@ mod flag_batches;
 mod metrics;
 mod playground;
 mod projects;
+mod search;
 mod segments;
 mod strategies;
 mod tokens;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(metrics::router())
         .merge(playground::router())
         .merge(segments::router())
+        .merge(search::router())
         .merge(context::router())
 }
 
