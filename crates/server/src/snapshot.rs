@@ -100,6 +100,8 @@ struct Touched {
     flags: BTreeSet<String>,
     segments: BTreeSet<i64>,
     tokens: bool,
+    /// A project was created, changed or deleted (the set of projects is reloaded).
+    projects: bool,
     /// Something the log does not narrow down (a new environment, …).
     everything: bool,
 }
@@ -120,12 +122,13 @@ impl Touched {
                 }
             } else if kind.starts_with("api-token-") {
                 touched.tokens = true;
-            } else if kind.starts_with("context-field-")
-                || matches!(
-                    kind,
-                    "project-created" | "project-updated" | "project-deleted"
-                )
-            {
+            } else if matches!(
+                kind,
+                "project-created" | "project-updated" | "project-deleted"
+            ) {
+                // Not part of any client document; only the set of projects changes.
+                touched.projects = true;
+            } else if kind.starts_with("context-field-") {
                 // Not part of any client document.
             } else {
                 touched.everything = true;
@@ -255,7 +258,11 @@ impl Snapshots {
         } else {
             Self::rebuild(&mut read, head).await?
         };
-        next.projects = Arc::new(read.project_ids().await?);
+        next.projects = if incremental && !touched.projects {
+            Arc::clone(&previous.projects)
+        } else {
+            Arc::new(read.project_ids().await?)
+        };
         read.finish().await?;
         next.settle(&previous);
         self.current.store(Arc::new(next));

@@ -237,11 +237,11 @@ async fn features(
         .responses
         .get_or_build(&token.environment, &etag, || {
             let selected = query.select(flags);
-            let segments: HashMap<i64, &Segment> =
-                snapshot.segments.iter().map(|s| (s.id, s)).collect();
             let document = ClientDocument {
                 version: 2,
                 features: if query.inline_segments {
+                    let segments: HashMap<i64, &Segment> =
+                        snapshot.segments.iter().map(|s| (s.id, s)).collect();
                     selected
                         .into_iter()
                         .map(|f| Cow::Owned(inlined(f, &segments)))

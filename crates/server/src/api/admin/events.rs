@@ -9,6 +9,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::filter_value;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -104,17 +105,14 @@ async fn for_feature(
     })))
 }
 
-/// A search filter value as Unleash's search APIs send it: `IS:value` (or a
-/// bare value).
-fn is_value(text: Option<String>) -> Option<String> {
-    text.map(|t| t.strip_prefix("IS:").map(str::to_owned).unwrap_or(t))
-        .filter(|t| !t.is_empty())
-}
-
 /// A `from`/`to` bound: a date (`2024-05-01`, the start of that day, or of the
 /// next one for an inclusive `to`) or an RFC 3339 instant; as stored.
-fn instant_bound(text: Option<String>, inclusive_day_end: bool) -> ApiResult<Option<String>> {
-    let Some(text) = is_value(text) else {
+fn instant_bound(
+    text: Option<String>,
+    field: &str,
+    inclusive_day_end: bool,
+) -> ApiResult<Option<String>> {
+    let Some(text) = filter_value(text, field)? else {
         return Ok(None);
     };
     let at = if let Ok(day) = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
@@ -158,17 +156,17 @@ async fn search(
 ) -> ApiResult<Json<Value>> {
     let mut filter = filter(
         Paging {
-            project: is_value(query.project),
-            event_type: is_value(query.event_type),
+            project: filter_value(query.project, "project")?,
+            event_type: filter_value(query.event_type, "type")?,
             before: None,
             offset: query.offset,
             limit: query.limit,
         },
-        is_value(query.feature),
+        filter_value(query.feature, "feature")?,
     )?;
-    filter.created_by = is_value(query.created_by);
-    filter.from = instant_bound(query.from, false)?;
-    filter.to = instant_bound(query.to, true)?;
+    filter.created_by = filter_value(query.created_by, "createdBy")?;
+    filter.from = instant_bound(query.from, "from", false)?;
+    filter.to = instant_bound(query.to, "to", true)?;
     let (events, total) = state.store.events(&filter).await?;
     let events: Vec<Value> = events.iter().map(event_json).collect();
     Ok(Json(json!({"events": events, "total": total})))

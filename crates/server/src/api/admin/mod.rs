@@ -70,6 +70,34 @@ pub async fn check_project_environment(
     Ok(())
 }
 
+/// A filter of Unleash's search APIs — `IS:a`, `IS_ANY_OF:a,b` or a bare `a` —
+/// as the values it admits; another operator is a 400 naming `field`.
+pub fn filter_values(text: Option<String>, field: &str) -> ApiResult<Option<Vec<String>>> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let values = match text.split_once(':') {
+        Some(("IS", value)) => vec![value.to_owned()],
+        Some(("IS_ANY_OF", values)) => values.split(',').map(str::to_owned).collect(),
+        Some((operator, _)) if operator.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
+            return Err(ApiError::BadData(format!(
+                "{field}: the {operator} filter is not supported (use IS: or IS_ANY_OF:)"
+            )))
+        }
+        _ => vec![text],
+    };
+    Ok(Some(values))
+}
+
+/// A search filter that admits one value (`IS:a` or a bare `a`).
+pub fn filter_value(text: Option<String>, field: &str) -> ApiResult<Option<String>> {
+    match filter_values(text, field)? {
+        None => Ok(None),
+        Some(mut one) if one.len() == 1 => Ok(one.pop().filter(|v| !v.is_empty())),
+        Some(_) => Err(ApiError::BadData(format!("{field}: give one value"))),
+    }
+}
+
 /// Unleash's featureSchema for one flag, with its environments.
 pub async fn feature_json(state: &AppState, feature: &FeatureRow) -> ApiResult<Value> {
     let environments = state.store.project_environments(&feature.project).await?;

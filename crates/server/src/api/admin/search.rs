@@ -7,6 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use super::filter_values;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -15,24 +16,6 @@ use crate::wire::FlagMetadata;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/admin/search/features", get(search_features))
-}
-
-/// `IS:a`, `IS_ANY_OF:a,b` or a bare `a` as the values it admits.
-fn any_of(text: Option<String>, field: &str) -> ApiResult<Option<Vec<String>>> {
-    let Some(text) = text.filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    let values = match text.split_once(':') {
-        Some(("IS", value)) => vec![value.to_owned()],
-        Some(("IS_ANY_OF", values)) => values.split(',').map(str::to_owned).collect(),
-        Some((operator, _)) if operator.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
-            return Err(ApiError::BadData(format!(
-                "{field}: the {operator} filter is not supported (use IS: or IS_ANY_OF:)"
-            )))
-        }
-        _ => vec![text],
-    };
-    Ok(Some(values))
 }
 
 #[derive(Deserialize)]
@@ -76,7 +59,7 @@ async fn search_features(
             "limit must be 1–1000 and offset non-negative".to_owned(),
         ));
     }
-    let stale = match any_of(query.state, "state")?.as_deref() {
+    let stale = match filter_values(query.state, "state")?.as_deref() {
         None => None,
         Some([one]) if one == "stale" => Some(true),
         Some([one]) if one == "active" => Some(false),
@@ -88,10 +71,10 @@ async fn search_features(
     };
     let search = FlagSearch {
         text: query.query.filter(|q| !q.trim().is_empty()),
-        projects: any_of(query.project, "project")?,
-        types: any_of(query.flag_type, "type")?,
+        projects: filter_values(query.project, "project")?,
+        types: filter_values(query.flag_type, "type")?,
         stale,
-        archived: any_of(query.archived, "archived")?.is_some_and(|v| v == ["true"]),
+        archived: filter_values(query.archived, "archived")?.is_some_and(|v| v == ["true"]),
         sort_by: query.sort_by.unwrap_or_else(|| "createdAt".to_owned()),
         descending: query.sort_order.as_deref() != Some("asc"),
         offset,
