@@ -120,6 +120,15 @@ impl TokenCache {
         Ok(())
     }
 
+    /// Whether the token with this id is still stored and unexpired (a stream
+    /// checks it whenever it wakes).
+    pub fn is_live(&self, id: &str) -> bool {
+        self.by_hash
+            .load()
+            .values()
+            .any(|t| t.id == id && t.expires_at.is_none_or(|at| at > Utc::now()))
+    }
+
     /// The live token with this secret: unknown and expired ones are `None`.
     pub fn find(&self, secret: &str) -> Option<ApiToken> {
         self.by_hash

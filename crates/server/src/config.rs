@@ -66,6 +66,14 @@ pub struct ServeArgs {
     /// Most values across one segment's constraints.
     #[arg(long, env = "MAX_SEGMENT_VALUES", default_value_t = 1000)]
     pub max_segment_values: usize,
+    /// Most open streams (`GET /api/client/streaming`) one API token may have;
+    /// past it a new stream is answered 429 (the Node SDK then polls).
+    #[arg(long, env = "MAX_STREAMS_PER_TOKEN", default_value_t = 10_000)]
+    pub max_streams_per_token: usize,
+    /// Answer `GET /metrics` (Prometheus) to anyone, not only to admin tokens:
+    /// for scrapers inside a private network.
+    #[arg(long, env = "METRICS_PUBLIC")]
+    pub metrics_public: bool,
     /// Log lines as text (coloured only on a terminal) or as JSON objects for log shippers.
     /// The level is set with `RUST_LOG` (default `info`; `debug` adds a line per SDK request).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -82,6 +90,16 @@ impl ServeArgs {
     /// The request budgets.
     pub fn quotas(&self) -> crate::quota::Quotas {
         crate::quota::Quotas::per_minute(self.auth_failures_per_minute, self.reports_per_minute)
+    }
+
+    /// How client streams are bounded; keep-alives come often enough that the
+    /// idle timeout (`--header-timeout`) never closes a quiet stream.
+    pub fn stream_limits(&self) -> crate::streams::StreamLimits {
+        let idle = std::time::Duration::from_secs(self.header_timeout.max(1));
+        crate::streams::StreamLimits {
+            per_token: self.max_streams_per_token.max(1),
+            keep_alive: std::time::Duration::from_secs(15).min(idle / 2),
+        }
     }
 
     /// The limits admin changes are held to.
@@ -117,6 +135,8 @@ impl ServeArgs {
             max_constraints: 30,
             max_constraint_values: 250,
             max_segment_values: 1000,
+            max_streams_per_token: 10_000,
+            metrics_public: false,
             log_format: LogFormat::Text,
         }
     }

@@ -17,6 +17,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod delta;
 pub mod error;
 pub mod follow;
 pub mod http;
@@ -27,6 +28,7 @@ pub mod response_cache;
 pub mod snapshot;
 pub mod state;
 pub mod storage;
+pub mod streams;
 pub mod wire;
 
 use std::future::Future;
@@ -67,7 +69,7 @@ pub async fn serve(
     if let Some(created) = ops::tokens::ensure_admin_token(&store).await? {
         announce_bootstrap_token(&created, address);
     }
-    let state = AppState::new(store, args.limits(), args.quotas()).await?;
+    let state = AppState::new(store, args.limits(), args.quotas(), args.stream_limits()).await?;
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let follower = follow::spawn(state.clone());
@@ -91,9 +93,12 @@ pub async fn serve(
         max_header_bytes: 16 * 1024,
     };
     tracing::info!("listening on {address}");
+    let streams = state.streams.clone();
     http::serve_connections(listener, app, limits, async move {
         shutdown.await;
         tracing::info!("shutting down: finishing requests in flight");
+        // Streams never finish by themselves: end them so connections drain.
+        streams.close_all();
     })
     .await;
     // Every request has finished: write what the last batch holds, then close.

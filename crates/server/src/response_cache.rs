@@ -22,7 +22,7 @@ pub struct CachedBody {
 }
 
 impl CachedBody {
-    fn new(plain: Bytes) -> CachedBody {
+    pub fn new(plain: Bytes) -> CachedBody {
         use std::io::Write;
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         // Writing to a Vec cannot fail.

@@ -20,6 +20,7 @@ use flagstaff_engine::{Engine, EngineOptions};
 
 use tokio::sync::Mutex;
 
+use crate::delta::{Change, DeltaHistory};
 use crate::response_cache::ResponseCache;
 use crate::storage::{
     ChangeRecord, FeatureEnvironmentRow, FeatureRow, ReadTx, SegmentRow, StorageResult, Store,
@@ -53,6 +54,8 @@ pub struct Snapshot {
     pub responses: ResponseCache,
     /// The projects that exist: a filter naming any other one is the same filter.
     pub projects: Arc<BTreeSet<String>>,
+    /// The recent changes as delta events (the delta API and streams).
+    pub history: DeltaHistory,
 }
 
 impl Snapshot {
@@ -265,6 +268,11 @@ impl Snapshots {
         };
         read.finish().await?;
         next.settle(&previous);
+        next.history = if previous.built {
+            previous.history.then(Change::between(&previous, &next))
+        } else {
+            DeltaHistory::starting_at(head)
+        };
         self.current.store(Arc::new(next));
         Ok(CaughtUp {
             tokens: touched.tokens || !incremental,

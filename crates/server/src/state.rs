@@ -1,4 +1,5 @@
-//! What handlers share: the store, the token cache and the client snapshots.
+//! What handlers share: the store, the token cache, the client snapshots and
+//! the open streams.
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use crate::ops::{self, Actor, Context, Limits, OpResult, Operation};
 use crate::quota::Quotas;
 use crate::snapshot::Snapshots;
 use crate::storage::{StorageResult, Store};
+use crate::streams::{StreamLimits, Streams};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +21,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Per-address and per-token request budgets.
     pub quotas: Arc<Quotas>,
+    /// The open client streams, woken after every catch-up.
+    pub streams: Arc<Streams>,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -26,9 +30,15 @@ pub struct AppState {
 
 impl AppState {
     /// The state over an opened store: tokens and snapshots loaded.
-    pub async fn new(store: Store, limits: Limits, quotas: Quotas) -> StorageResult<AppState> {
+    pub async fn new(
+        store: Store,
+        limits: Limits,
+        quotas: Quotas,
+        stream_limits: StreamLimits,
+    ) -> StorageResult<AppState> {
         let state = AppState {
             limits,
+            streams: Arc::new(Streams::new(stream_limits)),
             quotas: Arc::new(quotas),
             tokens: Arc::new(TokenCache::default()),
             snapshots: Arc::new(Snapshots::default()),
@@ -70,6 +80,7 @@ impl AppState {
         if caught_up.tokens {
             self.tokens.reload(&self.store).await?;
         }
+        self.streams.announce(self.snapshots.load().revision);
         Ok(())
     }
 }

@@ -21,7 +21,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{ApiToken, ClientToken};
+use crate::delta::FlagFilter;
 use crate::error::{ApiError, ApiResult};
+use crate::response_cache::CachedBody;
 use crate::snapshot::{ClientFlag, FlagMap};
 use crate::state::AppState;
 
@@ -36,9 +38,11 @@ pub fn router() -> Router<AppState> {
 /// select the same flags share one ETag and one cached response: projects
 /// that do not exist are dropped, and a name prefix is replaced by the
 /// longest prefix common to the flags it matches (or "matches nothing").
-struct ClientQuery {
+pub(crate) struct ClientQuery {
     projects: Option<Vec<String>>,
     prefix: Prefix,
+    /// The `namePrefix` as asked (what a flag created later must match).
+    asked_prefix: Option<String>,
     /// For SDKs older than client specification 4.2.0 (or that do not say):
     /// each segment's constraints inlined into the strategies, as Unleash does.
     inline_segments: bool,
@@ -46,7 +50,7 @@ struct ClientQuery {
 
 /// Whether the SDK predates segments by id: its `Unleash-Client-Spec` header
 /// is absent, unreadable, or below 4.2.0 (Unleash's rule).
-fn wants_inline_segments(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_inline_segments(headers: &HeaderMap) -> bool {
     headers
         .get("unleash-client-spec")
         .and_then(|v| v.to_str().ok())
@@ -113,7 +117,7 @@ fn starting_with<'a>(
 }
 
 impl ClientQuery {
-    fn new(
+    pub(crate) fn new(
         token: &ApiToken,
         params: &[(String, String)],
         flags: Option<&FlagMap>,
@@ -145,6 +149,10 @@ impl ClientQuery {
             p.sort();
             p.dedup();
         }
+        let asked_prefix = params
+            .iter()
+            .find(|(k, v)| k == "namePrefix" && !v.is_empty())
+            .map(|(_, v)| v.clone());
         let prefix = match params.iter().find(|(k, _)| k == "namePrefix") {
             Some((_, asked)) if !asked.is_empty() => {
                 let mut matched = flags.into_iter().flat_map(|f| starting_with(f, asked));
@@ -166,6 +174,7 @@ impl ClientQuery {
         ClientQuery {
             projects,
             prefix,
+            asked_prefix,
             inline_segments,
         }
     }
@@ -178,7 +187,7 @@ impl ClientQuery {
 
     /// The flags this filter selects, in name order; the work is
     /// proportional to the flags the prefix matches.
-    fn select<'a>(&'a self, flags: Option<&'a FlagMap>) -> Vec<&'a Feature> {
+    pub(crate) fn select<'a>(&'a self, flags: Option<&'a FlagMap>) -> Vec<&'a Feature> {
         let Some(flags) = flags else {
             return Vec::new();
         };
@@ -200,13 +209,43 @@ impl ClientQuery {
         }
     }
 
-    fn etag(&self, environment: &str, revision: i64) -> String {
+    /// A short digest of the environment and this filter: responses that
+    /// differ only in revision share it.
+    pub(crate) fn digest(&self, environment: &str) -> String {
         let key = format!(
             "{environment}|{:?}|{:?}|{}",
             self.projects, self.prefix, self.inline_segments
         );
-        let digest = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
-        format!("\"{digest}:{revision}:v1\"")
+        hex::encode(&Sha256::digest(key.as_bytes())[..8])
+    }
+
+    fn etag(&self, environment: &str, revision: i64) -> String {
+        format!("\"{}:{revision}:v1\"", self.digest(environment))
+    }
+
+    /// The filter as it was asked, for the delta API and streams.
+    pub(crate) fn delta_filter(&self) -> DeltaFilter {
+        DeltaFilter {
+            projects: self.projects.clone(),
+            prefix: self.asked_prefix.clone(),
+        }
+    }
+}
+
+/// Which flags a delta client sees: its projects and its `namePrefix` as
+/// asked, so a flag created later that matches it is sent too.
+#[derive(Debug, Clone)]
+pub(crate) struct DeltaFilter {
+    projects: Option<Vec<String>>,
+    prefix: Option<String>,
+}
+
+impl FlagFilter for DeltaFilter {
+    fn admits(&self, name: &str, project: &str) -> bool {
+        self.projects
+            .as_ref()
+            .is_none_or(|ps| ps.iter().any(|p| p == project))
+            && self.prefix.as_ref().is_none_or(|p| name.starts_with(p.as_str()))
     }
 }
 
@@ -261,40 +300,39 @@ async fn features(
             Bytes::from(serde_json::to_vec(&document).unwrap_or_default())
         })
         .await;
-    // SDKs ask for gzip; the gzipped body was made once, with the plain one.
+    Ok(cached_json(&headers, body, &etag))
+}
+
+/// A cached JSON body with its ETag, gzipped when the client accepts it (the
+/// gzipped form was made once, with the plain one).
+pub(crate) fn cached_json(headers: &HeaderMap, body: CachedBody, etag: &str) -> Response {
     let wants_gzip = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let json = (
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     let mut response = if wants_gzip {
         (
             [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
+                json,
                 (header::CONTENT_ENCODING, HeaderValue::from_static("gzip")),
             ],
             body.gzip,
         )
             .into_response()
     } else {
-        (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            body.plain,
-        )
-            .into_response()
+        ([json], body.plain).into_response()
     };
     response
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Ok(value) = HeaderValue::from_str(&etag) {
+    if let Ok(value) = HeaderValue::from_str(etag) {
         response.headers_mut().insert(header::ETAG, value);
     }
-    Ok(response)
+    response
 }
 
 /// The client-features document, borrowing from the snapshot.

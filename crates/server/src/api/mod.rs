@@ -10,6 +10,7 @@ pub(crate) mod frontend;
 mod health;
 mod ofrep;
 mod request_log;
+mod streaming;
 
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -24,6 +25,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .merge(health::router())
         .merge(admin::router())
         .merge(client::router())
+        .merge(streaming::router())
         .merge(client_metrics::router())
         .merge(ofrep::router())
         .merge(fallback::router())

@@ -11,6 +11,7 @@ mod flags;
 mod helpers;
 mod hostile;
 mod metrics;
+mod push;
 mod sdk_apis;
 mod storage;
 mod tokens;
@@ -21,6 +22,7 @@ use flags::*;
 use helpers::Db;
 use hostile::*;
 use metrics::*;
+use push::*;
 use sdk_apis::*;
 use storage::*;
 use tokens::*;
@@ -85,6 +87,10 @@ on_both_backends!(
     tokens_and_constraints_routes,
     projects_change_and_go,
     searches,
+    delta_polling_matches_full_documents,
+    streams_push_changes,
+    slow_streams_are_bounded,
+    streams_follow_replicas,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
