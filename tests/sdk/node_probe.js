@@ -5,18 +5,30 @@ const { initialize } = require('unleash-client');
 
 const [url, token, flag, usersText] = process.argv.slice(2);
 const users = Number(usersText);
+// FLAGSTAFF_SDK_MODE: 'full' (GET /api/client/features, the default),
+// 'delta' (polling GET /api/client/delta) or 'streaming' (SSE). Streaming
+// polls never (a 10-minute interval), so only the stream can bring the update.
+const mode = process.env.FLAGSTAFF_SDK_MODE || 'full';
+const experimentalMode = {
+  full: { type: 'polling', format: 'full' },
+  delta: { type: 'polling', format: 'delta' },
+  streaming: { type: 'streaming' },
+}[mode];
 
 const unleash = initialize({
   url: `${url}/api`,
   appName: 'flagstaff-sdk-test',
   environment: 'production',
   customHeaders: { Authorization: token },
-  refreshInterval: 1000,
+  refreshInterval: mode === 'streaming' ? 600000 : 1000,
+  experimentalMode,
   metricsInterval: 1000,
   storageProvider: new (require('unleash-client').InMemStorageProvider)(),
 });
 
 unleash.on('error', (e) => process.stderr.write(`sdk error: ${e}\n`));
+unleash.on('warn', (e) => process.stderr.write(`sdk warning: ${e}\n`));
+unleash.on('mode', (m) => process.stderr.write(`sdk mode change: ${JSON.stringify(m)}\n`));
 
 unleash.once('synchronized', () => {
   let onUser = null;
@@ -31,11 +43,13 @@ unleash.once('synchronized', () => {
   process.stdout.write(`${out.join('\n')}\nPHASE1-DONE\n`);
   const rl = readline.createInterface({ input: process.stdin });
   rl.once('line', () => {
-    const deadline = Date.now() + 20000;
+    const asked = Date.now();
+    const deadline = asked + 20000;
     const poll = setInterval(() => {
       if (!unleash.isEnabled(flag, { userId: onUser })) {
         clearInterval(poll);
-        process.stdout.write('UPDATED\n');
+        // How long after the change the SDK answered differently (ms).
+        process.stdout.write(`UPDATED ${Date.now() - asked}\n`);
         unleash.destroy();
         process.exit(0);
       } else if (Date.now() > deadline) {
@@ -44,6 +58,6 @@ unleash.once('synchronized', () => {
         unleash.destroy();
         process.exit(0);
       }
-    }, 200);
+    }, 5);
   });
 });

@@ -218,7 +218,9 @@ fn read_until_done(stdout: &mut BufReader<ChildStdout>) -> Vec<Value> {
     }
 }
 
-fn run_sdk(program: &str, args: &[String], current_dir: &Path) {
+/// Runs a probe; `mode` is the Node probe's `FLAGSTAFF_SDK_MODE` (how the SDK
+/// fetches: `full`, `delta` or `streaming`).
+fn run_sdk(program: &str, args: &[String], current_dir: &Path, mode: &str) {
     let http = Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -237,6 +239,7 @@ fn run_sdk(program: &str, args: &[String], current_dir: &Path) {
             USERS.to_string(),
         ])
         .arg(dir.path())
+        .env("FLAGSTAFF_SDK_MODE", mode)
         .current_dir(current_dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -321,7 +324,10 @@ fn run_sdk(program: &str, args: &[String], current_dir: &Path) {
     stdin.write_all(b"NEXT\n").expect("signal the probe");
     let mut line = String::new();
     stdout.read_line(&mut line).expect("probe answers");
-    assert_eq!(line.trim(), "UPDATED", "the SDK did not see the update");
+    assert!(
+        line.starts_with("UPDATED"),
+        "the SDK ({mode}) did not see the update: {line}"
+    );
     let status = probe.wait().expect("probe exits");
     assert!(status.success());
     server.stop();
@@ -337,7 +343,7 @@ fn python_sdk_agrees_with_flagstaff_eval() {
         "the Python SDK is missing: run scripts/test, which installs it into .venv"
     );
     let sdk_dir = repo_root().join("tests/sdk");
-    run_sdk(&python(), &["python_probe.py".to_owned()], &sdk_dir);
+    run_sdk(&python(), &["python_probe.py".to_owned()], &sdk_dir, "full");
 }
 
 #[test]
@@ -347,7 +353,31 @@ fn node_sdk_agrees_with_flagstaff_eval() {
         sdk_dir.join("node_modules/unleash-client").is_dir(),
         "the Node SDK is missing: (cd tests/sdk && npm ci)"
     );
-    run_sdk("node", &["node_probe.js".to_owned()], &sdk_dir);
+    run_sdk("node", &["node_probe.js".to_owned()], &sdk_dir, "full");
+}
+
+/// The Node SDK in `experimentalMode: {type: 'streaming'}`: hydrated by the
+/// stream's first event and updated by the next, with polling set to ten
+/// minutes (so only the stream can bring the update within the probe's 20 s).
+#[test]
+fn node_sdk_streaming_agrees_with_flagstaff_eval() {
+    let sdk_dir = repo_root().join("tests/sdk");
+    assert!(
+        sdk_dir.join("node_modules/unleash-client").is_dir(),
+        "the Node SDK is missing: (cd tests/sdk && npm ci)"
+    );
+    run_sdk("node", &["node_probe.js".to_owned()], &sdk_dir, "streaming");
+}
+
+/// The Node SDK in `experimentalMode: {type: 'polling', format: 'delta'}`.
+#[test]
+fn node_sdk_delta_polling_agrees_with_flagstaff_eval() {
+    let sdk_dir = repo_root().join("tests/sdk");
+    assert!(
+        sdk_dir.join("node_modules/unleash-client").is_dir(),
+        "the Node SDK is missing: (cd tests/sdk && npm ci)"
+    );
+    run_sdk("node", &["node_probe.js".to_owned()], &sdk_dir, "delta");
 }
 
 #[test]
