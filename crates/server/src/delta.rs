@@ -80,8 +80,7 @@ impl Change {
         }
         let mut segments = Vec::new();
         if !Arc::ptr_eq(&previous.segments, &next.segments) {
-            let old: HashMap<i64, &Segment> =
-                previous.segments.iter().map(|s| (s.id, s)).collect();
+            let old: HashMap<i64, &Segment> = previous.segments.iter().map(|s| (s.id, s)).collect();
             let new_ids: HashSet<i64> = next.segments.iter().map(|s| s.id).collect();
             for segment in next.segments.iter() {
                 if old.get(&segment.id) != Some(&segment) {

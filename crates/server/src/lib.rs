@@ -29,6 +29,7 @@ pub mod snapshot;
 pub mod state;
 pub mod storage;
 pub mod streams;
+pub mod telemetry;
 pub mod wire;
 
 use std::future::Future;

@@ -7,6 +7,7 @@
 //! nothing added.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -77,6 +78,25 @@ pub enum NotStored {
 pub struct MetricsBuffer {
     pending: Mutex<Pending>,
     wake: Notify,
+    counts: IngestCounters,
+}
+
+/// Running totals of what ingestion did (for `GET /metrics`).
+#[derive(Debug, Default)]
+struct IngestCounters {
+    reports_stored: AtomicU64,
+    reports_refused: AtomicU64,
+    batches_written: AtomicU64,
+    batches_failed: AtomicU64,
+}
+
+/// A reading of [`MetricsBuffer::counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestCounts {
+    pub reports_stored: u64,
+    pub reports_refused: u64,
+    pub batches_written: u64,
+    pub batches_failed: u64,
 }
 
 impl Default for MetricsBuffer {
@@ -84,6 +104,7 @@ impl Default for MetricsBuffer {
         MetricsBuffer {
             pending: Mutex::new(Pending::new()),
             wake: Notify::new(),
+            counts: IngestCounters::default(),
         }
     }
 }
@@ -91,6 +112,27 @@ impl Default for MetricsBuffer {
 impl MetricsBuffer {
     /// Adds a report to the next batch and returns once that batch is settled.
     pub async fn record(&self, report: Report) -> Result<(), NotStored> {
+        let recorded = self.settle(report).await;
+        let counter = match recorded {
+            Ok(()) => &self.counts.reports_stored,
+            Err(_) => &self.counts.reports_refused,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        recorded
+    }
+
+    /// Running totals: reports stored and refused, batches written and failed.
+    pub fn counts(&self) -> IngestCounts {
+        let c = &self.counts;
+        IngestCounts {
+            reports_stored: c.reports_stored.load(Ordering::Relaxed),
+            reports_refused: c.reports_refused.load(Ordering::Relaxed),
+            batches_written: c.batches_written.load(Ordering::Relaxed),
+            batches_failed: c.batches_failed.load(Ordering::Relaxed),
+        }
+    }
+
+    async fn settle(&self, report: Report) -> Result<(), NotStored> {
         let mut outcome = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             if pending.len() + report.len() > MAX_BACKLOG {
@@ -131,6 +173,11 @@ impl MetricsBuffer {
             std::mem::replace(&mut *pending, Pending::new())
         };
         let written = Self::write(store, &batch).await;
+        let counter = match written {
+            Ok(()) => &self.counts.batches_written,
+            Err(_) => &self.counts.batches_failed,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
         batch.outcome.send_replace(Some(written.is_ok()));
         written
     }

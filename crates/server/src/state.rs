@@ -10,6 +10,7 @@ use crate::quota::Quotas;
 use crate::snapshot::Snapshots;
 use crate::storage::{StorageResult, Store};
 use crate::streams::{StreamLimits, Streams};
+use crate::telemetry::Telemetry;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -23,6 +24,8 @@ pub struct AppState {
     pub quotas: Arc<Quotas>,
     /// The open client streams, woken after every catch-up.
     pub streams: Arc<Streams>,
+    /// What `GET /metrics` reports.
+    pub telemetry: Arc<Telemetry>,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -39,6 +42,7 @@ impl AppState {
         let state = AppState {
             limits,
             streams: Arc::new(Streams::new(stream_limits)),
+            telemetry: Arc::new(Telemetry::new()),
             quotas: Arc::new(quotas),
             tokens: Arc::new(TokenCache::default()),
             snapshots: Arc::new(Snapshots::default()),

@@ -173,10 +173,15 @@ mod tests {
         let first = streams.join(&a).expect("first");
         let second = streams.join(&a).expect("second");
         assert!(streams.join(&a).is_none(), "a third stream of one token");
-        let other = streams.join(&token("b")).expect("another token has its own places");
+        let other = streams
+            .join(&token("b"))
+            .expect("another token has its own places");
         assert_eq!(streams.count(), 3);
         drop(first);
-        assert!(streams.join(&a).is_some(), "a freed place can be taken again");
+        assert!(
+            streams.join(&a).is_some(),
+            "a freed place can be taken again"
+        );
         drop((second, other));
         assert_eq!(streams.count(), 0);
         assert!(streams.open().per_token.is_empty());

@@ -245,7 +245,10 @@ impl FlagFilter for DeltaFilter {
         self.projects
             .as_ref()
             .is_none_or(|ps| ps.iter().any(|p| p == project))
-            && self.prefix.as_ref().is_none_or(|p| name.starts_with(p.as_str()))
+            && self
+                .prefix
+                .as_ref()
+                .is_none_or(|p| name.starts_with(p.as_str()))
     }
 }
 

@@ -9,6 +9,7 @@ mod fallback;
 pub(crate) mod frontend;
 mod health;
 mod ofrep;
+mod prometheus;
 mod request_log;
 mod streaming;
 
@@ -28,6 +29,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .merge(streaming::router())
         .merge(client_metrics::router())
         .merge(ofrep::router())
+        .merge(prometheus::router(args.metrics_public))
         .merge(fallback::router())
         .method_not_allowed_fallback(fallback::method_not_allowed)
         // After the fallback above, which would replace the one under its CORS layer.

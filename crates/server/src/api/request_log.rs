@@ -1,11 +1,11 @@
 //! One log line per request: at `info` for admin writes, at `debug` for
 //! everything else (SDK traffic). Method, path (no query), status, latency and
-//! the token's name — never a secret. When the line would not be written, the
-//! request passes through untouched.
+//! the token's name — never a secret. Every request is also counted for
+//! `GET /metrics`, by its route's pattern.
 
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -13,6 +13,7 @@ use tracing::Level;
 
 use crate::auth::presented_secret;
 use crate::state::AppState;
+use crate::telemetry::UNMATCHED_ROUTE;
 
 const TARGET: &str = "flagstaff::request";
 
@@ -27,23 +28,34 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
     } else {
         tracing::enabled!(target: TARGET, Level::DEBUG)
     };
-    if !wanted {
-        return next.run(request).await;
-    }
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let token = presented_secret(request.headers())
-        .map(|secret| {
-            state
-                .tokens
-                .find(secret)
-                .map_or_else(|| "(unknown)".to_owned(), |t| t.name)
-        })
-        .unwrap_or_else(|| "-".to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(UNMATCHED_ROUTE, MatchedPath::as_str)
+        .to_owned();
+    let logged = wanted.then(|| {
+        let token = presented_secret(request.headers())
+            .map(|secret| {
+                state
+                    .tokens
+                    .find(secret)
+                    .map_or_else(|| "(unknown)".to_owned(), |t| t.name)
+            })
+            .unwrap_or_else(|| "-".to_owned());
+        (request.uri().path().to_owned(), token)
+    });
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    state
+        .telemetry
+        .observe(method.as_str(), &route, status, elapsed);
+    let Some((path, token)) = logged else {
+        return response;
+    };
+    let latency_ms = elapsed * 1000.0;
     if admin_write {
         tracing::info!(target: TARGET, %method, %path, status, latency_ms, %token, "request");
     } else {

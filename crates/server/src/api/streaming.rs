@@ -252,8 +252,9 @@ impl Subscriber {
         if !first && body.plain == NO_EVENTS {
             return; // changes this client does not see
         }
-        self.pending
-            .push_back(Bytes::from(format!("event: {event}\nid: {revision}\ndata: ")));
+        self.pending.push_back(Bytes::from(format!(
+            "event: {event}\nid: {revision}\ndata: "
+        )));
         self.pending.push_back(body.plain);
         self.pending.push_back(Bytes::from_static(b"\n\n"));
     }
@@ -280,6 +281,9 @@ mod tests {
         for bad in ["", "abc", "\"a1:2:v1\"", "-1", "1.5"] {
             assert_eq!(read(bad), None, "{bad:?}");
         }
-        assert_eq!(presented_revision(&HeaderMap::new(), header::IF_NONE_MATCH), None);
+        assert_eq!(
+            presented_revision(&HeaderMap::new(), header::IF_NONE_MATCH),
+            None
+        );
     }
 }

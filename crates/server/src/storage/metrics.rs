@@ -187,6 +187,13 @@ impl Store {
 }
 
 impl Store {
+    /// SDK instances known (they are pruned with the metrics).
+    pub async fn count_instances(&self) -> StorageResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM client_instances")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
     /// Unknown flags, most recently seen first, at most `limit`.
     pub async fn unknown_flags(&self, limit: i64) -> StorageResult<Vec<UnknownFlag>> {
         let rows = sqlx::query(

@@ -73,6 +73,30 @@ pub struct Store {
     backend: Backend,
     location: DatabaseLocation,
     writes: Mutex<()>,
+    /// How long changes waited for the change lock, in all.
+    lock_waits: LockWaits,
+}
+
+/// Changes that took the change lock, and how long they waited for it in all
+/// (this process's queue and the database's row lock).
+#[derive(Debug, Default)]
+struct LockWaits {
+    count: std::sync::atomic::AtomicU64,
+    nanos: std::sync::atomic::AtomicU64,
+}
+
+/// Totals of [`Store::lock_waits`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LockWaitTotals {
+    pub count: u64,
+    pub seconds: f64,
+}
+
+/// Connections the pool holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    pub open: i64,
+    pub idle: i64,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -188,12 +212,37 @@ impl Store {
             backend,
             location: location.clone(),
             writes: Mutex::new(()),
+            lock_waits: LockWaits::default(),
         };
         store
             .seed_defaults()
             .await
             .map_err(|e| failed("cannot seed", &e))?;
         Ok(store)
+    }
+
+    /// The pool's connections now.
+    pub fn pool_state(&self) -> PoolState {
+        PoolState {
+            open: i64::from(self.pool.size()),
+            idle: i64::try_from(self.pool.num_idle()).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// Changes that took the change lock so far, and their total wait.
+    pub fn lock_waits(&self) -> LockWaitTotals {
+        use std::sync::atomic::Ordering::Relaxed;
+        LockWaitTotals {
+            count: self.lock_waits.count.load(Relaxed),
+            seconds: self.lock_waits.nanos.load(Relaxed) as f64 / 1e9,
+        }
+    }
+
+    pub(crate) fn note_lock_wait(&self, waited: Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.lock_waits.count.fetch_add(1, Relaxed);
+        let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+        self.lock_waits.nanos.fetch_add(nanos, Relaxed);
     }
 
     pub fn backend(&self) -> Backend {

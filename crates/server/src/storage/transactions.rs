@@ -99,11 +99,13 @@ impl Store {
     /// change head's row lock from its first statement, so changes queue across
     /// processes too and everything read inside decides on committed state.
     pub async fn write(&self) -> StorageResult<WriteTx<'_>> {
+        let asked = std::time::Instant::now();
         let guard = self.writes.lock().await;
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE change_head SET revision = revision WHERE id = 1")
             .execute(&mut *tx)
             .await?;
+        self.note_lock_wait(asked.elapsed());
         Ok(WriteTx {
             tx,
             _guard: Some(guard),

@@ -11,6 +11,7 @@ mod flags;
 mod helpers;
 mod hostile;
 mod metrics;
+mod prometheus;
 mod push;
 mod sdk_apis;
 mod storage;
@@ -22,6 +23,7 @@ use flags::*;
 use helpers::Db;
 use hostile::*;
 use metrics::*;
+use prometheus::*;
 use push::*;
 use sdk_apis::*;
 use storage::*;
@@ -91,6 +93,7 @@ on_both_backends!(
     streams_push_changes,
     slow_streams_are_bounded,
     streams_follow_replicas,
+    prometheus_metrics,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

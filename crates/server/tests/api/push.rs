@@ -175,8 +175,10 @@ async fn random_change(app: &TestApp, random: &mut Sequence, segment: i64) {
         5 => (
             Method::PUT,
             format!("{flag}/environments/{environment}/variants"),
-            Some(json!([{"name": format!("v{}", random.below(5)), "weightType": "variable",
-                         "weight": 1000, "stickiness": "default"}])),
+            Some(
+                json!([{"name": format!("v{}", random.below(5)), "weightType": "variable",
+                         "weight": 1000, "stickiness": "default"}]),
+            ),
         ),
         6 => (Method::DELETE, flag.clone(), None), // archive
         7 => (
@@ -187,8 +189,10 @@ async fn random_change(app: &TestApp, random: &mut Sequence, segment: i64) {
         _ => (
             Method::PUT,
             format!("/api/admin/segments/{segment}"),
-            Some(json!({"name": "testers", "constraints": [{"contextName": "userId",
-                "operator": "IN", "values": [format!("user-{}", random.below(100))]}]})),
+            Some(
+                json!({"name": "testers", "constraints": [{"contextName": "userId",
+                "operator": "IN", "values": [format!("user-{}", random.below(100))]}]}),
+            ),
         ),
     };
     let (status, answer) = app.admin(method, &path, body).await;
@@ -223,8 +227,10 @@ pub async fn delta_polling_matches_full_documents(db: Db) {
         .admin(
             Method::POST,
             "/api/admin/api-tokens",
-            Some(json!({"tokenName": "scoped", "type": "client", "environment": "development",
-                        "projects": ["other"]})),
+            Some(
+                json!({"tokenName": "scoped", "type": "client", "environment": "development",
+                        "projects": ["other"]}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -370,7 +376,8 @@ impl SseReader {
                 .await
                 .ok()?
                 .ok()??;
-            self.buffer.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+            self.buffer
+                .push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
         }
     }
 }
@@ -511,7 +518,10 @@ pub async fn streams_push_changes(db: Db) {
     let (status, _) = app
         .admin(
             Method::DELETE,
-            &format!("/api/admin/api-tokens/{}", created["id"].as_str().expect("id")),
+            &format!(
+                "/api/admin/api-tokens/{}",
+                created["id"].as_str().expect("id")
+            ),
             None,
         )
         .await;
@@ -541,8 +551,10 @@ pub async fn slow_streams_are_bounded(db: Db) {
             .admin(
                 Method::PUT,
                 &format!("{F}/heavy/environments/development/variants"),
-                Some(json!([{"name": format!("v{i}"), "weightType": "variable", "weight": 1000,
-                    "stickiness": "default", "payload": {"type": "string", "value": payload}}])),
+                Some(
+                    json!([{"name": format!("v{i}"), "weightType": "variable", "weight": 1000,
+                    "stickiness": "default", "payload": {"type": "string", "value": payload}}]),
+                ),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -581,10 +593,7 @@ pub async fn streams_follow_replicas(db: Db) {
 
     let b_base = b.base.clone();
     b.stop().await;
-    assert!(
-        on_b.next().await.is_none(),
-        "B's streams end when B stops"
-    );
+    assert!(on_b.next().await.is_none(), "B's streams end when B stops");
     assert!(reqwest::get(format!("{b_base}/health")).await.is_err());
     create_flags(&a, &["while-b-was-down"]).await;
     let mut on_a = SseReader::open(&a.base, CLIENT_DEV, Some(last)).await;

@@ -1,0 +1,40 @@
+//! `GET /metrics`: the Prometheus text format ([`crate::telemetry`]), answered
+//! to an admin token, or to anyone with `--metrics-public` (for a scraper
+//! inside a private network).
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::auth::AdminToken;
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+pub fn router(public: bool) -> Router<AppState> {
+    Router::new().route(
+        "/metrics",
+        get(move |state: State<AppState>, request: Request| metrics(state, request, public)),
+    )
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+    request: Request,
+    public: bool,
+) -> ApiResult<Response> {
+    if !public {
+        let (mut parts, _) = request.into_parts();
+        AdminToken::from_request_parts(&mut parts, &state).await?;
+    }
+    let text = state.telemetry.render(&state).await;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response())
+}
