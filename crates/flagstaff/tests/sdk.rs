@@ -655,3 +655,181 @@ fn python_sdk_fires_impression_events_for_flags_with_impression_data() {
     );
     server.stop();
 }
+
+/// Unleash Edge 20.x (crates.io `unleash-edge`), installed by `scripts/test`
+/// into `~/.cache/flagstaff/`: `FLAGSTAFF_TEST_EDGE`, else that path. `None`
+/// only when `scripts/test` said why it could not install it
+/// (`FLAGSTAFF_EDGE_UNAVAILABLE`); a binary that is simply missing fails.
+fn unleash_edge() -> Option<PathBuf> {
+    let path = std::env::var("FLAGSTAFF_TEST_EDGE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/flagstaff/unleash-edge-20.1.0/bin/unleash-edge")
+        });
+    if path.is_file() {
+        return Some(path);
+    }
+    match std::env::var("FLAGSTAFF_EDGE_UNAVAILABLE") {
+        Ok(why) => {
+            eprintln!("SKIPPED the Unleash Edge test: {why}");
+            None
+        }
+        Err(_) => panic!(
+            "Unleash Edge is missing at {}: run scripts/test, which installs it \
+             (cargo install unleash-edge --version 20.1.0 --locked --no-default-features)",
+            path.display()
+        ),
+    }
+}
+
+/// Edge running with Flagstaff as its upstream, stopped on drop.
+struct Edge {
+    child: Child,
+    base: String,
+}
+
+impl Edge {
+    fn start(binary: &Path, upstream: &Server, streaming: bool) -> Edge {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let mut command = Command::new(binary);
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--interface",
+                "127.0.0.1",
+                "edge",
+            ])
+            .args(["--upstream-url", &upstream.base, "--tokens", CLIENT])
+            .args(["--features-refresh-interval-seconds", "1"])
+            .args(["--metrics-interval-seconds", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if streaming {
+            command.arg("--streaming");
+        }
+        let child = command.spawn().expect("unleash-edge starts");
+        let edge = Edge {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        // Edge listens once it has validated its token and fetched the flags.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let ready = reqwest::blocking::get(format!("{}/internal-backstage/ready", edge.base))
+                .is_ok_and(|r| r.status().is_success());
+            if ready {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "Unleash Edge did not become ready against Flagstaff"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        edge
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How many evaluations of `flag` by `app` Flagstaff has stored.
+fn evaluations(http: &Client, server: &Server, flag: &str, app: &str) -> u64 {
+    let raw = admin(
+        http,
+        server,
+        reqwest::Method::GET,
+        &format!("/api/admin/client-metrics/features/{flag}/raw?hoursBack=1"),
+        None,
+    );
+    raw["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["appName"] == app)
+        .map(|r| r["yes"].as_u64().unwrap_or(0) + r["no"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+/// The Node SDK pointed at Edge sees a flag switched on in Flagstaff, and its
+/// metrics reach Flagstaff through Edge (`/api/client/metrics/bulk`).
+fn sdk_through_edge(streaming: bool) {
+    let Some(binary) = unleash_edge() else {
+        return;
+    };
+    let sdk_dir = repo_root().join("tests/sdk");
+    let http = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client");
+    let server = Server::start();
+    let flag = "through-edge";
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        "/api/admin/projects/default/features",
+        Some(json!({"name": flag})),
+    );
+    let edge = Edge::start(&binary, &server, streaming);
+    let mut probe = Command::new("node")
+        .args(["edge_probe.js", &edge.base, CLIENT, flag])
+        .current_dir(&sdk_dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let mut stdout = BufReader::new(probe.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("probe answers");
+    assert_eq!(
+        line.trim(),
+        "READY false",
+        "through Edge, before the change"
+    );
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        &format!("/api/admin/projects/default/features/{flag}/environments/production/on"),
+        None,
+    );
+    line.clear();
+    stdout.read_line(&mut line).expect("probe answers");
+    assert!(
+        line.starts_with("CHANGED true"),
+        "the SDK behind Edge (streaming: {streaming}) did not see the change: {line}"
+    );
+    eprintln!("through Edge (streaming: {streaming}): {}", line.trim());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while evaluations(&http, &server, flag, "edge-probe") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the SDK's metrics did not reach Flagstaff through Edge"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert!(probe.wait().expect("probe exits").success());
+    drop(edge);
+    server.stop();
+}
+
+#[test]
+fn node_sdk_through_unleash_edge_polling_flagstaff() {
+    sdk_through_edge(false);
+}
+
+/// Edge's `--streaming`: one delta hydration, then the SSE stream; Edge
+/// polls nothing, so the change can only have come by the stream.
+#[test]
+fn node_sdk_through_unleash_edge_streaming_from_flagstaff() {
+    sdk_through_edge(true);
+}

@@ -56,13 +56,13 @@ impl Pending {
 #[derive(Debug, Default)]
 pub struct Report {
     pub counts: Vec<(MetricKey, MetricCounts)>,
-    pub instance: Option<InstanceRow>,
+    pub instances: Vec<InstanceRow>,
     pub unknown: Vec<UnknownFlag>,
 }
 
 impl Report {
     fn len(&self) -> usize {
-        self.counts.len() + usize::from(self.instance.is_some()) + self.unknown.len()
+        self.counts.len() + self.instances.len() + self.unknown.len()
     }
 }
 
@@ -141,7 +141,7 @@ impl MetricsBuffer {
             for (key, c) in report.counts {
                 pending.counts.entry(key).or_default().add(&c);
             }
-            if let Some(i) = report.instance {
+            for i in report.instances {
                 let key = (
                     i.app_name.clone(),
                     i.instance_id.clone(),

@@ -37,7 +37,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/client/register", post(register))
         .route("/api/client/metrics", post(metrics))
+        .route("/api/client/metrics/bulk", post(bulk))
 }
+
+/// Most applications one bulk report may register.
+const MAX_APPLICATIONS: usize = 1_000;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -82,6 +86,38 @@ struct ToggleCounts {
     no: u64,
     #[serde(default)]
     variants: Option<HashMap<String, u64>>,
+}
+
+/// What Unleash Edge (and other relays) send on `POST /api/client/metrics/bulk`:
+/// the SDK instances it saw and their counts, one entry per flag, app and time.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkBody {
+    #[serde(default)]
+    applications: Vec<BulkApplication>,
+    #[serde(default)]
+    metrics: Vec<BulkMetric>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkApplication {
+    #[serde(flatten)]
+    registration: RegisterBody,
+    #[serde(default)]
+    environment: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BulkMetric {
+    feature_name: String,
+    app_name: String,
+    #[serde(default)]
+    environment: Option<String>,
+    timestamp: Value,
+    #[serde(flatten)]
+    counts: ToggleCounts,
 }
 
 fn instance_id(id: Option<String>) -> ApiResult<String> {
@@ -130,6 +166,14 @@ async fn register(
     ApiObject(body): ApiObject<RegisterBody>,
 ) -> ApiResult<StatusCode> {
     record_registration(&state, token, body).await
+}
+
+async fn bulk(
+    State(state): State<AppState>,
+    ClientToken(token): ClientToken,
+    ApiObject(body): ApiObject<BulkBody>,
+) -> ApiResult<StatusCode> {
+    record_bulk(&state, token, body).await
 }
 
 async fn metrics(
@@ -185,7 +229,7 @@ pub(crate) async fn record_registration(
         interval_ms: body.interval,
     };
     let report = Report {
-        instance: Some(instance),
+        instances: vec![instance],
         ..Report::default()
     };
     state.metrics.record(report).await?;
@@ -240,49 +284,15 @@ pub(crate) async fn record_metrics(
     }
     let instance_id = instance_id(body.instance_id)?;
     let sdk_version = sdk_version(body.sdk_version)?;
-    let hour = start
-        .with_minute(0)
-        .and_then(|t| t.with_second(0))
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(start)
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    // Counts for flags this environment has; the others are only noted (a few).
-    let snapshot = state.snapshots.load();
-    let flags = snapshot.environments.get(&environment);
-    let (known, unknown): (Vec<_>, Vec<_>) = bucket
-        .toggles
-        .into_iter()
-        .partition(|(name, _)| flags.is_some_and(|f| f.contains_key(name)));
-    let seen = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let unknown = unknown
-        .into_iter()
-        .filter(|(name, _)| FeatureName::parse(name).is_ok_and(|n| n.as_str() == name))
-        .take(MAX_UNKNOWN_PER_REPORT)
-        .map(|(name, _)| UnknownFlag {
-            name,
-            app_name: app.clone(),
-            environment: environment.clone(),
-            last_seen: seen.clone(),
-        })
-        .collect();
-    let counts = known
-        .into_iter()
-        .map(|(name, c)| {
-            (
-                MetricKey {
-                    feature_name: name,
-                    environment: environment.clone(),
-                    app_name: app.clone(),
-                    hour: hour.clone(),
-                },
-                MetricCounts {
-                    yes: c.yes,
-                    no: c.no,
-                    variants: c.variants.unwrap_or_default().into_iter().collect(),
-                },
-            )
-        })
-        .collect();
+    let mut report = Report::default();
+    add_counts(
+        state,
+        &mut report,
+        &environment,
+        &app,
+        start,
+        bucket.toggles.into_iter(),
+    );
     let instance = InstanceRow {
         app_name: app,
         instance_id,
@@ -292,11 +302,133 @@ pub(crate) async fn record_metrics(
         started: None,
         interval_ms: None,
     };
-    let report = Report {
-        counts,
-        instance: Some(instance),
-        unknown,
-    };
+    report.instances.push(instance);
     state.metrics.record(report).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// Stores a relay's report: its SDK instances and their counts, all in the
+/// token's environment (entries naming another environment are left out, as
+/// a token of one environment cannot report for another); 202 once stored.
+pub(crate) async fn record_bulk(
+    state: &AppState,
+    token: ApiToken,
+    body: BulkBody,
+) -> ApiResult<StatusCode> {
+    let environment = within_quota(state, token)?;
+    if body.applications.len() > MAX_APPLICATIONS || body.metrics.len() > MAX_TOGGLES {
+        return Err(ApiError::BadData(format!(
+            "at most {MAX_APPLICATIONS} applications and {MAX_TOGGLES} metrics in one bulk report"
+        )));
+    }
+    let ours = |named: &Option<String>| named.as_ref().is_none_or(|e| *e == environment);
+    let mut report = Report::default();
+    for application in body
+        .applications
+        .into_iter()
+        .filter(|a| ours(&a.environment))
+    {
+        let registration = application.registration;
+        if registration.strategies.len() > MAX_STRATEGIES {
+            return Err(ApiError::BadData(format!(
+                "at most {MAX_STRATEGIES} strategies"
+            )));
+        }
+        report.instances.push(InstanceRow {
+            app_name: app_name(&registration.app_name)?,
+            instance_id: instance_id(registration.instance_id)?,
+            environment: environment.clone(),
+            sdk_version: sdk_version(registration.sdk_version)?,
+            strategies: registration
+                .strategies
+                .into_iter()
+                .map(|s| bounded("strategies[]", s))
+                .collect::<ApiResult<_>>()?,
+            started: registration
+                .started
+                .as_ref()
+                .and_then(instant)
+                .map(|t| t.to_rfc3339()),
+            interval_ms: registration.interval,
+        });
+    }
+    let now = Utc::now();
+    for metric in body.metrics.into_iter().filter(|m| ours(&m.environment)) {
+        let app = app_name(&metric.app_name)?;
+        let Some(at) = instant(&metric.timestamp).filter(|t| {
+            *t <= now + chrono::Duration::hours(1) && *t >= now - chrono::Duration::days(2)
+        }) else {
+            return Err(ApiError::BadData(
+                "each metric's timestamp must be a date within the last 48 hours".to_owned(),
+            ));
+        };
+        if let Some(variants) = &metric.counts.variants {
+            if variants.len() > MAX_VARIANTS || variants.keys().any(|v| v.len() > MAX_NAME) {
+                return Err(ApiError::BadData(format!(
+                    "at most {MAX_VARIANTS} variants per flag, names of at most {MAX_NAME} characters"
+                )));
+            }
+        }
+        add_counts(
+            state,
+            &mut report,
+            &environment,
+            &app,
+            at,
+            std::iter::once((metric.feature_name, metric.counts)),
+        );
+    }
+    state.metrics.record(report).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The hour bucket an instant counts in, as stored.
+fn hour_of(at: DateTime<Utc>) -> String {
+    at.with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(at)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Adds `app`'s counts for the hour of `at` to `report`: counts for flags the
+/// environment has; the others only noted (a few per report).
+fn add_counts(
+    state: &AppState,
+    report: &mut Report,
+    environment: &str,
+    app: &str,
+    at: DateTime<Utc>,
+    toggles: impl Iterator<Item = (String, ToggleCounts)>,
+) {
+    let hour = hour_of(at);
+    let snapshot = state.snapshots.load();
+    let flags = snapshot.environments.get(environment);
+    let seen = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    for (name, c) in toggles {
+        if flags.is_some_and(|f| f.contains_key(&name)) {
+            report.counts.push((
+                MetricKey {
+                    feature_name: name,
+                    environment: environment.to_owned(),
+                    app_name: app.to_owned(),
+                    hour: hour.clone(),
+                },
+                MetricCounts {
+                    yes: c.yes,
+                    no: c.no,
+                    variants: c.variants.unwrap_or_default().into_iter().collect(),
+                },
+            ));
+        } else if report.unknown.len() < MAX_UNKNOWN_PER_REPORT
+            && FeatureName::parse(&name).is_ok_and(|n| n.as_str() == name)
+        {
+            report.unknown.push(UnknownFlag {
+                name,
+                app_name: app.to_owned(),
+                environment: environment.to_owned(),
+                last_seen: seen.clone(),
+            });
+        }
+    }
 }

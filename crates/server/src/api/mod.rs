@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod client;
 mod client_metrics;
+mod edge;
 mod extract;
 mod fallback;
 pub(crate) mod frontend;
@@ -28,6 +29,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .merge(client::router())
         .merge(streaming::router())
         .merge(client_metrics::router())
+        .merge(edge::router())
         .merge(ofrep::router())
         .merge(prometheus::router(args.metrics_public))
         .merge(fallback::router())

@@ -7,6 +7,7 @@
 
 mod admin_routes;
 mod changes;
+mod edge;
 mod flags;
 mod helpers;
 mod hostile;
@@ -19,6 +20,7 @@ mod tokens;
 
 use admin_routes::*;
 use changes::*;
+use edge::*;
 use flags::*;
 use helpers::Db;
 use hostile::*;
@@ -94,6 +96,8 @@ on_both_backends!(
     slow_streams_are_bounded,
     streams_follow_replicas,
     prometheus_metrics,
+    edge_upstream_routes,
+    edge_relays_metrics,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -1,0 +1,102 @@
+//! What Unleash Edge asks of its upstream besides the client API:
+//! `POST /edge/validate` (which of these secrets are live tokens, and their
+//! scope — Edge sends no `Authorization` header) and
+//! `POST /api/client/metrics/edge` (Edge's own instance data, accepted and
+//! not kept). SDK metrics relayed by Edge arrive on
+//! `POST /api/client/metrics/bulk` (`client_metrics.rs`); flags on
+//! `/api/client/features`, or `/api/client/delta` and `/api/client/streaming`
+//! with Edge's `--streaming`.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::{ApiJson, ApiObject};
+use crate::auth::ClientToken;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Most secrets one validation may ask about.
+const MAX_TOKENS: usize = 1_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/edge/validate", post(validate))
+        .route("/api/client/metrics/edge", post(instance_data))
+}
+
+#[derive(Deserialize)]
+struct ValidateBody {
+    tokens: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Validated {
+    tokens: Vec<EdgeToken>,
+}
+
+#[derive(Serialize)]
+struct EdgeToken {
+    token: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    environment: String,
+    projects: Vec<String>,
+}
+
+/// The live tokens among those asked about, with their scope. Asking about a
+/// secret that is not a token counts as a wrong token for the caller's
+/// address, so this is no faster an oracle than guessing on any other route.
+async fn validate(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiObject(body): ApiObject<ValidateBody>,
+) -> ApiResult<Json<Validated>> {
+    if body.tokens.len() > MAX_TOKENS {
+        return Err(ApiError::BadData(format!(
+            "at most {MAX_TOKENS} tokens in one validation"
+        )));
+    }
+    let address = peer.ip();
+    if let Some(retry_after) = state.quotas.failed_auth.refused(&address) {
+        return Err(ApiError::TooManyRequests {
+            message: "Too many requests with a wrong token from this address; try again later"
+                .to_owned(),
+            retry_after,
+        });
+    }
+    let mut tokens = Vec::new();
+    for secret in body.tokens {
+        match state.tokens.find(&secret) {
+            Some(token) => tokens.push(EdgeToken {
+                token: secret,
+                kind: token.kind.as_str(),
+                environment: token.environment,
+                projects: token.projects,
+            }),
+            None => {
+                let _ = state.quotas.failed_auth.take(&address);
+            }
+        }
+    }
+    Ok(Json(Validated { tokens }))
+}
+
+/// Edge's report about itself (traffic, latency, connected SDKs): accepted so
+/// Edge does not back off, and not stored.
+async fn instance_data(
+    ClientToken(_token): ClientToken,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<StatusCode> {
+    if !body.is_object() {
+        return Err(ApiError::BadData(
+            "the body must be a JSON object".to_owned(),
+        ));
+    }
+    Ok(StatusCode::ACCEPTED)
+}
