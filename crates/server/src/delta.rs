@@ -19,10 +19,11 @@ use flagstaff_engine::document::{DeltaEvent, Segment};
 
 use crate::snapshot::{ClientFlag, FlagMap, Snapshot};
 
-/// Most flag and segment changes kept; past it the oldest changes are dropped
-/// and a client from before them gets a hydration. Each entry shares its flag
-/// with a snapshot, so this is a few megabytes at most.
+/// Most flag and segment changes kept, and most bytes of them (as serialised);
+/// past either the oldest changes are dropped and a client from before them
+/// gets a hydration.
 pub const MAX_HISTORY_EVENTS: usize = 20_000;
+pub const MAX_HISTORY_BYTES: usize = 64 * 1024 * 1024;
 
 /// What happened to one flag in one environment.
 #[derive(Debug, Clone)]
@@ -42,6 +43,8 @@ pub enum SegmentChange {
 pub struct Change {
     /// The snapshot revision this change leads to.
     pub revision: i64,
+    /// About how many bytes its flags and segments take, serialised.
+    bytes: usize,
     /// Segments are shared by every environment.
     pub segments: Vec<SegmentChange>,
     /// Environment → what changed among its flags, in name order.
@@ -91,8 +94,21 @@ impl Change {
                 segments.push(SegmentChange::Removed(*id));
             }
         }
+        let bytes = flags
+            .values()
+            .flatten()
+            .map(|change| match change {
+                FlagChange::Updated(flag) => serialised_len(&flag.feature),
+                FlagChange::Removed { name, project } => name.len() + project.len(),
+            })
+            .chain(segments.iter().map(|change| match change {
+                SegmentChange::Updated(segment) => serialised_len(segment),
+                SegmentChange::Removed(_) => 8,
+            }))
+            .sum();
         Change {
             revision: next.revision,
+            bytes,
             segments,
             flags,
         }
@@ -112,6 +128,15 @@ pub struct DeltaHistory {
     complete_from: i64,
     /// Flag and segment changes held.
     size: usize,
+    /// About how many bytes they take.
+    bytes: usize,
+    /// The bounds: [`MAX_HISTORY_EVENTS`] and [`MAX_HISTORY_BYTES`].
+    max_events: usize,
+    max_bytes: usize,
+}
+
+fn serialised_len(value: &impl serde::Serialize) -> usize {
+    serde_json::to_vec(value).map_or(0, |v| v.len())
 }
 
 /// Which flags a client sees (its token's projects, its `namePrefix`).
@@ -124,6 +149,8 @@ impl DeltaHistory {
     pub fn starting_at(revision: i64) -> DeltaHistory {
         DeltaHistory {
             complete_from: revision,
+            max_events: MAX_HISTORY_EVENTS,
+            max_bytes: MAX_HISTORY_BYTES,
             ..DeltaHistory::default()
         }
     }
@@ -134,13 +161,15 @@ impl DeltaHistory {
         let mut next = self.clone();
         if change.size() > 0 {
             next.size += change.size();
+            next.bytes += change.bytes;
             next.changes.push_back(Arc::new(change));
         }
-        while next.size > MAX_HISTORY_EVENTS {
+        while next.size > next.max_events || next.bytes > next.max_bytes {
             let Some(oldest) = next.changes.pop_front() else {
                 break;
             };
             next.size -= oldest.size();
+            next.bytes -= oldest.bytes;
             next.complete_from = oldest.revision;
         }
         next
@@ -222,5 +251,124 @@ impl DeltaHistory {
         }
         newest_first.reverse();
         Some(newest_first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::ClientFlag;
+    use flagstaff_engine::document::Feature;
+
+    fn flag(name: &str, project: &str, enabled: bool) -> (String, Arc<ClientFlag>) {
+        (
+            name.to_owned(),
+            Arc::new(ClientFlag {
+                project: project.to_owned(),
+                feature: Feature {
+                    name: name.to_owned(),
+                    enabled,
+                    project: Some(project.to_owned()),
+                    ..Feature::default()
+                },
+                strategy_ids: Vec::new(),
+            }),
+        )
+    }
+
+    fn snapshot(revision: i64, flags: Vec<(String, Arc<ClientFlag>)>) -> Snapshot {
+        let mut environments = HashMap::new();
+        environments.insert("dev".to_owned(), flags.into_iter().collect::<FlagMap>());
+        let mut snapshot = Snapshot::default();
+        snapshot.revision = revision;
+        snapshot.environments = environments;
+        snapshot
+    }
+
+    struct Everything;
+    impl FlagFilter for Everything {
+        fn admits(&self, _: &str, _: &str) -> bool {
+            true
+        }
+    }
+
+    struct Project(&'static str);
+    impl FlagFilter for Project {
+        fn admits(&self, _: &str, project: &str) -> bool {
+            project == self.0
+        }
+    }
+
+    /// What the events name, in order: `+name` updated (enabled?), `-name` removed.
+    fn names(events: &[DeltaEvent]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| match e {
+                DeltaEvent::FeatureUpdated { event_id, feature } => {
+                    format!("+{}@{event_id}:{}", feature.name, feature.enabled)
+                }
+                DeltaEvent::FeatureRemoved {
+                    event_id,
+                    feature_name,
+                    ..
+                } => format!("-{feature_name}@{event_id}"),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_client_is_sent_the_latest_state_of_what_changed_since_its_revision() {
+        let s0 = snapshot(0, vec![]);
+        let s1 = snapshot(1, vec![flag("a", "p", false)]);
+        let s2 = snapshot(2, vec![flag("a", "p", true), flag("b", "q", false)]);
+        let s3 = snapshot(3, vec![flag("b", "q", false)]);
+        let s4 = snapshot(4, vec![flag("b", "q", false)]); // nothing changed
+        let history = DeltaHistory::starting_at(0)
+            .then(Change::between(&s0, &s1))
+            .then(Change::between(&s1, &s2))
+            .then(Change::between(&s2, &s3))
+            .then(Change::between(&s3, &s4));
+        let since = |r| {
+            history
+                .events_since(r, "dev", &Everything)
+                .map(|e| names(&e))
+        };
+        assert_eq!(since(0), Some(vec!["+b@2:false".into(), "-a@3".into()]));
+        assert_eq!(since(1), Some(vec!["+b@2:false".into(), "-a@3".into()]));
+        assert_eq!(since(2), Some(vec!["-a@3".into()]));
+        assert_eq!(since(3), Some(vec![]));
+        assert_eq!(since(4), Some(vec![]));
+        assert_eq!(
+            history
+                .events_since(0, "dev", &Project("q"))
+                .map(|e| names(&e)),
+            Some(vec!["+b@2:false".into()])
+        );
+        assert_eq!(history.events_since(0, "prod", &Everything), Some(vec![]));
+    }
+
+    #[test]
+    fn the_history_is_bounded_and_says_how_far_back_it_reaches() {
+        let mut history = DeltaHistory::starting_at(10);
+        history.max_events = 3;
+        let mut previous = snapshot(10, vec![]);
+        for revision in 11..=15 {
+            let next = snapshot(revision, vec![flag(&format!("f{revision}"), "p", true)]);
+            history = history.then(Change::between(&previous, &next));
+            previous = next;
+        }
+        // Each change removed one flag and added another: two events, so
+        // only the last change fits in three.
+        assert!(!history.reaches(13));
+        assert!(history.reaches(14));
+        assert_eq!(history.complete_from(), 14);
+        assert_eq!(history.events_since(13, "dev", &Everything), None);
+        assert_eq!(
+            history
+                .events_since(14, "dev", &Everything)
+                .map(|e| names(&e)),
+            Some(vec!["-f14@15".into(), "+f15@15:true".into()])
+        );
     }
 }

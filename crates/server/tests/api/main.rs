@@ -95,6 +95,7 @@ on_both_backends!(
     streams_push_changes,
     slow_streams_are_bounded,
     streams_follow_replicas,
+    quiet_streams_are_kept_alive,
     prometheus_metrics,
     edge_upstream_routes,
     edge_relays_metrics,

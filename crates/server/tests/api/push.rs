@@ -382,6 +382,49 @@ impl SseReader {
     }
 }
 
+impl SseReader {
+    /// Reads for `time` without expecting an event; false if the stream ended.
+    pub async fn stay(&mut self, time: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + time;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return true,
+                Ok(Ok(Some(chunk))) => {
+                    self.buffer
+                        .push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+                    while let Some(end) = self.buffer.find("\n\n") {
+                        let frame: String = self.buffer.drain(..end + 2).collect();
+                        assert!(frame.starts_with(':'), "an event while idle: {frame}");
+                        self.comments += 1;
+                    }
+                }
+                Ok(_) => return false,
+            }
+        }
+    }
+}
+
+/// A quiet stream is sent keep-alive comments often enough that the idle
+/// timeout (here 2 s) never closes it.
+pub async fn quiet_streams_are_kept_alive(db: Db) {
+    let app = spawn_app_with(db, |args| args.header_timeout = 2).await;
+    let mut stream = SseReader::open(&app.base, CLIENT_DEV, None).await;
+    stream.next().await.expect("connected");
+    assert!(
+        stream.stay(Duration::from_millis(4_500)).await,
+        "the quiet stream stayed open past twice the idle timeout"
+    );
+    assert!(stream.comments >= 3, "{} keep-alives", stream.comments);
+    create_flags(&app, &["still-listening"]).await;
+    let event = stream.next().await.expect("an event after the quiet time");
+    assert_eq!(
+        event.data["events"][0]["feature"]["name"],
+        "still-listening"
+    );
+    drop(stream);
+    app.stop().await;
+}
+
 /// Applies a stream event's delta events to `state`.
 pub fn apply(state: &mut ClientFeatures, event: &Sse) {
     let events: DeltaEvents = serde_json::from_value(event.data.clone()).expect("delta events");
