@@ -122,6 +122,21 @@ async fn read_until(socket: &mut TcpStream, needle: &[u8]) {
     }
 }
 
+/// CPU seconds (user + system) a process has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| {
+        f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()
+    });
+    ticks / 100.0
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -148,16 +163,23 @@ async fn admin(
 }
 
 /// `changes` flags created through `writer`, each awaited on every stream
-/// (open on `reader`); the latencies from just before each write.
-async fn latencies(writer: u16, reader: u16, streams: usize, changes: usize) -> Vec<Duration> {
+/// (open on `reader`): the latencies from just before each write to each
+/// stream's event, and of the writes themselves (until their answer).
+async fn latencies(
+    writer: u16,
+    reader: u16,
+    streams: usize,
+    changes: usize,
+) -> (Vec<Duration>, Vec<Duration>) {
     let mut sockets = Vec::with_capacity(streams);
     for _ in 0..streams {
         sockets.push(open_stream(reader).await);
     }
     let http = reqwest::Client::new();
     let mut all = Vec::with_capacity(streams * changes);
+    let mut writes = Vec::with_capacity(changes);
     for round in 0..changes {
-        let name = format!("bench-{writer}-{round}");
+        let name = format!("bench-{writer}-{reader}-{round}");
         let waiters: Vec<_> = sockets
             .drain(..)
             .map(|mut socket| {
@@ -177,6 +199,7 @@ async fn latencies(writer: u16, reader: u16, streams: usize, changes: usize) -> 
             Some(serde_json::json!({"name": name})),
         )
         .await;
+        writes.push(sent.elapsed());
         for waiter in waiters {
             let (socket, arrived) = waiter.await.expect("stream reader");
             all.push(arrived - sent);
@@ -184,10 +207,16 @@ async fn latencies(writer: u16, reader: u16, streams: usize, changes: usize) -> 
         }
     }
     all.sort();
-    all
+    writes.sort();
+    (all, writes)
 }
 
-fn report(what: &str, latencies: &[Duration]) {
+fn report(what: &str, (latencies, writes): &(Vec<Duration>, Vec<Duration>)) {
+    println!(
+        "  (the writes themselves, until answered: p50 {:.2} ms, p99 {:.2} ms)",
+        percentile(writes, 0.5).as_secs_f64() * 1000.0,
+        percentile(writes, 0.99).as_secs_f64() * 1000.0,
+    );
     println!(
         "{what}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
         percentile(latencies, 0.5).as_secs_f64() * 1000.0,
@@ -212,10 +241,16 @@ async fn main() {
     let database = format!("sqlite://{}", dir.path().join("bench.db").display());
     {
         let server = start(&database).await;
+        let cpu = cpu_seconds(server.child.id());
         let latencies = latencies(server.port, server.port, streams, changes).await;
+        let cpu = cpu_seconds(server.child.id()) - cpu;
         report(
             &format!("write -> SSE event, one process (SQLite), {streams} streams"),
             &latencies,
+        );
+        println!(
+            "  (server CPU for opening the streams and {changes} changes: {cpu:.2} s, {:.1} µs per event delivered)",
+            cpu * 1e6 / (streams * changes) as f64
         );
     }
 

@@ -158,6 +158,7 @@ async fn streaming(
         changes: state.streams.changes(),
         closing: state.streams.closing(),
         keep_alive: state.streams.limits().keep_alive,
+        quiet_until: Box::pin(tokio::time::sleep(state.streams.limits().keep_alive)),
         state,
         token,
         params,
@@ -191,6 +192,9 @@ struct Subscriber {
     changes: watch::Receiver<i64>,
     closing: watch::Receiver<bool>,
     keep_alive: Duration,
+    /// When the next keep-alive is due: one timer per stream, moved on after
+    /// each frame rather than made anew at every wake-up.
+    quiet_until: std::pin::Pin<Box<tokio::time::Sleep>>,
     /// Chunks of the frame being sent.
     pending: VecDeque<Bytes>,
 }
@@ -201,6 +205,10 @@ impl Subscriber {
     async fn next(mut self) -> Option<(Result<Bytes, Infallible>, Subscriber)> {
         loop {
             if let Some(chunk) = self.pending.pop_front() {
+                if self.pending.is_empty() {
+                    let next = tokio::time::Instant::now() + self.keep_alive;
+                    self.quiet_until.as_mut().reset(next);
+                }
                 return Some((Ok(chunk), self));
             }
             if *self.closing.borrow() || !self.state.tokens.is_live(&self.token.id) {
@@ -223,7 +231,7 @@ impl Subscriber {
                     }
                     self.send("unleash-updated").await;
                 }
-                () = tokio::time::sleep(self.keep_alive) => {
+                () = self.quiet_until.as_mut() => {
                     self.pending.push_back(Bytes::from_static(b": keep-alive\n\n"));
                 }
             }
