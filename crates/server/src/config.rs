@@ -74,6 +74,16 @@ pub struct ServeArgs {
     /// for scrapers inside a private network.
     #[arg(long, env = "METRICS_PUBLIC")]
     pub metrics_public: bool,
+    /// Where people open Flagstaff: the base of links in integrations' messages.
+    #[arg(long, env = "UNLEASH_URL", default_value = "http://localhost:4242")]
+    pub public_url: String,
+    /// Let integrations call hosts that resolve to private, loopback or
+    /// link-local addresses (refused by default, against SSRF).
+    #[arg(long, env = "INTEGRATIONS_ALLOW_PRIVATE_URLS")]
+    pub integrations_allow_private_urls: bool,
+    /// Hosts integrations may call whatever they resolve to (comma-separated).
+    #[arg(long, env = "INTEGRATIONS_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub integrations_allowed_hosts: Vec<String>,
     /// Log lines as text (coloured only on a terminal) or as JSON objects for log shippers.
     /// The level is set with `RUST_LOG` (default `info`; `debug` adds a line per SDK request).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -99,6 +109,22 @@ impl ServeArgs {
         crate::streams::StreamLimits {
             per_token: self.max_streams_per_token.max(1),
             keep_alive: std::time::Duration::from_secs(15).min(idle / 2),
+        }
+    }
+
+    /// Where integrations may send, and the links they carry.
+    pub fn delivery_settings(&self) -> crate::integrations::delivery::DeliverySettings {
+        crate::integrations::delivery::DeliverySettings {
+            policy: crate::integrations::target::TargetPolicy {
+                allow_private: self.integrations_allow_private_urls,
+                allowed_hosts: self
+                    .integrations_allowed_hosts
+                    .iter()
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .filter(|h| !h.is_empty())
+                    .collect(),
+            },
+            public_url: self.public_url.clone(),
         }
     }
 
@@ -136,6 +162,9 @@ impl ServeArgs {
             max_constraint_values: 250,
             max_segment_values: 1000,
             max_streams_per_token: 10_000,
+            public_url: "http://localhost:4242".to_owned(),
+            integrations_allow_private_urls: false,
+            integrations_allowed_hosts: Vec::new(),
             metrics_public: false,
             log_format: LogFormat::Text,
         }

@@ -21,6 +21,7 @@ pub mod delta;
 pub mod error;
 pub mod follow;
 pub mod http;
+pub mod integrations;
 pub mod metrics;
 pub mod ops;
 pub mod quota;
@@ -70,10 +71,18 @@ pub async fn serve(
     if let Some(created) = ops::tokens::ensure_admin_token(&store).await? {
         announce_bootstrap_token(&created, address);
     }
-    let state = AppState::new(store, args.limits(), args.quotas(), args.stream_limits()).await?;
+    let state = AppState::new(
+        store,
+        args.limits(),
+        args.quotas(),
+        args.stream_limits(),
+        args.delivery_settings(),
+    )
+    .await?;
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let follower = follow::spawn(state.clone());
+    let deliverer = state.deliverer.spawn();
     let app = api::router(state.clone(), args);
     let mut max_connections = args.max_connections.max(1);
     if let Some(open_files) = http::raise_open_files_limit() {
@@ -106,6 +115,7 @@ pub async fn serve(
     writer.abort();
     pruner.abort();
     follower.abort();
+    deliverer.abort();
     let flushed = state.metrics.flush(&state.store).await;
     state.store.close().await;
     flushed?;

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::auth::TokenCache;
+use crate::integrations::delivery::{Deliverer, DeliverySettings};
 use crate::metrics::MetricsBuffer;
 use crate::ops::{self, Actor, Context, Limits, OpResult, Operation};
 use crate::quota::Quotas;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub streams: Arc<Streams>,
     /// What `GET /metrics` reports.
     pub telemetry: Arc<Telemetry>,
+    /// Sends integrations' notifications (the outbox worker).
+    pub deliverer: Arc<Deliverer>,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -38,8 +41,11 @@ impl AppState {
         limits: Limits,
         quotas: Quotas,
         stream_limits: StreamLimits,
+        delivery: DeliverySettings,
     ) -> StorageResult<AppState> {
+        let store = Arc::new(store);
         let state = AppState {
+            deliverer: Arc::new(Deliverer::new(Arc::clone(&store), delivery)),
             limits,
             streams: Arc::new(Streams::new(stream_limits)),
             telemetry: Arc::new(Telemetry::new()),
@@ -48,7 +54,7 @@ impl AppState {
             snapshots: Arc::new(Snapshots::default()),
             metrics: Arc::new(MetricsBuffer::default()),
             catching_up: Arc::default(),
-            store: Arc::new(store),
+            store,
         };
         state.catch_up().await?;
         Ok(state)
@@ -60,6 +66,9 @@ impl AppState {
     pub async fn apply<O: Operation>(&self, actor: &Actor, operation: O) -> OpResult<O::Output> {
         let cx = Context::new(actor.clone(), self.limits);
         let applied = ops::apply(&self.store, &cx, operation).await?;
+        if applied.committed.deliveries > 0 {
+            self.deliverer.wake();
+        }
         if applied.committed.revision.is_some() {
             self.after_commit().await;
         }
@@ -85,6 +94,8 @@ impl AppState {
             self.tokens.reload(&self.store).await?;
         }
         self.streams.announce(self.snapshots.load().revision);
+        // Another process's commit may have queued deliveries.
+        self.deliverer.wake();
         Ok(())
     }
 }

@@ -255,3 +255,20 @@ impl<'a> From<&'a EnvironmentRow> for EnvironmentView<'a> {
         }
     }
 }
+
+/// An event as the event log shows it (and as integrations send it).
+pub fn event_view(e: &crate::storage::EventRecord) -> serde_json::Value {
+    serde_json::json!({
+        "id": e.id,
+        "revision": e.revision,
+        "type": e.event_type,
+        "createdAt": e.created_at,
+        "createdBy": e.created_by,
+        "project": e.project,
+        "environment": e.environment,
+        "featureName": e.feature_name,
+        "preData": e.pre_data,
+        "data": e.data,
+        "tags": [],
+    })
+}

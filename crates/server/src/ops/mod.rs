@@ -5,6 +5,7 @@
 //! rule lives here once and never in a handler. Operations that are plain data
 //! derive `Serialize`/`Deserialize`, so a change can be stored and applied later.
 
+mod addons;
 mod context;
 mod edit;
 mod flag_batches;
@@ -18,6 +19,7 @@ mod variants;
 
 use std::future::Future;
 
+pub use addons::{AddonInput, CheckedAddon, CreateAddon, CreatedAddon, DeleteAddon, UpdateAddon};
 pub use context::{
     AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
     UpdateContextField,

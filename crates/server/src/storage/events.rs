@@ -75,9 +75,9 @@ impl WriteTx<'_> {
     /// Records an event of this change, tagged with the change's revision.
     pub async fn record_event(&mut self, event: NewEvent) -> StorageResult<()> {
         let revision = self.revision().await?;
-        sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO events (type, created_at, created_by, project, environment, feature_name, pre_data, data, revision) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(event.event_type)
         .bind(now_text())
@@ -88,8 +88,9 @@ impl WriteTx<'_> {
         .bind(event.pre_data.as_ref().map(|v| v.to_string()))
         .bind(event.data.as_ref().map(|v| v.to_string()))
         .bind(revision)
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await?;
+        self.queue_deliveries(id, &event).await?;
         self.events.push(event);
         Ok(())
     }
@@ -148,6 +149,18 @@ impl Store {
             .map(event_from_row)
             .collect::<StorageResult<_>>()?;
         Ok((events, total))
+    }
+
+    /// One event by its id.
+    pub async fn event_by_id(&self, id: i64) -> StorageResult<Option<EventRecord>> {
+        let row = sqlx::query(
+            "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data \
+             FROM events WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(event_from_row).transpose()
     }
 }
 

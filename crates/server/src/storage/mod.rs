@@ -10,6 +10,7 @@
 mod events;
 mod features;
 mod flag_list;
+mod integrations;
 mod location;
 mod metrics;
 mod projects;
@@ -27,6 +28,7 @@ use tokio::sync::Mutex;
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use flag_list::{FlagPage, FlagSearch};
+pub use integrations::{AddonRow, AttemptOutcome, AttemptRow, ClaimedDelivery};
 pub use location::{redact, DatabaseLocation, OpenError};
 pub use metrics::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 pub use projects::EnvironmentRow;

@@ -44,6 +44,10 @@ pub struct WriteTx<'s> {
     revision: Option<i64>,
     /// The events recorded so far, in order.
     pub(super) events: Vec<NewEvent>,
+    /// The enabled integrations, read at the first event (outbox rows).
+    pub(super) enabled_addons: Option<Vec<super::AddonRow>>,
+    /// Outbox rows written so far.
+    pub(super) queued_deliveries: usize,
 }
 
 /// What a committed change was: its revision (`None` when it recorded no
@@ -52,6 +56,8 @@ pub struct WriteTx<'s> {
 pub struct Committed {
     pub revision: Option<i64>,
     pub events: Vec<NewEvent>,
+    /// Integration deliveries it queued (the outbox rows written with its events).
+    pub deliveries: usize,
 }
 
 impl Committed {
@@ -76,6 +82,7 @@ impl WriteTx<'_> {
         Ok(Committed {
             revision: self.revision,
             events: self.events,
+            deliveries: self.queued_deliveries,
         })
     }
 
@@ -112,6 +119,8 @@ impl Store {
             backend: self.backend,
             revision: None,
             events: Vec::new(),
+            enabled_addons: None,
+            queued_deliveries: 0,
         })
     }
 
@@ -124,6 +133,8 @@ impl Store {
             backend: self.backend,
             revision: None,
             events: Vec::new(),
+            enabled_addons: None,
+            queued_deliveries: 0,
         })
     }
 

@@ -11,6 +11,7 @@ mod edge;
 mod flags;
 mod helpers;
 mod hostile;
+mod integrations;
 mod metrics;
 mod prometheus;
 mod push;
@@ -24,6 +25,7 @@ use edge::*;
 use flags::*;
 use helpers::Db;
 use hostile::*;
+use integrations::*;
 use metrics::*;
 use prometheus::*;
 use push::*;
@@ -99,6 +101,8 @@ on_both_backends!(
     prometheus_metrics,
     edge_upstream_routes,
     edge_relays_metrics,
+    integrations_deliver_matching_events,
+    integrations_refuse_bad_input,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -32,22 +32,6 @@ struct Paging {
     limit: Option<i64>,
 }
 
-fn event_json(e: &EventRecord) -> Value {
-    json!({
-        "id": e.id,
-        "revision": e.revision,
-        "type": e.event_type,
-        "createdAt": e.created_at,
-        "createdBy": e.created_by,
-        "project": e.project,
-        "environment": e.environment,
-        "featureName": e.feature_name,
-        "preData": e.pre_data,
-        "data": e.data,
-        "tags": [],
-    })
-}
-
 fn filter(paging: Paging, feature: Option<String>) -> ApiResult<EventFilter> {
     let limit = paging.limit.unwrap_or(100);
     let offset = paging.offset.unwrap_or(0);
@@ -83,7 +67,7 @@ async fn list(
     let filter = filter(paging, None)?;
     let (events, total) = state.store.events(&filter).await?;
     let next_before = next_before(&filter, &events);
-    let events: Vec<Value> = events.iter().map(event_json).collect();
+    let events: Vec<Value> = events.iter().map(crate::wire::event_view).collect();
     Ok(Json(
         json!({"version": 1, "events": events, "totalEvents": total, "nextBefore": next_before}),
     ))
@@ -98,7 +82,7 @@ async fn for_feature(
     let filter = filter(paging, Some(feature.clone()))?;
     let (events, total) = state.store.events(&filter).await?;
     let next_before = next_before(&filter, &events);
-    let events: Vec<Value> = events.iter().map(event_json).collect();
+    let events: Vec<Value> = events.iter().map(crate::wire::event_view).collect();
     Ok(Json(json!({
         "version": 1, "toggleName": feature, "events": events, "totalEvents": total,
         "nextBefore": next_before
@@ -168,6 +152,6 @@ async fn search(
     filter.from = instant_bound(query.from, "from", false)?;
     filter.to = instant_bound(query.to, "to", true)?;
     let (events, total) = state.store.events(&filter).await?;
-    let events: Vec<Value> = events.iter().map(event_json).collect();
+    let events: Vec<Value> = events.iter().map(crate::wire::event_view).collect();
     Ok(Json(json!({"events": events, "total": total})))
 }

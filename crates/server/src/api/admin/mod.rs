@@ -3,6 +3,7 @@
 //! parse the request, apply an operation (`crate::ops`) through
 //! `AppState::apply`, and render a view (`crate::wire`); reads go to the store.
 
+mod addons;
 mod context;
 mod events;
 mod features;
@@ -29,6 +30,7 @@ use crate::wire::{to_value, FlagView};
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(features::router())
+        .merge(addons::router())
         .merge(flag_batches::router())
         .merge(strategies::router())
         .merge(variants::router())

@@ -1,0 +1,139 @@
+//! Integrations, on Unleash's addons API: `GET|POST /api/admin/addons` (the
+//! list carries the providers with their parameters and events),
+//! `GET|PUT|DELETE /api/admin/addons/:id`, and the delivery log
+//! `GET /api/admin/addons/:id/events`. Sensitive parameters are shown masked;
+//! the signing secret only in the answer that creates the integration.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::api::ApiObject;
+use crate::auth::AdminToken;
+use crate::error::{ApiError, ApiResult};
+use crate::integrations::{self, PROVIDERS, SIGNATURE_HEADER};
+use crate::ops::{AddonInput, CreateAddon, DeleteAddon, UpdateAddon};
+use crate::state::AppState;
+use crate::storage::{AddonRow, AttemptRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/addons", get(list).post(create))
+        .route(
+            "/api/admin/addons/{id}",
+            get(read).put(replace).delete(remove),
+        )
+        .route("/api/admin/addons/{id}/events", get(deliveries))
+}
+
+/// An integration as the API shows it (Unleash's addon schema).
+fn addon_view(addon: &AddonRow) -> Value {
+    json!({
+        "id": addon.id,
+        "provider": addon.provider,
+        "description": addon.description,
+        "enabled": addon.enabled,
+        "parameters": integrations::masked(&addon.provider, &addon.parameters),
+        "events": addon.events,
+        "projects": addon.projects,
+        "environments": addon.environments,
+        "createdAt": addon.created_at,
+    })
+}
+
+async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
+    let addons: Vec<Value> = state.store.addons().await?.iter().map(addon_view).collect();
+    Ok(Json(json!({"addons": addons, "providers": PROVIDERS})))
+}
+
+async fn find(state: &AppState, id: i64) -> ApiResult<AddonRow> {
+    state
+        .store
+        .addons()
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("Could not find addon with id {id}")))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(addon_view(&find(&state, id).await?)))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    ApiObject(input): ApiObject<AddonInput>,
+) -> ApiResult<Response> {
+    let addon = input.checked(state.deliverer.policy()).await?;
+    let created = state.apply(&admin.actor(), CreateAddon { addon }).await?;
+    let mut view = addon_view(&created.addon);
+    // Shown this once: receivers check X-Flagstaff-Signature with it.
+    view["signingSecret"] = json!(created.addon.signing_secret);
+    view["signatureHeader"] = json!(SIGNATURE_HEADER);
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<i64>,
+    ApiObject(input): ApiObject<AddonInput>,
+) -> ApiResult<Json<Value>> {
+    let addon = input.checked(state.deliverer.policy()).await?;
+    let updated = state
+        .apply(&admin.actor(), UpdateAddon { id, addon })
+        .await?;
+    Ok(Json(addon_view(&updated)))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    state.apply(&admin.actor(), DeleteAddon { id }).await?;
+    Ok(StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LogPage {
+    limit: Option<i64>,
+}
+
+/// One attempt as Unleash's integration events show deliveries.
+fn attempt_view(a: &AttemptRow) -> Value {
+    json!({
+        "id": a.id,
+        "integrationId": a.addon_id,
+        "createdAt": a.created_at,
+        "state": if a.succeeded { "success" } else { "failed" },
+        "stateDetails": a.details,
+        "event": {"id": a.event_id, "type": a.event_type, "featureName": a.feature_name},
+        "details": {"attempt": a.attempt, "status": a.status, "latencyMs": a.latency_ms},
+    })
+}
+
+async fn deliveries(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<i64>,
+    Query(page): Query<LogPage>,
+) -> ApiResult<Json<Value>> {
+    find(&state, id).await?;
+    let limit = page.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::BadData("limit must be 1–1000".to_owned()));
+    }
+    let attempts = state.store.addon_attempts(id, limit).await?;
+    let events: Vec<Value> = attempts.iter().map(attempt_view).collect();
+    Ok(Json(json!({"integrationEvents": events})))
+}

@@ -1,0 +1,238 @@
+//! The delivery worker: claims due outbox rows (on any replica; a lease makes
+//! each row one process's at a time), sends them with a timeout, logs every
+//! attempt, and retries failures with exponential backoff and jitter for a
+//! bounded time. Woken at once by a commit that queued deliveries (and by
+//! every catch-up, for other replicas' commits); looks again every second
+//! whatever happens, so retries and rows left by a crashed process are sent.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::Notify;
+
+use super::target::TargetPolicy;
+use crate::storage::{AttemptOutcome, ClaimedDelivery, Store};
+
+/// How long one request may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a claimed row stays this process's (longer than any attempt).
+const LEASE: Duration = Duration::from_secs(30);
+/// First retry after this; doubling, at most [`MAX_BACKOFF`], ±20% jitter.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// A delivery still failing this long after its event is given up.
+const RETRY_FOR: chrono::Duration = chrono::Duration::hours(24);
+/// Most rows claimed, and most requests in flight, at once.
+const BATCH: i64 = 32;
+const IN_FLIGHT: usize = 16;
+/// The delivery log and settled rows are kept this long.
+const KEEP_LOG: chrono::Duration = chrono::Duration::days(7);
+
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    pub policy: TargetPolicy,
+    /// Where people open Flagstaff (links in chat messages).
+    pub public_url: String,
+}
+
+pub struct Deliverer {
+    store: Arc<Store>,
+    settings: DeliverySettings,
+    client: reqwest::Client,
+    wake: Notify,
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The wait before retry number `attempts` (1 = the first retry).
+pub fn backoff(attempts: i64, jitter: f64) -> Duration {
+    let doubled = FIRST_BACKOFF.saturating_mul(1 << attempts.clamp(1, 20).saturating_sub(1));
+    doubled
+        .min(MAX_BACKOFF)
+        .mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0))
+}
+
+/// A number in [0, 1) that differs from call to call.
+fn jitter() -> f64 {
+    (uuid::Uuid::new_v4().as_u128() % 1_000_000) as f64 / 1_000_000.0
+}
+
+impl Deliverer {
+    pub fn new(store: Arc<Store>, settings: DeliverySettings) -> Deliverer {
+        Deliverer {
+            client: settings.policy.client(REQUEST_TIMEOUT),
+            store,
+            settings,
+            wake: Notify::new(),
+        }
+    }
+
+    /// The URL policy integrations are held to.
+    pub fn policy(&self) -> &TargetPolicy {
+        &self.settings.policy
+    }
+
+    /// Something may be due now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs until aborted.
+    pub fn spawn(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let deliverer = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut pruned = Instant::now() - Duration::from_secs(3600);
+            loop {
+                let sent = match deliverer.deliver_due().await {
+                    Ok(sent) => sent,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "claiming integration deliveries failed; will retry");
+                        0
+                    }
+                };
+                if pruned.elapsed() > Duration::from_secs(3600) {
+                    pruned = Instant::now();
+                    if let Err(e) = deliverer
+                        .store
+                        .prune_deliveries(&stamp(Utc::now() - KEEP_LOG))
+                        .await
+                    {
+                        tracing::warn!(error = %e, "pruning the integration delivery log failed");
+                    }
+                }
+                if sent == 0 {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), deliverer.wake.notified())
+                        .await;
+                }
+            }
+        })
+    }
+
+    /// Claims and sends what is due; how many were attempted.
+    pub async fn deliver_due(&self) -> crate::storage::StorageResult<usize> {
+        let lease_until = stamp(Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default());
+        let claimed = self.store.claim_deliveries(BATCH, &lease_until).await?;
+        let count = claimed.len();
+        stream::iter(claimed)
+            .for_each_concurrent(IN_FLIGHT, |delivery| async move {
+                let outcome = self.attempt(&delivery).await;
+                if !outcome.succeeded {
+                    tracing::info!(
+                        integration = delivery.addon.id,
+                        event = delivery.event.id,
+                        attempt = delivery.attempts + 1,
+                        "integration delivery failed: {}",
+                        outcome.details
+                    );
+                }
+                if let Err(e) = self.store.finish_attempt(&delivery, &outcome).await {
+                    // The lease runs out and the row is tried again: at least once.
+                    tracing::warn!(error = %e, "recording an integration attempt failed");
+                }
+            })
+            .await;
+        Ok(count)
+    }
+
+    async fn attempt(&self, delivery: &ClaimedDelivery) -> AttemptOutcome {
+        let started = Instant::now();
+        let addon = &delivery.addon;
+        let event = crate::wire::event_view(&delivery.event);
+        let result = match super::outgoing(
+            &addon.provider,
+            &addon.parameters,
+            &addon.signing_secret,
+            &event,
+            &self.settings.public_url,
+        ) {
+            Err(why) => Err((None, why)),
+            Ok(outgoing) => match self.settings.policy.problem(&outgoing.url).await {
+                Some(why) => Err((None, format!("not sent: {why}"))),
+                None => {
+                    let mut request = self.client.post(&outgoing.url).body(outgoing.body);
+                    for (name, value) in &outgoing.headers {
+                        request = request.header(name, value);
+                    }
+                    match request.send().await {
+                        Ok(response) if response.status().is_success() => {
+                            Ok(i64::from(response.status().as_u16()))
+                        }
+                        Ok(response) => {
+                            let status = i64::from(response.status().as_u16());
+                            Err((Some(status), format!("answered HTTP {status}")))
+                        }
+                        Err(e) => Err((None, describe(&e))),
+                    }
+                }
+            },
+        };
+        let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        match result {
+            Ok(status) => AttemptOutcome {
+                succeeded: true,
+                status: Some(status),
+                latency_ms,
+                details: format!("delivered (HTTP {status})"),
+                retry_at: None,
+            },
+            Err((status, why)) => {
+                let created = DateTime::parse_from_rfc3339(&delivery.created_at)
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_else(|_| Utc::now());
+                let wait = backoff(delivery.attempts + 1, jitter());
+                let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                let retry_at = (next < created + RETRY_FOR).then(|| stamp(next));
+                let details = if retry_at.is_some() {
+                    format!("{why}; retrying in {:.1} s", wait.as_secs_f64())
+                } else {
+                    format!("{why}; given up after {} attempts", delivery.attempts + 1)
+                };
+                AttemptOutcome {
+                    succeeded: false,
+                    status,
+                    latency_ms,
+                    details,
+                    retry_at,
+                }
+            }
+        }
+    }
+}
+
+/// A transport error in a sentence (without the URL, which may hold a secret).
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())
+    } else if error.is_connect() {
+        format!("could not connect: {}", root_cause(error))
+    } else {
+        format!("request failed: {}", root_cause(error))
+    }
+}
+
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        assert_eq!(backoff(1, 0.5), Duration::from_millis(500));
+        assert_eq!(backoff(2, 0.5), Duration::from_millis(1000));
+        assert_eq!(backoff(4, 0.5), Duration::from_millis(4000));
+        assert_eq!(backoff(1, 0.0), Duration::from_millis(400));
+        assert_eq!(backoff(1, 1.0), Duration::from_millis(600));
+        assert_eq!(backoff(40, 0.5), MAX_BACKOFF);
+    }
+}

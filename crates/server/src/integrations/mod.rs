@@ -1,0 +1,522 @@
+//! Integrations (Unleash's addons): the providers and their parameters, what
+//! each sends for an event, and where it may send it.
+//!
+//! The outbox is in storage (`storage/integrations.rs`: a delivery row per
+//! matching integration, written with the event); [`delivery`] is the worker
+//! that sends them, retries, signs and logs; [`target`] decides which URLs an
+//! integration may call (SSRF protection, checked at creation and again at
+//! every delivery, where the addresses are resolved and filtered).
+
+pub mod delivery;
+pub mod target;
+
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use sha2::Sha256;
+
+/// Shown instead of a sensitive parameter's value; on update, this value
+/// keeps the stored one (as Unleash).
+pub const MASK: &str = "*****";
+
+/// The header carrying `sha256=<hex HMAC-SHA256 of the body>` with the
+/// integration's signing secret.
+pub const SIGNATURE_HEADER: &str = "X-Flagstaff-Signature";
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Parameter {
+    pub name: &'static str,
+    pub display_name: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub description: &'static str,
+    pub required: bool,
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Provider {
+    pub name: &'static str,
+    pub display_name: &'static str,
+    pub description: &'static str,
+    pub documentation_url: &'static str,
+    pub parameters: &'static [Parameter],
+    pub events: &'static [&'static str],
+}
+
+/// The events an integration can be sent: every change Flagstaff records.
+pub const EVENT_TYPES: &[&str] = &[
+    "feature-created",
+    "feature-metadata-updated",
+    "feature-archived",
+    "feature-revived",
+    "feature-deleted",
+    "feature-stale-on",
+    "feature-stale-off",
+    "feature-environment-enabled",
+    "feature-environment-disabled",
+    "feature-strategy-add",
+    "feature-strategy-update",
+    "feature-strategy-remove",
+    "feature-environment-variants-updated",
+    "feature-link-added",
+    "feature-link-updated",
+    "feature-link-removed",
+    "segment-created",
+    "segment-updated",
+    "segment-deleted",
+    "context-field-created",
+    "context-field-updated",
+    "context-field-deleted",
+    "project-created",
+    "project-updated",
+    "project-deleted",
+    "project-environment-added",
+    "project-environment-removed",
+    "environment-created",
+    "api-token-created",
+    "api-token-updated",
+    "api-token-deleted",
+    "addon-config-created",
+    "addon-config-updated",
+    "addon-config-deleted",
+];
+
+const fn text(
+    name: &'static str,
+    display_name: &'static str,
+    description: &'static str,
+    required: bool,
+    sensitive: bool,
+) -> Parameter {
+    Parameter {
+        name,
+        display_name,
+        kind: "text",
+        description,
+        required,
+        sensitive,
+    }
+}
+
+const CUSTOM_HEADERS: Parameter = Parameter {
+    name: "customHeaders",
+    display_name: "Extra HTTP headers",
+    kind: "textfield",
+    description:
+        "(Optional) A JSON object of header names and string values added to every request",
+    required: false,
+    sensitive: true,
+};
+
+pub static PROVIDERS: &[Provider] = &[
+    Provider {
+        name: "webhook",
+        display_name: "Webhook",
+        description: "POSTs each event to a URL of yours, signed, retried until it is accepted.",
+        documentation_url: "https://docs.getunleash.io/reference/integrations/webhook",
+        parameters: &[
+            Parameter {
+                name: "url",
+                display_name: "Webhook URL",
+                kind: "url",
+                description: "(Required) The URL each event is POSTed to",
+                required: true,
+                sensitive: true,
+            },
+            text("contentType", "Content-Type", "(Optional) Defaults to application/json", false, false),
+            text("authorization", "Authorization", "(Optional) The Authorization header to send", false, true),
+            Parameter {
+                name: "bodyTemplate",
+                display_name: "Body template",
+                kind: "textfield",
+                description: "(Optional) The body as a template over the event, e.g. {\"event\": \"{{event.type}}\", \"flag\": \"{{event.featureName}}\", \"by\": \"{{event.createdBy}}\"}; without it the event as JSON",
+                required: false,
+                sensitive: false,
+            },
+            CUSTOM_HEADERS,
+        ],
+        events: EVENT_TYPES,
+    },
+    Provider {
+        name: "slack",
+        display_name: "Slack",
+        description: "Posts a message about each event to a Slack incoming webhook.",
+        documentation_url: "https://docs.getunleash.io/reference/integrations/slack",
+        parameters: &[
+            Parameter {
+                name: "url",
+                display_name: "Slack webhook URL",
+                kind: "url",
+                description: "(Required) The incoming webhook URL",
+                required: true,
+                sensitive: true,
+            },
+            text("username", "Username", "(Optional) Defaults to Flagstaff", false, false),
+            text("emojiIcon", "Emoji icon", "(Optional) e.g. :rocket:", false, false),
+            text("defaultChannel", "Default channel", "(Optional) The channel to post to", false, false),
+            CUSTOM_HEADERS,
+        ],
+        events: EVENT_TYPES,
+    },
+    Provider {
+        name: "teams",
+        display_name: "Microsoft Teams",
+        description: "Posts a card about each event to a Teams incoming webhook or workflow URL.",
+        documentation_url: "https://docs.getunleash.io/reference/integrations/teams",
+        parameters: &[
+            Parameter {
+                name: "url",
+                display_name: "Teams webhook URL",
+                kind: "url",
+                description: "(Required) The incoming webhook or workflow URL",
+                required: true,
+                sensitive: true,
+            },
+            CUSTOM_HEADERS,
+        ],
+        events: EVENT_TYPES,
+    },
+    Provider {
+        name: "datadog",
+        display_name: "Datadog",
+        description: "Sends each event to Datadog's events API.",
+        documentation_url: "https://docs.getunleash.io/reference/integrations/datadog",
+        parameters: &[
+            Parameter {
+                name: "url",
+                display_name: "Datadog events URL",
+                kind: "url",
+                description: "(Optional) Defaults to https://api.datadoghq.com/api/v1/events",
+                required: false,
+                sensitive: false,
+            },
+            text("apiKey", "Datadog API key", "(Required) Sent as DD-API-KEY", true, true),
+            text("sourceTypeName", "Source type", "(Optional) Datadog's source_type_name", false, false),
+            CUSTOM_HEADERS,
+        ],
+        events: EVENT_TYPES,
+    },
+];
+
+pub fn provider(name: &str) -> Option<&'static Provider> {
+    PROVIDERS.iter().find(|p| p.name == name)
+}
+
+const DATADOG_URL: &str = "https://api.datadoghq.com/api/v1/events";
+
+/// The URL an integration sends to (Datadog's has a default).
+pub fn target_url(provider: &str, parameters: &Map<String, Value>) -> Option<String> {
+    match parameters.get("url").and_then(Value::as_str) {
+        Some(url) if !url.trim().is_empty() => Some(url.trim().to_owned()),
+        _ if provider == "datadog" => Some(DATADOG_URL.to_owned()),
+        _ => None,
+    }
+}
+
+/// Why these parameters and events do not make a valid integration of
+/// `provider`, if they do not (URLs are checked further by [`target`]).
+pub fn problem(
+    provider: &Provider,
+    parameters: &Map<String, Value>,
+    events: &[String],
+) -> Option<String> {
+    for p in provider.parameters.iter().filter(|p| p.required) {
+        let given = parameters
+            .get(p.name)
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.trim().is_empty());
+        if !given {
+            return Some(format!("Missing required parameter: {}", p.name));
+        }
+    }
+    for (name, value) in parameters {
+        let Some(definition) = provider.parameters.iter().find(|p| p.name == name) else {
+            return Some(format!("{} has no parameter {name}", provider.name));
+        };
+        if !value.is_string() {
+            return Some(format!("parameter {} must be a string", definition.name));
+        }
+    }
+    if let Some(headers) = parameters.get("customHeaders").and_then(Value::as_str) {
+        if headers != MASK && !headers.trim().is_empty() && custom_headers(headers).is_none() {
+            return Some("customHeaders must be a JSON object of string values".to_owned());
+        }
+    }
+    if let Some(template) = parameters.get("bodyTemplate").and_then(Value::as_str) {
+        if let Err(e) = minijinja::Environment::new().template_from_str(template) {
+            return Some(format!("bodyTemplate is not a valid template: {e}"));
+        }
+    }
+    if events.is_empty() {
+        return Some("events must name at least one event type".to_owned());
+    }
+    if let Some(unknown) = events
+        .iter()
+        .find(|e| !provider.events.contains(&e.as_str()))
+    {
+        return Some(format!(
+            "{} cannot send events of type {unknown}",
+            provider.name
+        ));
+    }
+    None
+}
+
+fn custom_headers(text: &str) -> Option<Vec<(String, String)>> {
+    let Value::Object(map) = serde_json::from_str(text).ok()? else {
+        return None;
+    };
+    map.into_iter()
+        .map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
+        .collect()
+}
+
+/// The parameters as the API shows them: sensitive values masked.
+pub fn masked(provider: &str, parameters: &Map<String, Value>) -> Map<String, Value> {
+    let sensitive = |name: &str| {
+        self::provider(provider)
+            .is_some_and(|p| p.parameters.iter().any(|d| d.name == name && d.sensitive))
+    };
+    parameters
+        .iter()
+        .map(|(k, v)| {
+            let shown = if sensitive(k) { json!(MASK) } else { v.clone() };
+            (k.clone(), shown)
+        })
+        .collect()
+}
+
+/// One request to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+fn param<'a>(parameters: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    parameters
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// A sentence about the event for chat messages.
+fn sentence(event: &Value) -> String {
+    let by = event["createdBy"].as_str().unwrap_or("someone");
+    let kind = event["type"].as_str().unwrap_or("change");
+    let what = kind.replace('-', " ");
+    match (event["featureName"].as_str(), event["environment"].as_str()) {
+        (Some(flag), Some(environment)) => {
+            format!("{by}: {what} — flag *{flag}* in *{environment}*")
+        }
+        (Some(flag), None) => format!("{by}: {what} — flag *{flag}*"),
+        _ => format!("{by}: {what}"),
+    }
+}
+
+/// Where a person looks at the flag the event is about.
+fn link(event: &Value, public_url: &str) -> String {
+    match (event["project"].as_str(), event["featureName"].as_str()) {
+        (Some(project), Some(flag)) => format!(
+            "{}/projects/{project}/features/{flag}",
+            public_url.trim_end_matches('/')
+        ),
+        _ => format!("{}/events", public_url.trim_end_matches('/')),
+    }
+}
+
+/// What `addon` sends for `event` (the event log's view of it): URL, headers
+/// (signature included) and body. `Err` names what cannot be rendered.
+pub fn outgoing(
+    provider: &str,
+    parameters: &Map<String, Value>,
+    signing_secret: &str,
+    event: &Value,
+    public_url: &str,
+) -> Result<Outgoing, String> {
+    let url = target_url(provider, parameters).ok_or("the integration has no URL")?;
+    let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+    let body: Vec<u8> = match provider {
+        "webhook" => {
+            if let Some(content_type) = param(parameters, "contentType") {
+                headers[0].1 = content_type.to_owned();
+            }
+            if let Some(authorization) = param(parameters, "authorization") {
+                headers.push(("Authorization".to_owned(), authorization.to_owned()));
+            }
+            match param(parameters, "bodyTemplate") {
+                Some(template) => minijinja::Environment::new()
+                    .render_str(template, json!({ "event": event }))
+                    .map_err(|e| format!("the body template failed: {e}"))?
+                    .into_bytes(),
+                None => serde_json::to_vec(event).unwrap_or_default(),
+            }
+        }
+        "slack" => {
+            let mut message = json!({
+                "username": param(parameters, "username").unwrap_or("Flagstaff"),
+                "icon_emoji": param(parameters, "emojiIcon").unwrap_or(":triangular_flag_on_post:"),
+                "text": format!("{} <{}|open>", sentence(event), link(event, public_url)),
+            });
+            if let Some(channel) = param(parameters, "defaultChannel") {
+                message["channel"] = json!(channel);
+            }
+            serde_json::to_vec(&message).unwrap_or_default()
+        }
+        "teams" => serde_json::to_vec(&json!({
+            "@type": "MessageCard",
+            "@context": "https://schema.org/extensions",
+            "summary": sentence(event),
+            "sections": [{
+                "activityTitle": sentence(event),
+                "facts": [
+                    {"name": "Event", "value": event["type"]},
+                    {"name": "By", "value": event["createdBy"]},
+                    {"name": "Project", "value": event["project"]},
+                    {"name": "Environment", "value": event["environment"]},
+                ],
+            }],
+            "potentialAction": [{
+                "@type": "OpenUri", "name": "Open the flag",
+                "targets": [{"os": "default", "uri": link(event, public_url)}],
+            }],
+        }))
+        .unwrap_or_default(),
+        "datadog" => {
+            headers.push((
+                "DD-API-KEY".to_owned(),
+                param(parameters, "apiKey").unwrap_or_default().to_owned(),
+            ));
+            let mut tags = vec![format!(
+                "event:{}",
+                event["type"].as_str().unwrap_or_default()
+            )];
+            if let Some(flag) = event["featureName"].as_str() {
+                tags.push(format!("feature:{flag}"));
+            }
+            if let Some(environment) = event["environment"].as_str() {
+                tags.push(format!("env:{environment}"));
+            }
+            let mut body = json!({
+                "title": "Flagstaff: a feature flag changed",
+                "text": format!("{}\n{}", sentence(event), link(event, public_url)),
+                "tags": tags,
+            });
+            if let Some(source) = param(parameters, "sourceTypeName") {
+                body["source_type_name"] = json!(source);
+            }
+            serde_json::to_vec(&body).unwrap_or_default()
+        }
+        other => return Err(format!("unknown provider {other}")),
+    };
+    if let Some(extra) = param(parameters, "customHeaders").and_then(custom_headers) {
+        headers.extend(extra);
+    }
+    headers.push((
+        SIGNATURE_HEADER.to_owned(),
+        signature(signing_secret, &body),
+    ));
+    Ok(Outgoing { url, headers, body })
+}
+
+/// `sha256=<hex>`: HMAC-SHA256 of `body` keyed with `secret`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mac) => mac,
+        // HMAC takes keys of any length.
+        Err(_) => return String::new(),
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Map<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect()
+    }
+
+    #[test]
+    fn templates_render_over_the_event_and_bodies_are_signed() {
+        let event = json!({"type": "feature-created", "featureName": "new-checkout",
+            "createdBy": "ci", "project": "default", "environment": null});
+        let out = outgoing(
+            "webhook",
+            &params(&[
+                ("url", "https://example.com/hook"),
+                ("bodyTemplate", "{\"e\": \"{{event.type}}\", \"f\": \"{{event.featureName}}\", \"by\": \"{{event.createdBy}}\"}"),
+                ("customHeaders", "{\"X-Team\": \"checkout\"}"),
+            ]),
+            "secret",
+            &event,
+            "http://localhost:4242",
+        )
+        .expect("renders");
+        assert_eq!(
+            String::from_utf8(out.body.clone()).expect("text"),
+            "{\"e\": \"feature-created\", \"f\": \"new-checkout\", \"by\": \"ci\"}"
+        );
+        assert!(out
+            .headers
+            .contains(&("X-Team".to_owned(), "checkout".to_owned())));
+        let signed = out
+            .headers
+            .iter()
+            .find(|(k, _)| k == SIGNATURE_HEADER)
+            .map(|(_, v)| v.clone());
+        assert_eq!(signed, Some(signature("secret", &out.body)));
+        assert_ne!(signature("secret", b"a"), signature("other", b"a"));
+        assert_eq!(signature("k", b"a").len(), "sha256=".len() + 64);
+    }
+
+    #[test]
+    fn parameters_are_checked_against_the_provider() {
+        let webhook = provider("webhook").expect("webhook");
+        let events = vec!["feature-created".to_owned()];
+        assert!(problem(webhook, &params(&[("url", "https://x.example")]), &events).is_none());
+        assert!(problem(webhook, &params(&[]), &events).is_some_and(|p| p.contains("url")));
+        assert!(problem(
+            webhook,
+            &params(&[("url", "https://x"), ("nope", "1")]),
+            &events
+        )
+        .is_some());
+        assert!(problem(
+            webhook,
+            &params(&[("url", "https://x"), ("customHeaders", "[1]")]),
+            &events
+        )
+        .is_some());
+        assert!(problem(
+            webhook,
+            &params(&[("url", "https://x"), ("bodyTemplate", "{{ a")]),
+            &events
+        )
+        .is_some());
+        assert!(problem(
+            webhook,
+            &params(&[("url", "https://x")]),
+            &["no-such-event".to_owned()]
+        )
+        .is_some());
+        let datadog = provider("datadog").expect("datadog");
+        assert!(problem(datadog, &params(&[]), &events).is_some_and(|p| p.contains("apiKey")));
+        assert_eq!(
+            masked(
+                "webhook",
+                &params(&[("url", "https://x"), ("contentType", "text/plain")])
+            ),
+            params(&[("url", MASK), ("contentType", "text/plain")])
+        );
+    }
+}

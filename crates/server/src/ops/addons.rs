@@ -1,0 +1,215 @@
+//! Integration (addon) operations. The input is checked in two steps: what
+//! needs the network (the target URL resolves to an address integrations may
+//! call) in [`AddonInput::checked`], before the change transaction — never
+//! while holding the change lock — and the rest inside it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::{Context, OpError, OpResult, Operation};
+use crate::integrations::{self, target::TargetPolicy, MASK};
+use crate::storage::{now_text, AddonRow, NewEvent, WriteTx};
+
+/// An integration as the admin API receives it (Unleash's addon shape).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddonInput {
+    pub provider: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub parameters: Map<String, Value>,
+    #[serde(default)]
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub projects: Vec<String>,
+    #[serde(default)]
+    pub environments: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An input whose URL passed the target policy (see the module comment).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckedAddon(AddonInput);
+
+impl AddonInput {
+    /// Checks everything that does not need the stored state: the provider,
+    /// its parameters and events, and that its URL may be called (a masked
+    /// URL is the stored one, checked when it was stored and at every delivery).
+    pub async fn checked(self, policy: &TargetPolicy) -> OpResult<CheckedAddon> {
+        let provider = integrations::provider(&self.provider)
+            .ok_or_else(|| OpError::Invalid(format!("Unknown addon provider {}", self.provider)))?;
+        if let Some(why) = integrations::problem(provider, &self.parameters, &self.events) {
+            return Err(OpError::Invalid(why));
+        }
+        if self.description.as_ref().is_some_and(|d| d.len() > 1000) {
+            return Err(OpError::Invalid(
+                "the description is at most 1,000 characters".to_owned(),
+            ));
+        }
+        if self.projects.len() > 1000 || self.environments.len() > 1000 {
+            return Err(OpError::Invalid(
+                "at most 1,000 projects and environments".to_owned(),
+            ));
+        }
+        if let Some(url) = integrations::target_url(&self.provider, &self.parameters) {
+            if url != MASK {
+                if let Some(why) = policy.problem(&url).await {
+                    return Err(OpError::Invalid(format!("url: {why}")));
+                }
+            }
+        }
+        Ok(CheckedAddon(self))
+    }
+}
+
+impl CheckedAddon {
+    /// Projects and environments named must exist (`*` is every one).
+    async fn check_scope(&self, w: &mut WriteTx<'_>) -> OpResult<()> {
+        for project in self.0.projects.iter().filter(|p| *p != "*") {
+            if !w.project_exists(project).await? {
+                return Err(OpError::Invalid(format!(
+                    "Project={project} does not exist"
+                )));
+            }
+        }
+        let environments = w.environments().await?;
+        for environment in self.0.environments.iter().filter(|e| *e != "*") {
+            if !environments.iter().any(|e| &e.name == environment) {
+                return Err(OpError::Invalid(format!(
+                    "Environment={environment} does not exist"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The event data of an integration: never its parameters (they may hold secrets).
+fn addon_data(addon: &AddonRow) -> Value {
+    json!({"id": addon.id, "provider": addon.provider, "enabled": addon.enabled,
+           "events": addon.events, "projects": addon.projects, "environments": addon.environments})
+}
+
+fn addon_event(event_type: &'static str, cx: &Context) -> NewEvent {
+    NewEvent {
+        event_type,
+        created_by: cx.actor.name.clone(),
+        ..NewEvent::default()
+    }
+}
+
+/// What creating an integration made: the row and its signing secret (shown once).
+#[derive(Debug, Clone)]
+pub struct CreatedAddon {
+    pub addon: AddonRow,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateAddon {
+    pub addon: CheckedAddon,
+}
+
+impl Operation for CreateAddon {
+    type Output = CreatedAddon;
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<CreatedAddon> {
+        self.addon.check_scope(w).await?;
+        let input = self.addon.0;
+        if input.parameters.values().any(|v| v == MASK) {
+            return Err(OpError::Invalid(format!("{MASK} is not a parameter value")));
+        }
+        let mut addon = AddonRow {
+            id: 0,
+            provider: input.provider,
+            description: input.description,
+            enabled: input.enabled,
+            parameters: input.parameters,
+            events: input.events,
+            projects: input.projects,
+            environments: input.environments,
+            signing_secret: hex::encode(uuid::Uuid::new_v4().as_bytes())
+                + &hex::encode(uuid::Uuid::new_v4().as_bytes()),
+            created_at: now_text(),
+        };
+        addon.id = w.insert_addon(&addon).await?;
+        w.record_event(NewEvent {
+            data: Some(addon_data(&addon)),
+            ..addon_event("addon-config-created", cx)
+        })
+        .await?;
+        Ok(CreatedAddon { addon })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateAddon {
+    pub id: i64,
+    pub addon: CheckedAddon,
+}
+
+impl Operation for UpdateAddon {
+    type Output = AddonRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<AddonRow> {
+        let before = w.addon(self.id).await?;
+        self.addon.check_scope(w).await?;
+        let input = self.addon.0;
+        if input.provider != before.provider {
+            return Err(OpError::Invalid(
+                "an integration's provider cannot change; create another".to_owned(),
+            ));
+        }
+        // A masked value keeps the stored one (the API never shows it).
+        let mut parameters = input.parameters;
+        for (name, value) in parameters.iter_mut() {
+            if value == MASK {
+                *value = before.parameters.get(name).cloned().ok_or_else(|| {
+                    OpError::Invalid(format!("{name} has no stored value to keep"))
+                })?;
+            }
+        }
+        let addon = AddonRow {
+            description: input.description,
+            enabled: input.enabled,
+            parameters,
+            events: input.events,
+            projects: input.projects,
+            environments: input.environments,
+            ..before.clone()
+        };
+        w.update_addon(&addon).await?;
+        w.record_event(NewEvent {
+            pre_data: Some(addon_data(&before)),
+            data: Some(addon_data(&addon)),
+            ..addon_event("addon-config-updated", cx)
+        })
+        .await?;
+        Ok(addon)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteAddon {
+    pub id: i64,
+}
+
+impl Operation for DeleteAddon {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let before = w.addon(self.id).await?;
+        w.delete_addon(self.id).await?;
+        w.record_event(NewEvent {
+            pre_data: Some(addon_data(&before)),
+            ..addon_event("addon-config-deleted", cx)
+        })
+        .await?;
+        Ok(())
+    }
+}

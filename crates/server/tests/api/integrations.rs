@@ -1,0 +1,373 @@
+//! Integrations (Unleash's addons API) delivering to local HTTP receivers:
+//! filters, templates, signatures, retries and the delivery log; bad input;
+//! internal URLs refused unless allowed.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode as AxumStatus};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::helpers::*;
+
+/// One request a receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+#[derive(Clone, Default)]
+struct Inbox {
+    received: Arc<Mutex<Vec<Received>>>,
+    /// How many requests to answer 500 before answering 200.
+    failures_left: Arc<Mutex<usize>>,
+}
+
+/// A local HTTP receiver: records every POST; the first `failures` get a 500.
+pub struct Receiver {
+    pub url: String,
+    inbox: Inbox,
+}
+
+impl Receiver {
+    pub async fn start(failures: usize) -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        Self::serve(listener, failures)
+    }
+
+    pub fn serve(listener: tokio::net::TcpListener, failures: usize) -> Receiver {
+        let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+        let inbox = Inbox {
+            failures_left: Arc::new(Mutex::new(failures)),
+            ..Inbox::default()
+        };
+        async fn hook(State(inbox): State<Inbox>, headers: HeaderMap, body: Bytes) -> AxumStatus {
+            inbox.received.lock().expect("lock").push(Received {
+                headers,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
+            let mut left = inbox.failures_left.lock().expect("lock");
+            if *left > 0 {
+                *left -= 1;
+                AxumStatus::INTERNAL_SERVER_ERROR
+            } else {
+                AxumStatus::OK
+            }
+        }
+        let app = axum::Router::new()
+            .route("/hook", axum::routing::post(hook))
+            .with_state(inbox.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver { url, inbox }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.inbox.received.lock().expect("lock").clone()
+    }
+
+    /// Waits (up to 20 s) until at least `n` requests arrived.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} of {n} deliveries arrived: {got:?}",
+                got.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+pub fn signed_by(secret: &str, received: &Received) -> bool {
+    let Some(header) = received.headers.get("x-flagstaff-signature") else {
+        return false;
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(received.body.as_bytes());
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    header.to_str().is_ok_and(|h| h == expected)
+}
+
+fn types(received: &[Received]) -> Vec<String> {
+    received
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+            body["type"]
+                .as_str()
+                .or(body["e"].as_str())
+                .map(str::to_owned)
+                .unwrap_or_else(|| r.body.clone())
+        })
+        .collect()
+}
+
+async fn create_addon(app: &TestApp, body: Value) -> Value {
+    let (status, created) = app
+        .admin(Method::POST, "/api/admin/addons", Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created
+}
+
+pub async fn integrations_deliver_matching_events(db: Db) {
+    let app = spawn_app_with(db, |args| args.integrations_allow_private_urls = true).await;
+    let webhook = Receiver::start(0).await;
+    let slack = Receiver::start(0).await;
+    let teams = Receiver::start(0).await;
+    let flaky = Receiver::start(3).await;
+
+    let hook = create_addon(&app, json!({
+        "provider": "webhook", "enabled": true, "description": "dev switches",
+        "parameters": {"url": webhook.url, "authorization": "Bearer receiver-secret",
+            "bodyTemplate": "{\"e\": \"{{event.type}}\", \"f\": \"{{event.featureName}}\", \"by\": \"{{event.createdBy}}\", \"env\": \"{{event.environment}}\"}",
+            "customHeaders": "{\"X-Team\": \"checkout\"}"},
+        "events": ["feature-environment-enabled", "feature-environment-disabled"],
+        "projects": ["default"], "environments": ["development"]
+    })).await;
+    let slack_addon = create_addon(
+        &app,
+        json!({
+            "provider": "slack", "parameters": {"url": slack.url, "defaultChannel": "#releases"},
+            "events": ["feature-created"], "projects": ["*"], "environments": []
+        }),
+    )
+    .await;
+    create_addon(
+        &app,
+        json!({
+            "provider": "teams", "parameters": {"url": teams.url},
+            "events": ["feature-archived"], "projects": ["default"], "environments": ["*"]
+        }),
+    )
+    .await;
+    let retried = create_addon(
+        &app,
+        json!({
+            "provider": "webhook", "parameters": {"url": flaky.url},
+            "events": ["feature-created"]
+        }),
+    )
+    .await;
+    let secret = hook["signingSecret"]
+        .as_str()
+        .expect("signing secret shown once");
+    assert_eq!(secret.len(), 64);
+
+    // The guide's changes.
+    create_flags(&app, &["new-checkout"]).await;
+    let flag = format!("{F}/new-checkout");
+    let strategy = json!({"name": "flexibleRollout", "constraints": [{"contextName": "environment",
+        "operator": "NOT_IN", "values": ["production"]}],
+        "parameters": {"rollout": "50", "stickiness": "default", "groupId": "new-checkout"}});
+    for path in [
+        format!("{flag}/environments/development/strategies"),
+        format!("{flag}/environments/production/strategies"),
+    ] {
+        let (status, body) = app.admin(Method::POST, &path, Some(strategy.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    for path in [
+        format!("{flag}/environments/development/on"),
+        format!("{flag}/environments/production/on"),
+        format!("{flag}/environments/development/off"),
+    ] {
+        let (status, body) = app.admin(Method::POST, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (status, _) = app.admin(Method::DELETE, &flag, None).await;
+    assert!(status.is_success());
+
+    // The webhook: only development on/off in project default, rendered, signed, with its headers.
+    let got = webhook.wait_for(2).await;
+    assert_eq!(
+        got.iter().map(|r| r.body.clone()).collect::<Vec<_>>(),
+        vec![
+            r#"{"e": "feature-environment-enabled", "f": "new-checkout", "by": "admin", "env": "development"}"#.replace("admin", &got_by(&got[0])),
+            r#"{"e": "feature-environment-disabled", "f": "new-checkout", "by": "admin", "env": "development"}"#.replace("admin", &got_by(&got[1])),
+        ]
+    );
+    for r in &got {
+        assert!(signed_by(secret, r), "a valid signature");
+        assert_eq!(r.headers["authorization"], "Bearer receiver-secret");
+        assert_eq!(r.headers["x-team"], "checkout");
+        assert_eq!(r.headers["content-type"], "application/json");
+    }
+    // Slack: the creation, with a link to the flag; Teams: the archive.
+    let got = slack.wait_for(1).await;
+    let message: Value = serde_json::from_str(&got[0].body).expect("JSON");
+    assert_eq!(message["channel"], "#releases");
+    let text = message["text"].as_str().expect("text");
+    assert!(
+        text.contains("new-checkout") && text.contains("/projects/default/features/new-checkout"),
+        "{text}"
+    );
+    assert!(
+        !signed_by(secret, &got[0]),
+        "each integration signs with its own secret"
+    );
+    let got = teams.wait_for(1).await;
+    let card: Value = serde_json::from_str(&got[0].body).expect("JSON");
+    assert_eq!(card["@type"], "MessageCard");
+    assert!(
+        card["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("feature archived")),
+        "{card}"
+    );
+    // The receiver that failed three times got the event on the fourth attempt.
+    let got = flaky.wait_for(4).await;
+    assert_eq!(types(&got), vec!["feature-created"; 4]);
+    // Nothing more than what matched arrives, even a while later.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(webhook.received().len(), 2);
+    assert_eq!(slack.received().len(), 1);
+    assert_eq!(teams.received().len(), 1);
+    assert_eq!(flaky.received().len(), 4);
+
+    // The delivery log: every attempt, newest first.
+    let path = format!("/api/admin/addons/{}/events", retried["id"]);
+    let mut log = Value::Null;
+    for _ in 0..50 {
+        log = app.admin(Method::GET, &path, None).await.1;
+        if log["integrationEvents"]
+            .as_array()
+            .is_some_and(|a| a.len() == 4)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let attempts = log["integrationEvents"].as_array().expect("log");
+    let states: Vec<&str> = attempts
+        .iter()
+        .filter_map(|a| a["state"].as_str())
+        .collect();
+    assert_eq!(
+        states,
+        vec!["success", "failed", "failed", "failed"],
+        "{log}"
+    );
+    assert_eq!(attempts[3]["details"]["status"], 500);
+    assert_eq!(attempts[0]["details"]["attempt"], 4);
+    assert_eq!(attempts[0]["event"]["type"], "feature-created");
+
+    // Sensitive parameters are masked; a PUT that sends the mask keeps them.
+    let (_, listed) = app.admin(Method::GET, "/api/admin/addons", None).await;
+    let shown = listed["addons"]
+        .as_array()
+        .expect("addons")
+        .iter()
+        .find(|a| a["id"] == hook["id"])
+        .expect("the webhook")
+        .clone();
+    assert_eq!(shown["parameters"]["url"], "*****");
+    assert_eq!(shown["parameters"]["authorization"], "*****");
+    assert!(shown.get("signingSecret").is_none());
+    assert!(listed["providers"].as_array().is_some_and(|p| p.len() == 4));
+    let mut edited = shown.clone();
+    edited["events"] = json!(["feature-created"]);
+    edited["environments"] = json!([]);
+    let (status, body) = app
+        .admin(
+            Method::PUT,
+            &format!("/api/admin/addons/{}", hook["id"]),
+            Some(edited),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    create_flags(&app, &["after-the-edit"]).await;
+    let got = webhook.wait_for(3).await;
+    assert!(got[2].body.contains("after-the-edit") && signed_by(secret, &got[2]));
+    assert_eq!(got[2].headers["authorization"], "Bearer receiver-secret");
+    let _ = slack_addon;
+}
+
+fn got_by(received: &Received) -> String {
+    let body: Value = serde_json::from_str(&received.body).unwrap_or(Value::Null);
+    body["by"].as_str().unwrap_or_default().to_owned()
+}
+
+pub async fn integrations_refuse_bad_input(db: Db) {
+    let app = spawn_app(db).await;
+    let before = all_events(&app).await.len();
+    let bad = [
+        json!({"provider": "pager", "parameters": {}, "events": ["feature-created"]}),
+        json!({"provider": "webhook", "parameters": {}, "events": ["feature-created"]}),
+        json!({"provider": "webhook", "parameters": {"url": "ftp://example.com/x"}, "events": ["feature-created"]}),
+        json!({"provider": "webhook", "parameters": {"url": "not a url"}, "events": ["feature-created"]}),
+        json!({"provider": "webhook", "parameters": {"url": "https://example.com/x"}, "events": ["no-such-event"]}),
+        json!({"provider": "webhook", "parameters": {"url": "https://example.com/x"}, "events": []}),
+        json!({"provider": "webhook", "parameters": {"url": "https://example.com/x", "customHeaders": "[1]"}, "events": ["feature-created"]}),
+        json!({"provider": "datadog", "parameters": {}, "events": ["feature-created"]}),
+        json!({"provider": "webhook", "parameters": {"url": "https://example.com/x"}, "events": ["feature-created"], "projects": ["nope"]}),
+        // Internal addresses (SSRF): refused unless the operator allows them.
+        json!({"provider": "webhook", "parameters": {"url": "http://127.0.0.1:9/hook"}, "events": ["feature-created"]}),
+        json!({"provider": "slack", "parameters": {"url": "http://localhost:9/hook"}, "events": ["feature-created"]}),
+        json!({"provider": "webhook", "parameters": {"url": "http://169.254.169.254/latest"}, "events": ["feature-created"]}),
+        json!({"provider": "webhook", "parameters": {"url": "http://10.0.0.1/hook"}, "events": ["feature-created"]}),
+    ];
+    for body in bad {
+        let (status, answer) = app
+            .admin(Method::POST, "/api/admin/addons", Some(body.clone()))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(answer["name"], "BadDataError", "{answer}");
+    }
+    let (_, listed) = app.admin(Method::GET, "/api/admin/addons", None).await;
+    assert_eq!(listed["addons"], json!([]));
+    assert_eq!(
+        all_events(&app).await.len(),
+        before,
+        "refused input recorded nothing"
+    );
+    for (method, path) in [
+        (Method::GET, "/api/admin/addons/999"),
+        (Method::DELETE, "/api/admin/addons/999"),
+        (Method::GET, "/api/admin/addons/999/events"),
+    ] {
+        let (status, _) = app.admin(method, path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _) = app
+        .call(Method::GET, "/api/admin/addons", Some(CLIENT_DEV), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.stop().await;
+
+    // A host the operator lists may be internal; other internal hosts still may not.
+    let listed_app = spawn_app_with(Db::sqlite(), |args| {
+        args.integrations_allowed_hosts = vec!["localhost".to_owned()];
+    })
+    .await;
+    let receiver = Receiver::start(0).await;
+    let port = receiver.url.rsplit(':').next().expect("port").to_owned();
+    let (status, body) = listed_app
+        .admin(
+            Method::POST,
+            "/api/admin/addons",
+            Some(json!({
+        "provider": "webhook", "parameters": {"url": format!("http://localhost:{port}")},
+        "events": ["feature-created"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = listed_app.admin(Method::POST, "/api/admin/addons", Some(json!({
+        "provider": "webhook", "parameters": {"url": receiver.url}, "events": ["feature-created"]}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "127.0.0.1 is not listed");
+    create_flags(&listed_app, &["to-a-listed-host"]).await;
+    receiver.wait_for(1).await;
+    listed_app.stop().await;
+}
