@@ -138,6 +138,7 @@ pub async fn every_write_is_one_revision(db: Db) {
     let mut strategy_id = String::new();
     let mut segment_id = 0;
     let mut token_id = String::new();
+    let mut addon_id = 0;
     let steps: Vec<WriteStep> = vec![
         (
             "project",
@@ -383,6 +384,30 @@ pub async fn every_write_is_one_revision(db: Db) {
             None,
             vec!["api-token-deleted"],
         ),
+        (
+            "addon",
+            Method::POST,
+            "/api/admin/addons".into(),
+            // Disabled, so nothing is ever sent to this public address.
+            Some(json!({"provider": "webhook", "parameters": {"url": "https://93.184.215.14/hook"},
+                        "events": ["feature-stale-on"], "enabled": false})),
+            vec!["addon-config-created"],
+        ),
+        (
+            "addon update",
+            Method::PUT,
+            String::new(),
+            Some(json!({"provider": "webhook", "parameters": {"url": "*****"},
+                        "events": ["feature-stale-on"], "enabled": false})),
+            vec!["addon-config-updated"],
+        ),
+        (
+            "addon delete",
+            Method::DELETE,
+            String::new(),
+            None,
+            vec!["addon-config-deleted"],
+        ),
         // Refused: nothing recorded.
         (
             "refused",
@@ -407,6 +432,7 @@ pub async fn every_write_is_one_revision(db: Db) {
             }
             "segment update" | "segment delete" => format!("/api/admin/segments/{segment_id}"),
             "token expiry" | "token delete" => format!("/api/admin/api-tokens/{token_id}"),
+            "addon update" | "addon delete" => format!("/api/admin/addons/{addon_id}"),
             _ => path,
         };
         let body = match step {
@@ -423,6 +449,7 @@ pub async fn every_write_is_one_revision(db: Db) {
             "strategy" => strategy_id = answer["id"].as_str().expect("strategy id").to_owned(),
             "segment" => segment_id = answer["id"].as_i64().expect("segment id"),
             "token" => token_id = answer["id"].as_str().expect("token id").to_owned(),
+            "addon" => addon_id = answer["id"].as_i64().expect("addon id"),
             _ => {}
         }
         let after = all_events(&app).await;

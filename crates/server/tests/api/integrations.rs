@@ -312,7 +312,7 @@ pub async fn integrations_refuse_bad_input(db: Db) {
         json!({"provider": "webhook", "parameters": {"url": "https://example.com/x"}, "events": []}),
         json!({"provider": "webhook", "parameters": {"url": "https://example.com/x", "customHeaders": "[1]"}, "events": ["feature-created"]}),
         json!({"provider": "datadog", "parameters": {}, "events": ["feature-created"]}),
-        json!({"provider": "webhook", "parameters": {"url": "https://example.com/x"}, "events": ["feature-created"], "projects": ["nope"]}),
+        json!({"provider": "webhook", "parameters": {"url": "https://93.184.215.14/x"}, "events": ["feature-created"], "projects": ["nope"]}),
         // Internal addresses (SSRF): refused unless the operator allows them.
         json!({"provider": "webhook", "parameters": {"url": "http://127.0.0.1:9/hook"}, "events": ["feature-created"]}),
         json!({"provider": "slack", "parameters": {"url": "http://localhost:9/hook"}, "events": ["feature-created"]}),
