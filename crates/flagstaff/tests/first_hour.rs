@@ -597,3 +597,154 @@ fn json_logs_and_debug_request_lines() {
         .as_str()
         .is_some_and(|m| m.starts_with("listening on"))));
 }
+
+impl Server {
+    /// SIGKILL: no shutdown, no flush — a crash.
+    fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP receiver on `listener`: answers every request 200 and
+/// keeps the bodies.
+fn receive_on(listener: TcpListener) -> Arc<Mutex<Vec<String>>> {
+    use std::io::{Read, Write};
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let kept = bodies.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let kept = kept.clone();
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                loop {
+                    let mut length = 0;
+                    let mut line = String::new();
+                    // The head: request line and headers.
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let lower = line.to_ascii_lowercase();
+                        if let Some(v) = lower.strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    kept.lock()
+                        .expect("bodies")
+                        .push(String::from_utf8_lossy(&body).into_owned());
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+                }
+            });
+        }
+    });
+    bodies
+}
+
+/// A database for the crash test: a fresh SQLite file, or a fresh database
+/// on the PostgreSQL server `FLAGSTAFF_TEST_POSTGRES_URL` names (made with psql).
+fn crash_database(postgres: bool, dir: &Path) -> Option<String> {
+    if !postgres {
+        return Some(sqlite_url(dir));
+    }
+    let Ok(url) = std::env::var("FLAGSTAFF_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").map_or(true, |ci| ci != "true"),
+            "CI must run the crash test on PostgreSQL: FLAGSTAFF_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("skipped the PostgreSQL crash test: set FLAGSTAFF_TEST_POSTGRES_URL to run it");
+        return None;
+    };
+    let name = format!("flagstaff_test_crash_{}", std::process::id());
+    let created = Command::new("psql")
+        .args([url.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("psql runs");
+    assert!(created.success(), "psql could not create {name}");
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+    Some(format!("{base}/{name}"))
+}
+
+/// Notifications committed while their receiver is down survive a SIGKILL:
+/// after a restart on the same database every one is delivered.
+fn notifications_survive_a_crash(postgres: bool) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(database) = crash_database(postgres, dir.path()) else {
+        return;
+    };
+    let admin = "*:*.crash-test-admin";
+    let env = [
+        ("INIT_ADMIN_API_TOKENS", admin),
+        ("INTEGRATIONS_ALLOW_PRIVATE_URLS", "true"),
+    ];
+    // The receiver's port, with nothing listening yet: every attempt fails.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let server = Server::start(&database, &env);
+    let (status, body) = server.call_with(
+        reqwest::Method::POST,
+        "/api/admin/addons",
+        Some(admin),
+        Some(json!({"provider": "webhook", "events": ["feature-created"],
+            "parameters": {"url": format!("http://127.0.0.1:{port}/hook")}})),
+    );
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let names: Vec<String> = (0..5).map(|i| format!("crash-{i}")).collect();
+    for name in &names {
+        let (status, body) = server.call_with(
+            reqwest::Method::POST,
+            "/api/admin/projects/default/features",
+            Some(admin),
+            Some(json!({"name": name})),
+        );
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // Let some attempts fail, then crash.
+    std::thread::sleep(Duration::from_millis(800));
+    server.kill9();
+
+    let bodies = receive_on(TcpListener::bind(("127.0.0.1", port)).expect("the receiver's port"));
+    let restarted = Server::start(&database, &env);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let got = bodies.lock().expect("bodies").clone();
+        let delivered: Vec<String> = names
+            .iter()
+            .filter(|n| {
+                got.iter()
+                    .any(|b| b.contains(&format!("\"featureName\":\"{n}\"")))
+            })
+            .cloned()
+            .collect();
+        if delivered.len() == names.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after the crash only {delivered:?} of {names:?} were delivered"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    restarted.stop();
+}
+
+#[test]
+fn notifications_survive_kill_9_on_sqlite() {
+    notifications_survive_a_crash(false);
+}
+
+#[test]
+fn notifications_survive_kill_9_on_postgres() {
+    notifications_survive_a_crash(true);
+}

@@ -389,16 +389,20 @@ pub async fn every_write_is_one_revision(db: Db) {
             Method::POST,
             "/api/admin/addons".into(),
             // Disabled, so nothing is ever sent to this public address.
-            Some(json!({"provider": "webhook", "parameters": {"url": "https://93.184.215.14/hook"},
-                        "events": ["feature-stale-on"], "enabled": false})),
+            Some(
+                json!({"provider": "webhook", "parameters": {"url": "https://93.184.215.14/hook"},
+                        "events": ["feature-stale-on"], "enabled": false}),
+            ),
             vec!["addon-config-created"],
         ),
         (
             "addon update",
             Method::PUT,
             String::new(),
-            Some(json!({"provider": "webhook", "parameters": {"url": "*****"},
-                        "events": ["feature-stale-on"], "enabled": false})),
+            Some(
+                json!({"provider": "webhook", "parameters": {"url": "*****"},
+                        "events": ["feature-stale-on"], "enabled": false}),
+            ),
             vec!["addon-config-updated"],
         ),
         (
