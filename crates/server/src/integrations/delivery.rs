@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use futures_util::stream::{self, StreamExt};
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::task::JoinSet;
 
 use super::target::TargetPolicy;
 use crate::storage::{AttemptOutcome, ClaimedDelivery, Store};
@@ -24,7 +24,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// A delivery still failing this long after its event is given up.
 const RETRY_FOR: chrono::Duration = chrono::Duration::hours(24);
-/// Most rows claimed, and most requests in flight, at once.
+/// Most rows claimed at once, and most requests in flight.
 const BATCH: i64 = 32;
 const IN_FLIGHT: usize = 16;
 /// The delivery log and settled rows are kept this long.
@@ -81,19 +81,67 @@ impl Deliverer {
         self.wake.notify_one();
     }
 
-    /// Runs until aborted.
+    /// Runs until aborted (which also ends its attempts in flight; their
+    /// leases run out and the rows are tried again: at least once).
     pub fn spawn(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let deliverer = Arc::clone(self);
         tokio::spawn(async move {
+            let mut tasks = JoinSet::new();
+            let (done, mut finished) = mpsc::channel::<(ClaimedDelivery, AttemptOutcome)>(1024);
+            // Outcomes are recorded as they come, many to a transaction.
+            let recorder = Arc::clone(&deliverer);
+            tasks.spawn(async move {
+                let mut batch = Vec::new();
+                while finished.recv_many(&mut batch, 64).await > 0 {
+                    if let Err(e) = recorder.store.finish_attempts(&batch).await {
+                        tracing::warn!(error = %e, "recording integration attempts failed; they will be tried again");
+                    }
+                    batch.clear();
+                }
+            });
+            let slots = Arc::new(Semaphore::new(IN_FLIGHT));
             let mut pruned = Instant::now() - Duration::from_secs(3600);
             loop {
-                let sent = match deliverer.deliver_due().await {
-                    Ok(sent) => sent,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "claiming integration deliveries failed; will retry");
-                        0
-                    }
+                let free = slots.available_permits();
+                let claimed = if free == 0 {
+                    Vec::new()
+                } else {
+                    let lease_until =
+                        stamp(Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default());
+                    let limit = i64::try_from(free).unwrap_or(BATCH).min(BATCH);
+                    deliverer
+                        .store
+                        .claim_deliveries(limit, &lease_until)
+                        .await
+                        .unwrap_or_else(|e| {
+                            tracing::warn!(error = %e, "claiming integration deliveries failed; will retry");
+                            Vec::new()
+                        })
                 };
+                let idle = claimed.is_empty();
+                for delivery in claimed {
+                    let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+                        break;
+                    };
+                    let (deliverer, done) = (Arc::clone(&deliverer), done.clone());
+                    tasks.spawn(async move {
+                        let outcome = deliverer.attempt(&delivery).await;
+                        if !outcome.succeeded {
+                            tracing::info!(
+                                integration = delivery.addon.id,
+                                event = delivery.event.id,
+                                attempt = delivery.attempts + 1,
+                                "integration delivery failed: {}",
+                                outcome.details
+                            );
+                        }
+                        let _ = done.send((delivery, outcome)).await;
+                        drop(slot);
+                        deliverer.wake(); // a slot is free
+                    });
+                }
+                // Forget finished tasks (their results are in the channel).
+                while tasks.try_join_next().is_some() {}
                 if pruned.elapsed() > Duration::from_secs(3600) {
                     pruned = Instant::now();
                     if let Err(e) = deliverer
@@ -104,38 +152,12 @@ impl Deliverer {
                         tracing::warn!(error = %e, "pruning the integration delivery log failed");
                     }
                 }
-                if sent == 0 {
+                if idle {
                     let _ = tokio::time::timeout(Duration::from_secs(1), deliverer.wake.notified())
                         .await;
                 }
             }
         })
-    }
-
-    /// Claims and sends what is due; how many were attempted.
-    pub async fn deliver_due(&self) -> crate::storage::StorageResult<usize> {
-        let lease_until = stamp(Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default());
-        let claimed = self.store.claim_deliveries(BATCH, &lease_until).await?;
-        let count = claimed.len();
-        stream::iter(claimed)
-            .for_each_concurrent(IN_FLIGHT, |delivery| async move {
-                let outcome = self.attempt(&delivery).await;
-                if !outcome.succeeded {
-                    tracing::info!(
-                        integration = delivery.addon.id,
-                        event = delivery.event.id,
-                        attempt = delivery.attempts + 1,
-                        "integration delivery failed: {}",
-                        outcome.details
-                    );
-                }
-                if let Err(e) = self.store.finish_attempt(&delivery, &outcome).await {
-                    // The lease runs out and the row is tried again: at least once.
-                    tracing::warn!(error = %e, "recording an integration attempt failed");
-                }
-            })
-            .await;
-        Ok(count)
     }
 
     async fn attempt(&self, delivery: &ClaimedDelivery) -> AttemptOutcome {

@@ -232,114 +232,132 @@ impl Store {
     }
 
     /// Claims up to `limit` due deliveries for `lease_until` (RFC 3339): each
-    /// one only if no other process holds it and no older delivery of the same
-    /// integration and flag is still pending.
+    /// one only if no other process holds it and it is the oldest pending
+    /// delivery of its integration and flag (so a flag's notifications leave
+    /// in commit order). Two statements whatever the batch: one `UPDATE` that
+    /// takes the leases (only rows nobody else holds), one read of the rows won.
     pub async fn claim_deliveries(
         &self,
         limit: i64,
         lease_until: &str,
     ) -> StorageResult<Vec<ClaimedDelivery>> {
         let now = now_text();
-        let candidates = sqlx::query(
-            "SELECT d.id FROM addon_deliveries d WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
-             AND (d.leased_until IS NULL OR d.leased_until < $1) \
-             AND NOT EXISTS (SELECT 1 FROM addon_deliveries e WHERE e.addon_id = d.addon_id \
-                 AND e.feature_name = d.feature_name AND e.state = 'pending' AND e.id < d.id) \
-             ORDER BY d.id LIMIT $2",
+        let won: Vec<i64> = sqlx::query_scalar(
+            "UPDATE addon_deliveries SET leased_until = $1 WHERE id IN ( \
+                 SELECT d.id FROM addon_deliveries d JOIN ( \
+                     SELECT MIN(id) AS id FROM addon_deliveries WHERE state = 'pending' \
+                     GROUP BY addon_id, COALESCE(feature_name, '#' || CAST(id AS TEXT))) heads \
+                 ON heads.id = d.id \
+                 WHERE d.next_attempt_at <= $2 AND (d.leased_until IS NULL OR d.leased_until < $2) \
+                 ORDER BY d.id LIMIT $3) \
+             AND state = 'pending' AND (leased_until IS NULL OR leased_until < $2) RETURNING id",
         )
+        .bind(lease_until)
         .bind(&now)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        let mut claimed = Vec::new();
-        for row in candidates {
-            let id: i64 = row.try_get("id")?;
-            let won = sqlx::query(
-                "UPDATE addon_deliveries SET leased_until = $1 WHERE id = $2 AND state = 'pending' \
-                 AND (leased_until IS NULL OR leased_until < $3)",
-            )
-            .bind(lease_until)
-            .bind(id)
-            .bind(&now)
-            .execute(self.pool())
-            .await?
-            .rows_affected()
-                == 1;
-            if !won {
-                continue;
-            }
-            let row = sqlx::query(
-                "SELECT d.id, d.addon_id, d.event_id, d.attempts, d.created_at FROM addon_deliveries d WHERE d.id = $1",
-            )
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-            let addon_id: i64 = row.try_get("addon_id")?;
-            let event_id: i64 = row.try_get("event_id")?;
-            let addon = sqlx::query(&format!("{ADDON_SELECT} WHERE id = $1"))
-                .bind(addon_id)
-                .fetch_optional(self.pool())
-                .await?;
-            let event = self.event_by_id(event_id).await?;
-            match (addon, event) {
-                (Some(addon), Some(event)) => claimed.push(ClaimedDelivery {
-                    id,
-                    addon: addon_from_row(&addon)?,
-                    event,
-                    attempts: row.try_get("attempts")?,
-                    created_at: row.try_get("created_at")?,
-                }),
-                // The integration or the event is gone: nothing left to send.
-                _ => {
-                    sqlx::query("UPDATE addon_deliveries SET state = 'dropped' WHERE id = $1")
-                        .bind(id)
-                        .execute(self.pool())
-                        .await?;
-                }
+        if won.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=won.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT d.id AS delivery_id, d.addon_id, d.event_id, d.attempts, d.created_at AS queued_at, \
+             a.id, a.provider, a.description, a.enabled, a.parameters, a.events, a.projects, \
+             a.environments, a.signing_secret, a.created_at, \
+             e.revision AS e_revision, e.type AS e_type, e.created_at AS e_created_at, \
+             e.created_by AS e_created_by, e.project AS e_project, e.environment AS e_environment, \
+             e.feature_name AS e_feature_name, e.pre_data AS e_pre_data, e.data AS e_data \
+             FROM addon_deliveries d JOIN addons a ON a.id = d.addon_id JOIN events e ON e.id = d.event_id \
+             WHERE d.id IN ({}) ORDER BY d.id",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in &won {
+            query = query.bind(id);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        let json = |row: &AnyRow, column: &str| -> StorageResult<Option<serde_json::Value>> {
+            row.try_get::<Option<String>, _>(column)?
+                .map(|text| from_json(&text))
+                .transpose()
+        };
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            claimed.push(ClaimedDelivery {
+                id: row.try_get("delivery_id")?,
+                addon: addon_from_row(row)?,
+                event: EventRecord {
+                    id: row.try_get("event_id")?,
+                    revision: row.try_get("e_revision")?,
+                    event_type: row.try_get("e_type")?,
+                    created_at: row.try_get("e_created_at")?,
+                    created_by: row.try_get("e_created_by")?,
+                    project: row.try_get("e_project")?,
+                    environment: row.try_get("e_environment")?,
+                    feature_name: row.try_get("e_feature_name")?,
+                    pre_data: json(row, "e_pre_data")?,
+                    data: json(row, "e_data")?,
+                },
+                attempts: row.try_get("attempts")?,
+                created_at: row.try_get("queued_at")?,
+            });
+        }
+        // Rows whose integration or event is gone have nothing left to send.
+        if claimed.len() < won.len() {
+            for id in won
+                .iter()
+                .filter(|id| !claimed.iter().any(|c| c.id == **id))
+            {
+                sqlx::query("UPDATE addon_deliveries SET state = 'dropped' WHERE id = $1")
+                    .bind(id)
+                    .execute(self.pool())
+                    .await?;
             }
         }
         Ok(claimed)
     }
 
-    /// Logs an attempt and settles its delivery (delivered, to be retried at
-    /// `retry_at`, or given up), releasing the lease; one transaction.
-    pub async fn finish_attempt(
+    /// Logs attempts and settles their deliveries (delivered, to be retried at
+    /// `retry_at`, or given up), releasing the leases; one transaction.
+    pub async fn finish_attempts(
         &self,
-        delivery: &ClaimedDelivery,
-        outcome: &AttemptOutcome,
+        finished: &[(ClaimedDelivery, AttemptOutcome)],
     ) -> StorageResult<()> {
         let mut tx = self.pool().begin().await?;
-        let attempt = delivery.attempts + 1;
-        sqlx::query(
-            "INSERT INTO addon_attempts (addon_id, delivery_id, event_id, attempt, created_at, \
-             succeeded, status, latency_ms, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(delivery.addon.id)
-        .bind(delivery.id)
-        .bind(delivery.event.id)
-        .bind(attempt)
-        .bind(now_text())
-        .bind(i64::from(outcome.succeeded))
-        .bind(outcome.status)
-        .bind(outcome.latency_ms)
-        .bind(&outcome.details)
-        .execute(&mut *tx)
-        .await?;
-        let (state, next) = match (&outcome.retry_at, outcome.succeeded) {
-            (_, true) => ("delivered", now_text()),
-            (Some(at), false) => ("pending", at.clone()),
-            (None, false) => ("failed", now_text()),
-        };
-        sqlx::query(
-            "UPDATE addon_deliveries SET state = $1, attempts = $2, next_attempt_at = $3, \
-             leased_until = NULL WHERE id = $4",
-        )
-        .bind(state)
-        .bind(attempt)
-        .bind(next)
-        .bind(delivery.id)
-        .execute(&mut *tx)
-        .await?;
+        for (delivery, outcome) in finished {
+            let attempt = delivery.attempts + 1;
+            sqlx::query(
+                "INSERT INTO addon_attempts (addon_id, delivery_id, event_id, attempt, created_at, \
+                 succeeded, status, latency_ms, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(delivery.addon.id)
+            .bind(delivery.id)
+            .bind(delivery.event.id)
+            .bind(attempt)
+            .bind(now_text())
+            .bind(i64::from(outcome.succeeded))
+            .bind(outcome.status)
+            .bind(outcome.latency_ms)
+            .bind(&outcome.details)
+            .execute(&mut *tx)
+            .await?;
+            let (state, next) = match (&outcome.retry_at, outcome.succeeded) {
+                (_, true) => ("delivered", now_text()),
+                (Some(at), false) => ("pending", at.clone()),
+                (None, false) => ("failed", now_text()),
+            };
+            sqlx::query(
+                "UPDATE addon_deliveries SET state = $1, attempts = $2, next_attempt_at = $3, \
+                 leased_until = NULL WHERE id = $4",
+            )
+            .bind(state)
+            .bind(attempt)
+            .bind(next)
+            .bind(delivery.id)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
