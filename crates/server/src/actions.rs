@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::ops::{self, Actor, OpError, ProjectId};
 use crate::state::AppState;
-use crate::storage::{ActionRunRow, ActionSetRow, PayloadFilter, SignalRow};
+use crate::storage::{ActionRunRow, ActionSetRow, PayloadFilter, SignalRow, StorageError};
 use crate::wire::automation::{ActionSetView, SignalView};
 use crate::wire::to_value;
 
@@ -104,7 +104,7 @@ pub async fn run_action_sets(state: AppState, signal: SignalRow) {
 /// Why a step failed, as the run log shows it (internal causes only logged).
 fn reason(error: OpError) -> String {
     match error {
-        OpError::Storage(e) => {
+        OpError::Storage(StorageError::Database(e)) => {
             tracing::error!(error = %e, "an action step failed");
             "internal error".to_owned()
         }

@@ -6,6 +6,7 @@
 //! here once and never in a handler. Operations that are plain data
 //! derive `Serialize`/`Deserialize`, so a change can be stored and applied later.
 
+mod action_steps;
 mod actions;
 mod context;
 mod edit;
@@ -22,9 +23,10 @@ mod variants;
 
 use std::future::Future;
 
+pub use action_steps::{step, SetRollout, Step, ACTIONS};
 pub use actions::{
-    as_constraint, step, ActionInput, ActionSetInput, CreateActionSet, DeleteActionSet, MatchInput,
-    SetRollout, Step, SwitchActionSet, UpdateActionSet, ACTIONS,
+    as_constraint, ActionInput, ActionSetInput, CreateActionSet, DeleteActionSet, MatchInput,
+    SwitchActionSet, UpdateActionSet,
 };
 pub use context::{
     AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
