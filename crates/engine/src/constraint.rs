@@ -145,6 +145,40 @@ impl CompiledConstraint {
     }
 }
 
+/// A constraint tested against a value the caller gives, not a context field:
+/// the payload filters of the server's action sets use it, so they have exactly
+/// the operators and value rules of strategy constraints. `context_name` is
+/// ignored. A constraint that cannot be compiled never matches.
+#[derive(Debug, Clone)]
+pub struct ValueTest {
+    inverted: bool,
+    test: Test,
+}
+
+impl ValueTest {
+    pub fn new(source: &Constraint) -> ValueTest {
+        ValueTest {
+            inverted: source.inverted,
+            test: Test::compile(source),
+        }
+    }
+
+    /// Whether the constraint holds for `value` (`None`: the field is absent).
+    pub fn matches(&self, value: Option<&str>) -> bool {
+        if let Test::Never(_) | Test::Broken(_) = self.test {
+            return false;
+        }
+        // The value stands in a context as `userId`: every operator reads a
+        // field other than `currentTime` and `remoteAddress` as plain text.
+        let context = crate::context::Context {
+            user_id: value.map(str::to_owned),
+            ..crate::context::Context::default()
+        };
+        let resolved = Resolved::new(&context);
+        self.test.holds(&ContextField::UserId, &resolved) != self.inverted
+    }
+}
+
 /// The single value of NUM/DATE/SEMVER operators, surrounding blanks ignored.
 fn single_value(source: &Constraint) -> Option<&str> {
     source.value.as_deref().map(|v| v.trim_matches([' ', '\t']))
@@ -372,6 +406,33 @@ mod tests {
             values: values.iter().map(|v| (*v).to_owned()).collect(),
             ..Constraint::default()
         }
+    }
+
+    #[test]
+    fn a_value_test_applies_the_operator_to_the_given_value() {
+        let is = |op: &str, value: Option<&str>, values: &[&str], seen: Option<&str>| {
+            ValueTest::new(&constraint(op, value, values)).matches(seen)
+        };
+        assert!(is("IN", None, &["In QA"], Some("In QA")));
+        assert!(!is("IN", None, &["In QA"], Some("in qa")));
+        assert!(!is("IN", None, &["In QA"], None));
+        assert!(is("NOT_IN", None, &["Done"], None));
+        assert!(is("NUM_GT", Some("3"), &[], Some("4")));
+        assert!(is("SEMVER_LT", Some("2.0.0"), &[], Some("1.9.0")));
+        assert!(is(
+            "DATE_AFTER",
+            Some("2024-01-01T00:00:00Z"),
+            &[],
+            Some("2025-01-01T00:00:00Z")
+        ));
+        assert!(
+            !is("NUM_GT", Some("many"), &[], Some("4")),
+            "broken never matches"
+        );
+        let mut inverted = constraint("STR_CONTAINS", None, &["flag:"]);
+        inverted.inverted = true;
+        assert!(ValueTest::new(&inverted).matches(Some("bug")));
+        assert!(!ValueTest::new(&inverted).matches(Some("flag:x")));
     }
 
     #[test]

@@ -1,21 +1,22 @@
 //! API tokens: parsing Unleash's secret format, the in-memory cache of stored
 //! tokens (keyed by the SHA-256 of the secret, so a secret is never compared
 //! byte by byte and never stored), and the extractors that hand each handler a
-//! token of the kind its API needs.
+//! token of the kind its API needs — and the signal endpoints' own tokens,
+//! which are looked up in the database and open nothing else.
 
 use std::collections::HashMap;
 
 use arc_swap::ArcSwap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{StorageResult, Store};
+use crate::storage::{SignalEndpointRow, SignalTokenRow, StorageResult, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -166,10 +167,10 @@ enum Presented {
     Wrong,
 }
 
-/// The request's token. A client address that presented too many missing or
-/// wrong tokens this minute is refused (429) before its token is looked at; a
-/// valid token from any other address costs one atomic load more.
-fn authenticate(parts: &Parts, state: &AppState) -> Result<Presented, ApiError> {
+/// The request's client address, unless it presented too many missing or
+/// wrong tokens this minute: then it is refused (429) before its token is
+/// looked at. While no address is over its budget this is one atomic load.
+fn address_within_quota(parts: &Parts, state: &AppState) -> Result<Option<IpAddr>, ApiError> {
     let address = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -182,6 +183,19 @@ fn authenticate(parts: &Parts, state: &AppState) -> Result<Presented, ApiError> 
             retry_after,
         });
     }
+    Ok(address)
+}
+
+/// Counts a missing or wrong token against its address's quota.
+fn count_failure(state: &AppState, address: Option<IpAddr>) {
+    if let Some(address) = address {
+        let _ = state.quotas.failed_auth.take(&address);
+    }
+}
+
+/// The request's API token, within the failed-authentication quota.
+fn authenticate(parts: &Parts, state: &AppState) -> Result<Presented, ApiError> {
+    let address = address_within_quota(parts, state)?;
     let presented = match presented_secret(&parts.headers) {
         None => Presented::Missing,
         Some(secret) => state
@@ -189,10 +203,49 @@ fn authenticate(parts: &Parts, state: &AppState) -> Result<Presented, ApiError> 
             .find(secret)
             .map_or(Presented::Wrong, Presented::Token),
     };
-    if let (Presented::Missing | Presented::Wrong, Some(address)) = (&presented, address) {
-        let _ = state.quotas.failed_auth.take(&address);
+    if let Presented::Missing | Presented::Wrong = presented {
+        count_failure(state, address);
     }
     Ok(presented)
+}
+
+/// A request to `POST /api/signal-endpoint/:name` authorised with one of that
+/// endpoint's tokens. These tokens live apart from API tokens (the token
+/// cache never holds them), so they open no other route, and no API token
+/// opens a signal endpoint. A missing or wrong token, a token of another
+/// endpoint and an endpoint that does not exist are the same 401, counted
+/// against the address's failed-authentication quota like any wrong token,
+/// so the endpoint tells a guesser nothing.
+pub struct SignalToken {
+    pub endpoint: SignalEndpointRow,
+    pub token: SignalTokenRow,
+}
+
+impl FromRequestParts<AppState> for SignalToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let address = address_within_quota(parts, state)?;
+        let Path(name) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::SignalUnauthorized)?;
+        let found = match presented_secret(&parts.headers) {
+            None => None,
+            Some(secret) => {
+                state
+                    .store
+                    .signal_token(&name, &hash_secret(secret))
+                    .await?
+            }
+        };
+        match found {
+            Some((endpoint, token)) => Ok(SignalToken { endpoint, token }),
+            None => {
+                count_failure(state, address);
+                Err(ApiError::SignalUnauthorized)
+            }
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for AdminToken {

@@ -30,6 +30,9 @@ pub enum ApiError {
     /// 401 on the client and frontend APIs, which answer with a bare `{"message"}`.
     #[error("This endpoint requires an API token. Please add an authorization header to your request with a valid token")]
     ClientUnauthorized,
+    /// 401 on a signal endpoint: no token of that endpoint (or no such endpoint).
+    #[error("This signal endpoint needs one of its own tokens in the Authorization header")]
+    SignalUnauthorized,
     /// 403 on the client and frontend APIs.
     #[error("invalid token: expected a different token type for this endpoint")]
     ClientForbidden,
@@ -61,7 +64,8 @@ impl ApiError {
             }
             ApiError::AuthenticationRequired
             | ApiError::Unauthorized
-            | ApiError::ClientUnauthorized => StatusCode::UNAUTHORIZED,
+            | ApiError::ClientUnauthorized
+            | ApiError::SignalUnauthorized => StatusCode::UNAUTHORIZED,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -79,7 +83,9 @@ impl ApiError {
             ApiError::NameExists(_) => "NameExistsError",
             ApiError::OperationDenied(_) => "OperationDeniedError",
             ApiError::AuthenticationRequired => "AuthenticationRequired",
-            ApiError::Unauthorized | ApiError::ClientUnauthorized => "UnauthorizedError",
+            ApiError::Unauthorized
+            | ApiError::ClientUnauthorized
+            | ApiError::SignalUnauthorized => "UnauthorizedError",
             ApiError::Forbidden | ApiError::ClientForbidden => "PermissionError",
             ApiError::MethodNotAllowed(_) => "NotImplementedError",
             ApiError::PayloadTooLarge => "ContentTooLargeError",

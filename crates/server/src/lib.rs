@@ -12,8 +12,11 @@
 //!   keeps them (and the tokens) up with changes made by other processes.
 //! - [`api`]: one file per API area, each with its router; `api::router` merges them.
 //! - [`metrics`]: SDK metrics, batched in memory and acknowledged once stored.
+//! - [`actions`]: what a signal sent to a signal endpoint sets off — the
+//!   matching action sets run their steps as ordinary operations.
 //! - [`error`]: the one HTTP error type, in Unleash's JSON shape.
 
+pub mod actions;
 pub mod api;
 pub mod auth;
 pub mod config;

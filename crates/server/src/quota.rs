@@ -1,6 +1,6 @@
 //! Fixed-window quotas keyed by who asks: how many wrong tokens one client
-//! address may present, and how many metrics reports and registrations one
-//! token may send, per window. Memory is bounded (at most [`MAX_KEYS`] keys;
+//! address may present, and how many metrics reports and registrations (or
+//! signals) one token may send, per window. Memory is bounded (at most [`MAX_KEYS`] keys;
 //! expired windows are dropped first), and a request from a key with budget
 //! left costs one short lock; failed-authentication checks cost one atomic load
 //! while no address is over its budget.
@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 pub struct Quotas {
     /// Wrong or missing tokens, per client address.
     pub failed_auth: Quota<std::net::IpAddr>,
-    /// Metrics reports and registrations, per token (by its id).
+    /// Metrics reports and registrations, per token (by its id); signals, per
+    /// signal endpoint token (`signal-token:<id>`).
     pub reports: Quota<String>,
 }
 

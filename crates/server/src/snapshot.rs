@@ -114,6 +114,19 @@ impl Touched {
         let mut touched = Touched::default();
         for change in changes {
             let kind = change.event_type.as_str();
+            if [
+                "feature-link-",
+                "signal-endpoint-",
+                "actions-",
+                "addon-config-",
+            ]
+            .iter()
+            .any(|prefix| kind.starts_with(prefix))
+            {
+                // Links, signal endpoints, action sets and integrations: not part of
+                // any client document (a step an action set runs records its own events).
+                continue;
+            }
             if let Some(name) = &change.feature_name {
                 touched.flags.insert(name.clone());
             } else if kind.starts_with("segment-") {

@@ -10,8 +10,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::storage::{
-    ContextFieldRow, EnvironmentRow, FeatureEnvironmentRow, FeatureRow, SegmentRow, StrategyRow,
+    ContextFieldRow, EnvironmentRow, FeatureEnvironmentRow, FeatureRow, LinkRow, SegmentRow,
+    StrategyRow,
 };
+
+pub mod automation;
 
 /// A view as a JSON value (event data, or a response built from several views).
 /// Views have string keys only, so this cannot fail.
@@ -102,6 +105,28 @@ pub struct FlagView<'a> {
     pub tags: [Value; 0],
     pub children: [Value; 0],
     pub dependencies: [Value; 0],
+    /// The flag's links: shown when one flag is shown, not in lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<LinkView<'a>>>,
+}
+
+/// A flag link (Unleash 7's featureLinkSchema), as the API shows it and
+/// `feature-link-*` events record it.
+#[derive(Debug, Serialize)]
+pub struct LinkView<'a> {
+    pub id: &'a str,
+    pub url: &'a str,
+    pub title: Option<&'a str>,
+}
+
+impl<'a> From<&'a LinkRow> for LinkView<'a> {
+    fn from(l: &'a LinkRow) -> Self {
+        LinkView {
+            id: &l.id,
+            url: &l.url,
+            title: l.title.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -164,6 +189,15 @@ impl<'a> FlagView<'a> {
             tags: [],
             children: [],
             dependencies: [],
+            links: None,
+        }
+    }
+
+    /// The view with the flag's links.
+    pub fn with_links(self, links: &'a [LinkRow]) -> Self {
+        FlagView {
+            links: Some(links.iter().map(LinkView::from).collect()),
+            ..self
         }
     }
 }

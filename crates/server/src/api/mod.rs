@@ -12,6 +12,7 @@ mod health;
 mod ofrep;
 mod prometheus;
 mod request_log;
+mod signal_endpoint;
 mod streaming;
 
 use axum::Router;
@@ -30,6 +31,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .merge(streaming::router())
         .merge(client_metrics::router())
         .merge(edge::router())
+        .merge(signal_endpoint::router())
         .merge(ofrep::router())
         .merge(prometheus::router(args.metrics_public))
         .merge(fallback::router())

@@ -82,6 +82,15 @@ pub const EVENT_TYPES: &[&str] = &[
     "addon-config-created",
     "addon-config-updated",
     "addon-config-deleted",
+    "signal-endpoint-created",
+    "signal-endpoint-updated",
+    "signal-endpoint-deleted",
+    "signal-endpoint-token-created",
+    "signal-endpoint-token-updated",
+    "signal-endpoint-token-deleted",
+    "actions-created",
+    "actions-updated",
+    "actions-deleted",
 ];
 
 const fn text(

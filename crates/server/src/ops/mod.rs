@@ -1,24 +1,34 @@
 //! Operations: every admin change as a typed value over parsed names, run by
 //! [`apply`] inside one change transaction with every read it decides on, and
-//! returning what it made. The admin API, start-up (tokens) and — next — the
-//! web UI, change requests, scheduled changes and import all call these, so a
-//! rule lives here once and never in a handler. Operations that are plain data
+//! returning what it made. The admin API, start-up (tokens), the action sets
+//! signals trigger (`crate::actions`) and — next — the web UI, change
+//! requests, scheduled changes and import all call these, so a rule lives
+//! here once and never in a handler. Operations that are plain data
 //! derive `Serialize`/`Deserialize`, so a change can be stored and applied later.
 
+mod action_steps;
+mod actions;
 mod addons;
 mod context;
 mod edit;
 mod flag_batches;
 mod flags;
+mod links;
 mod names;
 mod projects;
 mod segments;
+mod signals;
 mod strategies;
 pub mod tokens;
 mod variants;
 
 use std::future::Future;
 
+pub use action_steps::{step, SetRollout, Step, ACTIONS};
+pub use actions::{
+    as_constraint, ActionInput, ActionSetInput, CreateActionSet, DeleteActionSet, MatchInput,
+    SwitchActionSet, UpdateActionSet,
+};
 pub use addons::{AddonInput, CheckedAddon, CreateAddon, CreatedAddon, DeleteAddon, UpdateAddon};
 pub use context::{
     AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
@@ -30,12 +40,18 @@ pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag,
     SwitchEnvironment, UpdateFlag,
 };
-pub use names::{EnvironmentName, FeatureName, ProjectId};
+pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
+pub use names::{EnvironmentName, FeatureName, ProjectId, SignalEndpointName};
 pub use projects::{
     CreateEnvironment, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment,
     UpdateProject,
 };
 pub use segments::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
+pub use signals::{
+    CreateSignalEndpoint, CreateSignalToken, CreatedSignalToken, DeleteSignalEndpoint,
+    DeleteSignalToken, RenameSignalToken, SignalEndpointInput, SwitchSignalEndpoint,
+    UpdateSignalEndpoint,
+};
 pub use strategies::{
     check_constraints, AddStrategy, RemoveStrategy, StrategyInput, StrategyPlace, UpdateStrategy,
     STRATEGY_TYPES,

@@ -1,5 +1,5 @@
 //! Names parsed once, where they enter (parse, don't validate): a
-//! [`FeatureName`], [`ProjectId`] or [`EnvironmentName`] is 1–100 characters
+//! [`FeatureName`], [`ProjectId`], [`EnvironmentName`] or [`SignalEndpointName`] is 1–100 characters
 //! that `encodeURIComponent` leaves alone, and not `.` or `..`, as Unleash
 //! requires. From a request body a bad name is a 400; in a URL path it names
 //! nothing, so it is a 404.
@@ -95,6 +95,10 @@ url_name!(
 url_name!(
     /// An environment's name.
     EnvironmentName, field = "name", missing = "Could not find environment"
+);
+url_name!(
+    /// A signal endpoint's name (it is the last part of the endpoint's URL).
+    SignalEndpointName, field = "name", missing = "Could not find signal endpoint"
 );
 
 #[cfg(test)]

@@ -218,6 +218,13 @@ impl Operation for DeleteProject {
                 self.id
             )));
         }
+        let action_sets = w.action_sets(&self.id).await?.len();
+        if action_sets > 0 {
+            return Err(OpError::Conflict(format!(
+                "Project {} has {action_sets} action sets; delete them first",
+                self.id
+            )));
+        }
         w.delete_project(&self.id).await?;
         w.record_event(NewEvent {
             event_type: "project-deleted",

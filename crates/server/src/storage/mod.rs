@@ -7,14 +7,17 @@
 //! are rare; serialising them keeps SQLite free of lock upgrades and makes the
 //! revision order total), and every write commits together with its event row.
 
+mod actions;
 mod events;
 mod features;
 mod flag_list;
 mod integrations;
+mod links;
 mod location;
 mod metrics;
 mod projects;
 mod segments;
+mod signals;
 mod snapshot_rows;
 mod tokens;
 mod transactions;
@@ -25,14 +28,17 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use tokio::sync::Mutex;
 
+pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter};
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use flag_list::{FlagPage, FlagSearch};
 pub use integrations::{AddonRow, AttemptOutcome, AttemptRow, ClaimedDelivery};
+pub use links::LinkRow;
 pub use location::{redact, DatabaseLocation, OpenError};
 pub use metrics::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 pub use projects::EnvironmentRow;
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
+pub use signals::{SignalEndpointRow, SignalRow, SignalTokenRow};
 pub use tokens::TokenRow;
 pub use transactions::{Committed, ReadTx, WriteTx, CHANGES_CHANNEL};
 

@@ -127,6 +127,14 @@ impl Store {
     /// A transaction for SDK metrics: not a change (no revision, no event), so
     /// it neither waits for nor holds up admin writes beyond the database's own locking.
     pub async fn write_metrics(&self) -> StorageResult<WriteTx<'_>> {
+        self.write_unversioned().await
+    }
+
+    /// A transaction for data that is not a change (SDK metrics, incoming
+    /// signals, the log of action runs): no revision and no event, so it must
+    /// record none; it neither waits for nor holds up admin writes beyond the
+    /// database's own locking.
+    pub(crate) async fn write_unversioned(&self) -> StorageResult<WriteTx<'_>> {
         Ok(WriteTx {
             tx: self.pool.begin().await?,
             _guard: None,

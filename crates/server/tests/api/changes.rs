@@ -139,6 +139,10 @@ pub async fn every_write_is_one_revision(db: Db) {
     let mut segment_id = 0;
     let mut token_id = String::new();
     let mut addon_id = 0;
+    let mut link_id = String::new();
+    let mut endpoint_id = 0;
+    let mut signal_token_id = 0;
+    let mut action_set_id = 0;
     let steps: Vec<WriteStep> = vec![
         (
             "project",
@@ -188,6 +192,27 @@ pub async fn every_write_is_one_revision(db: Db) {
             F.into(),
             Some(json!({"name": "one"})),
             vec!["feature-created"],
+        ),
+        (
+            "flag link",
+            Method::POST,
+            format!("{F}/one/link"),
+            Some(json!({"url": "https://jira.example.com/browse/CHK-1", "title": "ticket"})),
+            vec!["feature-link-added"],
+        ),
+        (
+            "flag link update",
+            Method::PUT,
+            String::new(),
+            Some(json!({"url": "https://jira.example.com/browse/CHK-2"})),
+            vec!["feature-link-updated"],
+        ),
+        (
+            "flag link remove",
+            Method::DELETE,
+            String::new(),
+            None,
+            vec!["feature-link-removed"],
         ),
         (
             "stale",
@@ -364,6 +389,108 @@ pub async fn every_write_is_one_revision(db: Db) {
             vec!["project-deleted"],
         ),
         (
+            "signal endpoint",
+            Method::POST,
+            "/api/admin/signal-endpoints".into(),
+            Some(json!({"name": "jira"})),
+            vec!["signal-endpoint-created"],
+        ),
+        (
+            "signal endpoint update",
+            Method::PUT,
+            String::new(),
+            Some(json!({"name": "jira", "description": "Jira webhooks"})),
+            vec!["signal-endpoint-updated"],
+        ),
+        (
+            "signal endpoint off",
+            Method::POST,
+            String::new(),
+            None,
+            vec!["signal-endpoint-updated"],
+        ),
+        (
+            "signal endpoint on",
+            Method::POST,
+            String::new(),
+            None,
+            vec!["signal-endpoint-updated"],
+        ),
+        (
+            "signal token",
+            Method::POST,
+            String::new(),
+            Some(json!({"name": "jira-cloud"})),
+            vec!["signal-endpoint-token-created"],
+        ),
+        (
+            "signal token rename",
+            Method::PUT,
+            String::new(),
+            Some(json!({"name": "jira-server"})),
+            vec!["signal-endpoint-token-updated"],
+        ),
+        (
+            "signal token delete",
+            Method::DELETE,
+            String::new(),
+            None,
+            vec!["signal-endpoint-token-deleted"],
+        ),
+        (
+            "action set",
+            Method::POST,
+            "/api/admin/projects/default/actions".into(),
+            None,
+            vec!["actions-created"],
+        ),
+        (
+            "action set update",
+            Method::PUT,
+            String::new(),
+            None,
+            vec!["actions-updated"],
+        ),
+        (
+            "action set off",
+            Method::POST,
+            String::new(),
+            None,
+            vec!["actions-updated"],
+        ),
+        (
+            "action set on",
+            Method::POST,
+            String::new(),
+            None,
+            vec!["actions-updated"],
+        ),
+        (
+            "refused action set",
+            Method::POST,
+            "/api/admin/projects/default/actions".into(),
+            Some(json!({
+                "name": "nowhere", "match": {"source": "signal-endpoint", "sourceId": 999_999},
+                "actions": [{"action": "TOGGLE_FEATURE_ON", "sortOrder": 1,
+                    "executionParams": {"featureName": "two", "environment": "development"}}]
+            })),
+            vec![],
+        ),
+        (
+            "action set delete",
+            Method::DELETE,
+            String::new(),
+            None,
+            vec!["actions-deleted"],
+        ),
+        (
+            "signal endpoint delete",
+            Method::DELETE,
+            String::new(),
+            None,
+            vec!["signal-endpoint-deleted"],
+        ),
+        (
             "token",
             Method::POST,
             "/api/admin/api-tokens".into(),
@@ -437,10 +564,36 @@ pub async fn every_write_is_one_revision(db: Db) {
             "segment update" | "segment delete" => format!("/api/admin/segments/{segment_id}"),
             "token expiry" | "token delete" => format!("/api/admin/api-tokens/{token_id}"),
             "addon update" | "addon delete" => format!("/api/admin/addons/{addon_id}"),
+            "flag link update" | "flag link remove" => format!("{F}/one/link/{link_id}"),
+            "signal endpoint update" | "signal endpoint delete" => {
+                format!("/api/admin/signal-endpoints/{endpoint_id}")
+            }
+            "signal endpoint off" => format!("/api/admin/signal-endpoints/{endpoint_id}/off"),
+            "signal endpoint on" => format!("/api/admin/signal-endpoints/{endpoint_id}/on"),
+            "signal token" => format!("/api/admin/signal-endpoints/{endpoint_id}/tokens"),
+            "signal token rename" | "signal token delete" => {
+                format!("/api/admin/signal-endpoints/{endpoint_id}/tokens/{signal_token_id}")
+            }
+            "action set update" | "action set delete" => {
+                format!("/api/admin/projects/default/actions/{action_set_id}")
+            }
+            "action set off" => format!("/api/admin/projects/default/actions/{action_set_id}/off"),
+            "action set on" => format!("/api/admin/projects/default/actions/{action_set_id}/on"),
             _ => path,
+        };
+        let action_set = |name: &str| {
+            json!({
+                "name": name, "enabled": true,
+                "match": {"source": "signal-endpoint", "sourceId": endpoint_id,
+                    "payload": {"issue.key": {"operator": "IN", "values": ["CHK-1"]}}},
+                "actions": [{"action": "TOGGLE_FEATURE_ON", "sortOrder": 1,
+                    "executionParams": {"featureName": "two", "environment": "development"}}]
+            })
         };
         let body = match step {
             "sort" => Some(json!([{"id": strategy_id, "sortOrder": 5}])),
+            "action set" => Some(action_set("enable two")),
+            "action set update" => Some(action_set("switch two on")),
             _ => body,
         };
         let (status, answer) = app.admin(method, &path, body).await;
@@ -454,6 +607,10 @@ pub async fn every_write_is_one_revision(db: Db) {
             "segment" => segment_id = answer["id"].as_i64().expect("segment id"),
             "token" => token_id = answer["id"].as_str().expect("token id").to_owned(),
             "addon" => addon_id = answer["id"].as_i64().expect("addon id"),
+            "flag link" => link_id = answer["id"].as_str().expect("link id").to_owned(),
+            "signal endpoint" => endpoint_id = answer["id"].as_i64().expect("endpoint id"),
+            "signal token" => signal_token_id = answer["id"].as_i64().expect("token id"),
+            "action set" => action_set_id = answer["id"].as_i64().expect("action set id"),
             _ => {}
         }
         let after = all_events(&app).await;

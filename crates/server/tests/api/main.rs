@@ -16,6 +16,7 @@ mod metrics;
 mod prometheus;
 mod push;
 mod sdk_apis;
+mod signals;
 mod storage;
 mod tokens;
 
@@ -30,6 +31,7 @@ use metrics::*;
 use prometheus::*;
 use push::*;
 use sdk_apis::*;
+use signals::*;
 use storage::*;
 use tokens::*;
 
@@ -103,6 +105,14 @@ on_both_backends!(
     edge_relays_metrics,
     integrations_deliver_matching_events,
     integrations_refuse_bad_input,
+    flag_links,
+    signals_run_action_sets,
+    signal_tokens_open_nothing_else,
+    wrong_signal_tokens_use_the_auth_quota,
+    failing_steps_are_logged,
+    set_rollout_changes_the_strategy,
+    bad_automation_input_changes_nothing,
+    signals_and_runs_are_bounded,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -1,18 +1,22 @@
-//! The admin API (admin tokens only): flags, their environments, strategies and
-//! variants, the event log, API tokens, projects and environments. Handlers
+//! The admin API (admin tokens only): flags, their environments, strategies,
+//! variants and links, the event log, API tokens, projects and environments,
+//! signal endpoints and action sets. Handlers
 //! parse the request, apply an operation (`crate::ops`) through
 //! `AppState::apply`, and render a view (`crate::wire`); reads go to the store.
 
+mod actions;
 mod addons;
 mod context;
 mod events;
 mod features;
 mod flag_batches;
+mod links;
 mod metrics;
 mod playground;
 mod projects;
 mod search;
 mod segments;
+mod signal_endpoints;
 mod strategies;
 mod tokens;
 mod variants;
@@ -42,6 +46,15 @@ pub fn router() -> Router<AppState> {
         .merge(segments::router())
         .merge(search::router())
         .merge(context::router())
+        .merge(links::router())
+        .merge(signal_endpoints::router())
+        .merge(actions::router())
+}
+
+/// A numeric id in a URL path; anything else names nothing (404).
+pub fn id_in_path(text: &str, what: &str) -> ApiResult<i64> {
+    text.parse()
+        .map_err(|_| ApiError::NotFound(format!("Could not find {what} {text}")))
 }
 
 impl AdminToken {
@@ -100,17 +113,15 @@ pub fn filter_value(text: Option<String>, field: &str) -> ApiResult<Option<Strin
     }
 }
 
-/// Unleash's featureSchema for one flag, with its environments.
+/// Unleash's featureSchema for one flag, with its environments and links.
 pub async fn feature_json(state: &AppState, feature: &FeatureRow) -> ApiResult<Value> {
     let environments = state.store.project_environments(&feature.project).await?;
     let rows = state.store.feature_environments(&feature.name).await?;
     let strategies = state.store.strategies(&feature.name, None).await?;
+    let links = state.store.feature_links(&feature.name).await?;
     let rows: Vec<&FeatureEnvironmentRow> = rows.iter().collect();
     let strategies: Vec<&StrategyRow> = strategies.iter().collect();
-    Ok(to_value(&FlagView::new(
-        feature,
-        &environments,
-        &rows,
-        &strategies,
-    )))
+    Ok(to_value(
+        &FlagView::new(feature, &environments, &rows, &strategies).with_links(&links),
+    ))
 }

@@ -1,0 +1,159 @@
+//! Action sets (`/api/admin/projects/:p/actions`, Unleash Enterprise's
+//! shapes): list, create, read, replace, switch on or off, delete, and the log
+//! of their runs (`…/:id/events`, newest first).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::id_in_path;
+use super::signal_endpoints::PageQuery;
+use crate::api::ApiObject;
+use crate::auth::AdminToken;
+use crate::error::{ApiError, ApiResult};
+use crate::ops::{
+    ActionSetInput, CreateActionSet, DeleteActionSet, ProjectId, SwitchActionSet, UpdateActionSet,
+};
+use crate::state::AppState;
+use crate::storage::ActionSetRow;
+use crate::wire::automation::{ActionRunView, ActionSetView};
+
+pub fn router() -> Router<AppState> {
+    let sets = "/api/admin/projects/{project}/actions";
+    let set = "/api/admin/projects/{project}/actions/{id}";
+    Router::new()
+        .route(sets, get(list).post(create))
+        .route(set, get(read).put(replace).delete(remove))
+        .route(&format!("{set}/on"), post(switch_on))
+        .route(&format!("{set}/off"), post(switch_off))
+        .route(&format!("{set}/events"), get(runs))
+}
+
+fn set_path(project: &str, id: &str) -> ApiResult<(ProjectId, i64)> {
+    Ok((ProjectId::in_path(project)?, id_in_path(id, "action set")?))
+}
+
+/// The project's action set `id` (for reads).
+async fn existing(state: &AppState, project: &str, id: &str) -> ApiResult<ActionSetRow> {
+    let (project, id) = set_path(project, id)?;
+    if !state.store.project_exists(&project).await? {
+        return Err(ApiError::NotFound(format!(
+            "Could not find project {project}"
+        )));
+    }
+    state
+        .store
+        .action_set(&project, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("Could not find action set {id}")))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(project): Path<String>,
+) -> ApiResult<Json<Value>> {
+    if !state.store.project_exists(&project).await? {
+        return Err(ApiError::NotFound(format!(
+            "Could not find project {project}"
+        )));
+    }
+    let sets = state.store.action_sets(&project).await?;
+    let shown: Vec<ActionSetView> = sets.iter().map(ActionSetView::from).collect();
+    Ok(Json(json!({"actions": shown})))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(project): Path<String>,
+    ApiObject(set): ApiObject<ActionSetInput>,
+) -> ApiResult<Response> {
+    let project = ProjectId::in_path(&project)?;
+    let set = state
+        .apply(&admin.actor(), CreateActionSet { project, set })
+        .await?;
+    Ok((StatusCode::CREATED, Json(ActionSetView::from(&set))).into_response())
+}
+
+async fn read(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path((project, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let set = existing(&state, &project, &id).await?;
+    Ok(Json(ActionSetView::from(&set)).into_response())
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, id)): Path<(String, String)>,
+    ApiObject(set): ApiObject<ActionSetInput>,
+) -> ApiResult<Response> {
+    let (project, id) = set_path(&project, &id)?;
+    let set = state
+        .apply(&admin.actor(), UpdateActionSet { project, id, set })
+        .await?;
+    Ok(Json(ActionSetView::from(&set)).into_response())
+}
+
+async fn switch(
+    state: AppState,
+    admin: AdminToken,
+    (project, id): (String, String),
+    enabled: bool,
+) -> ApiResult<Response> {
+    let (project, id) = set_path(&project, &id)?;
+    let operation = SwitchActionSet {
+        project,
+        id,
+        enabled,
+    };
+    let set = state.apply(&admin.actor(), operation).await?;
+    Ok(Json(ActionSetView::from(&set)).into_response())
+}
+
+async fn switch_on(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<(String, String)>,
+) -> ApiResult<Response> {
+    switch(state, admin, path, true).await
+}
+
+async fn switch_off(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<(String, String)>,
+) -> ApiResult<Response> {
+    switch(state, admin, path, false).await
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let (project, id) = set_path(&project, &id)?;
+    state
+        .apply(&admin.actor(), DeleteActionSet { project, id })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn runs(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path((project, id)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let (limit, offset) = query.page()?;
+    let set = existing(&state, &project, &id).await?;
+    let runs = state.store.action_runs(set.id, limit, offset).await?;
+    let shown: Vec<ActionRunView> = runs.iter().map(ActionRunView::from).collect();
+    Ok(Json(json!({"actionSetEvents": shown})))
+}

@@ -1,0 +1,75 @@
+//! Flag links (`/api/admin/projects/:p/features/:f/link`, Unleash 7): add,
+//! change, remove. Unleash answers 204 to all three; we answer the link (201
+//! and 200) so a script learns the new link's id, and 204 to a removal.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use axum::{Json, Router};
+
+use crate::api::ApiObject;
+use crate::auth::AdminToken;
+use crate::error::ApiResult;
+use crate::ops::{AddLink, FeatureName, LinkInput, ProjectId, RemoveLink, UpdateLink};
+use crate::state::AppState;
+use crate::wire::LinkView;
+
+pub fn router() -> Router<AppState> {
+    let link = "/api/admin/projects/{project}/features/{feature}/link";
+    Router::new()
+        .route(link, post(add))
+        .route(&format!("{link}/{{id}}"), put(update).delete(remove))
+}
+
+fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FeatureName)> {
+    Ok((ProjectId::in_path(project)?, FeatureName::in_path(feature)?))
+}
+
+async fn add(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, feature)): Path<(String, String)>,
+    ApiObject(link): ApiObject<LinkInput>,
+) -> ApiResult<Response> {
+    let (project, feature) = flag_path(&project, &feature)?;
+    let operation = AddLink {
+        project,
+        feature,
+        link,
+    };
+    let link = state.apply(&admin.actor(), operation).await?;
+    Ok((StatusCode::CREATED, Json(LinkView::from(&link))).into_response())
+}
+
+async fn update(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, feature, id)): Path<(String, String, String)>,
+    ApiObject(link): ApiObject<LinkInput>,
+) -> ApiResult<Response> {
+    let (project, feature) = flag_path(&project, &feature)?;
+    let operation = UpdateLink {
+        project,
+        feature,
+        id,
+        link,
+    };
+    let link = state.apply(&admin.actor(), operation).await?;
+    Ok(Json(LinkView::from(&link)).into_response())
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, feature, id)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let (project, feature) = flag_path(&project, &feature)?;
+    let operation = RemoveLink {
+        project,
+        feature,
+        id,
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,257 @@
+//! Signal endpoints (`/api/admin/signal-endpoints`, Unleash Enterprise's
+//! shapes): the endpoints, their tokens (a secret is shown once, in the create
+//! answer) and the signals they received, newest first.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::id_in_path;
+use crate::api::ApiObject;
+use crate::auth::AdminToken;
+use crate::error::{ApiError, ApiResult};
+use crate::ops::{
+    CreateSignalEndpoint, CreateSignalToken, DeleteSignalEndpoint, DeleteSignalToken,
+    RenameSignalToken, SignalEndpointInput, SwitchSignalEndpoint, UpdateSignalEndpoint,
+};
+use crate::state::AppState;
+use crate::storage::SignalEndpointRow;
+use crate::wire::automation::{SignalEndpointView, SignalTokenView, SignalView};
+use crate::wire::to_value;
+
+pub fn router() -> Router<AppState> {
+    let endpoints = "/api/admin/signal-endpoints";
+    let endpoint = "/api/admin/signal-endpoints/{id}";
+    Router::new()
+        .route(endpoints, get(list).post(create))
+        .route(endpoint, get(read).put(replace).delete(remove))
+        .route(&format!("{endpoint}/on"), post(switch_on))
+        .route(&format!("{endpoint}/off"), post(switch_off))
+        .route(
+            &format!("{endpoint}/tokens"),
+            get(tokens).post(create_token),
+        )
+        .route(
+            &format!("{endpoint}/tokens/{{token}}"),
+            put(rename_token).delete(remove_token),
+        )
+        .route(&format!("{endpoint}/signals"), get(signals))
+}
+
+fn endpoint_id(text: &str) -> ApiResult<i64> {
+    id_in_path(text, "signal endpoint")
+}
+
+/// An endpoint with its tokens, as one endpoint is shown.
+async fn shown(state: &AppState, endpoint: &SignalEndpointRow) -> ApiResult<Value> {
+    let tokens = state.store.signal_tokens(endpoint.id).await?;
+    Ok(to_value(
+        &SignalEndpointView::new(endpoint).with_tokens(&tokens),
+    ))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EndpointList<'a> {
+    signal_endpoints: Vec<SignalEndpointView<'a>>,
+}
+
+async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
+    let endpoints = state.store.signal_endpoints().await?;
+    let tokens = state.store.all_signal_tokens().await?;
+    let signal_endpoints = endpoints
+        .iter()
+        .map(|e| SignalEndpointView::new(e).with_tokens(&tokens))
+        .collect();
+    Ok(Json(EndpointList { signal_endpoints }).into_response())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    ApiObject(endpoint): ApiObject<SignalEndpointInput>,
+) -> ApiResult<Response> {
+    let endpoint = state
+        .apply(&admin.actor(), CreateSignalEndpoint { endpoint })
+        .await?;
+    Ok((StatusCode::CREATED, Json(shown(&state, &endpoint).await?)).into_response())
+}
+
+async fn read(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = endpoint_id(&id)?;
+    let endpoint = state
+        .store
+        .signal_endpoint(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("Could not find signal endpoint {id}")))?;
+    Ok(Json(shown(&state, &endpoint).await?))
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    ApiObject(endpoint): ApiObject<SignalEndpointInput>,
+) -> ApiResult<Json<Value>> {
+    let id = endpoint_id(&id)?;
+    let endpoint = state
+        .apply(&admin.actor(), UpdateSignalEndpoint { id, endpoint })
+        .await?;
+    Ok(Json(shown(&state, &endpoint).await?))
+}
+
+async fn switch(
+    state: AppState,
+    admin: AdminToken,
+    id: &str,
+    enabled: bool,
+) -> ApiResult<Json<Value>> {
+    let id = endpoint_id(id)?;
+    let endpoint = state
+        .apply(&admin.actor(), SwitchSignalEndpoint { id, enabled })
+        .await?;
+    Ok(Json(shown(&state, &endpoint).await?))
+}
+
+async fn switch_on(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    switch(state, admin, &id, true).await
+}
+
+async fn switch_off(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    switch(state, admin, &id, false).await
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = endpoint_id(&id)?;
+    state
+        .apply(&admin.actor(), DeleteSignalEndpoint { id })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The endpoint exists (for reads).
+async fn check_endpoint(state: &AppState, id: i64) -> ApiResult<()> {
+    match state.store.signal_endpoint(id).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::NotFound(format!(
+            "Could not find signal endpoint {id}"
+        ))),
+    }
+}
+
+async fn tokens(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = endpoint_id(&id)?;
+    check_endpoint(&state, id).await?;
+    let tokens = state.store.signal_tokens(id).await?;
+    let shown: Vec<SignalTokenView> = tokens.iter().map(SignalTokenView::from).collect();
+    Ok(Json(json!({"signalEndpointTokens": shown})))
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    name: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    ApiObject(body): ApiObject<TokenBody>,
+) -> ApiResult<Response> {
+    let endpoint_id = endpoint_id(&id)?;
+    let operation = CreateSignalToken {
+        endpoint_id,
+        name: body.name,
+    };
+    let created = state.apply(&admin.actor(), operation).await?;
+    let mut shown = to_value(&SignalTokenView::from(&created.row));
+    if let Value::Object(fields) = &mut shown {
+        fields.insert("token".to_owned(), Value::String(created.secret));
+    }
+    Ok((StatusCode::CREATED, Json(shown)).into_response())
+}
+
+async fn rename_token(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((id, token)): Path<(String, String)>,
+    ApiObject(body): ApiObject<TokenBody>,
+) -> ApiResult<Json<Value>> {
+    let operation = RenameSignalToken {
+        endpoint_id: endpoint_id(&id)?,
+        token_id: id_in_path(&token, "signal endpoint token")?,
+        name: body.name,
+    };
+    let token = state.apply(&admin.actor(), operation).await?;
+    Ok(Json(to_value(&SignalTokenView::from(&token))))
+}
+
+async fn remove_token(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((id, token)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let operation = DeleteSignalToken {
+        endpoint_id: endpoint_id(&id)?,
+        token_id: id_in_path(&token, "signal endpoint token")?,
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `?limit=&offset=`: a page of signals, newest first (limit 1–1000, default 50).
+#[derive(Deserialize)]
+pub struct PageQuery {
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> ApiResult<(i64, i64)> {
+        let (limit, offset) = (self.limit.unwrap_or(50), self.offset.unwrap_or(0));
+        if !(1..=1000).contains(&limit) || offset < 0 {
+            return Err(ApiError::BadData(
+                "limit must be 1–1000 and offset non-negative".to_owned(),
+            ));
+        }
+        Ok((limit, offset))
+    }
+}
+
+async fn signals(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let (limit, offset) = query.page()?;
+    let id = endpoint_id(&id)?;
+    check_endpoint(&state, id).await?;
+    let signals = state.store.signals(id, limit, offset).await?;
+    let shown: Vec<SignalView> = signals.iter().map(SignalView::from).collect();
+    Ok(Json(json!({"signalEndpointSignals": shown})))
+}

@@ -1,0 +1,89 @@
+//! `POST /api/signal-endpoint/:name`: an external system (Jira, CI, a
+//! monitor) sends any JSON object with one of the endpoint's tokens. 202 means
+//! the signal is stored; the action sets it matches have run by then (in a task
+//! of their own, so a caller that hangs up does not cut a run short), but what
+//! they did is in their run log, not in this answer. A wrong token is a 401
+//! that stores nothing (see [`SignalToken`]); a disabled endpoint is a 403:
+//! the caller proved it holds a token of that endpoint, so it may learn that
+//! the endpoint is switched off rather than be told it does not exist.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use serde_json::Value;
+
+use crate::actions::{self, KEEP_SIGNALS};
+use crate::auth::SignalToken;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/signal-endpoint/{name}", post(receive))
+}
+
+/// The body as a JSON object; an empty body is `{}` (Unleash: the payload is
+/// optional). Any content type is read as JSON: webhook senders vary.
+fn payload(body: Result<Bytes, BytesRejection>) -> ApiResult<Value> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::BadData(format!(
+                "Could not read the body: {}",
+                rejection.body_text()
+            ))
+        }
+    })?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(serde_json::Map::new()));
+    }
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(object @ Value::Object(_)) => Ok(object),
+        Ok(_) => Err(ApiError::BadData(
+            "Request validation failed: a signal must be a JSON object".to_owned(),
+        )),
+        Err(e) => Err(ApiError::BadData(format!(
+            "Request validation failed: the body is not JSON: {e}"
+        ))),
+    }
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    SignalToken { endpoint, token }: SignalToken,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<StatusCode> {
+    let payload = payload(body)?;
+    // Each token's signals share the per-token report budget.
+    if let Err(retry_after) = state
+        .quotas
+        .reports
+        .take(&format!("signal-token:{}", token.id))
+    {
+        return Err(ApiError::TooManyRequests {
+            message: "Too many signals with this token; try again later".to_owned(),
+            retry_after,
+        });
+    }
+    let disabled = || {
+        ApiError::OperationDenied(format!(
+            "Signal endpoint {} is disabled; nothing was stored",
+            endpoint.name
+        ))
+    };
+    if !endpoint.enabled {
+        return Err(disabled());
+    }
+    let signal = state
+        .store
+        .store_signal(endpoint.id, &token.name, &payload, KEEP_SIGNALS)
+        .await?
+        .ok_or_else(disabled)?;
+    if let Err(e) = tokio::spawn(actions::run_action_sets(state.clone(), signal)).await {
+        tracing::error!(error = %e, "running the action sets of a signal failed");
+    }
+    Ok(StatusCode::ACCEPTED)
+}

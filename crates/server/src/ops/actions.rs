@@ -1,0 +1,362 @@
+//! Action set operations (Unleash Enterprise's "actions"): create, replace,
+//! switch on or off and delete a project's action sets. An action set is
+//! checked whole before anything is stored: its source endpoint exists, its
+//! payload filters are constraints the engine accepts, each step is a known
+//! action with the parameters it needs (`action_steps.rs`). Flags and
+//! strategies a step names are looked up when it runs (they may come later),
+//! and a step that cannot run then is logged as failed.
+
+use std::collections::BTreeMap;
+
+use flagstaff_engine::document::Constraint;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::action_steps::{step, stored_params};
+use super::{Actor, Context, OpError, OpResult, Operation, ProjectId};
+use crate::storage::{now_text, ActionSetRow, ActionStep, NewEvent, PayloadFilter, WriteTx};
+use crate::wire::automation::{ActionSetView, SIGNAL_SOURCE};
+use crate::wire::to_value;
+
+/// Unleash's limits on action sets.
+pub const MAX_ACTION_SETS_PER_PROJECT: usize = 5;
+pub const MAX_FILTERS: usize = 5;
+pub const MAX_FILTER_VALUES: usize = 25;
+pub const MAX_ACTIONS: usize = 10;
+
+/// An action set as the admin API receives it (Unleash's actionSetSchema).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionSetInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// True when not given (Unleash's default).
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(rename = "match")]
+    pub matching: MatchInput,
+    #[serde(default)]
+    pub actor_id: Option<i64>,
+    pub actions: Vec<ActionInput>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchInput {
+    pub source: String,
+    pub source_id: i64,
+    /// Dotted payload path → condition; all must hold.
+    #[serde(default)]
+    pub payload: BTreeMap<String, PayloadFilter>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionInput {
+    pub action: String,
+    #[serde(default)]
+    pub sort_order: Option<i64>,
+    #[serde(default)]
+    pub execution_params: BTreeMap<String, Value>,
+}
+
+/// The payload filters as the engine's constraints, or why one is not.
+fn check_filters(filters: &BTreeMap<String, PayloadFilter>) -> OpResult<()> {
+    if filters.len() > MAX_FILTERS {
+        return Err(OpError::Invalid(format!(
+            "at most {MAX_FILTERS} payload filters (the filters limit)"
+        )));
+    }
+    for (path, filter) in filters {
+        if path.is_empty() || path.len() > 200 || path.split('.').any(str::is_empty) {
+            return Err(OpError::Invalid(format!(
+                "payload filter {path:?}: a path is 1–200 characters of dot-separated names"
+            )));
+        }
+        if filter.values.len() > MAX_FILTER_VALUES {
+            return Err(OpError::Invalid(format!(
+                "payload filter {path:?}: at most {MAX_FILTER_VALUES} values (the filter values limit)"
+            )));
+        }
+        if let Some(problem) = flagstaff_engine::constraint_problem(&as_constraint(path, filter)) {
+            return Err(OpError::Invalid(format!(
+                "payload filter {path:?}: {problem}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A filter as the constraint the engine tests it with.
+pub fn as_constraint(path: &str, filter: &PayloadFilter) -> Constraint {
+    Constraint {
+        context_name: path.to_owned(),
+        operator: filter.operator.clone(),
+        values: filter.values.clone(),
+        value: filter.value.clone(),
+        case_insensitive: filter.case_insensitive,
+        inverted: filter.inverted,
+    }
+}
+
+impl ActionSetInput {
+    /// The row this input stores in `project` (replacing action set `id`),
+    /// or why it cannot.
+    async fn checked(
+        self,
+        w: &mut WriteTx<'_>,
+        project: &ProjectId,
+        id: Option<i64>,
+        actor: &Actor,
+    ) -> OpResult<ActionSetRow> {
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(OpError::Invalid(
+                "\"name\" must be between 1 and 100 characters long".to_owned(),
+            ));
+        }
+        let description = self
+            .description
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty());
+        if description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 1000)
+        {
+            return Err(OpError::Invalid(
+                "\"description\" must be at most 1000 characters long".to_owned(),
+            ));
+        }
+        if self.matching.source != SIGNAL_SOURCE {
+            return Err(OpError::Invalid(format!(
+                "match.source must be \"{SIGNAL_SOURCE}\""
+            )));
+        }
+        if w.signal_endpoint(self.matching.source_id).await?.is_none() {
+            return Err(OpError::Invalid(format!(
+                "Signal endpoint {} does not exist",
+                self.matching.source_id
+            )));
+        }
+        check_filters(&self.matching.payload)?;
+        if self.actions.is_empty() || self.actions.len() > MAX_ACTIONS {
+            return Err(OpError::Invalid(format!(
+                "an action set has 1 to {MAX_ACTIONS} actions"
+            )));
+        }
+        let mut actions = Vec::with_capacity(self.actions.len());
+        for (position, input) in self.actions.into_iter().enumerate() {
+            let step = step(&input.action, &input.execution_params, project)
+                .map_err(|e| OpError::Invalid(format!("actions[{position}]: {e}")))?;
+            actions.push(ActionStep {
+                id: 0,
+                action: input.action,
+                sort_order: input.sort_order.unwrap_or(position as i64),
+                execution_params: stored_params(&step),
+            });
+        }
+        actions.sort_by_key(|a| a.sort_order);
+        for (position, action) in actions.iter_mut().enumerate() {
+            action.id = position as i64 + 1;
+        }
+        let siblings = w.action_sets(project).await?;
+        if siblings.iter().any(|s| s.name == name && Some(s.id) != id) {
+            return Err(OpError::Conflict(format!(
+                "Project {project} already has an action set named {name}"
+            )));
+        }
+        if id.is_none() && siblings.len() >= MAX_ACTION_SETS_PER_PROJECT {
+            return Err(OpError::Invalid(format!(
+                "Project {project} already has {} action sets: at most {MAX_ACTION_SETS_PER_PROJECT} (the action sets limit)",
+                siblings.len()
+            )));
+        }
+        Ok(ActionSetRow {
+            id: id.unwrap_or(0),
+            project: project.to_string(),
+            name,
+            description,
+            enabled: self.enabled.unwrap_or(true),
+            source: SIGNAL_SOURCE.to_owned(),
+            source_id: self.matching.source_id,
+            filters: self.matching.payload,
+            actor_id: self.actor_id,
+            actions,
+            created_at: now_text(),
+            created_by: actor.name.clone(),
+        })
+    }
+}
+
+fn set_event(
+    event_type: &'static str,
+    actor: &Actor,
+    before: Option<&ActionSetRow>,
+    after: Option<&ActionSetRow>,
+) -> NewEvent {
+    NewEvent {
+        event_type,
+        created_by: actor.name.clone(),
+        project: after.or(before).map(|s| s.project.clone()),
+        pre_data: before.map(|s| to_value(&ActionSetView::from(s))),
+        data: after.map(|s| to_value(&ActionSetView::from(s))),
+        ..NewEvent::default()
+    }
+}
+
+async fn existing_set(w: &mut WriteTx<'_>, project: &ProjectId, id: i64) -> OpResult<ActionSetRow> {
+    if !w.project_exists(project).await? {
+        return Err(OpError::NotFound(format!(
+            "Could not find project {project}"
+        )));
+    }
+    w.action_set(project, id)
+        .await?
+        .ok_or_else(|| OpError::NotFound(format!("Could not find action set {id}")))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateActionSet {
+    pub project: ProjectId,
+    pub set: ActionSetInput,
+}
+
+impl Operation for CreateActionSet {
+    type Output = ActionSetRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ActionSetRow> {
+        if !w.project_exists(&self.project).await? {
+            return Err(OpError::NotFound(format!(
+                "Could not find project {}",
+                self.project
+            )));
+        }
+        let mut set = self.set.checked(w, &self.project, None, &cx.actor).await?;
+        set.id = w.insert_action_set(&set).await?;
+        w.record_event(set_event("actions-created", &cx.actor, None, Some(&set)))
+            .await?;
+        Ok(set)
+    }
+}
+
+/// Replaces an action set (Unleash's PUT); its run log stays.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateActionSet {
+    pub project: ProjectId,
+    pub id: i64,
+    pub set: ActionSetInput,
+}
+
+impl Operation for UpdateActionSet {
+    type Output = ActionSetRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ActionSetRow> {
+        let before = existing_set(w, &self.project, self.id).await?;
+        let after = ActionSetRow {
+            created_at: before.created_at.clone(),
+            created_by: before.created_by.clone(),
+            ..self
+                .set
+                .checked(w, &self.project, Some(self.id), &cx.actor)
+                .await?
+        };
+        w.update_action_set(&after).await?;
+        w.record_event(set_event(
+            "actions-updated",
+            &cx.actor,
+            Some(&before),
+            Some(&after),
+        ))
+        .await?;
+        Ok(after)
+    }
+}
+
+/// Switches an action set on or off (`…/on`, `…/off`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SwitchActionSet {
+    pub project: ProjectId,
+    pub id: i64,
+    pub enabled: bool,
+}
+
+impl Operation for SwitchActionSet {
+    type Output = ActionSetRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ActionSetRow> {
+        let before = existing_set(w, &self.project, self.id).await?;
+        if before.enabled == self.enabled {
+            return Ok(before);
+        }
+        let after = ActionSetRow {
+            enabled: self.enabled,
+            ..before.clone()
+        };
+        w.update_action_set(&after).await?;
+        w.record_event(set_event(
+            "actions-updated",
+            &cx.actor,
+            Some(&before),
+            Some(&after),
+        ))
+        .await?;
+        Ok(after)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeleteActionSet {
+    pub project: ProjectId,
+    pub id: i64,
+}
+
+impl Operation for DeleteActionSet {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let before = existing_set(w, &self.project, self.id).await?;
+        w.delete_action_set(self.id).await?;
+        w.record_event(set_event("actions-deleted", &cx.actor, Some(&before), None))
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_constraints_the_engine_accepts() {
+        let filter = |operator: &str, values: &[&str], value: Option<&str>| PayloadFilter {
+            operator: operator.to_owned(),
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+            value: value.map(str::to_owned),
+            ..PayloadFilter::default()
+        };
+        let good = BTreeMap::from([
+            (
+                "issue.fields.status.name".to_owned(),
+                filter("IN", &["In QA"], None),
+            ),
+            (
+                "issue.fields.labels".to_owned(),
+                filter("IN", &["flag:new-checkout"], None),
+            ),
+            ("count".to_owned(), filter("NUM_GT", &[], Some("3"))),
+        ]);
+        assert!(check_filters(&good).is_ok());
+        for bad in [
+            BTreeMap::from([("a".to_owned(), filter("LIKE", &["x"], None))]),
+            BTreeMap::from([("a".to_owned(), filter("NUM_GT", &[], Some("many")))]),
+            BTreeMap::from([("a..b".to_owned(), filter("IN", &["x"], None))]),
+            BTreeMap::from([("a".to_owned(), filter("IN", &["x"; 26], None))]),
+        ] {
+            assert!(
+                matches!(check_filters(&bad), Err(OpError::Invalid(_))),
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Action sets ("when a signal on this endpoint matches, do these steps") and
+//! the log of their runs. Action sets change through admin operations; a run
+//! is logged outside the change pipeline ([`Store::log_action_run`]) — the
+//! steps it ran are changes of their own — and only the newest runs of each
+//! action set are kept, pruned in the write that adds one.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use super::{flag, from_json, now_text, to_json, StorageResult, Store, WriteTx};
+
+/// A condition on a signal's payload, by its dotted path: Unleash's constraint
+/// fields without the context name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayloadFilter {
+    pub operator: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub case_insensitive: bool,
+    #[serde(default)]
+    pub inverted: bool,
+}
+
+/// One step of an action set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionStep {
+    /// Position in the set, from 1 (shown as the action's `id`).
+    pub id: i64,
+    pub action: String,
+    pub sort_order: i64,
+    pub execution_params: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionSetRow {
+    pub id: i64,
+    pub project: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub enabled: bool,
+    /// Always `signal-endpoint` for now (Unleash's only source).
+    pub source: String,
+    pub source_id: i64,
+    /// Path → filter; all must hold.
+    pub filters: BTreeMap<String, PayloadFilter>,
+    pub actor_id: Option<i64>,
+    /// In the order they run.
+    pub actions: Vec<ActionStep>,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+/// One logged run of an action set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRunRow {
+    pub id: i64,
+    pub action_set_id: i64,
+    pub signal_id: i64,
+    /// `success` or `failed`.
+    pub state: String,
+    /// The signal as the admin API shows it.
+    pub signal: Value,
+    /// The action set as it ran, each action with its `state` and `details`.
+    pub action_set: Value,
+    pub created_at: String,
+}
+
+const SET_COLUMNS: &str = "id, project, name, description, enabled, source, source_id, filters, \
+     actor_id, actions, created_at, created_by";
+
+fn set_from_row(r: &AnyRow) -> StorageResult<ActionSetRow> {
+    Ok(ActionSetRow {
+        id: r.try_get("id")?,
+        project: r.try_get("project")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        enabled: flag(r, "enabled")?,
+        source: r.try_get("source")?,
+        source_id: r.try_get("source_id")?,
+        filters: from_json(&r.try_get::<String, _>("filters")?)?,
+        actor_id: r.try_get("actor_id")?,
+        actions: from_json(&r.try_get::<String, _>("actions")?)?,
+        created_at: r.try_get("created_at")?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+fn run_from_row(r: &AnyRow) -> StorageResult<ActionRunRow> {
+    Ok(ActionRunRow {
+        id: r.try_get("id")?,
+        action_set_id: r.try_get("action_set_id")?,
+        signal_id: r.try_get("signal_id")?,
+        state: r.try_get("state")?,
+        signal: from_json(&r.try_get::<String, _>("signal")?)?,
+        action_set: from_json(&r.try_get::<String, _>("action_set")?)?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+async fn sets_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    project: &str,
+) -> StorageResult<Vec<ActionSetRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {SET_COLUMNS} FROM action_sets WHERE project = $1 ORDER BY id"
+    ))
+    .bind(project)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(set_from_row).collect()
+}
+
+async fn set_by_id<'e>(
+    db: impl Executor<'e, Database = Any>,
+    project: &str,
+    id: i64,
+) -> StorageResult<Option<ActionSetRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {SET_COLUMNS} FROM action_sets WHERE project = $1 AND id = $2"
+    ))
+    .bind(project)
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(set_from_row).transpose()
+}
+
+impl Store {
+    pub async fn action_sets(&self, project: &str) -> StorageResult<Vec<ActionSetRow>> {
+        sets_of(self.pool(), project).await
+    }
+
+    pub async fn action_set(&self, project: &str, id: i64) -> StorageResult<Option<ActionSetRow>> {
+        set_by_id(self.pool(), project, id).await
+    }
+
+    /// The enabled action sets listening to a signal endpoint, oldest first.
+    pub async fn enabled_action_sets_for(
+        &self,
+        endpoint_id: i64,
+    ) -> StorageResult<Vec<ActionSetRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SET_COLUMNS} FROM action_sets WHERE source_id = $1 AND enabled = 1 ORDER BY id"
+        ))
+        .bind(endpoint_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(set_from_row).collect()
+    }
+
+    /// An action set's runs, newest first.
+    pub async fn action_runs(
+        &self,
+        action_set_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> StorageResult<Vec<ActionRunRow>> {
+        let rows = sqlx::query(
+            "SELECT id, action_set_id, signal_id, state, signal, action_set, created_at \
+             FROM action_set_runs WHERE action_set_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(action_set_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(run_from_row).collect()
+    }
+
+    /// Logs a run and drops all but the action set's `keep` newest, in one
+    /// transaction that first locks the action set's row. `false`: the action
+    /// set was deleted meanwhile, and nothing was logged.
+    pub async fn log_action_run(&self, run: &ActionRunRow, keep: i64) -> StorageResult<bool> {
+        let mut w = self.write_unversioned().await?;
+        let locked = sqlx::query("UPDATE action_sets SET enabled = enabled WHERE id = $1")
+            .bind(run.action_set_id)
+            .execute(&mut *w.tx)
+            .await?;
+        if locked.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO action_set_runs (action_set_id, signal_id, state, signal, action_set, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(run.action_set_id)
+        .bind(run.signal_id)
+        .bind(&run.state)
+        .bind(run.signal.to_string())
+        .bind(run.action_set.to_string())
+        .bind(now_text())
+        .execute(&mut *w.tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM action_set_runs WHERE action_set_id = $1 AND id <= (SELECT id FROM \
+             action_set_runs WHERE action_set_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+        )
+        .bind(run.action_set_id)
+        .bind(keep)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(true)
+    }
+}
+
+impl WriteTx<'_> {
+    pub async fn action_sets(&mut self, project: &str) -> StorageResult<Vec<ActionSetRow>> {
+        sets_of(&mut *self.tx, project).await
+    }
+
+    pub async fn action_set(
+        &mut self,
+        project: &str,
+        id: i64,
+    ) -> StorageResult<Option<ActionSetRow>> {
+        set_by_id(&mut *self.tx, project, id).await
+    }
+
+    /// The names of the action sets listening to a signal endpoint.
+    pub async fn action_sets_using(&mut self, endpoint_id: i64) -> StorageResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM action_sets WHERE source_id = $1 ORDER BY project, name",
+        )
+        .bind(endpoint_id)
+        .fetch_all(&mut *self.tx)
+        .await?)
+    }
+
+    pub async fn insert_action_set(&mut self, set: &ActionSetRow) -> StorageResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO action_sets (project, name, description, enabled, source, source_id, \
+             filters, actor_id, actions, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(&set.project)
+        .bind(&set.name)
+        .bind(&set.description)
+        .bind(i64::from(set.enabled))
+        .bind(&set.source)
+        .bind(set.source_id)
+        .bind(to_json(&set.filters))
+        .bind(set.actor_id)
+        .bind(to_json(&set.actions))
+        .bind(&set.created_at)
+        .bind(&set.created_by)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    pub async fn update_action_set(&mut self, set: &ActionSetRow) -> StorageResult<()> {
+        sqlx::query(
+            "UPDATE action_sets SET name = $1, description = $2, enabled = $3, source = $4, \
+             source_id = $5, filters = $6, actor_id = $7, actions = $8 WHERE id = $9",
+        )
+        .bind(&set.name)
+        .bind(&set.description)
+        .bind(i64::from(set.enabled))
+        .bind(&set.source)
+        .bind(set.source_id)
+        .bind(to_json(&set.filters))
+        .bind(set.actor_id)
+        .bind(to_json(&set.actions))
+        .bind(set.id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes an action set with the log of its runs.
+    pub async fn delete_action_set(&mut self, id: i64) -> StorageResult<()> {
+        for statement in [
+            "DELETE FROM action_set_runs WHERE action_set_id = $1",
+            "DELETE FROM action_sets WHERE id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+}

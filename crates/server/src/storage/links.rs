@@ -1,0 +1,88 @@
+//! Flag links (Unleash 7's feature links): a URL and an optional title a
+//! flag points to (its ticket, its dashboard). They belong to the flag and are
+//! deleted with it; they are not part of any client document.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use super::{StorageResult, Store, WriteTx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRow {
+    /// Random, public.
+    pub id: String,
+    pub feature_name: String,
+    pub url: String,
+    pub title: Option<String>,
+    pub created_at: String,
+}
+
+fn link_from_row(r: &AnyRow) -> StorageResult<LinkRow> {
+    Ok(LinkRow {
+        id: r.try_get("id")?,
+        feature_name: r.try_get("feature_name")?,
+        url: r.try_get("url")?,
+        title: r.try_get("title")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// A flag's links, oldest first.
+async fn links_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    feature: &str,
+) -> StorageResult<Vec<LinkRow>> {
+    let rows = sqlx::query(
+        "SELECT id, feature_name, url, title, created_at FROM feature_links \
+         WHERE feature_name = $1 ORDER BY created_at, id",
+    )
+    .bind(feature)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(link_from_row).collect()
+}
+
+impl Store {
+    pub async fn feature_links(&self, feature: &str) -> StorageResult<Vec<LinkRow>> {
+        links_of(self.pool(), feature).await
+    }
+}
+
+impl WriteTx<'_> {
+    pub async fn feature_links(&mut self, feature: &str) -> StorageResult<Vec<LinkRow>> {
+        links_of(&mut *self.tx, feature).await
+    }
+
+    pub async fn insert_link(&mut self, link: &LinkRow) -> StorageResult<()> {
+        sqlx::query(
+            "INSERT INTO feature_links (id, feature_name, url, title, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&link.id)
+        .bind(&link.feature_name)
+        .bind(&link.url)
+        .bind(&link.title)
+        .bind(&link.created_at)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn update_link(&mut self, link: &LinkRow) -> StorageResult<()> {
+        sqlx::query("UPDATE feature_links SET url = $1, title = $2 WHERE id = $3")
+            .bind(&link.url)
+            .bind(&link.title)
+            .bind(&link.id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_link(&mut self, id: &str) -> StorageResult<()> {
+        sqlx::query("DELETE FROM feature_links WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}

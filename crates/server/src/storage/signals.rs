@@ -1,0 +1,335 @@
+//! Signal endpoints, their tokens, and the signals they received. Endpoints
+//! and tokens change through admin operations (change transactions, with
+//! events); a signal is stored outside the change pipeline
+//! ([`Store::store_signal`]): it is data an external system sent, not a change,
+//! so it takes no revision and never waits for the change lock. Only the
+//! newest signals of each endpoint are kept, pruned in the write that adds one.
+
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use super::{flag, from_json, now_text, StorageResult, Store, WriteTx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalEndpointRow {
+    pub id: i64,
+    /// URL-safe: the endpoint is `POST /api/signal-endpoint/<name>`.
+    pub name: String,
+    pub description: Option<String>,
+    pub enabled: bool,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalTokenRow {
+    pub id: i64,
+    pub endpoint_id: i64,
+    pub name: String,
+    pub secret_hash: String,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalRow {
+    pub id: i64,
+    pub endpoint_id: i64,
+    /// The name of the token that sent it.
+    pub token_name: String,
+    pub payload: Value,
+    pub created_at: String,
+}
+
+const ENDPOINT_COLUMNS: &str = "id, name, description, enabled, created_at, created_by";
+const TOKEN_COLUMNS: &str = "id, endpoint_id, name, secret_hash, created_at, created_by";
+
+fn endpoint_from_row(r: &AnyRow) -> StorageResult<SignalEndpointRow> {
+    Ok(SignalEndpointRow {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        enabled: flag(r, "enabled")?,
+        created_at: r.try_get("created_at")?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+fn token_from_row(r: &AnyRow) -> StorageResult<SignalTokenRow> {
+    Ok(SignalTokenRow {
+        id: r.try_get("id")?,
+        endpoint_id: r.try_get("endpoint_id")?,
+        name: r.try_get("name")?,
+        secret_hash: r.try_get("secret_hash")?,
+        created_at: r.try_get("created_at")?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+fn signal_from_row(r: &AnyRow) -> StorageResult<SignalRow> {
+    Ok(SignalRow {
+        id: r.try_get("id")?,
+        endpoint_id: r.try_get("endpoint_id")?,
+        token_name: r.try_get("token_name")?,
+        payload: from_json(&r.try_get::<String, _>("payload")?)?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+async fn endpoints<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> StorageResult<Vec<SignalEndpointRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM signal_endpoints ORDER BY id"
+    ))
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(endpoint_from_row).collect()
+}
+
+async fn endpoint<'e>(
+    db: impl Executor<'e, Database = Any>,
+    id: i64,
+) -> StorageResult<Option<SignalEndpointRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM signal_endpoints WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(endpoint_from_row).transpose()
+}
+
+async fn tokens_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    endpoint_id: i64,
+) -> StorageResult<Vec<SignalTokenRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM signal_endpoint_tokens WHERE endpoint_id = $1 ORDER BY id"
+    ))
+    .bind(endpoint_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(token_from_row).collect()
+}
+
+impl Store {
+    pub async fn signal_endpoints(&self) -> StorageResult<Vec<SignalEndpointRow>> {
+        endpoints(self.pool()).await
+    }
+
+    pub async fn signal_endpoint(&self, id: i64) -> StorageResult<Option<SignalEndpointRow>> {
+        endpoint(self.pool(), id).await
+    }
+
+    /// Every endpoint's tokens, in one query (for lists).
+    pub async fn all_signal_tokens(&self) -> StorageResult<Vec<SignalTokenRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM signal_endpoint_tokens ORDER BY endpoint_id, id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(token_from_row).collect()
+    }
+
+    pub async fn signal_tokens(&self, endpoint_id: i64) -> StorageResult<Vec<SignalTokenRow>> {
+        tokens_of(self.pool(), endpoint_id).await
+    }
+
+    /// The endpoint called `name` and its token whose secret hashes to
+    /// `secret_hash`, if both exist (one indexed lookup).
+    pub async fn signal_token(
+        &self,
+        name: &str,
+        secret_hash: &str,
+    ) -> StorageResult<Option<(SignalEndpointRow, SignalTokenRow)>> {
+        let row = sqlx::query(
+            "SELECT e.id, e.name, e.description, e.enabled, e.created_at, e.created_by, \
+             t.id AS token_id, t.name AS token_name, t.created_at AS token_created_at, \
+             t.created_by AS token_created_by \
+             FROM signal_endpoint_tokens t JOIN signal_endpoints e ON e.id = t.endpoint_id \
+             WHERE t.secret_hash = $1 AND e.name = $2",
+        )
+        .bind(secret_hash)
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let endpoint = endpoint_from_row(&row)?;
+        let token = SignalTokenRow {
+            id: row.try_get("token_id")?,
+            endpoint_id: endpoint.id,
+            name: row.try_get("token_name")?,
+            secret_hash: secret_hash.to_owned(),
+            created_at: row.try_get("token_created_at")?,
+            created_by: row.try_get("token_created_by")?,
+        };
+        Ok(Some((endpoint, token)))
+    }
+
+    /// A page of an endpoint's signals, newest first.
+    pub async fn signals(
+        &self,
+        endpoint_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> StorageResult<Vec<SignalRow>> {
+        let rows = sqlx::query(
+            "SELECT id, endpoint_id, token_name, payload, created_at FROM signals \
+             WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(endpoint_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(signal_from_row).collect()
+    }
+
+    /// Stores a signal for an enabled endpoint and drops all but its `keep`
+    /// newest, in one transaction that first locks the endpoint's row (so
+    /// concurrent signals prune in turn, and one racing a disable or delete
+    /// either lands before it or not at all). `None`: the endpoint is gone or
+    /// disabled, and nothing was stored.
+    pub async fn store_signal(
+        &self,
+        endpoint_id: i64,
+        token_name: &str,
+        payload: &Value,
+        keep: i64,
+    ) -> StorageResult<Option<SignalRow>> {
+        let mut w = self.write_unversioned().await?;
+        let locked = sqlx::query(
+            "UPDATE signal_endpoints SET enabled = enabled WHERE id = $1 AND enabled = 1",
+        )
+        .bind(endpoint_id)
+        .execute(&mut *w.tx)
+        .await?;
+        if locked.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let created_at = now_text();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO signals (endpoint_id, token_name, payload, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(endpoint_id)
+        .bind(token_name)
+        .bind(payload.to_string())
+        .bind(&created_at)
+        .fetch_one(&mut *w.tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM signals WHERE endpoint_id = $1 AND id <= (SELECT id FROM signals \
+             WHERE endpoint_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+        )
+        .bind(endpoint_id)
+        .bind(keep)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(Some(SignalRow {
+            id,
+            endpoint_id,
+            token_name: token_name.to_owned(),
+            payload: payload.clone(),
+            created_at,
+        }))
+    }
+}
+
+impl WriteTx<'_> {
+    pub async fn signal_endpoints(&mut self) -> StorageResult<Vec<SignalEndpointRow>> {
+        endpoints(&mut *self.tx).await
+    }
+
+    pub async fn signal_endpoint(&mut self, id: i64) -> StorageResult<Option<SignalEndpointRow>> {
+        endpoint(&mut *self.tx, id).await
+    }
+
+    pub async fn signal_tokens(&mut self, endpoint_id: i64) -> StorageResult<Vec<SignalTokenRow>> {
+        tokens_of(&mut *self.tx, endpoint_id).await
+    }
+
+    pub async fn insert_signal_endpoint(
+        &mut self,
+        endpoint: &SignalEndpointRow,
+    ) -> StorageResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO signal_endpoints (name, description, enabled, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&endpoint.name)
+        .bind(&endpoint.description)
+        .bind(i64::from(endpoint.enabled))
+        .bind(&endpoint.created_at)
+        .bind(&endpoint.created_by)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    pub async fn update_signal_endpoint(
+        &mut self,
+        endpoint: &SignalEndpointRow,
+    ) -> StorageResult<()> {
+        sqlx::query(
+            "UPDATE signal_endpoints SET name = $1, description = $2, enabled = $3 WHERE id = $4",
+        )
+        .bind(&endpoint.name)
+        .bind(&endpoint.description)
+        .bind(i64::from(endpoint.enabled))
+        .bind(endpoint.id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes an endpoint with its tokens and signals.
+    pub async fn delete_signal_endpoint(&mut self, id: i64) -> StorageResult<()> {
+        for statement in [
+            "DELETE FROM signals WHERE endpoint_id = $1",
+            "DELETE FROM signal_endpoint_tokens WHERE endpoint_id = $1",
+            "DELETE FROM signal_endpoints WHERE id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn insert_signal_token(&mut self, token: &SignalTokenRow) -> StorageResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO signal_endpoint_tokens (endpoint_id, name, secret_hash, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(token.endpoint_id)
+        .bind(&token.name)
+        .bind(&token.secret_hash)
+        .bind(&token.created_at)
+        .bind(&token.created_by)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    pub async fn rename_signal_token(&mut self, id: i64, name: &str) -> StorageResult<()> {
+        sqlx::query("UPDATE signal_endpoint_tokens SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_signal_token(&mut self, id: i64) -> StorageResult<()> {
+        sqlx::query("DELETE FROM signal_endpoint_tokens WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,991 @@
+//! Flag links, signal endpoints and action sets (parts of issue 13), over
+//! HTTP: links are changes with events and are shown with their flag; a
+//! signal posted with an endpoint's token is stored and runs the action sets
+//! it matches, whose steps are ordinary changes named after the action set;
+//! signal tokens open nothing else, and wrong ones count as failed logins.
+
+use crate::helpers::*;
+
+const ENDPOINTS: &str = "/api/admin/signal-endpoints";
+const ACTIONS: &str = "/api/admin/projects/default/actions";
+
+fn jira(status: &str, labels: &[&str]) -> Value {
+    json!({"issue": {"key": "CHK-12", "fields": {"status": {"name": status}, "labels": labels}}})
+}
+
+/// A new signal endpoint and a token for it: (endpoint id, secret).
+async fn endpoint_with_token(app: &TestApp, name: &str) -> (i64, String) {
+    let (status, endpoint) = app
+        .admin(Method::POST, ENDPOINTS, Some(json!({"name": name})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{endpoint}");
+    let id = endpoint["id"].as_i64().expect("endpoint id");
+    let (status, token) = app
+        .admin(
+            Method::POST,
+            &format!("{ENDPOINTS}/{id}/tokens"),
+            Some(json!({"name": format!("{name}-token")})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{token}");
+    (id, token["token"].as_str().expect("secret").to_owned())
+}
+
+async fn send(app: &TestApp, name: &str, token: Option<&str>, payload: Value) -> StatusCode {
+    app.call(
+        Method::POST,
+        &format!("/api/signal-endpoint/{name}"),
+        token,
+        Some(payload),
+    )
+    .await
+    .0
+}
+
+async fn stored_signals(app: &TestApp, endpoint: i64) -> Vec<Value> {
+    let (status, body) = app
+        .admin(
+            Method::GET,
+            &format!("{ENDPOINTS}/{endpoint}/signals?limit=1000"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["signalEndpointSignals"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn runs(app: &TestApp, set: i64) -> Vec<Value> {
+    let (status, body) = app
+        .admin(Method::GET, &format!("{ACTIONS}/{set}/events"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["actionSetEvents"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn enabled_in_development(app: &TestApp, flag: &str) -> bool {
+    let document = app.client_features(CLIENT_DEV).await;
+    flag_in(&document, flag).is_some_and(|f| f["enabled"] == true)
+}
+
+fn step(action: &str, params: Value, sort_order: i64) -> Value {
+    json!({"action": action, "sortOrder": sort_order, "executionParams": params})
+}
+
+fn action_set(name: &str, endpoint: i64, payload: Value, actions: Vec<Value>) -> Value {
+    json!({
+        "name": name, "enabled": true, "actorId": 7,
+        "match": {"source": "signal-endpoint", "sourceId": endpoint, "payload": payload},
+        "actions": actions
+    })
+}
+
+async fn create_action_set(app: &TestApp, body: Value) -> i64 {
+    let (status, set) = app.admin(Method::POST, ACTIONS, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{set}");
+    set["id"].as_i64().expect("action set id")
+}
+
+pub async fn flag_links(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["new-checkout"]).await;
+    let flag = format!("{F}/new-checkout");
+    let (status, link) = app
+        .admin(
+            Method::POST,
+            &format!("{flag}/link"),
+            Some(json!({"url": "https://jira.example.com/browse/CHK-12", "title": "CHK-12"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{link}");
+    let id = link["id"].as_str().expect("link id").to_owned();
+    assert_eq!(link["url"], "https://jira.example.com/browse/CHK-12");
+    assert_eq!(link["title"], "CHK-12");
+    let (_, shown) = app.admin(Method::GET, &flag, None).await;
+    assert_eq!(shown["links"], json!([link]), "shown with the flag");
+
+    let (status, changed) = app
+        .admin(
+            Method::PUT,
+            &format!("{flag}/link/{id}"),
+            Some(json!({"url": "grafana.example.com/d/checkout"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["url"], "https://grafana.example.com/d/checkout");
+    assert_eq!(changed["title"], Value::Null);
+    let events = all_events(&app).await;
+    let updated = events
+        .iter()
+        .find(|e| e["type"] == "feature-link-updated")
+        .expect("update event");
+    assert_eq!(updated["featureName"], "new-checkout");
+    assert_eq!(updated["project"], "default");
+    assert_eq!(updated["preData"]["title"], "CHK-12");
+    assert_eq!(
+        updated["data"]["url"],
+        "https://grafana.example.com/d/checkout"
+    );
+    let added = events
+        .iter()
+        .find(|e| e["type"] == "feature-link-added")
+        .expect("add event");
+    assert_eq!(added["data"]["id"], id.as_str());
+
+    // Bad input is a 400 that stores nothing; unknown flags and links are 404s.
+    let before = all_events(&app).await.len();
+    for bad in [
+        json!({"url": "javascript:alert(1)"}),
+        json!({"url": "ftp://files.example.com"}),
+        json!({"url": ""}),
+        json!({"url": "https://example.com", "title": "t".repeat(101)}),
+        json!({"title": "no url"}),
+        json!(["https://example.com"]),
+    ] {
+        let (status, body) = app
+            .admin(Method::POST, &format!("{flag}/link"), Some(bad.clone()))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+    for (method, path) in [
+        (Method::POST, format!("{F}/missing/link")),
+        (Method::PUT, format!("{flag}/link/no-such-link")),
+        (Method::DELETE, format!("{flag}/link/no-such-link")),
+        (
+            Method::POST,
+            "/api/admin/projects/other/features/new-checkout/link".to_owned(),
+        ),
+    ] {
+        let (status, body) = app
+            .admin(
+                method.clone(),
+                &path,
+                Some(json!({"url": "https://example.com"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {body}");
+    }
+    assert_eq!(
+        all_events(&app).await.len(),
+        before,
+        "refusals record nothing"
+    );
+
+    // At most 10 links per flag, and the refusal names the limit.
+    for n in 1..10 {
+        let (status, _) = app
+            .admin(
+                Method::POST,
+                &format!("{flag}/link"),
+                Some(json!({"url": format!("https://example.com/{n}")})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            &format!("{flag}/link"),
+            Some(json!({"url": "https://example.com/11"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("links limit")),
+        "{body}"
+    );
+
+    let (status, _) = app
+        .admin(Method::DELETE, &format!("{flag}/link/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let removed = all_events(&app).await;
+    assert_eq!(removed[0]["type"], "feature-link-removed");
+    assert_eq!(removed[0]["preData"]["id"], id.as_str());
+    let (_, shown) = app.admin(Method::GET, &flag, None).await;
+    assert_eq!(shown["links"].as_array().map(Vec::len), Some(9));
+
+    // Archived: links stay out of reach; deleted: they go with the flag.
+    let (status, _) = app.admin(Method::DELETE, &flag, None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{flag}/link"),
+            Some(json!({"url": "https://a.b"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .admin(Method::DELETE, "/api/admin/archive/new-checkout", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    create_flags(&app, &["new-checkout"]).await;
+    let (_, fresh) = app.admin(Method::GET, &flag, None).await;
+    assert_eq!(
+        fresh["links"],
+        json!([]),
+        "a new flag of that name has none"
+    );
+    app.stop().await;
+}
+
+pub async fn signals_run_action_sets(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["new-checkout"]).await;
+    let (endpoint, secret) = endpoint_with_token(&app, "jira").await;
+    let (_, listed) = app.admin(Method::GET, ENDPOINTS, None).await;
+    let shown = &listed["signalEndpoints"][0];
+    assert_eq!(shown["name"], "jira");
+    assert_eq!(shown["url"], "/api/signal-endpoint/jira");
+    assert_eq!(shown["tokens"][0]["name"], "jira-token");
+    assert!(
+        shown["tokens"][0].get("token").is_none(),
+        "no secret in lists"
+    );
+    assert!(!listed.to_string().contains(&secret));
+    assert!(!all_events(&app)
+        .await
+        .iter()
+        .any(|e| e.to_string().contains(&secret)));
+
+    let set = create_action_set(
+        &app,
+        action_set(
+            "qa-enables-checkout",
+            endpoint,
+            json!({
+                "issue.fields.status.name": {"operator": "IN", "values": ["In QA"]},
+                "issue.fields.labels": {"operator": "IN", "values": ["flag:new-checkout"]}
+            }),
+            vec![step(
+                "TOGGLE_FEATURE_ON",
+                json!({"featureName": "new-checkout", "environment": "development"}),
+                1,
+            )],
+        ),
+    )
+    .await;
+    let (status, read) = app
+        .admin(Method::GET, &format!("{ACTIONS}/{set}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["match"]["sourceId"], endpoint);
+    assert_eq!(read["actorId"], 7);
+    assert_eq!(read["actions"][0]["executionParams"]["project"], "default");
+
+    // Matching neither filter, or only one: stored, nothing changes.
+    let before = all_events(&app).await.len();
+    for payload in [
+        jira("In Progress", &["flag:new-checkout"]),
+        jira("In QA", &["flag:other"]),
+        json!({}),
+    ] {
+        assert_eq!(
+            send(&app, "jira", Some(&secret), payload).await,
+            StatusCode::ACCEPTED
+        );
+    }
+    assert!(!enabled_in_development(&app, "new-checkout").await);
+    assert_eq!(all_events(&app).await.len(), before);
+    assert_eq!(stored_signals(&app, endpoint).await.len(), 3);
+    assert!(runs(&app, set).await.is_empty());
+
+    // A Jira-shaped payload that matches, with a Bearer token: the flag is on.
+    let status = send(
+        &app,
+        "jira",
+        Some(&format!("Bearer {secret}")),
+        jira("In QA", &["team:web", "flag:new-checkout"]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert!(enabled_in_development(&app, "new-checkout").await);
+    let events = all_events(&app).await;
+    let enabled = events
+        .iter()
+        .find(|e| e["type"] == "feature-environment-enabled")
+        .expect("enabled event");
+    assert_eq!(enabled["createdBy"], "action:qa-enables-checkout");
+    assert_eq!(enabled["featureName"], "new-checkout");
+    assert_eq!(enabled["environment"], "development");
+    let logged = runs(&app, set).await;
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0]["state"], "success");
+    assert_eq!(logged[0]["actionSet"]["actions"][0]["state"], "success");
+    assert_eq!(logged[0]["signal"]["payload"]["issue"]["key"], "CHK-12");
+    let signals = stored_signals(&app, endpoint).await;
+    assert_eq!(signals.len(), 4);
+    assert_eq!(signals[0]["id"], logged[0]["signalId"], "newest first");
+    assert_eq!(signals[0]["tokenName"], "jira-token");
+    assert_eq!(signals[0]["source"], "signal-endpoint");
+    let (_, page) = app
+        .admin(
+            Method::GET,
+            &format!("{ENDPOINTS}/{endpoint}/signals?limit=1"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        page["signalEndpointSignals"].as_array().map(Vec::len),
+        Some(1)
+    );
+
+    // A disabled action set does not run; switched back on, it does again.
+    let (status, _) = app
+        .admin(Method::POST, &format!("{ACTIONS}/{set}/off"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, read) = app
+        .admin(Method::GET, &format!("{ACTIONS}/{set}"), None)
+        .await;
+    assert_eq!(read["enabled"], false);
+    let off = step(
+        "TOGGLE_FEATURE_OFF",
+        json!({"featureName": "new-checkout", "environment": "development"}),
+        1,
+    );
+    let done = create_action_set(
+        &app,
+        action_set(
+            "done-disables-checkout",
+            endpoint,
+            json!({"issue.fields.status.name": {"operator": "IN", "values": ["Done"]}}),
+            vec![off],
+        ),
+    )
+    .await;
+    assert_eq!(
+        send(&app, "jira", Some(&secret), jira("Done", &[])).await,
+        StatusCode::ACCEPTED
+    );
+    assert!(!enabled_in_development(&app, "new-checkout").await);
+    assert_eq!(
+        runs(&app, set).await.len(),
+        1,
+        "the disabled set did not run"
+    );
+    assert_eq!(runs(&app, done).await.len(), 1);
+    let (_, list) = app.admin(Method::GET, ACTIONS, None).await;
+    assert_eq!(list["actions"].as_array().map(Vec::len), Some(2));
+
+    // Replace, then delete an action set.
+    let (status, replaced) = app
+        .admin(
+            Method::PUT,
+            &format!("{ACTIONS}/{done}"),
+            Some(action_set(
+                "done-disables",
+                endpoint,
+                json!({}),
+                vec![step(
+                    "TOGGLE_FEATURE_OFF",
+                    json!({"featureName": "new-checkout", "environment": "production"}),
+                    1,
+                )],
+            )),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{replaced}");
+    assert_eq!(replaced["name"], "done-disables");
+    assert_eq!(replaced["match"]["payload"], json!({}));
+    let (status, _) = app
+        .admin(Method::DELETE, &format!("{ACTIONS}/{done}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app
+        .admin(Method::GET, &format!("{ACTIONS}/{done}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+pub async fn signal_tokens_open_nothing_else(db: Db) {
+    let app = spawn_app_with(db, |args| args.body_limit = 4096).await;
+    let (jira, secret) = endpoint_with_token(&app, "jira").await;
+    let (_, other_secret) = endpoint_with_token(&app, "ci").await;
+    let good = jira_payload();
+    for (token, name) in [
+        (None, "jira"),
+        (Some("wrong"), "jira"),
+        (Some(other_secret.as_str()), "jira"),
+        (Some(secret.as_str()), "nowhere"),
+        (Some(ADMIN), "jira"),
+        (Some(CLIENT_DEV), "jira"),
+    ] {
+        let status = send(&app, name, token, good.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?} on {name}");
+    }
+    assert!(
+        stored_signals(&app, jira).await.is_empty(),
+        "nothing stored"
+    );
+
+    // A signal token is not an API token.
+    for (method, path) in [
+        (Method::GET, "/api/admin/projects"),
+        (Method::GET, "/api/admin/signal-endpoints"),
+        (Method::GET, "/api/client/features"),
+        (Method::POST, "/api/frontend"),
+    ] {
+        let (status, body) = app
+            .call(method.clone(), path, Some(&secret), Some(json!({})))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}: {body}");
+    }
+
+    // Bodies: a JSON object, an empty one, or a 400/413 that stores nothing.
+    let post_raw = |body: &'static str| {
+        let request = app
+            .http
+            .post(format!("{}/api/signal-endpoint/jira", app.base))
+            .header("Authorization", secret.clone())
+            .body(body);
+        async move { request.send().await.expect("answered").status() }
+    };
+    assert_eq!(post_raw("[1, 2]").await, StatusCode::BAD_REQUEST);
+    assert_eq!(post_raw("{not json").await, StatusCode::BAD_REQUEST);
+    assert_eq!(post_raw("").await, StatusCode::ACCEPTED);
+    let big = json!({"blob": "x".repeat(5000)});
+    assert_eq!(
+        send(&app, "jira", Some(&secret), big).await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let stored = stored_signals(&app, jira).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["payload"], json!({}));
+
+    // A disabled endpoint answers 403 and stores nothing.
+    let (status, _) = app
+        .admin(Method::POST, &format!("{ENDPOINTS}/{jira}/off"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        send(&app, "jira", Some(&secret), good.clone()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(stored_signals(&app, jira).await.len(), 1);
+    let (_, _) = app
+        .admin(Method::POST, &format!("{ENDPOINTS}/{jira}/on"), None)
+        .await;
+    assert_eq!(
+        send(&app, "jira", Some(&secret), good.clone()).await,
+        StatusCode::ACCEPTED
+    );
+
+    // A deleted token opens nothing; the list never shows secrets.
+    let (_, tokens) = app
+        .admin(Method::GET, &format!("{ENDPOINTS}/{jira}/tokens"), None)
+        .await;
+    let token_id = tokens["signalEndpointTokens"][0]["id"]
+        .as_i64()
+        .expect("token id");
+    assert!(!tokens.to_string().contains(&secret));
+    let (status, _) = app
+        .admin(
+            Method::DELETE,
+            &format!("{ENDPOINTS}/{jira}/tokens/{token_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        send(&app, "jira", Some(&secret), good).await,
+        StatusCode::UNAUTHORIZED
+    );
+    app.stop().await;
+}
+
+fn jira_payload() -> Value {
+    jira("In QA", &["flag:new-checkout"])
+}
+
+/// Wrong signal tokens count against the address's failed-authentication
+/// quota, shared with the other APIs: the endpoint is no guessing oracle.
+pub async fn wrong_signal_tokens_use_the_auth_quota(db: Db) {
+    let app = spawn_app_with(db, |args| args.auth_failures_per_minute = 5).await;
+    let (_, secret) = endpoint_with_token(&app, "jira").await;
+    for guess in 0..5 {
+        let status = send(&app, "jira", Some(&format!("guess-{guess}")), json!({})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        send(&app, "jira", Some(&secret), json!({})).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "refused before the token is looked at"
+    );
+    let (status, _) = app.admin(Method::GET, "/api/admin/projects", None).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "one quota per address"
+    );
+    app.stop().await;
+}
+
+pub async fn failing_steps_are_logged(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["new-checkout", "plain"]).await;
+    let (endpoint, secret) = endpoint_with_token(&app, "jira").await;
+    let dev = |flag: &str| json!({"featureName": flag, "environment": "development"});
+    let set = create_action_set(
+        &app,
+        action_set(
+            "broken",
+            endpoint,
+            json!({}),
+            vec![
+                step("TOGGLE_FEATURE_ON", dev("new-checkout"), 3),
+                step("TOGGLE_FEATURE_ON", dev("missing"), 2),
+                step("TOGGLE_FEATURE_ON", dev("plain"), 1),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        send(&app, "jira", Some(&secret), json!({})).await,
+        StatusCode::ACCEPTED
+    );
+    let logged = runs(&app, set).await;
+    assert_eq!(logged.len(), 1);
+    assert_eq!(logged[0]["state"], "failed");
+    let actions = &logged[0]["actionSet"]["actions"];
+    assert_eq!(
+        actions[0]["executionParams"]["featureName"], "plain",
+        "in sortOrder"
+    );
+    assert_eq!(actions[0]["state"], "success");
+    assert_eq!(actions[1]["state"], "failed");
+    assert!(
+        actions[1]["details"]
+            .as_str()
+            .is_some_and(|d| d.contains("missing")),
+        "{actions}"
+    );
+    assert_eq!(actions[2]["state"], "not started");
+    assert!(
+        enabled_in_development(&app, "plain").await,
+        "steps before a failure stay"
+    );
+    assert!(!enabled_in_development(&app, "new-checkout").await);
+
+    // No flexibleRollout strategy to set: logged with its reason.
+    let rollout = create_action_set(
+        &app,
+        action_set(
+            "no-rollout",
+            endpoint,
+            json!({"kind": {"operator": "IN", "values": ["rollout"]}}),
+            vec![step(
+                "SET_ROLLOUT",
+                json!({"featureName": "new-checkout", "environment": "production", "rollout": 50}),
+                1,
+            )],
+        ),
+    )
+    .await;
+    let status = send(&app, "jira", Some(&secret), json!({"kind": "rollout"})).await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "a failed step does not fail the signal"
+    );
+    let logged = runs(&app, rollout).await;
+    assert_eq!(logged[0]["state"], "failed");
+    let details = logged[0]["actionSet"]["actions"][0]["details"]
+        .as_str()
+        .unwrap_or("");
+    assert!(details.contains("no flexibleRollout strategy"), "{details}");
+    app.stop().await;
+}
+
+pub async fn set_rollout_changes_the_strategy(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["new-checkout"]).await;
+    let strategies = format!("{F}/new-checkout/environments/development/strategies");
+    let mut ids = Vec::new();
+    for rollout in ["10", "20"] {
+        let (status, strategy) = app
+            .admin(
+                Method::POST,
+                &strategies,
+                Some(json!({"name": "flexibleRollout", "parameters": {
+                    "rollout": rollout, "stickiness": "default", "groupId": "new-checkout"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{strategy}");
+        ids.push(strategy["id"].as_str().expect("id").to_owned());
+    }
+    let (endpoint, secret) = endpoint_with_token(&app, "deploys").await;
+    let params = |rollout: Value, strategy: Option<&str>| {
+        let mut p = json!({"featureName": "new-checkout", "environment": "development", "rollout": rollout});
+        if let Some(id) = strategy {
+            p["strategyId"] = json!(id);
+        }
+        p
+    };
+    let by_stage = |stage: &str| json!({"stage": {"operator": "IN", "values": [stage]}});
+    create_action_set(
+        &app,
+        action_set(
+            "canary",
+            endpoint,
+            by_stage("canary"),
+            vec![step("SET_ROLLOUT", params(json!(75), None), 1)],
+        ),
+    )
+    .await;
+    create_action_set(
+        &app,
+        action_set(
+            "second",
+            endpoint,
+            by_stage("second"),
+            vec![step("SET_ROLLOUT", params(json!("35"), Some(&ids[1])), 1)],
+        ),
+    )
+    .await;
+    let rollouts = || async {
+        let (_, listed) = app.admin(Method::GET, &strategies, None).await;
+        listed
+            .as_array()
+            .expect("strategies")
+            .iter()
+            .map(|s| s["parameters"]["rollout"].as_str().unwrap_or("").to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        send(&app, "deploys", Some(&secret), json!({"stage": "canary"})).await,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(rollouts().await, ["75", "20"], "the first flexibleRollout");
+    let events = all_events(&app).await;
+    assert_eq!(events[0]["type"], "feature-strategy-update");
+    assert_eq!(events[0]["createdBy"], "action:canary");
+    assert_eq!(events[0]["data"]["parameters"]["rollout"], "75");
+    assert_eq!(
+        send(&app, "deploys", Some(&secret), json!({"stage": "second"})).await,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(rollouts().await, ["75", "35"], "the named strategy");
+    // Already at 75%: the step succeeds and records nothing.
+    let before = all_events(&app).await.len();
+    assert_eq!(
+        send(&app, "deploys", Some(&secret), json!({"stage": "canary"})).await,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(all_events(&app).await.len(), before);
+    app.stop().await;
+}
+
+pub async fn bad_automation_input_changes_nothing(db: Db) {
+    let app = spawn_app(db).await;
+    let (endpoint, _) = endpoint_with_token(&app, "jira").await;
+    let on = |params: Value| vec![step("TOGGLE_FEATURE_ON", params, 1)];
+    let dev = json!({"featureName": "new-checkout", "environment": "development"});
+    let events = all_events(&app).await.len();
+    for (what, body) in [
+        (
+            "unknown endpoint",
+            action_set("a", 999_999, json!({}), on(dev.clone())),
+        ),
+        (
+            "unknown action",
+            action_set(
+                "a",
+                endpoint,
+                json!({}),
+                vec![step("DELETE_FLAG", dev.clone(), 1)],
+            ),
+        ),
+        (
+            "missing params",
+            action_set("a", endpoint, json!({}), on(json!({"featureName": "x"}))),
+        ),
+        (
+            "unknown param",
+            action_set(
+                "a",
+                endpoint,
+                json!({}),
+                on(json!({"featureName": "x", "environment": "development", "colour": "red"})),
+            ),
+        ),
+        (
+            "other project",
+            action_set(
+                "a",
+                endpoint,
+                json!({}),
+                on(json!({"featureName": "x", "environment": "development", "project": "other"})),
+            ),
+        ),
+        (
+            "rollout above 100",
+            action_set(
+                "a",
+                endpoint,
+                json!({}),
+                vec![step(
+                    "SET_ROLLOUT",
+                    json!({"featureName": "x", "environment": "development", "rollout": 101}),
+                    1,
+                )],
+            ),
+        ),
+        (
+            "rollout below 0",
+            action_set(
+                "a",
+                endpoint,
+                json!({}),
+                vec![step(
+                    "SET_ROLLOUT",
+                    json!({"featureName": "x", "environment": "development", "rollout": -5}),
+                    1,
+                )],
+            ),
+        ),
+        ("no actions", action_set("a", endpoint, json!({}), vec![])),
+        (
+            "bad operator",
+            action_set(
+                "a",
+                endpoint,
+                json!({"x": {"operator": "LIKE", "values": ["y"]}}),
+                on(dev.clone()),
+            ),
+        ),
+        (
+            "no name",
+            action_set("", endpoint, json!({}), on(dev.clone())),
+        ),
+        (
+            "other source",
+            json!({"name": "a", "match": {"source": "webhook", "sourceId": endpoint}, "actions": on(dev.clone())}),
+        ),
+        ("no match", json!({"name": "a", "actions": on(dev.clone())})),
+        ("not an object", json!([1])),
+    ] {
+        let (status, body) = app.admin(Method::POST, ACTIONS, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
+    }
+    for (what, body) in [
+        ("name with a space", json!({"name": "has space"})),
+        ("no name", json!({"description": "x"})),
+    ] {
+        let (status, body) = app.admin(Method::POST, ENDPOINTS, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body}");
+    }
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{ENDPOINTS}/{endpoint}/tokens"),
+            Some(json!({"name": " "})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = app
+        .admin(Method::POST, ENDPOINTS, Some(json!({"name": "jira"})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    for path in [
+        format!("{ENDPOINTS}/999"),
+        format!("{ENDPOINTS}/abc"),
+        format!("{ACTIONS}/999"),
+        "/api/admin/projects/nowhere/actions".to_owned(),
+    ] {
+        let (status, _) = app.admin(Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/nowhere/actions",
+            Some(action_set("a", endpoint, json!({}), on(dev.clone()))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, sets) = app.admin(Method::GET, ACTIONS, None).await;
+    assert_eq!(sets["actions"], json!([]), "nothing stored");
+    assert_eq!(all_events(&app).await.len(), events, "nothing recorded");
+
+    // An endpoint an action set listens to, and a project with action sets, stay.
+    let set = create_action_set(&app, action_set("a", endpoint, json!({}), on(dev.clone()))).await;
+    let (status, _) = app
+        .admin(Method::DELETE, &format!("{ENDPOINTS}/{endpoint}"), None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            ACTIONS,
+            Some(action_set("a", endpoint, json!({}), on(dev.clone()))),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "names are unique in a project"
+    );
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects",
+            Some(json!({"id": "other", "name": "Other"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/other/actions",
+            Some(action_set("b", endpoint, json!({}), on(dev.clone()))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .admin(Method::DELETE, "/api/admin/projects/other", None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, body) = app
+        .admin(
+            Method::PUT,
+            &format!("{ACTIONS}/{set}"),
+            Some(action_set("a", endpoint, json!({}), vec![])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (_, read) = app
+        .admin(Method::GET, &format!("{ACTIONS}/{set}"), None)
+        .await;
+    assert_eq!(
+        read["actions"].as_array().map(Vec::len),
+        Some(1),
+        "unchanged"
+    );
+
+    // Unleash's bounds: 5 endpoints.
+    for n in 0..4 {
+        let (status, _) = app
+            .admin(
+                Method::POST,
+                ENDPOINTS,
+                Some(json!({"name": format!("e{n}")})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, body) = app
+        .admin(Method::POST, ENDPOINTS, Some(json!({"name": "sixth"})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("limit")),
+        "{body}"
+    );
+    app.stop().await;
+}
+
+/// The store keeps the newest signals per endpoint and runs per action set,
+/// pruning in the write that adds one (small bounds here; 1,000 in the server).
+pub async fn signals_and_runs_are_bounded(db: Db) {
+    use flagstaff_server::ops::{self, Actor, Context, Limits};
+    use flagstaff_server::storage::{ActionRunRow, Store};
+    let store = Store::connect(&db.url()).await.expect("store");
+    let cx = Context::new(Actor::named("story"), Limits::default());
+    let create = |name: &str| ops::CreateSignalEndpoint {
+        endpoint: serde_json::from_value(json!({"name": name})).expect("input"),
+    };
+    let jira = ops::apply(&store, &cx, create("jira"))
+        .await
+        .expect("endpoint")
+        .output;
+    let ci = ops::apply(&store, &cx, create("ci"))
+        .await
+        .expect("endpoint")
+        .output;
+    let revision = store.current_revision().await.expect("revision");
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let signal = store
+            .store_signal(jira.id, "t", &json!({"n": n}), 3)
+            .await
+            .expect("stored")
+            .expect("enabled");
+        ids.push(signal.id);
+    }
+    store
+        .store_signal(ci.id, "t", &json!({}), 3)
+        .await
+        .expect("stored");
+    let kept: Vec<i64> = store
+        .signals(jira.id, 100, 0)
+        .await
+        .expect("signals")
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(kept, [ids[4], ids[3], ids[2]]);
+    assert_eq!(
+        store.signals(ci.id, 100, 0).await.expect("signals").len(),
+        1,
+        "per endpoint"
+    );
+    assert_eq!(
+        store.current_revision().await.expect("revision"),
+        revision,
+        "signals are not changes"
+    );
+
+    let set: ops::ActionSetInput = serde_json::from_value(json!({
+        "name": "s", "match": {"source": "signal-endpoint", "sourceId": jira.id},
+        "actions": [{"action": "TOGGLE_FEATURE_ON", "executionParams": {"featureName": "f", "environment": "development"}}]
+    }))
+    .expect("input");
+    let project = ops::ProjectId::parse("default").expect("id");
+    let set = ops::apply(&store, &cx, ops::CreateActionSet { project, set })
+        .await
+        .expect("set")
+        .output;
+    for n in 0..4 {
+        let run = ActionRunRow {
+            id: 0,
+            action_set_id: set.id,
+            signal_id: n,
+            state: "success".to_owned(),
+            signal: json!({}),
+            action_set: json!({}),
+            created_at: String::new(),
+        };
+        assert!(store.log_action_run(&run, 2).await.expect("logged"));
+    }
+    let runs: Vec<i64> = store
+        .action_runs(set.id, 100, 0)
+        .await
+        .expect("runs")
+        .iter()
+        .map(|r| r.signal_id)
+        .collect();
+    assert_eq!(runs, [3, 2]);
+    let off = ops::SwitchSignalEndpoint {
+        id: jira.id,
+        enabled: false,
+    };
+    ops::apply(&store, &cx, off).await.expect("switched off");
+    assert!(store
+        .store_signal(jira.id, "t", &json!({}), 3)
+        .await
+        .expect("answered")
+        .is_none());
+    store.close().await;
+}
