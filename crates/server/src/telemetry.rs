@@ -23,6 +23,7 @@ pub struct Telemetry {
     streams: IntGaugeVec,
     stream_lag: IntGaugeVec,
     sdk_instances: IntGauge,
+    deliveries_pending: IntGauge,
     metrics_reports: IntCounterVec,
     metrics_batches: IntCounterVec,
     pool: IntGaugeVec,
@@ -99,6 +100,10 @@ impl Telemetry {
                 "sdk_instances",
                 "SDK instances that registered or sent metrics within the metrics retention",
             ),
+            deliveries_pending: gauge(
+                "integration_deliveries_pending",
+                "Integration notifications committed and not yet delivered (or given up)",
+            ),
             metrics_reports: counter_vec(
                 "sdk_metrics_reports_total",
                 "SDK metrics reports and registrations: stored (202) or refused (503, nothing stored)",
@@ -134,6 +139,7 @@ impl Telemetry {
             Box::new(telemetry.streams.clone()),
             Box::new(telemetry.stream_lag.clone()),
             Box::new(telemetry.sdk_instances.clone()),
+            Box::new(telemetry.deliveries_pending.clone()),
             Box::new(telemetry.metrics_reports.clone()),
             Box::new(telemetry.metrics_batches.clone()),
             Box::new(telemetry.pool.clone()),
@@ -183,6 +189,10 @@ impl Telemetry {
         match state.store.count_instances().await {
             Ok(count) => self.sdk_instances.set(count),
             Err(e) => tracing::warn!(error = %e, "counting SDK instances for /metrics failed"),
+        }
+        match state.store.pending_deliveries().await {
+            Ok(count) => self.deliveries_pending.set(count),
+            Err(e) => tracing::warn!(error = %e, "counting pending deliveries for /metrics failed"),
         }
         let ingest = state.metrics.counts();
         set_counter(&self.metrics_reports, "stored", ingest.reports_stored);
