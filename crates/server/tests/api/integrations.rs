@@ -371,3 +371,43 @@ pub async fn integrations_refuse_bad_input(db: Db) {
     receiver.wait_for(1).await;
     listed_app.stop().await;
 }
+
+/// One flag's notifications leave in commit order, even when the first one
+/// has to be retried: the later ones wait for it.
+pub async fn integration_deliveries_keep_flag_order(db: Db) {
+    let app = spawn_app_with(db, |args| args.integrations_allow_private_urls = true).await;
+    let receiver = Receiver::start(2).await;
+    create_addon(
+        &app,
+        json!({
+            "provider": "webhook",
+            "parameters": {"url": receiver.url, "bodyTemplate": "{{event.type}}"},
+            "events": ["feature-environment-enabled", "feature-environment-disabled"]
+        }),
+    )
+    .await;
+    create_flags(&app, &["ordered"]).await;
+    let mut expected = Vec::new();
+    for i in 0..6 {
+        let verb = if i % 2 == 0 { "on" } else { "off" };
+        let (status, body) = app
+            .admin(
+                Method::POST,
+                &format!("{F}/ordered/environments/development/{verb}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        expected.push(if verb == "on" {
+            "feature-environment-enabled"
+        } else {
+            "feature-environment-disabled"
+        });
+    }
+    // Two failed attempts of the first, then the six in order.
+    let got = receiver.wait_for(8).await;
+    let bodies: Vec<&str> = got.iter().map(|r| r.body.as_str()).collect();
+    assert_eq!(&bodies[..2], &[expected[0], expected[0]], "{bodies:?}");
+    assert_eq!(&bodies[2..], &expected[..], "commit order: {bodies:?}");
+    app.stop().await;
+}

@@ -105,6 +105,7 @@ on_both_backends!(
     edge_relays_metrics,
     integrations_deliver_matching_events,
     integrations_refuse_bad_input,
+    integration_deliveries_keep_flag_order,
     flag_links,
     signals_run_action_sets,
     signal_tokens_open_nothing_else,
