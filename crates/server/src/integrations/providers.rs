@@ -1,0 +1,192 @@
+//! The integration providers Flagstaff offers, as Unleash's addons API lists
+//! them: each with its parameters (which are required, which are sensitive)
+//! and the event types it can send.
+
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Parameter {
+    pub name: &'static str,
+    pub display_name: &'static str,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub description: &'static str,
+    pub required: bool,
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Provider {
+    pub name: &'static str,
+    pub display_name: &'static str,
+    pub description: &'static str,
+    pub documentation_url: &'static str,
+    pub parameters: &'static [Parameter],
+    pub events: &'static [&'static str],
+}
+
+/// The events an integration can be sent: every change Flagstaff records.
+pub const EVENT_TYPES: &[&str] = &[
+    "feature-created",
+    "feature-metadata-updated",
+    "feature-archived",
+    "feature-revived",
+    "feature-deleted",
+    "feature-stale-on",
+    "feature-stale-off",
+    "feature-environment-enabled",
+    "feature-environment-disabled",
+    "feature-strategy-add",
+    "feature-strategy-update",
+    "feature-strategy-remove",
+    "feature-environment-variants-updated",
+    "feature-link-added",
+    "feature-link-updated",
+    "feature-link-removed",
+    "segment-created",
+    "segment-updated",
+    "segment-deleted",
+    "context-field-created",
+    "context-field-updated",
+    "context-field-deleted",
+    "project-created",
+    "project-updated",
+    "project-deleted",
+    "project-environment-added",
+    "project-environment-removed",
+    "environment-created",
+    "api-token-created",
+    "api-token-updated",
+    "api-token-deleted",
+    "addon-config-created",
+    "addon-config-updated",
+    "addon-config-deleted",
+    "signal-endpoint-created",
+    "signal-endpoint-updated",
+    "signal-endpoint-deleted",
+    "signal-endpoint-token-created",
+    "signal-endpoint-token-updated",
+    "signal-endpoint-token-deleted",
+    "actions-created",
+    "actions-updated",
+    "actions-deleted",
+];
+
+const fn text(
+    name: &'static str,
+    display_name: &'static str,
+    description: &'static str,
+    required: bool,
+    sensitive: bool,
+) -> Parameter {
+    Parameter {
+        name,
+        display_name,
+        kind: "text",
+        description,
+        required,
+        sensitive,
+    }
+}
+
+const CUSTOM_HEADERS: Parameter = Parameter {
+    name: "customHeaders",
+    display_name: "Extra HTTP headers",
+    kind: "textfield",
+    description:
+        "(Optional) A JSON object of header names and string values added to every request",
+    required: false,
+    sensitive: true,
+};
+
+pub static PROVIDERS: &[Provider] = &[
+    Provider {
+        name: "webhook",
+        display_name: "Webhook",
+        description: "POSTs each event to a URL of yours, signed, retried until it is accepted.",
+        documentation_url: "https://docs.getunleash.io/reference/integrations/webhook",
+        parameters: &[
+            Parameter {
+                name: "url",
+                display_name: "Webhook URL",
+                kind: "url",
+                description: "(Required) The URL each event is POSTed to",
+                required: true,
+                sensitive: true,
+            },
+            text("contentType", "Content-Type", "(Optional) Defaults to application/json", false, false),
+            text("authorization", "Authorization", "(Optional) The Authorization header to send", false, true),
+            Parameter {
+                name: "bodyTemplate",
+                display_name: "Body template",
+                kind: "textfield",
+                description: "(Optional) The body as a template over the event, e.g. {\"event\": \"{{event.type}}\", \"flag\": \"{{event.featureName}}\", \"by\": \"{{event.createdBy}}\"}; without it the event as JSON",
+                required: false,
+                sensitive: false,
+            },
+            CUSTOM_HEADERS,
+        ],
+        events: EVENT_TYPES,
+    },
+    Provider {
+        name: "slack",
+        display_name: "Slack",
+        description: "Posts a message about each event to a Slack incoming webhook.",
+        documentation_url: "https://docs.getunleash.io/reference/integrations/slack",
+        parameters: &[
+            Parameter {
+                name: "url",
+                display_name: "Slack webhook URL",
+                kind: "url",
+                description: "(Required) The incoming webhook URL",
+                required: true,
+                sensitive: true,
+            },
+            text("username", "Username", "(Optional) Defaults to Flagstaff", false, false),
+            text("emojiIcon", "Emoji icon", "(Optional) e.g. :rocket:", false, false),
+            text("defaultChannel", "Default channel", "(Optional) The channel to post to", false, false),
+            CUSTOM_HEADERS,
+        ],
+        events: EVENT_TYPES,
+    },
+    Provider {
+        name: "teams",
+        display_name: "Microsoft Teams",
+        description: "Posts a card about each event to a Teams incoming webhook or workflow URL.",
+        documentation_url: "https://docs.getunleash.io/reference/integrations/teams",
+        parameters: &[
+            Parameter {
+                name: "url",
+                display_name: "Teams webhook URL",
+                kind: "url",
+                description: "(Required) The incoming webhook or workflow URL",
+                required: true,
+                sensitive: true,
+            },
+            CUSTOM_HEADERS,
+        ],
+        events: EVENT_TYPES,
+    },
+    Provider {
+        name: "datadog",
+        display_name: "Datadog",
+        description: "Sends each event to Datadog's events API.",
+        documentation_url: "https://docs.getunleash.io/reference/integrations/datadog",
+        parameters: &[
+            Parameter {
+                name: "url",
+                display_name: "Datadog events URL",
+                kind: "url",
+                description: "(Optional) Defaults to https://api.datadoghq.com/api/v1/events",
+                required: false,
+                sensitive: false,
+            },
+            text("apiKey", "Datadog API key", "(Required) Sent as DD-API-KEY", true, true),
+            text("sourceTypeName", "Source type", "(Optional) Datadog's source_type_name", false, false),
+            CUSTOM_HEADERS,
+        ],
+        events: EVENT_TYPES,
+    },
+];
