@@ -24,7 +24,7 @@ use crate::delta::{Change, DeltaHistory};
 use crate::response_cache::ResponseCache;
 use crate::storage::{
     ChangeRecord, FeatureEnvironmentRow, FeatureRow, ReadTx, SegmentRow, StorageResult, Store,
-    StrategyRow,
+    StrategyRow, Tag,
 };
 
 #[derive(Debug, Default)]
@@ -54,6 +54,8 @@ pub struct Snapshot {
     pub responses: ResponseCache,
     /// The projects that exist: a filter naming any other one is the same filter.
     pub projects: Arc<BTreeSet<String>>,
+    /// The tags that exist: a `tag` filter naming any other one is the same filter.
+    pub tags: Arc<BTreeSet<Tag>>,
     /// The recent changes as delta events (the delta API and streams).
     pub history: DeltaHistory,
 }
@@ -78,6 +80,15 @@ pub struct ClientFlag {
     pub feature: Feature,
     /// The ids of `feature.strategies`, in the same order (for the playground).
     pub strategy_ids: Vec<String>,
+    /// The flag's tags, sorted (the client API's `tag` filter; not in the document).
+    pub tags: Vec<Tag>,
+}
+
+impl ClientFlag {
+    /// Whether the flag has any of `tags`.
+    pub fn has_any_tag(&self, tags: &[Tag]) -> bool {
+        tags.iter().any(|t| self.tags.binary_search(t).is_ok())
+    }
 }
 
 #[derive(Default)]
@@ -105,6 +116,8 @@ struct Touched {
     tokens: bool,
     /// A project was created, changed or deleted (the set of projects is reloaded).
     projects: bool,
+    /// A tag was created (the set of tags is reloaded).
+    tags: bool,
     /// Something the log does not narrow down (a new environment, …).
     everything: bool,
 }
@@ -144,9 +157,20 @@ impl Touched {
             ) {
                 // Not part of any client document; only the set of projects changes.
                 touched.projects = true;
-            } else if kind.starts_with("context-field-") {
-                // Not part of any client document.
+            } else if kind == "tag-created" {
+                // Not part of any client document until a flag has it (its own event).
+                touched.tags = true;
+            } else if kind.starts_with("context-field-")
+                || kind.starts_with("strategy-")
+                || matches!(
+                    kind,
+                    "tag-type-created" | "tag-type-updated" | "default-strategy-updated"
+                )
+            {
+                // Not part of any client document (flags name strategy types;
+                // a default strategy is copied into a flag by its own event).
             } else {
+                // Among others a deleted tag or tag type, which leaves flags.
                 touched.everything = true;
             }
         }
@@ -171,7 +195,15 @@ fn client_flags(
     features: &[FeatureRow],
     environments: &[FeatureEnvironmentRow],
     strategies: &[StrategyRow],
+    tags: Vec<(String, Tag)>,
 ) -> HashMap<String, Vec<Arc<ClientFlag>>> {
+    let mut tags_of: HashMap<String, Vec<Tag>> = HashMap::new();
+    for (name, tag) in tags {
+        tags_of.entry(name).or_default().push(tag);
+    }
+    for tags in tags_of.values_mut() {
+        tags.sort();
+    }
     let mut strategies_of: HashMap<(&str, &str), Vec<&StrategyRow>> = HashMap::new();
     for s in strategies.iter().filter(|s| !s.values.disabled) {
         strategies_of
@@ -207,6 +239,7 @@ fn client_flags(
                     dependencies: Vec::new(),
                 },
                 strategy_ids: rows.iter().map(|s| s.id.clone()).collect(),
+                tags: tags_of.get(&feature.name).cloned().unwrap_or_default(),
             }));
     }
     flags
@@ -279,6 +312,11 @@ impl Snapshots {
         } else {
             Arc::new(read.project_ids().await?)
         };
+        next.tags = if incremental && !touched.tags {
+            Arc::clone(&previous.tags)
+        } else {
+            Arc::new(read.tag_set().await?)
+        };
         read.finish().await?;
         next.settle(&previous);
         next.history = if previous.built {
@@ -295,10 +333,11 @@ impl Snapshots {
     /// Everything from the database.
     async fn rebuild(read: &mut ReadTx, revision: i64) -> StorageResult<Snapshot> {
         let (features, environments, strategies) = read.snapshot_rows().await?;
+        let tags = read.flag_tags(None).await?;
         let segments = client_segments(read.segments().await?);
         let mut maps = HashMap::new();
         let mut engines = HashMap::new();
-        for (environment, list) in client_flags(&features, &environments, &strategies) {
+        for (environment, list) in client_flags(&features, &environments, &strategies, tags) {
             let map: FlagMap = list
                 .into_iter()
                 .map(|f| (f.feature.name.clone(), f))
@@ -325,7 +364,8 @@ impl Snapshots {
     ) -> StorageResult<Snapshot> {
         let names: Vec<String> = touched.flags.iter().cloned().collect();
         let (features, environments, strategies) = read.snapshot_rows_of(&names).await?;
-        let mut fresh = client_flags(&features, &environments, &strategies);
+        let tags = read.flag_tags(Some(&names)).await?;
+        let mut fresh = client_flags(&features, &environments, &strategies, tags);
         let segments = if touched.segments.is_empty() {
             previous.segments.clone()
         } else {

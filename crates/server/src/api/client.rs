@@ -1,6 +1,7 @@
 //! The client API that backend SDKs poll: `GET /api/client/features` and
 //! `GET /api/client/features/:featureName`, served from the snapshot of the
-//! token's environment, filtered to its projects. `If-None-Match` with the
+//! token's environment, filtered to its projects (and the query's `project`,
+//! `namePrefix` and `tag`). `If-None-Match` with the
 //! current ETag is answered with 304 before any flag is looked at, and each
 //! distinct response is serialised once per revision.
 
@@ -25,6 +26,7 @@ use crate::delta::FlagFilter;
 use crate::error::{ApiError, ApiResult};
 use crate::response_cache::CachedBody;
 use crate::snapshot::{ClientFlag, FlagMap};
+use crate::storage::Tag;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -43,6 +45,9 @@ pub(crate) struct ClientQuery {
     prefix: Prefix,
     /// The `namePrefix` as asked (what a flag created later must match).
     asked_prefix: Option<String>,
+    tags: Tags,
+    /// The `tag`s as asked (what a flag tagged later must match).
+    asked_tags: Option<Vec<Tag>>,
     /// For SDKs older than client specification 4.2.0 (or that do not say):
     /// each segment's constraints inlined into the strategies, as Unleash does.
     inline_segments: bool,
@@ -74,6 +79,30 @@ fn inlined(feature: &Feature, segments: &HashMap<i64, &Segment>) -> Feature {
         }
     }
     feature
+}
+
+/// The `tag` filter (`tag=type:value`, repeatable): flags with any of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tags {
+    /// No `tag`.
+    Any,
+    /// The tags asked that exist, sorted (one that does not exist selects nothing).
+    Some(Vec<Tag>),
+    /// No tag asked exists: nothing is selected.
+    Nothing,
+}
+
+/// The `tag` values of a query as tags (`None` without any); one that is not
+/// `type:value` names no tag.
+fn asked_tags(params: &[(String, String)]) -> Option<Vec<Tag>> {
+    let mut asked = params.iter().filter(|(k, _)| k == "tag").peekable();
+    asked.peek()?;
+    Some(
+        asked
+            .filter_map(|(_, v)| v.split_once(':'))
+            .map(|(t, v)| Tag::new(t, v))
+            .collect(),
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +151,7 @@ impl ClientQuery {
         params: &[(String, String)],
         flags: Option<&FlagMap>,
         existing: &BTreeSet<String>,
+        existing_tags: &BTreeSet<Tag>,
         inline_segments: bool,
     ) -> Self {
         let asked: Vec<String> = params
@@ -171,18 +201,43 @@ impl ClientQuery {
             }
             _ => Prefix::Any,
         };
+        let asked_tags = asked_tags(params);
+        let tags = match &asked_tags {
+            None => Tags::Any,
+            Some(asked) => {
+                let mut known: Vec<Tag> = asked
+                    .iter()
+                    .filter(|t| existing_tags.contains(*t))
+                    .cloned()
+                    .collect();
+                known.sort();
+                known.dedup();
+                if known.is_empty() {
+                    Tags::Nothing
+                } else {
+                    Tags::Some(known)
+                }
+            }
+        };
         ClientQuery {
             projects,
             prefix,
             asked_prefix,
+            tags,
+            asked_tags,
             inline_segments,
         }
     }
 
-    fn admits_project(&self, flag: &ClientFlag) -> bool {
+    fn admits(&self, flag: &ClientFlag) -> bool {
         self.projects
             .as_ref()
             .is_none_or(|ps| ps.contains(&flag.project))
+            && match &self.tags {
+                Tags::Any => true,
+                Tags::Some(tags) => flag.has_any_tag(tags),
+                Tags::Nothing => false,
+            }
     }
 
     /// The flags this filter selects, in name order; the work is
@@ -197,7 +252,7 @@ impl ClientQuery {
             Prefix::Nothing => Box::new(std::iter::empty()),
         };
         candidates
-            .filter(|f| self.admits_project(f))
+            .filter(|f| self.admits(f))
             .map(|f| &f.feature)
             .collect()
     }
@@ -213,8 +268,8 @@ impl ClientQuery {
     /// differ only in revision share it.
     pub(crate) fn digest(&self, environment: &str) -> String {
         let key = format!(
-            "{environment}|{:?}|{:?}|{}",
-            self.projects, self.prefix, self.inline_segments
+            "{environment}|{:?}|{:?}|{:?}|{}",
+            self.projects, self.prefix, self.tags, self.inline_segments
         );
         hex::encode(&Sha256::digest(key.as_bytes())[..8])
     }
@@ -228,16 +283,31 @@ impl ClientQuery {
         DeltaFilter {
             projects: self.projects.clone(),
             prefix: self.asked_prefix.clone(),
+            tags: self.asked_tags.clone(),
+        }
+    }
+
+    /// The tag filter as the document's `query` echoes it: `[[type, value]]`.
+    fn tag_echo(&self) -> Option<Vec<[&str; 2]>> {
+        match &self.tags {
+            Tags::Any => None,
+            Tags::Some(tags) => Some(
+                tags.iter()
+                    .map(|t| [t.tag_type.as_str(), t.value.as_str()])
+                    .collect(),
+            ),
+            Tags::Nothing => Some(Vec::new()),
         }
     }
 }
 
-/// Which flags a delta client sees: its projects and its `namePrefix` as
-/// asked, so a flag created later that matches it is sent too.
+/// Which flags a delta client sees: its projects, its `namePrefix` and its
+/// tags as asked, so a flag created (or tagged) later that matches is sent too.
 #[derive(Debug, Clone)]
 pub(crate) struct DeltaFilter {
     projects: Option<Vec<String>>,
     prefix: Option<String>,
+    tags: Option<Vec<Tag>>,
 }
 
 impl FlagFilter for DeltaFilter {
@@ -249,6 +319,10 @@ impl FlagFilter for DeltaFilter {
                 .prefix
                 .as_ref()
                 .is_none_or(|p| name.starts_with(p.as_str()))
+    }
+
+    fn admits_tags(&self, flag: &ClientFlag) -> bool {
+        self.tags.as_ref().is_none_or(|tags| flag.has_any_tag(tags))
     }
 }
 
@@ -265,6 +339,7 @@ async fn features(
         &params,
         flags,
         &snapshot.projects,
+        &snapshot.tags,
         wants_inline_segments(&headers),
     );
     let revision = snapshot.revision_of(&token.environment);
@@ -295,6 +370,7 @@ async fn features(
                 query: json!({
                     "project": query.projects.clone().unwrap_or_else(|| vec!["*".to_owned()]),
                     "namePrefix": query.name_prefix(),
+                    "tag": query.tag_echo(),
                     "environment": token.environment,
                     "inlineSegmentConstraints": query.inline_segments
                 }),

@@ -76,7 +76,14 @@ async fn update_for(
         _ => {}
     }
     let flags = snapshot.environments.get(environment);
-    let query = ClientQuery::new(token, params, flags, &snapshot.projects, false);
+    let query = ClientQuery::new(
+        token,
+        params,
+        flags,
+        &snapshot.projects,
+        &snapshot.tags,
+        false,
+    );
     let digest = query.digest(environment);
     let filter = query.delta_filter();
     let body = match has.filter(|r| *r <= snapshot.revision && snapshot.history.reaches(*r)) {
