@@ -26,8 +26,8 @@ use crate::delta::FlagFilter;
 use crate::error::{ApiError, ApiResult};
 use crate::response_cache::CachedBody;
 use crate::snapshot::{ClientFlag, FlagMap};
-use crate::storage::Tag;
 use crate::state::AppState;
+use crate::storage::Tag;
 
 pub fn router() -> Router<AppState> {
     Router::new()

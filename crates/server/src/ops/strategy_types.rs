@@ -34,9 +34,11 @@ impl StrategyTypeInput {
                 )));
             }
         }
-        if let Some(i) = (1..self.parameters.len())
-            .find(|&i| self.parameters[..i].iter().any(|p| p.name == self.parameters[i].name))
-        {
+        if let Some(i) = (1..self.parameters.len()).find(|&i| {
+            self.parameters[..i]
+                .iter()
+                .any(|p| p.name == self.parameters[i].name)
+        }) {
             return Err(OpError::Invalid(format!(
                 "parameters[{i}]: {:?} is declared twice",
                 self.parameters[i].name

@@ -58,11 +58,10 @@ async fn tag_type_named<'e>(
     db: impl Executor<'e, Database = Any>,
     name: &str,
 ) -> StorageResult<Option<TagTypeRow>> {
-    let row =
-        sqlx::query("SELECT name, description, icon, color FROM tag_types WHERE name = $1")
-            .bind(name)
-            .fetch_optional(db)
-            .await?;
+    let row = sqlx::query("SELECT name, description, icon, color FROM tag_types WHERE name = $1")
+        .bind(name)
+        .fetch_optional(db)
+        .await?;
     row.as_ref().map(tag_type_from_row).transpose()
 }
 
@@ -116,21 +115,20 @@ impl Store {
 
     /// Every tag, or those of one type, by type and value.
     pub async fn tags(&self, tag_type: Option<&str>) -> StorageResult<Vec<Tag>> {
-        let rows = match tag_type {
-            Some(t) => {
-                sqlx::query(
+        let rows =
+            match tag_type {
+                Some(t) => sqlx::query(
                     "SELECT tag_type, value FROM tags WHERE tag_type = $1 ORDER BY tag_type, value",
                 )
                 .bind(t)
                 .fetch_all(self.pool())
-                .await?
-            }
-            None => {
-                sqlx::query("SELECT tag_type, value FROM tags ORDER BY tag_type, value")
-                    .fetch_all(self.pool())
-                    .await?
-            }
-        };
+                .await?,
+                None => {
+                    sqlx::query("SELECT tag_type, value FROM tags ORDER BY tag_type, value")
+                        .fetch_all(self.pool())
+                        .await?
+                }
+            };
         rows.iter().map(tag_from_row).collect()
     }
 
@@ -180,7 +178,10 @@ impl ReadTx {
     }
 
     /// The tags of live flags (of the named ones only, when `names` is given).
-    pub async fn flag_tags(&mut self, names: Option<&[String]>) -> StorageResult<Vec<(String, Tag)>> {
+    pub async fn flag_tags(
+        &mut self,
+        names: Option<&[String]>,
+    ) -> StorageResult<Vec<(String, Tag)>> {
         let live = "feature_name IN (SELECT name FROM features WHERE archived_at IS NULL)";
         let Some(names) = names else {
             let sql = format!("SELECT {FLAG_TAG_COLUMNS} FROM feature_tags WHERE {live}");

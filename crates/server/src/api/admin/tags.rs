@@ -13,8 +13,8 @@ use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::{
-    validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, FeatureName,
-    RetagFlag, TagFlag, TagInput, TagTypeInput, UntagFlag, UpdateTagType,
+    validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, FeatureName, RetagFlag,
+    TagFlag, TagInput, TagTypeInput, UntagFlag, UpdateTagType,
 };
 use crate::state::AppState;
 use crate::storage::Tag;
@@ -30,7 +30,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/admin/tags", get(all_tags).post(create_tag))
         .route("/api/admin/tags/{type}", get(tags_of_type))
-        .route("/api/admin/tags/{type}/{value}", get(tag).delete(delete_tag))
+        .route(
+            "/api/admin/tags/{type}/{value}",
+            get(tag).delete(delete_tag),
+        )
         .route(
             "/api/admin/features/{feature}/tags",
             get(flag_tags).post(tag_flag).put(retag_flag),
@@ -205,7 +208,9 @@ async fn tag_flag(
     ApiObject(tag): ApiObject<TagInput>,
 ) -> ApiResult<Response> {
     let feature = FeatureName::in_path(&feature)?;
-    let tag = state.apply(&admin.actor(), TagFlag { feature, tag }).await?;
+    let tag = state
+        .apply(&admin.actor(), TagFlag { feature, tag })
+        .await?;
     Ok((StatusCode::CREATED, Json(to_value(&tag))).into_response())
 }
 
