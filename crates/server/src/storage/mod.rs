@@ -33,7 +33,7 @@ use tokio::sync::Mutex;
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter};
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
-pub use flag_list::{FlagPage, FlagSearch};
+pub use flag_list::{FlagPage, FlagSearch, TagMatch};
 pub use integrations::{AddonRow, AttemptOutcome, AttemptRow, ClaimedDelivery};
 pub use links::LinkRow;
 pub use location::{redact, DatabaseLocation, OpenError};

@@ -120,6 +120,7 @@ on_both_backends!(
     tag_routes,
     bad_tag_input_changes_nothing,
     client_tag_filter,
+    search_by_tag,
     custom_strategies,
     bad_strategy_input_changes_nothing,
     switch_on_uses_the_project_default,

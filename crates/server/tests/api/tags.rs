@@ -544,3 +544,119 @@ pub async fn client_tag_filter(db: Db) {
     );
     app.stop().await;
 }
+
+/// Flag search by tag (Unleash's operators) and by creator; each result has
+/// its environments and tags.
+pub async fn search_by_tag(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["alpha", "bravo", "charlie"]).await;
+    for (flag, tags) in [("alpha", vec!["beta"]), ("bravo", vec!["beta", "eu"])] {
+        let added: Vec<Value> = tags
+            .iter()
+            .map(|v| json!({"type": "simple", "value": v}))
+            .collect();
+        let (status, _) = app
+            .admin(
+                Method::PUT,
+                &flag_tags(flag),
+                Some(json!({"addedTags": added, "removedTags": []})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    app.admin(
+        Method::POST,
+        &format!("{F}/bravo/environments/development/on"),
+        None,
+    )
+    .await;
+    let find = |query: &'static str| {
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .admin(
+                    Method::GET,
+                    &format!("/api/admin/search/features?sortBy=name&sortOrder=asc&{query}"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{query}: {body}");
+            let names: Vec<String> = body["features"]
+                .as_array()
+                .expect("features")
+                .iter()
+                .map(|f| f["name"].as_str().unwrap_or("").to_owned())
+                .collect();
+            (names, body)
+        }
+    };
+    assert_eq!(find("tag=IS:simple:beta").await.0, ["alpha", "bravo"]);
+    assert_eq!(find("tag=simple:beta").await.0, ["alpha", "bravo"]);
+    assert_eq!(
+        find("tag=IS_ANY_OF:simple:eu,simple:gamma").await.0,
+        ["bravo"]
+    );
+    assert_eq!(
+        find("tag=INCLUDE_ALL_OF:simple:beta,simple:eu").await.0,
+        ["bravo"]
+    );
+    assert_eq!(find("tag=DO_NOT_INCLUDE:simple:beta").await.0, ["charlie"]);
+    assert_eq!(
+        find("tag=EXCLUDE_ALL:simple:beta,simple:eu").await.0,
+        ["alpha", "charlie"]
+    );
+    let (names, body) = find("tag=INCLUDE_ALL_OF:simple:beta,simple:beta").await;
+    assert_eq!((names.len(), body["total"].as_i64()), (2, Some(2)));
+    assert_eq!(find("createdBy=IS:admin").await.0.len(), 3);
+    assert!(find("createdBy=IS:somebody-else").await.0.is_empty());
+    assert_eq!(
+        find("createdBy=IS:admin&tag=IS:simple:eu&query=bra")
+            .await
+            .0,
+        ["bravo"]
+    );
+    let (_, body) = find("tag=IS:simple:eu").await;
+    let bravo = &body["features"][0];
+    assert_eq!(
+        bravo["tags"],
+        json!([{"type": "simple", "value": "beta"}, {"type": "simple", "value": "eu"}])
+    );
+    assert_eq!(bravo["createdBy"]["name"], "admin");
+    let environments = bravo["environments"].as_array().expect("environments");
+    assert_eq!(environments.len(), 2);
+    assert_eq!(
+        (
+            &environments[0]["name"],
+            &environments[0]["type"],
+            &environments[0]["enabled"],
+            &environments[0]["hasStrategies"],
+            &environments[0]["hasEnabledStrategies"],
+        ),
+        (
+            &json!("development"),
+            &json!("development"),
+            &json!(true),
+            &json!(true),
+            &json!(true)
+        )
+    );
+    assert_eq!(
+        (
+            &environments[1]["name"],
+            &environments[1]["enabled"],
+            &environments[1]["hasStrategies"]
+        ),
+        (&json!("production"), &json!(false), &json!(false))
+    );
+    for bad in ["tag=IS:beta", "tag=SOMETIMES:simple:beta"] {
+        let (status, _) = app
+            .admin(
+                Method::GET,
+                &format!("/api/admin/search/features?{bad}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    app.stop().await;
+}
