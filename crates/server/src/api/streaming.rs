@@ -30,7 +30,8 @@ use flagstaff_engine::document::DeltaEvent;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::client::{cached_json, ClientQuery};
+use super::client::cached_json;
+use super::client_query::ClientQuery;
 use crate::auth::{ApiToken, ClientToken};
 use crate::error::{ApiError, ApiResult};
 use crate::response_cache::CachedBody;
