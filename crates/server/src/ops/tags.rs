@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::names::check_url_friendly;
+use super::MAX_BULK;
 use super::{Actor, Context, FeatureName, OpError, OpResult, Operation};
 use crate::storage::{FeatureRow, NewEvent, Store, Tag, TagTypeRow, WriteTx};
 use crate::wire::{to_value, TagTypeView};
@@ -350,8 +351,13 @@ impl Operation for RetagFlag {
     }
 }
 
-/// Parsed tags, each once, in the order given.
+/// Parsed tags, each once, in the order given; at most [`MAX_BULK`] in one list.
 pub(super) fn parse_all(inputs: &[TagInput]) -> OpResult<Vec<Tag>> {
+    if inputs.len() > MAX_BULK {
+        return Err(OpError::Invalid(format!(
+            "at most {MAX_BULK} tags in one change"
+        )));
+    }
     let mut tags: Vec<Tag> = Vec::with_capacity(inputs.len());
     for input in inputs {
         let tag = input.parse()?;

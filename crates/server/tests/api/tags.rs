@@ -336,6 +336,14 @@ pub async fn bad_tag_input_changes_nothing(db: Db) {
             StatusCode::BAD_REQUEST,
         ),
         (
+            "too many tags in one change",
+            Method::PUT,
+            flag_tags("checkout"),
+            json!({"addedTags": (0..1001).map(|i| json!({"value": format!("t{i}")})).collect::<Vec<_>>(),
+                   "removedTags": []}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
             "tags of a flag that does not exist",
             Method::POST,
             flag_tags("missing"),
@@ -542,6 +550,17 @@ pub async fn client_tag_filter(db: Db) {
         !events.iter().any(|(kind, _)| kind == "feature-updated"),
         "banner is not tagged checkout: {changes}"
     );
+    // Deleting the tag takes it off its flags: the filter selects nothing.
+    let (_, before, _, _) = get("?tag=simple:checkout", None).await;
+    let (status, _) = app
+        .admin(Method::DELETE, "/api/admin/tags/simple/checkout", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, after, names, _) = get("?tag=simple:checkout", before.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(names.is_empty());
+    assert_ne!(after, before);
+    check_against_fresh_start(&app, &db, "a tag deleted").await;
     app.stop().await;
 }
 
