@@ -397,4 +397,32 @@ mod tests {
         assert!(engine.is_enabled("f2", &context));
         assert!(!engine.is_enabled("f2", &crate::Context::for_user("other".to_owned())));
     }
+
+    /// A custom strategy (one the engine does not implement) never matches,
+    /// as in Unleash's SDKs: a flag with only that strategy is off, and a
+    /// flag with another strategy beside it follows the other; it is warned of.
+    #[test]
+    fn custom_strategies_are_off() {
+        let document: ClientFeatures = serde_json::from_value(serde_json::json!({
+            "version": 2,
+            "features": [
+                {"name": "custom", "enabled": true,
+                 "strategies": [{"name": "country", "parameters": {"countries": "NO"}}]},
+                {"name": "custom-or-all", "enabled": true,
+                 "strategies": [{"name": "country"}, {"name": "default"}]}
+            ]
+        }))
+        .expect("document");
+        let engine = Engine::new(&document);
+        let mut context = crate::Context::for_user("7".to_owned());
+        context
+            .properties
+            .insert("country".to_owned(), "NO".to_owned());
+        assert!(!engine.is_enabled("custom", &context));
+        assert!(engine.is_enabled("custom-or-all", &context));
+        assert!(engine
+            .warnings()
+            .iter()
+            .any(|w| w.contains("unknown strategy \"country\"")));
+    }
 }

@@ -139,9 +139,16 @@ fn serialised_len(value: &impl serde::Serialize) -> usize {
     serde_json::to_vec(value).map_or(0, |v| v.len())
 }
 
-/// Which flags a client sees (its token's projects, its `namePrefix`).
+/// Which flags a client sees (its token's projects, its `namePrefix`, its tags).
 pub trait FlagFilter {
     fn admits(&self, name: &str, project: &str) -> bool;
+
+    /// Whether an admitted flag passes the tag filter too. An updated flag
+    /// that does not is sent as removed: it may just have lost the tag (a
+    /// client that never had it drops nothing).
+    fn admits_tags(&self, _flag: &ClientFlag) -> bool {
+        true
+    }
 }
 
 impl DeltaHistory {
@@ -216,6 +223,13 @@ impl DeltaHistory {
                         continue;
                     }
                     newest_first.push(match flag {
+                        FlagChange::Updated(f) if !filter.admits_tags(f) => {
+                            DeltaEvent::FeatureRemoved {
+                                event_id,
+                                feature_name: f.feature.name.clone(),
+                                project: Some(f.project.clone()),
+                            }
+                        }
                         FlagChange::Updated(f) => DeltaEvent::FeatureUpdated {
                             event_id,
                             feature: f.feature.clone(),
@@ -272,6 +286,7 @@ mod tests {
                     ..Feature::default()
                 },
                 strategy_ids: Vec::new(),
+                tags: Vec::new(),
             }),
         )
     }

@@ -15,17 +15,20 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use flagstaff_engine::document::{ClientFeatures, Feature, Segment, Strategy};
+use flagstaff_engine::document::{ClientFeatures, Feature, Segment};
 use flagstaff_engine::{Engine, EngineOptions};
 
 use tokio::sync::Mutex;
 
 use crate::delta::{Change, DeltaHistory};
 use crate::response_cache::ResponseCache;
-use crate::storage::{
-    ChangeRecord, FeatureEnvironmentRow, FeatureRow, ReadTx, SegmentRow, StorageResult, Store,
-    StrategyRow,
-};
+use crate::storage::{ReadTx, StorageResult, Store, Tag};
+
+mod flags;
+mod touched;
+
+use flags::{client_flags, client_segments};
+use touched::Touched;
 
 #[derive(Debug, Default)]
 pub struct Snapshot {
@@ -54,6 +57,8 @@ pub struct Snapshot {
     pub responses: ResponseCache,
     /// The projects that exist: a filter naming any other one is the same filter.
     pub projects: Arc<BTreeSet<String>>,
+    /// The tags that exist: a `tag` filter naming any other one is the same filter.
+    pub tags: Arc<BTreeSet<Tag>>,
     /// The recent changes as delta events (the delta API and streams).
     pub history: DeltaHistory,
 }
@@ -78,6 +83,15 @@ pub struct ClientFlag {
     pub feature: Feature,
     /// The ids of `feature.strategies`, in the same order (for the playground).
     pub strategy_ids: Vec<String>,
+    /// The flag's tags, sorted (the client API's `tag` filter; not in the document).
+    pub tags: Vec<Tag>,
+}
+
+impl ClientFlag {
+    /// Whether the flag has any of `tags`.
+    pub fn has_any_tag(&self, tags: &[Tag]) -> bool {
+        tags.iter().any(|t| self.tags.binary_search(t).is_ok())
+    }
 }
 
 #[derive(Default)]
@@ -95,133 +109,6 @@ const MAX_INCREMENTAL_EVENTS: i64 = 1_000;
 pub struct CaughtUp {
     /// Tokens were created or deleted (or a full rebuild ran): reload the token cache.
     pub tokens: bool,
-}
-
-/// What a run of changes touched, as far as the client documents go.
-#[derive(Debug, Default)]
-struct Touched {
-    flags: BTreeSet<String>,
-    segments: BTreeSet<i64>,
-    tokens: bool,
-    /// A project was created, changed or deleted (the set of projects is reloaded).
-    projects: bool,
-    /// Something the log does not narrow down (a new environment, …).
-    everything: bool,
-}
-
-impl Touched {
-    fn from_changes(changes: &[ChangeRecord]) -> Touched {
-        let mut touched = Touched::default();
-        for change in changes {
-            let kind = change.event_type.as_str();
-            if [
-                "feature-link-",
-                "signal-endpoint-",
-                "actions-",
-                "addon-config-",
-            ]
-            .iter()
-            .any(|prefix| kind.starts_with(prefix))
-            {
-                // Links, signal endpoints, action sets and integrations: not part of
-                // any client document (a step an action set runs records its own events).
-                continue;
-            }
-            if let Some(name) = &change.feature_name {
-                touched.flags.insert(name.clone());
-            } else if kind.starts_with("segment-") {
-                match change.subject_id {
-                    Some(id) => {
-                        touched.segments.insert(id);
-                    }
-                    None => touched.everything = true,
-                }
-            } else if kind.starts_with("api-token-") {
-                touched.tokens = true;
-            } else if matches!(
-                kind,
-                "project-created" | "project-updated" | "project-deleted"
-            ) {
-                // Not part of any client document; only the set of projects changes.
-                touched.projects = true;
-            } else if kind.starts_with("context-field-") {
-                // Not part of any client document.
-            } else {
-                touched.everything = true;
-            }
-        }
-        touched
-    }
-}
-
-fn client_strategy(s: &StrategyRow) -> Strategy {
-    Strategy {
-        name: s.values.name.clone(),
-        parameters: s.values.parameters.clone(),
-        constraints: s.values.constraints.clone(),
-        segments: s.values.segments.clone(),
-        variants: s.values.variants.clone(),
-        disabled: false,
-    }
-}
-
-/// The flags as each environment's client document shows them, from their rows:
-/// environment name → flags (unsorted).
-fn client_flags(
-    features: &[FeatureRow],
-    environments: &[FeatureEnvironmentRow],
-    strategies: &[StrategyRow],
-) -> HashMap<String, Vec<Arc<ClientFlag>>> {
-    let mut strategies_of: HashMap<(&str, &str), Vec<&StrategyRow>> = HashMap::new();
-    for s in strategies.iter().filter(|s| !s.values.disabled) {
-        strategies_of
-            .entry((s.feature_name.as_str(), s.environment.as_str()))
-            .or_default()
-            .push(s);
-    }
-    let by_name: HashMap<&str, &FeatureRow> =
-        features.iter().map(|f| (f.name.as_str(), f)).collect();
-    let mut flags: HashMap<String, Vec<Arc<ClientFlag>>> = HashMap::new();
-    for env in environments {
-        let Some(feature) = by_name.get(env.feature_name.as_str()) else {
-            continue; // archived
-        };
-        let rows = strategies_of
-            .remove(&(feature.name.as_str(), env.environment.as_str()))
-            .unwrap_or_default();
-        flags
-            .entry(env.environment.clone())
-            .or_default()
-            .push(Arc::new(ClientFlag {
-                project: feature.project.clone(),
-                feature: Feature {
-                    name: feature.name.clone(),
-                    feature_type: Some(feature.feature_type.clone()),
-                    description: feature.description.clone(),
-                    enabled: env.enabled,
-                    stale: feature.stale,
-                    impression_data: feature.impression_data,
-                    project: Some(feature.project.clone()),
-                    strategies: rows.iter().map(|s| client_strategy(s)).collect(),
-                    variants: env.variants.clone(),
-                    dependencies: Vec::new(),
-                },
-                strategy_ids: rows.iter().map(|s| s.id.clone()).collect(),
-            }));
-    }
-    flags
-}
-
-fn client_segments(rows: Vec<SegmentRow>) -> Arc<Vec<Segment>> {
-    let segments = rows
-        .into_iter()
-        .map(|s| Segment {
-            id: s.id,
-            name: Some(s.name),
-            constraints: s.constraints,
-        })
-        .collect();
-    Arc::new(segments)
 }
 
 fn engine_options() -> EngineOptions {
@@ -279,6 +166,11 @@ impl Snapshots {
         } else {
             Arc::new(read.project_ids().await?)
         };
+        next.tags = if incremental && !touched.tags {
+            Arc::clone(&previous.tags)
+        } else {
+            Arc::new(read.tag_set().await?)
+        };
         read.finish().await?;
         next.settle(&previous);
         next.history = if previous.built {
@@ -295,10 +187,11 @@ impl Snapshots {
     /// Everything from the database.
     async fn rebuild(read: &mut ReadTx, revision: i64) -> StorageResult<Snapshot> {
         let (features, environments, strategies) = read.snapshot_rows().await?;
+        let tags = read.flag_tags(None).await?;
         let segments = client_segments(read.segments().await?);
         let mut maps = HashMap::new();
         let mut engines = HashMap::new();
-        for (environment, list) in client_flags(&features, &environments, &strategies) {
+        for (environment, list) in client_flags(&features, &environments, &strategies, tags) {
             let map: FlagMap = list
                 .into_iter()
                 .map(|f| (f.feature.name.clone(), f))
@@ -325,7 +218,8 @@ impl Snapshots {
     ) -> StorageResult<Snapshot> {
         let names: Vec<String> = touched.flags.iter().cloned().collect();
         let (features, environments, strategies) = read.snapshot_rows_of(&names).await?;
-        let mut fresh = client_flags(&features, &environments, &strategies);
+        let tags = read.flag_tags(Some(&names)).await?;
+        let mut fresh = client_flags(&features, &environments, &strategies, tags);
         let segments = if touched.segments.is_empty() {
             previous.segments.clone()
         } else {

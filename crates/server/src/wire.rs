@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::storage::{
     ContextFieldRow, EnvironmentRow, FeatureEnvironmentRow, FeatureRow, LinkRow, SegmentRow,
-    StrategyRow,
+    StrategyParameter, StrategyRow, StrategyTypeRow, Tag, TagTypeRow,
 };
 
 pub mod automation;
@@ -102,7 +102,7 @@ pub struct FlagView<'a> {
     pub created_by: CreatedBy<'a>,
     pub environments: Vec<FlagEnvironmentView<'a>>,
     pub variants: [Value; 0],
-    pub tags: [Value; 0],
+    pub tags: &'a [Tag],
     pub children: [Value; 0],
     pub dependencies: [Value; 0],
     /// The flag's links: shown when one flag is shown, not in lists.
@@ -186,11 +186,16 @@ impl<'a> FlagView<'a> {
             },
             environments,
             variants: [],
-            tags: [],
+            tags: &[],
             children: [],
             dependencies: [],
             links: None,
         }
+    }
+
+    /// The view with the flag's tags.
+    pub fn with_tags(self, tags: &'a [Tag]) -> Self {
+        FlagView { tags, ..self }
     }
 
     /// The view with the flag's links.
@@ -303,6 +308,56 @@ pub fn event_view(e: &crate::storage::EventRecord) -> serde_json::Value {
         "featureName": e.feature_name,
         "preData": e.pre_data,
         "data": e.data,
-        "tags": [],
+        "tags": e.tags,
     })
+}
+
+/// A tag type (Unleash's tagTypeSchema).
+#[derive(Debug, Serialize)]
+pub struct TagTypeView<'a> {
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub icon: Option<&'a str>,
+    pub color: Option<&'a str>,
+}
+
+impl<'a> From<&'a TagTypeRow> for TagTypeView<'a> {
+    fn from(t: &'a TagTypeRow) -> Self {
+        TagTypeView {
+            name: &t.name,
+            description: t.description.as_deref(),
+            icon: t.icon.as_deref(),
+            color: t.color.as_deref(),
+        }
+    }
+}
+
+/// A strategy type (Unleash's strategySchema): `displayName` is the title,
+/// else the name; only custom strategies are `editable`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StrategyTypeView<'a> {
+    pub name: &'a str,
+    pub title: Option<&'a str>,
+    pub display_name: &'a str,
+    pub description: &'a str,
+    pub editable: bool,
+    pub deprecated: bool,
+    pub sort_order: i64,
+    pub parameters: &'a [StrategyParameter],
+}
+
+impl<'a> From<&'a StrategyTypeRow> for StrategyTypeView<'a> {
+    fn from(s: &'a StrategyTypeRow) -> Self {
+        StrategyTypeView {
+            name: &s.name,
+            title: s.title.as_deref(),
+            display_name: s.title.as_deref().unwrap_or(&s.name),
+            description: s.description.as_deref().unwrap_or(""),
+            editable: !s.built_in,
+            deprecated: s.deprecated,
+            sort_order: s.sort_order,
+            parameters: &s.parameters,
+        }
+    }
 }

@@ -1,13 +1,12 @@
 //! The client API that backend SDKs poll: `GET /api/client/features` and
 //! `GET /api/client/features/:featureName`, served from the snapshot of the
-//! token's environment, filtered to its projects. `If-None-Match` with the
+//! token's environment, filtered to its projects (and the query's `project`,
+//! `namePrefix` and `tag`). `If-None-Match` with the
 //! current ETag is answered with 304 before any flag is looked at, and each
 //! distinct response is serialised once per revision.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
-use std::ops::Bound;
-use std::sync::Arc;
+use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -18,44 +17,17 @@ use axum::{Json, Router};
 use flagstaff_engine::document::{Feature, Segment};
 use serde::Serialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
-use crate::auth::{ApiToken, ClientToken};
-use crate::delta::FlagFilter;
+use super::client_query::{wants_inline_segments, ClientQuery};
+use crate::auth::ClientToken;
 use crate::error::{ApiError, ApiResult};
 use crate::response_cache::CachedBody;
-use crate::snapshot::{ClientFlag, FlagMap};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/client/features", get(features))
         .route("/api/client/features/{name}", get(feature))
-}
-
-/// The effective filter of a request: what the token may see, narrowed by the
-/// query, and normalised to what can make a difference, so that filters that
-/// select the same flags share one ETag and one cached response: projects
-/// that do not exist are dropped, and a name prefix is replaced by the
-/// longest prefix common to the flags it matches (or "matches nothing").
-pub(crate) struct ClientQuery {
-    projects: Option<Vec<String>>,
-    prefix: Prefix,
-    /// The `namePrefix` as asked (what a flag created later must match).
-    asked_prefix: Option<String>,
-    /// For SDKs older than client specification 4.2.0 (or that do not say):
-    /// each segment's constraints inlined into the strategies, as Unleash does.
-    inline_segments: bool,
-}
-
-/// Whether the SDK predates segments by id: its `Unleash-Client-Spec` header
-/// is absent, unreadable, or below 4.2.0 (Unleash's rule).
-pub(crate) fn wants_inline_segments(headers: &HeaderMap) -> bool {
-    headers
-        .get("unleash-client-spec")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| semver::Version::parse(v.trim()).ok())
-        .is_none_or(|v| v < semver::Version::new(4, 2, 0))
 }
 
 /// A flag with each strategy's segments replaced by their constraints.
@@ -76,182 +48,6 @@ fn inlined(feature: &Feature, segments: &HashMap<i64, &Segment>) -> Feature {
     feature
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Prefix {
-    /// No `namePrefix`.
-    Any,
-    /// The flags whose names start with this, which is the longest prefix
-    /// common to them all (so it names exactly that set).
-    Common(String),
-    /// The prefix matches no flag.
-    Nothing,
-}
-
-/// The first string after every string that starts with `prefix`, if any.
-fn past_prefix(prefix: &str) -> Option<String> {
-    let mut chars: Vec<char> = prefix.chars().collect();
-    while let Some(last) = chars.pop() {
-        if let Some(next) = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32) {
-            chars.push(next);
-            return Some(chars.into_iter().collect());
-        }
-    }
-    None
-}
-
-/// The flags of `flags` whose names start with `prefix`, in name order.
-fn starting_with<'a>(
-    flags: &'a FlagMap,
-    prefix: &str,
-) -> impl DoubleEndedIterator<Item = &'a Arc<ClientFlag>> + 'a {
-    let upper = match past_prefix(prefix) {
-        Some(end) => Bound::Excluded(end),
-        None => Bound::Unbounded,
-    };
-    flags
-        .range::<(Bound<String>, Bound<String>), String>((
-            Bound::Included(prefix.to_owned()),
-            upper,
-        ))
-        .map(|(_, flag)| flag)
-}
-
-impl ClientQuery {
-    pub(crate) fn new(
-        token: &ApiToken,
-        params: &[(String, String)],
-        flags: Option<&FlagMap>,
-        existing: &BTreeSet<String>,
-        inline_segments: bool,
-    ) -> Self {
-        let asked: Vec<String> = params
-            .iter()
-            .filter(|(k, _)| k == "project" || k == "project[]")
-            .map(|(_, v)| v.clone())
-            .filter(|p| existing.contains(p))
-            .collect();
-        let named_any = params
-            .iter()
-            .any(|(k, _)| k == "project" || k == "project[]");
-        let mut projects = match (token.all_projects(), named_any) {
-            (true, false) => None,
-            (true, true) => Some(asked),
-            (false, false) => Some(token.projects.clone()),
-            // A query cannot widen a scoped token.
-            (false, true) => Some(
-                asked
-                    .into_iter()
-                    .filter(|p| token.sees_project(p))
-                    .collect(),
-            ),
-        };
-        if let Some(p) = projects.as_mut() {
-            p.sort();
-            p.dedup();
-        }
-        let asked_prefix = params
-            .iter()
-            .find(|(k, v)| k == "namePrefix" && !v.is_empty())
-            .map(|(_, v)| v.clone());
-        let prefix = match params.iter().find(|(k, _)| k == "namePrefix") {
-            Some((_, asked)) if !asked.is_empty() => {
-                let mut matched = flags.into_iter().flat_map(|f| starting_with(f, asked));
-                match (matched.next(), matched.next_back()) {
-                    (Some(first), last) => {
-                        let (a, b) = (&first.feature.name, &last.unwrap_or(first).feature.name);
-                        let common = a
-                            .char_indices()
-                            .zip(b.chars())
-                            .find(|((_, x), y)| x != y)
-                            .map_or(a.len().min(b.len()), |((at, _), _)| at);
-                        Prefix::Common(a[..common].to_owned())
-                    }
-                    (None, _) => Prefix::Nothing,
-                }
-            }
-            _ => Prefix::Any,
-        };
-        ClientQuery {
-            projects,
-            prefix,
-            asked_prefix,
-            inline_segments,
-        }
-    }
-
-    fn admits_project(&self, flag: &ClientFlag) -> bool {
-        self.projects
-            .as_ref()
-            .is_none_or(|ps| ps.contains(&flag.project))
-    }
-
-    /// The flags this filter selects, in name order; the work is
-    /// proportional to the flags the prefix matches.
-    pub(crate) fn select<'a>(&'a self, flags: Option<&'a FlagMap>) -> Vec<&'a Feature> {
-        let Some(flags) = flags else {
-            return Vec::new();
-        };
-        let candidates: Box<dyn Iterator<Item = &Arc<ClientFlag>>> = match &self.prefix {
-            Prefix::Any => Box::new(flags.values()),
-            Prefix::Common(prefix) => Box::new(starting_with(flags, prefix)),
-            Prefix::Nothing => Box::new(std::iter::empty()),
-        };
-        candidates
-            .filter(|f| self.admits_project(f))
-            .map(|f| &f.feature)
-            .collect()
-    }
-
-    fn name_prefix(&self) -> Option<&str> {
-        match &self.prefix {
-            Prefix::Common(p) => Some(p),
-            Prefix::Any | Prefix::Nothing => None,
-        }
-    }
-
-    /// A short digest of the environment and this filter: responses that
-    /// differ only in revision share it.
-    pub(crate) fn digest(&self, environment: &str) -> String {
-        let key = format!(
-            "{environment}|{:?}|{:?}|{}",
-            self.projects, self.prefix, self.inline_segments
-        );
-        hex::encode(&Sha256::digest(key.as_bytes())[..8])
-    }
-
-    fn etag(&self, environment: &str, revision: i64) -> String {
-        format!("\"{}:{revision}:v1\"", self.digest(environment))
-    }
-
-    /// The filter as it was asked, for the delta API and streams.
-    pub(crate) fn delta_filter(&self) -> DeltaFilter {
-        DeltaFilter {
-            projects: self.projects.clone(),
-            prefix: self.asked_prefix.clone(),
-        }
-    }
-}
-
-/// Which flags a delta client sees: its projects and its `namePrefix` as
-/// asked, so a flag created later that matches it is sent too.
-#[derive(Debug, Clone)]
-pub(crate) struct DeltaFilter {
-    projects: Option<Vec<String>>,
-    prefix: Option<String>,
-}
-
-impl FlagFilter for DeltaFilter {
-    fn admits(&self, name: &str, project: &str) -> bool {
-        self.projects
-            .as_ref()
-            .is_none_or(|ps| ps.iter().any(|p| p == project))
-            && self
-                .prefix
-                .as_ref()
-                .is_none_or(|p| name.starts_with(p.as_str()))
-    }
-}
-
 async fn features(
     State(state): State<AppState>,
     ClientToken(token): ClientToken,
@@ -265,6 +61,7 @@ async fn features(
         &params,
         flags,
         &snapshot.projects,
+        &snapshot.tags,
         wants_inline_segments(&headers),
     );
     let revision = snapshot.revision_of(&token.environment);
@@ -281,7 +78,7 @@ async fn features(
             let selected = query.select(flags);
             let document = ClientDocument {
                 version: 2,
-                features: if query.inline_segments {
+                features: if query.inline_segments() {
                     let segments: HashMap<i64, &Segment> =
                         snapshot.segments.iter().map(|s| (s.id, s)).collect();
                     selected
@@ -291,13 +88,8 @@ async fn features(
                 } else {
                     selected.into_iter().map(Cow::Borrowed).collect()
                 },
-                segments: (!query.inline_segments).then_some(&snapshot.segments[..]),
-                query: json!({
-                    "project": query.projects.clone().unwrap_or_else(|| vec!["*".to_owned()]),
-                    "namePrefix": query.name_prefix(),
-                    "environment": token.environment,
-                    "inlineSegmentConstraints": query.inline_segments
-                }),
+                segments: (!query.inline_segments()).then_some(&snapshot.segments[..]),
+                query: query.echo(&token.environment),
                 meta: json!({"revisionId": revision, "etag": etag}),
             };
             Bytes::from(serde_json::to_vec(&document).unwrap_or_default())

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod client;
 mod client_metrics;
+mod client_query;
 mod edge;
 mod extract;
 mod fallback;

@@ -30,7 +30,8 @@ use flagstaff_engine::document::DeltaEvent;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::client::{cached_json, ClientQuery};
+use super::client::cached_json;
+use super::client_query::ClientQuery;
 use crate::auth::{ApiToken, ClientToken};
 use crate::error::{ApiError, ApiResult};
 use crate::response_cache::CachedBody;
@@ -76,7 +77,14 @@ async fn update_for(
         _ => {}
     }
     let flags = snapshot.environments.get(environment);
-    let query = ClientQuery::new(token, params, flags, &snapshot.projects, false);
+    let query = ClientQuery::new(
+        token,
+        params,
+        flags,
+        &snapshot.projects,
+        &snapshot.tags,
+        false,
+    );
     let digest = query.digest(environment);
     let filter = query.delta_filter();
     let body = match has.filter(|r| *r <= snapshot.revision && snapshot.history.reaches(*r)) {

@@ -72,6 +72,19 @@ pub const EVENT_TYPES: &[&str] = &[
     "actions-created",
     "actions-updated",
     "actions-deleted",
+    "feature-tagged",
+    "feature-untagged",
+    "tag-created",
+    "tag-deleted",
+    "tag-type-created",
+    "tag-type-updated",
+    "tag-type-deleted",
+    "strategy-created",
+    "strategy-updated",
+    "strategy-deprecated",
+    "strategy-reactivated",
+    "strategy-deleted",
+    "default-strategy-updated",
 ];
 
 const fn text(

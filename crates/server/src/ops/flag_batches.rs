@@ -65,6 +65,8 @@ impl Operation for CloneFlag {
             flag_type: FlagType::parse(&source.feature_type)?,
             description: source.description.clone(),
             impression_data: source.impression_data,
+            // Unleash's clone does not copy tags.
+            tags: Vec::new(),
         }
         .run(w, cx)
         .await?;

@@ -1,15 +1,13 @@
 //! Flag operations: create, change metadata (replace or JSON Patch), archive,
-//! revive, delete, and switch a flag on or off in one environment.
+//! revive, delete. Switching a flag on or off is in `switch.rs`.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::{
-    project_environment, Actor, Context, Edit, EnvironmentName, FeatureName, OpError, OpResult,
-    Operation, ProjectId,
-};
-use crate::storage::{now_text, FeatureRow, NewEvent, Store, StrategyRow, StrategyValues, WriteTx};
-use crate::wire::{to_value, FlagMetadata, StrategyView};
+use super::tags::{parse_all, tag_flag, TagInput};
+use super::{Actor, Context, Edit, FeatureName, OpError, OpResult, Operation, ProjectId};
+use crate::storage::{now_text, FeatureRow, NewEvent, Store, WriteTx};
+use crate::wire::{to_value, FlagMetadata};
 
 /// Unleash's flag types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,7 +97,8 @@ pub async fn validate_new_name(store: &Store, name: &str) -> OpResult<FeatureNam
     Ok(name)
 }
 
-/// A new flag in a project, switched off in each of the project's environments.
+/// A new flag in a project, switched off in each of the project's
+/// environments, with the tags given (as Unleash's create body may have).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateFlag {
@@ -108,6 +107,8 @@ pub struct CreateFlag {
     pub flag_type: FlagType,
     pub description: Option<String>,
     pub impression_data: bool,
+    #[serde(default)]
+    pub tags: Vec<TagInput>,
 }
 
 impl Operation for CreateFlag {
@@ -115,6 +116,7 @@ impl Operation for CreateFlag {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FeatureRow> {
         let actor = &cx.actor;
+        let tags = parse_all(&self.tags)?;
         if !w.project_exists(&self.project).await? {
             return Err(OpError::NotFound(format!(
                 "Could not find project {}",
@@ -147,6 +149,9 @@ impl Operation for CreateFlag {
             Some(&feature),
         ))
         .await?;
+        for tag in &tags {
+            tag_flag(w, actor, &feature, tag).await?;
+        }
         Ok(feature)
     }
 }
@@ -335,83 +340,6 @@ impl Operation for DeleteFlag {
             None,
         ))
         .await?;
-        Ok(())
-    }
-}
-
-/// Switches a flag on or off in one environment. As Unleash, switching on an
-/// environment without an active strategy adds the default one (a 100%
-/// flexible rollout) — decided under the change lock, so racing calls add one.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SwitchEnvironment {
-    pub project: ProjectId,
-    pub name: FeatureName,
-    pub environment: EnvironmentName,
-    pub enabled: bool,
-}
-
-/// The strategy a flag gets when switched on with none active.
-fn default_strategy(feature: &str, environment: &str) -> StrategyRow {
-    StrategyRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        feature_name: feature.to_owned(),
-        environment: environment.to_owned(),
-        values: StrategyValues {
-            name: "flexibleRollout".to_owned(),
-            parameters: [
-                ("rollout", "100"),
-                ("stickiness", "default"),
-                ("groupId", feature),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
-            ..StrategyValues::default()
-        },
-    }
-}
-
-impl Operation for SwitchEnvironment {
-    type Output = ();
-
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
-        let actor = &cx.actor;
-        let (name, environment, on) = (&self.name, &self.environment, self.enabled);
-        project_environment(w, &self.project, environment).await?;
-        let feature = w.live_feature(&self.project, name).await?;
-        let before = w.feature_environment(name, environment).await?;
-        let strategies = w.strategies(name, Some(environment)).await?;
-        w.set_environment_enabled(name, environment, on).await?;
-        let event = |event_type| NewEvent {
-            event_type,
-            created_by: actor.name.clone(),
-            project: Some(feature.project.clone()),
-            environment: Some(environment.to_string()),
-            feature_name: Some(name.to_string()),
-            ..NewEvent::default()
-        };
-        if on && strategies.iter().all(|s| s.values.disabled) {
-            let strategy = default_strategy(name, environment);
-            w.insert_strategy(&strategy).await?;
-            w.record_event(NewEvent {
-                data: Some(to_value(&StrategyView::from(&strategy))),
-                ..event("feature-strategy-add")
-            })
-            .await?;
-        }
-        if before.enabled != on {
-            let event_type = if on {
-                "feature-environment-enabled"
-            } else {
-                "feature-environment-disabled"
-            };
-            w.record_event(NewEvent {
-                pre_data: Some(json!({"enabled": before.enabled})),
-                data: Some(json!({"enabled": on})),
-                ..event(event_type)
-            })
-            .await?;
-        }
         Ok(())
     }
 }

@@ -19,6 +19,9 @@ mod projects;
 mod segments;
 mod signals;
 mod strategies;
+mod strategy_types;
+mod switch;
+mod tags;
 pub mod tokens;
 mod variants;
 
@@ -37,8 +40,7 @@ pub use context::{
 pub use edit::Edit;
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
 pub use flags::{
-    validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag,
-    SwitchEnvironment, UpdateFlag,
+    validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, UpdateFlag,
 };
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FeatureName, ProjectId, SignalEndpointName};
@@ -54,7 +56,15 @@ pub use signals::{
 };
 pub use strategies::{
     check_constraints, AddStrategy, RemoveStrategy, StrategyInput, StrategyPlace, UpdateStrategy,
-    STRATEGY_TYPES,
+};
+pub use strategy_types::{
+    CreateStrategyType, DeleteStrategyType, DeprecateStrategyType, StrategyTypeInput,
+    UpdateStrategyType,
+};
+pub use switch::{SetDefaultStrategy, SwitchEnvironment};
+pub use tags::{
+    validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, RetagFlag, TagFlag,
+    TagInput, TagTypeInput, UntagFlag, UpdateTagType, DEFAULT_TAG_TYPE,
 };
 pub use tokens::{CreateToken, RevokeToken, SetTokenExpiry};
 pub use variants::{normalise_variants, SetVariants};

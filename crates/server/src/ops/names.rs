@@ -13,9 +13,21 @@ use super::OpError;
 
 /// Unleash's rule for names that appear in URLs; `field` names the JSON field.
 fn check(text: &str, field: &str) -> Result<(), OpError> {
-    if text.is_empty() || text.chars().count() > 100 {
+    check_url_friendly(text, field, 1, 100)
+}
+
+/// A name of `min`–`max` characters that `encodeURIComponent` leaves alone,
+/// and not `.` or `..` (tag types and tags have their own bounds).
+pub(super) fn check_url_friendly(
+    text: &str,
+    field: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), OpError> {
+    let length = text.chars().count();
+    if length < min || length > max {
         return Err(OpError::Invalid(format!(
-            "\"{field}\" must be between 1 and 100 characters long"
+            "\"{field}\" must be between {min} and {max} characters long"
         )));
     }
     let url_safe = text

@@ -141,8 +141,9 @@ impl Operation for UpdateSegment {
     }
 }
 
-/// Deletes a segment no strategy uses (checked under the change lock, so a
-/// strategy added meanwhile cannot be left naming a deleted segment).
+/// Deletes a segment no strategy uses, a project's default strategies
+/// included (checked under the change lock, so a strategy added meanwhile
+/// cannot be left naming a deleted segment).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeleteSegment {
     pub id: i64,
@@ -160,6 +161,16 @@ impl Operation for DeleteSegment {
                 "Segment {} is in use by {}",
                 self.id,
                 names.join(", ")
+            )));
+        }
+        let defaults = w.all_default_strategies().await?;
+        if let Some((project, environment, _)) = defaults
+            .iter()
+            .find(|(_, _, s)| s.segments.contains(&self.id))
+        {
+            return Err(OpError::Conflict(format!(
+                "Segment {} is in use by the default strategy of project {project} in {environment}",
+                self.id
             )));
         }
         w.delete_segment(self.id).await?;

@@ -1,5 +1,6 @@
 //! Strategy operations on one flag in one environment: add, change (replace or
-//! JSON Patch), remove. A strategy is checked as the engine would compile it.
+//! JSON Patch), remove. A strategy is checked as the engine would compile it,
+//! and names a strategy type that exists (built in or custom).
 
 use std::collections::BTreeMap;
 
@@ -13,18 +14,6 @@ use super::{
 };
 use crate::storage::{NewEvent, StrategyRow, StrategyValues, WriteTx};
 use crate::wire::{to_value, StrategyView};
-
-/// The built-in strategy types (Unleash's).
-pub const STRATEGY_TYPES: &[&str] = &[
-    "default",
-    "flexibleRollout",
-    "userWithId",
-    "remoteAddress",
-    "applicationHostname",
-    "gradualRolloutRandom",
-    "gradualRolloutSessionId",
-    "gradualRolloutUserId",
-];
 
 /// A strategy as the admin API receives it (Unleash's createFeatureStrategySchema).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -48,14 +37,9 @@ pub struct StrategyInput {
 }
 
 impl StrategyInput {
-    /// What is stored, with Unleash's defaults, or why it cannot be.
-    fn into_values(self, feature: &str, limits: &Limits) -> OpResult<StrategyValues> {
-        if !STRATEGY_TYPES.contains(&self.name.as_str()) {
-            return Err(OpError::Invalid(format!(
-                "Could not find strategy type with name {}",
-                self.name
-            )));
-        }
+    /// What is stored, with Unleash's defaults, or why it cannot be (that the
+    /// strategy type exists is [`check_strategy_type`]'s to say).
+    pub(super) fn into_values(self, feature: &str, limits: &Limits) -> OpResult<StrategyValues> {
         let mut parameters = BTreeMap::new();
         for (key, value) in self.parameters.unwrap_or_default() {
             let text = match value {
@@ -151,8 +135,19 @@ pub fn check_constraint_sizes(constraints: &[Constraint], limits: &Limits) -> Op
     Ok(())
 }
 
+/// The strategy type exists: built in, or a custom one (deprecated or not).
+/// SDKs evaluate a custom strategy they do not implement as off.
+async fn check_strategy_type(w: &mut WriteTx<'_>, name: &str) -> OpResult<()> {
+    match w.strategy_type(name).await? {
+        Some(_) => Ok(()),
+        None => Err(OpError::Invalid(format!(
+            "Could not find strategy type with name {name}"
+        ))),
+    }
+}
+
 /// Every segment a strategy names exists.
-async fn check_segments(w: &mut WriteTx<'_>, values: &StrategyValues) -> OpResult<()> {
+pub(super) async fn check_segments(w: &mut WriteTx<'_>, values: &StrategyValues) -> OpResult<()> {
     if values.segments.is_empty() {
         return Ok(());
     }
@@ -229,6 +224,7 @@ impl Operation for AddStrategy {
             )));
         }
         let values = self.strategy.into_values(&self.place.feature, &cx.limits)?;
+        check_strategy_type(w, &values.name).await?;
         check_segments(w, &values).await?;
         let strategy = StrategyRow {
             id: uuid::Uuid::new_v4().to_string(),
@@ -268,6 +264,7 @@ impl Operation for UpdateStrategy {
             cx.limits.document_bytes,
         )?;
         let values = input.into_values(&self.place.feature, &cx.limits)?;
+        check_strategy_type(w, &values.name).await?;
         check_segments(w, &values).await?;
         let after = StrategyRow {
             values,

@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{from_json, now_text, ReadTx, StorageResult, Store, WriteTx};
+use super::{from_json, now_text, to_json, ReadTx, StorageResult, Store, Tag, WriteTx};
 
 /// An event to record with a write.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +31,8 @@ pub struct EventRecord {
     pub feature_name: Option<String>,
     pub pre_data: Option<Value>,
     pub data: Option<Value>,
+    /// The flag's tags when the event was recorded (Unleash's event `tags`).
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -68,16 +70,30 @@ fn event_from_row(row: &AnyRow) -> StorageResult<EventRecord> {
         feature_name: row.try_get("feature_name")?,
         pre_data: json("pre_data")?,
         data: json("data")?,
+        tags: event_tags(row, "tags")?,
     })
 }
 
+/// An event's `tags` column (absent before tags were recorded: none).
+pub(super) fn event_tags(row: &AnyRow, column: &str) -> StorageResult<Vec<Tag>> {
+    row.try_get::<Option<String>, _>(column)?
+        .map(|text| from_json(&text))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
 impl WriteTx<'_> {
-    /// Records an event of this change, tagged with the change's revision.
+    /// Records an event of this change, tagged with the change's revision
+    /// and, when it is about a flag, with the flag's tags as they are now.
     pub async fn record_event(&mut self, event: NewEvent) -> StorageResult<()> {
         let revision = self.revision().await?;
+        let tags = match &event.feature_name {
+            Some(name) => self.feature_tags(name).await?,
+            None => Vec::new(),
+        };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO events (type, created_at, created_by, project, environment, feature_name, pre_data, data, revision) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO events (type, created_at, created_by, project, environment, feature_name, pre_data, data, revision, tags) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(event.event_type)
         .bind(now_text())
@@ -88,6 +104,7 @@ impl WriteTx<'_> {
         .bind(event.pre_data.as_ref().map(|v| v.to_string()))
         .bind(event.data.as_ref().map(|v| v.to_string()))
         .bind(revision)
+        .bind(to_json(&tags))
         .fetch_one(&mut *self.tx)
         .await?;
         self.queue_deliveries(id, &event).await?;
@@ -131,7 +148,7 @@ impl Store {
         }
         let total: i64 = count.fetch_one(self.pool()).await?;
         let page_sql = format!(
-            "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data \
+            "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data, tags \
              FROM events WHERE {condition} AND id < $7 ORDER BY id DESC LIMIT $8 OFFSET $9"
         );
         let mut page = sqlx::query(&page_sql);
@@ -154,7 +171,7 @@ impl Store {
     /// One event by its id.
     pub async fn event_by_id(&self, id: i64) -> StorageResult<Option<EventRecord>> {
         let row = sqlx::query(
-            "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data \
+            "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data, tags \
              FROM events WHERE id = $1",
         )
         .bind(id)

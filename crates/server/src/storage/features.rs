@@ -29,8 +29,10 @@ pub struct FeatureEnvironmentRow {
     pub variants: Vec<Variant>,
 }
 
-/// What a strategy says, as the admin API reads and writes it.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// What a strategy says, as the admin API reads and writes it (and as a
+/// project's default strategy is stored).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StrategyValues {
     pub name: String,
     pub title: Option<String>,
@@ -349,18 +351,17 @@ impl WriteTx<'_> {
     }
 
     pub async fn delete_feature(&mut self, name: &str) -> StorageResult<()> {
-        sqlx::query("DELETE FROM feature_links WHERE feature_name = $1")
-            .bind(name)
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query("DELETE FROM feature_strategies WHERE feature_name = $1")
-            .bind(name)
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query("DELETE FROM feature_environments WHERE feature_name = $1")
-            .bind(name)
-            .execute(&mut *self.tx)
-            .await?;
+        for table in [
+            "feature_links",
+            "feature_tags",
+            "feature_strategies",
+            "feature_environments",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE feature_name = $1"))
+                .bind(name)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         sqlx::query("DELETE FROM features WHERE name = $1")
             .bind(name)
             .execute(&mut *self.tx)

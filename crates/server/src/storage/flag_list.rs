@@ -6,7 +6,7 @@ use super::features::{
 };
 use sqlx::Row;
 
-use super::{FeatureEnvironmentRow, FeatureRow, StorageResult, Store, StrategyRow};
+use super::{FeatureEnvironmentRow, FeatureRow, StorageResult, Store, StrategyRow, Tag};
 
 /// Which flags of a list: those named after `after` (a keyset cursor: the
 /// last name of the previous page), then `offset` skipped, at most `limit`.
@@ -17,6 +17,19 @@ pub struct FlagPage {
     pub limit: Option<i64>,
 }
 
+/// How a search's tags select flags (Unleash's tag operators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagMatch {
+    /// Flags with any of the tags (`IS`, `IS_ANY_OF`, `INCLUDE`, `INCLUDE_ANY_OF`).
+    Any,
+    /// Flags with all of them (`INCLUDE_ALL_OF`).
+    All,
+    /// Flags with none of them (`DO_NOT_INCLUDE`, `EXCLUDE_IF_ANY_OF`).
+    None,
+    /// Flags without all of them (`EXCLUDE_ALL`).
+    NotAll,
+}
+
 /// A flag search (`/api/admin/search/features`): every `Some` narrows it.
 #[derive(Debug, Clone, Default)]
 pub struct FlagSearch {
@@ -24,6 +37,10 @@ pub struct FlagSearch {
     pub text: Option<String>,
     pub projects: Option<Vec<String>>,
     pub types: Option<Vec<String>>,
+    /// Who created the flag (the token name the event log shows).
+    pub created_by: Option<Vec<String>>,
+    /// Distinct tags, and how they select.
+    pub tags: Option<(TagMatch, Vec<Tag>)>,
     pub stale: Option<bool>,
     /// Archived flags instead of live ones.
     pub archived: bool,
@@ -58,7 +75,11 @@ impl Store {
                 "(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE {p} ESCAPE '\\')"
             ));
         }
-        for (column, values) in [("project_id", &search.projects), ("type", &search.types)] {
+        for (column, values) in [
+            ("project_id", &search.projects),
+            ("type", &search.types),
+            ("created_by", &search.created_by),
+        ] {
             if let Some(values) = values {
                 let list: Vec<String> = values
                     .iter()
@@ -73,6 +94,32 @@ impl Store {
         }
         if let Some(stale) = search.stale {
             conditions.push(format!("stale = {}", i64::from(stale)));
+        }
+        if let Some((how, tags)) = &search.tags {
+            let any: Vec<String> = tags
+                .iter()
+                .map(|t| {
+                    let tag_type = placeholder(t.tag_type.clone(), &mut binds);
+                    let value = placeholder(t.value.clone(), &mut binds);
+                    format!("(tag_type = {tag_type} AND tag_value = {value})")
+                })
+                .collect();
+            let any = if any.is_empty() {
+                "1 = 0".to_owned()
+            } else {
+                any.join(" OR ")
+            };
+            let with_any = format!("SELECT feature_name FROM feature_tags WHERE {any}");
+            let with_all = format!(
+                "{with_any} GROUP BY feature_name HAVING COUNT(*) = {}",
+                tags.len()
+            );
+            conditions.push(match how {
+                TagMatch::Any => format!("name IN ({with_any})"),
+                TagMatch::All => format!("name IN ({with_all})"),
+                TagMatch::None => format!("name NOT IN ({with_any})"),
+                TagMatch::NotAll => format!("name NOT IN ({with_all})"),
+            });
         }
         let column = match search.sort_by.as_str() {
             "createdAt" => "created_at",
@@ -105,6 +152,47 @@ impl Store {
             .map(feature_from_row)
             .collect::<StorageResult<Vec<_>>>()?;
         Ok((flags, total))
+    }
+
+    /// What a search result shows of each flag of a page besides the flag:
+    /// its environment rows, and per (flag, environment) how many strategies
+    /// it has and how many of them are enabled. Two queries per 500 flags.
+    pub async fn search_details(
+        &self,
+        names: &[&str],
+    ) -> StorageResult<(Vec<FeatureEnvironmentRow>, Vec<(String, String, i64, i64)>)> {
+        let (mut envs, mut counts) = (Vec::new(), Vec::new());
+        for chunk in names.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let list = list.join(", ");
+            let rows_sql = format!(
+                "SELECT feature_name, environment, enabled, variants FROM feature_environments \
+                 WHERE feature_name IN ({list})"
+            );
+            let counts_sql = format!(
+                "SELECT feature_name, environment, COUNT(*) AS strategies, \
+                 COUNT(CASE WHEN disabled = 0 THEN 1 END) AS enabled_strategies \
+                 FROM feature_strategies WHERE feature_name IN ({list}) \
+                 GROUP BY feature_name, environment"
+            );
+            let (mut rows, mut totals) = (sqlx::query(&rows_sql), sqlx::query(&counts_sql));
+            for name in chunk {
+                rows = rows.bind(*name);
+                totals = totals.bind(*name);
+            }
+            for row in rows.fetch_all(self.pool()).await? {
+                envs.push(environment_from_row(&row)?);
+            }
+            for row in totals.fetch_all(self.pool()).await? {
+                counts.push((
+                    row.try_get("feature_name")?,
+                    row.try_get("environment")?,
+                    row.try_get("strategies")?,
+                    row.try_get("enabled_strategies")?,
+                ));
+            }
+        }
+        Ok((envs, counts))
     }
 
     /// How many live flags of each type a project has, by type.

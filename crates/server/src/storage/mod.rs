@@ -19,6 +19,8 @@ mod projects;
 mod segments;
 mod signals;
 mod snapshot_rows;
+mod strategy_types;
+mod tags;
 mod tokens;
 mod transactions;
 
@@ -31,7 +33,7 @@ use tokio::sync::Mutex;
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter};
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
-pub use flag_list::{FlagPage, FlagSearch};
+pub use flag_list::{FlagPage, FlagSearch, TagMatch};
 pub use integrations::{AddonRow, AttemptOutcome, AttemptRow, ClaimedDelivery};
 pub use links::LinkRow;
 pub use location::{redact, DatabaseLocation, OpenError};
@@ -39,6 +41,8 @@ pub use metrics::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 pub use projects::EnvironmentRow;
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
 pub use signals::{SignalEndpointRow, SignalRow, SignalTokenRow};
+pub use strategy_types::{StrategyParameter, StrategyTypeRow};
+pub use tags::{Tag, TagTypeRow};
 pub use tokens::TokenRow;
 pub use transactions::{Committed, ReadTx, WriteTx, CHANGES_CHANNEL};
 

@@ -222,10 +222,12 @@ impl WriteTx<'_> {
 
     /// Deletes a project that has no flags.
     pub async fn delete_project(&mut self, id: &str) -> StorageResult<()> {
-        sqlx::query("DELETE FROM project_environments WHERE project_id = $1")
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
+        for table in ["project_default_strategies", "project_environments"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE project_id = $1"))
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
         sqlx::query("DELETE FROM projects WHERE id = $1")
             .bind(id)
             .execute(&mut *self.tx)
@@ -234,7 +236,7 @@ impl WriteTx<'_> {
     }
 
     /// Takes an environment away from a project: its flags' strategies and
-    /// settings there go with it.
+    /// settings there, and the project's default strategy there, go with it.
     pub async fn unlink_project_environment(
         &mut self,
         project: &str,
@@ -250,11 +252,15 @@ impl WriteTx<'_> {
             .execute(&mut *self.tx)
             .await?;
         }
-        sqlx::query("DELETE FROM project_environments WHERE project_id = $1 AND environment = $2")
+        for table in ["project_default_strategies", "project_environments"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE project_id = $1 AND environment = $2"
+            ))
             .bind(project)
             .bind(environment)
             .execute(&mut *self.tx)
             .await?;
+        }
         Ok(())
     }
 }

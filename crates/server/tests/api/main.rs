@@ -18,6 +18,8 @@ mod push;
 mod sdk_apis;
 mod signals;
 mod storage;
+mod strategies;
+mod tags;
 mod tokens;
 
 use admin_routes::*;
@@ -33,6 +35,8 @@ use push::*;
 use sdk_apis::*;
 use signals::*;
 use storage::*;
+use strategies::*;
+use tags::*;
 use tokens::*;
 
 macro_rules! on_both_backends {
@@ -114,6 +118,13 @@ on_both_backends!(
     set_rollout_changes_the_strategy,
     bad_automation_input_changes_nothing,
     signals_and_runs_are_bounded,
+    tag_routes,
+    bad_tag_input_changes_nothing,
+    client_tag_filter,
+    search_by_tag,
+    custom_strategies,
+    bad_strategy_input_changes_nothing,
+    switch_on_uses_the_project_default,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

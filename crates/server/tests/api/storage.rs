@@ -93,6 +93,7 @@ async fn story(url: &str) -> Value {
             flag_type: FlagType::Release,
             description: None,
             impression_data: false,
+            tags: Vec::new(),
         });
     }
     let segment = apply!(CreateSegment {
@@ -157,6 +158,7 @@ async fn story(url: &str) -> Value {
         flag_type: FlagType::Release,
         description: None,
         impression_data: false,
+        tags: Vec::new(),
     };
     let in_use = DeleteSegment { id: segment.id };
     let bad_constraint = AddStrategy {

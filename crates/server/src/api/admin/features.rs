@@ -17,10 +17,12 @@ use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::{
     ArchiveFlag, CreateFlag, DeleteFlag, Edit, EnvironmentName, FeatureName, FlagType, ProjectId,
-    ReviveFlag, SwitchEnvironment, UpdateFlag,
+    ReviveFlag, SwitchEnvironment, TagInput, UpdateFlag,
 };
 use crate::state::AppState;
-use crate::storage::{EnvironmentRow, FeatureEnvironmentRow, FeatureRow, FlagPage, StrategyRow};
+use crate::storage::{
+    EnvironmentRow, FeatureEnvironmentRow, FeatureRow, FlagPage, StrategyRow, Tag,
+};
 use crate::wire::{FlagMetadata, FlagView};
 
 pub fn router() -> Router<AppState> {
@@ -55,6 +57,8 @@ struct CreateBody {
     description: Option<String>,
     #[serde(default)]
     impression_data: Option<bool>,
+    #[serde(default)]
+    tags: Vec<TagInput>,
 }
 
 #[derive(Serialize)]
@@ -97,6 +101,7 @@ fn flag_views<'a>(
     environments: &'a [EnvironmentRow],
     rows: &'a [FeatureEnvironmentRow],
     strategies: &'a [StrategyRow],
+    tags: &'a HashMap<String, Vec<Tag>>,
 ) -> Vec<FlagView<'a>> {
     let mut rows_of: HashMap<&str, Vec<&FeatureEnvironmentRow>> = HashMap::new();
     for row in rows {
@@ -119,6 +124,7 @@ fn flag_views<'a>(
                 rows_of.get(name).map_or(&[], Vec::as_slice),
                 strategies_of.get(name).map_or(&[], Vec::as_slice),
             )
+            .with_tags(tags.get(name).map_or(&[], Vec::as_slice))
         })
         .collect()
 }
@@ -143,14 +149,16 @@ async fn list(
             "Could not find project {project}"
         )));
     }
-    // Five queries whatever the number of flags.
+    // Six queries whatever the number of flags (tags: one per 500).
     let environments = state.store.project_environments(&project).await?;
     let (features, rows, strategies) = state.store.project_flag_page(&project, &page).await?;
+    let names: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
+    let tags = state.store.tags_of_flags(&names).await?;
     let next_after = match (page.limit, features.last()) {
         (Some(limit), Some(last)) if features.len() as i64 == limit => Some(last.name.clone()),
         _ => None,
     };
-    let features = flag_views(&features, &environments, &rows, &strategies);
+    let features = flag_views(&features, &environments, &rows, &strategies, &tags);
     Ok(Json(FlagList {
         version: 2,
         features,
@@ -171,6 +179,7 @@ async fn create(
         project: ProjectId::in_path(&project)?,
         description: body.description,
         impression_data: body.impression_data.unwrap_or(false),
+        tags: body.tags,
     };
     let feature = state.apply(&admin.actor(), operation).await?;
     Ok((
@@ -246,8 +255,10 @@ async fn list_all(State(state): State<AppState>, _admin: AdminToken) -> ApiResul
             .store
             .project_flag_page(&project, &FlagPage::default())
             .await?;
+        let names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
+        let tags = state.store.tags_of_flags(&names).await?;
         features.extend(
-            flag_views(&flags, &environments, &rows, &strategies)
+            flag_views(&flags, &environments, &rows, &strategies, &tags)
                 .iter()
                 .map(crate::wire::to_value),
         );

@@ -1,6 +1,6 @@
 //! The admin API (admin tokens only): flags, their environments, strategies,
-//! variants and links, the event log, API tokens, projects and environments,
-//! signal endpoints and action sets. Handlers
+//! variants, tags and links, tag types and tags, strategy types, the event
+//! log, API tokens, projects and environments, signal endpoints and action sets. Handlers
 //! parse the request, apply an operation (`crate::ops`) through
 //! `AppState::apply`, and render a view (`crate::wire`); reads go to the store.
 
@@ -18,6 +18,8 @@ mod search;
 mod segments;
 mod signal_endpoints;
 mod strategies;
+mod strategy_types;
+mod tags;
 mod tokens;
 mod variants;
 
@@ -37,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .merge(addons::router())
         .merge(flag_batches::router())
         .merge(strategies::router())
+        .merge(strategy_types::router())
+        .merge(tags::router())
         .merge(variants::router())
         .merge(events::router())
         .merge(tokens::router())
@@ -113,15 +117,18 @@ pub fn filter_value(text: Option<String>, field: &str) -> ApiResult<Option<Strin
     }
 }
 
-/// Unleash's featureSchema for one flag, with its environments and links.
+/// Unleash's featureSchema for one flag, with its environments, tags and links.
 pub async fn feature_json(state: &AppState, feature: &FeatureRow) -> ApiResult<Value> {
     let environments = state.store.project_environments(&feature.project).await?;
     let rows = state.store.feature_environments(&feature.name).await?;
     let strategies = state.store.strategies(&feature.name, None).await?;
     let links = state.store.feature_links(&feature.name).await?;
+    let tags = state.store.feature_tags(&feature.name).await?;
     let rows: Vec<&FeatureEnvironmentRow> = rows.iter().collect();
     let strategies: Vec<&StrategyRow> = strategies.iter().collect();
     Ok(to_value(
-        &FlagView::new(feature, &environments, &rows, &strategies).with_links(&links),
+        &FlagView::new(feature, &environments, &rows, &strategies)
+            .with_tags(&tags)
+            .with_links(&links),
     ))
 }

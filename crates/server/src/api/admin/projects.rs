@@ -1,5 +1,5 @@
 //! Projects and environments (list, create, enable an environment for a
-//! project), and the fixed catalogues: strategy types and feature types.
+//! project, its default strategy there), and the feature-type catalogue.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,10 +14,10 @@ use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::ops::{
     CreateEnvironment, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment,
-    EnvironmentName, FlagType, ProjectId, UpdateProject, STRATEGY_TYPES,
+    EnvironmentName, FlagType, ProjectId, SetDefaultStrategy, StrategyInput, UpdateProject,
 };
 use crate::state::AppState;
-use crate::wire::{EnvironmentView, ProjectView};
+use crate::wire::{to_value, EnvironmentView, ProjectView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,22 +38,28 @@ pub fn router() -> Router<AppState> {
             "/api/admin/projects/{project}/environments",
             post(enable_environment),
         )
-        .route("/api/admin/strategies", get(strategy_types))
+        .route(
+            "/api/admin/projects/{project}/environments/{environment}/default-strategy",
+            post(set_default_strategy),
+        )
         .route("/api/admin/feature-types", get(feature_types))
 }
 
-async fn strategy_types(_admin: AdminToken) -> Json<Value> {
-    let strategies: Vec<Value> = STRATEGY_TYPES
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            json!({
-                "name": name, "displayName": name, "editable": false,
-                "deprecated": name.starts_with("gradualRollout"), "sortOrder": i, "parameters": []
-            })
-        })
-        .collect();
-    Json(json!({"version": 1, "strategies": strategies}))
+/// The strategy a flag gets when switched on there with none active
+/// (Unleash: `flexibleRollout` only); answers it as stored.
+async fn set_default_strategy(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, environment)): Path<(String, String)>,
+    ApiObject(strategy): ApiObject<StrategyInput>,
+) -> ApiResult<Json<Value>> {
+    let operation = SetDefaultStrategy {
+        project: ProjectId::in_path(&project)?,
+        environment: EnvironmentName::in_path(&environment)?,
+        strategy,
+    };
+    let strategy = state.apply(&admin.actor(), operation).await?;
+    Ok(Json(to_value(&strategy)))
 }
 
 async fn feature_types(_admin: AdminToken) -> Json<Value> {
@@ -110,6 +116,7 @@ async fn project(
         )));
     };
     let environments = state.store.project_environments(&id).await?;
+    let defaults = state.store.default_strategies(&id).await?;
     let counts = state.store.flag_type_counts(&id).await?;
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let type_counts: Vec<Value> = counts
@@ -120,6 +127,7 @@ async fn project(
         "version": 1, "id": id, "name": name, "description": description,
         "environments": environments.iter().map(|e| json!({
             "environment": e.name, "type": e.kind, "sortOrder": e.sort_order,
+            "defaultStrategy": defaults.iter().find(|(env, _)| *env == e.name).map(|(_, s)| s),
         })).collect::<Vec<_>>(),
         "featureCount": total, "featureTypeCounts": type_counts,
     })))

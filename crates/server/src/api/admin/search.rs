@@ -1,18 +1,22 @@
 //! Flag search (`GET /api/admin/search/features`), the list behind a flag
-//! table: text, project, type, state (stale or active), archived, sorting and
-//! paging with the total. Filters use Unleash's `IS:` / `IS_ANY_OF:` forms.
+//! table: text, project, type, creator, tags, state (stale or active),
+//! archived, sorting and paging with the total. Filters use Unleash's `IS:` /
+//! `IS_ANY_OF:` forms (tags also `INCLUDE_ALL_OF:`, `DO_NOT_INCLUDE:`, …).
+//! Each result has its environments and tags: six queries whatever the page.
 
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
 use super::filter_values;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::{FeatureRow, FlagSearch};
-use crate::wire::FlagMetadata;
+use crate::storage::{FeatureEnvironmentRow, FeatureRow, FlagSearch, Tag, TagMatch};
+use crate::wire::{CreatedBy, FlagMetadata};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/admin/search/features", get(search_features))
@@ -27,19 +31,76 @@ struct SearchQuery {
     flag_type: Option<String>,
     state: Option<String>,
     archived: Option<String>,
+    created_by: Option<String>,
+    tag: Option<String>,
     sort_by: Option<String>,
     sort_order: Option<String>,
     offset: Option<i64>,
     limit: Option<i64>,
 }
 
+/// One result (Unleash's featureSearchResponseSchema, the parts Flagstaff has).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Found<'a> {
     #[serde(flatten)]
     metadata: FlagMetadata<'a>,
     archived_at: Option<&'a str>,
-    created_by: &'a str,
+    created_by: CreatedBy<'a>,
+    favorite: bool,
+    environments: Vec<FoundEnvironment<'a>>,
+    tags: &'a [Tag],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FoundEnvironment<'a> {
+    name: &'a str,
+    environment: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    enabled: bool,
+    sort_order: i64,
+    variant_count: usize,
+    has_strategies: bool,
+    has_enabled_strategies: bool,
+}
+
+/// `tag=OPERATOR:type:value,type:value` (a bare `type:value` is `IS`).
+fn tag_filter(text: Option<String>) -> ApiResult<Option<(TagMatch, Vec<Tag>)>> {
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let (how, list) = match text.split_once(':') {
+        Some((op, rest)) if op.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
+            let how = match op {
+                "IS" | "IS_ANY_OF" | "INCLUDE" | "INCLUDE_ANY_OF" => TagMatch::Any,
+                "INCLUDE_ALL_OF" => TagMatch::All,
+                "IS_NOT" | "IS_NONE_OF" | "DO_NOT_INCLUDE" | "EXCLUDE_IF_ANY_OF" => TagMatch::None,
+                "EXCLUDE_ALL" => TagMatch::NotAll,
+                other => {
+                    return Err(ApiError::BadData(format!(
+                        "tag: the {other} filter is not supported"
+                    )))
+                }
+            };
+            (how, rest)
+        }
+        _ => (TagMatch::Any, text.as_str()),
+    };
+    let mut tags: Vec<Tag> = Vec::new();
+    for item in list.split(',') {
+        let Some((tag_type, value)) = item.trim().split_once(':') else {
+            return Err(ApiError::BadData(format!(
+                "tag: {item:?} is not type:value"
+            )));
+        };
+        let tag = Tag::new(tag_type.trim(), value.trim());
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    Ok(Some((how, tags)))
 }
 
 #[derive(Serialize)]
@@ -73,6 +134,8 @@ async fn search_features(
         text: query.query.filter(|q| !q.trim().is_empty()),
         projects: filter_values(query.project, "project")?,
         types: filter_values(query.flag_type, "type")?,
+        created_by: filter_values(query.created_by, "createdBy")?,
+        tags: tag_filter(query.tag)?,
         stale,
         archived: filter_values(query.archived, "archived")?.is_some_and(|v| v == ["true"]),
         sort_by: query.sort_by.unwrap_or_else(|| "createdAt".to_owned()),
@@ -81,13 +144,50 @@ async fn search_features(
         limit,
     };
     let (flags, total): (Vec<FeatureRow>, i64) = state.store.search_flags(&search).await?;
+    let names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
+    let environments = state.store.environments().await?;
+    let (rows, counts) = state.store.search_details(&names).await?;
+    let tags = state.store.tags_of_flags(&names).await?;
+    let counts: HashMap<(&str, &str), (i64, i64)> = counts
+        .iter()
+        .map(|(f, e, all, on)| ((f.as_str(), e.as_str()), (*all, *on)))
+        .collect();
+    let rows: HashMap<(&str, &str), &FeatureEnvironmentRow> = rows
+        .iter()
+        .map(|r| ((r.feature_name.as_str(), r.environment.as_str()), r))
+        .collect();
     let answer = SearchAnswer {
         features: flags
             .iter()
             .map(|f| Found {
                 metadata: FlagMetadata::from(f),
                 archived_at: f.archived_at.as_deref(),
-                created_by: &f.created_by,
+                created_by: CreatedBy {
+                    name: &f.created_by,
+                },
+                favorite: false,
+                // In the environments' sort order (the order of `environments`).
+                environments: environments
+                    .iter()
+                    .filter_map(|env| {
+                        let row = rows.get(&(f.name.as_str(), env.name.as_str()))?;
+                        let (all, on) = counts
+                            .get(&(f.name.as_str(), env.name.as_str()))
+                            .copied()
+                            .unwrap_or((0, 0));
+                        Some(FoundEnvironment {
+                            name: &env.name,
+                            environment: &env.name,
+                            kind: &env.kind,
+                            enabled: row.enabled,
+                            sort_order: env.sort_order,
+                            variant_count: row.variants.len(),
+                            has_strategies: all > 0,
+                            has_enabled_strategies: on > 0,
+                        })
+                    })
+                    .collect(),
+                tags: tags.get(&f.name).map_or(&[], Vec::as_slice),
             })
             .collect(),
         total,

@@ -1,0 +1,250 @@
+//! Tag types (`/api/admin/tag-types`), tags (`/api/admin/tags`) and the tags
+//! of a flag (`/api/admin/features/:name/tags`), in Unleash 8's shapes.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::api::ApiObject;
+use crate::auth::AdminToken;
+use crate::error::{ApiError, ApiResult};
+use crate::ops::{
+    validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, FeatureName, RetagFlag,
+    TagFlag, TagInput, TagTypeInput, UntagFlag, UpdateTagType,
+};
+use crate::state::AppState;
+use crate::storage::Tag;
+use crate::wire::{to_value, TagTypeView};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/tag-types", get(tag_types).post(create_tag_type))
+        .route("/api/admin/tag-types/validate", post(validate))
+        .route(
+            "/api/admin/tag-types/{name}",
+            get(tag_type).put(update_tag_type).delete(delete_tag_type),
+        )
+        .route("/api/admin/tags", get(all_tags).post(create_tag))
+        .route("/api/admin/tags/{type}", get(tags_of_type))
+        .route(
+            "/api/admin/tags/{type}/{value}",
+            get(tag).delete(delete_tag),
+        )
+        .route(
+            "/api/admin/features/{feature}/tags",
+            get(flag_tags).post(tag_flag).put(retag_flag),
+        )
+        .route(
+            "/api/admin/features/{feature}/tags/{type}/{value}",
+            delete(untag_flag),
+        )
+}
+
+fn tag_list(tags: &[Tag]) -> Json<Value> {
+    Json(json!({"version": 1, "tags": tags}))
+}
+
+async fn tag_types(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
+    let types = state.store.tag_types().await?;
+    let views: Vec<TagTypeView> = types.iter().map(TagTypeView::from).collect();
+    Ok(Json(json!({"version": 1, "tagTypes": views})))
+}
+
+async fn create_tag_type(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    ApiObject(tag_type): ApiObject<TagTypeInput>,
+) -> ApiResult<Response> {
+    let created = state
+        .apply(&admin.actor(), CreateTagType { tag_type })
+        .await?;
+    let location = [(header::LOCATION, format!("tag-types/{}", created.name))];
+    Ok((
+        StatusCode::CREATED,
+        location,
+        Json(to_value(&TagTypeView::from(&created))),
+    )
+        .into_response())
+}
+
+/// 200 `{valid, tagType}` when the body could be a new tag type; 400 or 409 if not.
+async fn validate(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    ApiObject(input): ApiObject<TagTypeInput>,
+) -> ApiResult<Json<Value>> {
+    let checked = validate_tag_type(&state.store, input).await?;
+    Ok(Json(
+        json!({"valid": true, "tagType": to_value(&TagTypeView::from(&checked))}),
+    ))
+}
+
+/// As Unleash's handler answers (its OpenAPI document says a bare tag type).
+async fn tag_type(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    match state.store.tag_type(&name).await? {
+        Some(t) => Ok(Json(
+            json!({"version": 1, "tagType": to_value(&TagTypeView::from(&t))}),
+        )),
+        None => Err(ApiError::NotFound(format!(
+            "Tagtype {name} could not be found"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+struct TagTypeChange {
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    icon: Option<String>,
+    #[serde(default)]
+    color: Option<String>,
+}
+
+async fn update_tag_type(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(name): Path<String>,
+    ApiObject(change): ApiObject<TagTypeChange>,
+) -> ApiResult<StatusCode> {
+    let tag_type = TagTypeInput {
+        name,
+        description: change.description,
+        icon: change.icon,
+        color: change.color,
+    };
+    state
+        .apply(&admin.actor(), UpdateTagType { tag_type })
+        .await?;
+    Ok(StatusCode::OK)
+}
+
+async fn delete_tag_type(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.apply(&admin.actor(), DeleteTagType { name }).await?;
+    Ok(StatusCode::OK)
+}
+
+async fn all_tags(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
+    Ok(tag_list(&state.store.tags(None).await?))
+}
+
+async fn tags_of_type(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(tag_type): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(tag_list(&state.store.tags(Some(&tag_type)).await?))
+}
+
+async fn tag(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path((tag_type, value)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let tag = Tag::new(tag_type, value);
+    if !state.store.tag_exists(&tag).await? {
+        return Err(ApiError::NotFound(format!("Could not find tag {tag}")));
+    }
+    Ok(Json(json!({"version": 1, "tag": tag})))
+}
+
+async fn create_tag(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    ApiObject(tag): ApiObject<TagInput>,
+) -> ApiResult<Response> {
+    let tag = state.apply(&admin.actor(), CreateTag { tag }).await?;
+    let location = [(
+        header::LOCATION,
+        format!("tags/{}/{}", tag.tag_type, tag.value),
+    )];
+    Ok((
+        StatusCode::CREATED,
+        location,
+        Json(json!({"version": 1, "tag": tag})),
+    )
+        .into_response())
+}
+
+async fn delete_tag(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((tag_type, value)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let tag = Tag::new(tag_type, value);
+    state.apply(&admin.actor(), DeleteTag { tag }).await?;
+    Ok(StatusCode::OK)
+}
+
+async fn flag_tags(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(feature): Path<String>,
+) -> ApiResult<Json<Value>> {
+    if state.store.feature(&feature).await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "Could not find feature flag {feature}"
+        )));
+    }
+    Ok(tag_list(&state.store.feature_tags(&feature).await?))
+}
+
+async fn tag_flag(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(feature): Path<String>,
+    ApiObject(tag): ApiObject<TagInput>,
+) -> ApiResult<Response> {
+    let feature = FeatureName::in_path(&feature)?;
+    let tag = state
+        .apply(&admin.actor(), TagFlag { feature, tag })
+        .await?;
+    Ok((StatusCode::CREATED, Json(to_value(&tag))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Retag {
+    added_tags: Vec<TagInput>,
+    removed_tags: Vec<TagInput>,
+}
+
+async fn retag_flag(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(feature): Path<String>,
+    ApiObject(body): ApiObject<Retag>,
+) -> ApiResult<Json<Value>> {
+    let operation = RetagFlag {
+        feature: FeatureName::in_path(&feature)?,
+        added_tags: body.added_tags,
+        removed_tags: body.removed_tags,
+    };
+    let tags = state.apply(&admin.actor(), operation).await?;
+    Ok(tag_list(&tags))
+}
+
+async fn untag_flag(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((feature, tag_type, value)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let operation = UntagFlag {
+        feature: FeatureName::in_path(&feature)?,
+        tag: Tag::new(tag_type, value),
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::OK)
+}
