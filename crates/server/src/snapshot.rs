@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use flagstaff_engine::document::{ClientFeatures, Feature, Segment, Strategy};
+use flagstaff_engine::document::{ClientFeatures, Dependency, Feature, Segment, Strategy};
 use flagstaff_engine::{Engine, EngineOptions};
 
 use tokio::sync::Mutex;
@@ -23,7 +23,7 @@ use tokio::sync::Mutex;
 use crate::delta::{Change, DeltaHistory};
 use crate::response_cache::ResponseCache;
 use crate::storage::{
-    ChangeRecord, FeatureEnvironmentRow, FeatureRow, ReadTx, SegmentRow, StorageResult, Store,
+    ChangeRecord, DependencyRow, FeatureRow, FlagRows, ReadTx, SegmentRow, StorageResult, Store,
     StrategyRow,
 };
 
@@ -119,12 +119,14 @@ impl Touched {
                 "signal-endpoint-",
                 "actions-",
                 "addon-config-",
+                "features-",
             ]
             .iter()
             .any(|prefix| kind.starts_with(prefix))
             {
-                // Links, signal endpoints, action sets and integrations: not part of
-                // any client document (a step an action set runs records its own events).
+                // Links, signal endpoints, action sets, integrations, exports and
+                // the summary event of an import: not part of any client document
+                // (a step an action set or an import runs records its own events).
                 continue;
             }
             if let Some(name) = &change.feature_name {
@@ -165,13 +167,32 @@ fn client_strategy(s: &StrategyRow) -> Strategy {
     }
 }
 
+/// A dependency as the client API shows it (Unleash's shape: `variants` only
+/// when the parent must be on).
+fn client_dependency(d: &DependencyRow) -> Dependency {
+    Dependency {
+        feature: d.parent.clone(),
+        enabled: Some(d.enabled),
+        variants: d.enabled.then(|| d.variants.clone()),
+    }
+}
+
 /// The flags as each environment's client document shows them, from their rows:
 /// environment name → flags (unsorted).
-fn client_flags(
-    features: &[FeatureRow],
-    environments: &[FeatureEnvironmentRow],
-    strategies: &[StrategyRow],
-) -> HashMap<String, Vec<Arc<ClientFlag>>> {
+fn client_flags(rows: &FlagRows) -> HashMap<String, Vec<Arc<ClientFlag>>> {
+    let FlagRows {
+        features,
+        environments,
+        strategies,
+        dependencies,
+    } = rows;
+    let mut parents_of: HashMap<&str, Vec<Dependency>> = HashMap::new();
+    for d in dependencies {
+        parents_of
+            .entry(d.child.as_str())
+            .or_default()
+            .push(client_dependency(d));
+    }
     let mut strategies_of: HashMap<(&str, &str), Vec<&StrategyRow>> = HashMap::new();
     for s in strategies.iter().filter(|s| !s.values.disabled) {
         strategies_of
@@ -204,7 +225,10 @@ fn client_flags(
                     project: Some(feature.project.clone()),
                     strategies: rows.iter().map(|s| client_strategy(s)).collect(),
                     variants: env.variants.clone(),
-                    dependencies: Vec::new(),
+                    dependencies: parents_of
+                        .get(feature.name.as_str())
+                        .cloned()
+                        .unwrap_or_default(),
                 },
                 strategy_ids: rows.iter().map(|s| s.id.clone()).collect(),
             }));
@@ -294,11 +318,11 @@ impl Snapshots {
 
     /// Everything from the database.
     async fn rebuild(read: &mut ReadTx, revision: i64) -> StorageResult<Snapshot> {
-        let (features, environments, strategies) = read.snapshot_rows().await?;
+        let rows = read.snapshot_rows().await?;
         let segments = client_segments(read.segments().await?);
         let mut maps = HashMap::new();
         let mut engines = HashMap::new();
-        for (environment, list) in client_flags(&features, &environments, &strategies) {
+        for (environment, list) in client_flags(&rows) {
             let map: FlagMap = list
                 .into_iter()
                 .map(|f| (f.feature.name.clone(), f))
@@ -324,8 +348,7 @@ impl Snapshots {
         touched: &Touched,
     ) -> StorageResult<Snapshot> {
         let names: Vec<String> = touched.flags.iter().cloned().collect();
-        let (features, environments, strategies) = read.snapshot_rows_of(&names).await?;
-        let mut fresh = client_flags(&features, &environments, &strategies);
+        let mut fresh = client_flags(&read.snapshot_rows_of(&names).await?);
         let segments = if touched.segments.is_empty() {
             previous.segments.clone()
         } else {

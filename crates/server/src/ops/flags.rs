@@ -1,12 +1,15 @@
 //! Flag operations: create, change metadata (replace or JSON Patch), archive,
-//! revive, delete, and switch a flag on or off in one environment.
+//! revive, delete, and switch a flag on or off in one environment. A flag
+//! other flags depend on cannot be archived or deleted; archiving a child
+//! drops its dependencies (both as Unleash).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::dependencies::no_children;
 use super::{
     project_environment, Actor, Context, Edit, EnvironmentName, FeatureName, OpError, OpResult,
-    Operation, ProjectId,
+    Operation, ProjectId, RemoveDependencies,
 };
 use crate::storage::{now_text, FeatureRow, NewEvent, Store, StrategyRow, StrategyValues, WriteTx};
 use crate::wire::{to_value, FlagMetadata, StrategyView};
@@ -261,6 +264,14 @@ impl Operation for ArchiveFlag {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;
         let before = w.live_feature(&self.project, &self.name).await?;
+        no_children(w, &self.name).await?;
+        // As Unleash: an archived flag keeps no dependencies.
+        RemoveDependencies {
+            project: self.project.clone(),
+            child: self.name.clone(),
+        }
+        .run(w, cx)
+        .await?;
         let mut after = before.clone();
         after.archived_at = Some(now_text());
         w.update_feature(&after).await?;
@@ -327,6 +338,7 @@ impl Operation for DeleteFlag {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;
         let before = archived_feature(w, &self.name).await?;
+        no_children(w, &self.name).await?;
         w.delete_feature(&self.name).await?;
         w.record_event(metadata_event(
             "feature-deleted",

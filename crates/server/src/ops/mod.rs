@@ -10,6 +10,7 @@ mod action_steps;
 mod actions;
 mod addons;
 mod context;
+mod dependencies;
 mod edit;
 mod flag_batches;
 mod flags;
@@ -34,6 +35,7 @@ pub use context::{
     AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
     UpdateContextField,
 };
+pub use dependencies::{AddDependency, RemoveDependencies, RemoveDependency, MAX_PARENT_VARIANTS};
 pub use edit::Edit;
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
 pub use flags::{
@@ -75,6 +77,10 @@ pub enum OpError {
     /// Not allowed this way (the message says which way is).
     #[error("{0}")]
     Denied(String),
+    /// Not allowed in the current state (Unleash's InvalidOperationError:
+    /// a dependency breaking the one-level rule, archiving a flag others need).
+    #[error("{0}")]
+    InvalidOperation(String),
     /// The change would make a document larger than the limit (413).
     #[error("{0}")]
     TooLarge(String),

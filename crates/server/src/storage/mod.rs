@@ -8,6 +8,7 @@
 //! revision order total), and every write commits together with its event row.
 
 mod actions;
+mod dependencies;
 mod events;
 mod features;
 mod flag_list;
@@ -29,6 +30,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use tokio::sync::Mutex;
 
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter};
+pub use dependencies::DependencyRow;
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use flag_list::{FlagPage, FlagSearch};
@@ -39,6 +41,7 @@ pub use metrics::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 pub use projects::EnvironmentRow;
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
 pub use signals::{SignalEndpointRow, SignalRow, SignalTokenRow};
+pub use snapshot_rows::FlagRows;
 pub use tokens::TokenRow;
 pub use transactions::{Committed, ReadTx, WriteTx, CHANGES_CHANNEL};
 

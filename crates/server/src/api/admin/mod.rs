@@ -1,5 +1,5 @@
 //! The admin API (admin tokens only): flags, their environments, strategies,
-//! variants and links, the event log, API tokens, projects and environments,
+//! variants, links and dependencies, the event log, API tokens, projects and environments,
 //! signal endpoints and action sets. Handlers
 //! parse the request, apply an operation (`crate::ops`) through
 //! `AppState::apply`, and render a view (`crate::wire`); reads go to the store.
@@ -7,6 +7,7 @@
 mod actions;
 mod addons;
 mod context;
+mod dependencies;
 mod events;
 mod features;
 mod flag_batches;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(features::router())
         .merge(addons::router())
+        .merge(dependencies::router())
         .merge(flag_batches::router())
         .merge(strategies::router())
         .merge(variants::router())
@@ -113,15 +115,20 @@ pub fn filter_value(text: Option<String>, field: &str) -> ApiResult<Option<Strin
     }
 }
 
-/// Unleash's featureSchema for one flag, with its environments and links.
+/// Unleash's featureSchema for one flag, with its environments, links,
+/// parents and children.
 pub async fn feature_json(state: &AppState, feature: &FeatureRow) -> ApiResult<Value> {
     let environments = state.store.project_environments(&feature.project).await?;
     let rows = state.store.feature_environments(&feature.name).await?;
     let strategies = state.store.strategies(&feature.name, None).await?;
     let links = state.store.feature_links(&feature.name).await?;
+    let parents = state.store.parents_of(&feature.name).await?;
+    let children = state.store.children_of(&feature.name).await?;
     let rows: Vec<&FeatureEnvironmentRow> = rows.iter().collect();
     let strategies: Vec<&StrategyRow> = strategies.iter().collect();
     Ok(to_value(
-        &FlagView::new(feature, &environments, &rows, &strategies).with_links(&links),
+        &FlagView::new(feature, &environments, &rows, &strategies)
+            .with_links(&links)
+            .with_dependencies(&parents, &children),
     ))
 }
