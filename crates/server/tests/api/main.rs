@@ -7,6 +7,7 @@
 
 mod admin_routes;
 mod changes;
+mod dependencies;
 mod edge;
 mod flags;
 mod helpers;
@@ -22,6 +23,7 @@ mod tokens;
 
 use admin_routes::*;
 use changes::*;
+use dependencies::*;
 use edge::*;
 use flags::*;
 use helpers::Db;
@@ -113,6 +115,7 @@ on_both_backends!(
     set_rollout_changes_the_strategy,
     bad_automation_input_changes_nothing,
     signals_and_runs_are_bounded,
+    dependencies_follow_unleash_rules,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
