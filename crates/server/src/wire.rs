@@ -15,6 +15,7 @@ use crate::storage::{
 };
 
 pub mod automation;
+pub mod transfer;
 
 /// A view as a JSON value (event data, or a response built from several views).
 /// Views have string keys only, so this cannot fail.

@@ -67,6 +67,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "feature-dependency-added",
     "feature-dependency-removed",
     "feature-dependencies-removed",
+    "features-exported",
+    "features-imported",
     "segment-created",
     "segment-updated",
     "segment-deleted",

@@ -12,8 +12,11 @@ mod addons;
 mod context;
 mod dependencies;
 mod edit;
+mod export;
 mod flag_batches;
 mod flags;
+mod import;
+mod import_plan;
 mod links;
 mod names;
 mod projects;
@@ -37,11 +40,13 @@ pub use context::{
 };
 pub use dependencies::{AddDependency, RemoveDependencies, RemoveDependency, MAX_PARENT_VARIANTS};
 pub use edit::Edit;
+pub use export::ExportFlags;
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
 pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag,
     SwitchEnvironment, UpdateFlag,
 };
+pub use import::{validate_import, ImportFlags};
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FeatureName, ProjectId, SignalEndpointName};
 pub use projects::{

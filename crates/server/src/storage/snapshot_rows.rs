@@ -92,6 +92,26 @@ impl WriteTx<'_> {
     pub async fn flag_rows(&mut self, names: &[String]) -> StorageResult<FlagRows> {
         rows_of(&mut self.tx, names).await
     }
+
+    /// The names of the live flags, of one project or all, in name order.
+    pub async fn feature_names(&mut self, project: Option<&str>) -> StorageResult<Vec<String>> {
+        let names = match project {
+            Some(p) => {
+                sqlx::query_scalar(
+                    "SELECT name FROM features WHERE project_id = $1 AND archived_at IS NULL ORDER BY name",
+                )
+                .bind(p)
+                .fetch_all(&mut *self.tx)
+                .await?
+            }
+            None => {
+                sqlx::query_scalar("SELECT name FROM features WHERE archived_at IS NULL ORDER BY name")
+                    .fetch_all(&mut *self.tx)
+                    .await?
+            }
+        };
+        Ok(names)
+    }
 }
 
 /// Live flags, environment rows, strategies and dependencies, narrowed by the

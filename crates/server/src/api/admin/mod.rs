@@ -1,6 +1,6 @@
 //! The admin API (admin tokens only): flags, their environments, strategies,
 //! variants, links and dependencies, the event log, API tokens, projects and environments,
-//! signal endpoints and action sets. Handlers
+//! signal endpoints and action sets, export and import. Handlers
 //! parse the request, apply an operation (`crate::ops`) through
 //! `AppState::apply`, and render a view (`crate::wire`); reads go to the store.
 
@@ -20,6 +20,7 @@ mod segments;
 mod signal_endpoints;
 mod strategies;
 mod tokens;
+mod transfer;
 mod variants;
 
 use axum::Router;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(links::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
+        .merge(transfer::router())
 }
 
 /// A numeric id in a URL path; anything else names nothing (404).
