@@ -347,6 +347,39 @@ pub async fn every_write_is_one_revision(db: Db) {
             vec!["feature-dependencies-removed"],
         ),
         (
+            "export",
+            Method::POST,
+            "/api/admin/features-batch/export".into(),
+            Some(json!({"environment": "development", "features": ["one"]})),
+            vec!["features-exported"],
+        ),
+        (
+            "import",
+            Method::POST,
+            "/api/admin/features-batch/import".into(),
+            Some(
+                json!({"project": "default", "environment": "development", "data": {
+                    "features": [{"name": "imported", "type": "operational"}],
+                    "featureStrategies": [{"name": "default", "featureName": "imported"}],
+                    "featureEnvironments": [{"featureName": "imported", "enabled": true}]
+                }}),
+            ),
+            vec![
+                "feature-created",
+                "feature-strategy-add",
+                "feature-environment-enabled",
+                "features-imported",
+            ],
+        ),
+        (
+            "refused import",
+            Method::POST,
+            "/api/admin/features-batch/import".into(),
+            Some(json!({"project": "default", "environment": "development",
+                        "data": {"features": [{"name": "one"}]}})),
+            vec![],
+        ),
+        (
             "off",
             Method::POST,
             format!("{F}/one/environments/development/off"),

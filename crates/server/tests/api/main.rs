@@ -9,6 +9,7 @@ mod admin_routes;
 mod changes;
 mod dependencies;
 mod edge;
+mod export;
 mod flags;
 mod helpers;
 mod hostile;
@@ -25,6 +26,7 @@ use admin_routes::*;
 use changes::*;
 use dependencies::*;
 use edge::*;
+use export::*;
 use flags::*;
 use helpers::Db;
 use hostile::*;
@@ -116,6 +118,8 @@ on_both_backends!(
     bad_automation_input_changes_nothing,
     signals_and_runs_are_bounded,
     dependencies_follow_unleash_rules,
+    export_then_import_reproduces_the_flags,
+    bad_imports_change_nothing,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
@@ -140,5 +144,7 @@ mod memory {
         playground_explains,
         ofrep,
         lists_page_by_keyset,
+        export_then_import_reproduces_the_flags,
+        bad_imports_change_nothing,
     );
 }
