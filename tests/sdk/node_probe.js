@@ -1,5 +1,5 @@
 // Drives the real Node SDK (npm `unleash-client`) against a Flagstaff server,
-// with the same protocol as python_probe.py.
+// with the same protocol as python_probe.py (FLAGSTAFF_SDK_FLAGS included).
 const readline = require('readline');
 const { initialize } = require('unleash-client');
 
@@ -9,6 +9,7 @@ const users = Number(usersText);
 // 'delta' (polling GET /api/client/delta) or 'streaming' (SSE). Streaming
 // polls never (a 10-minute interval), so only the stream can bring the update.
 const mode = process.env.FLAGSTAFF_SDK_MODE || 'full';
+const flags = (process.env.FLAGSTAFF_SDK_FLAGS || flag).split(',');
 const experimentalMode = {
   full: { type: 'polling', format: 'full' },
   delta: { type: 'polling', format: 'delta' },
@@ -35,10 +36,12 @@ unleash.once('synchronized', () => {
   const out = [];
   for (let i = 0; i < users; i += 1) {
     const context = { userId: String(i) };
-    const enabled = unleash.isEnabled(flag, context);
-    const variant = unleash.getVariant(flag, context);
-    if (enabled && onUser === null) onUser = String(i);
-    out.push(JSON.stringify({ userId: String(i), enabled, variant }));
+    for (const name of flags) {
+      const enabled = unleash.isEnabled(name, context);
+      const variant = unleash.getVariant(name, context);
+      if (name === flag && enabled && onUser === null) onUser = String(i);
+      out.push(JSON.stringify({ userId: String(i), flag: name, enabled, variant }));
+    }
   }
   process.stdout.write(`${out.join('\n')}\nPHASE1-DONE\n`);
   const rl = readline.createInterface({ input: process.stdin });

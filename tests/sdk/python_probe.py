@@ -3,9 +3,12 @@
 Protocol (driven by crates/flagstaff/tests/sdk.rs): prints one JSON line per user
 with the SDK's decision and variant, then `PHASE1-DONE`; waits for a line on
 stdin; then polls until the SDK sees the flag off for a user it saw on, and
-prints `UPDATED` (or `TIMEOUT`).
+prints `UPDATED` (or `TIMEOUT`). `FLAGSTAFF_SDK_FLAGS` (comma-separated)
+names several flags to evaluate for each user, in that order; the update is
+still watched on `flag`.
 """
 import json
+import os
 import sys
 import time
 
@@ -24,14 +27,17 @@ client = UnleashClient(
 )
 client.initialize_client(fetch_toggles=True)
 
+flags = os.environ.get("FLAGSTAFF_SDK_FLAGS", flag).split(",")
 on_user = None
 for i in range(users):
     context = {"userId": str(i)}
-    enabled = client.is_enabled(flag, context)
-    variant = client.get_variant(flag, context)
-    if enabled and on_user is None:
-        on_user = str(i)
-    print(json.dumps({"userId": str(i), "enabled": enabled, "variant": variant}), flush=True)
+    for name in flags:
+        enabled = client.is_enabled(name, context)
+        variant = client.get_variant(name, context)
+        if name == flag and enabled and on_user is None:
+            on_user = str(i)
+        print(json.dumps({"userId": str(i), "flag": name, "enabled": enabled, "variant": variant}))
+sys.stdout.flush()
 print("PHASE1-DONE", flush=True)
 
 sys.stdin.readline()

@@ -69,7 +69,12 @@ pub(crate) fn compile_flag(
             feature: d.feature.as_str().into(),
             parent: None,
             expect_enabled: d.enabled.unwrap_or(true),
-            variants: d.variants.iter().map(|v| v.as_str().into()).collect(),
+            variants: d
+                .variants
+                .iter()
+                .flatten()
+                .map(|v| v.as_str().into())
+                .collect(),
         })
         .collect();
     let flag = CompiledFlag {

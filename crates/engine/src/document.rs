@@ -181,13 +181,15 @@ pub struct Dependency {
     /// `false` means the parent must be *off*; absent means on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// When non-empty, the parent's variant must be one of these.
+    /// When non-empty, the parent's variant must be one of these. Kept as
+    /// written (absent, or a list) so a document is served back as it was
+    /// given: Unleash sends `variants` with `enabled: true` only.
     #[serde(
         default,
         deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "Option::is_none"
     )]
-    pub variants: Vec<String>,
+    pub variants: Option<Vec<String>>,
 }
 
 /// An event of the delta API (`GET /api/client/delta`).

@@ -1,7 +1,8 @@
 //! The `flagstaff` command: one binary for the server and its tools.
 //!
 //! `flagstaff serve` runs the server (crate `flagstaff-server`); `flagstaff eval`
-//! is the batch and debugging front end of the engine.
+//! is the batch and debugging front end of the engine; `flagstaff export` and
+//! `flagstaff import` move flags between servers in Unleash's export format.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use clap::{Parser, Subcommand};
 use flagstaff_server::config::LogFormat;
 
 mod eval;
+mod transfer;
 
 /// An Unleash-compatible feature-flag server.
 #[derive(Debug, Parser)]
@@ -25,12 +27,18 @@ enum Command {
     Serve(flagstaff_server::ServeArgs),
     /// Evaluate flags of a client-features document for given contexts.
     Eval(eval::EvalArgs),
+    /// Print the flags of one environment in Unleash's export format.
+    Export(transfer::ExportArgs),
+    /// Import an export document into a project and environment (as one change).
+    Import(transfer::ImportArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Eval(args) => eval::run(&args),
+        Command::Export(args) => transfer::export(&args),
+        Command::Import(args) => transfer::import(&args),
         Command::Serve(args) => serve(args),
     };
     match result {

@@ -3,7 +3,8 @@
 //! prints an admin token that works (once); `INIT_*` tokens apply on every
 //! start and a bad one stops the start; database URL mistakes are explained
 //! quickly; `sqlite::memory:` works; the log says what happens, with a line per
-//! admin write, as text without colour codes or as JSON.
+//! admin write, as text without colour codes or as JSON; `flagstaff export` and
+//! `flagstaff import` move flags to another server.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -747,4 +748,158 @@ fn notifications_survive_kill_9_on_sqlite() {
 #[test]
 fn notifications_survive_kill_9_on_postgres() {
     notifications_survive_a_crash(true);
+}
+
+const CLI_ADMIN: &str = "*:*.cli-admin";
+const CLI_CLIENT: &str = "default:production.cli-client";
+
+fn cli_server(dir: &Path) -> Server {
+    Server::start(
+        &sqlite_url(dir),
+        &[
+            ("INIT_ADMIN_API_TOKENS", CLI_ADMIN),
+            ("INIT_CLIENT_API_TOKENS", CLI_CLIENT),
+        ],
+    )
+}
+
+/// The production client document, without `meta`.
+fn production_document(server: &Server) -> Value {
+    let (status, mut document) = server.call(
+        reqwest::Method::GET,
+        "/api/client/features",
+        Some(CLI_CLIENT),
+    );
+    assert_eq!(status, StatusCode::OK, "{document}");
+    if let Some(object) = document.as_object_mut() {
+        object.remove("meta");
+    }
+    document
+}
+
+/// `flagstaff export`/`import` with `args`; returns its output.
+fn transfer(args: &[&str]) -> std::process::Output {
+    flagstaff().args(args).output().expect("flagstaff runs")
+}
+
+/// `flagstaff export` from one server, `flagstaff import` into another (over
+/// HTTP, and with `--database-url` into a database no server has open yet):
+/// the client documents are the same; importing flags a project already has
+/// is refused until `--overwrite`.
+#[test]
+fn export_and_import_move_flags_between_servers() {
+    let (dir_a, dir_b, dir_c) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let source = cli_server(dir_a.path());
+    let target = cli_server(dir_b.path());
+    let features = "/api/admin/projects/default/features";
+    let admin = |path: String, body: Value| {
+        let (status, answer) =
+            source.call_with(reqwest::Method::POST, &path, Some(CLI_ADMIN), Some(body));
+        assert!(status.is_success(), "{path}: {status} {answer}");
+    };
+    for name in ["cli-parent", "cli-child"] {
+        admin(features.to_owned(), json!({"name": name}));
+        admin(
+            format!("{features}/{name}/environments/production/strategies"),
+            json!({"name": "flexibleRollout",
+                   "parameters": {"rollout": "40", "stickiness": "userId", "groupId": name},
+                   "constraints": [{"contextName": "appName", "operator": "IN", "values": ["shop"]}]}),
+        );
+        admin(
+            format!("{features}/{name}/environments/production/on"),
+            json!({}),
+        );
+    }
+    admin(
+        format!("{features}/cli-child/dependencies"),
+        json!({"feature": "cli-parent", "enabled": true}),
+    );
+
+    let export = transfer(&[
+        "export",
+        "--url",
+        &source.base,
+        "--token",
+        CLI_ADMIN,
+        "--project",
+        "default",
+        "--environment",
+        "production",
+    ]);
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let file = dir_a.path().join("export.json");
+    std::fs::write(&file, &export.stdout).expect("write the export");
+    let file = file.display().to_string();
+    let import = |target_args: &[&str], extra: &[&str]| {
+        let mut args = vec!["import"];
+        args.extend_from_slice(target_args);
+        args.extend_from_slice(&["--project", "default", "--environment", "production"]);
+        args.extend_from_slice(extra);
+        args.push(&file);
+        transfer(&args)
+    };
+    let over_http = ["--url", target.base.as_str(), "--token", CLI_ADMIN];
+    let imported = import(&over_http, &[]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert!(String::from_utf8_lossy(&imported.stderr).contains("imported 2 flags"));
+    assert_eq!(production_document(&source), production_document(&target));
+
+    // Again: the flags exist now, so it is refused until confirmed.
+    let again = import(&over_http, &[]);
+    assert!(!again.status.success());
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        said.contains("already exist") && said.contains("overwrite"),
+        "{said}"
+    );
+    let confirmed = import(&over_http, &["--overwrite"]);
+    assert!(
+        confirmed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&confirmed.stderr)
+    );
+    assert_eq!(production_document(&source), production_document(&target));
+
+    // The store opened directly: the same operations, no server needed.
+    let b_url = sqlite_url(dir_b.path());
+    let direct = transfer(&[
+        "export",
+        "--database-url",
+        &b_url,
+        "--environment",
+        "production",
+    ]);
+    assert!(
+        direct.status.success(),
+        "{}",
+        String::from_utf8_lossy(&direct.stderr)
+    );
+    let from_b: Value = serde_json::from_slice(&direct.stdout).expect("export JSON");
+    let from_a: Value = serde_json::from_slice(&export.stdout).expect("export JSON");
+    assert_eq!(from_b["features"], from_a["features"]);
+    assert_eq!(from_b["dependencies"], from_a["dependencies"]);
+    let c_url = sqlite_url(dir_c.path());
+    let into_c = import(&["--database-url", &c_url], &[]);
+    assert!(
+        into_c.status.success(),
+        "{}",
+        String::from_utf8_lossy(&into_c.stderr)
+    );
+    let third = cli_server(dir_c.path());
+    assert_eq!(production_document(&source), production_document(&third));
+    third.stop();
+    target.stop();
+    source.stop();
 }

@@ -8,7 +8,8 @@
 //!
 //! For 10,000 users the SDK's decisions and variants must equal `flagstaff eval`
 //! on the same client-features document, the 50% rollout must give 50% ± 2%,
-//! and a strategy update must reach the SDK after its refresh.
+//! and a strategy update must reach the SDK after its refresh. Dependent flags
+//! (a child needing its parent on, off, or on with some variants) too.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -125,22 +126,27 @@ fn admin(
 /// Creates the flag: a 50% rollout on its own groupId with three strategy
 /// variants carrying payloads, switched on in production. Returns the strategy id.
 fn create_flag(http: &Client, server: &Server) -> String {
+    create_rollout_flag(http, server, FLAG)
+}
+
+/// Creates `name` as [`create_flag`] describes.
+fn create_rollout_flag(http: &Client, server: &Server, name: &str) -> String {
     let features = "/api/admin/projects/default/features";
     admin(
         http,
         server,
         reqwest::Method::POST,
         features,
-        Some(json!({"name": FLAG})),
+        Some(json!({"name": name})),
     );
     let strategy = admin(
         http,
         server,
         reqwest::Method::POST,
-        &format!("{features}/{FLAG}/environments/production/strategies"),
+        &format!("{features}/{name}/environments/production/strategies"),
         Some(json!({
             "name": "flexibleRollout", "disabled": false, "constraints": [], "segments": [],
-            "parameters": {"groupId": FLAG, "rollout": "50", "stickiness": "default"},
+            "parameters": {"groupId": name, "rollout": "50", "stickiness": "default"},
             "variants": [
                 {"name": "red", "weight": 0, "weightType": "variable", "stickiness": "default",
                  "payload": {"type": "string", "value": "#f00"}},
@@ -155,14 +161,15 @@ fn create_flag(http: &Client, server: &Server) -> String {
         http,
         server,
         reqwest::Method::POST,
-        &format!("{features}/{FLAG}/environments/production/on"),
+        &format!("{features}/{name}/environments/production/on"),
         None,
     );
     strategy["id"].as_str().expect("strategy id").to_owned()
 }
 
-/// What `flagstaff eval` answers for every user on the document the SDK fetched.
-fn expected_answers(http: &Client, server: &Server, dir: &Path) -> Vec<Value> {
+/// What `flagstaff eval` answers for every user and each of `flags` (in the
+/// probes' order: user by user, the flags in turn) on the document the SDK fetched.
+fn expected_answers(http: &Client, server: &Server, dir: &Path, flags: &[&str]) -> Vec<Value> {
     let document = http
         .get(format!("{}/api/client/features", server.base))
         .header("Authorization", CLIENT)
@@ -173,9 +180,10 @@ fn expected_answers(http: &Client, server: &Server, dir: &Path) -> Vec<Value> {
     let state = dir.join("state.json");
     std::fs::write(&state, document).expect("write state");
     let input: String = (0..USERS)
-        .map(|i| {
-            json!({"toggle": FLAG, "context": {"userId": i.to_string(), "environment": "production",
-                                               "appName": "flagstaff-sdk-test"}})
+        .flat_map(|i| flags.iter().map(move |flag| (i, flag)))
+        .map(|(i, flag)| {
+            json!({"toggle": flag, "context": {"userId": i.to_string(), "environment": "production",
+                                                "appName": "flagstaff-sdk-test"}})
             .to_string()
                 + "\n"
         })
@@ -218,54 +226,113 @@ fn read_until_done(stdout: &mut BufReader<ChildStdout>) -> Vec<Value> {
     }
 }
 
-/// Runs a probe; `mode` is the Node probe's `FLAGSTAFF_SDK_MODE` (how the SDK
-/// fetches: `full`, `delta` or `streaming`).
-fn run_sdk(program: &str, args: &[String], current_dir: &Path, mode: &str) {
-    let http = Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("http client");
-    let server = Server::start();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let strategy_id = create_flag(&http, &server);
-    let expected = expected_answers(&http, &server, dir.path());
+/// A probe started against `server`: it evaluates `flags` for every user
+/// (watching `flags[0]` for the update); `mode` is the Node probe's
+/// `FLAGSTAFF_SDK_MODE` (how the SDK fetches: `full`, `delta` or `streaming`).
+struct Probe {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+}
 
-    let mut probe = Command::new(program)
-        .args(args)
-        .args([
-            server.base.clone(),
-            CLIENT.to_owned(),
-            FLAG.to_owned(),
-            USERS.to_string(),
-        ])
-        .arg(dir.path())
-        .env("FLAGSTAFF_SDK_MODE", mode)
-        .current_dir(current_dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    let mut stdout = BufReader::new(probe.stdout.take().expect("stdout"));
-    let answers = read_until_done(&mut stdout);
-    assert_eq!(answers.len(), USERS);
-    let mut enabled = 0;
-    for (sdk, ours) in answers.iter().zip(&expected) {
+impl Probe {
+    fn start(
+        (program, args, current_dir): (&str, &[String], &Path),
+        mode: &str,
+        server: &Server,
+        flags: &[&str],
+        dir: &Path,
+    ) -> Probe {
+        let mut child = Command::new(program)
+            .args(args)
+            .args([
+                server.base.clone(),
+                CLIENT.to_owned(),
+                flags[0].to_owned(),
+                USERS.to_string(),
+            ])
+            .arg(dir)
+            .env("FLAGSTAFF_SDK_MODE", mode)
+            .env("FLAGSTAFF_SDK_FLAGS", flags.join(","))
+            .current_dir(current_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Probe { child, stdout }
+    }
+
+    /// Tells the probe the change is made; it must see `flags[0]` turn off
+    /// for a user it saw on.
+    fn expect_update(mut self, what: &str) {
+        let mut stdin = self.child.stdin.take().expect("stdin");
+        stdin.write_all(b"NEXT\n").expect("signal the probe");
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("probe answers");
+        assert!(
+            line.starts_with("UPDATED"),
+            "the SDK ({what}) did not see the update: {line}"
+        );
+        let status = self.child.wait().expect("probe exits");
+        assert!(status.success());
+    }
+}
+
+/// The SDK's answers equal `flagstaff eval`'s, one by one: decision, variant
+/// and payload. Returns how many were enabled, per flag in `flags`' order.
+fn assert_agree(answers: &[Value], expected: &[Value], flags: &[&str]) -> Vec<usize> {
+    assert_eq!(answers.len(), expected.len());
+    let mut enabled = vec![0; flags.len()];
+    for (at, (sdk, ours)) in answers.iter().zip(expected).enumerate() {
+        let flag = flags[at % flags.len()];
+        assert_eq!(sdk["flag"], flag, "the probe answers in the expected order");
+        let user = &sdk["userId"];
         assert_eq!(
             sdk["enabled"], ours["enabled"],
-            "user {}: SDK {sdk} vs eval {ours}",
-            sdk["userId"]
+            "{flag}, user {user}: SDK {sdk} vs eval {ours}"
         );
         let (sv, ov) = (&sdk["variant"], &ours["variant"]);
-        assert_eq!(sv["name"], ov["name"], "user {}", sdk["userId"]);
-        assert_eq!(sv["enabled"], ov["enabled"], "user {}", sdk["userId"]);
+        assert_eq!(
+            sv["name"], ov["name"],
+            "{flag}, user {user}: {sdk} vs {ours}"
+        );
+        assert_eq!(sv["enabled"], ov["enabled"], "{flag}, user {user}");
         assert_eq!(
             sv["payload"],
             ov.get("payload").cloned().unwrap_or(Value::Null),
-            "user {}",
-            sdk["userId"]
+            "{flag}, user {user}"
         );
-        enabled += usize::from(sdk["enabled"] == true);
+        enabled[at % flags.len()] += usize::from(sdk["enabled"] == true);
     }
+    enabled
+}
+
+fn http_client() -> Client {
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("http client")
+}
+
+/// Runs a probe against the rollout flag: its answers for 10,000 users, its
+/// metrics, and an update.
+fn run_sdk(program: &str, args: &[String], current_dir: &Path, mode: &str) {
+    let http = http_client();
+    let server = Server::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let strategy_id = create_flag(&http, &server);
+    let expected = expected_answers(&http, &server, dir.path(), &[FLAG]);
+
+    let mut probe = Probe::start(
+        (program, args, current_dir),
+        mode,
+        &server,
+        &[FLAG],
+        dir.path(),
+    );
+    let answers = read_until_done(&mut probe.stdout);
+    assert_eq!(answers.len(), USERS);
+    let enabled = assert_agree(&answers, &expected, &[FLAG])[0];
     let share = enabled as f64 / USERS as f64;
     assert!((0.48..=0.52).contains(&share), "{share} of users enabled");
 
@@ -320,16 +387,7 @@ fn run_sdk(program: &str, args: &[String], current_dir: &Path, mode: &str) {
             "segments": []
         })),
     );
-    let mut stdin = probe.stdin.take().expect("stdin");
-    stdin.write_all(b"NEXT\n").expect("signal the probe");
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("probe answers");
-    assert!(
-        line.starts_with("UPDATED"),
-        "the SDK ({mode}) did not see the update: {line}"
-    );
-    let status = probe.wait().expect("probe exits");
-    assert!(status.success());
+    probe.expect_update(mode);
     server.stop();
 }
 
@@ -378,6 +436,116 @@ fn node_sdk_delta_polling_agrees_with_flagstaff_eval() {
         "the Node SDK is missing: (cd tests/sdk && npm ci)"
     );
     run_sdk("node", &["node_probe.js".to_owned()], &sdk_dir, "delta");
+}
+
+/// The flags of the dependency test: the child the probe watches first, the
+/// other children, and their parent (a 50% rollout with strategy variants).
+const CHILD_ON: &str = "needs-parent-on";
+const CHILD_OFF: &str = "needs-parent-off";
+const CHILD_VARIANT: &str = "needs-red-or-green";
+const PARENT: &str = "dep-parent";
+
+/// Children that require their parent on (and have a 50% rollout of their
+/// own), off, and on with one of two of its three variants: the SDK must
+/// answer as `flagstaff eval` for every user, and see the parent switched off.
+fn run_dependent_flags(program: &str, args: &[String], current_dir: &Path) {
+    let http = http_client();
+    let server = Server::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    create_rollout_flag(&http, &server, PARENT);
+    let features = "/api/admin/projects/default/features";
+    let children = [
+        (CHILD_ON, json!({"feature": PARENT}), "50"),
+        (
+            CHILD_OFF,
+            json!({"feature": PARENT, "enabled": false}),
+            "100",
+        ),
+        (
+            CHILD_VARIANT,
+            json!({"feature": PARENT, "variants": ["red", "green"]}),
+            "100",
+        ),
+    ];
+    for (child, dependency, rollout) in children {
+        let post = |path: String, body: Option<Value>| {
+            admin(&http, &server, reqwest::Method::POST, &path, body)
+        };
+        post(features.to_owned(), Some(json!({"name": child})));
+        post(
+            format!("{features}/{child}/environments/production/strategies"),
+            Some(json!({"name": "flexibleRollout",
+                "parameters": {"groupId": child, "rollout": rollout, "stickiness": "default"}})),
+        );
+        post(
+            format!("{features}/{child}/environments/production/on"),
+            None,
+        );
+        post(format!("{features}/{child}/dependencies"), Some(dependency));
+    }
+    let flags = [CHILD_ON, CHILD_OFF, CHILD_VARIANT, PARENT];
+    let expected = expected_answers(&http, &server, dir.path(), &flags);
+    let document: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("state.json")).expect("state"))
+            .expect("document");
+    let child = document["features"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["name"] == CHILD_VARIANT))
+        .expect("child in the document");
+    assert_eq!(
+        child["dependencies"],
+        json!([{"feature": PARENT, "enabled": true, "variants": ["red", "green"]}])
+    );
+
+    let mut probe = Probe::start(
+        (program, args, current_dir),
+        "full",
+        &server,
+        &flags,
+        dir.path(),
+    );
+    let answers = read_until_done(&mut probe.stdout);
+    let enabled = assert_agree(&answers, &expected, &flags);
+    let share = |n: usize| n as f64 / USERS as f64;
+    // Parent on for half; the first child on for a quarter; the second for
+    // the other half; the third for two thirds of the parent's half.
+    assert!((0.48..=0.52).contains(&share(enabled[3])), "{enabled:?}");
+    assert!((0.22..=0.28).contains(&share(enabled[0])), "{enabled:?}");
+    assert_eq!(enabled[1] + enabled[3], USERS, "{enabled:?}");
+    assert!((0.30..=0.37).contains(&share(enabled[2])), "{enabled:?}");
+
+    admin(
+        &http,
+        &server,
+        reqwest::Method::POST,
+        &format!("{features}/{PARENT}/environments/production/off"),
+        None,
+    );
+    probe.expect_update("dependency");
+    server.stop();
+}
+
+#[test]
+fn python_sdk_evaluates_dependent_flags_as_flagstaff_eval() {
+    let check = Command::new(python())
+        .args(["-c", "import UnleashClient"])
+        .status();
+    assert!(
+        check.is_ok_and(|s| s.success()),
+        "the Python SDK is missing: run scripts/test, which installs it into .venv"
+    );
+    let sdk_dir = repo_root().join("tests/sdk");
+    run_dependent_flags(&python(), &["python_probe.py".to_owned()], &sdk_dir);
+}
+
+#[test]
+fn node_sdk_evaluates_dependent_flags_as_flagstaff_eval() {
+    let sdk_dir = repo_root().join("tests/sdk");
+    assert!(
+        sdk_dir.join("node_modules/unleash-client").is_dir(),
+        "the Node SDK is missing: (cd tests/sdk && npm ci)"
+    );
+    run_dependent_flags("node", &["node_probe.js".to_owned()], &sdk_dir);
 }
 
 #[test]

@@ -21,6 +21,8 @@ pub enum ApiError {
     NameExists(String),
     #[error("{0}")]
     OperationDenied(String),
+    #[error("{0}")]
+    InvalidOperation(String),
     #[error("You must log in to use Unleash. Your request had no authorization header, so we could not authorize you. Send an admin API token in the Authorization header (GET / says how to get one).")]
     AuthenticationRequired,
     #[error("You must log in to use Unleash.")]
@@ -59,9 +61,10 @@ impl ApiError {
             ApiError::BadData(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::NameExists(_) => StatusCode::CONFLICT,
-            ApiError::OperationDenied(_) | ApiError::Forbidden | ApiError::ClientForbidden => {
-                StatusCode::FORBIDDEN
-            }
+            ApiError::OperationDenied(_)
+            | ApiError::InvalidOperation(_)
+            | ApiError::Forbidden
+            | ApiError::ClientForbidden => StatusCode::FORBIDDEN,
             ApiError::AuthenticationRequired
             | ApiError::Unauthorized
             | ApiError::ClientUnauthorized
@@ -82,6 +85,7 @@ impl ApiError {
             ApiError::NotFound(_) => "NotFoundError",
             ApiError::NameExists(_) => "NameExistsError",
             ApiError::OperationDenied(_) => "OperationDeniedError",
+            ApiError::InvalidOperation(_) => "InvalidOperationError",
             ApiError::AuthenticationRequired => "AuthenticationRequired",
             ApiError::Unauthorized
             | ApiError::ClientUnauthorized
@@ -108,6 +112,7 @@ impl From<OpError> for ApiError {
             OpError::NotFound(what) => ApiError::NotFound(what),
             OpError::Conflict(what) => ApiError::NameExists(what),
             OpError::Denied(why) => ApiError::OperationDenied(why),
+            OpError::InvalidOperation(why) => ApiError::InvalidOperation(why),
             OpError::TooLarge(_) => ApiError::PayloadTooLarge,
             OpError::Storage(e) => e.into(),
         }

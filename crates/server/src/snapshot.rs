@@ -186,12 +186,12 @@ impl Snapshots {
 
     /// Everything from the database.
     async fn rebuild(read: &mut ReadTx, revision: i64) -> StorageResult<Snapshot> {
-        let (features, environments, strategies) = read.snapshot_rows().await?;
+        let rows = read.snapshot_rows().await?;
         let tags = read.flag_tags(None).await?;
         let segments = client_segments(read.segments().await?);
         let mut maps = HashMap::new();
         let mut engines = HashMap::new();
-        for (environment, list) in client_flags(&features, &environments, &strategies, tags) {
+        for (environment, list) in client_flags(&rows, tags) {
             let map: FlagMap = list
                 .into_iter()
                 .map(|f| (f.feature.name.clone(), f))
@@ -217,9 +217,9 @@ impl Snapshots {
         touched: &Touched,
     ) -> StorageResult<Snapshot> {
         let names: Vec<String> = touched.flags.iter().cloned().collect();
-        let (features, environments, strategies) = read.snapshot_rows_of(&names).await?;
+        let rows = read.snapshot_rows_of(&names).await?;
         let tags = read.flag_tags(Some(&names)).await?;
-        let mut fresh = client_flags(&features, &environments, &strategies, tags);
+        let mut fresh = client_flags(&rows, tags);
         let segments = if touched.segments.is_empty() {
             previous.segments.clone()
         } else {

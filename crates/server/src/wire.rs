@@ -10,11 +10,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::storage::{
-    ContextFieldRow, EnvironmentRow, FeatureEnvironmentRow, FeatureRow, LinkRow, SegmentRow,
-    StrategyParameter, StrategyRow, StrategyTypeRow, Tag, TagTypeRow,
+    ContextFieldRow, DependencyRow, EnvironmentRow, FeatureEnvironmentRow, FeatureRow, LinkRow,
+    SegmentRow, StrategyParameter, StrategyRow, StrategyTypeRow, Tag, TagTypeRow,
 };
 
 pub mod automation;
+pub mod transfer;
 
 /// A view as a JSON value (event data, or a response built from several views).
 /// Views have string keys only, so this cannot fail.
@@ -90,7 +91,8 @@ pub struct CreatedBy<'a> {
     pub name: &'a str,
 }
 
-/// Unleash's featureSchema: a flag with its environments.
+/// Unleash's featureSchema: a flag with its environments (and, for one flag,
+/// its links, parents and children).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FlagView<'a> {
@@ -103,11 +105,31 @@ pub struct FlagView<'a> {
     pub environments: Vec<FlagEnvironmentView<'a>>,
     pub variants: [Value; 0],
     pub tags: &'a [Tag],
-    pub children: [Value; 0],
-    pub dependencies: [Value; 0],
+    /// The flags that depend on this one (shown when one flag is shown).
+    pub children: Vec<&'a str>,
+    /// The parents this flag depends on (shown when one flag is shown).
+    pub dependencies: Vec<DependencyView<'a>>,
     /// The flag's links: shown when one flag is shown, not in lists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<LinkView<'a>>>,
+}
+
+/// A dependency on a parent flag, as Unleash's flag view and export show it.
+#[derive(Debug, Serialize)]
+pub struct DependencyView<'a> {
+    pub feature: &'a str,
+    pub enabled: bool,
+    pub variants: &'a [String],
+}
+
+impl<'a> From<&'a DependencyRow> for DependencyView<'a> {
+    fn from(d: &'a DependencyRow) -> Self {
+        DependencyView {
+            feature: &d.parent,
+            enabled: d.enabled,
+            variants: &d.variants,
+        }
+    }
 }
 
 /// A flag link (Unleash 7's featureLinkSchema), as the API shows it and
@@ -187,8 +209,8 @@ impl<'a> FlagView<'a> {
             environments,
             variants: [],
             tags: &[],
-            children: [],
-            dependencies: [],
+            children: Vec::new(),
+            dependencies: Vec::new(),
             links: None,
         }
     }
@@ -196,6 +218,20 @@ impl<'a> FlagView<'a> {
     /// The view with the flag's tags.
     pub fn with_tags(self, tags: &'a [Tag]) -> Self {
         FlagView { tags, ..self }
+    }
+
+    /// The view with the flag's parents and children (rows where it is the
+    /// child, rows where it is the parent).
+    pub fn with_dependencies(
+        self,
+        parents: &'a [DependencyRow],
+        children: &'a [DependencyRow],
+    ) -> Self {
+        FlagView {
+            dependencies: parents.iter().map(DependencyView::from).collect(),
+            children: children.iter().map(|d| d.child.as_str()).collect(),
+            ..self
+        }
     }
 
     /// The view with the flag's links.

@@ -9,14 +9,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    AddStrategy, Context, CreateFlag, Edit, EnvironmentName, FeatureName, FlagType, OpError,
-    OpResult, Operation, ProjectId, SetVariants, StrategyInput, StrategyPlace, SwitchEnvironment,
-    UpdateFlag, UpdateStrategy,
+    AddDependency, AddStrategy, Context, CreateFlag, Edit, EnvironmentName, FeatureName, FlagType,
+    OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput, StrategyPlace,
+    SwitchEnvironment, UpdateFlag, UpdateStrategy,
 };
 use crate::storage::{FeatureRow, StrategyRow, WriteTx};
 
-/// A new flag with another's settings, strategies and variants in every
-/// environment (switched off, as a new flag is). With `replace_group_id`
+/// A new flag with another's settings, strategies, variants in every
+/// environment and dependencies (switched off, as a new flag is). With `replace_group_id`
 /// (Unleash's default), rollouts that used the source's name as their
 /// `groupId` use the new name, so the copy buckets users independently.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,6 +94,17 @@ impl Operation for CloneFlag {
                 feature: self.name.clone(),
                 environment: EnvironmentName::parse(&row.environment)?,
                 edit: Edit::Replace(row.variants),
+            }
+            .run(w, cx)
+            .await?;
+        }
+        for parent in w.parents_of(&source.name).await? {
+            AddDependency {
+                project: self.project.clone(),
+                child: self.name.clone(),
+                parent: FeatureName::parse(&parent.parent)?,
+                enabled: parent.enabled,
+                variants: parent.enabled.then_some(parent.variants),
             }
             .run(w, cx)
             .await?;

@@ -1,11 +1,16 @@
 //! Flag operations: create, change metadata (replace or JSON Patch), archive,
-//! revive, delete. Switching a flag on or off is in `switch.rs`.
+//! revive, delete. Switching a flag on or off is in `switch.rs`. A flag other
+//! flags depend on cannot be archived or deleted; archiving a child drops its
+//! dependencies (both as Unleash).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::dependencies::no_children;
 use super::tags::{parse_all, tag_flag, TagInput};
-use super::{Actor, Context, Edit, FeatureName, OpError, OpResult, Operation, ProjectId};
+use super::{
+    Actor, Context, Edit, FeatureName, OpError, OpResult, Operation, ProjectId, RemoveDependencies,
+};
 use crate::storage::{now_text, FeatureRow, NewEvent, Store, WriteTx};
 use crate::wire::{to_value, FlagMetadata};
 
@@ -266,6 +271,14 @@ impl Operation for ArchiveFlag {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;
         let before = w.live_feature(&self.project, &self.name).await?;
+        no_children(w, &self.name).await?;
+        // As Unleash: an archived flag keeps no dependencies.
+        RemoveDependencies {
+            project: self.project.clone(),
+            child: self.name.clone(),
+        }
+        .run(w, cx)
+        .await?;
         let mut after = before.clone();
         after.archived_at = Some(now_text());
         w.update_feature(&after).await?;
@@ -332,6 +345,7 @@ impl Operation for DeleteFlag {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;
         let before = archived_feature(w, &self.name).await?;
+        no_children(w, &self.name).await?;
         w.delete_feature(&self.name).await?;
         w.record_event(metadata_event(
             "feature-deleted",

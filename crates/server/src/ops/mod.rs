@@ -10,9 +10,13 @@ mod action_steps;
 mod actions;
 mod addons;
 mod context;
+mod dependencies;
 mod edit;
+mod export;
 mod flag_batches;
 mod flags;
+mod import;
+mod import_plan;
 mod links;
 mod names;
 mod projects;
@@ -37,11 +41,14 @@ pub use context::{
     AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
     UpdateContextField,
 };
+pub use dependencies::{AddDependency, RemoveDependencies, RemoveDependency, MAX_PARENT_VARIANTS};
 pub use edit::Edit;
+pub use export::ExportFlags;
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
 pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, UpdateFlag,
 };
+pub use import::{validate_import, ImportFlags};
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FeatureName, ProjectId, SignalEndpointName};
 pub use projects::{
@@ -85,6 +92,10 @@ pub enum OpError {
     /// Not allowed this way (the message says which way is).
     #[error("{0}")]
     Denied(String),
+    /// Not allowed in the current state (Unleash's InvalidOperationError:
+    /// a dependency breaking the one-level rule, archiving a flag others need).
+    #[error("{0}")]
+    InvalidOperation(String),
     /// The change would make a document larger than the limit (413).
     #[error("{0}")]
     TooLarge(String),

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use flagstaff_engine::document::{Feature, Segment, Strategy};
+use flagstaff_engine::document::{Dependency, Feature, Segment, Strategy};
 
 use super::ClientFlag;
-use crate::storage::{FeatureEnvironmentRow, FeatureRow, SegmentRow, StrategyRow, Tag};
+use crate::storage::{DependencyRow, FeatureRow, FlagRows, SegmentRow, StrategyRow, Tag};
 
 fn client_strategy(s: &StrategyRow) -> Strategy {
     Strategy {
@@ -20,14 +20,35 @@ fn client_strategy(s: &StrategyRow) -> Strategy {
     }
 }
 
+/// A dependency as the client API shows it (Unleash's shape: `variants` only
+/// when the parent must be on).
+fn client_dependency(d: &DependencyRow) -> Dependency {
+    Dependency {
+        feature: d.parent.clone(),
+        enabled: Some(d.enabled),
+        variants: d.enabled.then(|| d.variants.clone()),
+    }
+}
+
 /// The flags as each environment's client document shows them, from their rows:
 /// environment name → flags (unsorted).
 pub(super) fn client_flags(
-    features: &[FeatureRow],
-    environments: &[FeatureEnvironmentRow],
-    strategies: &[StrategyRow],
+    rows: &FlagRows,
     tags: Vec<(String, Tag)>,
 ) -> HashMap<String, Vec<Arc<ClientFlag>>> {
+    let FlagRows {
+        features,
+        environments,
+        strategies,
+        dependencies,
+    } = rows;
+    let mut parents_of: HashMap<&str, Vec<Dependency>> = HashMap::new();
+    for d in dependencies {
+        parents_of
+            .entry(d.child.as_str())
+            .or_default()
+            .push(client_dependency(d));
+    }
     let mut tags_of: HashMap<String, Vec<Tag>> = HashMap::new();
     for (name, tag) in tags {
         tags_of.entry(name).or_default().push(tag);
@@ -67,7 +88,10 @@ pub(super) fn client_flags(
                     project: Some(feature.project.clone()),
                     strategies: rows.iter().map(|s| client_strategy(s)).collect(),
                     variants: env.variants.clone(),
-                    dependencies: Vec::new(),
+                    dependencies: parents_of
+                        .get(feature.name.as_str())
+                        .cloned()
+                        .unwrap_or_default(),
                 },
                 strategy_ids: rows.iter().map(|s| s.id.clone()).collect(),
                 tags: tags_of.get(&feature.name).cloned().unwrap_or_default(),

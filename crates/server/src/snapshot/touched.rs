@@ -30,12 +30,14 @@ impl Touched {
                 "signal-endpoint-",
                 "actions-",
                 "addon-config-",
+                "features-",
             ]
             .iter()
             .any(|prefix| kind.starts_with(prefix))
             {
-                // Links, signal endpoints, action sets and integrations: not part of
-                // any client document (a step an action set runs records its own events).
+                // Links, signal endpoints, action sets, integrations, exports and
+                // the summary event of an import: not part of any client document
+                // (a step an action set or an import runs records its own events).
                 continue;
             }
             if let Some(name) = &change.feature_name {

@@ -351,6 +351,11 @@ impl WriteTx<'_> {
     }
 
     pub async fn delete_feature(&mut self, name: &str) -> StorageResult<()> {
+        sqlx::query("DELETE FROM feature_dependencies WHERE child = $1 OR parent = $2")
+            .bind(name)
+            .bind(name)
+            .execute(&mut *self.tx)
+            .await?;
         for table in [
             "feature_links",
             "feature_tags",

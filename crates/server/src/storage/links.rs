@@ -53,6 +53,30 @@ impl WriteTx<'_> {
         links_of(&mut *self.tx, feature).await
     }
 
+    /// The links of the named flags, by flag and then oldest first (500 names
+    /// to a statement).
+    pub async fn links_of_flags(&mut self, names: &[String]) -> StorageResult<Vec<LinkRow>> {
+        let mut links = Vec::new();
+        for chunk in names.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT id, feature_name, url, title, created_at FROM feature_links \
+                 WHERE feature_name IN ({list}) ORDER BY feature_name, created_at, id"
+            );
+            let mut query = sqlx::query(&sql);
+            for name in chunk {
+                query = query.bind(name);
+            }
+            for row in query.fetch_all(&mut *self.tx).await? {
+                links.push(link_from_row(&row)?);
+            }
+        }
+        Ok(links)
+    }
+
     pub async fn insert_link(&mut self, link: &LinkRow) -> StorageResult<()> {
         sqlx::query(
             "INSERT INTO feature_links (id, feature_name, url, title, created_at) \

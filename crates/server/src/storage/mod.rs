@@ -8,6 +8,7 @@
 //! revision order total), and every write commits together with its event row.
 
 mod actions;
+mod dependencies;
 mod events;
 mod features;
 mod flag_list;
@@ -31,6 +32,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use tokio::sync::Mutex;
 
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter};
+pub use dependencies::DependencyRow;
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use flag_list::{FlagPage, FlagSearch, TagMatch};
@@ -41,6 +43,7 @@ pub use metrics::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 pub use projects::EnvironmentRow;
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
 pub use signals::{SignalEndpointRow, SignalRow, SignalTokenRow};
+pub use snapshot_rows::FlagRows;
 pub use strategy_types::{StrategyParameter, StrategyTypeRow};
 pub use tags::{Tag, TagTypeRow};
 pub use tokens::TokenRow;

@@ -125,6 +125,20 @@ async fn context_field_by_name<'e>(
     }
 }
 
+/// Every context field, in sort order.
+async fn all_context_fields<'e>(
+    db: impl Executor<'e, Database = Any>,
+) -> StorageResult<Vec<ContextFieldRow>> {
+    sqlx::query(&format!(
+        "SELECT {CONTEXT_COLUMNS} FROM context_fields ORDER BY sort_order, name"
+    ))
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(context_field_from_row)
+    .collect()
+}
+
 impl Store {
     /// Segment id → the flags whose strategies use it, from one query.
     pub async fn segment_users(&self) -> StorageResult<SegmentUsers> {
@@ -140,14 +154,7 @@ impl Store {
     }
 
     pub async fn context_fields(&self) -> StorageResult<Vec<ContextFieldRow>> {
-        sqlx::query(&format!(
-            "SELECT {CONTEXT_COLUMNS} FROM context_fields ORDER BY sort_order, name"
-        ))
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(context_field_from_row)
-        .collect()
+        all_context_fields(self.pool()).await
     }
 
     pub async fn context_field(&self, name: &str) -> StorageResult<ContextFieldRow> {
@@ -173,6 +180,11 @@ impl WriteTx<'_> {
 
     pub async fn context_field(&mut self, name: &str) -> StorageResult<ContextFieldRow> {
         context_field_by_name(&mut *self.tx, name).await
+    }
+
+    /// Every context field, read inside the write transaction.
+    pub async fn context_fields(&mut self) -> StorageResult<Vec<ContextFieldRow>> {
+        all_context_fields(&mut *self.tx).await
     }
 
     /// Every segment, read inside the write transaction.

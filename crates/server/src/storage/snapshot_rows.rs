@@ -1,25 +1,42 @@
-//! What client snapshots are read from: every live flag's rows, or the rows
-//! of named flags only, in a bounded number of queries (one statement per table).
+//! What client snapshots (and exports) are read from: every live flag's rows,
+//! or the rows of named flags only, in a bounded number of queries (one
+//! statement per table, per 500 names).
 
 use sqlx::any::AnyRow;
 
+use super::dependencies::{dependency_from_row, DEPENDENCY_COLUMNS};
 use super::features::{
     environment_from_row, feature_from_row, strategy_from_row, FEATURE_COLUMNS, STRATEGY_COLUMNS,
 };
-use super::{FeatureEnvironmentRow, FeatureRow, ReadTx, StorageResult, Store, StrategyRow};
+use super::{
+    DependencyRow, FeatureEnvironmentRow, FeatureRow, ReadTx, StorageResult, Store, StrategyRow,
+    WriteTx,
+};
+
+/// Live flags with their environment rows, strategies (in evaluation order)
+/// and the dependencies they have as children.
+#[derive(Debug, Default)]
+pub struct FlagRows {
+    pub features: Vec<FeatureRow>,
+    pub environments: Vec<FeatureEnvironmentRow>,
+    pub strategies: Vec<StrategyRow>,
+    pub dependencies: Vec<DependencyRow>,
+}
+
+impl FlagRows {
+    fn extend(&mut self, more: FlagRows) {
+        self.features.extend(more.features);
+        self.environments.extend(more.environments);
+        self.strategies.extend(more.strategies);
+        self.dependencies.extend(more.dependencies);
+    }
+}
 
 impl Store {
-    /// Everything the client snapshots are built from: live flags, their
-    /// environment rows and strategies.
-    pub async fn snapshot_rows(
-        &self,
-    ) -> StorageResult<(
-        Vec<FeatureRow>,
-        Vec<FeatureEnvironmentRow>,
-        Vec<StrategyRow>,
-    )> {
+    /// Everything the client snapshots are built from.
+    pub async fn snapshot_rows(&self) -> StorageResult<FlagRows> {
         let mut conn = self.pool().acquire().await?;
-        snapshot_rows_where(&mut conn, "", "", &[]).await
+        rows_where(&mut conn, "", "", "", &[]).await
     }
 }
 
@@ -36,61 +53,76 @@ async fn rows_named(
     Ok(query.fetch_all(conn).await?)
 }
 
+/// The rows of the named flags only (live ones: archived and deleted flags
+/// return nothing), 500 names to a statement.
+async fn rows_of(conn: &mut sqlx::AnyConnection, names: &[String]) -> StorageResult<FlagRows> {
+    let mut all = FlagRows::default();
+    for chunk in names.chunks(500) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = rows_where(
+            conn,
+            &format!("AND name IN ({list})"),
+            &format!("WHERE feature_name IN ({list})"),
+            &format!("WHERE child IN ({list})"),
+            chunk,
+        )
+        .await?;
+        all.extend(rows);
+    }
+    Ok(all)
+}
+
 impl ReadTx {
-    /// The snapshot rows of the named flags only (live ones; archived and
-    /// deleted flags return nothing), in a bounded number of queries.
-    pub async fn snapshot_rows_of(
-        &mut self,
-        names: &[String],
-    ) -> StorageResult<(
-        Vec<FeatureRow>,
-        Vec<FeatureEnvironmentRow>,
-        Vec<StrategyRow>,
-    )> {
-        let (mut features, mut envs, mut strategies) = (Vec::new(), Vec::new(), Vec::new());
-        for chunk in names.chunks(500) {
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let (f, e, s) = snapshot_rows_where(
-                &mut self.tx,
-                &format!("AND name IN ({list})"),
-                &format!("WHERE feature_name IN ({list})"),
-                chunk,
-            )
-            .await?;
-            features.extend(f);
-            envs.extend(e);
-            strategies.extend(s);
-        }
-        Ok((features, envs, strategies))
+    /// The snapshot rows of the named flags only, in a bounded number of queries.
+    pub async fn snapshot_rows_of(&mut self, names: &[String]) -> StorageResult<FlagRows> {
+        rows_of(&mut self.tx, names).await
     }
 
     /// Everything the client snapshots are built from, as this transaction sees it.
-    pub async fn snapshot_rows(
-        &mut self,
-    ) -> StorageResult<(
-        Vec<FeatureRow>,
-        Vec<FeatureEnvironmentRow>,
-        Vec<StrategyRow>,
-    )> {
-        snapshot_rows_where(&mut self.tx, "", "", &[]).await
+    pub async fn snapshot_rows(&mut self) -> StorageResult<FlagRows> {
+        rows_where(&mut self.tx, "", "", "", &[]).await
     }
 }
 
-/// Live flags, environment rows and strategies, narrowed by the two clauses
-/// (whose `$1…$n` are `names`).
-async fn snapshot_rows_where(
+impl WriteTx<'_> {
+    /// The rows of the named live flags, read inside the write transaction (an export).
+    pub async fn flag_rows(&mut self, names: &[String]) -> StorageResult<FlagRows> {
+        rows_of(&mut self.tx, names).await
+    }
+
+    /// The names of the live flags, of one project or all, in name order.
+    pub async fn feature_names(&mut self, project: Option<&str>) -> StorageResult<Vec<String>> {
+        let names = match project {
+            Some(p) => {
+                sqlx::query_scalar(
+                    "SELECT name FROM features WHERE project_id = $1 AND archived_at IS NULL ORDER BY name",
+                )
+                .bind(p)
+                .fetch_all(&mut *self.tx)
+                .await?
+            }
+            None => {
+                sqlx::query_scalar("SELECT name FROM features WHERE archived_at IS NULL ORDER BY name")
+                    .fetch_all(&mut *self.tx)
+                    .await?
+            }
+        };
+        Ok(names)
+    }
+}
+
+/// Live flags, environment rows, strategies and dependencies, narrowed by the
+/// clauses (whose `$1…$n` are `names`).
+async fn rows_where(
     conn: &mut sqlx::AnyConnection,
     feature_clause: &str,
     rows_clause: &str,
+    child_clause: &str,
     names: &[String],
-) -> StorageResult<(
-    Vec<FeatureRow>,
-    Vec<FeatureEnvironmentRow>,
-    Vec<StrategyRow>,
-)> {
+) -> StorageResult<FlagRows> {
     let features = rows_named(
         &mut *conn,
         &format!(
@@ -102,7 +134,7 @@ async fn snapshot_rows_where(
     .iter()
     .map(feature_from_row)
     .collect::<StorageResult<Vec<_>>>()?;
-    let envs = rows_named(
+    let environments = rows_named(
         &mut *conn,
         &format!(
             "SELECT feature_name, environment, enabled, variants FROM feature_environments {rows_clause}"
@@ -125,5 +157,21 @@ async fn snapshot_rows_where(
     .iter()
     .map(strategy_from_row)
     .collect::<StorageResult<Vec<_>>>()?;
-    Ok((features, envs, strategies))
+    let dependencies = rows_named(
+        &mut *conn,
+        &format!(
+            "SELECT {DEPENDENCY_COLUMNS} FROM feature_dependencies {child_clause} ORDER BY child, parent"
+        ),
+        names,
+    )
+    .await?
+    .iter()
+    .map(dependency_from_row)
+    .collect::<StorageResult<Vec<_>>>()?;
+    Ok(FlagRows {
+        features,
+        environments,
+        strategies,
+        dependencies,
+    })
 }

@@ -191,6 +191,12 @@ pub async fn sdk_views(app: &TestApp) -> Value {
                 }})),
             )
             .await;
+        // The order of the list is no contract: an engine updated in place
+        // lists new flags last, a fresh one by name.
+        let mut toggles = toggles;
+        if let Some(list) = toggles["toggles"].as_array_mut() {
+            list.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        }
         views.insert(format!("frontend-{user}"), toggles);
     }
     Value::Object(views)

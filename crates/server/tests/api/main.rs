@@ -7,7 +7,9 @@
 
 mod admin_routes;
 mod changes;
+mod dependencies;
 mod edge;
+mod export;
 mod flags;
 mod helpers;
 mod hostile;
@@ -24,7 +26,9 @@ mod tokens;
 
 use admin_routes::*;
 use changes::*;
+use dependencies::*;
 use edge::*;
+use export::*;
 use flags::*;
 use helpers::Db;
 use hostile::*;
@@ -125,6 +129,9 @@ on_both_backends!(
     custom_strategies,
     bad_strategy_input_changes_nothing,
     switch_on_uses_the_project_default,
+    dependencies_follow_unleash_rules,
+    export_then_import_reproduces_the_flags,
+    bad_imports_change_nothing,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
@@ -149,5 +156,7 @@ mod memory {
         playground_explains,
         ofrep,
         lists_page_by_keyset,
+        export_then_import_reproduces_the_flags,
+        bad_imports_change_nothing,
     );
 }

@@ -1,12 +1,14 @@
 //! The admin API (admin tokens only): flags, their environments, strategies,
-//! variants, tags and links, tag types and tags, strategy types, the event
-//! log, API tokens, projects and environments, signal endpoints and action sets. Handlers
+//! variants, tags and links, dependencies, tag types and tags, strategy types, the event
+//! log, API tokens, projects and environments, signal endpoints and action sets, export and
+//! import. Handlers
 //! parse the request, apply an operation (`crate::ops`) through
 //! `AppState::apply`, and render a view (`crate::wire`); reads go to the store.
 
 mod actions;
 mod addons;
 mod context;
+mod dependencies;
 mod events;
 mod features;
 mod flag_batches;
@@ -21,6 +23,7 @@ mod strategies;
 mod strategy_types;
 mod tags;
 mod tokens;
+mod transfer;
 mod variants;
 
 use axum::Router;
@@ -37,6 +40,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(features::router())
         .merge(addons::router())
+        .merge(dependencies::router())
         .merge(flag_batches::router())
         .merge(strategies::router())
         .merge(strategy_types::router())
@@ -53,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(links::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
+        .merge(transfer::router())
 }
 
 /// A numeric id in a URL path; anything else names nothing (404).
@@ -117,18 +122,22 @@ pub fn filter_value(text: Option<String>, field: &str) -> ApiResult<Option<Strin
     }
 }
 
-/// Unleash's featureSchema for one flag, with its environments, tags and links.
+/// Unleash's featureSchema for one flag, with its environments, tags, links,
+/// parents and children.
 pub async fn feature_json(state: &AppState, feature: &FeatureRow) -> ApiResult<Value> {
     let environments = state.store.project_environments(&feature.project).await?;
     let rows = state.store.feature_environments(&feature.name).await?;
     let strategies = state.store.strategies(&feature.name, None).await?;
     let links = state.store.feature_links(&feature.name).await?;
     let tags = state.store.feature_tags(&feature.name).await?;
+    let parents = state.store.parents_of(&feature.name).await?;
+    let children = state.store.children_of(&feature.name).await?;
     let rows: Vec<&FeatureEnvironmentRow> = rows.iter().collect();
     let strategies: Vec<&StrategyRow> = strategies.iter().collect();
     Ok(to_value(
         &FlagView::new(feature, &environments, &rows, &strategies)
             .with_tags(&tags)
-            .with_links(&links),
+            .with_links(&links)
+            .with_dependencies(&parents, &children),
     ))
 }

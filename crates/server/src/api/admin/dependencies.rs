@@ -1,0 +1,151 @@
+//! Flag dependencies (Unleash's "Dependencies" routes): add or replace a
+//! child's parent, remove one or all of its dependencies (200, empty, as
+//! Unleash), the parents a flag could have, the variants a parent offers,
+//! and whether any dependency exists. The rules are the operations'
+//! (`ops::AddDependency`); a flag's view shows `dependencies` and `children`.
+
+use std::collections::BTreeSet;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::api::ApiObject;
+use crate::auth::AdminToken;
+use crate::error::ApiResult;
+use crate::ops::{AddDependency, FeatureName, ProjectId, RemoveDependencies, RemoveDependency};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    let feature = "/api/admin/projects/{project}/features/{feature}";
+    Router::new()
+        .route(
+            &format!("{feature}/dependencies"),
+            post(add).delete(remove_all),
+        )
+        .route(
+            &format!("{feature}/dependencies/{{parent}}"),
+            axum::routing::delete(remove),
+        )
+        .route(&format!("{feature}/parents"), get(possible_parents))
+        .route(&format!("{feature}/parent-variants"), get(parent_variants))
+        .route(
+            "/api/admin/projects/{project}/dependencies",
+            get(any_dependencies),
+        )
+}
+
+/// Unleash's createDependentFeatureSchema.
+#[derive(Deserialize)]
+struct DependencyBody {
+    feature: String,
+    #[serde(default)]
+    enabled: Option<bool>,
+    #[serde(default)]
+    variants: Option<Vec<String>>,
+}
+
+fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FeatureName)> {
+    Ok((ProjectId::in_path(project)?, FeatureName::in_path(feature)?))
+}
+
+async fn add(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, child)): Path<(String, String)>,
+    ApiObject(body): ApiObject<DependencyBody>,
+) -> ApiResult<StatusCode> {
+    let (project, child) = flag_path(&project, &child)?;
+    let operation = AddDependency {
+        project,
+        child,
+        parent: FeatureName::parse(&body.feature)?,
+        enabled: body.enabled.unwrap_or(true),
+        variants: body.variants,
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::OK)
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, child, parent)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    let (project, child) = flag_path(&project, &child)?;
+    let operation = RemoveDependency {
+        project,
+        child,
+        parent: FeatureName::in_path(&parent)?,
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::OK)
+}
+
+async fn remove_all(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, child)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let (project, child) = flag_path(&project, &child)?;
+    state
+        .apply(&admin.actor(), RemoveDependencies { project, child })
+        .await?;
+    Ok(StatusCode::OK)
+}
+
+/// The flags `feature` could depend on: live flags of its project, not itself,
+/// that depend on nothing themselves, by name.
+async fn possible_parents(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path((project, feature)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<String>>> {
+    let child = state.store.live_feature(&project, &feature).await?;
+    let children: BTreeSet<String> = state
+        .store
+        .project_dependencies(&child.project)
+        .await?
+        .into_iter()
+        .map(|d| d.child)
+        .collect();
+    let options = state
+        .store
+        .features(Some(&child.project), false)
+        .await?
+        .into_iter()
+        .map(|f| f.name)
+        .filter(|name| *name != child.name && !children.contains(name))
+        .collect();
+    Ok(Json(options))
+}
+
+/// The variant names a parent can give: its strategies' and its
+/// environments' variants, each once, sorted.
+async fn parent_variants(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path((project, parent)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<String>>> {
+    let parent = state.store.live_feature(&project, &parent).await?;
+    let mut names = BTreeSet::new();
+    for strategy in state.store.strategies(&parent.name, None).await? {
+        names.extend(strategy.values.variants.into_iter().map(|v| v.name));
+    }
+    for environment in state.store.feature_environments(&parent.name).await? {
+        names.extend(environment.variants.into_iter().map(|v| v.name));
+    }
+    Ok(Json(names.into_iter().collect()))
+}
+
+/// Whether any flag of the instance depends on another (Unleash answers a
+/// bare `true` or `false`, whatever the project).
+async fn any_dependencies(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(_project): Path<String>,
+) -> ApiResult<Json<bool>> {
+    Ok(Json(state.store.any_dependencies().await?))
+}

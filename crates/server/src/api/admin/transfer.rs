@@ -1,0 +1,110 @@
+//! Export and import in Unleash's format (`/api/admin/features-batch/…`):
+//! `export` answers the document (with `downloadFile`, as an attachment),
+//! `validate` lists what an import would refuse or change, `import` applies
+//! the file as one change. The rules are `ops::ExportFlags`/`ops::ImportFlags`.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::api::ApiObject;
+use crate::auth::AdminToken;
+use crate::error::ApiResult;
+use crate::ops::{validate_import, Context, EnvironmentName, ExportFlags, ImportFlags, ProjectId};
+use crate::state::AppState;
+use crate::wire::transfer::{ExportDocument, ImportReport};
+
+pub fn router() -> Router<AppState> {
+    let batch = "/api/admin/features-batch";
+    Router::new()
+        .route(&format!("{batch}/export"), post(export))
+        .route(&format!("{batch}/validate"), post(validate))
+        .route(&format!("{batch}/import"), post(import))
+}
+
+/// Unleash's exportQuerySchema.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExportBody {
+    environment: String,
+    #[serde(default)]
+    features: Option<Vec<String>>,
+    #[serde(default)]
+    tag: Option<String>,
+    #[serde(default)]
+    project: Option<String>,
+    #[serde(default)]
+    download_file: Option<bool>,
+}
+
+async fn export(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    ApiObject(body): ApiObject<ExportBody>,
+) -> ApiResult<Response> {
+    let operation = ExportFlags {
+        environment: EnvironmentName::parse(&body.environment)?,
+        project: body.project.as_deref().map(ProjectId::parse).transpose()?,
+        features: body.features,
+        tag: body.tag,
+    };
+    let document = state.apply(&admin.actor(), operation).await?;
+    let mut response = Json(document).into_response();
+    if body.download_file == Some(true) {
+        let name = format!(
+            "attachment; filename=\"export-{}.json\"",
+            chrono::Utc::now().format("%Y-%m-%dT%H-%M-%S")
+        );
+        if let Ok(value) = name.parse() {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, value);
+        }
+    }
+    Ok(response)
+}
+
+/// Unleash's importTogglesSchema, and `overwrite` (Flagstaff's confirmation
+/// that flags the project already has may be updated).
+#[derive(Deserialize)]
+struct ImportBody {
+    project: String,
+    environment: String,
+    data: ExportDocument,
+    #[serde(default)]
+    overwrite: Option<bool>,
+}
+
+impl ImportBody {
+    fn operation(self) -> ApiResult<ImportFlags> {
+        Ok(ImportFlags {
+            project: ProjectId::parse(&self.project)?,
+            environment: EnvironmentName::parse(&self.environment)?,
+            data: self.data,
+            overwrite: self.overwrite.unwrap_or(false),
+        })
+    }
+}
+
+async fn validate(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    ApiObject(body): ApiObject<ImportBody>,
+) -> ApiResult<Json<ImportReport>> {
+    let cx = Context::new(admin.actor(), state.limits);
+    Ok(Json(
+        validate_import(&state.store, &cx, &body.operation()?).await?,
+    ))
+}
+
+async fn import(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    ApiObject(body): ApiObject<ImportBody>,
+) -> ApiResult<StatusCode> {
+    state.apply(&admin.actor(), body.operation()?).await?;
+    Ok(StatusCode::OK)
+}
