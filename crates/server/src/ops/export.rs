@@ -2,8 +2,8 @@
 //! in Unleash's export format. It is an operation because Unleash records a
 //! `features-exported` event with the document; reading under the change lock
 //! also makes the document one consistent state. The selection is Unleash's:
-//! the named flags, else the project's, else every live flag (a `tag` selects
-//! nothing: Flagstaff has no tags yet).
+//! the flags with the `tag` (`type:value`), else the named flags, else the
+//! project's, else every live flag; their tags and the tag types those use.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,7 +42,23 @@ impl Operation for ExportFlags {
             )));
         }
         let names: Vec<String> = match (&self.tag, &self.features, &self.project) {
-            (Some(_), _, _) => Vec::new(),
+            (Some(asked), _, _) => {
+                // `type:value`, or a value of the default tag type.
+                let (tag_type, value) = asked
+                    .split_once(':')
+                    .unwrap_or((super::DEFAULT_TAG_TYPE, asked.as_str()));
+                let mut tagged = Vec::new();
+                for name in w.feature_names(self.project.as_deref()).await? {
+                    if w.feature_tags(&name)
+                        .await?
+                        .iter()
+                        .any(|t| t.tag_type == tag_type && t.value == value)
+                    {
+                        tagged.push(name);
+                    }
+                }
+                tagged
+            }
             (None, Some(names), _) if !names.is_empty() => names.clone(),
             (None, _, Some(project)) => {
                 if !w.project_exists(project).await? {
@@ -98,6 +114,22 @@ impl Operation for ExportFlags {
             .into_iter()
             .map(|(feature, links)| ExportedLinks { feature, links })
             .collect();
+        let mut tag_types = BTreeSet::new();
+        for name in &names {
+            for tag in w.feature_tags(name).await? {
+                document.feature_tags.push(serde_json::json!({
+                    "featureName": name, "tagType": tag.tag_type, "tagValue": tag.value
+                }));
+                tag_types.insert(tag.tag_type);
+            }
+        }
+        for name in tag_types {
+            if let Some(t) = w.tag_type(&name).await? {
+                document.tag_types.push(serde_json::json!({
+                    "name": t.name, "description": t.description, "icon": t.icon
+                }));
+            }
+        }
         w.record_event(NewEvent {
             event_type: "features-exported",
             created_by: cx.actor.name.clone(),

@@ -24,9 +24,10 @@ use serde_json::json;
 use super::import_plan::{plan, Plan};
 use super::{
     AddDependency, AddLink, AddStrategy, Context, ContextFieldInput, CreateContextField,
-    CreateFlag, Edit, EnvironmentName, FeatureName, FlagType, LegalValue, LinkInput, OpError,
-    OpResult, Operation, ProjectId, RemoveDependencies, RemoveLink, RemoveStrategy, SetVariants,
-    StrategyInput, StrategyPlace, SwitchEnvironment, UpdateFlag,
+    CreateFlag, CreateTagType, Edit, EnvironmentName, FeatureName, FlagType, LegalValue, LinkInput,
+    OpError, OpResult, Operation, ProjectId, RemoveDependencies, RemoveLink, RemoveStrategy,
+    SetVariants, StrategyInput, StrategyPlace, SwitchEnvironment, TagFlag, TagInput, TagTypeInput,
+    UpdateFlag,
 };
 use crate::storage::{NewEvent, StorageError, Store, WriteTx};
 use crate::wire::transfer::{ExportDocument, ExportedFlag, ImportReport, ReportItem};
@@ -178,6 +179,7 @@ async fn apply(
         apply_environment(w, cx, input, plan, &f.name).await?;
     }
     apply_relations(w, cx, input, &features).await?;
+    apply_tags(w, cx, data, &features).await?;
     w.record_event(NewEvent {
         event_type: "features-imported",
         created_by: cx.actor.name.clone(),
@@ -341,6 +343,60 @@ async fn apply_relations(
             }
             .run(w, cx)
             .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The file's tag types this database lacks are created, and each imported
+/// flag gets the file's tags (one it already has is left as it is).
+async fn apply_tags(
+    w: &mut WriteTx<'_>,
+    cx: &Context,
+    data: &ExportDocument,
+    features: &[&ExportedFlag],
+) -> OpResult<()> {
+    for tag_type in &data.tag_types {
+        let Some(name) = tag_type["name"].as_str() else {
+            continue;
+        };
+        if w.tag_type(name).await?.is_none() {
+            let text = |key: &str| tag_type[key].as_str().map(str::to_owned);
+            CreateTagType {
+                tag_type: TagTypeInput {
+                    name: name.to_owned(),
+                    description: text("description"),
+                    icon: text("icon"),
+                    color: text("color"),
+                },
+            }
+            .run(w, cx)
+            .await?;
+        }
+    }
+    for tag in &data.feature_tags {
+        let (Some(flag), Some(tag_type), Some(value)) = (
+            tag["featureName"].as_str(),
+            tag["tagType"].as_str(),
+            tag["tagValue"].as_str(),
+        ) else {
+            continue;
+        };
+        if !features.iter().any(|f| f.name == flag) {
+            continue;
+        }
+        let tagged = TagFlag {
+            feature: FeatureName::parse(flag)?,
+            tag: TagInput {
+                tag_type: Some(tag_type.to_owned()),
+                value: value.to_owned(),
+            },
+        }
+        .run(w, cx)
+        .await;
+        match tagged {
+            Ok(_) | Err(OpError::Conflict(_)) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(())

@@ -189,14 +189,6 @@ pub(super) async fn plan(w: &mut WriteTx<'_>, input: &ImportFlags) -> OpResult<P
         "These flags are archived here and will not be imported (revive them first):".to_owned(),
         archived.clone(),
     );
-    item(
-        &mut warnings,
-        "Flagstaff has no tags yet: these tag types are not imported:".to_owned(),
-        data.feature_tags
-            .iter()
-            .filter_map(|t| t["tagType"].as_str().map(str::to_owned))
-            .collect(),
-    );
     Ok(Plan {
         report: ImportReport {
             errors,

@@ -3,8 +3,8 @@
 //! the context fields and segments they use (segments by id and name only),
 //! their dependencies and links. Read leniently (every list may be absent),
 //! so a file exported by Unleash imports here and the other way round.
-//! Flagstaff has no tags yet: `featureTags` and `tagTypes` are exported empty
-//! and ignored on import (validate warns when a file has some).
+//! `featureTags` (`{featureName, tagType, tagValue}`) and `tagTypes` (the
+//! types they use) travel too: an import creates the tag types it lacks.
 
 use std::collections::BTreeMap;
 

@@ -79,6 +79,21 @@ async fn build_source(app: &TestApp) {
         )
         .await;
     }
+    // Tags travel with the flags, and the tag types they use.
+    ok(
+        app,
+        Method::POST,
+        "/api/admin/tag-types",
+        json!({"name": "team", "description": "who owns it"}),
+    )
+    .await;
+    ok(
+        app,
+        Method::POST,
+        "/api/admin/features/checkout/tags",
+        json!({"type": "team", "value": "payments"}),
+    )
+    .await;
     let prod = |flag: &str| format!("{F}/{flag}/environments/production");
     ok(app, Method::POST, &format!("{}/strategies", prod("checkout")), json!({
         "name": "flexibleRollout", "sortOrder": 1,
@@ -178,8 +193,19 @@ pub async fn export_then_import_reproduces_the_flags(db: Db) {
         .filter_map(|f| f["name"].as_str())
         .collect();
     assert_eq!(names, ["checkout", "checkout-banner", "kill"]);
-    assert_eq!(exported["featureTags"], json!([]));
-    assert_eq!(exported["tagTypes"], json!([]));
+    assert_eq!(
+        exported["featureTags"],
+        json!([{"featureName": "checkout", "tagType": "team", "tagValue": "payments"}])
+    );
+    assert_eq!(exported["tagTypes"][0]["name"], "team");
+    let by_tag = ok(
+        &source,
+        Method::POST,
+        &format!("{BATCH}/export"),
+        json!({"environment": "production", "tag": "team:payments"}),
+    )
+    .await;
+    assert_eq!(by_tag["features"].as_array().map(Vec::len), Some(1));
     assert_eq!(exported["segments"], json!([{"id": 1, "name": "beta"}]));
     let mut fields: Vec<&str> = exported["contextFields"]
         .as_array()
@@ -298,6 +324,14 @@ pub async fn export_then_import_reproduces_the_flags(db: Db) {
     assert_eq!(
         checkout["links"][0]["url"],
         "https://jira.example.com/browse/CHK-1"
+    );
+    let (_, tags) = target
+        .admin(Method::GET, "/api/admin/features/checkout/tags", None)
+        .await;
+    assert_eq!(
+        tags["tags"],
+        json!([{"type": "team", "value": "payments"}]),
+        "the import made the tag type and tagged the flag"
     );
     target.stop().await;
 
