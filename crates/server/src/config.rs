@@ -84,11 +84,24 @@ pub struct ServeArgs {
     /// Hosts integrations may call whatever they resolve to (comma-separated).
     #[arg(long, env = "INTEGRATIONS_ALLOWED_HOSTS", value_delimiter = ',')]
     pub integrations_allowed_hosts: Vec<String>,
+    /// A web UI admin to create at start unless a user of this name exists.
+    #[arg(long, env = "INIT_ADMIN_USER")]
+    pub init_admin_user: Option<String>,
+    /// The password of `--init-admin-user` when it is created (at least 10 characters).
+    #[arg(long, env = "INIT_ADMIN_PASSWORD", hide_env_values = true)]
+    pub init_admin_password: Option<String>,
+    /// Where the one-time setup code is kept while no user exists (tests read
+    /// it here; not an option).
+    #[arg(skip)]
+    pub setup_code: SetupCode,
     /// Log lines as text (coloured only on a terminal) or as JSON objects for log shippers.
     /// The level is set with `RUST_LOG` (default `info`; `debug` adds a line per SDK request).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 }
+
+/// The first-run setup code, shared between start-up and the setup page.
+pub type SetupCode = std::sync::Arc<std::sync::Mutex<Option<String>>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -167,6 +180,9 @@ impl ServeArgs {
             integrations_allowed_hosts: Vec::new(),
             metrics_public: false,
             log_format: LogFormat::Text,
+            init_admin_user: None,
+            init_admin_password: None,
+            setup_code: SetupCode::default(),
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod state;
 pub mod storage;
 pub mod streams;
 pub mod telemetry;
+pub mod ui;
 pub mod wire;
 
 use std::future::Future;
@@ -74,7 +75,27 @@ pub async fn serve(
     if let Some(created) = ops::tokens::ensure_admin_token(&store).await? {
         announce_bootstrap_token(&created, address);
     }
-    let state = AppState::new(
+    if let Some(user) = args.init_admin_user.as_deref() {
+        let outcome =
+            ops::users::apply_init_admin(&store, user, args.init_admin_password.as_deref()).await?;
+        let outcome = match outcome {
+            ops::users::InitAdmin::Created => "created",
+            ops::users::InitAdmin::Present => "already present",
+        };
+        tracing::info!(user = %user, "admin user from INIT_ADMIN_USER: {outcome}");
+    }
+    let setup_code = if args.init_admin_user.is_none() && store.user_count().await? == 0 {
+        let code = ui::random_hex()?;
+        announce_setup_link(&code, address);
+        Some(code)
+    } else {
+        None
+    };
+    *args
+        .setup_code
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = setup_code;
+    let mut state = AppState::new(
         store,
         args.limits(),
         args.quotas(),
@@ -82,6 +103,10 @@ pub async fn serve(
         args.delivery_settings(),
     )
     .await?;
+    state.ui = std::sync::Arc::new(ui::UiSettings {
+        setup_code: args.setup_code.clone(),
+        secure_cookies: args.public_url.starts_with("https://"),
+    });
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let follower = follow::spawn(state.clone());
@@ -126,13 +151,27 @@ pub async fn serve(
     Ok(())
 }
 
-/// Shows the first start's admin token, once: the only time its secret is known.
-fn announce_bootstrap_token(created: &ops::tokens::CreatedToken, address: std::net::SocketAddr) {
-    let host = if address.ip().is_unspecified() {
+/// The host part of links printed at start.
+fn printed_host(address: std::net::SocketAddr) -> String {
+    if address.ip().is_unspecified() {
         format!("localhost:{}", address.port())
     } else {
         address.to_string()
-    };
+    }
+}
+
+/// Shows the one-time link that creates the first web UI admin.
+fn announce_setup_link(code: &str, address: std::net::SocketAddr) {
+    tracing::warn!(
+        "no web UI user exists yet: open http://{}/setup?code={code} to create the first admin \
+         (the link works once; a new one is printed at each start until a user exists)",
+        printed_host(address)
+    );
+}
+
+/// Shows the first start's admin token, once: the only time its secret is known.
+fn announce_bootstrap_token(created: &ops::tokens::CreatedToken, address: std::net::SocketAddr) {
+    let host = printed_host(address);
     tracing::warn!(
         name = %created.row.token_name,
         id = %created.row.id,

@@ -29,6 +29,8 @@ pub struct AppState {
     pub telemetry: Arc<Telemetry>,
     /// Sends integrations' notifications (the outbox worker).
     pub deliverer: Arc<Deliverer>,
+    /// The web UI's settings (setup code, cookie flags).
+    pub ui: Arc<crate::ui::UiSettings>,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -54,6 +56,7 @@ impl AppState {
             snapshots: Arc::new(Snapshots::default()),
             metrics: Arc::new(MetricsBuffer::default()),
             catching_up: Arc::default(),
+            ui: Arc::default(),
             store,
         };
         state.catch_up().await?;

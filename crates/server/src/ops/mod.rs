@@ -27,6 +27,7 @@ mod strategy_types;
 mod switch;
 mod tags;
 pub mod tokens;
+pub mod users;
 mod variants;
 
 use std::future::Future;
@@ -74,6 +75,7 @@ pub use tags::{
     TagInput, TagTypeInput, UntagFlag, UpdateTagType, DEFAULT_TAG_TYPE,
 };
 pub use tokens::{CreateToken, RevokeToken, SetTokenExpiry};
+pub use users::{ChangePassword, CreateUser, HashedPassword, RootRole};
 pub use variants::{normalise_variants, SetVariants};
 
 use crate::storage::{Committed, StorageError, Store, WriteTx};

@@ -24,6 +24,7 @@ mod strategy_types;
 mod tags;
 mod tokens;
 mod transactions;
+mod users;
 
 use std::time::Duration;
 
@@ -48,6 +49,7 @@ pub use strategy_types::{StrategyParameter, StrategyTypeRow};
 pub use tags::{Tag, TagTypeRow};
 pub use tokens::TokenRow;
 pub use transactions::{Committed, ReadTx, WriteTx, CHANGES_CHANNEL};
+pub use users::{NewUser, SessionRow, UserRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -23,6 +23,7 @@ mod storage;
 mod strategies;
 mod tags;
 mod tokens;
+mod ui;
 
 use admin_routes::*;
 use changes::*;
@@ -42,6 +43,7 @@ use storage::*;
 use strategies::*;
 use tags::*;
 use tokens::*;
+use ui::*;
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -132,6 +134,9 @@ on_both_backends!(
     dependencies_follow_unleash_rules,
     export_then_import_reproduces_the_flags,
     bad_imports_change_nothing,
+    ui_signs_in_and_switches_flags,
+    ui_first_run_setup,
+    ui_sign_in_uses_the_auth_quota,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -1,0 +1,250 @@
+//! Web UI users: creating one and changing a password, each with its event
+//! (`user-created`, `user-password-changed`) — never a password or a hash in
+//! an event. Passwords are hashed with argon2id *before* the operation runs
+//! ([`HashedPassword::hash`], on a blocking thread), so no hashing happens
+//! under the change lock; `INIT_ADMIN_USER` is applied here at start.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use serde_json::json;
+
+use super::{Actor, Context, Limits, OpError, OpResult, Operation};
+use crate::storage::{NewEvent, NewUser, Store, UserRow, WriteTx};
+
+/// Fewest characters a password may have.
+pub const MIN_PASSWORD: usize = 10;
+/// Most characters a password may have (hashing stays cheap).
+pub const MAX_PASSWORD: usize = 256;
+
+/// A user's role across the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootRole {
+    /// Everything, users included.
+    Admin,
+    /// Changes flags.
+    Editor,
+    /// Sees, changes nothing.
+    Viewer,
+}
+
+impl RootRole {
+    pub fn parse(text: &str) -> Option<RootRole> {
+        match text {
+            "Admin" => Some(RootRole::Admin),
+            "Editor" => Some(RootRole::Editor),
+            "Viewer" => Some(RootRole::Viewer),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RootRole::Admin => "Admin",
+            RootRole::Editor => "Editor",
+            RootRole::Viewer => "Viewer",
+        }
+    }
+
+    /// Whether this role may change flags.
+    pub fn can_edit(self) -> bool {
+        matches!(self, RootRole::Admin | RootRole::Editor)
+    }
+}
+
+/// An argon2id hash of a password that met the length rules.
+#[derive(Clone)]
+pub struct HashedPassword(String);
+
+impl std::fmt::Debug for HashedPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashedPassword(..)")
+    }
+}
+
+impl HashedPassword {
+    /// Checks the length rules, then hashes on a blocking thread.
+    pub async fn hash(password: &str) -> OpResult<HashedPassword> {
+        let length = password.chars().count();
+        if length < MIN_PASSWORD {
+            return Err(OpError::Invalid(format!(
+                "The password must have at least {MIN_PASSWORD} characters"
+            )));
+        }
+        if length > MAX_PASSWORD {
+            return Err(OpError::Invalid(format!(
+                "The password may have at most {MAX_PASSWORD} characters"
+            )));
+        }
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let mut salt = [0u8; 16];
+            getrandom::fill(&mut salt)
+                .map_err(|e| OpError::Invalid(format!("no randomness for a salt: {e}")))?;
+            let salt = SaltString::encode_b64(&salt)
+                .map_err(|e| OpError::Invalid(format!("salt: {e}")))?;
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| HashedPassword(h.to_string()))
+                .map_err(|e| OpError::Invalid(format!("could not hash the password: {e}")))
+        })
+        .await
+        .map_err(|e| OpError::Invalid(format!("hashing stopped: {e}")))?
+    }
+}
+
+/// Whether `password` is the one `hash` was made from (on a blocking thread).
+pub async fn verify_password(hash: &str, password: &str) -> bool {
+    let (hash, password) = (hash.to_owned(), password.to_owned());
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// What an event says about a user.
+fn user_data(user: &UserRow) -> serde_json::Value {
+    json!({
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "name": user.name,
+        "rootRole": user.root_role,
+    })
+}
+
+/// Creates a user. `only_if_first` (the setup link) refuses when any user exists.
+#[derive(Debug, Clone)]
+pub struct CreateUser {
+    pub username: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub password: HashedPassword,
+    pub root_role: RootRole,
+    pub only_if_first: bool,
+}
+
+/// A username: 1 to 100 characters, no spaces or control characters.
+pub fn check_username(username: &str) -> OpResult<()> {
+    if username.is_empty() || username.chars().count() > 100 {
+        return Err(OpError::Invalid(
+            "A username has 1 to 100 characters".to_owned(),
+        ));
+    }
+    if username
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(OpError::Invalid(
+            "A username has no spaces or control characters".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+impl Operation for CreateUser {
+    type Output = UserRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<UserRow> {
+        check_username(&self.username)?;
+        if self.only_if_first && w.user_count().await? > 0 {
+            return Err(OpError::Denied("A user exists already".to_owned()));
+        }
+        if w.user_by_username(&self.username).await?.is_some() {
+            return Err(OpError::Conflict(format!(
+                "A user named {} exists already",
+                self.username
+            )));
+        }
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let user = w
+            .insert_user(
+                &NewUser {
+                    username: self.username,
+                    email: self.email.filter(|e| !e.trim().is_empty()),
+                    name: self.name.filter(|n| !n.trim().is_empty()),
+                    password_hash: self.password.0,
+                    root_role: self.root_role.as_str().to_owned(),
+                },
+                &now,
+            )
+            .await?;
+        w.record_event(NewEvent {
+            event_type: "user-created",
+            created_by: cx.actor.name.clone(),
+            data: Some(user_data(&user)),
+            ..NewEvent::default()
+        })
+        .await?;
+        Ok(user)
+    }
+}
+
+/// Replaces a user's password (the caller has checked the old one).
+#[derive(Debug, Clone)]
+pub struct ChangePassword {
+    pub user_id: i64,
+    pub password: HashedPassword,
+}
+
+impl Operation for ChangePassword {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let user = w
+            .user_by_id(self.user_id)
+            .await?
+            .ok_or_else(|| OpError::NotFound(format!("Could not find user {}", self.user_id)))?;
+        w.set_password_hash(user.id, &self.password.0).await?;
+        w.record_event(NewEvent {
+            event_type: "user-password-changed",
+            created_by: cx.actor.name.clone(),
+            data: Some(json!({"id": user.id, "username": user.username})),
+            ..NewEvent::default()
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// What `INIT_ADMIN_USER` came to at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitAdmin {
+    Created,
+    Present,
+}
+
+/// Creates the `INIT_ADMIN_USER` admin unless a user of that name exists.
+pub async fn apply_init_admin(
+    store: &Store,
+    username: &str,
+    password: Option<&str>,
+) -> OpResult<InitAdmin> {
+    if store.user_by_username(username).await?.is_some() {
+        return Ok(InitAdmin::Present);
+    }
+    let Some(password) = password else {
+        return Err(OpError::Invalid(
+            "INIT_ADMIN_USER needs INIT_ADMIN_PASSWORD to create the user".to_owned(),
+        ));
+    };
+    let operation = CreateUser {
+        username: username.to_owned(),
+        email: None,
+        name: None,
+        password: HashedPassword::hash(password).await?,
+        root_role: RootRole::Admin,
+        only_if_first: false,
+    };
+    let cx = Context::new(Actor::system(), Limits::default());
+    match super::apply(store, &cx, operation).await {
+        Ok(_) => Ok(InitAdmin::Created),
+        // Another replica created it first.
+        Err(OpError::Conflict(_)) => Ok(InitAdmin::Present),
+        Err(e) => Err(e),
+    }
+}

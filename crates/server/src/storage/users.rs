@@ -1,0 +1,217 @@
+//! Web UI users and their sessions. A user is written only by the user
+//! operations (through `WriteTx`, with its event); a session is not a change
+//! (no revision, no event) and is written straight to the pool. A session is
+//! stored as the SHA-256 of its cookie's id, never the id itself.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use super::{StorageResult, Store, WriteTx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// An argon2id PHC string.
+    pub password_hash: String,
+    /// `Admin`, `Editor` or `Viewer`.
+    pub root_role: String,
+    pub created_at: String,
+    pub seen_at: Option<String>,
+}
+
+/// A user to insert (the id is the database's).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub password_hash: String,
+    pub root_role: String,
+}
+
+/// A stored session with its user.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub user: UserRow,
+    pub csrf_token: String,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.email, u.name, u.password_hash, u.root_role, u.created_at, u.seen_at";
+
+fn user_from_row(r: &AnyRow) -> StorageResult<UserRow> {
+    Ok(UserRow {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        email: r.try_get("email")?,
+        name: r.try_get("name")?,
+        password_hash: r.try_get("password_hash")?,
+        root_role: r.try_get("root_role")?,
+        created_at: r.try_get("created_at")?,
+        seen_at: r.try_get("seen_at")?,
+    })
+}
+
+async fn user_where<'e>(
+    db: impl Executor<'e, Database = Any>,
+    condition: &str,
+    value: &str,
+) -> StorageResult<Option<UserRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE {condition} ORDER BY u.id LIMIT 1"
+    ))
+    .bind(value)
+    .fetch_optional(db)
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+async fn count_users<'e>(db: impl Executor<'e, Database = Any>) -> StorageResult<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+        .fetch_one(db)
+        .await?
+        .try_get("n")?)
+}
+
+impl Store {
+    pub async fn user_count(&self) -> StorageResult<i64> {
+        count_users(self.pool()).await
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> StorageResult<Option<UserRow>> {
+        user_where(self.pool(), "u.username = $1", username).await
+    }
+
+    /// The user whose username, else whose email, this is.
+    pub async fn user_by_login(&self, login: &str) -> StorageResult<Option<UserRow>> {
+        match user_where(self.pool(), "u.username = $1", login).await? {
+            Some(user) => Ok(Some(user)),
+            None => user_where(self.pool(), "u.email = $1", login).await,
+        }
+    }
+
+    /// Stores a new session (and notes when its user was last seen).
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        now: &str,
+        expires_at: &str,
+    ) -> StorageResult<()> {
+        let mut w = self.write_unversioned().await?;
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *w.tx)
+        .await?;
+        sqlx::query("UPDATE users SET seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *w.tx)
+            .await?;
+        // Expired sessions go as new ones come.
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// The session stored under this hash, with its user (expired or not:
+    /// the caller checks `expires_at`).
+    pub async fn session(&self, id_hash: &str) -> StorageResult<Option<SessionRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
+        ))
+        .bind(id_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(SessionRow {
+            user: user_from_row(&row)?,
+            csrf_token: row.try_get("csrf_token")?,
+            expires_at: row.try_get("expires_at")?,
+        }))
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> StorageResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of a user but one (after a password change).
+    pub async fn delete_other_sessions(&self, user_id: i64, keep: &str) -> StorageResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+impl WriteTx<'_> {
+    pub async fn user_count(&mut self) -> StorageResult<i64> {
+        count_users(&mut *self.tx).await
+    }
+
+    pub async fn user_by_username(&mut self, username: &str) -> StorageResult<Option<UserRow>> {
+        user_where(&mut *self.tx, "u.username = $1", username).await
+    }
+
+    pub async fn user_by_id(&mut self, id: i64) -> StorageResult<Option<UserRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Inserts a user; a taken username or email is a `Conflict`.
+    pub async fn insert_user(&mut self, user: &NewUser, now: &str) -> StorageResult<UserRow> {
+        let id: i64 = sqlx::query(
+            "INSERT INTO users (username, email, name, password_hash, root_role, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&user.username)
+        .bind(user.email.as_deref())
+        .bind(user.name.as_deref())
+        .bind(&user.password_hash)
+        .bind(&user.root_role)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?
+        .try_get("id")?;
+        self.user_by_id(id)
+            .await?
+            .ok_or_else(|| super::StorageError::NotFound(format!("user {id}")))
+    }
+
+    pub async fn set_password_hash(&mut self, id: i64, hash: &str) -> StorageResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}

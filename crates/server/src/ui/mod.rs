@@ -1,0 +1,350 @@
+//! The web UI, served by the same binary and usable without JavaScript:
+//! server-rendered askama pages (escaped by default), plain forms, one small
+//! stylesheet. Sessions are server-side (`sessions` table: the SHA-256 of the
+//! cookie's random id, the user, a CSRF token, an expiry), so every replica
+//! sees them; every state-changing form carries the session's CSRF token, and
+//! every POST from another origin is refused. Every change a page makes is an
+//! operation applied through `AppState::apply` in the signed-in user's name.
+
+mod flags;
+mod pages;
+
+use std::net::{IpAddr, SocketAddr};
+
+use askama::Template;
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use subtle::ConstantTimeEq;
+
+use crate::auth::hash_secret;
+use crate::config::SetupCode;
+use crate::ops::{OpError, RootRole};
+use crate::state::AppState;
+use crate::storage::{StorageError, UserRow};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "flagstaff_session";
+/// How long a session lasts after sign-in.
+const SESSION_HOURS: i64 = 24 * 7;
+/// What every UI page may load: only this server's own resources.
+const CSP: &str = "default-src 'self'; frame-ancestors 'none'; form-action 'self'";
+const CSS: &str = include_str!("../../static/flagstaff.css");
+
+/// What the UI knows besides the store.
+#[derive(Debug, Default)]
+pub struct UiSettings {
+    /// The one-time first-run setup code while no user exists.
+    pub setup_code: SetupCode,
+    /// Session cookies carry `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+}
+
+impl UiSettings {
+    /// Whether `presented` is the live setup code.
+    pub fn setup_code_matches(&self, presented: &str) -> bool {
+        let code = self
+            .setup_code
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        code.as_deref()
+            .is_some_and(|c| bool::from(c.as_bytes().ct_eq(presented.as_bytes())))
+    }
+
+    /// The setup code is used: no other sign-up through it.
+    pub fn clear_setup_code(&self) {
+        *self
+            .setup_code
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}
+
+/// 32 random bytes, hex-encoded (session ids, CSRF tokens, setup codes).
+pub fn random_hex() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::index))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/setup", get(pages::setup_form).post(pages::setup))
+        .route("/profile", get(pages::profile))
+        .route("/profile/password", post(pages::change_password))
+        .route("/projects/{project}/features", get(flags::list))
+        .route(
+            "/projects/{project}/features/{feature}/environments/{environment}/toggle",
+            post(flags::toggle),
+        )
+        .route("/ui/flagstaff.css", get(css))
+        .layer(axum::middleware::from_fn(guard))
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// Refuses POSTs from another origin (so no other site can sign someone in
+/// or out), and gives every UI response its security headers.
+async fn guard(request: Request, next: Next) -> Response {
+    if request.method() == Method::POST && !same_origin(request.headers()) {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "This form was sent from another site.",
+            None,
+        );
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// No `Origin` header (older browsers, curl), or one naming this host.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+/// The signed-in user's name and CSRF token, as the page header shows them.
+pub struct Nav {
+    pub username: String,
+    pub csrf: String,
+}
+
+/// A request from a signed-in user: cookie → session → user. Not signed in
+/// (no cookie, unknown or expired session) redirects to `/login`.
+pub struct SignedIn {
+    pub user: UserRow,
+    pub role: RootRole,
+    pub csrf: String,
+    /// The session's SHA-256, as stored.
+    pub session_hash: String,
+}
+
+impl SignedIn {
+    pub fn nav(&self) -> Option<Nav> {
+        Some(Nav {
+            username: self.user.username.clone(),
+            csrf: self.csrf.clone(),
+        })
+    }
+
+    /// A 403 unless `presented` is this session's CSRF token.
+    pub fn csrf_refusal(&self, presented: Option<&str>) -> Option<Response> {
+        match presented {
+            Some(token) if bool::from(token.as_bytes().ct_eq(self.csrf.as_bytes())) => None,
+            _ => Some(message(
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "The form was missing its security token or it was wrong; reload the page and try again.",
+                self.nav(),
+            )),
+        }
+    }
+}
+
+/// The value of the cookie `name` in the request.
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// The signed-in user of this request, if any.
+pub async fn signed_in(
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<Option<SignedIn>, Response> {
+    let Some(id) = cookie(headers, SESSION_COOKIE).filter(|id| !id.is_empty()) else {
+        return Ok(None);
+    };
+    let session_hash = hash_secret(id);
+    let Some(session) = state.store.session(&session_hash).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let live = DateTime::parse_from_rfc3339(&session.expires_at).is_ok_and(|at| at > Utc::now());
+    let Some(role) = RootRole::parse(&session.user.root_role).filter(|_| live) else {
+        return Ok(None);
+    };
+    Ok(Some(SignedIn {
+        user: session.user,
+        role,
+        csrf: session.csrf_token,
+        session_hash,
+    }))
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        signed_in(&parts.headers, state)
+            .await?
+            .ok_or_else(|| Redirect::to("/login").into_response())
+    }
+}
+
+/// A new session for `user` (a new random id at every sign-in, so no
+/// session id chosen before it is ever signed in): its `Set-Cookie` value.
+async fn start_session(state: &AppState, user: &UserRow) -> Result<HeaderValue, Response> {
+    let id = random_hex().map_err(internal)?;
+    let csrf = random_hex().map_err(internal)?;
+    let now = Utc::now();
+    let expires = now + Duration::hours(SESSION_HOURS);
+    state
+        .store
+        .create_session(
+            &hash_secret(&id),
+            user.id,
+            &csrf,
+            &now.to_rfc3339_opts(SecondsFormat::Millis, true),
+            &expires.to_rfc3339_opts(SecondsFormat::Millis, true),
+        )
+        .await
+        .map_err(internal)?;
+    session_cookie(state, &id, SESSION_HOURS * 3600).map_err(internal)
+}
+
+/// `Set-Cookie` for the session id (an empty one with age 0 signs out).
+fn session_cookie(
+    state: &AppState,
+    id: &str,
+    max_age: i64,
+) -> Result<HeaderValue, axum::http::header::InvalidHeaderValue> {
+    let secure = if state.ui.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+}
+
+/// The client's address (for the failed-authentication quota).
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+impl ClientAddress {
+    /// A 429 while this address is over its failed-authentication budget.
+    fn over_quota(&self, state: &AppState) -> Option<Response> {
+        let retry_after = self.0.and_then(|a| state.quotas.failed_auth.refused(&a))?;
+        let mut response = message(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            "Too many wrong sign-ins from this address; try again in a minute.",
+            None,
+        );
+        if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        Some(response)
+    }
+
+    fn count_failure(&self, state: &AppState) {
+        if let Some(address) = self.0 {
+            let _ = state.quotas.failed_auth.take(&address);
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    nav: Option<Nav>,
+    title: &'a str,
+    text: &'a str,
+}
+
+/// A page that says one thing, with its status.
+pub fn message(status: StatusCode, title: &str, text: &str, nav: Option<Nav>) -> Response {
+    render(status, &MessagePage { nav, title, text })
+}
+
+/// A rendered page; a template that fails is a logged 500.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// A 500 whose cause goes to the log, not the page.
+pub fn internal(error: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %error, "web UI request failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Html("<!doctype html><title>Error</title><p>Something went wrong; the server log says what.</p>"),
+    )
+        .into_response()
+}
+
+/// A refused operation as a page with the status the API would give.
+pub fn op_error(error: OpError, nav: Option<Nav>) -> Response {
+    let status = match &error {
+        OpError::Invalid(_) | OpError::InvalidOperation(_) => StatusCode::BAD_REQUEST,
+        OpError::NotFound(_) | OpError::Storage(StorageError::NotFound(_)) => StatusCode::NOT_FOUND,
+        OpError::Conflict(_) | OpError::Storage(StorageError::Conflict(_)) => StatusCode::CONFLICT,
+        OpError::Denied(_) => StatusCode::FORBIDDEN,
+        OpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        OpError::Storage(e) => return internal(e),
+    };
+    message(status, "Not done", &error.to_string(), nav)
+}

@@ -1,0 +1,366 @@
+//! Signing in and out, the first-run setup page, and the profile (password
+//! change).
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use super::{
+    internal, message, op_error, render, session_cookie, signed_in, start_session, ClientAddress,
+    Nav, SignedIn, SESSION_COOKIE,
+};
+use crate::auth::hash_secret;
+use crate::ops::users::verify_password;
+use crate::ops::{Actor, ChangePassword, CreateUser, HashedPassword, OpError, RootRole};
+use crate::state::AppState;
+
+/// `GET /`: the flags of the default project when signed in, else what this
+/// server is, with a link to sign in.
+pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match signed_in(&headers, &state).await {
+        Ok(Some(_)) => Redirect::to("/projects/default/features").into_response(),
+        Ok(None) => Html(INDEX).into_response(),
+        Err(response) => response,
+    }
+}
+
+const INDEX: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Flagstaff</title><link rel="stylesheet" href="/ui/flagstaff.css"></head>
+<body><main>
+<h1>Flagstaff</h1>
+<p>An Unleash-compatible feature-flag server. <a href="/login">Sign in to the web UI</a>, or use the API:</p>
+<ul>
+<li><a href="/health">/health</a> — is the server up</li>
+<li><code>/api/admin/…</code> — the admin API (Unleash's), with an admin token in the <code>Authorization</code> header</li>
+<li><code>/api/client/features</code> — for backend SDKs (point them at <code>/api</code>), with a backend token</li>
+<li><code>/api/frontend</code> — for browser and mobile SDKs, with a frontend token</li>
+</ul>
+<p>Tokens: on a first start without <code>INIT_ADMIN_API_TOKENS</code>, the server log shows an admin
+token once; with it, <code>POST /api/admin/api-tokens</code> creates backend and frontend tokens.</p>
+</main></body></html>
+"#;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Option<Nav>,
+    login: String,
+    error: Option<String>,
+}
+
+pub async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match signed_in(&headers, &state).await {
+        Ok(Some(_)) => Redirect::to("/").into_response(),
+        Ok(None) => render(
+            StatusCode::OK,
+            &LoginPage {
+                nav: None,
+                login: String::new(),
+                error: None,
+            },
+        ),
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /login`: a wrong username or password re-renders the form (the
+/// username kept) and counts against the address's failed-auth quota.
+pub async fn login(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if let Some(refused) = address.over_quota(&state) {
+        return refused;
+    }
+    let login = form.login.trim();
+    let user = match state.store.user_by_login(login).await {
+        Ok(user) => user,
+        Err(e) => return internal(e),
+    };
+    let verified = match &user {
+        Some(user) => verify_password(&user.password_hash, &form.password).await,
+        None => false,
+    };
+    let Some(user) = user.filter(|_| verified) else {
+        address.count_failure(&state);
+        return render(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                nav: None,
+                login: login.to_owned(),
+                error: Some("Wrong username or password".to_owned()),
+            },
+        );
+    };
+    // Whatever session this browser had ends: the new one has a new id.
+    if let Some(old) = super::cookie(&headers, SESSION_COOKIE) {
+        if let Err(e) = state.store.delete_session(&hash_secret(old)).await {
+            return internal(e);
+        }
+    }
+    signed_in_response(&state, &user).await
+}
+
+async fn signed_in_response(state: &AppState, user: &crate::storage::UserRow) -> Response {
+    match start_session(state, user).await {
+        Ok(cookie) => {
+            let mut response = Redirect::to("/").into_response();
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// `POST /logout`: ends the session (server-side) and clears the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
+        return refused;
+    }
+    if let Err(e) = state.store.delete_session(&signed.session_hash).await {
+        return internal(e);
+    }
+    let mut response = Redirect::to("/login").into_response();
+    match session_cookie(&state, "", 0) {
+        Ok(cookie) => {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    nav: Option<Nav>,
+    code: String,
+    username: String,
+    username_error: Option<String>,
+    password_error: Option<String>,
+    confirm_error: Option<String>,
+}
+
+impl SetupPage {
+    fn new(code: &str, username: &str) -> SetupPage {
+        SetupPage {
+            nav: None,
+            code: code.to_owned(),
+            username: username.to_owned(),
+            username_error: None,
+            password_error: None,
+            confirm_error: None,
+        }
+    }
+}
+
+fn wrong_code() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Setup link not valid",
+        "This setup link is wrong or was used already. While no user exists, each start of the server prints a new one in its log.",
+        None,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SetupQuery {
+    #[serde(default)]
+    code: String,
+}
+
+/// `GET /setup?code=`: the form that creates the first admin.
+pub async fn setup_form(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    Query(query): Query<SetupQuery>,
+) -> Response {
+    if let Some(refused) = address.over_quota(&state) {
+        return refused;
+    }
+    if !state.ui.setup_code_matches(&query.code) {
+        address.count_failure(&state);
+        return wrong_code();
+    }
+    render(StatusCode::OK, &SetupPage::new(&query.code, ""))
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /setup`: with the live code, creates the first Admin and signs them in.
+pub async fn setup(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    Form(form): Form<SetupForm>,
+) -> Response {
+    if let Some(refused) = address.over_quota(&state) {
+        return refused;
+    }
+    if !state.ui.setup_code_matches(&form.code) {
+        address.count_failure(&state);
+        return wrong_code();
+    }
+    let username = form.username.trim();
+    let mut page = SetupPage::new(&form.code, username);
+    if let Err(e) = crate::ops::users::check_username(username) {
+        page.username_error = Some(e.to_string());
+        return render(StatusCode::BAD_REQUEST, &page);
+    }
+    if form.password != form.confirm {
+        page.confirm_error = Some("The two passwords differ".to_owned());
+        return render(StatusCode::BAD_REQUEST, &page);
+    }
+    let password = match HashedPassword::hash(&form.password).await {
+        Ok(password) => password,
+        Err(e) => {
+            page.password_error = Some(e.to_string());
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+    };
+    let operation = CreateUser {
+        username: username.to_owned(),
+        email: None,
+        name: None,
+        password,
+        root_role: RootRole::Admin,
+        only_if_first: true,
+    };
+    match state.apply(&Actor::named(username), operation).await {
+        Ok(user) => {
+            state.ui.clear_setup_code();
+            signed_in_response(&state, &user).await
+        }
+        Err(OpError::Denied(_)) => {
+            state.ui.clear_setup_code();
+            wrong_code()
+        }
+        Err(e) => op_error(e, None),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    nav: Option<Nav>,
+    username: String,
+    email: Option<String>,
+    role: &'static str,
+    csrf: String,
+    changed: bool,
+    old_error: Option<String>,
+    new_error: Option<String>,
+    confirm_error: Option<String>,
+}
+
+impl ProfilePage {
+    fn new(signed: &SignedIn) -> ProfilePage {
+        ProfilePage {
+            nav: signed.nav(),
+            username: signed.user.username.clone(),
+            email: signed.user.email.clone(),
+            role: signed.role.as_str(),
+            csrf: signed.csrf.clone(),
+            changed: false,
+            old_error: None,
+            new_error: None,
+            confirm_error: None,
+        }
+    }
+}
+
+pub async fn profile(signed: SignedIn) -> Response {
+    render(StatusCode::OK, &ProfilePage::new(&signed))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    #[serde(default)]
+    old: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /profile/password`: the old password, the new one twice. Other
+/// sessions of the user end; this one stays.
+pub async fn change_password(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
+        return refused;
+    }
+    let mut page = ProfilePage::new(&signed);
+    if !verify_password(&signed.user.password_hash, &form.old).await {
+        page.old_error = Some("This is not your current password".to_owned());
+        return render(StatusCode::BAD_REQUEST, &page);
+    }
+    if form.new != form.confirm {
+        page.confirm_error = Some("The two new passwords differ".to_owned());
+        return render(StatusCode::BAD_REQUEST, &page);
+    }
+    let password = match HashedPassword::hash(&form.new).await {
+        Ok(password) => password,
+        Err(e) => {
+            page.new_error = Some(e.to_string());
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+    };
+    let operation = ChangePassword {
+        user_id: signed.user.id,
+        password,
+    };
+    if let Err(e) = state
+        .apply(&Actor::named(&signed.user.username), operation)
+        .await
+    {
+        return op_error(e, signed.nav());
+    }
+    if let Err(e) = state
+        .store
+        .delete_other_sessions(signed.user.id, &signed.session_hash)
+        .await
+    {
+        return internal(e);
+    }
+    page.changed = true;
+    render(StatusCode::OK, &page)
+}
