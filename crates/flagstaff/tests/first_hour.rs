@@ -52,7 +52,9 @@ fn flagstaff() -> Command {
         .env_remove("INIT_ADMIN_API_TOKENS")
         .env_remove("INIT_CLIENT_API_TOKENS")
         .env_remove("INIT_BACKEND_API_TOKENS")
-        .env_remove("INIT_FRONTEND_API_TOKENS");
+        .env_remove("INIT_FRONTEND_API_TOKENS")
+        .env_remove("INIT_ADMIN_USER")
+        .env_remove("INIT_ADMIN_PASSWORD");
     command
 }
 
@@ -280,6 +282,61 @@ fn a_fresh_start_prints_a_working_admin_token_once() {
     let (status, _) = server.call(reqwest::Method::GET, "/api/admin/projects", Some(&secret));
     assert_eq!(status, StatusCode::OK);
     server.stop();
+}
+
+/// The setup code in the start-up log's one setup link (checked to be the only one).
+fn setup_code(log: &[String]) -> Option<String> {
+    let links: Vec<&String> = log.iter().filter(|l| l.contains("/setup?code=")).collect();
+    assert!(links.len() <= 1, "one setup link at most: {links:?}");
+    let line = links.first()?;
+    let at = line.find("/setup?code=")? + "/setup?code=".len();
+    Some(
+        line[at..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect(),
+    )
+}
+
+#[test]
+fn the_first_web_ui_admin_comes_from_a_setup_link_or_init_admin_user() {
+    // No user and no INIT_ADMIN_USER: one setup link, before "listening", a new one each start.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&sqlite_url(dir.path()), &[]);
+    let log = server.log();
+    let code = setup_code(&log).unwrap_or_else(|| panic!("no setup link in {log:?}"));
+    assert_eq!(code.len(), 64, "{code}");
+    let link = log.iter().position(|l| l.contains("/setup?code="));
+    let listening = log.iter().position(|l| l.contains("listening on"));
+    assert!(link < listening, "{log:?}");
+    let (status, page) = server.call(reqwest::Method::GET, &format!("/setup?code={code}"), None);
+    assert_eq!(status, StatusCode::OK);
+    assert!(page
+        .as_str()
+        .is_some_and(|p| p.contains("Create the first admin")));
+    let (status, _) = server.call(reqwest::Method::GET, "/setup?code=0123", None);
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    server.stop();
+    let server = Server::start(&sqlite_url(dir.path()), &[]);
+    let again = setup_code(&server.log()).expect("a new link while no user exists");
+    assert_ne!(again, code);
+    server.stop();
+
+    // INIT_ADMIN_USER creates the admin (never logging the password); no setup link.
+    let password = "init-admin-password-0123";
+    let env = [
+        ("INIT_ADMIN_USER", "ops"),
+        ("INIT_ADMIN_PASSWORD", password),
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&sqlite_url(dir.path()), &env);
+    server.wait_for_log("admin user from INIT_ADMIN_USER: created");
+    let log = server.stop();
+    assert_eq!(setup_code(&log), None, "{log:?}");
+    assert!(!log.iter().any(|l| l.contains(password)), "{log:?}");
+    let server = Server::start(&sqlite_url(dir.path()), &env);
+    server.wait_for_log("admin user from INIT_ADMIN_USER: already present");
+    assert_eq!(setup_code(&server.stop()), None);
 }
 
 #[test]
