@@ -87,6 +87,16 @@ impl Store {
         user_where(self.pool(), "u.username = $1", username).await
     }
 
+    /// Every user, by username.
+    pub async fn users(&self) -> StorageResult<Vec<UserRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
     /// The user whose username, else whose email, this is.
     pub async fn user_by_login(&self, login: &str) -> StorageResult<Option<UserRow>> {
         match user_where(self.pool(), "u.username = $1", login).await? {

@@ -8,6 +8,7 @@
 
 mod flags;
 mod pages;
+mod users;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -85,6 +86,7 @@ pub fn router() -> Router<AppState> {
             "/projects/{project}/features/{feature}/environments/{environment}/toggle",
             post(flags::toggle),
         )
+        .route("/users", get(users::list).post(users::create))
         .route("/ui/flagstaff.css", get(css))
         .layer(axum::middleware::from_fn(guard))
 }
@@ -149,6 +151,8 @@ fn same_origin(headers: &HeaderMap) -> bool {
 pub struct Nav {
     pub username: String,
     pub csrf: String,
+    /// Shows the link to the users screen.
+    pub admin: bool,
 }
 
 /// A request from a signed-in user: cookie → session → user. Not signed in
@@ -166,6 +170,7 @@ impl SignedIn {
         Some(Nav {
             username: self.user.username.clone(),
             csrf: self.csrf.clone(),
+            admin: self.role == RootRole::Admin,
         })
     }
 

@@ -219,23 +219,69 @@ pub async fn ui_signs_in_and_switches_flags(db: Db) {
     assert!(!shown.contains("argon2") && !shown.contains(ADMIN_PASSWORD));
     assert!(browser.get(FLAGS).await.body.contains("Turn off"));
 
-    // A Viewer sees the states but no buttons, and cannot switch.
+    // An Admin creates a Viewer on the users screen (a mistake: the error next to the field).
+    let users = browser.get("/users").await;
+    assert_eq!(users.status, StatusCode::OK);
+    assert!(users.body.contains("alice"));
+    let short = browser
+        .post(
+            "/users",
+            &[
+                ("_csrf", &csrf),
+                ("username", "victor"),
+                ("password", "short"),
+                ("role", "Viewer"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(
+        short.body.contains("id=\"password-error\"") && short.body.contains("value=\"victor\"")
+    );
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("username", "victor"),
+        ("email", "victor@example.com"),
+        ("name", "Victor <b>"),
+        ("password", "viewer password"),
+        ("role", "Viewer"),
+    ];
+    let created = browser.post("/users", &form).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let users = browser.get("/users").await;
+    assert!(users.body.contains("victor@example.com") && users.body.contains("Victor &#60;b&#62;"));
+    assert_eq!(
+        browser.post("/users", &form).await.status,
+        StatusCode::CONFLICT
+    );
+
+    // An Editor made through the operations (the library's API) can switch too.
     let store = flagstaff_server::storage::Store::connect(&db.url())
         .await
         .expect("store");
     let cx = Context::new(Actor::named("test"), Limits::default());
-    let viewer = CreateUser {
-        username: "victor".to_owned(),
-        email: Some("victor@example.com".to_owned()),
-        name: Some("Victor".to_owned()),
-        password: HashedPassword::hash("viewer password").await.expect("hash"),
-        root_role: RootRole::Viewer,
+    let editor = CreateUser {
+        username: "eddie".to_owned(),
+        email: None,
+        name: None,
+        password: HashedPassword::hash("editor password").await.expect("hash"),
+        root_role: RootRole::Editor,
         only_if_first: false,
     };
-    ops::apply(&store, &cx, viewer)
+    ops::apply(&store, &cx, editor)
         .await
-        .expect("viewer created");
+        .expect("editor created");
     store.close().await;
+    let mut editor = Browser::new(&app);
+    assert_eq!(
+        editor.sign_in("eddie", "editor password").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = editor.get(FLAGS).await;
+    assert!(page.body.contains("Turn off") && !page.body.contains("href=\"/users\""));
+    assert_eq!(editor.get("/users").await.status, StatusCode::FORBIDDEN);
+
+    // A Viewer sees the states but no buttons, and cannot switch.
     let mut viewer = Browser::new(&app);
     let signed = viewer
         .sign_in("victor@example.com", "viewer password")
@@ -248,6 +294,18 @@ pub async fn ui_signs_in_and_switches_flags(db: Db) {
     let events_before = all_events(&app).await.len();
     let refused = viewer
         .post(TOGGLE, &[("enabled", "false"), ("_csrf", &viewer_csrf)])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = viewer
+        .post(
+            "/users",
+            &[
+                ("_csrf", &viewer_csrf),
+                ("username", "mallory"),
+                ("password", "mallory password"),
+                ("role", "Admin"),
+            ],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(flag_enabled_in_development(&app, "ui-flag").await);
