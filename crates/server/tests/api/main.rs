@@ -163,5 +163,6 @@ mod memory {
         lists_page_by_keyset,
         export_then_import_reproduces_the_flags,
         bad_imports_change_nothing,
+        ui_sign_in_uses_the_auth_quota,
     );
 }

@@ -311,7 +311,14 @@ pub async fn ui_signs_in_and_switches_flags(db: Db) {
     assert!(flag_enabled_in_development(&app, "ui-flag").await);
     assert_eq!(all_events(&app).await.len(), events_before);
 
-    // A password change: errors next to the field, then the old password stops working.
+    // A password change: errors next to the field, then the old password stops working
+    // and the user's other sessions end.
+    let mut elsewhere = Browser::new(&app);
+    assert_eq!(
+        elsewhere.sign_in(ADMIN_USER, ADMIN_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(elsewhere.get("/profile").await.status, StatusCode::OK);
     let profile = browser.get("/profile").await;
     assert_eq!(profile.status, StatusCode::OK);
     assert!(profile.body.contains("Admin"));
@@ -345,6 +352,11 @@ pub async fn ui_signs_in_and_switches_flags(db: Db) {
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
     assert!(changed.body.contains("Your password was changed"));
+    assert_eq!(
+        elsewhere.get("/profile").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(browser.get("/profile").await.status, StatusCode::OK);
     let mut other = Browser::new(&app);
     assert_eq!(
         other.sign_in(ADMIN_USER, ADMIN_PASSWORD).await.status,
