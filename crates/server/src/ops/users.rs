@@ -106,6 +106,28 @@ pub async fn verify_password(hash: &str, password: &str) -> bool {
     .unwrap_or(false)
 }
 
+/// Whether `password` is the user's (`hash`); with no such user (`None`) it
+/// checks a throwaway hash and says no, so a sign-in takes as long whether
+/// or not the user exists.
+pub async fn verify_sign_in(hash: Option<&str>, password: &str) -> bool {
+    static THROWAWAY: tokio::sync::OnceCell<Option<String>> = tokio::sync::OnceCell::const_new();
+    if let Some(hash) = hash {
+        return verify_password(hash, password).await;
+    }
+    let throwaway = THROWAWAY
+        .get_or_init(|| async {
+            HashedPassword::hash("throwaway-password-for-timing")
+                .await
+                .ok()
+                .map(|h| h.0)
+        })
+        .await;
+    if let Some(throwaway) = throwaway {
+        let _ = verify_password(throwaway, password).await;
+    }
+    false
+}
+
 /// What an event says about a user.
 fn user_data(user: &UserRow) -> serde_json::Value {
     json!({

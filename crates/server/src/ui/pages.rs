@@ -13,7 +13,7 @@ use super::{
     Nav, SignedIn, SESSION_COOKIE,
 };
 use crate::auth::hash_secret;
-use crate::ops::users::verify_password;
+use crate::ops::users::{verify_password, verify_sign_in};
 use crate::ops::{Actor, ChangePassword, CreateUser, HashedPassword, OpError, RootRole};
 use crate::state::AppState;
 
@@ -91,10 +91,8 @@ pub async fn login(
         Ok(user) => user,
         Err(e) => return internal(e),
     };
-    let verified = match &user {
-        Some(user) => verify_password(&user.password_hash, &form.password).await,
-        None => false,
-    };
+    let hash = user.as_ref().map(|u| u.password_hash.as_str());
+    let verified = verify_sign_in(hash, &form.password).await;
     let Some(user) = user.filter(|_| verified) else {
         address.count_failure(&state);
         return render(

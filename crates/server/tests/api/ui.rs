@@ -151,6 +151,10 @@ pub async fn ui_signs_in_and_switches_flags(db: Db) {
     );
     assert!(wrong.body.contains("value=\"alice\""), "{}", wrong.body);
     assert!(browser.cookie.is_none());
+    let unknown = browser.sign_in("nobody", "not the password").await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(unknown.body.contains("Wrong username or password"));
+    assert!(browser.cookie.is_none());
     let signed = browser.sign_in(ADMIN_USER, ADMIN_PASSWORD).await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
     assert!(browser.cookie.is_some());
