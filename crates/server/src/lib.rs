@@ -106,6 +106,7 @@ pub async fn serve(
     state.ui = std::sync::Arc::new(ui::UiSettings {
         setup_code: args.setup_code.clone(),
         secure_cookies: args.public_url.starts_with("https://"),
+        public_host: ui::url_host(&args.public_url),
     });
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);

@@ -35,7 +35,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .merge(signal_endpoint::router())
         .merge(ofrep::router())
         .merge(prometheus::router(args.metrics_public))
-        .merge(crate::ui::router())
+        .merge(crate::ui::router(state.clone()))
         .method_not_allowed_fallback(fallback::method_not_allowed)
         // After the fallback above, which would replace the one under its CORS layer.
         .merge(frontend::router(&args.cors_origins))

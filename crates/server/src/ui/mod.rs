@@ -44,6 +44,9 @@ pub struct UiSettings {
     pub setup_code: SetupCode,
     /// Session cookies carry `Secure` (the public URL is https).
     pub secure_cookies: bool,
+    /// The public URL's `host[:port]`: a form posted from there is ours even
+    /// when a proxy in front changes the `Host` header.
+    pub public_host: Option<String>,
 }
 
 impl UiSettings {
@@ -73,7 +76,7 @@ pub fn random_hex() -> Result<String, getrandom::Error> {
     Ok(hex::encode(bytes))
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(pages::index))
         .route("/login", get(pages::login_form).post(pages::login))
@@ -88,7 +91,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/users", get(users::list).post(users::create))
         .route("/ui/flagstaff.css", get(css))
-        .layer(axum::middleware::from_fn(guard))
+        .layer(axum::middleware::from_fn_with_state(state, guard))
 }
 
 async fn css() -> Response {
@@ -104,8 +107,14 @@ async fn css() -> Response {
 
 /// Refuses POSTs from another origin (so no other site can sign someone in
 /// or out), and gives every UI response its security headers.
-async fn guard(request: Request, next: Next) -> Response {
-    if request.method() == Method::POST && !same_origin(request.headers()) {
+async fn guard(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() == Method::POST
+        && !same_origin(request.headers(), state.ui.public_host.as_deref())
+    {
         return message(
             StatusCode::FORBIDDEN,
             "Not allowed",
@@ -133,8 +142,9 @@ async fn guard(request: Request, next: Next) -> Response {
     response
 }
 
-/// No `Origin` header (older browsers, curl), or one naming this host.
-fn same_origin(headers: &HeaderMap) -> bool {
+/// No `Origin` header (older browsers, curl), or one naming this host (as
+/// the request's `Host` says, or as the public URL does).
+fn same_origin(headers: &HeaderMap, public_host: Option<&str>) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
@@ -144,7 +154,23 @@ fn same_origin(headers: &HeaderMap) -> bool {
         .ok()
         .and_then(|o| o.split_once("://"))
         .map(|(_, rest)| rest.trim_end_matches('/'));
-    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+    let Some(origin_host) = origin_host else {
+        return false;
+    };
+    [host, public_host]
+        .into_iter()
+        .flatten()
+        .any(|h| origin_host.eq_ignore_ascii_case(h))
+}
+
+/// `host[:port]` of a URL (`https://flags.example.com/` → `flags.example.com`).
+pub fn url_host(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?;
+    Some(match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
 }
 
 /// The signed-in user's name and CSRF token, as the page header shows them.
@@ -307,6 +333,41 @@ impl ClientAddress {
         if let Some(address) = self.0 {
             let _ = state.quotas.failed_auth.take(&address);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_this_host_or_the_public_one() {
+        let headers = |origin: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:4242"));
+            if let Ok(value) = HeaderValue::from_str(origin) {
+                h.insert(header::ORIGIN, value);
+            }
+            h
+        };
+        let public = url_host("https://Flags.example.com/");
+        assert_eq!(public.as_deref(), Some("flags.example.com"));
+        assert!(same_origin(&headers("http://127.0.0.1:4242"), None));
+        assert!(same_origin(
+            &headers("https://flags.example.com"),
+            public.as_deref()
+        ));
+        assert!(!same_origin(&headers("https://flags.example.com"), None));
+        assert!(!same_origin(
+            &headers("http://evil.example"),
+            public.as_deref()
+        ));
+        assert!(!same_origin(&headers("null"), public.as_deref()));
+        assert!(same_origin(&HeaderMap::new(), None));
+        assert_eq!(
+            url_host("http://localhost:8080").as_deref(),
+            Some("localhost:8080")
+        );
     }
 }
 
