@@ -154,10 +154,9 @@ impl Telemetry {
     }
 
     /// Counts one answered request.
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let status = status.to_string();
+    pub fn observe(&self, method: &str, route: &str, status: &str, seconds: f64) {
         self.requests
-            .with_label_values(&[method, route, status.as_str()])
+            .with_label_values(&[method, route, status])
             .inc();
         self.latency
             .with_label_values(&[method, route])

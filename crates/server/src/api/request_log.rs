@@ -29,11 +29,8 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
         tracing::enabled!(target: TARGET, Level::DEBUG)
     };
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED_ROUTE, MatchedPath::as_str)
-        .to_owned();
+    // An `Arc<str>` clone, not a copy of the pattern: this runs on every request.
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let logged = wanted.then(|| {
         let token = presented_secret(request.headers())
             .map(|secret| {
@@ -47,11 +44,15 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
     });
     let started = Instant::now();
     let response = next.run(request).await;
-    let status = response.status().as_u16();
+    let status = response.status();
     let elapsed = started.elapsed().as_secs_f64();
-    state
-        .telemetry
-        .observe(method.as_str(), &route, status, elapsed);
+    state.telemetry.observe(
+        method.as_str(),
+        route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str),
+        status.as_str(),
+        elapsed,
+    );
+    let status = status.as_u16();
     let Some((path, token)) = logged else {
         return response;
     };
