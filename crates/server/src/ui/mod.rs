@@ -6,6 +6,9 @@
 //! every POST from another origin is refused. Every change a page makes is an
 //! operation applied through `AppState::apply` in the signed-in user's name.
 
+mod activity;
+mod admin;
+mod flag_page;
 mod flags;
 mod pages;
 mod users;
@@ -91,6 +94,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/users", get(users::list).post(users::create))
         .route("/ui/flagstaff.css", get(css))
+        .merge(flag_page::routes())
+        .merge(activity::routes())
+        .merge(admin::routes())
         .layer(axum::middleware::from_fn_with_state(state, guard))
 }
 

@@ -6,6 +6,7 @@
 //! One module per area; `helpers` has the test server and its database.
 
 mod admin_routes;
+mod browser;
 mod changes;
 mod dependencies;
 mod edge;

@@ -1,106 +1,10 @@
 //! The web UI driven like a browser without JavaScript: forms posted with
 //! the cookie the server set and the `_csrf` token read from the page.
 
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
-
+use crate::browser::*;
 use crate::helpers::*;
 use flagstaff_server::config::SetupCode;
 use flagstaff_server::ops::{self, Actor, Context, CreateUser, HashedPassword, Limits, RootRole};
-
-const ADMIN_USER: &str = "alice";
-const ADMIN_PASSWORD: &str = "correct horse battery";
-
-/// A browser: no redirects followed, the session cookie kept by hand.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookie: Option<String>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get(LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .unwrap_or("")
-    }
-
-    /// The `_csrf` hidden input's value.
-    fn csrf(&self) -> String {
-        let marker = "name=\"_csrf\" value=\"";
-        let at = self.body.find(marker).expect("a _csrf input") + marker.len();
-        let rest = &self.body[at..];
-        rest[..rest.find('"').expect("end of value")].to_owned()
-    }
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(Duration::from_secs(20))
-                .build()
-                .expect("client"),
-            base: app.base.clone(),
-            cookie: None,
-        }
-    }
-
-    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
-        let request = match &self.cookie {
-            Some(cookie) => request.header("Cookie", format!("flagstaff_session={cookie}")),
-            None => request,
-        };
-        let response = request.send().await.expect("answered");
-        let status = response.status();
-        let headers = response.headers().clone();
-        for set in headers.get_all(SET_COOKIE) {
-            let set = set.to_str().expect("cookie text");
-            assert!(
-                set.contains("HttpOnly") && set.contains("SameSite=Lax"),
-                "{set}"
-            );
-            let value = set
-                .strip_prefix("flagstaff_session=")
-                .and_then(|v| v.split(';').next())
-                .expect("the session cookie");
-            self.cookie = (!value.is_empty()).then(|| value.to_owned());
-        }
-        let body = response.text().await.expect("body");
-        Page {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let request = self.http.get(format!("{}{path}", self.base));
-        self.send(request).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let request = self.http.post(format!("{}{path}", self.base)).form(form);
-        self.send(request).await
-    }
-
-    async fn sign_in(&mut self, login: &str, password: &str) -> Page {
-        self.post("/login", &[("login", login), ("password", password)])
-            .await
-    }
-}
-
-fn with_admin(args: &mut flagstaff_server::ServeArgs) {
-    args.init_admin_user = Some(ADMIN_USER.to_owned());
-    args.init_admin_password = Some(ADMIN_PASSWORD.to_owned());
-}
 
 async fn flag_enabled_in_development(app: &TestApp, name: &str) -> bool {
     let document = app.client_features(CLIENT_DEV).await;
