@@ -34,12 +34,11 @@ async fn project_environments<'e>(
 async fn environments<'e>(
     db: impl Executor<'e, Database = Any>,
 ) -> StorageResult<Vec<EnvironmentRow>> {
-    let rows =
-        sqlx::query(
-            "SELECT name, type, sort_order, enabled FROM environments ORDER BY sort_order, name",
-        )
-            .fetch_all(db)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT name, type, sort_order, enabled FROM environments ORDER BY sort_order, name",
+    )
+    .fetch_all(db)
+    .await?;
     rows.iter().map(EnvironmentRow::from_row).collect()
 }
 

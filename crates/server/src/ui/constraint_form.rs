@@ -114,10 +114,14 @@ pub struct ConstraintsForm {
     pub rows: Vec<ConstraintRow>,
     /// Context field names for the select, sorted, the rows' own included.
     pub fields: Vec<String>,
-    pub operators: &'static [&'static str],
 }
 
 impl ConstraintsForm {
+    /// What the operator select offers: every operator the engine evaluates.
+    pub fn operators(&self) -> &'static [&'static str] {
+        OPERATORS
+    }
+
     /// The editor showing stored constraints (no rows when there are none).
     pub fn from_constraints(constraints: &[Constraint]) -> ConstraintsForm {
         ConstraintsForm {
@@ -126,15 +130,13 @@ impl ConstraintsForm {
                 .map(ConstraintRow::from_constraint)
                 .collect(),
             fields: Vec::new(),
-            operators: OPERATORS,
         }
     }
 
     /// The rows posted in a form, in index order, without those ticked for
     /// removal; with one more empty row when the "add constraint" button sent it.
     pub fn from_pairs(pairs: &[(String, String)]) -> ConstraintsForm {
-        let mut rows: std::collections::BTreeMap<usize, (ConstraintRow, bool)> =
-            Default::default();
+        let mut rows: std::collections::BTreeMap<usize, (ConstraintRow, bool)> = Default::default();
         let mut add = false;
         for (key, value) in pairs {
             if key == ADD_CONSTRAINT {
@@ -169,7 +171,6 @@ impl ConstraintsForm {
                 .map(|(row, _)| row)
                 .collect(),
             fields: Vec::new(),
-            operators: OPERATORS,
         };
         if add {
             form.add_row();
@@ -270,7 +271,10 @@ mod tests {
             .error
             .as_deref()
             .is_some_and(|e| e.contains("not a number")));
-        assert_eq!(form.rows[1].error.as_deref(), Some("Choose a context field."));
+        assert_eq!(
+            form.rows[1].error.as_deref(),
+            Some("Choose a context field.")
+        );
         assert_eq!(form.rows[2].error, None);
         form.offer_fields(["tenant".to_owned()]);
         assert!(form.fields.contains(&"tenant".to_owned()));

@@ -14,8 +14,8 @@ use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::ops::{
     CreateEnvironment, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment,
-    EnvironmentName, FlagType, ProjectId, SetDefaultStrategy, SetEnvironmentEnabled,
-    StrategyInput, UpdateProject,
+    EnvironmentName, FlagType, ProjectId, SetDefaultStrategy, SetEnvironmentEnabled, StrategyInput,
+    UpdateProject,
 };
 use crate::state::AppState;
 use crate::wire::{to_value, EnvironmentView, ProjectView};

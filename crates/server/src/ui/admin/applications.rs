@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::{not_found, path_segment, Pager, PageQuery, PAGE};
+use super::{not_found, path_segment, PageQuery, Pager, PAGE};
 use crate::state::AppState;
 use crate::ui::{internal, render, Nav, SignedIn};
 
@@ -34,7 +34,9 @@ pub async fn list(
 ) -> Response {
     let page = query.page.unwrap_or(0);
     let limit = i64::try_from(PAGE).unwrap_or(100);
-    let offset = i64::try_from(page).unwrap_or(i64::MAX).saturating_mul(limit);
+    let offset = i64::try_from(page)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(limit);
     let (apps, total) = match state.store.applications(offset, limit).await {
         Ok(found) => found,
         Err(e) => return internal(e),
@@ -94,7 +96,10 @@ pub async fn page(
         Err(e) => return internal(e),
     };
     if instances.is_empty() {
-        return not_found(&signed, &format!("No SDK has reported the application {app}."));
+        return not_found(
+            &signed,
+            &format!("No SDK has reported the application {app}."),
+        );
     }
     let more_instances = instances.len() > PAGE;
     instances.truncate(PAGE);

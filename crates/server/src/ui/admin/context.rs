@@ -256,7 +256,11 @@ async fn save(
             };
             state.apply(&actor, operation).await
         }
-        None => state.apply(&actor, CreateContextField { field: input }).await,
+        None => {
+            state
+                .apply(&actor, CreateContextField { field: input })
+                .await
+        }
     };
     match applied {
         Ok(field) => {

@@ -67,7 +67,10 @@ pub async fn create(
     };
     again.name = field(&pairs, "name").unwrap_or_default().trim().to_owned();
     again.kind = field(&pairs, "type").unwrap_or_default().trim().to_owned();
-    again.sort_order = field(&pairs, "sort_order").unwrap_or_default().trim().to_owned();
+    again.sort_order = field(&pairs, "sort_order")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     let name = match EnvironmentName::parse(&again.name) {
         Ok(name) => name,
         Err(e) => {

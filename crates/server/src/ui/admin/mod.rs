@@ -24,11 +24,17 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/segments", get(segments::list).post(segments::create))
         .route("/segments/new", get(segments::new_form))
-        .route("/segments/{id}", get(segments::edit_form).post(segments::update))
+        .route(
+            "/segments/{id}",
+            get(segments::edit_form).post(segments::update),
+        )
         .route("/segments/{id}/delete", post(segments::delete))
         .route("/context", get(context::list).post(context::create))
         .route("/context/new", get(context::new_form))
-        .route("/context/{name}", get(context::edit_form).post(context::update))
+        .route(
+            "/context/{name}",
+            get(context::edit_form).post(context::update),
+        )
         .route("/context/{name}/delete", post(context::delete))
         .route("/api-tokens", get(tokens::list).post(tokens::create))
         .route("/api-tokens/{id}/delete", post(tokens::delete))
@@ -50,10 +56,7 @@ pub fn routes() -> Router<AppState> {
             "/environments",
             get(environments::list).post(environments::create),
         )
-        .route(
-            "/environments/{name}/switch",
-            post(environments::switch),
-        )
+        .route("/environments/{name}/switch", post(environments::switch))
         .route("/applications", get(applications::list))
         .route("/applications/{app}", get(applications::page))
 }
@@ -155,7 +158,11 @@ mod tests {
         assert_eq!(shown.len(), 100);
         assert_eq!(pager.previous.as_deref(), Some("/x?page=0"));
         assert_eq!(pager.next.as_deref(), Some("/x?page=2"));
-        let (shown, pager) = page_of((0..250).collect::<Vec<i32>>(), &PageQuery { page: Some(2) }, "/x");
+        let (shown, pager) = page_of(
+            (0..250).collect::<Vec<i32>>(),
+            &PageQuery { page: Some(2) },
+            "/x",
+        );
         assert_eq!(shown.len(), 50);
         assert_eq!(pager.next, None);
     }

@@ -44,8 +44,9 @@ async fn list_page(
     signed: &SignedIn,
     query: &PageQuery,
 ) -> Result<ProjectsPage, Response> {
-    let (projects, counts) = tokio::try_join!(state.store.projects(), state.store.live_flag_counts())
-        .map_err(internal)?;
+    let (projects, counts) =
+        tokio::try_join!(state.store.projects(), state.store.live_flag_counts())
+            .map_err(internal)?;
     let (projects, pager) = page_of(projects, query, "/projects");
     Ok(ProjectsPage {
         nav: signed.nav(),
@@ -159,7 +160,10 @@ async fn project_page(
         .into_iter()
         .find(|(id, _, _)| id == project)
     else {
-        return Err(not_found(signed, &format!("There is no project {project}.")));
+        return Err(not_found(
+            signed,
+            &format!("There is no project {project}."),
+        ));
     };
     let (all, enabled, counts) = tokio::try_join!(
         state.store.environments(),

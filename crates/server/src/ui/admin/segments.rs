@@ -38,10 +38,11 @@ pub async fn list(
     signed: SignedIn,
     Query(query): Query<PageQuery>,
 ) -> Response {
-    let (segments, users) = match tokio::try_join!(state.store.segments(), state.store.segment_users()) {
-        Ok(found) => found,
-        Err(e) => return internal(e),
-    };
+    let (segments, users) =
+        match tokio::try_join!(state.store.segments(), state.store.segment_users()) {
+            Ok(found) => found,
+            Err(e) => return internal(e),
+        };
     let mut segments: Vec<SegmentLine> = segments
         .into_iter()
         .map(|s| SegmentLine {
@@ -192,9 +193,6 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(response) = stored(&state, &signed, id).await {
-        return response;
-    }
     save(&state, &signed, Some(id), &pairs).await
 }
 

@@ -148,12 +148,10 @@ struct CreatedPage {
 /// start of that day in UTC; anything else goes to the operation as written.
 fn expiry(text: &str) -> Option<String> {
     let text = non_empty(text)?;
-    Some(
-        match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-            Ok(_) => format!("{text}T00:00:00Z"),
-            Err(_) => text,
-        },
-    )
+    Some(match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+        Ok(_) => format!("{text}T00:00:00Z"),
+        Err(_) => text,
+    })
 }
 
 /// `POST /api-tokens`: `CreateToken`; the answer is the page with the secret.
