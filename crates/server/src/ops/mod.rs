@@ -54,7 +54,7 @@ pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FeatureName, ProjectId, SignalEndpointName};
 pub use projects::{
     CreateEnvironment, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment,
-    UpdateProject,
+    SetEnvironmentEnabled, UpdateProject,
 };
 pub use segments::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 pub use signals::{

@@ -8,6 +8,7 @@
 
 mod activity;
 mod admin;
+pub mod constraint_form;
 mod flag_page;
 mod flags;
 mod pages;

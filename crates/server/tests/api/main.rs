@@ -25,6 +25,7 @@ mod strategies;
 mod tags;
 mod tokens;
 mod ui;
+mod ui_admin;
 
 use admin_routes::*;
 use changes::*;
@@ -45,6 +46,7 @@ use strategies::*;
 use tags::*;
 use tokens::*;
 use ui::*;
+use ui_admin::*;
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -138,6 +140,12 @@ on_both_backends!(
     ui_signs_in_and_switches_flags,
     ui_first_run_setup,
     ui_sign_in_uses_the_auth_quota,
+    ui_segments_with_constraints,
+    ui_context_fields,
+    ui_api_tokens,
+    ui_projects_and_environments,
+    ui_applications,
+    ui_admin_screens_refuse_viewers_and_forgeries,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
@@ -165,5 +173,11 @@ mod memory {
         export_then_import_reproduces_the_flags,
         bad_imports_change_nothing,
         ui_sign_in_uses_the_auth_quota,
+        ui_segments_with_constraints,
+        ui_context_fields,
+        ui_api_tokens,
+        ui_projects_and_environments,
+        ui_applications,
+        ui_admin_screens_refuse_viewers_and_forgeries,
     );
 }
