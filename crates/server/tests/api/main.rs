@@ -25,6 +25,7 @@ mod strategies;
 mod tags;
 mod tokens;
 mod ui;
+mod ui_flag_page;
 
 use admin_routes::*;
 use changes::*;
@@ -45,6 +46,7 @@ use strategies::*;
 use tags::*;
 use tokens::*;
 use ui::*;
+use ui_flag_page::*;
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -138,6 +140,9 @@ on_both_backends!(
     ui_signs_in_and_switches_flags,
     ui_first_run_setup,
     ui_sign_in_uses_the_auth_quota,
+    ui_strategy_form_stores_what_was_entered,
+    ui_flag_variants_and_settings,
+    ui_flag_pages_refuse_viewers_and_forged_forms,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
@@ -165,5 +170,7 @@ mod memory {
         export_then_import_reproduces_the_flags,
         bad_imports_change_nothing,
         ui_sign_in_uses_the_auth_quota,
+        ui_strategy_form_stores_what_was_entered,
+        ui_flag_variants_and_settings,
     );
 }
