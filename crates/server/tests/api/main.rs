@@ -26,6 +26,7 @@ mod tags;
 mod tokens;
 mod ui;
 mod ui_admin;
+mod ui_flag_page;
 
 use admin_routes::*;
 use changes::*;
@@ -47,6 +48,7 @@ use tags::*;
 use tokens::*;
 use ui::*;
 use ui_admin::*;
+use ui_flag_page::*;
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -146,6 +148,9 @@ on_both_backends!(
     ui_projects_and_environments,
     ui_applications,
     ui_admin_screens_refuse_viewers_and_forgeries,
+    ui_strategy_form_stores_what_was_entered,
+    ui_flag_variants_and_settings,
+    ui_flag_pages_refuse_viewers_and_forged_forms,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
@@ -179,5 +184,7 @@ mod memory {
         ui_projects_and_environments,
         ui_applications,
         ui_admin_screens_refuse_viewers_and_forgeries,
+        ui_strategy_form_stores_what_was_entered,
+        ui_flag_variants_and_settings,
     );
 }
