@@ -16,6 +16,7 @@ mod helpers;
 mod hostile;
 mod integrations;
 mod metrics;
+mod pats;
 mod prometheus;
 mod push;
 mod sdk_apis;
@@ -36,6 +37,7 @@ use helpers::Db;
 use hostile::*;
 use integrations::*;
 use metrics::*;
+use pats::*;
 use prometheus::*;
 use push::*;
 use sdk_apis::*;
@@ -138,6 +140,9 @@ on_both_backends!(
     ui_signs_in_and_switches_flags,
     ui_first_run_setup,
     ui_sign_in_uses_the_auth_quota,
+    pats_act_with_their_users_role,
+    bad_pat_input_changes_nothing,
+    ui_manages_pats,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
@@ -165,5 +170,7 @@ mod memory {
         export_then_import_reproduces_the_flags,
         bad_imports_change_nothing,
         ui_sign_in_uses_the_auth_quota,
+        bad_pat_input_changes_nothing,
+        ui_manages_pats,
     );
 }
