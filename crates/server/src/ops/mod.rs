@@ -73,7 +73,7 @@ pub use strategy_types::{
 };
 pub use switch::{SetDefaultStrategy, SwitchEnvironment};
 pub use tags::{
-    validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, RetagFlag,
+    validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, RetagFlag, RetagFlags,
     TagFlag, TagInput, TagTypeInput, UntagFlag, UpdateTagType, DEFAULT_TAG_TYPE,
 };
 pub use tokens::{CreateToken, RevokeToken, SetTokenExpiry};

@@ -131,6 +131,7 @@ on_both_backends!(
     bad_tag_input_changes_nothing,
     client_tag_filter,
     search_by_tag,
+    project_tags_in_bulk,
     custom_strategies,
     bad_strategy_input_changes_nothing,
     switch_on_uses_the_project_default,
