@@ -37,7 +37,7 @@ pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter};
 pub use dependencies::DependencyRow;
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
-pub use flag_list::{FlagPage, FlagSearch, TagMatch};
+pub use flag_list::{FlagPage, FlagSearch, Lifecycle, TagMatch};
 pub use integrations::{AddonRow, AttemptOutcome, AttemptRow, ClaimedDelivery};
 pub use links::LinkRow;
 pub use location::{redact, DatabaseLocation, OpenError};

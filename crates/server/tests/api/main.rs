@@ -108,6 +108,7 @@ on_both_backends!(
     tokens_and_constraints_routes,
     projects_change_and_go,
     searches,
+    search_by_lifecycle,
     delta_polling_matches_full_documents,
     streams_push_changes,
     slow_streams_are_bounded,
@@ -173,5 +174,7 @@ mod memory {
         ui_sign_in_uses_the_auth_quota,
         bad_pat_input_changes_nothing,
         ui_manages_pats,
+        search_by_lifecycle,
+        project_tags_in_bulk,
     );
 }
