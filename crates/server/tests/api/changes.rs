@@ -286,6 +286,28 @@ pub async fn every_write_is_one_revision(db: Db) {
             vec!["feature-created", "tag-created", "feature-tagged"],
         ),
         (
+            "project tags",
+            Method::PUT,
+            "/api/admin/projects/default/tags".into(),
+            Some(json!({"features": ["one", "tagged"], "tags": {
+                "addedTags": [{"type": "simple", "value": "bulk"}],
+                "removedTags": [{"type": "simple", "value": "new"}]}})),
+            vec![
+                "tag-created",
+                "feature-tagged",
+                "feature-tagged",
+                "feature-untagged",
+            ],
+        ),
+        (
+            "refused project tags",
+            Method::PUT,
+            "/api/admin/projects/default/tags".into(),
+            Some(json!({"features": ["one", "missing"], "tags": {
+                "addedTags": [{"type": "simple", "value": "never"}], "removedTags": []}})),
+            vec![],
+        ),
+        (
             "custom strategy",
             Method::POST,
             "/api/admin/strategies".into(),

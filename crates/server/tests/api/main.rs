@@ -16,6 +16,7 @@ mod helpers;
 mod hostile;
 mod integrations;
 mod metrics;
+mod pats;
 mod prometheus;
 mod push;
 mod sdk_apis;
@@ -38,6 +39,7 @@ use helpers::Db;
 use hostile::*;
 use integrations::*;
 use metrics::*;
+use pats::*;
 use prometheus::*;
 use push::*;
 use sdk_apis::*;
@@ -110,6 +112,7 @@ on_both_backends!(
     tokens_and_constraints_routes,
     projects_change_and_go,
     searches,
+    search_by_lifecycle,
     delta_polling_matches_full_documents,
     streams_push_changes,
     slow_streams_are_bounded,
@@ -133,6 +136,7 @@ on_both_backends!(
     bad_tag_input_changes_nothing,
     client_tag_filter,
     search_by_tag,
+    project_tags_in_bulk,
     custom_strategies,
     bad_strategy_input_changes_nothing,
     switch_on_uses_the_project_default,
@@ -151,6 +155,9 @@ on_both_backends!(
     ui_strategy_form_stores_what_was_entered,
     ui_flag_variants_and_settings,
     ui_flag_pages_refuse_viewers_and_forged_forms,
+    pats_act_with_their_users_role,
+    bad_pat_input_changes_nothing,
+    ui_manages_pats,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
@@ -186,5 +193,9 @@ mod memory {
         ui_admin_screens_refuse_viewers_and_forgeries,
         ui_strategy_form_stores_what_was_entered,
         ui_flag_variants_and_settings,
+        bad_pat_input_changes_nothing,
+        ui_manages_pats,
+        search_by_lifecycle,
+        project_tags_in_bulk,
     );
 }
