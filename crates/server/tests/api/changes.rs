@@ -159,6 +159,20 @@ pub async fn every_write_is_one_revision(db: Db) {
             vec!["environment-created"],
         ),
         (
+            "environment off",
+            Method::POST,
+            "/api/admin/environments/staging/off".into(),
+            None,
+            vec!["environment-updated"],
+        ),
+        (
+            "environment on",
+            Method::POST,
+            "/api/admin/environments/staging/on".into(),
+            None,
+            vec!["environment-updated"],
+        ),
+        (
             "link",
             Method::POST,
             "/api/admin/projects/default/environments".into(),

@@ -820,6 +820,14 @@ pub async fn ui_admin_screens_refuse_viewers_and_forgeries(db: Db) {
             "{path} shows {control} to a Viewer"
         );
     }
+    assert_eq!(
+        viewer.get("/segments/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        viewer.get("/context/new").await.status,
+        StatusCode::FORBIDDEN
+    );
     let page = viewer.get(&format!("/segments/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
-use super::{field, non_empty, not_found, path_segment, refuse_change};
+use super::{field, non_empty, not_found, path_segment, refuse_change, refuse_viewer};
 use crate::ops::{
     Actor, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue, OpError,
     UpdateContextField,
@@ -114,6 +114,9 @@ impl ContextForm {
 
 /// `GET /context/new`.
 pub async fn new_form(signed: SignedIn) -> Response {
+    if let Some(refused) = refuse_viewer(&signed) {
+        return refused;
+    }
     render(StatusCode::OK, &ContextForm::new(&signed))
 }
 

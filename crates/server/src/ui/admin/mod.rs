@@ -101,9 +101,11 @@ fn page_of<T>(items: Vec<T>, query: &PageQuery, base: &str) -> (Vec<T>, Pager) {
 /// A 403 unless the form carries the session's CSRF token and the user may
 /// change things (Admin or Editor).
 fn refuse_change(signed: &SignedIn, csrf: Option<&str>) -> Option<Response> {
-    if let Some(refused) = signed.csrf_refusal(csrf) {
-        return Some(refused);
-    }
+    signed.csrf_refusal(csrf).or_else(|| refuse_viewer(signed))
+}
+
+/// A 403 for Viewers asking for a "new …" form.
+fn refuse_viewer(signed: &SignedIn) -> Option<Response> {
     (!signed.role.can_edit()).then(|| {
         message(
             StatusCode::FORBIDDEN,

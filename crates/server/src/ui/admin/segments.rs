@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
-use super::{field, non_empty, not_found, page_of, refuse_change, PageQuery, Pager};
+use super::{field, non_empty, not_found, page_of, refuse_change, refuse_viewer, PageQuery, Pager};
 use crate::ops::{Actor, CreateSegment, DeleteSegment, OpError, SegmentInput, UpdateSegment};
 use crate::state::AppState;
 use crate::storage::{SegmentRow, StorageError};
@@ -126,6 +126,9 @@ async fn offer_fields(state: &AppState, form: &mut SegmentForm) -> Result<(), Re
 
 /// `GET /segments/new`.
 pub async fn new_form(State(state): State<AppState>, signed: SignedIn) -> Response {
+    if let Some(refused) = refuse_viewer(&signed) {
+        return refused;
+    }
     let mut form = match blank(&state, &signed).await {
         Ok(form) => form,
         Err(response) => return response,
