@@ -140,6 +140,12 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
         .body
         .contains(&format!("name=\"groupId\" value=\"{FLAG}\"")));
     assert!(form.body.contains("value=\"flexibleRollout\" selected"));
+    // Enter in a field presses the form's first submit button: Save.
+    let in_form = &form.body[form.body.find("class=\"wide\"").expect("the form")..];
+    assert!(
+        in_form[in_form.find("type=\"submit\"").expect("a button")..]
+            .starts_with("type=\"submit\" name=\"save\"")
+    );
     // "Add constraint" and "add variant" post the form back with one more row.
     let segment_id = segment.to_string();
     let guide = guide_strategy(&csrf, &segment_id);

@@ -8,6 +8,7 @@ mod constraint_rows;
 mod form_fields;
 mod settings;
 mod strategies;
+mod strategy_fields;
 mod strategy_form;
 mod variant_rows;
 mod variants;
