@@ -1,11 +1,11 @@
 //! Projects and environments (list, create, enable an environment for a
 //! project, its default strategy there), and the feature-type catalogue.
 
+use crate::api::routes::{delete, get, post, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -19,8 +19,8 @@ use crate::ops::{
 use crate::state::AppState;
 use crate::wire::{to_value, EnvironmentView, ProjectView};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/projects", get(projects).post(create_project))
         .route(
             "/api/admin/projects/{project}",
@@ -47,6 +47,18 @@ pub fn router() -> Router<AppState> {
 
 /// The strategy a flag gets when switched on there with none active
 /// (Unleash: `flexibleRollout` only); answers it as stored.
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/environments/{environment}/default-strategy",
+    summary = "Sets a project environment's default strategy",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn set_default_strategy(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -62,6 +74,14 @@ async fn set_default_strategy(
     Ok(Json(to_value(&strategy)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/feature-types",
+    summary = "The flag types",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn feature_types(_admin: AdminToken) -> Json<Value> {
     let types: Vec<Value> = FlagType::ALL
         .iter()
@@ -79,6 +99,14 @@ struct ProjectList {
     projects: Vec<ProjectView>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects",
+    summary = "Every project",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn projects(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let projects = state
         .store
@@ -99,6 +127,14 @@ async fn projects(State(state): State<AppState>, _admin: AdminToken) -> ApiResul
 }
 
 /// One project with its environments and how many live flags of each type it has.
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}",
+    summary = "One project",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn project(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -139,6 +175,14 @@ struct EnvironmentList<'a> {
     environments: Vec<EnvironmentView<'a>>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/environments",
+    summary = "Every environment",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn environments(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let environments = state.store.environments().await?;
     Ok(Json(EnvironmentList {
@@ -157,6 +201,18 @@ struct ProjectBody {
     description: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects",
+    summary = "Creates a project",
+    request_body = Object,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create_project(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -181,6 +237,18 @@ struct EnvironmentBody {
     sort_order: Option<i64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/environments",
+    summary = "Creates an environment",
+    request_body = Object,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create_environment(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -204,6 +272,18 @@ struct EnableBody {
     environment: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/environments",
+    summary = "Adds an environment to a project",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn enable_environment(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -226,6 +306,18 @@ struct UpdateProjectBody {
     description: Option<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/projects/{project}",
+    summary = "Changes a project",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn update_project(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -241,6 +333,17 @@ async fn update_project(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/projects/{project}",
+    summary = "Deletes an empty project",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn delete_project(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -251,6 +354,17 @@ async fn delete_project(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/projects/{project}/environments/{environment}",
+    summary = "Removes an environment from a project",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn disable_environment(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -262,4 +376,25 @@ async fn disable_environment(
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        projects,
+        create_project,
+        project,
+        update_project,
+        delete_project,
+        disable_environment,
+        environments,
+        create_environment,
+        enable_environment,
+        set_default_strategy,
+        feature_types
+    ))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: projects", "projects")
 }

@@ -4,9 +4,9 @@
 //! `IS_ANY_OF:` forms (tags also `INCLUDE_ALL_OF:`, `DO_NOT_INCLUDE:`, …).
 //! Each result has its environments and tags: six queries whatever the page.
 
+use crate::api::routes::{get, Routes};
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use std::collections::HashMap;
@@ -18,11 +18,12 @@ use crate::state::AppState;
 use crate::storage::{FeatureEnvironmentRow, FeatureRow, FlagSearch, Tag, TagMatch};
 use crate::wire::{CreatedBy, FlagMetadata};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/admin/search/features", get(search_features))
+pub fn router() -> Routes {
+    Routes::new().route("/api/admin/search/features", get(search_features))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct SearchQuery {
     query: Option<String>,
@@ -109,6 +110,16 @@ struct SearchAnswer<'a> {
     total: i64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/search/features",
+    summary = "Searches flags by name, project, type, state, tags",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn search_features(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -193,4 +204,13 @@ async fn search_features(
         total,
     };
     Ok(Json(crate::wire::to_value(&answer)))
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(search_features))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: flags", "search")
 }

@@ -1,11 +1,11 @@
 //! Tag types (`/api/admin/tag-types`), tags (`/api/admin/tags`) and the tags
 //! of a flag (`/api/admin/features/:name/tags`), in Unleash 8's shapes.
 
+use crate::api::routes::{delete, get, post, Routes};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -20,8 +20,8 @@ use crate::state::AppState;
 use crate::storage::Tag;
 use crate::wire::{to_value, TagTypeView};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/tag-types", get(tag_types).post(create_tag_type))
         .route("/api/admin/tag-types/validate", post(validate))
         .route(
@@ -48,12 +48,32 @@ fn tag_list(tags: &[Tag]) -> Json<Value> {
     Json(json!({"version": 1, "tags": tags}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/tag-types",
+    summary = "Every tag type",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn tag_types(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
     let types = state.store.tag_types().await?;
     let views: Vec<TagTypeView> = types.iter().map(TagTypeView::from).collect();
     Ok(Json(json!({"version": 1, "tagTypes": views})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/tag-types",
+    summary = "Creates a tag type",
+    request_body = Object,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create_tag_type(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -72,6 +92,17 @@ async fn create_tag_type(
 }
 
 /// 200 `{valid, tagType}` when the body could be a new tag type; 400 or 409 if not.
+#[utoipa::path(
+    post,
+    path = "/api/admin/tag-types/validate",
+    summary = "Whether a tag type is valid and free",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn validate(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -84,6 +115,14 @@ async fn validate(
 }
 
 /// As Unleash's handler answers (its OpenAPI document says a bare tag type).
+#[utoipa::path(
+    get,
+    path = "/api/admin/tag-types/{name}",
+    summary = "One tag type",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn tag_type(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -109,6 +148,18 @@ struct TagTypeChange {
     color: Option<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/tag-types/{name}",
+    summary = "Changes a tag type",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn update_tag_type(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -127,6 +178,17 @@ async fn update_tag_type(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/tag-types/{name}",
+    summary = "Deletes a tag type and its tags",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn delete_tag_type(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -136,10 +198,26 @@ async fn delete_tag_type(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/tags",
+    summary = "Every tag",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn all_tags(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
     Ok(tag_list(&state.store.tags(None).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/tags/{type}",
+    summary = "The tags of one type",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn tags_of_type(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -148,6 +226,14 @@ async fn tags_of_type(
     Ok(tag_list(&state.store.tags(Some(&tag_type)).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/tags/{type}/{value}",
+    summary = "One tag",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn tag(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -160,6 +246,18 @@ async fn tag(
     Ok(Json(json!({"version": 1, "tag": tag})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/tags",
+    summary = "Creates a tag",
+    request_body = Object,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create_tag(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -178,6 +276,17 @@ async fn create_tag(
         .into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/tags/{type}/{value}",
+    summary = "Deletes a tag",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn delete_tag(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -188,6 +297,14 @@ async fn delete_tag(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/features/{feature}/tags",
+    summary = "A flag's tags",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn flag_tags(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -201,6 +318,18 @@ async fn flag_tags(
     Ok(tag_list(&state.store.feature_tags(&feature).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/features/{feature}/tags",
+    summary = "Tags a flag",
+    request_body = Object,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn tag_flag(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -221,6 +350,18 @@ struct Retag {
     removed_tags: Vec<TagInput>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/features/{feature}/tags",
+    summary = "Adds and removes a flag's tags",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn retag_flag(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -236,6 +377,17 @@ async fn retag_flag(
     Ok(tag_list(&tags))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/features/{feature}/tags/{type}/{value}",
+    summary = "Removes a tag from a flag",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn untag_flag(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -247,4 +399,29 @@ async fn untag_flag(
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        tag_types,
+        create_tag_type,
+        validate,
+        tag_type,
+        update_tag_type,
+        delete_tag_type,
+        all_tags,
+        create_tag,
+        tags_of_type,
+        tag,
+        delete_tag,
+        flag_tags,
+        tag_flag,
+        retag_flag,
+        untag_flag
+    ))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: tags", "tags")
 }
