@@ -16,6 +16,7 @@ mod helpers;
 mod hostile;
 mod integrations;
 mod metrics;
+mod openapi;
 mod prometheus;
 mod push;
 mod sdk_apis;
@@ -36,6 +37,7 @@ use helpers::Db;
 use hostile::*;
 use integrations::*;
 use metrics::*;
+use openapi::*;
 use prometheus::*;
 use push::*;
 use sdk_apis::*;
@@ -74,6 +76,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     health,
+    openapi_matches_the_router,
     guide_flow,
     tokens_guard_every_route,
     tokens_by_id,
@@ -150,6 +153,7 @@ mod memory {
     }
     in_memory!(
         health,
+        openapi_matches_the_router,
         guide_flow,
         tokens_guard_every_route,
         tokens_by_id,

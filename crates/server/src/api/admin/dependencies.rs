@@ -197,7 +197,7 @@ async fn parent_variants(
     path = "/api/admin/projects/{project}/dependencies",
     summary = "Whether any dependency exists",
     responses(
-        (status = 200, description = "OK", body = bool),
+        (status = 200, description = "OK", content_type = "application/json", body = bool),
     )
 )]
 async fn any_dependencies(
