@@ -30,7 +30,8 @@ pub fn router() -> Routes {
         .route("/api/client/metrics/edge", post(instance_data))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = EdgeValidateBody)]
 struct ValidateBody {
     tokens: Vec<String>,
 }
@@ -57,7 +58,7 @@ struct EdgeToken {
     path = "/edge/validate",
     summary = "Which of these secrets are live client or frontend tokens, and their scope",
     security(()),
-    request_body = Object,
+    request_body = ValidateBody,
     responses(
         (status = 200, description = "OK", body = Object),
         (status = 400, description = "Invalid input"),

@@ -296,6 +296,15 @@ impl Subscriber {
     }
 }
 
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(delta, streaming))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Client API", "client_streaming")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,13 +331,4 @@ mod tests {
             None
         );
     }
-}
-
-/// This area's part of the OpenAPI document.
-pub(super) fn doc() -> utoipa::openapi::OpenApi {
-    use utoipa::OpenApi as _;
-    #[derive(utoipa::OpenApi)]
-    #[openapi(paths(delta, streaming))]
-    struct Doc;
-    crate::api::openapi::area(Doc::openapi(), "Client API", "client_streaming")
 }

@@ -148,7 +148,15 @@ pub async fn openapi_matches_the_router(db: Db) {
         .admin(Method::POST, F, Some(json!({"name": "documented"})))
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    let cases: Vec<(&str, &str, String, Option<&str>, Option<Value>, u16)> = vec![
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        String,
+        Option<&'a str>,
+        Option<Value>,
+        u16,
+    );
+    let cases: Vec<Case> = vec![
         (
             "GET",
             flag_path,

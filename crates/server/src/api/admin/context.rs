@@ -64,7 +64,7 @@ async fn read(
     post,
     path = "/api/admin/context",
     summary = "Creates a context field",
-    request_body = Object,
+    request_body = ContextFieldInput,
     responses(
         (status = 201, description = "Created", body = Object),
         (status = 400, description = "Invalid input"),
@@ -96,7 +96,7 @@ async fn create(
     put,
     path = "/api/admin/context/{name}",
     summary = "Replaces a context field",
-    request_body = Object,
+    request_body = ContextFieldInput,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),
@@ -120,7 +120,7 @@ async fn replace(
     post,
     path = "/api/admin/context/{name}/legal-values",
     summary = "Adds or changes a legal value",
-    request_body = Object,
+    request_body = LegalValue,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),

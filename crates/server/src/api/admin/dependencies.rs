@@ -38,7 +38,7 @@ pub fn router() -> Routes {
 }
 
 /// Unleash's createDependentFeatureSchema.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DependencyBody {
     feature: String,
     #[serde(default)]
@@ -55,7 +55,7 @@ fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FeatureName)
     post,
     path = "/api/admin/projects/{project}/features/{feature}/dependencies",
     summary = "Adds or replaces a flag's parent",
-    request_body = Object,
+    request_body = DependencyBody,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),

@@ -33,7 +33,8 @@ pub fn router() -> Routes {
         .route("/api/admin/projects/{project}/stale", post(stale))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = FlagNameBody)]
 struct ValidateBody {
     name: String,
 }
@@ -43,7 +44,7 @@ struct ValidateBody {
     post,
     path = "/api/admin/features/validate",
     summary = "Whether a flag name is valid and free",
-    request_body = Object,
+    request_body = ValidateBody,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),
@@ -59,7 +60,7 @@ async fn validate(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CloneBody {
     name: String,
@@ -71,7 +72,7 @@ struct CloneBody {
     post,
     path = "/api/admin/projects/{project}/features/{feature}/clone",
     summary = "Copies a flag under a new name",
-    request_body = Object,
+    request_body = CloneBody,
     responses(
         (status = 200, description = "OK", body = Object),
         (status = 400, description = "Invalid input"),
@@ -128,7 +129,7 @@ async fn environment(
     Ok(Json(found))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct FeaturesBody {
     features: Vec<String>,
 }
@@ -161,7 +162,7 @@ async fn bulk_switch(
     post,
     path = "/api/admin/projects/{project}/bulk_features/environments/{environment}/on",
     summary = "Turns many flags on in an environment",
-    request_body = Object,
+    request_body = FeaturesBody,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),
@@ -182,7 +183,7 @@ async fn bulk_on(
     post,
     path = "/api/admin/projects/{project}/bulk_features/environments/{environment}/off",
     summary = "Turns many flags off in an environment",
-    request_body = Object,
+    request_body = FeaturesBody,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),
@@ -199,7 +200,7 @@ async fn bulk_off(
     bulk_switch(state, admin, path, body.features, false).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct StaleBody {
     features: Vec<String>,
     stale: bool,
@@ -209,7 +210,7 @@ struct StaleBody {
     post,
     path = "/api/admin/projects/{project}/stale",
     summary = "Marks flags stale or not",
-    request_body = Object,
+    request_body = StaleBody,
     responses(
         (status = 202, description = "Accepted"),
         (status = 400, description = "Invalid input"),

@@ -30,7 +30,7 @@ fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FeatureName)
     post,
     path = "/api/admin/projects/{project}/features/{feature}/link",
     summary = "Adds a link to a flag",
-    request_body = Object,
+    request_body = LinkInput,
     responses(
         (status = 201, description = "Created", body = Object),
         (status = 400, description = "Invalid input"),
@@ -58,7 +58,7 @@ async fn add(
     put,
     path = "/api/admin/projects/{project}/features/{feature}/link/{id}",
     summary = "Changes a link",
-    request_body = Object,
+    request_body = LinkInput,
     responses(
         (status = 200, description = "OK", body = Object),
         (status = 400, description = "Invalid input"),

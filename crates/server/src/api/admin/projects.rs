@@ -192,7 +192,7 @@ async fn environments(State(state): State<AppState>, _admin: AdminToken) -> ApiR
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ProjectBody {
     id: String,
     #[serde(default)]
@@ -205,7 +205,7 @@ struct ProjectBody {
     post,
     path = "/api/admin/projects",
     summary = "Creates a project",
-    request_body = Object,
+    request_body = ProjectBody,
     responses(
         (status = 201, description = "Created", body = Object),
         (status = 400, description = "Invalid input"),
@@ -227,7 +227,7 @@ async fn create_project(
     Ok((StatusCode::CREATED, Json(project)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EnvironmentBody {
     name: String,
@@ -241,7 +241,7 @@ struct EnvironmentBody {
     post,
     path = "/api/admin/environments",
     summary = "Creates an environment",
-    request_body = Object,
+    request_body = EnvironmentBody,
     responses(
         (status = 201, description = "Created", body = Object),
         (status = 400, description = "Invalid input"),
@@ -267,7 +267,7 @@ async fn create_environment(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct EnableBody {
     environment: String,
 }
@@ -276,7 +276,7 @@ struct EnableBody {
     post,
     path = "/api/admin/projects/{project}/environments",
     summary = "Adds an environment to a project",
-    request_body = Object,
+    request_body = EnableBody,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),
@@ -299,7 +299,7 @@ async fn enable_environment(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct UpdateProjectBody {
     name: String,
     #[serde(default)]
@@ -310,7 +310,7 @@ struct UpdateProjectBody {
     put,
     path = "/api/admin/projects/{project}",
     summary = "Changes a project",
-    request_body = Object,
+    request_body = UpdateProjectBody,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),

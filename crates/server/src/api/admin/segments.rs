@@ -75,7 +75,7 @@ async fn read(
     post,
     path = "/api/admin/segments",
     summary = "Creates a segment",
-    request_body = Object,
+    request_body = SegmentInput,
     responses(
         (status = 201, description = "Created", body = Object),
         (status = 400, description = "Invalid input"),
@@ -108,7 +108,7 @@ async fn create(
     path = "/api/admin/segments/{id}",
     summary = "Replaces a segment",
     params(("id" = i64, Path, description = "A segment's id")),
-    request_body = Object,
+    request_body = SegmentInput,
     responses(
         (status = 204, description = "Done"),
         (status = 400, description = "Invalid input"),

@@ -252,7 +252,7 @@ async fn tokens(
     Ok(Json(json!({"signalEndpointTokens": shown})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TokenBody {
     name: String,
 }
@@ -261,7 +261,7 @@ struct TokenBody {
     post,
     path = "/api/admin/signal-endpoints/{id}/tokens",
     summary = "Creates an endpoint token (the secret is shown once)",
-    request_body = Object,
+    request_body = TokenBody,
     responses(
         (status = 201, description = "Created", body = Object),
         (status = 400, description = "Invalid input"),
@@ -292,7 +292,7 @@ async fn create_token(
     put,
     path = "/api/admin/signal-endpoints/{id}/tokens/{token}",
     summary = "Renames an endpoint token",
-    request_body = Object,
+    request_body = TokenBody,
     responses(
         (status = 200, description = "OK", body = Object),
         (status = 400, description = "Invalid input"),

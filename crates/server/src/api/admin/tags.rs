@@ -66,7 +66,7 @@ async fn tag_types(State(state): State<AppState>, _admin: AdminToken) -> ApiResu
     post,
     path = "/api/admin/tag-types",
     summary = "Creates a tag type",
-    request_body = Object,
+    request_body = TagTypeInput,
     responses(
         (status = 201, description = "Created", body = Object),
         (status = 400, description = "Invalid input"),
@@ -96,7 +96,7 @@ async fn create_tag_type(
     post,
     path = "/api/admin/tag-types/validate",
     summary = "Whether a tag type is valid and free",
-    request_body = Object,
+    request_body = TagTypeInput,
     responses(
         (status = 200, description = "OK", body = Object),
         (status = 400, description = "Invalid input"),
@@ -138,7 +138,7 @@ async fn tag_type(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TagTypeChange {
     #[serde(default)]
     description: Option<String>,
@@ -152,7 +152,7 @@ struct TagTypeChange {
     put,
     path = "/api/admin/tag-types/{name}",
     summary = "Changes a tag type",
-    request_body = Object,
+    request_body = TagTypeChange,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),
@@ -250,7 +250,7 @@ async fn tag(
     post,
     path = "/api/admin/tags",
     summary = "Creates a tag",
-    request_body = Object,
+    request_body = TagInput,
     responses(
         (status = 201, description = "Created", body = Object),
         (status = 400, description = "Invalid input"),
@@ -322,7 +322,7 @@ async fn flag_tags(
     post,
     path = "/api/admin/features/{feature}/tags",
     summary = "Tags a flag",
-    request_body = Object,
+    request_body = TagInput,
     responses(
         (status = 201, description = "Created", body = Object),
         (status = 400, description = "Invalid input"),
@@ -343,10 +343,12 @@ async fn tag_flag(
     Ok((StatusCode::CREATED, Json(to_value(&tag))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Retag {
+    #[schema(value_type = Vec<Object>)]
     added_tags: Vec<TagInput>,
+    #[schema(value_type = Vec<Object>)]
     removed_tags: Vec<TagInput>,
 }
 
@@ -354,7 +356,7 @@ struct Retag {
     put,
     path = "/api/admin/features/{feature}/tags",
     summary = "Adds and removes a flag's tags",
-    request_body = Object,
+    request_body = Retag,
     responses(
         (status = 200, description = "OK", body = Object),
         (status = 400, description = "Invalid input"),

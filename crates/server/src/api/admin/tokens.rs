@@ -144,7 +144,7 @@ async fn named(
     Ok(Json(json!({"tokens": tokens})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ExpiryBody {
     expires_at: String,
@@ -155,7 +155,7 @@ struct ExpiryBody {
     put,
     path = "/api/admin/api-tokens/{token}",
     summary = "Changes a token's expiry",
-    request_body = Object,
+    request_body = ExpiryBody,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),

@@ -26,7 +26,7 @@ pub fn router() -> Routes {
 }
 
 /// Unleash's exportQuerySchema.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ExportBody {
     environment: String,
@@ -44,7 +44,7 @@ struct ExportBody {
     post,
     path = "/api/admin/features-batch/export",
     summary = "Exports flags in Unleash's export format",
-    request_body = Object,
+    request_body = ExportBody,
     responses(
         (status = 200, description = "OK", body = Object),
         (status = 400, description = "Invalid input"),
