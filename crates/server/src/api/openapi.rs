@@ -315,7 +315,7 @@ struct DocsPage {
     total: usize,
 }
 
-/// The operations grouped by tag, in the order the document has them.
+/// The operations grouped by tag, tags and paths in alphabetical order.
 fn groups() -> Vec<Group> {
     let mut document = document().clone();
     let mut groups: Vec<Group> = Vec::new();
@@ -346,6 +346,12 @@ fn groups() -> Vec<Group> {
                 }),
             }
         }
+    }
+    groups.sort_by(|a, b| a.tag.cmp(&b.tag));
+    for group in &mut groups {
+        group
+            .operations
+            .sort_by(|a, b| (&a.path, a.method).cmp(&(&b.path, b.method)));
     }
     groups
 }
