@@ -25,7 +25,8 @@ const CHROMIUM = process.env.FLAGSTAFF_TEST_CHROMIUM || '/usr/bin/chromium';
 
 const ADMIN = { username: 'ada', password: 'correct horse battery staple' };
 const VIEWER = { username: 'victor', password: 'viewer password 123' };
-const FLAG = 'ui-checkout';
+const FLAG = 'delete_survey_flag';
+const SEGMENT = 'staff';
 const PROJECT = 'default';
 const WIDTHS = [1280, 390];
 
@@ -65,7 +66,8 @@ async function labelled(page, name) {
 
 async function clientFeatures() {
   const response = await fetch(`${BASE}/api/client/features`, {
-    headers: { Authorization: CLIENT_TOKEN },
+    // A current SDK: segments by id, not inlined into the strategies.
+    headers: { Authorization: CLIENT_TOKEN, 'Unleash-Client-Spec': '5.2.0' },
   });
   assert.equal(response.status, 200);
   return response.json();
@@ -121,7 +123,188 @@ try {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${BASE}/projects/${PROJECT}/features`);
 
-  // PHASE-2: create the flag, edit its strategy, variants, settings (below).
+  step('a segment with a constraint, on the segments screen');
+  await page.getByRole('link', { name: 'Segments' }).click();
+  await page.goto(`${BASE}/segments/new`);
+  await page.getByLabel('Name', { exact: true }).fill(SEGMENT);
+  await page.getByLabel('Description (optional)').fill('Our own staff');
+  // The form starts with one empty constraint row.
+  await page.locator('#constraint-0-context').selectOption('userId');
+  await page.locator('#constraint-0-operator').selectOption('IN');
+  await page.locator('#constraint-0-values').fill('staff-1\nstaff-2');
+  await page.getByRole('button', { name: 'Create segment' }).click();
+  await page.waitForURL(/\/segments\/\d+$/);
+  await labelled(page, 'segment');
+  await screenshots(page, 'segment');
+
+  step('create a flag; a taken or bad name is refused next to the field');
+  await page.goto(`${BASE}/projects/${PROJECT}/features`);
+  await page.getByRole('link', { name: 'New flag' }).click();
+  await page.getByLabel('Name').fill('not a valid name!');
+  await page.getByRole('button', { name: 'Create flag' }).click();
+  await page.locator('#name-error').waitFor();
+  assert.equal(await page.getByLabel('Name').inputValue(), 'not a valid name!');
+  await labelled(page, 'new-flag');
+  await screenshots(page, 'new-flag');
+  await page.getByLabel('Name').fill(FLAG);
+  await page.getByLabel('Description (optional)').fill('Keeps deleted surveys');
+  await page.getByRole('button', { name: 'Create flag' }).click();
+  await page.waitForURL(new RegExp(`/projects/${PROJECT}/features(/${FLAG})?$`));
+
+  step("the guide's canary: 50% of sessions, not in production, one segment, two variants");
+  await page.goto(`${BASE}/projects/${PROJECT}/features/${FLAG}?environment=development`);
+  await page.getByRole('link', { name: 'Add strategy' }).click();
+  await page.getByLabel('Rollout in %').fill('50');
+  await page.getByLabel('Stickiness', { exact: true }).selectOption('sessionId');
+  await page.getByLabel('groupId').fill('delete_survey_flag');
+  await page.getByRole('button', { name: 'Add constraint' }).click();
+  await page.getByLabel('Context field').selectOption('environment');
+  await page.getByLabel('Operator').selectOption('NOT_IN');
+  await page.getByRole('button', { name: "Show this strategy's fields" }).click();
+  await page.getByLabel(/^Values \(one per line/).fill('production');
+  await page.getByLabel(SEGMENT).check();
+  for (const [i, [name, payload]] of [
+    ['store_deleted_surveys', '{"keep": true}'],
+    ['permanently_delete_surveys', '{"keep": false}'],
+  ].entries()) {
+    await page.getByRole('button', { name: 'Add variant' }).click();
+    await page.locator(`#v${i}_name`).fill(name);
+    await page.locator(`#v${i}_stickiness`).selectOption('sessionId');
+    await page.locator(`#v${i}_payload_type`).selectOption('json');
+    await page.locator(`#v${i}_payload`).fill(payload);
+  }
+  await labelled(page, 'strategy-form');
+  await screenshots(page, 'strategy-form');
+  // A payload that is not JSON: refused next to its row, everything entered kept.
+  await page.locator('#v1_payload').fill('{not json');
+  await page.getByRole('button', { name: 'Save strategy' }).click();
+  await page.locator('#v1-error').waitFor();
+  assert.equal(await page.locator('#v1_payload').inputValue(), '{not json');
+  assert.equal(await page.getByLabel('groupId').inputValue(), 'delete_survey_flag');
+  await page.locator('#v1_payload').fill('{"keep": false}');
+  await page.getByRole('button', { name: 'Save strategy' }).click();
+  await page.waitForURL(new RegExp(`/projects/${PROJECT}/features/${FLAG}`));
+  await page.getByRole('link', { name: 'Edit strategy 1' }).waitFor();
+
+  step('impression data on, in the Settings tab');
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel(/Impression data/).check();
+  await labelled(page, 'settings');
+  await screenshots(page, 'settings');
+  await page.getByRole('button', { name: /^Save/ }).click();
+
+  step('switch it on in development');
+  await page.goto(`${BASE}/projects/${PROJECT}/features/${FLAG}?environment=development`);
+  await page.getByRole('button', { name: 'Turn on in development' }).click();
+  await page.getByRole('button', { name: 'Turn off in development' }).waitFor();
+  await labelled(page, 'flag');
+  await screenshots(page, 'flag');
+
+  step('what the SDKs get is exactly what was entered');
+  const document = await clientFeatures();
+  const flag = document.features.find((f) => f.name === FLAG);
+  assert.ok(flag, `${FLAG} in the client document`);
+  assert.equal(flag.enabled, true);
+  assert.equal(flag.impressionData, true);
+  assert.equal(flag.description ?? 'Keeps deleted surveys', 'Keeps deleted surveys');
+  assert.equal(flag.strategies.length, 1);
+  const [strategy] = flag.strategies;
+  assert.equal(strategy.name, 'flexibleRollout');
+  assert.deepEqual(strategy.parameters, {
+    rollout: '50',
+    stickiness: 'sessionId',
+    groupId: 'delete_survey_flag',
+  });
+  assert.deepEqual(
+    strategy.constraints.map(({ contextName, operator, values, inverted, caseInsensitive }) => ({
+      contextName, operator, values, inverted: !!inverted, caseInsensitive: !!caseInsensitive,
+    })),
+    [{ contextName: 'environment', operator: 'NOT_IN', values: ['production'], inverted: false, caseInsensitive: false }],
+  );
+  const segment = document.segments.find((s) => s.name === SEGMENT);
+  assert.ok(segment, 'the segment is in the document');
+  assert.deepEqual(strategy.segments, [segment.id]);
+  assert.deepEqual(
+    segment.constraints.map(({ contextName, operator, values }) => ({ contextName, operator, values })),
+    [{ contextName: 'userId', operator: 'IN', values: ['staff-1', 'staff-2'] }],
+  );
+  assert.deepEqual(
+    strategy.variants.map(({ name, weight, weightType, stickiness, payload }) => ({
+      name, weight, weightType, stickiness, payload,
+    })),
+    [
+      { name: 'store_deleted_surveys', weight: 500, weightType: 'variable', stickiness: 'sessionId', payload: { type: 'json', value: '{"keep": true}' } },
+      { name: 'permanently_delete_surveys', weight: 500, weightType: 'variable', stickiness: 'sessionId', payload: { type: 'json', value: '{"keep": false}' } },
+    ],
+  );
+
+  step('SDK metrics appear in the Metrics tab');
+  const now = new Date();
+  const metrics = await fetch(`${BASE}/api/client/metrics`, {
+    method: 'POST',
+    headers: { Authorization: CLIENT_TOKEN, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      appName: 'survey-service',
+      instanceId: 'survey-1',
+      bucket: {
+        start: new Date(now.getTime() - 60_000).toISOString(),
+        stop: now.toISOString(),
+        toggles: { [FLAG]: { yes: 37, no: 13, variants: { store_deleted_surveys: 20, permanently_delete_surveys: 17 } } },
+      },
+    }),
+  });
+  assert.ok(metrics.status === 200 || metrics.status === 202, `metrics: ${metrics.status}`);
+  let shown = false;
+  for (let attempt = 0; attempt < 50 && !shown; attempt += 1) {
+    await page.goto(`${BASE}/projects/${PROJECT}/features/${FLAG}/metrics?hours=1`);
+    shown = (await page.getByText('50 exposures: 37 enabled, 13 disabled').count()) > 0;
+    if (!shown) await page.waitForTimeout(200);
+  }
+  assert.ok(shown, 'the metrics tab shows the counts the SDK sent');
+  assert.equal(await page.locator('svg.chart').count(), 1);
+  await page.getByText('74%').first().waitFor();
+  await page.getByText('survey-service').first().waitFor();
+  await labelled(page, 'metrics');
+  await screenshots(page, 'metrics');
+
+  step('the event log shows each change with its diff, under the user');
+  await page.getByRole('link', { name: 'Event log' }).click();
+  const events = page.locator('article.event');
+  assert.ok((await events.count()) >= 4, 'created, strategy added, settings, switched on');
+  assert.ok((await page.locator('pre.diff .line.added').count()) > 0, 'added lines in the diffs');
+  await page.getByText(ADMIN.username).first().waitFor();
+  await page.getByText('"NOT_IN"').first().waitFor();
+  await screenshots(page, 'flag-events');
+  await page.goto(`${BASE}/events`);
+  await labelled(page, 'events');
+  await screenshots(page, 'events');
+
+  step('the playground says what each flag gives and why');
+  await page.goto(`${BASE}/playground`);
+  await page.getByLabel('Environment').selectOption('development');
+  await page.getByLabel('sessionId').fill('session-42');
+  await page.getByLabel(/^Other properties/).fill('environment=production');
+  await page.getByRole('button', { name: 'Evaluate' }).click();
+  const row = page.getByRole('row').filter({ hasText: FLAG });
+  await row.getByText('Off').waitFor();
+  await row.getByText(/NOT_IN/).first().waitFor();
+  await labelled(page, 'playground');
+  await screenshots(page, 'playground');
+
+  step('the other screens');
+  for (const [path, name] of [
+    ['/context', 'context'],
+    ['/projects', 'projects'],
+    ['/environments', 'environments'],
+    ['/applications', 'applications'],
+    ['/api-tokens', 'api-tokens'],
+    [`/projects/${PROJECT}/features/${FLAG}/variants`, 'variants'],
+  ]) {
+    await page.goto(`${BASE}${path}`);
+    assert.equal(new URL(page.url()).pathname, path.split('?')[0]);
+    await labelled(page, name);
+    await screenshots(page, name);
+  }
 
   step('create a Viewer on the users screen');
   await page.getByRole('link', { name: 'Users' }).click();
@@ -160,6 +343,10 @@ try {
   await viewer.waitForURL(`${BASE}/projects/${PROJECT}/features`);
   assert.equal(await viewer.getByRole('button', { name: /^Turn (on|off)/ }).count(), 0);
   assert.equal(await viewer.getByRole('link', { name: 'Users' }).count(), 0);
+  assert.equal(await viewer.getByRole('link', { name: 'New flag' }).count(), 0);
+  await viewer.goto(`${BASE}/projects/${PROJECT}/features/${FLAG}?environment=development`);
+  assert.equal(await viewer.getByRole('link', { name: 'Edit strategy 1' }).count(), 0);
+  assert.equal(await viewer.getByRole('button').filter({ hasText: /Turn (on|off)/ }).count(), 0);
   const viewerCsrf = await viewer.locator('input[name=_csrf]').first().inputValue();
   const viewerPost = await viewerContext.request.post(
     `${BASE}/projects/${PROJECT}/features/${FLAG}/environments/development/toggle`,

@@ -64,6 +64,10 @@ impl Report {
     fn len(&self) -> usize {
         self.counts.len() + self.instances.len() + self.unknown.len()
     }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Why a report was not stored; in either case nothing of it is.
@@ -133,6 +137,11 @@ impl MetricsBuffer {
     }
 
     async fn settle(&self, report: Report) -> Result<(), NotStored> {
+        // Nothing to store: a batch is written only when something is pending,
+        // so waiting for one would wait for someone else's report.
+        if report.is_empty() {
+            return Ok(());
+        }
         let mut outcome = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             if pending.len() + report.len() > MAX_BACKLOG {

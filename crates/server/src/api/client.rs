@@ -8,12 +8,12 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use crate::api::routes::{get, Routes};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use flagstaff_engine::document::{Feature, Segment};
 use serde::Serialize;
 use serde_json::json;
@@ -24,8 +24,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::response_cache::CachedBody;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/client/features", get(features))
         .route("/api/client/features/{name}", get(feature))
 }
@@ -48,6 +48,21 @@ fn inlined(feature: &Feature, segments: &HashMap<i64, &Segment>) -> Feature {
     feature
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/client/features",
+    summary = "The client-features document of the token's environment and projects",
+    params(
+        ("project" = Option<Vec<String>>, Query, description = "Only these projects"),
+        ("namePrefix" = Option<String>, Query, description = "Only flags whose name starts with this"),
+        ("tag" = Option<Vec<String>>, Query, description = "Only flags with one of these tags (`type:value`)"),
+        ("If-None-Match" = Option<String>, Header, description = "The ETag of the document the SDK has"),
+    ),
+    responses(
+        (status = 200, description = "Flags and segments (`version`, `features`, `segments`, `query`, `meta`)", body = Object),
+        (status = 304, description = "Unchanged since the ETag given"),
+    )
+)]
 async fn features(
     State(state): State<AppState>,
     ClientToken(token): ClientToken,
@@ -141,6 +156,16 @@ struct ClientDocument<'a> {
     meta: serde_json::Value,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/client/features/{name}",
+    summary = "One flag of the token's environment",
+    params(("name" = String, Path, description = "A flag's name", min_length = 1)),
+    responses(
+        (status = 200, description = "The flag, as in the client-features document", body = Object),
+        (status = 404, description = "No such flag for this token"),
+    )
+)]
 async fn feature(
     State(state): State<AppState>,
     ClientToken(token): ClientToken,
@@ -154,4 +179,13 @@ async fn feature(
         .filter(|f| token.sees_project(&f.project))
         .map(|f| Json(f.feature.clone()))
         .ok_or_else(|| ApiError::NotFound(format!("Could not find feature flag {name}")))
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(features, feature))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Client API", "client")
 }

@@ -7,10 +7,9 @@
 
 use std::collections::HashMap;
 
+use crate::api::routes::{post, Routes};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::Router;
 use chrono::{DateTime, Timelike, Utc};
 use serde::Deserialize;
 use serde_json::Value;
@@ -33,8 +32,8 @@ const MAX_STRATEGIES: usize = 100;
 /// Most unknown flags one report may add to the unknown-flags list.
 const MAX_UNKNOWN_PER_REPORT: usize = 100;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/client/register", post(register))
         .route("/api/client/metrics", post(metrics))
         .route("/api/client/metrics/bulk", post(bulk))
@@ -160,6 +159,17 @@ fn instant(value: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/client/register",
+    summary = "Registers an SDK instance",
+    request_body = Object,
+    responses(
+        (status = 202, description = "Accepted"),
+        (status = 400, description = "Invalid input"),
+        (status = 503, description = "Not stored: try again"),
+    )
+)]
 async fn register(
     State(state): State<AppState>,
     ClientToken(token): ClientToken,
@@ -168,6 +178,17 @@ async fn register(
     record_registration(&state, token, body).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/client/metrics/bulk",
+    summary = "Reports many applications' registrations and metrics (Edge)",
+    request_body = Object,
+    responses(
+        (status = 202, description = "Accepted"),
+        (status = 400, description = "Invalid input"),
+        (status = 503, description = "Not stored: try again"),
+    )
+)]
 async fn bulk(
     State(state): State<AppState>,
     ClientToken(token): ClientToken,
@@ -176,6 +197,17 @@ async fn bulk(
     record_bulk(&state, token, body).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/client/metrics",
+    summary = "Reports an SDK's yes/no/variant counts for a time bucket",
+    request_body = Object,
+    responses(
+        (status = 202, description = "Accepted"),
+        (status = 400, description = "Invalid input"),
+        (status = 503, description = "Not stored: try again"),
+    )
+)]
 async fn metrics(
     State(state): State<AppState>,
     ClientToken(token): ClientToken,
@@ -431,4 +463,13 @@ fn add_counts(
             });
         }
     }
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(register, metrics, bulk))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Client API", "client_metrics")
 }

@@ -9,10 +9,10 @@
 
 use std::net::SocketAddr;
 
+use crate::api::routes::{post, Routes};
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -24,13 +24,14 @@ use crate::state::AppState;
 /// Most secrets one validation may ask about.
 const MAX_TOKENS: usize = 1_000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/edge/validate", post(validate))
         .route("/api/client/metrics/edge", post(instance_data))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = EdgeValidateBody)]
 struct ValidateBody {
     tokens: Vec<String>,
 }
@@ -52,6 +53,18 @@ struct EdgeToken {
 /// The live tokens among those asked about, with their scope. Asking about a
 /// secret that is not a token counts as a wrong token for the caller's
 /// address, so this is no faster an oracle than guessing on any other route.
+#[utoipa::path(
+    post,
+    path = "/edge/validate",
+    summary = "Which of these secrets are live client or frontend tokens, and their scope",
+    security(()),
+    request_body = ValidateBody,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 429, description = "Too many requests"),
+    )
+)]
 async fn validate(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -89,6 +102,16 @@ async fn validate(
 
 /// Edge's report about itself (traffic, latency, connected SDKs): accepted so
 /// Edge does not back off, and not stored.
+#[utoipa::path(
+    post,
+    path = "/api/client/metrics/edge",
+    summary = "Edge's own instance data (accepted, not kept)",
+    request_body = Object,
+    responses(
+        (status = 202, description = "Accepted"),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn instance_data(
     ClientToken(_token): ClientToken,
     ApiJson(body): ApiJson<Value>,
@@ -99,4 +122,13 @@ async fn instance_data(
         ));
     }
     Ok(StatusCode::ACCEPTED)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(validate, instance_data))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Edge", "edge")
 }

@@ -7,11 +7,10 @@
 
 use std::net::SocketAddr;
 
+use crate::api::routes::{get, post, Routes};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::Router;
 use flagstaff_engine::{Context, VariantResult};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -24,7 +23,7 @@ use crate::auth::FrontendToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-pub fn router(cors_origins: &[String]) -> Router<AppState> {
+pub fn router(cors_origins: &[String]) -> Routes {
     let origins = if cors_origins.is_empty() || cors_origins.iter().any(|o| o.trim() == "*") {
         AllowOrigin::any()
     } else {
@@ -39,13 +38,16 @@ pub fn router(cors_origins: &[String]) -> Router<AppState> {
         .allow_methods(Any)
         .allow_headers(Any)
         .expose_headers([header::ETAG]);
-    Router::new()
+    Routes::new()
         .route("/api/frontend", get(from_query).post(from_body))
         .route("/api/frontend/client/metrics", post(metrics))
         .route("/api/frontend/client/register", post(register))
         // Inside the CORS layer, so preflight requests are answered by it.
-        .method_not_allowed_fallback(super::fallback::method_not_allowed)
-        .layer(cors)
+        .map_router(|router| {
+            router
+                .method_not_allowed_fallback(super::fallback::method_not_allowed)
+                .layer(cors)
+        })
 }
 
 const STANDARD_FIELDS: &[&str] = &[
@@ -130,6 +132,17 @@ fn evaluate(
     crate::api::json_with_etag(headers, body)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/frontend",
+    summary = "The enabled flags for the context in the query string",
+    params(("userId" = Option<String>, Query), ("sessionId" = Option<String>, Query), ("remoteAddress" = Option<String>, Query), ("appName" = Option<String>, Query), ("environment" = Option<String>, Query), ("currentTime" = Option<String>, Query), ("If-None-Match" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 304, description = "Not modified since the ETag given"),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn from_query(
     State(state): State<AppState>,
     FrontendToken(token): FrontendToken,
@@ -141,6 +154,18 @@ async fn from_query(
     Ok(evaluate(&state, &token, context, peer, &headers))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/frontend",
+    summary = "The enabled flags for the context in the body",
+    params(("If-None-Match" = Option<String>, Header)),
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 304, description = "Not modified since the ETag given"),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn from_body(
     State(state): State<AppState>,
     FrontendToken(token): FrontendToken,
@@ -166,6 +191,17 @@ async fn from_body(
     Ok(evaluate(&state, &token, context, peer, &headers))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/frontend/client/metrics",
+    summary = "Reports a frontend SDK's counts",
+    request_body = Object,
+    responses(
+        (status = 202, description = "Accepted"),
+        (status = 400, description = "Invalid input"),
+        (status = 503, description = "Not stored: try again"),
+    )
+)]
 async fn metrics(
     State(state): State<AppState>,
     FrontendToken(token): FrontendToken,
@@ -174,10 +210,30 @@ async fn metrics(
     record_metrics(&state, token, body).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/frontend/client/register",
+    summary = "Registers a frontend SDK instance",
+    request_body = Object,
+    responses(
+        (status = 202, description = "Accepted"),
+        (status = 400, description = "Invalid input"),
+        (status = 503, description = "Not stored: try again"),
+    )
+)]
 async fn register(
     State(state): State<AppState>,
     FrontendToken(token): FrontendToken,
     ApiObject(body): ApiObject<RegisterBody>,
 ) -> ApiResult<StatusCode> {
     record_registration(&state, token, body).await
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(from_query, from_body, metrics, register))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Frontend API", "frontend")
 }

@@ -11,8 +11,10 @@ mod fallback;
 pub(crate) mod frontend;
 mod health;
 mod ofrep;
+pub mod openapi;
 mod prometheus;
 mod request_log;
+pub mod routes;
 mod signal_endpoint;
 mod streaming;
 
@@ -23,10 +25,15 @@ use crate::config::ServeArgs;
 use crate::state::AppState;
 
 pub use extract::{ApiJson, ApiObject};
+pub use routes::RouteEntry;
+use routes::Routes;
 
-pub fn router(state: AppState, args: &ServeArgs) -> Router {
-    Router::new()
+/// Every API route but the frontend API's (which has its own CORS layer and
+/// method fallback, merged after the others').
+fn api_routes(args: &ServeArgs) -> Routes {
+    Routes::new()
         .merge(health::router())
+        .merge(openapi::router())
         .merge(admin::router())
         .merge(client::router())
         .merge(streaming::router())
@@ -35,13 +42,27 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
         .merge(signal_endpoint::router())
         .merge(ofrep::router())
         .merge(prometheus::router(args.metrics_public))
+}
+
+/// Every (method, path) the API routes (the web UI's pages aside), as
+/// registered: what the OpenAPI document must describe.
+pub fn route_table(args: &ServeArgs) -> Vec<RouteEntry> {
+    let mut table = api_routes(args).table().to_vec();
+    table.extend_from_slice(frontend::router(&args.cors_origins).table());
+    table
+}
+
+pub fn router(state: AppState, args: &ServeArgs) -> Router {
+    Router::new()
+        .merge(api_routes(args).into_router())
         .merge(crate::ui::router(state.clone()))
         .method_not_allowed_fallback(fallback::method_not_allowed)
         // After the fallback above, which would replace the one under its CORS layer.
-        .merge(frontend::router(&args.cors_origins))
+        .merge(frontend::router(&args.cors_origins).into_router())
         .fallback(fallback::not_found)
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(args.body_limit))
+        .layer(axum::middleware::from_fn(fallback::json_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             request_log::log_request,

@@ -7,11 +7,11 @@
 //! payload: then the payload is the value (`number` as a number, `json` parsed)
 //! and the variant name is the OFREP variant.
 
+use crate::api::routes::{post, Routes};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use flagstaff_engine::{Context, Engine, Evaluation};
 use serde_json::{json, Map, Value};
 
@@ -19,8 +19,8 @@ use crate::api::frontend::context_from_pairs;
 use crate::auth::{ApiToken, EvaluationToken};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/ofrep/v1/evaluate/flags", post(bulk))
         .route("/ofrep/v1/evaluate/flags/{key}", post(single))
 }
@@ -101,6 +101,17 @@ fn visible(engine: &Engine, token: &ApiToken, key: &str) -> bool {
     engine.project(key).is_some_and(|p| token.sees_project(p))
 }
 
+#[utoipa::path(
+    post,
+    path = "/ofrep/v1/evaluate/flags/{key}",
+    summary = "Evaluates one flag for a context",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input", body = crate::api::openapi::OfrepError),
+        (status = 404, description = "Not found", body = crate::api::openapi::OfrepError),
+    )
+)]
 async fn single(
     State(state): State<AppState>,
     EvaluationToken(token): EvaluationToken,
@@ -133,6 +144,18 @@ async fn single(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/ofrep/v1/evaluate/flags",
+    summary = "Evaluates every flag of the token for a context",
+    params(("If-None-Match" = Option<String>, Header)),
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 304, description = "Not modified since the ETag given"),
+        (status = 400, description = "Invalid input", body = crate::api::openapi::OfrepError),
+    )
+)]
 async fn bulk(
     State(state): State<AppState>,
     EvaluationToken(token): EvaluationToken,
@@ -155,4 +178,13 @@ async fn bulk(
     };
     let body = serde_json::to_vec(&json!({"flags": flags})).unwrap_or_default();
     crate::api::json_with_etag(&headers, body)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(bulk, single))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "OFREP", "ofrep")
 }

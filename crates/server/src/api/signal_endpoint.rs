@@ -7,12 +7,11 @@
 //! the caller proved it holds a token of that endpoint, so it may learn that
 //! the endpoint is switched off rather than be told it does not exist.
 
+use crate::api::routes::{post, Routes};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::Router;
 use serde_json::Value;
 
 use crate::actions::{self, KEEP_SIGNALS};
@@ -20,8 +19,8 @@ use crate::auth::SignalToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/signal-endpoint/{name}", post(receive))
+pub fn router() -> Routes {
+    Routes::new().route("/api/signal-endpoint/{name}", post(receive))
 }
 
 /// The body as a JSON object; an empty body is `{}` (Unleash: the payload is
@@ -51,6 +50,18 @@ fn payload(body: Result<Bytes, BytesRejection>) -> ApiResult<Value> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/signal-endpoint/{name}",
+    summary = "Sends a signal to an endpoint (with one of that endpoint's tokens)",
+    request_body = Object,
+    responses(
+        (status = 202, description = "Accepted"),
+        (status = 400, description = "Invalid input"),
+        (status = 403, description = "Refused"),
+        (status = 429, description = "Too many requests"),
+    )
+)]
 async fn receive(
     State(state): State<AppState>,
     SignalToken { endpoint, token }: SignalToken,
@@ -86,4 +97,13 @@ async fn receive(
         tracing::error!(error = %e, "running the action sets of a signal failed");
     }
     Ok(StatusCode::ACCEPTED)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(receive))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Signals", "signal")
 }

@@ -20,12 +20,11 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
+use crate::api::routes::{get, Routes};
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use flagstaff_engine::document::DeltaEvent;
 use serde::Serialize;
 use tokio::sync::watch;
@@ -39,8 +38,8 @@ use crate::snapshot::Snapshot;
 use crate::state::AppState;
 use crate::streams::StreamSlot;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/client/delta", get(delta))
         .route("/api/client/streaming", get(streaming))
 }
@@ -129,6 +128,16 @@ fn to_bytes(events: &[DeltaEvent]) -> Bytes {
     Bytes::from(serde_json::to_vec(&Events { events }).unwrap_or_default())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/client/delta",
+    summary = "What changed since the revision in If-None-Match (delta events)",
+    params(("If-None-Match" = Option<String>, Header, description = "The revision the SDK has"), ("namePrefix" = Option<String>, Query, description = "Only flags whose name starts with this"), ("project" = Option<Vec<String>>, Query, description = "Only these projects")),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 304, description = "Not modified since the ETag given"),
+    )
+)]
 async fn delta(
     State(state): State<AppState>,
     ClientToken(token): ClientToken,
@@ -143,6 +152,17 @@ async fn delta(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/client/streaming",
+    summary = "Server-Sent Events: the document, then each change",
+    params(("Last-Event-ID" = Option<String>, Header, description = "The revision the SDK has"), ("namePrefix" = Option<String>, Query, description = "Only flags whose name starts with this"), ("project" = Option<Vec<String>>, Query, description = "Only these projects")),
+    responses(
+        (status = 200, description = "OK", content_type = "text/event-stream", body = String),
+        (status = 429, description = "Too many requests"),
+        (status = 503, description = "Not stored: try again"),
+    )
+)]
 async fn streaming(
     State(state): State<AppState>,
     ClientToken(token): ClientToken,
@@ -274,6 +294,15 @@ impl Subscriber {
         self.pending.push_back(body.plain);
         self.pending.push_back(Bytes::from_static(b"\n\n"));
     }
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(delta, streaming))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Client API", "client_streaming")
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::wire::{to_value, ContextFieldView};
 
 /// A context field as the admin API receives it; absent fields keep their
 /// current value on update.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContextFieldInput {
     #[serde(default)]
@@ -24,7 +24,7 @@ pub struct ContextFieldInput {
     pub legal_values: Option<Vec<LegalValue>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LegalValue {
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

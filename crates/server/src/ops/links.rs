@@ -18,7 +18,7 @@ pub const MAX_TITLE_CHARS: usize = 100;
 pub const MAX_URL_BYTES: usize = 2000;
 
 /// A link as the admin API receives it (featureLinkSchema).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LinkInput {
     pub url: String,
     #[serde(default)]

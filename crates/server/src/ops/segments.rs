@@ -9,7 +9,7 @@ use crate::storage::{now_text, NewEvent, SegmentRow, WriteTx};
 use crate::wire::{to_value, SegmentView};
 
 /// A segment as the admin API receives it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SegmentInput {
     pub name: String,
     #[serde(default)]
@@ -17,6 +17,7 @@ pub struct SegmentInput {
     #[serde(default)]
     pub project: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
     pub constraints: Vec<Constraint>,
 }
 

@@ -20,7 +20,7 @@ use crate::wire::{to_value, TagTypeView};
 pub const DEFAULT_TAG_TYPE: &str = "simple";
 
 /// A tag as request bodies send it (`{type?, value}`; Unleash's `color` is ignored).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TagInput {
     #[serde(rename = "type", default)]
     pub tag_type: Option<String>,
@@ -44,7 +44,7 @@ impl TagInput {
 }
 
 /// A tag type as request bodies send it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TagTypeInput {
     pub name: String,
     #[serde(default)]

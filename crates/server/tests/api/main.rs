@@ -17,6 +17,7 @@ mod hostile;
 mod integrations;
 mod metrics;
 mod pats;
+mod openapi;
 mod prometheus;
 mod push;
 mod sdk_apis;
@@ -40,6 +41,7 @@ use hostile::*;
 use integrations::*;
 use metrics::*;
 use pats::*;
+use openapi::*;
 use prometheus::*;
 use push::*;
 use sdk_apis::*;
@@ -80,6 +82,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     health,
+    openapi_matches_the_router,
     guide_flow,
     tokens_guard_every_route,
     tokens_by_id,
@@ -170,6 +173,7 @@ mod memory {
     }
     in_memory!(
         health,
+        openapi_matches_the_router,
         guide_flow,
         tokens_guard_every_route,
         tokens_by_id,

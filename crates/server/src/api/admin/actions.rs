@@ -2,11 +2,11 @@
 //! shapes): list, create, read, replace, switch on or off, delete, and the log
 //! of their runs (`…/:id/events`, newest first).
 
+use crate::api::routes::{get, post, Routes};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 
 use super::id_in_path;
@@ -21,10 +21,10 @@ use crate::state::AppState;
 use crate::storage::ActionSetRow;
 use crate::wire::automation::{ActionRunView, ActionSetView};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Routes {
     let sets = "/api/admin/projects/{project}/actions";
     let set = "/api/admin/projects/{project}/actions/{id}";
-    Router::new()
+    Routes::new()
         .route(sets, get(list).post(create))
         .route(set, get(read).put(replace).delete(remove))
         .route(&format!("{set}/on"), post(switch_on))
@@ -51,6 +51,14 @@ async fn existing(state: &AppState, project: &str, id: &str) -> ApiResult<Action
         .ok_or_else(|| ApiError::NotFound(format!("Could not find action set {id}")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/actions",
+    summary = "A project's action sets",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -66,6 +74,18 @@ async fn list(
     Ok(Json(json!({"actions": shown})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/actions",
+    summary = "Creates an action set",
+    request_body = Object,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -79,6 +99,14 @@ async fn create(
     Ok((StatusCode::CREATED, Json(ActionSetView::from(&set))).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/actions/{id}",
+    summary = "One action set",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -88,6 +116,18 @@ async fn read(
     Ok(Json(ActionSetView::from(&set)).into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/projects/{project}/actions/{id}",
+    summary = "Replaces an action set",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -117,6 +157,17 @@ async fn switch(
     Ok(Json(ActionSetView::from(&set)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/actions/{id}/on",
+    summary = "Enables an action set",
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn switch_on(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -125,6 +176,17 @@ async fn switch_on(
     switch(state, admin, path, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/actions/{id}/off",
+    summary = "Disables an action set",
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn switch_off(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -133,6 +195,17 @@ async fn switch_off(
     switch(state, admin, path, false).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/projects/{project}/actions/{id}",
+    summary = "Deletes an action set",
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -145,6 +218,16 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/actions/{id}/events",
+    summary = "An action set's runs, newest first",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn runs(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -156,4 +239,13 @@ async fn runs(
     let runs = state.store.action_runs(set.id, limit, offset).await?;
     let shown: Vec<ActionRunView> = runs.iter().map(ActionRunView::from).collect();
     Ok(Json(json!({"actionSetEvents": shown})))
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, create, read, replace, remove, switch_on, switch_off, runs))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: actions", "actions")
 }

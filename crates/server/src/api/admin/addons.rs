@@ -4,11 +4,11 @@
 //! `GET /api/admin/addons/:id/events`. Sensitive parameters are shown masked;
 //! the signing secret only in the answer that creates the integration.
 
+use crate::api::routes::{get, Routes};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -20,8 +20,8 @@ use crate::ops::{AddonInput, CreateAddon, DeleteAddon, UpdateAddon};
 use crate::state::AppState;
 use crate::storage::{AddonRow, AttemptRow};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/addons", get(list).post(create))
         .route(
             "/api/admin/addons/{id}",
@@ -45,6 +45,14 @@ fn addon_view(addon: &AddonRow) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/addons",
+    summary = "Every integration and the providers",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
     let addons: Vec<Value> = state.store.addons().await?.iter().map(addon_view).collect();
     Ok(Json(json!({"addons": addons, "providers": PROVIDERS})))
@@ -60,6 +68,15 @@ async fn find(state: &AppState, id: i64) -> ApiResult<AddonRow> {
         .ok_or_else(|| ApiError::NotFound(format!("Could not find addon with id {id}")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/addons/{id}",
+    summary = "One integration",
+    params(("id" = i64, Path, description = "An integration's id")),
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -68,6 +85,18 @@ async fn read(
     Ok(Json(addon_view(&find(&state, id).await?)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/addons",
+    summary = "Creates an integration",
+    request_body = Object,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -82,6 +111,19 @@ async fn create(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/addons/{id}",
+    summary = "Replaces an integration",
+    params(("id" = i64, Path, description = "An integration's id")),
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -95,6 +137,18 @@ async fn replace(
     Ok(Json(addon_view(&updated)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/addons/{id}",
+    summary = "Deletes an integration",
+    params(("id" = i64, Path, description = "An integration's id")),
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -104,7 +158,8 @@ async fn remove(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LogPage {
     limit: Option<i64>,
 }
@@ -122,6 +177,16 @@ fn attempt_view(a: &AttemptRow) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/addons/{id}/events",
+    summary = "An integration's recent deliveries",
+    params(("id" = i64, Path, description = "An integration's id"), LogPage),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn deliveries(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -136,4 +201,13 @@ async fn deliveries(
     let attempts = state.store.addon_attempts(id, limit).await?;
     let events: Vec<Value> = attempts.iter().map(attempt_view).collect();
     Ok(Json(json!({"integrationEvents": events})))
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, create, read, replace, remove, deliveries))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: integrations", "addons")
 }

@@ -1,10 +1,10 @@
 //! Context fields (`/api/admin/context`), with their legal values.
 
+use crate::api::routes::{get, post, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
@@ -16,8 +16,8 @@ use crate::ops::{
 use crate::state::AppState;
 use crate::wire::ContextFieldView;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/context", get(list).post(create))
         .route(
             "/api/admin/context/{name}",
@@ -29,12 +29,28 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/context",
+    summary = "Every context field",
+    responses(
+        (status = 200, description = "OK", body = [Object]),
+    )
+)]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let fields = state.store.context_fields().await?;
     let views: Vec<ContextFieldView> = fields.iter().map(ContextFieldView::from).collect();
     Ok(Json(views).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/context/{name}",
+    summary = "One context field",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -44,6 +60,18 @@ async fn read(
     Ok(Json(ContextFieldView::from(&field)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/context",
+    summary = "Creates a context field",
+    request_body = ContextFieldInput,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -64,6 +92,18 @@ async fn create(
         .into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/context/{name}",
+    summary = "Replaces a context field",
+    request_body = ContextFieldInput,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -76,6 +116,18 @@ async fn replace(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/context/{name}/legal-values",
+    summary = "Adds or changes a legal value",
+    request_body = LegalValue,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn add_legal_value(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -88,6 +140,17 @@ async fn add_legal_value(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/context/{name}",
+    summary = "Deletes a context field",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -97,4 +160,13 @@ async fn remove(
         .apply(&admin.actor(), DeleteContextField { name })
         .await?;
     Ok(StatusCode::OK)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, create, read, replace, remove, add_legal_value))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: context", "context")
 }

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeSet;
 
+use crate::api::routes::{get, post, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 
 use crate::api::ApiObject;
@@ -18,16 +18,16 @@ use crate::error::ApiResult;
 use crate::ops::{AddDependency, FeatureName, ProjectId, RemoveDependencies, RemoveDependency};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Routes {
     let feature = "/api/admin/projects/{project}/features/{feature}";
-    Router::new()
+    Routes::new()
         .route(
             &format!("{feature}/dependencies"),
             post(add).delete(remove_all),
         )
         .route(
             &format!("{feature}/dependencies/{{parent}}"),
-            axum::routing::delete(remove),
+            crate::api::routes::delete(remove),
         )
         .route(&format!("{feature}/parents"), get(possible_parents))
         .route(&format!("{feature}/parent-variants"), get(parent_variants))
@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Unleash's createDependentFeatureSchema.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct DependencyBody {
     feature: String,
     #[serde(default)]
@@ -51,6 +51,18 @@ fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FeatureName)
     Ok((ProjectId::in_path(project)?, FeatureName::in_path(feature)?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/features/{feature}/dependencies",
+    summary = "Adds or replaces a flag's parent",
+    request_body = DependencyBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn add(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -69,6 +81,17 @@ async fn add(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/projects/{project}/features/{feature}/dependencies/{parent}",
+    summary = "Removes one dependency",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -84,6 +107,17 @@ async fn remove(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/projects/{project}/features/{feature}/dependencies",
+    summary = "Removes all of a flag's dependencies",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove_all(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -98,6 +132,14 @@ async fn remove_all(
 
 /// The flags `feature` could depend on: live flags of its project, not itself,
 /// that depend on nothing themselves, by name.
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/features/{feature}/parents",
+    summary = "The flags that could be this flag's parent",
+    responses(
+        (status = 200, description = "OK", body = Vec<String>),
+    )
+)]
 async fn possible_parents(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -124,6 +166,14 @@ async fn possible_parents(
 
 /// The variant names a parent can give: its strategies' and its
 /// environments' variants, each once, sorted.
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/features/{feature}/parent-variants",
+    summary = "The variants a parent flag offers",
+    responses(
+        (status = 200, description = "OK", body = Vec<String>),
+    )
+)]
 async fn parent_variants(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -142,10 +192,34 @@ async fn parent_variants(
 
 /// Whether any flag of the instance depends on another (Unleash answers a
 /// bare `true` or `false`, whatever the project).
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/dependencies",
+    summary = "Whether any dependency exists",
+    responses(
+        (status = 200, description = "OK", content_type = "application/json", body = bool),
+    )
+)]
 async fn any_dependencies(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path(_project): Path<String>,
 ) -> ApiResult<Json<bool>> {
     Ok(Json(state.store.any_dependencies().await?))
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        add,
+        remove_all,
+        remove,
+        possible_parents,
+        parent_variants,
+        any_dependencies
+    ))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: dependencies", "dependencies")
 }

@@ -3,9 +3,9 @@
 //! or a keyset cursor: `before=<id>` (the answer's `nextBefore`) stays fast
 //! however deep the page and never skips or repeats an event while new ones arrive.
 
+use crate::api::routes::{get, Routes};
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -15,14 +15,15 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::storage::{EventFilter, EventRecord};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/events", get(list))
         .route("/api/admin/events/{feature}", get(for_feature))
         .route("/api/admin/search/events", get(search))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Paging {
     project: Option<String>,
     #[serde(rename = "type")]
@@ -59,6 +60,16 @@ fn next_before(filter: &EventFilter, events: &[EventRecord]) -> Option<i64> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/events",
+    summary = "The event log, newest first",
+    params(Paging),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -73,6 +84,16 @@ async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/events/{feature}",
+    summary = "One flag's events",
+    params(Paging),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn for_feature(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -117,7 +138,8 @@ fn instant_bound(
         })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct SearchQuery {
     feature: Option<String>,
@@ -133,6 +155,16 @@ struct SearchQuery {
 
 /// Unleash's event search (`/api/admin/search/events`): by flag, project,
 /// type, who, and date range, newest first, with the total.
+#[utoipa::path(
+    get,
+    path = "/api/admin/search/events",
+    summary = "Searches the event log",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn search(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -154,4 +186,13 @@ async fn search(
     let (events, total) = state.store.events(&filter).await?;
     let events: Vec<Value> = events.iter().map(crate::wire::event_view).collect();
     Ok(Json(json!({"events": events, "total": total})))
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, for_feature, search))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: events", "events")
 }

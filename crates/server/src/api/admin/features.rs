@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
+use crate::api::routes::{delete, get, post, Routes};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -25,9 +25,9 @@ use crate::storage::{
 };
 use crate::wire::{FlagMetadata, FlagView};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Routes {
     let feature = "/api/admin/projects/{project}/features/{feature}";
-    Router::new()
+    Routes::new()
         .route(
             "/api/admin/projects/{project}/features",
             get(list).post(create),
@@ -47,7 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/archive/{feature}", delete(delete_archived))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateBody {
     name: String,
@@ -57,7 +57,9 @@ struct CreateBody {
     description: Option<String>,
     #[serde(default)]
     impression_data: Option<bool>,
+    /// Tags as `{"type", "value"}`.
     #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
     tags: Vec<TagInput>,
 }
 
@@ -72,7 +74,8 @@ struct FlagList<T> {
 }
 
 /// `?limit=&offset=&after=`: without `limit`, every flag (as Unleash answers).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     after: Option<String>,
     offset: Option<i64>,
@@ -137,6 +140,16 @@ fn flag_path((project, feature): (String, String)) -> ApiResult<(ProjectId, Feat
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/features",
+    summary = "A project's flags, a page at a time with limit",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -167,6 +180,18 @@ async fn list(
     .into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/features",
+    summary = "Creates a flag",
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -189,6 +214,14 @@ async fn create(
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/features/{feature}",
+    summary = "One flag, with its environments, strategies, tags, links and dependencies",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -214,6 +247,18 @@ async fn update(
     Ok(Json(feature_json(&state, &feature).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/projects/{project}/features/{feature}",
+    summary = "Replaces a flag's fields",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -223,6 +268,18 @@ async fn replace(
     update(state, admin, path, Edit::Replace(body)).await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/admin/projects/{project}/features/{feature}",
+    summary = "Changes a flag's fields with JSON Patch",
+    request_body = [Object],
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn patch(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -232,6 +289,17 @@ async fn patch(
     update(state, admin, path, Edit::Patch(operations)).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/projects/{project}/features/{feature}",
+    summary = "Archives a flag",
+    responses(
+        (status = 202, description = "Accepted"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn archive(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -247,6 +315,14 @@ async fn archive(
 /// Every live flag of every project, with its environments (Unleash's
 /// deprecated flat list, which scripts still call): a bounded number of
 /// queries per project.
+#[utoipa::path(
+    get,
+    path = "/api/admin/features",
+    summary = "Every live flag of every project",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn list_all(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let mut features = Vec::new();
     for (project, _, _) in state.store.projects().await? {
@@ -271,6 +347,14 @@ async fn list_all(State(state): State<AppState>, _admin: AdminToken) -> ApiResul
     .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/archive/features",
+    summary = "The archived flags",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn list_archived(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let archived = state.store.features(None, true).await?;
     Ok(Json(FlagList {
@@ -281,6 +365,17 @@ async fn list_archived(State(state): State<AppState>, _admin: AdminToken) -> Api
     .into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/archive/revive/{feature}",
+    summary = "Revives an archived flag",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn revive(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -291,6 +386,17 @@ async fn revive(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/archive/{feature}",
+    summary = "Deletes an archived flag",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn delete_archived(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -321,6 +427,17 @@ async fn switch(
     Ok(Json(feature_json(&state, &feature).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/on",
+    summary = "Turns a flag on in an environment",
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn switch_on(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -329,10 +446,43 @@ async fn switch_on(
     switch(state, admin, path, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/off",
+    summary = "Turns a flag off in an environment",
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn switch_off(
     State(state): State<AppState>,
     admin: AdminToken,
     Path(path): Path<(String, String, String)>,
 ) -> ApiResult<Json<Value>> {
     switch(state, admin, path, false).await
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        list,
+        create,
+        read,
+        replace,
+        patch,
+        archive,
+        switch_on,
+        switch_off,
+        list_archived,
+        list_all,
+        revive,
+        delete_archived
+    ))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: flags", "flags")
 }

@@ -1,10 +1,10 @@
 //! Flag routes scripts call besides the basic ones: name validation, clone,
 //! bulk on/off in one environment, bulk stale, and one environment of a flag.
 
+use crate::api::routes::{get, post, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -18,10 +18,10 @@ use crate::ops::{
 };
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Routes {
     let feature = "/api/admin/projects/{project}/features/{feature}";
     let bulk = "/api/admin/projects/{project}/bulk_features/environments/{environment}";
-    Router::new()
+    Routes::new()
         .route("/api/admin/features/validate", post(validate))
         .route(&format!("{feature}/clone"), post(clone))
         .route(
@@ -33,12 +33,24 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/projects/{project}/stale", post(stale))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = FlagNameBody)]
 struct ValidateBody {
     name: String,
 }
 
 /// 200 when the name is legal and free; 400 / 409 otherwise (as Unleash).
+#[utoipa::path(
+    post,
+    path = "/api/admin/features/validate",
+    summary = "Whether a flag name is valid and free",
+    request_body = ValidateBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn validate(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -48,7 +60,7 @@ async fn validate(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CloneBody {
     name: String,
@@ -56,6 +68,18 @@ struct CloneBody {
     replace_group_id: Option<bool>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/features/{feature}/clone",
+    summary = "Copies a flag under a new name",
+    request_body = CloneBody,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn clone(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -73,6 +97,14 @@ async fn clone(
 }
 
 /// Unleash's featureEnvironmentSchema: one environment of a flag.
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}",
+    summary = "A flag in one environment",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn environment(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -97,7 +129,7 @@ async fn environment(
     Ok(Json(found))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct FeaturesBody {
     features: Vec<String>,
 }
@@ -126,6 +158,18 @@ async fn bulk_switch(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/bulk_features/environments/{environment}/on",
+    summary = "Turns many flags on in an environment",
+    request_body = FeaturesBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn bulk_on(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -135,6 +179,18 @@ async fn bulk_on(
     bulk_switch(state, admin, path, body.features, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/bulk_features/environments/{environment}/off",
+    summary = "Turns many flags off in an environment",
+    request_body = FeaturesBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn bulk_off(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -144,12 +200,24 @@ async fn bulk_off(
     bulk_switch(state, admin, path, body.features, false).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct StaleBody {
     features: Vec<String>,
     stale: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/stale",
+    summary = "Marks flags stale or not",
+    request_body = StaleBody,
+    responses(
+        (status = 202, description = "Accepted"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn stale(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -163,4 +231,13 @@ async fn stale(
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(validate, clone, environment, bulk_on, bulk_off, stale))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: flags", "flag_batches")
 }

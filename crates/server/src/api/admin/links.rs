@@ -2,11 +2,11 @@
 //! change, remove. Unleash answers 204 to all three; we answer the link (201
 //! and 200) so a script learns the new link's id, and 204 to a removal.
 
+use crate::api::routes::{post, put, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
-use axum::{Json, Router};
+use axum::Json;
 
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
@@ -15,9 +15,9 @@ use crate::ops::{AddLink, FeatureName, LinkInput, ProjectId, RemoveLink, UpdateL
 use crate::state::AppState;
 use crate::wire::LinkView;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Routes {
     let link = "/api/admin/projects/{project}/features/{feature}/link";
-    Router::new()
+    Routes::new()
         .route(link, post(add))
         .route(&format!("{link}/{{id}}"), put(update).delete(remove))
 }
@@ -26,6 +26,18 @@ fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FeatureName)
     Ok((ProjectId::in_path(project)?, FeatureName::in_path(feature)?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/features/{feature}/link",
+    summary = "Adds a link to a flag",
+    request_body = LinkInput,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn add(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -42,6 +54,18 @@ async fn add(
     Ok((StatusCode::CREATED, Json(LinkView::from(&link))).into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/projects/{project}/features/{feature}/link/{id}",
+    summary = "Changes a link",
+    request_body = LinkInput,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -59,6 +83,17 @@ async fn update(
     Ok(Json(LinkView::from(&link)).into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/projects/{project}/features/{feature}/link/{id}",
+    summary = "Removes a link",
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -72,4 +107,13 @@ async fn remove(
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(add, update, remove))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: flags", "links")
 }

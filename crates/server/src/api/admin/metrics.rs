@@ -1,9 +1,9 @@
 //! Usage metrics of one flag (`/api/admin/client-metrics/features/:name[/raw]`)
 //! and the applications seen through register and metrics (`/api/admin/metrics/applications`).
 
+use crate::api::routes::{get, Routes};
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -11,8 +11,8 @@ use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/client-metrics/features/{feature}/raw", get(raw))
         .route("/api/admin/client-metrics/features/{feature}", get(summary))
         .route(
@@ -31,6 +31,14 @@ fn hour_text(hours_ago: i64) -> String {
 }
 
 /// The last hour's yes/no per environment, and the applications that reported.
+#[utoipa::path(
+    get,
+    path = "/api/admin/client-metrics/features/{feature}",
+    summary = "A flag's metrics per environment",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn summary(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -60,6 +68,16 @@ async fn summary(
 
 /// Exposure per environment and hour, all applications together: yes, no, the
 /// share enabled and the variant split (what the web UI charts).
+#[utoipa::path(
+    get,
+    path = "/api/admin/client-metrics/features/{feature}/exposure",
+    summary = "A flag's exposure",
+    params(Window),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn exposure(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -93,7 +111,8 @@ async fn exposure(
 }
 
 /// `?offset=&limit=` (default: the first 1,000).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Paging {
     offset: Option<i64>,
     limit: Option<i64>,
@@ -111,6 +130,16 @@ impl Paging {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/metrics/applications",
+    summary = "The applications seen",
+    params(Paging),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn applications(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -133,6 +162,14 @@ async fn applications(
 /// Most instances one application's page lists.
 const MAX_INSTANCES_SHOWN: i64 = 1000;
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/metrics/applications/{app}",
+    summary = "One application and its instances",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn application(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -167,6 +204,14 @@ async fn application(
 
 /// Flags SDKs reported but that do not exist (Unleash 7's unknown flags),
 /// most recently seen first; the list is capped in size.
+#[utoipa::path(
+    get,
+    path = "/api/admin/metrics/unknown-flags",
+    summary = "Flags SDKs asked about that do not exist",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn unknown_flags(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -183,7 +228,8 @@ async fn unknown_flags(
     Ok(Json(json!({"unknownFlags": flags})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct Window {
     hours_back: Option<String>,
@@ -200,6 +246,16 @@ impl Window {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/client-metrics/features/{feature}/raw",
+    summary = "A flag's hourly metrics",
+    params(Window),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn raw(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -228,4 +284,13 @@ async fn raw(
     Ok(Json(
         json!({"version": 1, "maturity": "stable", "data": data}),
     ))
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(raw, summary, exposure, applications, application, unknown_flags))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: metrics", "metrics")
 }

@@ -27,9 +27,9 @@ mod tokens;
 mod transfer;
 mod variants;
 
-use axum::Router;
 use serde_json::Value;
 
+use crate::api::routes::Routes;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::Actor;
@@ -37,8 +37,8 @@ use crate::state::AppState;
 use crate::storage::{FeatureEnvironmentRow, FeatureRow, StrategyRow};
 use crate::wire::{to_value, FlagView};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .merge(features::router())
         .merge(addons::router())
         .merge(dependencies::router())
@@ -60,6 +60,37 @@ pub fn router() -> Router<AppState> {
         .merge(signal_endpoints::router())
         .merge(actions::router())
         .merge(transfer::router())
+}
+
+/// The admin API's part of the OpenAPI document, area by area.
+pub fn doc() -> utoipa::openapi::OpenApi {
+    let mut openapi = utoipa::openapi::OpenApi::default();
+    for area in [
+        features::doc(),
+        addons::doc(),
+        dependencies::doc(),
+        flag_batches::doc(),
+        strategies::doc(),
+        strategy_types::doc(),
+        tags::doc(),
+        variants::doc(),
+        events::doc(),
+        tokens::doc(),
+        pats::doc(),
+        projects::doc(),
+        metrics::doc(),
+        playground::doc(),
+        segments::doc(),
+        search::doc(),
+        context::doc(),
+        links::doc(),
+        signal_endpoints::doc(),
+        actions::doc(),
+        transfer::doc(),
+    ] {
+        openapi.merge(area);
+    }
+    openapi
 }
 
 /// A numeric id in a URL path; anything else names nothing (404).

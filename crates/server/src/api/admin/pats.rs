@@ -7,12 +7,12 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::id_in_path;
+use crate::api::routes::{delete, get, Routes};
 use crate::api::ApiObject;
 use crate::auth::AdminUser;
 use crate::error::ApiResult;
@@ -20,12 +20,20 @@ use crate::ops::pats::public_json;
 use crate::ops::{Actor, CreatePat, DeletePat};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/user/tokens", get(list).post(create))
         .route("/api/admin/user/tokens/{id}", delete(remove))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/user/tokens",
+    summary = "The caller's personal access tokens (never their secrets)",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn list(State(state): State<AppState>, AdminUser(user): AdminUser) -> ApiResult<Json<Value>> {
     let pats: Vec<Value> = state
         .store
@@ -37,7 +45,7 @@ async fn list(State(state): State<AppState>, AdminUser(user): AdminUser) -> ApiR
     Ok(Json(json!({"pats": pats})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateBody {
     #[serde(default)]
@@ -46,6 +54,17 @@ struct CreateBody {
     expires_at: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/user/tokens",
+    summary = "Creates a personal access token; its secret is in this answer only",
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     AdminUser(user): AdminUser,
@@ -64,6 +83,16 @@ async fn create(
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/user/tokens/{id}",
+    summary = "Deletes one of the caller's personal access tokens",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     AdminUser(user): AdminUser,
@@ -77,4 +106,13 @@ async fn remove(
         .apply(&Actor::named(&user.username), operation)
         .await?;
     Ok(StatusCode::OK)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, create, remove))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: personal access tokens", "pats")
 }

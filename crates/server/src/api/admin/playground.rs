@@ -4,9 +4,9 @@
 //! and `GET /api/admin/engine-warnings`, what the engine could not use in the
 //! stored flags (Flagstaff's own: Unleash has no such list).
 
+use crate::api::routes::{get, post, Routes};
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use flagstaff_engine::{ConstraintExplanation, StrategyExplanation};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -18,12 +18,20 @@ use crate::error::{ApiError, ApiResult};
 use crate::snapshot::ClientFlag;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/playground", post(playground))
         .route("/api/admin/engine-warnings", get(engine_warnings))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/engine-warnings",
+    summary = "What the engine could not compile",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn engine_warnings(State(state): State<AppState>, _admin: AdminToken) -> Json<Value> {
     let snapshot = state.snapshots.load();
     let warnings: Vec<Value> = snapshot
@@ -103,6 +111,16 @@ fn strategy_json(
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/playground",
+    summary = "Evaluates every flag for a context, explained",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn playground(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -191,4 +209,13 @@ async fn playground(
         "input": {"environment": body.environment, "projects": body.projects.unwrap_or(json!("*")), "context": body.context},
         "features": features,
     })))
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(playground, engine_warnings))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: playground", "playground")
 }

@@ -1,11 +1,11 @@
 //! Projects and environments (list, create, enable an environment for a
 //! project, its default strategy there), and the feature-type catalogue.
 
+use crate::api::routes::{delete, get, post, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -20,8 +20,8 @@ use crate::ops::{
 use crate::state::AppState;
 use crate::wire::{to_value, EnvironmentView, ProjectView};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/projects", get(projects).post(create_project))
         .route(
             "/api/admin/projects/{project}",
@@ -50,6 +50,18 @@ pub fn router() -> Router<AppState> {
 
 /// The strategy a flag gets when switched on there with none active
 /// (Unleash: `flexibleRollout` only); answers it as stored.
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/environments/{environment}/default-strategy",
+    summary = "Sets a project environment's default strategy",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn set_default_strategy(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -65,6 +77,14 @@ async fn set_default_strategy(
     Ok(Json(to_value(&strategy)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/feature-types",
+    summary = "The flag types",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn feature_types(_admin: AdminToken) -> Json<Value> {
     let types: Vec<Value> = FlagType::ALL
         .iter()
@@ -82,6 +102,14 @@ struct ProjectList {
     projects: Vec<ProjectView>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects",
+    summary = "Every project",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn projects(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let projects = state
         .store
@@ -102,6 +130,14 @@ async fn projects(State(state): State<AppState>, _admin: AdminToken) -> ApiResul
 }
 
 /// One project with its environments and how many live flags of each type it has.
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}",
+    summary = "One project",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn project(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -142,6 +178,14 @@ struct EnvironmentList<'a> {
     environments: Vec<EnvironmentView<'a>>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/environments",
+    summary = "Every environment",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn environments(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let environments = state.store.environments().await?;
     Ok(Json(EnvironmentList {
@@ -151,7 +195,7 @@ async fn environments(State(state): State<AppState>, _admin: AdminToken) -> ApiR
     .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ProjectBody {
     id: String,
     #[serde(default)]
@@ -160,6 +204,18 @@ struct ProjectBody {
     description: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects",
+    summary = "Creates a project",
+    request_body = ProjectBody,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create_project(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -174,7 +230,7 @@ async fn create_project(
     Ok((StatusCode::CREATED, Json(project)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EnvironmentBody {
     name: String,
@@ -184,6 +240,18 @@ struct EnvironmentBody {
     sort_order: Option<i64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/environments",
+    summary = "Creates an environment",
+    request_body = EnvironmentBody,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create_environment(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -216,6 +284,16 @@ async fn switch_environment(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/environments/{name}/on",
+    summary = "Enables an environment",
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+    )
+)]
 async fn environment_on(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -224,6 +302,16 @@ async fn environment_on(
     switch_environment(&state, &admin, &name, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/environments/{name}/off",
+    summary = "Disables an environment",
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+    )
+)]
 async fn environment_off(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -232,11 +320,23 @@ async fn environment_off(
     switch_environment(&state, &admin, &name, false).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct EnableBody {
     environment: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/environments",
+    summary = "Adds an environment to a project",
+    request_body = EnableBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn enable_environment(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -252,13 +352,25 @@ async fn enable_environment(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct UpdateProjectBody {
     name: String,
     #[serde(default)]
     description: Option<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/projects/{project}",
+    summary = "Changes a project",
+    request_body = UpdateProjectBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn update_project(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -274,6 +386,17 @@ async fn update_project(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/projects/{project}",
+    summary = "Deletes an empty project",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn delete_project(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -284,6 +407,17 @@ async fn delete_project(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/projects/{project}/environments/{environment}",
+    summary = "Removes an environment from a project",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn disable_environment(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -295,4 +429,27 @@ async fn disable_environment(
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        projects,
+        create_project,
+        project,
+        update_project,
+        delete_project,
+        disable_environment,
+        environments,
+        create_environment,
+        enable_environment,
+        set_default_strategy,
+        environment_on,
+        environment_off,
+        feature_types
+    ))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: projects", "projects")
 }

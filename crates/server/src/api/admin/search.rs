@@ -14,9 +14,9 @@
 //! metrics are kept (48 hours by default). `lifecycle=IS:archived` finds
 //! archived flags without `archived=IS:true`.
 
+use crate::api::routes::{get, Routes};
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use std::collections::HashMap;
@@ -28,11 +28,12 @@ use crate::state::AppState;
 use crate::storage::{FeatureEnvironmentRow, FeatureRow, FlagSearch, Lifecycle, Tag, TagMatch};
 use crate::wire::{CreatedBy, FlagMetadata};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/admin/search/features", get(search_features))
+pub fn router() -> Routes {
+    Routes::new().route("/api/admin/search/features", get(search_features))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct SearchQuery {
     query: Option<String>,
@@ -129,6 +130,16 @@ struct SearchAnswer<'a> {
     total: i64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/search/features",
+    summary = "Searches flags by name, project, type, state, tags",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn search_features(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -239,4 +250,13 @@ async fn search_features(
         total,
     };
     Ok(Json(crate::wire::to_value(&answer)))
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(search_features))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: flags", "search")
 }

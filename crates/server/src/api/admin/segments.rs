@@ -1,10 +1,10 @@
 //! Segments (`/api/admin/segments`): named constraint lists strategies refer to by id.
 
+use crate::api::routes::{get, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
 
 use crate::api::ApiObject;
@@ -14,8 +14,8 @@ use crate::ops::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 use crate::state::AppState;
 use crate::wire::SegmentView;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/segments", get(list).post(create))
         .route(
             "/api/admin/segments/{id}",
@@ -28,6 +28,14 @@ struct SegmentList<'a> {
     segments: Vec<SegmentView<'a>>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/segments",
+    summary = "Every segment",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     // Two queries whatever the number of segments and flags.
     let users = state.store.segment_users().await?;
@@ -39,6 +47,15 @@ async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Re
     Ok(Json(SegmentList { segments }).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/segments/{id}",
+    summary = "One segment",
+    params(("id" = i64, Path, description = "A segment's id")),
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -54,6 +71,18 @@ async fn read(
     Ok(Json(SegmentView::new(&segment, used)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/segments",
+    summary = "Creates a segment",
+    request_body = SegmentInput,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -74,6 +103,19 @@ async fn create(
         .into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/segments/{id}",
+    summary = "Replaces a segment",
+    params(("id" = i64, Path, description = "A segment's id")),
+    request_body = SegmentInput,
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -86,6 +128,18 @@ async fn replace(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/segments/{id}",
+    summary = "Deletes a segment no strategy uses",
+    params(("id" = i64, Path, description = "A segment's id")),
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -93,4 +147,13 @@ async fn remove(
 ) -> ApiResult<StatusCode> {
     state.apply(&admin.actor(), DeleteSegment { id }).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, create, read, replace, remove))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: segments", "segments")
 }

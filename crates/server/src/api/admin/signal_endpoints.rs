@@ -2,11 +2,11 @@
 //! shapes): the endpoints, their tokens (a secret is shown once, in the create
 //! answer) and the signals they received, newest first.
 
+use crate::api::routes::{get, post, put, Routes};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -23,10 +23,10 @@ use crate::storage::SignalEndpointRow;
 use crate::wire::automation::{SignalEndpointView, SignalTokenView, SignalView};
 use crate::wire::to_value;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Routes {
     let endpoints = "/api/admin/signal-endpoints";
     let endpoint = "/api/admin/signal-endpoints/{id}";
-    Router::new()
+    Routes::new()
         .route(endpoints, get(list).post(create))
         .route(endpoint, get(read).put(replace).delete(remove))
         .route(&format!("{endpoint}/on"), post(switch_on))
@@ -60,6 +60,14 @@ struct EndpointList<'a> {
     signal_endpoints: Vec<SignalEndpointView<'a>>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/signal-endpoints",
+    summary = "Every signal endpoint",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let endpoints = state.store.signal_endpoints().await?;
     let tokens = state.store.all_signal_tokens().await?;
@@ -70,6 +78,18 @@ async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Re
     Ok(Json(EndpointList { signal_endpoints }).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/signal-endpoints",
+    summary = "Creates a signal endpoint",
+    request_body = Object,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -81,6 +101,14 @@ async fn create(
     Ok((StatusCode::CREATED, Json(shown(&state, &endpoint).await?)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/signal-endpoints/{id}",
+    summary = "One signal endpoint",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -95,6 +123,18 @@ async fn read(
     Ok(Json(shown(&state, &endpoint).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/signal-endpoints/{id}",
+    summary = "Replaces a signal endpoint",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -121,6 +161,17 @@ async fn switch(
     Ok(Json(shown(&state, &endpoint).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/signal-endpoints/{id}/on",
+    summary = "Enables a signal endpoint",
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn switch_on(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -129,6 +180,17 @@ async fn switch_on(
     switch(state, admin, &id, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/signal-endpoints/{id}/off",
+    summary = "Disables a signal endpoint",
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn switch_off(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -137,6 +199,17 @@ async fn switch_off(
     switch(state, admin, &id, false).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/signal-endpoints/{id}",
+    summary = "Deletes a signal endpoint",
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -159,6 +232,14 @@ async fn check_endpoint(state: &AppState, id: i64) -> ApiResult<()> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/signal-endpoints/{id}/tokens",
+    summary = "An endpoint's tokens",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn tokens(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -171,11 +252,23 @@ async fn tokens(
     Ok(Json(json!({"signalEndpointTokens": shown})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TokenBody {
     name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/signal-endpoints/{id}/tokens",
+    summary = "Creates an endpoint token (the secret is shown once)",
+    request_body = TokenBody,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create_token(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -195,6 +288,18 @@ async fn create_token(
     Ok((StatusCode::CREATED, Json(shown)).into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/signal-endpoints/{id}/tokens/{token}",
+    summary = "Renames an endpoint token",
+    request_body = TokenBody,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn rename_token(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -210,6 +315,17 @@ async fn rename_token(
     Ok(Json(to_value(&SignalTokenView::from(&token))))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/signal-endpoints/{id}/tokens/{token}",
+    summary = "Deletes an endpoint token",
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove_token(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -224,7 +340,8 @@ async fn remove_token(
 }
 
 /// `?limit=&offset=`: a page of signals, newest first (limit 1–1000, default 50).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     limit: Option<i64>,
     offset: Option<i64>,
@@ -242,6 +359,16 @@ impl PageQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/signal-endpoints/{id}/signals",
+    summary = "The signals an endpoint received, newest first",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn signals(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -254,4 +381,26 @@ async fn signals(
     let signals = state.store.signals(id, limit, offset).await?;
     let shown: Vec<SignalView> = signals.iter().map(SignalView::from).collect();
     Ok(Json(json!({"signalEndpointSignals": shown})))
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        list,
+        create,
+        read,
+        replace,
+        remove,
+        switch_on,
+        switch_off,
+        tokens,
+        create_token,
+        rename_token,
+        remove_token,
+        signals
+    ))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: signals", "signal_endpoints")
 }

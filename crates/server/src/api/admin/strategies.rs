@@ -1,9 +1,9 @@
 //! Strategies of a flag in one environment: list, add, read, replace, patch, remove.
 
+use crate::api::routes::{get, post, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::Value;
 
 use super::check_project_environment;
@@ -18,10 +18,10 @@ use crate::state::AppState;
 use crate::storage::StrategyRow;
 use crate::wire::{to_value, StrategyView};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Routes {
     let base =
         "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies";
-    Router::new()
+    Routes::new()
         .route(base, get(list).post(add))
         .route(&format!("{base}/set-sort-order"), post(set_sort_order))
         .route("/api/admin/constraints/validate", post(validate_constraint))
@@ -56,6 +56,14 @@ async fn check_place(
     Ok(())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies",
+    summary = "A flag's strategies in an environment",
+    responses(
+        (status = 200, description = "OK", body = [Object]),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -71,6 +79,14 @@ async fn list(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/{strategy}",
+    summary = "One strategy",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -86,6 +102,18 @@ async fn read(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies",
+    summary = "Adds a strategy",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn add(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -113,6 +141,18 @@ async fn update(
     Ok(render(&state.apply(&admin.actor(), operation).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/{strategy}",
+    summary = "Replaces a strategy",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -122,6 +162,18 @@ async fn replace(
     update(state, admin, path, Edit::Replace(strategy)).await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/{strategy}",
+    summary = "Changes a strategy with JSON Patch",
+    request_body = [Object],
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn patch(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -131,6 +183,17 @@ async fn patch(
     update(state, admin, path, Edit::Patch(operations)).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/{strategy}",
+    summary = "Removes a strategy",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -152,6 +215,18 @@ struct SortOrder {
 }
 
 /// `[{id, sortOrder}]`: new positions for the flag's strategies, one change.
+#[utoipa::path(
+    post,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/set-sort-order",
+    summary = "Orders the strategies",
+    request_body = [Object],
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn set_sort_order(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -167,10 +242,38 @@ async fn set_sort_order(
 }
 
 /// 204 when the engine would use the constraint as written, 400 saying why not.
+#[utoipa::path(
+    post,
+    path = "/api/admin/constraints/validate",
+    summary = "Whether a constraint is valid",
+    request_body = Object,
+    responses(
+        (status = 204, description = "Done"),
+        (status = 400, description = "Invalid input"),
+    )
+)]
 async fn validate_constraint(
     _admin: AdminToken,
     ApiObject(constraint): ApiObject<flagstaff_engine::document::Constraint>,
 ) -> ApiResult<StatusCode> {
     check_constraints(std::slice::from_ref(&constraint))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        list,
+        add,
+        set_sort_order,
+        validate_constraint,
+        read,
+        replace,
+        patch,
+        remove
+    ))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: strategies", "strategies")
 }

@@ -2,11 +2,11 @@
 //! strategies and custom ones — list, read, create, change, deprecate,
 //! reactivate, delete.
 
+use crate::api::routes::{get, post, Routes};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 
 use crate::api::ApiObject;
@@ -19,8 +19,8 @@ use crate::ops::{
 use crate::state::AppState;
 use crate::wire::{to_value, StrategyTypeView};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/strategies", get(list).post(create))
         .route(
             "/api/admin/strategies/{name}",
@@ -30,12 +30,28 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/strategies/{name}/reactivate", post(reactivate))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/strategies",
+    summary = "Every strategy type",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
     let strategies = state.store.strategy_types().await?;
     let views: Vec<StrategyTypeView> = strategies.iter().map(StrategyTypeView::from).collect();
     Ok(Json(json!({"version": 1, "strategies": views})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/strategies/{name}",
+    summary = "One strategy type",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -49,6 +65,18 @@ async fn read(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/strategies",
+    summary = "Adds a custom strategy type",
+    request_body = Object,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -66,6 +94,18 @@ async fn create(
         .into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/strategies/{name}",
+    summary = "Changes a custom strategy type",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn update(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -78,6 +118,17 @@ async fn update(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/strategies/{name}",
+    summary = "Deletes a custom strategy type",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -89,6 +140,17 @@ async fn remove(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/strategies/{name}/deprecate",
+    summary = "Deprecates a strategy type",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn deprecate(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -102,6 +164,17 @@ async fn deprecate(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/strategies/{name}/reactivate",
+    summary = "Reactivates a strategy type",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn reactivate(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -113,4 +186,13 @@ async fn reactivate(
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, create, read, update, remove, deprecate, reactivate))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: strategy types", "strategy_types")
 }

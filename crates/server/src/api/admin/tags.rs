@@ -2,11 +2,11 @@
 //! of a flag (`/api/admin/features/:name/tags`) and of many flags of a project
 //! at once (`PUT /api/admin/projects/:project/tags`), in Unleash 8's shapes.
 
+use crate::api::routes::{delete, get, post, put, Routes};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -21,8 +21,8 @@ use crate::state::AppState;
 use crate::storage::Tag;
 use crate::wire::{to_value, TagTypeView};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/tag-types", get(tag_types).post(create_tag_type))
         .route("/api/admin/tag-types/validate", post(validate))
         .route(
@@ -53,12 +53,32 @@ fn tag_list(tags: &[Tag]) -> Json<Value> {
     Json(json!({"version": 1, "tags": tags}))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/tag-types",
+    summary = "Every tag type",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn tag_types(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
     let types = state.store.tag_types().await?;
     let views: Vec<TagTypeView> = types.iter().map(TagTypeView::from).collect();
     Ok(Json(json!({"version": 1, "tagTypes": views})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/tag-types",
+    summary = "Creates a tag type",
+    request_body = TagTypeInput,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create_tag_type(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -77,6 +97,17 @@ async fn create_tag_type(
 }
 
 /// 200 `{valid, tagType}` when the body could be a new tag type; 400 or 409 if not.
+#[utoipa::path(
+    post,
+    path = "/api/admin/tag-types/validate",
+    summary = "Whether a tag type is valid and free",
+    request_body = TagTypeInput,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn validate(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -89,6 +120,14 @@ async fn validate(
 }
 
 /// As Unleash's handler answers (its OpenAPI document says a bare tag type).
+#[utoipa::path(
+    get,
+    path = "/api/admin/tag-types/{name}",
+    summary = "One tag type",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn tag_type(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -104,7 +143,7 @@ async fn tag_type(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TagTypeChange {
     #[serde(default)]
     description: Option<String>,
@@ -114,6 +153,18 @@ struct TagTypeChange {
     color: Option<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/tag-types/{name}",
+    summary = "Changes a tag type",
+    request_body = TagTypeChange,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn update_tag_type(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -132,6 +183,17 @@ async fn update_tag_type(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/tag-types/{name}",
+    summary = "Deletes a tag type and its tags",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn delete_tag_type(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -141,10 +203,26 @@ async fn delete_tag_type(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/tags",
+    summary = "Every tag",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn all_tags(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
     Ok(tag_list(&state.store.tags(None).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/tags/{type}",
+    summary = "The tags of one type",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn tags_of_type(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -153,6 +231,14 @@ async fn tags_of_type(
     Ok(tag_list(&state.store.tags(Some(&tag_type)).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/tags/{type}/{value}",
+    summary = "One tag",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn tag(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -165,6 +251,18 @@ async fn tag(
     Ok(Json(json!({"version": 1, "tag": tag})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/tags",
+    summary = "Creates a tag",
+    request_body = TagInput,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create_tag(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -183,6 +281,17 @@ async fn create_tag(
         .into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/tags/{type}/{value}",
+    summary = "Deletes a tag",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn delete_tag(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -193,6 +302,14 @@ async fn delete_tag(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/features/{feature}/tags",
+    summary = "A flag's tags",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn flag_tags(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -206,6 +323,18 @@ async fn flag_tags(
     Ok(tag_list(&state.store.feature_tags(&feature).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/features/{feature}/tags",
+    summary = "Tags a flag",
+    request_body = TagInput,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn tag_flag(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -219,13 +348,27 @@ async fn tag_flag(
     Ok((StatusCode::CREATED, Json(to_value(&tag))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Retag {
+    #[schema(value_type = Vec<Object>)]
     added_tags: Vec<TagInput>,
+    #[schema(value_type = Vec<Object>)]
     removed_tags: Vec<TagInput>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/features/{feature}/tags",
+    summary = "Adds and removes a flag's tags",
+    request_body = Retag,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn retag_flag(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -241,6 +384,17 @@ async fn retag_flag(
     Ok(tag_list(&tags))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/admin/features/{feature}/tags/{type}/{value}",
+    summary = "Removes a tag from a flag",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn untag_flag(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -254,13 +408,24 @@ async fn untag_flag(
     Ok(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ProjectRetag {
     features: Vec<String>,
     tags: Retag,
 }
 
 /// 200 with no body, as Unleash.
+#[utoipa::path(
+    put,
+    path = "/api/admin/projects/{project}/tags",
+    summary = "Adds and removes tags on many flags of a project",
+    request_body = ProjectRetag,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+    )
+)]
 async fn retag_project_flags(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -279,4 +444,30 @@ async fn retag_project_flags(
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        tag_types,
+        create_tag_type,
+        validate,
+        tag_type,
+        update_tag_type,
+        delete_tag_type,
+        all_tags,
+        create_tag,
+        tags_of_type,
+        tag,
+        delete_tag,
+        flag_tags,
+        tag_flag,
+        retag_flag,
+        untag_flag,
+        retag_project_flags
+    ))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: tags", "tags")
 }

@@ -1,11 +1,11 @@
 //! API tokens: list (with public ids, never secrets), create (the secret is
 //! shown once, in the answer), delete by id or secret.
 
+use crate::api::routes::{get, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -15,8 +15,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::ops::tokens::{self, CreateToken, RevokeToken, SetTokenExpiry, TokenRequest};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/api/admin/api-tokens", get(list).post(create))
         .route(
             "/api/admin/api-tokens/{token}",
@@ -41,6 +41,14 @@ struct CreateBody {
     expires_at: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/api-tokens",
+    summary = "Every API token (without secrets)",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
     let tokens: Vec<Value> = state
         .store
@@ -52,6 +60,18 @@ async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Js
     Ok(Json(json!({"tokens": tokens})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/api-tokens",
+    summary = "Creates an API token (the secret is shown once)",
+    request_body = Object,
+    responses(
+        (status = 201, description = "Created", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -76,6 +96,17 @@ async fn create(
 }
 
 /// `:token` is the token's public id or its secret (Unleash's form).
+#[utoipa::path(
+    delete,
+    path = "/api/admin/api-tokens/{token}",
+    summary = "Deletes a token",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -89,6 +120,14 @@ async fn remove(
 }
 
 /// The tokens with this name (Unleash's `GET /api/admin/api-tokens/:name`).
+#[utoipa::path(
+    get,
+    path = "/api/admin/api-tokens/{token}",
+    summary = "The tokens of this name",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn named(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -105,13 +144,25 @@ async fn named(
     Ok(Json(json!({"tokens": tokens})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ExpiryBody {
     expires_at: String,
 }
 
 /// `:token` is the token's public id or its secret.
+#[utoipa::path(
+    put,
+    path = "/api/admin/api-tokens/{token}",
+    summary = "Changes a token's expiry",
+    request_body = ExpiryBody,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn set_expiry(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -124,4 +175,13 @@ async fn set_expiry(
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, create, named, set_expiry, remove))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: API tokens", "tokens")
 }

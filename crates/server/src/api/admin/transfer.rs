@@ -3,11 +3,11 @@
 //! `validate` lists what an import would refuse or change, `import` applies
 //! the file as one change. The rules are `ops::ExportFlags`/`ops::ImportFlags`.
 
+use crate::api::routes::{post, Routes};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 
 use crate::api::ApiObject;
@@ -17,16 +17,16 @@ use crate::ops::{validate_import, Context, EnvironmentName, ExportFlags, ImportF
 use crate::state::AppState;
 use crate::wire::transfer::{ExportDocument, ImportReport};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Routes {
     let batch = "/api/admin/features-batch";
-    Router::new()
+    Routes::new()
         .route(&format!("{batch}/export"), post(export))
         .route(&format!("{batch}/validate"), post(validate))
         .route(&format!("{batch}/import"), post(import))
 }
 
 /// Unleash's exportQuerySchema.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ExportBody {
     environment: String,
@@ -40,6 +40,18 @@ struct ExportBody {
     download_file: Option<bool>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/features-batch/export",
+    summary = "Exports flags in Unleash's export format",
+    request_body = ExportBody,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn export(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -89,6 +101,18 @@ impl ImportBody {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/features-batch/validate",
+    summary = "What an import would change, and what stops it",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn validate(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -100,6 +124,18 @@ async fn validate(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/features-batch/import",
+    summary = "Imports flags into a project and environment",
+    request_body = Object,
+    responses(
+        (status = 200, description = "OK"),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn import(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -107,4 +143,13 @@ async fn import(
 ) -> ApiResult<StatusCode> {
     state.apply(&admin.actor(), body.operation()?).await?;
     Ok(StatusCode::OK)
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(export, validate, import))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: export and import", "transfer")
 }

@@ -1,8 +1,8 @@
 //! Feature variants of one environment (`GET|PUT|PATCH …/environments/:env/variants`).
 
+use crate::api::routes::{get, Routes};
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use flagstaff_engine::document::Variant;
 use serde::Serialize;
 
@@ -13,8 +13,8 @@ use crate::error::ApiResult;
 use crate::ops::{Edit, EnvironmentName, FeatureName, ProjectId, SetVariants};
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route(
+pub fn router() -> Routes {
+    Routes::new().route(
         "/api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
         get(read).put(replace).patch(patch),
     )
@@ -33,6 +33,14 @@ fn render(variants: Vec<Variant>) -> Json<VariantList> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
+    summary = "A flag's variants in an environment",
+    responses(
+        (status = 200, description = "OK", body = Object),
+    )
+)]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
@@ -62,6 +70,18 @@ async fn set(
     Ok(render(state.apply(&admin.actor(), operation).await?))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
+    summary = "Replaces the variants",
+    request_body = [Object],
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -71,6 +91,18 @@ async fn replace(
     set(state, admin, path, Edit::Replace(variants)).await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
+    summary = "Changes the variants with JSON Patch",
+    request_body = [Object],
+    responses(
+        (status = 200, description = "OK", body = Object),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "Conflicts with what is stored"),
+    )
+)]
 async fn patch(
     State(state): State<AppState>,
     admin: AdminToken,
@@ -78,4 +110,13 @@ async fn patch(
     ApiJson(operations): ApiJson<json_patch::Patch>,
 ) -> ApiResult<Json<VariantList>> {
     set(state, admin, path, Edit::Patch(operations)).await
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(read, replace, patch))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: strategies", "variants")
 }
