@@ -51,6 +51,40 @@ pub struct FlagSearch {
     pub limit: i64,
 }
 
+impl TagMatch {
+    /// A search's tag filter, `OPERATOR:type:value,type:value` (a bare
+    /// `type:value,…` is `IS`), as the admin search and the web UI take it.
+    /// The error says what is wrong with the text.
+    pub fn parse_filter(text: &str) -> Result<(TagMatch, Vec<Tag>), String> {
+        let (how, list) = match text.split_once(':') {
+            Some((op, rest)) if op.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
+                let how = match op {
+                    "IS" | "IS_ANY_OF" | "INCLUDE" | "INCLUDE_ANY_OF" => TagMatch::Any,
+                    "INCLUDE_ALL_OF" => TagMatch::All,
+                    "IS_NOT" | "IS_NONE_OF" | "DO_NOT_INCLUDE" | "EXCLUDE_IF_ANY_OF" => {
+                        TagMatch::None
+                    }
+                    "EXCLUDE_ALL" => TagMatch::NotAll,
+                    other => return Err(format!("tag: the {other} filter is not supported")),
+                };
+                (how, rest)
+            }
+            _ => (TagMatch::Any, text),
+        };
+        let mut tags: Vec<Tag> = Vec::new();
+        for item in list.split(',') {
+            let Some((tag_type, value)) = item.trim().split_once(':') else {
+                return Err(format!("tag: {item:?} is not type:value"));
+            };
+            let tag = Tag::new(tag_type.trim(), value.trim());
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        Ok((how, tags))
+    }
+}
+
 impl Store {
     /// A page of the flags that match, and how many match in all.
     pub async fn search_flags(&self, search: &FlagSearch) -> StorageResult<(Vec<FeatureRow>, i64)> {

@@ -87,13 +87,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/setup", get(pages::setup_form).post(pages::setup))
         .route("/profile", get(pages::profile))
         .route("/profile/password", post(pages::change_password))
-        .route("/projects/{project}/features", get(flags::list))
-        .route(
-            "/projects/{project}/features/{feature}/environments/{environment}/toggle",
-            post(flags::toggle),
-        )
         .route("/users", get(users::list).post(users::create))
         .route("/ui/flagstaff.css", get(css))
+        .merge(flags::routes())
         .merge(flag_page::routes())
         .merge(activity::routes())
         .merge(admin::routes())

@@ -101,7 +101,6 @@ pub fn with_admin(args: &mut flagstaff_server::ServeArgs) {
     args.init_admin_password = Some(ADMIN_PASSWORD.to_owned());
 }
 
-
 /// A browser signed in as the `INIT_ADMIN_USER` admin of an app spawned
 /// with [`with_admin`].
 pub async fn admin_browser(app: &TestApp) -> Browser {
