@@ -162,6 +162,12 @@ impl Store {
             _ => "name",
         };
         let direction = if search.descending { "DESC" } else { "ASC" };
+        // Ties broken by name; by name alone the order is the index's.
+        let order = if column == "name" {
+            format!("name {direction}")
+        } else {
+            format!("{column} {direction}, name {direction}")
+        };
         let condition = conditions.join(" AND ");
         let count_sql = format!("SELECT COUNT(*) FROM features WHERE {condition}");
         let mut count = sqlx::query_scalar(&count_sql);
@@ -171,7 +177,7 @@ impl Store {
         let total: i64 = count.fetch_one(self.pool()).await?;
         let page_sql = format!(
             "SELECT {FEATURE_COLUMNS} FROM features WHERE {condition} \
-             ORDER BY {column} {direction}, name {direction} LIMIT {} OFFSET {}",
+             ORDER BY {order} LIMIT {} OFFSET {}",
             search.limit.max(0),
             search.offset.max(0)
         );

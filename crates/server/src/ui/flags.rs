@@ -205,14 +205,14 @@ pub async fn list(
         Err(e) => return internal(e),
     };
     let names: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
-    let details = async {
-        let environments = state.store.project_environments(&project).await?;
-        let (rows, _) = state.store.search_details(&names).await?;
-        let tags = state.store.tags_of_flags(&names).await?;
-        let seen = state.store.last_seen_hours(&names).await?;
-        Ok::<_, crate::storage::StorageError>((environments, rows, tags, seen))
-    };
-    let (environments, rows, mut tags, mut seen) = match details.await {
+    // Four small queries on the page's names, side by side.
+    let details = tokio::try_join!(
+        state.store.project_environments(&project),
+        state.store.search_details(&names),
+        state.store.tags_of_flags(&names),
+        state.store.last_seen_hours(&names),
+    );
+    let (environments, (rows, _), mut tags, mut seen) = match details {
         Ok(details) => details,
         Err(e) => return internal(e),
     };

@@ -25,6 +25,7 @@ mod strategies;
 mod tags;
 mod tokens;
 mod ui;
+mod ui_activity;
 
 use admin_routes::*;
 use changes::*;
@@ -45,6 +46,7 @@ use strategies::*;
 use tags::*;
 use tokens::*;
 use ui::*;
+use ui_activity::*;
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -138,6 +140,11 @@ on_both_backends!(
     ui_signs_in_and_switches_flags,
     ui_first_run_setup,
     ui_sign_in_uses_the_auth_quota,
+    ui_flags_list_create_archive,
+    ui_flags_list_of_10000,
+    ui_metrics_tab,
+    ui_event_log,
+    ui_playground,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -168,16 +168,12 @@ struct ArchivePage {
     feature: String,
 }
 
-/// The path's project and flag, parsed (an illegal name names nothing: 404).
-fn flag_path(
-    signed: &SignedIn,
-    project: &str,
-    feature: &str,
-) -> Result<(ProjectId, FeatureName), Response> {
-    match (ProjectId::in_path(project), FeatureName::in_path(feature)) {
-        (Ok(project), Ok(feature)) => Ok((project, feature)),
-        _ => Err(no_flag(signed, project, feature)),
-    }
+/// The path's project and flag, parsed (an illegal name names nothing).
+fn flag_path(project: &str, feature: &str) -> Option<(ProjectId, FeatureName)> {
+    Some((
+        ProjectId::in_path(project).ok()?,
+        FeatureName::in_path(feature).ok()?,
+    ))
 }
 
 fn no_flag(signed: &SignedIn, project: &str, feature: &str) -> Response {
@@ -234,9 +230,8 @@ pub async fn archive(
     if let Some(refused) = editors_only(&signed, "archive flags") {
         return refused;
     }
-    let (project_id, name) = match flag_path(&signed, &project, &feature) {
-        Ok(path) => path,
-        Err(response) => return response,
+    let Some((project_id, name)) = flag_path(&project, &feature) else {
+        return no_flag(&signed, &project, &feature);
     };
     let operation = ArchiveFlag {
         project: project_id,
@@ -265,9 +260,8 @@ pub async fn revive(
     if let Some(refused) = editors_only(&signed, "revive flags") {
         return refused;
     }
-    let (_, name) = match flag_path(&signed, &project, &feature) {
-        Ok(path) => path,
-        Err(response) => return response,
+    let Some((_, name)) = flag_path(&project, &feature) else {
+        return no_flag(&signed, &project, &feature);
     };
     // The operation knows no project: only this project's flag is revived here.
     match state.store.feature(&name).await {
