@@ -174,7 +174,6 @@ impl Store {
         for value in &binds {
             count = count.bind(value);
         }
-        let total: i64 = count.fetch_one(self.pool()).await?;
         let page_sql = format!(
             "SELECT {FEATURE_COLUMNS} FROM features WHERE {condition} \
              ORDER BY {order} LIMIT {} OFFSET {}",
@@ -185,9 +184,10 @@ impl Store {
         for value in &binds {
             page = page.bind(value);
         }
-        let flags = page
-            .fetch_all(self.pool())
-            .await?
+        // The total and the page on two connections at once.
+        let (total, rows): (i64, _) =
+            tokio::try_join!(count.fetch_one(self.pool()), page.fetch_all(self.pool()))?;
+        let flags = rows
             .iter()
             .map(feature_from_row)
             .collect::<StorageResult<Vec<_>>>()?;
