@@ -2,21 +2,27 @@
 //! tokens (keyed by the SHA-256 of the secret, so a secret is never compared
 //! byte by byte and never stored), and the extractors that hand each handler a
 //! token of the kind its API needs — and the signal endpoints' own tokens,
-//! which are looked up in the database and open nothing else.
+//! which are looked up in the database and open nothing else. The admin API
+//! also takes users' personal access tokens: looked up in the database with
+//! their user at every request (never cached), so a PAT acts with its user's
+//! root role of that moment, and a deleted user's PAT opens nothing.
 
 use std::collections::HashMap;
 
 use arc_swap::ArcSwap;
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Path};
 use axum::http::request::Parts;
+use axum::http::Method;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::ops::pats::PAT_PREFIX;
+use crate::ops::RootRole;
 use crate::state::AppState;
-use crate::storage::{SignalEndpointRow, SignalTokenRow, StorageResult, Store};
+use crate::storage::{now_text, SignalEndpointRow, SignalTokenRow, StorageResult, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -154,8 +160,102 @@ pub(crate) fn presented_secret(headers: &axum::http::HeaderMap) -> Option<&str> 
     (!value.is_empty()).then_some(value)
 }
 
-/// A request authorised with an admin token.
-pub struct AdminToken(pub ApiToken);
+/// A request authorised for the admin API: with an admin API token, or with
+/// a user's personal access token whose role allows this route
+/// ([`role_allows`]).
+pub struct AdminToken {
+    /// Who the event log names for this request's changes: the token's name,
+    /// or the PAT's user's username (as the web UI names them).
+    pub name: String,
+    /// The PAT's user; `None` for an API token.
+    pub user: Option<PatUser>,
+}
+
+/// Who a personal access token acts for, as stored at this request.
+#[derive(Debug, Clone)]
+pub struct PatUser {
+    pub pat_id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub role: RootRole,
+}
+
+/// Routes only an Admin's PAT may call, whatever the method: API tokens
+/// (which open everything), users, and signal endpoints (which make tokens).
+const ADMIN_ONLY: &[&str] = &[
+    "/api/admin/user-admin",
+    "/api/admin/users",
+    "/api/admin/signal-endpoints",
+];
+/// A user's own PATs, which every role manages.
+const OWN_PATS: &str = "/api/admin/user/tokens";
+
+/// `path` is `prefix` or below it.
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// What a PAT of a user with `role` may call (`path` is the matched route):
+/// an Admin everything; an Editor everything but users, API tokens and
+/// signal endpoints; a Viewer only reads (`GET`, and the playground, which
+/// changes nothing). Every role manages its own PATs.
+pub fn role_allows(role: RootRole, method: &Method, path: &str) -> bool {
+    if under(path, OWN_PATS) {
+        return true;
+    }
+    let admin_only = path.split('/').any(|segment| segment == "api-tokens")
+        || ADMIN_ONLY.iter().any(|prefix| under(path, prefix));
+    match role {
+        RootRole::Admin => true,
+        RootRole::Editor => !admin_only,
+        RootRole::Viewer => {
+            !admin_only
+                && (matches!(*method, Method::GET | Method::HEAD)
+                    || under(path, "/api/admin/playground"))
+        }
+    }
+}
+
+/// How long a PAT's `seenAt` may lag: it is written at most once a minute.
+const SEEN_EVERY_SECONDS: i64 = 60;
+
+/// The user a live PAT with this secret acts for, as stored now; `None` for
+/// anything else (not a PAT, unknown, expired, or a user with no known role).
+async fn pat_user(state: &AppState, secret: &str) -> Result<Option<PatUser>, ApiError> {
+    if !secret.starts_with(PAT_PREFIX) {
+        return Ok(None);
+    }
+    let Some((pat, user)) = state.store.pat_by_hash(&hash_secret(secret)).await? else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let instant = |text: &str| DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&Utc));
+    let live = instant(&pat.expires_at).is_ok_and(|at| at > now);
+    let Some(role) = RootRole::parse(&user.root_role).filter(|_| live) else {
+        return Ok(None);
+    };
+    let seen_lately = pat
+        .seen_at
+        .as_deref()
+        .and_then(|at| instant(at).ok())
+        .is_some_and(|at| (now - at).num_seconds() < SEEN_EVERY_SECONDS);
+    if !seen_lately {
+        if let Err(e) = state.store.touch_pat(pat.id, &now_text()).await {
+            tracing::warn!(error = %e, pat = pat.id, "could not note when a PAT was used");
+        }
+    }
+    Ok(Some(PatUser {
+        pat_id: pat.id,
+        user_id: user.id,
+        username: user.username,
+        role,
+    }))
+}
+
+/// A request to the admin API with a user's personal access token (the PAT
+/// routes: an API token belongs to no user).
+pub struct AdminUser(pub PatUser);
 
 /// A request authorised with a client (backend) token.
 pub struct ClientToken(pub ApiToken);
@@ -252,14 +352,47 @@ impl FromRequestParts<AppState> for AdminToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = match authenticate(parts, state)? {
-            Presented::Token(token) => token,
-            Presented::Missing => return Err(ApiError::AuthenticationRequired),
-            Presented::Wrong => return Err(ApiError::Unauthorized),
+        let address = address_within_quota(parts, state)?;
+        let Some(secret) = presented_secret(&parts.headers) else {
+            count_failure(state, address);
+            return Err(ApiError::AuthenticationRequired);
         };
-        match token.kind {
-            TokenKind::Admin => Ok(AdminToken(token)),
-            _ => Err(ApiError::Forbidden),
+        if let Some(token) = state.tokens.find(secret) {
+            return match token.kind {
+                TokenKind::Admin => Ok(AdminToken {
+                    name: token.name,
+                    user: None,
+                }),
+                _ => Err(ApiError::Forbidden),
+            };
+        }
+        let Some(user) = pat_user(state, secret).await? else {
+            count_failure(state, address);
+            return Err(ApiError::Unauthorized);
+        };
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or(parts.uri.path(), MatchedPath::as_str);
+        if !role_allows(user.role, &parts.method, route) {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(AdminToken {
+            name: user.username.clone(),
+            user: Some(user),
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match AdminToken::from_request_parts(parts, state).await?.user {
+            Some(user) => Ok(AdminUser(user)),
+            None => Err(ApiError::OperationDenied(
+                "Personal access tokens belong to users: use a personal access token, or the profile page of the web UI, not an API token".to_owned(),
+            )),
         }
     }
 }
@@ -325,6 +458,36 @@ mod tests {
         for bad in ["", "abc", "default:development", ":dev.x", "p:.x", "p:dev."] {
             assert_eq!(parse_secret_scope(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn roles_open_their_routes() {
+        use RootRole::{Admin, Editor, Viewer};
+        let allowed = |role, method: Method, path| role_allows(role, &method, path);
+        for path in [
+            "/api/admin/api-tokens",
+            "/api/admin/api-tokens/{token}",
+            "/api/admin/projects/{project}/api-tokens",
+            "/api/admin/user-admin",
+            "/api/admin/signal-endpoints/{id}",
+        ] {
+            assert!(allowed(Admin, Method::POST, path), "{path}");
+            assert!(!allowed(Editor, Method::GET, path), "{path}");
+            assert!(!allowed(Viewer, Method::GET, path), "{path}");
+        }
+        let flags = "/api/admin/projects/{project}/features";
+        assert!(allowed(Editor, Method::POST, flags));
+        assert!(allowed(Viewer, Method::GET, flags));
+        assert!(!allowed(Viewer, Method::POST, flags));
+        assert!(!allowed(Viewer, Method::DELETE, flags));
+        assert!(allowed(Viewer, Method::POST, "/api/admin/playground"));
+        assert!(!allowed(Viewer, Method::POST, "/api/admin/playgrounds"));
+        for role in [Admin, Editor, Viewer] {
+            assert!(allowed(role, Method::POST, "/api/admin/user/tokens"));
+            assert!(allowed(role, Method::DELETE, "/api/admin/user/tokens/{id}"));
+        }
+        // A prefix is a whole path segment.
+        assert!(allowed(Editor, Method::GET, "/api/admin/users-and-more"));
     }
 
     #[test]

@@ -147,7 +147,23 @@ impl MetricsBuffer {
                     i.instance_id.clone(),
                     i.environment.clone(),
                 );
-                pending.instances.insert(key, i);
+                // A metrics report names no strategies: what a registration
+                // said stays (as in the table's upsert).
+                let merged = match pending.instances.remove(&key) {
+                    Some(old) => InstanceRow {
+                        sdk_version: i.sdk_version.or(old.sdk_version),
+                        strategies: if i.strategies.is_empty() {
+                            old.strategies
+                        } else {
+                            i.strategies
+                        },
+                        started: i.started.or(old.started),
+                        interval_ms: i.interval_ms.or(old.interval_ms),
+                        ..i
+                    },
+                    None => i,
+                };
+                pending.instances.insert(key, merged);
             }
             for u in report.unknown {
                 let key = (u.name.clone(), u.app_name.clone(), u.environment.clone());

@@ -324,7 +324,7 @@ impl<'a> From<&'a EnvironmentRow> for EnvironmentView<'a> {
         EnvironmentView {
             name: &e.name,
             kind: &e.kind,
-            enabled: true,
+            enabled: e.enabled,
             sort_order: e.sort_order,
             protected: false,
         }

@@ -34,10 +34,17 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
     let logged = wanted.then(|| {
         let token = presented_secret(request.headers())
             .map(|secret| {
-                state
-                    .tokens
-                    .find(secret)
-                    .map_or_else(|| "(unknown)".to_owned(), |t| t.name)
+                state.tokens.find(secret).map_or_else(
+                    // PATs are not cached, and the log looks nothing up.
+                    || {
+                        if secret.starts_with(crate::ops::pats::PAT_PREFIX) {
+                            "(personal access token)".to_owned()
+                        } else {
+                            "(unknown)".to_owned()
+                        }
+                    },
+                    |t| t.name,
+                )
             })
             .unwrap_or_else(|| "-".to_owned());
         (request.uri().path().to_owned(), token)

@@ -126,7 +126,7 @@ pub struct SwitchEnvironments {
 /// Most flags one bulk change may name.
 pub const MAX_BULK: usize = 1000;
 
-fn bounded_bulk(names: &[FeatureName]) -> OpResult<()> {
+pub(super) fn bounded_bulk(names: &[FeatureName]) -> OpResult<()> {
     if names.is_empty() || names.len() > MAX_BULK {
         return Err(OpError::Invalid(format!(
             "\"features\" must name 1 to {MAX_BULK} flags"

@@ -19,6 +19,7 @@ mod import;
 mod import_plan;
 mod links;
 mod names;
+pub mod pats;
 mod projects;
 mod segments;
 mod signals;
@@ -52,9 +53,10 @@ pub use flags::{
 pub use import::{validate_import, ImportFlags};
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FeatureName, ProjectId, SignalEndpointName};
+pub use pats::{CreatePat, DeletePat};
 pub use projects::{
     CreateEnvironment, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment,
-    UpdateProject,
+    SetEnvironmentEnabled, UpdateProject,
 };
 pub use segments::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 pub use signals::{
@@ -71,8 +73,8 @@ pub use strategy_types::{
 };
 pub use switch::{SetDefaultStrategy, SwitchEnvironment};
 pub use tags::{
-    validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, RetagFlag, TagFlag,
-    TagInput, TagTypeInput, UntagFlag, UpdateTagType, DEFAULT_TAG_TYPE,
+    validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, RetagFlag, RetagFlags,
+    TagFlag, TagInput, TagTypeInput, UntagFlag, UpdateTagType, DEFAULT_TAG_TYPE,
 };
 pub use tokens::{CreateToken, RevokeToken, SetTokenExpiry};
 pub use users::{ChangePassword, CreateUser, HashedPassword, RootRole};

@@ -1,5 +1,6 @@
 //! Project and environment operations: create a project (every environment
-//! enabled for it), create an environment, enable an environment for a project.
+//! enabled for it), create an environment, switch an environment on or off,
+//! enable an environment for a project.
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,7 @@ impl Operation for CreateEnvironment {
             name: self.name.into(),
             kind: kind.to_owned(),
             sort_order: self.sort_order.unwrap_or(1000),
+            enabled: true,
         };
         w.insert_environment(&environment.name, &environment.kind, environment.sort_order)
             .await?;
@@ -86,6 +88,51 @@ impl Operation for CreateEnvironment {
         })
         .await?;
         Ok(environment)
+    }
+}
+
+/// Switches an environment on or off (Unleash's
+/// `POST /api/admin/environments/:name/on|off`); switching it to the state it
+/// has changes nothing and records nothing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetEnvironmentEnabled {
+    pub name: EnvironmentName,
+    pub enabled: bool,
+}
+
+impl Operation for SetEnvironmentEnabled {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let Some(before) = w
+            .environments()
+            .await?
+            .into_iter()
+            .find(|e| e.name == self.name.as_str())
+        else {
+            return Err(OpError::NotFound(format!(
+                "Could not find environment {}",
+                self.name
+            )));
+        };
+        if before.enabled == self.enabled {
+            return Ok(());
+        }
+        let after = EnvironmentRow {
+            enabled: self.enabled,
+            ..before.clone()
+        };
+        w.switch_environment(&after.name, after.enabled).await?;
+        w.record_event(NewEvent {
+            event_type: "environment-updated",
+            created_by: cx.actor.name.clone(),
+            environment: Some(after.name.clone()),
+            pre_data: Some(to_value(&EnvironmentView::from(&before))),
+            data: Some(to_value(&EnvironmentView::from(&after))),
+            ..NewEvent::default()
+        })
+        .await?;
+        Ok(())
     }
 }
 

@@ -4,12 +4,15 @@
 //! when it is new (its own `tag-created` event); a flag has a tag once (409).
 //! Deleting a type or a tag takes it off every flag. Deleting what is not
 //! there answers as Unleash (success) but changes and records nothing.
+//! [`RetagFlags`] is Unleash's bulk tagging of a project's flags: one change,
+//! the same events as tagging each flag on its own.
 
 use serde::{Deserialize, Serialize};
 
+use super::flag_batches::bounded_bulk;
 use super::names::check_url_friendly;
 use super::MAX_BULK;
-use super::{Actor, Context, FeatureName, OpError, OpResult, Operation};
+use super::{Actor, Context, FeatureName, OpError, OpResult, Operation, ProjectId};
 use crate::storage::{FeatureRow, NewEvent, Store, Tag, TagTypeRow, WriteTx};
 use crate::wire::{to_value, TagTypeView};
 
@@ -348,6 +351,61 @@ impl Operation for RetagFlag {
             untag_flag(w, &cx.actor, &flag, tag).await?;
         }
         Ok(w.feature_tags(&flag.name).await?)
+    }
+}
+
+/// `PUT /api/admin/projects/:project/tags`: the same tags added to and taken
+/// off many flags of a project in one change, as [`RetagFlag`] does for one
+/// (a tag both added and removed is removed; what a flag has already, or
+/// lacks, records nothing). A flag that is not the project's, or an added
+/// tag of a type that does not exist, is a 400 and nothing changes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetagFlags {
+    pub project: ProjectId,
+    pub features: Vec<FeatureName>,
+    pub added_tags: Vec<TagInput>,
+    pub removed_tags: Vec<TagInput>,
+}
+
+impl Operation for RetagFlags {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        bounded_bulk(&self.features)?;
+        let added = parse_all(&self.added_tags)?;
+        let removed = parse_all(&self.removed_tags)?;
+        if !w.project_exists(&self.project).await? {
+            return Err(OpError::NotFound(format!(
+                "Could not find project {}",
+                self.project
+            )));
+        }
+        let mut flags: Vec<FeatureRow> = Vec::with_capacity(self.features.len());
+        for name in &self.features {
+            let flag = w
+                .feature(name)
+                .await?
+                .filter(|f| f.project == self.project.as_str())
+                .ok_or_else(|| {
+                    OpError::Invalid(format!(
+                        "Feature flag {name} does not exist in project {}",
+                        self.project
+                    ))
+                })?;
+            if !flags.iter().any(|f| f.name == flag.name) {
+                flags.push(flag);
+            }
+        }
+        for flag in &flags {
+            for tag in added.iter().filter(|t| !removed.contains(t)) {
+                tag_flag(w, &cx.actor, flag, tag).await?;
+            }
+            for tag in &removed {
+                untag_flag(w, &cx.actor, flag, tag).await?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -44,7 +44,7 @@ pub fn public_json(t: &TokenRow) -> Value {
 }
 
 /// The stored prefix, or the scope alone for tokens stored before prefixes were kept.
-fn display_prefix(t: &TokenRow) -> String {
+pub fn display_prefix(t: &TokenRow) -> String {
     t.secret_prefix.clone().unwrap_or_else(|| {
         let project = match t.projects.as_slice() {
             [one] => one.as_str(),

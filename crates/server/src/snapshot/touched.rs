@@ -31,12 +31,14 @@ impl Touched {
                 "actions-",
                 "addon-config-",
                 "features-",
+                "pat-",
             ]
             .iter()
             .any(|prefix| kind.starts_with(prefix))
             {
-                // Links, signal endpoints, action sets, integrations, exports and
-                // the summary event of an import: not part of any client document
+                // Links, signal endpoints, action sets, integrations, exports,
+                // the summary event of an import and personal access tokens: not
+                // part of any client document
                 // (a step an action set or an import runs records its own events).
                 continue;
             }

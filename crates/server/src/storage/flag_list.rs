@@ -1,5 +1,7 @@
 //! The admin flag list, a page at a time (keyset on the flag name, or
-//! Unleash's offset), with each flag's environment rows and strategies.
+//! Unleash's offset), with each flag's environment rows and strategies; and
+//! the flag search, with each flag's lifecycle stage derived in SQL
+//! ([`Lifecycle`]).
 
 use super::features::{
     environment_from_row, feature_from_row, strategy_from_row, FEATURE_COLUMNS, STRATEGY_COLUMNS,
@@ -30,6 +32,70 @@ pub enum TagMatch {
     NotAll,
 }
 
+/// A flag's lifecycle stage (Unleash's names), derived from what Flagstaff
+/// knows rather than recorded: `archived` when archived; `live` when SDKs
+/// reported evaluating it in a `production`-type environment; `pre-live` when
+/// they did in another environment, or it is enabled in one; `initial`
+/// otherwise. Flagstaff has no "completed" marking, so `completed` matches
+/// nothing. Reports count while the metrics are kept (`--metrics-retention-hours`,
+/// 48 by default): a flag nobody evaluated since then is back to what its
+/// environments say (unlike Unleash, which records a stage once reached).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    Initial,
+    PreLive,
+    Live,
+    Completed,
+    Archived,
+}
+
+impl Lifecycle {
+    pub fn parse(text: &str) -> Option<Lifecycle> {
+        match text {
+            "initial" => Some(Lifecycle::Initial),
+            "pre-live" => Some(Lifecycle::PreLive),
+            "live" => Some(Lifecycle::Live),
+            "completed" => Some(Lifecycle::Completed),
+            "archived" => Some(Lifecycle::Archived),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifecycle::Initial => "initial",
+            Lifecycle::PreLive => "pre-live",
+            Lifecycle::Live => "live",
+            Lifecycle::Completed => "completed",
+            Lifecycle::Archived => "archived",
+        }
+    }
+}
+
+/// The `FROM … WHERE …` of the SDK reports of the flag `{flag}.name` in
+/// environments whose type is (`=`) or is not (`<>`) `production`.
+fn reports_of(flag: &str, production: &str) -> String {
+    format!(
+        "FROM client_metrics m JOIN environments e ON e.name = m.environment \
+         WHERE m.feature_name = {flag}.name AND e.type {production} 'production' \
+         AND m.yes + m.no > 0"
+    )
+}
+
+/// The [`Lifecycle`] stage of the `features` row `{flag}`, as SQL text.
+fn lifecycle_sql(flag: &str) -> String {
+    format!(
+        "CASE WHEN {flag}.archived_at IS NOT NULL THEN 'archived' \
+         WHEN EXISTS (SELECT 1 {live}) THEN 'live' \
+         WHEN EXISTS (SELECT 1 {pre}) OR EXISTS (SELECT 1 FROM feature_environments fe \
+           JOIN environments e ON e.name = fe.environment \
+           WHERE fe.feature_name = {flag}.name AND fe.enabled = 1 AND e.type <> 'production') \
+         THEN 'pre-live' ELSE 'initial' END",
+        live = reports_of(flag, "="),
+        pre = reports_of(flag, "<>"),
+    )
+}
+
 /// A flag search (`/api/admin/search/features`): every `Some` narrows it.
 #[derive(Debug, Clone, Default)]
 pub struct FlagSearch {
@@ -42,6 +108,9 @@ pub struct FlagSearch {
     /// Distinct tags, and how they select.
     pub tags: Option<(TagMatch, Vec<Tag>)>,
     pub stale: Option<bool>,
+    /// Flags in any of these stages; naming `archived` finds archived flags
+    /// besides live ones (unless `archived` asks for those only).
+    pub lifecycle: Option<Vec<Lifecycle>>,
     /// Archived flags instead of live ones.
     pub archived: bool,
     /// `name`, `createdAt`, `type` or `project`; descending when `descending`.
@@ -88,8 +157,15 @@ impl TagMatch {
 impl Store {
     /// A page of the flags that match, and how many match in all.
     pub async fn search_flags(&self, search: &FlagSearch) -> StorageResult<(Vec<FeatureRow>, i64)> {
+        let archived_stage = search
+            .lifecycle
+            .as_ref()
+            .is_some_and(|stages| stages.contains(&Lifecycle::Archived));
         let mut conditions = vec![if search.archived {
             "archived_at IS NOT NULL".to_owned()
+        } else if archived_stage {
+            // The stage filter below tells archived flags from live ones.
+            "1 = 1".to_owned()
         } else {
             "archived_at IS NULL".to_owned()
         }];
@@ -98,6 +174,17 @@ impl Store {
             binds.push(value);
             format!("${}", binds.len())
         };
+        if let Some(stages) = &search.lifecycle {
+            let list: Vec<String> = stages
+                .iter()
+                .map(|stage| placeholder(stage.as_str().to_owned(), &mut binds))
+                .collect();
+            conditions.push(if list.is_empty() {
+                "1 = 0".to_owned()
+            } else {
+                format!("({}) IN ({})", lifecycle_sql("features"), list.join(", "))
+            });
+        }
         if let Some(text) = &search.text {
             let escaped = text
                 .to_lowercase()
@@ -233,6 +320,45 @@ impl Store {
             }
         }
         Ok((envs, counts))
+    }
+
+    /// The lifecycle stage of each named flag, with when it entered it where
+    /// that is known: archived and initial flags by their dates, live and
+    /// pre-live ones by their first report kept (none when pre-live only
+    /// because it is enabled). One query per 500 flags.
+    pub async fn lifecycle_stages(
+        &self,
+        names: &[&str],
+    ) -> StorageResult<Vec<(String, Lifecycle, Option<String>)>> {
+        let mut stages = Vec::with_capacity(names.len());
+        for chunk in names.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT f.name, f.stage, CASE f.stage \
+                   WHEN 'archived' THEN f.archived_at WHEN 'initial' THEN f.created_at \
+                   WHEN 'live' THEN (SELECT MIN(m.hour) {live}) \
+                   ELSE (SELECT MIN(m.hour) {pre}) END AS entered \
+                 FROM (SELECT features.name, features.archived_at, features.created_at, \
+                   {stage} AS stage FROM features WHERE features.name IN ({list})) f",
+                live = reports_of("f", "="),
+                pre = reports_of("f", "<>"),
+                stage = lifecycle_sql("features"),
+                list = list.join(", "),
+            );
+            let mut query = sqlx::query(&sql);
+            for name in chunk {
+                query = query.bind(*name);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                let stage: String = row.try_get("stage")?;
+                stages.push((
+                    row.try_get("name")?,
+                    Lifecycle::parse(&stage).unwrap_or(Lifecycle::Initial),
+                    row.try_get("entered")?,
+                ));
+            }
+        }
+        Ok(stages)
     }
 
     /// How many live flags of each type a project has, by type.

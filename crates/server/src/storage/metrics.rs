@@ -108,7 +108,8 @@ impl WriteTx<'_> {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (app_name, instance_id, environment) DO UPDATE SET \
              sdk_version = COALESCE(excluded.sdk_version, client_instances.sdk_version), \
-             strategies = excluded.strategies, started = COALESCE(excluded.started, client_instances.started), \
+             strategies = CASE WHEN excluded.strategies = '[]' THEN client_instances.strategies ELSE excluded.strategies END, \
+             started = COALESCE(excluded.started, client_instances.started), \
              interval_ms = COALESCE(excluded.interval_ms, client_instances.interval_ms), last_seen = excluded.last_seen",
         )
         .bind(&instance.app_name)

@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::{now_text, ReadTx, StorageResult, Store, WriteTx};
+use super::{flag, now_text, ReadTx, StorageResult, Store, WriteTx};
 
 async fn project_exists<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -21,7 +21,7 @@ async fn project_environments<'e>(
     project: &str,
 ) -> StorageResult<Vec<EnvironmentRow>> {
     let rows = sqlx::query(
-        "SELECT e.name, e.type, e.sort_order FROM environments e \
+        "SELECT e.name, e.type, e.sort_order, e.enabled FROM environments e \
          JOIN project_environments pe ON pe.environment = e.name \
          WHERE pe.project_id = $1 ORDER BY e.sort_order, e.name",
     )
@@ -34,10 +34,11 @@ async fn project_environments<'e>(
 async fn environments<'e>(
     db: impl Executor<'e, Database = Any>,
 ) -> StorageResult<Vec<EnvironmentRow>> {
-    let rows =
-        sqlx::query("SELECT name, type, sort_order FROM environments ORDER BY sort_order, name")
-            .fetch_all(db)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT name, type, sort_order, enabled FROM environments ORDER BY sort_order, name",
+    )
+    .fetch_all(db)
+    .await?;
     rows.iter().map(EnvironmentRow::from_row).collect()
 }
 
@@ -87,6 +88,19 @@ impl Store {
     pub async fn projects(&self) -> StorageResult<Vec<(String, String, Option<String>)>> {
         projects(self.pool()).await
     }
+
+    /// Project id → how many live (not archived) flags it has, from one query;
+    /// projects without flags are absent.
+    pub async fn live_flag_counts(&self) -> StorageResult<std::collections::HashMap<String, i64>> {
+        let rows = sqlx::query(
+            "SELECT project_id, COUNT(*) AS n FROM features WHERE archived_at IS NULL GROUP BY project_id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("project_id")?, r.try_get("n")?)))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +108,9 @@ pub struct EnvironmentRow {
     pub name: String,
     pub kind: String,
     pub sort_order: i64,
+    /// Unleash's environment switch (`/api/admin/environments/:name/on|off`):
+    /// a disabled environment is shown as such; SDKs are still served, as by Unleash.
+    pub enabled: bool,
 }
 
 impl EnvironmentRow {
@@ -102,6 +119,7 @@ impl EnvironmentRow {
             name: row.try_get("name")?,
             kind: row.try_get("type")?,
             sort_order: row.try_get("sort_order")?,
+            enabled: flag(row, "enabled")?,
         })
     }
 }
@@ -166,6 +184,16 @@ impl WriteTx<'_> {
         .bind(sort_order)
         .execute(&mut *self.tx)
         .await?;
+        Ok(())
+    }
+
+    /// Switches an environment on or off (for every project).
+    pub async fn switch_environment(&mut self, name: &str, enabled: bool) -> StorageResult<()> {
+        sqlx::query("UPDATE environments SET enabled = $1 WHERE name = $2")
+            .bind(i64::from(enabled))
+            .bind(name)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 

@@ -41,10 +41,10 @@ pub struct SessionRow {
     pub expires_at: String,
 }
 
-const USER_COLUMNS: &str =
+pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.name, u.password_hash, u.root_role, u.created_at, u.seen_at";
 
-fn user_from_row(r: &AnyRow) -> StorageResult<UserRow> {
+pub(super) fn user_from_row(r: &AnyRow) -> StorageResult<UserRow> {
     Ok(UserRow {
         id: r.try_get("id")?,
         username: r.try_get("username")?,

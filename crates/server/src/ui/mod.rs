@@ -8,9 +8,11 @@
 
 mod activity;
 mod admin;
+pub mod constraint_form;
 mod flag_page;
 mod flags;
 mod pages;
+mod pats;
 mod users;
 
 use std::net::{IpAddr, SocketAddr};
@@ -87,6 +89,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/setup", get(pages::setup_form).post(pages::setup))
         .route("/profile", get(pages::profile))
         .route("/profile/password", post(pages::change_password))
+        .route("/profile/tokens", post(pats::create))
+        .route("/profile/tokens/{id}/delete", post(pats::delete))
         .route("/users", get(users::list).post(users::create))
         .route("/ui/flagstaff.css", get(css))
         .merge(flags::routes())

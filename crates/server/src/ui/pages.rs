@@ -1,5 +1,5 @@
 //! Signing in and out, the first-run setup page, and the profile (password
-//! change).
+//! change; its personal access tokens are `ui/pats.rs`).
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -16,6 +16,7 @@ use crate::auth::hash_secret;
 use crate::ops::users::{verify_password, verify_sign_in};
 use crate::ops::{Actor, ChangePassword, CreateUser, HashedPassword, OpError, RootRole};
 use crate::state::AppState;
+use crate::storage::PatRow;
 
 /// `GET /`: the flags of the default project when signed in, else what this
 /// server is, with a link to sign in.
@@ -272,7 +273,7 @@ pub async fn setup(
 
 #[derive(Template)]
 #[template(path = "profile.html")]
-struct ProfilePage {
+pub(super) struct ProfilePage {
     nav: Option<Nav>,
     username: String,
     email: Option<String>,
@@ -282,11 +283,22 @@ struct ProfilePage {
     old_error: Option<String>,
     new_error: Option<String>,
     confirm_error: Option<String>,
+    /// The user's personal access tokens (at most ten).
+    pub pats: Vec<PatRow>,
+    /// The secret of the PAT just created, shown this once.
+    pub new_secret: Option<String>,
+    pub pat_description: String,
+    pub pat_expires: String,
+    pub pat_description_error: Option<String>,
+    pub pat_expires_error: Option<String>,
+    /// The earliest expiry the date field offers: tomorrow.
+    pat_min_expiry: String,
 }
 
 impl ProfilePage {
-    fn new(signed: &SignedIn) -> ProfilePage {
-        ProfilePage {
+    pub(super) async fn load(state: &AppState, signed: &SignedIn) -> Result<ProfilePage, Response> {
+        let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+        Ok(ProfilePage {
             nav: signed.nav(),
             username: signed.user.username.clone(),
             email: signed.user.email.clone(),
@@ -296,12 +308,26 @@ impl ProfilePage {
             old_error: None,
             new_error: None,
             confirm_error: None,
-        }
+            pats: state
+                .store
+                .pats_of_user(signed.user.id)
+                .await
+                .map_err(internal)?,
+            new_secret: None,
+            pat_description: String::new(),
+            pat_expires: String::new(),
+            pat_description_error: None,
+            pat_expires_error: None,
+            pat_min_expiry: tomorrow.format("%Y-%m-%d").to_string(),
+        })
     }
 }
 
-pub async fn profile(signed: SignedIn) -> Response {
-    render(StatusCode::OK, &ProfilePage::new(&signed))
+pub async fn profile(State(state): State<AppState>, signed: SignedIn) -> Response {
+    match ProfilePage::load(&state, &signed).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(response) => response,
+    }
 }
 
 #[derive(Deserialize)]
@@ -326,7 +352,10 @@ pub async fn change_password(
     if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
         return refused;
     }
-    let mut page = ProfilePage::new(&signed);
+    let mut page = match ProfilePage::load(&state, &signed).await {
+        Ok(page) => page,
+        Err(response) => return response,
+    };
     if !verify_password(&signed.user.password_hash, &form.old).await {
         page.old_error = Some("This is not your current password".to_owned());
         return render(StatusCode::BAD_REQUEST, &page);

@@ -619,3 +619,134 @@ pub async fn searches(db: Db) {
     assert_eq!(events("from=IS:yesterday").await.0, StatusCode::BAD_REQUEST);
     app.stop().await;
 }
+
+/// `lifecycle` on the flag search: each flag's stage derived from what the
+/// server knows (archived; SDK reports in a production environment; reports
+/// or "enabled" in another), with Unleash's `IS:` / `IS_ANY_OF:` forms.
+pub async fn search_by_lifecycle(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["fresh", "staged", "tested", "shipped", "old"]).await;
+    for name in ["staged", "shipped"] {
+        let (status, _) = app
+            .admin(
+                Method::POST,
+                &format!("{F}/{name}/environments/development/on"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _) = app.admin(Method::DELETE, &format!("{F}/old"), None).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let now = chrono_now();
+    for (token, flag) in [(CLIENT_DEV, "tested"), (CLIENT_PROD, "shipped")] {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/client/metrics",
+                Some(token),
+                Some(json!({"appName": "shop", "instanceId": "i-1", "bucket": {
+                    "start": now, "stop": now, "toggles": {flag: {"yes": 3, "no": 1}}}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    let find = |query: &'static str| {
+        let app = &app;
+        async move {
+            let (status, body) = app
+                .admin(
+                    Method::GET,
+                    &format!("/api/admin/search/features?sortBy=name&sortOrder=asc&{query}"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{query}: {body}");
+            let names: Vec<String> = body["features"]
+                .as_array()
+                .expect("features")
+                .iter()
+                .map(|f| f["name"].as_str().unwrap_or("").to_owned())
+                .collect();
+            assert_eq!(body["total"].as_u64(), Some(names.len() as u64), "{query}");
+            (names, body)
+        }
+    };
+    assert_eq!(find("lifecycle=IS:initial").await.0, ["fresh"]);
+    assert_eq!(find("lifecycle=IS:pre-live").await.0, ["staged", "tested"]);
+    assert_eq!(find("lifecycle=live").await.0, ["shipped"]);
+    assert_eq!(find("lifecycle=IS:archived").await.0, ["old"]);
+    assert_eq!(
+        find("lifecycle=IS_ANY_OF:live,archived").await.0,
+        ["old", "shipped"]
+    );
+    assert_eq!(
+        find("lifecycle=IS_ANY_OF:initial,pre-live").await.0,
+        ["fresh", "staged", "tested"]
+    );
+    assert!(find("lifecycle=IS:completed").await.0.is_empty());
+    assert_eq!(
+        find("lifecycle=IS:archived&archived=IS:true").await.0,
+        ["old"]
+    );
+    assert!(find("lifecycle=IS:live&archived=IS:true")
+        .await
+        .0
+        .is_empty());
+    assert_eq!(find("lifecycle=IS:pre-live&query=stag").await.0, ["staged"]);
+    // Without the filter every live flag is found, each with its stage.
+    let (names, body) = find("").await;
+    assert_eq!(names, ["fresh", "shipped", "staged", "tested"]);
+    let stage = |name: &str| {
+        body["features"]
+            .as_array()
+            .and_then(|all| all.iter().find(|f| f["name"] == name))
+            .map(|f| f["lifecycle"].clone())
+            .expect("found")
+    };
+    let fresh = body["features"][0].clone();
+    assert_eq!(
+        stage("fresh"),
+        json!({"stage": "initial", "enteredStageAt": fresh["createdAt"]})
+    );
+    assert_eq!(
+        stage("staged"),
+        json!({"stage": "pre-live", "enteredStageAt": null})
+    );
+    let hour = format!("{}:00:00.000Z", &now[..13]);
+    assert_eq!(
+        stage("tested"),
+        json!({"stage": "pre-live", "enteredStageAt": hour})
+    );
+    assert_eq!(
+        stage("shipped"),
+        json!({"stage": "live", "enteredStageAt": hour})
+    );
+    let (_, archived) = find("archived=IS:true").await;
+    assert_eq!(archived["features"][0]["lifecycle"]["stage"], "archived");
+    assert_eq!(
+        archived["features"][0]["lifecycle"]["enteredStageAt"],
+        archived["features"][0]["archivedAt"]
+    );
+    for bad in [
+        "lifecycle=IS:done",
+        "lifecycle=IS_ANY_OF:live,gone",
+        "lifecycle=INCLUDE:live",
+    ] {
+        let (status, body) = app
+            .admin(
+                Method::GET,
+                &format!("/api/admin/search/features?{bad}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("lifecycle")),
+            "{body}"
+        );
+    }
+    app.stop().await;
+}

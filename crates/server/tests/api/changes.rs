@@ -159,6 +159,20 @@ pub async fn every_write_is_one_revision(db: Db) {
             vec!["environment-created"],
         ),
         (
+            "environment off",
+            Method::POST,
+            "/api/admin/environments/staging/off".into(),
+            None,
+            vec!["environment-updated"],
+        ),
+        (
+            "environment on",
+            Method::POST,
+            "/api/admin/environments/staging/on".into(),
+            None,
+            vec!["environment-updated"],
+        ),
+        (
             "link",
             Method::POST,
             "/api/admin/projects/default/environments".into(),
@@ -284,6 +298,28 @@ pub async fn every_write_is_one_revision(db: Db) {
             F.into(),
             Some(json!({"name": "tagged", "tags": [{"type": "simple", "value": "new"}]})),
             vec!["feature-created", "tag-created", "feature-tagged"],
+        ),
+        (
+            "project tags",
+            Method::PUT,
+            "/api/admin/projects/default/tags".into(),
+            Some(json!({"features": ["one", "tagged"], "tags": {
+                "addedTags": [{"type": "simple", "value": "bulk"}],
+                "removedTags": [{"type": "simple", "value": "new"}]}})),
+            vec![
+                "tag-created",
+                "feature-tagged",
+                "feature-tagged",
+                "feature-untagged",
+            ],
+        ),
+        (
+            "refused project tags",
+            Method::PUT,
+            "/api/admin/projects/default/tags".into(),
+            Some(json!({"features": ["one", "missing"], "tags": {
+                "addedTags": [{"type": "simple", "value": "never"}], "removedTags": []}})),
+            vec![],
         ),
         (
             "custom strategy",

@@ -16,6 +16,7 @@ mod helpers;
 mod hostile;
 mod integrations;
 mod metrics;
+mod pats;
 mod prometheus;
 mod push;
 mod sdk_apis;
@@ -26,6 +27,8 @@ mod tags;
 mod tokens;
 mod ui;
 mod ui_activity;
+mod ui_admin;
+mod ui_flag_page;
 
 use admin_routes::*;
 use changes::*;
@@ -37,6 +40,7 @@ use helpers::Db;
 use hostile::*;
 use integrations::*;
 use metrics::*;
+use pats::*;
 use prometheus::*;
 use push::*;
 use sdk_apis::*;
@@ -47,6 +51,8 @@ use tags::*;
 use tokens::*;
 use ui::*;
 use ui_activity::*;
+use ui_admin::*;
+use ui_flag_page::*;
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -108,6 +114,7 @@ on_both_backends!(
     tokens_and_constraints_routes,
     projects_change_and_go,
     searches,
+    search_by_lifecycle,
     delta_polling_matches_full_documents,
     streams_push_changes,
     slow_streams_are_bounded,
@@ -131,6 +138,7 @@ on_both_backends!(
     bad_tag_input_changes_nothing,
     client_tag_filter,
     search_by_tag,
+    project_tags_in_bulk,
     custom_strategies,
     bad_strategy_input_changes_nothing,
     switch_on_uses_the_project_default,
@@ -140,6 +148,18 @@ on_both_backends!(
     ui_signs_in_and_switches_flags,
     ui_first_run_setup,
     ui_sign_in_uses_the_auth_quota,
+    ui_segments_with_constraints,
+    ui_context_fields,
+    ui_api_tokens,
+    ui_projects_and_environments,
+    ui_applications,
+    ui_admin_screens_refuse_viewers_and_forgeries,
+    ui_strategy_form_stores_what_was_entered,
+    ui_flag_variants_and_settings,
+    ui_flag_pages_refuse_viewers_and_forged_forms,
+    pats_act_with_their_users_role,
+    bad_pat_input_changes_nothing,
+    ui_manages_pats,
     ui_flags_list_create_archive,
     ui_flags_list_of_10000,
     ui_metrics_tab,
@@ -172,5 +192,17 @@ mod memory {
         export_then_import_reproduces_the_flags,
         bad_imports_change_nothing,
         ui_sign_in_uses_the_auth_quota,
+        ui_segments_with_constraints,
+        ui_context_fields,
+        ui_api_tokens,
+        ui_projects_and_environments,
+        ui_applications,
+        ui_admin_screens_refuse_viewers_and_forgeries,
+        ui_strategy_form_stores_what_was_entered,
+        ui_flag_variants_and_settings,
+        bad_pat_input_changes_nothing,
+        ui_manages_pats,
+        search_by_lifecycle,
+        project_tags_in_bulk,
     );
 }

@@ -679,3 +679,193 @@ pub async fn search_by_tag(db: Db) {
     }
     app.stop().await;
 }
+
+/// `PUT /api/admin/projects/:project/tags`: tags added to and taken off many
+/// flags of a project in one change, with the events tagging each flag
+/// records; an unknown flag or tag type is a 400 and changes nothing.
+pub async fn project_tags_in_bulk(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["alpha", "bravo", "charlie"]).await;
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects",
+            Some(json!({"id": "other", "name": "Other"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/other/features",
+            Some(json!({"name": "elsewhere"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.admin(
+        Method::POST,
+        &flag_tags("alpha"),
+        Some(json!({"type": "simple", "value": "old"})),
+    )
+    .await;
+    let tags_of = |name: &'static str| {
+        let app = &app;
+        async move {
+            let (status, body) = app.admin(Method::GET, &flag_tags(name), None).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["tags"].clone()
+        }
+    };
+    let bulk = "/api/admin/projects/default/tags";
+    let before = all_events(&app).await;
+    let (status, body) = app
+        .admin(
+            Method::PUT,
+            bulk,
+            Some(json!({"features": ["alpha", "bravo", "alpha"], "tags": {
+                "addedTags": [{"type": "simple", "value": "beta"}, {"type": "simple", "value": "old"}],
+                "removedTags": [{"type": "simple", "value": "old"}]}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        tags_of("alpha").await,
+        json!([{"type": "simple", "value": "beta"}])
+    );
+    assert_eq!(
+        tags_of("bravo").await,
+        json!([{"type": "simple", "value": "beta"}])
+    );
+    assert_eq!(tags_of("charlie").await, json!([]));
+
+    // One change: every event under the next revision; each flag its own events.
+    let after = all_events(&app).await;
+    let new = &after[..after.len() - before.len()];
+    let revision = before[0]["revision"].as_i64().expect("revision") + 1;
+    assert!(new.iter().all(|e| e["revision"] == revision), "{new:?}");
+    let mut seen: Vec<(String, String)> = new
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap_or("").to_owned(),
+                e["featureName"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("feature-tagged".to_owned(), "alpha".to_owned()),
+            ("feature-tagged".to_owned(), "bravo".to_owned()),
+            ("feature-untagged".to_owned(), "alpha".to_owned()),
+            ("tag-created".to_owned(), String::new()),
+        ]
+    );
+    let tagged = new
+        .iter()
+        .find(|e| e["type"] == "feature-tagged" && e["featureName"] == "bravo")
+        .expect("bravo tagged");
+    assert_eq!(tagged["data"], json!({"type": "simple", "value": "beta"}));
+    assert_eq!(
+        (&tagged["project"], &tagged["createdBy"]),
+        (&json!("default"), &json!("admin"))
+    );
+    let untagged = new
+        .iter()
+        .find(|e| e["type"] == "feature-untagged")
+        .expect("alpha untagged");
+    assert_eq!(
+        untagged["preData"],
+        json!({"type": "simple", "value": "old"})
+    );
+    // The client API sees the tags at once.
+    let (status, document) = app
+        .call(
+            Method::GET,
+            "/api/client/features?tag=simple:beta",
+            Some(CLIENT_DEV),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut names: Vec<&str> = document["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["alpha", "bravo"]);
+
+    // Again: nothing to do, nothing recorded.
+    let (status, _) = app
+        .admin(
+            Method::PUT,
+            bulk,
+            Some(json!({"features": ["alpha"], "tags": {
+                "addedTags": [{"type": "simple", "value": "beta"}], "removedTags": [{"type": "simple", "value": "gone"}]}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all_events(&app).await.len(), after.len());
+
+    // Refused whole: nothing tagged, no tag created, no event.
+    let refused: Vec<(Value, StatusCode)> = vec![
+        (
+            json!({"features": ["alpha", "missing"], "tags": {"addedTags": [{"type": "simple", "value": "new-one"}], "removedTags": []}}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"features": ["charlie", "elsewhere"], "tags": {"addedTags": [{"type": "simple", "value": "new-one"}], "removedTags": []}}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"features": ["charlie", "alpha"], "tags": {"addedTags": [{"type": "simple", "value": "new-one"}, {"type": "nope", "value": "x1"}], "removedTags": [{"type": "simple", "value": "beta"}]}}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"features": ["charlie"], "tags": {"addedTags": [{"type": "simple", "value": "x"}], "removedTags": []}}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"features": [], "tags": {"addedTags": [{"type": "simple", "value": "new-one"}], "removedTags": []}}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            json!({"features": ["has space"], "tags": {"addedTags": [], "removedTags": []}}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (json!({"features": ["charlie"]}), StatusCode::BAD_REQUEST),
+        (
+            json!({"features": "charlie", "tags": {"addedTags": [], "removedTags": []}}),
+            StatusCode::BAD_REQUEST,
+        ),
+    ];
+    for (body, expected) in refused {
+        let (status, answer) = app.admin(Method::PUT, bulk, Some(body.clone())).await;
+        assert_eq!(status, expected, "{body}: {answer}");
+        assert!(answer["message"].is_string(), "{answer}");
+    }
+    let (status, _) = app
+        .admin(
+            Method::PUT,
+            "/api/admin/projects/nowhere/tags",
+            Some(json!({"features": ["alpha"], "tags": {"addedTags": [], "removedTags": []}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        all_events(&app).await.len(),
+        after.len(),
+        "nothing recorded"
+    );
+    assert_eq!(tags_of("charlie").await, json!([]));
+    assert_eq!(
+        tags_of("alpha").await,
+        json!([{"type": "simple", "value": "beta"}])
+    );
+    let (_, all) = app.admin(Method::GET, TAGS, None).await;
+    assert!(!all.to_string().contains("new-one"), "{all}");
+    app.stop().await;
+}

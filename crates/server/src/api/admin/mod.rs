@@ -1,4 +1,4 @@
-//! The admin API (admin tokens only): flags, their environments, strategies,
+//! The admin API (admin tokens, and users' personal access tokens within their role): flags, their environments, strategies,
 //! variants, tags and links, dependencies, tag types and tags, strategy types, the event
 //! log, API tokens, projects and environments, signal endpoints and action sets, export and
 //! import. Handlers
@@ -14,6 +14,7 @@ mod features;
 mod flag_batches;
 mod links;
 mod metrics;
+mod pats;
 mod playground;
 mod projects;
 mod search;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(variants::router())
         .merge(events::router())
         .merge(tokens::router())
+        .merge(pats::router())
         .merge(projects::router())
         .merge(metrics::router())
         .merge(playground::router())
@@ -69,7 +71,7 @@ pub fn id_in_path(text: &str, what: &str) -> ApiResult<i64> {
 impl AdminToken {
     /// Who the event log names for this request's changes.
     pub fn actor(&self) -> Actor {
-        Actor::named(self.0.name.clone())
+        Actor::named(self.name.clone())
     }
 }
 

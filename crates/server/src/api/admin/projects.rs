@@ -14,7 +14,8 @@ use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::ops::{
     CreateEnvironment, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment,
-    EnvironmentName, FlagType, ProjectId, SetDefaultStrategy, StrategyInput, UpdateProject,
+    EnvironmentName, FlagType, ProjectId, SetDefaultStrategy, SetEnvironmentEnabled, StrategyInput,
+    UpdateProject,
 };
 use crate::state::AppState;
 use crate::wire::{to_value, EnvironmentView, ProjectView};
@@ -34,6 +35,8 @@ pub fn router() -> Router<AppState> {
             "/api/admin/environments",
             get(environments).post(create_environment),
         )
+        .route("/api/admin/environments/{name}/on", post(environment_on))
+        .route("/api/admin/environments/{name}/off", post(environment_off))
         .route(
             "/api/admin/projects/{project}/environments",
             post(enable_environment),
@@ -197,6 +200,36 @@ async fn create_environment(
         Json(EnvironmentView::from(&environment)),
     )
         .into_response())
+}
+
+async fn switch_environment(
+    state: &AppState,
+    admin: &AdminToken,
+    name: &str,
+    enabled: bool,
+) -> ApiResult<StatusCode> {
+    let operation = SetEnvironmentEnabled {
+        name: EnvironmentName::in_path(name)?,
+        enabled,
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn environment_on(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    switch_environment(&state, &admin, &name, true).await
+}
+
+async fn environment_off(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    switch_environment(&state, &admin, &name, false).await
 }
 
 #[derive(Deserialize)]

@@ -1,8 +1,18 @@
 //! Flag search (`GET /api/admin/search/features`), the list behind a flag
 //! table: text, project, type, creator, tags, state (stale or active),
-//! archived, sorting and paging with the total. Filters use Unleash's `IS:` /
-//! `IS_ANY_OF:` forms (tags also `INCLUDE_ALL_OF:`, `DO_NOT_INCLUDE:`, …).
-//! Each result has its environments and tags: six queries whatever the page.
+//! lifecycle stage, archived, sorting and paging with the total. Filters use
+//! Unleash's `IS:` / `IS_ANY_OF:` forms (tags also `INCLUDE_ALL_OF:`,
+//! `DO_NOT_INCLUDE:`, …). Each result has its environments, tags and
+//! lifecycle stage: seven queries whatever the page.
+//!
+//! Flagstaff records no lifecycle: a flag's stage is derived from what it
+//! knows, in SQL (`storage::Lifecycle`): `archived` if archived; else `live`
+//! if SDKs reported evaluating it in a `production`-type environment; else
+//! `pre-live` if they did in another environment or it is enabled in one;
+//! else `initial`. `completed` (Unleash's "marked completed") is accepted and
+//! matches nothing, as Flagstaff has no such mark. Reports count while the
+//! metrics are kept (48 hours by default). `lifecycle=IS:archived` finds
+//! archived flags without `archived=IS:true`.
 
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -15,7 +25,7 @@ use super::filter_values;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::{FeatureEnvironmentRow, FeatureRow, FlagSearch, Tag, TagMatch};
+use crate::storage::{FeatureEnvironmentRow, FeatureRow, FlagSearch, Lifecycle, Tag, TagMatch};
 use crate::wire::{CreatedBy, FlagMetadata};
 
 pub fn router() -> Router<AppState> {
@@ -30,6 +40,7 @@ struct SearchQuery {
     #[serde(rename = "type")]
     flag_type: Option<String>,
     state: Option<String>,
+    lifecycle: Option<String>,
     archived: Option<String>,
     created_by: Option<String>,
     tag: Option<String>,
@@ -50,6 +61,15 @@ struct Found<'a> {
     favorite: bool,
     environments: Vec<FoundEnvironment<'a>>,
     tags: &'a [Tag],
+    lifecycle: Option<FoundLifecycle<'a>>,
+}
+
+/// Unleash's `lifecycle` of a search result.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FoundLifecycle<'a> {
+    stage: &'static str,
+    entered_stage_at: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -103,6 +123,20 @@ async fn search_features(
             )))
         }
     };
+    let lifecycle = filter_values(query.lifecycle, "lifecycle")?
+        .map(|stages| {
+            stages
+                .iter()
+                .map(|stage| {
+                    Lifecycle::parse(stage).ok_or_else(|| {
+                        ApiError::BadData(format!(
+                            "lifecycle: {stage:?} is not initial, pre-live, live, completed or archived"
+                        ))
+                    })
+                })
+                .collect::<ApiResult<Vec<_>>>()
+        })
+        .transpose()?;
     let search = FlagSearch {
         text: query.query.filter(|q| !q.trim().is_empty()),
         projects: filter_values(query.project, "project")?,
@@ -110,6 +144,7 @@ async fn search_features(
         created_by: filter_values(query.created_by, "createdBy")?,
         tags: tag_filter(query.tag)?,
         stale,
+        lifecycle,
         archived: filter_values(query.archived, "archived")?.is_some_and(|v| v == ["true"]),
         sort_by: query.sort_by.unwrap_or_else(|| "createdAt".to_owned()),
         descending: query.sort_order.as_deref() != Some("asc"),
@@ -121,6 +156,11 @@ async fn search_features(
     let environments = state.store.environments().await?;
     let (rows, counts) = state.store.search_details(&names).await?;
     let tags = state.store.tags_of_flags(&names).await?;
+    let stages = state.store.lifecycle_stages(&names).await?;
+    let stages: HashMap<&str, (Lifecycle, Option<&str>)> = stages
+        .iter()
+        .map(|(name, stage, at)| (name.as_str(), (*stage, at.as_deref())))
+        .collect();
     let counts: HashMap<(&str, &str), (i64, i64)> = counts
         .iter()
         .map(|(f, e, all, on)| ((f.as_str(), e.as_str()), (*all, *on)))
@@ -161,6 +201,12 @@ async fn search_features(
                     })
                     .collect(),
                 tags: tags.get(&f.name).map_or(&[], Vec::as_slice),
+                lifecycle: stages
+                    .get(f.name.as_str())
+                    .map(|(stage, at)| FoundLifecycle {
+                        stage: stage.as_str(),
+                        entered_stage_at: *at,
+                    }),
             })
             .collect(),
         total,

@@ -1,10 +1,11 @@
-//! Tag types (`/api/admin/tag-types`), tags (`/api/admin/tags`) and the tags
-//! of a flag (`/api/admin/features/:name/tags`), in Unleash 8's shapes.
+//! Tag types (`/api/admin/tag-types`), tags (`/api/admin/tags`), the tags
+//! of a flag (`/api/admin/features/:name/tags`) and of many flags of a project
+//! at once (`PUT /api/admin/projects/:project/tags`), in Unleash 8's shapes.
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -13,8 +14,8 @@ use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::{
-    validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, FeatureName, RetagFlag,
-    TagFlag, TagInput, TagTypeInput, UntagFlag, UpdateTagType,
+    validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, FeatureName, ProjectId,
+    RetagFlag, RetagFlags, TagFlag, TagInput, TagTypeInput, UntagFlag, UpdateTagType,
 };
 use crate::state::AppState;
 use crate::storage::Tag;
@@ -41,6 +42,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/admin/features/{feature}/tags/{type}/{value}",
             delete(untag_flag),
+        )
+        .route(
+            "/api/admin/projects/{project}/tags",
+            put(retag_project_flags),
         )
 }
 
@@ -244,6 +249,33 @@ async fn untag_flag(
     let operation = UntagFlag {
         feature: FeatureName::in_path(&feature)?,
         tag: Tag::new(tag_type, value),
+    };
+    state.apply(&admin.actor(), operation).await?;
+    Ok(StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct ProjectRetag {
+    features: Vec<String>,
+    tags: Retag,
+}
+
+/// 200 with no body, as Unleash.
+async fn retag_project_flags(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(project): Path<String>,
+    ApiObject(body): ApiObject<ProjectRetag>,
+) -> ApiResult<StatusCode> {
+    let operation = RetagFlags {
+        project: ProjectId::in_path(&project)?,
+        features: body
+            .features
+            .iter()
+            .map(|name| FeatureName::parse(name))
+            .collect::<Result<_, _>>()?,
+        added_tags: body.tags.added_tags,
+        removed_tags: body.tags.removed_tags,
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)

@@ -1,0 +1,137 @@
+//! Personal access tokens (migration 0013): a user's own secrets for the admin
+//! API, written by the PAT operations through `WriteTx`. A request finds its
+//! PAT by the SHA-256 of the secret joined with its user, so it always acts
+//! with the user's role of that moment (and not at all once the user is gone).
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use super::users::{user_from_row, USER_COLUMNS};
+use super::{StorageResult, Store, UserRow, WriteTx};
+
+/// A stored PAT, without its secret (only its hash is stored, and never read back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub description: String,
+    /// RFC 3339, as every instant.
+    pub created_at: String,
+    pub expires_at: String,
+    pub seen_at: Option<String>,
+}
+
+const PAT_COLUMNS: &str = "p.id, p.user_id, p.description, p.created_at, p.expires_at, p.seen_at";
+
+fn pat_from_row(r: &AnyRow) -> StorageResult<PatRow> {
+    Ok(PatRow {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        description: r.try_get("description")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        seen_at: r.try_get("seen_at")?,
+    })
+}
+
+async fn pats_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> StorageResult<Vec<PatRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {PAT_COLUMNS} FROM personal_access_tokens p WHERE p.user_id = $1 ORDER BY p.id"
+    ))
+    .bind(user_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(pat_from_row).collect()
+}
+
+impl Store {
+    /// A user's PATs, oldest first.
+    pub async fn pats_of_user(&self, user_id: i64) -> StorageResult<Vec<PatRow>> {
+        pats_of(self.pool(), user_id).await
+    }
+
+    /// The PAT whose secret has this hash, with its user as stored now
+    /// (expired or not: the caller checks `expires_at`).
+    pub async fn pat_by_hash(&self, secret_hash: &str) -> StorageResult<Option<(PatRow, UserRow)>> {
+        // The PAT's columns are renamed: the user's have the same names.
+        let row = sqlx::query(&format!(
+            "SELECT p.id AS pat_id, p.description, p.created_at AS pat_created_at, \
+             p.expires_at, p.seen_at AS pat_seen_at, {USER_COLUMNS} \
+             FROM personal_access_tokens p JOIN users u ON u.id = p.user_id \
+             WHERE p.secret_hash = $1"
+        ))
+        .bind(secret_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = user_from_row(&row)?;
+        let pat = PatRow {
+            id: row.try_get("pat_id")?,
+            user_id: user.id,
+            description: row.try_get("description")?,
+            created_at: row.try_get("pat_created_at")?,
+            expires_at: row.try_get("expires_at")?,
+            seen_at: row.try_get("pat_seen_at")?,
+        };
+        Ok(Some((pat, user)))
+    }
+
+    /// Notes that a PAT was used at `now` (not a change: no revision, no event).
+    pub async fn touch_pat(&self, id: i64, now: &str) -> StorageResult<()> {
+        sqlx::query("UPDATE personal_access_tokens SET seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+impl WriteTx<'_> {
+    pub async fn pats_of_user(&mut self, user_id: i64) -> StorageResult<Vec<PatRow>> {
+        pats_of(&mut *self.tx, user_id).await
+    }
+
+    /// Stores a PAT; the same description twice for one user is a `Conflict`.
+    pub async fn insert_pat(
+        &mut self,
+        user_id: i64,
+        secret_hash: &str,
+        description: &str,
+        created_at: &str,
+        expires_at: &str,
+    ) -> StorageResult<PatRow> {
+        let id: i64 = sqlx::query(
+            "INSERT INTO personal_access_tokens \
+             (secret_hash, user_id, description, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(secret_hash)
+        .bind(user_id)
+        .bind(description)
+        .bind(created_at)
+        .bind(expires_at)
+        .fetch_one(&mut *self.tx)
+        .await?
+        .try_get("id")?;
+        Ok(PatRow {
+            id,
+            user_id,
+            description: description.to_owned(),
+            created_at: created_at.to_owned(),
+            expires_at: expires_at.to_owned(),
+            seen_at: None,
+        })
+    }
+
+    pub async fn delete_pat(&mut self, id: i64) -> StorageResult<()> {
+        sqlx::query("DELETE FROM personal_access_tokens WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}

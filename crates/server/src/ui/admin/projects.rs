@@ -1,0 +1,324 @@
+//! Projects: the list with flag counts and a create form; a project's page
+//! with its name and description, its environments (enable or disable each
+//! for the project, as the admin API's project environment routes do) and
+//! delete (refused while it has flags).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+
+use super::{field, non_empty, not_found, page_of, refuse_change, PageQuery, Pager};
+use crate::ops::{
+    Actor, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment, EnvironmentName,
+    OpError, ProjectId, UpdateProject,
+};
+use crate::state::AppState;
+use crate::ui::{internal, op_error, render, Nav, SignedIn};
+
+struct ProjectLine {
+    id: String,
+    name: String,
+    description: String,
+    flags: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin/projects.html")]
+struct ProjectsPage {
+    nav: Option<Nav>,
+    csrf: String,
+    can_edit: bool,
+    projects: Vec<ProjectLine>,
+    pager: Pager,
+    id: String,
+    name: String,
+    description: String,
+    id_error: Option<String>,
+    name_error: Option<String>,
+}
+
+async fn list_page(
+    state: &AppState,
+    signed: &SignedIn,
+    query: &PageQuery,
+) -> Result<ProjectsPage, Response> {
+    let (projects, counts) =
+        tokio::try_join!(state.store.projects(), state.store.live_flag_counts())
+            .map_err(internal)?;
+    let (projects, pager) = page_of(projects, query, "/projects");
+    Ok(ProjectsPage {
+        nav: signed.nav(),
+        csrf: signed.csrf.clone(),
+        can_edit: signed.role.can_edit(),
+        projects: projects
+            .into_iter()
+            .map(|(id, name, description)| ProjectLine {
+                flags: counts.get(&id).copied().unwrap_or(0),
+                id,
+                name,
+                description: description.unwrap_or_default(),
+            })
+            .collect(),
+        pager,
+        id: String::new(),
+        name: String::new(),
+        description: String::new(),
+        id_error: None,
+        name_error: None,
+    })
+}
+
+/// `GET /projects?page=N`.
+pub async fn list(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    match list_page(&state, &signed, &query).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(response) => response,
+    }
+}
+
+/// `POST /projects`: `CreateProject`.
+pub async fn create(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = refuse_change(&signed, field(&pairs, "_csrf")) {
+        return refused;
+    }
+    let mut again = match list_page(&state, &signed, &PageQuery { page: None }).await {
+        Ok(page) => page,
+        Err(response) => return response,
+    };
+    again.id = field(&pairs, "id").unwrap_or_default().trim().to_owned();
+    again.name = field(&pairs, "name").unwrap_or_default().to_owned();
+    again.description = field(&pairs, "description").unwrap_or_default().to_owned();
+    let id = match ProjectId::parse(&again.id) {
+        Ok(id) => id,
+        Err(e) => {
+            again.id_error = Some(e.to_string());
+            return render(StatusCode::BAD_REQUEST, &again);
+        }
+    };
+    let operation = CreateProject {
+        id,
+        name: non_empty(&again.name),
+        description: non_empty(&again.description),
+    };
+    match state
+        .apply(&Actor::named(&signed.user.username), operation)
+        .await
+    {
+        Ok(project) => Redirect::to(&format!("/projects/{}", project.id)).into_response(),
+        Err(OpError::Conflict(why)) => {
+            again.id_error = Some(why);
+            render(StatusCode::CONFLICT, &again)
+        }
+        Err(OpError::Invalid(why)) => {
+            again.name_error = Some(why);
+            render(StatusCode::BAD_REQUEST, &again)
+        }
+        Err(e) => op_error(e, signed.nav()),
+    }
+}
+
+struct EnvironmentLine {
+    name: String,
+    kind: String,
+    enabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/project.html")]
+struct ProjectPage {
+    nav: Option<Nav>,
+    csrf: String,
+    can_edit: bool,
+    id: String,
+    name: String,
+    description: String,
+    flags: i64,
+    environments: Vec<EnvironmentLine>,
+    name_error: Option<String>,
+}
+
+async fn project_page(
+    state: &AppState,
+    signed: &SignedIn,
+    project: &str,
+) -> Result<ProjectPage, Response> {
+    let Some((id, name, description)) = state
+        .store
+        .projects()
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|(id, _, _)| id == project)
+    else {
+        return Err(not_found(
+            signed,
+            &format!("There is no project {project}."),
+        ));
+    };
+    let (all, enabled, counts) = tokio::try_join!(
+        state.store.environments(),
+        state.store.project_environments(&id),
+        state.store.live_flag_counts()
+    )
+    .map_err(internal)?;
+    Ok(ProjectPage {
+        nav: signed.nav(),
+        csrf: signed.csrf.clone(),
+        can_edit: signed.role.can_edit(),
+        flags: counts.get(&id).copied().unwrap_or(0),
+        environments: all
+            .into_iter()
+            .map(|e| EnvironmentLine {
+                enabled: enabled.iter().any(|on| on.name == e.name),
+                name: e.name,
+                kind: e.kind,
+            })
+            .collect(),
+        id,
+        name,
+        description: description.unwrap_or_default(),
+        name_error: None,
+    })
+}
+
+/// `GET /projects/{project}`.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(project): Path<String>,
+) -> Response {
+    match project_page(&state, &signed, &project).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(response) => response,
+    }
+}
+
+/// `POST /projects/{project}`: `UpdateProject`.
+pub async fn update(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(project): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = refuse_change(&signed, field(&pairs, "_csrf")) {
+        return refused;
+    }
+    let mut again = match project_page(&state, &signed, &project).await {
+        Ok(page) => page,
+        Err(response) => return response,
+    };
+    again.name = field(&pairs, "name").unwrap_or_default().to_owned();
+    again.description = field(&pairs, "description").unwrap_or_default().to_owned();
+    let Ok(id) = ProjectId::in_path(&project) else {
+        return not_found(&signed, &format!("There is no project {project}."));
+    };
+    let operation = UpdateProject {
+        id,
+        name: again.name.clone(),
+        description: non_empty(&again.description),
+    };
+    match state
+        .apply(&Actor::named(&signed.user.username), operation)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/projects/{project}")).into_response(),
+        Err(OpError::Invalid(why)) => {
+            again.name_error = Some(why);
+            render(StatusCode::BAD_REQUEST, &again)
+        }
+        Err(e) => op_error(e, signed.nav()),
+    }
+}
+
+/// `POST /projects/{project}/delete`: `DeleteProject` (refused, saying why,
+/// while the project has flags or tokens).
+pub async fn delete(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(project): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = refuse_change(&signed, field(&pairs, "_csrf")) {
+        return refused;
+    }
+    let Ok(id) = ProjectId::in_path(&project) else {
+        return not_found(&signed, &format!("There is no project {project}."));
+    };
+    match state
+        .apply(&Actor::named(&signed.user.username), DeleteProject { id })
+        .await
+    {
+        Ok(()) => Redirect::to("/projects").into_response(),
+        Err(e) => op_error(e, signed.nav()),
+    }
+}
+
+/// `POST /projects/{project}/environments` with `environment`: `EnableEnvironment`.
+pub async fn enable_environment(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(project): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = refuse_change(&signed, field(&pairs, "_csrf")) {
+        return refused;
+    }
+    let environment = field(&pairs, "environment").unwrap_or_default();
+    let (Ok(id), Ok(environment)) = (
+        ProjectId::in_path(&project),
+        EnvironmentName::in_path(environment),
+    ) else {
+        return not_found(&signed, "There is no such project or environment.");
+    };
+    let operation = EnableEnvironment {
+        project: id,
+        environment,
+    };
+    match state
+        .apply(&Actor::named(&signed.user.username), operation)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/projects/{project}")).into_response(),
+        Err(e) => op_error(e, signed.nav()),
+    }
+}
+
+/// `POST /projects/{project}/environments/{environment}/disable`:
+/// `DisableEnvironment` (a project keeps at least one).
+pub async fn disable_environment(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((project, environment)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = refuse_change(&signed, field(&pairs, "_csrf")) {
+        return refused;
+    }
+    let (Ok(id), Ok(environment)) = (
+        ProjectId::in_path(&project),
+        EnvironmentName::in_path(&environment),
+    ) else {
+        return not_found(&signed, "There is no such project or environment.");
+    };
+    let operation = DisableEnvironment {
+        project: id,
+        environment,
+    };
+    match state
+        .apply(&Actor::named(&signed.user.username), operation)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/projects/{project}")).into_response(),
+        Err(e) => op_error(e, signed.nav()),
+    }
+}

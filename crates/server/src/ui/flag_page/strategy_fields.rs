@@ -1,0 +1,267 @@
+//! What the strategy form holds: every field as typed (so a refused form
+//! comes back as entered), read from a stored strategy or from a posted
+//! form, turned into the operations' `StrategyInput`, and a refusal put next
+//! to the field it names. The selects' choices come from the store.
+
+use std::collections::BTreeMap;
+
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::constraint_rows::{self, ConstraintRow};
+use super::form_fields::{join_values, split_values, FormFields};
+use super::variant_rows::{self, VariantRow};
+use crate::ops::StrategyInput;
+use crate::state::AppState;
+use crate::storage::{StrategyTypeRow, StrategyValues};
+use crate::ui::internal;
+
+pub const FLEXIBLE: &str = "flexibleRollout";
+/// The parameters the flexibleRollout fields show.
+const ROLLOUT_PARAMETERS: [&str; 3] = ["rollout", "stickiness", "groupId"];
+
+/// A parameter of a strategy other than flexibleRollout's three.
+#[derive(Debug, Clone)]
+pub struct ParameterField {
+    pub name: String,
+    pub label: String,
+    /// Unleash's parameter type: string, percentage, list, number, boolean.
+    pub kind: String,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+/// Everything the form shows and posts, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct StrategyFields {
+    pub name: String,
+    /// The strategy type the parameter fields were drawn for.
+    pub shown: String,
+    pub title: String,
+    pub disabled: bool,
+    pub rollout: String,
+    pub rollout_error: Option<String>,
+    pub stickiness: String,
+    pub group_id: String,
+    pub parameters: Vec<ParameterField>,
+    pub constraints: Vec<ConstraintRow>,
+    pub segments: Vec<i64>,
+    pub variants: Vec<VariantRow>,
+}
+
+/// What the form's selects offer, read from the store.
+pub struct Catalogue {
+    pub types: Vec<StrategyTypeRow>,
+    pub context: Vec<String>,
+    pub segments: Vec<(i64, String)>,
+}
+
+pub async fn catalogue(state: &AppState, project: &str) -> Result<Catalogue, Response> {
+    let types = state.store.strategy_types().await.map_err(internal)?;
+    let context = state
+        .store
+        .context_fields()
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    let segments = state
+        .store
+        .segments()
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .filter(|s| s.project.as_deref().is_none_or(|p| p == project))
+        .map(|s| (s.id, s.name))
+        .collect();
+    Ok(Catalogue {
+        types,
+        context,
+        segments,
+    })
+}
+
+impl Catalogue {
+    /// The declared parameters of `strategy` (none for flexibleRollout, whose
+    /// three have their own fields), then any other `stored` ones, with their values.
+    fn parameter_fields(
+        &self,
+        strategy: &str,
+        stored: &BTreeMap<String, String>,
+    ) -> Vec<ParameterField> {
+        let mut fields: Vec<ParameterField> = Vec::new();
+        if strategy != FLEXIBLE {
+            if let Some(kind) = self.types.iter().find(|t| t.name == strategy) {
+                for p in &kind.parameters {
+                    fields.push(ParameterField {
+                        name: p.name.clone(),
+                        label: match p.description.as_deref().filter(|d| !d.is_empty()) {
+                            Some(d) => format!("{} — {d}", p.name),
+                            None => p.name.clone(),
+                        },
+                        kind: p.kind.clone(),
+                        value: String::new(),
+                        error: None,
+                    });
+                }
+            }
+        }
+        for (name, value) in stored {
+            if strategy == FLEXIBLE && ROLLOUT_PARAMETERS.contains(&name.as_str()) {
+                continue;
+            }
+            match fields.iter_mut().find(|f| f.name == *name) {
+                Some(field) => field.value = value.clone(),
+                None => fields.push(ParameterField {
+                    name: name.clone(),
+                    label: name.clone(),
+                    kind: "string".to_owned(),
+                    value: value.clone(),
+                    error: None,
+                }),
+            }
+        }
+        for field in fields.iter_mut().filter(|f| f.kind == "list") {
+            field.value = join_values(&split_values(&field.value));
+        }
+        fields
+    }
+}
+
+/// The form for a stored strategy.
+pub fn fields_of(values: &StrategyValues, catalogue: &Catalogue, feature: &str) -> StrategyFields {
+    let parameter = |key: &str| values.parameters.get(key).cloned().unwrap_or_default();
+    StrategyFields {
+        name: values.name.clone(),
+        shown: values.name.clone(),
+        title: values.title.clone().unwrap_or_default(),
+        disabled: values.disabled,
+        rollout: match parameter("rollout") {
+            r if r.is_empty() => "100".to_owned(),
+            r => r,
+        },
+        rollout_error: None,
+        stickiness: match parameter("stickiness") {
+            s if s.is_empty() => "default".to_owned(),
+            s => s,
+        },
+        group_id: match parameter("groupId") {
+            g if g.is_empty() && values.name != FLEXIBLE => feature.to_owned(),
+            g => g,
+        },
+        parameters: catalogue.parameter_fields(&values.name, &values.parameters),
+        constraints: values
+            .constraints
+            .iter()
+            .map(ConstraintRow::from_constraint)
+            .collect(),
+        segments: values.segments.clone(),
+        variants: values
+            .variants
+            .iter()
+            .map(VariantRow::from_variant)
+            .collect(),
+    }
+}
+
+/// The form as posted. The rollout is the number input's value unless only
+/// the range slider was moved (without JavaScript they do not follow each other).
+pub fn posted_fields(fields: &FormFields, catalogue: &Catalogue) -> StrategyFields {
+    let name = fields.text("name");
+    let shown = fields.text("shown");
+    let rollout = {
+        let (number, range, drawn) = (
+            fields.text("rollout"),
+            fields.text("rollout_range"),
+            fields.text("rollout_shown"),
+        );
+        if number.trim() == drawn.trim() && !range.is_empty() {
+            range
+        } else {
+            number
+        }
+    };
+    let posted_parameters: BTreeMap<String, String> = fields
+        .pairs()
+        .filter_map(|(key, value)| Some((key.strip_prefix("p_")?.to_owned(), value.to_owned())))
+        .collect();
+    let parameters = catalogue.parameter_fields(&name, &posted_parameters);
+    StrategyFields {
+        name,
+        shown,
+        title: fields.text("title"),
+        disabled: fields.checked("disabled"),
+        rollout: rollout.trim().to_owned(),
+        rollout_error: None,
+        stickiness: fields.text("stickiness"),
+        group_id: fields.text("groupId"),
+        parameters,
+        constraints: constraint_rows::posted_rows(fields),
+        segments: fields
+            .all("segment")
+            .filter_map(|id| id.parse::<i64>().ok())
+            .collect(),
+        variants: variant_rows::posted_rows(fields),
+    }
+}
+
+impl StrategyFields {
+    /// The strategy as the operations take it; `None` when a field cannot be
+    /// read (its error then says why).
+    pub fn read_input(&mut self) -> Option<StrategyInput> {
+        let mut parameters: BTreeMap<String, Value> = BTreeMap::new();
+        if self.name == FLEXIBLE {
+            parameters.insert("rollout".into(), json!(self.rollout));
+            parameters.insert("stickiness".into(), json!(self.stickiness));
+            parameters.insert("groupId".into(), json!(self.group_id.trim()));
+        }
+        for field in &self.parameters {
+            let value = if field.kind == "list" {
+                split_values(&field.value).join(",")
+            } else {
+                field.value.trim().to_owned()
+            };
+            parameters.insert(field.name.clone(), Value::String(value));
+        }
+        let constraints = self
+            .constraints
+            .iter()
+            .map(ConstraintRow::to_constraint)
+            .collect();
+        let variants = variant_rows::to_variants(&mut self.variants)?;
+        let title = self.title.trim();
+        Some(StrategyInput {
+            name: self.name.clone(),
+            title: (!title.is_empty()).then(|| title.to_owned()),
+            disabled: Some(self.disabled),
+            sort_order: None,
+            parameters: Some(parameters),
+            constraints: Some(constraints),
+            segments: Some(self.segments.clone()),
+            variants: Some(variants),
+        })
+    }
+
+    /// Puts a refusal next to the field it names; what names no field is returned.
+    pub fn attach_error(&mut self, error: String) -> Option<String> {
+        if error.starts_with("rollout") {
+            self.rollout_error = Some(error);
+            return None;
+        }
+        if let Some(field) = self
+            .parameters
+            .iter_mut()
+            .find(|f| error.starts_with(&format!("parameter {:?}", f.name)))
+        {
+            field.error = Some(error);
+            return None;
+        }
+        if constraint_rows::attach_error(&mut self.constraints, &error)
+            || variant_rows::attach_error(&mut self.variants, &error)
+        {
+            return None;
+        }
+        Some(error)
+    }
+}

@@ -1,0 +1,432 @@
+//! The strategy form (new and edit): strategy type, rollout, stickiness and
+//! groupId for flexibleRollout, declared parameters for the others, title,
+//! disabled, constraints, segments and strategy variants. Saving runs
+//! `AddStrategy` or `UpdateStrategy`, the operations behind the admin API's
+//! `POST`/`PUT …/strategies[/:id]`; a refusal comes back next to the field it
+//! names, with everything entered kept. Buttons that add a row or re-draw the
+//! form for another strategy type post the form back without saving.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::{json, Value};
+
+use super::constraint_rows::BUILT_IN_CONTEXT;
+use super::form_fields::FormFields;
+use super::strategy_fields::{
+    catalogue, fields_of, posted_fields, Catalogue, StrategyFields, FLEXIBLE,
+};
+use super::variant_rows::{VariantRow, PAYLOAD_TYPES};
+use super::{load_place, refuse_change, Flag};
+use crate::ops::{
+    Actor, AddStrategy, Edit, EnvironmentName, OpError, StrategyInput, StrategyPlace,
+    UpdateStrategy,
+};
+use crate::state::AppState;
+use crate::storage::{StrategyRow, StrategyValues};
+use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+pub struct SegmentChoice {
+    pub id: i64,
+    pub name: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "strategy_form.html")]
+struct StrategyFormPage {
+    nav: Option<Nav>,
+    project: String,
+    feature: String,
+    tab: &'static str,
+    heading: String,
+    action: String,
+    back: String,
+    csrf: String,
+    form: StrategyFields,
+    /// The strategy variants (the shared rows template reads `variants`).
+    variants: Vec<VariantRow>,
+    strategy_types: Vec<Choice>,
+    stickiness_options: Vec<String>,
+    context_names: Vec<String>,
+    operators: &'static [&'static str],
+    segment_choices: Vec<SegmentChoice>,
+    payload_types: [&'static str; 4],
+    /// A refusal that names no field.
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+/// Where the form is and what it is for.
+struct FormPlace {
+    flag: Flag,
+    environment: EnvironmentName,
+    /// The strategy being edited (none: a new one).
+    editing: Option<StrategyRow>,
+}
+
+impl FormPlace {
+    fn action(&self) -> String {
+        match &self.editing {
+            Some(s) => format!(
+                "{}/environments/{}/strategies/{}/edit",
+                self.flag.url(),
+                self.environment,
+                s.id
+            ),
+            None => format!(
+                "{}/environments/{}/strategies/new",
+                self.flag.url(),
+                self.environment
+            ),
+        }
+    }
+
+    fn back(&self) -> String {
+        format!("{}?environment={}", self.flag.url(), self.environment)
+    }
+
+    fn strategy_place(&self) -> StrategyPlace {
+        StrategyPlace {
+            project: self.flag.project.clone(),
+            feature: self.flag.name.clone(),
+            environment: self.environment.clone(),
+        }
+    }
+}
+
+fn page(
+    signed: &SignedIn,
+    place: &FormPlace,
+    catalogue: &Catalogue,
+    form: StrategyFields,
+    error: Option<String>,
+    notice: Option<String>,
+) -> StrategyFormPage {
+    let mut strategy_types: Vec<Choice> = catalogue
+        .types
+        .iter()
+        .filter(|t| !t.deprecated || t.name == form.name)
+        .map(|t| Choice {
+            value: t.name.clone(),
+            label: match t.title.as_deref().filter(|title| !title.is_empty()) {
+                Some(title) => format!("{title} ({})", t.name),
+                None => t.name.clone(),
+            },
+        })
+        .collect();
+    if !strategy_types.iter().any(|t| t.value == form.name) {
+        strategy_types.push(Choice {
+            value: form.name.clone(),
+            label: form.name.clone(),
+        });
+    }
+    let mut context_names: Vec<String> = BUILT_IN_CONTEXT.iter().map(|c| (*c).to_owned()).collect();
+    let add = |names: &mut Vec<String>, name: &str| {
+        if !name.is_empty() && !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    };
+    for name in &catalogue.context {
+        add(&mut context_names, name);
+    }
+    for row in &form.constraints {
+        add(&mut context_names, &row.context);
+    }
+    let mut stickiness_options: Vec<String> = ["default", "userId", "sessionId", "random"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    for name in catalogue
+        .context
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::once(form.stickiness.as_str()))
+        .chain(form.variants.iter().map(|v| v.stickiness.as_str()))
+    {
+        add(&mut stickiness_options, name);
+    }
+    let mut form = form;
+    let variants = std::mem::take(&mut form.variants);
+    let segment_choices = catalogue
+        .segments
+        .iter()
+        .map(|(id, name)| SegmentChoice {
+            id: *id,
+            name: name.clone(),
+            checked: form.segments.contains(id),
+        })
+        .collect();
+    StrategyFormPage {
+        nav: signed.nav(),
+        project: place.flag.project.to_string(),
+        feature: place.flag.name.to_string(),
+        tab: "strategies",
+        heading: match &place.editing {
+            Some(_) => format!("Edit strategy in {}", place.environment),
+            None => format!("Add a strategy in {}", place.environment),
+        },
+        action: place.action(),
+        back: place.back(),
+        csrf: signed.csrf.clone(),
+        form,
+        variants,
+        strategy_types,
+        stickiness_options,
+        context_names,
+        operators: flagstaff_engine::OPERATORS,
+        segment_choices,
+        payload_types: PAYLOAD_TYPES,
+        error,
+        notice,
+    }
+}
+
+fn viewer_refusal(signed: &SignedIn) -> Option<Response> {
+    (!signed.role.can_edit()).then(|| {
+        message(
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "Viewers cannot change strategies.",
+            signed.nav(),
+        )
+    })
+}
+
+async fn form_place(
+    state: &AppState,
+    signed: &SignedIn,
+    path: &(String, String, String),
+    strategy: Option<&str>,
+) -> Result<FormPlace, Response> {
+    let (flag, environment) = load_place(state, signed, path).await?;
+    let editing = match strategy {
+        None => None,
+        Some(id) => match state.store.strategy(id).await.map_err(internal)? {
+            Some(s) if s.feature_name == flag.name.as_str() && s.environment == path.2 => Some(s),
+            _ => {
+                return Err(message(
+                    StatusCode::NOT_FOUND,
+                    "No such strategy",
+                    &format!("The flag has no strategy {id} in {}.", path.2),
+                    signed.nav(),
+                ))
+            }
+        },
+    };
+    Ok(FormPlace {
+        flag,
+        environment,
+        editing,
+    })
+}
+
+/// `GET …/environments/{env}/strategies/new`: a 100% flexible rollout grouped by the flag's name.
+pub async fn new_form(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(path): Path<(String, String, String)>,
+) -> Response {
+    if let Some(refused) = viewer_refusal(&signed) {
+        return refused;
+    }
+    let place = match form_place(&state, &signed, &path, None).await {
+        Ok(place) => place,
+        Err(response) => return response,
+    };
+    let catalogue = match catalogue(&state, &path.0).await {
+        Ok(catalogue) => catalogue,
+        Err(response) => return response,
+    };
+    let values = StrategyValues {
+        name: FLEXIBLE.to_owned(),
+        parameters: BTreeMap::from([
+            ("rollout".to_owned(), "100".to_owned()),
+            ("stickiness".to_owned(), "default".to_owned()),
+            ("groupId".to_owned(), place.flag.name.to_string()),
+        ]),
+        ..StrategyValues::default()
+    };
+    let form = fields_of(&values, &catalogue, place.flag.name.as_str());
+    render(
+        StatusCode::OK,
+        &page(&signed, &place, &catalogue, form, None, None),
+    )
+}
+
+/// `GET …/strategies/{id}/edit`.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((project, feature, environment, id)): Path<(String, String, String, String)>,
+) -> Response {
+    if let Some(refused) = viewer_refusal(&signed) {
+        return refused;
+    }
+    let path = (project, feature, environment);
+    let place = match form_place(&state, &signed, &path, Some(&id)).await {
+        Ok(place) => place,
+        Err(response) => return response,
+    };
+    let catalogue = match catalogue(&state, &path.0).await {
+        Ok(catalogue) => catalogue,
+        Err(response) => return response,
+    };
+    let Some(stored) = &place.editing else {
+        return internal("the edited strategy went missing");
+    };
+    let form = fields_of(&stored.values, &catalogue, place.flag.name.as_str());
+    render(
+        StatusCode::OK,
+        &page(&signed, &place, &catalogue, form, None, None),
+    )
+}
+
+/// `POST …/strategies/new`.
+pub async fn add(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(path): Path<(String, String, String)>,
+    fields: FormFields,
+) -> Response {
+    save(state, signed, path, None, fields).await
+}
+
+/// `POST …/strategies/{id}/edit`.
+pub async fn edit(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((project, feature, environment, id)): Path<(String, String, String, String)>,
+    fields: FormFields,
+) -> Response {
+    save(
+        state,
+        signed,
+        (project, feature, environment),
+        Some(id),
+        fields,
+    )
+    .await
+}
+
+async fn save(
+    state: AppState,
+    signed: SignedIn,
+    path: (String, String, String),
+    id: Option<String>,
+    fields: FormFields,
+) -> Response {
+    if let Some(refused) = refuse_change(&signed, fields.csrf()) {
+        return refused;
+    }
+    let place = match form_place(&state, &signed, &path, id.as_deref()).await {
+        Ok(place) => place,
+        Err(response) => return response,
+    };
+    let catalogue = match catalogue(&state, &path.0).await {
+        Ok(catalogue) => catalogue,
+        Err(response) => return response,
+    };
+    let mut form = posted_fields(&fields, &catalogue);
+    let redraw = |form: StrategyFields, notice: Option<String>| {
+        render(
+            StatusCode::OK,
+            &page(&signed, &place, &catalogue, form, None, notice),
+        )
+    };
+    if fields.checked("add_constraint") || fields.checked("add_variant") || fields.checked("redraw")
+    {
+        return redraw(form, None);
+    }
+    if form.name != form.shown {
+        let notice = format!(
+            "The fields are now those of {}: check them, then save.",
+            form.name
+        );
+        form.shown = form.name.clone();
+        if form.name == FLEXIBLE && form.group_id.trim().is_empty() {
+            form.group_id = place.flag.name.to_string();
+        }
+        return redraw(form, Some(notice));
+    }
+    let refused = |form: StrategyFields, error: Option<String>| {
+        render(
+            StatusCode::BAD_REQUEST,
+            &page(
+                &signed,
+                &place,
+                &catalogue,
+                form,
+                Some(error.unwrap_or_else(|| "Not saved: see the messages below.".to_owned())),
+                None,
+            ),
+        )
+    };
+    let Some(input) = form.read_input() else {
+        return refused(form, None);
+    };
+    let actor = Actor::named(&signed.user.username);
+    let result = match &place.editing {
+        None => {
+            let last = match state
+                .store
+                .strategies(place.flag.name.as_str(), Some(place.environment.as_str()))
+                .await
+            {
+                Ok(strategies) => strategies.iter().map(|s| s.values.sort_order).max(),
+                Err(e) => return internal(e),
+            };
+            let operation = AddStrategy {
+                place: place.strategy_place(),
+                strategy: StrategyInput {
+                    sort_order: Some(last.map_or(0, |l| l + 1)),
+                    ..input
+                },
+            };
+            state.apply(&actor, operation).await.map(drop)
+        }
+        Some(stored) => match replace_all_but_order(input) {
+            Ok(patch) => {
+                let operation = UpdateStrategy {
+                    place: place.strategy_place(),
+                    id: stored.id.clone(),
+                    edit: Edit::Patch(patch),
+                };
+                state.apply(&actor, operation).await.map(drop)
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(()) => Redirect::to(&place.back()).into_response(),
+        Err(OpError::Invalid(why) | OpError::InvalidOperation(why)) => {
+            let unplaced = form.attach_error(why);
+            refused(form, unplaced)
+        }
+        Err(e) => op_error(e, signed.nav()),
+    }
+}
+
+/// An edit as a JSON Patch of every field but the sort order, so that a
+/// reorder made meanwhile is kept.
+fn replace_all_but_order(input: StrategyInput) -> Result<json_patch::Patch, OpError> {
+    let replace = |path: &str, value: Value| json!({"op": "replace", "path": path, "value": value});
+    let patch = json!([
+        replace("/name", json!(input.name)),
+        replace("/title", json!(input.title)),
+        replace("/disabled", json!(input.disabled.unwrap_or(false))),
+        replace("/parameters", json!(input.parameters.unwrap_or_default())),
+        replace("/constraints", json!(input.constraints.unwrap_or_default())),
+        replace("/segments", json!(input.segments.unwrap_or_default())),
+        replace("/variants", json!(input.variants.unwrap_or_default())),
+    ]);
+    serde_json::from_value(patch).map_err(|e| OpError::Invalid(e.to_string()))
+}
