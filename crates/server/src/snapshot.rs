@@ -25,6 +25,7 @@ use crate::response_cache::ResponseCache;
 use crate::storage::{ReadTx, StorageResult, Store, Tag};
 
 mod flags;
+mod playground;
 mod touched;
 
 use flags::{client_flags, client_segments};

@@ -120,6 +120,40 @@ pub struct FlagSearch {
     pub limit: i64,
 }
 
+impl TagMatch {
+    /// A search's tag filter, `OPERATOR:type:value,type:value` (a bare
+    /// `type:value,…` is `IS`), as the admin search and the web UI take it.
+    /// The error says what is wrong with the text.
+    pub fn parse_filter(text: &str) -> Result<(TagMatch, Vec<Tag>), String> {
+        let (how, list) = match text.split_once(':') {
+            Some((op, rest)) if op.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
+                let how = match op {
+                    "IS" | "IS_ANY_OF" | "INCLUDE" | "INCLUDE_ANY_OF" => TagMatch::Any,
+                    "INCLUDE_ALL_OF" => TagMatch::All,
+                    "IS_NOT" | "IS_NONE_OF" | "DO_NOT_INCLUDE" | "EXCLUDE_IF_ANY_OF" => {
+                        TagMatch::None
+                    }
+                    "EXCLUDE_ALL" => TagMatch::NotAll,
+                    other => return Err(format!("tag: the {other} filter is not supported")),
+                };
+                (how, rest)
+            }
+            _ => (TagMatch::Any, text),
+        };
+        let mut tags: Vec<Tag> = Vec::new();
+        for item in list.split(',') {
+            let Some((tag_type, value)) = item.trim().split_once(':') else {
+                return Err(format!("tag: {item:?} is not type:value"));
+            };
+            let tag = Tag::new(tag_type.trim(), value.trim());
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        Ok((how, tags))
+    }
+}
+
 impl Store {
     /// A page of the flags that match, and how many match in all.
     pub async fn search_flags(&self, search: &FlagSearch) -> StorageResult<(Vec<FeatureRow>, i64)> {
@@ -215,16 +249,21 @@ impl Store {
             _ => "name",
         };
         let direction = if search.descending { "DESC" } else { "ASC" };
+        // Ties broken by name; by name alone the order is the index's.
+        let order = if column == "name" {
+            format!("name {direction}")
+        } else {
+            format!("{column} {direction}, name {direction}")
+        };
         let condition = conditions.join(" AND ");
         let count_sql = format!("SELECT COUNT(*) FROM features WHERE {condition}");
         let mut count = sqlx::query_scalar(&count_sql);
         for value in &binds {
             count = count.bind(value);
         }
-        let total: i64 = count.fetch_one(self.pool()).await?;
         let page_sql = format!(
             "SELECT {FEATURE_COLUMNS} FROM features WHERE {condition} \
-             ORDER BY {column} {direction}, name {direction} LIMIT {} OFFSET {}",
+             ORDER BY {order} LIMIT {} OFFSET {}",
             search.limit.max(0),
             search.offset.max(0)
         );
@@ -232,9 +271,10 @@ impl Store {
         for value in &binds {
             page = page.bind(value);
         }
-        let flags = page
-            .fetch_all(self.pool())
-            .await?
+        // The total and the page on two connections at once.
+        let (total, rows): (i64, _) =
+            tokio::try_join!(count.fetch_one(self.pool()), page.fetch_all(self.pool()))?;
+        let flags = rows
             .iter()
             .map(feature_from_row)
             .collect::<StorageResult<Vec<_>>>()?;

@@ -54,6 +54,11 @@ pub struct InstanceRow {
     pub interval_ms: Option<i64>,
 }
 
+/// The hour bucket an instant counts in, as stored: `YYYY-MM-DDTHH:00:00.000Z`.
+pub fn hour_bucket(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:00:00.000Z").to_string()
+}
+
 fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -188,6 +193,29 @@ impl Store {
 }
 
 impl Store {
+    /// The latest hour bucket in which SDKs reported each of `names` (the
+    /// flags' "last seen", to the hour; within the metrics' retention).
+    /// One query per 500 names, on the primary key's leading column.
+    pub async fn last_seen_hours(&self, names: &[&str]) -> StorageResult<HashMap<String, String>> {
+        let mut seen = HashMap::with_capacity(names.len());
+        for chunk in names.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT feature_name, MAX(hour) AS last_hour FROM client_metrics \
+                 WHERE feature_name IN ({}) GROUP BY feature_name",
+                list.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for name in chunk {
+                query = query.bind(*name);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                seen.insert(row.try_get("feature_name")?, row.try_get("last_hour")?);
+            }
+        }
+        Ok(seen)
+    }
+
     /// SDK instances known (they are pruned with the metrics).
     pub async fn count_instances(&self) -> StorageResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM client_instances")

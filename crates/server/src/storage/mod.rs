@@ -41,7 +41,7 @@ pub use flag_list::{FlagPage, FlagSearch, Lifecycle, TagMatch};
 pub use integrations::{AddonRow, AttemptOutcome, AttemptRow, ClaimedDelivery};
 pub use links::LinkRow;
 pub use location::{redact, DatabaseLocation, OpenError};
-pub use metrics::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
+pub use metrics::{hour_bucket, InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 pub use pats::PatRow;
 pub use projects::EnvironmentRow;
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};

@@ -1,20 +1,48 @@
-//! A project's flags with each environment's on/off state, and the button
-//! per environment that switches a flag (Admin and Editor only).
+//! A project's flags: the admin search (`Store::search_flags`, what
+//! `GET /api/admin/search/features` runs) narrowed by name, type, tag and
+//! state, 100 a page, each with its type, tags, the hour SDKs last reported it
+//! and a switch per environment; the archived view revives. Creating and
+//! archiving a flag are in `flags/lifecycle.rs`.
+
+mod lifecycle;
+
+use std::collections::HashMap;
+use std::time::Instant;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::{internal, message, op_error, render, Nav, SignedIn};
-use crate::ops::{Actor, EnvironmentName, FeatureName, ProjectId, SwitchEnvironment};
+use crate::ops::{Actor, EnvironmentName, FeatureName, FlagType, ProjectId, SwitchEnvironment};
 use crate::state::AppState;
-use crate::storage::FlagPage;
+use crate::storage::{FlagSearch, Tag, TagMatch};
 
 /// Flags on one page.
 const PAGE: i64 = 100;
+
+pub fn routes() -> Router<AppState> {
+    let feature = "/projects/{project}/features/{feature}";
+    Router::new()
+        .route("/projects/{project}/features", get(list))
+        .route(
+            "/projects/{project}/features/new",
+            get(lifecycle::new_form).post(lifecycle::create),
+        )
+        .route(
+            &format!("{feature}/archive"),
+            get(lifecycle::archive_form).post(lifecycle::archive),
+        )
+        .route(&format!("{feature}/revive"), post(lifecycle::revive))
+        .route(
+            &format!("{feature}/environments/{{environment}}/toggle"),
+            post(toggle),
+        )
+}
 
 struct Cell {
     environment: String,
@@ -25,7 +53,62 @@ struct Cell {
 struct FlagLine {
     name: String,
     description: Option<String>,
+    flag_type: String,
+    stale: bool,
+    tags: Vec<Tag>,
+    /// The hour bucket SDKs last reported it in (`YYYY-MM-DD HH:00`).
+    last_seen: Option<String>,
+    archived_at: Option<String>,
     cells: Vec<Cell>,
+}
+
+/// The list's filters as the GET form sends them.
+#[derive(Deserialize, Default, Clone)]
+pub struct Filters {
+    #[serde(default)]
+    q: String,
+    #[serde(default, rename = "type")]
+    flag_type: String,
+    #[serde(default)]
+    tag: String,
+    /// `active`, `stale`, or empty (both).
+    #[serde(default)]
+    state: String,
+    /// `true`: the archived flags.
+    #[serde(default)]
+    archived: String,
+    page: Option<i64>,
+}
+
+impl Filters {
+    fn archived(&self) -> bool {
+        self.archived == "true"
+    }
+
+    /// The query string (with `?`) of these filters on page `page`.
+    fn query(&self, page: i64) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("q", &self.q),
+            ("type", &self.flag_type),
+            ("tag", &self.tag),
+            ("state", &self.state),
+            ("archived", &self.archived),
+        ] {
+            if !value.is_empty() {
+                query.append_pair(key, value);
+            }
+        }
+        if page > 0 {
+            query.append_pair("page", &page.to_string());
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        }
+    }
 }
 
 #[derive(Template)]
@@ -37,14 +120,16 @@ struct FlagsPage {
     flags: Vec<FlagLine>,
     can_edit: bool,
     csrf: String,
+    filters: Filters,
+    types: Vec<(&'static str, &'static str)>,
+    tag_error: Option<String>,
+    total: i64,
     page: i64,
+    pages: i64,
+    /// This view's query string, where a switch or revive comes back to.
+    back: String,
     previous: Option<String>,
     next: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct PageQuery {
-    page: Option<i64>,
 }
 
 fn not_found(project: &str, signed: &SignedIn) -> Response {
@@ -56,48 +141,95 @@ fn not_found(project: &str, signed: &SignedIn) -> Response {
     )
 }
 
-/// `GET /projects/{project}/features?page=N`.
+/// The project of a path, if it exists (else the 404 page or a 500).
+async fn existing_project(
+    state: &AppState,
+    signed: &SignedIn,
+    project: &str,
+) -> Result<ProjectId, Response> {
+    let Ok(id) = ProjectId::parse(project) else {
+        return Err(not_found(project, signed));
+    };
+    match state.store.project_exists(&id).await {
+        Ok(true) => Ok(id),
+        Ok(false) => Err(not_found(project, signed)),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// `GET /projects/{project}/features?q=&type=&tag=&state=&archived=&page=`.
+/// The answer's `Server-Timing` says how long the server took.
 pub async fn list(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(project): Path<String>,
-    Query(query): Query<PageQuery>,
+    Query(filters): Query<Filters>,
 ) -> Response {
-    if ProjectId::parse(&project).is_err() {
-        return not_found(&project, &signed);
+    let started = Instant::now();
+    if let Err(response) = existing_project(&state, &signed, &project).await {
+        return response;
     }
-    match state.store.project_exists(&project).await {
-        Ok(true) => {}
-        Ok(false) => return not_found(&project, &signed),
-        Err(e) => return internal(e),
-    }
-    let page = query.page.unwrap_or(0).max(0);
-    let environments = match state.store.project_environments(&project).await {
-        Ok(environments) => environments,
-        Err(e) => return internal(e),
+    let page = filters.page.unwrap_or(0).clamp(0, i64::MAX / PAGE - 1);
+    let tag = filters.tag.trim();
+    let (tags, tag_error) = match tag {
+        "" => (None, None),
+        text => match TagMatch::parse_filter(text) {
+            Ok(found) => (Some(found), None),
+            Err(e) => (None, Some(e)),
+        },
     };
-    let slice = FlagPage {
-        after: None,
+    let search = FlagSearch {
+        text: Some(filters.q.trim().to_owned()).filter(|q| !q.is_empty()),
+        projects: Some(vec![project.clone()]),
+        types: Some(vec![filters.flag_type.clone()]).filter(|t| !t[0].is_empty()),
+        tags,
+        stale: match filters.state.as_str() {
+            "stale" => Some(true),
+            "active" => Some(false),
+            _ => None,
+        },
+        archived: filters.archived(),
+        sort_by: "name".to_owned(),
+        descending: false,
         offset: page.saturating_mul(PAGE),
-        limit: Some(PAGE + 1),
+        limit: PAGE,
+        ..FlagSearch::default()
     };
-    let (mut features, rows, _) = match state.store.project_flag_page(&project, &slice).await {
+    let found = if tag_error.is_some() {
+        Ok((Vec::new(), 0))
+    } else {
+        state.store.search_flags(&search).await
+    };
+    let (features, total) = match found {
         Ok(found) => found,
         Err(e) => return internal(e),
     };
-    let more = features.len() > usize::try_from(PAGE).unwrap_or(usize::MAX);
-    features.truncate(usize::try_from(PAGE).unwrap_or(usize::MAX));
+    let names: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
+    // Four small queries on the page's names, side by side.
+    let details = tokio::try_join!(
+        state.store.project_environments(&project),
+        state.store.search_details(&names),
+        state.store.tags_of_flags(&names),
+        state.store.last_seen_hours(&names),
+    );
+    let (environments, (rows, _), mut tags, mut seen) = match details {
+        Ok(details) => details,
+        Err(e) => return internal(e),
+    };
+    let on: HashMap<(&str, &str), bool> = rows
+        .iter()
+        .map(|r| ((r.feature_name.as_str(), r.environment.as_str()), r.enabled))
+        .collect();
     let flags = features
-        .into_iter()
+        .iter()
         .map(|feature| FlagLine {
             cells: environments
                 .iter()
                 .map(|environment| Cell {
-                    on: rows.iter().any(|r| {
-                        r.feature_name == feature.name
-                            && r.environment == environment.name
-                            && r.enabled
-                    }),
+                    on: on
+                        .get(&(feature.name.as_str(), environment.name.as_str()))
+                        .copied()
+                        .unwrap_or(false),
                     action: format!(
                         "/projects/{project}/features/{}/environments/{}/toggle",
                         feature.name, environment.name
@@ -105,25 +237,61 @@ pub async fn list(
                     environment: environment.name.clone(),
                 })
                 .collect(),
-            name: feature.name,
-            description: feature.description.filter(|d| !d.is_empty()),
+            name: feature.name.clone(),
+            description: feature.description.clone().filter(|d| !d.is_empty()),
+            flag_type: feature.feature_type.clone(),
+            stale: feature.stale,
+            tags: tags.remove(&feature.name).unwrap_or_default(),
+            last_seen: seen
+                .remove(&feature.name)
+                .map(|hour| hour.get(..16).unwrap_or(&hour).replace('T', " ")),
+            archived_at: feature
+                .archived_at
+                .as_ref()
+                .map(|at| at.get(..16).unwrap_or(at).replace('T', " ")),
         })
         .collect();
-    let link = |page: i64| format!("/projects/{project}/features?page={page}");
-    render(
-        StatusCode::OK,
-        &FlagsPage {
-            nav: signed.nav(),
-            environments: environments.into_iter().map(|e| e.name).collect(),
-            flags,
-            can_edit: signed.role.can_edit(),
-            csrf: signed.csrf.clone(),
-            previous: (page > 0).then(|| link(page - 1)),
-            next: more.then(|| link(page + 1)),
-            page,
-            project,
-        },
-    )
+    let pages = (total + PAGE - 1) / PAGE;
+    let view = FlagsPage {
+        nav: signed.nav(),
+        environments: environments.into_iter().map(|e| e.name).collect(),
+        flags,
+        can_edit: signed.role.can_edit(),
+        csrf: signed.csrf.clone(),
+        types: FlagType::ALL
+            .iter()
+            .map(|t| (t.as_str(), t.catalogue().0))
+            .collect(),
+        tag_error,
+        total,
+        page,
+        pages,
+        back: filters.query(page),
+        previous: (page > 0).then(|| filters.query(page - 1)),
+        next: (page + 1 < pages).then(|| filters.query(page + 1)),
+        filters,
+        project,
+    };
+    let status = if view.tag_error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut response = render(status, &view);
+    let took = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(timing) = HeaderValue::from_str(&format!("app;dur={took:.2}")) {
+        response.headers_mut().insert("server-timing", timing);
+    }
+    response
+}
+
+/// Where a form of the list comes back to: the list with the query string
+/// the form carried (`back`), if it is a plain one.
+fn back_to_list(project: &str, back: Option<&str>) -> String {
+    let query = back
+        .filter(|b| b.starts_with('?') && b.bytes().all(|c| c.is_ascii_graphic()))
+        .unwrap_or("");
+    format!("/projects/{project}/features{query}")
 }
 
 #[derive(Deserialize)]
@@ -132,6 +300,7 @@ pub struct ToggleForm {
     csrf: Option<String>,
     /// `true` (switch on) or `false` (off).
     enabled: Option<String>,
+    back: Option<String>,
 }
 
 /// `POST /projects/{p}/features/{f}/environments/{env}/toggle`: switches the
@@ -187,7 +356,37 @@ pub async fn toggle(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(()) => Redirect::to(&format!("/projects/{project}/features")).into_response(),
+        Ok(()) => Redirect::to(&back_to_list(&project, form.back.as_deref())).into_response(),
         Err(e) => op_error(e, signed.nav()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_keep_their_query_and_forms_come_back_only_to_the_list() {
+        let filters = Filters {
+            q: "new checkout".to_owned(),
+            tag: "team:a&b".to_owned(),
+            state: "stale".to_owned(),
+            ..Filters::default()
+        };
+        assert_eq!(
+            filters.query(2),
+            "?q=new+checkout&tag=team%3Aa%26b&state=stale&page=2"
+        );
+        assert_eq!(Filters::default().query(0), "");
+        assert_eq!(
+            back_to_list("default", Some("?q=a&page=1")),
+            "/projects/default/features?q=a&page=1"
+        );
+        for bad in ["//evil.example", "?a\r\nSet-Cookie: x", "https://evil"] {
+            assert_eq!(
+                back_to_list("default", Some(bad)),
+                "/projects/default/features"
+            );
+        }
     }
 }

@@ -91,13 +91,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/profile/password", post(pages::change_password))
         .route("/profile/tokens", post(pats::create))
         .route("/profile/tokens/{id}/delete", post(pats::delete))
-        .route("/projects/{project}/features", get(flags::list))
-        .route(
-            "/projects/{project}/features/{feature}/environments/{environment}/toggle",
-            post(flags::toggle),
-        )
         .route("/users", get(users::list).post(users::create))
         .route("/ui/flagstaff.css", get(css))
+        .merge(flags::routes())
         .merge(flag_page::routes())
         .merge(activity::routes())
         .merge(admin::routes())

@@ -27,6 +27,7 @@ mod strategies;
 mod tags;
 mod tokens;
 mod ui;
+mod ui_activity;
 mod ui_admin;
 mod ui_flag_page;
 
@@ -51,6 +52,7 @@ use strategies::*;
 use tags::*;
 use tokens::*;
 use ui::*;
+use ui_activity::*;
 use ui_admin::*;
 use ui_flag_page::*;
 
@@ -161,6 +163,11 @@ on_both_backends!(
     pats_act_with_their_users_role,
     bad_pat_input_changes_nothing,
     ui_manages_pats,
+    ui_flags_list_create_archive,
+    ui_flags_list_of_10000,
+    ui_metrics_tab,
+    ui_event_log,
+    ui_playground,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -163,47 +163,35 @@ async fn playground(
         .map(|s| (s.id, s.name.clone()))
         .collect();
     let mut features = Vec::new();
-    if let Some(engine) = snapshot.engines.get(&body.environment) {
-        for flag in snapshot
-            .environments
-            .get(&body.environment)
-            .into_iter()
-            .flat_map(|flags| flags.values())
-        {
-            if projects
-                .as_ref()
-                .is_some_and(|ps| !ps.contains(&flag.project))
-            {
-                continue;
-            }
-            let explanation = engine.explain(&flag.feature.name, &context);
-            let strategies: Vec<Value> = explanation
-                .strategies
-                .iter()
-                .map(|s| strategy_json(flag, s, &segment_names))
-                .collect();
-            let mut variant = json!({
-                "name": explanation.variant.name, "enabled": explanation.variant.enabled,
-                "feature_enabled": explanation.variant.feature_enabled,
-            });
-            if let Some(payload) = &explanation.variant.payload {
-                variant["payload"] = json!(payload);
-            }
-            features.push(json!({
-                "name": flag.feature.name,
-                "projectId": flag.project,
-                "isEnabled": explanation.enabled,
-                "isEnabledInCurrentEnvironment": explanation.switched_on,
-                "hasUnsatisfiedDependency": explanation.dependencies.iter().any(|d| !d.satisfied),
-                "variant": variant,
-                "variants": flag.feature.variants,
-                "strategies": {
-                    "result": explanation.strategies.iter().any(|s| s.result),
-                    "data": strategies,
-                },
-                "reason": explanation.reason,
-            }));
+    for (flag, explanation) in
+        snapshot.playground(&body.environment, projects.as_deref(), &context, 0)
+    {
+        let strategies: Vec<Value> = explanation
+            .strategies
+            .iter()
+            .map(|s| strategy_json(flag, s, &segment_names))
+            .collect();
+        let mut variant = json!({
+            "name": explanation.variant.name, "enabled": explanation.variant.enabled,
+            "feature_enabled": explanation.variant.feature_enabled,
+        });
+        if let Some(payload) = &explanation.variant.payload {
+            variant["payload"] = json!(payload);
         }
+        features.push(json!({
+            "name": flag.feature.name,
+            "projectId": flag.project,
+            "isEnabled": explanation.enabled,
+            "isEnabledInCurrentEnvironment": explanation.switched_on,
+            "hasUnsatisfiedDependency": explanation.dependencies.iter().any(|d| !d.satisfied),
+            "variant": variant,
+            "variants": flag.feature.variants,
+            "strategies": {
+                "result": explanation.strategies.iter().any(|s| s.result),
+                "data": strategies,
+            },
+            "reason": explanation.reason,
+        }));
     }
     Ok(Json(json!({
         "input": {"environment": body.environment, "projects": body.projects.unwrap_or(json!("*")), "context": body.context},

@@ -89,39 +89,12 @@ struct FoundEnvironment<'a> {
 
 /// `tag=OPERATOR:type:value,type:value` (a bare `type:value` is `IS`).
 fn tag_filter(text: Option<String>) -> ApiResult<Option<(TagMatch, Vec<Tag>)>> {
-    let Some(text) = text.filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    let (how, list) = match text.split_once(':') {
-        Some((op, rest)) if op.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
-            let how = match op {
-                "IS" | "IS_ANY_OF" | "INCLUDE" | "INCLUDE_ANY_OF" => TagMatch::Any,
-                "INCLUDE_ALL_OF" => TagMatch::All,
-                "IS_NOT" | "IS_NONE_OF" | "DO_NOT_INCLUDE" | "EXCLUDE_IF_ANY_OF" => TagMatch::None,
-                "EXCLUDE_ALL" => TagMatch::NotAll,
-                other => {
-                    return Err(ApiError::BadData(format!(
-                        "tag: the {other} filter is not supported"
-                    )))
-                }
-            };
-            (how, rest)
-        }
-        _ => (TagMatch::Any, text.as_str()),
-    };
-    let mut tags: Vec<Tag> = Vec::new();
-    for item in list.split(',') {
-        let Some((tag_type, value)) = item.trim().split_once(':') else {
-            return Err(ApiError::BadData(format!(
-                "tag: {item:?} is not type:value"
-            )));
-        };
-        let tag = Tag::new(tag_type.trim(), value.trim());
-        if !tags.contains(&tag) {
-            tags.push(tag);
-        }
+    match text.filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => TagMatch::parse_filter(&text)
+            .map(Some)
+            .map_err(ApiError::BadData),
     }
-    Ok(Some((how, tags)))
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,322 @@
+//! A flag's metrics tab: per environment, an inline SVG chart of exposures
+//! per hour (yes stacked under no), the share enabled, the variant split and
+//! the applications that reported, then a table with the same numbers. Read
+//! from the hourly buckets `GET /api/admin/client-metrics/features/:f/raw`
+//! reads (`Store::raw_metrics`). No script: the chart is markup.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Duration, DurationRound, Utc};
+use serde::Deserialize;
+
+use super::flag_in_project;
+use crate::state::AppState;
+use crate::storage::{hour_bucket, MetricCounts};
+use crate::ui::{internal, render, Nav, SignedIn};
+
+/// The chart's drawing box (SVG user units) and the plot inside it.
+const WIDTH: f64 = 600.0;
+const HEIGHT: f64 = 220.0;
+const LEFT: f64 = 48.0;
+const RIGHT: f64 = 8.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 28.0;
+
+/// The windows offered (hours back).
+const WINDOWS: [i64; 3] = [1, 24, 48];
+
+#[derive(Deserialize)]
+pub struct WindowQuery {
+    hours: Option<String>,
+}
+
+struct Bar {
+    x: String,
+    width: String,
+    yes_y: String,
+    yes_height: String,
+    no_y: String,
+    no_height: String,
+    /// What a pointer over the bar shows.
+    label: String,
+}
+
+struct Tick {
+    x: String,
+    text: String,
+}
+
+struct HourRow {
+    hour: String,
+    yes: u64,
+    no: u64,
+    total: u64,
+    share: String,
+}
+
+struct VariantShare {
+    name: String,
+    count: u64,
+    share: String,
+}
+
+struct EnvironmentChart {
+    environment: String,
+    /// A unique id for the chart's title and description.
+    id: String,
+    yes: u64,
+    no: u64,
+    total: u64,
+    share: String,
+    /// The tallest bar's total (the y axis' top).
+    top: u64,
+    bars: Vec<Bar>,
+    ticks: Vec<Tick>,
+    rows: Vec<HourRow>,
+    variants: Vec<VariantShare>,
+    applications: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "flag_metrics.html")]
+struct MetricsPage {
+    nav: Option<Nav>,
+    project: String,
+    feature: String,
+    tab: &'static str,
+    hours: i64,
+    windows: [i64; 3],
+    charts: Vec<EnvironmentChart>,
+    /// Environments of the project with nothing reported in the window.
+    quiet: Vec<String>,
+    /// The plot's edges and where the axis labels go (SVG units).
+    left: f64,
+    top: f64,
+    plot_bottom: f64,
+    plot_right: f64,
+    label_x: f64,
+    label_y: f64,
+}
+
+/// `yes / (yes + no)` as a percentage, or a dash when nothing was counted.
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "–".to_owned()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+/// `2024-05-01T13:00:00.000Z` → `2024-05-01 13:00`.
+fn hour_text(hour: &str) -> String {
+    super::minute(hour)
+}
+
+/// One environment's chart from its buckets (every hour of the window, in order).
+fn chart(
+    index: usize,
+    environment: String,
+    hours: &[String],
+    counts: &BTreeMap<String, MetricCounts>,
+    applications: BTreeSet<String>,
+) -> EnvironmentChart {
+    let zero = MetricCounts::default();
+    let at = |hour: &String| counts.get(hour).unwrap_or(&zero);
+    let top = hours
+        .iter()
+        .map(|h| at(h).yes + at(h).no)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let plot_width = WIDTH - LEFT - RIGHT;
+    let plot_height = HEIGHT - TOP - BOTTOM;
+    let slot = plot_width / hours.len().max(1) as f64;
+    let scale = |n: u64| n as f64 / top as f64 * plot_height;
+    let bottom = HEIGHT - BOTTOM;
+    let bars = hours
+        .iter()
+        .enumerate()
+        .map(|(i, hour)| {
+            let c = at(hour);
+            let (yes_height, no_height) = (scale(c.yes), scale(c.no));
+            Bar {
+                x: format!("{:.1}", LEFT + slot * i as f64 + slot * 0.1),
+                width: format!("{:.1}", (slot * 0.8).max(1.0)),
+                yes_y: format!("{:.1}", bottom - yes_height),
+                yes_height: format!("{yes_height:.1}"),
+                no_y: format!("{:.1}", bottom - yes_height - no_height),
+                no_height: format!("{no_height:.1}"),
+                label: format!("{} UTC: {} yes, {} no", hour_text(hour), c.yes, c.no),
+            }
+        })
+        .collect();
+    let step = hours.len().div_ceil(6).max(1);
+    let ticks = hours
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % step == 0)
+        .map(|(i, hour)| Tick {
+            x: format!("{:.1}", LEFT + slot * i as f64 + slot / 2.0),
+            text: hour.get(11..16).unwrap_or(hour).to_owned(),
+        })
+        .collect();
+    let mut total = MetricCounts::default();
+    let rows = hours
+        .iter()
+        .filter_map(|hour| {
+            let c = counts.get(hour)?;
+            total.add(c);
+            Some(HourRow {
+                hour: hour_text(hour),
+                yes: c.yes,
+                no: c.no,
+                total: c.yes + c.no,
+                share: percent(c.yes, c.yes + c.no),
+            })
+        })
+        .collect();
+    let variant_total: u64 = total.variants.values().sum();
+    let mut variants: Vec<VariantShare> = total
+        .variants
+        .iter()
+        .map(|(name, count)| VariantShare {
+            name: name.clone(),
+            count: *count,
+            share: percent(*count, variant_total),
+        })
+        .collect();
+    variants.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    EnvironmentChart {
+        id: format!("chart-{index}"),
+        environment,
+        yes: total.yes,
+        no: total.no,
+        total: total.yes + total.no,
+        share: percent(total.yes, total.yes + total.no),
+        top,
+        bars,
+        ticks,
+        rows,
+        variants,
+        applications: applications.into_iter().collect(),
+    }
+}
+
+/// `GET /projects/{project}/features/{feature}/metrics?hours=1|24|48`.
+pub async fn page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path((project, feature)): Path<(String, String)>,
+    Query(query): Query<WindowQuery>,
+) -> Response {
+    let hours = query
+        .hours
+        .and_then(|h| h.parse::<i64>().ok())
+        .filter(|h| WINDOWS.contains(h))
+        .unwrap_or(24);
+    if let Err(response) = flag_in_project(&state, &signed, &project, &feature).await {
+        return response;
+    }
+    let now = Utc::now();
+    let first = (now - Duration::hours(hours))
+        .duration_trunc(Duration::hours(1))
+        .unwrap_or(now);
+    let window: Vec<String> = (0..=hours)
+        .map(|i| hour_bucket(first + Duration::hours(i)))
+        .collect();
+    let (rows, environments) = match tokio::try_join!(
+        state.store.raw_metrics(&feature, &window[0]),
+        state.store.project_environments(&project),
+    ) {
+        Ok(found) => found,
+        Err(e) => return internal(e),
+    };
+    // Environment → hour → counts (all applications), and who reported.
+    let mut by_environment: BTreeMap<String, (BTreeMap<String, MetricCounts>, BTreeSet<String>)> =
+        BTreeMap::new();
+    for (key, counts) in rows {
+        let (hours, apps) = by_environment.entry(key.environment).or_default();
+        hours.entry(key.hour).or_default().add(&counts);
+        apps.insert(key.app_name);
+    }
+    // The project's environments in their order, then any other that reported.
+    let mut order: Vec<String> = environments.into_iter().map(|e| e.name).collect();
+    for environment in by_environment.keys() {
+        if !order.contains(environment) {
+            order.push(environment.clone());
+        }
+    }
+    let mut charts = Vec::new();
+    let mut quiet = Vec::new();
+    for environment in order {
+        match by_environment.remove(&environment) {
+            Some((counts, apps)) => {
+                charts.push(chart(charts.len(), environment, &window, &counts, apps));
+            }
+            None => quiet.push(environment),
+        }
+    }
+    render(
+        StatusCode::OK,
+        &MetricsPage {
+            nav: signed.nav(),
+            project,
+            feature,
+            tab: "metrics",
+            hours,
+            windows: WINDOWS,
+            charts,
+            quiet,
+            left: LEFT,
+            top: TOP,
+            plot_bottom: HEIGHT - BOTTOM,
+            label_x: LEFT - 4.0,
+            plot_right: WIDTH - RIGHT,
+            label_y: HEIGHT - BOTTOM + 16.0,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_stack_yes_under_no_and_the_table_lists_hours_with_counts() {
+        let hours = vec![
+            "2024-05-01T10:00:00.000Z".to_owned(),
+            "2024-05-01T11:00:00.000Z".to_owned(),
+        ];
+        let mut counts = BTreeMap::new();
+        counts.insert(
+            hours[1].clone(),
+            MetricCounts {
+                yes: 3,
+                no: 1,
+                variants: [("blue".to_owned(), 2), ("red".to_owned(), 1)].into(),
+            },
+        );
+        let chart = chart(
+            0,
+            "development".to_owned(),
+            &hours,
+            &counts,
+            ["web".to_owned()].into(),
+        );
+        assert_eq!((chart.yes, chart.no, chart.total, chart.top), (3, 1, 4, 4));
+        assert_eq!(chart.share, "75.0%");
+        assert_eq!(chart.rows.len(), 1);
+        assert_eq!(chart.rows[0].hour, "2024-05-01 11:00");
+        assert_eq!(chart.bars[0].yes_height, "0.0");
+        // The tallest bar fills the plot: 180 units, 135 of them yes.
+        assert_eq!(chart.bars[1].yes_height, "135.0");
+        assert_eq!(chart.bars[1].no_y, "12.0");
+        assert_eq!(chart.variants[0].name, "blue");
+        assert_eq!(chart.variants[0].share, "66.7%");
+        assert_eq!(percent(0, 0), "–");
+    }
+}
