@@ -40,10 +40,14 @@ async function screenshots(page, name) {
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 900 });
     // Nothing may stick out sideways at either width.
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
-    assert.ok(overflow <= 1, `${name} is ${overflow}px wider than a ${width}px window`);
+    const { overflow, culprit } = await page.evaluate(() => {
+      const root = document.documentElement;
+      const wide = [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1)
+        .map((el) => el.outerHTML.slice(0, 160));
+      return { overflow: root.scrollWidth - root.clientWidth, culprit: wide[0] };
+    });
+    assert.ok(overflow <= 1, `${name} is ${overflow}px wider than a ${width}px window: ${culprit}`);
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize(size);
@@ -177,12 +181,12 @@ try {
   await screenshots(page, 'strategy-form');
   // A payload that is not JSON: refused next to its row, everything entered kept.
   await page.locator('#v1_payload').fill('{not json');
-  await page.getByRole('button', { name: 'Save strategy' }).click();
+  await page.getByRole('button', { name: 'Save strategy' }).first().click();
   await page.locator('#v1-error').waitFor();
   assert.equal(await page.locator('#v1_payload').inputValue(), '{not json');
   assert.equal(await page.getByLabel('groupId').inputValue(), 'delete_survey_flag');
   await page.locator('#v1_payload').fill('{"keep": false}');
-  await page.getByRole('button', { name: 'Save strategy' }).click();
+  await page.getByRole('button', { name: 'Save strategy' }).first().click();
   await page.waitForURL(new RegExp(`/projects/${PROJECT}/features/${FLAG}`));
   await page.getByRole('link', { name: 'Edit strategy 1' }).waitFor();
 
@@ -232,9 +236,10 @@ try {
     strategy.variants.map(({ name, weight, weightType, stickiness, payload }) => ({
       name, weight, weightType, stickiness, payload,
     })),
+    // Stored sorted by name, as Unleash stores variants.
     [
-      { name: 'store_deleted_surveys', weight: 500, weightType: 'variable', stickiness: 'sessionId', payload: { type: 'json', value: '{"keep": true}' } },
       { name: 'permanently_delete_surveys', weight: 500, weightType: 'variable', stickiness: 'sessionId', payload: { type: 'json', value: '{"keep": false}' } },
+      { name: 'store_deleted_surveys', weight: 500, weightType: 'variable', stickiness: 'sessionId', payload: { type: 'json', value: '{"keep": true}' } },
     ],
   );
 
@@ -262,7 +267,7 @@ try {
   }
   assert.ok(shown, 'the metrics tab shows the counts the SDK sent');
   assert.equal(await page.locator('svg.chart').count(), 1);
-  await page.getByText('74%').first().waitFor();
+  await page.getByText(/\b74(\.0)?%/).first().waitFor();
   await page.getByText('survey-service').first().waitFor();
   await labelled(page, 'metrics');
   await screenshots(page, 'metrics');
@@ -286,8 +291,9 @@ try {
   await page.getByLabel(/^Other properties/).fill('environment=production');
   await page.getByRole('button', { name: 'Evaluate' }).click();
   const row = page.getByRole('row').filter({ hasText: FLAG });
-  await row.getByText('Off').waitFor();
-  await row.getByText(/NOT_IN/).first().waitFor();
+  await row.getByText('Off', { exact: true }).waitFor();
+  await row.getByText(`How ${FLAG} was decided`).click();
+  await row.getByText(/environment NOT_IN/).first().waitFor();
   await labelled(page, 'playground');
   await screenshots(page, 'playground');
 
@@ -355,6 +361,34 @@ try {
   assert.equal(viewerPost.status(), 403);
   const users = await viewerContext.request.get(`${BASE}/users`, { maxRedirects: 0 });
   assert.equal(users.status(), 403);
+  assert.deepEqual(await clientFeatures(), before);
+
+  step("a Viewer's personal access token reads the admin API and changes nothing");
+  await viewer.goto(`${BASE}/profile`);
+  await viewer.getByLabel('Description').fill('my scripts');
+  const nextYear = `${new Date().getUTCFullYear() + 1}-01-31`;
+  await viewer.getByLabel(/^Expires at the end of/).fill(nextYear);
+  await viewer.getByRole('button', { name: 'Create token' }).click();
+  const pat = (await viewer.locator('code.secret').textContent()).trim();
+  assert.match(pat, /^user:/);
+  const asViewer = (method, path, body) =>
+    fetch(`${BASE}${path}`, {
+      method,
+      headers: { Authorization: pat, 'Content-Type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
+  assert.equal((await asViewer('GET', `/api/admin/projects/${PROJECT}/features/${FLAG}`)).status, 200);
+  for (const [method, path, body] of [
+    ['POST', `/api/admin/projects/${PROJECT}/features/${FLAG}/environments/development/off`],
+    ['POST', `/api/admin/projects/${PROJECT}/features`, { name: 'viewer-made' }],
+    ['PATCH', `/api/admin/projects/${PROJECT}/features/${FLAG}`, [{ op: 'replace', path: '/description', value: 'x' }]],
+    ['DELETE', `/api/admin/projects/${PROJECT}/features/${FLAG}`],
+  ]) {
+    const refusedByApi = await asViewer(method, path, body);
+    assert.equal(refusedByApi.status, 403, `${method} ${path}`);
+    assert.ok((await refusedByApi.json()).message, 'an Unleash error body');
+  }
+  await screenshots(viewer, 'profile-viewer');
   assert.deepEqual(await clientFeatures(), before);
   await viewerContext.close();
 

@@ -73,7 +73,29 @@ fn the_guide_in_the_web_ui_in_chromium() {
     );
     assert!(stdout.ends_with("step: done\n"), "{stdout}");
 
-    for page in ["setup", "login", "flags", "profile", "users"] {
+    for page in [
+        "setup",
+        "login",
+        "segment",
+        "new-flag",
+        "strategy-form",
+        "settings",
+        "flag",
+        "metrics",
+        "flag-events",
+        "events",
+        "playground",
+        "context",
+        "projects",
+        "environments",
+        "applications",
+        "api-tokens",
+        "variants",
+        "users",
+        "flags",
+        "profile",
+        "profile-viewer",
+    ] {
         for width in [1280, 390] {
             let file = screenshots.join(format!("{page}-{width}.png"));
             let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
