@@ -286,14 +286,16 @@ try {
 
   step('the playground says what each flag gives and why');
   await page.goto(`${BASE}/playground`);
-  await page.getByLabel('Environment').selectOption('development');
+  await page.getByLabel('Environment', { exact: true }).selectOption('development');
   await page.getByLabel('sessionId').fill('session-42');
-  await page.getByLabel(/^Other properties/).fill('environment=production');
+  await page.getByLabel(/^Other context fields and properties/).fill('environment=production');
   await page.getByRole('button', { name: 'Evaluate' }).click();
   const row = page.getByRole('row').filter({ hasText: FLAG });
   await row.getByText('Off', { exact: true }).waitFor();
   await row.getByText(`How ${FLAG} was decided`).click();
-  await row.getByText(/environment NOT_IN/).first().waitFor();
+  // environment=production set the context's environment: the canary's constraint is false.
+  const canary = row.locator('li').filter({ hasText: /^environment NOT_IN/ });
+  assert.match(await canary.innerText(), /production.*: false$/s);
   await labelled(page, 'playground');
   await screenshots(page, 'playground');
 

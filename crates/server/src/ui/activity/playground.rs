@@ -300,10 +300,12 @@ pub async fn page(
         .into_iter()
         .map(|(name, value)| (name.to_owned(), Value::String(value.to_owned())))
         .collect();
+    // A line naming a standard field (`environment=production`) sets that
+    // field, as an SDK's context would; any other name is a property.
     pairs.extend(
         properties
             .into_iter()
-            .map(|(name, value)| (format!("properties[{name}]"), Value::String(value))),
+            .map(|(name, value)| (name, Value::String(value))),
     );
     let context = match context_from_pairs(pairs) {
         Ok(context) => Some(context.with_current_time(chrono::Utc::now())),
