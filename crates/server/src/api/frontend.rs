@@ -50,14 +50,7 @@ pub fn router(cors_origins: &[String]) -> Routes {
         })
 }
 
-const STANDARD_FIELDS: &[&str] = &[
-    "userId",
-    "sessionId",
-    "remoteAddress",
-    "environment",
-    "appName",
-    "currentTime",
-];
+use crate::ops::STANDARD_CONTEXT_FIELDS as STANDARD_FIELDS;
 
 /// A context from name/value pairs: Unleash's fields, `properties[x]`, and any
 /// other name as a property.

@@ -1,5 +1,16 @@
 //! Context-field operations: create, change, add a legal value, delete.
 
+/// The context fields every SDK sends (Unleash's built-in ones): top-level
+/// fields of a context, offered in every constraint editor besides the stored ones.
+pub const STANDARD_CONTEXT_FIELDS: [&str; 6] = [
+    "appName",
+    "environment",
+    "userId",
+    "sessionId",
+    "remoteAddress",
+    "currentTime",
+];
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -10,6 +10,7 @@ mod action_steps;
 mod actions;
 mod addons;
 mod context;
+pub use context::STANDARD_CONTEXT_FIELDS;
 mod dependencies;
 mod edit;
 mod export;

@@ -10,15 +10,7 @@ use flagstaff_engine::document::Constraint;
 
 use super::form_fields::{join_values, split_values, FormFields};
 
-/// Context fields every project has (Unleash's built-in ones).
-pub const BUILT_IN_CONTEXT: [&str; 6] = [
-    "appName",
-    "environment",
-    "userId",
-    "sessionId",
-    "remoteAddress",
-    "currentTime",
-];
+pub use crate::ops::STANDARD_CONTEXT_FIELDS as BUILT_IN_CONTEXT;
 
 /// The operators that take a list of values; the others take one value.
 const LIST_OPERATORS: [&str; 6] = [
