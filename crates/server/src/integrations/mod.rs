@@ -317,6 +317,29 @@ mod tests {
     }
 
     #[test]
+    fn changes_made_by_action_runs_carry_their_depth() {
+        let event = json!({"type": "feature-environment-enabled", "featureName": "f"});
+        let depth_of = |provider: &str, depth: i64| {
+            outgoing(
+                provider,
+                &params(&[("url", "https://example.com/hook")]),
+                "secret",
+                &event,
+                depth,
+                "http://localhost:4242",
+            )
+            .expect("renders")
+            .headers
+            .into_iter()
+            .find(|(name, _)| name == ACTION_DEPTH_HEADER)
+            .map(|(_, value)| value)
+        };
+        assert_eq!(depth_of("webhook", 0), None, "not made by an action set");
+        assert_eq!(depth_of("webhook", 2).as_deref(), Some("2"));
+        assert_eq!(depth_of("slack", 1).as_deref(), Some("1"), "any provider");
+    }
+
+    #[test]
     fn parameters_are_checked_against_the_provider() {
         let webhook = provider("webhook").expect("webhook");
         let events = vec!["feature-created".to_owned()];

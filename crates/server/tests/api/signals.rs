@@ -992,7 +992,12 @@ pub async fn signals_and_runs_are_bounded(db: Db) {
     let payloads: Vec<Value> = signals.iter().map(|s| s.payload.clone()).collect();
     assert_eq!(
         payloads,
-        [json!({"n": 6}), json!({"n": 5}), json!({"n": 4}), Value::Null]
+        [
+            json!({"n": 6}),
+            json!({"n": 5}),
+            json!({"n": 4}),
+            Value::Null
+        ]
     );
     assert_eq!(signals[3].id, ids[3]);
     let runs = store.action_runs(set.id, 100, 0).await.expect("runs");
@@ -1067,7 +1072,10 @@ pub async fn oversize_signals_are_refused(db: Db) {
     );
     assert_eq!(body["details"][0]["message"], message);
     assert!(body["id"].is_string());
-    assert!(stored_signals(&app, endpoint).await.is_empty(), "nothing stored");
+    assert!(
+        stored_signals(&app, endpoint).await.is_empty(),
+        "nothing stored"
+    );
     assert_eq!(
         send(&app, "jira", Some(&secret), sized(64 * 1024)).await,
         StatusCode::ACCEPTED,
@@ -1113,7 +1121,10 @@ pub async fn signal_storage_is_bounded(db: Db) {
     let logged = runs(&app, set).await;
     assert_eq!(logged.len(), 24);
     assert_eq!(logged[0]["state"], "success");
-    assert_eq!(logged[0]["signal"]["payload"]["n"], 23, "the newest run shows its signal");
+    assert_eq!(
+        logged[0]["signal"]["payload"]["n"], 23,
+        "the newest run shows its signal"
+    );
     assert_eq!(logged[0]["signal"]["payload"]["blob"], blob.as_str());
     assert_eq!(logged[0]["signal"]["tokenName"], "jira-token");
     assert_eq!(logged[0]["signal"]["id"], logged[0]["signalId"]);
@@ -1138,7 +1149,10 @@ pub async fn signal_storage_is_bounded(db: Db) {
         "SELECT CAST(COALESCE(SUM(LENGTH(action_set)), 0) AS BIGINT) FROM action_set_runs",
     )
     .await;
-    assert!(run_bytes < 24 * 2048, "{run_bytes} bytes of runs: no copies");
+    assert!(
+        run_bytes < 24 * 2048,
+        "{run_bytes} bytes of runs: no copies"
+    );
     let shown = stored_signals(&app, endpoint).await;
     assert_eq!(shown.len(), 24);
     assert_eq!(shown[0]["payload"]["n"], 23);
@@ -1213,7 +1227,10 @@ pub async fn action_loops_stop(db: Db) {
         "{skipped}"
     );
     assert_eq!(skipped["actionSet"]["actions"][0]["state"], "not started");
-    assert_eq!(skipped["signal"]["payload"]["type"], "feature-environment-disabled");
+    assert_eq!(
+        skipped["signal"]["payload"]["type"],
+        "feature-environment-disabled"
+    );
     let switches = || async {
         all_events(&app)
             .await
@@ -1230,7 +1247,11 @@ pub async fn action_loops_stop(db: Db) {
     assert_eq!(made.len(), 4, "{made:?}");
     assert_eq!(
         made[..3],
-        ["action:off-when-on", "action:on-when-off", "action:off-when-on"],
+        [
+            "action:off-when-on",
+            "action:on-when-off",
+            "action:off-when-on"
+        ],
         "newest first, after the person's switch"
     );
     assert_eq!(runs(&app, off).await.len(), 2);
