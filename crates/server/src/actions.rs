@@ -13,21 +13,71 @@
 //! Where the value is an array, a filter holds when some item satisfies it —
 //! `labels IN ["flag:x"]` is "labels contains flag:x" — and `NOT_IN` when no
 //! item is in the list; `inverted` turns the whole result around.
+//!
+//! The loop guard. A change an action set's run makes is recorded with the
+//! run's depth in its chain ([`Actor::action`]: 1 for a run set off by a
+//! signal from anyone else), and an integration sends that depth with the
+//! event ([`ACTION_DEPTH_HEADER`]); a signal endpoint records it on the signal,
+//! and a run set off by a signal of depth [`MAX_ACTION_DEPTH`] or more is not
+//! made: so an integration pointed back at this server's own signal endpoint
+//! ends after a few changes instead of toggling for ever. A loop through an
+//! outside system that drops the header is held by a budget of runs per action
+//! set per minute (per process). A run not made is logged as `skipped`, each
+//! action `not started` with the reason in its `details`.
 
 use std::collections::BTreeMap;
 
 use flagstaff_engine::ValueTest;
 use serde_json::Value;
 
+use crate::integrations::ACTION_DEPTH_HEADER;
 use crate::ops::{self, Actor, OpError, ProjectId};
+use crate::quota::Quota;
 use crate::state::AppState;
-use crate::storage::{ActionRunRow, ActionSetRow, PayloadFilter, SignalRow, StorageError};
-use crate::wire::automation::{ActionSetView, SignalView};
+use crate::storage::{
+    ActionRunRow, ActionSetRow, PayloadFilter, SignalRow, SignalsKept, StorageError,
+};
+use crate::wire::automation::ActionSetView;
 use crate::wire::to_value;
 
-/// Signals kept per endpoint, and runs kept per action set: the newest.
+/// Signals kept whole per endpoint, and runs kept per action set: the newest.
 pub const KEEP_SIGNALS: i64 = 1_000;
 pub const KEEP_RUNS: i64 = 1_000;
+/// A signal sent by a change this deep in a chain of action runs sets off no
+/// further run.
+pub const MAX_ACTION_DEPTH: i64 = 3;
+
+/// What signals and action runs are held to (`--max-signal-bytes`,
+/// `--signal-bytes-per-endpoint`, `--action-runs-per-minute`).
+pub struct Automation {
+    /// Largest signal body accepted; a larger one is a 413 that stores nothing.
+    pub max_signal_bytes: usize,
+    /// How much of each endpoint's signals is kept.
+    pub kept: SignalsKept,
+    /// Runs per action set (by id) per minute in this process.
+    pub runs: Quota<i64>,
+    pub runs_per_minute: u32,
+}
+
+impl Automation {
+    pub fn new(max_signal_bytes: usize, bytes_per_endpoint: usize, runs_per_minute: u32) -> Self {
+        Automation {
+            max_signal_bytes,
+            kept: SignalsKept {
+                count: KEEP_SIGNALS,
+                bytes: i64::try_from(bytes_per_endpoint).unwrap_or(i64::MAX),
+            },
+            runs: Quota::new(runs_per_minute, std::time::Duration::from_secs(60)),
+            runs_per_minute,
+        }
+    }
+}
+
+impl Default for Automation {
+    fn default() -> Self {
+        Automation::new(64 * 1024, 16 * 1024 * 1024, 60)
+    }
+}
 
 /// The value at a dotted path.
 fn at_path<'v>(payload: &'v Value, path: &str) -> Option<&'v Value> {
@@ -74,8 +124,9 @@ pub fn payload_matches(filters: &BTreeMap<String, PayloadFilter>, payload: &Valu
         .all(|(path, filter)| filter_holds(path, filter, payload))
 }
 
-/// Runs the matching action sets of the signal's endpoint and logs each run.
-/// Nothing here fails the signal: problems are logged.
+/// Runs the matching action sets of the signal's endpoint and logs each run
+/// (or why it was skipped: the loop guard). Nothing here fails the signal:
+/// problems are logged.
 pub async fn run_action_sets(state: AppState, signal: SignalRow) {
     let sets = match state
         .store
@@ -92,12 +143,83 @@ pub async fn run_action_sets(state: AppState, signal: SignalRow) {
         .iter()
         .filter(|s| payload_matches(&s.filters, &signal.payload))
     {
-        let run = run_one(&state, set, &signal).await;
-        tracing::info!(action_set = %set.name, project = %set.project, signal = signal.id,
-            state = %run.state, "action set ran");
+        let run = match skip_reason(&state.automation, set, &signal) {
+            Some(why) => {
+                tracing::warn!(action_set = %set.name, project = %set.project, signal = signal.id,
+                    "action set not run: {why}");
+                skipped(set, &signal, &why)
+            }
+            None => {
+                let run = run_one(&state, set, &signal).await;
+                tracing::info!(action_set = %set.name, project = %set.project, signal = signal.id,
+                    state = %run.state, "action set ran");
+                run
+            }
+        };
         if let Err(e) = state.store.log_action_run(&run, KEEP_RUNS).await {
             tracing::error!(error = %e, action_set = set.id, "could not log an action set's run");
         }
+    }
+}
+
+/// Why `set` must not run for `signal` (the loop guard), if it must not; a
+/// run that may go counts against its action set's budget.
+fn skip_reason(automation: &Automation, set: &ActionSetRow, signal: &SignalRow) -> Option<String> {
+    if signal.action_depth >= MAX_ACTION_DEPTH {
+        return Some(format!(
+            "not run: signal {} was sent for a change that action sets made {} deep in a chain \
+             (header {ACTION_DEPTH_HEADER}); chains stop at {MAX_ACTION_DEPTH}, so an \
+             integration that sends this server's changes back to it cannot loop",
+            signal.id, signal.action_depth,
+        ));
+    }
+    automation.runs.take(&set.id).err().map(|_| {
+        format!(
+            "not run: action set {} already ran {} times in the last minute (the \
+             ACTION_RUNS_PER_MINUTE limit, --action-runs-per-minute); are its changes \
+             coming back to it as signals?",
+            set.name, automation.runs_per_minute,
+        )
+    })
+}
+
+/// The log of a run not made: every action `not started`, with the reason.
+fn skipped(set: &ActionSetRow, signal: &SignalRow, why: &str) -> ActionRunRow {
+    let view = ActionSetView::from(set);
+    let actions = view
+        .actions
+        .iter()
+        .map(|shown| {
+            let mut action = to_value(shown);
+            if let Value::Object(fields) = &mut action {
+                fields.insert("state".to_owned(), Value::from("not started"));
+                fields.insert("details".to_owned(), Value::from(why));
+            }
+            action
+        })
+        .collect();
+    run_row(set, signal, "skipped", view, actions)
+}
+
+fn run_row(
+    set: &ActionSetRow,
+    signal: &SignalRow,
+    state: &str,
+    view: ActionSetView<'_>,
+    actions: Vec<Value>,
+) -> ActionRunRow {
+    let mut action_set = to_value(&view);
+    if let Value::Object(fields) = &mut action_set {
+        fields.insert("actions".to_owned(), Value::Array(actions));
+    }
+    ActionRunRow {
+        id: 0,
+        action_set_id: set.id,
+        signal_id: signal.id,
+        state: state.to_owned(),
+        signal: None,
+        action_set,
+        created_at: String::new(),
     }
 }
 
@@ -113,7 +235,7 @@ fn reason(error: OpError) -> String {
 }
 
 async fn run_one(state: &AppState, set: &ActionSetRow, signal: &SignalRow) -> ActionRunRow {
-    let actor = Actor::named(format!("action:{}", set.name));
+    let actor = Actor::action(&set.name, signal.action_depth + 1);
     let view = ActionSetView::from(set);
     let mut failed = false;
     let mut actions = Vec::with_capacity(set.actions.len());
@@ -144,19 +266,8 @@ async fn run_one(state: &AppState, set: &ActionSetRow, signal: &SignalRow) -> Ac
         }
         actions.push(action);
     }
-    let mut action_set = to_value(&view);
-    if let Value::Object(fields) = &mut action_set {
-        fields.insert("actions".to_owned(), Value::Array(actions));
-    }
-    ActionRunRow {
-        id: 0,
-        action_set_id: set.id,
-        signal_id: signal.id,
-        state: if failed { "failed" } else { "success" }.to_owned(),
-        signal: to_value(&SignalView::from(signal)),
-        action_set,
-        created_at: String::new(),
-    }
+    let state = if failed { "failed" } else { "success" };
+    run_row(set, signal, state, view, actions)
 }
 
 #[cfg(test)]

@@ -84,6 +84,18 @@ pub struct ServeArgs {
     /// Hosts integrations may call whatever they resolve to (comma-separated).
     #[arg(long, env = "INTEGRATIONS_ALLOWED_HOSTS", value_delimiter = ',')]
     pub integrations_allowed_hosts: Vec<String>,
+    /// Largest signal body (`POST /api/signal-endpoint/<name>`) accepted, in
+    /// bytes; a larger one is refused with 413 and not stored.
+    #[arg(long, env = "MAX_SIGNAL_BYTES", default_value_t = 64 * 1024)]
+    pub max_signal_bytes: usize,
+    /// Bytes of signal payloads kept per signal endpoint (besides the newest
+    /// 1,000); older signals are pruned as new ones come.
+    #[arg(long, env = "SIGNAL_BYTES_PER_ENDPOINT", default_value_t = 16 * 1024 * 1024)]
+    pub signal_bytes_per_endpoint: usize,
+    /// Runs one action set may make per minute; past it a run is skipped and
+    /// logged with the reason (a backstop against loops through other systems).
+    #[arg(long, env = "ACTION_RUNS_PER_MINUTE", default_value_t = 60)]
+    pub action_runs_per_minute: u32,
     /// A web UI admin to create at start unless a user of this name exists.
     #[arg(long, env = "INIT_ADMIN_USER")]
     pub init_admin_user: Option<String>,
@@ -141,6 +153,15 @@ impl ServeArgs {
         }
     }
 
+    /// What signals and action runs are held to.
+    pub fn automation(&self) -> crate::actions::Automation {
+        crate::actions::Automation::new(
+            self.max_signal_bytes,
+            self.signal_bytes_per_endpoint,
+            self.action_runs_per_minute,
+        )
+    }
+
     /// The limits admin changes are held to.
     pub fn limits(&self) -> crate::ops::Limits {
         crate::ops::Limits {
@@ -178,6 +199,9 @@ impl ServeArgs {
             public_url: "http://localhost:4242".to_owned(),
             integrations_allow_private_urls: false,
             integrations_allowed_hosts: Vec::new(),
+            max_signal_bytes: 64 * 1024,
+            signal_bytes_per_endpoint: 16 * 1024 * 1024,
+            action_runs_per_minute: 60,
             metrics_public: false,
             log_format: LogFormat::Text,
             init_admin_user: None,

@@ -43,6 +43,9 @@ pub enum ApiError {
     MethodNotAllowed(String),
     #[error("Request body is too large")]
     PayloadTooLarge,
+    /// 413 with a message that names the limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
     /// 429: this client sent too much; try again after the given seconds.
@@ -70,7 +73,7 @@ impl ApiError {
             | ApiError::ClientUnauthorized
             | ApiError::SignalUnauthorized => StatusCode::UNAUTHORIZED,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -92,7 +95,7 @@ impl ApiError {
             | ApiError::SignalUnauthorized => "UnauthorizedError",
             ApiError::Forbidden | ApiError::ClientForbidden => "PermissionError",
             ApiError::MethodNotAllowed(_) => "NotImplementedError",
-            ApiError::PayloadTooLarge => "ContentTooLargeError",
+            ApiError::PayloadTooLarge | ApiError::TooLarge(_) => "ContentTooLargeError",
             ApiError::UnsupportedMediaType => "ContentTypeError",
             ApiError::TooManyRequests { .. } => "RateLimitError",
             ApiError::Unavailable { .. } => "ServiceUnavailableError",

@@ -108,6 +108,7 @@ pub async fn serve(
         secure_cookies: args.public_url.starts_with("https://"),
         public_host: ui::url_host(&args.public_url),
     });
+    state.automation = std::sync::Arc::new(args.automation());
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let follower = follow::spawn(state.clone());

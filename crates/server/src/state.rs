@@ -31,6 +31,9 @@ pub struct AppState {
     pub deliverer: Arc<Deliverer>,
     /// The web UI's settings (setup code, cookie flags).
     pub ui: Arc<crate::ui::UiSettings>,
+    /// What signals and action runs are held to (body cap, storage per
+    /// endpoint, runs per action set per minute).
+    pub automation: Arc<crate::actions::Automation>,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -57,6 +60,7 @@ impl AppState {
             metrics: Arc::new(MetricsBuffer::default()),
             catching_up: Arc::default(),
             ui: Arc::default(),
+            automation: Arc::default(),
             store,
         };
         state.catch_up().await?;

@@ -5,27 +5,54 @@
 //! they did is in their run log, not in this answer. A wrong token is a 401
 //! that stores nothing (see [`SignalToken`]); a disabled endpoint is a 403:
 //! the caller proved it holds a token of that endpoint, so it may learn that
-//! the endpoint is switched off rather than be told it does not exist.
+//! the endpoint is switched off rather than be told it does not exist. A body
+//! over `--max-signal-bytes` is a 413 that stores nothing. A signal sent by an
+//! integration for a change an action set made carries that change's depth in
+//! a chain of runs ([`ACTION_DEPTH_HEADER`]), which the signal keeps: the loop
+//! guard of [`crate::actions`].
 
 use crate::api::routes::{post, Routes};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::actions::{self, KEEP_SIGNALS};
+use crate::actions;
 use crate::auth::SignalToken;
 use crate::error::{ApiError, ApiResult};
+use crate::integrations::ACTION_DEPTH_HEADER;
 use crate::state::AppState;
 
 pub fn router() -> Routes {
     Routes::new().route("/api/signal-endpoint/{name}", post(receive))
 }
 
+/// How deep in a chain of action runs the change this signal was sent for
+/// was made: the largest [`ACTION_DEPTH_HEADER`] value, 0 without one (a value
+/// that is not a small number counts as absent: the header only ever stops
+/// runs, so a sender gains nothing by garbling it).
+struct ActionDepth(i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for ActionDepth {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let depth = parts
+            .headers
+            .get_all(ACTION_DEPTH_HEADER)
+            .iter()
+            .filter_map(|value| value.to_str().ok()?.trim().parse::<u16>().ok())
+            .max()
+            .unwrap_or(0);
+        Ok(ActionDepth(i64::from(depth)))
+    }
+}
+
 /// The body as a JSON object; an empty body is `{}` (Unleash: the payload is
 /// optional). Any content type is read as JSON: webhook senders vary.
-fn payload(body: Result<Bytes, BytesRejection>) -> ApiResult<Value> {
+fn payload(body: Result<Bytes, BytesRejection>, max_bytes: usize) -> ApiResult<Value> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge
@@ -36,6 +63,13 @@ fn payload(body: Result<Bytes, BytesRejection>) -> ApiResult<Value> {
             ))
         }
     })?;
+    if body.len() > max_bytes {
+        return Err(ApiError::TooLarge(format!(
+            "A signal may be at most {max_bytes} bytes (MAX_SIGNAL_BYTES, --max-signal-bytes); \
+             this one is {} bytes. Nothing was stored.",
+            body.len()
+        )));
+    }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(serde_json::Map::new()));
     }
@@ -59,15 +93,17 @@ fn payload(body: Result<Bytes, BytesRejection>) -> ApiResult<Value> {
         (status = 202, description = "Accepted"),
         (status = 400, description = "Invalid input"),
         (status = 403, description = "Refused"),
+        (status = 413, description = "Too large"),
         (status = 429, description = "Too many requests"),
     )
 )]
 async fn receive(
     State(state): State<AppState>,
     SignalToken { endpoint, token }: SignalToken,
+    ActionDepth(action_depth): ActionDepth,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<StatusCode> {
-    let payload = payload(body)?;
+    let payload = payload(body, state.automation.max_signal_bytes)?;
     // Each token's signals share the per-token report budget.
     if let Err(retry_after) = state
         .quotas
@@ -90,7 +126,13 @@ async fn receive(
     }
     let signal = state
         .store
-        .store_signal(endpoint.id, &token.name, &payload, KEEP_SIGNALS)
+        .store_signal(
+            endpoint.id,
+            &token.name,
+            &payload,
+            action_depth,
+            state.automation.kept,
+        )
         .await?
         .ok_or_else(disabled)?;
     if let Err(e) = tokio::spawn(actions::run_action_sets(state.clone(), signal)).await {

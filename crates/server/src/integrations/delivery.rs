@@ -169,6 +169,7 @@ impl Deliverer {
             &addon.parameters,
             &addon.signing_secret,
             &event,
+            delivery.event.action_depth,
             &self.settings.public_url,
         ) {
             Err(why) => Err((None, why)),

@@ -25,6 +25,12 @@ pub const MASK: &str = "*****";
 /// integration's signing secret.
 pub const SIGNATURE_HEADER: &str = "X-Flagstaff-Signature";
 
+/// The header that says an event was made by an action set's run, and how
+/// deep in a chain of runs (absent: not by an action set). A signal endpoint
+/// records it on the signal, and stops the chain past a depth (the loop
+/// guard in [`crate::actions`]).
+pub const ACTION_DEPTH_HEADER: &str = "X-Flagstaff-Action-Depth";
+
 pub fn provider(name: &str) -> Option<&'static Provider> {
     PROVIDERS.iter().find(|p| p.name == name)
 }
@@ -155,12 +161,15 @@ fn link(event: &Value, public_url: &str) -> String {
 }
 
 /// What `addon` sends for `event` (the event log's view of it): URL, headers
-/// (signature included) and body. `Err` names what cannot be rendered.
+/// (signature included, and [`ACTION_DEPTH_HEADER`] for an event an action
+/// set's run made `action_depth` deep) and body. `Err` names what cannot be
+/// rendered.
 pub fn outgoing(
     provider: &str,
     parameters: &Map<String, Value>,
     signing_secret: &str,
     event: &Value,
+    action_depth: i64,
     public_url: &str,
 ) -> Result<Outgoing, String> {
     let url = target_url(provider, parameters).ok_or("the integration has no URL")?;
@@ -241,6 +250,9 @@ pub fn outgoing(
     if let Some(extra) = param(parameters, "customHeaders").and_then(custom_headers) {
         headers.extend(extra);
     }
+    if action_depth > 0 {
+        headers.push((ACTION_DEPTH_HEADER.to_owned(), action_depth.to_string()));
+    }
     headers.push((
         SIGNATURE_HEADER.to_owned(),
         signature(signing_secret, &body),
@@ -283,6 +295,7 @@ mod tests {
             ]),
             "secret",
             &event,
+            0,
             "http://localhost:4242",
         )
         .expect("renders");
@@ -301,6 +314,29 @@ mod tests {
         assert_eq!(signed, Some(signature("secret", &out.body)));
         assert_ne!(signature("secret", b"a"), signature("other", b"a"));
         assert_eq!(signature("k", b"a").len(), "sha256=".len() + 64);
+    }
+
+    #[test]
+    fn changes_made_by_action_runs_carry_their_depth() {
+        let event = json!({"type": "feature-environment-enabled", "featureName": "f"});
+        let depth_of = |provider: &str, depth: i64| {
+            outgoing(
+                provider,
+                &params(&[("url", "https://example.com/hook")]),
+                "secret",
+                &event,
+                depth,
+                "http://localhost:4242",
+            )
+            .expect("renders")
+            .headers
+            .into_iter()
+            .find(|(name, _)| name == ACTION_DEPTH_HEADER)
+            .map(|(_, value)| value)
+        };
+        assert_eq!(depth_of("webhook", 0), None, "not made by an action set");
+        assert_eq!(depth_of("webhook", 2).as_deref(), Some("2"));
+        assert_eq!(depth_of("slack", 1).as_deref(), Some("1"), "any provider");
     }
 
     #[test]

@@ -114,11 +114,26 @@ pub type OpResult<T> = Result<T, OpError>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub name: String,
+    /// An action set's run: how deep in a chain of runs (a run set off by a
+    /// signal that a run's change sent is one deeper). 0 for anyone else.
+    /// Recorded on the change's events; see [`crate::actions`].
+    pub action_depth: i64,
 }
 
 impl Actor {
     pub fn named(name: impl Into<String>) -> Actor {
-        Actor { name: name.into() }
+        Actor {
+            name: name.into(),
+            action_depth: 0,
+        }
+    }
+
+    /// A run of the action set `set`, `depth` deep in a chain of runs (from 1).
+    pub fn action(set: &str, depth: i64) -> Actor {
+        Actor {
+            name: format!("action:{set}"),
+            action_depth: depth,
+        }
     }
 
     /// The server itself (start-up tokens, the first admin token).
@@ -195,6 +210,7 @@ pub async fn apply<O: Operation>(
     operation: O,
 ) -> OpResult<Applied<O::Output>> {
     let mut w = store.write().await?;
+    w.action_depth = cx.actor.action_depth;
     let output = operation.run(&mut w, cx).await?;
     let committed = w.commit().await?;
     Ok(Applied { output, committed })

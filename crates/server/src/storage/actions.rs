@@ -2,7 +2,8 @@
 //! the log of their runs. Action sets change through admin operations; a run
 //! is logged outside the change pipeline ([`Store::log_action_run`]) — the
 //! steps it ran are changes of their own — and only the newest runs of each
-//! action set are kept, pruned in the write that adds one.
+//! action set are kept, pruned in the write that adds one. A run names its
+//! signal (stored once, in `signals`), which reading a run joins in.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,8 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::{flag, from_json, now_text, to_json, StorageResult, Store, WriteTx};
+use super::signals::{signal_from_row, SIGNAL_COLUMNS};
+use super::{flag, from_json, now_text, to_json, SignalRow, StorageResult, Store, WriteTx};
 
 /// A condition on a signal's payload, by its dotted path: Unleash's constraint
 /// fields without the context name.
@@ -65,10 +67,11 @@ pub struct ActionRunRow {
     pub id: i64,
     pub action_set_id: i64,
     pub signal_id: i64,
-    /// `success` or `failed`.
+    /// `success`, `failed`, or `skipped` (not run: the loop guard).
     pub state: String,
-    /// The signal as the admin API shows it.
-    pub signal: Value,
+    /// The signal it ran for, read with the run (not written with it); `None`
+    /// when that signal is gone (its endpoint was deleted).
+    pub signal: Option<SignalRow>,
     /// The action set as it ran, each action with its `state` and `details`.
     pub action_set: Value,
     pub created_at: String,
@@ -100,7 +103,10 @@ fn run_from_row(r: &AnyRow) -> StorageResult<ActionRunRow> {
         action_set_id: r.try_get("action_set_id")?,
         signal_id: r.try_get("signal_id")?,
         state: r.try_get("state")?,
-        signal: from_json(&r.try_get::<String, _>("signal")?)?,
+        signal: match r.try_get::<Option<i64>, _>("s_id")? {
+            Some(_) => Some(signal_from_row(r, "s_")?),
+            None => None,
+        },
         action_set: from_json(&r.try_get::<String, _>("action_set")?)?,
         created_at: r.try_get("created_at")?,
     })
@@ -164,10 +170,16 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> StorageResult<Vec<ActionRunRow>> {
-        let rows = sqlx::query(
-            "SELECT id, action_set_id, signal_id, state, signal, action_set, created_at \
-             FROM action_set_runs WHERE action_set_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
-        )
+        let signal_columns: Vec<String> = SIGNAL_COLUMNS
+            .split(", ")
+            .map(|column| format!("s.{column} AS s_{column}"))
+            .collect();
+        let rows = sqlx::query(&format!(
+            "SELECT r.id, r.action_set_id, r.signal_id, r.state, r.action_set, r.created_at, \
+             {} FROM action_set_runs r LEFT JOIN signals s ON s.id = r.signal_id \
+             WHERE r.action_set_id = $1 ORDER BY r.id DESC LIMIT $2 OFFSET $3",
+            signal_columns.join(", ")
+        ))
         .bind(action_set_id)
         .bind(limit)
         .bind(offset)
@@ -189,13 +201,12 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO action_set_runs (action_set_id, signal_id, state, signal, action_set, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO action_set_runs (action_set_id, signal_id, state, action_set, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(run.action_set_id)
         .bind(run.signal_id)
         .bind(&run.state)
-        .bind(run.signal.to_string())
         .bind(run.action_set.to_string())
         .bind(now_text())
         .execute(&mut *w.tx)

@@ -33,6 +33,9 @@ pub struct EventRecord {
     pub data: Option<Value>,
     /// The flag's tags when the event was recorded (Unleash's event `tags`).
     pub tags: Vec<Tag>,
+    /// How deep in a chain of action runs the change was made (0: not by an
+    /// action set); not shown, sent with webhooks (the loop guard).
+    pub action_depth: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -71,6 +74,7 @@ fn event_from_row(row: &AnyRow) -> StorageResult<EventRecord> {
         pre_data: json("pre_data")?,
         data: json("data")?,
         tags: event_tags(row, "tags")?,
+        action_depth: row.try_get("action_depth")?,
     })
 }
 
@@ -92,8 +96,8 @@ impl WriteTx<'_> {
             None => Vec::new(),
         };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO events (type, created_at, created_by, project, environment, feature_name, pre_data, data, revision, tags) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            "INSERT INTO events (type, created_at, created_by, project, environment, feature_name, pre_data, data, revision, tags, action_depth) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(event.event_type)
         .bind(now_text())
@@ -105,6 +109,7 @@ impl WriteTx<'_> {
         .bind(event.data.as_ref().map(|v| v.to_string()))
         .bind(revision)
         .bind(to_json(&tags))
+        .bind(self.action_depth)
         .fetch_one(&mut *self.tx)
         .await?;
         self.queue_deliveries(id, &event).await?;
@@ -148,7 +153,7 @@ impl Store {
         }
         let total: i64 = count.fetch_one(self.pool()).await?;
         let page_sql = format!(
-            "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data, tags \
+            "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data, tags, action_depth \
              FROM events WHERE {condition} AND id < $7 ORDER BY id DESC LIMIT $8 OFFSET $9"
         );
         let mut page = sqlx::query(&page_sql);
@@ -171,7 +176,7 @@ impl Store {
     /// One event by its id.
     pub async fn event_by_id(&self, id: i64) -> StorageResult<Option<EventRecord>> {
         let row = sqlx::query(
-            "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data, tags \
+            "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data, tags, action_depth \
              FROM events WHERE id = $1",
         )
         .bind(id)

@@ -267,7 +267,8 @@ impl Store {
              a.environments, a.signing_secret, a.created_at, \
              e.revision AS e_revision, e.type AS e_type, e.created_at AS e_created_at, \
              e.created_by AS e_created_by, e.project AS e_project, e.environment AS e_environment, \
-             e.feature_name AS e_feature_name, e.pre_data AS e_pre_data, e.data AS e_data, e.tags AS e_tags \
+             e.feature_name AS e_feature_name, e.pre_data AS e_pre_data, e.data AS e_data, e.tags AS e_tags, \
+             e.action_depth AS e_action_depth \
              FROM addon_deliveries d JOIN addons a ON a.id = d.addon_id JOIN events e ON e.id = d.event_id \
              WHERE d.id IN ({}) ORDER BY d.id",
             placeholders.join(", ")
@@ -299,6 +300,7 @@ impl Store {
                     pre_data: json(row, "e_pre_data")?,
                     data: json(row, "e_data")?,
                     tags: super::events::event_tags(row, "e_tags")?,
+                    action_depth: row.try_get("e_action_depth")?,
                 },
                 attempts: row.try_get("attempts")?,
                 created_at: row.try_get("queued_at")?,

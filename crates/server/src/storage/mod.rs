@@ -45,7 +45,7 @@ pub use metrics::{hour_bucket, InstanceRow, MetricCounts, MetricKey, UnknownFlag
 pub use pats::PatRow;
 pub use projects::EnvironmentRow;
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
-pub use signals::{SignalEndpointRow, SignalRow, SignalTokenRow};
+pub use signals::{SignalEndpointRow, SignalRow, SignalTokenRow, SignalsKept};
 pub use snapshot_rows::FlagRows;
 pub use strategy_types::{StrategyParameter, StrategyTypeRow};
 pub use tags::{Tag, TagTypeRow};

@@ -3,7 +3,9 @@
 //! events); a signal is stored outside the change pipeline
 //! ([`Store::store_signal`]): it is data an external system sent, not a change,
 //! so it takes no revision and never waits for the change lock. Only the
-//! newest signals of each endpoint are kept, pruned in the write that adds one.
+//! newest signals of each endpoint are kept whole, within a count and a byte
+//! budget, pruned in the write that adds one; an older signal a kept run names
+//! stays without its payload. A signal is stored once: runs name it.
 
 use serde_json::Value;
 use sqlx::any::AnyRow;
@@ -38,8 +40,20 @@ pub struct SignalRow {
     pub endpoint_id: i64,
     /// The name of the token that sent it.
     pub token_name: String,
+    /// `null` once pruned while a run still names it.
     pub payload: Value,
     pub created_at: String,
+    /// How deep in a chain of action runs the change that sent it was made
+    /// (0: sent by anything else); see [`crate::actions`].
+    pub action_depth: i64,
+}
+
+/// How much of an endpoint's signals is kept whole: the newest `count`, as
+/// long as their payloads add up to at most `bytes` (the newest is always kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignalsKept {
+    pub count: i64,
+    pub bytes: i64,
 }
 
 const ENDPOINT_COLUMNS: &str = "id, name, description, enabled, created_at, created_by";
@@ -67,15 +81,22 @@ fn token_from_row(r: &AnyRow) -> StorageResult<SignalTokenRow> {
     })
 }
 
-fn signal_from_row(r: &AnyRow) -> StorageResult<SignalRow> {
+/// A signal from a row whose signal columns are named `<prefix><column>`.
+pub(super) fn signal_from_row(r: &AnyRow, prefix: &str) -> StorageResult<SignalRow> {
+    let column = |name: &str| format!("{prefix}{name}");
     Ok(SignalRow {
-        id: r.try_get("id")?,
-        endpoint_id: r.try_get("endpoint_id")?,
-        token_name: r.try_get("token_name")?,
-        payload: from_json(&r.try_get::<String, _>("payload")?)?,
-        created_at: r.try_get("created_at")?,
+        id: r.try_get(column("id").as_str())?,
+        endpoint_id: r.try_get(column("endpoint_id").as_str())?,
+        token_name: r.try_get(column("token_name").as_str())?,
+        payload: from_json(&r.try_get::<String, _>(column("payload").as_str())?)?,
+        created_at: r.try_get(column("created_at").as_str())?,
+        action_depth: r.try_get(column("action_depth").as_str())?,
     })
 }
+
+/// The columns of a signal, for queries that read one.
+pub(super) const SIGNAL_COLUMNS: &str =
+    "id, endpoint_id, token_name, payload, created_at, action_depth";
 
 async fn endpoints<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -177,29 +198,32 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> StorageResult<Vec<SignalRow>> {
-        let rows = sqlx::query(
-            "SELECT id, endpoint_id, token_name, payload, created_at FROM signals \
-             WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {SIGNAL_COLUMNS} FROM signals \
+             WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
+        ))
         .bind(endpoint_id)
         .bind(limit)
         .bind(offset)
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(signal_from_row).collect()
+        rows.iter().map(|r| signal_from_row(r, "")).collect()
     }
 
-    /// Stores a signal for an enabled endpoint and drops all but its `keep`
-    /// newest, in one transaction that first locks the endpoint's row (so
-    /// concurrent signals prune in turn, and one racing a disable or delete
-    /// either lands before it or not at all). `None`: the endpoint is gone or
-    /// disabled, and nothing was stored.
+    /// Stores a signal for an enabled endpoint and prunes the endpoint's
+    /// older ones to `kept`, in one transaction that first locks the
+    /// endpoint's row (so concurrent signals prune in turn, and one racing a
+    /// disable or delete either lands before it or not at all). A pruned
+    /// signal is deleted, or, while a run still names it, kept without its
+    /// payload. `None`: the endpoint is gone or disabled, and nothing was
+    /// stored.
     pub async fn store_signal(
         &self,
         endpoint_id: i64,
         token_name: &str,
         payload: &Value,
-        keep: i64,
+        action_depth: i64,
+        kept: SignalsKept,
     ) -> StorageResult<Option<SignalRow>> {
         let mut w = self.write_unversioned().await?;
         let locked = sqlx::query(
@@ -212,22 +236,47 @@ impl Store {
             return Ok(None);
         }
         let created_at = now_text();
+        let text = payload.to_string();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO signals (endpoint_id, token_name, payload, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO signals (endpoint_id, token_name, payload, created_at, payload_bytes, \
+             action_depth) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(endpoint_id)
         .bind(token_name)
-        .bind(payload.to_string())
+        .bind(&text)
         .bind(&created_at)
+        .bind(i64::try_from(text.len()).unwrap_or(i64::MAX))
+        .bind(action_depth)
         .fetch_one(&mut *w.tx)
         .await?;
-        sqlx::query(
-            "DELETE FROM signals WHERE endpoint_id = $1 AND id <= (SELECT id FROM signals \
-             WHERE endpoint_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+        // The oldest signal of the newest `count` whose payloads, newest
+        // first, add up to at most `bytes` (one pass over the covering index).
+        let oldest_kept: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(id) FROM (SELECT id, \
+             ROW_NUMBER() OVER (ORDER BY id DESC) AS newer, \
+             SUM(payload_bytes) OVER (ORDER BY id DESC) AS bytes \
+             FROM signals WHERE endpoint_id = $1) newest WHERE newer <= $2 AND bytes <= $3",
         )
         .bind(endpoint_id)
-        .bind(keep)
+        .bind(kept.count)
+        .bind(kept.bytes)
+        .fetch_one(&mut *w.tx)
+        .await?;
+        let oldest_kept = oldest_kept.unwrap_or(id);
+        sqlx::query(
+            "DELETE FROM signals WHERE endpoint_id = $1 AND id < $2 AND NOT EXISTS \
+             (SELECT 1 FROM action_set_runs r WHERE r.signal_id = signals.id)",
+        )
+        .bind(endpoint_id)
+        .bind(oldest_kept)
+        .execute(&mut *w.tx)
+        .await?;
+        sqlx::query(
+            "UPDATE signals SET payload = 'null', payload_bytes = 0 \
+             WHERE endpoint_id = $1 AND id < $2 AND payload_bytes > 0",
+        )
+        .bind(endpoint_id)
+        .bind(oldest_kept)
         .execute(&mut *w.tx)
         .await?;
         w.commit().await?;
@@ -237,6 +286,7 @@ impl Store {
             token_name: token_name.to_owned(),
             payload: payload.clone(),
             created_at,
+            action_depth,
         }))
     }
 }

@@ -48,6 +48,9 @@ pub struct WriteTx<'s> {
     pub(super) enabled_addons: Option<Vec<super::AddonRow>>,
     /// Outbox rows written so far.
     pub(super) queued_deliveries: usize,
+    /// How deep in a chain of action runs this change is made (0: not by an
+    /// action set); recorded on its events, sent with their webhooks.
+    pub(crate) action_depth: i64,
 }
 
 /// What a committed change was: its revision (`None` when it recorded no
@@ -121,6 +124,7 @@ impl Store {
             events: Vec::new(),
             enabled_addons: None,
             queued_deliveries: 0,
+            action_depth: 0,
         })
     }
 
@@ -143,6 +147,7 @@ impl Store {
             events: Vec::new(),
             enabled_addons: None,
             queued_deliveries: 0,
+            action_depth: 0,
         })
     }
 

@@ -180,7 +180,9 @@ pub struct ActionRunView<'a> {
     pub signal_id: i64,
     pub created_at: &'a str,
     pub state: &'a str,
-    pub signal: &'a Value,
+    /// The signal it ran for (stored once, read with the run); `null` when
+    /// that signal is gone.
+    pub signal: Option<SignalView<'a>>,
     pub action_set: &'a Value,
 }
 
@@ -192,7 +194,7 @@ impl<'a> From<&'a ActionRunRow> for ActionRunView<'a> {
             signal_id: r.signal_id,
             created_at: &r.created_at,
             state: &r.state,
-            signal: &r.signal,
+            signal: r.signal.as_ref().map(SignalView::from),
             action_set: &r.action_set,
         }
     }

@@ -896,11 +896,13 @@ pub async fn bad_automation_input_changes_nothing(db: Db) {
     app.stop().await;
 }
 
-/// The store keeps the newest signals per endpoint and runs per action set,
-/// pruning in the write that adds one (small bounds here; 1,000 in the server).
+/// The store keeps the newest signals per endpoint (by count and by bytes) and
+/// runs per action set, pruning in the write that adds one (small bounds
+/// here); a run names its signal, which stays (without its payload) while a
+/// kept run names it.
 pub async fn signals_and_runs_are_bounded(db: Db) {
     use flagstaff_server::ops::{self, Actor, Context, Limits};
-    use flagstaff_server::storage::{ActionRunRow, Store};
+    use flagstaff_server::storage::{ActionRunRow, SignalsKept, Store};
     let store = Store::connect(&db.url()).await.expect("store");
     let cx = Context::new(Actor::named("story"), Limits::default());
     let create = |name: &str| ops::CreateSignalEndpoint {
@@ -915,17 +917,21 @@ pub async fn signals_and_runs_are_bounded(db: Db) {
         .expect("endpoint")
         .output;
     let revision = store.current_revision().await.expect("revision");
+    let three = SignalsKept {
+        count: 3,
+        bytes: 1_000_000,
+    };
     let mut ids = Vec::new();
     for n in 0..5 {
         let signal = store
-            .store_signal(jira.id, "t", &json!({"n": n}), 3)
+            .store_signal(jira.id, "t", &json!({"n": n}), 0, three)
             .await
             .expect("stored")
             .expect("enabled");
         ids.push(signal.id);
     }
     store
-        .store_signal(ci.id, "t", &json!({}), 3)
+        .store_signal(ci.id, "t", &json!({}), 2, three)
         .await
         .expect("stored");
     let kept: Vec<i64> = store
@@ -936,11 +942,9 @@ pub async fn signals_and_runs_are_bounded(db: Db) {
         .map(|s| s.id)
         .collect();
     assert_eq!(kept, [ids[4], ids[3], ids[2]]);
-    assert_eq!(
-        store.signals(ci.id, 100, 0).await.expect("signals").len(),
-        1,
-        "per endpoint"
-    );
+    let from_ci = store.signals(ci.id, 100, 0).await.expect("signals");
+    assert_eq!(from_ci.len(), 1, "per endpoint");
+    assert_eq!(from_ci[0].action_depth, 2, "the depth is kept");
     assert_eq!(
         store.current_revision().await.expect("revision"),
         revision,
@@ -957,35 +961,348 @@ pub async fn signals_and_runs_are_bounded(db: Db) {
         .await
         .expect("set")
         .output;
-    for n in 0..4 {
-        let run = ActionRunRow {
-            id: 0,
-            action_set_id: set.id,
-            signal_id: n,
-            state: "success".to_owned(),
-            signal: json!({}),
-            action_set: json!({}),
-            created_at: String::new(),
-        };
-        assert!(store.log_action_run(&run, 2).await.expect("logged"));
+    let run = |signal_id: i64| ActionRunRow {
+        id: 0,
+        action_set_id: set.id,
+        signal_id,
+        state: "success".to_owned(),
+        signal: None,
+        action_set: json!({}),
+        created_at: String::new(),
+    };
+    for id in [ids[2], ids[3], ids[4], ids[4]] {
+        assert!(store.log_action_run(&run(id), 3).await.expect("logged"));
     }
-    let runs: Vec<i64> = store
-        .action_runs(set.id, 100, 0)
-        .await
-        .expect("runs")
-        .iter()
-        .map(|r| r.signal_id)
-        .collect();
-    assert_eq!(runs, [3, 2]);
+    let runs = store.action_runs(set.id, 100, 0).await.expect("runs");
+    let named: Vec<i64> = runs.iter().map(|r| r.signal_id).collect();
+    assert_eq!(named, [ids[4], ids[4], ids[3]], "the newest runs");
+    let shown = runs[0].signal.as_ref().expect("read with its signal");
+    assert_eq!(shown.payload, json!({"n": 4}));
+    assert_eq!(shown.token_name, "t");
+
+    // Two more signals: the run's signal ids[3] is no longer among the newest
+    // three, so it stays without its payload; ids[2] (no run) goes.
+    for n in 5..7 {
+        store
+            .store_signal(jira.id, "t", &json!({"n": n}), 0, three)
+            .await
+            .expect("stored");
+    }
+    let signals = store.signals(jira.id, 100, 0).await.expect("signals");
+    let payloads: Vec<Value> = signals.iter().map(|s| s.payload.clone()).collect();
+    assert_eq!(
+        payloads,
+        [
+            json!({"n": 6}),
+            json!({"n": 5}),
+            json!({"n": 4}),
+            Value::Null
+        ]
+    );
+    assert_eq!(signals[3].id, ids[3]);
+    let runs = store.action_runs(set.id, 100, 0).await.expect("runs");
+    let oldest = runs[2].signal.as_ref().expect("still named");
+    assert_eq!((oldest.id, &oldest.payload), (ids[3], &Value::Null));
+
+    // A byte budget: the newest signals whose payloads fit (always the newest).
+    let small = SignalsKept {
+        count: 3,
+        bytes: 30,
+    };
+    for blob in ["a".repeat(10), "b".repeat(10), "c".repeat(40)] {
+        store
+            .store_signal(ci.id, "t", &json!({ "blob": blob }), 0, small)
+            .await
+            .expect("stored");
+    }
+    let kept = store.signals(ci.id, 100, 0).await.expect("signals");
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].payload["blob"], "c".repeat(40));
+
     let off = ops::SwitchSignalEndpoint {
         id: jira.id,
         enabled: false,
     };
     ops::apply(&store, &cx, off).await.expect("switched off");
     assert!(store
-        .store_signal(jira.id, "t", &json!({}), 3)
+        .store_signal(jira.id, "t", &json!({}), 0, three)
         .await
         .expect("answered")
         .is_none());
     store.close().await;
+}
+
+/// A number from the test's database (from outside the server).
+async fn scalar_on(db: &Db, query: &str) -> i64 {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(&db.url())
+        .await
+        .expect("connect to the test database");
+    let value: i64 = sqlx::query_scalar(query)
+        .fetch_one(&mut connection)
+        .await
+        .expect(query);
+    let _ = connection.close().await;
+    value
+}
+
+/// Issue 20, finding 5: a signal body over `--max-signal-bytes` is a 413 in
+/// Unleash's error shape that names the limit and stores nothing.
+pub async fn oversize_signals_are_refused(db: Db) {
+    let app = spawn_app(db).await;
+    let (endpoint, secret) = endpoint_with_token(&app, "jira").await;
+    // `{"blob":"…"}` is 11 bytes around the blob.
+    let sized = |bytes: usize| json!({"blob": "x".repeat(bytes - 11)});
+    let response = app
+        .http
+        .post(format!("{}/api/signal-endpoint/jira", app.base))
+        .header("Authorization", &secret)
+        .json(&sized(64 * 1024 + 1))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = response.json().await.expect("JSON error");
+    assert_eq!(body["name"], "ContentTooLargeError", "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("65536") && message.contains("MAX_SIGNAL_BYTES"),
+        "{body}"
+    );
+    assert_eq!(body["details"][0]["message"], message);
+    assert!(body["id"].is_string());
+    assert!(
+        stored_signals(&app, endpoint).await.is_empty(),
+        "nothing stored"
+    );
+    assert_eq!(
+        send(&app, "jira", Some(&secret), sized(64 * 1024)).await,
+        StatusCode::ACCEPTED,
+        "at the limit"
+    );
+    assert_eq!(stored_signals(&app, endpoint).await.len(), 1);
+    app.stop().await;
+}
+
+/// Issue 20, finding 5: 296 signals of 900 KB took a database from 6 MB to
+/// 551 MB (each kept signal, and a copy in each kept run). Now a run names
+/// its signal, still shows it, and an endpoint keeps at most its byte budget
+/// of payloads however many signals come.
+pub async fn signal_storage_is_bounded(db: Db) {
+    const BUDGET: usize = 256 * 1024;
+    let app = spawn_app_with(db.clone(), |args| {
+        args.signal_bytes_per_endpoint = BUDGET;
+    })
+    .await;
+    create_flags(&app, &["new-checkout"]).await;
+    let (endpoint, secret) = endpoint_with_token(&app, "jira").await;
+    let set = create_action_set(
+        &app,
+        action_set(
+            "every-signal",
+            endpoint,
+            json!({}),
+            vec![step(
+                "TOGGLE_FEATURE_ON",
+                json!({"featureName": "new-checkout", "environment": "development"}),
+                1,
+            )],
+        ),
+    )
+    .await;
+    let blob = "x".repeat(60 * 1024);
+    for n in 0..24 {
+        let status = send(&app, "jira", Some(&secret), json!({"n": n, "blob": blob})).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    // 24 runs and 24 signals (each run names one), but only about the budget
+    // of payload bytes, and runs hold no copy.
+    let logged = runs(&app, set).await;
+    assert_eq!(logged.len(), 24);
+    assert_eq!(logged[0]["state"], "success");
+    assert_eq!(
+        logged[0]["signal"]["payload"]["n"], 23,
+        "the newest run shows its signal"
+    );
+    assert_eq!(logged[0]["signal"]["payload"]["blob"], blob.as_str());
+    assert_eq!(logged[0]["signal"]["tokenName"], "jira-token");
+    assert_eq!(logged[0]["signal"]["id"], logged[0]["signalId"]);
+    assert_eq!(logged[23]["signal"]["id"], logged[23]["signalId"]);
+    assert_eq!(
+        logged[23]["signal"]["payload"],
+        Value::Null,
+        "an old run's signal is kept without its payload"
+    );
+    let payload_bytes = scalar_on(
+        &db,
+        "SELECT CAST(COALESCE(SUM(LENGTH(payload)), 0) AS BIGINT) FROM signals",
+    )
+    .await;
+    assert!(
+        payload_bytes <= i64::try_from(BUDGET).unwrap_or(i64::MAX),
+        "{payload_bytes} bytes of signals kept"
+    );
+    assert!(payload_bytes >= 3 * 60 * 1024, "the newest are kept whole");
+    let run_bytes = scalar_on(
+        &db,
+        "SELECT CAST(COALESCE(SUM(LENGTH(action_set)), 0) AS BIGINT) FROM action_set_runs",
+    )
+    .await;
+    assert!(
+        run_bytes < 24 * 2048,
+        "{run_bytes} bytes of runs: no copies"
+    );
+    let shown = stored_signals(&app, endpoint).await;
+    assert_eq!(shown.len(), 24);
+    assert_eq!(shown[0]["payload"]["n"], 23);
+    app.stop().await;
+}
+
+/// Two action sets that undo each other, fed by an integration that sends the
+/// flag's switches to this server's own signal endpoint: toggles for ever
+/// without a guard (issue 20, finding 6: 2,854 events in 54 s). Each run is
+/// one deeper in the chain than the change whose signal set it off, and the
+/// run a depth-3 change's signal would set off is logged as skipped.
+pub async fn action_loops_stop(db: Db) {
+    let app = spawn_app_with(db, |args| args.integrations_allow_private_urls = true).await;
+    create_flags(&app, &["looping"]).await;
+    let (endpoint, secret) = endpoint_with_token(&app, "self").await;
+    let (status, addon) = app
+        .admin(
+            Method::POST,
+            "/api/admin/addons",
+            Some(json!({
+                "provider": "webhook", "enabled": true,
+                "parameters": {"url": format!("{}/api/signal-endpoint/self", app.base),
+                    "authorization": secret},
+                "events": ["feature-environment-enabled", "feature-environment-disabled"],
+                "projects": ["default"], "environments": ["development"]
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{addon}");
+    let dev = json!({"featureName": "looping", "environment": "development"});
+    let when = |event: &str| json!({"type": {"operator": "IN", "values": [event]}});
+    let off = create_action_set(
+        &app,
+        action_set(
+            "off-when-on",
+            endpoint,
+            when("feature-environment-enabled"),
+            vec![step("TOGGLE_FEATURE_OFF", dev.clone(), 1)],
+        ),
+    )
+    .await;
+    let on = create_action_set(
+        &app,
+        action_set(
+            "on-when-off",
+            endpoint,
+            when("feature-environment-disabled"),
+            vec![step("TOGGLE_FEATURE_ON", dev.clone(), 1)],
+        ),
+    )
+    .await;
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{F}/looping/environments/development/on"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // on (a person) → off (depth 1) → on (2) → off (3) → the next is skipped.
+    eventually("a run is skipped", || async {
+        runs(&app, on).await.iter().any(|r| r["state"] == "skipped")
+    })
+    .await;
+    let skipped = runs(&app, on).await[0].clone();
+    let details = skipped["actionSet"]["actions"][0]["details"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        details.contains("3 deep in a chain") && details.contains("X-Flagstaff-Action-Depth"),
+        "{skipped}"
+    );
+    assert_eq!(skipped["actionSet"]["actions"][0]["state"], "not started");
+    assert_eq!(
+        skipped["signal"]["payload"]["type"],
+        "feature-environment-disabled"
+    );
+    let switches = || async {
+        all_events(&app)
+            .await
+            .iter()
+            .filter(|e| {
+                e["featureName"] == "looping"
+                    && (e["type"] == "feature-environment-enabled"
+                        || e["type"] == "feature-environment-disabled")
+            })
+            .map(|e| e["createdBy"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let made = switches().await;
+    assert_eq!(made.len(), 4, "{made:?}");
+    assert_eq!(
+        made[..3],
+        [
+            "action:off-when-on",
+            "action:on-when-off",
+            "action:off-when-on"
+        ],
+        "newest first, after the person's switch"
+    );
+    assert_eq!(runs(&app, off).await.len(), 2);
+    assert_eq!(
+        runs(&app, on)
+            .await
+            .iter()
+            .map(|r| r["state"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>(),
+        ["skipped", "success"]
+    );
+    // And it stays stopped.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(switches().await.len(), 4);
+    app.stop().await;
+}
+
+/// The backstop for loops through systems that drop the depth header: each
+/// action set runs at most `--action-runs-per-minute` times a minute; the
+/// runs past it are logged as skipped, with the setting named.
+pub async fn action_runs_are_rate_limited(db: Db) {
+    let app = spawn_app_with(db, |args| args.action_runs_per_minute = 2).await;
+    create_flags(&app, &["new-checkout"]).await;
+    let (endpoint, secret) = endpoint_with_token(&app, "jira").await;
+    let dev = json!({"featureName": "new-checkout", "environment": "development"});
+    let set = create_action_set(
+        &app,
+        action_set(
+            "busy",
+            endpoint,
+            json!({}),
+            vec![step("TOGGLE_FEATURE_ON", dev, 1)],
+        ),
+    )
+    .await;
+    for _ in 0..4 {
+        assert_eq!(
+            send(&app, "jira", Some(&secret), json!({})).await,
+            StatusCode::ACCEPTED
+        );
+    }
+    let logged = runs(&app, set).await;
+    let states: Vec<&str> = logged
+        .iter()
+        .map(|r| r["state"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(states, ["skipped", "skipped", "success", "success"]);
+    let details = logged[0]["actionSet"]["actions"][0]["details"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(details.contains("ACTION_RUNS_PER_MINUTE"), "{details}");
+    assert_eq!(stored_signals(&app, endpoint).await.len(), 4, "all stored");
+    app.stop().await;
 }
