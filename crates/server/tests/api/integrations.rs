@@ -411,3 +411,43 @@ pub async fn integration_deliveries_keep_flag_order(db: Db) {
     assert_eq!(&bodies[2..], &expected[..], "commit order: {bodies:?}");
     app.stop().await;
 }
+
+/// IPv6 forms that carry an internal IPv4 address (and the reserved ranges)
+/// are refused like the IPv4 address itself, with a message that names it.
+pub async fn integration_urls_embedding_internal_ipv4_are_refused(db: Db) {
+    let app = spawn_app(db).await;
+    for (url, named) in [
+        ("http://[::ffff:127.0.0.1]/hook", "IPv4-mapped form of 127.0.0.1"),
+        ("http://[::127.0.0.1]/hook", "IPv4-compatible form of 127.0.0.1"),
+        ("http://[64:ff9b::7f00:1]/hook", "NAT64 form of 127.0.0.1"),
+        ("http://[64:ff9b::a9fe:a9fe]/hook", "NAT64 form of 169.254.169.254"),
+        ("http://[64:ff9b:1::a00:1]/hook", "internal address 64:ff9b:1::a00:1"),
+        ("http://[2002:7f00:1::]/hook", "6to4 form of 127.0.0.1"),
+        (
+            "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",
+            "Teredo form of 127.0.0.1",
+        ),
+        ("http://198.18.0.1/hook", "internal address 198.18.0.1"),
+        ("http://100.64.0.1/hook", "internal address 100.64.0.1"),
+        ("http://240.0.0.1/hook", "internal address 240.0.0.1"),
+        ("http://[2001:db8::1]/hook", "internal address 2001:db8::1"),
+    ] {
+        let (status, answer) = app
+            .admin(
+                Method::POST,
+                "/api/admin/addons",
+                Some(json!({"provider": "webhook", "parameters": {"url": url},
+                    "events": ["feature-created"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {answer}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(named) && message.contains("INTEGRATIONS_ALLOW_PRIVATE_URLS"),
+            "{url}: {message}"
+        );
+    }
+    let (_, listed) = app.admin(Method::GET, "/api/admin/addons", None).await;
+    assert_eq!(listed["addons"], json!([]));
+    app.stop().await;
+}

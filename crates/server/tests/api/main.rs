@@ -129,6 +129,7 @@ on_both_backends!(
     integrations_deliver_matching_events,
     integrations_refuse_bad_input,
     integration_deliveries_keep_flag_order,
+    integration_urls_embedding_internal_ipv4_are_refused,
     flag_links,
     signals_run_action_sets,
     signal_tokens_open_nothing_else,
