@@ -84,6 +84,14 @@ pub struct ServeArgs {
     /// Hosts integrations may call whatever they resolve to (comma-separated).
     #[arg(long, env = "INTEGRATIONS_ALLOWED_HOSTS", value_delimiter = ',')]
     pub integrations_allowed_hosts: Vec<String>,
+    /// Failed deliveries in a row after which an integration is paused: its
+    /// deliveries stay queued, one is tried after 30 s (then after pauses
+    /// doubling up to 10 min) and the first that succeeds resumes it.
+    #[arg(long, env = "INTEGRATIONS_PAUSE_AFTER_FAILURES", default_value_t = 10)]
+    pub integrations_pause_after_failures: u32,
+    /// The first pause of a failing integration, in milliseconds (for tests).
+    #[arg(long, env = "INTEGRATIONS_FIRST_PAUSE_MS", default_value_t = 30_000, hide = true)]
+    pub integrations_first_pause_ms: u64,
     /// A web UI admin to create at start unless a user of this name exists.
     #[arg(long, env = "INIT_ADMIN_USER")]
     pub init_admin_user: Option<String>,
@@ -138,6 +146,11 @@ impl ServeArgs {
                     .collect(),
             },
             public_url: self.public_url.clone(),
+            breaker: crate::integrations::delivery::Breaker {
+                pause_after: self.integrations_pause_after_failures,
+                first_pause: std::time::Duration::from_millis(self.integrations_first_pause_ms),
+                ..Default::default()
+            },
         }
     }
 
@@ -178,6 +191,8 @@ impl ServeArgs {
             public_url: "http://localhost:4242".to_owned(),
             integrations_allow_private_urls: false,
             integrations_allowed_hosts: Vec::new(),
+            integrations_pause_after_failures: 10,
+            integrations_first_pause_ms: 30_000,
             metrics_public: false,
             log_format: LogFormat::Text,
             init_admin_user: None,

@@ -130,6 +130,8 @@ on_both_backends!(
     integrations_refuse_bad_input,
     integration_deliveries_keep_flag_order,
     integration_urls_embedding_internal_ipv4_are_refused,
+    a_dead_integration_does_not_delay_the_others,
+    a_failing_integration_is_paused_then_resumed,
     flag_links,
     signals_run_action_sets,
     signal_tokens_open_nothing_else,
