@@ -90,7 +90,12 @@ pub struct ServeArgs {
     #[arg(long, env = "INTEGRATIONS_PAUSE_AFTER_FAILURES", default_value_t = 10)]
     pub integrations_pause_after_failures: u32,
     /// The first pause of a failing integration, in milliseconds (for tests).
-    #[arg(long, env = "INTEGRATIONS_FIRST_PAUSE_MS", default_value_t = 30_000, hide = true)]
+    #[arg(
+        long,
+        env = "INTEGRATIONS_FIRST_PAUSE_MS",
+        default_value_t = 30_000,
+        hide = true
+    )]
     pub integrations_first_pause_ms: u64,
     /// A web UI admin to create at start unless a user of this name exists.
     #[arg(long, env = "INIT_ADMIN_USER")]

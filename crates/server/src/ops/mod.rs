@@ -40,7 +40,8 @@ pub use actions::{
     SwitchActionSet, UpdateActionSet,
 };
 pub use addons::{
-    AddonInput, CheckedAddon, CreateAddon, CreatedAddon, DeleteAddon, SetDeliveryCircuit, UpdateAddon,
+    AddonInput, CheckedAddon, CreateAddon, CreatedAddon, DeleteAddon, SetDeliveryCircuit,
+    UpdateAddon,
 };
 pub use context::{
     AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,

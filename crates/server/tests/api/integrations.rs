@@ -428,11 +428,23 @@ pub async fn integration_deliveries_keep_flag_order(db: Db) {
 pub async fn integration_urls_embedding_internal_ipv4_are_refused(db: Db) {
     let app = spawn_app(db).await;
     for (url, named) in [
-        ("http://[::ffff:127.0.0.1]/hook", "IPv4-mapped form of 127.0.0.1"),
-        ("http://[::127.0.0.1]/hook", "IPv4-compatible form of 127.0.0.1"),
+        (
+            "http://[::ffff:127.0.0.1]/hook",
+            "IPv4-mapped form of 127.0.0.1",
+        ),
+        (
+            "http://[::127.0.0.1]/hook",
+            "IPv4-compatible form of 127.0.0.1",
+        ),
         ("http://[64:ff9b::7f00:1]/hook", "NAT64 form of 127.0.0.1"),
-        ("http://[64:ff9b::a9fe:a9fe]/hook", "NAT64 form of 169.254.169.254"),
-        ("http://[64:ff9b:1::a00:1]/hook", "internal address 64:ff9b:1::a00:1"),
+        (
+            "http://[64:ff9b::a9fe:a9fe]/hook",
+            "NAT64 form of 169.254.169.254",
+        ),
+        (
+            "http://[64:ff9b:1::a00:1]/hook",
+            "internal address 64:ff9b:1::a00:1",
+        ),
         ("http://[2002:7f00:1::]/hook", "6to4 form of 127.0.0.1"),
         (
             "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",
@@ -604,7 +616,9 @@ pub async fn a_failing_integration_is_paused_then_resumed(db: Db) {
         addon["delivery"],
         json!({"state": "ok", "consecutiveFailures": 0, "pausedUntil": null})
     );
-    let names = ["queued-1", "queued-2", "queued-3", "queued-4", "queued-5", "queued-6"];
+    let names = [
+        "queued-1", "queued-2", "queued-3", "queued-4", "queued-5", "queued-6",
+    ];
     create_flags(&app, &names).await;
 
     eventually("the integration is paused", || async {
@@ -612,10 +626,7 @@ pub async fn a_failing_integration_is_paused_then_resumed(db: Db) {
     })
     .await;
     let state = delivery_state(&app, &id).await;
-    assert!(
-        state["consecutiveFailures"].as_i64() >= Some(3),
-        "{state}"
-    );
+    assert!(state["consecutiveFailures"].as_i64() >= Some(3), "{state}");
     assert!(state["pausedUntil"].is_string(), "{state}");
     let paused = events_of_type(&app, "addon-delivery-paused").await;
     assert_eq!(paused.len(), 1, "{paused:?}");
