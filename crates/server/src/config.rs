@@ -96,6 +96,19 @@ pub struct ServeArgs {
     /// logged with the reason (a backstop against loops through other systems).
     #[arg(long, env = "ACTION_RUNS_PER_MINUTE", default_value_t = 60)]
     pub action_runs_per_minute: u32,
+    /// Failed deliveries in a row after which an integration is paused: its
+    /// deliveries stay queued, one is tried after 30 s (then after pauses
+    /// doubling up to 10 min) and the first that succeeds resumes it.
+    #[arg(long, env = "INTEGRATIONS_PAUSE_AFTER_FAILURES", default_value_t = 10)]
+    pub integrations_pause_after_failures: u32,
+    /// The first pause of a failing integration, in milliseconds (for tests).
+    #[arg(
+        long,
+        env = "INTEGRATIONS_FIRST_PAUSE_MS",
+        default_value_t = 30_000,
+        hide = true
+    )]
+    pub integrations_first_pause_ms: u64,
     /// A web UI admin to create at start unless a user of this name exists.
     #[arg(long, env = "INIT_ADMIN_USER")]
     pub init_admin_user: Option<String>,
@@ -150,6 +163,11 @@ impl ServeArgs {
                     .collect(),
             },
             public_url: self.public_url.clone(),
+            breaker: crate::integrations::delivery::Breaker {
+                pause_after: self.integrations_pause_after_failures,
+                first_pause: std::time::Duration::from_millis(self.integrations_first_pause_ms),
+                ..Default::default()
+            },
         }
     }
 
@@ -202,6 +220,8 @@ impl ServeArgs {
             max_signal_bytes: 64 * 1024,
             signal_bytes_per_endpoint: 16 * 1024 * 1024,
             action_runs_per_minute: 60,
+            integrations_pause_after_failures: 10,
+            integrations_first_pause_ms: 30_000,
             metrics_public: false,
             log_format: LogFormat::Text,
             init_admin_user: None,

@@ -4,6 +4,16 @@
 //! bounded time. Woken at once by a commit that queued deliveries (and by
 //! every catch-up, for other replicas' commits); looks again every second
 //! whatever happens, so retries and rows left by a crashed process are sent.
+//!
+//! Fair between integrations: claims go round-robin over them, and each has
+//! at most [`PER_INTEGRATION`] requests in flight (on all replicas together:
+//! the count is of leased rows), so a slow or failing target delays only
+//! itself. A circuit breaker pauses an integration after
+//! [`Breaker::pause_after`] failed attempts in a row (its deliveries stay
+//! queued), probes it with one delivery when the pause is over (each failed
+//! probe doubles the pause, up to [`Breaker::max_pause`]) and resumes it when
+//! a delivery succeeds; both changes are recorded as events
+//! (`addon-delivery-paused`, `addon-delivery-resumed`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,6 +23,7 @@ use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use super::target::TargetPolicy;
+use crate::ops::{self, Actor, Context, Limits, SetDeliveryCircuit};
 use crate::storage::{AttemptOutcome, ClaimedDelivery, Store};
 
 /// How long one request may take.
@@ -24,9 +35,20 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// A delivery still failing this long after its event is given up.
 const RETRY_FOR: chrono::Duration = chrono::Duration::hours(24);
-/// Most rows claimed at once, and most requests in flight.
+/// Most rows claimed at once, and most requests in flight in all.
 const BATCH: i64 = 32;
-const IN_FLIGHT: usize = 16;
+const IN_FLIGHT: usize = 64;
+/// Most requests in flight to one integration (on all replicas together), so
+/// slow targets hold few of the [`IN_FLIGHT`] places: sixteen integrations
+/// whose targets never answer are needed to fill them, and the breaker pauses
+/// each after [`PAUSE_AFTER_FAILURES`] timeouts.
+pub const PER_INTEGRATION: i64 = 4;
+/// Failed attempts in a row after which an integration is paused
+/// (`--integrations-pause-after-failures`).
+pub const PAUSE_AFTER_FAILURES: u32 = 10;
+/// The first pause of an integration; doubled by every failed probe, at most [`MAX_PAUSE`].
+pub const FIRST_PAUSE: Duration = Duration::from_secs(30);
+pub const MAX_PAUSE: Duration = Duration::from_secs(600);
 /// The delivery log and settled rows are kept this long.
 const KEEP_LOG: chrono::Duration = chrono::Duration::days(7);
 
@@ -35,6 +57,42 @@ pub struct DeliverySettings {
     pub policy: TargetPolicy,
     /// Where people open Flagstaff (links in chat messages).
     pub public_url: String,
+    /// When integrations whose attempts keep failing are paused.
+    pub breaker: Breaker,
+}
+
+/// The circuit breaker's settings (see the module comment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Breaker {
+    /// Failed attempts in a row after which an integration is paused.
+    pub pause_after: u32,
+    /// The first pause; each failed probe doubles it, up to `max_pause`.
+    pub first_pause: Duration,
+    pub max_pause: Duration,
+}
+
+impl Default for Breaker {
+    fn default() -> Self {
+        Breaker {
+            pause_after: PAUSE_AFTER_FAILURES,
+            first_pause: FIRST_PAUSE,
+            max_pause: MAX_PAUSE,
+        }
+    }
+}
+
+impl Breaker {
+    /// Pause number `pauses` in a row (1 = the first).
+    pub fn pause(&self, pauses: i64) -> Duration {
+        let doublings = u32::try_from(pauses.clamp(1, 30) - 1).unwrap_or(0);
+        self.first_pause
+            .saturating_mul(1 << doublings)
+            .min(self.max_pause.max(self.first_pause))
+    }
+
+    fn pause_after(&self) -> i64 {
+        i64::from(self.pause_after.max(1))
+    }
 }
 
 pub struct Deliverer {
@@ -46,6 +104,11 @@ pub struct Deliverer {
 
 fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// `wait` from now, stamped.
+fn stamp_in(wait: Duration) -> String {
+    stamp(Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default())
 }
 
 /// The wait before retry number `attempts` (1 = the first retry).
@@ -93,10 +156,23 @@ impl Deliverer {
             tasks.spawn(async move {
                 let mut batch = Vec::new();
                 while finished.recv_many(&mut batch, 64).await > 0 {
-                    if let Err(e) = recorder.store.finish_attempts(&batch).await {
-                        tracing::warn!(error = %e, "recording integration attempts failed; they will be tried again");
+                    let breaker = recorder.settings.breaker;
+                    match recorder
+                        .store
+                        .finish_attempts(&batch, breaker.pause_after())
+                        .await
+                    {
+                        Ok(changing) => {
+                            for id in changing {
+                                recorder.set_circuit(id).await;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "recording integration attempts failed; they will be tried again");
+                        }
                     }
                     batch.clear();
+                    recorder.wake(); // leases were released
                 }
             });
             let slots = Arc::new(Semaphore::new(IN_FLIGHT));
@@ -106,12 +182,11 @@ impl Deliverer {
                 let claimed = if free == 0 {
                     Vec::new()
                 } else {
-                    let lease_until =
-                        stamp(Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default());
+                    let lease_until = stamp_in(LEASE);
                     let limit = i64::try_from(free).unwrap_or(BATCH).min(BATCH);
                     deliverer
                         .store
-                        .claim_deliveries(limit, &lease_until)
+                        .claim_deliveries(limit, &lease_until, PER_INTEGRATION)
                         .await
                         .unwrap_or_else(|e| {
                             tracing::warn!(error = %e, "claiming integration deliveries failed; will retry");
@@ -160,6 +235,38 @@ impl Deliverer {
         })
     }
 
+    /// Pauses or resumes an integration, as its stored state says (an
+    /// operation: decided under the change lock, recorded as an event).
+    async fn set_circuit(&self, id: i64) {
+        let breaker = self.settings.breaker;
+        let operation = SetDeliveryCircuit {
+            id,
+            pause_after: breaker.pause_after(),
+            paused_until: stamp_in(breaker.pause(1)),
+        };
+        let cx = Context::new(Actor::system(), Limits::default());
+        match ops::apply(&self.store, &cx, operation).await {
+            Ok(applied) => {
+                match applied.output {
+                    Some("addon-delivery-paused") => tracing::warn!(
+                        integration = id,
+                        pause_s = breaker.pause(1).as_secs_f64(),
+                        "integration paused after {} failed deliveries in a row; its deliveries stay queued",
+                        breaker.pause_after()
+                    ),
+                    Some(_) => tracing::info!(integration = id, "integration resumed: a delivery succeeded"),
+                    None => {}
+                }
+                if applied.committed.deliveries > 0 {
+                    self.wake();
+                }
+            }
+            Err(e) => {
+                tracing::warn!(integration = id, error = %e, "changing an integration's delivery circuit failed; decided again after its next attempt");
+            }
+        }
+    }
+
     async fn attempt(&self, delivery: &ClaimedDelivery) -> AttemptOutcome {
         let started = Instant::now();
         let addon = &delivery.addon;
@@ -201,6 +308,7 @@ impl Deliverer {
                 latency_ms,
                 details: format!("delivered (HTTP {status})"),
                 retry_at: None,
+                paused_again_until: None,
             },
             Err((status, why)) => {
                 let created = DateTime::parse_from_rfc3339(&delivery.created_at)
@@ -214,12 +322,19 @@ impl Deliverer {
                 } else {
                     format!("{why}; given up after {} attempts", delivery.attempts + 1)
                 };
+                // Claimed while paused: a probe, which failed.
+                let circuit = &addon.circuit;
+                let paused_again_until = circuit
+                    .paused_until
+                    .as_ref()
+                    .map(|_| stamp_in(self.settings.breaker.pause(circuit.pauses + 1)));
                 AttemptOutcome {
                     succeeded: false,
                     status,
                     latency_ms,
                     details,
                     retry_at,
+                    paused_again_until,
                 }
             }
         }
@@ -257,5 +372,17 @@ mod tests {
         assert_eq!(backoff(1, 0.0), Duration::from_millis(400));
         assert_eq!(backoff(1, 1.0), Duration::from_millis(600));
         assert_eq!(backoff(40, 0.5), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn pauses_double_and_are_capped() {
+        let breaker = Breaker::default();
+        assert_eq!(breaker.pause(1), Duration::from_secs(30));
+        assert_eq!(breaker.pause(2), Duration::from_secs(60));
+        assert_eq!(breaker.pause(4), Duration::from_secs(240));
+        assert_eq!(breaker.pause(5), Duration::from_secs(480));
+        assert_eq!(breaker.pause(6), MAX_PAUSE);
+        assert_eq!(breaker.pause(1000), MAX_PAUSE);
+        assert_eq!(breaker.pause(0), FIRST_PAUSE);
     }
 }

@@ -68,6 +68,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "addon-config-created",
     "addon-config-updated",
     "addon-config-deleted",
+    "addon-delivery-paused",
+    "addon-delivery-resumed",
     "signal-endpoint-created",
     "signal-endpoint-updated",
     "signal-endpoint-deleted",

@@ -7,9 +7,11 @@
 //! the HTTP client connects to (so a name that changes what it resolves to
 //! between the two checks gains nothing), and redirects are not followed.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
+
+use ipnet::{Ipv4Net, Ipv6Net};
 
 #[derive(Debug, Clone, Default)]
 pub struct TargetPolicy {
@@ -18,33 +20,104 @@ pub struct TargetPolicy {
     pub allowed_hosts: Vec<String>,
 }
 
-/// Whether an address is one an integration may not reach by default.
+const fn v4(a: u8, b: u8, c: u8, d: u8, prefix: u8) -> Ipv4Net {
+    Ipv4Net::new_assert(Ipv4Addr::new(a, b, c, d), prefix)
+}
+
+const fn v6(segments: [u16; 8], prefix: u8) -> Ipv6Net {
+    let [a, b, c, d, e, f, g, h] = segments;
+    Ipv6Net::new_assert(Ipv6Addr::new(a, b, c, d, e, f, g, h), prefix)
+}
+
+/// IPv4 ranges an integration may not call by default: IANA's special-purpose
+/// address registry, every block that is not globally reachable or is
+/// reserved (RFC 6890 and its updates).
+const INTERNAL_V4: &[Ipv4Net] = &[
+    v4(0, 0, 0, 0, 8),       // "this network"
+    v4(10, 0, 0, 0, 8),      // private
+    v4(100, 64, 0, 0, 10),   // shared address space (carrier-grade NAT)
+    v4(127, 0, 0, 0, 8),     // loopback
+    v4(169, 254, 0, 0, 16),  // link-local (cloud metadata services)
+    v4(172, 16, 0, 0, 12),   // private
+    v4(192, 0, 0, 0, 24),    // IETF protocol assignments
+    v4(192, 0, 2, 0, 24),    // documentation (TEST-NET-1)
+    v4(192, 88, 99, 0, 24),  // 6to4 relay anycast (deprecated)
+    v4(192, 168, 0, 0, 16),  // private
+    v4(198, 18, 0, 0, 15),   // benchmarking
+    v4(198, 51, 100, 0, 24), // documentation (TEST-NET-2)
+    v4(203, 0, 113, 0, 24),  // documentation (TEST-NET-3)
+    v4(224, 0, 0, 0, 4),     // multicast
+    v4(240, 0, 0, 0, 4),     // reserved, and the broadcast address
+];
+
+/// IPv6 ranges an integration may not call by default (IANA's IPv6
+/// special-purpose registry). The forms that carry an IPv4 address
+/// (IPv4-mapped and -compatible, NAT64 64:ff9b::/96, 6to4, Teredo) are not
+/// here: they are judged by the IPv4 address inside ([`embedded_ipv4`]).
+const INTERNAL_V6: &[Ipv6Net] = &[
+    v6([0, 0, 0, 0, 0, 0, 0, 0], 128),         // unspecified
+    v6([0, 0, 0, 0, 0, 0, 0, 1], 128),         // loopback
+    v6([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48),  // local-use NAT64 (RFC 8215)
+    v6([0x100, 0, 0, 0, 0, 0, 0, 0], 64),      // discard-only
+    v6([0x2001, 2, 0, 0, 0, 0, 0, 0], 48),     // benchmarking
+    v6([0x2001, 0x10, 0, 0, 0, 0, 0, 0], 28),  // ORCHID (deprecated)
+    v6([0x2001, 0x20, 0, 0, 0, 0, 0, 0], 28),  // ORCHIDv2
+    v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32), // documentation
+    v6([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20),     // documentation (RFC 9637)
+    v6([0x5f00, 0, 0, 0, 0, 0, 0, 0], 16),     // segment routing SIDs
+    v6([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7),      // unique local
+    v6([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10),     // link-local
+    v6([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10),     // site-local (deprecated)
+    v6([0xff00, 0, 0, 0, 0, 0, 0, 0], 8),      // multicast
+];
+
+/// The IPv4 address an IPv6 address carries, and the form that carries it:
+/// IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64
+/// (`64:ff9b::a.b.c.d`), 6to4 (`2002:AABB:CCDD::/48`) or Teredo
+/// (`2001:0::/32`, the client's address in the last 32 bits, inverted).
+/// Networks with these translators route such an address to the IPv4 one.
+pub fn embedded_ipv4(ip: Ipv6Addr) -> Option<(Ipv4Addr, &'static str)> {
+    let o = ip.octets();
+    let last = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    let s = ip.segments();
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, _, _] => Some((last, "IPv4-mapped")),
+        // `::` and `::1` are not IPv4 forms (they are in INTERNAL_V6).
+        [0, 0, 0, 0, 0, 0, 0, 0 | 1] => None,
+        [0, 0, 0, 0, 0, 0, _, _] => Some((last, "IPv4-compatible")),
+        [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some((last, "NAT64")),
+        [0x2002, ..] => Some((Ipv4Addr::new(o[2], o[3], o[4], o[5]), "6to4")),
+        [0x2001, 0, ..] => Some((Ipv4Addr::from(!u32::from(last)), "Teredo")),
+        _ => None,
+    }
+}
+
+/// Whether an address is one an integration may not reach by default; an
+/// IPv6 form that carries an IPv4 address is judged by that address.
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
-                || a == 0
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_internal(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link-local
-        }
+        IpAddr::V4(ip) => INTERNAL_V4.iter().any(|net| net.contains(&ip)),
+        IpAddr::V6(ip) => match embedded_ipv4(ip) {
+            Some((inside, _)) => is_internal(IpAddr::V4(inside)),
+            None => INTERNAL_V6.iter().any(|net| net.contains(&ip)),
+        },
     }
+}
+
+/// Why `ip` may not be called, in words, if it may not.
+fn internal_address(ip: IpAddr) -> Option<String> {
+    if !is_internal(ip) {
+        return None;
+    }
+    Some(match ip {
+        IpAddr::V6(v6) => match embedded_ipv4(v6) {
+            Some((inside, form)) => {
+                format!("the internal address {ip} (the {form} form of {inside})")
+            }
+            None => format!("the internal address {ip}"),
+        },
+        IpAddr::V4(_) => format!("the internal address {ip}"),
+    })
 }
 
 impl TargetPolicy {
@@ -92,13 +165,21 @@ impl TargetPolicy {
         if addresses.is_empty() {
             return Some(format!("the host {host} does not resolve"));
         }
-        addresses.iter().find(|ip| is_internal(**ip)).map(|ip| {
-            format!(
-                "{host} resolves to the internal address {ip}; integrations may not call internal \
-                 addresses unless INTEGRATIONS_ALLOW_PRIVATE_URLS=true or the host is listed in \
-                 INTEGRATIONS_ALLOWED_HOSTS"
-            )
-        })
+        let verb = if host.parse::<IpAddr>().is_ok() {
+            "is"
+        } else {
+            "resolves to"
+        };
+        addresses
+            .iter()
+            .find_map(|ip| internal_address(*ip))
+            .map(|what| {
+                format!(
+                    "{host} {verb} {what}; integrations may not call internal addresses unless \
+                     INTEGRATIONS_ALLOW_PRIVATE_URLS=true or the host is listed in \
+                     INTEGRATIONS_ALLOWED_HOSTS"
+                )
+            })
     }
 
     /// The HTTP client deliveries use: no redirects, this policy on every
@@ -123,18 +204,47 @@ struct PolicyResolver {
     policy: TargetPolicy,
 }
 
+impl PolicyResolver {
+    /// The addresses of `host` the delivery client may connect to; an error
+    /// naming what was dropped when none is left.
+    async fn addresses(&self, host: &str) -> Result<Vec<SocketAddr>, String> {
+        let found: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+            .await
+            .map_err(|e| format!("the host {host} does not resolve: {e}"))?
+            .collect();
+        if self.policy.host_allowed(host) {
+            return Ok(found);
+        }
+        let (allowed, dropped): (Vec<SocketAddr>, Vec<SocketAddr>) =
+            found.into_iter().partition(|a| !is_internal(a.ip()));
+        if !dropped.is_empty() {
+            let dropped: Vec<String> = dropped.iter().map(|a| a.ip().to_string()).collect();
+            tracing::warn!(
+                host,
+                dropped = dropped.join(", "),
+                "an integration's host resolved to internal addresses; not connecting to them"
+            );
+            if allowed.is_empty() {
+                return Err(format!(
+                    "{host} resolves only to internal addresses ({}), which integrations may not call",
+                    dropped.join(", ")
+                ));
+            }
+        }
+        if allowed.is_empty() {
+            return Err(format!("the host {host} does not resolve"));
+        }
+        Ok(allowed)
+    }
+}
+
 impl reqwest::dns::Resolve for PolicyResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let policy = self.policy.clone();
+        let resolver = PolicyResolver {
+            policy: self.policy.clone(),
+        };
         Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|a| policy.host_allowed(&host) || !is_internal(a.ip()))
-                .collect();
-            if found.is_empty() {
-                return Err(format!("{host} resolves to no address integrations may call").into());
-            }
+            let found = resolver.addresses(name.as_str()).await?;
             Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
         })
     }
@@ -143,6 +253,124 @@ impl reqwest::dns::Resolve for PolicyResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn special_purpose_and_embedded_addresses_are_internal() {
+        let internal = [
+            // IPv4 special-purpose registry.
+            "0.0.0.0",
+            "0.1.2.3",
+            "10.1.2.3",
+            "100.64.0.1",
+            "100.127.255.254",
+            "127.0.0.1",
+            "127.255.0.1",
+            "169.254.169.254",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.0.0.8",
+            "192.0.2.1",
+            "192.88.99.1",
+            "192.168.1.1",
+            "198.18.0.1",
+            "198.19.255.255",
+            "198.51.100.7",
+            "203.0.113.9",
+            "224.0.0.1",
+            "239.255.255.250",
+            "240.0.0.1",
+            "255.255.255.255",
+            // IPv6 special-purpose registry.
+            "::",
+            "::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "febf::1",
+            "fec0::1",
+            "ff02::1",
+            "ff0e::1",
+            "2001:db8::1",
+            "100::1",
+            "2001:2::1",
+            "2001:10::1",
+            "2001:20::1",
+            "3fff::1",
+            "5f00::1",
+            "64:ff9b:1::1",
+            "64:ff9b:1:ffff::7f00:1",
+            // IPv4 inside IPv6, judged by the IPv4 address.
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "::7f00:1",
+            "::10.0.0.1",
+            "::198.18.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::c0a8:101",
+            "2002:7f00:1::",
+            "2002:7f00:1::1",
+            "2002:a00:1:1::",
+            "2002:a9fe:a9fe::1",
+            "2002:c612:1::",
+            // Teredo: the client's address is the last 32 bits, inverted.
+            "2001:0:4136:e378:8000:63bf:80ff:fffe", // 127.0.0.1
+            "2001:0:4136:e378:8000:63bf:f5ff:fffe", // 10.0.0.1
+            "2001::5601:5601",                      // 169.254.169.254
+        ];
+        for text in internal {
+            let ip: IpAddr = text.parse().expect(text);
+            assert!(is_internal(ip), "{text} should be internal");
+        }
+        let public = [
+            "93.184.215.14",
+            "8.8.8.8",
+            "1.1.1.1",
+            "100.63.255.255",
+            "100.128.0.1",
+            "172.32.0.1",
+            "198.17.255.255",
+            "198.20.0.1",
+            "223.255.255.255",
+            "2606:4700:4700::1111",
+            "2a00:1450:4001::200e",
+            "::ffff:93.184.215.14",
+            "64:ff9b::5db8:d70e",
+            "2002:5db8:d70e::1",
+            "2001:0:4136:e378:8000:63bf:a247:28f1", // Teredo client 93.184.215.14
+        ];
+        for text in public {
+            let ip: IpAddr = text.parse().expect(text);
+            assert!(!is_internal(ip), "{text} should be public");
+        }
+    }
+
+    #[test]
+    fn embedded_forms_name_the_ipv4_inside() {
+        let cases = [
+            ("::ffff:127.0.0.1", "127.0.0.1", "IPv4-mapped"),
+            ("::127.0.0.1", "127.0.0.1", "IPv4-compatible"),
+            ("64:ff9b::7f00:1", "127.0.0.1", "NAT64"),
+            ("2002:7f00:1::", "127.0.0.1", "6to4"),
+            (
+                "2001:0:4136:e378:8000:63bf:80ff:fffe",
+                "127.0.0.1",
+                "Teredo",
+            ),
+        ];
+        for (text, inside, form) in cases {
+            let ip: Ipv6Addr = text.parse().expect(text);
+            let expected: Ipv4Addr = inside.parse().expect(inside);
+            assert_eq!(embedded_ipv4(ip), Some((expected, form)), "{text}");
+        }
+        for text in ["::", "::1", "2606:4700::1111", "fe80::1"] {
+            let ip: Ipv6Addr = text.parse().expect(text);
+            assert_eq!(embedded_ipv4(ip), None, "{text}");
+        }
+    }
 
     #[tokio::test]
     async fn internal_targets_are_refused_unless_allowed() {
@@ -153,29 +381,75 @@ mod tests {
             "http://10.1.2.3/hook",
             "http://192.168.0.1/hook",
             "http://169.254.169.254/latest/meta-data",
+            "http://198.18.0.1/hook",
             "http://[::1]:9/hook",
             "http://[fd00::1]/hook",
             "http://[::ffff:127.0.0.1]/hook",
+            "http://[::127.0.0.1]/hook",
+            "http://[64:ff9b::7f00:1]/hook",
+            "http://[2002:7f00:1::]/hook",
+            "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",
         ] {
             assert!(
                 strict.problem(url).await.is_some(),
                 "{url} should be refused"
             );
         }
+        let why = strict
+            .problem("http://[64:ff9b::7f00:1]/hook")
+            .await
+            .unwrap_or_default();
+        assert!(why.contains("NAT64 form of 127.0.0.1"), "{why}");
         for url in ["ftp://example.com/x", "not a url", "file:///etc/passwd"] {
             assert!(strict.problem(url).await.is_some(), "{url}");
         }
         assert!(strict.problem("https://93.184.215.14/hook").await.is_none());
+        assert!(strict
+            .problem("https://[64:ff9b::5db8:d70e]/hook")
+            .await
+            .is_none());
         let open = TargetPolicy {
             allow_private: true,
             ..TargetPolicy::default()
         };
         assert!(open.problem("http://127.0.0.1:9/hook").await.is_none());
+        assert!(open.problem("http://[::127.0.0.1]:9/hook").await.is_none());
         let listed = TargetPolicy {
             allowed_hosts: vec!["localhost".to_owned()],
             ..TargetPolicy::default()
         };
         assert!(listed.problem("http://localhost:9/hook").await.is_none());
         assert!(listed.problem("http://127.0.0.1:9/hook").await.is_some());
+    }
+
+    /// At connection time (after the check when the integration was saved,
+    /// and the one before each send), a name that resolves to an internal
+    /// address is refused again: DNS rebinding gains nothing.
+    #[tokio::test]
+    async fn the_resolver_drops_internal_addresses_unless_allowed() {
+        let resolver = |policy: TargetPolicy| PolicyResolver { policy };
+        let why = resolver(TargetPolicy::default())
+            .addresses("localhost")
+            .await
+            .expect_err("localhost is internal");
+        assert!(why.contains("only to internal addresses"), "{why}");
+        let open = resolver(TargetPolicy {
+            allow_private: true,
+            ..TargetPolicy::default()
+        });
+        assert!(open
+            .addresses("localhost")
+            .await
+            .is_ok_and(|found| found.iter().any(|a| a.ip().is_loopback())));
+        let listed = resolver(TargetPolicy {
+            allowed_hosts: vec!["localhost".to_owned()],
+            ..TargetPolicy::default()
+        });
+        assert!(listed.addresses("localhost").await.is_ok());
+        let other = resolver(TargetPolicy {
+            allowed_hosts: vec!["example.com".to_owned()],
+            ..TargetPolicy::default()
+        });
+        assert!(other.addresses("localhost").await.is_err());
     }
 }

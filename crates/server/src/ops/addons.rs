@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::{Context, OpError, OpResult, Operation};
 use crate::integrations::{self, target::TargetPolicy, MASK};
-use crate::storage::{now_text, AddonRow, NewEvent, WriteTx};
+use crate::storage::{now_text, AddonRow, DeliveryCircuit, NewEvent, WriteTx};
 
 /// An integration as the admin API receives it (Unleash's addon shape).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -136,6 +136,7 @@ impl Operation for CreateAddon {
             signing_secret: hex::encode(uuid::Uuid::new_v4().as_bytes())
                 + &hex::encode(uuid::Uuid::new_v4().as_bytes()),
             created_at: now_text(),
+            circuit: DeliveryCircuit::default(),
         };
         addon.id = w.insert_addon(&addon).await?;
         w.record_event(NewEvent {
@@ -211,5 +212,52 @@ impl Operation for DeleteAddon {
         })
         .await?;
         Ok(())
+    }
+}
+
+/// The delivery worker's change to an integration's circuit, decided on its
+/// stored state under the change lock (so, with several replicas, one of
+/// them records each change): pauses it after `pause_after` failed attempts
+/// in a row (`addon-delivery-paused`, until `paused_until`), resumes it when
+/// a delivery succeeded while it was paused (`addon-delivery-resumed`); does
+/// nothing if neither holds any more.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetDeliveryCircuit {
+    pub id: i64,
+    pub pause_after: i64,
+    pub paused_until: String,
+}
+
+impl Operation for SetDeliveryCircuit {
+    /// The event recorded, if the circuit changed.
+    type Output = Option<&'static str>;
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Option<&'static str>> {
+        let addon = match w.addon(self.id).await {
+            Ok(addon) => addon,
+            Err(crate::storage::StorageError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let circuit = &addon.circuit;
+        let mut data = json!({"id": addon.id, "provider": addon.provider,
+            "description": addon.description, "consecutiveFailures": circuit.failures});
+        let event_type = match &circuit.paused_until {
+            None if circuit.failures >= self.pause_after => {
+                w.pause_addon(addon.id, &self.paused_until).await?;
+                data["pausedUntil"] = json!(self.paused_until);
+                "addon-delivery-paused"
+            }
+            Some(_) if circuit.failures == 0 => {
+                w.resume_addon(addon.id).await?;
+                "addon-delivery-resumed"
+            }
+            _ => return Ok(None),
+        };
+        w.record_event(NewEvent {
+            data: Some(data),
+            ..addon_event(event_type, cx)
+        })
+        .await?;
+        Ok(Some(event_type))
     }
 }

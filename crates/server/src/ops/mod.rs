@@ -39,7 +39,10 @@ pub use actions::{
     as_constraint, ActionInput, ActionSetInput, CreateActionSet, DeleteActionSet, MatchInput,
     SwitchActionSet, UpdateActionSet,
 };
-pub use addons::{AddonInput, CheckedAddon, CreateAddon, CreatedAddon, DeleteAddon, UpdateAddon};
+pub use addons::{
+    AddonInput, CheckedAddon, CreateAddon, CreatedAddon, DeleteAddon, SetDeliveryCircuit,
+    UpdateAddon,
+};
 pub use context::{
     AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
     UpdateContextField,

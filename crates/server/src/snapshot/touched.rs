@@ -30,6 +30,7 @@ impl Touched {
                 "signal-endpoint-",
                 "actions-",
                 "addon-config-",
+                "addon-delivery-",
                 "features-",
                 "pat-",
             ]

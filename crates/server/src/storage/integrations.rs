@@ -5,7 +5,9 @@
 //! match; so nothing committed can be lost. Workers on any replica claim due
 //! rows with a lease (a conditional `UPDATE` that only one process can win),
 //! never a row whose flag has an older delivery still pending for the same
-//! integration — so one flag's notifications leave in commit order.
+//! integration — so one flag's notifications leave in commit order. Claims
+//! are fair between integrations (round-robin, a few in flight each), and an
+//! integration whose attempts keep failing is paused ([`DeliveryCircuit`]).
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -29,6 +31,18 @@ pub struct AddonRow {
     /// The HMAC key webhook bodies are signed with (shown once, at creation).
     pub signing_secret: String,
     pub created_at: String,
+    /// How its deliveries are going (kept by the delivery worker).
+    pub circuit: DeliveryCircuit,
+}
+
+/// An integration's delivery circuit: attempts failed in a row and, while it
+/// is paused, when the next probe may go (one at a time until one succeeds,
+/// which resumes it) and how many pauses in a row it has had.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeliveryCircuit {
+    pub failures: i64,
+    pub paused_until: Option<String>,
+    pub pauses: i64,
 }
 
 impl AddonRow {
@@ -48,7 +62,8 @@ impl AddonRow {
 }
 
 const ADDON_SELECT: &str = "SELECT id, provider, description, enabled, parameters, events, \
-     projects, environments, signing_secret, created_at FROM addons";
+     projects, environments, signing_secret, created_at, delivery_failures, paused_until, pauses \
+     FROM addons";
 
 fn addon_from_row(r: &AnyRow) -> StorageResult<AddonRow> {
     Ok(AddonRow {
@@ -62,6 +77,11 @@ fn addon_from_row(r: &AnyRow) -> StorageResult<AddonRow> {
         environments: from_json(&r.try_get::<String, _>("environments")?)?,
         signing_secret: r.try_get("signing_secret")?,
         created_at: r.try_get("created_at")?,
+        circuit: DeliveryCircuit {
+            failures: r.try_get("delivery_failures")?,
+            paused_until: r.try_get("paused_until")?,
+            pauses: r.try_get("pauses")?,
+        },
     })
 }
 
@@ -101,6 +121,8 @@ pub struct AttemptOutcome {
     pub details: String,
     /// When to try again after a failure; `None` after a failure: given up.
     pub retry_at: Option<String>,
+    /// A failed probe of a paused integration: paused again until then.
+    pub paused_again_until: Option<String>,
 }
 
 impl WriteTx<'_> {
@@ -146,10 +168,13 @@ impl WriteTx<'_> {
         Ok(id)
     }
 
+    /// Saves an integration's settings; a paused one is probed at once (its
+    /// target may be what was fixed).
     pub async fn update_addon(&mut self, addon: &AddonRow) -> StorageResult<()> {
         sqlx::query(
             "UPDATE addons SET provider = $1, description = $2, enabled = $3, parameters = $4, \
-             events = $5, projects = $6, environments = $7 WHERE id = $8",
+             events = $5, projects = $6, environments = $7, \
+             paused_until = CASE WHEN paused_until IS NULL THEN NULL ELSE $9 END WHERE id = $8",
         )
         .bind(&addon.provider)
         .bind(&addon.description)
@@ -159,6 +184,7 @@ impl WriteTx<'_> {
         .bind(to_json(&addon.projects))
         .bind(to_json(&addon.environments))
         .bind(addon.id)
+        .bind(now_text())
         .execute(&mut *self.tx)
         .await?;
         self.enabled_addons = None;
@@ -178,6 +204,35 @@ impl WriteTx<'_> {
             .execute(&mut *self.tx)
             .await?;
         self.enabled_addons = None;
+        Ok(())
+    }
+
+    /// Pauses an integration's deliveries until `until` (its first pause).
+    pub async fn pause_addon(&mut self, id: i64, until: &str) -> StorageResult<()> {
+        sqlx::query("UPDATE addons SET paused_until = $1, pauses = 1 WHERE id = $2")
+            .bind(until)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Resumes an integration's deliveries: what waited is due now (retries
+    /// that backed off while its target was down included).
+    pub async fn resume_addon(&mut self, id: i64) -> StorageResult<()> {
+        sqlx::query("UPDATE addons SET paused_until = NULL, pauses = 0 WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        let now = now_text();
+        sqlx::query(
+            "UPDATE addon_deliveries SET next_attempt_at = $1 \
+             WHERE addon_id = $2 AND state = 'pending' AND next_attempt_at > $1",
+        )
+        .bind(&now)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 
@@ -234,27 +289,46 @@ impl Store {
     /// Claims up to `limit` due deliveries for `lease_until` (RFC 3339): each
     /// one only if no other process holds it and it is the oldest pending
     /// delivery of its integration and flag (so a flag's notifications leave
-    /// in commit order). Two statements whatever the batch: one `UPDATE` that
-    /// takes the leases (only rows nobody else holds), one read of the rows won.
+    /// in commit order). Fair between integrations: round-robin (every
+    /// integration's oldest due row, then every second oldest, …), and at
+    /// most `per_integration` leased at once for each (counting other
+    /// processes' leases), one while it is paused and its pause is over (a
+    /// probe), none before. Two statements whatever the batch: one `UPDATE`
+    /// that takes the leases (only rows nobody else holds, so several
+    /// replicas never send a row twice), one read of the rows won.
     pub async fn claim_deliveries(
         &self,
         limit: i64,
         lease_until: &str,
+        per_integration: i64,
     ) -> StorageResult<Vec<ClaimedDelivery>> {
         let now = now_text();
         let won: Vec<i64> = sqlx::query_scalar(
             "UPDATE addon_deliveries SET leased_until = $1 WHERE id IN ( \
-                 SELECT d.id FROM addon_deliveries d JOIN ( \
-                     SELECT MIN(id) AS id FROM addon_deliveries WHERE state = 'pending' \
-                     GROUP BY addon_id, COALESCE(feature_name, '#' || CAST(id AS TEXT))) heads \
-                 ON heads.id = d.id \
-                 WHERE d.next_attempt_at <= $2 AND (d.leased_until IS NULL OR d.leased_until < $2) \
-                 ORDER BY d.id LIMIT $3) \
+                 SELECT id FROM ( \
+                     SELECT d.id, \
+                         ROW_NUMBER() OVER (PARTITION BY d.addon_id ORDER BY d.id) AS turn, \
+                         CASE WHEN a.paused_until IS NULL THEN $4 ELSE 1 END \
+                             - COALESCE(busy.n, 0) AS room \
+                     FROM addon_deliveries d JOIN ( \
+                         SELECT MIN(id) AS id FROM addon_deliveries WHERE state = 'pending' \
+                         GROUP BY addon_id, COALESCE(feature_name, '#' || CAST(id AS TEXT))) heads \
+                     ON heads.id = d.id \
+                     JOIN addons a ON a.id = d.addon_id \
+                     LEFT JOIN ( \
+                         SELECT addon_id, COUNT(*) AS n FROM addon_deliveries \
+                         WHERE state = 'pending' AND leased_until >= $2 GROUP BY addon_id) busy \
+                     ON busy.addon_id = d.addon_id \
+                     WHERE d.next_attempt_at <= $2 \
+                         AND (d.leased_until IS NULL OR d.leased_until < $2) \
+                         AND (a.paused_until IS NULL OR a.paused_until <= $2)) due \
+                 WHERE turn <= room ORDER BY turn, id LIMIT $3) \
              AND state = 'pending' AND (leased_until IS NULL OR leased_until < $2) RETURNING id",
         )
         .bind(lease_until)
         .bind(&now)
         .bind(limit)
+        .bind(per_integration)
         .fetch_all(self.pool())
         .await?;
         if won.is_empty() {
@@ -264,8 +338,8 @@ impl Store {
         let sql = format!(
             "SELECT d.id AS delivery_id, d.addon_id, d.event_id, d.attempts, d.created_at AS queued_at, \
              a.id, a.provider, a.description, a.enabled, a.parameters, a.events, a.projects, \
-             a.environments, a.signing_secret, a.created_at, \
-             e.revision AS e_revision, e.type AS e_type, e.created_at AS e_created_at, \
+             a.environments, a.signing_secret, a.created_at, a.delivery_failures, a.paused_until, \
+             a.pauses, e.revision AS e_revision, e.type AS e_type, e.created_at AS e_created_at, \
              e.created_by AS e_created_by, e.project AS e_project, e.environment AS e_environment, \
              e.feature_name AS e_feature_name, e.pre_data AS e_pre_data, e.data AS e_data, e.tags AS e_tags, \
              e.action_depth AS e_action_depth \
@@ -322,14 +396,20 @@ impl Store {
     }
 
     /// Logs attempts and settles their deliveries (delivered, to be retried at
-    /// `retry_at`, or given up), releasing the leases; one transaction.
+    /// `retry_at`, or given up), releasing the leases, and counts each
+    /// integration's failures in a row; one transaction. Returns the
+    /// integrations whose circuit should change: failing `pause_after` times
+    /// in a row while running, or succeeding while paused.
     pub async fn finish_attempts(
         &self,
         finished: &[(ClaimedDelivery, AttemptOutcome)],
-    ) -> StorageResult<()> {
+        pause_after: i64,
+    ) -> StorageResult<Vec<i64>> {
         let mut tx = self.pool().begin().await?;
+        let mut touched: Vec<i64> = Vec::new();
         for (delivery, outcome) in finished {
             let attempt = delivery.attempts + 1;
+            let now = now_text();
             sqlx::query(
                 "INSERT INTO addon_attempts (addon_id, delivery_id, event_id, attempt, created_at, \
                  succeeded, status, latency_ms, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -338,7 +418,7 @@ impl Store {
             .bind(delivery.id)
             .bind(delivery.event.id)
             .bind(attempt)
-            .bind(now_text())
+            .bind(&now)
             .bind(i64::from(outcome.succeeded))
             .bind(outcome.status)
             .bind(outcome.latency_ms)
@@ -346,9 +426,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let (state, next) = match (&outcome.retry_at, outcome.succeeded) {
-                (_, true) => ("delivered", now_text()),
+                (_, true) => ("delivered", now.clone()),
                 (Some(at), false) => ("pending", at.clone()),
-                (None, false) => ("failed", now_text()),
+                (None, false) => ("failed", now.clone()),
             };
             sqlx::query(
                 "UPDATE addon_deliveries SET state = $1, attempts = $2, next_attempt_at = $3, \
@@ -360,9 +440,49 @@ impl Store {
             .bind(delivery.id)
             .execute(&mut *tx)
             .await?;
+            let failures = if outcome.succeeded {
+                "0"
+            } else {
+                "delivery_failures + 1"
+            };
+            sqlx::query(&format!(
+                "UPDATE addons SET delivery_failures = {failures} WHERE id = $1"
+            ))
+            .bind(delivery.addon.id)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(until) = &outcome.paused_again_until {
+                // A failed probe (only once the pause is over: attempts that
+                // were in flight when it began do not lengthen it).
+                sqlx::query(
+                    "UPDATE addons SET paused_until = $1, pauses = pauses + 1 \
+                     WHERE id = $2 AND paused_until IS NOT NULL AND paused_until <= $3",
+                )
+                .bind(until)
+                .bind(delivery.addon.id)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if !touched.contains(&delivery.addon.id) {
+                touched.push(delivery.addon.id);
+            }
+        }
+        let mut changing = Vec::new();
+        for id in touched {
+            let change: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM addons WHERE id = $1 AND ( \
+                 (paused_until IS NULL AND delivery_failures >= $2) \
+                 OR (paused_until IS NOT NULL AND delivery_failures = 0))",
+            )
+            .bind(id)
+            .bind(pause_after)
+            .fetch_optional(&mut *tx)
+            .await?;
+            changing.extend(change);
         }
         tx.commit().await?;
-        Ok(())
+        Ok(changing)
     }
 
     /// The delivery log of an integration, newest first.

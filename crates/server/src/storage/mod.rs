@@ -38,7 +38,7 @@ pub use dependencies::DependencyRow;
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use flag_list::{FlagPage, FlagSearch, Lifecycle, TagMatch};
-pub use integrations::{AddonRow, AttemptOutcome, AttemptRow, ClaimedDelivery};
+pub use integrations::{AddonRow, AttemptOutcome, AttemptRow, ClaimedDelivery, DeliveryCircuit};
 pub use links::LinkRow;
 pub use location::{redact, DatabaseLocation, OpenError};
 pub use metrics::{hour_bucket, InstanceRow, MetricCounts, MetricKey, UnknownFlag};

@@ -17,6 +17,8 @@ use crate::helpers::*;
 pub struct Received {
     pub headers: HeaderMap,
     pub body: String,
+    /// What the receiver answered.
+    pub status: u16,
 }
 
 #[derive(Clone, Default)]
@@ -47,17 +49,21 @@ impl Receiver {
             ..Inbox::default()
         };
         async fn hook(State(inbox): State<Inbox>, headers: HeaderMap, body: Bytes) -> AxumStatus {
+            let status = {
+                let mut left = inbox.failures_left.lock().expect("lock");
+                if *left > 0 {
+                    *left -= 1;
+                    AxumStatus::INTERNAL_SERVER_ERROR
+                } else {
+                    AxumStatus::OK
+                }
+            };
             inbox.received.lock().expect("lock").push(Received {
                 headers,
                 body: String::from_utf8_lossy(&body).into_owned(),
+                status: status.as_u16(),
             });
-            let mut left = inbox.failures_left.lock().expect("lock");
-            if *left > 0 {
-                *left -= 1;
-                AxumStatus::INTERNAL_SERVER_ERROR
-            } else {
-                AxumStatus::OK
-            }
+            status
         }
         let app = axum::Router::new()
             .route("/hook", axum::routing::post(hook))
@@ -66,6 +72,11 @@ impl Receiver {
             let _ = axum::serve(listener, app).await;
         });
         Receiver { url, inbox }
+    }
+
+    /// From now on answers 500 to everything, or 200 to everything.
+    pub fn set_failing(&self, failing: bool) {
+        *self.inbox.failures_left.lock().expect("lock") = if failing { usize::MAX } else { 0 };
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -409,5 +420,247 @@ pub async fn integration_deliveries_keep_flag_order(db: Db) {
     let bodies: Vec<&str> = got.iter().map(|r| r.body.as_str()).collect();
     assert_eq!(&bodies[..2], &[expected[0], expected[0]], "{bodies:?}");
     assert_eq!(&bodies[2..], &expected[..], "commit order: {bodies:?}");
+    app.stop().await;
+}
+
+/// IPv6 forms that carry an internal IPv4 address (and the reserved ranges)
+/// are refused like the IPv4 address itself, with a message that names it.
+pub async fn integration_urls_embedding_internal_ipv4_are_refused(db: Db) {
+    let app = spawn_app(db).await;
+    for (url, named) in [
+        (
+            "http://[::ffff:127.0.0.1]/hook",
+            "IPv4-mapped form of 127.0.0.1",
+        ),
+        (
+            "http://[::127.0.0.1]/hook",
+            "IPv4-compatible form of 127.0.0.1",
+        ),
+        ("http://[64:ff9b::7f00:1]/hook", "NAT64 form of 127.0.0.1"),
+        (
+            "http://[64:ff9b::a9fe:a9fe]/hook",
+            "NAT64 form of 169.254.169.254",
+        ),
+        (
+            "http://[64:ff9b:1::a00:1]/hook",
+            "internal address 64:ff9b:1::a00:1",
+        ),
+        ("http://[2002:7f00:1::]/hook", "6to4 form of 127.0.0.1"),
+        (
+            "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",
+            "Teredo form of 127.0.0.1",
+        ),
+        ("http://198.18.0.1/hook", "internal address 198.18.0.1"),
+        ("http://100.64.0.1/hook", "internal address 100.64.0.1"),
+        ("http://240.0.0.1/hook", "internal address 240.0.0.1"),
+        ("http://[2001:db8::1]/hook", "internal address 2001:db8::1"),
+    ] {
+        let (status, answer) = app
+            .admin(
+                Method::POST,
+                "/api/admin/addons",
+                Some(json!({"provider": "webhook", "parameters": {"url": url},
+                    "events": ["feature-created"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {answer}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(named) && message.contains("INTEGRATIONS_ALLOW_PRIVATE_URLS"),
+            "{url}: {message}"
+        );
+    }
+    let (_, listed) = app.admin(Method::GET, "/api/admin/addons", None).await;
+    assert_eq!(listed["addons"], json!([]));
+    app.stop().await;
+}
+
+/// A receiver that accepts connections and never answers (until the test ends).
+async fn silent_receiver() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    (url, task)
+}
+
+async fn delivery_state(app: &TestApp, id: &Value) -> Value {
+    let (status, view) = app
+        .admin(Method::GET, &format!("/api/admin/addons/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    view["delivery"].clone()
+}
+
+async fn events_of_type(app: &TestApp, event_type: &str) -> Vec<Value> {
+    all_events(app)
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == event_type)
+        .collect()
+}
+
+/// Two integrations whose receivers never answer and one whose receiver
+/// answers 500, with a backlog of hundreds of deliveries: a webhook added
+/// afterwards still gets its first delivery at once (it used to wait for the
+/// backlog: minutes). Deliveries are claimed round-robin between
+/// integrations, with a few in flight for each.
+pub async fn a_dead_integration_does_not_delay_the_others(db: Db) {
+    let app = spawn_app_with(db, |args| args.integrations_allow_private_urls = true).await;
+    let (silent_a, silent_a_task) = silent_receiver().await;
+    let (silent_b, silent_b_task) = silent_receiver().await;
+    let failing = Receiver::start(usize::MAX).await;
+    let events = json!(["feature-created", "feature-environment-enabled"]);
+    let mut dead = Vec::new();
+    for url in [&silent_a, &silent_b, &failing.url] {
+        let addon = create_addon(
+            &app,
+            json!({"provider": "webhook", "parameters": {"url": url}, "events": events}),
+        )
+        .await;
+        dead.push(addon["id"].clone());
+    }
+    // The backlog: 150 flags created and switched on, 300 deliveries for each.
+    let names: Vec<String> = (0..150).map(|i| format!("backlog-{i}")).collect();
+    for chunk in names.chunks(25) {
+        let app = &app;
+        futures_util::future::join_all(
+            chunk
+                .iter()
+                .map(|name| async move { create_flags(app, &[name.as_str()]).await }),
+        )
+        .await;
+    }
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/default/bulk_features/environments/development/on",
+            Some(json!({"features": names})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let healthy = Receiver::start(0).await;
+    create_addon(
+        &app,
+        json!({"provider": "webhook",
+            "parameters": {"url": healthy.url, "bodyTemplate": "{{event.featureName}}"},
+            "events": ["feature-created"]}),
+    )
+    .await;
+    let changed = tokio::time::Instant::now();
+    create_flags(&app, &["after-the-backlog"]).await;
+    let got = healthy.wait_for(1).await;
+    let waited = changed.elapsed();
+    assert!(
+        waited < Duration::from_secs(1),
+        "the healthy webhook waited {waited:?} behind the dead ones"
+    );
+    assert_eq!(got[0].body, "after-the-backlog");
+
+    // The failing one backs off by itself: paused after 10 failures in a row.
+    let failing_id = dead[2].clone();
+    let mut state = Value::Null;
+    for _ in 0..250 {
+        state = delivery_state(&app, &failing_id).await;
+        if state["state"] == "paused" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(state["state"], "paused", "{state}");
+    assert!(
+        failing.received().len() < 40,
+        "a few attempts, not the backlog: {}",
+        failing.received().len()
+    );
+    // The silent ones hold at most four requests each.
+    for id in &dead[..2] {
+        let log = app
+            .admin(Method::GET, &format!("/api/admin/addons/{id}/events"), None)
+            .await
+            .1;
+        assert_eq!(log["integrationEvents"], json!([]), "none finished yet");
+    }
+    silent_a_task.abort();
+    silent_b_task.abort();
+    app.stop().await;
+}
+
+/// After failing several times in a row an integration is paused (an event,
+/// and its state in the API) with its deliveries queued; when its target
+/// recovers, a probe resumes it (another event) and everything queued arrives.
+pub async fn a_failing_integration_is_paused_then_resumed(db: Db) {
+    let app = spawn_app_with(db, |args| {
+        args.integrations_allow_private_urls = true;
+        args.integrations_pause_after_failures = 3;
+        args.integrations_first_pause_ms = 400;
+    })
+    .await;
+    let receiver = Receiver::start(usize::MAX).await;
+    let addon = create_addon(
+        &app,
+        json!({"provider": "webhook",
+            "parameters": {"url": receiver.url, "bodyTemplate": "{{event.featureName}}"},
+            "events": ["feature-created"]}),
+    )
+    .await;
+    let id = addon["id"].clone();
+    assert_eq!(
+        addon["delivery"],
+        json!({"state": "ok", "consecutiveFailures": 0, "pausedUntil": null})
+    );
+    let names = [
+        "queued-1", "queued-2", "queued-3", "queued-4", "queued-5", "queued-6",
+    ];
+    create_flags(&app, &names).await;
+
+    eventually("the integration is paused", || async {
+        delivery_state(&app, &id).await["state"] == "paused"
+    })
+    .await;
+    let state = delivery_state(&app, &id).await;
+    assert!(state["consecutiveFailures"].as_i64() >= Some(3), "{state}");
+    assert!(state["pausedUntil"].is_string(), "{state}");
+    let paused = events_of_type(&app, "addon-delivery-paused").await;
+    assert_eq!(paused.len(), 1, "{paused:?}");
+    assert_eq!(paused[0]["data"]["id"], id);
+    assert_eq!(paused[0]["createdBy"], "system");
+    assert!(paused[0]["data"]["consecutiveFailures"].as_i64() >= Some(3));
+    let (_, listed) = app.admin(Method::GET, "/api/admin/addons", None).await;
+    assert_eq!(listed["addons"][0]["delivery"]["state"], "paused");
+
+    // The target recovers: once the pause is over a probe succeeds, the
+    // integration resumes, and what was queued is delivered.
+    receiver.set_failing(false);
+    eventually("the integration is resumed", || async {
+        delivery_state(&app, &id).await
+            == json!({"state": "ok", "consecutiveFailures": 0, "pausedUntil": null})
+    })
+    .await;
+    eventually("everything queued is delivered", || async {
+        let delivered: std::collections::BTreeSet<String> = receiver
+            .received()
+            .into_iter()
+            .filter(|r| r.status == 200)
+            .map(|r| r.body)
+            .collect();
+        names.iter().all(|n| delivered.contains(*n))
+    })
+    .await;
+    let resumed = events_of_type(&app, "addon-delivery-resumed").await;
+    assert_eq!(resumed.len(), 1, "{resumed:?}");
+    assert_eq!(resumed[0]["data"]["id"], id);
+    assert_eq!(
+        events_of_type(&app, "addon-delivery-paused").await.len(),
+        1,
+        "paused once"
+    );
     app.stop().await;
 }

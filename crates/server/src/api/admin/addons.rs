@@ -30,8 +30,11 @@ pub fn router() -> Routes {
         .route("/api/admin/addons/{id}/events", get(deliveries))
 }
 
-/// An integration as the API shows it (Unleash's addon schema).
+/// An integration as the API shows it (Unleash's addon schema), with how its
+/// deliveries go: `"ok"`, or `"paused"` after failing too often in a row
+/// (`pausedUntil`: when one is tried again; the first that succeeds resumes it).
 fn addon_view(addon: &AddonRow) -> Value {
+    let circuit = &addon.circuit;
     json!({
         "id": addon.id,
         "provider": addon.provider,
@@ -42,6 +45,11 @@ fn addon_view(addon: &AddonRow) -> Value {
         "projects": addon.projects,
         "environments": addon.environments,
         "createdAt": addon.created_at,
+        "delivery": {
+            "state": if circuit.paused_until.is_some() { "paused" } else { "ok" },
+            "consecutiveFailures": circuit.failures,
+            "pausedUntil": circuit.paused_until,
+        },
     })
 }
 
