@@ -44,7 +44,10 @@ async fn catch_up_if_behind(state: &AppState) {
             if head != state.snapshots.load().revision {
                 match state.catch_up().await {
                     Ok(()) => {
-                        tracing::debug!(revision = head, "caught up with changes of another process");
+                        tracing::debug!(
+                            revision = head,
+                            "caught up with changes of another process"
+                        );
                     }
                     Err(e) => reachability.failed(&format!("catching up with revision {head}"), &e),
                 }

@@ -77,7 +77,9 @@ pub enum NotStored {
     Busy,
     #[error("the metrics could not be stored; send them again")]
     Failed,
-    #[error("the database is unreachable, so the metrics were not stored; send them again shortly")]
+    #[error(
+        "the database is unreachable, so the metrics were not stored; send them again shortly"
+    )]
     Unreachable,
 }
 

@@ -66,7 +66,10 @@ pub enum StorageError {
     /// connection failed while the commit itself was under way, and the
     /// change may or may not have been stored.
     #[error("the database is unreachable: {source}")]
-    Unreachable { source: sqlx::Error, committing: bool },
+    Unreachable {
+        source: sqlx::Error,
+        committing: bool,
+    },
     #[error(transparent)]
     Database(sqlx::Error),
 }

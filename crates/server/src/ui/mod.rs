@@ -402,12 +402,12 @@ pub fn render(status: StatusCode, page: &impl Template) -> Response {
 /// a database that cannot be reached, a 503 page that says so.
 pub fn internal(error: impl std::fmt::Display + 'static) -> Response {
     let any: &dyn std::any::Any = &error;
-    let storage = any
-        .downcast_ref::<StorageError>()
-        .or_else(|| match any.downcast_ref::<OpError>() {
-            Some(OpError::Storage(e)) => Some(e),
-            _ => None,
-        });
+    let storage =
+        any.downcast_ref::<StorageError>()
+            .or_else(|| match any.downcast_ref::<OpError>() {
+                Some(OpError::Storage(e)) => Some(e),
+                _ => None,
+            });
     if let Some(StorageError::Unreachable { source, committing }) = storage {
         return unreachable(source, *committing);
     }
