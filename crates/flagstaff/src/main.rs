@@ -67,11 +67,14 @@ fn serve(args: flagstaff_server::ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-/// Logs to standard output at `RUST_LOG`'s level (default `info`): text, in
-/// colour only on a terminal (and never with `NO_COLOR`), or one JSON object a line.
+/// Logs to standard output at `RUST_LOG`'s level (default `info`, sqlx's own
+/// lines from `warn`: its pool notes every dead connection it drops at `info`,
+/// which during a database outage is a line per request — the server logs the
+/// outage itself once): text, in colour only on a terminal (and never with
+/// `NO_COLOR`), or one JSON object a line.
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Json => builder.json().with_current_span(false).init(),

@@ -230,6 +230,15 @@ fn reason(error: OpError) -> String {
             tracing::error!(error = %e, "an action step failed");
             "internal error".to_owned()
         }
+        OpError::Storage(StorageError::Unreachable { source, committing }) => {
+            tracing::warn!(error = %source, "an action step failed: the database is unreachable");
+            if committing {
+                "the database connection was lost while committing; the change may or may not be stored"
+            } else {
+                "the database was unreachable; nothing was changed"
+            }
+            .to_owned()
+        }
         other => other.to_string(),
     }
 }

@@ -122,6 +122,14 @@ impl From<OpError> for ApiError {
     }
 }
 
+/// The 503 of a request the database could not be reached for.
+pub const DATABASE_UNREACHABLE: &str = "The database is unreachable, so this request was not carried out and nothing was stored. Try again shortly.";
+/// The 503 of a change whose commit lost its connection.
+pub const COMMIT_UNKNOWN: &str = "The connection to the database was lost while this change was being committed, so it may or may not have been stored. Check before trying again.";
+/// Seconds a client is asked to wait after a database outage answer (the
+/// pool's own wait for a connection is 5 s).
+pub const DATABASE_RETRY_AFTER: u64 = 5;
+
 impl From<NotStored> for ApiError {
     fn from(error: NotStored) -> Self {
         ApiError::Unavailable {
@@ -129,16 +137,32 @@ impl From<NotStored> for ApiError {
             retry_after: match error {
                 NotStored::Busy => 5,
                 NotStored::Failed => 1,
+                NotStored::Unreachable => DATABASE_RETRY_AFTER,
             },
         }
     }
 }
 
 impl From<StorageError> for ApiError {
+    /// An unreachable database is a 503 that says so (the cause is logged at
+    /// debug: the outage itself is logged once, by [`crate::storage::Reachability`]).
     fn from(error: StorageError) -> Self {
         match error {
             StorageError::NotFound(what) => ApiError::NotFound(what),
             StorageError::Conflict(what) => ApiError::NameExists(what),
+            StorageError::Unreachable { source, committing } => {
+                let message = if committing {
+                    tracing::warn!(error = %source, "the database connection was lost while committing; the change may or may not be stored");
+                    COMMIT_UNKNOWN
+                } else {
+                    tracing::debug!(error = %source, "refused: the database is unreachable");
+                    DATABASE_UNREACHABLE
+                };
+                ApiError::Unavailable {
+                    message: message.to_owned(),
+                    retry_after: DATABASE_RETRY_AFTER,
+                }
+            }
             StorageError::Database(e) => ApiError::internal(e),
         }
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use sqlx::postgres::PgListener;
 
 use crate::state::AppState;
-use crate::storage::{DatabaseLocation, CHANGES_CHANNEL};
+use crate::storage::{DatabaseLocation, StorageError, CHANGES_CHANNEL};
 
 /// How often the change head is compared with the snapshot, whatever else happens.
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
@@ -32,18 +32,28 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Reloads when the database's change head differs from this process's snapshot.
+/// Reloads when the database's change head differs from this process's
+/// snapshot. While the database cannot be reached the snapshot stays as it
+/// is (client APIs answer from it) and the outage is logged once, by
+/// [`crate::storage::Reachability`], not at every look.
 async fn catch_up_if_behind(state: &AppState) {
+    let reachability = state.store.reachability();
     match state.store.current_revision().await {
-        Ok(head) if head != state.snapshots.load().revision => {
-            if let Err(e) = state.catch_up().await {
-                tracing::warn!(error = %e, "catching up with revision {head} failed; will retry");
-            } else {
-                tracing::debug!(revision = head, "caught up with changes of another process");
+        Ok(head) => {
+            reachability.answered();
+            if head != state.snapshots.load().revision {
+                match state.catch_up().await {
+                    Ok(()) => {
+                        tracing::debug!(
+                            revision = head,
+                            "caught up with changes of another process"
+                        );
+                    }
+                    Err(e) => reachability.failed(&format!("catching up with revision {head}"), &e),
+                }
             }
         }
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "reading the change head failed; will retry"),
+        Err(e) => reachability.failed("reading the change head", &e),
     }
 }
 
@@ -58,9 +68,15 @@ async fn follow_postgres(state: &AppState, url: &str) -> ! {
                     catch_up_if_behind(state).await;
                     listen(state, &mut listener).await;
                 }
-                Err(e) => tracing::warn!(error = %e, "cannot LISTEN for changes; retrying"),
+                Err(e) => state
+                    .store
+                    .reachability()
+                    .failed("LISTEN for changes", &StorageError::from(e)),
             },
-            Err(e) => tracing::warn!(error = %e, "cannot connect to listen for changes; retrying"),
+            Err(e) => state
+                .store
+                .reachability()
+                .failed("connecting to listen for changes", &StorageError::from(e)),
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));

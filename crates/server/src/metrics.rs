@@ -23,8 +23,8 @@ pub const MAX_BACKLOG: usize = 50_000;
 pub const MAX_UNKNOWN_FLAGS: i64 = 10_000;
 
 /// One batch's outcome, shared by the requests whose counts it holds:
-/// `None` while pending, then whether it committed.
-type Outcome = watch::Sender<Option<bool>>;
+/// `None` while pending, then whether it committed (and if not, why).
+type Outcome = watch::Sender<Option<Result<(), NotStored>>>;
 
 struct Pending {
     counts: HashMap<MetricKey, MetricCounts>,
@@ -71,12 +71,16 @@ impl Report {
 }
 
 /// Why a report was not stored; in either case nothing of it is.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, thiserror::Error, PartialEq, Eq)]
 pub enum NotStored {
     #[error("too many metrics are waiting to be stored; send them again later")]
     Busy,
     #[error("the metrics could not be stored; send them again")]
     Failed,
+    #[error(
+        "the database is unreachable, so the metrics were not stored; send them again shortly"
+    )]
+    Unreachable,
 }
 
 pub struct MetricsBuffer {
@@ -182,7 +186,7 @@ impl MetricsBuffer {
         };
         self.wake.notify_one();
         match outcome.wait_for(Option::is_some).await.map(|o| *o) {
-            Ok(Some(true)) => Ok(()),
+            Ok(Some(settled)) => settled,
             _ => Err(NotStored::Failed),
         }
     }
@@ -203,7 +207,11 @@ impl MetricsBuffer {
             Err(_) => &self.counts.batches_failed,
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        batch.outcome.send_replace(Some(written.is_ok()));
+        batch.outcome.send_replace(Some(match &written {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_unreachable() => Err(NotStored::Unreachable),
+            Err(_) => Err(NotStored::Failed),
+        }));
         written
     }
 
@@ -232,8 +240,15 @@ impl MetricsBuffer {
             loop {
                 buffer.wake.notified().await;
                 tokio::time::sleep(BATCH_WINDOW).await;
-                if let Err(e) = buffer.flush(&store).await {
-                    tracing::error!(error = %e, "writing a metrics batch failed; its senders were told to send again");
+                // The follower notes when the database answers again.
+                match buffer.flush(&store).await {
+                    Ok(()) => {}
+                    Err(e) if e.is_unreachable() => {
+                        store.reachability().down("writing a metrics batch", &e);
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "writing a metrics batch failed; its senders were told to send again");
+                    }
                 }
             }
         })

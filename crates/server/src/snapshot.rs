@@ -65,6 +65,11 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Whether this snapshot was built from the database (not the empty one before).
+    pub fn is_built(&self) -> bool {
+        self.built
+    }
+
     /// The revision of the last change to `environment`'s document.
     pub fn revision_of(&self, environment: &str) -> i64 {
         self.environment_revisions

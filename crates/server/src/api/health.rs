@@ -1,11 +1,27 @@
-//! `GET /health`.
+//! `GET /health` (liveness: the process answers) and `GET /ready`
+//! (readiness: the database answers too), in Unleash's shape
+//! (`{"health": "GOOD"}`). A load balancer may keep sending SDK reads to a
+//! server that is not ready — they are answered from memory — but writes
+//! there are refused with 503 until the database answers again.
 
-use crate::api::routes::{get, Routes};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::api::routes::{get, Routes};
+use crate::state::AppState;
+
+/// How long `/ready` waits for the database to answer `SELECT 1`.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(1);
+
 pub fn router() -> Routes {
-    Routes::new().route("/health", get(health))
+    Routes::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
 }
 
 #[utoipa::path(
@@ -13,17 +29,68 @@ pub fn router() -> Routes {
     path = "/health",
     summary = "Whether the server is up",
     security(()),
-    responses((status = 200, description = "Always `{\"health\": \"GOOD\"}`", body = Object))
+    responses((status = 200, description = "Always `{\"health\": \"GOOD\"}`, whether or not the database answers (see `/ready`)", body = Object))
 )]
 async fn health() -> Json<Value> {
     Json(json!({"health": "GOOD"}))
+}
+
+#[utoipa::path(
+    get,
+    path = "/ready",
+    summary = "Whether the server can take writes: its database answers",
+    description = "For a readiness probe. Asks the database a trivial query (at most 1 s) and checks \
+        that the flags are loaded. While it answers 503, client and frontend APIs still answer \
+        from memory, and writes answer 503.",
+    security(()),
+    responses(
+        (status = 200, description = "`{\"health\": \"GOOD\"}`: the database answered and the flags are loaded", body = Object),
+        (status = 503, description = "`{\"health\": \"BAD\", \"message\": …}`: what is wrong (the database is unreachable, or did not answer in time)", body = Object)
+    )
+)]
+async fn ready(State(state): State<AppState>) -> Response {
+    let reachability = state.store.reachability();
+    let problem = match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => {
+            reachability.answered();
+            None
+        }
+        Ok(Err(e)) if e.is_unreachable() => {
+            reachability.down("the readiness check", &e);
+            Some("The database is unreachable.".to_owned())
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "the readiness check's query failed");
+            Some("The database did not run the readiness check's query.".to_owned())
+        }
+        Err(_) => {
+            let late = format!(
+                "The database did not answer within {} s.",
+                READY_TIMEOUT.as_secs()
+            );
+            reachability.down("the readiness check", &late);
+            Some(late)
+        }
+    };
+    let problem = problem.or_else(|| {
+        (!state.snapshots.load().is_built())
+            .then(|| "The flags are not loaded from the database yet.".to_owned())
+    });
+    match problem {
+        None => Json(json!({"health": "GOOD"})).into_response(),
+        Some(message) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"health": "BAD", "message": message})),
+        )
+            .into_response(),
+    }
 }
 
 /// This area's part of the OpenAPI document.
 pub(super) fn doc() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi as _;
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(health))]
+    #[openapi(paths(health, ready))]
     struct Doc;
     crate::api::openapi::area(Doc::openapi(), "Health", "health")
 }

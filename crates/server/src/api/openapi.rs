@@ -233,6 +233,12 @@ fn operation_rules(path: &str, operation: &mut Operation) {
     if numeric_path || query {
         statuses.push(("400", "A path segment or query parameter does not parse"));
     }
+    if path.starts_with("/api/admin/") || path.starts_with("/api/signal-endpoint/") {
+        statuses.push((
+            "503",
+            "The database is unreachable: nothing was done or stored; try again after `Retry-After` seconds",
+        ));
+    }
     if operation.request_body.is_some() {
         statuses.push(("400", "The body is not valid"));
         statuses.push(("413", "The body is over the size limit"));

@@ -189,7 +189,11 @@ impl Deliverer {
                         .claim_deliveries(limit, &lease_until, PER_INTEGRATION)
                         .await
                         .unwrap_or_else(|e| {
-                            tracing::warn!(error = %e, "claiming integration deliveries failed; will retry");
+                            // An outage is logged once, not at every look.
+                            deliverer
+                                .store
+                                .reachability()
+                                .failed("claiming integration deliveries", &e);
                             Vec::new()
                         })
                 };

@@ -85,9 +85,9 @@ pub async fn validate_import(
     if plan.report.errors.is_empty() {
         match apply(&mut w, cx, input, &plan).await {
             Ok(()) => {}
-            Err(OpError::Storage(StorageError::Database(e))) => {
-                return Err(StorageError::Database(e).into())
-            }
+            Err(OpError::Storage(
+                e @ (StorageError::Database(_) | StorageError::Unreachable { .. }),
+            )) => return Err(e.into()),
             Err(refused) => plan.report.errors.push(ReportItem {
                 message: format!("The import would be refused: {refused}"),
                 affected_items: Vec::new(),

@@ -5,7 +5,7 @@
 use sqlx::{Any, Transaction};
 use tokio::sync::MutexGuard;
 
-use super::{Backend, NewEvent, StorageResult, Store};
+use super::{Backend, NewEvent, StorageError, StorageResult, Store};
 
 /// A read-only transaction that sees one committed state throughout
 /// (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction), so a client
@@ -81,7 +81,17 @@ impl WriteTx<'_> {
                 .execute(&mut *self.tx)
                 .await?;
         }
-        self.tx.commit().await?;
+        // A connection lost now leaves the outcome unknown: say so.
+        self.tx
+            .commit()
+            .await
+            .map_err(|e| match StorageError::from(e) {
+                StorageError::Unreachable { source, .. } => StorageError::Unreachable {
+                    source,
+                    committing: true,
+                },
+                other => other,
+            })?;
         Ok(Committed {
             revision: self.revision,
             events: self.events,

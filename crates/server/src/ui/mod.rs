@@ -398,14 +398,47 @@ pub fn render(status: StatusCode, page: &impl Template) -> Response {
     }
 }
 
-/// A 500 whose cause goes to the log, not the page.
-pub fn internal(error: impl std::fmt::Display) -> Response {
+/// A 500 whose cause goes to the log, not the page — or, when the cause is
+/// a database that cannot be reached, a 503 page that says so.
+pub fn internal(error: impl std::fmt::Display + 'static) -> Response {
+    let any: &dyn std::any::Any = &error;
+    let storage =
+        any.downcast_ref::<StorageError>()
+            .or_else(|| match any.downcast_ref::<OpError>() {
+                Some(OpError::Storage(e)) => Some(e),
+                _ => None,
+            });
+    if let Some(StorageError::Unreachable { source, committing }) = storage {
+        return unreachable(source, *committing);
+    }
     tracing::error!(error = %error, "web UI request failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         Html("<!doctype html><title>Error</title><p>Something went wrong; the server log says what.</p>"),
     )
         .into_response()
+}
+
+/// The 503 page of a request the database could not be reached for.
+fn unreachable(cause: &sqlx::Error, committing: bool) -> Response {
+    let text = if committing {
+        tracing::warn!(error = %cause, "the database connection was lost while committing; the change may or may not be stored");
+        "The connection to the database was lost while this change was being committed, so it may or may not have been stored. Reload the page to see which before trying again."
+    } else {
+        tracing::debug!(error = %cause, "web UI request refused: the database is unreachable");
+        "The database is unreachable, so this page could not be shown or the change was not made; nothing was stored. Try again in a few seconds."
+    };
+    let mut response = message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Database unreachable",
+        text,
+        None,
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        crate::error::DATABASE_RETRY_AFTER.into(),
+    );
+    response
 }
 
 /// A refused operation as a page with the status the API would give.
@@ -416,7 +449,7 @@ pub fn op_error(error: OpError, nav: Option<Nav>) -> Response {
         OpError::Conflict(_) | OpError::Storage(StorageError::Conflict(_)) => StatusCode::CONFLICT,
         OpError::Denied(_) => StatusCode::FORBIDDEN,
         OpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        OpError::Storage(e) => return internal(e),
+        OpError::Storage(_) => return internal(error),
     };
     message(status, "Not done", &error.to_string(), nav)
 }

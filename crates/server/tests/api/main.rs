@@ -12,11 +12,13 @@ mod dependencies;
 mod edge;
 mod export;
 mod flags;
+mod forwarder;
 mod helpers;
 mod hostile;
 mod integrations;
 mod metrics;
 mod openapi;
+mod outage;
 mod pats;
 mod prometheus;
 mod push;
@@ -42,6 +44,7 @@ use hostile::*;
 use integrations::*;
 use metrics::*;
 use openapi::*;
+use outage::*;
 use pats::*;
 use prometheus::*;
 use push::*;
@@ -175,6 +178,7 @@ on_both_backends!(
     ui_metrics_tab,
     ui_event_log,
     ui_playground,
+    database_outage,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:
