@@ -31,6 +31,8 @@ pub struct AppState {
     pub deliverer: Arc<Deliverer>,
     /// The web UI's settings (setup code, cookie flags).
     pub ui: Arc<crate::ui::UiSettings>,
+    /// Whose forwarding headers name the client (`--trusted-proxies`).
+    pub trusted_proxies: Arc<crate::client_address::TrustedProxies>,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -57,6 +59,7 @@ impl AppState {
             metrics: Arc::new(MetricsBuffer::default()),
             catching_up: Arc::default(),
             ui: Arc::default(),
+            trusted_proxies: Arc::default(),
             store,
         };
         state.catch_up().await?;
