@@ -59,16 +59,16 @@ pub fn parse_network(text: &str) -> Result<IpNet, String> {
     let text = text.trim();
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| format!("{text:?} is neither an address nor a network (CIDR, e.g. 10.0.0.0/8)"))
+        .map_err(|_| {
+            format!("{text:?} is neither an address nor a network (CIDR, e.g. 10.0.0.0/8)")
+        })
 }
 
 /// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`, a dual-stack listener's
 /// view of an IPv4 peer) as the IPv4 address they are.
 fn canonical(address: IpAddr) -> IpAddr {
     match address {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     }
 }
@@ -131,7 +131,11 @@ impl ClientAddress {
             parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
-                .map(|peer| state.trusted_proxies.client_address(peer.0.ip(), &parts.headers)),
+                .map(|peer| {
+                    state
+                        .trusted_proxies
+                        .client_address(peer.0.ip(), &parts.headers)
+                }),
         )
     }
 }
@@ -139,7 +143,10 @@ impl ClientAddress {
 impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientAddress::of(parts, state))
     }
 }
@@ -169,7 +176,10 @@ mod tests {
         ]);
         let spoofed = headers(&[("x-forwarded-for", "6.6.6.6")]);
         // An untrusted peer's headers are ignored.
-        assert_eq!(trusted.client_address(ip("203.0.113.9"), &spoofed), ip("203.0.113.9"));
+        assert_eq!(
+            trusted.client_address(ip("203.0.113.9"), &spoofed),
+            ip("203.0.113.9")
+        );
         assert_eq!(
             TrustedProxies::default().client_address(ip("10.0.0.1"), &spoofed),
             ip("10.0.0.1")
@@ -179,23 +189,41 @@ mod tests {
             ("x-forwarded-for", "6.6.6.6, 198.51.100.7"),
             ("x-forwarded-for", "192.168.1.1"),
         ]);
-        assert_eq!(trusted.client_address(ip("10.1.1.1"), &chain), ip("198.51.100.7"));
+        assert_eq!(
+            trusted.client_address(ip("10.1.1.1"), &chain),
+            ip("198.51.100.7")
+        );
         // No header: the peer.
-        assert_eq!(trusted.client_address(ip("10.1.1.1"), &HeaderMap::new()), ip("10.1.1.1"));
+        assert_eq!(
+            trusted.client_address(ip("10.1.1.1"), &HeaderMap::new()),
+            ip("10.1.1.1")
+        );
         // Every hop trusted: the furthest.
         let inside = headers(&[("x-forwarded-for", "10.9.9.9, 10.8.8.8")]);
-        assert_eq!(trusted.client_address(ip("10.1.1.1"), &inside), ip("10.9.9.9"));
+        assert_eq!(
+            trusted.client_address(ip("10.1.1.1"), &inside),
+            ip("10.9.9.9")
+        );
         // Not an address: the walk stops at the hop that wrote it.
         let unknown = headers(&[("x-forwarded-for", "198.51.100.7, unknown, 10.8.8.8")]);
-        assert_eq!(trusted.client_address(ip("10.1.1.1"), &unknown), ip("10.8.8.8"));
+        assert_eq!(
+            trusted.client_address(ip("10.1.1.1"), &unknown),
+            ip("10.8.8.8")
+        );
         // RFC 7239, when there is no X-Forwarded-For.
         let forwarded = headers(&[(
             "forwarded",
             "for=6.6.6.6, For=\"[2001:db8:cafe::17]:4711\";proto=https, for=10.2.2.2",
         )]);
-        assert_eq!(trusted.client_address(ip("10.1.1.1"), &forwarded), ip("2001:db8:cafe::17"));
+        assert_eq!(
+            trusted.client_address(ip("10.1.1.1"), &forwarded),
+            ip("2001:db8:cafe::17")
+        );
         // An IPv4 peer seen through a dual-stack socket.
-        assert_eq!(trusted.client_address(ip("::ffff:10.1.1.1"), &chain), ip("198.51.100.7"));
+        assert_eq!(
+            trusted.client_address(ip("::ffff:10.1.1.1"), &chain),
+            ip("198.51.100.7")
+        );
         assert_eq!(node_address("192.0.2.1:4711"), Some(ip("192.0.2.1")));
         assert!(parse_network("nonsense").is_err());
     }

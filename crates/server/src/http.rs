@@ -331,6 +331,10 @@ mod tests {
         drop(first);
         assert!(open.take(a, 2).is_some());
         drop(second);
-        assert!(open.0.lock().unwrap_or_else(PoisonError::into_inner).is_empty());
+        assert!(open
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty());
     }
 }

@@ -295,7 +295,12 @@ pub struct SignInAttempt {
 impl SignIns {
     /// `Some(seconds)` when an attempt of `login` from `address` is refused
     /// now (see [`SignIns`]); counts nothing.
-    pub fn refused(&self, failed_auth: &Quota<IpAddr>, address: IpAddr, login: &str) -> Option<u64> {
+    pub fn refused(
+        &self,
+        failed_auth: &Quota<IpAddr>,
+        address: IpAddr,
+        login: &str,
+    ) -> Option<u64> {
         let pair = (address, login.to_owned());
         if let Some(seconds) = self.pairs.refused(&pair) {
             return Some(seconds);
@@ -334,7 +339,10 @@ impl SignInAttempt {
     /// The password was right: the streaks end and the address's budget gets
     /// its use back.
     pub fn succeeded(self, quotas: &Quotas) {
-        quotas.sign_ins.pairs.clear(&(self.address, self.login.clone()));
+        quotas
+            .sign_ins
+            .pairs
+            .clear(&(self.address, self.login.clone()));
         quotas.sign_ins.logins.clear(&self.login);
         if self.counted {
             quotas.failed_auth.give_back(&self.address);
@@ -380,7 +388,11 @@ mod tests {
         }
         assert_eq!(backoff.fail(&"a"), Ok(()));
         assert_eq!(backoff.refused(&"a"), Some(1));
-        assert_eq!(backoff.fail(&"a"), Err(1), "refused attempts are not counted");
+        assert_eq!(
+            backoff.fail(&"a"),
+            Err(1),
+            "refused attempts are not counted"
+        );
         assert!(backoff.failed_lately(&"a"));
         assert!(!backoff.failed_lately(&"b"));
         assert_eq!(backoff.refused(&"b"), None);
@@ -424,7 +436,10 @@ mod tests {
             .sign_ins
             .refused(&quotas.failed_auth, a, "admin")
             .is_some());
-        assert!(quotas.sign_ins.refused(&quotas.failed_auth, a, "other").is_none());
+        assert!(quotas
+            .sign_ins
+            .refused(&quotas.failed_auth, a, "other")
+            .is_none());
     }
 
     #[test]
@@ -435,8 +450,14 @@ mod tests {
             let _ = quotas.failed_auth.take(&a);
         }
         assert!(quotas.failed_auth.refused(&a).is_some());
-        assert!(quotas.sign_ins.begin(&quotas.failed_auth, a, "admin").is_ok());
+        assert!(quotas
+            .sign_ins
+            .begin(&quotas.failed_auth, a, "admin")
+            .is_ok());
         // It failed: now the address's budget applies to it.
-        assert!(quotas.sign_ins.begin(&quotas.failed_auth, a, "admin").is_err());
+        assert!(quotas
+            .sign_ins
+            .begin(&quotas.failed_auth, a, "admin")
+            .is_err());
     }
 }

@@ -93,8 +93,9 @@ async fn validate(
         for _ in 0..wrong {
             if let Err(retry_after) = state.quotas.failed_auth.take(&address) {
                 return Err(ApiError::TooManyRequests {
-                    message: "Too many requests with a wrong token from this address; try again later"
-                        .to_owned(),
+                    message:
+                        "Too many requests with a wrong token from this address; try again later"
+                            .to_owned(),
                     retry_after,
                 });
             }

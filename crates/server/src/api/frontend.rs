@@ -5,7 +5,6 @@
 //! the current snapshot — no database access per request. Also the frontend
 //! SDKs' metrics and registration, and CORS for browsers.
 
-
 use crate::api::routes::{get, post, Routes};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

@@ -170,7 +170,10 @@ mod tests {
     #[test]
     fn hashes_are_argon2s_own() {
         let ours = hash_now(b"correct horse").expect("hash");
-        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{ours}");
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
         let parsed = PasswordHash::new(&ours).expect("PHC");
         assert!(Argon2::default()
             .verify_password(b"correct horse", &parsed)
@@ -187,13 +190,12 @@ mod tests {
 
     #[tokio::test]
     async fn permits_run_in_parallel_up_to_the_limit() {
-        let held: Vec<HashPermit> = futures_util::future::join_all(
-            (0..permits()).map(|_| HashPermit::acquire()),
-        )
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("permits");
+        let held: Vec<HashPermit> =
+            futures_util::future::join_all((0..permits()).map(|_| HashPermit::acquire()))
+                .await
+                .into_iter()
+                .collect::<Result<_, _>>()
+                .expect("permits");
         let started = std::time::Instant::now();
         assert_eq!(HashPermit::acquire().await.err(), Some(Busy));
         assert!(started.elapsed() >= WAIT);

@@ -385,19 +385,37 @@ mod tests {
         let public = public.as_deref();
         assert_eq!(public, Some("flags.example.com"));
         let local = "127.0.0.1:4242";
-        assert_eq!(origin_of(&headers(local, "http://127.0.0.1:4242"), None), Origin::Ours);
-        assert_eq!(origin_of(&headers("[::1]:4242", "http://[::1]:4242"), None), Origin::Ours);
+        assert_eq!(
+            origin_of(&headers(local, "http://127.0.0.1:4242"), None),
+            Origin::Ours
+        );
+        assert_eq!(
+            origin_of(&headers("[::1]:4242", "http://[::1]:4242"), None),
+            Origin::Ours
+        );
         assert_eq!(
             origin_of(&headers("localhost:4242", "http://localhost:4242"), None),
             Origin::Ours
         );
-        assert_eq!(origin_of(&headers(local, "https://flags.example.com"), public), Origin::Ours);
         assert_eq!(
-            origin_of(&headers("flags.example.com", "https://flags.example.com"), public),
+            origin_of(&headers(local, "https://flags.example.com"), public),
             Origin::Ours
         );
-        assert_eq!(origin_of(&headers(local, "https://flags.example.com"), None), Origin::Foreign);
-        assert_eq!(origin_of(&headers(local, "http://evil.example"), public), Origin::Foreign);
+        assert_eq!(
+            origin_of(
+                &headers("flags.example.com", "https://flags.example.com"),
+                public
+            ),
+            Origin::Ours
+        );
+        assert_eq!(
+            origin_of(&headers(local, "https://flags.example.com"), None),
+            Origin::Foreign
+        );
+        assert_eq!(
+            origin_of(&headers(local, "http://evil.example"), public),
+            Origin::Foreign
+        );
         assert_eq!(origin_of(&headers(local, "null"), public), Origin::Foreign);
         // DNS rebinding: the attacker's name in both Host and Origin.
         assert_eq!(
@@ -405,7 +423,10 @@ mod tests {
             Origin::UnknownName("evil.example".to_owned())
         );
         assert_eq!(origin_of(&HeaderMap::new(), None), Origin::Ours);
-        assert_eq!(url_host("http://localhost:8080").as_deref(), Some("localhost:8080"));
+        assert_eq!(
+            url_host("http://localhost:8080").as_deref(),
+            Some("localhost:8080")
+        );
     }
 }
 
