@@ -86,7 +86,9 @@ pub struct ServeArgs {
     /// for scrapers inside a private network.
     #[arg(long, env = "METRICS_PUBLIC")]
     pub metrics_public: bool,
-    /// Where people open Flagstaff: the base of links in integrations' messages.
+    /// Where people open Flagstaff: the base of links in integrations' messages,
+    /// and the origin web UI forms are accepted from (besides an IP address or
+    /// `localhost` the page was opened at).
     #[arg(long, env = "UNLEASH_URL", default_value = "http://localhost:4242")]
     pub public_url: String,
     /// Let integrations call hosts that resolve to private, loopback or

@@ -483,7 +483,7 @@ pub fn op_error(error: OpError, nav: Option<Nav>) -> Response {
         OpError::Conflict(_) | OpError::Storage(StorageError::Conflict(_)) => StatusCode::CONFLICT,
         OpError::Denied(_) => StatusCode::FORBIDDEN,
         OpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        OpError::Busy(why) => return busy(&why, nav),
+        OpError::Busy(why) => return busy(why, nav),
         OpError::Storage(e) => return internal(e),
     };
     message(status, "Not done", &error.to_string(), nav)
