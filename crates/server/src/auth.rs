@@ -7,17 +7,17 @@
 //! their user at every request (never cached), so a PAT acts with its user's
 //! root role of that moment, and a deleted user's PAT opens nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use arc_swap::ArcSwap;
-use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Path};
+use axum::extract::{FromRequestParts, MatchedPath, Path};
 use axum::http::request::Parts;
 use axum::http::Method;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::ops::pats::PAT_PREFIX;
 use crate::ops::RootRole;
@@ -91,6 +91,10 @@ pub fn parse_secret_scope(secret: &str) -> Option<(&str, &str)> {
 #[derive(Default)]
 pub struct TokenCache {
     by_hash: ArcSwap<HashMap<String, ApiToken>>,
+    /// The hashes of the stored personal access tokens: PATs are looked up in
+    /// the database, but only those named here while an address is over its
+    /// failed-authentication budget.
+    pat_hashes: ArcSwap<HashSet<String>>,
 }
 
 impl TokenCache {
@@ -124,7 +128,14 @@ impl TokenCache {
             })
             .collect();
         self.by_hash.store(std::sync::Arc::new(map));
+        let pats = store.pat_hashes().await?.into_iter().collect();
+        self.pat_hashes.store(std::sync::Arc::new(pats));
         Ok(())
+    }
+
+    /// Whether `secret` may be a stored PAT (its hash is a stored PAT's).
+    pub fn may_be_pat(&self, secret: &str) -> bool {
+        secret.starts_with(PAT_PREFIX) && self.pat_hashes.load().contains(&hash_secret(secret))
     }
 
     /// Whether the token with this id is still stored and unexpired (a stream
@@ -260,53 +271,20 @@ pub struct AdminUser(pub PatUser);
 /// A request authorised with a client (backend) token.
 pub struct ClientToken(pub ApiToken);
 
-/// What a request's `Authorization` header comes to.
-enum Presented {
-    Token(ApiToken),
-    Missing,
-    Wrong,
-}
-
-/// The request's client address, unless it presented too many missing or
-/// wrong tokens this minute: then it is refused (429) before its token is
-/// looked at. While no address is over its budget this is one atomic load.
-fn address_within_quota(parts: &Parts, state: &AppState) -> Result<Option<IpAddr>, ApiError> {
-    let address = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    if let Some(retry_after) = address.and_then(|a| state.quotas.failed_auth.refused(&a)) {
-        return Err(ApiError::TooManyRequests {
+/// The refusal of a missing or wrong credential from `address`: it is
+/// counted against the address's failed-authentication quota, and once the
+/// address is over it the answer is 429 rather than `refusal`. Only failures
+/// are counted and refused: a valid token is never looked at here.
+pub(crate) fn failed(state: &AppState, address: ClientAddress, refusal: ApiError) -> ApiError {
+    match address.0.map(|a| state.quotas.failed_auth.take(&a)) {
+        Some(Err(retry_after)) => ApiError::TooManyRequests {
             message:
                 "Too many requests with a wrong or missing token from this address; try again later"
                     .to_owned(),
             retry_after,
-        });
+        },
+        _ => refusal,
     }
-    Ok(address)
-}
-
-/// Counts a missing or wrong token against its address's quota.
-fn count_failure(state: &AppState, address: Option<IpAddr>) {
-    if let Some(address) = address {
-        let _ = state.quotas.failed_auth.take(&address);
-    }
-}
-
-/// The request's API token, within the failed-authentication quota.
-fn authenticate(parts: &Parts, state: &AppState) -> Result<Presented, ApiError> {
-    let address = address_within_quota(parts, state)?;
-    let presented = match presented_secret(&parts.headers) {
-        None => Presented::Missing,
-        Some(secret) => state
-            .tokens
-            .find(secret)
-            .map_or(Presented::Wrong, Presented::Token),
-    };
-    if let Presented::Missing | Presented::Wrong = presented {
-        count_failure(state, address);
-    }
-    Ok(presented)
 }
 
 /// A request to `POST /api/signal-endpoint/:name` authorised with one of that
@@ -325,7 +303,15 @@ impl FromRequestParts<AppState> for SignalToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let address = address_within_quota(parts, state)?;
+        // Signal tokens are looked up in the database: while this address is
+        // over its budget, none is looked up (a flood of wrong ones costs no query).
+        let address = ClientAddress::of(parts, state);
+        if let Some(retry_after) = address.0.and_then(|a| state.quotas.failed_auth.refused(&a)) {
+            return Err(ApiError::TooManyRequests {
+                message: "Too many requests with a wrong or missing token from this address; try again later".to_owned(),
+                retry_after,
+            });
+        }
         let Path(name) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::SignalUnauthorized)?;
@@ -340,10 +326,7 @@ impl FromRequestParts<AppState> for SignalToken {
         };
         match found {
             Some((endpoint, token)) => Ok(SignalToken { endpoint, token }),
-            None => {
-                count_failure(state, address);
-                Err(ApiError::SignalUnauthorized)
-            }
+            None => Err(failed(state, address, ApiError::SignalUnauthorized)),
         }
     }
 }
@@ -352,10 +335,9 @@ impl FromRequestParts<AppState> for AdminToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let address = address_within_quota(parts, state)?;
+        let address = ClientAddress::of(parts, state);
         let Some(secret) = presented_secret(&parts.headers) else {
-            count_failure(state, address);
-            return Err(ApiError::AuthenticationRequired);
+            return Err(failed(state, address, ApiError::AuthenticationRequired));
         };
         if let Some(token) = state.tokens.find(secret) {
             return match token.kind {
@@ -366,9 +348,19 @@ impl FromRequestParts<AppState> for AdminToken {
                 _ => Err(ApiError::Forbidden),
             };
         }
-        let Some(user) = pat_user(state, secret).await? else {
-            count_failure(state, address);
-            return Err(ApiError::Unauthorized);
+        // A PAT is looked up in the database. While this address is over its
+        // budget, only a secret whose hash the token cache knows as a PAT's is
+        // (so a flood of made-up PATs costs no query, and a real one still opens).
+        let over_budget = address
+            .0
+            .is_some_and(|a| state.quotas.failed_auth.refused(&a).is_some());
+        let user = if over_budget && !state.tokens.may_be_pat(secret) {
+            None
+        } else {
+            pat_user(state, secret).await?
+        };
+        let Some(user) = user else {
+            return Err(failed(state, address, ApiError::Unauthorized));
         };
         let route = parts
             .extensions
@@ -400,8 +392,13 @@ impl FromRequestParts<AppState> for AdminUser {
 /// A token of one of `kinds` for the SDK-facing APIs, which answer with their
 /// bare `{"message"}` 401 and 403.
 fn sdk_token(parts: &Parts, state: &AppState, kinds: &[TokenKind]) -> Result<ApiToken, ApiError> {
-    let Presented::Token(token) = authenticate(parts, state)? else {
-        return Err(ApiError::ClientUnauthorized);
+    let found = presented_secret(&parts.headers).and_then(|secret| state.tokens.find(secret));
+    let Some(token) = found else {
+        return Err(failed(
+            state,
+            ClientAddress::of(parts, state),
+            ApiError::ClientUnauthorized,
+        ));
     };
     if kinds.contains(&token.kind) {
         Ok(token)

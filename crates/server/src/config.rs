@@ -47,10 +47,22 @@ pub struct ServeArgs {
     /// (lowered to fit the open-files limit).
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
+    /// Most connections open at once from one address (the TCP peer's);
+    /// past it a new one from there gets 503 and is closed. Kept an eighth
+    /// below --max-connections, so one address never fills the server.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    pub max_connections_per_address: usize,
     /// Wrong or missing tokens one client address may present per minute;
     /// past it the address gets 429 until the minute is over.
     #[arg(long, env = "AUTH_FAILURES_PER_MINUTE", default_value_t = 600)]
     pub auth_failures_per_minute: u32,
+    /// Proxies (load balancers) whose `X-Forwarded-For` / `Forwarded` headers
+    /// name the client, as networks or addresses (comma-separated, e.g.
+    /// `10.0.0.0/8,192.168.1.1`). Requests from anywhere else are taken to
+    /// come from their TCP peer, whatever those headers say. Default: none.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = crate::client_address::parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Metrics reports and registrations one token may send per minute (429 past it).
     #[arg(long, env = "REPORTS_PER_MINUTE", default_value_t = 6000)]
     pub reports_per_minute: u32,
@@ -74,7 +86,9 @@ pub struct ServeArgs {
     /// for scrapers inside a private network.
     #[arg(long, env = "METRICS_PUBLIC")]
     pub metrics_public: bool,
-    /// Where people open Flagstaff: the base of links in integrations' messages.
+    /// Where people open Flagstaff: the base of links in integrations' messages,
+    /// and the origin web UI forms are accepted from (besides an IP address or
+    /// `localhost` the page was opened at).
     #[arg(long, env = "UNLEASH_URL", default_value = "http://localhost:4242")]
     pub public_url: String,
     /// Let integrations call hosts that resolve to private, loopback or
@@ -207,7 +221,9 @@ impl ServeArgs {
             header_timeout: 30,
             body_timeout: 30,
             max_connections: 4096,
+            max_connections_per_address: 256,
             auth_failures_per_minute: 600,
+            trusted_proxies: Vec::new(),
             reports_per_minute: 6000,
             max_strategies_per_environment: 30,
             max_constraints: 30,

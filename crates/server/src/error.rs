@@ -117,6 +117,10 @@ impl From<OpError> for ApiError {
             OpError::Denied(why) => ApiError::OperationDenied(why),
             OpError::InvalidOperation(why) => ApiError::InvalidOperation(why),
             OpError::TooLarge(_) => ApiError::PayloadTooLarge,
+            OpError::Busy(message) => ApiError::TooManyRequests {
+                message,
+                retry_after: 1,
+            },
             OpError::Storage(e) => e.into(),
         }
     }

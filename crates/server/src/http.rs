@@ -3,13 +3,18 @@
 //! connection with no bytes in either direction for that long is closed (an
 //! idle keep-alive, or a client that stalls); a request body must arrive
 //! within the body timeout; request heads are capped in size; and at most
-//! `max_connections` are open: past that a new connection gets a bare 503 and
-//! is closed at once, so the server keeps answering the clients it has.
+//! `max_connections` are open, at most `max_per_address` of them from one
+//! address (the TCP peer's: connections are counted before any header is
+//! read): past either a new connection gets a bare 503 and is closed at once,
+//! so the server keeps answering the clients it has, and one address cannot
+//! take every place (health probes and other clients keep theirs).
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -31,8 +36,65 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     pub body_timeout: Duration,
     pub max_connections: usize,
+    /// Most connections open at once from one address (kept below
+    /// `max_connections`, see [`ConnectionLimits::per_address_cap`]).
+    pub max_per_address: usize,
     /// Largest request head (request line and headers) read; larger gets 431.
     pub max_header_bytes: usize,
+}
+
+impl ConnectionLimits {
+    /// `asked`, kept below `max_connections` by an eighth (at least one
+    /// place), so that one address never fills the server alone.
+    pub fn per_address_cap(asked: usize, max_connections: usize) -> usize {
+        let headroom = (max_connections / 8).max(1);
+        asked.min(max_connections.saturating_sub(headroom)).max(1)
+    }
+}
+
+/// The connections open per address; an entry goes when its last connection does.
+#[derive(Default)]
+struct PerAddress(Mutex<HashMap<IpAddr, usize>>);
+
+/// One open connection of an address; counted until dropped.
+struct AddressPlace {
+    open: Arc<PerAddress>,
+    address: IpAddr,
+}
+
+impl PerAddress {
+    fn take(self: &Arc<Self>, address: IpAddr, cap: usize) -> Option<AddressPlace> {
+        let mut open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = open.entry(address).or_insert(0);
+        if *count >= cap.max(1) {
+            return None;
+        }
+        *count += 1;
+        Some(AddressPlace {
+            open: Arc::clone(self),
+            address,
+        })
+    }
+}
+
+impl Drop for AddressPlace {
+    fn drop(&mut self) {
+        let mut open = self.open.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// An IPv4 peer seen through a dual-stack socket (`::ffff:a.b.c.d`) as itself.
+fn peer_address(remote: SocketAddr) -> IpAddr {
+    match remote.ip() {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    }
 }
 
 /// How long connections still open at shutdown may finish their requests.
@@ -56,6 +118,7 @@ pub async fn serve_connections(
         limits.body_timeout,
     ));
     let open = Arc::new(Semaphore::new(limits.max_connections));
+    let per_address = Arc::new(PerAddress::default());
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -70,6 +133,10 @@ pub async fn serve_connections(
                 }
             },
             () = &mut shutdown => break,
+        };
+        let Some(place) = per_address.take(peer_address(remote), limits.max_per_address) else {
+            tokio::spawn(refuse(stream));
+            continue;
         };
         let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
             tokio::spawn(refuse(stream));
@@ -103,6 +170,7 @@ pub async fn serve_connections(
                 }
             }
             drop(permit);
+            drop(place);
         });
     }
     drop(listener);
@@ -235,5 +303,38 @@ pub fn raise_open_files_limit() -> Option<u64> {
             tracing::warn!(error = %e, "could not read or raise the open-files limit");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_address_never_reaches_the_global_cap() {
+        assert_eq!(ConnectionLimits::per_address_cap(256, 4096), 256);
+        assert_eq!(ConnectionLimits::per_address_cap(4096, 4096), 3584);
+        assert_eq!(ConnectionLimits::per_address_cap(256, 100), 88);
+        assert_eq!(ConnectionLimits::per_address_cap(0, 1), 1);
+    }
+
+    #[test]
+    fn places_are_per_address_and_given_back() {
+        let open = Arc::new(PerAddress::default());
+        let a = IpAddr::from([127, 0, 0, 1]);
+        let b = IpAddr::from([127, 0, 0, 2]);
+        let first = open.take(a, 2);
+        let second = open.take(a, 2);
+        assert!(first.is_some() && second.is_some());
+        assert!(open.take(a, 2).is_none());
+        assert!(open.take(b, 2).is_some());
+        drop(first);
+        assert!(open.take(a, 2).is_some());
+        drop(second);
+        assert!(open
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty());
     }
 }

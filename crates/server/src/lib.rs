@@ -5,7 +5,9 @@
 //! - [`config`]: `flagstaff serve` options (clap, each with an env var).
 //! - [`storage`]: the one storage layer for both databases; only it writes SQL.
 //! - [`auth`]: API tokens (hashed at rest, cached in memory) and the extractors
-//!   that give handlers a parsed, scoped token; [`tokens`]: the operations that
+//!   that give handlers a parsed, scoped token; [`client_address`]: who a
+//!   request comes from (the TCP peer, or behind `--trusted-proxies` the
+//!   forwarded address), for every quota; [`tokens`]: the operations that
 //!   create and revoke them (admin API, `INIT_*` variables, first start).
 //! - [`snapshot`]: per-environment client-features documents, rebuilt in one
 //!   place after every committed change, with a revision number; [`follow`]
@@ -19,6 +21,7 @@
 pub mod actions;
 pub mod api;
 pub mod auth;
+pub mod client_address;
 pub mod config;
 pub mod delta;
 pub mod error;
@@ -109,6 +112,9 @@ pub async fn serve(
         public_host: ui::url_host(&args.public_url),
     });
     state.automation = std::sync::Arc::new(args.automation());
+    state.trusted_proxies = std::sync::Arc::new(client_address::TrustedProxies::new(
+        args.trusted_proxies.clone(),
+    ));
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let follower = follow::spawn(state.clone());
@@ -130,6 +136,10 @@ pub async fn serve(
         header_timeout: Duration::from_secs(args.header_timeout.max(1)),
         body_timeout: Duration::from_secs(args.body_timeout.max(1)),
         max_connections,
+        max_per_address: http::ConnectionLimits::per_address_cap(
+            args.max_connections_per_address,
+            max_connections,
+        ),
         max_header_bytes: 16 * 1024,
     };
     tracing::info!("listening on {address}");

@@ -4,9 +4,14 @@
 //! expired windows are dropped first), and a request from a key with budget
 //! left costs one short lock; failed-authentication checks cost one atomic load
 //! while no address is over its budget.
+//!
+//! Sign-ins have their own throttle ([`SignIns`]): a streak of failures per
+//! (address, login) and per login, each refused for a doubling delay past a
+//! few failures ([`Backoff`]), counted *before* the password is hashed.
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -14,10 +19,12 @@ use std::time::{Duration, Instant};
 /// The quotas of one server.
 pub struct Quotas {
     /// Wrong or missing tokens, per client address.
-    pub failed_auth: Quota<std::net::IpAddr>,
+    pub failed_auth: Quota<IpAddr>,
     /// Metrics reports and registrations, per token (by its id); signals, per
     /// signal endpoint token (`signal-token:<id>`).
     pub reports: Quota<String>,
+    /// Sign-in attempts, per (address, login) and per login.
+    pub sign_ins: SignIns,
 }
 
 impl Quotas {
@@ -27,6 +34,7 @@ impl Quotas {
         Quotas {
             failed_auth: Quota::new(failed_auth, minute),
             reports: Quota::new(reports, minute),
+            sign_ins: SignIns::default(),
         }
     }
 }
@@ -76,6 +84,18 @@ impl<K: Hash + Eq + Clone> Quota<K> {
         Ok(())
     }
 
+    /// Gives back one use counted by [`Quota::take`] in the current window
+    /// (a sign-in counted before its password was checked, that succeeded).
+    pub fn give_back(&self, key: &K) {
+        let now = Instant::now();
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((start, used)) = table.get_mut(key) {
+            if now.duration_since(*start) < self.window {
+                *used = used.saturating_sub(1);
+            }
+        }
+    }
+
     /// `Some(seconds)` while `key` has no budget left in its window.
     pub fn refused(&self, key: &K) -> Option<u64> {
         if !self.any_over.load(Ordering::Relaxed) {
@@ -111,6 +131,225 @@ impl<K: Hash + Eq + Clone> Quota<K> {
     }
 }
 
+/// Streaks of consecutive failures per key: the first `free` failures cost
+/// nothing; each one after them refuses the key for a delay that doubles
+/// (1 s, 2 s, 4 s, … up to `max`). A success clears the streak; a streak
+/// with no failure for `forget` is dropped. At most [`MAX_KEYS`] keys: past
+/// it, forgotten streaks go first, then those not being refused, then the
+/// oldest half (so a flood of new keys cannot wipe a refused key's streak
+/// before keys it has not refused).
+pub struct Backoff<K> {
+    free: u32,
+    max: Duration,
+    forget: Duration,
+    table: Mutex<HashMap<K, Streak>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Streak {
+    failures: u32,
+    last: Instant,
+    /// Refused until then.
+    until: Instant,
+}
+
+impl<K: Hash + Eq + Clone> Backoff<K> {
+    pub fn new(free: u32, max: Duration, forget: Duration) -> Backoff<K> {
+        Backoff {
+            free,
+            max,
+            forget: forget.max(max),
+            table: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Some(seconds)` while `key` is refused.
+    pub fn refused(&self, key: &K) -> Option<u64> {
+        let now = Instant::now();
+        let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        table
+            .get(key)
+            .filter(|s| s.until > now)
+            .map(|s| seconds_until(s.until, now))
+    }
+
+    /// Whether `key` failed lately (its streak is not forgotten).
+    pub fn failed_lately(&self, key: &K) -> bool {
+        let now = Instant::now();
+        let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        table
+            .get(key)
+            .is_some_and(|s| s.failures > 0 && now.duration_since(s.last) < self.forget)
+    }
+
+    /// Counts a failure by `key` unless it is refused now (`Err(seconds)`,
+    /// not counted): one lock, so parallel attempts cannot all get through.
+    pub fn fail(&self, key: &K) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        if table.len() >= MAX_KEYS && !table.contains_key(key) {
+            self.make_room(&mut table, now);
+        }
+        let streak = table.entry(key.clone()).or_insert(Streak {
+            failures: 0,
+            last: now,
+            until: now,
+        });
+        if streak.until > now {
+            return Err(seconds_until(streak.until, now));
+        }
+        if now.duration_since(streak.last) >= self.forget {
+            streak.failures = 0;
+        }
+        streak.failures = streak.failures.saturating_add(1);
+        streak.last = now;
+        if let Some(past) = streak.failures.checked_sub(self.free) {
+            let delay = Duration::from_secs(1u64 << past.min(20)).min(self.max);
+            streak.until = now + delay;
+        }
+        Ok(())
+    }
+
+    /// A success: `key`'s streak ends.
+    pub fn clear(&self, key: &K) {
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        table.remove(key);
+    }
+
+    fn make_room(&self, table: &mut HashMap<K, Streak>, now: Instant) {
+        table.retain(|_, s| now.duration_since(s.last) < self.forget || s.until > now);
+        if table.len() >= MAX_KEYS {
+            table.retain(|_, s| s.until > now);
+        }
+        if table.len() >= MAX_KEYS {
+            let mut lasts: Vec<Instant> = table.values().map(|s| s.last).collect();
+            lasts.sort_unstable();
+            let cutoff = lasts[lasts.len() / 2];
+            table.retain(|_, s| s.last > cutoff);
+        }
+    }
+}
+
+/// Whole seconds from `now` to `until`, rounded up (a `Retry-After`).
+fn seconds_until(until: Instant, now: Instant) -> u64 {
+    let left = until.saturating_duration_since(now);
+    left.as_secs() + u64::from(left.subsec_nanos() > 0)
+}
+
+/// Failures of one login from one address before it is refused for a while.
+pub const SIGN_IN_FREE_PER_ADDRESS: u32 = 5;
+/// Failures of one login from anywhere before addresses that failed on it are refused for a while.
+pub const SIGN_IN_FREE_PER_LOGIN: u32 = 20;
+
+/// The sign-in throttle. Every attempt is counted as a failure *before* its
+/// password is hashed (a success clears it again), so parallel attempts
+/// cannot all slip under a budget. An attempt of login L from address A is
+/// refused (429, nothing hashed):
+/// - while (A, L) is in its backoff: past [`SIGN_IN_FREE_PER_ADDRESS`]
+///   consecutive failures, 1 s doubling to 15 minutes — brute force on one
+///   account from one address;
+/// - when (A, L) failed lately *and* L is in its backoff (past
+///   [`SIGN_IN_FREE_PER_LOGIN`] consecutive failures from anywhere, 1 s
+///   doubling to 5 minutes — brute force on one account from many addresses)
+///   or A is over its failed-authentication budget (wrong tokens and
+///   sign-ins from A).
+///
+/// So nobody can lock out someone else's correct password: an address that
+/// has not failed on a login gets its attempt whatever others did from the
+/// same address or to the same login, while every address that guesses is
+/// slowed down on its own streak. (The cost: from an address over its
+/// budget, each login named for the first time still gets one try; the
+/// hashing limit bounds what those cost.)
+pub struct SignIns {
+    pairs: Backoff<(IpAddr, String)>,
+    logins: Backoff<String>,
+}
+
+impl Default for SignIns {
+    fn default() -> SignIns {
+        SignIns {
+            pairs: Backoff::new(
+                SIGN_IN_FREE_PER_ADDRESS,
+                Duration::from_secs(15 * 60),
+                Duration::from_secs(15 * 60),
+            ),
+            logins: Backoff::new(
+                SIGN_IN_FREE_PER_LOGIN,
+                Duration::from_secs(5 * 60),
+                Duration::from_secs(15 * 60),
+            ),
+        }
+    }
+}
+
+/// A sign-in attempt counted as a failure; [`SignInAttempt::succeeded`]
+/// takes it back.
+#[must_use]
+pub struct SignInAttempt {
+    address: IpAddr,
+    login: String,
+    /// Whether the address's failed-authentication quota counted it.
+    counted: bool,
+}
+
+impl SignIns {
+    /// `Some(seconds)` when an attempt of `login` from `address` is refused
+    /// now (see [`SignIns`]); counts nothing.
+    pub fn refused(
+        &self,
+        failed_auth: &Quota<IpAddr>,
+        address: IpAddr,
+        login: &str,
+    ) -> Option<u64> {
+        let pair = (address, login.to_owned());
+        if let Some(seconds) = self.pairs.refused(&pair) {
+            return Some(seconds);
+        }
+        if !self.pairs.failed_lately(&pair) {
+            return None;
+        }
+        self.logins
+            .refused(&pair.1)
+            .or_else(|| failed_auth.refused(&address))
+    }
+
+    /// Counts an attempt as a failure before its password is checked, or
+    /// `Err(seconds)` when it is refused (nothing counted).
+    pub fn begin(
+        &self,
+        failed_auth: &Quota<IpAddr>,
+        address: IpAddr,
+        login: &str,
+    ) -> Result<SignInAttempt, u64> {
+        if let Some(seconds) = self.refused(failed_auth, address, login) {
+            return Err(seconds);
+        }
+        // The one lock that parallel attempts of one pair queue on.
+        self.pairs.fail(&(address, login.to_owned()))?;
+        let _ = self.logins.fail(&login.to_owned());
+        Ok(SignInAttempt {
+            address,
+            login: login.to_owned(),
+            counted: failed_auth.take(&address).is_ok(),
+        })
+    }
+}
+
+impl SignInAttempt {
+    /// The password was right: the streaks end and the address's budget gets
+    /// its use back.
+    pub fn succeeded(self, quotas: &Quotas) {
+        quotas
+            .sign_ins
+            .pairs
+            .clear(&(self.address, self.login.clone()));
+        quotas.sign_ins.logins.clear(&self.login);
+        if self.counted {
+            quotas.failed_auth.give_back(&self.address);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +377,87 @@ mod tests {
         }
         let table = quota.table.lock().unwrap_or_else(PoisonError::into_inner);
         assert!(table.len() <= MAX_KEYS, "{}", table.len());
+    }
+
+    #[test]
+    fn a_streak_is_refused_for_a_doubling_delay_and_cleared_by_a_success() {
+        let backoff = Backoff::new(3, Duration::from_secs(60), Duration::from_secs(60));
+        for _ in 0..2 {
+            assert_eq!(backoff.fail(&"a"), Ok(()));
+            assert_eq!(backoff.refused(&"a"), None);
+        }
+        assert_eq!(backoff.fail(&"a"), Ok(()));
+        assert_eq!(backoff.refused(&"a"), Some(1));
+        assert_eq!(
+            backoff.fail(&"a"),
+            Err(1),
+            "refused attempts are not counted"
+        );
+        assert!(backoff.failed_lately(&"a"));
+        assert!(!backoff.failed_lately(&"b"));
+        assert_eq!(backoff.refused(&"b"), None);
+        backoff.clear(&"a");
+        assert_eq!(backoff.refused(&"a"), None);
+        assert!(!backoff.failed_lately(&"a"));
+    }
+
+    #[test]
+    fn a_refused_streak_outlives_a_flood_of_new_keys() {
+        let backoff = Backoff::new(2, Duration::from_secs(60), Duration::from_secs(60));
+        assert_eq!(backoff.fail(&usize::MAX), Ok(()));
+        assert_eq!(backoff.fail(&usize::MAX), Ok(()));
+        for key in 0..(2 * MAX_KEYS) {
+            let _ = backoff.fail(&key);
+        }
+        let table = backoff.table.lock().unwrap_or_else(PoisonError::into_inner);
+        assert!(table.len() <= MAX_KEYS, "{}", table.len());
+        drop(table);
+        assert!(backoff.refused(&usize::MAX).is_some());
+    }
+
+    #[test]
+    fn sign_ins_are_counted_before_the_password_is_checked() {
+        let quotas = Quotas::per_minute(600, 10);
+        let a = IpAddr::from([10, 0, 0, 1]);
+        let b = IpAddr::from([10, 0, 0, 2]);
+        // Parallel attempts of one pair: only the free ones are let through.
+        let attempts: Vec<_> = (0..50)
+            .filter_map(|_| quotas.sign_ins.begin(&quotas.failed_auth, a, "admin").ok())
+            .collect();
+        assert_eq!(attempts.len(), SIGN_IN_FREE_PER_ADDRESS as usize);
+        // Another address that never failed on this login still gets its try,
+        // and a right password clears its streak.
+        let attempt = quotas.sign_ins.begin(&quotas.failed_auth, b, "admin");
+        let Ok(attempt) = attempt else {
+            panic!("refused")
+        };
+        attempt.succeeded(&quotas);
+        assert!(quotas
+            .sign_ins
+            .refused(&quotas.failed_auth, a, "admin")
+            .is_some());
+        assert!(quotas
+            .sign_ins
+            .refused(&quotas.failed_auth, a, "other")
+            .is_none());
+    }
+
+    #[test]
+    fn an_address_over_its_budget_keeps_its_first_try_of_a_login() {
+        let quotas = Quotas::per_minute(3, 10);
+        let a = IpAddr::from([10, 0, 0, 1]);
+        for _ in 0..3 {
+            let _ = quotas.failed_auth.take(&a);
+        }
+        assert!(quotas.failed_auth.refused(&a).is_some());
+        assert!(quotas
+            .sign_ins
+            .begin(&quotas.failed_auth, a, "admin")
+            .is_ok());
+        // It failed: now the address's budget applies to it.
+        assert!(quotas
+            .sign_ins
+            .begin(&quotas.failed_auth, a, "admin")
+            .is_err());
     }
 }

@@ -34,6 +34,8 @@ pub struct AppState {
     /// What signals and action runs are held to (body cap, storage per
     /// endpoint, runs per action set per minute).
     pub automation: Arc<crate::actions::Automation>,
+    /// Whose forwarding headers name the client (`--trusted-proxies`).
+    pub trusted_proxies: Arc<crate::client_address::TrustedProxies>,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -61,6 +63,7 @@ impl AppState {
             catching_up: Arc::default(),
             ui: Arc::default(),
             automation: Arc::default(),
+            trusted_proxies: Arc::default(),
             store,
         };
         state.catch_up().await?;

@@ -7,10 +7,8 @@
 //! `/api/client/features`, or `/api/client/delta` and `/api/client/streaming`
 //! with Edge's `--streaming`.
 
-use std::net::SocketAddr;
-
 use crate::api::routes::{post, Routes};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -18,6 +16,7 @@ use serde_json::Value;
 
 use crate::api::{ApiJson, ApiObject};
 use crate::auth::ClientToken;
+use crate::client_address::ClientAddress;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -67,7 +66,7 @@ struct EdgeToken {
 )]
 async fn validate(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    address: ClientAddress,
     ApiObject(body): ApiObject<ValidateBody>,
 ) -> ApiResult<Json<Validated>> {
     if body.tokens.len() > MAX_TOKENS {
@@ -75,15 +74,8 @@ async fn validate(
             "at most {MAX_TOKENS} tokens in one validation"
         )));
     }
-    let address = peer.ip();
-    if let Some(retry_after) = state.quotas.failed_auth.refused(&address) {
-        return Err(ApiError::TooManyRequests {
-            message: "Too many requests with a wrong token from this address; try again later"
-                .to_owned(),
-            retry_after,
-        });
-    }
     let mut tokens = Vec::new();
+    let mut wrong = 0;
     for secret in body.tokens {
         match state.tokens.find(&secret) {
             Some(token) => tokens.push(EdgeToken {
@@ -92,8 +84,20 @@ async fn validate(
                 environment: token.environment,
                 projects: token.projects,
             }),
-            None => {
-                let _ = state.quotas.failed_auth.take(&address);
+            None => wrong += 1,
+        }
+    }
+    // Each wrong token counts, and a validation naming one is refused once
+    // the address is over its budget: one naming only valid tokens never is.
+    if let Some(address) = address.0 {
+        for _ in 0..wrong {
+            if let Err(retry_after) = state.quotas.failed_auth.take(&address) {
+                return Err(ApiError::TooManyRequests {
+                    message:
+                        "Too many requests with a wrong token from this address; try again later"
+                            .to_owned(),
+                    retry_after,
+                });
             }
         }
     }

@@ -5,10 +5,8 @@
 //! the current snapshot — no database access per request. Also the frontend
 //! SDKs' metrics and registration, and CORS for browsers.
 
-use std::net::SocketAddr;
-
 use crate::api::routes::{get, post, Routes};
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use flagstaff_engine::{Context, VariantResult};
@@ -20,6 +18,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use super::client_metrics::{record_metrics, record_registration, MetricsBody, RegisterBody};
 use crate::api::{ApiJson, ApiObject};
 use crate::auth::FrontendToken;
+use crate::client_address::ClientAddress;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -98,11 +97,11 @@ fn evaluate(
     state: &AppState,
     token: &crate::auth::ApiToken,
     mut context: Context,
-    peer: SocketAddr,
+    address: Option<std::net::IpAddr>,
     headers: &HeaderMap,
 ) -> Response {
     if context.remote_address.is_none() {
-        context.remote_address = Some(peer.ip().to_string());
+        context.remote_address = address.map(|a| a.to_string());
     }
     let context = context.with_current_time(chrono::Utc::now());
     let snapshot = state.snapshots.load();
@@ -139,12 +138,12 @@ fn evaluate(
 async fn from_query(
     State(state): State<AppState>,
     FrontendToken(token): FrontendToken,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let context = context_from_pairs(params.into_iter().map(|(k, v)| (k, Value::String(v))))?;
-    Ok(evaluate(&state, &token, context, peer, &headers))
+    Ok(evaluate(&state, &token, context, address, &headers))
 }
 
 #[utoipa::path(
@@ -162,7 +161,7 @@ async fn from_query(
 async fn from_body(
     State(state): State<AppState>,
     FrontendToken(token): FrontendToken,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Response> {
@@ -181,7 +180,7 @@ async fn from_body(
         None => body,
     };
     let context = context_from_pairs(fields)?;
-    Ok(evaluate(&state, &token, context, peer, &headers))
+    Ok(evaluate(&state, &token, context, address, &headers))
 }
 
 #[utoipa::path(

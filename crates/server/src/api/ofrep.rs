@@ -8,7 +8,7 @@
 //! and the variant name is the OFREP variant.
 
 use crate::api::routes::{post, Routes};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api::frontend::context_from_pairs;
 use crate::auth::{ApiToken, EvaluationToken};
+use crate::client_address::ClientAddress;
 use crate::state::AppState;
 
 pub fn router() -> Routes {
@@ -34,7 +35,7 @@ fn error(status: StatusCode, key: Option<&str>, code: &str, details: String) -> 
 }
 
 /// The evaluation context of an OFREP request body (`{"context": {…}}`).
-fn context_of(body: &[u8], peer: std::net::SocketAddr) -> Result<Context, String> {
+fn context_of(body: &[u8], address: Option<std::net::IpAddr>) -> Result<Context, String> {
     let value: Value = if body.is_empty() {
         json!({})
     } else {
@@ -51,7 +52,7 @@ fn context_of(body: &[u8], peer: std::net::SocketAddr) -> Result<Context, String
     });
     let mut context = context_from_pairs(pairs).map_err(|e| e.to_string())?;
     if context.remote_address.is_none() {
-        context.remote_address = Some(peer.ip().to_string());
+        context.remote_address = address.map(|a| a.to_string());
     }
     Ok(context.with_current_time(chrono::Utc::now()))
 }
@@ -115,11 +116,11 @@ fn visible(engine: &Engine, token: &ApiToken, key: &str) -> bool {
 async fn single(
     State(state): State<AppState>,
     EvaluationToken(token): EvaluationToken,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    ClientAddress(address): ClientAddress,
     Path(key): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let context = match context_of(&body, peer) {
+    let context = match context_of(&body, address) {
         Ok(c) => c,
         Err(details) => {
             return error(
@@ -159,11 +160,11 @@ async fn single(
 async fn bulk(
     State(state): State<AppState>,
     EvaluationToken(token): EvaluationToken,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let context = match context_of(&body, peer) {
+    let context = match context_of(&body, address) {
         Ok(c) => c,
         Err(details) => return error(StatusCode::BAD_REQUEST, None, "INVALID_CONTEXT", details),
     };

@@ -20,6 +20,7 @@ mod import;
 mod import_plan;
 mod links;
 mod names;
+pub mod passwords;
 pub mod pats;
 mod projects;
 mod segments;
@@ -107,6 +108,10 @@ pub enum OpError {
     /// The change would make a document larger than the limit (413).
     #[error("{0}")]
     TooLarge(String),
+    /// The server is too busy to do this now (429 with `Retry-After`): every
+    /// password-hashing permit is taken.
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }

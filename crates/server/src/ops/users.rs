@@ -1,14 +1,12 @@
 //! Web UI users: creating one and changing a password, each with its event
 //! (`user-created`, `user-password-changed`) — never a password or a hash in
 //! an event. Passwords are hashed with argon2id *before* the operation runs
-//! ([`HashedPassword::hash`], on a blocking thread), so no hashing happens
+//! ([`HashedPassword::hash`], through [`passwords`]), so no hashing happens
 //! under the change lock; `INIT_ADMIN_USER` is applied here at start.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use serde_json::json;
 
-use super::{Actor, Context, Limits, OpError, OpResult, Operation};
+use super::{passwords, Actor, Context, Limits, OpError, OpResult, Operation};
 use crate::storage::{NewEvent, NewUser, Store, UserRow, WriteTx};
 
 /// Fewest characters a password may have.
@@ -62,7 +60,8 @@ impl std::fmt::Debug for HashedPassword {
 }
 
 impl HashedPassword {
-    /// Checks the length rules, then hashes on a blocking thread.
+    /// Checks the length rules, then hashes ([`passwords::hash`]: refused
+    /// with [`OpError::Busy`] while the server is busy hashing others).
     pub async fn hash(password: &str) -> OpResult<HashedPassword> {
         let length = password.chars().count();
         if length < MIN_PASSWORD {
@@ -75,57 +74,12 @@ impl HashedPassword {
                 "The password may have at most {MAX_PASSWORD} characters"
             )));
         }
-        let password = password.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let mut salt = [0u8; 16];
-            getrandom::fill(&mut salt)
-                .map_err(|e| OpError::Invalid(format!("no randomness for a salt: {e}")))?;
-            let salt = SaltString::encode_b64(&salt)
-                .map_err(|e| OpError::Invalid(format!("salt: {e}")))?;
-            Argon2::default()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| HashedPassword(h.to_string()))
-                .map_err(|e| OpError::Invalid(format!("could not hash the password: {e}")))
-        })
-        .await
-        .map_err(|e| OpError::Invalid(format!("hashing stopped: {e}")))?
+        match passwords::hash(password).await {
+            Ok(Ok(hash)) => Ok(HashedPassword(hash)),
+            Ok(Err(why)) => Err(OpError::Invalid(why)),
+            Err(busy) => Err(OpError::Busy(busy.to_string())),
+        }
     }
-}
-
-/// Whether `password` is the one `hash` was made from (on a blocking thread).
-pub async fn verify_password(hash: &str, password: &str) -> bool {
-    let (hash, password) = (hash.to_owned(), password.to_owned());
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// Whether `password` is the user's (`hash`); with no such user (`None`) it
-/// checks a throwaway hash and says no, so a sign-in takes as long whether
-/// or not the user exists.
-pub async fn verify_sign_in(hash: Option<&str>, password: &str) -> bool {
-    static THROWAWAY: tokio::sync::OnceCell<Option<String>> = tokio::sync::OnceCell::const_new();
-    if let Some(hash) = hash {
-        return verify_password(hash, password).await;
-    }
-    let throwaway = THROWAWAY
-        .get_or_init(|| async {
-            HashedPassword::hash("throwaway-password-for-timing")
-                .await
-                .ok()
-                .map(|h| h.0)
-        })
-        .await;
-    if let Some(throwaway) = throwaway {
-        let _ = verify_password(throwaway, password).await;
-    }
-    false
 }
 
 /// What an event says about a user.

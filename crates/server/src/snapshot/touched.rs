@@ -32,14 +32,12 @@ impl Touched {
                 "addon-config-",
                 "addon-delivery-",
                 "features-",
-                "pat-",
             ]
             .iter()
             .any(|prefix| kind.starts_with(prefix))
             {
                 // Links, signal endpoints, action sets, integrations, exports,
-                // the summary event of an import and personal access tokens: not
-                // part of any client document
+                // the summary event of an import: not part of any client document
                 // (a step an action set or an import runs records its own events).
                 continue;
             }
@@ -52,7 +50,9 @@ impl Touched {
                     }
                     None => touched.everything = true,
                 }
-            } else if kind.starts_with("api-token-") {
+            } else if kind.starts_with("api-token-") || kind.starts_with("pat-") {
+                // Personal access tokens are in no client document; the token
+                // cache knows their hashes.
                 touched.tokens = true;
             } else if matches!(
                 kind,

@@ -79,6 +79,16 @@ impl Store {
         Ok(Some((pat, user)))
     }
 
+    /// The secret hashes of every stored PAT (for the token cache).
+    pub async fn pat_hashes(&self) -> StorageResult<Vec<String>> {
+        let rows = sqlx::query("SELECT secret_hash FROM personal_access_tokens")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| row.try_get("secret_hash").map_err(Into::into))
+            .collect()
+    }
+
     /// Notes that a PAT was used at `now` (not a change: no revision, no event).
     pub async fn touch_pat(&self, id: i64, now: &str) -> StorageResult<()> {
         sqlx::query("UPDATE personal_access_tokens SET seen_at = $1 WHERE id = $2")

@@ -15,10 +15,8 @@ mod pages;
 mod pats;
 mod users;
 
-use std::net::{IpAddr, SocketAddr};
-
 use askama::Template;
-use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -29,6 +27,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use subtle::ConstantTimeEq;
 
 use crate::auth::hash_secret;
+use crate::client_address::ClientAddress;
 use crate::config::SetupCode;
 use crate::ops::{OpError, RootRole};
 use crate::state::AppState;
@@ -118,15 +117,31 @@ async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.method() == Method::POST
-        && !same_origin(request.headers(), state.ui.public_host.as_deref())
-    {
-        return message(
-            StatusCode::FORBIDDEN,
-            "Not allowed",
-            "This form was sent from another site.",
-            None,
-        );
+    if request.method() == Method::POST {
+        match origin_of(request.headers(), state.ui.public_host.as_deref()) {
+            Origin::Ours => {}
+            Origin::Foreign => {
+                return message(
+                    StatusCode::FORBIDDEN,
+                    "Not allowed",
+                    "This form was sent from another site.",
+                    None,
+                )
+            }
+            Origin::UnknownName(host) => {
+                return message(
+                    StatusCode::FORBIDDEN,
+                    "Not allowed",
+                    &format!(
+                        "This server does not know {host} as its address, so it refuses forms \
+                         sent from there (another site could be using that name). If you open \
+                         Flagstaff at {host}, start it with UNLEASH_URL (--public-url) set to \
+                         that address, e.g. UNLEASH_URL=https://{host}."
+                    ),
+                    None,
+                )
+            }
+        }
     }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -148,25 +163,60 @@ async fn guard(
     response
 }
 
-/// No `Origin` header (older browsers, curl), or one naming this host (as
-/// the request's `Host` says, or as the public URL does).
-fn same_origin(headers: &HeaderMap, public_host: Option<&str>) -> bool {
+/// Where a POST comes from, as its `Origin` header says.
+#[derive(Debug, PartialEq, Eq)]
+enum Origin {
+    /// No `Origin` (older browsers, curl), the public URL's host, or the
+    /// request's own `Host` when that is an IP address or `localhost`.
+    Ours,
+    /// Another host than the request's.
+    Foreign,
+    /// The request's own `Host`, a name that is not the public URL's: a page
+    /// of that name posting to itself — or another site whose name was
+    /// pointed at this server (DNS rebinding), which cannot be told apart.
+    UnknownName(String),
+}
+
+/// Checks a POST's `Origin` against the public URL (`--public-url` /
+/// `UNLEASH_URL`). The request's `Host` counts too only where DNS rebinding
+/// cannot be behind it: when it is an IP address or `localhost` (a rebound
+/// name keeps the attacker's name in both `Host` and `Origin`).
+fn origin_of(headers: &HeaderMap, public_host: Option<&str>) -> Origin {
     let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
+        return Origin::Ours;
     };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin_host = origin
         .to_str()
         .ok()
         .and_then(|o| o.split_once("://"))
         .map(|(_, rest)| rest.trim_end_matches('/'));
     let Some(origin_host) = origin_host else {
-        return false;
+        return Origin::Foreign;
     };
-    [host, public_host]
-        .into_iter()
-        .flatten()
-        .any(|h| origin_host.eq_ignore_ascii_case(h))
+    if public_host.is_some_and(|h| origin_host.eq_ignore_ascii_case(h)) {
+        return Origin::Ours;
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    match host {
+        Some(host) if origin_host.eq_ignore_ascii_case(host) => {
+            if cannot_be_rebound(host) {
+                Origin::Ours
+            } else {
+                Origin::UnknownName(host.to_ascii_lowercase())
+            }
+        }
+        _ => Origin::Foreign,
+    }
+}
+
+/// `host[:port]` is an IP address or `localhost`: no DNS answer an attacker
+/// controls decides where a browser sends it.
+fn cannot_be_rebound(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or(bracketed),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
 }
 
 /// `host[:port]` of a URL (`https://flags.example.com/` → `flags.example.com`).
@@ -303,43 +353,18 @@ fn session_cookie(
     ))
 }
 
-/// The client's address (for the failed-authentication quota).
-pub struct ClientAddress(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
-    }
-}
-
-impl ClientAddress {
-    /// A 429 while this address is over its failed-authentication budget.
-    fn over_quota(&self, state: &AppState) -> Option<Response> {
-        let retry_after = self.0.and_then(|a| state.quotas.failed_auth.refused(&a))?;
-        let mut response = message(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            "Too many wrong sign-ins from this address; try again in a minute.",
-            None,
-        );
-        if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        Some(response)
-    }
-
-    fn count_failure(&self, state: &AppState) {
-        if let Some(address) = self.0 {
-            let _ = state.quotas.failed_auth.take(&address);
-        }
-    }
+/// A wrong setup code from `address`, counted against its
+/// failed-authentication quota: `Some(429)` once the address is over it.
+/// (A right code is never refused: it is 32 random bytes, so the quota
+/// bounds what guessers cost, not their odds.)
+fn failure_refused(state: &AppState, address: ClientAddress) -> Option<Response> {
+    let retry_after = state.quotas.failed_auth.take(&address.0?).err()?;
+    Some(too_many(
+        "Too many attempts",
+        "Too many wrong attempts from this address; try again in a minute.",
+        retry_after,
+        None,
+    ))
 }
 
 #[cfg(test)]
@@ -347,29 +372,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn origins_are_this_host_or_the_public_one() {
-        let headers = |origin: &str| {
+    fn origins_are_the_public_url_or_an_address_host() {
+        let headers = |host: &'static str, origin: &str| {
             let mut h = HeaderMap::new();
-            h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:4242"));
+            h.insert(header::HOST, HeaderValue::from_static(host));
             if let Ok(value) = HeaderValue::from_str(origin) {
                 h.insert(header::ORIGIN, value);
             }
             h
         };
         let public = url_host("https://Flags.example.com/");
-        assert_eq!(public.as_deref(), Some("flags.example.com"));
-        assert!(same_origin(&headers("http://127.0.0.1:4242"), None));
-        assert!(same_origin(
-            &headers("https://flags.example.com"),
-            public.as_deref()
-        ));
-        assert!(!same_origin(&headers("https://flags.example.com"), None));
-        assert!(!same_origin(
-            &headers("http://evil.example"),
-            public.as_deref()
-        ));
-        assert!(!same_origin(&headers("null"), public.as_deref()));
-        assert!(same_origin(&HeaderMap::new(), None));
+        let public = public.as_deref();
+        assert_eq!(public, Some("flags.example.com"));
+        let local = "127.0.0.1:4242";
+        assert_eq!(
+            origin_of(&headers(local, "http://127.0.0.1:4242"), None),
+            Origin::Ours
+        );
+        assert_eq!(
+            origin_of(&headers("[::1]:4242", "http://[::1]:4242"), None),
+            Origin::Ours
+        );
+        assert_eq!(
+            origin_of(&headers("localhost:4242", "http://localhost:4242"), None),
+            Origin::Ours
+        );
+        assert_eq!(
+            origin_of(&headers(local, "https://flags.example.com"), public),
+            Origin::Ours
+        );
+        assert_eq!(
+            origin_of(
+                &headers("flags.example.com", "https://flags.example.com"),
+                public
+            ),
+            Origin::Ours
+        );
+        assert_eq!(
+            origin_of(&headers(local, "https://flags.example.com"), None),
+            Origin::Foreign
+        );
+        assert_eq!(
+            origin_of(&headers(local, "http://evil.example"), public),
+            Origin::Foreign
+        );
+        assert_eq!(origin_of(&headers(local, "null"), public), Origin::Foreign);
+        // DNS rebinding: the attacker's name in both Host and Origin.
+        assert_eq!(
+            origin_of(&headers("evil.example", "http://evil.example"), public),
+            Origin::UnknownName("evil.example".to_owned())
+        );
+        assert_eq!(origin_of(&HeaderMap::new(), None), Origin::Ours);
         assert_eq!(
             url_host("http://localhost:8080").as_deref(),
             Some("localhost:8080")
@@ -383,6 +436,20 @@ struct MessagePage<'a> {
     nav: Option<Nav>,
     title: &'a str,
     text: &'a str,
+}
+
+/// 429 with `Retry-After: <seconds>`: the page says why.
+pub fn too_many(title: &str, text: &str, retry_after: u64, nav: Option<Nav>) -> Response {
+    let mut response = message(StatusCode::TOO_MANY_REQUESTS, title, text, nav);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    response
+}
+
+/// Every password-hashing permit is taken (see `ops::passwords`): try again in a second.
+pub fn busy(why: &str, nav: Option<Nav>) -> Response {
+    too_many("Busy", why, 1, nav)
 }
 
 /// A page that says one thing, with its status.
@@ -449,6 +516,7 @@ pub fn op_error(error: OpError, nav: Option<Nav>) -> Response {
         OpError::Conflict(_) | OpError::Storage(StorageError::Conflict(_)) => StatusCode::CONFLICT,
         OpError::Denied(_) => StatusCode::FORBIDDEN,
         OpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        OpError::Busy(why) => return busy(why, nav),
         OpError::Storage(_) => return internal(error),
     };
     message(status, "Not done", &error.to_string(), nav)

@@ -9,11 +9,12 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::{
-    internal, message, op_error, render, session_cookie, signed_in, start_session, ClientAddress,
-    Nav, SignedIn, SESSION_COOKIE,
+    busy, failure_refused, internal, message, op_error, render, session_cookie, signed_in,
+    start_session, too_many, Nav, SignedIn, SESSION_COOKIE,
 };
 use crate::auth::hash_secret;
-use crate::ops::users::{verify_password, verify_sign_in};
+use crate::client_address::ClientAddress;
+use crate::ops::passwords::{self, HashPermit};
 use crate::ops::{Actor, ChangePassword, CreateUser, HashedPassword, OpError, RootRole};
 use crate::state::AppState;
 use crate::storage::PatRow;
@@ -77,25 +78,47 @@ pub struct LoginForm {
 }
 
 /// `POST /login`: a wrong username or password re-renders the form (the
-/// username kept) and counts against the address's failed-auth quota.
+/// username kept). Each attempt is counted by the sign-in throttle
+/// (`quota::SignIns`: per address and login, per login, and the address's
+/// failed-authentication budget) *before* the password is hashed, and the
+/// hash waits for a permit (`ops::passwords`); a refusal is a 429 with
+/// `Retry-After` and hashes nothing.
 pub async fn login(
     State(state): State<AppState>,
-    address: ClientAddress,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    if let Some(refused) = address.over_quota(&state) {
-        return refused;
-    }
     let login = form.login.trim();
+    let address = address.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let quotas = &state.quotas;
+    let throttled = |retry_after: u64| {
+        too_many(
+            "Too many attempts",
+            &format!("Too many wrong sign-ins; try again in {retry_after} s."),
+            retry_after,
+            None,
+        )
+    };
+    // Refused without waiting for a permit, counting or hashing anything.
+    if let Some(retry_after) = quotas.sign_ins.refused(&quotas.failed_auth, address, login) {
+        return throttled(retry_after);
+    }
+    let permit = match HashPermit::acquire().await {
+        Ok(permit) => permit,
+        Err(refused) => return busy(&refused.to_string(), None),
+    };
+    let attempt = match quotas.sign_ins.begin(&quotas.failed_auth, address, login) {
+        Ok(attempt) => attempt,
+        Err(retry_after) => return throttled(retry_after),
+    };
     let user = match state.store.user_by_login(login).await {
         Ok(user) => user,
         Err(e) => return internal(e),
     };
     let hash = user.as_ref().map(|u| u.password_hash.as_str());
-    let verified = verify_sign_in(hash, &form.password).await;
+    let verified = passwords::verify_sign_in(permit, hash, &form.password).await;
     let Some(user) = user.filter(|_| verified) else {
-        address.count_failure(&state);
         return render(
             StatusCode::UNAUTHORIZED,
             &LoginPage {
@@ -105,6 +128,7 @@ pub async fn login(
             },
         );
     };
+    attempt.succeeded(quotas);
     // Whatever session this browser had ends: the new one has a new id.
     if let Some(old) = super::cookie(&headers, SESSION_COOKIE) {
         if let Err(e) = state.store.delete_session(&hash_secret(old)).await {
@@ -198,12 +222,8 @@ pub async fn setup_form(
     address: ClientAddress,
     Query(query): Query<SetupQuery>,
 ) -> Response {
-    if let Some(refused) = address.over_quota(&state) {
-        return refused;
-    }
     if !state.ui.setup_code_matches(&query.code) {
-        address.count_failure(&state);
-        return wrong_code();
+        return failure_refused(&state, address).unwrap_or_else(wrong_code);
     }
     render(StatusCode::OK, &SetupPage::new(&query.code, ""))
 }
@@ -226,12 +246,8 @@ pub async fn setup(
     address: ClientAddress,
     Form(form): Form<SetupForm>,
 ) -> Response {
-    if let Some(refused) = address.over_quota(&state) {
-        return refused;
-    }
     if !state.ui.setup_code_matches(&form.code) {
-        address.count_failure(&state);
-        return wrong_code();
+        return failure_refused(&state, address).unwrap_or_else(wrong_code);
     }
     let username = form.username.trim();
     let mut page = SetupPage::new(&form.code, username);
@@ -245,6 +261,7 @@ pub async fn setup(
     }
     let password = match HashedPassword::hash(&form.password).await {
         Ok(password) => password,
+        Err(OpError::Busy(why)) => return busy(&why, None),
         Err(e) => {
             page.password_error = Some(e.to_string());
             return render(StatusCode::BAD_REQUEST, &page);
@@ -356,9 +373,13 @@ pub async fn change_password(
         Ok(page) => page,
         Err(response) => return response,
     };
-    if !verify_password(&signed.user.password_hash, &form.old).await {
-        page.old_error = Some("This is not your current password".to_owned());
-        return render(StatusCode::BAD_REQUEST, &page);
+    match passwords::verify(&signed.user.password_hash, &form.old).await {
+        Ok(true) => {}
+        Ok(false) => {
+            page.old_error = Some("This is not your current password".to_owned());
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+        Err(refused) => return busy(&refused.to_string(), signed.nav()),
     }
     if form.new != form.confirm {
         page.confirm_error = Some("The two new passwords differ".to_owned());
@@ -366,6 +387,7 @@ pub async fn change_password(
     }
     let password = match HashedPassword::hash(&form.new).await {
         Ok(password) => password,
+        Err(OpError::Busy(why)) => return busy(&why, signed.nav()),
         Err(e) => {
             page.new_error = Some(e.to_string());
             return render(StatusCode::BAD_REQUEST, &page);

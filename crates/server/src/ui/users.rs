@@ -116,6 +116,7 @@ pub async fn create(
     }
     let password = match HashedPassword::hash(&form.password).await {
         Ok(password) => password,
+        Err(OpError::Busy(why)) => return super::busy(&why, signed.nav()),
         Err(e) => {
             again.password_error = Some(e.to_string());
             return render(StatusCode::BAD_REQUEST, &again);

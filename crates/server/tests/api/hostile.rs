@@ -316,3 +316,313 @@ pub async fn made_up_filters_share_one_response(db: Db) {
     assert_ne!(all, alpha);
     app.stop().await;
 }
+
+/// Only failures are budgeted (issue 20, finding 3): once anonymous requests
+/// put an address over its failed-authentication budget, missing and wrong
+/// credentials from it get 429 — made-up PATs too, without a database query
+/// each — while valid client, frontend and admin tokens, a PAT, a web UI
+/// session and the right password from that same address are answered.
+pub async fn valid_credentials_pass_an_anonymous_flood(db: Db) {
+    use crate::browser::{admin_browser, with_admin, ADMIN_PASSWORD, ADMIN_USER};
+    let app = spawn_app_with(db, |args| {
+        with_admin(args);
+        args.auth_failures_per_minute = 20;
+    })
+    .await;
+    let mut browser = admin_browser(&app).await;
+    let pat = crate::pats::pat_on_profile(&mut browser, "deploys").await;
+    let mut flood = Vec::new();
+    for _ in 0..30 {
+        flood.push(
+            app.call(Method::GET, "/api/client/features", None, None)
+                .await
+                .0,
+        );
+    }
+    assert_eq!(
+        flood
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count(),
+        20
+    );
+    assert_eq!(
+        flood
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        10
+    );
+    // Missing or wrong credentials: refused.
+    let made_up_pat = format!("user:{}", "0".repeat(56));
+    for token in [
+        None,
+        Some("*:development.wrong"),
+        Some(made_up_pat.as_str()),
+    ] {
+        let (status, _) = app
+            .call(Method::GET, "/api/admin/projects", token, None)
+            .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{token:?}");
+    }
+    // Valid ones: answered.
+    let (status, _) = app
+        .call(Method::GET, "/api/client/features", Some(CLIENT_DEV), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "client token");
+    let (status, _) = app
+        .call(Method::GET, "/api/frontend", Some(FRONTEND), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "frontend token");
+    let (status, _) = app.admin(Method::GET, "/api/admin/projects", None).await;
+    assert_eq!(status, StatusCode::OK, "admin token");
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/default/features",
+            Some(json!({"name": "during-the-flood"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "admin write: {body}");
+    let (status, _) = app
+        .call(Method::GET, "/api/admin/projects", Some(&pat), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "personal access token");
+    let page = browser.get("/projects/default/features").await;
+    assert_eq!(page.status, StatusCode::OK, "web UI session");
+    assert!(page.body.contains("during-the-flood"));
+    // The right password from this address: this login never failed here.
+    let mut again = crate::browser::Browser::new(&app);
+    let signed = again.sign_in(ADMIN_USER, ADMIN_PASSWORD).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    // A wrong one gets its answer once, then the address's budget applies to it.
+    assert_eq!(
+        again.sign_in("mallory", "a wrong guess").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let refused = again.sign_in("mallory", "another guess").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers.contains_key("retry-after"));
+    app.stop().await;
+}
+
+/// Sign-ins are counted before the password is hashed, so parallel wrong
+/// attempts cannot all slip under the budget, and one login is backed off
+/// after 5 consecutive failures from an address, for a doubling delay —
+/// without touching other logins, or the same login from another address.
+pub async fn sign_ins_back_off_per_account(db: Db) {
+    use crate::browser::{with_admin, Browser, ADMIN_PASSWORD, ADMIN_USER};
+    let app = spawn_app_with(db, |args| {
+        with_admin(args);
+        args.trusted_proxies = vec!["127.0.0.1/32".parse().expect("network")];
+    })
+    .await;
+    let attempt = |from: &'static str, login: &'static str, password: &'static str| {
+        let request = app
+            .http
+            .post(format!("{}/login", app.base))
+            .header("X-Forwarded-For", from)
+            .form(&[("login", login), ("password", password)]);
+        async move {
+            let response = request.send().await.expect("answered");
+            let retry_after: Option<u64> = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.parse().ok());
+            (response.status(), retry_after)
+        }
+    };
+    let answers = futures_util::future::join_all(
+        (0..40).map(|_| attempt("203.0.113.1", ADMIN_USER, "wrong")),
+    )
+    .await;
+    let checked = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(
+        (1..=5).contains(&checked),
+        "{checked} of 40 parallel attempts were checked"
+    );
+    assert!(answers.iter().all(|(s, r)| *s == StatusCode::UNAUTHORIZED
+        || (*s == StatusCode::TOO_MANY_REQUESTS && r.is_some())));
+    for _ in checked..5 {
+        let (status, _) = attempt("203.0.113.1", ADMIN_USER, "wrong").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // Five failures: the login is refused from there, right password or not, for 1 s …
+    let (status, retry_after) = attempt("203.0.113.1", ADMIN_USER, ADMIN_PASSWORD).await;
+    assert_eq!(
+        (status, retry_after),
+        (StatusCode::TOO_MANY_REQUESTS, Some(1))
+    );
+    // … while another login from there, and this login from elsewhere, are not.
+    assert_eq!(
+        attempt("203.0.113.1", "bob", "wrong").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut elsewhere = Browser::new(&app);
+    let signed = elsewhere
+        .send(
+            elsewhere
+                .http
+                .post(format!("{}/login", app.base))
+                .header("X-Forwarded-For", "198.51.100.2")
+                .form(&[("login", ADMIN_USER), ("password", ADMIN_PASSWORD)]),
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    // The next failure after the delay doubles it.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        attempt("203.0.113.1", ADMIN_USER, "wrong").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, retry_after) = attempt("203.0.113.1", ADMIN_USER, ADMIN_PASSWORD).await;
+    assert_eq!(
+        (status, retry_after),
+        (StatusCode::TOO_MANY_REQUESTS, Some(2))
+    );
+    app.stop().await;
+}
+
+/// `--trusted-proxies`: the forwarded address counts only when the TCP peer
+/// is a trusted proxy, and then the rightmost hop that is not one.
+pub async fn trusted_proxies_name_the_client(db: Db) {
+    let wrong_from = |app: &TestApp, forwarded: &'static str| {
+        let request = app
+            .http
+            .get(format!("{}/api/client/features", app.base))
+            .header("Authorization", "*:development.wrong")
+            .header("X-Forwarded-For", forwarded);
+        async move { request.send().await.expect("answered").status() }
+    };
+    let behind = spawn_app_with(db, |args| {
+        args.auth_failures_per_minute = 3;
+        args.trusted_proxies = vec!["127.0.0.1/32".parse().expect("network")];
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(
+            wrong_from(&behind, "203.0.113.1").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        wrong_from(&behind, "203.0.113.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // What the client wrote to the left of its own address changes nothing.
+    assert_eq!(
+        wrong_from(&behind, "198.51.100.9, 203.0.113.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        wrong_from(&behind, "203.0.113.2").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let db = behind.stop().await;
+
+    let exposed = spawn_app_with(db, |args| args.auth_failures_per_minute = 3).await;
+    for _ in 0..3 {
+        assert_eq!(
+            wrong_from(&exposed, "203.0.113.1").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Not behind a trusted proxy: the header is ignored, the peer is over its budget.
+    assert_eq!(
+        wrong_from(&exposed, "203.0.113.2").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    exposed.stop().await;
+}
+
+/// One address cannot take every connection (issue 20, finding 10): past
+/// `--max-connections-per-address` its next connection gets the bare 503,
+/// while another address is answered.
+pub async fn one_address_cannot_take_every_connection(db: Db) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpSocket, TcpStream};
+    let app = spawn_app_with(db, |args| args.max_connections_per_address = 20).await;
+    let address: std::net::SocketAddr = app
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("address");
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        held.push(TcpStream::connect(address).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut over = TcpStream::connect(address).await.expect("connect");
+    let (closed, answer) = closed_within(&mut over, Duration::from_millis(900)).await;
+    assert!(closed && answer.starts_with("HTTP/1.1 503"), "{answer}");
+    // Another loopback address (Linux routes all of 127/8) is served.
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.2:0".parse().expect("address"))
+        .expect("bind 127.0.0.2");
+    let mut other = socket
+        .connect(address)
+        .await
+        .expect("connect from 127.0.0.2");
+    other
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut answer = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), other.read_to_string(&mut answer)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Closing some gives the address its places back.
+    held.truncate(10);
+    eventually("a place for 127.0.0.1 again", || async {
+        app.call(Method::GET, "/health", None, None).await.0 == StatusCode::OK
+    })
+    .await;
+    drop(held);
+    app.stop().await;
+}
+
+/// The web UI's origin check compares with the public URL (issue 20,
+/// finding 11): a named `Host` that posts to itself but is not `UNLEASH_URL`
+/// — the shape of DNS rebinding — is refused with a 403 that says to set it.
+pub async fn ui_origin_is_the_public_url(db: Db) {
+    use crate::browser::{with_admin, ADMIN_PASSWORD, ADMIN_USER};
+    let app = spawn_app_with(db, |args| {
+        with_admin(args);
+        args.public_url = "https://flags.example.com".to_owned();
+    })
+    .await;
+    let login = |host: &str, origin: &str| {
+        let request = app
+            .http
+            .post(format!("{}/login", app.base))
+            .header("Host", host)
+            .header("Origin", origin)
+            .form(&[("login", ADMIN_USER), ("password", ADMIN_PASSWORD)]);
+        async move {
+            let response = request.send().await.expect("answered");
+            (response.status(), response.text().await.expect("body"))
+        }
+    };
+    let (status, page) = login("evil.example", "http://evil.example").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("UNLEASH_URL"), "{page}");
+    let (status, page) = login("flags.example.com", "http://evil.example").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("another site"), "{page}");
+    let ip_host = app.base.trim_start_matches("http://").to_owned();
+    for (host, origin) in [
+        ("flags.example.com", "https://flags.example.com".to_owned()),
+        (ip_host.as_str(), app.base.clone()),
+    ] {
+        let (status, page) = login(host, &origin).await;
+        // Not refused by the origin check (the redirect is not followed).
+        assert!(
+            status == StatusCode::OK || status == StatusCode::SEE_OTHER,
+            "{host}: {status} {page:.200}"
+        );
+    }
+    app.stop().await;
+}

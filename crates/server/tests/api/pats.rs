@@ -23,7 +23,7 @@ fn shown_secret(page: &Page) -> String {
 }
 
 /// Creates a PAT on the profile page of a signed-in browser; its secret.
-async fn pat_on_profile(browser: &mut Browser, description: &str) -> String {
+pub async fn pat_on_profile(browser: &mut Browser, description: &str) -> String {
     let csrf = browser.get("/profile").await.csrf();
     let expires = in_a_month();
     let page = browser
