@@ -108,6 +108,8 @@ pub async fn serve(
         secure_cookies: args.public_url.starts_with("https://"),
         public_host: ui::url_host(&args.public_url),
     });
+    state.heavy_reads =
+        std::sync::Arc::new(tokio::sync::Semaphore::new(args.max_heavy_reads.max(1)));
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let follower = follow::spawn(state.clone());

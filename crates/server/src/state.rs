@@ -31,6 +31,8 @@ pub struct AppState {
     pub deliverer: Arc<Deliverer>,
     /// The web UI's settings (setup code, cookie flags).
     pub ui: Arc<crate::ui::UiSettings>,
+    /// Places for heavy admin reads (`--max-heavy-reads`, `api/admin/heavy.rs`).
+    pub heavy_reads: Arc<tokio::sync::Semaphore>,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -55,6 +57,7 @@ impl AppState {
             tokens: Arc::new(TokenCache::default()),
             snapshots: Arc::new(Snapshots::default()),
             metrics: Arc::new(MetricsBuffer::default()),
+            heavy_reads: Arc::new(tokio::sync::Semaphore::new(2)),
             catching_up: Arc::default(),
             ui: Arc::default(),
             store,
