@@ -148,6 +148,7 @@ fn flag_path((project, feature): (String, String)) -> ApiResult<(ProjectId, Feat
     params(ListQuery),
     responses(
         (status = 200, description = "OK", body = Object),
+        (status = 503, description = "Too many long lists are being answered; retry after Retry-After"),
         (status = 400, description = "Invalid input"),
     )
 )]
@@ -365,6 +366,7 @@ async fn archive(
     summary = "Every live flag of every project",
     responses(
         (status = 200, description = "OK", body = Object),
+        (status = 503, description = "Too many long lists are being answered; retry after Retry-After"),
     )
 )]
 async fn list_all(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
@@ -408,6 +410,7 @@ async fn list_all(State(state): State<AppState>, _admin: AdminToken) -> ApiResul
     summary = "The archived flags",
     responses(
         (status = 200, description = "OK", body = Object),
+        (status = 503, description = "Too many long lists are being answered; retry after Retry-After"),
     )
 )]
 async fn list_archived(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
