@@ -78,6 +78,24 @@ pub struct ServeArgs {
     /// Most values across one segment's constraints.
     #[arg(long, env = "MAX_SEGMENT_VALUES", default_value_t = 1000)]
     pub max_segment_values: usize,
+    /// Most tags one flag may have.
+    #[arg(long, env = "MAX_TAGS_PER_FLAG", default_value_t = 1000)]
+    pub max_tags_per_flag: usize,
+    /// Most projects.
+    #[arg(long, env = "MAX_PROJECTS", default_value_t = 500)]
+    pub max_projects: usize,
+    /// Most environments.
+    #[arg(long, env = "MAX_ENVIRONMENTS", default_value_t = 100)]
+    pub max_environments: usize,
+    /// Most flags in one import: an import is one change, and other changes
+    /// wait while it is applied.
+    #[arg(long, env = "MAX_IMPORT_FLAGS", default_value_t = 500)]
+    pub max_import_flags: usize,
+    /// Most heavy admin reads (the unpaged flag lists, exports) answered at
+    /// once; past it they get 503 with `Retry-After` at once, so they cannot
+    /// take every database connection.
+    #[arg(long, env = "MAX_HEAVY_READS", default_value_t = 2)]
+    pub max_heavy_reads: usize,
     /// Most open streams (`GET /api/client/streaming`) one API token may have;
     /// past it a new stream is answered 429 (the Node SDK then polls).
     #[arg(long, env = "MAX_STREAMS_PER_TOKEN", default_value_t = 10_000)]
@@ -202,6 +220,10 @@ impl ServeArgs {
             values_per_constraint: self.max_constraint_values,
             segment_values: self.max_segment_values,
             document_bytes: self.body_limit,
+            tags_per_flag: self.max_tags_per_flag,
+            projects: self.max_projects,
+            environments: self.max_environments,
+            import_flags: self.max_import_flags,
         }
     }
 
@@ -229,6 +251,11 @@ impl ServeArgs {
             max_constraints: 30,
             max_constraint_values: 250,
             max_segment_values: 1000,
+            max_tags_per_flag: 1000,
+            max_projects: 500,
+            max_environments: 100,
+            max_import_flags: 500,
+            max_heavy_reads: 2,
             max_streams_per_token: 10_000,
             public_url: "http://localhost:4242".to_owned(),
             integrations_allow_private_urls: false,

@@ -115,6 +115,8 @@ pub async fn serve(
     state.trusted_proxies = std::sync::Arc::new(client_address::TrustedProxies::new(
         args.trusted_proxies.clone(),
     ));
+    state.heavy_reads =
+        std::sync::Arc::new(tokio::sync::Semaphore::new(args.max_heavy_reads.max(1)));
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
     let follower = follow::spawn(state.clone());

@@ -36,6 +36,8 @@ pub struct AppState {
     pub automation: Arc<crate::actions::Automation>,
     /// Whose forwarding headers name the client (`--trusted-proxies`).
     pub trusted_proxies: Arc<crate::client_address::TrustedProxies>,
+    /// Places for heavy admin reads (`--max-heavy-reads`, `api/admin/heavy.rs`).
+    pub heavy_reads: Arc<tokio::sync::Semaphore>,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -60,6 +62,7 @@ impl AppState {
             tokens: Arc::new(TokenCache::default()),
             snapshots: Arc::new(Snapshots::default()),
             metrics: Arc::new(MetricsBuffer::default()),
+            heavy_reads: Arc::new(tokio::sync::Semaphore::new(2)),
             catching_up: Arc::default(),
             ui: Arc::default(),
             automation: Arc::default(),

@@ -155,7 +155,7 @@ impl Operation for CreateFlag {
         ))
         .await?;
         for tag in &tags {
-            tag_flag(w, actor, &feature, tag).await?;
+            tag_flag(w, cx, &feature, tag).await?;
         }
         Ok(feature)
     }

@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::import_plan::{plan, Plan};
+use super::import_plan::{check_file, plan, Plan};
 use super::{
     AddDependency, AddLink, AddStrategy, Context, ContextFieldInput, CreateContextField,
     CreateFlag, CreateTagType, Edit, EnvironmentName, FeatureName, FlagType, LegalValue, LinkInput,
@@ -46,20 +46,16 @@ pub struct ImportFlags {
 impl Operation for ImportFlags {
     type Output = ();
 
+    /// The file's own checks, before the change lock: a file over the import
+    /// limit, or with errors of its own, never makes other changes wait.
+    fn check(&self, cx: &Context) -> OpResult<()> {
+        refuse_errors(&check_file(self, &cx.limits)?.errors)
+    }
+
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
-        let plan = plan(w, &self).await?;
-        if !plan.report.errors.is_empty() {
-            let reasons: Vec<String> = plan
-                .report
-                .errors
-                .iter()
-                .map(|e| format!("{} {}", e.message, e.affected_items.join(", ")))
-                .collect();
-            return Err(OpError::Invalid(format!(
-                "The import was refused: {}",
-                reasons.join("; ")
-            )));
-        }
+        let file = check_file(&self, &cx.limits)?;
+        let plan = plan(w, &self, file).await?;
+        refuse_errors(&plan.report.errors)?;
         if !plan.existing.is_empty() && !self.overwrite {
             let names: Vec<&str> = plan.existing.iter().map(String::as_str).collect();
             return Err(OpError::Conflict(format!(
@@ -72,6 +68,21 @@ impl Operation for ImportFlags {
     }
 }
 
+/// Refuses an import the checks found errors in, listing them.
+fn refuse_errors(errors: &[ReportItem]) -> OpResult<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let reasons: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{} {}", e.message, e.affected_items.join(", ")))
+        .collect();
+    Err(OpError::Invalid(format!(
+        "The import was refused: {}",
+        reasons.join("; ")
+    )))
+}
+
 /// The validate route: the checks, then — when they find no errors — the
 /// import itself in a transaction that is rolled back, so an operation's
 /// refusal (a bad constraint, a dependency breaking a rule) is listed too.
@@ -80,8 +91,9 @@ pub async fn validate_import(
     cx: &Context,
     input: &ImportFlags,
 ) -> OpResult<ImportReport> {
+    let file = check_file(input, &cx.limits)?;
     let mut w = store.write().await?;
-    let mut plan = plan(&mut w, input).await?;
+    let mut plan = plan(&mut w, input, file).await?;
     if plan.report.errors.is_empty() {
         match apply(&mut w, cx, input, &plan).await {
             Ok(()) => {}

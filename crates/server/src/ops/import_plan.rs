@@ -1,5 +1,6 @@
-//! The checks of an import (`ops/import.rs`), made under the change lock
-//! before anything is applied: what `validate` lists as errors (the import is
+//! The checks of an import (`ops/import.rs`), made before anything is
+//! applied — those of the file alone before the change lock is taken
+//! ([`check_file`]: its size, names, references inside it), the rest under it: what `validate` lists as errors (the import is
 //! refused while there are any) and warnings (flags the project already has,
 //! which need `"overwrite": true`; flags archived here, which are skipped;
 //! tags, which Flagstaff does not have yet), and the segment ids mapped by name.
@@ -7,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::ImportFlags;
-use super::{project_environment, FeatureName, OpResult};
+use super::{project_environment, FeatureName, Limits, OpError, OpResult};
 use crate::storage::WriteTx;
 use crate::wire::transfer::{ImportReport, ReportItem};
 
@@ -31,11 +32,26 @@ fn item(report: &mut Vec<ReportItem>, message: String, affected: BTreeSet<String
     }
 }
 
-/// Everything that can be checked before applying, read under the change lock.
-pub(super) async fn plan(w: &mut WriteTx<'_>, input: &ImportFlags) -> OpResult<Plan> {
-    project_environment(w, &input.project, &input.environment).await?;
-    let (data, project) = (&input.data, input.project.as_str());
-    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+/// What the file alone says: its valid flag names, and its errors that need
+/// nothing stored to be found (checked before the change lock is taken).
+pub(super) struct FileCheck {
+    pub(super) names: BTreeSet<String>,
+    pub(super) errors: Vec<ReportItem>,
+}
+
+/// The checks of the file alone: at most `import_flags` flags (else refused
+/// at once, naming the setting), valid and distinct names, nothing about a
+/// flag the file does not list, no segment id the file does not list.
+pub(super) fn check_file(input: &ImportFlags, limits: &Limits) -> OpResult<FileCheck> {
+    let data = &input.data;
+    if data.features.len() > limits.import_flags {
+        return Err(OpError::Invalid(format!(
+            "The file has {} flags: at most {} in one import (the import limit, MAX_IMPORT_FLAGS); import it in parts",
+            data.features.len(),
+            limits.import_flags
+        )));
+    }
+    let mut errors = Vec::new();
     let (mut names, mut duplicates, mut invalid) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for f in &data.features {
@@ -45,6 +61,63 @@ pub(super) async fn plan(w: &mut WriteTx<'_>, input: &ImportFlags) -> OpResult<P
             duplicates.insert(f.name.clone());
         }
     }
+    let strays: BTreeSet<String> = data
+        .feature_strategies
+        .iter()
+        .filter_map(|s| s.feature_name.clone())
+        .chain(
+            data.feature_environments
+                .iter()
+                .filter_map(|e| e.flag().map(str::to_owned)),
+        )
+        .chain(data.dependencies.iter().map(|d| d.feature.clone()))
+        .chain(data.links.iter().map(|l| l.feature.clone()))
+        .filter(|name| !names.contains(name))
+        .collect();
+    let unlisted_segments: BTreeSet<String> = data
+        .feature_strategies
+        .iter()
+        .flat_map(|s| s.segments.iter())
+        .filter(|id| !data.segments.iter().any(|s| s.id == **id))
+        .map(i64::to_string)
+        .collect();
+    item(
+        &mut errors,
+        "These names are not valid flag names:".to_owned(),
+        invalid,
+    );
+    item(
+        &mut errors,
+        "These flags appear more than once in the file:".to_owned(),
+        duplicates,
+    );
+    item(
+        &mut errors,
+        "These strategies, states, dependencies or links are of flags the file's features do not list:".to_owned(),
+        strays,
+    );
+    item(
+        &mut errors,
+        "Strategies name these segment ids, which the file's segments do not list:".to_owned(),
+        unlisted_segments,
+    );
+    Ok(FileCheck { names, errors })
+}
+
+/// Everything that can be checked before applying: the file's own checks
+/// (`file`), then what is stored, read under the change lock.
+pub(super) async fn plan(
+    w: &mut WriteTx<'_>,
+    input: &ImportFlags,
+    file: FileCheck,
+) -> OpResult<Plan> {
+    project_environment(w, &input.project, &input.environment).await?;
+    let (data, project) = (&input.data, input.project.as_str());
+    let FileCheck {
+        names,
+        errors: mut file_errors,
+    } = file;
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
     let (mut other_projects, mut existing, mut archived) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for name in &names {
@@ -61,19 +134,6 @@ pub(super) async fn plan(w: &mut WriteTx<'_>, input: &ImportFlags) -> OpResult<P
             None => {}
         }
     }
-    let strays: BTreeSet<String> = data
-        .feature_strategies
-        .iter()
-        .filter_map(|s| s.feature_name.clone())
-        .chain(
-            data.feature_environments
-                .iter()
-                .filter_map(|e| e.flag().map(str::to_owned)),
-        )
-        .chain(data.dependencies.iter().map(|d| d.feature.clone()))
-        .chain(data.links.iter().map(|l| l.feature.clone()))
-        .filter(|name| !names.contains(name))
-        .collect();
     // Built-in or custom strategy types this database has.
     let named: BTreeSet<&str> = data
         .feature_strategies
@@ -117,13 +177,6 @@ pub(super) async fn plan(w: &mut WriteTx<'_>, input: &ImportFlags) -> OpResult<P
             }
         }
     }
-    let unlisted_segments: BTreeSet<String> = data
-        .feature_strategies
-        .iter()
-        .flat_map(|s| s.segments.iter())
-        .filter(|id| !data.segments.iter().any(|s| s.id == **id))
-        .map(i64::to_string)
-        .collect();
     let mut missing_parents = BTreeSet::new();
     for parent in data.dependencies.iter().flat_map(|d| &d.dependencies) {
         if !names.contains(&parent.feature) && w.feature(&parent.feature).await?.is_none() {
@@ -132,23 +185,8 @@ pub(super) async fn plan(w: &mut WriteTx<'_>, input: &ImportFlags) -> OpResult<P
     }
     item(
         &mut errors,
-        "These names are not valid flag names:".to_owned(),
-        invalid,
-    );
-    item(
-        &mut errors,
-        "These flags appear more than once in the file:".to_owned(),
-        duplicates,
-    );
-    item(
-        &mut errors,
         format!("You cannot import flags that already exist in other projects. These flags exist outside project {project}:"),
         other_projects,
-    );
-    item(
-        &mut errors,
-        "These strategies, states, dependencies or links are of flags the file's features do not list:".to_owned(),
-        strays,
     );
     item(
         &mut errors,
@@ -168,11 +206,6 @@ pub(super) async fn plan(w: &mut WriteTx<'_>, input: &ImportFlags) -> OpResult<P
     );
     item(
         &mut errors,
-        "Strategies name these segment ids, which the file's segments do not list:".to_owned(),
-        unlisted_segments,
-    );
-    item(
-        &mut errors,
         "These parent flags are neither in the file nor here:".to_owned(),
         missing_parents,
     );
@@ -189,9 +222,10 @@ pub(super) async fn plan(w: &mut WriteTx<'_>, input: &ImportFlags) -> OpResult<P
         "These flags are archived here and will not be imported (revive them first):".to_owned(),
         archived.clone(),
     );
+    file_errors.append(&mut errors);
     Ok(Plan {
         report: ImportReport {
-            errors,
+            errors: file_errors,
             warnings,
             permissions: Vec::new(),
         },

@@ -162,6 +162,15 @@ pub struct Limits {
     pub segment_values: usize,
     /// Largest document (as JSON) a JSON Patch may produce: the request body limit.
     pub document_bytes: usize,
+    /// Tags one flag may have (`MAX_TAGS_PER_FLAG`).
+    pub tags_per_flag: usize,
+    /// Projects in all (`MAX_PROJECTS`).
+    pub projects: usize,
+    /// Environments in all (`MAX_ENVIRONMENTS`).
+    pub environments: usize,
+    /// Flags in one import file (`MAX_IMPORT_FLAGS`): one import is one
+    /// transaction under the change lock, so this bounds how long it holds it.
+    pub import_flags: usize,
 }
 
 impl Default for Limits {
@@ -172,6 +181,10 @@ impl Default for Limits {
             values_per_constraint: 250,
             segment_values: 1000,
             document_bytes: 1024 * 1024,
+            tags_per_flag: 1000,
+            projects: 500,
+            environments: 100,
+            import_flags: 500,
         }
     }
 }
@@ -193,6 +206,13 @@ impl Context {
 /// committed state, under the change lock) and records the change's events.
 pub trait Operation: Send {
     type Output: Send;
+
+    /// What can be refused from the operation alone, before the change lock is
+    /// taken (so a bad input never makes other changes wait); the rest is
+    /// decided in `run`, under the lock.
+    fn check(&self, _cx: &Context) -> OpResult<()> {
+        Ok(())
+    }
 
     fn run(
         self,
@@ -217,6 +237,7 @@ pub async fn apply<O: Operation>(
     cx: &Context,
     operation: O,
 ) -> OpResult<Applied<O::Output>> {
+    operation.check(cx)?;
     let mut w = store.write().await?;
     w.action_depth = cx.actor.action_depth;
     let output = operation.run(&mut w, cx).await?;

@@ -27,6 +27,13 @@ impl Operation for CreateProject {
                 self.id
             )));
         }
+        let count = w.projects().await?.len();
+        if count >= cx.limits.projects {
+            return Err(OpError::Invalid(format!(
+                "There are {count} projects: at most {} (the projects limit, MAX_PROJECTS)",
+                cx.limits.projects
+            )));
+        }
         let project = ProjectView {
             name: self.name.unwrap_or_else(|| self.id.to_string()),
             id: self.id.into(),
@@ -69,6 +76,13 @@ impl Operation for CreateEnvironment {
             return Err(OpError::Conflict(format!(
                 "An environment named {} already exists",
                 self.name
+            )));
+        }
+        let count = w.environments().await?.len();
+        if count >= cx.limits.environments {
+            return Err(OpError::Invalid(format!(
+                "There are {count} environments: at most {} (the environments limit, MAX_ENVIRONMENTS)",
+                cx.limits.environments
             )));
         }
         let environment = EnvironmentRow {

@@ -264,17 +264,28 @@ fn flag_event(event_type: &'static str, actor: &Actor, flag: &FeatureRow) -> New
     }
 }
 
-/// Tags a flag (creating the tag when new); `false` when it had the tag.
+/// Tags a flag (creating the tag when new); `false` when it had the tag. A
+/// flag has at most `tags_per_flag` tags.
 pub(super) async fn tag_flag(
     w: &mut WriteTx<'_>,
-    actor: &Actor,
+    cx: &Context,
     flag: &FeatureRow,
     tag: &Tag,
 ) -> OpResult<bool> {
-    ensure_tag(w, actor, tag).await?;
-    if w.feature_tags(&flag.name).await?.contains(tag) {
+    let actor = &cx.actor;
+    let tags = w.feature_tags(&flag.name).await?;
+    if tags.contains(tag) {
         return Ok(false);
     }
+    if tags.len() >= cx.limits.tags_per_flag {
+        return Err(OpError::Invalid(format!(
+            "{} already has {} tags: at most {} (the tags-per-flag limit, MAX_TAGS_PER_FLAG)",
+            flag.name,
+            tags.len(),
+            cx.limits.tags_per_flag
+        )));
+    }
+    ensure_tag(w, actor, tag).await?;
     w.add_feature_tag(&flag.name, tag, &actor.name).await?;
     w.record_event(NewEvent {
         data: Some(to_value(tag)),
@@ -317,7 +328,7 @@ impl Operation for TagFlag {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Tag> {
         let tag = self.tag.parse()?;
         let flag = flag(w, &self.feature).await?;
-        if !tag_flag(w, &cx.actor, &flag, &tag).await? {
+        if !tag_flag(w, cx, &flag, &tag).await? {
             return Err(OpError::Conflict(format!(
                 "{} already has the tag: [{tag}]",
                 flag.name
@@ -345,7 +356,7 @@ impl Operation for RetagFlag {
         let removed = parse_all(&self.removed_tags)?;
         let flag = flag(w, &self.feature).await?;
         for tag in added.iter().filter(|t| !removed.contains(t)) {
-            tag_flag(w, &cx.actor, &flag, tag).await?;
+            tag_flag(w, cx, &flag, tag).await?;
         }
         for tag in &removed {
             untag_flag(w, &cx.actor, &flag, tag).await?;
@@ -399,7 +410,7 @@ impl Operation for RetagFlags {
         }
         for flag in &flags {
             for tag in added.iter().filter(|t| !removed.contains(t)) {
-                tag_flag(w, &cx.actor, flag, tag).await?;
+                tag_flag(w, cx, flag, tag).await?;
             }
             for tag in &removed {
                 untag_flag(w, &cx.actor, flag, tag).await?;

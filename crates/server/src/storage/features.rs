@@ -234,6 +234,25 @@ impl Store {
         rows.iter().map(feature_from_row).collect()
     }
 
+    /// Archived flags by name, after `after`, at most `limit`.
+    pub async fn archived_features_page(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StorageResult<Vec<FeatureRow>> {
+        sqlx::query(&format!(
+            "SELECT {FEATURE_COLUMNS} FROM features WHERE archived_at IS NOT NULL AND name > $1 \
+             ORDER BY name LIMIT $2"
+        ))
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(feature_from_row)
+        .collect()
+    }
+
     pub async fn feature_environments(
         &self,
         name: &str,

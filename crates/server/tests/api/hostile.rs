@@ -626,3 +626,328 @@ pub async fn ui_origin_is_the_public_url(db: Db) {
     }
     app.stop().await;
 }
+
+/// `count` flags named `{prefix}-{i}` put straight into the database (not
+/// through the server: quick, and no events); archived when `archived`.
+async fn insert_flags(db: &Db, prefix: &str, count: usize, archived: bool) {
+    let archived_at = if archived {
+        "'2024-01-02T00:00:00Z'"
+    } else {
+        "NULL"
+    };
+    execute_on(
+        db,
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+             INSERT INTO features (name, project_id, type, archived_at, created_at, created_by) \
+             SELECT '{prefix}-' || i, 'default', 'release', {archived_at}, \
+             '2024-01-01T00:00:00Z', 'test' FROM n"
+        ),
+    )
+    .await;
+}
+
+/// A GET answered as raw bytes, with its headers.
+async fn get_raw(app: &TestApp, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let response = app
+        .http
+        .get(format!("{}{path}", app.base))
+        .header("Authorization", ADMIN)
+        .send()
+        .await
+        .expect("answered");
+    let (status, headers) = (response.status(), response.headers().clone());
+    let body = response.bytes().await.expect("whole body").to_vec();
+    (status, headers, body)
+}
+
+/// The unpaged admin lists answer every flag however many there are: one that
+/// fits a page as before (with its length), a longer one streamed page by page
+/// — the same flags, byte for byte, as the paged list. Streamed lists take a
+/// place among `--max-heavy-reads`: past it another gets 503 with
+/// `Retry-After` at once, while small lists and admin writes still succeed.
+pub async fn unpaged_lists_stream_and_heavy_reads_are_bounded(db: Db) {
+    let app = spawn_app_with(db.clone(), |args| args.max_heavy_reads = 1).await;
+    create_flags(&app, &["small-a", "small-b"]).await;
+    let (status, headers, small) = get_raw(&app, F).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.contains_key("content-length"), "{headers:?}");
+    let small: Value = serde_json::from_slice(&small).expect("JSON");
+    assert_eq!(small["version"], 2);
+    assert_eq!(small["features"].as_array().map(Vec::len), Some(2));
+
+    insert_flags(&db, "many", 4000, false).await;
+    insert_flags(&db, "gone", 1200, true).await;
+    let (status, headers, body) = get_raw(&app, F).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !headers.contains_key("content-length"),
+        "streamed: {headers:?}"
+    );
+    let list: Value = serde_json::from_slice(&body).expect("one JSON document");
+    let features = list["features"].as_array().expect("features");
+    assert_eq!(features.len(), 4002);
+    // The same flags, byte for byte, as the paged list's pages.
+    let mut paged = Vec::new();
+    let mut after = String::new();
+    loop {
+        let (status, page) = app
+            .admin(Method::GET, &format!("{F}?limit=1000&after={after}"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        paged.extend(page["features"].as_array().cloned().unwrap_or_default());
+        match page["nextAfter"].as_str() {
+            Some(next) => after = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(&paged, features);
+    let (status, all) = app.admin(Method::GET, "/api/admin/features", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all["features"].as_array().map(Vec::len), Some(4002));
+    let (status, archived) = app
+        .admin(Method::GET, "/api/admin/archive/features", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let archived = archived["features"].as_array().expect("archived");
+    assert_eq!(archived.len(), 1200);
+    assert!(archived
+        .iter()
+        .all(|f| f["name"].as_str().is_some_and(|n| n.starts_with("gone-"))));
+
+    // A client that reads one byte and stops holds the only place.
+    let stalled = {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = app
+            .base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("address");
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("small buffer");
+        let mut stream = socket.connect(address).await.expect("connect");
+        let request = format!(
+            "GET /api/admin/features HTTP/1.1\r\nHost: x\r\nAuthorization: {ADMIN}\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.expect("sent");
+        let mut first = [0u8; 12];
+        stream.read_exact(&mut first).await.expect("answered");
+        assert_eq!(&first, b"HTTP/1.1 200");
+        stream
+    };
+    for path in ["/api/admin/features", F, "/api/admin/archive/features"] {
+        let response = app
+            .http
+            .get(format!("{}{path}", app.base))
+            .header("Authorization", ADMIN)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert!(response.headers().contains_key("retry-after"));
+        let body: Value = response.json().await.expect("JSON error");
+        assert!(
+            body["message"].as_str().is_some_and(
+                |m| m.contains("MAX_HEAVY_READS") && m.contains("/api/admin/search/features")
+            ),
+            "{body}"
+        );
+    }
+    // Small writes and small lists are not heavy reads.
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects",
+            Some(json!({"id": "tiny"})),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/tiny/features",
+            Some(json!({"name": "tiny-one"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, tiny) = app
+        .admin(Method::GET, "/api/admin/projects/tiny/features", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{tiny}");
+    assert_eq!(tiny["features"].as_array().map(Vec::len), Some(1));
+    // Closed, the stalled read gives its place back.
+    drop(stalled);
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..50 {
+        (status, _, _) = get_raw(&app, "/api/admin/archive/features").await;
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::OK, "the place is given back");
+    app.stop().await;
+}
+
+/// Tags per flag, projects and environments are capped: past a cap the
+/// change is refused with 400 naming the setting, from every way in, and
+/// nothing is recorded.
+pub async fn counts_are_capped(db: Db) {
+    let app = spawn_app(db.clone()).await;
+    let (_, environments) = app
+        .admin(Method::GET, "/api/admin/environments", None)
+        .await;
+    let environments = environments["environments"].as_array().map_or(0, Vec::len);
+    app.stop().await;
+    let app = spawn_app_with(db, move |args| {
+        args.max_tags_per_flag = 2;
+        args.max_projects = 2;
+        args.max_environments = environments + 1;
+    })
+    .await;
+    create_flags(&app, &["tagged"]).await;
+    let tags = "/api/admin/features/tagged/tags";
+    for value in ["aa", "bb"] {
+        let (status, body) = app
+            .admin(
+                Method::POST,
+                tags,
+                Some(json!({"type": "simple", "value": value})),
+            )
+            .await;
+        assert!(status.is_success(), "{body}");
+    }
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            tags,
+            Some(json!({"type": "simple", "value": "aa"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a tag it has is still a 409");
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects",
+            Some(json!({"id": "second"})),
+        )
+        .await;
+    assert!(status.is_success());
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/environments",
+            Some(json!({"name": "one-more", "type": "test"})),
+        )
+        .await;
+    assert!(status.is_success());
+    let before = all_events(&app).await.len();
+    for (method, path, body, setting) in [
+        (
+            Method::POST,
+            tags.to_owned(),
+            json!({"type": "simple", "value": "cc"}),
+            "MAX_TAGS_PER_FLAG",
+        ),
+        (
+            Method::PUT,
+            tags.to_owned(),
+            json!({"addedTags": [{"type": "simple", "value": "cc"}], "removedTags": []}),
+            "MAX_TAGS_PER_FLAG",
+        ),
+        (
+            Method::POST,
+            F.to_owned(),
+            json!({"name": "born-tagged", "tags": [
+                {"type": "simple", "value": "xx"}, {"type": "simple", "value": "yy"},
+                {"type": "simple", "value": "zz"}]}),
+            "MAX_TAGS_PER_FLAG",
+        ),
+        (
+            Method::POST,
+            "/api/admin/projects".to_owned(),
+            json!({"id": "third"}),
+            "MAX_PROJECTS",
+        ),
+        (
+            Method::POST,
+            "/api/admin/environments".to_owned(),
+            json!({"name": "two-more", "type": "test"}),
+            "MAX_ENVIRONMENTS",
+        ),
+    ] {
+        let (status, answer) = app.admin(method, &path, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(setting)),
+            "{answer}"
+        );
+    }
+    assert_eq!(all_events(&app).await.len(), before, "nothing recorded");
+    let (status, _) = app
+        .admin(Method::GET, &format!("{F}/born-tagged"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, tagged) = app.admin(Method::GET, tags, None).await;
+    assert_eq!(tagged["tags"].as_array().map(Vec::len), Some(2), "{tagged}");
+    app.stop().await;
+}
+
+/// An import of more flags than `--max-import-flags` is refused with 400
+/// naming the setting, by validate too, and changes nothing; one at the cap
+/// applies whole, with one `features-imported`.
+pub async fn imports_are_capped(db: Db) {
+    let app = spawn_app_with(db, |args| args.max_import_flags = 3).await;
+    let file = |count: usize| {
+        let names: Vec<String> = (0..count).map(|i| format!("imported-{i}")).collect();
+        json!({"project": "default", "environment": "development", "data": {
+            "features": names.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(),
+            "featureStrategies": names.iter()
+                .map(|n| json!({"name": "default", "featureName": n})).collect::<Vec<_>>(),
+            "featureEnvironments": names.iter()
+                .map(|n| json!({"featureName": n, "enabled": true})).collect::<Vec<_>>(),
+        }})
+    };
+    let before = all_events(&app).await.len();
+    for route in ["validate", "import"] {
+        let (status, answer) = app
+            .admin(
+                Method::POST,
+                &format!("/api/admin/features-batch/{route}"),
+                Some(file(4)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{route}: {answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("MAX_IMPORT_FLAGS")),
+            "{answer}"
+        );
+    }
+    assert_eq!(all_events(&app).await.len(), before, "nothing recorded");
+    assert!(flag_in(&app.client_features(CLIENT_DEV).await, "imported-0").is_none());
+
+    let (status, answer) = app
+        .admin(
+            Method::POST,
+            "/api/admin/features-batch/import",
+            Some(file(3)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let events = all_events(&app).await;
+    let imported: Vec<&Value> = events[..events.len() - before]
+        .iter()
+        .filter(|e| e["type"] == "features-imported")
+        .collect();
+    assert_eq!(imported.len(), 1);
+    let document = app.client_features(CLIENT_DEV).await;
+    for i in 0..3 {
+        let flag = flag_in(&document, &format!("imported-{i}")).expect("imported");
+        assert_eq!(flag["enabled"], true);
+    }
+    app.stop().await;
+}

@@ -184,6 +184,9 @@ on_both_backends!(
     ui_event_log,
     ui_playground,
     database_outage,
+    unpaged_lists_stream_and_heavy_reads_are_bounded,
+    counts_are_capped,
+    imports_are_capped,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::feature_json;
+use super::heavy::{item, paged_json, Page, PAGE};
 use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
@@ -147,6 +148,7 @@ fn flag_path((project, feature): (String, String)) -> ApiResult<(ProjectId, Feat
     params(ListQuery),
     responses(
         (status = 200, description = "OK", body = Object),
+        (status = 503, description = "Too many long lists are being answered; retry after Retry-After"),
         (status = 400, description = "Invalid input"),
     )
 )]
@@ -161,6 +163,18 @@ async fn list(
         return Err(ApiError::NotFound(format!(
             "Could not find project {project}"
         )));
+    }
+    if page.limit.is_none() {
+        // Every flag (as Unleash answers): a page at a time, streamed when long.
+        let first = FlagPage {
+            limit: Some(PAGE),
+            ..page
+        };
+        let reader = state.clone();
+        return paged_json(&state, HEAD, TAIL, first, move |page| {
+            project_page(reader.clone(), project.clone(), page, |view| item(view))
+        })
+        .await;
     }
     // Six queries whatever the number of flags (tags: one per 500).
     let environments = state.store.project_environments(&project).await?;
@@ -178,6 +192,37 @@ async fn list(
         next_after,
     })
     .into_response())
+}
+
+/// What the unpaged flag lists answer around their flags.
+const HEAD: &str = r#"{"version":2,"features":["#;
+const TAIL: &str = "]}";
+
+/// One page of a project's live flags, each serialised by `serialise`, and the
+/// page after it when this one is full.
+async fn project_page(
+    state: AppState,
+    project: String,
+    page: FlagPage,
+    serialise: fn(&FlagView<'_>) -> ApiResult<Vec<u8>>,
+) -> ApiResult<Page<FlagPage>> {
+    let environments = state.store.project_environments(&project).await?;
+    let (features, rows, strategies) = state.store.project_flag_page(&project, &page).await?;
+    let names: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
+    let tags = state.store.tags_of_flags(&names).await?;
+    let next = match (page.limit, features.last()) {
+        (Some(limit), Some(last)) if features.len() as i64 == limit => Some(FlagPage {
+            after: Some(last.name.clone()),
+            offset: 0,
+            limit: page.limit,
+        }),
+        _ => None,
+    };
+    let items = flag_views(&features, &environments, &rows, &strategies, &tags)
+        .iter()
+        .map(serialise)
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok((items, next))
 }
 
 #[utoipa::path(
@@ -321,30 +366,42 @@ async fn archive(
     summary = "Every live flag of every project",
     responses(
         (status = 200, description = "OK", body = Object),
+        (status = 503, description = "Too many long lists are being answered; retry after Retry-After"),
     )
 )]
 async fn list_all(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
-    let mut features = Vec::new();
-    for (project, _, _) in state.store.projects().await? {
-        let environments = state.store.project_environments(&project).await?;
-        let (flags, rows, strategies) = state
-            .store
-            .project_flag_page(&project, &FlagPage::default())
+    let projects: Vec<String> = state
+        .store
+        .projects()
+        .await?
+        .into_iter()
+        .map(|(project, _, _)| project)
+        .collect();
+    let first_page = || FlagPage {
+        limit: Some(PAGE),
+        ..FlagPage::default()
+    };
+    let reader = state.clone();
+    // Project by project, a page at a time.
+    paged_json(&state, HEAD, TAIL, (0, first_page()), move |(at, page)| {
+        let (state, projects) = (reader.clone(), projects.clone());
+        async move {
+            let Some(project) = projects.get(at) else {
+                return Ok((Vec::new(), None));
+            };
+            let (items, next) = project_page(state, project.clone(), page, |view| {
+                item(&crate::wire::to_value(view))
+            })
             .await?;
-        let names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
-        let tags = state.store.tags_of_flags(&names).await?;
-        features.extend(
-            flag_views(&flags, &environments, &rows, &strategies, &tags)
-                .iter()
-                .map(crate::wire::to_value),
-        );
-    }
-    Ok(Json(FlagList {
-        version: 2,
-        features,
-        next_after: None,
+            let next = match next {
+                Some(page) => Some((at, page)),
+                None if at + 1 < projects.len() => Some((at + 1, first_page())),
+                None => None,
+            };
+            Ok((items, next))
+        }
     })
-    .into_response())
+    .await
 }
 
 #[utoipa::path(
@@ -353,16 +410,30 @@ async fn list_all(State(state): State<AppState>, _admin: AdminToken) -> ApiResul
     summary = "The archived flags",
     responses(
         (status = 200, description = "OK", body = Object),
+        (status = 503, description = "Too many long lists are being answered; retry after Retry-After"),
     )
 )]
 async fn list_archived(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
-    let archived = state.store.features(None, true).await?;
-    Ok(Json(FlagList {
-        version: 2,
-        features: archived.iter().map(FlagMetadata::from).collect(),
-        next_after: None,
+    let reader = state.clone();
+    paged_json(&state, HEAD, TAIL, None, move |after: Option<String>| {
+        let state = reader.clone();
+        async move {
+            let archived = state
+                .store
+                .archived_features_page(after.as_deref(), PAGE)
+                .await?;
+            let next = match archived.last() {
+                Some(last) if archived.len() as i64 == PAGE => Some(Some(last.name.clone())),
+                _ => None,
+            };
+            let items = archived
+                .iter()
+                .map(|f| item(&FlagMetadata::from(f)))
+                .collect::<ApiResult<Vec<_>>>()?;
+            Ok((items, next))
+        }
     })
-    .into_response())
+    .await
 }
 
 #[utoipa::path(

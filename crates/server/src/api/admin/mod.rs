@@ -12,6 +12,7 @@ mod dependencies;
 mod events;
 mod features;
 mod flag_batches;
+mod heavy;
 mod links;
 mod metrics;
 mod pats;
