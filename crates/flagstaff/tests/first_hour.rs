@@ -761,6 +761,11 @@ fn export_and_import_move_flags_between_servers() {
     assert_eq!(from_b["features"], from_a["features"]);
     assert_eq!(from_b["dependencies"], from_a["dependencies"]);
     let c_url = sqlite_url(dir_c.path());
+    // A file over the import cap is refused whole, naming the setting.
+    let capped = import(&["--database-url", &c_url], &["--max-import-flags", "1"]);
+    assert!(!capped.status.success());
+    let said = String::from_utf8_lossy(&capped.stderr);
+    assert!(said.contains("MAX_IMPORT_FLAGS"), "{said}");
     let into_c = import(&["--database-url", &c_url], &[]);
     assert!(
         into_c.status.success(),
