@@ -95,6 +95,8 @@ pub struct TokenCache {
     /// the database, but only those named here while an address is over its
     /// failed-authentication budget.
     pat_hashes: ArcSwap<HashSet<String>>,
+    /// The hashes of the stored signal endpoint tokens, for the same reason.
+    signal_hashes: ArcSwap<HashSet<String>>,
 }
 
 impl TokenCache {
@@ -130,7 +132,14 @@ impl TokenCache {
         self.by_hash.store(std::sync::Arc::new(map));
         let pats = store.pat_hashes().await?.into_iter().collect();
         self.pat_hashes.store(std::sync::Arc::new(pats));
+        let signal_tokens = store.signal_token_hashes().await?.into_iter().collect();
+        self.signal_hashes.store(std::sync::Arc::new(signal_tokens));
         Ok(())
+    }
+
+    /// Whether `secret` may be a stored signal endpoint token.
+    pub fn may_be_signal_token(&self, secret: &str) -> bool {
+        self.signal_hashes.load().contains(&hash_secret(secret))
     }
 
     /// Whether `secret` may be a stored PAT (its hash is a stored PAT's).
@@ -304,13 +313,18 @@ impl FromRequestParts<AppState> for SignalToken {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         // Signal tokens are looked up in the database: while this address is
-        // over its budget, none is looked up (a flood of wrong ones costs no query).
+        // over its budget, only a secret the token cache knows is looked up
+        // (a flood of wrong ones costs no query, a valid one is answered).
         let address = ClientAddress::of(parts, state);
         if let Some(retry_after) = address.0.and_then(|a| state.quotas.failed_auth.refused(&a)) {
-            return Err(ApiError::TooManyRequests {
-                message: "Too many requests with a wrong or missing token from this address; try again later".to_owned(),
-                retry_after,
-            });
+            let known = presented_secret(&parts.headers)
+                .is_some_and(|secret| state.tokens.may_be_signal_token(secret));
+            if !known {
+                return Err(ApiError::TooManyRequests {
+                    message: "Too many requests with a wrong or missing token from this address; try again later".to_owned(),
+                    retry_after,
+                });
+            }
         }
         let Path(name) = Path::<String>::from_request_parts(parts, state)
             .await

@@ -25,6 +25,11 @@ impl Touched {
         let mut touched = Touched::default();
         for change in changes {
             let kind = change.event_type.as_str();
+            if kind.starts_with("signal-endpoint-token-") || kind == "signal-endpoint-deleted" {
+                // In no client document; the token cache knows signal tokens' hashes.
+                touched.tokens = true;
+                continue;
+            }
             if [
                 "feature-link-",
                 "signal-endpoint-",

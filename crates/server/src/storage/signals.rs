@@ -158,6 +158,15 @@ impl Store {
         tokens_of(self.pool(), endpoint_id).await
     }
 
+    /// The secret hashes of every signal endpoint token (for the token cache).
+    pub async fn signal_token_hashes(&self) -> StorageResult<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT secret_hash FROM signal_endpoint_tokens")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
     /// The endpoint called `name` and its token whose secret hashes to
     /// `secret_hash`, if both exist (one indexed lookup).
     pub async fn signal_token(
