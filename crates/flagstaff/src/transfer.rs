@@ -65,7 +65,7 @@ pub struct ImportArgs {
     overwrite: bool,
     /// Most flags one import may hold, with `--database-url` (a server holds
     /// imports to its own `MAX_IMPORT_FLAGS`). The import holds the change
-    /// lock while it writes: about 0.2 s per 500 flags on SQLite.
+    /// lock while it writes: about 1.2 s per 500 flags on SQLite.
     #[arg(long, env = "MAX_IMPORT_FLAGS", default_value_t = Limits::default().import_flags)]
     max_import_flags: usize,
     /// An export document (`flagstaff export`'s output, or Unleash's).
