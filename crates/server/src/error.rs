@@ -116,7 +116,7 @@ impl From<OpError> for ApiError {
             OpError::Conflict(what) => ApiError::NameExists(what),
             OpError::Denied(why) => ApiError::OperationDenied(why),
             OpError::InvalidOperation(why) => ApiError::InvalidOperation(why),
-            OpError::TooLarge(_) => ApiError::PayloadTooLarge,
+            OpError::TooLarge(why) => ApiError::TooLarge(why),
             OpError::Busy(message) => ApiError::TooManyRequests {
                 message,
                 retry_after: 1,

@@ -510,14 +510,19 @@ fn unreachable(cause: &sqlx::Error, committing: bool) -> Response {
 
 /// A refused operation as a page with the status the API would give.
 pub fn op_error(error: OpError, nav: Option<Nav>) -> Response {
-    let status = match &error {
-        OpError::Invalid(_) | OpError::InvalidOperation(_) => StatusCode::BAD_REQUEST,
-        OpError::NotFound(_) | OpError::Storage(StorageError::NotFound(_)) => StatusCode::NOT_FOUND,
-        OpError::Conflict(_) | OpError::Storage(StorageError::Conflict(_)) => StatusCode::CONFLICT,
-        OpError::Denied(_) => StatusCode::FORBIDDEN,
-        OpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        OpError::Busy(why) => return busy(why, nav),
-        OpError::Storage(_) => return internal(error),
-    };
-    message(status, "Not done", &error.to_string(), nav)
+    match error {
+        OpError::Busy(why) => busy(&why, nav),
+        OpError::Storage(StorageError::NotFound(_) | StorageError::Conflict(_))
+        | OpError::Invalid(_)
+        | OpError::NotFound(_)
+        | OpError::Conflict(_)
+        | OpError::Denied(_)
+        | OpError::InvalidOperation(_)
+        | OpError::TooLarge(_) => {
+            // The API's status for the same refusal (one mapping, in `error.rs`).
+            let refusal = crate::error::ApiError::from(error);
+            message(refusal.status_code(), "Not done", &refusal.to_string(), nav)
+        }
+        OpError::Storage(_) => internal(error),
+    }
 }
