@@ -240,6 +240,86 @@ impl EventKind {
     }
 }
 
+impl EventKind {
+    /// Whether an integration may be set up to send events of this kind
+    /// (the providers' lists, `integrations::EVENT_TYPES`, hold exactly these).
+    /// No wildcard arm: a new kind does not compile until it is placed here.
+    pub const fn integrations_may_send(self) -> bool {
+        match self {
+            EventKind::FeatureCreated
+            | EventKind::FeatureMetadataUpdated
+            | EventKind::FeatureArchived
+            | EventKind::FeatureRevived
+            | EventKind::FeatureDeleted
+            | EventKind::FeatureStaleOn
+            | EventKind::FeatureStaleOff
+            | EventKind::FeatureEnvironmentEnabled
+            | EventKind::FeatureEnvironmentDisabled
+            | EventKind::FeatureStrategyAdd
+            | EventKind::FeatureStrategyUpdate
+            | EventKind::FeatureStrategyRemove
+            | EventKind::FeatureEnvironmentVariantsUpdated
+            | EventKind::FeatureLinkAdded
+            | EventKind::FeatureLinkUpdated
+            | EventKind::FeatureLinkRemoved
+            | EventKind::FeatureDependencyAdded
+            | EventKind::FeatureDependencyRemoved
+            | EventKind::FeatureDependenciesRemoved
+            | EventKind::FeaturesExported
+            | EventKind::FeaturesImported
+            | EventKind::SegmentCreated
+            | EventKind::SegmentUpdated
+            | EventKind::SegmentDeleted
+            | EventKind::ContextFieldCreated
+            | EventKind::ContextFieldUpdated
+            | EventKind::ContextFieldDeleted
+            | EventKind::ProjectCreated
+            | EventKind::ProjectUpdated
+            | EventKind::ProjectDeleted
+            | EventKind::ProjectEnvironmentAdded
+            | EventKind::ProjectEnvironmentRemoved
+            | EventKind::EnvironmentCreated
+            | EventKind::ApiTokenCreated
+            | EventKind::ApiTokenUpdated
+            | EventKind::ApiTokenDeleted
+            | EventKind::AddonConfigCreated
+            | EventKind::AddonConfigUpdated
+            | EventKind::AddonConfigDeleted
+            | EventKind::AddonDeliveryPaused
+            | EventKind::AddonDeliveryResumed
+            | EventKind::SignalEndpointCreated
+            | EventKind::SignalEndpointUpdated
+            | EventKind::SignalEndpointDeleted
+            | EventKind::SignalEndpointTokenCreated
+            | EventKind::SignalEndpointTokenUpdated
+            | EventKind::SignalEndpointTokenDeleted
+            | EventKind::ActionsCreated
+            | EventKind::ActionsUpdated
+            | EventKind::ActionsDeleted
+            | EventKind::FeatureTagged
+            | EventKind::FeatureUntagged
+            | EventKind::TagCreated
+            | EventKind::TagDeleted
+            | EventKind::TagTypeCreated
+            | EventKind::TagTypeUpdated
+            | EventKind::TagTypeDeleted
+            | EventKind::StrategyCreated
+            | EventKind::StrategyUpdated
+            | EventKind::StrategyDeprecated
+            | EventKind::StrategyReactivated
+            | EventKind::StrategyDeleted
+            | EventKind::DefaultStrategyUpdated => true,
+            // Not offered to integrations (as before `EventKind`): users and
+            // personal access tokens are accounts, not changes to flags.
+            EventKind::EnvironmentUpdated
+            | EventKind::PatCreated
+            | EventKind::PatDeleted
+            | EventKind::UserCreated
+            | EventKind::UserPasswordChanged => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
