@@ -1,6 +1,7 @@
 //! The kinds of event Flagstaff records, by Unleash's wire names, and what
-//! each one touches: the snapshot decides what to reload from it, so a new
-//! kind does not compile until [`EventKind::touches`] says so.
+//! each one touches (the snapshot decides what to reload from it) and whether
+//! integrations may send it: a new kind does not compile until
+//! [`EventKind::touches`] and [`EventKind::integrations_may_send`] say so.
 
 use std::fmt;
 use std::str::FromStr;
