@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 
 use super::target::TargetPolicy;
 use crate::ops::{self, Actor, Context, Limits, SetDeliveryCircuit};
-use crate::storage::{AttemptOutcome, ClaimedDelivery, Store};
+use crate::storage::{AttemptOutcome, ClaimedDelivery, EventKind, Store};
 
 /// How long one request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -252,7 +252,7 @@ impl Deliverer {
         match ops::apply(&self.store, &cx, operation).await {
             Ok(applied) => {
                 match applied.output {
-                    Some("addon-delivery-paused") => tracing::warn!(
+                    Some(EventKind::AddonDeliveryPaused) => tracing::warn!(
                         integration = id,
                         pause_s = breaker.pause(1).as_secs_f64(),
                         "integration paused after {} failed deliveries in a row; its deliveries stay queued",

@@ -17,6 +17,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
+use crate::storage::EventKind;
+
 /// Shown instead of a sensitive parameter's value; on update, this value
 /// keeps the stored one (as Unleash).
 pub const MASK: &str = "*****";
@@ -83,10 +85,10 @@ pub fn problem(
     if events.is_empty() {
         return Some("events must name at least one event type".to_owned());
     }
-    if let Some(unknown) = events
-        .iter()
-        .find(|e| !provider.events.contains(&e.as_str()))
-    {
+    if let Some(unknown) = events.iter().find(|e| {
+        e.parse::<EventKind>()
+            .map_or(true, |kind| !provider.events.contains(&kind))
+    }) {
         return Some(format!(
             "{} cannot send events of type {unknown}",
             provider.name

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::storage::EventKind;
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Parameter {
@@ -24,74 +26,76 @@ pub struct Provider {
     pub description: &'static str,
     pub documentation_url: &'static str,
     pub parameters: &'static [Parameter],
-    pub events: &'static [&'static str],
+    pub events: &'static [EventKind],
 }
 
-/// The events an integration can be sent: every change Flagstaff records.
-pub const EVENT_TYPES: &[&str] = &[
-    "feature-created",
-    "feature-metadata-updated",
-    "feature-archived",
-    "feature-revived",
-    "feature-deleted",
-    "feature-stale-on",
-    "feature-stale-off",
-    "feature-environment-enabled",
-    "feature-environment-disabled",
-    "feature-strategy-add",
-    "feature-strategy-update",
-    "feature-strategy-remove",
-    "feature-environment-variants-updated",
-    "feature-link-added",
-    "feature-link-updated",
-    "feature-link-removed",
-    "feature-dependency-added",
-    "feature-dependency-removed",
-    "feature-dependencies-removed",
-    "features-exported",
-    "features-imported",
-    "segment-created",
-    "segment-updated",
-    "segment-deleted",
-    "context-field-created",
-    "context-field-updated",
-    "context-field-deleted",
-    "project-created",
-    "project-updated",
-    "project-deleted",
-    "project-environment-added",
-    "project-environment-removed",
-    "environment-created",
-    "api-token-created",
-    "api-token-updated",
-    "api-token-deleted",
-    "addon-config-created",
-    "addon-config-updated",
-    "addon-config-deleted",
-    "addon-delivery-paused",
-    "addon-delivery-resumed",
-    "signal-endpoint-created",
-    "signal-endpoint-updated",
-    "signal-endpoint-deleted",
-    "signal-endpoint-token-created",
-    "signal-endpoint-token-updated",
-    "signal-endpoint-token-deleted",
-    "actions-created",
-    "actions-updated",
-    "actions-deleted",
-    "feature-tagged",
-    "feature-untagged",
-    "tag-created",
-    "tag-deleted",
-    "tag-type-created",
-    "tag-type-updated",
-    "tag-type-deleted",
-    "strategy-created",
-    "strategy-updated",
-    "strategy-deprecated",
-    "strategy-reactivated",
-    "strategy-deleted",
-    "default-strategy-updated",
+/// The events an integration can be sent: every kind whose
+/// [`EventKind::integrations_may_send`] says so, in the order the addons API
+/// lists them (serialized by their wire names).
+pub const EVENT_TYPES: &[EventKind] = &[
+    EventKind::FeatureCreated,
+    EventKind::FeatureMetadataUpdated,
+    EventKind::FeatureArchived,
+    EventKind::FeatureRevived,
+    EventKind::FeatureDeleted,
+    EventKind::FeatureStaleOn,
+    EventKind::FeatureStaleOff,
+    EventKind::FeatureEnvironmentEnabled,
+    EventKind::FeatureEnvironmentDisabled,
+    EventKind::FeatureStrategyAdd,
+    EventKind::FeatureStrategyUpdate,
+    EventKind::FeatureStrategyRemove,
+    EventKind::FeatureEnvironmentVariantsUpdated,
+    EventKind::FeatureLinkAdded,
+    EventKind::FeatureLinkUpdated,
+    EventKind::FeatureLinkRemoved,
+    EventKind::FeatureDependencyAdded,
+    EventKind::FeatureDependencyRemoved,
+    EventKind::FeatureDependenciesRemoved,
+    EventKind::FeaturesExported,
+    EventKind::FeaturesImported,
+    EventKind::SegmentCreated,
+    EventKind::SegmentUpdated,
+    EventKind::SegmentDeleted,
+    EventKind::ContextFieldCreated,
+    EventKind::ContextFieldUpdated,
+    EventKind::ContextFieldDeleted,
+    EventKind::ProjectCreated,
+    EventKind::ProjectUpdated,
+    EventKind::ProjectDeleted,
+    EventKind::ProjectEnvironmentAdded,
+    EventKind::ProjectEnvironmentRemoved,
+    EventKind::EnvironmentCreated,
+    EventKind::ApiTokenCreated,
+    EventKind::ApiTokenUpdated,
+    EventKind::ApiTokenDeleted,
+    EventKind::AddonConfigCreated,
+    EventKind::AddonConfigUpdated,
+    EventKind::AddonConfigDeleted,
+    EventKind::AddonDeliveryPaused,
+    EventKind::AddonDeliveryResumed,
+    EventKind::SignalEndpointCreated,
+    EventKind::SignalEndpointUpdated,
+    EventKind::SignalEndpointDeleted,
+    EventKind::SignalEndpointTokenCreated,
+    EventKind::SignalEndpointTokenUpdated,
+    EventKind::SignalEndpointTokenDeleted,
+    EventKind::ActionsCreated,
+    EventKind::ActionsUpdated,
+    EventKind::ActionsDeleted,
+    EventKind::FeatureTagged,
+    EventKind::FeatureUntagged,
+    EventKind::TagCreated,
+    EventKind::TagDeleted,
+    EventKind::TagTypeCreated,
+    EventKind::TagTypeUpdated,
+    EventKind::TagTypeDeleted,
+    EventKind::StrategyCreated,
+    EventKind::StrategyUpdated,
+    EventKind::StrategyDeprecated,
+    EventKind::StrategyReactivated,
+    EventKind::StrategyDeleted,
+    EventKind::DefaultStrategyUpdated,
 ];
 
 const fn text(
@@ -210,3 +214,23 @@ pub static PROVIDERS: &[Provider] = &[
         events: EVENT_TYPES,
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_providers_offer_every_kind_integrations_may_send_once() {
+        let offered: Vec<EventKind> = EventKind::ALL
+            .iter()
+            .copied()
+            .filter(|kind| kind.integrations_may_send())
+            .collect();
+        let mut listed = EVENT_TYPES.to_vec();
+        listed.sort_by_key(|kind| EventKind::ALL.iter().position(|k| k == kind));
+        listed.dedup();
+        assert_eq!(listed.len(), EVENT_TYPES.len(), "no kind listed twice");
+        assert_eq!(listed, offered);
+        assert!(PROVIDERS.iter().all(|p| p.events == EVENT_TYPES));
+    }
+}

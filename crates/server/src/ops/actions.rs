@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use super::action_steps::{step, stored_params};
 use super::{Actor, Context, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{now_text, ActionSetRow, ActionStep, NewEvent, PayloadFilter, WriteTx};
+use crate::storage::{
+    now_text, ActionSetRow, ActionStep, EventKind, NewEvent, PayloadFilter, WriteTx,
+};
 use crate::wire::automation::{ActionSetView, SIGNAL_SOURCE};
 use crate::wire::to_value;
 
@@ -190,18 +192,17 @@ impl ActionSetInput {
 }
 
 fn set_event(
-    event_type: &'static str,
+    event_type: EventKind,
     actor: &Actor,
     before: Option<&ActionSetRow>,
     after: Option<&ActionSetRow>,
 ) -> NewEvent {
     NewEvent {
-        event_type,
         created_by: actor.name.clone(),
         project: after.or(before).map(|s| s.project.clone()),
         pre_data: before.map(|s| to_value(&ActionSetView::from(s))),
         data: after.map(|s| to_value(&ActionSetView::from(s))),
-        ..NewEvent::default()
+        ..NewEvent::new(event_type)
     }
 }
 
@@ -234,8 +235,13 @@ impl Operation for CreateActionSet {
         }
         let mut set = self.set.checked(w, &self.project, None, &cx.actor).await?;
         set.id = w.insert_action_set(&set).await?;
-        w.record_event(set_event("actions-created", &cx.actor, None, Some(&set)))
-            .await?;
+        w.record_event(set_event(
+            EventKind::ActionsCreated,
+            &cx.actor,
+            None,
+            Some(&set),
+        ))
+        .await?;
         Ok(set)
     }
 }
@@ -263,7 +269,7 @@ impl Operation for UpdateActionSet {
         };
         w.update_action_set(&after).await?;
         w.record_event(set_event(
-            "actions-updated",
+            EventKind::ActionsUpdated,
             &cx.actor,
             Some(&before),
             Some(&after),
@@ -295,7 +301,7 @@ impl Operation for SwitchActionSet {
         };
         w.update_action_set(&after).await?;
         w.record_event(set_event(
-            "actions-updated",
+            EventKind::ActionsUpdated,
             &cx.actor,
             Some(&before),
             Some(&after),
@@ -317,8 +323,13 @@ impl Operation for DeleteActionSet {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let before = existing_set(w, &self.project, self.id).await?;
         w.delete_action_set(self.id).await?;
-        w.record_event(set_event("actions-deleted", &cx.actor, Some(&before), None))
-            .await?;
+        w.record_event(set_event(
+            EventKind::ActionsDeleted,
+            &cx.actor,
+            Some(&before),
+            None,
+        ))
+        .await?;
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::{Context, OpError, OpResult, Operation};
 use crate::integrations::{self, target::TargetPolicy, MASK};
-use crate::storage::{now_text, AddonRow, DeliveryCircuit, NewEvent, WriteTx};
+use crate::storage::{now_text, AddonRow, DeliveryCircuit, EventKind, NewEvent, WriteTx};
 
 /// An integration as the admin API receives it (Unleash's addon shape).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -96,11 +96,10 @@ fn addon_data(addon: &AddonRow) -> Value {
            "events": addon.events, "projects": addon.projects, "environments": addon.environments})
 }
 
-fn addon_event(event_type: &'static str, cx: &Context) -> NewEvent {
+fn addon_event(event_type: EventKind, cx: &Context) -> NewEvent {
     NewEvent {
-        event_type,
         created_by: cx.actor.name.clone(),
-        ..NewEvent::default()
+        ..NewEvent::new(event_type)
     }
 }
 
@@ -141,7 +140,7 @@ impl Operation for CreateAddon {
         addon.id = w.insert_addon(&addon).await?;
         w.record_event(NewEvent {
             data: Some(addon_data(&addon)),
-            ..addon_event("addon-config-created", cx)
+            ..addon_event(EventKind::AddonConfigCreated, cx)
         })
         .await?;
         Ok(CreatedAddon { addon })
@@ -188,7 +187,7 @@ impl Operation for UpdateAddon {
         w.record_event(NewEvent {
             pre_data: Some(addon_data(&before)),
             data: Some(addon_data(&addon)),
-            ..addon_event("addon-config-updated", cx)
+            ..addon_event(EventKind::AddonConfigUpdated, cx)
         })
         .await?;
         Ok(addon)
@@ -208,7 +207,7 @@ impl Operation for DeleteAddon {
         w.delete_addon(self.id).await?;
         w.record_event(NewEvent {
             pre_data: Some(addon_data(&before)),
-            ..addon_event("addon-config-deleted", cx)
+            ..addon_event(EventKind::AddonConfigDeleted, cx)
         })
         .await?;
         Ok(())
@@ -230,9 +229,9 @@ pub struct SetDeliveryCircuit {
 
 impl Operation for SetDeliveryCircuit {
     /// The event recorded, if the circuit changed.
-    type Output = Option<&'static str>;
+    type Output = Option<EventKind>;
 
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Option<&'static str>> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Option<EventKind>> {
         let addon = match w.addon(self.id).await {
             Ok(addon) => addon,
             Err(crate::storage::StorageError::NotFound(_)) => return Ok(None),
@@ -245,11 +244,11 @@ impl Operation for SetDeliveryCircuit {
             None if circuit.failures >= self.pause_after => {
                 w.pause_addon(addon.id, &self.paused_until).await?;
                 data["pausedUntil"] = json!(self.paused_until);
-                "addon-delivery-paused"
+                EventKind::AddonDeliveryPaused
             }
             Some(_) if circuit.failures == 0 => {
                 w.resume_addon(addon.id).await?;
-                "addon-delivery-resumed"
+                EventKind::AddonDeliveryResumed
             }
             _ => return Ok(None),
         };

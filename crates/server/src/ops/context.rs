@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Actor, Context, OpError, OpResult, Operation};
-use crate::storage::{now_text, ContextFieldRow, NewEvent, StorageError, WriteTx};
+use crate::storage::{now_text, ContextFieldRow, EventKind, NewEvent, StorageError, WriteTx};
 use crate::wire::{to_value, ContextFieldView};
 
 /// A context field as the admin API receives it; absent fields keep their
@@ -68,15 +68,14 @@ async fn save(
 ) -> OpResult<()> {
     w.upsert_context_field(after).await?;
     w.record_event(NewEvent {
-        event_type: if before.is_some() {
-            "context-field-updated"
-        } else {
-            "context-field-created"
-        },
         created_by: actor.name.clone(),
         pre_data: before.map(|b| to_value(&ContextFieldView::from(b))),
         data: Some(to_value(&ContextFieldView::from(after))),
-        ..NewEvent::default()
+        ..NewEvent::new(if before.is_some() {
+            EventKind::ContextFieldUpdated
+        } else {
+            EventKind::ContextFieldCreated
+        })
     })
     .await?;
     Ok(())
@@ -191,10 +190,9 @@ impl Operation for DeleteContextField {
         let before = w.context_field(&self.name).await?;
         w.delete_context_field(&self.name).await?;
         w.record_event(NewEvent {
-            event_type: "context-field-deleted",
             created_by: actor.name.clone(),
             pre_data: Some(to_value(&ContextFieldView::from(&before))),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::ContextFieldDeleted)
         })
         .await?;
         Ok(())

@@ -11,25 +11,24 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Actor, Context, FeatureName, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{DependencyRow, NewEvent, WriteTx};
+use crate::storage::{DependencyRow, EventKind, NewEvent, WriteTx};
 
 /// Most variant names one dependency may list.
 pub const MAX_PARENT_VARIANTS: usize = 100;
 
 fn dependency_event(
-    event_type: &'static str,
+    event_type: EventKind,
     actor: &Actor,
     project: &ProjectId,
     child: &FeatureName,
     data: Option<serde_json::Value>,
 ) -> NewEvent {
     NewEvent {
-        event_type,
         created_by: actor.name.clone(),
         project: Some(project.to_string()),
         feature_name: Some(child.to_string()),
         data,
-        ..NewEvent::default()
+        ..NewEvent::new(event_type)
     }
 }
 
@@ -103,7 +102,7 @@ impl Operation for AddDependency {
             data["variants"] = json!(given);
         }
         w.record_event(dependency_event(
-            "feature-dependency-added",
+            EventKind::FeatureDependencyAdded,
             &cx.actor,
             &self.project,
             &self.child,
@@ -130,7 +129,7 @@ impl Operation for RemoveDependency {
         w.live_feature(&self.project, &self.child).await?;
         if w.delete_dependency(&self.child, &self.parent).await? {
             w.record_event(dependency_event(
-                "feature-dependency-removed",
+                EventKind::FeatureDependencyRemoved,
                 &cx.actor,
                 &self.project,
                 &self.child,
@@ -157,7 +156,7 @@ impl Operation for RemoveDependencies {
         w.live_feature(&self.project, &self.child).await?;
         if w.delete_dependencies(&self.child).await? > 0 {
             w.record_event(dependency_event(
-                "feature-dependencies-removed",
+                EventKind::FeatureDependenciesRemoved,
                 &cx.actor,
                 &self.project,
                 &self.child,

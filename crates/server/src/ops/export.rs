@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Context, EnvironmentName, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{FlagRows, NewEvent, WriteTx};
+use crate::storage::{EventKind, FlagRows, NewEvent, WriteTx};
 use crate::wire::to_value;
 use crate::wire::transfer::{
     ExportDocument, ExportedContextField, ExportedDependencies, ExportedDependency,
@@ -131,12 +131,11 @@ impl Operation for ExportFlags {
             }
         }
         w.record_event(NewEvent {
-            event_type: "features-exported",
             created_by: cx.actor.name.clone(),
             project: self.project.map(String::from),
             environment: Some(self.environment.to_string()),
             data: Some(to_value(&document)),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::FeaturesExported)
         })
         .await?;
         Ok(document)

@@ -11,7 +11,7 @@ use super::tags::{parse_all, tag_flag, TagInput};
 use super::{
     Actor, Context, Edit, FeatureName, OpError, OpResult, Operation, ProjectId, RemoveDependencies,
 };
-use crate::storage::{now_text, FeatureRow, NewEvent, Store, WriteTx};
+use crate::storage::{now_text, EventKind, FeatureRow, NewEvent, Store, WriteTx};
 use crate::wire::{to_value, FlagMetadata};
 
 /// Unleash's flag types.
@@ -64,20 +64,19 @@ impl FlagType {
 }
 
 fn metadata_event(
-    event_type: &'static str,
+    event_type: EventKind,
     actor: &Actor,
     before: Option<&FeatureRow>,
     after: Option<&FeatureRow>,
 ) -> NewEvent {
     let flag = after.or(before);
     NewEvent {
-        event_type,
         created_by: actor.name.clone(),
         project: flag.map(|f| f.project.clone()),
         feature_name: flag.map(|f| f.name.clone()),
         pre_data: before.map(|f| to_value(&FlagMetadata::from(f))),
         data: after.map(|f| to_value(&FlagMetadata::from(f))),
-        ..NewEvent::default()
+        ..NewEvent::new(event_type)
     }
 }
 
@@ -148,7 +147,7 @@ impl Operation for CreateFlag {
         };
         w.insert_feature(&feature, &environments).await?;
         w.record_event(metadata_event(
-            "feature-created",
+            EventKind::FeatureCreated,
             actor,
             None,
             Some(&feature),
@@ -235,7 +234,7 @@ impl Operation for UpdateFlag {
         apply_metadata(&mut after, &document)?;
         w.update_feature(&after).await?;
         w.record_event(metadata_event(
-            "feature-metadata-updated",
+            EventKind::FeatureMetadataUpdated,
             actor,
             Some(&before),
             Some(&after),
@@ -243,9 +242,9 @@ impl Operation for UpdateFlag {
         .await?;
         if before.stale != after.stale {
             let stale = if after.stale {
-                "feature-stale-on"
+                EventKind::FeatureStaleOn
             } else {
-                "feature-stale-off"
+                EventKind::FeatureStaleOff
             };
             w.record_event(NewEvent {
                 pre_data: None,
@@ -283,7 +282,7 @@ impl Operation for ArchiveFlag {
         after.archived_at = Some(now_text());
         w.update_feature(&after).await?;
         w.record_event(metadata_event(
-            "feature-archived",
+            EventKind::FeatureArchived,
             actor,
             Some(&before),
             Some(&after),
@@ -323,7 +322,7 @@ impl Operation for ReviveFlag {
                 .await?;
         }
         w.record_event(metadata_event(
-            "feature-revived",
+            EventKind::FeatureRevived,
             actor,
             Some(&before),
             Some(&after),
@@ -348,7 +347,7 @@ impl Operation for DeleteFlag {
         no_children(w, &self.name).await?;
         w.delete_feature(&self.name).await?;
         w.record_event(metadata_event(
-            "feature-deleted",
+            EventKind::FeatureDeleted,
             actor,
             Some(&before),
             None,

@@ -29,7 +29,7 @@ use super::{
     SetVariants, StrategyInput, StrategyPlace, SwitchEnvironment, TagFlag, TagInput, TagTypeInput,
     UpdateFlag,
 };
-use crate::storage::{NewEvent, StorageError, Store, WriteTx};
+use crate::storage::{EventKind, NewEvent, StorageError, Store, WriteTx};
 use crate::wire::transfer::{ExportDocument, ExportedFlag, ImportReport, ReportItem};
 
 /// Unleash's importTogglesSchema, and the confirmation that flags the project
@@ -193,11 +193,10 @@ async fn apply(
     apply_relations(w, cx, input, &features).await?;
     apply_tags(w, cx, data, &features).await?;
     w.record_event(NewEvent {
-        event_type: "features-imported",
         created_by: cx.actor.name.clone(),
         project: Some(project.to_string()),
         environment: Some(environment.to_string()),
-        ..NewEvent::default()
+        ..NewEvent::new(EventKind::FeaturesImported)
     })
     .await?;
     Ok(())

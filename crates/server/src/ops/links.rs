@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, Context, FeatureName, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{now_text, LinkRow, NewEvent, WriteTx};
+use crate::storage::{now_text, EventKind, LinkRow, NewEvent, WriteTx};
 use crate::wire::{to_value, LinkView};
 
 /// Most links one flag may have (Unleash's limit).
@@ -63,20 +63,19 @@ impl LinkInput {
 }
 
 fn link_event(
-    event_type: &'static str,
+    event_type: EventKind,
     actor: &Actor,
     project: &ProjectId,
     before: Option<&LinkRow>,
     after: Option<&LinkRow>,
 ) -> NewEvent {
     NewEvent {
-        event_type,
         created_by: actor.name.clone(),
         project: Some(project.to_string()),
         feature_name: after.or(before).map(|l| l.feature_name.clone()),
         pre_data: before.map(|l| to_value(&LinkView::from(l))),
         data: after.map(|l| to_value(&LinkView::from(l))),
-        ..NewEvent::default()
+        ..NewEvent::new(event_type)
     }
 }
 
@@ -124,7 +123,7 @@ impl Operation for AddLink {
         };
         w.insert_link(&link).await?;
         w.record_event(link_event(
-            "feature-link-added",
+            EventKind::FeatureLinkAdded,
             &cx.actor,
             &self.project,
             None,
@@ -156,7 +155,7 @@ impl Operation for UpdateLink {
         };
         w.update_link(&after).await?;
         w.record_event(link_event(
-            "feature-link-updated",
+            EventKind::FeatureLinkUpdated,
             &cx.actor,
             &self.project,
             Some(&before),
@@ -181,7 +180,7 @@ impl Operation for RemoveLink {
         let before = existing_link(w, &self.project, &self.feature, &self.id).await?;
         w.delete_link(&before.id).await?;
         w.record_event(link_event(
-            "feature-link-removed",
+            EventKind::FeatureLinkRemoved,
             &cx.actor,
             &self.project,
             Some(&before),

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::{Context, OpError, OpResult, Operation};
 use crate::auth::hash_secret;
-use crate::storage::{now_text, NewEvent, PatRow, WriteTx};
+use crate::storage::{now_text, EventKind, NewEvent, PatRow, WriteTx};
 
 /// Most PATs one user may have (Unleash's limit).
 pub const MAX_PATS_PER_USER: usize = 10;
@@ -133,10 +133,9 @@ impl Operation for CreatePat {
             )
             .await?;
         w.record_event(NewEvent {
-            event_type: "pat-created",
             created_by: cx.actor.name.clone(),
             data: Some(public_json(&row)),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::PatCreated)
         })
         .await?;
         Ok(CreatedPat { row, secret })
@@ -167,10 +166,9 @@ impl Operation for DeletePat {
         };
         w.delete_pat(pat.id).await?;
         w.record_event(NewEvent {
-            event_type: "pat-deleted",
             created_by: cx.actor.name.clone(),
             pre_data: Some(public_json(&pat)),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::PatDeleted)
         })
         .await?;
         Ok(pat)

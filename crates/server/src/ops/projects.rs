@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Context, EnvironmentName, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{EnvironmentRow, NewEvent, WriteTx};
+use crate::storage::{EnvironmentRow, EventKind, NewEvent, WriteTx};
 use crate::wire::{to_value, EnvironmentView, ProjectView};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,11 +42,10 @@ impl Operation for CreateProject {
         w.insert_project(&project.id, &project.name, project.description.as_deref())
             .await?;
         w.record_event(NewEvent {
-            event_type: "project-created",
             created_by: actor.name.clone(),
             project: Some(project.id.clone()),
             data: Some(to_value(&project)),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::ProjectCreated)
         })
         .await?;
         Ok(project)
@@ -94,11 +93,10 @@ impl Operation for CreateEnvironment {
         w.insert_environment(&environment.name, &environment.kind, environment.sort_order)
             .await?;
         w.record_event(NewEvent {
-            event_type: "environment-created",
             created_by: actor.name.clone(),
             environment: Some(environment.name.clone()),
             data: Some(to_value(&EnvironmentView::from(&environment))),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::EnvironmentCreated)
         })
         .await?;
         Ok(environment)
@@ -138,12 +136,11 @@ impl Operation for SetEnvironmentEnabled {
         };
         w.switch_environment(&after.name, after.enabled).await?;
         w.record_event(NewEvent {
-            event_type: "environment-updated",
             created_by: cx.actor.name.clone(),
             environment: Some(after.name.clone()),
             pre_data: Some(to_value(&EnvironmentView::from(&before))),
             data: Some(to_value(&EnvironmentView::from(&after))),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::EnvironmentUpdated)
         })
         .await?;
         Ok(())
@@ -185,11 +182,10 @@ impl Operation for EnableEnvironment {
         }
         w.link_project_environment(project, environment).await?;
         w.record_event(NewEvent {
-            event_type: "project-environment-added",
             created_by: actor.name.clone(),
             project: Some(project.to_string()),
             environment: Some(environment.to_string()),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::ProjectEnvironmentAdded)
         })
         .await?;
         Ok(())
@@ -236,12 +232,11 @@ impl Operation for UpdateProject {
         w.update_project(&after.id, &after.name, after.description.as_deref())
             .await?;
         w.record_event(NewEvent {
-            event_type: "project-updated",
             created_by: cx.actor.name.clone(),
             project: Some(after.id.clone()),
             pre_data: Some(to_value(&before)),
             data: Some(to_value(&after)),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::ProjectUpdated)
         })
         .await?;
         Ok(after)
@@ -288,11 +283,10 @@ impl Operation for DeleteProject {
         }
         w.delete_project(&self.id).await?;
         w.record_event(NewEvent {
-            event_type: "project-deleted",
             created_by: cx.actor.name.clone(),
             project: Some(before.id.clone()),
             pre_data: Some(to_value(&before)),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::ProjectDeleted)
         })
         .await?;
         Ok(())
@@ -322,11 +316,10 @@ impl Operation for DisableEnvironment {
         w.unlink_project_environment(&self.project, &self.environment)
             .await?;
         w.record_event(NewEvent {
-            event_type: "project-environment-removed",
             created_by: cx.actor.name.clone(),
             project: Some(self.project.to_string()),
             environment: Some(self.environment.to_string()),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::ProjectEnvironmentRemoved)
         })
         .await?;
         Ok(())

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::strategies::check_constraints;
 use super::{Actor, Context, Limits, OpError, OpResult, Operation};
-use crate::storage::{now_text, NewEvent, SegmentRow, WriteTx};
+use crate::storage::{now_text, EventKind, NewEvent, SegmentRow, WriteTx};
 use crate::wire::{to_value, SegmentView};
 
 /// A segment as the admin API receives it.
@@ -72,12 +72,11 @@ impl SegmentInput {
     }
 }
 
-fn segment_event(event_type: &'static str, actor: &Actor, segment: &SegmentRow) -> NewEvent {
+fn segment_event(event_type: EventKind, actor: &Actor, segment: &SegmentRow) -> NewEvent {
     NewEvent {
-        event_type,
         created_by: actor.name.clone(),
         project: segment.project.clone(),
-        ..NewEvent::default()
+        ..NewEvent::new(event_type)
     }
 }
 
@@ -104,7 +103,7 @@ impl Operation for CreateSegment {
         segment.id = w.insert_segment(&segment).await?;
         w.record_event(NewEvent {
             data: Some(to_value(&SegmentView::new(&segment, 0))),
-            ..segment_event("segment-created", actor, &segment)
+            ..segment_event(EventKind::SegmentCreated, actor, &segment)
         })
         .await?;
         Ok(segment)
@@ -135,7 +134,7 @@ impl Operation for UpdateSegment {
         w.record_event(NewEvent {
             pre_data: Some(to_value(&SegmentView::new(&before, 0))),
             data: Some(to_value(&SegmentView::new(&after, 0))),
-            ..segment_event("segment-updated", actor, &after)
+            ..segment_event(EventKind::SegmentUpdated, actor, &after)
         })
         .await?;
         Ok(after)
@@ -177,7 +176,7 @@ impl Operation for DeleteSegment {
         w.delete_segment(self.id).await?;
         w.record_event(NewEvent {
             pre_data: Some(to_value(&SegmentView::new(&before, 0))),
-            ..segment_event("segment-deleted", actor, &before)
+            ..segment_event(EventKind::SegmentDeleted, actor, &before)
         })
         .await?;
         Ok(())

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Actor, Context, OpError, OpResult, Operation, SignalEndpointName};
 use crate::auth::hash_secret;
-use crate::storage::{now_text, NewEvent, SignalEndpointRow, SignalTokenRow, WriteTx};
+use crate::storage::{now_text, EventKind, NewEvent, SignalEndpointRow, SignalTokenRow, WriteTx};
 use crate::wire::automation::{SignalEndpointView, SignalTokenView};
 use crate::wire::to_value;
 
@@ -62,17 +62,16 @@ async fn name_is_free(w: &mut WriteTx<'_>, name: &str, id: Option<i64>) -> OpRes
 }
 
 fn endpoint_event(
-    event_type: &'static str,
+    event_type: EventKind,
     actor: &Actor,
     before: Option<&SignalEndpointRow>,
     after: Option<&SignalEndpointRow>,
 ) -> NewEvent {
     NewEvent {
-        event_type,
         created_by: actor.name.clone(),
         pre_data: before.map(|e| to_value(&SignalEndpointView::new(e))),
         data: after.map(|e| to_value(&SignalEndpointView::new(e))),
-        ..NewEvent::default()
+        ..NewEvent::new(event_type)
     }
 }
 
@@ -104,7 +103,7 @@ impl Operation for CreateSignalEndpoint {
         };
         endpoint.id = w.insert_signal_endpoint(&endpoint).await?;
         w.record_event(endpoint_event(
-            "signal-endpoint-created",
+            EventKind::SignalEndpointCreated,
             &cx.actor,
             None,
             Some(&endpoint),
@@ -137,7 +136,7 @@ impl Operation for UpdateSignalEndpoint {
         };
         w.update_signal_endpoint(&after).await?;
         w.record_event(endpoint_event(
-            "signal-endpoint-updated",
+            EventKind::SignalEndpointUpdated,
             &cx.actor,
             Some(&before),
             Some(&after),
@@ -169,7 +168,7 @@ impl Operation for SwitchSignalEndpoint {
         };
         w.update_signal_endpoint(&after).await?;
         w.record_event(endpoint_event(
-            "signal-endpoint-updated",
+            EventKind::SignalEndpointUpdated,
             &cx.actor,
             Some(&before),
             Some(&after),
@@ -201,7 +200,7 @@ impl Operation for DeleteSignalEndpoint {
         }
         w.delete_signal_endpoint(self.id).await?;
         w.record_event(endpoint_event(
-            "signal-endpoint-deleted",
+            EventKind::SignalEndpointDeleted,
             &cx.actor,
             Some(&before),
             None,
@@ -222,17 +221,16 @@ fn token_name(name: &str) -> OpResult<String> {
 }
 
 fn token_event(
-    event_type: &'static str,
+    event_type: EventKind,
     actor: &Actor,
     before: Option<&SignalTokenRow>,
     after: Option<&SignalTokenRow>,
 ) -> NewEvent {
     NewEvent {
-        event_type,
         created_by: actor.name.clone(),
         pre_data: before.map(|t| to_value(&SignalTokenView::from(t))),
         data: after.map(|t| to_value(&SignalTokenView::from(t))),
-        ..NewEvent::default()
+        ..NewEvent::new(event_type)
     }
 }
 
@@ -291,7 +289,7 @@ impl Operation for CreateSignalToken {
         };
         row.id = w.insert_signal_token(&row).await?;
         w.record_event(token_event(
-            "signal-endpoint-token-created",
+            EventKind::SignalEndpointTokenCreated,
             &cx.actor,
             None,
             Some(&row),
@@ -319,7 +317,7 @@ impl Operation for RenameSignalToken {
         };
         w.rename_signal_token(after.id, &after.name).await?;
         w.record_event(token_event(
-            "signal-endpoint-token-updated",
+            EventKind::SignalEndpointTokenUpdated,
             &cx.actor,
             Some(&before),
             Some(&after),
@@ -342,7 +340,7 @@ impl Operation for DeleteSignalToken {
         let before = existing_token(w, self.endpoint_id, self.token_id).await?;
         w.delete_signal_token(before.id).await?;
         w.record_event(token_event(
-            "signal-endpoint-token-deleted",
+            EventKind::SignalEndpointTokenDeleted,
             &cx.actor,
             Some(&before),
             None,

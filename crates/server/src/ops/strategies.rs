@@ -12,7 +12,7 @@ use super::{
     normalise_variants, project_environment, Actor, Context, Edit, EnvironmentName, FeatureName,
     Limits, OpError, OpResult, Operation, ProjectId,
 };
-use crate::storage::{NewEvent, StrategyRow, StrategyValues, WriteTx};
+use crate::storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
 use crate::wire::{to_value, StrategyView};
 
 /// A strategy as the admin API receives it (Unleash's createFeatureStrategySchema).
@@ -188,14 +188,13 @@ impl StrategyPlace {
         }
     }
 
-    fn event(&self, event_type: &'static str, actor: &Actor) -> NewEvent {
+    fn event(&self, event_type: EventKind, actor: &Actor) -> NewEvent {
         NewEvent {
-            event_type,
             created_by: actor.name.clone(),
             project: Some(self.project.to_string()),
             environment: Some(self.environment.to_string()),
             feature_name: Some(self.feature.to_string()),
-            ..NewEvent::default()
+            ..NewEvent::new(event_type)
         }
     }
 }
@@ -235,7 +234,7 @@ impl Operation for AddStrategy {
         w.insert_strategy(&strategy).await?;
         w.record_event(NewEvent {
             data: Some(to_value(&StrategyView::from(&strategy))),
-            ..self.place.event("feature-strategy-add", actor)
+            ..self.place.event(EventKind::FeatureStrategyAdd, actor)
         })
         .await?;
         Ok(strategy)
@@ -274,7 +273,7 @@ impl Operation for UpdateStrategy {
         w.record_event(NewEvent {
             pre_data: Some(to_value(&StrategyView::from(&before))),
             data: Some(to_value(&StrategyView::from(&after))),
-            ..self.place.event("feature-strategy-update", actor)
+            ..self.place.event(EventKind::FeatureStrategyUpdate, actor)
         })
         .await?;
         Ok(after)
@@ -298,7 +297,7 @@ impl Operation for RemoveStrategy {
         w.delete_strategy(&self.id).await?;
         w.record_event(NewEvent {
             pre_data: Some(to_value(&StrategyView::from(&before))),
-            ..self.place.event("feature-strategy-remove", actor)
+            ..self.place.event(EventKind::FeatureStrategyRemove, actor)
         })
         .await?;
         Ok(())

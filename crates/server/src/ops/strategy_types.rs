@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::names::check_url_friendly;
 use super::{Actor, Context, OpError, OpResult, Operation};
-use crate::storage::{NewEvent, StrategyParameter, StrategyTypeRow, WriteTx};
+use crate::storage::{EventKind, NewEvent, StrategyParameter, StrategyTypeRow, WriteTx};
 use crate::wire::{to_value, StrategyTypeView};
 
 /// A strategy type as request bodies send it (Unleash's strategy schema;
@@ -56,11 +56,10 @@ impl StrategyTypeInput {
     }
 }
 
-fn event(event_type: &'static str, actor: &Actor) -> NewEvent {
+fn event(event_type: EventKind, actor: &Actor) -> NewEvent {
     NewEvent {
-        event_type,
         created_by: actor.name.clone(),
-        ..NewEvent::default()
+        ..NewEvent::new(event_type)
     }
 }
 
@@ -100,7 +99,7 @@ impl Operation for CreateStrategyType {
         w.insert_strategy_type(&strategy).await?;
         w.record_event(NewEvent {
             data: Some(to_value(&StrategyTypeView::from(&strategy))),
-            ..event("strategy-created", &cx.actor)
+            ..event(EventKind::StrategyCreated, &cx.actor)
         })
         .await?;
         Ok(strategy)
@@ -135,7 +134,7 @@ impl Operation for UpdateStrategyType {
         w.record_event(NewEvent {
             pre_data: Some(to_value(&StrategyTypeView::from(&before))),
             data: Some(to_value(&StrategyTypeView::from(&after))),
-            ..event("strategy-updated", &cx.actor)
+            ..event(EventKind::StrategyUpdated, &cx.actor)
         })
         .await?;
         Ok(after)
@@ -164,9 +163,9 @@ impl Operation for DeprecateStrategyType {
         };
         w.update_strategy_type(&after).await?;
         let event_type = if self.deprecated {
-            "strategy-deprecated"
+            EventKind::StrategyDeprecated
         } else {
-            "strategy-reactivated"
+            EventKind::StrategyReactivated
         };
         w.record_event(NewEvent {
             data: Some(serde_json::json!({"name": after.name})),
@@ -193,7 +192,7 @@ impl Operation for DeleteStrategyType {
         w.record_event(NewEvent {
             pre_data: Some(to_value(&StrategyTypeView::from(&before))),
             data: Some(serde_json::json!({"name": before.name})),
-            ..event("strategy-deleted", &cx.actor)
+            ..event(EventKind::StrategyDeleted, &cx.actor)
         })
         .await?;
         Ok(())

@@ -11,7 +11,7 @@ use super::{
     project_environment, Context, EnvironmentName, FeatureName, OpError, OpResult, Operation,
     ProjectId,
 };
-use crate::storage::{NewEvent, StrategyRow, StrategyValues, WriteTx};
+use crate::storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
 use crate::wire::{to_value, StrategyView};
 
 /// Switches a flag on or off in one environment. As Unleash, switching on an
@@ -75,12 +75,11 @@ impl Operation for SwitchEnvironment {
         let strategies = w.strategies(name, Some(environment)).await?;
         w.set_environment_enabled(name, environment, on).await?;
         let event = |event_type| NewEvent {
-            event_type,
             created_by: actor.name.clone(),
             project: Some(feature.project.clone()),
             environment: Some(environment.to_string()),
             feature_name: Some(name.to_string()),
-            ..NewEvent::default()
+            ..NewEvent::new(event_type)
         };
         if on && strategies.iter().all(|s| s.values.disabled) {
             let project_default = w.default_strategy(&self.project, environment).await?;
@@ -88,15 +87,15 @@ impl Operation for SwitchEnvironment {
             w.insert_strategy(&strategy).await?;
             w.record_event(NewEvent {
                 data: Some(to_value(&StrategyView::from(&strategy))),
-                ..event("feature-strategy-add")
+                ..event(EventKind::FeatureStrategyAdd)
             })
             .await?;
         }
         if before.enabled != on {
             let event_type = if on {
-                "feature-environment-enabled"
+                EventKind::FeatureEnvironmentEnabled
             } else {
-                "feature-environment-disabled"
+                EventKind::FeatureEnvironmentDisabled
             };
             w.record_event(NewEvent {
                 pre_data: Some(json!({"enabled": before.enabled})),
@@ -136,13 +135,12 @@ impl Operation for SetDefaultStrategy {
         w.set_default_strategy(&self.project, &self.environment, &values)
             .await?;
         w.record_event(NewEvent {
-            event_type: "default-strategy-updated",
             created_by: cx.actor.name.clone(),
             project: Some(self.project.to_string()),
             environment: Some(self.environment.to_string()),
             pre_data: before.as_ref().map(to_value),
             data: Some(to_value(&values)),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::DefaultStrategyUpdated)
         })
         .await?;
         Ok(values)

@@ -13,7 +13,7 @@ use super::flag_batches::bounded_bulk;
 use super::names::check_url_friendly;
 use super::MAX_BULK;
 use super::{Actor, Context, FeatureName, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{FeatureRow, NewEvent, Store, Tag, TagTypeRow, WriteTx};
+use crate::storage::{EventKind, FeatureRow, NewEvent, Store, Tag, TagTypeRow, WriteTx};
 use crate::wire::{to_value, TagTypeView};
 
 /// The tag type every fresh Unleash has, and the one a tag without a type gets.
@@ -106,11 +106,10 @@ pub async fn validate_tag_type(store: &Store, input: TagTypeInput) -> OpResult<T
     }
 }
 
-fn event(event_type: &'static str, actor: &Actor) -> NewEvent {
+fn event(event_type: EventKind, actor: &Actor) -> NewEvent {
     NewEvent {
-        event_type,
         created_by: actor.name.clone(),
-        ..NewEvent::default()
+        ..NewEvent::new(event_type)
     }
 }
 
@@ -130,7 +129,7 @@ impl Operation for CreateTagType {
         w.insert_tag_type(&tag_type).await?;
         w.record_event(NewEvent {
             data: Some(to_value(&TagTypeView::from(&tag_type))),
-            ..event("tag-type-created", &cx.actor)
+            ..event(EventKind::TagTypeCreated, &cx.actor)
         })
         .await?;
         Ok(tag_type)
@@ -158,7 +157,7 @@ impl Operation for UpdateTagType {
         w.record_event(NewEvent {
             pre_data: Some(to_value(&TagTypeView::from(&before))),
             data: Some(to_value(&TagTypeView::from(&after))),
-            ..event("tag-type-updated", &cx.actor)
+            ..event(EventKind::TagTypeUpdated, &cx.actor)
         })
         .await?;
         Ok(after)
@@ -181,7 +180,7 @@ impl Operation for DeleteTagType {
         w.delete_tag_type(&before.name).await?;
         w.record_event(NewEvent {
             pre_data: Some(to_value(&TagTypeView::from(&before))),
-            ..event("tag-type-deleted", &cx.actor)
+            ..event(EventKind::TagTypeDeleted, &cx.actor)
         })
         .await?;
         Ok(())
@@ -203,7 +202,7 @@ async fn ensure_tag(w: &mut WriteTx<'_>, actor: &Actor, tag: &Tag) -> OpResult<b
     w.insert_tag(tag, &actor.name).await?;
     w.record_event(NewEvent {
         data: Some(to_value(tag)),
-        ..event("tag-created", actor)
+        ..event(EventKind::TagCreated, actor)
     })
     .await?;
     Ok(true)
@@ -242,7 +241,7 @@ impl Operation for DeleteTag {
         w.delete_tag(&self.tag).await?;
         w.record_event(NewEvent {
             pre_data: Some(to_value(&self.tag)),
-            ..event("tag-deleted", &cx.actor)
+            ..event(EventKind::TagDeleted, &cx.actor)
         })
         .await?;
         Ok(())
@@ -256,7 +255,7 @@ async fn flag(w: &mut WriteTx<'_>, name: &FeatureName) -> OpResult<FeatureRow> {
         .ok_or_else(|| OpError::NotFound(format!("Could not find feature flag {name}")))
 }
 
-fn flag_event(event_type: &'static str, actor: &Actor, flag: &FeatureRow) -> NewEvent {
+fn flag_event(event_type: EventKind, actor: &Actor, flag: &FeatureRow) -> NewEvent {
     NewEvent {
         project: Some(flag.project.clone()),
         feature_name: Some(flag.name.clone()),
@@ -289,7 +288,7 @@ pub(super) async fn tag_flag(
     w.add_feature_tag(&flag.name, tag, &actor.name).await?;
     w.record_event(NewEvent {
         data: Some(to_value(tag)),
-        ..flag_event("feature-tagged", actor, flag)
+        ..flag_event(EventKind::FeatureTagged, actor, flag)
     })
     .await?;
     Ok(true)
@@ -308,7 +307,7 @@ async fn untag_flag(
     }
     w.record_event(NewEvent {
         pre_data: Some(to_value(tag)),
-        ..flag_event("feature-untagged", actor, flag)
+        ..flag_event(EventKind::FeatureUntagged, actor, flag)
     })
     .await?;
     w.remove_feature_tag(&flag.name, tag).await?;

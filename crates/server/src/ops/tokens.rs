@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::{apply, Actor, Context, Limits, OpError, OpResult, Operation};
 use crate::auth::{hash_secret, parse_secret_scope, TokenKind};
 use crate::config::ServeArgs;
-use crate::storage::{now_text, NewEvent, Store, TokenRow, WriteTx};
+use crate::storage::{now_text, EventKind, NewEvent, Store, TokenRow, WriteTx};
 
 /// What a new token is for; the secret is generated.
 #[derive(Debug, Clone)]
@@ -151,11 +151,10 @@ async fn insert(
     };
     w.insert_token(&row).await?;
     w.record_event(NewEvent {
-        event_type: "api-token-created",
         created_by: actor.name.clone(),
         environment: Some(row.environment.clone()),
         data: Some(public_json(&row)),
-        ..NewEvent::default()
+        ..NewEvent::new(EventKind::ApiTokenCreated)
     })
     .await?;
     Ok(row)
@@ -233,12 +232,11 @@ impl Operation for SetTokenExpiry {
             ..before.clone()
         };
         w.record_event(NewEvent {
-            event_type: "api-token-updated",
             created_by: cx.actor.name.clone(),
             environment: Some(after.environment.clone()),
             pre_data: Some(public_json(&before)),
             data: Some(public_json(&after)),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::ApiTokenUpdated)
         })
         .await?;
         Ok(after)
@@ -259,11 +257,10 @@ impl Operation for RevokeToken {
         let token = find_token(w, &self.id_or_secret).await?;
         w.delete_token(&token.id).await?;
         w.record_event(NewEvent {
-            event_type: "api-token-deleted",
             created_by: actor.name.clone(),
             environment: Some(token.environment.clone()),
             pre_data: Some(public_json(&token)),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::ApiTokenDeleted)
         })
         .await?;
         Ok(token)

@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use super::{passwords, Actor, Context, Limits, OpError, OpResult, Operation};
-use crate::storage::{NewEvent, NewUser, Store, UserRow, WriteTx};
+use crate::storage::{EventKind, NewEvent, NewUser, Store, UserRow, WriteTx};
 
 /// Fewest characters a password may have.
 pub const MIN_PASSWORD: usize = 10;
@@ -150,10 +150,9 @@ impl Operation for CreateUser {
             )
             .await?;
         w.record_event(NewEvent {
-            event_type: "user-created",
             created_by: cx.actor.name.clone(),
             data: Some(user_data(&user)),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::UserCreated)
         })
         .await?;
         Ok(user)
@@ -177,10 +176,9 @@ impl Operation for ChangePassword {
             .ok_or_else(|| OpError::NotFound(format!("Could not find user {}", self.user_id)))?;
         w.set_password_hash(user.id, &self.password.0).await?;
         w.record_event(NewEvent {
-            event_type: "user-password-changed",
             created_by: cx.actor.name.clone(),
             data: Some(json!({"id": user.id, "username": user.username})),
-            ..NewEvent::default()
+            ..NewEvent::new(EventKind::UserPasswordChanged)
         })
         .await?;
         Ok(())

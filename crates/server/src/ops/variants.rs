@@ -9,7 +9,7 @@ use super::{
     project_environment, Context, Edit, EnvironmentName, FeatureName, OpError, OpResult, Operation,
     ProjectId,
 };
-use crate::storage::{NewEvent, WriteTx};
+use crate::storage::{EventKind, NewEvent, WriteTx};
 
 /// Unleash's rules for a variant list: `weightType` defaults to `variable` and
 /// `stickiness` to `default`; at least one variant is variable; fixed weights
@@ -117,7 +117,7 @@ impl Operation for SetVariants {
         w.set_environment_variants(&self.feature, &self.environment, &after)
             .await?;
         w.record_event(NewEvent {
-            event_type: "feature-environment-variants-updated",
+            event_type: EventKind::FeatureEnvironmentVariantsUpdated,
             created_by: actor.name.clone(),
             project: Some(self.project.into()),
             environment: Some(self.environment.into()),

@@ -1,10 +1,11 @@
 //! What a run of changes touched, as far as the client documents go: the
-//! change log's events, read by their type, say which flags and segments a
-//! catch-up reloads, and what it cannot narrow down (then it rebuilds).
+//! change log's events, parsed into their [`EventKind`], say (through
+//! [`EventKind::touches`]) which flags and segments a catch-up reloads, and
+//! what it cannot narrow down (then it rebuilds).
 
 use std::collections::BTreeSet;
 
-use crate::storage::ChangeRecord;
+use crate::storage::{ChangeRecord, EventKind, Part, Touches};
 
 /// What a run of changes touched, as far as the client documents go.
 #[derive(Debug, Default)]
@@ -24,64 +25,136 @@ impl Touched {
     pub(super) fn from_changes(changes: &[ChangeRecord]) -> Touched {
         let mut touched = Touched::default();
         for change in changes {
-            let kind = change.event_type.as_str();
-            if kind.starts_with("signal-endpoint-token-") || kind == "signal-endpoint-deleted" {
-                // In no client document; the token cache knows signal tokens' hashes.
-                touched.tokens = true;
+            // A name this version does not record (a newer process wrote it)
+            // cannot be narrowed down.
+            let Ok(kind) = change.event_type.parse::<EventKind>() else {
+                touched.everything = true;
                 continue;
-            }
-            if [
-                "feature-link-",
-                "signal-endpoint-",
-                "actions-",
-                "addon-config-",
-                "addon-delivery-",
-                "features-",
-            ]
-            .iter()
-            .any(|prefix| kind.starts_with(prefix))
-            {
-                // Links, signal endpoints, action sets, integrations, exports,
-                // the summary event of an import: not part of any client document
-                // (a step an action set or an import runs records its own events).
-                continue;
-            }
+            };
+            let part = match kind.touches() {
+                Touches::Tokens => {
+                    touched.tokens = true;
+                    continue;
+                }
+                Touches::Nothing => continue,
+                Touches::FlagElse(part) => part,
+            };
             if let Some(name) = &change.feature_name {
                 touched.flags.insert(name.clone());
-            } else if kind.starts_with("segment-") {
-                match change.subject_id {
+                continue;
+            }
+            match part {
+                Part::Segment => match change.subject_id {
                     Some(id) => {
                         touched.segments.insert(id);
                     }
                     None => touched.everything = true,
-                }
-            } else if kind.starts_with("api-token-") || kind.starts_with("pat-") {
-                // Personal access tokens are in no client document; the token
-                // cache knows their hashes.
-                touched.tokens = true;
-            } else if matches!(
-                kind,
-                "project-created" | "project-updated" | "project-deleted"
-            ) {
-                // Not part of any client document; only the set of projects changes.
-                touched.projects = true;
-            } else if kind == "tag-created" {
-                // Not part of any client document until a flag has it (its own event).
-                touched.tags = true;
-            } else if kind.starts_with("context-field-")
-                || kind.starts_with("strategy-")
-                || matches!(
-                    kind,
-                    "tag-type-created" | "tag-type-updated" | "default-strategy-updated"
-                )
-            {
-                // Not part of any client document (flags name strategy types;
-                // a default strategy is copied into a flag by its own event).
-            } else {
-                // Among others a deleted tag or tag type, which leaves flags.
-                touched.everything = true;
+                },
+                Part::Tokens => touched.tokens = true,
+                Part::Projects => touched.projects = true,
+                Part::Tags => touched.tags = true,
+                Part::Nothing => {}
+                Part::Everything => touched.everything = true,
             }
         }
         touched
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule by name prefix that `EventKind::touches` replaced, kept to
+    /// show that every kind is decided as before.
+    fn by_prefix(change: &ChangeRecord) -> Touched {
+        let mut touched = Touched::default();
+        let kind = change.event_type.as_str();
+        if kind.starts_with("signal-endpoint-token-") || kind == "signal-endpoint-deleted" {
+            touched.tokens = true;
+            return touched;
+        }
+        if [
+            "feature-link-",
+            "signal-endpoint-",
+            "actions-",
+            "addon-config-",
+            "addon-delivery-",
+            "features-",
+        ]
+        .iter()
+        .any(|prefix| kind.starts_with(prefix))
+        {
+            return touched;
+        }
+        if let Some(name) = &change.feature_name {
+            touched.flags.insert(name.clone());
+        } else if kind.starts_with("segment-") {
+            match change.subject_id {
+                Some(id) => {
+                    touched.segments.insert(id);
+                }
+                None => touched.everything = true,
+            }
+        } else if kind.starts_with("api-token-") || kind.starts_with("pat-") {
+            touched.tokens = true;
+        } else if matches!(
+            kind,
+            "project-created" | "project-updated" | "project-deleted"
+        ) {
+            touched.projects = true;
+        } else if kind == "tag-created" {
+            touched.tags = true;
+        } else if kind.starts_with("context-field-")
+            || kind.starts_with("strategy-")
+            || matches!(
+                kind,
+                "tag-type-created" | "tag-type-updated" | "default-strategy-updated"
+            )
+        {
+        } else {
+            touched.everything = true;
+        }
+        touched
+    }
+
+    fn summary(t: &Touched) -> (Vec<String>, Vec<i64>, [bool; 4]) {
+        (
+            t.flags.iter().cloned().collect(),
+            t.segments.iter().copied().collect(),
+            [t.tokens, t.projects, t.tags, t.everything],
+        )
+    }
+
+    #[test]
+    fn every_kind_touches_what_its_name_prefix_did() {
+        for &kind in EventKind::ALL {
+            for feature_name in [None, Some("f".to_owned())] {
+                for subject_id in [None, Some(7)] {
+                    let change = ChangeRecord {
+                        revision: 1,
+                        event_type: kind.as_str().to_owned(),
+                        feature_name: feature_name.clone(),
+                        subject_id,
+                    };
+                    assert_eq!(
+                        summary(&Touched::from_changes(std::slice::from_ref(&change))),
+                        summary(&by_prefix(&change)),
+                        "{kind} with {feature_name:?} and {subject_id:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_this_version_does_not_record_rebuilds() {
+        let change = ChangeRecord {
+            revision: 1,
+            event_type: "feature-renamed-in-a-later-version".to_owned(),
+            feature_name: Some("f".to_owned()),
+            subject_id: None,
+        };
+        assert!(Touched::from_changes(&[change]).everything);
     }
 }

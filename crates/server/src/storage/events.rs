@@ -4,18 +4,34 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{from_json, now_text, to_json, ReadTx, StorageResult, Store, Tag, WriteTx};
+use super::{from_json, now_text, to_json, EventKind, ReadTx, StorageResult, Store, Tag, WriteTx};
 
 /// An event to record with a write.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewEvent {
-    pub event_type: &'static str,
+    pub event_type: EventKind,
     pub created_by: String,
     pub project: Option<String>,
     pub environment: Option<String>,
     pub feature_name: Option<String>,
     pub pre_data: Option<Value>,
     pub data: Option<Value>,
+}
+
+impl NewEvent {
+    /// An event of this kind and nothing else (by nobody, about nothing):
+    /// the base of a struct update that names the rest.
+    pub fn new(event_type: EventKind) -> NewEvent {
+        NewEvent {
+            event_type,
+            created_by: String::new(),
+            project: None,
+            environment: None,
+            feature_name: None,
+            pre_data: None,
+            data: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +115,7 @@ impl WriteTx<'_> {
             "INSERT INTO events (type, created_at, created_by, project, environment, feature_name, pre_data, data, revision, tags, action_depth) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
-        .bind(event.event_type)
+        .bind(event.event_type.as_str())
         .bind(now_text())
         .bind(&event.created_by)
         .bind(&event.project)

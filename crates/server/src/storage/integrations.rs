@@ -55,7 +55,7 @@ impl AddonRow {
                 || value.as_ref().is_some_and(|v| filter.contains(v))
         };
         self.enabled
-            && self.events.iter().any(|e| e == event.event_type)
+            && self.events.iter().any(|e| e == event.event_type.as_str())
             && passes(&self.projects, &event.project)
             && passes(&self.environments, &event.environment)
     }

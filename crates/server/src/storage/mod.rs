@@ -9,6 +9,7 @@
 
 mod actions;
 mod dependencies;
+mod event_kind;
 mod events;
 mod features;
 mod flag_list;
@@ -36,6 +37,7 @@ use tokio::sync::Mutex;
 
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter};
 pub use dependencies::DependencyRow;
+pub use event_kind::{EventKind, Part, Touches, UnknownEventKind};
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use flag_list::{FlagPage, FlagSearch, Lifecycle, TagMatch};

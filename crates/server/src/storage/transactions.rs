@@ -66,7 +66,7 @@ pub struct Committed {
 impl Committed {
     /// The types of its events, in order.
     pub fn event_types(&self) -> Vec<&'static str> {
-        self.events.iter().map(|e| e.event_type).collect()
+        self.events.iter().map(|e| e.event_type.as_str()).collect()
     }
 }
 

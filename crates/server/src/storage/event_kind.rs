@@ -1,0 +1,402 @@
+//! The kinds of event Flagstaff records, by Unleash's wire names, and what
+//! each one touches (the snapshot decides what to reload from it) and whether
+//! integrations may send it: a new kind does not compile until
+//! [`EventKind::touches`] and [`EventKind::integrations_may_send`] say so.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! event_kinds {
+    ($($variant:ident => $name:literal,)*) => {
+        /// A kind of event Flagstaff records (the `type` of an event row).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum EventKind {
+            $(#[serde(rename = $name)] $variant,)*
+        }
+
+        impl EventKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [EventKind] = &[$(EventKind::$variant,)*];
+
+            /// Its wire name, e.g. `feature-created`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(EventKind::$variant => $name,)*
+                }
+            }
+        }
+
+        impl FromStr for EventKind {
+            type Err = UnknownEventKind;
+
+            fn from_str(name: &str) -> Result<EventKind, UnknownEventKind> {
+                match name {
+                    $($name => Ok(EventKind::$variant),)*
+                    _ => Err(UnknownEventKind(name.to_owned())),
+                }
+            }
+        }
+    };
+}
+
+event_kinds! {
+    FeatureCreated => "feature-created",
+    FeatureMetadataUpdated => "feature-metadata-updated",
+    FeatureArchived => "feature-archived",
+    FeatureRevived => "feature-revived",
+    FeatureDeleted => "feature-deleted",
+    FeatureStaleOn => "feature-stale-on",
+    FeatureStaleOff => "feature-stale-off",
+    FeatureEnvironmentEnabled => "feature-environment-enabled",
+    FeatureEnvironmentDisabled => "feature-environment-disabled",
+    FeatureStrategyAdd => "feature-strategy-add",
+    FeatureStrategyUpdate => "feature-strategy-update",
+    FeatureStrategyRemove => "feature-strategy-remove",
+    FeatureEnvironmentVariantsUpdated => "feature-environment-variants-updated",
+    FeatureLinkAdded => "feature-link-added",
+    FeatureLinkUpdated => "feature-link-updated",
+    FeatureLinkRemoved => "feature-link-removed",
+    FeatureDependencyAdded => "feature-dependency-added",
+    FeatureDependencyRemoved => "feature-dependency-removed",
+    FeatureDependenciesRemoved => "feature-dependencies-removed",
+    FeaturesExported => "features-exported",
+    FeaturesImported => "features-imported",
+    SegmentCreated => "segment-created",
+    SegmentUpdated => "segment-updated",
+    SegmentDeleted => "segment-deleted",
+    ContextFieldCreated => "context-field-created",
+    ContextFieldUpdated => "context-field-updated",
+    ContextFieldDeleted => "context-field-deleted",
+    ProjectCreated => "project-created",
+    ProjectUpdated => "project-updated",
+    ProjectDeleted => "project-deleted",
+    ProjectEnvironmentAdded => "project-environment-added",
+    ProjectEnvironmentRemoved => "project-environment-removed",
+    EnvironmentCreated => "environment-created",
+    EnvironmentUpdated => "environment-updated",
+    ApiTokenCreated => "api-token-created",
+    ApiTokenUpdated => "api-token-updated",
+    ApiTokenDeleted => "api-token-deleted",
+    PatCreated => "pat-created",
+    PatDeleted => "pat-deleted",
+    UserCreated => "user-created",
+    UserPasswordChanged => "user-password-changed",
+    AddonConfigCreated => "addon-config-created",
+    AddonConfigUpdated => "addon-config-updated",
+    AddonConfigDeleted => "addon-config-deleted",
+    AddonDeliveryPaused => "addon-delivery-paused",
+    AddonDeliveryResumed => "addon-delivery-resumed",
+    SignalEndpointCreated => "signal-endpoint-created",
+    SignalEndpointUpdated => "signal-endpoint-updated",
+    SignalEndpointDeleted => "signal-endpoint-deleted",
+    SignalEndpointTokenCreated => "signal-endpoint-token-created",
+    SignalEndpointTokenUpdated => "signal-endpoint-token-updated",
+    SignalEndpointTokenDeleted => "signal-endpoint-token-deleted",
+    ActionsCreated => "actions-created",
+    ActionsUpdated => "actions-updated",
+    ActionsDeleted => "actions-deleted",
+    FeatureTagged => "feature-tagged",
+    FeatureUntagged => "feature-untagged",
+    TagCreated => "tag-created",
+    TagDeleted => "tag-deleted",
+    TagTypeCreated => "tag-type-created",
+    TagTypeUpdated => "tag-type-updated",
+    TagTypeDeleted => "tag-type-deleted",
+    StrategyCreated => "strategy-created",
+    StrategyUpdated => "strategy-updated",
+    StrategyDeprecated => "strategy-deprecated",
+    StrategyReactivated => "strategy-reactivated",
+    StrategyDeleted => "strategy-deleted",
+    DefaultStrategyUpdated => "default-strategy-updated",
+}
+
+/// A name that is no event kind Flagstaff records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownEventKind(pub String);
+
+impl fmt::Display for UnknownEventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no event kind is named {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownEventKind {}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an event touches, as far as the client documents and the caches
+/// built beside them go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Touches {
+    /// The token cache, whatever the event names (signal endpoint tokens:
+    /// in no client document, the cache knows their hashes).
+    Tokens,
+    /// Nothing any client document holds, whatever the event names (links,
+    /// signal endpoints, action sets, integrations, exports, an import's
+    /// summary: a step an action set or an import runs records its own events).
+    Nothing,
+    /// The flag the event names; an event naming none touches the part given.
+    FlagElse(Part),
+}
+
+/// What an event that names no flag touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The segment whose id the change records (everything without one).
+    Segment,
+    /// The token cache (API tokens, personal access tokens).
+    Tokens,
+    /// The set of projects.
+    Projects,
+    /// The set of tags (a new tag is in no flag until its own event).
+    Tags,
+    /// Nothing any client document holds (context fields, strategy types,
+    /// tag types; a default strategy is copied into a flag by its own event).
+    Nothing,
+    /// Something the log does not narrow down (a new environment, a deleted
+    /// tag or tag type, which leaves flags, …): rebuild.
+    Everything,
+}
+
+impl EventKind {
+    /// What an event of this kind touches. No wildcard arm: a new kind does
+    /// not compile until it is placed here.
+    pub const fn touches(self) -> Touches {
+        match self {
+            EventKind::SignalEndpointDeleted
+            | EventKind::SignalEndpointTokenCreated
+            | EventKind::SignalEndpointTokenUpdated
+            | EventKind::SignalEndpointTokenDeleted => Touches::Tokens,
+            EventKind::FeatureLinkAdded
+            | EventKind::FeatureLinkUpdated
+            | EventKind::FeatureLinkRemoved
+            | EventKind::FeaturesExported
+            | EventKind::FeaturesImported
+            | EventKind::AddonConfigCreated
+            | EventKind::AddonConfigUpdated
+            | EventKind::AddonConfigDeleted
+            | EventKind::AddonDeliveryPaused
+            | EventKind::AddonDeliveryResumed
+            | EventKind::SignalEndpointCreated
+            | EventKind::SignalEndpointUpdated
+            | EventKind::ActionsCreated
+            | EventKind::ActionsUpdated
+            | EventKind::ActionsDeleted => Touches::Nothing,
+            EventKind::SegmentCreated | EventKind::SegmentUpdated | EventKind::SegmentDeleted => {
+                Touches::FlagElse(Part::Segment)
+            }
+            EventKind::ApiTokenCreated
+            | EventKind::ApiTokenUpdated
+            | EventKind::ApiTokenDeleted
+            | EventKind::PatCreated
+            | EventKind::PatDeleted => Touches::FlagElse(Part::Tokens),
+            EventKind::ProjectCreated | EventKind::ProjectUpdated | EventKind::ProjectDeleted => {
+                Touches::FlagElse(Part::Projects)
+            }
+            EventKind::TagCreated => Touches::FlagElse(Part::Tags),
+            EventKind::ContextFieldCreated
+            | EventKind::ContextFieldUpdated
+            | EventKind::ContextFieldDeleted
+            | EventKind::TagTypeCreated
+            | EventKind::TagTypeUpdated
+            | EventKind::StrategyCreated
+            | EventKind::StrategyUpdated
+            | EventKind::StrategyDeprecated
+            | EventKind::StrategyReactivated
+            | EventKind::StrategyDeleted
+            | EventKind::DefaultStrategyUpdated => Touches::FlagElse(Part::Nothing),
+            EventKind::FeatureCreated
+            | EventKind::FeatureMetadataUpdated
+            | EventKind::FeatureArchived
+            | EventKind::FeatureRevived
+            | EventKind::FeatureDeleted
+            | EventKind::FeatureStaleOn
+            | EventKind::FeatureStaleOff
+            | EventKind::FeatureEnvironmentEnabled
+            | EventKind::FeatureEnvironmentDisabled
+            | EventKind::FeatureStrategyAdd
+            | EventKind::FeatureStrategyUpdate
+            | EventKind::FeatureStrategyRemove
+            | EventKind::FeatureEnvironmentVariantsUpdated
+            | EventKind::FeatureDependencyAdded
+            | EventKind::FeatureDependencyRemoved
+            | EventKind::FeatureDependenciesRemoved
+            | EventKind::ProjectEnvironmentAdded
+            | EventKind::ProjectEnvironmentRemoved
+            | EventKind::EnvironmentCreated
+            | EventKind::EnvironmentUpdated
+            | EventKind::UserCreated
+            | EventKind::UserPasswordChanged
+            | EventKind::FeatureTagged
+            | EventKind::FeatureUntagged
+            | EventKind::TagDeleted
+            | EventKind::TagTypeDeleted => Touches::FlagElse(Part::Everything),
+        }
+    }
+}
+
+impl EventKind {
+    /// Whether an integration may be set up to send events of this kind
+    /// (the providers' lists, `integrations::EVENT_TYPES`, hold exactly these).
+    /// No wildcard arm: a new kind does not compile until it is placed here.
+    pub const fn integrations_may_send(self) -> bool {
+        match self {
+            EventKind::FeatureCreated
+            | EventKind::FeatureMetadataUpdated
+            | EventKind::FeatureArchived
+            | EventKind::FeatureRevived
+            | EventKind::FeatureDeleted
+            | EventKind::FeatureStaleOn
+            | EventKind::FeatureStaleOff
+            | EventKind::FeatureEnvironmentEnabled
+            | EventKind::FeatureEnvironmentDisabled
+            | EventKind::FeatureStrategyAdd
+            | EventKind::FeatureStrategyUpdate
+            | EventKind::FeatureStrategyRemove
+            | EventKind::FeatureEnvironmentVariantsUpdated
+            | EventKind::FeatureLinkAdded
+            | EventKind::FeatureLinkUpdated
+            | EventKind::FeatureLinkRemoved
+            | EventKind::FeatureDependencyAdded
+            | EventKind::FeatureDependencyRemoved
+            | EventKind::FeatureDependenciesRemoved
+            | EventKind::FeaturesExported
+            | EventKind::FeaturesImported
+            | EventKind::SegmentCreated
+            | EventKind::SegmentUpdated
+            | EventKind::SegmentDeleted
+            | EventKind::ContextFieldCreated
+            | EventKind::ContextFieldUpdated
+            | EventKind::ContextFieldDeleted
+            | EventKind::ProjectCreated
+            | EventKind::ProjectUpdated
+            | EventKind::ProjectDeleted
+            | EventKind::ProjectEnvironmentAdded
+            | EventKind::ProjectEnvironmentRemoved
+            | EventKind::EnvironmentCreated
+            | EventKind::ApiTokenCreated
+            | EventKind::ApiTokenUpdated
+            | EventKind::ApiTokenDeleted
+            | EventKind::AddonConfigCreated
+            | EventKind::AddonConfigUpdated
+            | EventKind::AddonConfigDeleted
+            | EventKind::AddonDeliveryPaused
+            | EventKind::AddonDeliveryResumed
+            | EventKind::SignalEndpointCreated
+            | EventKind::SignalEndpointUpdated
+            | EventKind::SignalEndpointDeleted
+            | EventKind::SignalEndpointTokenCreated
+            | EventKind::SignalEndpointTokenUpdated
+            | EventKind::SignalEndpointTokenDeleted
+            | EventKind::ActionsCreated
+            | EventKind::ActionsUpdated
+            | EventKind::ActionsDeleted
+            | EventKind::FeatureTagged
+            | EventKind::FeatureUntagged
+            | EventKind::TagCreated
+            | EventKind::TagDeleted
+            | EventKind::TagTypeCreated
+            | EventKind::TagTypeUpdated
+            | EventKind::TagTypeDeleted
+            | EventKind::StrategyCreated
+            | EventKind::StrategyUpdated
+            | EventKind::StrategyDeprecated
+            | EventKind::StrategyReactivated
+            | EventKind::StrategyDeleted
+            | EventKind::DefaultStrategyUpdated => true,
+            // Not offered to integrations (as before `EventKind`): users and
+            // personal access tokens are accounts, not changes to flags.
+            EventKind::EnvironmentUpdated
+            | EventKind::PatCreated
+            | EventKind::PatDeleted
+            | EventKind::UserCreated
+            | EventKind::UserPasswordChanged => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_wire_name() {
+        for &kind in EventKind::ALL {
+            assert_eq!(kind.as_str().parse::<EventKind>(), Ok(kind));
+            let json = serde_json::to_value(kind).expect("serializes");
+            assert_eq!(json, serde_json::json!(kind.as_str()));
+            assert_eq!(serde_json::from_value::<EventKind>(json).ok(), Some(kind));
+            assert_eq!(kind.to_string(), kind.as_str());
+        }
+        assert_eq!(EventKind::ALL.len(), 68);
+        assert!("feature-updated".parse::<EventKind>().is_err());
+    }
+
+    #[test]
+    fn touches_matches_the_prefix_rules_it_replaced() {
+        use EventKind as K;
+        assert_eq!(
+            K::FeatureCreated.touches(),
+            Touches::FlagElse(Part::Everything)
+        );
+        assert_eq!(
+            K::FeatureStrategyAdd.touches(),
+            Touches::FlagElse(Part::Everything)
+        );
+        assert_eq!(K::FeatureLinkAdded.touches(), Touches::Nothing);
+        assert_eq!(K::FeaturesImported.touches(), Touches::Nothing);
+        assert_eq!(K::AddonDeliveryPaused.touches(), Touches::Nothing);
+        assert_eq!(K::SignalEndpointUpdated.touches(), Touches::Nothing);
+        assert_eq!(K::SignalEndpointDeleted.touches(), Touches::Tokens);
+        assert_eq!(K::SignalEndpointTokenCreated.touches(), Touches::Tokens);
+        assert_eq!(
+            K::SegmentUpdated.touches(),
+            Touches::FlagElse(Part::Segment)
+        );
+        assert_eq!(
+            K::ApiTokenCreated.touches(),
+            Touches::FlagElse(Part::Tokens)
+        );
+        assert_eq!(K::PatDeleted.touches(), Touches::FlagElse(Part::Tokens));
+        assert_eq!(
+            K::ProjectUpdated.touches(),
+            Touches::FlagElse(Part::Projects)
+        );
+        assert_eq!(
+            K::ProjectEnvironmentAdded.touches(),
+            Touches::FlagElse(Part::Everything)
+        );
+        assert_eq!(K::TagCreated.touches(), Touches::FlagElse(Part::Tags));
+        assert_eq!(K::TagDeleted.touches(), Touches::FlagElse(Part::Everything));
+        assert_eq!(
+            K::TagTypeUpdated.touches(),
+            Touches::FlagElse(Part::Nothing)
+        );
+        assert_eq!(
+            K::TagTypeDeleted.touches(),
+            Touches::FlagElse(Part::Everything)
+        );
+        assert_eq!(
+            K::StrategyDeprecated.touches(),
+            Touches::FlagElse(Part::Nothing)
+        );
+        assert_eq!(
+            K::ContextFieldDeleted.touches(),
+            Touches::FlagElse(Part::Nothing)
+        );
+        assert_eq!(
+            K::EnvironmentCreated.touches(),
+            Touches::FlagElse(Part::Everything)
+        );
+        assert_eq!(
+            K::UserCreated.touches(),
+            Touches::FlagElse(Part::Everything)
+        );
+    }
+}
