@@ -715,7 +715,11 @@ pub async fn unpaged_lists_stream_and_heavy_reads_are_bounded(db: Db) {
         .iter()
         .all(|f| f["name"].as_str().is_some_and(|n| n.starts_with("gone-"))));
 
-    // A client that reads one byte and stops holds the only place.
+    // A client that reads one byte and stops holds the only place. The list
+    // must be larger than the kernel's socket buffers (up to 4 MiB on the
+    // server's side), or the server finishes writing it into them and gives
+    // the place back before the client has read anything.
+    insert_flags(&db, "bulk", 30_000, false).await;
     let stalled = {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let address = app
