@@ -67,10 +67,7 @@ pub fn parse_network(text: &str) -> Result<IpNet, String> {
 /// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`, a dual-stack listener's
 /// view of an IPv4 peer) as the IPv4 address they are.
 fn canonical(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    }
+    address.to_canonical()
 }
 
 /// The forwarding chain, leftmost (furthest from us) first; `None` for an

@@ -91,10 +91,7 @@ impl Drop for AddressPlace {
 
 /// An IPv4 peer seen through a dual-stack socket (`::ffff:a.b.c.d`) as itself.
 fn peer_address(remote: SocketAddr) -> IpAddr {
-    match remote.ip() {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    }
+    remote.ip().to_canonical()
 }
 
 /// How long connections still open at shutdown may finish their requests.
