@@ -5,6 +5,8 @@
 # Prints requests/s, p99 latency and peak RSS; needs wrk (apt-get install wrk).
 # SDKs send `Accept-Encoding: gzip`, so the gzip line is the one that matters.
 # Usage: scripts/bench-client-features.sh [seconds-per-run] [connections]
+# FLAGSTAFF_BIN=path measures that flagstaff binary instead of building this
+# checkout's (e.g. an earlier commit's release build, for a before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-10}
@@ -15,17 +17,19 @@ ADMIN='*:*.bench-admin'
 CLIENT='*:development.bench-client'
 FRONTEND='default:development.bench-frontend'
 
-cargo build --release -q -p flagstaff --bin flagstaff
+target_dir=${CARGO_TARGET_DIR:-target}
+flagstaff_bin=${FLAGSTAFF_BIN:-$target_dir/release/flagstaff}
+[[ -n "${FLAGSTAFF_BIN:-}" ]] || cargo build --release -q -p flagstaff --bin flagstaff
 cargo build --release -q -p flagstaff-server --example hello_world
 work=$(mktemp -d)
 cleanup() { kill "${flagstaff_pid:-}" "${hello_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 INIT_ADMIN_API_TOKENS="$ADMIN" INIT_CLIENT_API_TOKENS="$CLIENT" INIT_FRONTEND_API_TOKENS="$FRONTEND" RUST_LOG=warn \
-  target/release/flagstaff serve --host 127.0.0.1 --port "$FLAGSTAFF_PORT" \
+  "$flagstaff_bin" serve --host 127.0.0.1 --port "$FLAGSTAFF_PORT" \
   --database-url "sqlite://$work/flagstaff.db" &
 flagstaff_pid=$!
-target/release/examples/hello_world "$HELLO_PORT" &
+"$target_dir/release/examples/hello_world" "$HELLO_PORT" &
 hello_pid=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$FLAGSTAFF_PORT/health" >/dev/null && break; sleep 0.1; done
 
