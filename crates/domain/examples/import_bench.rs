@@ -14,8 +14,8 @@
 
 use std::time::Instant;
 
-use flagstaff_server::ops::{self, Actor, Context, EnvironmentName, ImportFlags, ProjectId};
-use flagstaff_server::storage::Store;
+use flagstaff_domain::ops::{self, Actor, Context, EnvironmentName, ImportFlags, ProjectId};
+use flagstaff_storage::Store;
 use serde_json::json;
 
 #[tokio::main]

@@ -1,6 +1,6 @@
 //! What a stored signal sets off: every enabled action set of its endpoint
 //! whose payload filters all hold runs its steps in order, each step an
-//! operation applied through [`AppState::apply`] as its own change, by an actor
+//! operation applied through [`DomainState::apply`] as its own change, by an actor
 //! that names the action set (`action:<name>`), so the event log says which
 //! action set made each change. As in Unleash, a failed step stops the set:
 //! the steps before it stay applied, the ones after are "not started". Each
@@ -33,12 +33,12 @@ use serde_json::Value;
 use crate::integrations::ACTION_DEPTH_HEADER;
 use crate::ops::{self, Actor, OpError, ProjectId};
 use crate::quota::Quota;
-use crate::state::AppState;
-use crate::storage::{
-    ActionRunRow, ActionSetRow, PayloadFilter, SignalRow, SignalsKept, StorageError,
-};
+use crate::state::DomainState;
 use crate::wire::automation::ActionSetView;
 use crate::wire::to_value;
+use flagstaff_storage::{
+    ActionRunRow, ActionSetRow, PayloadFilter, SignalRow, SignalsKept, StorageError,
+};
 
 /// Signals kept whole per endpoint, and runs kept per action set: the newest.
 pub const KEEP_SIGNALS: i64 = 1_000;
@@ -127,7 +127,7 @@ pub fn payload_matches(filters: &BTreeMap<String, PayloadFilter>, payload: &Valu
 /// Runs the matching action sets of the signal's endpoint and logs each run
 /// (or why it was skipped: the loop guard). Nothing here fails the signal:
 /// problems are logged.
-pub async fn run_action_sets(state: AppState, signal: SignalRow) {
+pub async fn run_action_sets(state: DomainState, signal: SignalRow) {
     let sets = match state
         .store
         .enabled_action_sets_for(signal.endpoint_id)
@@ -243,7 +243,7 @@ fn reason(error: OpError) -> String {
     }
 }
 
-async fn run_one(state: &AppState, set: &ActionSetRow, signal: &SignalRow) -> ActionRunRow {
+async fn run_one(state: &DomainState, set: &ActionSetRow, signal: &SignalRow) -> ActionRunRow {
     let actor = Actor::action(&set.name, signal.action_depth + 1);
     let view = ActionSetView::from(set);
     let mut failed = false;

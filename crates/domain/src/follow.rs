@@ -3,7 +3,7 @@
 //! `flagstaff serve` replicas are interchangeable.
 //!
 //! On PostgreSQL every change is announced with `NOTIFY` at commit
-//! ([`crate::storage::CHANGES_CHANNEL`]); the follower listens and reloads when
+//! ([`flagstaff_storage::CHANGES_CHANNEL`]); the follower listens and reloads when
 //! the announced revision is ahead of its snapshot. Whatever the database, it
 //! also compares the change head with its snapshot every [`CHECK_EVERY`]: the
 //! safety net for a dropped listener (which reconnects and catches up) and the
@@ -13,14 +13,14 @@ use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 
-use crate::state::AppState;
-use crate::storage::{DatabaseLocation, StorageError, CHANGES_CHANNEL};
+use crate::state::DomainState;
+use flagstaff_storage::{DatabaseLocation, StorageError, CHANGES_CHANNEL};
 
 /// How often the change head is compared with the snapshot, whatever else happens.
 pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// Runs until aborted.
-pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+pub fn spawn(state: DomainState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         match state.store.location().clone() {
             DatabaseLocation::Postgres { url } => follow_postgres(&state, &url).await,
@@ -35,8 +35,8 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 /// Reloads when the database's change head differs from this process's
 /// snapshot. While the database cannot be reached the snapshot stays as it
 /// is (client APIs answer from it) and the outage is logged once, by
-/// [`crate::storage::Reachability`], not at every look.
-async fn catch_up_if_behind(state: &AppState) {
+/// [`flagstaff_storage::Reachability`], not at every look.
+async fn catch_up_if_behind(state: &DomainState) {
     let reachability = state.store.reachability();
     match state.store.current_revision().await {
         Ok(head) => {
@@ -57,7 +57,7 @@ async fn catch_up_if_behind(state: &AppState) {
     }
 }
 
-async fn follow_postgres(state: &AppState, url: &str) -> ! {
+async fn follow_postgres(state: &DomainState, url: &str) -> ! {
     let mut backoff = Duration::from_millis(100);
     loop {
         match PgListener::connect(url).await {
@@ -84,7 +84,7 @@ async fn follow_postgres(state: &AppState, url: &str) -> ! {
 }
 
 /// Follows notifications until the connection fails.
-async fn listen(state: &AppState, listener: &mut PgListener) {
+async fn listen(state: &DomainState, listener: &mut PgListener) {
     let mut check = tokio::time::interval(CHECK_EVERY);
     loop {
         tokio::select! {

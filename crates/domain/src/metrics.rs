@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
-use crate::storage::{InstanceRow, MetricCounts, MetricKey, StorageResult, Store, UnknownFlag};
+use flagstaff_storage::{InstanceRow, MetricCounts, MetricKey, StorageResult, Store, UnknownFlag};
 
 /// How long a batch gathers before it is written.
 const BATCH_WINDOW: Duration = Duration::from_millis(100);
@@ -266,7 +266,7 @@ pub fn spawn_pruner(store: Arc<Store>, retention_hours: u32) -> tokio::task::Joi
                 let mut w = store.write_metrics().await?;
                 let n = w.prune_metrics(&cutoff_hour).await?;
                 w.commit().await?;
-                Ok::<u64, crate::storage::StorageError>(n)
+                Ok::<u64, flagstaff_storage::StorageError>(n)
             }
             .await;
             match pruned {

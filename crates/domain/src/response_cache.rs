@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use tokio::sync::OnceCell;
 
 /// Most bytes (plain and gzipped) kept.

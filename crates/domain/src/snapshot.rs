@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 
 use crate::delta::{Change, DeltaHistory};
 use crate::response_cache::ResponseCache;
-use crate::storage::{ReadTx, StorageResult, Store, Tag};
+use flagstaff_storage::{ReadTx, StorageResult, Store, Tag};
 
 mod flags;
 mod playground;

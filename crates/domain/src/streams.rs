@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::watch;
 
-use crate::auth::ApiToken;
+use crate::api_tokens::ApiToken;
 
 /// How streams are bounded.
 #[derive(Debug, Clone, Copy)]
@@ -150,7 +150,7 @@ impl Streams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::TokenKind;
+    use crate::api_tokens::TokenKind;
 
     fn token(id: &str) -> ApiToken {
         ApiToken {

@@ -9,7 +9,7 @@ use flagstaff_engine::document::{Constraint, Variant};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::storage::{
+use flagstaff_storage::{
     ContextFieldRow, DependencyRow, EnvironmentRow, FeatureEnvironmentRow, FeatureRow, LinkRow,
     SegmentRow, StrategyParameter, StrategyRow, StrategyTypeRow, Tag, TagTypeRow,
 };
@@ -332,7 +332,7 @@ impl<'a> From<&'a EnvironmentRow> for EnvironmentView<'a> {
 }
 
 /// An event as the event log shows it (and as integrations send it).
-pub fn event_view(e: &crate::storage::EventRecord) -> serde_json::Value {
+pub fn event_view(e: &flagstaff_storage::EventRecord) -> serde_json::Value {
     serde_json::json!({
         "id": e.id,
         "revision": e.revision,

@@ -15,9 +15,9 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Args;
-use flagstaff_server::ops::{self, Actor, Context, ExportFlags, ImportFlags, Limits};
-use flagstaff_server::storage::Store;
-use flagstaff_server::wire::transfer::{ExportDocument, ImportReport};
+use flagstaff_domain::ops::{self, Actor, Context, ExportFlags, ImportFlags, Limits};
+use flagstaff_domain::wire::transfer::{ExportDocument, ImportReport};
+use flagstaff_storage::Store;
 use serde_json::{json, Value};
 
 /// Where the flags are: a running server, or its database.

@@ -1,170 +1,24 @@
-//! API tokens: parsing Unleash's secret format, the in-memory cache of stored
-//! tokens (keyed by the SHA-256 of the secret, so a secret is never compared
-//! byte by byte and never stored), and the extractors that hand each handler a
-//! token of the kind its API needs — and the signal endpoints' own tokens,
-//! which are looked up in the database and open nothing else. The admin API
+//! The extractors that hand each handler a token of the kind its API needs,
+//! read from the domain's token cache ([`flagstaff_domain::api_tokens`]) —
+//! and the signal endpoints' own tokens, which are looked up in the database
+//! and open nothing else. The admin API
 //! also takes users' personal access tokens: looked up in the database with
 //! their user at every request (never cached), so a PAT acts with its user's
 //! root role of that moment, and a deleted user's PAT opens nothing.
-
-use std::collections::{HashMap, HashSet};
-
-use arc_swap::ArcSwap;
 
 use axum::extract::{FromRequestParts, MatchedPath, Path};
 use axum::http::request::Parts;
 use axum::http::Method;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
+use flagstaff_domain::api_tokens::hash_secret;
+pub use flagstaff_domain::api_tokens::{ApiToken, TokenKind};
+use flagstaff_domain::ops::pats::PAT_PREFIX;
+use flagstaff_domain::ops::RootRole;
+use flagstaff_storage::{now_text, SignalEndpointRow, SignalTokenRow};
 
 use crate::client_address::ClientAddress;
 use crate::error::ApiError;
-use crate::ops::pats::PAT_PREFIX;
-use crate::ops::RootRole;
 use crate::state::AppState;
-use crate::storage::{now_text, SignalEndpointRow, SignalTokenRow, StorageResult, Store};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
-    Admin,
-    /// Unleash calls these `backend` (formerly `client`).
-    Client,
-    Frontend,
-}
-
-impl TokenKind {
-    pub fn parse(text: &str) -> Option<TokenKind> {
-        match text.to_ascii_lowercase().as_str() {
-            "admin" => Some(TokenKind::Admin),
-            "client" | "backend" => Some(TokenKind::Client),
-            "frontend" => Some(TokenKind::Frontend),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenKind::Admin => "admin",
-            TokenKind::Client => "client",
-            TokenKind::Frontend => "frontend",
-        }
-    }
-}
-
-/// A stored token as a request sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiToken {
-    /// The stored token's public id.
-    pub id: String,
-    pub name: String,
-    pub kind: TokenKind,
-    /// `["*"]` for all projects.
-    pub projects: Vec<String>,
-    /// `*` for admin tokens.
-    pub environment: String,
-    /// Checked on every request: an expired token is refused like an unknown one.
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-impl ApiToken {
-    pub fn all_projects(&self) -> bool {
-        self.projects.iter().any(|p| p == "*")
-    }
-
-    pub fn sees_project(&self, project: &str) -> bool {
-        self.all_projects() || self.projects.iter().any(|p| p == project)
-    }
-}
-
-pub fn hash_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// `<project>:<environment>.<rest>`: the scope written in a v1 secret.
-pub fn parse_secret_scope(secret: &str) -> Option<(&str, &str)> {
-    let (project, rest) = secret.split_once(':')?;
-    let (environment, random) = rest.split_once('.')?;
-    (!project.is_empty() && !environment.is_empty() && !random.is_empty())
-        .then_some((project, environment))
-}
-
-#[derive(Default)]
-pub struct TokenCache {
-    by_hash: ArcSwap<HashMap<String, ApiToken>>,
-    /// The hashes of the stored personal access tokens: PATs are looked up in
-    /// the database, but only those named here while an address is over its
-    /// failed-authentication budget.
-    pat_hashes: ArcSwap<HashSet<String>>,
-    /// The hashes of the stored signal endpoint tokens, for the same reason.
-    signal_hashes: ArcSwap<HashSet<String>>,
-}
-
-impl TokenCache {
-    pub async fn reload(&self, store: &Store) -> StorageResult<()> {
-        let map = store
-            .tokens()
-            .await?
-            .into_iter()
-            .filter_map(|t| {
-                let expires_at = match t.expires_at.as_deref().map(DateTime::parse_from_rfc3339) {
-                    None => None,
-                    Some(Ok(at)) => Some(at.with_timezone(&Utc)),
-                    // Stored before expiry dates were checked: fail closed.
-                    Some(Err(_)) => {
-                        tracing::warn!(token = %t.token_name, id = %t.id,
-                            "token refused: its expiry date {:?} is not a date", t.expires_at);
-                        return None;
-                    }
-                };
-                Some((
-                    t.secret_hash,
-                    ApiToken {
-                        id: t.id,
-                        name: t.token_name,
-                        kind: TokenKind::parse(&t.token_type)?,
-                        projects: t.projects,
-                        environment: t.environment,
-                        expires_at,
-                    },
-                ))
-            })
-            .collect();
-        self.by_hash.store(std::sync::Arc::new(map));
-        let pats = store.pat_hashes().await?.into_iter().collect();
-        self.pat_hashes.store(std::sync::Arc::new(pats));
-        let signal_tokens = store.signal_token_hashes().await?.into_iter().collect();
-        self.signal_hashes.store(std::sync::Arc::new(signal_tokens));
-        Ok(())
-    }
-
-    /// Whether `secret` may be a stored signal endpoint token.
-    pub fn may_be_signal_token(&self, secret: &str) -> bool {
-        self.signal_hashes.load().contains(&hash_secret(secret))
-    }
-
-    /// Whether `secret` may be a stored PAT (its hash is a stored PAT's).
-    pub fn may_be_pat(&self, secret: &str) -> bool {
-        secret.starts_with(PAT_PREFIX) && self.pat_hashes.load().contains(&hash_secret(secret))
-    }
-
-    /// Whether the token with this id is still stored and unexpired (a stream
-    /// checks it whenever it wakes).
-    pub fn is_live(&self, id: &str) -> bool {
-        self.by_hash
-            .load()
-            .values()
-            .any(|t| t.id == id && t.expires_at.is_none_or(|at| at > Utc::now()))
-    }
-
-    /// The live token with this secret: unknown and expired ones are `None`.
-    pub fn find(&self, secret: &str) -> Option<ApiToken> {
-        self.by_hash
-            .load()
-            .get(&hash_secret(secret))
-            .filter(|t| t.expires_at.is_none_or(|at| at > Utc::now()))
-            .cloned()
-    }
-}
 
 /// The secret in a request's `Authorization` header (raw, or after `Bearer `).
 pub(crate) fn presented_secret(headers: &axum::http::HeaderMap) -> Option<&str> {
@@ -194,7 +48,6 @@ pub struct AdminToken {
 /// Who a personal access token acts for, as stored at this request.
 #[derive(Debug, Clone)]
 pub struct PatUser {
-    pub pat_id: i64,
     pub user_id: i64,
     pub username: String,
     pub role: RootRole,
@@ -266,7 +119,6 @@ async fn pat_user(state: &AppState, secret: &str) -> Result<Option<PatUser>, Api
         }
     }
     Ok(Some(PatUser {
-        pat_id: pat.id,
         user_id: user.id,
         username: user.username,
         role,
@@ -456,22 +308,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secrets_carry_their_scope() {
-        assert_eq!(parse_secret_scope("*:*.abc"), Some(("*", "*")));
-        assert_eq!(
-            parse_secret_scope("default:development.4c5a"),
-            Some(("default", "development"))
-        );
-        assert_eq!(
-            parse_secret_scope("[]:production.x.y"),
-            Some(("[]", "production"))
-        );
-        for bad in ["", "abc", "default:development", ":dev.x", "p:.x", "p:dev."] {
-            assert_eq!(parse_secret_scope(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
     fn roles_open_their_routes() {
         use RootRole::{Admin, Editor, Viewer};
         let allowed = |role, method: Method, path| role_allows(role, &method, path);
@@ -499,12 +335,5 @@ mod tests {
         }
         // A prefix is a whole path segment.
         assert!(allowed(Editor, Method::GET, "/api/admin/users-and-more"));
-    }
-
-    #[test]
-    fn hashes_are_stable_and_distinct() {
-        assert_eq!(hash_secret("a"), hash_secret("a"));
-        assert_ne!(hash_secret("a"), hash_secret("b"));
-        assert_eq!(hash_secret("a").len(), 64);
     }
 }

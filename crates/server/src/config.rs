@@ -2,6 +2,14 @@
 //! variable; the doc comments are the `--help` text.
 
 use clap::{Args, ValueEnum};
+use flagstaff_domain::actions::Automation;
+use flagstaff_domain::integrations::delivery::{Breaker, DeliverySettings};
+use flagstaff_domain::integrations::target::TargetPolicy;
+use flagstaff_domain::ops::tokens::InitTokenSecrets;
+use flagstaff_domain::ops::Limits;
+use flagstaff_domain::quota::Quotas;
+use flagstaff_domain::streams::StreamLimits;
+use flagstaff_domain::DomainSettings;
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -167,25 +175,45 @@ pub enum LogFormat {
 }
 
 impl ServeArgs {
+    /// What the domain is given: plain values, never these options.
+    pub fn domain_settings(&self) -> DomainSettings {
+        DomainSettings {
+            limits: self.limits(),
+            streams: self.stream_limits(),
+            delivery: self.delivery_settings(),
+            automation: self.automation(),
+        }
+    }
+
+    /// The `INIT_*_API_TOKENS` secrets.
+    pub fn init_token_secrets(&self) -> InitTokenSecrets {
+        InitTokenSecrets {
+            admin: self.init_admin_api_tokens.clone(),
+            backend: self.init_backend_api_tokens.clone(),
+            client: self.init_client_api_tokens.clone(),
+            frontend: self.init_frontend_api_tokens.clone(),
+        }
+    }
+
     /// The request budgets.
-    pub fn quotas(&self) -> crate::quota::Quotas {
-        crate::quota::Quotas::per_minute(self.auth_failures_per_minute, self.reports_per_minute)
+    pub fn quotas(&self) -> Quotas {
+        Quotas::per_minute(self.auth_failures_per_minute, self.reports_per_minute)
     }
 
     /// How client streams are bounded; keep-alives come often enough that the
     /// idle timeout (`--header-timeout`) never closes a quiet stream.
-    pub fn stream_limits(&self) -> crate::streams::StreamLimits {
+    pub fn stream_limits(&self) -> StreamLimits {
         let idle = std::time::Duration::from_secs(self.header_timeout.max(1));
-        crate::streams::StreamLimits {
+        StreamLimits {
             per_token: self.max_streams_per_token.max(1),
             keep_alive: std::time::Duration::from_secs(15).min(idle / 2),
         }
     }
 
     /// Where integrations may send, and the links they carry.
-    pub fn delivery_settings(&self) -> crate::integrations::delivery::DeliverySettings {
-        crate::integrations::delivery::DeliverySettings {
-            policy: crate::integrations::target::TargetPolicy {
+    pub fn delivery_settings(&self) -> DeliverySettings {
+        DeliverySettings {
+            policy: TargetPolicy {
                 allow_private: self.integrations_allow_private_urls,
                 allowed_hosts: self
                     .integrations_allowed_hosts
@@ -195,7 +223,7 @@ impl ServeArgs {
                     .collect(),
             },
             public_url: self.public_url.clone(),
-            breaker: crate::integrations::delivery::Breaker {
+            breaker: Breaker {
                 pause_after: self.integrations_pause_after_failures,
                 first_pause: std::time::Duration::from_millis(self.integrations_first_pause_ms),
                 ..Default::default()
@@ -204,8 +232,8 @@ impl ServeArgs {
     }
 
     /// What signals and action runs are held to.
-    pub fn automation(&self) -> crate::actions::Automation {
-        crate::actions::Automation::new(
+    pub fn automation(&self) -> Automation {
+        Automation::new(
             self.max_signal_bytes,
             self.signal_bytes_per_endpoint,
             self.action_runs_per_minute,
@@ -213,8 +241,8 @@ impl ServeArgs {
     }
 
     /// The limits admin changes are held to.
-    pub fn limits(&self) -> crate::ops::Limits {
-        crate::ops::Limits {
+    pub fn limits(&self) -> Limits {
+        Limits {
             strategies_per_environment: self.max_strategies_per_environment,
             constraints_per_strategy: self.max_constraints,
             values_per_constraint: self.max_constraint_values,

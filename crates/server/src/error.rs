@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::metrics::NotStored;
-use crate::ops::OpError;
-use crate::storage::StorageError;
+use flagstaff_domain::metrics::NotStored;
+use flagstaff_domain::ops::OpError;
+use flagstaff_storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -149,7 +149,7 @@ impl From<NotStored> for ApiError {
 
 impl From<StorageError> for ApiError {
     /// An unreachable database is a 503 that says so (the cause is logged at
-    /// debug: the outage itself is logged once, by [`crate::storage::Reachability`]).
+    /// debug: the outage itself is logged once, by [`flagstaff_storage::Reachability`]).
     fn from(error: StorageError) -> Self {
         match error {
             StorageError::NotFound(what) => ApiError::NotFound(what),

@@ -1,44 +1,32 @@
-//! Flagstaff's server: Unleash's admin API and client API over SQLite or
-//! PostgreSQL, with client answers served from in-memory snapshots.
+//! Flagstaff's HTTP layer: Unleash's admin, client, frontend and OFREP APIs
+//! and the web UI over the domain ([`flagstaff_domain`]), which keeps client
+//! answers in in-memory snapshots. Only this crate knows HTTP: routes,
+//! extractors, status codes, pages.
 //!
 //! A guided tour:
-//! - [`config`]: `flagstaff serve` options (clap, each with an env var).
-//! - [`storage`]: the one storage layer for both databases; only it writes SQL.
-//! - [`auth`]: API tokens (hashed at rest, cached in memory) and the extractors
-//!   that give handlers a parsed, scoped token; [`client_address`]: who a
-//!   request comes from (the TCP peer, or behind `--trusted-proxies` the
-//!   forwarded address), for every quota; [`tokens`]: the operations that
-//!   create and revoke them (admin API, `INIT_*` variables, first start).
-//! - [`snapshot`]: per-environment client-features documents, rebuilt in one
-//!   place after every committed change, with a revision number; [`follow`]
-//!   keeps them (and the tokens) up with changes made by other processes.
+//! - [`config`]: `flagstaff serve` options (clap, each with an env var); it
+//!   builds the plain settings the domain is given.
+//! - `auth`: the extractors that give handlers a parsed, scoped token (API
+//!   tokens, PATs, signal endpoint tokens); `client_address`: who a request
+//!   comes from (the TCP peer, or behind `--trusted-proxies` the forwarded
+//!   address), for every quota.
+//! - `state`: `AppState`, what handlers share: the domain's state and the
+//!   HTTP layer's own budgets and settings.
 //! - [`api`]: one file per API area, each with its router; `api::router` merges them.
-//! - [`metrics`]: SDK metrics, batched in memory and acknowledged once stored.
-//! - [`actions`]: what a signal sent to a signal endpoint sets off — the
-//!   matching action sets run their steps as ordinary operations.
-//! - [`error`]: the one HTTP error type, in Unleash's JSON shape.
+//! - `ui`: the server-rendered web UI.
+//! - [`http`]: the connection loop (limits per address, timeouts).
+//! - `error`: the one HTTP error type, in Unleash's JSON shape.
 
-pub mod actions;
 pub mod api;
-pub mod auth;
-pub mod client_address;
+mod auth;
+mod client_address;
 pub mod config;
-pub mod delta;
-pub mod error;
-pub mod follow;
+mod error;
 pub mod http;
-pub mod integrations;
-pub mod metrics;
-pub mod ops;
-pub mod quota;
-pub mod response_cache;
-pub mod snapshot;
-pub mod state;
-pub mod storage;
-pub mod streams;
-pub mod telemetry;
-pub mod ui;
-pub mod wire;
+mod request_context;
+mod state;
+mod telemetry;
+mod ui;
 
 use std::future::Future;
 use std::time::Duration;
@@ -46,8 +34,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub use config::ServeArgs;
-pub use state::AppState;
-use storage::Store;
+use flagstaff_domain::{follow, metrics, ops};
+use flagstaff_storage::Store;
+use state::AppState;
 
 /// Opens the database, applies the bootstrap tokens, and serves on `listener`
 /// until `shutdown` completes; in-flight requests finish first. Says what it
@@ -61,7 +50,7 @@ pub async fn serve(
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "flagstaff starting");
     let address = listener.local_addr()?;
     let store = Store::connect(&args.database_url).await?;
-    for token in ops::tokens::apply_init_tokens(&store, args).await? {
+    for token in ops::tokens::apply_init_tokens(&store, &args.init_token_secrets()).await? {
         let outcome = if token.created {
             "created"
         } else {
@@ -98,20 +87,12 @@ pub async fn serve(
         .setup_code
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = setup_code;
-    let mut state = AppState::new(
-        store,
-        args.limits(),
-        args.quotas(),
-        args.stream_limits(),
-        args.delivery_settings(),
-    )
-    .await?;
+    let mut state = AppState::new(store, args.domain_settings(), args.quotas()).await?;
     state.ui = std::sync::Arc::new(ui::UiSettings {
         setup_code: args.setup_code.clone(),
         secure_cookies: args.public_url.starts_with("https://"),
         public_host: ui::url_host(&args.public_url),
     });
-    state.automation = std::sync::Arc::new(args.automation());
     state.trusted_proxies = std::sync::Arc::new(client_address::TrustedProxies::new(
         args.trusted_proxies.clone(),
     ));
@@ -119,7 +100,7 @@ pub async fn serve(
         std::sync::Arc::new(tokio::sync::Semaphore::new(args.max_heavy_reads.max(1)));
     let writer = state.metrics.spawn_writer(state.store.clone());
     let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
-    let follower = follow::spawn(state.clone());
+    let follower = follow::spawn(state.domain().clone());
     let deliverer = state.deliverer.spawn();
     let app = api::router(state.clone(), args);
     let mut max_connections = args.max_connections.max(1);

@@ -1,114 +1,89 @@
-//! What handlers share: the store, the token cache, the client snapshots and
-//! the open streams.
+//! What handlers share: the domain's state (the change pipeline, the store, the
+//! token cache, the client snapshots and the open streams) and what only the
+//! HTTP layer needs (request budgets, the web UI's settings, `GET /metrics`).
 
 use std::sync::Arc;
 
-use crate::auth::TokenCache;
-use crate::integrations::delivery::{Deliverer, DeliverySettings};
-use crate::metrics::MetricsBuffer;
-use crate::ops::{self, Actor, Context, Limits, OpResult, Operation};
-use crate::quota::Quotas;
-use crate::snapshot::Snapshots;
-use crate::storage::{StorageResult, Store};
-use crate::streams::{StreamLimits, Streams};
+use flagstaff_domain::actions::Automation;
+use flagstaff_domain::api_tokens::TokenCache;
+use flagstaff_domain::integrations::delivery::Deliverer;
+use flagstaff_domain::metrics::MetricsBuffer;
+use flagstaff_domain::ops::{Actor, Limits, OpResult, Operation};
+use flagstaff_domain::quota::Quotas;
+use flagstaff_domain::snapshot::Snapshots;
+use flagstaff_domain::streams::Streams;
+use flagstaff_domain::{DomainSettings, DomainState};
+use flagstaff_storage::{StorageResult, Store};
+
 use crate::telemetry::Telemetry;
 
+/// The handles below that the domain also holds are the same objects
+/// ([`DomainState`]'s), kept here so a handler reads `state.store`; a change
+/// goes through [`AppState::apply`].
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<Store>,
-    pub tokens: Arc<TokenCache>,
-    pub snapshots: Arc<Snapshots>,
-    pub metrics: Arc<MetricsBuffer>,
+    domain: DomainState,
+    pub(crate) store: Arc<Store>,
+    pub(crate) tokens: Arc<TokenCache>,
+    pub(crate) snapshots: Arc<Snapshots>,
+    pub(crate) metrics: Arc<MetricsBuffer>,
     /// What one admin change may store.
-    pub limits: Limits,
+    pub(crate) limits: Limits,
     /// Per-address and per-token request budgets.
-    pub quotas: Arc<Quotas>,
+    pub(crate) quotas: Arc<Quotas>,
     /// The open client streams, woken after every catch-up.
-    pub streams: Arc<Streams>,
+    pub(crate) streams: Arc<Streams>,
     /// What `GET /metrics` reports.
-    pub telemetry: Arc<Telemetry>,
+    pub(crate) telemetry: Arc<Telemetry>,
     /// Sends integrations' notifications (the outbox worker).
-    pub deliverer: Arc<Deliverer>,
+    pub(crate) deliverer: Arc<Deliverer>,
     /// The web UI's settings (setup code, cookie flags).
-    pub ui: Arc<crate::ui::UiSettings>,
+    pub(crate) ui: Arc<crate::ui::UiSettings>,
     /// What signals and action runs are held to (body cap, storage per
     /// endpoint, runs per action set per minute).
-    pub automation: Arc<crate::actions::Automation>,
+    pub(crate) automation: Arc<Automation>,
     /// Whose forwarding headers name the client (`--trusted-proxies`).
-    pub trusted_proxies: Arc<crate::client_address::TrustedProxies>,
+    pub(crate) trusted_proxies: Arc<crate::client_address::TrustedProxies>,
     /// Places for heavy admin reads (`--max-heavy-reads`, `api/admin/heavy.rs`).
-    pub heavy_reads: Arc<tokio::sync::Semaphore>,
-    /// One catch-up (snapshots, then tokens) at a time: a writer that finds
-    /// the follower mid-way waits for it to finish, tokens included.
-    catching_up: Arc<tokio::sync::Mutex<()>>,
+    pub(crate) heavy_reads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     /// The state over an opened store: tokens and snapshots loaded.
     pub async fn new(
         store: Store,
-        limits: Limits,
+        settings: DomainSettings,
         quotas: Quotas,
-        stream_limits: StreamLimits,
-        delivery: DeliverySettings,
     ) -> StorageResult<AppState> {
-        let store = Arc::new(store);
-        let state = AppState {
-            deliverer: Arc::new(Deliverer::new(Arc::clone(&store), delivery)),
-            limits,
-            streams: Arc::new(Streams::new(stream_limits)),
+        let domain = DomainState::new(store, settings).await?;
+        Ok(AppState {
+            store: Arc::clone(domain.store()),
+            tokens: Arc::clone(domain.tokens()),
+            snapshots: Arc::clone(domain.snapshots()),
+            limits: domain.limits(),
+            streams: Arc::clone(domain.streams()),
+            deliverer: Arc::clone(domain.deliverer()),
+            automation: Arc::clone(domain.automation()),
             telemetry: Arc::new(Telemetry::new()),
             quotas: Arc::new(quotas),
-            tokens: Arc::new(TokenCache::default()),
-            snapshots: Arc::new(Snapshots::default()),
             metrics: Arc::new(MetricsBuffer::default()),
             heavy_reads: Arc::new(tokio::sync::Semaphore::new(2)),
-            catching_up: Arc::default(),
             ui: Arc::default(),
-            automation: Arc::default(),
             trusted_proxies: Arc::default(),
-            store,
-        };
-        state.catch_up().await?;
-        Ok(state)
+            domain,
+        })
     }
 
-    /// The change pipeline: applies the operation in one change transaction
-    /// ([`ops::apply`]), then brings this process up to date before the caller
-    /// answers (read-your-writes). Every admin change goes through here.
+    /// The domain's state, for the work that runs beside requests (the
+    /// follower, action runs).
+    pub(crate) fn domain(&self) -> &DomainState {
+        &self.domain
+    }
+
+    /// The change pipeline ([`DomainState::apply`]): applies the operation in
+    /// one change transaction, then brings this process up to date before the
+    /// caller answers (read-your-writes). Every admin change goes through here.
     pub async fn apply<O: Operation>(&self, actor: &Actor, operation: O) -> OpResult<O::Output> {
-        let cx = Context::new(actor.clone(), self.limits);
-        let applied = ops::apply(&self.store, &cx, operation).await?;
-        if applied.committed.deliveries > 0 {
-            self.deliverer.wake();
-        }
-        if applied.committed.revision.is_some() {
-            self.after_commit().await;
-        }
-        Ok(applied.output)
-    }
-
-    /// After a commit, before answering: rebuilds the snapshots and reloads the
-    /// tokens, so this process answers with its own writes. A failure here is
-    /// logged, not returned — the change is committed, and the follower
-    /// ([`crate::follow`]) catches up from the change head.
-    async fn after_commit(&self) {
-        if let Err(e) = self.catch_up().await {
-            tracing::error!(error = %e, "committed, but this process could not reload yet; the follower retries");
-        }
-    }
-
-    /// Brings the snapshots up to the change head (only what changed since
-    /// they were built) and reloads the tokens when tokens changed.
-    pub async fn catch_up(&self) -> StorageResult<()> {
-        let _one_at_a_time = self.catching_up.lock().await;
-        let caught_up = self.snapshots.catch_up(&self.store).await?;
-        if caught_up.tokens {
-            self.tokens.reload(&self.store).await?;
-        }
-        self.streams.announce(self.snapshots.load().revision);
-        // Another process's commit may have queued deliveries.
-        self.deliverer.wake();
-        Ok(())
+        self.domain.apply(actor, operation).await
     }
 }

@@ -50,7 +50,7 @@ pub struct WriteTx<'s> {
     pub(super) queued_deliveries: usize,
     /// How deep in a chain of action runs this change is made (0: not by an
     /// action set); recorded on its events, sent with their webhooks.
-    pub(crate) action_depth: i64,
+    pub action_depth: i64,
 }
 
 /// What a committed change was: its revision (`None` when it recorded no

@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 
 use super::target::TargetPolicy;
 use crate::ops::{self, Actor, Context, Limits, SetDeliveryCircuit};
-use crate::storage::{AttemptOutcome, ClaimedDelivery, EventKind, Store};
+use flagstaff_storage::{AttemptOutcome, ClaimedDelivery, EventKind, Store};
 
 /// How long one request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);

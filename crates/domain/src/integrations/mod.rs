@@ -17,7 +17,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-use crate::storage::EventKind;
+use flagstaff_storage::EventKind;
 
 /// Shown instead of a sensitive parameter's value; on update, this value
 /// keeps the stored one (as Unleash).

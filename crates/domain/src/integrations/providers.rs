@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::storage::EventKind;
+use flagstaff_storage::EventKind;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

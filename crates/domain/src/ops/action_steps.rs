@@ -13,7 +13,7 @@ use super::{
     project_environment, Context, Edit, EnvironmentName, FeatureName, OpError, OpResult, Operation,
     ProjectId, StrategyPlace, SwitchEnvironment, UpdateStrategy,
 };
-use crate::storage::WriteTx;
+use flagstaff_storage::WriteTx;
 
 /// The actions a step can take, with the parameters each accepts.
 pub const ACTIONS: &[(&str, &[&str])] = &[

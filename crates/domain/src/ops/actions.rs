@@ -14,11 +14,11 @@ use serde_json::Value;
 
 use super::action_steps::{step, stored_params};
 use super::{Actor, Context, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{
-    now_text, ActionSetRow, ActionStep, EventKind, NewEvent, PayloadFilter, WriteTx,
-};
 use crate::wire::automation::{ActionSetView, SIGNAL_SOURCE};
 use crate::wire::to_value;
+use flagstaff_storage::{
+    now_text, ActionSetRow, ActionStep, EventKind, NewEvent, PayloadFilter, WriteTx,
+};
 
 /// Unleash's limits on action sets.
 pub const MAX_ACTION_SETS_PER_PROJECT: usize = 5;

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::{Context, OpError, OpResult, Operation};
 use crate::integrations::{self, target::TargetPolicy, MASK};
-use crate::storage::{now_text, AddonRow, DeliveryCircuit, EventKind, NewEvent, WriteTx};
+use flagstaff_storage::{now_text, AddonRow, DeliveryCircuit, EventKind, NewEvent, WriteTx};
 
 /// An integration as the admin API receives it (Unleash's addon shape).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -234,7 +234,7 @@ impl Operation for SetDeliveryCircuit {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Option<EventKind>> {
         let addon = match w.addon(self.id).await {
             Ok(addon) => addon,
-            Err(crate::storage::StorageError::NotFound(_)) => return Ok(None),
+            Err(flagstaff_storage::StorageError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
         let circuit = &addon.circuit;

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Actor, Context, OpError, OpResult, Operation};
-use crate::storage::{now_text, ContextFieldRow, EventKind, NewEvent, StorageError, WriteTx};
 use crate::wire::{to_value, ContextFieldView};
+use flagstaff_storage::{now_text, ContextFieldRow, EventKind, NewEvent, StorageError, WriteTx};
 
 /// A context field as the admin API receives it; absent fields keep their
 /// current value on update.

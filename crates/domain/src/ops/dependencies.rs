@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Actor, Context, FeatureName, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{DependencyRow, EventKind, NewEvent, WriteTx};
+use flagstaff_storage::{DependencyRow, EventKind, NewEvent, WriteTx};
 
 /// Most variant names one dependency may list.
 pub const MAX_PARENT_VARIANTS: usize = 100;

@@ -11,13 +11,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Context, EnvironmentName, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{EventKind, FlagRows, NewEvent, WriteTx};
 use crate::wire::to_value;
 use crate::wire::transfer::{
     ExportDocument, ExportedContextField, ExportedDependencies, ExportedDependency,
     ExportedEnvironment, ExportedFlag, ExportedLink, ExportedLinks, ExportedSegment,
     ExportedStrategy,
 };
+use flagstaff_storage::{EventKind, FlagRows, NewEvent, WriteTx};
 
 /// Unleash's exportQuerySchema.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use super::{
     OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput, StrategyPlace,
     SwitchEnvironment, UpdateFlag, UpdateStrategy,
 };
-use crate::storage::{FeatureRow, StrategyRow, WriteTx};
+use flagstaff_storage::{FeatureRow, StrategyRow, WriteTx};
 
 /// A new flag with another's settings, strategies, variants in every
 /// environment and dependencies (switched off, as a new flag is). With `replace_group_id`

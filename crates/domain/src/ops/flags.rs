@@ -11,8 +11,8 @@ use super::tags::{parse_all, tag_flag, TagInput};
 use super::{
     Actor, Context, Edit, FeatureName, OpError, OpResult, Operation, ProjectId, RemoveDependencies,
 };
-use crate::storage::{now_text, EventKind, FeatureRow, NewEvent, Store, WriteTx};
 use crate::wire::{to_value, FlagMetadata};
+use flagstaff_storage::{now_text, EventKind, FeatureRow, NewEvent, Store, WriteTx};
 
 /// Unleash's flag types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,8 +29,8 @@ use super::{
     SetVariants, StrategyInput, StrategyPlace, SwitchEnvironment, TagFlag, TagInput, TagTypeInput,
     UpdateFlag,
 };
-use crate::storage::{EventKind, NewEvent, StorageError, Store, WriteTx};
 use crate::wire::transfer::{ExportDocument, ExportedFlag, ImportReport, ReportItem};
+use flagstaff_storage::{EventKind, NewEvent, StorageError, Store, WriteTx};
 
 /// Unleash's importTogglesSchema, and the confirmation that flags the project
 /// already has may be updated.

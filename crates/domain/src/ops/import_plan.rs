@@ -9,8 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::ImportFlags;
 use super::{project_environment, FeatureName, Limits, OpError, OpResult};
-use crate::storage::WriteTx;
 use crate::wire::transfer::{ImportReport, ReportItem};
+use flagstaff_storage::WriteTx;
 
 /// What the checks found, and what applying needs.
 pub(super) struct Plan {

@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, Context, FeatureName, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{now_text, EventKind, LinkRow, NewEvent, WriteTx};
 use crate::wire::{to_value, LinkView};
+use flagstaff_storage::{now_text, EventKind, LinkRow, NewEvent, WriteTx};
 
 /// Most links one flag may have (Unleash's limit).
 pub const MAX_LINKS_PER_FLAG: usize = 10;

@@ -85,7 +85,7 @@ pub use tokens::{CreateToken, RevokeToken, SetTokenExpiry};
 pub use users::{ChangePassword, CreateUser, HashedPassword, RootRole};
 pub use variants::{normalise_variants, SetVariants};
 
-use crate::storage::{Committed, StorageError, Store, WriteTx};
+use flagstaff_storage::{Committed, StorageError, Store, WriteTx};
 
 /// Why an operation was refused; nothing was changed.
 #[derive(Debug, thiserror::Error)]
@@ -231,7 +231,7 @@ pub struct Applied<T> {
 /// The change pipeline's first half: one transaction that takes the change
 /// lock, runs the operation, and commits it with its events under one new
 /// revision (or rolls back everything if the operation is refused). Bringing
-/// this process up to date is the caller's half (`AppState::apply`).
+/// this process up to date is the caller's half (`DomainState::apply`).
 pub async fn apply<O: Operation>(
     store: &Store,
     cx: &Context,

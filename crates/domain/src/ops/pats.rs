@@ -11,8 +11,8 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use super::{Context, OpError, OpResult, Operation};
-use crate::auth::hash_secret;
-use crate::storage::{now_text, EventKind, NewEvent, PatRow, WriteTx};
+use crate::api_tokens::hash_secret;
+use flagstaff_storage::{now_text, EventKind, NewEvent, PatRow, WriteTx};
 
 /// Most PATs one user may have (Unleash's limit).
 pub const MAX_PATS_PER_USER: usize = 10;

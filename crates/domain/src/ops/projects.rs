@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Context, EnvironmentName, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{EnvironmentRow, EventKind, NewEvent, WriteTx};
 use crate::wire::{to_value, EnvironmentView, ProjectView};
+use flagstaff_storage::{EnvironmentRow, EventKind, NewEvent, WriteTx};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateProject {

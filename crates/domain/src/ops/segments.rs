@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::strategies::check_constraints;
 use super::{Actor, Context, Limits, OpError, OpResult, Operation};
-use crate::storage::{now_text, EventKind, NewEvent, SegmentRow, WriteTx};
 use crate::wire::{to_value, SegmentView};
+use flagstaff_storage::{now_text, EventKind, NewEvent, SegmentRow, WriteTx};
 
 /// A segment as the admin API receives it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -7,10 +7,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, Context, OpError, OpResult, Operation, SignalEndpointName};
-use crate::auth::hash_secret;
-use crate::storage::{now_text, EventKind, NewEvent, SignalEndpointRow, SignalTokenRow, WriteTx};
+use crate::api_tokens::hash_secret;
 use crate::wire::automation::{SignalEndpointView, SignalTokenView};
 use crate::wire::to_value;
+use flagstaff_storage::{
+    now_text, EventKind, NewEvent, SignalEndpointRow, SignalTokenRow, WriteTx,
+};
 
 pub const MAX_SIGNAL_ENDPOINTS: usize = 5;
 pub const MAX_TOKENS_PER_ENDPOINT: usize = 5;

@@ -12,8 +12,8 @@ use super::{
     normalise_variants, project_environment, Actor, Context, Edit, EnvironmentName, FeatureName,
     Limits, OpError, OpResult, Operation, ProjectId,
 };
-use crate::storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
 use crate::wire::{to_value, StrategyView};
+use flagstaff_storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
 
 /// A strategy as the admin API receives it (Unleash's createFeatureStrategySchema).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::names::check_url_friendly;
 use super::{Actor, Context, OpError, OpResult, Operation};
-use crate::storage::{EventKind, NewEvent, StrategyParameter, StrategyTypeRow, WriteTx};
 use crate::wire::{to_value, StrategyTypeView};
+use flagstaff_storage::{EventKind, NewEvent, StrategyParameter, StrategyTypeRow, WriteTx};
 
 /// A strategy type as request bodies send it (Unleash's strategy schema;
 /// `editable` and `deprecated` are not taken from the body).

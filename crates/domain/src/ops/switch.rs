@@ -11,8 +11,8 @@ use super::{
     project_environment, Context, EnvironmentName, FeatureName, OpError, OpResult, Operation,
     ProjectId,
 };
-use crate::storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
 use crate::wire::{to_value, StrategyView};
+use flagstaff_storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
 
 /// Switches a flag on or off in one environment. As Unleash, switching on an
 /// environment without an active strategy adds the project's default strategy

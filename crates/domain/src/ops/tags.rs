@@ -13,8 +13,8 @@ use super::flag_batches::bounded_bulk;
 use super::names::check_url_friendly;
 use super::MAX_BULK;
 use super::{Actor, Context, FeatureName, OpError, OpResult, Operation, ProjectId};
-use crate::storage::{EventKind, FeatureRow, NewEvent, Store, Tag, TagTypeRow, WriteTx};
 use crate::wire::{to_value, TagTypeView};
+use flagstaff_storage::{EventKind, FeatureRow, NewEvent, Store, Tag, TagTypeRow, WriteTx};
 
 /// The tag type every fresh Unleash has, and the one a tag without a type gets.
 pub const DEFAULT_TAG_TYPE: &str = "simple";

@@ -5,9 +5,8 @@
 use serde_json::{json, Value};
 
 use super::{apply, Actor, Context, Limits, OpError, OpResult, Operation};
-use crate::auth::{hash_secret, parse_secret_scope, TokenKind};
-use crate::config::ServeArgs;
-use crate::storage::{now_text, EventKind, NewEvent, Store, TokenRow, WriteTx};
+use crate::api_tokens::{hash_secret, parse_secret_scope, TokenKind};
+use flagstaff_storage::{now_text, EventKind, NewEvent, Store, TokenRow, WriteTx};
 
 /// What a new token is for; the secret is generated.
 #[derive(Debug, Clone)]
@@ -278,29 +277,26 @@ pub struct InitToken {
     pub created: bool,
 }
 
+/// The secrets of the `INIT_*` variables, as `flagstaff serve` read them.
+#[derive(Debug, Clone, Default)]
+pub struct InitTokenSecrets {
+    pub admin: Vec<String>,
+    pub backend: Vec<String>,
+    pub client: Vec<String>,
+    pub frontend: Vec<String>,
+}
+
 /// The `INIT_*` variables' tokens, each with the variable it came from, the
 /// kind it creates and the name it is stored under.
-fn init_entries(args: &ServeArgs) -> Vec<(&'static str, TokenKind, &str)> {
+fn init_entries(args: &InitTokenSecrets) -> Vec<(&'static str, TokenKind, &str)> {
     let sources: [(&'static str, TokenKind, &Vec<String>); 4] = [
-        (
-            "INIT_ADMIN_API_TOKENS",
-            TokenKind::Admin,
-            &args.init_admin_api_tokens,
-        ),
-        (
-            "INIT_BACKEND_API_TOKENS",
-            TokenKind::Client,
-            &args.init_backend_api_tokens,
-        ),
-        (
-            "INIT_CLIENT_API_TOKENS",
-            TokenKind::Client,
-            &args.init_client_api_tokens,
-        ),
+        ("INIT_ADMIN_API_TOKENS", TokenKind::Admin, &args.admin),
+        ("INIT_BACKEND_API_TOKENS", TokenKind::Client, &args.backend),
+        ("INIT_CLIENT_API_TOKENS", TokenKind::Client, &args.client),
         (
             "INIT_FRONTEND_API_TOKENS",
             TokenKind::Frontend,
-            &args.init_frontend_api_tokens,
+            &args.frontend,
         ),
     ];
     sources
@@ -331,7 +327,7 @@ fn init_token_name(kind: TokenKind) -> String {
 /// breaks a scope rule, or names a project or environment that does not exist,
 /// stops the start: nothing is stored, and the error names the variable and scope
 /// (never the secret).
-pub async fn apply_init_tokens(store: &Store, args: &ServeArgs) -> OpResult<Vec<InitToken>> {
+pub async fn apply_init_tokens(store: &Store, args: &InitTokenSecrets) -> OpResult<Vec<InitToken>> {
     let entries = init_entries(args);
     if entries.is_empty() {
         return Ok(Vec::new());

@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use super::{passwords, Actor, Context, Limits, OpError, OpResult, Operation};
-use crate::storage::{EventKind, NewEvent, NewUser, Store, UserRow, WriteTx};
+use flagstaff_storage::{EventKind, NewEvent, NewUser, Store, UserRow, WriteTx};
 
 /// Fewest characters a password may have.
 pub const MIN_PASSWORD: usize = 10;

@@ -9,7 +9,7 @@ use super::{
     project_environment, Context, Edit, EnvironmentName, FeatureName, OpError, OpResult, Operation,
     ProjectId,
 };
-use crate::storage::{EventKind, NewEvent, WriteTx};
+use flagstaff_storage::{EventKind, NewEvent, WriteTx};
 
 /// Unleash's rules for a variant list: `weightType` defaults to `variable` and
 /// `stickiness` to `default`; at least one variant is variable; fixed weights

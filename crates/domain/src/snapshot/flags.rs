@@ -7,7 +7,7 @@ use std::sync::Arc;
 use flagstaff_engine::document::{Dependency, Feature, Segment, Strategy};
 
 use super::ClientFlag;
-use crate::storage::{DependencyRow, FeatureRow, FlagRows, SegmentRow, StrategyRow, Tag};
+use flagstaff_storage::{DependencyRow, FeatureRow, FlagRows, SegmentRow, StrategyRow, Tag};
 
 fn client_strategy(s: &StrategyRow) -> Strategy {
     Strategy {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::storage::{ChangeRecord, EventKind, Part, Touches};
+use flagstaff_storage::{ChangeRecord, EventKind, Part, Touches};
 
 /// What a run of changes touched, as far as the client documents go.
 #[derive(Debug, Default)]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::storage::{
+use flagstaff_storage::{
     ActionRunRow, ActionSetRow, ActionStep, PayloadFilter, SignalEndpointRow, SignalRow,
     SignalTokenRow,
 };

@@ -21,8 +21,8 @@ use serde_json::json;
 use super::client_query::{wants_inline_segments, ClientQuery};
 use crate::auth::ClientToken;
 use crate::error::{ApiError, ApiResult};
-use crate::response_cache::CachedBody;
 use crate::state::AppState;
+use flagstaff_domain::response_cache::CachedBody;
 
 pub fn router() -> Routes {
     Routes::new()

@@ -17,10 +17,10 @@ use serde_json::Value;
 use crate::api::ApiObject;
 use crate::auth::{ApiToken, ClientToken};
 use crate::error::{ApiError, ApiResult};
-use crate::metrics::Report;
-use crate::ops::FeatureName;
 use crate::state::AppState;
-use crate::storage::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
+use flagstaff_domain::metrics::Report;
+use flagstaff_domain::ops::FeatureName;
+use flagstaff_storage::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 
 /// Most flags one metrics request may report, and most variants per flag.
 const MAX_TOGGLES: usize = 10_000;

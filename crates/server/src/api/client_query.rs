@@ -12,9 +12,9 @@ use flagstaff_engine::document::Feature;
 use sha2::{Digest, Sha256};
 
 use crate::auth::ApiToken;
-use crate::delta::FlagFilter;
-use crate::snapshot::{ClientFlag, FlagMap};
-use crate::storage::Tag;
+use flagstaff_domain::delta::FlagFilter;
+use flagstaff_domain::snapshot::{ClientFlag, FlagMap};
+use flagstaff_storage::Tag;
 
 /// The effective filter of a request: what the token may see, narrowed by the
 /// query, and normalised to what can make a difference, so that filters that

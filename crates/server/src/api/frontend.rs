@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use flagstaff_engine::{Context, VariantResult};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
@@ -20,6 +20,7 @@ use crate::api::{ApiJson, ApiObject};
 use crate::auth::FrontendToken;
 use crate::client_address::ClientAddress;
 use crate::error::{ApiError, ApiResult};
+use crate::request_context::context_from_pairs;
 use crate::state::AppState;
 
 pub fn router(cors_origins: &[String]) -> Routes {
@@ -47,36 +48,6 @@ pub fn router(cors_origins: &[String]) -> Routes {
                 .method_not_allowed_fallback(super::fallback::method_not_allowed)
                 .layer(cors)
         })
-}
-
-use crate::ops::STANDARD_CONTEXT_FIELDS as STANDARD_FIELDS;
-
-/// A context from name/value pairs: Unleash's fields, `properties[x]`, and any
-/// other name as a property.
-pub(crate) fn context_from_pairs(
-    pairs: impl IntoIterator<Item = (String, Value)>,
-) -> ApiResult<Context> {
-    let mut fields = Map::new();
-    let mut properties = Map::new();
-    for (key, value) in pairs {
-        if let Some(name) = key
-            .strip_prefix("properties[")
-            .and_then(|k| k.strip_suffix(']'))
-        {
-            properties.insert(name.to_owned(), value);
-        } else if key == "properties" {
-            if let Value::Object(map) = value {
-                properties.extend(map);
-            }
-        } else if STANDARD_FIELDS.contains(&key.as_str()) {
-            fields.insert(key, value);
-        } else if !matches!(value, Value::Object(_) | Value::Array(_)) {
-            properties.insert(key, value);
-        }
-    }
-    fields.insert("properties".to_owned(), Value::Object(properties));
-    serde_json::from_value(Value::Object(fields))
-        .map_err(|e| ApiError::BadData(format!("not a valid context: {e}")))
 }
 
 #[derive(Serialize)]

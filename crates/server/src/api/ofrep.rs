@@ -15,9 +15,9 @@ use axum::Json;
 use flagstaff_engine::{Context, Engine, Evaluation};
 use serde_json::{json, Map, Value};
 
-use crate::api::frontend::context_from_pairs;
 use crate::auth::{ApiToken, EvaluationToken};
 use crate::client_address::ClientAddress;
+use crate::request_context::context_from_pairs;
 use crate::state::AppState;
 
 pub fn router() -> Routes {

@@ -37,7 +37,7 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
                 state.tokens.find(secret).map_or_else(
                     // PATs are not cached, and the log looks nothing up.
                     || {
-                        if secret.starts_with(crate::ops::pats::PAT_PREFIX) {
+                        if secret.starts_with(flagstaff_domain::ops::pats::PAT_PREFIX) {
                             "(personal access token)".to_owned()
                         } else {
                             "(unknown)".to_owned()

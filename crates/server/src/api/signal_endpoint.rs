@@ -9,7 +9,7 @@
 //! over `--max-signal-bytes` is a 413 that stores nothing. A signal sent by an
 //! integration for a change an action set made carries that change's depth in
 //! a chain of runs ([`ACTION_DEPTH_HEADER`]), which the signal keeps: the loop
-//! guard of [`crate::actions`].
+//! guard of [`flagstaff_domain::actions`].
 
 use crate::api::routes::{post, Routes};
 use axum::body::Bytes;
@@ -19,11 +19,11 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::actions;
 use crate::auth::SignalToken;
 use crate::error::{ApiError, ApiResult};
-use crate::integrations::ACTION_DEPTH_HEADER;
 use crate::state::AppState;
+use flagstaff_domain::actions;
+use flagstaff_domain::integrations::ACTION_DEPTH_HEADER;
 
 pub fn router() -> Routes {
     Routes::new().route("/api/signal-endpoint/{name}", post(receive))
@@ -135,7 +135,7 @@ async fn receive(
         )
         .await?
         .ok_or_else(disabled)?;
-    if let Err(e) = tokio::spawn(actions::run_action_sets(state.clone(), signal)).await {
+    if let Err(e) = tokio::spawn(actions::run_action_sets(state.domain().clone(), signal)).await {
         tracing::error!(error = %e, "running the action sets of a signal failed");
     }
     Ok(StatusCode::ACCEPTED)

@@ -33,10 +33,10 @@ use super::client::cached_json;
 use super::client_query::ClientQuery;
 use crate::auth::{ApiToken, ClientToken};
 use crate::error::{ApiError, ApiResult};
-use crate::response_cache::CachedBody;
-use crate::snapshot::Snapshot;
 use crate::state::AppState;
-use crate::streams::StreamSlot;
+use flagstaff_domain::response_cache::CachedBody;
+use flagstaff_domain::snapshot::Snapshot;
+use flagstaff_domain::streams::StreamSlot;
 
 pub fn router() -> Routes {
     Routes::new()

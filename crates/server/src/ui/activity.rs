@@ -15,7 +15,7 @@ use axum::Router;
 
 use super::{internal, message, SignedIn};
 use crate::state::AppState;
-use crate::storage::FeatureRow;
+use flagstaff_storage::FeatureRow;
 
 pub fn routes() -> Router<AppState> {
     let feature = "/projects/{project}/features/{feature}";

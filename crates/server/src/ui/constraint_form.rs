@@ -17,7 +17,7 @@ use flagstaff_engine::{constraint_problem, OPERATORS};
 /// The submit button that asks for one more row.
 pub const ADD_CONSTRAINT: &str = "add_constraint";
 
-use crate::ops::STANDARD_CONTEXT_FIELDS as STANDARD_FIELDS;
+use flagstaff_domain::ops::STANDARD_CONTEXT_FIELDS as STANDARD_FIELDS;
 
 /// Operators whose constraint reads the single `value`, not `values`.
 pub fn single_valued(operator: &str) -> bool {

@@ -18,9 +18,11 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::{internal, message, op_error, render, Nav, SignedIn};
-use crate::ops::{Actor, EnvironmentName, FeatureName, FlagType, ProjectId, SwitchEnvironment};
 use crate::state::AppState;
-use crate::storage::{FlagSearch, Tag, TagMatch};
+use flagstaff_domain::ops::{
+    Actor, EnvironmentName, FeatureName, FlagType, ProjectId, SwitchEnvironment,
+};
+use flagstaff_storage::{FlagSearch, Tag, TagMatch};
 
 /// Flags on one page.
 const PAGE: i64 = 100;

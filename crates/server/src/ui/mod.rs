@@ -26,12 +26,12 @@ use axum::Router;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use subtle::ConstantTimeEq;
 
-use crate::auth::hash_secret;
 use crate::client_address::ClientAddress;
 use crate::config::SetupCode;
-use crate::ops::{OpError, RootRole};
 use crate::state::AppState;
-use crate::storage::{StorageError, UserRow};
+use flagstaff_domain::api_tokens::hash_secret;
+use flagstaff_domain::ops::{OpError, RootRole};
+use flagstaff_storage::{StorageError, UserRow};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "flagstaff_session";

@@ -12,12 +12,12 @@ use super::{
     busy, failure_refused, internal, message, op_error, render, session_cookie, signed_in,
     start_session, too_many, Nav, SignedIn, SESSION_COOKIE,
 };
-use crate::auth::hash_secret;
 use crate::client_address::ClientAddress;
-use crate::ops::passwords::{self, HashPermit};
-use crate::ops::{Actor, ChangePassword, CreateUser, HashedPassword, OpError, RootRole};
 use crate::state::AppState;
-use crate::storage::PatRow;
+use flagstaff_domain::api_tokens::hash_secret;
+use flagstaff_domain::ops::passwords::{self, HashPermit};
+use flagstaff_domain::ops::{Actor, ChangePassword, CreateUser, HashedPassword, OpError, RootRole};
+use flagstaff_storage::PatRow;
 
 /// `GET /`: the flags of the default project when signed in, else what this
 /// server is, with a link to sign in.
@@ -138,7 +138,7 @@ pub async fn login(
     signed_in_response(&state, &user).await
 }
 
-async fn signed_in_response(state: &AppState, user: &crate::storage::UserRow) -> Response {
+async fn signed_in_response(state: &AppState, user: &flagstaff_storage::UserRow) -> Response {
     match start_session(state, user).await {
         Ok(cookie) => {
             let mut response = Redirect::to("/").into_response();
@@ -251,7 +251,7 @@ pub async fn setup(
     }
     let username = form.username.trim();
     let mut page = SetupPage::new(&form.code, username);
-    if let Err(e) = crate::ops::users::check_username(username) {
+    if let Err(e) = flagstaff_domain::ops::users::check_username(username) {
         page.username_error = Some(e.to_string());
         return render(StatusCode::BAD_REQUEST, &page);
     }

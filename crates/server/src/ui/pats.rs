@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use super::pages::ProfilePage;
 use super::{message, op_error, render, SignedIn};
-use crate::ops::pats::{check_description, parse_expiry};
-use crate::ops::{Actor, CreatePat, DeletePat, OpError};
 use crate::state::AppState;
+use flagstaff_domain::ops::pats::{check_description, parse_expiry};
+use flagstaff_domain::ops::{Actor, CreatePat, DeletePat, OpError};
 
 #[derive(Deserialize)]
 pub struct NewPatForm {

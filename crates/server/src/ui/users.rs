@@ -9,9 +9,9 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::{internal, message, op_error, render, Nav, SignedIn};
-use crate::ops::{Actor, CreateUser, HashedPassword, OpError, RootRole};
 use crate::state::AppState;
-use crate::storage::UserRow;
+use flagstaff_domain::ops::{Actor, CreateUser, HashedPassword, OpError, RootRole};
+use flagstaff_storage::UserRow;
 
 #[derive(Template)]
 #[template(path = "users.html")]
@@ -110,7 +110,7 @@ pub async fn create(
         );
     };
     again.role = role.as_str().to_owned();
-    if let Err(e) = crate::ops::users::check_username(&again.username) {
+    if let Err(e) = flagstaff_domain::ops::users::check_username(&again.username) {
         again.username_error = Some(e.to_string());
         return render(StatusCode::BAD_REQUEST, &again);
     }
@@ -139,7 +139,7 @@ pub async fn create(
             again.username_error = Some(e);
             render(StatusCode::CONFLICT, &again)
         }
-        Err(OpError::Storage(crate::storage::StorageError::Conflict(_))) => {
+        Err(OpError::Storage(flagstaff_storage::StorageError::Conflict(_))) => {
             again.email_error = Some("A user has this email already".to_owned());
             render(StatusCode::CONFLICT, &again)
         }

@@ -912,8 +912,8 @@ pub async fn bad_automation_input_changes_nothing(db: Db) {
 /// here); a run names its signal, which stays (without its payload) while a
 /// kept run names it.
 pub async fn signals_and_runs_are_bounded(db: Db) {
-    use flagstaff_server::ops::{self, Actor, Context, Limits};
-    use flagstaff_server::storage::{ActionRunRow, SignalsKept, Store};
+    use flagstaff_domain::ops::{self, Actor, Context, Limits};
+    use flagstaff_storage::{ActionRunRow, SignalsKept, Store};
     let store = Store::connect(&db.url()).await.expect("store");
     let cx = Context::new(Actor::named("story"), Limits::default());
     let create = |name: &str| ops::CreateSignalEndpoint {

@@ -4,8 +4,8 @@
 //! database; on PostgreSQL its transcript must equal the same story's on a
 //! fresh SQLite database: one storage layer, the same behaviour on both.
 
-use flagstaff_server::ops::{self, *};
-use flagstaff_server::storage::{EventFilter, FlagPage, Store};
+use flagstaff_domain::ops::{self, *};
+use flagstaff_storage::{EventFilter, FlagPage, Store};
 
 use super::helpers::*;
 

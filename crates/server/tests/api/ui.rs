@@ -3,8 +3,8 @@
 
 use crate::browser::*;
 use crate::helpers::*;
+use flagstaff_domain::ops::{self, Actor, Context, CreateUser, HashedPassword, Limits, RootRole};
 use flagstaff_server::config::SetupCode;
-use flagstaff_server::ops::{self, Actor, Context, CreateUser, HashedPassword, Limits, RootRole};
 
 async fn flag_enabled_in_development(app: &TestApp, name: &str) -> bool {
     let document = app.client_features(CLIENT_DEV).await;
@@ -164,7 +164,7 @@ pub async fn ui_signs_in_and_switches_flags(db: Db) {
     );
 
     // An Editor made through the operations (the library's API) can switch too.
-    let store = flagstaff_server::storage::Store::connect(&db.url())
+    let store = flagstaff_storage::Store::connect(&db.url())
         .await
         .expect("store");
     let cx = Context::new(Actor::named("test"), Limits::default());

@@ -4,11 +4,11 @@
 
 use std::time::Instant;
 
-use flagstaff_server::ops::{
+use flagstaff_domain::ops::{
     self, Actor, Context, CreateFlag, CreateUser, FeatureName, FlagType, HashedPassword, Limits,
     OpResult, Operation, ProjectId, RootRole,
 };
-use flagstaff_server::storage::{Store, WriteTx};
+use flagstaff_storage::{Store, WriteTx};
 
 use crate::browser::*;
 use crate::helpers::*;

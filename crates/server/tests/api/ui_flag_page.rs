@@ -6,7 +6,7 @@
 
 use crate::browser::*;
 use crate::helpers::*;
-use flagstaff_server::ops::{self, Actor, Context, CreateUser, HashedPassword, Limits, RootRole};
+use flagstaff_domain::ops::{self, Actor, Context, CreateUser, HashedPassword, Limits, RootRole};
 
 const FLAG: &str = "delete_survey_flag";
 const PAGE: &str = "/projects/default/features/delete_survey_flag";
@@ -711,7 +711,7 @@ pub async fn ui_flag_pages_refuse_viewers_and_forged_forms(db: Db) {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let id = body["id"].as_str().expect("id").to_owned();
-    let store = flagstaff_server::storage::Store::connect(&db.url())
+    let store = flagstaff_storage::Store::connect(&db.url())
         .await
         .expect("store");
     let viewer = CreateUser {

@@ -14,12 +14,12 @@ use super::signal_endpoints::PageQuery;
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::{
+use crate::state::AppState;
+use flagstaff_domain::ops::{
     ActionSetInput, CreateActionSet, DeleteActionSet, ProjectId, SwitchActionSet, UpdateActionSet,
 };
-use crate::state::AppState;
-use crate::storage::ActionSetRow;
-use crate::wire::automation::{ActionRunView, ActionSetView};
+use flagstaff_domain::wire::automation::{ActionRunView, ActionSetView};
+use flagstaff_storage::ActionSetRow;
 
 pub fn router() -> Routes {
     let sets = "/api/admin/projects/{project}/actions";

@@ -15,10 +15,10 @@ use serde_json::{json, Value};
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::integrations::{self, PROVIDERS, SIGNATURE_HEADER};
-use crate::ops::{AddonInput, CreateAddon, DeleteAddon, UpdateAddon};
 use crate::state::AppState;
-use crate::storage::{AddonRow, AttemptRow};
+use flagstaff_domain::integrations::{self, PROVIDERS, SIGNATURE_HEADER};
+use flagstaff_domain::ops::{AddonInput, CreateAddon, DeleteAddon, UpdateAddon};
+use flagstaff_storage::{AddonRow, AttemptRow};
 
 pub fn router() -> Routes {
     Routes::new()

@@ -9,12 +9,12 @@ use axum::Json;
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
-use crate::ops::{
+use crate::state::AppState;
+use flagstaff_domain::ops::{
     AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
     UpdateContextField,
 };
-use crate::state::AppState;
-use crate::wire::ContextFieldView;
+use flagstaff_domain::wire::ContextFieldView;
 
 pub fn router() -> Routes {
     Routes::new()

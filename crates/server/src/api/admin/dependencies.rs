@@ -15,8 +15,10 @@ use serde::Deserialize;
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
-use crate::ops::{AddDependency, FeatureName, ProjectId, RemoveDependencies, RemoveDependency};
 use crate::state::AppState;
+use flagstaff_domain::ops::{
+    AddDependency, FeatureName, ProjectId, RemoveDependencies, RemoveDependency,
+};
 
 pub fn router() -> Routes {
     let feature = "/api/admin/projects/{project}/features/{feature}";

@@ -13,7 +13,7 @@ use super::filter_value;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::{EventFilter, EventRecord};
+use flagstaff_storage::{EventFilter, EventRecord};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -78,7 +78,10 @@ async fn list(
     let filter = filter(paging, None)?;
     let (events, total) = state.store.events(&filter).await?;
     let next_before = next_before(&filter, &events);
-    let events: Vec<Value> = events.iter().map(crate::wire::event_view).collect();
+    let events: Vec<Value> = events
+        .iter()
+        .map(flagstaff_domain::wire::event_view)
+        .collect();
     Ok(Json(
         json!({"version": 1, "events": events, "totalEvents": total, "nextBefore": next_before}),
     ))
@@ -103,7 +106,10 @@ async fn for_feature(
     let filter = filter(paging, Some(feature.clone()))?;
     let (events, total) = state.store.events(&filter).await?;
     let next_before = next_before(&filter, &events);
-    let events: Vec<Value> = events.iter().map(crate::wire::event_view).collect();
+    let events: Vec<Value> = events
+        .iter()
+        .map(flagstaff_domain::wire::event_view)
+        .collect();
     Ok(Json(json!({
         "version": 1, "toggleName": feature, "events": events, "totalEvents": total,
         "nextBefore": next_before
@@ -184,7 +190,10 @@ async fn search(
     filter.from = instant_bound(query.from, "from", false)?;
     filter.to = instant_bound(query.to, "to", true)?;
     let (events, total) = state.store.events(&filter).await?;
-    let events: Vec<Value> = events.iter().map(crate::wire::event_view).collect();
+    let events: Vec<Value> = events
+        .iter()
+        .map(flagstaff_domain::wire::event_view)
+        .collect();
     Ok(Json(json!({"events": events, "total": total})))
 }
 

@@ -16,15 +16,15 @@ use super::heavy::{item, paged_json, Page, PAGE};
 use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::{
+use crate::state::AppState;
+use flagstaff_domain::ops::{
     ArchiveFlag, CreateFlag, DeleteFlag, Edit, EnvironmentName, FeatureName, FlagType, ProjectId,
     ReviveFlag, SwitchEnvironment, TagInput, UpdateFlag,
 };
-use crate::state::AppState;
-use crate::storage::{
+use flagstaff_domain::wire::{FlagMetadata, FlagView};
+use flagstaff_storage::{
     EnvironmentRow, FeatureEnvironmentRow, FeatureRow, FlagPage, StrategyRow, Tag,
 };
-use crate::wire::{FlagMetadata, FlagView};
 
 pub fn router() -> Routes {
     let feature = "/api/admin/projects/{project}/features/{feature}";
@@ -390,7 +390,7 @@ async fn list_all(State(state): State<AppState>, _admin: AdminToken) -> ApiResul
                 return Ok((Vec::new(), None));
             };
             let (items, next) = project_page(state, project.clone(), page, |view| {
-                item(&crate::wire::to_value(view))
+                item(&flagstaff_domain::wire::to_value(view))
             })
             .await?;
             let next = match next {

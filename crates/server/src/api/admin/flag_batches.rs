@@ -12,11 +12,11 @@ use super::feature_json;
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::{
+use crate::state::AppState;
+use flagstaff_domain::ops::{
     validate_new_name, CloneFlag, EnvironmentName, FeatureName, MarkStale, ProjectId,
     SwitchEnvironments,
 };
-use crate::state::AppState;
 
 pub fn router() -> Routes {
     let feature = "/api/admin/projects/{project}/features/{feature}";

@@ -11,9 +11,9 @@ use axum::Json;
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
-use crate::ops::{AddLink, FeatureName, LinkInput, ProjectId, RemoveLink, UpdateLink};
 use crate::state::AppState;
-use crate::wire::LinkView;
+use flagstaff_domain::ops::{AddLink, FeatureName, LinkInput, ProjectId, RemoveLink, UpdateLink};
+use flagstaff_domain::wire::LinkView;
 
 pub fn router() -> Routes {
     let link = "/api/admin/projects/{project}/features/{feature}/link";

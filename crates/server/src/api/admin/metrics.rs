@@ -86,7 +86,7 @@ async fn exposure(
 ) -> ApiResult<Json<Value>> {
     let hours = window.hours();
     let rows = state.store.raw_metrics(&feature, &hour_text(hours)).await?;
-    let mut buckets: std::collections::BTreeMap<(String, String), crate::storage::MetricCounts> =
+    let mut buckets: std::collections::BTreeMap<(String, String), flagstaff_storage::MetricCounts> =
         Default::default();
     for (key, counts) in rows {
         buckets

@@ -2,8 +2,8 @@
 //! variants, tags and links, dependencies, tag types and tags, strategy types, the event
 //! log, API tokens, projects and environments, signal endpoints and action sets, export and
 //! import. Handlers
-//! parse the request, apply an operation (`crate::ops`) through
-//! `AppState::apply`, and render a view (`crate::wire`); reads go to the store.
+//! parse the request, apply an operation (`flagstaff_domain::ops`) through
+//! `AppState::apply`, and render a view (`flagstaff_domain::wire`); reads go to the store.
 
 mod actions;
 mod addons;
@@ -33,10 +33,10 @@ use serde_json::Value;
 use crate::api::routes::Routes;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::Actor;
 use crate::state::AppState;
-use crate::storage::{FeatureEnvironmentRow, FeatureRow, StrategyRow};
-use crate::wire::{to_value, FlagView};
+use flagstaff_domain::ops::Actor;
+use flagstaff_domain::wire::{to_value, FlagView};
+use flagstaff_storage::{FeatureEnvironmentRow, FeatureRow, StrategyRow};
 
 pub fn router() -> Routes {
     Routes::new()

@@ -16,9 +16,9 @@ use crate::api::routes::{delete, get, Routes};
 use crate::api::ApiObject;
 use crate::auth::AdminUser;
 use crate::error::ApiResult;
-use crate::ops::pats::public_json;
-use crate::ops::{Actor, CreatePat, DeletePat};
 use crate::state::AppState;
+use flagstaff_domain::ops::pats::public_json;
+use flagstaff_domain::ops::{Actor, CreatePat, DeletePat};
 
 pub fn router() -> Routes {
     Routes::new()

@@ -11,12 +11,12 @@ use flagstaff_engine::{ConstraintExplanation, StrategyExplanation};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::api::frontend::context_from_pairs;
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::snapshot::ClientFlag;
+use crate::request_context::context_from_pairs;
 use crate::state::AppState;
+use flagstaff_domain::snapshot::ClientFlag;
 
 pub fn router() -> Routes {
     Routes::new()

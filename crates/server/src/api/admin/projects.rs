@@ -12,13 +12,13 @@ use serde_json::{json, Value};
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
-use crate::ops::{
+use crate::state::AppState;
+use flagstaff_domain::ops::{
     CreateEnvironment, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment,
     EnvironmentName, FlagType, ProjectId, SetDefaultStrategy, SetEnvironmentEnabled, StrategyInput,
     UpdateProject,
 };
-use crate::state::AppState;
-use crate::wire::{to_value, EnvironmentView, ProjectView};
+use flagstaff_domain::wire::{to_value, EnvironmentView, ProjectView};
 
 pub fn router() -> Routes {
     Routes::new()

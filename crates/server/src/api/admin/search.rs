@@ -25,8 +25,8 @@ use super::filter_values;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::{FeatureEnvironmentRow, FeatureRow, FlagSearch, Lifecycle, Tag, TagMatch};
-use crate::wire::{CreatedBy, FlagMetadata};
+use flagstaff_domain::wire::{CreatedBy, FlagMetadata};
+use flagstaff_storage::{FeatureEnvironmentRow, FeatureRow, FlagSearch, Lifecycle, Tag, TagMatch};
 
 pub fn router() -> Routes {
     Routes::new().route("/api/admin/search/features", get(search_features))
@@ -222,7 +222,7 @@ async fn search_features(
             .collect(),
         total,
     };
-    Ok(Json(crate::wire::to_value(&answer)))
+    Ok(Json(flagstaff_domain::wire::to_value(&answer)))
 }
 
 /// This area's part of the OpenAPI document.

@@ -10,9 +10,9 @@ use serde::Serialize;
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
-use crate::ops::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 use crate::state::AppState;
-use crate::wire::SegmentView;
+use flagstaff_domain::ops::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
+use flagstaff_domain::wire::SegmentView;
 
 pub fn router() -> Routes {
     Routes::new()

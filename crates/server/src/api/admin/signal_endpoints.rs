@@ -14,14 +14,14 @@ use super::id_in_path;
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::{
+use crate::state::AppState;
+use flagstaff_domain::ops::{
     CreateSignalEndpoint, CreateSignalToken, DeleteSignalEndpoint, DeleteSignalToken,
     RenameSignalToken, SignalEndpointInput, SwitchSignalEndpoint, UpdateSignalEndpoint,
 };
-use crate::state::AppState;
-use crate::storage::SignalEndpointRow;
-use crate::wire::automation::{SignalEndpointView, SignalTokenView, SignalView};
-use crate::wire::to_value;
+use flagstaff_domain::wire::automation::{SignalEndpointView, SignalTokenView, SignalView};
+use flagstaff_domain::wire::to_value;
+use flagstaff_storage::SignalEndpointRow;
 
 pub fn router() -> Routes {
     let endpoints = "/api/admin/signal-endpoints";

@@ -10,13 +10,13 @@ use super::check_project_environment;
 use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::{
+use crate::state::AppState;
+use flagstaff_domain::ops::{
     check_constraints, AddStrategy, Edit, EnvironmentName, FeatureName, ProjectId, RemoveStrategy,
     SortStrategies, StrategyInput, StrategyPlace, UpdateStrategy,
 };
-use crate::state::AppState;
-use crate::storage::StrategyRow;
-use crate::wire::{to_value, StrategyView};
+use flagstaff_domain::wire::{to_value, StrategyView};
+use flagstaff_storage::StrategyRow;
 
 pub fn router() -> Routes {
     let base =

@@ -12,12 +12,12 @@ use serde_json::{json, Value};
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::{
+use crate::state::AppState;
+use flagstaff_domain::ops::{
     CreateStrategyType, DeleteStrategyType, DeprecateStrategyType, StrategyTypeInput,
     UpdateStrategyType,
 };
-use crate::state::AppState;
-use crate::wire::{to_value, StrategyTypeView};
+use flagstaff_domain::wire::{to_value, StrategyTypeView};
 
 pub fn router() -> Routes {
     Routes::new()

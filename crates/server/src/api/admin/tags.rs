@@ -13,13 +13,13 @@ use serde_json::{json, Value};
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::ops::{
+use crate::state::AppState;
+use flagstaff_domain::ops::{
     validate_tag_type, CreateTag, CreateTagType, DeleteTag, DeleteTagType, FeatureName, ProjectId,
     RetagFlag, RetagFlags, TagFlag, TagInput, TagTypeInput, UntagFlag, UpdateTagType,
 };
-use crate::state::AppState;
-use crate::storage::Tag;
-use crate::wire::{to_value, TagTypeView};
+use flagstaff_domain::wire::{to_value, TagTypeView};
+use flagstaff_storage::Tag;
 
 pub fn router() -> Routes {
     Routes::new()

@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 use crate::api::ApiObject;
 use crate::auth::{AdminToken, TokenKind};
 use crate::error::{ApiError, ApiResult};
-use crate::ops::tokens::{self, CreateToken, RevokeToken, SetTokenExpiry, TokenRequest};
 use crate::state::AppState;
+use flagstaff_domain::ops::tokens::{self, CreateToken, RevokeToken, SetTokenExpiry, TokenRequest};
 
 pub fn router() -> Routes {
     Routes::new()

@@ -13,9 +13,11 @@ use serde::Deserialize;
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
-use crate::ops::{validate_import, Context, EnvironmentName, ExportFlags, ImportFlags, ProjectId};
 use crate::state::AppState;
-use crate::wire::transfer::{ExportDocument, ImportReport};
+use flagstaff_domain::ops::{
+    validate_import, Context, EnvironmentName, ExportFlags, ImportFlags, ProjectId,
+};
+use flagstaff_domain::wire::transfer::{ExportDocument, ImportReport};
 
 pub fn router() -> Routes {
     let batch = "/api/admin/features-batch";

@@ -10,8 +10,8 @@ use super::check_project_environment;
 use crate::api::ApiJson;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
-use crate::ops::{Edit, EnvironmentName, FeatureName, ProjectId, SetVariants};
 use crate::state::AppState;
+use flagstaff_domain::ops::{Edit, EnvironmentName, FeatureName, ProjectId, SetVariants};
 
 pub fn router() -> Routes {
     Routes::new().route(

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use super::diff::{json_diff, DiffLine};
 use super::{flag_in_project, minute};
 use crate::state::AppState;
-use crate::storage::{EventFilter, EventRecord, Tag};
 use crate::ui::{internal, render, Nav, SignedIn};
+use flagstaff_storage::{EventFilter, EventRecord, Tag};
 
 /// Events on one page.
 const PAGE: i64 = 50;

@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use super::flag_in_project;
 use crate::state::AppState;
-use crate::storage::{hour_bucket, MetricCounts};
 use crate::ui::{internal, render, Nav, SignedIn};
+use flagstaff_storage::{hour_bucket, MetricCounts};
 
 /// The chart's drawing box (SVG user units) and the plot inside it.
 const WIDTH: f64 = 600.0;

@@ -13,10 +13,10 @@ use flagstaff_engine::{ConstraintExplanation, Explanation, StrategyExplanation};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::api::frontend::context_from_pairs;
-use crate::snapshot::ClientFlag;
+use crate::request_context::context_from_pairs;
 use crate::state::AppState;
 use crate::ui::{internal, render, Nav, SignedIn};
+use flagstaff_domain::snapshot::ClientFlag;
 
 /// Results on one page.
 const PAGE: usize = 100;
@@ -256,7 +256,7 @@ pub async fn page(
     Query(form): Query<PlaygroundQuery>,
 ) -> Response {
     let found = async {
-        Ok::<_, crate::storage::StorageError>((
+        Ok::<_, flagstaff_storage::StorageError>((
             state.store.environments().await?,
             state.store.projects().await?,
         ))

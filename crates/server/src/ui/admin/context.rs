@@ -9,13 +9,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
 use super::{field, non_empty, not_found, path_segment, refuse_change, refuse_viewer};
-use crate::ops::{
+use crate::state::AppState;
+use crate::ui::{internal, op_error, render, Nav, SignedIn};
+use flagstaff_domain::ops::{
     Actor, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue, OpError,
     UpdateContextField,
 };
-use crate::state::AppState;
-use crate::storage::{ContextFieldRow, StorageError};
-use crate::ui::{internal, op_error, render, Nav, SignedIn};
+use flagstaff_storage::{ContextFieldRow, StorageError};
 
 /// The submit button that asks for one more legal value row.
 const ADD_VALUE: &str = "add_value";

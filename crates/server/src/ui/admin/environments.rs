@@ -8,10 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
 use super::{field, not_found, refuse_change};
-use crate::ops::{Actor, CreateEnvironment, EnvironmentName, OpError, SetEnvironmentEnabled};
 use crate::state::AppState;
-use crate::storage::EnvironmentRow;
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
+use flagstaff_domain::ops::{
+    Actor, CreateEnvironment, EnvironmentName, OpError, SetEnvironmentEnabled,
+};
+use flagstaff_storage::EnvironmentRow;
 
 #[derive(Template)]
 #[template(path = "admin/environments.html")]

@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
 use super::{field, non_empty, not_found, page_of, refuse_change, PageQuery, Pager};
-use crate::ops::{
+use crate::state::AppState;
+use crate::ui::{internal, op_error, render, Nav, SignedIn};
+use flagstaff_domain::ops::{
     Actor, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment, EnvironmentName,
     OpError, ProjectId, UpdateProject,
 };
-use crate::state::AppState;
-use crate::ui::{internal, op_error, render, Nav, SignedIn};
 
 struct ProjectLine {
     id: String,

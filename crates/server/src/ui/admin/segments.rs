@@ -8,11 +8,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
 use super::{field, non_empty, not_found, page_of, refuse_change, refuse_viewer, PageQuery, Pager};
-use crate::ops::{Actor, CreateSegment, DeleteSegment, OpError, SegmentInput, UpdateSegment};
 use crate::state::AppState;
-use crate::storage::{SegmentRow, StorageError};
 use crate::ui::constraint_form::{ConstraintsForm, ADD_CONSTRAINT};
 use crate::ui::{internal, op_error, render, Nav, SignedIn};
+use flagstaff_domain::ops::{
+    Actor, CreateSegment, DeleteSegment, OpError, SegmentInput, UpdateSegment,
+};
+use flagstaff_storage::{SegmentRow, StorageError};
 
 struct SegmentLine {
     id: i64,

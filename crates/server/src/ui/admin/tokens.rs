@@ -10,10 +10,10 @@ use axum::Form;
 
 use super::{field, non_empty, page_of, refuse_change, PageQuery, Pager};
 use crate::auth::TokenKind;
-use crate::ops::tokens::{display_prefix, CreateToken, TokenRequest};
-use crate::ops::{Actor, OpError, RevokeToken, RootRole};
 use crate::state::AppState;
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
+use flagstaff_domain::ops::tokens::{display_prefix, CreateToken, TokenRequest};
+use flagstaff_domain::ops::{Actor, OpError, RevokeToken, RootRole};
 
 fn admins_only(signed: &SignedIn) -> Option<Response> {
     (signed.role != RootRole::Admin).then(|| {

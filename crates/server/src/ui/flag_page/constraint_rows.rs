@@ -10,7 +10,7 @@ use flagstaff_engine::document::Constraint;
 
 use super::form_fields::{join_values, split_values, FormFields};
 
-pub use crate::ops::STANDARD_CONTEXT_FIELDS as BUILT_IN_CONTEXT;
+pub use flagstaff_domain::ops::STANDARD_CONTEXT_FIELDS as BUILT_IN_CONTEXT;
 
 /// The operators that take a list of values; the others take one value.
 const LIST_OPERATORS: [&str; 6] = [

@@ -19,9 +19,9 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::{internal, message, SignedIn};
-use crate::ops::{EnvironmentName, FeatureName, ProjectId};
 use crate::state::AppState;
-use crate::storage::{FeatureRow, StorageError};
+use flagstaff_domain::ops::{EnvironmentName, FeatureName, ProjectId};
+use flagstaff_storage::{FeatureRow, StorageError};
 
 pub fn routes() -> Router<AppState> {
     let flag = "/projects/{project}/features/{feature}";

@@ -13,9 +13,9 @@ use serde_json::json;
 
 use super::strategy_form::Choice;
 use super::{load_flag, refuse_change};
-use crate::ops::{Actor, Edit, FlagType, OpError, UpdateFlag};
 use crate::state::AppState;
 use crate::ui::{op_error, render, Nav, SignedIn};
+use flagstaff_domain::ops::{Actor, Edit, FlagType, OpError, UpdateFlag};
 
 #[derive(Template)]
 #[template(path = "flag_settings.html")]

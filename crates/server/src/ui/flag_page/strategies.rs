@@ -11,10 +11,12 @@ use serde::Deserialize;
 
 use super::variant_rows::percent;
 use super::{load_flag, load_place, refuse_change};
-use crate::ops::{Actor, RemoveStrategy, SortStrategies, StrategyPlace, SwitchEnvironment};
 use crate::state::AppState;
-use crate::storage::StrategyRow;
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
+use flagstaff_domain::ops::{
+    Actor, RemoveStrategy, SortStrategies, StrategyPlace, SwitchEnvironment,
+};
+use flagstaff_storage::StrategyRow;
 
 pub struct EnvironmentLink {
     pub name: String,

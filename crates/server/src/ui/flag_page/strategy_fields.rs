@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 use super::constraint_rows::{self, ConstraintRow};
 use super::form_fields::{join_values, split_values, FormFields};
 use super::variant_rows::{self, VariantRow};
-use crate::ops::StrategyInput;
 use crate::state::AppState;
-use crate::storage::{StrategyTypeRow, StrategyValues};
 use crate::ui::internal;
+use flagstaff_domain::ops::StrategyInput;
+use flagstaff_storage::{StrategyTypeRow, StrategyValues};
 
 pub const FLEXIBLE: &str = "flexibleRollout";
 /// The parameters the flexibleRollout fields show.

@@ -21,13 +21,13 @@ use super::strategy_fields::{
 };
 use super::variant_rows::{VariantRow, PAYLOAD_TYPES};
 use super::{load_place, refuse_change, Flag};
-use crate::ops::{
+use crate::state::AppState;
+use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
+use flagstaff_domain::ops::{
     Actor, AddStrategy, Edit, EnvironmentName, OpError, StrategyInput, StrategyPlace,
     UpdateStrategy,
 };
-use crate::state::AppState;
-use crate::storage::{StrategyRow, StrategyValues};
-use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
+use flagstaff_storage::{StrategyRow, StrategyValues};
 
 pub struct Choice {
     pub value: String,

@@ -11,9 +11,9 @@ use super::form_fields::FormFields;
 use super::strategies::{EnvironmentLink, EnvironmentQuery};
 use super::variant_rows::{self, VariantRow, PAYLOAD_TYPES};
 use super::{load_flag, refuse_change, Flag};
-use crate::ops::{Actor, Edit, EnvironmentName, OpError, SetVariants};
 use crate::state::AppState;
 use crate::ui::{internal, op_error, render, Nav, SignedIn};
+use flagstaff_domain::ops::{Actor, Edit, EnvironmentName, OpError, SetVariants};
 
 #[derive(Template)]
 #[template(path = "flag_variants.html")]

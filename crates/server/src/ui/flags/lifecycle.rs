@@ -11,13 +11,13 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::{back_to_list, existing_project};
-use crate::ops::{
+use crate::state::AppState;
+use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
+use flagstaff_domain::ops::{
     validate_new_name, Actor, ArchiveFlag, CreateFlag, FeatureName, FlagType, OpError, ProjectId,
     ReviveFlag,
 };
-use crate::state::AppState;
-use crate::storage::StorageError;
-use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
+use flagstaff_storage::StorageError;
 
 #[derive(Template)]
 #[template(path = "flag_new.html")]
