@@ -31,7 +31,7 @@ USER, PASSWORD = "bench", "bench password 123"
 
 def start(database_url):
     env = dict(os.environ, INIT_ADMIN_API_TOKENS=ADMIN_TOKEN, INIT_ADMIN_USER=USER,
-               INIT_ADMIN_PASSWORD=PASSWORD, RUST_LOG="warn,flagstaff_server=info", NO_COLOR="1")
+               INIT_ADMIN_PASSWORD=PASSWORD, RUST_LOG="warn,flagstaff_server=info,flagstaff_domain=info", NO_COLOR="1")
     server = subprocess.Popen(
         ["target/release/flagstaff", "serve", "--host", "127.0.0.1", "--port", "0",
          "--database-url", database_url],
