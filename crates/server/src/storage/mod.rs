@@ -35,6 +35,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use tokio::sync::Mutex;
 
+use crate::clock::Clock;
+
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter};
 pub use dependencies::DependencyRow;
 pub use event_kind::{EventKind, Part, Touches, UnknownEventKind};
@@ -140,6 +142,8 @@ pub struct Store {
     lock_waits: LockWaits,
     /// Whether the database answered background work lately (outages logged once).
     reachability: Reachability,
+    /// Where decisions by the time read it (see [`crate::clock`]).
+    clock: Clock,
 }
 
 /// Changes that took the change lock, and how long they waited for it in all
@@ -279,6 +283,7 @@ impl Store {
             writes: Mutex::new(()),
             lock_waits: LockWaits::default(),
             reachability: Reachability::default(),
+            clock: Clock::System,
         };
         store
             .seed_defaults()
@@ -309,6 +314,17 @@ impl Store {
         self.lock_waits.count.fetch_add(1, Relaxed);
         let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
         self.lock_waits.nanos.fetch_add(nanos, Relaxed);
+    }
+
+    /// The store with decisions by the time reading `clock` (a test's
+    /// [`crate::clock::ManualClock`]).
+    pub fn with_clock(self, clock: Clock) -> Store {
+        Store { clock, ..self }
+    }
+
+    /// The clock this store, and the server over it, decide by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Whether the database answered this process's background work lately.
