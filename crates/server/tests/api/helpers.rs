@@ -224,15 +224,6 @@ pub async fn check_against_fresh_start(app: &TestApp, db: &Db, step: &str) {
     assert_eq!(ours, theirs, "after {step}");
 }
 
-/// A labelled admin call and the event types it must record (none: refused).
-pub type WriteStep = (
-    &'static str,
-    Method,
-    String,
-    Option<Value>,
-    Vec<&'static str>,
-);
-
 pub async fn all_events(app: &TestApp) -> Vec<Value> {
     app.events().await["events"]
         .as_array()
