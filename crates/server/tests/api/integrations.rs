@@ -384,6 +384,81 @@ pub async fn integrations_refuse_bad_input(db: Db) {
     listed_app.stop().await;
 }
 
+/// Names Unleash still lists and accepts from scripts (`feature-updated`,
+/// `feature-variants-updated`, the state import's) are accepted in an
+/// integration's events, as Unleash accepts them; nothing is recorded under
+/// them, so they match nothing. A name nobody knows is still refused.
+pub async fn integrations_accept_legacy_event_names(db: Db) {
+    let app = spawn_app_with(db, |args| args.integrations_allow_private_urls = true).await;
+    let receiver = Receiver::start(0).await;
+    let created = create_addon(
+        &app,
+        json!({"provider": "webhook", "parameters": {"url": receiver.url},
+               "events": ["feature-updated", "feature-created"]}),
+    )
+    .await;
+    assert_eq!(
+        created["events"],
+        json!(["feature-updated", "feature-created"])
+    );
+    let path = format!("/api/admin/addons/{}", created["id"]);
+    let (status, updated) = app
+        .admin(
+            Method::PUT,
+            &path,
+            Some(
+                json!({"provider": "webhook", "parameters": {"url": receiver.url},
+                        "events": ["feature-updated", "feature-variants-updated",
+                                   "feature-created", "drop-features"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    let (status, refused) = app
+        .admin(
+            Method::PUT,
+            &path,
+            Some(
+                json!({"provider": "webhook", "parameters": {"url": receiver.url},
+                        "events": ["feature-updatd"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("feature-updatd")),
+        "{refused}"
+    );
+
+    // A flag created and changed: only feature-created is sent.
+    create_flags(&app, &["legacy-watched"]).await;
+    let (status, _) = app
+        .admin(
+            Method::PATCH,
+            &format!("{F}/legacy-watched"),
+            Some(json!([{"op": "replace", "path": "/description", "value": "changed"}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliveries_settled(&app).await;
+    let got = receiver.received();
+    assert_eq!(types(&got), vec!["feature-created"], "{got:?}");
+
+    // The event search takes the name too (and finds nothing under it).
+    let (status, found) = app
+        .admin(
+            Method::GET,
+            "/api/admin/search/events?type=feature-updated",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["total"], 0, "{found}");
+    app.stop().await;
+}
+
 /// One flag's notifications leave in commit order, even when the first one
 /// has to be retried: the later ones wait for it.
 pub async fn integration_deliveries_keep_flag_order(db: Db) {

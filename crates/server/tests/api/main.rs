@@ -138,6 +138,7 @@ on_both_backends!(
     edge_relays_metrics,
     integrations_deliver_matching_events,
     integrations_refuse_bad_input,
+    integrations_accept_legacy_event_names,
     integration_deliveries_keep_flag_order,
     integration_urls_embedding_internal_ipv4_are_refused,
     a_dead_integration_does_not_delay_the_others,
