@@ -671,12 +671,12 @@ pub async fn a_dead_integration_does_not_delay_the_others(db: Db) {
 
 /// After failing several times in a row an integration is paused (an event,
 /// and its state in the API) with its deliveries queued; when its target
-/// recovers, a probe resumes it (another event) and everything queued arrives.
+/// recovers, a probe resumes it once the pause (30 s, by the server's clock)
+/// is over (another event) and everything queued arrives.
 pub async fn a_failing_integration_is_paused_then_resumed(db: Db) {
     let app = spawn_app_with(db, |args| {
         args.integrations_allow_private_urls = true;
         args.integrations_pause_after_failures = 3;
-        args.integrations_first_pause_ms = 400;
     })
     .await;
     let receiver = Receiver::start(usize::MAX).await;
@@ -714,7 +714,10 @@ pub async fn a_failing_integration_is_paused_then_resumed(db: Db) {
 
     // The target recovers: once the pause is over a probe succeeds, the
     // integration resumes, and what was queued is delivered.
+    // (The pause is 30 s: without moving the clock past it, nothing would
+    // arrive within `eventually`'s 5 s.)
     receiver.set_failing(false);
+    app.advance(Duration::from_secs(31));
     eventually("the integration is resumed", || async {
         delivery_state(&app, &id).await
             == json!({"state": "ok", "consecutiveFailures": 0, "pausedUntil": null})
