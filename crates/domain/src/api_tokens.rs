@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::ops::pats::PAT_PREFIX;
-use flagstaff_storage::{StorageResult, Store};
+use flagstaff_storage::{Clock, StorageResult, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -86,9 +86,19 @@ pub struct TokenCache {
     pat_hashes: ArcSwap<HashSet<String>>,
     /// The hashes of the stored signal endpoint tokens, for the same reason.
     signal_hashes: ArcSwap<HashSet<String>>,
+    /// What decides whether a token has expired.
+    clock: Clock,
 }
 
 impl TokenCache {
+    /// An empty cache whose tokens expire by `clock`.
+    pub fn new(clock: Clock) -> TokenCache {
+        TokenCache {
+            clock,
+            ..TokenCache::default()
+        }
+    }
+
     pub async fn reload(&self, store: &Store) -> StorageResult<()> {
         let map = store
             .tokens()
@@ -142,7 +152,7 @@ impl TokenCache {
         self.by_hash
             .load()
             .values()
-            .any(|t| t.id == id && t.expires_at.is_none_or(|at| at > Utc::now()))
+            .any(|t| t.id == id && t.expires_at.is_none_or(|at| at > self.clock.now()))
     }
 
     /// The live token with this secret: unknown and expired ones are `None`.
@@ -150,7 +160,7 @@ impl TokenCache {
         self.by_hash
             .load()
             .get(&hash_secret(secret))
-            .filter(|t| t.expires_at.is_none_or(|at| at > Utc::now()))
+            .filter(|t| t.expires_at.is_none_or(|at| at > self.clock.now()))
             .cloned()
     }
 }

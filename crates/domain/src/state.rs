@@ -54,7 +54,7 @@ impl DomainState {
             deliverer: Arc::new(Deliverer::new(Arc::clone(&store), settings.delivery)),
             limits: settings.limits,
             streams: Arc::new(Streams::new(settings.streams)),
-            tokens: Arc::new(TokenCache::default()),
+            tokens: Arc::new(TokenCache::new(store.clock().clone())),
             snapshots: Arc::new(Snapshots::default()),
             automation: Arc::new(settings.automation),
             catching_up: Arc::default(),

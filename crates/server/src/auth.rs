@@ -14,7 +14,7 @@ use flagstaff_domain::api_tokens::hash_secret;
 pub use flagstaff_domain::api_tokens::{ApiToken, TokenKind};
 use flagstaff_domain::ops::pats::PAT_PREFIX;
 use flagstaff_domain::ops::RootRole;
-use flagstaff_storage::{now_text, SignalEndpointRow, SignalTokenRow};
+use flagstaff_storage::{SignalEndpointRow, SignalTokenRow};
 
 use crate::client_address::ClientAddress;
 use crate::error::ApiError;
@@ -102,7 +102,7 @@ async fn pat_user(state: &AppState, secret: &str) -> Result<Option<PatUser>, Api
     let Some((pat, user)) = state.store.pat_by_hash(&hash_secret(secret)).await? else {
         return Ok(None);
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     let instant = |text: &str| DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&Utc));
     let live = instant(&pat.expires_at).is_ok_and(|at| at > now);
     let Some(role) = RootRole::parse(&user.root_role).filter(|_| live) else {
@@ -114,7 +114,7 @@ async fn pat_user(state: &AppState, secret: &str) -> Result<Option<PatUser>, Api
         .and_then(|at| instant(at).ok())
         .is_some_and(|at| (now - at).num_seconds() < SEEN_EVERY_SECONDS);
     if !seen_lately {
-        if let Err(e) = state.store.touch_pat(pat.id, &now_text()).await {
+        if let Err(e) = state.store.touch_pat(pat.id, &state.clock.now_text()).await {
             tracing::warn!(error = %e, pat = pat.id, "could not note when a PAT was used");
         }
     }

@@ -159,6 +159,9 @@ pub struct ServeArgs {
     /// it here; not an option).
     #[arg(skip)]
     pub setup_code: SetupCode,
+    /// The clock the server decides by (tests give a manual one; not an option).
+    #[arg(skip)]
+    pub clock: flagstaff_storage::Clock,
     /// Log lines as text (coloured only on a terminal) or as JSON objects for log shippers.
     /// The level is set with `RUST_LOG` (default `info`; `debug` adds a line per SDK request).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -181,7 +184,7 @@ impl ServeArgs {
             limits: self.limits(),
             streams: self.stream_limits(),
             delivery: self.delivery_settings(),
-            automation: self.automation(),
+            automation: self.automation().with_clock(&self.clock),
         }
     }
 
@@ -298,6 +301,7 @@ impl ServeArgs {
             init_admin_user: None,
             init_admin_password: None,
             setup_code: SetupCode::default(),
+            clock: flagstaff_storage::Clock::System,
         }
     }
 }

@@ -16,6 +16,8 @@
 //! - `ui`: the server-rendered web UI.
 //! - [`http`]: the connection loop (limits per address, timeouts).
 //! - `error`: the one HTTP error type, in Unleash's JSON shape.
+//! - `clock`: the time every decision by the time reads (moved by tests);
+//!   [`flagstaff_storage::clock`], re-exported.
 
 pub mod api;
 mod auth;
@@ -35,6 +37,7 @@ use tokio::net::TcpListener;
 
 pub use config::ServeArgs;
 use flagstaff_domain::{follow, metrics, ops};
+pub use flagstaff_storage::clock;
 use flagstaff_storage::Store;
 use state::AppState;
 
@@ -49,7 +52,9 @@ pub async fn serve(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "flagstaff starting");
     let address = listener.local_addr()?;
-    let store = Store::connect(&args.database_url).await?;
+    let store = Store::connect(&args.database_url)
+        .await?
+        .with_clock(args.clock.clone());
     for token in ops::tokens::apply_init_tokens(&store, &args.init_token_secrets()).await? {
         let outcome = if token.created {
             "created"
@@ -87,7 +92,12 @@ pub async fn serve(
         .setup_code
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = setup_code;
-    let mut state = AppState::new(store, args.domain_settings(), args.quotas()).await?;
+    let mut state = AppState::new(
+        store,
+        args.domain_settings(),
+        args.quotas().with_clock(&args.clock),
+    )
+    .await?;
     state.ui = std::sync::Arc::new(ui::UiSettings {
         setup_code: args.setup_code.clone(),
         secure_cookies: args.public_url.starts_with("https://"),

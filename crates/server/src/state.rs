@@ -13,7 +13,7 @@ use flagstaff_domain::quota::Quotas;
 use flagstaff_domain::snapshot::Snapshots;
 use flagstaff_domain::streams::Streams;
 use flagstaff_domain::{DomainSettings, DomainState};
-use flagstaff_storage::{StorageResult, Store};
+use flagstaff_storage::{Clock, StorageResult, Store};
 
 use crate::telemetry::Telemetry;
 
@@ -46,6 +46,8 @@ pub struct AppState {
     pub(crate) trusted_proxies: Arc<crate::client_address::TrustedProxies>,
     /// Places for heavy admin reads (`--max-heavy-reads`, `api/admin/heavy.rs`).
     pub(crate) heavy_reads: Arc<tokio::sync::Semaphore>,
+    /// The time every decision by the time reads: the store's clock.
+    pub(crate) clock: Clock,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             heavy_reads: Arc::new(tokio::sync::Semaphore::new(2)),
             ui: Arc::default(),
             trusted_proxies: Arc::default(),
+            clock: domain.store().clock().clone(),
             domain,
         })
     }

@@ -6,6 +6,7 @@ use sqlx::{Any, Transaction};
 use tokio::sync::MutexGuard;
 
 use super::{Backend, NewEvent, StorageError, StorageResult, Store};
+use crate::clock::Clock;
 
 /// A read-only transaction that sees one committed state throughout
 /// (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction), so a client
@@ -51,6 +52,8 @@ pub struct WriteTx<'s> {
     /// How deep in a chain of action runs this change is made (0: not by an
     /// action set); recorded on its events, sent with their webhooks.
     pub action_depth: i64,
+    /// The store's clock: what an operation that decides by the time reads.
+    clock: Clock,
 }
 
 /// What a committed change was: its revision (`None` when it recorded no
@@ -71,6 +74,12 @@ impl Committed {
 }
 
 impl WriteTx<'_> {
+    /// The clock of the store this transaction is in: what an operation that
+    /// decides by the time (an expiry in the future, a pause) reads.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Commits; a change that recorded events is announced to every process
     /// following the database (PostgreSQL delivers the notice at commit).
     pub async fn commit(mut self) -> StorageResult<Committed> {
@@ -135,6 +144,7 @@ impl Store {
             enabled_addons: None,
             queued_deliveries: 0,
             action_depth: 0,
+            clock: self.clock().clone(),
         })
     }
 
@@ -158,6 +168,7 @@ impl Store {
             enabled_addons: None,
             queued_deliveries: 0,
             action_depth: 0,
+            clock: self.clock().clone(),
         })
     }
 
