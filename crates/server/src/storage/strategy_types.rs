@@ -8,7 +8,7 @@ use sqlx::{Any, Executor, Row};
 use super::{flag, from_json, now_text, to_json, StorageResult, Store, StrategyValues, WriteTx};
 
 /// A parameter a strategy type declares (Unleash's `{name, type, description, required}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StrategyParameter {
     pub name: String,
     #[serde(rename = "type")]

@@ -8,7 +8,9 @@ use sqlx::{Any, Executor, Row};
 use super::{now_text, ReadTx, StorageResult, Store, WriteTx};
 
 /// A tag: a value of a tag type (Unleash's `{type, value}`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct Tag {
     #[serde(rename = "type")]
     pub tag_type: String,
