@@ -20,6 +20,8 @@ mod metrics;
 mod pats;
 mod projects;
 mod reachability;
+#[cfg(test)]
+mod schema_parity;
 mod segments;
 mod signals;
 mod snapshot_rows;
