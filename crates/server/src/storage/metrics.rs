@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sqlx::Row;
 
-use super::{now_text, to_json, StorageResult, Store, WriteTx};
+use super::{now_text, to_json, StorageResult, Store, UnversionedTx};
 
 /// One flag's counts in one environment, application and hour.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -63,7 +63,7 @@ fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-impl WriteTx<'_> {
+impl UnversionedTx {
     pub async fn add_metrics(
         &mut self,
         key: &MetricKey,
@@ -333,7 +333,7 @@ impl Store {
     }
 }
 
-impl WriteTx<'_> {
+impl UnversionedTx {
     /// Deletes hourly buckets older than `before_hour`, and SDK instances and
     /// unknown flags last seen before it; returns how many rows went.
     pub async fn prune_metrics(&mut self, before_hour: &str) -> StorageResult<u64> {

@@ -56,7 +56,7 @@ pub use snapshot_rows::FlagRows;
 pub use strategy_types::{StrategyParameter, StrategyTypeRow};
 pub use tags::{Tag, TagTypeRow};
 pub use tokens::TokenRow;
-pub use transactions::{Committed, ReadTx, WriteTx, CHANGES_CHANNEL};
+pub use transactions::{Committed, ReadTx, UnversionedTx, WriteTx, CHANGES_CHANNEL};
 pub use users::{NewUser, SessionRow, UserRow};
 
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,8 @@
-//! The two kinds of transaction: a change ([`WriteTx`] from [`Store::write`]),
+//! The kinds of transaction: a change ([`WriteTx`] from [`Store::write`]),
 //! which holds the change head's row lock so changes queue across processes and
-//! get gapless revisions in commit order, and a consistent read ([`ReadTx`]).
+//! get gapless revisions in commit order; an unversioned write
+//! ([`UnversionedTx`]: SDK metrics, signals, sessions), which is no change and
+//! so has no way to record an event; and a consistent read ([`ReadTx`]).
 
 use sqlx::{Any, Transaction};
 use tokio::sync::MutexGuard;
@@ -34,11 +36,11 @@ impl ReadTx {
 /// The PostgreSQL channel each committed change is announced on (payload: its revision).
 pub const CHANGES_CHANNEL: &str = "flagstaff_changes";
 
-/// A write transaction. A change transaction ([`Store::write`]) holds the
-/// change head's lock from its first statement until it commits or is dropped.
+/// A change ([`Store::write`]): holds the change head's lock from its first
+/// statement until it commits or is dropped; only it can record events.
 pub struct WriteTx<'s> {
     pub(crate) tx: Transaction<'static, Any>,
-    _guard: Option<MutexGuard<'s, ()>>,
+    _guard: MutexGuard<'s, ()>,
     backend: Backend,
     /// The revision this transaction's events carry, once it has recorded one.
     revision: Option<i64>,
@@ -81,17 +83,7 @@ impl WriteTx<'_> {
                 .execute(&mut *self.tx)
                 .await?;
         }
-        // A connection lost now leaves the outcome unknown: say so.
-        self.tx
-            .commit()
-            .await
-            .map_err(|e| match StorageError::from(e) {
-                StorageError::Unreachable { source, .. } => StorageError::Unreachable {
-                    source,
-                    committing: true,
-                },
-                other => other,
-            })?;
+        commit(self.tx).await?;
         Ok(Committed {
             revision: self.revision,
             events: self.events,
@@ -114,6 +106,30 @@ impl WriteTx<'_> {
     }
 }
 
+/// A write that is not a change (SDK metrics, incoming signals, the log of
+/// action runs, sessions): no revision, and no way to record an event, so it
+/// neither waits for nor holds up changes beyond the database's own locking.
+pub struct UnversionedTx {
+    pub(crate) tx: Transaction<'static, Any>,
+}
+
+impl UnversionedTx {
+    pub async fn commit(self) -> StorageResult<()> {
+        commit(self.tx).await
+    }
+}
+
+/// Commits; a connection lost meanwhile leaves the outcome unknown: say so.
+async fn commit(tx: Transaction<'static, Any>) -> StorageResult<()> {
+    tx.commit().await.map_err(|e| match StorageError::from(e) {
+        StorageError::Unreachable { source, .. } => StorageError::Unreachable {
+            source,
+            committing: true,
+        },
+        other => other,
+    })
+}
+
 impl Store {
     /// Begins a change: the one write transaction of this process, holding the
     /// change head's row lock from its first statement, so changes queue across
@@ -128,7 +144,7 @@ impl Store {
         self.note_lock_wait(asked.elapsed());
         Ok(WriteTx {
             tx,
-            _guard: Some(guard),
+            _guard: guard,
             backend: self.backend,
             revision: None,
             events: Vec::new(),
@@ -138,26 +154,15 @@ impl Store {
         })
     }
 
-    /// A transaction for SDK metrics: not a change (no revision, no event), so
-    /// it neither waits for nor holds up admin writes beyond the database's own locking.
-    pub async fn write_metrics(&self) -> StorageResult<WriteTx<'_>> {
+    /// An [`UnversionedTx`] for SDK metrics.
+    pub async fn write_metrics(&self) -> StorageResult<UnversionedTx> {
         self.write_unversioned().await
     }
 
-    /// A transaction for data that is not a change (SDK metrics, incoming
-    /// signals, the log of action runs): no revision and no event, so it must
-    /// record none; it neither waits for nor holds up admin writes beyond the
-    /// database's own locking.
-    pub(crate) async fn write_unversioned(&self) -> StorageResult<WriteTx<'_>> {
-        Ok(WriteTx {
+    /// Begins an [`UnversionedTx`].
+    pub(crate) async fn write_unversioned(&self) -> StorageResult<UnversionedTx> {
+        Ok(UnversionedTx {
             tx: self.pool.begin().await?,
-            _guard: None,
-            backend: self.backend,
-            revision: None,
-            events: Vec::new(),
-            enabled_addons: None,
-            queued_deliveries: 0,
-            action_depth: 0,
         })
     }
 
