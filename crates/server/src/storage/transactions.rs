@@ -4,31 +4,24 @@
 //! ([`UnversionedTx`]: SDK metrics, signals, sessions), which is no change and
 //! so has no way to record an event; and a consistent read ([`ReadTx`]).
 
-use sqlx::{Any, Transaction};
+use sqlx::AnyConnection;
 use tokio::sync::MutexGuard;
 
-use super::{Backend, NewEvent, StorageError, StorageResult, Store};
+use super::{
+    InTransaction, NewEvent, Reader, Source, StorageError, StorageResult, Store, TxReader,
+};
 
 /// A read-only transaction that sees one committed state throughout
 /// (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction), so a client
 /// snapshot built from it is exactly the state at the revision it reads.
 pub struct ReadTx {
-    pub(crate) tx: Transaction<'static, Any>,
+    pub(super) reads: TxReader,
 }
 
 impl ReadTx {
-    /// The revision of the newest change this transaction sees.
-    pub async fn current_revision(&mut self) -> StorageResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT revision FROM change_head WHERE id = 1")
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
-    }
-
     /// Ends the transaction (it wrote nothing).
     pub async fn finish(self) -> StorageResult<()> {
-        self.tx.rollback().await?;
+        self.reads.into_source().into_inner().rollback().await?;
         Ok(())
     }
 }
@@ -39,9 +32,8 @@ pub const CHANGES_CHANNEL: &str = "flagstaff_changes";
 /// A change ([`Store::write`]): holds the change head's lock from its first
 /// statement until it commits or is dropped; only it can record events.
 pub struct WriteTx<'s> {
-    pub(crate) tx: Transaction<'static, Any>,
+    pub(super) reads: TxReader,
     _guard: MutexGuard<'s, ()>,
-    backend: Backend,
     /// The revision this transaction's events carry, once it has recorded one.
     revision: Option<i64>,
     /// The events recorded so far, in order.
@@ -76,19 +68,24 @@ impl WriteTx<'_> {
     /// Commits; a change that recorded events is announced to every process
     /// following the database (PostgreSQL delivers the notice at commit).
     pub async fn commit(mut self) -> StorageResult<Committed> {
-        if let (Some(revision), Backend::Postgres) = (self.revision, self.backend) {
+        if let (Some(revision), super::Backend::Postgres) = (self.revision, self.backend()) {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANGES_CHANNEL)
                 .bind(revision.to_string())
-                .execute(&mut *self.tx)
+                .execute(self.tx())
                 .await?;
         }
-        commit(self.tx).await?;
+        commit(self.reads).await?;
         Ok(Committed {
             revision: self.revision,
             events: self.events,
             deliveries: self.queued_deliveries,
         })
+    }
+
+    /// The transaction's connection, for a write.
+    pub(crate) fn tx(&mut self) -> &mut AnyConnection {
+        self.reads.source_mut().get_mut()
     }
 
     /// The revision of this change: bumped once, on its first event.
@@ -99,7 +96,7 @@ impl WriteTx<'_> {
         let revision: i64 = sqlx::query_scalar(
             "UPDATE change_head SET revision = revision + 1 WHERE id = 1 RETURNING revision",
         )
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx())
         .await?;
         self.revision = Some(revision);
         Ok(revision)
@@ -110,24 +107,34 @@ impl WriteTx<'_> {
 /// action runs, sessions): no revision, and no way to record an event, so it
 /// neither waits for nor holds up changes beyond the database's own locking.
 pub struct UnversionedTx {
-    pub(crate) tx: Transaction<'static, Any>,
+    pub(super) reads: TxReader,
 }
 
 impl UnversionedTx {
+    /// The transaction's connection, for a write.
+    pub(crate) fn tx(&mut self) -> &mut AnyConnection {
+        self.reads.source_mut().get_mut()
+    }
+
     pub async fn commit(self) -> StorageResult<()> {
-        commit(self.tx).await
+        commit(self.reads).await
     }
 }
 
 /// Commits; a connection lost meanwhile leaves the outcome unknown: say so.
-async fn commit(tx: Transaction<'static, Any>) -> StorageResult<()> {
-    tx.commit().await.map_err(|e| match StorageError::from(e) {
-        StorageError::Unreachable { source, .. } => StorageError::Unreachable {
-            source,
-            committing: true,
-        },
-        other => other,
-    })
+async fn commit(reads: TxReader) -> StorageResult<()> {
+    reads
+        .into_source()
+        .into_inner()
+        .commit()
+        .await
+        .map_err(|e| match StorageError::from(e) {
+            StorageError::Unreachable { source, .. } => StorageError::Unreachable {
+                source,
+                committing: true,
+            },
+            other => other,
+        })
 }
 
 impl Store {
@@ -137,15 +144,14 @@ impl Store {
     pub async fn write(&self) -> StorageResult<WriteTx<'_>> {
         let asked = std::time::Instant::now();
         let guard = self.writes.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query("UPDATE change_head SET revision = revision WHERE id = 1")
             .execute(&mut *tx)
             .await?;
         self.note_lock_wait(asked.elapsed());
         Ok(WriteTx {
-            tx,
+            reads: TxReader::new(InTransaction::new(tx), self.backend()),
             _guard: guard,
-            backend: self.backend,
             revision: None,
             events: Vec::new(),
             enabled_addons: None,
@@ -162,26 +168,34 @@ impl Store {
     /// Begins an [`UnversionedTx`].
     pub(crate) async fn write_unversioned(&self) -> StorageResult<UnversionedTx> {
         Ok(UnversionedTx {
-            tx: self.pool.begin().await?,
+            reads: TxReader::new(
+                InTransaction::new(self.pool().begin().await?),
+                self.backend(),
+            ),
         })
     }
 
     /// Begins a [`ReadTx`].
     pub async fn read_consistent(&self) -> StorageResult<ReadTx> {
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
+        let mut tx = self.pool().begin().await?;
+        if self.backend() == super::Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok(ReadTx { tx })
+        Ok(ReadTx {
+            reads: TxReader::new(InTransaction::new(tx), self.backend()),
+        })
     }
+}
 
-    /// The revision of the newest committed change.
+impl<S: Source> Reader<S> {
+    /// The revision of the newest change committed (or, in a transaction,
+    /// the newest it sees).
     pub async fn current_revision(&self) -> StorageResult<i64> {
         Ok(
             sqlx::query_scalar("SELECT revision FROM change_head WHERE id = 1")
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *self.conn().await?)
                 .await?,
         )
     }
