@@ -71,6 +71,14 @@ impl Automation {
             runs_per_minute,
         }
     }
+
+    /// The settings with runs per minute measured by `clock`.
+    pub fn with_clock(self, clock: &crate::clock::Clock) -> Self {
+        Automation {
+            runs: self.runs.with_clock(clock),
+            ..self
+        }
+    }
 }
 
 impl Default for Automation {

@@ -18,11 +18,12 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::client_address::ClientAddress;
+use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::ops::pats::PAT_PREFIX;
 use crate::ops::RootRole;
 use crate::state::AppState;
-use crate::storage::{now_text, SignalEndpointRow, SignalTokenRow, StorageResult, Store};
+use crate::storage::{SignalEndpointRow, SignalTokenRow, StorageResult, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -97,9 +98,19 @@ pub struct TokenCache {
     pat_hashes: ArcSwap<HashSet<String>>,
     /// The hashes of the stored signal endpoint tokens, for the same reason.
     signal_hashes: ArcSwap<HashSet<String>>,
+    /// What decides whether a token has expired.
+    clock: Clock,
 }
 
 impl TokenCache {
+    /// An empty cache whose tokens expire by `clock`.
+    pub fn new(clock: Clock) -> TokenCache {
+        TokenCache {
+            clock,
+            ..TokenCache::default()
+        }
+    }
+
     pub async fn reload(&self, store: &Store) -> StorageResult<()> {
         let map = store
             .tokens()
@@ -153,7 +164,7 @@ impl TokenCache {
         self.by_hash
             .load()
             .values()
-            .any(|t| t.id == id && t.expires_at.is_none_or(|at| at > Utc::now()))
+            .any(|t| t.id == id && t.expires_at.is_none_or(|at| at > self.clock.now()))
     }
 
     /// The live token with this secret: unknown and expired ones are `None`.
@@ -161,7 +172,7 @@ impl TokenCache {
         self.by_hash
             .load()
             .get(&hash_secret(secret))
-            .filter(|t| t.expires_at.is_none_or(|at| at > Utc::now()))
+            .filter(|t| t.expires_at.is_none_or(|at| at > self.clock.now()))
             .cloned()
     }
 }
@@ -249,7 +260,7 @@ async fn pat_user(state: &AppState, secret: &str) -> Result<Option<PatUser>, Api
     let Some((pat, user)) = state.store.pat_by_hash(&hash_secret(secret)).await? else {
         return Ok(None);
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     let instant = |text: &str| DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&Utc));
     let live = instant(&pat.expires_at).is_ok_and(|at| at > now);
     let Some(role) = RootRole::parse(&user.root_role).filter(|_| live) else {
@@ -261,7 +272,7 @@ async fn pat_user(state: &AppState, secret: &str) -> Result<Option<PatUser>, Api
         .and_then(|at| instant(at).ok())
         .is_some_and(|at| (now - at).num_seconds() < SEEN_EVERY_SECONDS);
     if !seen_lately {
-        if let Err(e) = state.store.touch_pat(pat.id, &now_text()).await {
+        if let Err(e) = state.store.touch_pat(pat.id, &state.clock.now_text()).await {
             tracing::warn!(error = %e, pat = pat.id, "could not note when a PAT was used");
         }
     }

@@ -151,6 +151,9 @@ pub struct ServeArgs {
     /// it here; not an option).
     #[arg(skip)]
     pub setup_code: SetupCode,
+    /// The clock the server decides by (tests give a manual one; not an option).
+    #[arg(skip)]
+    pub clock: crate::clock::Clock,
     /// Log lines as text (coloured only on a terminal) or as JSON objects for log shippers.
     /// The level is set with `RUST_LOG` (default `info`; `debug` adds a line per SDK request).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -270,6 +273,7 @@ impl ServeArgs {
             init_admin_user: None,
             init_admin_password: None,
             setup_code: SetupCode::default(),
+            clock: crate::clock::Clock::System,
         }
     }
 }

@@ -17,11 +17,13 @@
 //! - [`actions`]: what a signal sent to a signal endpoint sets off — the
 //!   matching action sets run their steps as ordinary operations.
 //! - [`error`]: the one HTTP error type, in Unleash's JSON shape.
+//! - [`clock`]: the time every decision by the time reads (moved by tests).
 
 pub mod actions;
 pub mod api;
 pub mod auth;
 pub mod client_address;
+pub mod clock;
 pub mod config;
 pub mod delta;
 pub mod error;
@@ -60,7 +62,9 @@ pub async fn serve(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "flagstaff starting");
     let address = listener.local_addr()?;
-    let store = Store::connect(&args.database_url).await?;
+    let store = Store::connect(&args.database_url)
+        .await?
+        .with_clock(args.clock.clone());
     for token in ops::tokens::apply_init_tokens(&store, args).await? {
         let outcome = if token.created {
             "created"
@@ -101,7 +105,7 @@ pub async fn serve(
     let mut state = AppState::new(
         store,
         args.limits(),
-        args.quotas(),
+        args.quotas().with_clock(&args.clock),
         args.stream_limits(),
         args.delivery_settings(),
     )
@@ -111,7 +115,7 @@ pub async fn serve(
         secure_cookies: args.public_url.starts_with("https://"),
         public_host: ui::url_host(&args.public_url),
     });
-    state.automation = std::sync::Arc::new(args.automation());
+    state.automation = std::sync::Arc::new(args.automation().with_clock(&args.clock));
     state.trusted_proxies = std::sync::Arc::new(client_address::TrustedProxies::new(
         args.trusted_proxies.clone(),
     ));

@@ -259,8 +259,9 @@ impl MetricsBuffer {
 pub fn spawn_pruner(store: Arc<Store>, retention_hours: u32) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let cutoff = (chrono::Utc::now() - chrono::Duration::hours(i64::from(retention_hours)))
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let cutoff = (store.clock().now()
+                - chrono::Duration::hours(i64::from(retention_hours)))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             let cutoff_hour = format!("{}:00:00.000Z", &cutoff[..13]);
             let pruned = async {
                 let mut w = store.write_metrics().await?;

@@ -16,6 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::clock::Clock;
+
 /// The quotas of one server.
 pub struct Quotas {
     /// Wrong or missing tokens, per client address.
@@ -37,6 +39,18 @@ impl Quotas {
             sign_ins: SignIns::default(),
         }
     }
+
+    /// The quotas with their windows and delays measured by `clock`.
+    pub fn with_clock(self, clock: &Clock) -> Quotas {
+        Quotas {
+            failed_auth: self.failed_auth.with_clock(clock),
+            reports: self.reports.with_clock(clock),
+            sign_ins: SignIns {
+                pairs: self.sign_ins.pairs.with_clock(clock),
+                logins: self.sign_ins.logins.with_clock(clock),
+            },
+        }
+    }
 }
 
 /// Most keys tracked; past it, expired windows are dropped, then the oldest.
@@ -49,6 +63,7 @@ pub struct Quota<K> {
     table: Mutex<HashMap<K, (Instant, u32)>>,
     /// Some key is over its budget (so [`Quota::refused`] must look).
     any_over: AtomicBool,
+    clock: Clock,
 }
 
 impl<K: Hash + Eq + Clone> Quota<K> {
@@ -58,13 +73,22 @@ impl<K: Hash + Eq + Clone> Quota<K> {
             window,
             table: Mutex::new(HashMap::new()),
             any_over: AtomicBool::new(false),
+            clock: Clock::System,
+        }
+    }
+
+    /// The quota with its windows measured by `clock`.
+    pub fn with_clock(self, clock: &Clock) -> Quota<K> {
+        Quota {
+            clock: clock.clone(),
+            ..self
         }
     }
 
     /// Counts one use by `key`; `Err(seconds)` until its window ends when it
     /// has no budget left (the use is not counted then).
     pub fn take(&self, key: &K) -> Result<(), u64> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         if table.len() >= MAX_KEYS && !table.contains_key(key) {
             self.make_room(&mut table, now);
@@ -87,7 +111,7 @@ impl<K: Hash + Eq + Clone> Quota<K> {
     /// Gives back one use counted by [`Quota::take`] in the current window
     /// (a sign-in counted before its password was checked, that succeeded).
     pub fn give_back(&self, key: &K) {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((start, used)) = table.get_mut(key) {
             if now.duration_since(*start) < self.window {
@@ -101,7 +125,7 @@ impl<K: Hash + Eq + Clone> Quota<K> {
         if !self.any_over.load(Ordering::Relaxed) {
             return None;
         }
-        let now = Instant::now();
+        let now = self.clock.instant();
         let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         let (start, used) = *table.get(key)?;
         (now.duration_since(start) < self.window && used >= self.budget)
@@ -143,6 +167,7 @@ pub struct Backoff<K> {
     max: Duration,
     forget: Duration,
     table: Mutex<HashMap<K, Streak>>,
+    clock: Clock,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -160,12 +185,21 @@ impl<K: Hash + Eq + Clone> Backoff<K> {
             max,
             forget: forget.max(max),
             table: Mutex::new(HashMap::new()),
+            clock: Clock::System,
+        }
+    }
+
+    /// The backoff with its delays measured by `clock`.
+    pub fn with_clock(self, clock: &Clock) -> Backoff<K> {
+        Backoff {
+            clock: clock.clone(),
+            ..self
         }
     }
 
     /// `Some(seconds)` while `key` is refused.
     pub fn refused(&self, key: &K) -> Option<u64> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         table
             .get(key)
@@ -175,7 +209,7 @@ impl<K: Hash + Eq + Clone> Backoff<K> {
 
     /// Whether `key` failed lately (its streak is not forgotten).
     pub fn failed_lately(&self, key: &K) -> bool {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         table
             .get(key)
@@ -185,7 +219,7 @@ impl<K: Hash + Eq + Clone> Backoff<K> {
     /// Counts a failure by `key` unless it is refused now (`Err(seconds)`,
     /// not counted): one lock, so parallel attempts cannot all get through.
     pub fn fail(&self, key: &K) -> Result<(), u64> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
         if table.len() >= MAX_KEYS && !table.contains_key(key) {
             self.make_room(&mut table, now);
@@ -353,10 +387,12 @@ impl SignInAttempt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
 
     #[test]
     fn a_key_gets_its_budget_per_window_and_others_are_untouched() {
-        let quota = Quota::new(3, Duration::from_millis(200));
+        let hand = ManualClock::new();
+        let quota = Quota::new(3, Duration::from_secs(60)).with_clock(&hand.clock());
         for _ in 0..3 {
             assert_eq!(quota.take(&"a"), Ok(()));
         }
@@ -364,7 +400,10 @@ mod tests {
         assert!(quota.refused(&"a").is_some());
         assert_eq!(quota.refused(&"b"), None);
         assert_eq!(quota.take(&"b"), Ok(()));
-        std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(quota.refused(&"a"), Some(60));
+        hand.advance(Duration::from_secs(59));
+        assert!(quota.refused(&"a").is_some(), "a minute is a minute");
+        hand.advance(Duration::from_secs(1));
         assert_eq!(quota.refused(&"a"), None);
         assert_eq!(quota.take(&"a"), Ok(()));
     }
@@ -399,6 +438,24 @@ mod tests {
         backoff.clear(&"a");
         assert_eq!(backoff.refused(&"a"), None);
         assert!(!backoff.failed_lately(&"a"));
+    }
+
+    #[test]
+    fn a_refusal_ends_when_its_delay_has_passed_and_the_next_one_is_doubled() {
+        let hand = ManualClock::new();
+        let backoff = Backoff::new(1, Duration::from_secs(60), Duration::from_secs(600))
+            .with_clock(&hand.clock());
+        assert_eq!(backoff.fail(&"a"), Ok(()));
+        assert_eq!(backoff.refused(&"a"), Some(1));
+        hand.advance(Duration::from_secs(1));
+        assert_eq!(backoff.refused(&"a"), None);
+        assert_eq!(backoff.fail(&"a"), Ok(()));
+        assert_eq!(backoff.refused(&"a"), Some(2));
+        hand.advance(Duration::from_secs(600));
+        assert_eq!(backoff.refused(&"a"), None);
+        assert!(!backoff.failed_lately(&"a"), "forgotten after `forget`");
+        assert_eq!(backoff.fail(&"a"), Ok(()));
+        assert_eq!(backoff.refused(&"a"), Some(1), "a new streak starts over");
     }
 
     #[test]

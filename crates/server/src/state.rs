@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::auth::TokenCache;
+use crate::clock::Clock;
 use crate::integrations::delivery::{Deliverer, DeliverySettings};
 use crate::metrics::MetricsBuffer;
 use crate::ops::{self, Actor, Context, Limits, OpResult, Operation};
@@ -38,6 +39,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<crate::client_address::TrustedProxies>,
     /// Places for heavy admin reads (`--max-heavy-reads`, `api/admin/heavy.rs`).
     pub heavy_reads: Arc<tokio::sync::Semaphore>,
+    /// The time every decision by the time reads: the store's clock.
+    pub clock: Clock,
     /// One catch-up (snapshots, then tokens) at a time: a writer that finds
     /// the follower mid-way waits for it to finish, tokens included.
     catching_up: Arc<tokio::sync::Mutex<()>>,
@@ -59,7 +62,7 @@ impl AppState {
             streams: Arc::new(Streams::new(stream_limits)),
             telemetry: Arc::new(Telemetry::new()),
             quotas: Arc::new(quotas),
-            tokens: Arc::new(TokenCache::default()),
+            tokens: Arc::new(TokenCache::new(store.clock().clone())),
             snapshots: Arc::new(Snapshots::default()),
             metrics: Arc::new(MetricsBuffer::default()),
             heavy_reads: Arc::new(tokio::sync::Semaphore::new(2)),
@@ -67,6 +70,7 @@ impl AppState {
             ui: Arc::default(),
             automation: Arc::default(),
             trusted_proxies: Arc::default(),
+            clock: store.clock().clone(),
             store,
         };
         state.catch_up().await?;

@@ -284,7 +284,7 @@ pub(crate) async fn record_metrics(
             "bucket.start and bucket.stop must be dates".to_owned(),
         ));
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     if start > stop
         || stop > now + chrono::Duration::hours(1)
         || start < now - chrono::Duration::days(2)
@@ -384,7 +384,7 @@ pub(crate) async fn record_bulk(
             interval_ms: registration.interval,
         });
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     for metric in body.metrics.into_iter().filter(|m| ours(&m.environment)) {
         let app = app_name(&metric.app_name)?;
         let Some(at) = instant(&metric.timestamp).filter(|t| {
@@ -436,7 +436,7 @@ fn add_counts(
     let hour = hour_of(at);
     let snapshot = state.snapshots.load();
     let flags = snapshot.environments.get(environment);
-    let seen = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let seen = state.clock.now_text();
     for (name, c) in toggles {
         if flags.is_some_and(|f| f.contains_key(&name)) {
             report.counts.push((

@@ -103,7 +103,7 @@ fn evaluate(
     if context.remote_address.is_none() {
         context.remote_address = address.map(|a| a.to_string());
     }
-    let context = context.with_current_time(chrono::Utc::now());
+    let context = context.with_current_time(state.clock.now());
     let snapshot = state.snapshots.load();
     let toggles: Vec<Toggle<'_>> = match snapshot.engines.get(&token.environment) {
         Some(engine) => engine

@@ -34,7 +34,8 @@ fn error(status: StatusCode, key: Option<&str>, code: &str, details: String) -> 
     (status, Json(body)).into_response()
 }
 
-/// The evaluation context of an OFREP request body (`{"context": {…}}`).
+/// The evaluation context of an OFREP request body (`{"context": {…}}`); the
+/// caller sets `currentTime` from its clock.
 fn context_of(body: &[u8], address: Option<std::net::IpAddr>) -> Result<Context, String> {
     let value: Value = if body.is_empty() {
         json!({})
@@ -54,7 +55,7 @@ fn context_of(body: &[u8], address: Option<std::net::IpAddr>) -> Result<Context,
     if context.remote_address.is_none() {
         context.remote_address = address.map(|a| a.to_string());
     }
-    Ok(context.with_current_time(chrono::Utc::now()))
+    Ok(context)
 }
 
 fn flag_json(engine: &Engine, key: &str, evaluation: Evaluation<'_>) -> Value {
@@ -121,7 +122,7 @@ async fn single(
     body: axum::body::Bytes,
 ) -> Response {
     let context = match context_of(&body, address) {
-        Ok(c) => c,
+        Ok(c) => c.with_current_time(state.clock.now()),
         Err(details) => {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -165,7 +166,7 @@ async fn bulk(
     body: axum::body::Bytes,
 ) -> Response {
     let context = match context_of(&body, address) {
-        Ok(c) => c,
+        Ok(c) => c.with_current_time(state.clock.now()),
         Err(details) => return error(StatusCode::BAD_REQUEST, None, "INVALID_CONTEXT", details),
     };
     let snapshot = state.snapshots.load();

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use super::target::TargetPolicy;
+use crate::clock::Clock;
 use crate::ops::{self, Actor, Context, Limits, SetDeliveryCircuit};
 use crate::storage::{AttemptOutcome, ClaimedDelivery, EventKind, Store};
 
@@ -106,9 +107,9 @@ fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// `wait` from now, stamped.
-fn stamp_in(wait: Duration) -> String {
-    stamp(Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default())
+/// `wait` from now by `clock`, stamped.
+fn stamp_in(clock: &Clock, wait: Duration) -> String {
+    stamp(clock.now() + chrono::Duration::from_std(wait).unwrap_or_default())
 }
 
 /// The wait before retry number `attempts` (1 = the first retry).
@@ -182,7 +183,7 @@ impl Deliverer {
                 let claimed = if free == 0 {
                     Vec::new()
                 } else {
-                    let lease_until = stamp_in(LEASE);
+                    let lease_until = stamp_in(deliverer.store.clock(), LEASE);
                     let limit = i64::try_from(free).unwrap_or(BATCH).min(BATCH);
                     deliverer
                         .store
@@ -225,7 +226,7 @@ impl Deliverer {
                     pruned = Instant::now();
                     if let Err(e) = deliverer
                         .store
-                        .prune_deliveries(&stamp(Utc::now() - KEEP_LOG))
+                        .prune_deliveries(&stamp(deliverer.store.clock().now() - KEEP_LOG))
                         .await
                     {
                         tracing::warn!(error = %e, "pruning the integration delivery log failed");
@@ -246,7 +247,7 @@ impl Deliverer {
         let operation = SetDeliveryCircuit {
             id,
             pause_after: breaker.pause_after(),
-            paused_until: stamp_in(breaker.pause(1)),
+            paused_until: stamp_in(self.store.clock(), breaker.pause(1)),
         };
         let cx = Context::new(Actor::system(), Limits::default());
         match ops::apply(&self.store, &cx, operation).await {
@@ -317,9 +318,10 @@ impl Deliverer {
             Err((status, why)) => {
                 let created = DateTime::parse_from_rfc3339(&delivery.created_at)
                     .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or_else(|_| Utc::now());
+                    .unwrap_or_else(|_| self.store.clock().now());
                 let wait = backoff(delivery.attempts + 1, jitter());
-                let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                let next =
+                    self.store.clock().now() + chrono::Duration::from_std(wait).unwrap_or_default();
                 let retry_at = (next < created + RETRY_FOR).then(|| stamp(next));
                 let details = if retry_at.is_some() {
                     format!("{why}; retrying in {:.1} s", wait.as_secs_f64())
@@ -328,10 +330,12 @@ impl Deliverer {
                 };
                 // Claimed while paused: a probe, which failed.
                 let circuit = &addon.circuit;
-                let paused_again_until = circuit
-                    .paused_until
-                    .as_ref()
-                    .map(|_| stamp_in(self.settings.breaker.pause(circuit.pauses + 1)));
+                let paused_again_until = circuit.paused_until.as_ref().map(|_| {
+                    stamp_in(
+                        self.store.clock(),
+                        self.settings.breaker.pause(circuit.pauses + 1),
+                    )
+                });
                 AttemptOutcome {
                     succeeded: false,
                     status,

@@ -17,7 +17,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
-use crate::storage::EventKind;
+use crate::storage::FilterEventKind;
 
 /// Shown instead of a sensitive parameter's value; on update, this value
 /// keeps the stored one (as Unleash).
@@ -85,9 +85,11 @@ pub fn problem(
     if events.is_empty() {
         return Some("events must name at least one event type".to_owned());
     }
-    if let Some(unknown) = events.iter().find(|e| {
-        e.parse::<EventKind>()
-            .map_or(true, |kind| !provider.events.contains(&kind))
+    // A legacy name Unleash still accepts is accepted (it matches nothing).
+    if let Some(unknown) = events.iter().find(|e| match e.parse::<FilterEventKind>() {
+        Ok(FilterEventKind::Recorded(kind)) => !provider.events.contains(&kind),
+        Ok(FilterEventKind::Legacy(_)) => false,
+        Err(_) => true,
     }) {
         return Some(format!(
             "{} cannot send events of type {unknown}",

@@ -29,9 +29,13 @@ mod strategies;
 mod strategy_types;
 mod switch;
 mod tags;
+pub mod testing;
 pub mod tokens;
 pub mod users;
 mod variants;
+
+#[cfg(test)]
+mod rules_tests;
 
 use std::future::Future;
 

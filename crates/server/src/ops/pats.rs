@@ -59,9 +59,9 @@ pub fn check_description(text: &str) -> OpResult<&str> {
 }
 
 /// `expiresAt`: an RFC 3339 instant, or a date (the end of that day, UTC: what
-/// the profile page's date field sends); it must be in the future. Stored as
+/// the profile page's date field sends); it must be after `now`. Stored as
 /// UTC with milliseconds.
-pub fn parse_expiry(text: &str) -> OpResult<String> {
+pub fn parse_expiry(text: &str, now: DateTime<Utc>) -> OpResult<String> {
     let text = text.trim();
     let at = match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         Ok(day) => day
@@ -76,7 +76,7 @@ pub fn parse_expiry(text: &str) -> OpResult<String> {
             })?
             .with_timezone(&Utc),
     };
-    if at <= Utc::now() {
+    if at <= now {
         return Err(OpError::Invalid(
             "The expiry date should be in future.".to_owned(),
         ));
@@ -104,7 +104,7 @@ impl Operation for CreatePat {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<CreatedPat> {
         let description = check_description(&self.description)?;
-        let expires_at = parse_expiry(&self.expires_at)?;
+        let expires_at = parse_expiry(&self.expires_at, w.clock().now())?;
         if w.user_by_id(self.user_id).await?.is_none() {
             return Err(OpError::NotFound(format!(
                 "Could not find user {}",
@@ -189,12 +189,13 @@ mod tests {
 
     #[test]
     fn expiry_is_a_future_date_or_instant() {
+        let now = Utc::now();
         assert_eq!(
-            parse_expiry("2999-01-31").expect("a date"),
+            parse_expiry("2999-01-31", now).expect("a date"),
             "2999-01-31T23:59:59.999Z"
         );
         assert_eq!(
-            parse_expiry("2999-01-31T12:00:00+01:00").expect("an instant"),
+            parse_expiry("2999-01-31T12:00:00+01:00", now).expect("an instant"),
             "2999-01-31T11:00:00.000Z"
         );
         for bad in [
@@ -204,7 +205,12 @@ mod tests {
             "2000-01-01T00:00:00Z",
             "2999-02-30",
         ] {
-            assert!(parse_expiry(bad).is_err(), "{bad:?}");
+            assert!(parse_expiry(bad, now).is_err(), "{bad:?}");
         }
+        let later = now + chrono::Duration::days(365 * 1000);
+        assert!(
+            parse_expiry("2999-01-31", later).is_err(),
+            "in the past by the clock it is given"
+        );
     }
 }

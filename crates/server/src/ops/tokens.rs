@@ -160,8 +160,8 @@ async fn insert(
     Ok(row)
 }
 
-/// `expiresAt`: an instant in the future (RFC 3339), stored as UTC with milliseconds.
-fn parse_expiry(text: &str) -> OpResult<String> {
+/// `expiresAt`: an instant after `now` (RFC 3339), stored as UTC with milliseconds.
+fn parse_expiry(text: &str, now: chrono::DateTime<chrono::Utc>) -> OpResult<String> {
     let at = chrono::DateTime::parse_from_rfc3339(text.trim())
         .map_err(|e| {
             OpError::Invalid(format!(
@@ -169,7 +169,7 @@ fn parse_expiry(text: &str) -> OpResult<String> {
             ))
         })?
         .with_timezone(&chrono::Utc);
-    if at <= chrono::Utc::now() {
+    if at <= now {
         return Err(OpError::Invalid(format!(
             "expiresAt {text:?} is in the past"
         )));
@@ -194,7 +194,7 @@ impl Operation for CreateToken {
         let expires_at = request
             .expires_at
             .as_deref()
-            .map(parse_expiry)
+            .map(|at| parse_expiry(at, w.clock().now()))
             .transpose()?;
         let scope = checked_scope(w, request.kind, request.projects, request.environment).await?;
         let secret = generate_secret(&scope.0, &scope.1);
@@ -224,7 +224,7 @@ impl Operation for SetTokenExpiry {
     type Output = TokenRow;
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<TokenRow> {
-        let expires_at = parse_expiry(&self.expires_at)?;
+        let expires_at = parse_expiry(&self.expires_at, w.clock().now())?;
         let before = find_token(w, &self.id_or_secret).await?;
         w.set_token_expiry(&before.id, &expires_at).await?;
         let after = TokenRow {

@@ -66,7 +66,8 @@ mod tests {
     use super::*;
 
     /// The rule by name prefix that `EventKind::touches` replaced, kept to
-    /// show that every kind is decided as before.
+    /// show that every kind is decided as before — but for user events, which
+    /// rebuilt everything and now touch nothing (issue 21).
     fn by_prefix(change: &ChangeRecord) -> Touched {
         let mut touched = Touched::default();
         let kind = change.event_type.as_str();
@@ -81,6 +82,7 @@ mod tests {
             "addon-config-",
             "addon-delivery-",
             "features-",
+            "user-",
         ]
         .iter()
         .any(|prefix| kind.starts_with(prefix))
@@ -144,6 +146,24 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn user_events_reload_nothing() {
+        for kind in [EventKind::UserCreated, EventKind::UserPasswordChanged] {
+            let change = ChangeRecord {
+                revision: 1,
+                event_type: kind.as_str().to_owned(),
+                feature_name: None,
+                subject_id: None,
+            };
+            let touched = Touched::from_changes(&[change]);
+            assert_eq!(
+                summary(&touched),
+                (Vec::new(), Vec::new(), [false; 4]),
+                "{kind}"
+            );
         }
     }
 

@@ -139,7 +139,8 @@ pub enum Touches {
     Tokens,
     /// Nothing any client document holds, whatever the event names (links,
     /// signal endpoints, action sets, integrations, exports, an import's
-    /// summary: a step an action set or an import runs records its own events).
+    /// summary: a step an action set or an import runs records its own events;
+    /// web UI users, whose PATs are looked up at every request, never cached).
     Nothing,
     /// The flag the event names; an event naming none touches the part given.
     FlagElse(Part),
@@ -187,7 +188,9 @@ impl EventKind {
             | EventKind::SignalEndpointUpdated
             | EventKind::ActionsCreated
             | EventKind::ActionsUpdated
-            | EventKind::ActionsDeleted => Touches::Nothing,
+            | EventKind::ActionsDeleted
+            | EventKind::UserCreated
+            | EventKind::UserPasswordChanged => Touches::Nothing,
             EventKind::SegmentCreated | EventKind::SegmentUpdated | EventKind::SegmentDeleted => {
                 Touches::FlagElse(Part::Segment)
             }
@@ -231,8 +234,6 @@ impl EventKind {
             | EventKind::ProjectEnvironmentRemoved
             | EventKind::EnvironmentCreated
             | EventKind::EnvironmentUpdated
-            | EventKind::UserCreated
-            | EventKind::UserPasswordChanged
             | EventKind::FeatureTagged
             | EventKind::FeatureUntagged
             | EventKind::TagDeleted
@@ -394,9 +395,9 @@ mod tests {
             K::EnvironmentCreated.touches(),
             Touches::FlagElse(Part::Everything)
         );
-        assert_eq!(
-            K::UserCreated.touches(),
-            Touches::FlagElse(Part::Everything)
-        );
+        // Users are in no client document and in no cache (a PAT is looked
+        // up with its user at every request): nothing to reload.
+        assert_eq!(K::UserCreated.touches(), Touches::Nothing);
+        assert_eq!(K::UserPasswordChanged.touches(), Touches::Nothing);
     }
 }

@@ -13,8 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{
-    flag, from_json, now_text, to_json, EventRecord, NewEvent, Reader, Source, StorageResult,
-    Store, WriteTx,
+    flag, from_json, to_json, EventRecord, NewEvent, Reader, Source, StorageResult, Store, WriteTx,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -231,7 +230,7 @@ impl WriteTx<'_> {
         .bind(to_json(&addon.projects))
         .bind(to_json(&addon.environments))
         .bind(addon.id)
-        .bind(now_text())
+        .bind(self.clock().now_text())
         .execute(self.tx())
         .await?;
         self.enabled_addons = None;
@@ -271,7 +270,7 @@ impl WriteTx<'_> {
             .bind(id)
             .execute(self.tx())
             .await?;
-        let now = now_text();
+        let now = self.clock().now_text();
         sqlx::query(
             "UPDATE addon_deliveries SET next_attempt_at = $1 \
              WHERE addon_id = $2 AND state = 'pending' AND next_attempt_at > $1",
@@ -307,7 +306,7 @@ impl WriteTx<'_> {
             .filter(|a| a.wants(event))
             .map(|a| a.id)
             .collect();
-        let now = now_text();
+        let now = self.clock().now_text();
         for addon_id in wanted {
             sqlx::query(
                 "INSERT INTO addon_deliveries (addon_id, event_id, feature_name, created_at, state, \
@@ -342,7 +341,7 @@ impl Store {
         lease_until: &str,
         per_integration: i64,
     ) -> StorageResult<Vec<ClaimedDelivery>> {
-        let now = now_text();
+        let now = self.clock().now_text();
         let won: Vec<i64> = sqlx::query_scalar(
             "UPDATE addon_deliveries SET leased_until = $1 WHERE id IN ( \
                  SELECT id FROM ( \
@@ -449,7 +448,7 @@ impl Store {
         let mut touched: Vec<i64> = Vec::new();
         for (delivery, outcome) in finished {
             let attempt = delivery.attempts + 1;
-            let now = now_text();
+            let now = self.clock().now_text();
             sqlx::query(
                 "INSERT INTO addon_attempts (addon_id, delivery_id, event_id, attempt, created_at, \
                  succeeded, status, latency_ms, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -17,6 +17,7 @@ mod events;
 mod features;
 mod flag_list;
 mod integrations;
+mod legacy_event_kind;
 mod links;
 mod location;
 mod metrics;
@@ -41,6 +42,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use tokio::sync::Mutex;
 
+use crate::clock::Clock;
+
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter};
 pub use dependencies::DependencyRow;
 pub use event_kind::{EventKind, Part, Touches, UnknownEventKind};
@@ -48,6 +51,7 @@ pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use features::{FeatureEnvironmentRow, FeatureRow, StrategyRow, StrategyValues};
 pub use flag_list::{FlagPage, FlagSearch, Lifecycle, TagMatch};
 pub use integrations::{AddonRow, AttemptOutcome, AttemptRow, ClaimedDelivery, DeliveryCircuit};
+pub use legacy_event_kind::{FilterEventKind, LegacyEventKind};
 pub use links::LinkRow;
 pub use location::{redact, DatabaseLocation, OpenError};
 pub use metrics::{hour_bucket, InstanceRow, MetricCounts, MetricKey, UnknownFlag};
@@ -147,6 +151,8 @@ pub struct Store {
     lock_waits: LockWaits,
     /// Whether the database answered background work lately (outages logged once).
     reachability: Reachability,
+    /// Where decisions by the time read it (see [`crate::clock`]).
+    clock: Clock,
 }
 
 /// Changes that took the change lock, and how long they waited for it in all
@@ -285,6 +291,7 @@ impl Store {
             writes: Mutex::new(()),
             lock_waits: LockWaits::default(),
             reachability: Reachability::default(),
+            clock: Clock::System,
         };
         store
             .seed_defaults()
@@ -315,6 +322,17 @@ impl Store {
         self.lock_waits.count.fetch_add(1, Relaxed);
         let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
         self.lock_waits.nanos.fetch_add(nanos, Relaxed);
+    }
+
+    /// The store with decisions by the time reading `clock` (a test's
+    /// [`crate::clock::ManualClock`]).
+    pub fn with_clock(self, clock: Clock) -> Store {
+        Store { clock, ..self }
+    }
+
+    /// The clock this store, and the server over it, decide by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Whether the database answered this process's background work lately.

@@ -10,6 +10,7 @@ use tokio::sync::MutexGuard;
 use super::{
     InTransaction, NewEvent, Reader, Source, StorageError, StorageResult, Store, TxReader,
 };
+use crate::clock::Clock;
 
 /// A read-only transaction that sees one committed state throughout
 /// (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction), so a client
@@ -45,6 +46,8 @@ pub struct WriteTx<'s> {
     /// How deep in a chain of action runs this change is made (0: not by an
     /// action set); recorded on its events, sent with their webhooks.
     pub(crate) action_depth: i64,
+    /// The store's clock: what an operation that decides by the time reads.
+    clock: Clock,
 }
 
 /// What a committed change was: its revision (`None` when it recorded no
@@ -65,6 +68,12 @@ impl Committed {
 }
 
 impl WriteTx<'_> {
+    /// The clock of the store this transaction is in: what an operation that
+    /// decides by the time (an expiry in the future, a pause) reads.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Commits; a change that recorded events is announced to every process
     /// following the database (PostgreSQL delivers the notice at commit).
     pub async fn commit(mut self) -> StorageResult<Committed> {
@@ -157,6 +166,7 @@ impl Store {
             enabled_addons: None,
             queued_deliveries: 0,
             action_depth: 0,
+            clock: self.clock().clone(),
         })
     }
 

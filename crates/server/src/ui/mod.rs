@@ -23,7 +23,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat};
 use subtle::ConstantTimeEq;
 
 use crate::auth::hash_secret;
@@ -294,7 +294,8 @@ pub async fn signed_in(
     let Some(session) = state.store.session(&session_hash).await.map_err(internal)? else {
         return Ok(None);
     };
-    let live = DateTime::parse_from_rfc3339(&session.expires_at).is_ok_and(|at| at > Utc::now());
+    let live =
+        DateTime::parse_from_rfc3339(&session.expires_at).is_ok_and(|at| at > state.clock.now());
     let Some(role) = RootRole::parse(&session.user.root_role).filter(|_| live) else {
         return Ok(None);
     };
@@ -321,7 +322,7 @@ impl FromRequestParts<AppState> for SignedIn {
 async fn start_session(state: &AppState, user: &UserRow) -> Result<HeaderValue, Response> {
     let id = random_hex().map_err(internal)?;
     let csrf = random_hex().map_err(internal)?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let expires = now + Duration::hours(SESSION_HOURS);
     state
         .store

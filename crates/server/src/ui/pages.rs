@@ -314,7 +314,7 @@ pub(super) struct ProfilePage {
 
 impl ProfilePage {
     pub(super) async fn load(state: &AppState, signed: &SignedIn) -> Result<ProfilePage, Response> {
-        let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+        let tomorrow = state.clock.now().date_naive() + chrono::Days::new(1);
         Ok(ProfilePage {
             nav: signed.nav(),
             username: signed.user.username.clone(),

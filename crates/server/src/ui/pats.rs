@@ -46,7 +46,7 @@ pub async fn create(
         page.pat_description_error = Some(e.to_string());
         return render(StatusCode::BAD_REQUEST, &page);
     }
-    if let Err(e) = parse_expiry(&form.expires_at) {
+    if let Err(e) = parse_expiry(&form.expires_at, state.clock.now()) {
         page.pat_expires_error = Some(e.to_string());
         return render(StatusCode::BAD_REQUEST, &page);
     }

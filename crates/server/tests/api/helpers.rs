@@ -4,6 +4,7 @@
 
 pub use std::time::Duration;
 
+use flagstaff_server::clock::ManualClock;
 use flagstaff_server::ServeArgs;
 use reqwest::Client;
 use tokio::net::TcpListener;
@@ -67,6 +68,9 @@ pub struct TestApp {
     pub shutdown: Option<oneshot::Sender<()>>,
     pub server: Option<JoinHandle<()>>,
     pub db: Db,
+    /// The server's clock: the system's time until the test moves it
+    /// forward ([`TestApp::advance`]).
+    pub clock: ManualClock,
 }
 
 pub async fn spawn_app(db: Db) -> TestApp {
@@ -80,6 +84,8 @@ pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut ServeArgs)) -> T
     args.init_admin_api_tokens = vec![ADMIN.to_owned()];
     args.init_client_api_tokens = vec![CLIENT_DEV.to_owned(), CLIENT_PROD.to_owned()];
     args.init_frontend_api_tokens = vec![FRONTEND.to_owned()];
+    let clock = ManualClock::new();
+    args.clock = clock.clock();
     configure(&mut args);
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -98,10 +104,17 @@ pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut ServeArgs)) -> T
         shutdown: Some(tx),
         server: Some(server),
         db,
+        clock,
     }
 }
 
 impl TestApp {
+    /// Moves the server's clock forward: expiries, quotas, backoffs and
+    /// pauses see the time `by` later at once.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
     pub async fn call(
         &self,
         method: Method,
@@ -211,15 +224,6 @@ pub async fn check_against_fresh_start(app: &TestApp, db: &Db, step: &str) {
     assert_eq!(ours, theirs, "after {step}");
 }
 
-/// A labelled admin call and the event types it must record (none: refused).
-pub type WriteStep = (
-    &'static str,
-    Method,
-    String,
-    Option<Value>,
-    Vec<&'static str>,
-);
-
 pub async fn all_events(app: &TestApp) -> Vec<Value> {
     app.events().await["events"]
         .as_array()
@@ -238,6 +242,37 @@ where
         assert!(
             tokio::time::Instant::now() < deadline,
             "not within 5 s: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (up to 20 s) until no integration delivery is pending: every
+/// notification committed so far was delivered or given up, and recorded, so
+/// nothing more arrives until the next change.
+pub async fn deliveries_settled(app: &TestApp) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let response = app
+            .http
+            .get(format!("{}/metrics", app.base))
+            .header("Authorization", ADMIN)
+            .send()
+            .await
+            .expect("scraped");
+        let text = response.text().await.expect("text");
+        let pending = text
+            .lines()
+            .find_map(|l| l.strip_prefix("flagstaff_integration_deliveries_pending "))
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned();
+        if pending == "0" {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "deliveries still pending after 20 s: {pending:?}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -241,8 +241,9 @@ pub async fn integrations_deliver_matching_events(db: Db) {
     // The receiver that failed three times got the event on the fourth attempt.
     let got = flaky.wait_for(4).await;
     assert_eq!(types(&got), vec!["feature-created"; 4]);
-    // Nothing more than what matched arrives, even a while later.
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Nothing more than what matched arrives: once every delivery is settled,
+    // the receivers have all they will get.
+    deliveries_settled(&app).await;
     assert_eq!(webhook.received().len(), 2);
     assert_eq!(slack.received().len(), 1);
     assert_eq!(teams.received().len(), 1);
@@ -381,6 +382,81 @@ pub async fn integrations_refuse_bad_input(db: Db) {
     create_flags(&listed_app, &["to-a-listed-host"]).await;
     receiver.wait_for(1).await;
     listed_app.stop().await;
+}
+
+/// Names Unleash still lists and accepts from scripts (`feature-updated`,
+/// `feature-variants-updated`, the state import's) are accepted in an
+/// integration's events, as Unleash accepts them; nothing is recorded under
+/// them, so they match nothing. A name nobody knows is still refused.
+pub async fn integrations_accept_legacy_event_names(db: Db) {
+    let app = spawn_app_with(db, |args| args.integrations_allow_private_urls = true).await;
+    let receiver = Receiver::start(0).await;
+    let created = create_addon(
+        &app,
+        json!({"provider": "webhook", "parameters": {"url": receiver.url},
+               "events": ["feature-updated", "feature-created"]}),
+    )
+    .await;
+    assert_eq!(
+        created["events"],
+        json!(["feature-updated", "feature-created"])
+    );
+    let path = format!("/api/admin/addons/{}", created["id"]);
+    let (status, updated) = app
+        .admin(
+            Method::PUT,
+            &path,
+            Some(
+                json!({"provider": "webhook", "parameters": {"url": receiver.url},
+                        "events": ["feature-updated", "feature-variants-updated",
+                                   "feature-created", "drop-features"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    let (status, refused) = app
+        .admin(
+            Method::PUT,
+            &path,
+            Some(
+                json!({"provider": "webhook", "parameters": {"url": receiver.url},
+                        "events": ["feature-updatd"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("feature-updatd")),
+        "{refused}"
+    );
+
+    // A flag created and changed: only feature-created is sent.
+    create_flags(&app, &["legacy-watched"]).await;
+    let (status, _) = app
+        .admin(
+            Method::PATCH,
+            &format!("{F}/legacy-watched"),
+            Some(json!([{"op": "replace", "path": "/description", "value": "changed"}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    deliveries_settled(&app).await;
+    let got = receiver.received();
+    assert_eq!(types(&got), vec!["feature-created"], "{got:?}");
+
+    // The event search takes the name too (and finds nothing under it).
+    let (status, found) = app
+        .admin(
+            Method::GET,
+            "/api/admin/search/events?type=feature-updated",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["total"], 0, "{found}");
+    app.stop().await;
 }
 
 /// One flag's notifications leave in commit order, even when the first one
@@ -595,12 +671,12 @@ pub async fn a_dead_integration_does_not_delay_the_others(db: Db) {
 
 /// After failing several times in a row an integration is paused (an event,
 /// and its state in the API) with its deliveries queued; when its target
-/// recovers, a probe resumes it (another event) and everything queued arrives.
+/// recovers, a probe resumes it once the pause (30 s, by the server's clock)
+/// is over (another event) and everything queued arrives.
 pub async fn a_failing_integration_is_paused_then_resumed(db: Db) {
     let app = spawn_app_with(db, |args| {
         args.integrations_allow_private_urls = true;
         args.integrations_pause_after_failures = 3;
-        args.integrations_first_pause_ms = 400;
     })
     .await;
     let receiver = Receiver::start(usize::MAX).await;
@@ -638,7 +714,10 @@ pub async fn a_failing_integration_is_paused_then_resumed(db: Db) {
 
     // The target recovers: once the pause is over a probe succeeds, the
     // integration resumes, and what was queued is delivered.
+    // (The pause is 30 s: without moving the clock past it, nothing would
+    // arrive within `eventually`'s 5 s.)
     receiver.set_failing(false);
+    app.advance(Duration::from_secs(31));
     eventually("the integration is resumed", || async {
         delivery_state(&app, &id).await
             == json!({"state": "ok", "consecutiveFailures": 0, "pausedUntil": null})

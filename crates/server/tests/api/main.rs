@@ -22,6 +22,7 @@ mod outage;
 mod pats;
 mod prometheus;
 mod push;
+mod revisions;
 mod sdk_apis;
 mod signals;
 mod storage;
@@ -48,6 +49,7 @@ use outage::*;
 use pats::*;
 use prometheus::*;
 use push::*;
+use revisions::*;
 use sdk_apis::*;
 use signals::*;
 use storage::*;
@@ -136,6 +138,7 @@ on_both_backends!(
     edge_relays_metrics,
     integrations_deliver_matching_events,
     integrations_refuse_bad_input,
+    integrations_accept_legacy_event_names,
     integration_deliveries_keep_flag_order,
     integration_urls_embedding_internal_ipv4_are_refused,
     a_dead_integration_does_not_delay_the_others,

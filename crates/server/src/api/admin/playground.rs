@@ -156,7 +156,7 @@ async fn playground(
             body.environment
         )));
     }
-    let context = context_from_pairs(body.context.clone())?.with_current_time(chrono::Utc::now());
+    let context = context_from_pairs(body.context.clone())?.with_current_time(state.clock.now());
     let segment_names: Vec<(i64, Option<String>)> = snapshot
         .segments
         .iter()

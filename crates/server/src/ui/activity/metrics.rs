@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Duration, DurationRound, Utc};
+use chrono::{Duration, DurationRound};
 use serde::Deserialize;
 
 use super::flag_in_project;
@@ -221,7 +221,7 @@ pub async fn page(
     if let Err(response) = flag_in_project(&state, &signed, &project, &feature).await {
         return response;
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let first = (now - Duration::hours(hours))
         .duration_trunc(Duration::hours(1))
         .unwrap_or(now);

@@ -308,7 +308,7 @@ pub async fn page(
             .map(|(name, value)| (name, Value::String(value))),
     );
     let context = match context_from_pairs(pairs) {
-        Ok(context) => Some(context.with_current_time(chrono::Utc::now())),
+        Ok(context) => Some(context.with_current_time(state.clock.now())),
         Err(e) => {
             view.context_error = Some(e.to_string());
             None

@@ -1,0 +1,213 @@
+//! One revision per write, driven by the route table: every write route of
+//! the admin API (POST, PUT, PATCH, DELETE under `/api/admin`, as the router
+//! registers them) has a case here — a request and the events it records,
+//! all under the next revision — or is listed as not a change, with the
+//! reason, and is called to show that it records nothing. A new write route
+//! without either fails the test with its name.
+//!
+//! (The client, frontend, OFREP, Edge and signal endpoint routes that take a
+//! POST store metrics, registrations or signals: not changes, and not the
+//! admin API; the signal endpoint's action runs are changes made through
+//! the same operations, see `signals.rs`.)
+
+use std::collections::{BTreeMap, BTreeSet};
+
+mod cases;
+
+use crate::browser::{admin_browser, with_admin};
+use crate::helpers::*;
+use crate::pats::pat_on_profile;
+
+/// Ids that earlier cases were answered with, by name: `{name}` in a later
+/// case's path is replaced with the id.
+pub(crate) type Ids = BTreeMap<&'static str, Value>;
+
+/// What a case's request should do.
+pub(crate) enum Expect {
+    /// Succeed and record these events (in any order), all with the next revision.
+    Change(Vec<&'static str>),
+    /// Be refused and record nothing.
+    Refused,
+    /// Succeed and record nothing: the route is no change (why).
+    NotAChange(&'static str),
+}
+
+/// One request of the scenario.
+pub(crate) struct Case {
+    /// The route it covers: the method and the path as the router has it.
+    route: &'static str,
+    label: &'static str,
+    /// The request path; `{name}` is an id kept by an earlier case.
+    path: String,
+    body: Option<fn(&Ids) -> Value>,
+    fixed_body: Option<Value>,
+    expect: Expect,
+    /// Keeps the answer's `id` under this name.
+    keep: Option<&'static str>,
+    /// Sent with the signed-in user's personal access token (the PAT routes
+    /// belong to a user), not the admin API token.
+    by_user: bool,
+}
+
+/// A case for `route` whose path is the route's own (no parameters), or
+/// given with [`Case::at`].
+pub(crate) fn case(route: &'static str, label: &'static str, expect: Expect) -> Case {
+    let path = route.split_once(' ').map_or("", |(_, p)| p).to_owned();
+    Case {
+        route,
+        label,
+        path,
+        body: None,
+        fixed_body: None,
+        expect,
+        keep: None,
+        by_user: false,
+    }
+}
+
+pub(crate) fn change(events: &[&'static str]) -> Expect {
+    Expect::Change(events.to_vec())
+}
+
+impl Case {
+    pub(crate) fn at(mut self, path: impl Into<String>) -> Case {
+        self.path = path.into();
+        self
+    }
+
+    pub(crate) fn body(mut self, body: Value) -> Case {
+        self.fixed_body = Some(body);
+        self
+    }
+
+    /// A body made from the ids kept so far.
+    pub(crate) fn body_from(mut self, body: fn(&Ids) -> Value) -> Case {
+        self.body = Some(body);
+        self
+    }
+
+    pub(crate) fn keep(mut self, name: &'static str) -> Case {
+        self.keep = Some(name);
+        self
+    }
+
+    pub(crate) fn by_user(mut self) -> Case {
+        self.by_user = true;
+        self
+    }
+
+    fn path(&self, ids: &Ids) -> String {
+        let mut path = self.path.clone();
+        for (name, id) in ids {
+            let id = id.as_str().map_or_else(|| id.to_string(), str::to_owned);
+            path = path.replace(&format!("{{{name}}}"), &id);
+        }
+        assert!(!path.contains('{'), "{}: no id for {path}", self.label);
+        path
+    }
+}
+
+/// The admin API's write routes, as the router registers them.
+fn admin_write_routes() -> BTreeSet<String> {
+    let args = flagstaff_server::ServeArgs::for_database("sqlite::memory:");
+    flagstaff_server::api::route_table(&args)
+        .into_iter()
+        .filter(|r| ["POST", "PUT", "PATCH", "DELETE"].contains(&r.method.as_str()))
+        .filter(|r| r.path.starts_with("/api/admin/"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+/// Every write route has a case that changes something or is listed as not
+/// a change; every case names a route that exists.
+fn check_every_route_has_a_case(cases: &[Case]) {
+    let routes = admin_write_routes();
+    let covered: BTreeSet<String> = cases
+        .iter()
+        .filter(|c| !matches!(c.expect, Expect::Refused))
+        .map(|c| c.route.to_owned())
+        .collect();
+    let missing: Vec<&String> = routes.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "write routes without a case in revisions/cases.rs (add one, or list the route as not a change with the reason): {missing:#?}"
+    );
+    let unknown: Vec<&str> = cases
+        .iter()
+        .map(|c| c.route)
+        .filter(|r| !routes.contains(*r))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "cases for routes that do not exist: {unknown:?}"
+    );
+}
+
+/// Every admin write is one change: its events, all tagged with the next
+/// revision (gapless); a refused write, and a route that is no change,
+/// records nothing.
+pub async fn every_write_is_one_revision(db: Db) {
+    let cases = cases::cases();
+    check_every_route_has_a_case(&cases);
+
+    let app = spawn_app_with(db, with_admin).await;
+    let mut browser = admin_browser(&app).await;
+    let pat = pat_on_profile(&mut browser, "revisions").await;
+    let mut ids = Ids::new();
+    let mut before = all_events(&app).await;
+    for case in cases {
+        let path = case.path(&ids);
+        let body = match (case.body, &case.fixed_body) {
+            (Some(make), _) => Some(make(&ids)),
+            (None, fixed) => fixed.clone(),
+        };
+        let token = if case.by_user { pat.as_str() } else { ADMIN };
+        let method: Method = case
+            .route
+            .split_once(' ')
+            .and_then(|(m, _)| m.parse().ok())
+            .expect("a method");
+        let (status, answer) = app.call(method, &path, Some(token), body).await;
+        let label = case.label;
+        let (succeeds, mut expected, why) = match case.expect {
+            Expect::Change(events) => (true, events, ""),
+            Expect::Refused => (false, Vec::new(), ""),
+            Expect::NotAChange(why) => (true, Vec::new(), why),
+        };
+        assert_eq!(
+            status.is_success(),
+            succeeds,
+            "{label} ({}): {status} {answer}",
+            case.route
+        );
+        if let Some(name) = case.keep {
+            let id = answer["id"].clone();
+            assert!(!id.is_null(), "{label}: no id in {answer}");
+            ids.insert(name, id);
+        }
+        let after = all_events(&app).await;
+        let last = before
+            .iter()
+            .filter_map(|e| e["revision"].as_i64())
+            .max()
+            .unwrap_or(0);
+        let known: BTreeSet<i64> = before.iter().filter_map(|e| e["id"].as_i64()).collect();
+        let new: Vec<&Value> = after
+            .iter()
+            .filter(|e| !known.contains(&e["id"].as_i64().unwrap_or(-1)))
+            .collect();
+        let mut types: Vec<&str> = new.iter().filter_map(|e| e["type"].as_str()).collect();
+        types.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(types, expected, "{label} ({}) {why}", case.route);
+        for event in &new {
+            assert_eq!(
+                event["revision"].as_i64(),
+                Some(last + 1),
+                "{label}: {event}"
+            );
+        }
+        before = after;
+    }
+    app.stop().await;
+}
