@@ -23,8 +23,14 @@ pub fn to_value(view: &impl Serialize) -> Value {
     serde_json::to_value(view).unwrap_or(Value::Null)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"id": "6f1d1c2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f", "name": "flexibleRollout",
+    "title": null, "disabled": false, "featureName": "new-checkout", "sortOrder": 0, "segments": [1],
+    "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"],
+        "caseInsensitive": false, "inverted": false}],
+    "parameters": {"groupId": "new-checkout", "rollout": "50", "stickiness": "default"},
+    "variants": []}))]
 pub struct StrategyView<'a> {
     pub id: &'a str,
     pub name: &'a str,
@@ -57,7 +63,7 @@ impl<'a> From<&'a StrategyRow> for StrategyView<'a> {
 }
 
 /// The metadata part of a flag: what a PUT or PATCH changes, and what events record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FlagMetadata<'a> {
     pub name: &'a str,
@@ -86,14 +92,14 @@ impl<'a> From<&'a FeatureRow> for FlagMetadata<'a> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedBy<'a> {
     pub name: &'a str,
 }
 
 /// Unleash's featureSchema: a flag with its environments (and, for one flag,
 /// its links, parents and children).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FlagView<'a> {
     #[serde(flatten)]
@@ -103,6 +109,7 @@ pub struct FlagView<'a> {
     pub archived_at: Option<&'a str>,
     pub created_by: CreatedBy<'a>,
     pub environments: Vec<FlagEnvironmentView<'a>>,
+    #[schema(value_type = Vec<Variant>)]
     pub variants: [Value; 0],
     pub tags: &'a [Tag],
     /// The flags that depend on this one (shown when one flag is shown).
@@ -115,7 +122,7 @@ pub struct FlagView<'a> {
 }
 
 /// A dependency on a parent flag, as Unleash's flag view and export show it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DependencyView<'a> {
     pub feature: &'a str,
     pub enabled: bool,
@@ -134,7 +141,7 @@ impl<'a> From<&'a DependencyRow> for DependencyView<'a> {
 
 /// A flag link (Unleash 7's featureLinkSchema), as the API shows it and
 /// `feature-link-*` events record it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LinkView<'a> {
     pub id: &'a str,
     pub url: &'a str,
@@ -151,7 +158,7 @@ impl<'a> From<&'a LinkRow> for LinkView<'a> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FlagEnvironmentView<'a> {
     pub name: &'a str,
@@ -243,8 +250,12 @@ impl<'a> FlagView<'a> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"id": 1, "name": "beta-users", "description": "Who tries things first",
+    "project": null, "constraints": [{"contextName": "userId", "operator": "IN", "values": ["42", "43"],
+    "caseInsensitive": false, "inverted": false}], "createdAt": "2025-03-01T09:00:00Z",
+    "createdBy": "admin", "usedInFeatures": 2, "usedInProjects": 0}))]
 pub struct SegmentView<'a> {
     pub id: i64,
     pub name: &'a str,
@@ -273,13 +284,17 @@ impl<'a> SegmentView<'a> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "region", "description": "Where the user is", "stickiness": false,
+    "sortOrder": 10, "legalValues": [{"value": "eu", "description": "Europe"}, {"value": "us"}],
+    "createdAt": "2025-03-01T09:00:00Z", "usedInFeatures": 0, "usedInProjects": 0}))]
 pub struct ContextFieldView<'a> {
     pub name: &'a str,
     pub description: Option<&'a str>,
     pub stickiness: bool,
     pub sort_order: i64,
+    #[schema(value_type = Vec<crate::ops::LegalValue>)]
     pub legal_values: &'a [Value],
     pub created_at: &'a str,
     pub used_in_features: usize,
@@ -301,14 +316,14 @@ impl<'a> From<&'a ContextFieldRow> for ContextFieldView<'a> {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProjectView {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvironmentView<'a> {
     pub name: &'a str,
@@ -349,7 +364,7 @@ pub fn event_view(e: &flagstaff_storage::EventRecord) -> serde_json::Value {
 }
 
 /// A tag type (Unleash's tagTypeSchema).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TagTypeView<'a> {
     pub name: &'a str,
     pub description: Option<&'a str>,
@@ -370,7 +385,7 @@ impl<'a> From<&'a TagTypeRow> for TagTypeView<'a> {
 
 /// A strategy type (Unleash's strategySchema): `displayName` is the title,
 /// else the name; only custom strategies are `editable`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StrategyTypeView<'a> {
     pub name: &'a str,

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// A context as SDKs and the frontend API send it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Context {
     #[serde(

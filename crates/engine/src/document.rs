@@ -14,6 +14,7 @@ use serde_json::Value;
 
 /// The body of `GET /api/client/features` (version 2).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ClientFeatures {
     #[serde(default)]
@@ -30,6 +31,7 @@ pub struct ClientFeatures {
 
 /// One flag as the client API shows it for one environment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Feature {
     pub name: String,
@@ -69,6 +71,7 @@ pub struct Feature {
 /// An activation strategy. Parameter values are strings on the wire; numbers and
 /// booleans are accepted and kept as their JSON text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Strategy {
     pub name: String,
@@ -97,6 +100,7 @@ pub struct Strategy {
 /// document with an operator this engine does not know still loads (that
 /// constraint never matches).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Constraint {
     pub context_name: String,
@@ -117,6 +121,7 @@ pub struct Constraint {
 
 /// A segment: a named, reusable list of constraints referenced by id.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Segment {
     pub id: i64,
@@ -128,6 +133,7 @@ pub struct Segment {
 
 /// A feature variant or a strategy variant (strategy variants never carry overrides).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Variant {
     pub name: String,
@@ -157,6 +163,7 @@ pub struct Variant {
 
 /// A variant payload; `value` is always text (`json` payloads carry JSON as text).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Payload {
     #[serde(rename = "type")]
     pub payload_type: String,
@@ -166,6 +173,7 @@ pub struct Payload {
 
 /// A variant override: context values that force this variant.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Override {
     pub context_name: String,
@@ -175,6 +183,7 @@ pub struct Override {
 
 /// A parent flag this flag depends on.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Dependency {
     pub feature: String,
@@ -194,6 +203,7 @@ pub struct Dependency {
 
 /// An event of the delta API (`GET /api/client/delta`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum DeltaEvent {
     #[serde(rename_all = "camelCase")]
@@ -235,6 +245,7 @@ pub enum DeltaEvent {
 
 /// The body of `GET /api/client/delta`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeltaEvents {
     #[serde(default, deserialize_with = "null_as_default")]
     pub events: Vec<DeltaEvent>,

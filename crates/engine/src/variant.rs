@@ -11,6 +11,7 @@ use crate::random::RandomSource;
 
 /// The variant an evaluation gives, in the JSON shape of Unleash's SDKs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VariantResult<'a> {
     pub name: &'a str,
     pub enabled: bool,

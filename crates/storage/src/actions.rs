@@ -10,10 +10,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
 use super::signals::{signal_from_row, SIGNAL_COLUMNS};
-use super::{flag, from_json, now_text, to_json, SignalRow, StorageResult, Store, WriteTx};
+use super::{
+    flag, from_json, now_text, to_json, Reader, SignalRow, Source, StorageResult, Store, WriteTx,
+};
 
 /// A condition on a signal's payload, by its dotted path: Unleash's constraint
 /// fields without the context name.
@@ -112,41 +114,25 @@ fn run_from_row(r: &AnyRow) -> StorageResult<ActionRunRow> {
     })
 }
 
-async fn sets_of<'e>(
-    db: impl Executor<'e, Database = Any>,
-    project: &str,
-) -> StorageResult<Vec<ActionSetRow>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {SET_COLUMNS} FROM action_sets WHERE project = $1 ORDER BY id"
-    ))
-    .bind(project)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(set_from_row).collect()
-}
-
-async fn set_by_id<'e>(
-    db: impl Executor<'e, Database = Any>,
-    project: &str,
-    id: i64,
-) -> StorageResult<Option<ActionSetRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {SET_COLUMNS} FROM action_sets WHERE project = $1 AND id = $2"
-    ))
-    .bind(project)
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
-    row.as_ref().map(set_from_row).transpose()
-}
-
-impl Store {
+impl<S: Source> Reader<S> {
     pub async fn action_sets(&self, project: &str) -> StorageResult<Vec<ActionSetRow>> {
-        sets_of(self.pool(), project).await
+        let rows = sqlx::query(&format!(
+            "SELECT {SET_COLUMNS} FROM action_sets WHERE project = $1 ORDER BY id"
+        ))
+        .bind(project)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(set_from_row).collect()
     }
-
     pub async fn action_set(&self, project: &str, id: i64) -> StorageResult<Option<ActionSetRow>> {
-        set_by_id(self.pool(), project, id).await
+        let row = sqlx::query(&format!(
+            "SELECT {SET_COLUMNS} FROM action_sets WHERE project = $1 AND id = $2"
+        ))
+        .bind(project)
+        .bind(id)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        row.as_ref().map(set_from_row).transpose()
     }
 
     /// The enabled action sets listening to a signal endpoint, oldest first.
@@ -158,7 +144,7 @@ impl Store {
             "SELECT {SET_COLUMNS} FROM action_sets WHERE source_id = $1 AND enabled = 1 ORDER BY id"
         ))
         .bind(endpoint_id)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(set_from_row).collect()
     }
@@ -183,11 +169,23 @@ impl Store {
         .bind(action_set_id)
         .bind(limit)
         .bind(offset)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(run_from_row).collect()
     }
 
+    /// The names of the action sets listening to a signal endpoint.
+    pub async fn action_sets_using(&self, endpoint_id: i64) -> StorageResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM action_sets WHERE source_id = $1 ORDER BY project, name",
+        )
+        .bind(endpoint_id)
+        .fetch_all(&mut *self.conn().await?)
+        .await?)
+    }
+}
+
+impl Store {
     /// Logs a run and drops all but the action set's `keep` newest, in one
     /// transaction that first locks the action set's row. `false`: the action
     /// set was deleted meanwhile, and nothing was logged.
@@ -195,7 +193,7 @@ impl Store {
         let mut w = self.write_unversioned().await?;
         let locked = sqlx::query("UPDATE action_sets SET enabled = enabled WHERE id = $1")
             .bind(run.action_set_id)
-            .execute(&mut *w.tx)
+            .execute(w.tx())
             .await?;
         if locked.rows_affected() == 0 {
             return Ok(false);
@@ -209,7 +207,7 @@ impl Store {
         .bind(&run.state)
         .bind(run.action_set.to_string())
         .bind(now_text())
-        .execute(&mut *w.tx)
+        .execute(w.tx())
         .await?;
         sqlx::query(
             "DELETE FROM action_set_runs WHERE action_set_id = $1 AND id <= (SELECT id FROM \
@@ -217,7 +215,7 @@ impl Store {
         )
         .bind(run.action_set_id)
         .bind(keep)
-        .execute(&mut *w.tx)
+        .execute(w.tx())
         .await?;
         w.commit().await?;
         Ok(true)
@@ -225,28 +223,6 @@ impl Store {
 }
 
 impl WriteTx<'_> {
-    pub async fn action_sets(&mut self, project: &str) -> StorageResult<Vec<ActionSetRow>> {
-        sets_of(&mut *self.tx, project).await
-    }
-
-    pub async fn action_set(
-        &mut self,
-        project: &str,
-        id: i64,
-    ) -> StorageResult<Option<ActionSetRow>> {
-        set_by_id(&mut *self.tx, project, id).await
-    }
-
-    /// The names of the action sets listening to a signal endpoint.
-    pub async fn action_sets_using(&mut self, endpoint_id: i64) -> StorageResult<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT name FROM action_sets WHERE source_id = $1 ORDER BY project, name",
-        )
-        .bind(endpoint_id)
-        .fetch_all(&mut *self.tx)
-        .await?)
-    }
-
     pub async fn insert_action_set(&mut self, set: &ActionSetRow) -> StorageResult<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO action_sets (project, name, description, enabled, source, source_id, \
@@ -264,7 +240,7 @@ impl WriteTx<'_> {
         .bind(to_json(&set.actions))
         .bind(&set.created_at)
         .bind(&set.created_by)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx())
         .await?)
     }
 
@@ -282,7 +258,7 @@ impl WriteTx<'_> {
         .bind(set.actor_id)
         .bind(to_json(&set.actions))
         .bind(set.id)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -293,10 +269,7 @@ impl WriteTx<'_> {
             "DELETE FROM action_set_runs WHERE action_set_id = $1",
             "DELETE FROM action_sets WHERE id = $1",
         ] {
-            sqlx::query(statement)
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
+            sqlx::query(statement).bind(id).execute(self.tx()).await?;
         }
         Ok(())
     }

@@ -4,9 +4,9 @@
 //! (`ops/dependencies.rs`); this file only reads and writes rows.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
-use super::{flag, from_json, to_json, StorageResult, Store, WriteTx};
+use super::{flag, from_json, to_json, Reader, Source, StorageResult, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DependencyRow {
@@ -29,31 +29,31 @@ pub(super) fn dependency_from_row(row: &AnyRow) -> StorageResult<DependencyRow> 
     })
 }
 
-/// Rows where `column` (`child` or `parent`) is `name`, in (child, parent) order.
-async fn rows_where<'e>(
-    db: impl Executor<'e, Database = Any>,
-    column: &str,
-    name: &str,
-) -> StorageResult<Vec<DependencyRow>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {DEPENDENCY_COLUMNS} FROM feature_dependencies WHERE {column} = $1 \
+impl<S: Source> Reader<S> {
+    /// Rows where `column` (`child` or `parent`) is `name`, in (child, parent) order.
+    async fn dependency_rows_where(
+        &self,
+        column: &str,
+        name: &str,
+    ) -> StorageResult<Vec<DependencyRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DEPENDENCY_COLUMNS} FROM feature_dependencies WHERE {column} = $1 \
          ORDER BY child, parent"
-    ))
-    .bind(name)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(dependency_from_row).collect()
-}
+        ))
+        .bind(name)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(dependency_from_row).collect()
+    }
 
-impl Store {
     /// The parents `child` depends on.
     pub async fn parents_of(&self, child: &str) -> StorageResult<Vec<DependencyRow>> {
-        rows_where(self.pool(), "child", child).await
+        self.dependency_rows_where("child", child).await
     }
 
     /// The flags that depend on `parent`.
     pub async fn children_of(&self, parent: &str) -> StorageResult<Vec<DependencyRow>> {
-        rows_where(self.pool(), "parent", parent).await
+        self.dependency_rows_where("parent", parent).await
     }
 
     /// Every dependency between flags of `project` (both ends are in one project).
@@ -63,7 +63,7 @@ impl Store {
              JOIN features f ON f.name = d.child WHERE f.project_id = $1 ORDER BY d.child, d.parent",
         )
         .bind(project)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(dependency_from_row).collect()
     }
@@ -71,28 +71,18 @@ impl Store {
     /// Whether any flag depends on another.
     pub async fn any_dependencies(&self) -> StorageResult<bool> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM feature_dependencies")
-            .fetch_one(self.pool())
+            .fetch_one(&mut *self.conn().await?)
             .await?;
         Ok(count > 0)
     }
 }
 
 impl WriteTx<'_> {
-    /// The parents `child` depends on, read inside the write transaction.
-    pub async fn parents_of(&mut self, child: &str) -> StorageResult<Vec<DependencyRow>> {
-        rows_where(&mut *self.tx, "child", child).await
-    }
-
-    /// The flags that depend on `parent`, read inside the write transaction.
-    pub async fn children_of(&mut self, parent: &str) -> StorageResult<Vec<DependencyRow>> {
-        rows_where(&mut *self.tx, "parent", parent).await
-    }
-
     /// Makes `row` the child's only dependency (Unleash keeps one parent per child).
     pub async fn set_dependency(&mut self, row: &DependencyRow) -> StorageResult<()> {
         sqlx::query("DELETE FROM feature_dependencies WHERE child = $1")
             .bind(&row.child)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         sqlx::query(&format!(
             "INSERT INTO feature_dependencies ({DEPENDENCY_COLUMNS}) VALUES ($1, $2, $3, $4)"
@@ -101,7 +91,7 @@ impl WriteTx<'_> {
         .bind(&row.parent)
         .bind(i64::from(row.enabled))
         .bind(to_json(&row.variants))
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -111,7 +101,7 @@ impl WriteTx<'_> {
         let done = sqlx::query("DELETE FROM feature_dependencies WHERE child = $1 AND parent = $2")
             .bind(child)
             .bind(parent)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -120,7 +110,7 @@ impl WriteTx<'_> {
     pub async fn delete_dependencies(&mut self, child: &str) -> StorageResult<u64> {
         let done = sqlx::query("DELETE FROM feature_dependencies WHERE child = $1")
             .bind(child)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(done.rows_affected())
     }

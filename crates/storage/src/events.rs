@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{from_json, now_text, to_json, EventKind, ReadTx, StorageResult, Store, Tag, WriteTx};
+use super::{from_json, now_text, to_json, EventKind, Reader, Source, StorageResult, Tag, WriteTx};
 
 /// An event to record with a write.
 #[derive(Debug, Clone)]
@@ -126,7 +126,7 @@ impl WriteTx<'_> {
         .bind(revision)
         .bind(to_json(&tags))
         .bind(self.action_depth)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx())
         .await?;
         self.queue_deliveries(id, &event).await?;
         self.events.push(event);
@@ -134,7 +134,7 @@ impl WriteTx<'_> {
     }
 }
 
-impl Store {
+impl<S: Source> Reader<S> {
     /// Events, newest first, with the total that match the filter (whatever the page).
     pub async fn events(&self, filter: &EventFilter) -> StorageResult<(Vec<EventRecord>, i64)> {
         // Each filter is `($n IS NULL OR …)` so one statement serves all
@@ -167,7 +167,7 @@ impl Store {
         for value in texts {
             count = count.bind(value);
         }
-        let total: i64 = count.fetch_one(self.pool()).await?;
+        let total: i64 = count.fetch_one(&mut *self.conn().await?).await?;
         let page_sql = format!(
             "SELECT id, revision, type, created_at, created_by, project, environment, feature_name, pre_data, data, tags, action_depth \
              FROM events WHERE {condition} AND id < $7 ORDER BY id DESC LIMIT $8 OFFSET $9"
@@ -180,7 +180,7 @@ impl Store {
             .bind(filter.before.unwrap_or(i64::MAX))
             .bind(filter.limit)
             .bind(filter.offset)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         let events = rows
             .iter()
@@ -196,7 +196,7 @@ impl Store {
              FROM events WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.as_ref().map(event_from_row).transpose()
     }
@@ -213,11 +213,11 @@ pub struct ChangeRecord {
     pub subject_id: Option<i64>,
 }
 
-impl ReadTx {
+impl<S: Source> Reader<S> {
     /// The events of the changes after revision `after` up to `up_to`, in
     /// commit order; at most `limit` (the caller rebuilds everything past it).
     pub async fn changes_since(
-        &mut self,
+        &self,
         after: i64,
         up_to: i64,
         limit: i64,
@@ -229,7 +229,7 @@ impl ReadTx {
         .bind(after)
         .bind(up_to)
         .bind(limit)
-        .fetch_all(&mut *self.tx)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|row| {

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use flagstaff_engine::document::{Constraint, Variant};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
-use super::{flag, from_json, to_json, StorageError, StorageResult, Store, WriteTx};
+use super::{flag, from_json, to_json, Reader, Source, StorageError, StorageResult, WriteTx};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeatureRow {
@@ -99,21 +99,6 @@ pub(super) fn strategy_from_row(row: &AnyRow) -> StorageResult<StrategyRow> {
     })
 }
 
-/// Reads shared by [`Store`] (the pool) and [`WriteTx`] (inside the write
-/// transaction, where every read that decides a write belongs).
-async fn feature_by_name<'e>(
-    db: impl Executor<'e, Database = Any>,
-    name: &str,
-) -> StorageResult<Option<FeatureRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {FEATURE_COLUMNS} FROM features WHERE name = $1"
-    ))
-    .bind(name)
-    .fetch_optional(db)
-    .await?;
-    row.as_ref().map(feature_from_row).transpose()
-}
-
 fn live_or_not_found(
     feature: Option<FeatureRow>,
     project: &str,
@@ -127,80 +112,16 @@ fn live_or_not_found(
     }
 }
 
-async fn environments_of<'e>(
-    db: impl Executor<'e, Database = Any>,
-    name: &str,
-) -> StorageResult<Vec<FeatureEnvironmentRow>> {
-    let rows = sqlx::query(
-        "SELECT feature_name, environment, enabled, variants FROM feature_environments WHERE feature_name = $1",
-    )
-    .bind(name)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(environment_from_row).collect()
-}
-
-async fn environment_of<'e>(
-    db: impl Executor<'e, Database = Any>,
-    name: &str,
-    environment: &str,
-) -> StorageResult<FeatureEnvironmentRow> {
-    let row = sqlx::query(
-        "SELECT feature_name, environment, enabled, variants FROM feature_environments \
-         WHERE feature_name = $1 AND environment = $2",
-    )
-    .bind(name)
-    .bind(environment)
-    .fetch_optional(db)
-    .await?;
-    match row {
-        Some(row) => environment_from_row(&row),
-        None => Err(StorageError::NotFound(format!(
-            "Could not find environment {environment} for feature flag {name}"
-        ))),
-    }
-}
-
-async fn strategies_of<'e>(
-    db: impl Executor<'e, Database = Any>,
-    name: &str,
-    environment: Option<&str>,
-) -> StorageResult<Vec<StrategyRow>> {
-    let query = match environment {
-        Some(_) => format!(
-            "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE feature_name = $1 AND environment = $2 \
-             ORDER BY sort_order, created_at, id"
-        ),
-        None => format!(
-            "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE feature_name = $1 \
-             ORDER BY sort_order, created_at, id"
-        ),
-    };
-    let mut query = sqlx::query(&query).bind(name);
-    if let Some(env) = environment {
-        query = query.bind(env);
-    }
-    let rows = query.fetch_all(db).await?;
-    rows.iter().map(strategy_from_row).collect()
-}
-
-async fn strategy_by_id<'e>(
-    db: impl Executor<'e, Database = Any>,
-    id: &str,
-) -> StorageResult<Option<StrategyRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
-    row.as_ref().map(strategy_from_row).transpose()
-}
-
-impl Store {
+impl<S: Source> Reader<S> {
     /// A flag by name, archived or not.
     pub async fn feature(&self, name: &str) -> StorageResult<Option<FeatureRow>> {
-        feature_by_name(self.pool(), name).await
+        let row = sqlx::query(&format!(
+            "SELECT {FEATURE_COLUMNS} FROM features WHERE name = $1"
+        ))
+        .bind(name)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        row.as_ref().map(feature_from_row).transpose()
     }
 
     /// A live (not archived) flag of a project, or `NotFound`.
@@ -220,14 +141,14 @@ impl Store {
                     "SELECT {FEATURE_COLUMNS} FROM features WHERE project_id = $1 AND archived_at {archived_clause} ORDER BY name"
                 ))
                 .bind(p)
-                .fetch_all(self.pool())
+                .fetch_all(&mut *self.conn().await?)
                 .await?
             }
             None => {
                 sqlx::query(&format!(
                     "SELECT {FEATURE_COLUMNS} FROM features WHERE archived_at {archived_clause} ORDER BY name"
                 ))
-                .fetch_all(self.pool())
+                .fetch_all(&mut *self.conn().await?)
                 .await?
             }
         };
@@ -246,7 +167,7 @@ impl Store {
         ))
         .bind(after.unwrap_or(""))
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(feature_from_row)
@@ -257,7 +178,13 @@ impl Store {
         &self,
         name: &str,
     ) -> StorageResult<Vec<FeatureEnvironmentRow>> {
-        environments_of(self.pool(), name).await
+        let rows = sqlx::query(
+            "SELECT feature_name, environment, enabled, variants FROM feature_environments WHERE feature_name = $1",
+        )
+        .bind(name)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(environment_from_row).collect()
     }
 
     pub async fn feature_environment(
@@ -265,7 +192,20 @@ impl Store {
         name: &str,
         environment: &str,
     ) -> StorageResult<FeatureEnvironmentRow> {
-        environment_of(self.pool(), name, environment).await
+        let row = sqlx::query(
+            "SELECT feature_name, environment, enabled, variants FROM feature_environments \
+             WHERE feature_name = $1 AND environment = $2",
+        )
+        .bind(name)
+        .bind(environment)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        match row {
+            Some(row) => environment_from_row(&row),
+            None => Err(StorageError::NotFound(format!(
+                "Could not find environment {environment} for feature flag {name}"
+            ))),
+        }
     }
 
     /// A flag's strategies, optionally of one environment, in evaluation order.
@@ -274,52 +214,36 @@ impl Store {
         name: &str,
         environment: Option<&str>,
     ) -> StorageResult<Vec<StrategyRow>> {
-        strategies_of(self.pool(), name, environment).await
+        let query = match environment {
+            Some(_) => format!(
+                "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE feature_name = $1 AND environment = $2 \
+                 ORDER BY sort_order, created_at, id"
+            ),
+            None => format!(
+                "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE feature_name = $1 \
+                 ORDER BY sort_order, created_at, id"
+            ),
+        };
+        let mut query = sqlx::query(&query).bind(name);
+        if let Some(env) = environment {
+            query = query.bind(env);
+        }
+        let rows = query.fetch_all(&mut *self.conn().await?).await?;
+        rows.iter().map(strategy_from_row).collect()
     }
 
     pub async fn strategy(&self, id: &str) -> StorageResult<Option<StrategyRow>> {
-        strategy_by_id(self.pool(), id).await
+        let row = sqlx::query(&format!(
+            "SELECT {STRATEGY_COLUMNS} FROM feature_strategies WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        row.as_ref().map(strategy_from_row).transpose()
     }
 }
 
 impl WriteTx<'_> {
-    /// A flag, live or archived, read inside the write transaction.
-    pub async fn feature(&mut self, name: &str) -> StorageResult<Option<FeatureRow>> {
-        feature_by_name(&mut *self.tx, name).await
-    }
-
-    /// A live (not archived) flag of a project, or `NotFound`.
-    pub async fn live_feature(&mut self, project: &str, name: &str) -> StorageResult<FeatureRow> {
-        live_or_not_found(self.feature(name).await?, project, name)
-    }
-
-    pub async fn feature_environments(
-        &mut self,
-        name: &str,
-    ) -> StorageResult<Vec<FeatureEnvironmentRow>> {
-        environments_of(&mut *self.tx, name).await
-    }
-
-    pub async fn feature_environment(
-        &mut self,
-        name: &str,
-        environment: &str,
-    ) -> StorageResult<FeatureEnvironmentRow> {
-        environment_of(&mut *self.tx, name, environment).await
-    }
-
-    pub async fn strategies(
-        &mut self,
-        name: &str,
-        environment: Option<&str>,
-    ) -> StorageResult<Vec<StrategyRow>> {
-        strategies_of(&mut *self.tx, name, environment).await
-    }
-
-    pub async fn strategy(&mut self, id: &str) -> StorageResult<Option<StrategyRow>> {
-        strategy_by_id(&mut *self.tx, id).await
-    }
-
     /// Inserts a flag with a disabled, strategy-less row in each of `environments`.
     pub async fn insert_feature(
         &mut self,
@@ -338,7 +262,7 @@ impl WriteTx<'_> {
         .bind(&feature.archived_at)
         .bind(&feature.created_at)
         .bind(&feature.created_by)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         for env in environments {
             sqlx::query("INSERT INTO feature_environments (feature_name, environment, enabled, variants) VALUES ($1, $2, $3, $4)")
@@ -346,7 +270,7 @@ impl WriteTx<'_> {
                 .bind(env)
                 .bind(0i64)
                 .bind("[]")
-                .execute(&mut *self.tx)
+                .execute(self.tx())
                 .await?;
         }
         Ok(())
@@ -364,7 +288,7 @@ impl WriteTx<'_> {
         .bind(i64::from(feature.impression_data))
         .bind(&feature.archived_at)
         .bind(&feature.name)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -373,7 +297,7 @@ impl WriteTx<'_> {
         sqlx::query("DELETE FROM feature_dependencies WHERE child = $1 OR parent = $2")
             .bind(name)
             .bind(name)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         for table in [
             "feature_links",
@@ -383,12 +307,12 @@ impl WriteTx<'_> {
         ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE feature_name = $1"))
                 .bind(name)
-                .execute(&mut *self.tx)
+                .execute(self.tx())
                 .await?;
         }
         sqlx::query("DELETE FROM features WHERE name = $1")
             .bind(name)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -403,7 +327,7 @@ impl WriteTx<'_> {
             .bind(i64::from(enabled))
             .bind(name)
             .bind(environment)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -418,7 +342,7 @@ impl WriteTx<'_> {
             .bind(to_json(&variants))
             .bind(name)
             .bind(environment)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -441,7 +365,7 @@ impl WriteTx<'_> {
         .bind(to_json(&v.segments))
         .bind(to_json(&v.variants))
         .bind(super::now_text())
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -461,7 +385,7 @@ impl WriteTx<'_> {
         .bind(to_json(&v.segments))
         .bind(to_json(&v.variants))
         .bind(&strategy.id)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -469,7 +393,7 @@ impl WriteTx<'_> {
     pub async fn delete_strategy(&mut self, id: &str) -> StorageResult<()> {
         sqlx::query("DELETE FROM feature_strategies WHERE id = $1")
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }

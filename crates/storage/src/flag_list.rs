@@ -8,7 +8,10 @@ use super::features::{
 };
 use sqlx::Row;
 
-use super::{FeatureEnvironmentRow, FeatureRow, StorageResult, Store, StrategyRow, Tag};
+use super::{
+    FeatureEnvironmentRow, FeatureRow, Reader, Source, StorageError, StorageResult, StrategyRow,
+    Tag,
+};
 
 /// Which flags of a list: those named after `after` (a keyset cursor: the
 /// last name of the previous page), then `offset` skipped, at most `limit`.
@@ -154,7 +157,7 @@ impl TagMatch {
     }
 }
 
-impl Store {
+impl<S: Source> Reader<S> {
     /// A page of the flags that match, and how many match in all.
     pub async fn search_flags(&self, search: &FlagSearch) -> StorageResult<(Vec<FeatureRow>, i64)> {
         let archived_stage = search
@@ -272,8 +275,10 @@ impl Store {
             page = page.bind(value);
         }
         // The total and the page on two connections at once.
-        let (total, rows): (i64, _) =
-            tokio::try_join!(count.fetch_one(self.pool()), page.fetch_all(self.pool()))?;
+        let (total, rows): (i64, _) = tokio::try_join!(
+            async { Ok::<_, StorageError>(count.fetch_one(&mut *self.conn().await?).await?) },
+            async { Ok::<_, StorageError>(page.fetch_all(&mut *self.conn().await?).await?) },
+        )?;
         let flags = rows
             .iter()
             .map(feature_from_row)
@@ -307,10 +312,10 @@ impl Store {
                 rows = rows.bind(*name);
                 totals = totals.bind(*name);
             }
-            for row in rows.fetch_all(self.pool()).await? {
+            for row in rows.fetch_all(&mut *self.conn().await?).await? {
                 envs.push(environment_from_row(&row)?);
             }
-            for row in totals.fetch_all(self.pool()).await? {
+            for row in totals.fetch_all(&mut *self.conn().await?).await? {
                 counts.push((
                     row.try_get("feature_name")?,
                     row.try_get("environment")?,
@@ -349,7 +354,7 @@ impl Store {
             for name in chunk {
                 query = query.bind(*name);
             }
-            for row in query.fetch_all(self.pool()).await? {
+            for row in query.fetch_all(&mut *self.conn().await?).await? {
                 let stage: String = row.try_get("stage")?;
                 stages.push((
                     row.try_get("name")?,
@@ -368,7 +373,7 @@ impl Store {
              GROUP BY type ORDER BY type",
         )
         .bind(project)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("type")?, r.try_get("n")?)))
@@ -395,7 +400,7 @@ impl Store {
         .bind(page.after.as_deref().unwrap_or(""))
         .bind(page.limit.unwrap_or(i64::MAX))
         .bind(page.offset)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(feature_from_row)
@@ -406,12 +411,14 @@ impl Store {
         // The page is exactly the project's live flags from `first` to `last`.
         let range = "f.project_id = $1 AND f.archived_at IS NULL AND f.name >= $2 AND f.name <= $3";
         let in_range = |sql: String| async move {
-            sqlx::query(&sql)
-                .bind(project)
-                .bind(&first.name)
-                .bind(&last.name)
-                .fetch_all(self.pool())
-                .await
+            Ok::<_, StorageError>(
+                sqlx::query(&sql)
+                    .bind(project)
+                    .bind(&first.name)
+                    .bind(&last.name)
+                    .fetch_all(&mut *self.conn().await?)
+                    .await?,
+            )
         };
         let envs = in_range(format!(
             "SELECT fe.feature_name, fe.environment, fe.enabled, fe.variants \

@@ -12,7 +12,9 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{flag, from_json, to_json, EventRecord, NewEvent, StorageResult, Store, WriteTx};
+use super::{
+    flag, from_json, to_json, EventRecord, NewEvent, Reader, Source, StorageResult, Store, WriteTx,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddonRow {
@@ -123,18 +125,18 @@ pub struct AttemptOutcome {
     pub paused_again_until: Option<String>,
 }
 
-impl WriteTx<'_> {
-    pub async fn addons(&mut self) -> StorageResult<Vec<AddonRow>> {
+impl<S: Source> Reader<S> {
+    pub async fn addons(&self) -> StorageResult<Vec<AddonRow>> {
         let rows = sqlx::query(&format!("{ADDON_SELECT} ORDER BY id"))
-            .fetch_all(&mut *self.tx)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         rows.iter().map(addon_from_row).collect()
     }
 
-    pub async fn addon(&mut self, id: i64) -> StorageResult<AddonRow> {
+    pub async fn addon(&self, id: i64) -> StorageResult<AddonRow> {
         let row = sqlx::query(&format!("{ADDON_SELECT} WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut *self.conn().await?)
             .await?;
         match row {
             Some(row) => addon_from_row(&row),
@@ -144,6 +146,52 @@ impl WriteTx<'_> {
         }
     }
 
+    /// The delivery log of an integration, newest first.
+    pub async fn addon_attempts(
+        &self,
+        addon_id: i64,
+        limit: i64,
+    ) -> StorageResult<Vec<AttemptRow>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.addon_id, a.event_id, a.attempt, a.created_at, a.succeeded, a.status, \
+             a.latency_ms, a.details, e.type AS event_type, e.feature_name \
+             FROM addon_attempts a LEFT JOIN events e ON e.id = a.event_id \
+             WHERE a.addon_id = $1 ORDER BY a.id DESC LIMIT $2",
+        )
+        .bind(addon_id)
+        .bind(limit)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AttemptRow {
+                    id: r.try_get("id")?,
+                    addon_id: r.try_get("addon_id")?,
+                    event_id: r.try_get("event_id")?,
+                    attempt: r.try_get("attempt")?,
+                    created_at: r.try_get("created_at")?,
+                    succeeded: flag(r, "succeeded")?,
+                    status: r.try_get("status")?,
+                    latency_ms: r.try_get("latency_ms")?,
+                    details: r.try_get("details")?,
+                    event_type: r.try_get("event_type")?,
+                    feature_name: r.try_get("feature_name")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deliveries not yet delivered or given up (for tests and `/metrics`).
+    pub async fn pending_deliveries(&self) -> StorageResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM addon_deliveries WHERE state = 'pending'")
+                .fetch_one(&mut *self.conn().await?)
+                .await?,
+        )
+    }
+}
+
+impl WriteTx<'_> {
     /// Stores a new integration; its id.
     pub async fn insert_addon(&mut self, addon: &AddonRow) -> StorageResult<i64> {
         let id = sqlx::query_scalar(
@@ -160,7 +208,7 @@ impl WriteTx<'_> {
         .bind(to_json(&addon.environments))
         .bind(&addon.signing_secret)
         .bind(&addon.created_at)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx())
         .await?;
         self.enabled_addons = None;
         Ok(id)
@@ -183,7 +231,7 @@ impl WriteTx<'_> {
         .bind(to_json(&addon.environments))
         .bind(addon.id)
         .bind(self.clock().now_text())
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         self.enabled_addons = None;
         Ok(())
@@ -194,12 +242,12 @@ impl WriteTx<'_> {
         for table in ["addon_attempts", "addon_deliveries"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE addon_id = $1"))
                 .bind(id)
-                .execute(&mut *self.tx)
+                .execute(self.tx())
                 .await?;
         }
         sqlx::query("DELETE FROM addons WHERE id = $1")
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         self.enabled_addons = None;
         Ok(())
@@ -210,7 +258,7 @@ impl WriteTx<'_> {
         sqlx::query("UPDATE addons SET paused_until = $1, pauses = 1 WHERE id = $2")
             .bind(until)
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -220,7 +268,7 @@ impl WriteTx<'_> {
     pub async fn resume_addon(&mut self, id: i64) -> StorageResult<()> {
         sqlx::query("UPDATE addons SET paused_until = NULL, pauses = 0 WHERE id = $1")
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         let now = self.clock().now_text();
         sqlx::query(
@@ -229,7 +277,7 @@ impl WriteTx<'_> {
         )
         .bind(&now)
         .bind(id)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -243,7 +291,7 @@ impl WriteTx<'_> {
     ) -> StorageResult<()> {
         if self.enabled_addons.is_none() {
             let rows = sqlx::query(&format!("{ADDON_SELECT} WHERE enabled = 1 ORDER BY id"))
-                .fetch_all(&mut *self.tx)
+                .fetch_all(self.tx())
                 .await?;
             let addons = rows
                 .iter()
@@ -268,7 +316,7 @@ impl WriteTx<'_> {
             .bind(event_id)
             .bind(&event.feature_name)
             .bind(&now)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
             self.queued_deliveries += 1;
         }
@@ -277,13 +325,6 @@ impl WriteTx<'_> {
 }
 
 impl Store {
-    pub async fn addons(&self) -> StorageResult<Vec<AddonRow>> {
-        let rows = sqlx::query(&format!("{ADDON_SELECT} ORDER BY id"))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(addon_from_row).collect()
-    }
-
     /// Claims up to `limit` due deliveries for `lease_until` (RFC 3339): each
     /// one only if no other process holds it and it is the oldest pending
     /// delivery of its integration and flag (so a flag's notifications leave
@@ -481,50 +522,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(changing)
-    }
-
-    /// The delivery log of an integration, newest first.
-    pub async fn addon_attempts(
-        &self,
-        addon_id: i64,
-        limit: i64,
-    ) -> StorageResult<Vec<AttemptRow>> {
-        let rows = sqlx::query(
-            "SELECT a.id, a.addon_id, a.event_id, a.attempt, a.created_at, a.succeeded, a.status, \
-             a.latency_ms, a.details, e.type AS event_type, e.feature_name \
-             FROM addon_attempts a LEFT JOIN events e ON e.id = a.event_id \
-             WHERE a.addon_id = $1 ORDER BY a.id DESC LIMIT $2",
-        )
-        .bind(addon_id)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AttemptRow {
-                    id: r.try_get("id")?,
-                    addon_id: r.try_get("addon_id")?,
-                    event_id: r.try_get("event_id")?,
-                    attempt: r.try_get("attempt")?,
-                    created_at: r.try_get("created_at")?,
-                    succeeded: flag(r, "succeeded")?,
-                    status: r.try_get("status")?,
-                    latency_ms: r.try_get("latency_ms")?,
-                    details: r.try_get("details")?,
-                    event_type: r.try_get("event_type")?,
-                    feature_name: r.try_get("feature_name")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Deliveries not yet delivered or given up (for tests and `/metrics`).
-    pub async fn pending_deliveries(&self) -> StorageResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM addon_deliveries WHERE state = 'pending'")
-                .fetch_one(self.pool())
-                .await?,
-        )
     }
 
     /// Prunes the delivery log and settled deliveries older than `before`.

@@ -6,6 +6,9 @@
 //! Writes go through [`Store::write`]: one transaction at a time (admin writes
 //! are rare; serialising them keeps SQLite free of lock upgrades and makes the
 //! revision order total), and every write commits together with its event row.
+//! Writes that are not changes (metrics, signals, sessions) go through an
+//! [`UnversionedTx`], which cannot record an event. Reads are written once, on
+//! [`Reader`], and run on the pool or inside any of the transactions.
 
 mod actions;
 pub mod clock;
@@ -22,6 +25,9 @@ mod metrics;
 mod pats;
 mod projects;
 mod reachability;
+mod reader;
+#[cfg(test)]
+mod schema_parity;
 mod segments;
 mod signals;
 mod snapshot_rows;
@@ -53,13 +59,14 @@ pub use metrics::{hour_bucket, InstanceRow, MetricCounts, MetricKey, UnknownFlag
 pub use pats::PatRow;
 pub use projects::EnvironmentRow;
 pub use reachability::Reachability;
+pub use reader::{InTransaction, Reader, Source, TxReader};
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
 pub use signals::{SignalEndpointRow, SignalRow, SignalTokenRow, SignalsKept};
 pub use snapshot_rows::FlagRows;
 pub use strategy_types::{StrategyParameter, StrategyTypeRow};
 pub use tags::{Tag, TagTypeRow};
 pub use tokens::TokenRow;
-pub use transactions::{Committed, ReadTx, WriteTx, CHANGES_CHANNEL};
+pub use transactions::{Committed, ReadTx, UnversionedTx, WriteTx, CHANGES_CHANNEL};
 pub use users::{NewUser, SessionRow, UserRow};
 
 #[derive(Debug, thiserror::Error)]
@@ -137,8 +144,8 @@ pub enum Backend {
 }
 
 pub struct Store {
-    pool: AnyPool,
-    backend: Backend,
+    /// The pool, as every read's source ([`Reader`]).
+    reads: Reader<AnyPool>,
     location: DatabaseLocation,
     writes: Mutex<()>,
     /// How long changes waited for the change lock, in all.
@@ -280,8 +287,7 @@ impl Store {
             tracing::info!(version, applied = %newly.join(", "), "database schema migrated");
         }
         let store = Store {
-            pool,
-            backend,
+            reads: Reader::new(pool, backend),
             location: location.clone(),
             writes: Mutex::new(()),
             lock_waits: LockWaits::default(),
@@ -298,8 +304,8 @@ impl Store {
     /// The pool's connections now.
     pub fn pool_state(&self) -> PoolState {
         PoolState {
-            open: i64::from(self.pool.size()),
-            idle: i64::try_from(self.pool.num_idle()).unwrap_or(i64::MAX),
+            open: i64::from(self.pool().size()),
+            idle: i64::try_from(self.pool().num_idle()).unwrap_or(i64::MAX),
         }
     }
 
@@ -337,16 +343,12 @@ impl Store {
 
     /// A trivial query through the pool: whether the database answers.
     pub async fn ping(&self) -> StorageResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(self.pool()).await?;
         Ok(())
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
+        self.reads.source()
     }
 
     pub fn location(&self) -> &DatabaseLocation {
@@ -354,14 +356,14 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.pool().close().await;
     }
 
     async fn seed_defaults(&self) -> StorageResult<()> {
         let mut w = self.write().await?;
         let now = now_text();
         let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects")
-            .fetch_one(&mut *w.tx)
+            .fetch_one(w.tx())
             .await?;
         if existing == 0 {
             sqlx::query(
@@ -371,7 +373,7 @@ impl Store {
             .bind("Default")
             .bind("Default project")
             .bind(&now)
-            .execute(&mut *w.tx)
+            .execute(w.tx())
             .await?;
             for (name, kind, order) in [
                 ("development", "development", 100i64),
@@ -382,14 +384,14 @@ impl Store {
                     .bind(kind)
                     .bind(order)
                     .bind(1i64)
-                    .execute(&mut *w.tx)
+                    .execute(w.tx())
                     .await?;
                 sqlx::query(
                     "INSERT INTO project_environments (project_id, environment) VALUES ($1, $2)",
                 )
                 .bind("default")
                 .bind(name)
-                .execute(&mut *w.tx)
+                .execute(w.tx())
                 .await?;
             }
             for i in 0..segments::BUILT_IN_CONTEXT_FIELDS.len() {

@@ -3,9 +3,9 @@
 //! deleted with it; they are not part of any client document.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
-use super::{StorageResult, Store, WriteTx};
+use super::{Reader, Source, StorageResult, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkRow {
@@ -27,35 +27,22 @@ fn link_from_row(r: &AnyRow) -> StorageResult<LinkRow> {
     })
 }
 
-/// A flag's links, oldest first.
-async fn links_of<'e>(
-    db: impl Executor<'e, Database = Any>,
-    feature: &str,
-) -> StorageResult<Vec<LinkRow>> {
-    let rows = sqlx::query(
-        "SELECT id, feature_name, url, title, created_at FROM feature_links \
-         WHERE feature_name = $1 ORDER BY created_at, id",
-    )
-    .bind(feature)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(link_from_row).collect()
-}
-
-impl Store {
+impl<S: Source> Reader<S> {
+    /// A flag's links, oldest first.
     pub async fn feature_links(&self, feature: &str) -> StorageResult<Vec<LinkRow>> {
-        links_of(self.pool(), feature).await
-    }
-}
-
-impl WriteTx<'_> {
-    pub async fn feature_links(&mut self, feature: &str) -> StorageResult<Vec<LinkRow>> {
-        links_of(&mut *self.tx, feature).await
+        let rows = sqlx::query(
+            "SELECT id, feature_name, url, title, created_at FROM feature_links \
+         WHERE feature_name = $1 ORDER BY created_at, id",
+        )
+        .bind(feature)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(link_from_row).collect()
     }
 
     /// The links of the named flags, by flag and then oldest first (500 names
     /// to a statement).
-    pub async fn links_of_flags(&mut self, names: &[String]) -> StorageResult<Vec<LinkRow>> {
+    pub async fn links_of_flags(&self, names: &[String]) -> StorageResult<Vec<LinkRow>> {
         let mut links = Vec::new();
         for chunk in names.chunks(500) {
             let list = (1..=chunk.len())
@@ -70,13 +57,15 @@ impl WriteTx<'_> {
             for name in chunk {
                 query = query.bind(name);
             }
-            for row in query.fetch_all(&mut *self.tx).await? {
+            for row in query.fetch_all(&mut *self.conn().await?).await? {
                 links.push(link_from_row(&row)?);
             }
         }
         Ok(links)
     }
+}
 
+impl WriteTx<'_> {
     pub async fn insert_link(&mut self, link: &LinkRow) -> StorageResult<()> {
         sqlx::query(
             "INSERT INTO feature_links (id, feature_name, url, title, created_at) \
@@ -87,7 +76,7 @@ impl WriteTx<'_> {
         .bind(&link.url)
         .bind(&link.title)
         .bind(&link.created_at)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -97,7 +86,7 @@ impl WriteTx<'_> {
             .bind(&link.url)
             .bind(&link.title)
             .bind(&link.id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -105,7 +94,7 @@ impl WriteTx<'_> {
     pub async fn delete_link(&mut self, id: &str) -> StorageResult<()> {
         sqlx::query("DELETE FROM feature_links WHERE id = $1")
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sqlx::Row;
 
-use super::{now_text, to_json, StorageResult, Store, WriteTx};
+use super::{now_text, to_json, Reader, Source, StorageResult, UnversionedTx};
 
 /// One flag's counts in one environment, application and hour.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -63,7 +63,7 @@ fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-impl WriteTx<'_> {
+impl UnversionedTx {
     pub async fn add_metrics(
         &mut self,
         key: &MetricKey,
@@ -81,7 +81,7 @@ impl WriteTx<'_> {
         .bind(&key.hour)
         .bind(count(counts.yes))
         .bind(count(counts.no))
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         for (variant, n) in &counts.variants {
             sqlx::query(
@@ -96,7 +96,7 @@ impl WriteTx<'_> {
             .bind(&key.hour)
             .bind(variant)
             .bind(count(*n))
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         }
         Ok(())
@@ -120,13 +120,13 @@ impl WriteTx<'_> {
         .bind(&instance.started)
         .bind(instance.interval_ms)
         .bind(now_text())
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
 }
 
-impl Store {
+impl<S: Source> Reader<S> {
     /// Hourly rows of one flag from `since_hour` on, oldest first (at most
     /// 20,000: 48 hours of 400 application × environment pairs).
     pub async fn raw_metrics(
@@ -141,7 +141,7 @@ impl Store {
         )
         .bind(feature)
         .bind(since_hour)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let variants = sqlx::query(
             "SELECT environment, app_name, hour, variant, count FROM client_metric_variants \
@@ -149,7 +149,7 @@ impl Store {
         )
         .bind(feature)
         .bind(since_hour)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         // Variant counts by (environment, application, hour): one pass each.
         let mut variants_of: HashMap<(String, String, String), BTreeMap<String, u64>> =
@@ -192,7 +192,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl<S: Source> Reader<S> {
     /// The latest hour bucket in which SDKs reported each of `names` (the
     /// flags' "last seen", to the hour; within the metrics' retention).
     /// One query per 500 names, on the primary key's leading column.
@@ -209,7 +209,7 @@ impl Store {
             for name in chunk {
                 query = query.bind(*name);
             }
-            for row in query.fetch_all(self.pool()).await? {
+            for row in query.fetch_all(&mut *self.conn().await?).await? {
                 seen.insert(row.try_get("feature_name")?, row.try_get("last_hour")?);
             }
         }
@@ -219,7 +219,7 @@ impl Store {
     /// SDK instances known (they are pruned with the metrics).
     pub async fn count_instances(&self) -> StorageResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM client_instances")
-            .fetch_one(self.pool())
+            .fetch_one(&mut *self.conn().await?)
             .await?)
     }
 
@@ -230,7 +230,7 @@ impl Store {
              ORDER BY last_seen DESC, name LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -256,7 +256,7 @@ impl Store {
         )
         .bind(app_name)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -285,14 +285,14 @@ impl Store {
     ) -> StorageResult<(Vec<(String, Vec<String>)>, i64)> {
         let total: i64 =
             sqlx::query_scalar("SELECT COUNT(DISTINCT app_name) FROM client_instances")
-                .fetch_one(self.pool())
+                .fetch_one(&mut *self.conn().await?)
                 .await?;
         let names: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT app_name FROM client_instances ORDER BY app_name LIMIT $1 OFFSET $2",
         )
         .bind(limit)
         .bind(offset)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let (Some(first), Some(last)) = (names.first(), names.last()) else {
             return Ok((Vec::new(), total));
@@ -303,7 +303,7 @@ impl Store {
         )
         .bind(first)
         .bind(last)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let at: HashMap<&str, usize> = names
             .iter()
@@ -325,7 +325,7 @@ impl Store {
     pub async fn flags_seen_by(&self, app_name: &str) -> StorageResult<Vec<String>> {
         let rows = sqlx::query("SELECT DISTINCT feature_name FROM client_metrics WHERE app_name = $1 ORDER BY feature_name LIMIT 10000")
             .bind(app_name)
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         rows.iter()
             .map(|r| Ok(r.try_get("feature_name")?))
@@ -333,7 +333,7 @@ impl Store {
     }
 }
 
-impl WriteTx<'_> {
+impl UnversionedTx {
     /// Deletes hourly buckets older than `before_hour`, and SDK instances and
     /// unknown flags last seen before it; returns how many rows went.
     pub async fn prune_metrics(&mut self, before_hour: &str) -> StorageResult<u64> {
@@ -346,7 +346,7 @@ impl WriteTx<'_> {
         ] {
             pruned += sqlx::query(statement)
                 .bind(before_hour)
-                .execute(&mut *self.tx)
+                .execute(self.tx())
                 .await?
                 .rows_affected();
         }
@@ -362,7 +362,7 @@ impl WriteTx<'_> {
         cap: i64,
     ) -> StorageResult<()> {
         let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM unknown_flags")
-            .fetch_one(&mut *self.tx)
+            .fetch_one(self.tx())
             .await?;
         let statement = if stored < cap {
             "INSERT INTO unknown_flags (name, app_name, environment, last_seen) VALUES ($1, $2, $3, $4) \
@@ -376,7 +376,7 @@ impl WriteTx<'_> {
                 .bind(&flag.app_name)
                 .bind(&flag.environment)
                 .bind(&flag.last_seen)
-                .execute(&mut *self.tx)
+                .execute(self.tx())
                 .await?;
         }
         Ok(())

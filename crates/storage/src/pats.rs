@@ -4,10 +4,10 @@
 //! with the user's role of that moment (and not at all once the user is gone).
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
 use super::users::{user_from_row, USER_COLUMNS};
-use super::{StorageResult, Store, UserRow, WriteTx};
+use super::{Reader, Source, StorageResult, Store, UserRow, WriteTx};
 
 /// A stored PAT, without its secret (only its hash is stored, and never read back).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,23 +34,16 @@ fn pat_from_row(r: &AnyRow) -> StorageResult<PatRow> {
     })
 }
 
-async fn pats_of<'e>(
-    db: impl Executor<'e, Database = Any>,
-    user_id: i64,
-) -> StorageResult<Vec<PatRow>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {PAT_COLUMNS} FROM personal_access_tokens p WHERE p.user_id = $1 ORDER BY p.id"
-    ))
-    .bind(user_id)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(pat_from_row).collect()
-}
-
-impl Store {
+impl<S: Source> Reader<S> {
     /// A user's PATs, oldest first.
     pub async fn pats_of_user(&self, user_id: i64) -> StorageResult<Vec<PatRow>> {
-        pats_of(self.pool(), user_id).await
+        let rows = sqlx::query(&format!(
+            "SELECT {PAT_COLUMNS} FROM personal_access_tokens p WHERE p.user_id = $1 ORDER BY p.id"
+        ))
+        .bind(user_id)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(pat_from_row).collect()
     }
 
     /// The PAT whose secret has this hash, with its user as stored now
@@ -64,7 +57,7 @@ impl Store {
              WHERE p.secret_hash = $1"
         ))
         .bind(secret_hash)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let user = user_from_row(&row)?;
@@ -82,13 +75,15 @@ impl Store {
     /// The secret hashes of every stored PAT (for the token cache).
     pub async fn pat_hashes(&self) -> StorageResult<Vec<String>> {
         let rows = sqlx::query("SELECT secret_hash FROM personal_access_tokens")
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         rows.iter()
             .map(|row| row.try_get("secret_hash").map_err(Into::into))
             .collect()
     }
+}
 
+impl Store {
     /// Notes that a PAT was used at `now` (not a change: no revision, no event).
     pub async fn touch_pat(&self, id: i64, now: &str) -> StorageResult<()> {
         sqlx::query("UPDATE personal_access_tokens SET seen_at = $1 WHERE id = $2")
@@ -101,10 +96,6 @@ impl Store {
 }
 
 impl WriteTx<'_> {
-    pub async fn pats_of_user(&mut self, user_id: i64) -> StorageResult<Vec<PatRow>> {
-        pats_of(&mut *self.tx, user_id).await
-    }
-
     /// Stores a PAT; the same description twice for one user is a `Conflict`.
     pub async fn insert_pat(
         &mut self,
@@ -124,7 +115,7 @@ impl WriteTx<'_> {
         .bind(description)
         .bind(created_at)
         .bind(expires_at)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx())
         .await?
         .try_get("id")?;
         Ok(PatRow {
@@ -140,7 +131,7 @@ impl WriteTx<'_> {
     pub async fn delete_pat(&mut self, id: i64) -> StorageResult<()> {
         sqlx::query("DELETE FROM personal_access_tokens WHERE id = $1")
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }

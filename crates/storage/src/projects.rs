@@ -1,92 +1,68 @@
 //! Projects and environments.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
-use super::{flag, now_text, ReadTx, StorageResult, Store, WriteTx};
+use super::{flag, now_text, Reader, Source, StorageResult, WriteTx};
 
-async fn project_exists<'e>(
-    db: impl Executor<'e, Database = Any>,
-    id: &str,
-) -> StorageResult<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = $1")
-        .bind(id)
-        .fetch_one(db)
-        .await?;
-    Ok(n > 0)
-}
-
-async fn project_environments<'e>(
-    db: impl Executor<'e, Database = Any>,
-    project: &str,
-) -> StorageResult<Vec<EnvironmentRow>> {
-    let rows = sqlx::query(
-        "SELECT e.name, e.type, e.sort_order, e.enabled FROM environments e \
-         JOIN project_environments pe ON pe.environment = e.name \
-         WHERE pe.project_id = $1 ORDER BY e.sort_order, e.name",
-    )
-    .bind(project)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(EnvironmentRow::from_row).collect()
-}
-
-async fn environments<'e>(
-    db: impl Executor<'e, Database = Any>,
-) -> StorageResult<Vec<EnvironmentRow>> {
-    let rows = sqlx::query(
-        "SELECT name, type, sort_order, enabled FROM environments ORDER BY sort_order, name",
-    )
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(EnvironmentRow::from_row).collect()
-}
-
-impl ReadTx {
-    /// Every project's id.
-    pub async fn project_ids(&mut self) -> StorageResult<std::collections::BTreeSet<String>> {
-        Ok(sqlx::query_scalar("SELECT id FROM projects")
-            .fetch_all(&mut *self.tx)
-            .await?
-            .into_iter()
-            .collect())
-    }
-}
-
-/// Every project: (id, name, description), by id.
-async fn projects<'e>(
-    db: impl Executor<'e, Database = Any>,
-) -> StorageResult<Vec<(String, String, Option<String>)>> {
-    let rows = sqlx::query("SELECT id, name, description FROM projects ORDER BY id")
-        .fetch_all(db)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("id")?,
-                r.try_get("name")?,
-                r.try_get("description")?,
-            ))
-        })
-        .collect()
-}
-
-impl Store {
+impl<S: Source> Reader<S> {
     pub async fn project_exists(&self, id: &str) -> StorageResult<bool> {
-        project_exists(self.pool(), id).await
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *self.conn().await?)
+            .await?;
+        Ok(n > 0)
     }
 
     /// Environments enabled for a project, in sort order.
     pub async fn project_environments(&self, project: &str) -> StorageResult<Vec<EnvironmentRow>> {
-        project_environments(self.pool(), project).await
+        let rows = sqlx::query(
+            "SELECT e.name, e.type, e.sort_order, e.enabled FROM environments e \
+             JOIN project_environments pe ON pe.environment = e.name \
+             WHERE pe.project_id = $1 ORDER BY e.sort_order, e.name",
+        )
+        .bind(project)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(EnvironmentRow::from_row).collect()
     }
 
     pub async fn environments(&self) -> StorageResult<Vec<EnvironmentRow>> {
-        environments(self.pool()).await
+        let rows = sqlx::query(
+            "SELECT name, type, sort_order, enabled FROM environments ORDER BY sort_order, name",
+        )
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(EnvironmentRow::from_row).collect()
     }
 
+    pub async fn environment_exists(&self, name: &str) -> StorageResult<bool> {
+        Ok(self.environments().await?.iter().any(|e| e.name == name))
+    }
+
+    /// Every project's id.
+    pub async fn project_ids(&self) -> StorageResult<std::collections::BTreeSet<String>> {
+        Ok(sqlx::query_scalar("SELECT id FROM projects")
+            .fetch_all(&mut *self.conn().await?)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
+    /// Every project: (id, name, description), by id.
     pub async fn projects(&self) -> StorageResult<Vec<(String, String, Option<String>)>> {
-        projects(self.pool()).await
+        let rows = sqlx::query("SELECT id, name, description FROM projects ORDER BY id")
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("name")?,
+                    r.try_get("description")?,
+                ))
+            })
+            .collect()
     }
 
     /// Project id → how many live (not archived) flags it has, from one query;
@@ -95,11 +71,21 @@ impl Store {
         let rows = sqlx::query(
             "SELECT project_id, COUNT(*) AS n FROM features WHERE archived_at IS NULL GROUP BY project_id",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("project_id")?, r.try_get("n")?)))
             .collect()
+    }
+
+    /// How many flags (archived ones included) a project has.
+    pub async fn project_flag_count(&self, id: &str) -> StorageResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM features WHERE project_id = $1")
+                .bind(id)
+                .fetch_one(&mut *self.conn().await?)
+                .await?,
+        )
     }
 }
 
@@ -125,26 +111,6 @@ impl EnvironmentRow {
 }
 
 impl WriteTx<'_> {
-    pub async fn project_exists(&mut self, id: &str) -> StorageResult<bool> {
-        project_exists(&mut *self.tx, id).await
-    }
-
-    /// Environments enabled for a project, in sort order, as this change sees them.
-    pub async fn project_environments(
-        &mut self,
-        project: &str,
-    ) -> StorageResult<Vec<EnvironmentRow>> {
-        project_environments(&mut *self.tx, project).await
-    }
-
-    pub async fn environments(&mut self) -> StorageResult<Vec<EnvironmentRow>> {
-        environments(&mut *self.tx).await
-    }
-
-    pub async fn environment_exists(&mut self, name: &str) -> StorageResult<bool> {
-        Ok(self.environments().await?.iter().any(|e| e.name == name))
-    }
-
     /// A new project, with every existing environment enabled for it.
     pub async fn insert_project(
         &mut self,
@@ -159,13 +125,13 @@ impl WriteTx<'_> {
         .bind(name)
         .bind(description)
         .bind(now_text())
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         sqlx::query(
             "INSERT INTO project_environments (project_id, environment) SELECT $1, name FROM environments",
         )
         .bind(id)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -182,7 +148,7 @@ impl WriteTx<'_> {
         .bind(name)
         .bind(kind)
         .bind(sort_order)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -192,7 +158,7 @@ impl WriteTx<'_> {
         sqlx::query("UPDATE environments SET enabled = $1 WHERE name = $2")
             .bind(i64::from(enabled))
             .bind(name)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -206,7 +172,7 @@ impl WriteTx<'_> {
         sqlx::query("INSERT INTO project_environments (project_id, environment) VALUES ($1, $2)")
             .bind(project)
             .bind(environment)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         sqlx::query(
             "INSERT INTO feature_environments (feature_name, environment, enabled, variants) \
@@ -214,13 +180,9 @@ impl WriteTx<'_> {
         )
         .bind(environment)
         .bind(project)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
-    }
-
-    pub async fn projects(&mut self) -> StorageResult<Vec<(String, String, Option<String>)>> {
-        projects(&mut *self.tx).await
     }
 
     pub async fn update_project(
@@ -233,19 +195,9 @@ impl WriteTx<'_> {
             .bind(name)
             .bind(description)
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
-    }
-
-    /// How many flags (archived ones included) a project has.
-    pub async fn project_flag_count(&mut self, id: &str) -> StorageResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM features WHERE project_id = $1")
-                .bind(id)
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
     }
 
     /// Deletes a project that has no flags.
@@ -253,12 +205,12 @@ impl WriteTx<'_> {
         for table in ["project_default_strategies", "project_environments"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE project_id = $1"))
                 .bind(id)
-                .execute(&mut *self.tx)
+                .execute(self.tx())
                 .await?;
         }
         sqlx::query("DELETE FROM projects WHERE id = $1")
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -277,7 +229,7 @@ impl WriteTx<'_> {
             ))
             .bind(environment)
             .bind(project)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         }
         for table in ["project_default_strategies", "project_environments"] {
@@ -286,7 +238,7 @@ impl WriteTx<'_> {
             ))
             .bind(project)
             .bind(environment)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         }
         Ok(())

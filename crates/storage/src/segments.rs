@@ -3,10 +3,10 @@
 use flagstaff_engine::document::Constraint;
 use serde_json::Value;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
 use super::{
-    flag, from_json, now_text, to_json, ReadTx, StorageError, StorageResult, Store, WriteTx,
+    flag, from_json, now_text, to_json, Reader, Source, StorageError, StorageResult, WriteTx,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,138 +60,80 @@ const CONTEXT_COLUMNS: &str = "name, description, stickiness, sort_order, legal_
 /// Segment id → names of the flags whose strategies use it.
 pub type SegmentUsers = std::collections::HashMap<i64, std::collections::BTreeSet<String>>;
 
-async fn segment_users_in<'e>(
-    db: impl Executor<'e, Database = Any>,
-) -> StorageResult<SegmentUsers> {
-    let rows =
-        sqlx::query("SELECT feature_name, segments FROM feature_strategies WHERE segments <> '[]'")
-            .fetch_all(db)
-            .await?;
-    let mut users = SegmentUsers::new();
-    for row in &rows {
-        let ids: Vec<i64> = from_json(&row.try_get::<String, _>("segments")?)?;
-        let name: String = row.try_get("feature_name")?;
-        for id in ids {
-            users.entry(id).or_default().insert(name.clone());
-        }
-    }
-    Ok(users)
-}
-
-async fn all_segments<'e>(db: impl Executor<'e, Database = Any>) -> StorageResult<Vec<SegmentRow>> {
-    sqlx::query(&format!(
-        "SELECT {SEGMENT_COLUMNS} FROM segments ORDER BY id"
-    ))
-    .fetch_all(db)
-    .await?
-    .iter()
-    .map(segment_from_row)
-    .collect()
-}
-
-async fn segment_by_id<'e>(
-    db: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> StorageResult<SegmentRow> {
-    let row = sqlx::query(&format!(
-        "SELECT {SEGMENT_COLUMNS} FROM segments WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
-    match row {
-        Some(r) => segment_from_row(&r),
-        None => Err(StorageError::NotFound(format!(
-            "Could not find segment with id {id}"
-        ))),
-    }
-}
-
-async fn context_field_by_name<'e>(
-    db: impl Executor<'e, Database = Any>,
-    name: &str,
-) -> StorageResult<ContextFieldRow> {
-    let row = sqlx::query(&format!(
-        "SELECT {CONTEXT_COLUMNS} FROM context_fields WHERE name = $1"
-    ))
-    .bind(name)
-    .fetch_optional(db)
-    .await?;
-    match row {
-        Some(r) => context_field_from_row(&r),
-        None => Err(StorageError::NotFound(format!(
-            "Could not find context field with name {name}"
-        ))),
-    }
-}
-
-/// Every context field, in sort order.
-async fn all_context_fields<'e>(
-    db: impl Executor<'e, Database = Any>,
-) -> StorageResult<Vec<ContextFieldRow>> {
-    sqlx::query(&format!(
-        "SELECT {CONTEXT_COLUMNS} FROM context_fields ORDER BY sort_order, name"
-    ))
-    .fetch_all(db)
-    .await?
-    .iter()
-    .map(context_field_from_row)
-    .collect()
-}
-
-impl Store {
+impl<S: Source> Reader<S> {
     /// Segment id → the flags whose strategies use it, from one query.
     pub async fn segment_users(&self) -> StorageResult<SegmentUsers> {
-        segment_users_in(self.pool()).await
+        let rows = sqlx::query(
+            "SELECT feature_name, segments FROM feature_strategies WHERE segments <> '[]'",
+        )
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        let mut users = SegmentUsers::new();
+        for row in &rows {
+            let ids: Vec<i64> = from_json(&row.try_get::<String, _>("segments")?)?;
+            let name: String = row.try_get("feature_name")?;
+            for id in ids {
+                users.entry(id).or_default().insert(name.clone());
+            }
+        }
+        Ok(users)
     }
 
     pub async fn segments(&self) -> StorageResult<Vec<SegmentRow>> {
-        all_segments(self.pool()).await
+        sqlx::query(&format!(
+            "SELECT {SEGMENT_COLUMNS} FROM segments ORDER BY id"
+        ))
+        .fetch_all(&mut *self.conn().await?)
+        .await?
+        .iter()
+        .map(segment_from_row)
+        .collect()
     }
 
     pub async fn segment(&self, id: i64) -> StorageResult<SegmentRow> {
-        segment_by_id(self.pool(), id).await
-    }
-
-    pub async fn context_fields(&self) -> StorageResult<Vec<ContextFieldRow>> {
-        all_context_fields(self.pool()).await
+        let row = sqlx::query(&format!(
+            "SELECT {SEGMENT_COLUMNS} FROM segments WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        match row {
+            Some(r) => segment_from_row(&r),
+            None => Err(StorageError::NotFound(format!(
+                "Could not find segment with id {id}"
+            ))),
+        }
     }
 
     pub async fn context_field(&self, name: &str) -> StorageResult<ContextFieldRow> {
-        context_field_by_name(self.pool(), name).await
+        let row = sqlx::query(&format!(
+            "SELECT {CONTEXT_COLUMNS} FROM context_fields WHERE name = $1"
+        ))
+        .bind(name)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        match row {
+            Some(r) => context_field_from_row(&r),
+            None => Err(StorageError::NotFound(format!(
+                "Could not find context field with name {name}"
+            ))),
+        }
     }
-}
 
-impl ReadTx {
-    pub async fn segments(&mut self) -> StorageResult<Vec<SegmentRow>> {
-        all_segments(&mut *self.tx).await
+    /// Every context field, in sort order.
+    pub async fn context_fields(&self) -> StorageResult<Vec<ContextFieldRow>> {
+        sqlx::query(&format!(
+            "SELECT {CONTEXT_COLUMNS} FROM context_fields ORDER BY sort_order, name"
+        ))
+        .fetch_all(&mut *self.conn().await?)
+        .await?
+        .iter()
+        .map(context_field_from_row)
+        .collect()
     }
 }
 
 impl WriteTx<'_> {
-    /// Who uses each segment, read inside the write transaction.
-    pub async fn segment_users(&mut self) -> StorageResult<SegmentUsers> {
-        segment_users_in(&mut *self.tx).await
-    }
-
-    pub async fn segment(&mut self, id: i64) -> StorageResult<SegmentRow> {
-        segment_by_id(&mut *self.tx, id).await
-    }
-
-    pub async fn context_field(&mut self, name: &str) -> StorageResult<ContextFieldRow> {
-        context_field_by_name(&mut *self.tx, name).await
-    }
-
-    /// Every context field, read inside the write transaction.
-    pub async fn context_fields(&mut self) -> StorageResult<Vec<ContextFieldRow>> {
-        all_context_fields(&mut *self.tx).await
-    }
-
-    /// Every segment, read inside the write transaction.
-    pub async fn segments(&mut self) -> StorageResult<Vec<SegmentRow>> {
-        all_segments(&mut *self.tx).await
-    }
-
     /// Inserts a segment and returns its id.
     pub async fn insert_segment(&mut self, segment: &SegmentRow) -> StorageResult<i64> {
         let id: i64 = sqlx::query_scalar(
@@ -204,7 +146,7 @@ impl WriteTx<'_> {
         .bind(to_json(&segment.constraints))
         .bind(&segment.created_at)
         .bind(&segment.created_by)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx())
         .await?;
         Ok(id)
     }
@@ -216,7 +158,7 @@ impl WriteTx<'_> {
             .bind(&segment.project)
             .bind(to_json(&segment.constraints))
             .bind(segment.id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -224,7 +166,7 @@ impl WriteTx<'_> {
     pub async fn delete_segment(&mut self, id: i64) -> StorageResult<()> {
         sqlx::query("DELETE FROM segments WHERE id = $1")
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -241,7 +183,7 @@ impl WriteTx<'_> {
         .bind(field.sort_order)
         .bind(to_json(&field.legal_values))
         .bind(&field.created_at)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -249,7 +191,7 @@ impl WriteTx<'_> {
     pub async fn delete_context_field(&mut self, name: &str) -> StorageResult<()> {
         sqlx::query("DELETE FROM context_fields WHERE name = $1")
             .bind(name)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }

@@ -9,9 +9,9 @@
 
 use serde_json::Value;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
-use super::{flag, from_json, now_text, StorageResult, Store, WriteTx};
+use super::{flag, from_json, now_text, Reader, Source, StorageResult, Store, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignalEndpointRow {
@@ -98,50 +98,32 @@ pub(super) fn signal_from_row(r: &AnyRow, prefix: &str) -> StorageResult<SignalR
 pub(super) const SIGNAL_COLUMNS: &str =
     "id, endpoint_id, token_name, payload, created_at, action_depth";
 
-async fn endpoints<'e>(
-    db: impl Executor<'e, Database = Any>,
-) -> StorageResult<Vec<SignalEndpointRow>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {ENDPOINT_COLUMNS} FROM signal_endpoints ORDER BY id"
-    ))
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(endpoint_from_row).collect()
-}
-
-async fn endpoint<'e>(
-    db: impl Executor<'e, Database = Any>,
-    id: i64,
-) -> StorageResult<Option<SignalEndpointRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {ENDPOINT_COLUMNS} FROM signal_endpoints WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
-    row.as_ref().map(endpoint_from_row).transpose()
-}
-
-async fn tokens_of<'e>(
-    db: impl Executor<'e, Database = Any>,
-    endpoint_id: i64,
-) -> StorageResult<Vec<SignalTokenRow>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM signal_endpoint_tokens WHERE endpoint_id = $1 ORDER BY id"
-    ))
-    .bind(endpoint_id)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(token_from_row).collect()
-}
-
-impl Store {
+impl<S: Source> Reader<S> {
     pub async fn signal_endpoints(&self) -> StorageResult<Vec<SignalEndpointRow>> {
-        endpoints(self.pool()).await
+        let rows = sqlx::query(&format!(
+            "SELECT {ENDPOINT_COLUMNS} FROM signal_endpoints ORDER BY id"
+        ))
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(endpoint_from_row).collect()
     }
-
     pub async fn signal_endpoint(&self, id: i64) -> StorageResult<Option<SignalEndpointRow>> {
-        endpoint(self.pool(), id).await
+        let row = sqlx::query(&format!(
+            "SELECT {ENDPOINT_COLUMNS} FROM signal_endpoints WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        row.as_ref().map(endpoint_from_row).transpose()
+    }
+    pub async fn signal_tokens(&self, endpoint_id: i64) -> StorageResult<Vec<SignalTokenRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM signal_endpoint_tokens WHERE endpoint_id = $1 ORDER BY id"
+        ))
+        .bind(endpoint_id)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter().map(token_from_row).collect()
     }
 
     /// Every endpoint's tokens, in one query (for lists).
@@ -149,20 +131,16 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {TOKEN_COLUMNS} FROM signal_endpoint_tokens ORDER BY endpoint_id, id"
         ))
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(token_from_row).collect()
-    }
-
-    pub async fn signal_tokens(&self, endpoint_id: i64) -> StorageResult<Vec<SignalTokenRow>> {
-        tokens_of(self.pool(), endpoint_id).await
     }
 
     /// The secret hashes of every signal endpoint token (for the token cache).
     pub async fn signal_token_hashes(&self) -> StorageResult<Vec<String>> {
         Ok(
             sqlx::query_scalar("SELECT secret_hash FROM signal_endpoint_tokens")
-                .fetch_all(self.pool())
+                .fetch_all(&mut *self.conn().await?)
                 .await?,
         )
     }
@@ -183,7 +161,7 @@ impl Store {
         )
         .bind(secret_hash)
         .bind(name)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -214,11 +192,13 @@ impl Store {
         .bind(endpoint_id)
         .bind(limit)
         .bind(offset)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(|r| signal_from_row(r, "")).collect()
     }
+}
 
+impl Store {
     /// Stores a signal for an enabled endpoint and prunes the endpoint's
     /// older ones to `kept`, in one transaction that first locks the
     /// endpoint's row (so concurrent signals prune in turn, and one racing a
@@ -239,7 +219,7 @@ impl Store {
             "UPDATE signal_endpoints SET enabled = enabled WHERE id = $1 AND enabled = 1",
         )
         .bind(endpoint_id)
-        .execute(&mut *w.tx)
+        .execute(w.tx())
         .await?;
         if locked.rows_affected() == 0 {
             return Ok(None);
@@ -256,7 +236,7 @@ impl Store {
         .bind(&created_at)
         .bind(i64::try_from(text.len()).unwrap_or(i64::MAX))
         .bind(action_depth)
-        .fetch_one(&mut *w.tx)
+        .fetch_one(w.tx())
         .await?;
         // The oldest signal of the newest `count` whose payloads, newest
         // first, add up to at most `bytes` (one pass over the covering index).
@@ -269,7 +249,7 @@ impl Store {
         .bind(endpoint_id)
         .bind(kept.count)
         .bind(kept.bytes)
-        .fetch_one(&mut *w.tx)
+        .fetch_one(w.tx())
         .await?;
         let oldest_kept = oldest_kept.unwrap_or(id);
         sqlx::query(
@@ -278,7 +258,7 @@ impl Store {
         )
         .bind(endpoint_id)
         .bind(oldest_kept)
-        .execute(&mut *w.tx)
+        .execute(w.tx())
         .await?;
         sqlx::query(
             "UPDATE signals SET payload = 'null', payload_bytes = 0 \
@@ -286,7 +266,7 @@ impl Store {
         )
         .bind(endpoint_id)
         .bind(oldest_kept)
-        .execute(&mut *w.tx)
+        .execute(w.tx())
         .await?;
         w.commit().await?;
         Ok(Some(SignalRow {
@@ -301,18 +281,6 @@ impl Store {
 }
 
 impl WriteTx<'_> {
-    pub async fn signal_endpoints(&mut self) -> StorageResult<Vec<SignalEndpointRow>> {
-        endpoints(&mut *self.tx).await
-    }
-
-    pub async fn signal_endpoint(&mut self, id: i64) -> StorageResult<Option<SignalEndpointRow>> {
-        endpoint(&mut *self.tx, id).await
-    }
-
-    pub async fn signal_tokens(&mut self, endpoint_id: i64) -> StorageResult<Vec<SignalTokenRow>> {
-        tokens_of(&mut *self.tx, endpoint_id).await
-    }
-
     pub async fn insert_signal_endpoint(
         &mut self,
         endpoint: &SignalEndpointRow,
@@ -326,7 +294,7 @@ impl WriteTx<'_> {
         .bind(i64::from(endpoint.enabled))
         .bind(&endpoint.created_at)
         .bind(&endpoint.created_by)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx())
         .await?)
     }
 
@@ -341,7 +309,7 @@ impl WriteTx<'_> {
         .bind(&endpoint.description)
         .bind(i64::from(endpoint.enabled))
         .bind(endpoint.id)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -353,10 +321,7 @@ impl WriteTx<'_> {
             "DELETE FROM signal_endpoint_tokens WHERE endpoint_id = $1",
             "DELETE FROM signal_endpoints WHERE id = $1",
         ] {
-            sqlx::query(statement)
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await?;
+            sqlx::query(statement).bind(id).execute(self.tx()).await?;
         }
         Ok(())
     }
@@ -371,7 +336,7 @@ impl WriteTx<'_> {
         .bind(&token.secret_hash)
         .bind(&token.created_at)
         .bind(&token.created_by)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx())
         .await?)
     }
 
@@ -379,7 +344,7 @@ impl WriteTx<'_> {
         sqlx::query("UPDATE signal_endpoint_tokens SET name = $1 WHERE id = $2")
             .bind(name)
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -387,7 +352,7 @@ impl WriteTx<'_> {
     pub async fn delete_signal_token(&mut self, id: i64) -> StorageResult<()> {
         sqlx::query("DELETE FROM signal_endpoint_tokens WHERE id = $1")
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }

@@ -9,8 +9,7 @@ use super::features::{
     environment_from_row, feature_from_row, strategy_from_row, FEATURE_COLUMNS, STRATEGY_COLUMNS,
 };
 use super::{
-    DependencyRow, FeatureEnvironmentRow, FeatureRow, ReadTx, StorageResult, Store, StrategyRow,
-    WriteTx,
+    DependencyRow, FeatureEnvironmentRow, FeatureRow, Reader, Source, StorageResult, StrategyRow,
 };
 
 /// Live flags with their environment rows, strategies (in evaluation order)
@@ -29,14 +28,6 @@ impl FlagRows {
         self.environments.extend(more.environments);
         self.strategies.extend(more.strategies);
         self.dependencies.extend(more.dependencies);
-    }
-}
-
-impl Store {
-    /// Everything the client snapshots are built from.
-    pub async fn snapshot_rows(&self) -> StorageResult<FlagRows> {
-        let mut conn = self.pool().acquire().await?;
-        rows_where(&mut conn, "", "", "", &[]).await
     }
 }
 
@@ -75,38 +66,32 @@ async fn rows_of(conn: &mut sqlx::AnyConnection, names: &[String]) -> StorageRes
     Ok(all)
 }
 
-impl ReadTx {
-    /// The snapshot rows of the named flags only, in a bounded number of queries.
-    pub async fn snapshot_rows_of(&mut self, names: &[String]) -> StorageResult<FlagRows> {
-        rows_of(&mut self.tx, names).await
+impl<S: Source> Reader<S> {
+    /// Everything the client snapshots are built from.
+    pub async fn snapshot_rows(&self) -> StorageResult<FlagRows> {
+        rows_where(&mut *self.conn().await?, "", "", "", &[]).await
     }
 
-    /// Everything the client snapshots are built from, as this transaction sees it.
-    pub async fn snapshot_rows(&mut self) -> StorageResult<FlagRows> {
-        rows_where(&mut self.tx, "", "", "", &[]).await
-    }
-}
-
-impl WriteTx<'_> {
-    /// The rows of the named live flags, read inside the write transaction (an export).
-    pub async fn flag_rows(&mut self, names: &[String]) -> StorageResult<FlagRows> {
-        rows_of(&mut self.tx, names).await
+    /// The snapshot rows of the named flags only (an export, or what a change
+    /// touched), in a bounded number of queries.
+    pub async fn snapshot_rows_of(&self, names: &[String]) -> StorageResult<FlagRows> {
+        rows_of(&mut *self.conn().await?, names).await
     }
 
     /// The names of the live flags, of one project or all, in name order.
-    pub async fn feature_names(&mut self, project: Option<&str>) -> StorageResult<Vec<String>> {
+    pub async fn feature_names(&self, project: Option<&str>) -> StorageResult<Vec<String>> {
         let names = match project {
             Some(p) => {
                 sqlx::query_scalar(
                     "SELECT name FROM features WHERE project_id = $1 AND archived_at IS NULL ORDER BY name",
                 )
                 .bind(p)
-                .fetch_all(&mut *self.tx)
+                .fetch_all(&mut *self.conn().await?)
                 .await?
             }
             None => {
                 sqlx::query_scalar("SELECT name FROM features WHERE archived_at IS NULL ORDER BY name")
-                    .fetch_all(&mut *self.tx)
+                    .fetch_all(&mut *self.conn().await?)
                     .await?
             }
         };

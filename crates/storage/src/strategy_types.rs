@@ -3,12 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
-use super::{flag, from_json, now_text, to_json, StorageResult, Store, StrategyValues, WriteTx};
+use super::{
+    flag, from_json, now_text, to_json, Reader, Source, StorageResult, StrategyValues, WriteTx,
+};
 
 /// A parameter a strategy type declares (Unleash's `{name, type, description, required}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StrategyParameter {
     pub name: String,
     #[serde(rename = "type")]
@@ -45,48 +47,37 @@ fn from_row(row: &AnyRow) -> StorageResult<StrategyTypeRow> {
     })
 }
 
-async fn named<'e>(
-    db: impl Executor<'e, Database = Any>,
-    name: &str,
-) -> StorageResult<Option<StrategyTypeRow>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM strategies WHERE name = $1"))
-        .bind(name)
-        .fetch_optional(db)
-        .await?;
-    row.as_ref().map(from_row).transpose()
-}
-
-/// `(environment, strategy)` of a project's default strategies, or of every
-/// project's when `project` is `None` (then `(project/environment, …)`).
-async fn defaults<'e>(
-    db: impl Executor<'e, Database = Any>,
-    project: Option<&str>,
-) -> StorageResult<Vec<(String, String, StrategyValues)>> {
-    let rows = sqlx::query(
-        "SELECT project_id, environment, strategy FROM project_default_strategies \
+impl<S: Source> Reader<S> {
+    /// `(environment, strategy)` of a project's default strategies, or of every
+    /// project's when `project` is `None` (then `(project/environment, …)`).
+    async fn defaults(
+        &self,
+        project: Option<&str>,
+    ) -> StorageResult<Vec<(String, String, StrategyValues)>> {
+        let rows = sqlx::query(
+            "SELECT project_id, environment, strategy FROM project_default_strategies \
          WHERE ($1 = '' OR project_id = $1) ORDER BY project_id, environment",
-    )
-    .bind(project.unwrap_or(""))
-    .fetch_all(db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("project_id")?,
-                r.try_get("environment")?,
-                from_json(&r.try_get::<String, _>("strategy")?)?,
-            ))
-        })
-        .collect()
-}
+        )
+        .bind(project.unwrap_or(""))
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("project_id")?,
+                    r.try_get("environment")?,
+                    from_json(&r.try_get::<String, _>("strategy")?)?,
+                ))
+            })
+            .collect()
+    }
 
-impl Store {
     /// Every strategy type, built-in ones first (Unleash's order).
     pub async fn strategy_types(&self) -> StorageResult<Vec<StrategyTypeRow>> {
         sqlx::query(&format!(
             "SELECT {COLUMNS} FROM strategies ORDER BY sort_order, name"
         ))
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(from_row)
@@ -94,7 +85,11 @@ impl Store {
     }
 
     pub async fn strategy_type(&self, name: &str) -> StorageResult<Option<StrategyTypeRow>> {
-        named(self.pool(), name).await
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM strategies WHERE name = $1"))
+            .bind(name)
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        row.as_ref().map(from_row).transpose()
     }
 
     /// A project's default strategies: `(environment, strategy)`.
@@ -102,19 +97,39 @@ impl Store {
         &self,
         project: &str,
     ) -> StorageResult<Vec<(String, StrategyValues)>> {
-        Ok(defaults(self.pool(), Some(project))
+        Ok(self
+            .defaults(Some(project))
             .await?
             .into_iter()
             .map(|(_, environment, strategy)| (environment, strategy))
             .collect())
     }
+
+    /// The default strategy of a project's environment, if one was set.
+    pub async fn default_strategy(
+        &self,
+        project: &str,
+        environment: &str,
+    ) -> StorageResult<Option<StrategyValues>> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT strategy FROM project_default_strategies WHERE project_id = $1 AND environment = $2",
+        )
+        .bind(project)
+        .bind(environment)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        text.as_deref().map(from_json).transpose()
+    }
+
+    /// Every project's default strategies: `(project, environment, strategy)`.
+    pub async fn all_default_strategies(
+        &self,
+    ) -> StorageResult<Vec<(String, String, StrategyValues)>> {
+        self.defaults(None).await
+    }
 }
 
 impl WriteTx<'_> {
-    pub async fn strategy_type(&mut self, name: &str) -> StorageResult<Option<StrategyTypeRow>> {
-        named(&mut *self.tx, name).await
-    }
-
     pub async fn insert_strategy_type(&mut self, strategy: &StrategyTypeRow) -> StorageResult<()> {
         sqlx::query(&format!(
             "INSERT INTO strategies ({COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -127,7 +142,7 @@ impl WriteTx<'_> {
         .bind(i64::from(strategy.deprecated))
         .bind(strategy.sort_order)
         .bind(now_text())
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -143,7 +158,7 @@ impl WriteTx<'_> {
         .bind(to_json(&strategy.parameters))
         .bind(i64::from(strategy.deprecated))
         .bind(&strategy.name)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -151,32 +166,9 @@ impl WriteTx<'_> {
     pub async fn delete_strategy_type(&mut self, name: &str) -> StorageResult<()> {
         sqlx::query("DELETE FROM strategies WHERE name = $1")
             .bind(name)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
-    }
-
-    /// The default strategy of a project's environment, if one was set.
-    pub async fn default_strategy(
-        &mut self,
-        project: &str,
-        environment: &str,
-    ) -> StorageResult<Option<StrategyValues>> {
-        let text: Option<String> = sqlx::query_scalar(
-            "SELECT strategy FROM project_default_strategies WHERE project_id = $1 AND environment = $2",
-        )
-        .bind(project)
-        .bind(environment)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        text.as_deref().map(from_json).transpose()
-    }
-
-    /// Every project's default strategies: `(project, environment, strategy)`.
-    pub async fn all_default_strategies(
-        &mut self,
-    ) -> StorageResult<Vec<(String, String, StrategyValues)>> {
-        defaults(&mut *self.tx, None).await
     }
 
     pub async fn set_default_strategy(
@@ -192,7 +184,7 @@ impl WriteTx<'_> {
         .bind(project)
         .bind(environment)
         .bind(to_json(strategy))
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }

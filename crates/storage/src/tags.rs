@@ -3,12 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
-use super::{now_text, ReadTx, StorageResult, Store, WriteTx};
+use super::{now_text, Reader, Source, StorageResult, WriteTx};
 
 /// A tag: a value of a tag type (Unleash's `{type, value}`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct Tag {
     #[serde(rename = "type")]
     pub tag_type: String,
@@ -54,42 +56,6 @@ fn tag_from_row(row: &AnyRow) -> StorageResult<Tag> {
     })
 }
 
-async fn tag_type_named<'e>(
-    db: impl Executor<'e, Database = Any>,
-    name: &str,
-) -> StorageResult<Option<TagTypeRow>> {
-    let row = sqlx::query("SELECT name, description, icon, color FROM tag_types WHERE name = $1")
-        .bind(name)
-        .fetch_optional(db)
-        .await?;
-    row.as_ref().map(tag_type_from_row).transpose()
-}
-
-async fn tag_exists<'e>(db: impl Executor<'e, Database = Any>, tag: &Tag) -> StorageResult<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tags WHERE tag_type = $1 AND value = $2")
-        .bind(&tag.tag_type)
-        .bind(&tag.value)
-        .fetch_one(db)
-        .await?;
-    Ok(n > 0)
-}
-
-async fn tags_of_flag<'e>(
-    db: impl Executor<'e, Database = Any>,
-    feature: &str,
-) -> StorageResult<Vec<Tag>> {
-    sqlx::query(
-        "SELECT tag_type, tag_value AS value FROM feature_tags WHERE feature_name = $1 \
-         ORDER BY tag_type, tag_value",
-    )
-    .bind(feature)
-    .fetch_all(db)
-    .await?
-    .iter()
-    .map(tag_from_row)
-    .collect()
-}
-
 /// `(flag name, tag)` rows, by flag then tag.
 fn flag_tags_from_rows(rows: &[AnyRow]) -> StorageResult<Vec<(String, Tag)>> {
     rows.iter()
@@ -99,10 +65,10 @@ fn flag_tags_from_rows(rows: &[AnyRow]) -> StorageResult<Vec<(String, Tag)>> {
 
 const FLAG_TAG_COLUMNS: &str = "feature_name, tag_type, tag_value AS value";
 
-impl Store {
+impl<S: Source> Reader<S> {
     pub async fn tag_types(&self) -> StorageResult<Vec<TagTypeRow>> {
         sqlx::query("SELECT name, description, icon, color FROM tag_types ORDER BY name")
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(tag_type_from_row)
@@ -110,7 +76,12 @@ impl Store {
     }
 
     pub async fn tag_type(&self, name: &str) -> StorageResult<Option<TagTypeRow>> {
-        tag_type_named(self.pool(), name).await
+        let row =
+            sqlx::query("SELECT name, description, icon, color FROM tag_types WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&mut *self.conn().await?)
+                .await?;
+        row.as_ref().map(tag_type_from_row).transpose()
     }
 
     /// Every tag, or those of one type, by type and value.
@@ -121,11 +92,11 @@ impl Store {
                     "SELECT tag_type, value FROM tags WHERE tag_type = $1 ORDER BY tag_type, value",
                 )
                 .bind(t)
-                .fetch_all(self.pool())
+                .fetch_all(&mut *self.conn().await?)
                 .await?,
                 None => {
                     sqlx::query("SELECT tag_type, value FROM tags ORDER BY tag_type, value")
-                        .fetch_all(self.pool())
+                        .fetch_all(&mut *self.conn().await?)
                         .await?
                 }
             };
@@ -133,12 +104,27 @@ impl Store {
     }
 
     pub async fn tag_exists(&self, tag: &Tag) -> StorageResult<bool> {
-        tag_exists(self.pool(), tag).await
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM tags WHERE tag_type = $1 AND value = $2")
+                .bind(&tag.tag_type)
+                .bind(&tag.value)
+                .fetch_one(&mut *self.conn().await?)
+                .await?;
+        Ok(n > 0)
     }
 
     /// A flag's tags, by type and value.
     pub async fn feature_tags(&self, feature: &str) -> StorageResult<Vec<Tag>> {
-        tags_of_flag(self.pool(), feature).await
+        sqlx::query(
+            "SELECT tag_type, tag_value AS value FROM feature_tags WHERE feature_name = $1 \
+             ORDER BY tag_type, tag_value",
+        )
+        .bind(feature)
+        .fetch_all(&mut *self.conn().await?)
+        .await?
+        .iter()
+        .map(tag_from_row)
+        .collect()
     }
 
     /// The tags of the named flags, by flag: one query per 500 names.
@@ -158,19 +144,19 @@ impl Store {
             for name in chunk {
                 query = query.bind(*name);
             }
-            for (name, tag) in flag_tags_from_rows(&query.fetch_all(self.pool()).await?)? {
+            for (name, tag) in
+                flag_tags_from_rows(&query.fetch_all(&mut *self.conn().await?).await?)?
+            {
                 tags.entry(name).or_default().push(tag);
             }
         }
         Ok(tags)
     }
-}
 
-impl ReadTx {
     /// Every tag there is (what a client's `tag` filter can name).
-    pub async fn tag_set(&mut self) -> StorageResult<std::collections::BTreeSet<Tag>> {
+    pub async fn tag_set(&self) -> StorageResult<std::collections::BTreeSet<Tag>> {
         sqlx::query("SELECT tag_type, value FROM tags")
-            .fetch_all(&mut *self.tx)
+            .fetch_all(&mut *self.conn().await?)
             .await?
             .iter()
             .map(tag_from_row)
@@ -178,14 +164,13 @@ impl ReadTx {
     }
 
     /// The tags of live flags (of the named ones only, when `names` is given).
-    pub async fn flag_tags(
-        &mut self,
-        names: Option<&[String]>,
-    ) -> StorageResult<Vec<(String, Tag)>> {
+    pub async fn flag_tags(&self, names: Option<&[String]>) -> StorageResult<Vec<(String, Tag)>> {
         let live = "feature_name IN (SELECT name FROM features WHERE archived_at IS NULL)";
         let Some(names) = names else {
             let sql = format!("SELECT {FLAG_TAG_COLUMNS} FROM feature_tags WHERE {live}");
-            let rows = sqlx::query(&sql).fetch_all(&mut *self.tx).await?;
+            let rows = sqlx::query(&sql)
+                .fetch_all(&mut *self.conn().await?)
+                .await?;
             return flag_tags_from_rows(&rows);
         };
         let mut tags = Vec::new();
@@ -199,17 +184,15 @@ impl ReadTx {
             for name in chunk {
                 query = query.bind(name);
             }
-            tags.extend(flag_tags_from_rows(&query.fetch_all(&mut *self.tx).await?)?);
+            tags.extend(flag_tags_from_rows(
+                &query.fetch_all(&mut *self.conn().await?).await?,
+            )?);
         }
         Ok(tags)
     }
 }
 
 impl WriteTx<'_> {
-    pub async fn tag_type(&mut self, name: &str) -> StorageResult<Option<TagTypeRow>> {
-        tag_type_named(&mut *self.tx, name).await
-    }
-
     pub async fn insert_tag_type(&mut self, tag_type: &TagTypeRow) -> StorageResult<()> {
         sqlx::query(
             "INSERT INTO tag_types (name, description, icon, color, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -219,7 +202,7 @@ impl WriteTx<'_> {
         .bind(&tag_type.icon)
         .bind(&tag_type.color)
         .bind(now_text())
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -230,7 +213,7 @@ impl WriteTx<'_> {
             .bind(&tag_type.icon)
             .bind(&tag_type.color)
             .bind(&tag_type.name)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }
@@ -242,13 +225,9 @@ impl WriteTx<'_> {
             "DELETE FROM tags WHERE tag_type = $1",
             "DELETE FROM tag_types WHERE name = $1",
         ] {
-            sqlx::query(sql).bind(name).execute(&mut *self.tx).await?;
+            sqlx::query(sql).bind(name).execute(self.tx()).await?;
         }
         Ok(())
-    }
-
-    pub async fn tag_exists(&mut self, tag: &Tag) -> StorageResult<bool> {
-        tag_exists(&mut *self.tx, tag).await
     }
 
     pub async fn insert_tag(&mut self, tag: &Tag, created_by: &str) -> StorageResult<()> {
@@ -259,7 +238,7 @@ impl WriteTx<'_> {
         .bind(&tag.value)
         .bind(now_text())
         .bind(created_by)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -273,15 +252,10 @@ impl WriteTx<'_> {
             sqlx::query(sql)
                 .bind(&tag.tag_type)
                 .bind(&tag.value)
-                .execute(&mut *self.tx)
+                .execute(self.tx())
                 .await?;
         }
         Ok(())
-    }
-
-    /// A flag's tags, by type and value, as this change sees them.
-    pub async fn feature_tags(&mut self, feature: &str) -> StorageResult<Vec<Tag>> {
-        tags_of_flag(&mut *self.tx, feature).await
     }
 
     pub async fn add_feature_tag(
@@ -299,7 +273,7 @@ impl WriteTx<'_> {
         .bind(&tag.value)
         .bind(now_text())
         .bind(created_by)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -311,7 +285,7 @@ impl WriteTx<'_> {
         .bind(feature)
         .bind(&tag.tag_type)
         .bind(&tag.value)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }

@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{from_json, to_json, StorageResult, Store, WriteTx};
+use super::{from_json, to_json, Reader, Source, StorageResult, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
@@ -37,20 +37,33 @@ fn token_from_row(r: &AnyRow) -> StorageResult<TokenRow> {
     })
 }
 
-impl Store {
+impl<S: Source> Reader<S> {
     pub async fn tokens(&self) -> StorageResult<Vec<TokenRow>> {
-        let rows = sqlx::query(TOKEN_SELECT).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(TOKEN_SELECT)
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
         rows.iter().map(token_from_row).collect()
+    }
+
+    /// Whether a token with this secret hash is stored.
+    pub async fn token_exists(&self, secret_hash: &str) -> StorageResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE secret_hash = $1")
+            .bind(secret_hash)
+            .fetch_one(&mut *self.conn().await?)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Whether any admin token is stored (expired ones included).
+    pub async fn admin_token_exists(&self) -> StorageResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE type = 'admin'")
+            .fetch_one(&mut *self.conn().await?)
+            .await?;
+        Ok(n > 0)
     }
 }
 
 impl WriteTx<'_> {
-    /// Every token, read inside the write transaction.
-    pub async fn tokens(&mut self) -> StorageResult<Vec<TokenRow>> {
-        let rows = sqlx::query(TOKEN_SELECT).fetch_all(&mut *self.tx).await?;
-        rows.iter().map(token_from_row).collect()
-    }
-
     pub async fn insert_token(&mut self, token: &TokenRow) -> StorageResult<()> {
         sqlx::query(
             "INSERT INTO api_tokens (id, secret_hash, secret_prefix, token_name, type, projects, \
@@ -65,7 +78,7 @@ impl WriteTx<'_> {
         .bind(&token.environment)
         .bind(&token.created_at)
         .bind(&token.expires_at)
-        .execute(&mut *self.tx)
+        .execute(self.tx())
         .await?;
         Ok(())
     }
@@ -73,7 +86,7 @@ impl WriteTx<'_> {
     pub async fn delete_token(&mut self, id: &str) -> StorageResult<bool> {
         let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1")
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -82,25 +95,8 @@ impl WriteTx<'_> {
         sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE id = $2")
             .bind(expires_at)
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
-    }
-
-    /// Whether a token with this secret hash is stored.
-    pub async fn token_exists(&mut self, secret_hash: &str) -> StorageResult<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE secret_hash = $1")
-            .bind(secret_hash)
-            .fetch_one(&mut *self.tx)
-            .await?;
-        Ok(n > 0)
-    }
-
-    /// Whether any admin token is stored (expired ones included).
-    pub async fn admin_token_exists(&mut self) -> StorageResult<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE type = 'admin'")
-            .fetch_one(&mut *self.tx)
-            .await?;
-        Ok(n > 0)
     }
 }

@@ -1,33 +1,28 @@
-//! The two kinds of transaction: a change ([`WriteTx`] from [`Store::write`]),
+//! The kinds of transaction: a change ([`WriteTx`] from [`Store::write`]),
 //! which holds the change head's row lock so changes queue across processes and
-//! get gapless revisions in commit order, and a consistent read ([`ReadTx`]).
+//! get gapless revisions in commit order; an unversioned write
+//! ([`UnversionedTx`]: SDK metrics, signals, sessions), which is no change and
+//! so has no way to record an event; and a consistent read ([`ReadTx`]).
 
-use sqlx::{Any, Transaction};
+use sqlx::AnyConnection;
 use tokio::sync::MutexGuard;
 
-use super::{Backend, NewEvent, StorageError, StorageResult, Store};
+use super::{
+    InTransaction, NewEvent, Reader, Source, StorageError, StorageResult, Store, TxReader,
+};
 use crate::clock::Clock;
 
 /// A read-only transaction that sees one committed state throughout
 /// (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction), so a client
 /// snapshot built from it is exactly the state at the revision it reads.
 pub struct ReadTx {
-    pub(crate) tx: Transaction<'static, Any>,
+    pub(super) reads: TxReader,
 }
 
 impl ReadTx {
-    /// The revision of the newest change this transaction sees.
-    pub async fn current_revision(&mut self) -> StorageResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT revision FROM change_head WHERE id = 1")
-                .fetch_one(&mut *self.tx)
-                .await?,
-        )
-    }
-
     /// Ends the transaction (it wrote nothing).
     pub async fn finish(self) -> StorageResult<()> {
-        self.tx.rollback().await?;
+        self.reads.into_source().into_inner().rollback().await?;
         Ok(())
     }
 }
@@ -35,12 +30,11 @@ impl ReadTx {
 /// The PostgreSQL channel each committed change is announced on (payload: its revision).
 pub const CHANGES_CHANNEL: &str = "flagstaff_changes";
 
-/// A write transaction. A change transaction ([`Store::write`]) holds the
-/// change head's lock from its first statement until it commits or is dropped.
+/// A change ([`Store::write`]): holds the change head's lock from its first
+/// statement until it commits or is dropped; only it can record events.
 pub struct WriteTx<'s> {
-    pub(crate) tx: Transaction<'static, Any>,
-    _guard: Option<MutexGuard<'s, ()>>,
-    backend: Backend,
+    pub(super) reads: TxReader,
+    _guard: MutexGuard<'s, ()>,
     /// The revision this transaction's events carry, once it has recorded one.
     revision: Option<i64>,
     /// The events recorded so far, in order.
@@ -83,29 +77,24 @@ impl WriteTx<'_> {
     /// Commits; a change that recorded events is announced to every process
     /// following the database (PostgreSQL delivers the notice at commit).
     pub async fn commit(mut self) -> StorageResult<Committed> {
-        if let (Some(revision), Backend::Postgres) = (self.revision, self.backend) {
+        if let (Some(revision), super::Backend::Postgres) = (self.revision, self.backend()) {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANGES_CHANNEL)
                 .bind(revision.to_string())
-                .execute(&mut *self.tx)
+                .execute(self.tx())
                 .await?;
         }
-        // A connection lost now leaves the outcome unknown: say so.
-        self.tx
-            .commit()
-            .await
-            .map_err(|e| match StorageError::from(e) {
-                StorageError::Unreachable { source, .. } => StorageError::Unreachable {
-                    source,
-                    committing: true,
-                },
-                other => other,
-            })?;
+        commit(self.reads).await?;
         Ok(Committed {
             revision: self.revision,
             events: self.events,
             deliveries: self.queued_deliveries,
         })
+    }
+
+    /// The transaction's connection, for a write.
+    pub(crate) fn tx(&mut self) -> &mut AnyConnection {
+        self.reads.source_mut().get_mut()
     }
 
     /// The revision of this change: bumped once, on its first event.
@@ -116,11 +105,45 @@ impl WriteTx<'_> {
         let revision: i64 = sqlx::query_scalar(
             "UPDATE change_head SET revision = revision + 1 WHERE id = 1 RETURNING revision",
         )
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx())
         .await?;
         self.revision = Some(revision);
         Ok(revision)
     }
+}
+
+/// A write that is not a change (SDK metrics, incoming signals, the log of
+/// action runs, sessions): no revision, and no way to record an event, so it
+/// neither waits for nor holds up changes beyond the database's own locking.
+pub struct UnversionedTx {
+    pub(super) reads: TxReader,
+}
+
+impl UnversionedTx {
+    /// The transaction's connection, for a write.
+    pub(crate) fn tx(&mut self) -> &mut AnyConnection {
+        self.reads.source_mut().get_mut()
+    }
+
+    pub async fn commit(self) -> StorageResult<()> {
+        commit(self.reads).await
+    }
+}
+
+/// Commits; a connection lost meanwhile leaves the outcome unknown: say so.
+async fn commit(reads: TxReader) -> StorageResult<()> {
+    reads
+        .into_source()
+        .into_inner()
+        .commit()
+        .await
+        .map_err(|e| match StorageError::from(e) {
+            StorageError::Unreachable { source, .. } => StorageError::Unreachable {
+                source,
+                committing: true,
+            },
+            other => other,
+        })
 }
 
 impl Store {
@@ -130,15 +153,14 @@ impl Store {
     pub async fn write(&self) -> StorageResult<WriteTx<'_>> {
         let asked = std::time::Instant::now();
         let guard = self.writes.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query("UPDATE change_head SET revision = revision WHERE id = 1")
             .execute(&mut *tx)
             .await?;
         self.note_lock_wait(asked.elapsed());
         Ok(WriteTx {
-            tx,
-            _guard: Some(guard),
-            backend: self.backend,
+            reads: TxReader::new(InTransaction::new(tx), self.backend()),
+            _guard: guard,
             revision: None,
             events: Vec::new(),
             enabled_addons: None,
@@ -148,46 +170,42 @@ impl Store {
         })
     }
 
-    /// A transaction for SDK metrics: not a change (no revision, no event), so
-    /// it neither waits for nor holds up admin writes beyond the database's own locking.
-    pub async fn write_metrics(&self) -> StorageResult<WriteTx<'_>> {
+    /// An [`UnversionedTx`] for SDK metrics.
+    pub async fn write_metrics(&self) -> StorageResult<UnversionedTx> {
         self.write_unversioned().await
     }
 
-    /// A transaction for data that is not a change (SDK metrics, incoming
-    /// signals, the log of action runs): no revision and no event, so it must
-    /// record none; it neither waits for nor holds up admin writes beyond the
-    /// database's own locking.
-    pub(crate) async fn write_unversioned(&self) -> StorageResult<WriteTx<'_>> {
-        Ok(WriteTx {
-            tx: self.pool.begin().await?,
-            _guard: None,
-            backend: self.backend,
-            revision: None,
-            events: Vec::new(),
-            enabled_addons: None,
-            queued_deliveries: 0,
-            action_depth: 0,
-            clock: self.clock().clone(),
+    /// Begins an [`UnversionedTx`].
+    pub(crate) async fn write_unversioned(&self) -> StorageResult<UnversionedTx> {
+        Ok(UnversionedTx {
+            reads: TxReader::new(
+                InTransaction::new(self.pool().begin().await?),
+                self.backend(),
+            ),
         })
     }
 
     /// Begins a [`ReadTx`].
     pub async fn read_consistent(&self) -> StorageResult<ReadTx> {
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
+        let mut tx = self.pool().begin().await?;
+        if self.backend() == super::Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok(ReadTx { tx })
+        Ok(ReadTx {
+            reads: TxReader::new(InTransaction::new(tx), self.backend()),
+        })
     }
+}
 
-    /// The revision of the newest committed change.
+impl<S: Source> Reader<S> {
+    /// The revision of the newest change committed (or, in a transaction,
+    /// the newest it sees).
     pub async fn current_revision(&self) -> StorageResult<i64> {
         Ok(
             sqlx::query_scalar("SELECT revision FROM change_head WHERE id = 1")
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *self.conn().await?)
                 .await?,
         )
     }

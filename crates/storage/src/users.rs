@@ -4,9 +4,9 @@
 //! stored as the SHA-256 of its cookie's id, never the id itself.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
-use super::{StorageResult, Store, WriteTx};
+use super::{Reader, Source, StorageResult, Store, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRow {
@@ -57,34 +57,36 @@ pub(super) fn user_from_row(r: &AnyRow) -> StorageResult<UserRow> {
     })
 }
 
-async fn user_where<'e>(
-    db: impl Executor<'e, Database = Any>,
-    condition: &str,
-    value: &str,
-) -> StorageResult<Option<UserRow>> {
-    let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE {condition} ORDER BY u.id LIMIT 1"
-    ))
-    .bind(value)
-    .fetch_optional(db)
-    .await?;
-    row.as_ref().map(user_from_row).transpose()
-}
+impl<S: Source> Reader<S> {
+    async fn user_where(&self, condition: &str, value: &str) -> StorageResult<Option<UserRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE {condition} ORDER BY u.id LIMIT 1"
+        ))
+        .bind(value)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
 
-async fn count_users<'e>(db: impl Executor<'e, Database = Any>) -> StorageResult<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
-        .fetch_one(db)
-        .await?
-        .try_get("n")?)
-}
-
-impl Store {
     pub async fn user_count(&self) -> StorageResult<i64> {
-        count_users(self.pool()).await
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&mut *self.conn().await?)
+            .await?
+            .try_get("n")?)
     }
 
     pub async fn user_by_username(&self, username: &str) -> StorageResult<Option<UserRow>> {
-        user_where(self.pool(), "u.username = $1", username).await
+        self.user_where("u.username = $1", username).await
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> StorageResult<Option<UserRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
     }
 
     /// Every user, by username.
@@ -92,19 +94,39 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"
         ))
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(user_from_row).collect()
     }
 
     /// The user whose username, else whose email, this is.
     pub async fn user_by_login(&self, login: &str) -> StorageResult<Option<UserRow>> {
-        match user_where(self.pool(), "u.username = $1", login).await? {
+        match self.user_where("u.username = $1", login).await? {
             Some(user) => Ok(Some(user)),
-            None => user_where(self.pool(), "u.email = $1", login).await,
+            None => self.user_where("u.email = $1", login).await,
         }
     }
 
+    /// The session stored under this hash, with its user (expired or not:
+    /// the caller checks `expires_at`).
+    pub async fn session(&self, id_hash: &str) -> StorageResult<Option<SessionRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
+        ))
+        .bind(id_hash)
+        .fetch_optional(&mut *self.conn().await?)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(SessionRow {
+            user: user_from_row(&row)?,
+            csrf_token: row.try_get("csrf_token")?,
+            expires_at: row.try_get("expires_at")?,
+        }))
+    }
+}
+
+impl Store {
     /// Stores a new session (and notes when its user was last seen).
     pub async fn create_session(
         &self,
@@ -124,38 +146,20 @@ impl Store {
         .bind(csrf_token)
         .bind(now)
         .bind(expires_at)
-        .execute(&mut *w.tx)
+        .execute(w.tx())
         .await?;
         sqlx::query("UPDATE users SET seen_at = $1 WHERE id = $2")
             .bind(now)
             .bind(user_id)
-            .execute(&mut *w.tx)
+            .execute(w.tx())
             .await?;
         // Expired sessions go as new ones come.
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now)
-            .execute(&mut *w.tx)
+            .execute(w.tx())
             .await?;
         w.commit().await?;
         Ok(())
-    }
-
-    /// The session stored under this hash, with its user (expired or not:
-    /// the caller checks `expires_at`).
-    pub async fn session(&self, id_hash: &str) -> StorageResult<Option<SessionRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
-        ))
-        .bind(id_hash)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(SessionRow {
-            user: user_from_row(&row)?,
-            csrf_token: row.try_get("csrf_token")?,
-            expires_at: row.try_get("expires_at")?,
-        }))
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> StorageResult<()> {
@@ -178,24 +182,6 @@ impl Store {
 }
 
 impl WriteTx<'_> {
-    pub async fn user_count(&mut self) -> StorageResult<i64> {
-        count_users(&mut *self.tx).await
-    }
-
-    pub async fn user_by_username(&mut self, username: &str) -> StorageResult<Option<UserRow>> {
-        user_where(&mut *self.tx, "u.username = $1", username).await
-    }
-
-    pub async fn user_by_id(&mut self, id: i64) -> StorageResult<Option<UserRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        row.as_ref().map(user_from_row).transpose()
-    }
-
     /// Inserts a user; a taken username or email is a `Conflict`.
     pub async fn insert_user(&mut self, user: &NewUser, now: &str) -> StorageResult<UserRow> {
         let id: i64 = sqlx::query(
@@ -208,7 +194,7 @@ impl WriteTx<'_> {
         .bind(&user.password_hash)
         .bind(&user.root_role)
         .bind(now)
-        .fetch_one(&mut *self.tx)
+        .fetch_one(self.tx())
         .await?
         .try_get("id")?;
         self.user_by_id(id)
@@ -220,7 +206,7 @@ impl WriteTx<'_> {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(id)
-            .execute(&mut *self.tx)
+            .execute(self.tx())
             .await?;
         Ok(())
     }

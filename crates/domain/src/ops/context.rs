@@ -22,6 +22,8 @@ use flagstaff_storage::{now_text, ContextFieldRow, EventKind, NewEvent, StorageE
 /// current value on update.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "region", "description": "Where the user is", "stickiness": false,
+    "sortOrder": 10, "legalValues": [{"value": "eu", "description": "Europe"}, {"value": "us"}]}))]
 pub struct ContextFieldInput {
     #[serde(default)]
     pub name: Option<String>,
@@ -36,6 +38,7 @@ pub struct ContextFieldInput {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"value": "eu", "description": "Europe"}))]
 pub struct LegalValue {
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

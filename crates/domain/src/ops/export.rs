@@ -70,7 +70,7 @@ impl Operation for ExportFlags {
             }
             (None, _, None) => w.feature_names(None).await?,
         };
-        let rows = w.flag_rows(&names).await?;
+        let rows = w.snapshot_rows_of(&names).await?;
         let mut document = flags_document(&rows, &self.environment);
         let (fields, segments) = (w.context_fields().await?, w.segments().await?);
         let used = used_context_fields(&document);

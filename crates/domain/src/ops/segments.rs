@@ -17,7 +17,6 @@ pub struct SegmentInput {
     #[serde(default)]
     pub project: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
     pub constraints: Vec<Constraint>,
 }
 

@@ -16,8 +16,12 @@ use crate::wire::{to_value, StrategyView};
 use flagstaff_storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
 
 /// A strategy as the admin API receives it (Unleash's createFeatureStrategySchema).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "flexibleRollout", "title": "Half of the beta users",
+    "parameters": {"rollout": "50", "stickiness": "default", "groupId": "new-checkout"},
+    "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"]}],
+    "segments": [1], "variants": []}))]
 pub struct StrategyInput {
     pub name: String,
     #[serde(default)]
@@ -26,6 +30,7 @@ pub struct StrategyInput {
     pub disabled: Option<bool>,
     #[serde(default)]
     pub sort_order: Option<i64>,
+    /// Parameter values are text; numbers and booleans are read as their text.
     #[serde(default)]
     pub parameters: Option<BTreeMap<String, Value>>,
     #[serde(default)]

@@ -16,9 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use flagstaff_engine::document::{Feature, Segment};
 use serde::Serialize;
-use serde_json::json;
 
-use super::client_query::{wants_inline_segments, ClientQuery};
+use super::client_query::{wants_inline_segments, ClientQuery, QueryEcho};
 use crate::auth::ClientToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -59,7 +58,7 @@ fn inlined(feature: &Feature, segments: &HashMap<i64, &Segment>) -> Feature {
         ("If-None-Match" = Option<String>, Header, description = "The ETag of the document the SDK has"),
     ),
     responses(
-        (status = 200, description = "Flags and segments (`version`, `features`, `segments`, `query`, `meta`)", body = Object),
+        (status = 200, description = "Flags and segments", body = ClientDocument),
         (status = 304, description = "Unchanged since the ETag given"),
     )
 )]
@@ -105,7 +104,10 @@ async fn features(
                 },
                 segments: (!query.inline_segments()).then_some(&snapshot.segments[..]),
                 query: query.echo(&token.environment),
-                meta: json!({"revisionId": revision, "etag": etag}),
+                meta: DocumentMeta {
+                    etag: &etag,
+                    revision_id: revision,
+                },
             };
             Bytes::from(serde_json::to_vec(&document).unwrap_or_default())
         })
@@ -146,14 +148,39 @@ pub(crate) fn cached_json(headers: &HeaderMap, body: CachedBody, etag: &str) -> 
 }
 
 /// The client-features document, borrowing from the snapshot.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "version": 2,
+    "features": [{"name": "new-checkout", "type": "release", "description": null, "enabled": true,
+        "stale": false, "impressionData": false, "project": "default",
+        "strategies": [{"name": "flexibleRollout",
+            "parameters": {"rollout": "50", "stickiness": "default", "groupId": "new-checkout"},
+            "constraints": [], "segments": [1], "variants": []}],
+        "variants": []}],
+    "segments": [{"id": 1, "name": "beta-users", "constraints": [
+        {"contextName": "userId", "operator": "IN", "values": ["42"], "caseInsensitive": false, "inverted": false}]}],
+    "query": {"environment": "development", "inlineSegmentConstraints": false, "namePrefix": null,
+        "project": ["*"], "tag": null},
+    "meta": {"etag": "\"3b4a8e0c5d1f2a67:12:v1\"", "revisionId": 12}
+}))]
 struct ClientDocument<'a> {
     version: u32,
+    #[schema(value_type = Vec<Feature>)]
     features: Vec<Cow<'a, Feature>>,
+    /// Absent when segments are inlined into the strategies' constraints.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Segment>>)]
     segments: Option<&'a [Segment]>,
-    query: serde_json::Value,
-    meta: serde_json::Value,
+    query: QueryEcho<'a>,
+    meta: DocumentMeta<'a>,
+}
+
+/// The document's revision: its ETag and the environment revision it shows.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct DocumentMeta<'a> {
+    etag: &'a str,
+    revision_id: i64,
 }
 
 #[utoipa::path(
@@ -162,7 +189,11 @@ struct ClientDocument<'a> {
     summary = "One flag of the token's environment",
     params(("name" = String, Path, description = "A flag's name", min_length = 1)),
     responses(
-        (status = 200, description = "The flag, as in the client-features document", body = Object),
+        (status = 200, description = "The flag, as in the client-features document", body = Feature,
+            example = json!({"name": "new-checkout", "type": "release", "description": null, "enabled": true,
+                "stale": false, "impressionData": false, "project": "default",
+                "strategies": [{"name": "default", "parameters": {}, "constraints": [], "variants": []}],
+                "variants": []})),
         (status = 404, description = "No such flag for this token"),
     )
 )]

@@ -42,7 +42,7 @@ pub fn router() -> Routes {
 /// Most applications one bulk report may register.
 const MAX_APPLICATIONS: usize = 1_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RegisterBody {
     app_name: String,
@@ -52,13 +52,15 @@ pub(crate) struct RegisterBody {
     sdk_version: Option<String>,
     #[serde(default)]
     strategies: Vec<String>,
+    /// When the instance started: RFC 3339 text or epoch milliseconds.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     started: Option<Value>,
     #[serde(default)]
     interval: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MetricsBody {
     app_name: String,
@@ -70,14 +72,17 @@ pub(crate) struct MetricsBody {
     bucket: Option<Bucket>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Bucket {
+    /// RFC 3339 text or epoch milliseconds, as `stop`.
+    #[schema(value_type = String, format = DateTime)]
     start: Value,
+    #[schema(value_type = String, format = DateTime)]
     stop: Value,
     toggles: HashMap<String, ToggleCounts>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ToggleCounts {
     #[serde(default)]
     yes: u64,
@@ -89,7 +94,7 @@ struct ToggleCounts {
 
 /// What Unleash Edge (and other relays) send on `POST /api/client/metrics/bulk`:
 /// the SDK instances it saw and their counts, one entry per flag, app and time.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct BulkBody {
     #[serde(default)]
@@ -98,7 +103,7 @@ pub(crate) struct BulkBody {
     metrics: Vec<BulkMetric>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct BulkApplication {
     #[serde(flatten)]
@@ -107,13 +112,14 @@ struct BulkApplication {
     environment: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct BulkMetric {
     feature_name: String,
     app_name: String,
     #[serde(default)]
     environment: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
     timestamp: Value,
     #[serde(flatten)]
     counts: ToggleCounts,
@@ -163,7 +169,7 @@ fn instant(value: &Value) -> Option<DateTime<Utc>> {
     post,
     path = "/api/client/register",
     summary = "Registers an SDK instance",
-    request_body = Object,
+    request_body(content = RegisterBody, example = json!({"appName": "checkout-service", "instanceId": "checkout-7f9c", "sdkVersion": "unleash-client-node:6.1.0", "strategies": ["default", "flexibleRollout"], "started": "2025-03-01T09:00:00Z", "interval": 15000})),
     responses(
         (status = 202, description = "Accepted"),
         (status = 400, description = "Invalid input"),
@@ -182,7 +188,7 @@ async fn register(
     post,
     path = "/api/client/metrics/bulk",
     summary = "Reports many applications' registrations and metrics (Edge)",
-    request_body = Object,
+    request_body(content = BulkBody, example = json!({"applications": [{"appName": "checkout-service", "instanceId": "checkout-7f9c", "environment": "development", "strategies": ["default"], "interval": 15000}], "metrics": [{"featureName": "new-checkout", "appName": "checkout-service", "environment": "development", "timestamp": "2025-03-01T09:00:00Z", "yes": 120, "no": 30, "variants": {}}]})),
     responses(
         (status = 202, description = "Accepted"),
         (status = 400, description = "Invalid input"),
@@ -201,7 +207,7 @@ async fn bulk(
     post,
     path = "/api/client/metrics",
     summary = "Reports an SDK's yes/no/variant counts for a time bucket",
-    request_body = Object,
+    request_body(content = MetricsBody, example = json!({"appName": "checkout-service", "instanceId": "checkout-7f9c", "bucket": {"start": "2025-03-01T09:00:00Z", "stop": "2025-03-01T09:01:00Z", "toggles": {"new-checkout": {"yes": 120, "no": 30, "variants": {"blue": 70, "green": 50}}}}})),
     responses(
         (status = 202, description = "Accepted"),
         (status = 400, description = "Invalid input"),

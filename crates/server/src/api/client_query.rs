@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use flagstaff_engine::document::Feature;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::auth::ApiToken;
@@ -256,14 +257,17 @@ impl ClientQuery {
     }
 
     /// The effective filter as the document's `query` shows it.
-    pub(crate) fn echo(&self, environment: &str) -> serde_json::Value {
-        serde_json::json!({
-            "project": self.projects.clone().unwrap_or_else(|| vec!["*".to_owned()]),
-            "namePrefix": self.name_prefix(),
-            "tag": self.tag_echo(),
-            "environment": environment,
-            "inlineSegmentConstraints": self.inline_segments
-        })
+    pub(crate) fn echo<'a>(&'a self, environment: &'a str) -> QueryEcho<'a> {
+        QueryEcho {
+            environment,
+            inline_segment_constraints: self.inline_segments,
+            name_prefix: self.name_prefix(),
+            project: self
+                .projects
+                .clone()
+                .unwrap_or_else(|| vec!["*".to_owned()]),
+            tag: self.tag_echo(),
+        }
     }
 
     /// The tag filter as the document's `query` echoes it: `[[type, value]]`.
@@ -278,6 +282,20 @@ impl ClientQuery {
             Tags::Nothing => Some(Vec::new()),
         }
     }
+}
+
+/// The effective filter of a client-features document (its `query`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QueryEcho<'a> {
+    environment: &'a str,
+    inline_segment_constraints: bool,
+    name_prefix: Option<&'a str>,
+    /// The projects asked for and allowed, `["*"]` for all.
+    project: Vec<String>,
+    /// The tags asked for, as `[type, value]` pairs.
+    #[schema(value_type = Option<Vec<Vec<String>>>)]
+    tag: Option<Vec<[&'a str; 2]>>,
 }
 
 /// Which flags a delta client sees: its projects, its `namePrefix` and its

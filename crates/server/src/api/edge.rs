@@ -30,19 +30,22 @@ pub fn router() -> Routes {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = EdgeValidateBody)]
+#[schema(as = EdgeValidateBody, example = json!({"tokens": ["*:development.4a1b2c3d", "default:development.9e8f7a6b"]}))]
 struct ValidateBody {
     tokens: Vec<String>,
 }
 
-#[derive(Serialize)]
+/// The live tokens among those asked about.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EdgeValidated, example = json!({"tokens": [{"token": "*:development.4a1b2c3d", "type": "client", "environment": "development", "projects": ["*"]}]}))]
 struct Validated {
     tokens: Vec<EdgeToken>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct EdgeToken {
     token: String,
+    /// `client` or `frontend`.
     #[serde(rename = "type")]
     kind: &'static str,
     environment: String,
@@ -59,7 +62,7 @@ struct EdgeToken {
     security(()),
     request_body = ValidateBody,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The live tokens and their scope", body = Validated),
         (status = 400, description = "Invalid input"),
         (status = 429, description = "Too many requests"),
     )
@@ -110,7 +113,8 @@ async fn validate(
     post,
     path = "/api/client/metrics/edge",
     summary = "Edge's own instance data (accepted, not kept)",
-    request_body = Object,
+    request_body(content = Object, description = "Edge's report about itself, in whatever shape its version sends: any JSON object",
+        example = json!({"identifier": "edge-1", "appName": "unleash-edge", "edgeVersion": "19.6.0", "started": "2025-03-01T09:00:00Z"})),
     responses(
         (status = 202, description = "Accepted"),
         (status = 400, description = "Invalid input"),

@@ -50,7 +50,7 @@ pub fn router(cors_origins: &[String]) -> Routes {
         })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Toggle<'a> {
     name: &'a str,
@@ -59,9 +59,27 @@ struct Toggle<'a> {
     impression_data: bool,
 }
 
-#[derive(Serialize)]
+/// The enabled flags for a context (disabled ones are left out, as Unleash does).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"toggles": [
+    {"name": "new-checkout", "enabled": true, "impressionData": false,
+        "variant": {"name": "blue", "enabled": true, "feature_enabled": true,
+            "payload": {"type": "string", "value": "#0000ff"}}},
+    {"name": "dark-mode", "enabled": true, "impressionData": true,
+        "variant": {"name": "disabled", "enabled": false, "feature_enabled": true}}
+]}))]
 struct Toggles<'a> {
     toggles: Vec<Toggle<'a>>,
+}
+
+/// The body of `POST /api/frontend` (and OFREP's): the context, under
+/// `context`. The frontend API also reads the context's fields from the top
+/// level of the body when there is no `context`, as Unleash's proxy does.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"context": {"userId": "42", "sessionId": "s-9f1c", "properties": {"plan": "pro"}}}))]
+pub(crate) struct ContextBody {
+    #[allow(dead_code)] // documents the body; the handlers read it leniently
+    context: Context,
 }
 
 fn evaluate(
@@ -101,7 +119,7 @@ fn evaluate(
     summary = "The enabled flags for the context in the query string",
     params(("userId" = Option<String>, Query), ("sessionId" = Option<String>, Query), ("remoteAddress" = Option<String>, Query), ("appName" = Option<String>, Query), ("environment" = Option<String>, Query), ("currentTime" = Option<String>, Query), ("If-None-Match" = Option<String>, Header)),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The enabled flags", body = Toggles),
         (status = 304, description = "Not modified since the ETag given"),
         (status = 400, description = "Invalid input"),
     )
@@ -122,9 +140,9 @@ async fn from_query(
     path = "/api/frontend",
     summary = "The enabled flags for the context in the body",
     params(("If-None-Match" = Option<String>, Header)),
-    request_body = Object,
+    request_body = ContextBody,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The enabled flags", body = Toggles),
         (status = 304, description = "Not modified since the ETag given"),
         (status = 400, description = "Invalid input"),
     )
@@ -158,7 +176,7 @@ async fn from_body(
     post,
     path = "/api/frontend/client/metrics",
     summary = "Reports a frontend SDK's counts",
-    request_body = Object,
+    request_body(content = MetricsBody, example = json!({"appName": "web-shop", "instanceId": "browser", "bucket": {"start": "2025-03-01T09:00:00Z", "stop": "2025-03-01T09:01:00Z", "toggles": {"new-checkout": {"yes": 12, "no": 3, "variants": {}}}}})),
     responses(
         (status = 202, description = "Accepted"),
         (status = 400, description = "Invalid input"),
@@ -177,7 +195,7 @@ async fn metrics(
     post,
     path = "/api/frontend/client/register",
     summary = "Registers a frontend SDK instance",
-    request_body = Object,
+    request_body(content = RegisterBody, example = json!({"appName": "web-shop", "instanceId": "browser", "sdkVersion": "unleash-client-js:3.7.0", "strategies": [], "started": "2025-03-01T09:00:00Z", "interval": 30000})),
     responses(
         (status = 202, description = "Accepted"),
         (status = 400, description = "Invalid input"),

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::api::routes::{get, Routes};
 use crate::state::AppState;
@@ -24,15 +24,33 @@ pub fn router() -> Routes {
         .route("/ready", get(ready))
 }
 
+/// Unleash's health body.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"health": "GOOD"}))]
+struct Health {
+    /// `GOOD` or `BAD`.
+    health: &'static str,
+    /// What is wrong, when `BAD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+}
+
+impl Health {
+    const GOOD: Health = Health {
+        health: "GOOD",
+        message: None,
+    };
+}
+
 #[utoipa::path(
     get,
     path = "/health",
     summary = "Whether the server is up",
     security(()),
-    responses((status = 200, description = "Always `{\"health\": \"GOOD\"}`, whether or not the database answers (see `/ready`)", body = Object))
+    responses((status = 200, description = "Always `{\"health\": \"GOOD\"}`, whether or not the database answers (see `/ready`)", body = Health))
 )]
-async fn health() -> Json<Value> {
-    Json(json!({"health": "GOOD"}))
+async fn health() -> Json<Health> {
+    Json(Health::GOOD)
 }
 
 #[utoipa::path(
@@ -44,8 +62,9 @@ async fn health() -> Json<Value> {
         from memory, and writes answer 503.",
     security(()),
     responses(
-        (status = 200, description = "`{\"health\": \"GOOD\"}`: the database answered and the flags are loaded", body = Object),
-        (status = 503, description = "`{\"health\": \"BAD\", \"message\": …}`: what is wrong (the database is unreachable, or did not answer in time)", body = Object)
+        (status = 200, description = "`{\"health\": \"GOOD\"}`: the database answered and the flags are loaded", body = Health),
+        (status = 503, description = "`{\"health\": \"BAD\", \"message\": …}`: what is wrong (the database is unreachable, or did not answer in time)", body = Health,
+            example = json!({"health": "BAD", "message": "The database is unreachable."}))
     )
 )]
 async fn ready(State(state): State<AppState>) -> Response {
@@ -77,10 +96,13 @@ async fn ready(State(state): State<AppState>) -> Response {
             .then(|| "The flags are not loaded from the database yet.".to_owned())
     });
     match problem {
-        None => Json(json!({"health": "GOOD"})).into_response(),
+        None => Json(Health::GOOD).into_response(),
         Some(message) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"health": "BAD", "message": message})),
+            Json(Health {
+                health: "BAD",
+                message: Some(message),
+            }),
         )
             .into_response(),
     }

@@ -13,8 +13,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use flagstaff_engine::{Context, Engine, Evaluation};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::api::openapi::OfrepError;
 use crate::auth::{ApiToken, EvaluationToken};
 use crate::client_address::ClientAddress;
 use crate::request_context::context_from_pairs;
@@ -27,11 +29,63 @@ pub fn router() -> Routes {
 }
 
 fn error(status: StatusCode, key: Option<&str>, code: &str, details: String) -> Response {
-    let mut body = json!({"errorCode": code, "errorDetails": details});
-    if let Some(key) = key {
-        body["key"] = json!(key);
-    }
+    let body = OfrepError {
+        error_code: code,
+        error_details: details,
+        key,
+    };
     (status, Json(body)).into_response()
+}
+
+/// An OFREP request body: the evaluation context, whose `targetingKey` is
+/// Unleash's `userId`; other fields are Unleash's context fields, or
+/// properties. The body may also be empty.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"context": {"targetingKey": "42", "sessionId": "s-9f1c", "plan": "pro"}}))]
+struct EvaluationRequest {
+    #[allow(dead_code)] // documents the body; `context_of` reads it leniently
+    context: Option<EvaluationContext>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct EvaluationContext {
+    #[allow(dead_code)]
+    targeting_key: Option<String>,
+    /// Unleash's context fields (`sessionId`, `remoteAddress`, ...) and any other name as a property.
+    #[allow(dead_code)]
+    #[serde(flatten)]
+    #[schema(additional_properties)]
+    fields: Map<String, Value>,
+}
+
+/// One flag's evaluation.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"key": "new-checkout", "metadata": {"impressionData": false, "project": "default", "unleashVariant": "blue"}, "reason": "TARGETING_MATCH", "value": "#0000ff", "variant": "blue"}))]
+struct FlagEvaluation<'a> {
+    key: &'a str,
+    metadata: EvaluationMetadata<'a>,
+    /// `TARGETING_MATCH` or `DISABLED`.
+    reason: &'static str,
+    /// The variant's payload (a number for `number`, parsed for `json`), else whether the flag is on.
+    value: Value,
+    /// The variant's name when its payload is the value, else `enabled` or `disabled`.
+    variant: &'a str,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct EvaluationMetadata<'a> {
+    impression_data: bool,
+    project: Option<&'a str>,
+    unleash_variant: &'a str,
+}
+
+/// Every flag's evaluation.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"flags": [{"key": "new-checkout", "metadata": {"impressionData": false, "project": "default", "unleashVariant": "disabled"}, "reason": "TARGETING_MATCH", "value": true, "variant": "enabled"}]}))]
+struct BulkEvaluation<'a> {
+    flags: Vec<FlagEvaluation<'a>>,
 }
 
 /// The evaluation context of an OFREP request body (`{"context": {…}}`); the
@@ -58,7 +112,11 @@ fn context_of(body: &[u8], address: Option<std::net::IpAddr>) -> Result<Context,
     Ok(context)
 }
 
-fn flag_json(engine: &Engine, key: &str, evaluation: Evaluation<'_>) -> Value {
+fn flag_evaluation<'a>(
+    engine: &'a Engine,
+    key: &'a str,
+    evaluation: Evaluation<'a>,
+) -> FlagEvaluation<'a> {
     let reason = if !evaluation.enabled {
         "DISABLED"
     } else {
@@ -86,17 +144,17 @@ fn flag_json(engine: &Engine, key: &str, evaluation: Evaluation<'_>) -> Value {
             },
         ),
     };
-    json!({
-        "key": key,
-        "value": value,
-        "reason": reason,
-        "variant": variant,
-        "metadata": {
-            "unleashVariant": evaluation.variant.name,
-            "impressionData": evaluation.impression_data,
-            "project": engine.project(key),
+    FlagEvaluation {
+        key,
+        metadata: EvaluationMetadata {
+            impression_data: evaluation.impression_data,
+            project: engine.project(key),
+            unleash_variant: evaluation.variant.name,
         },
-    })
+        reason,
+        value,
+        variant,
+    }
 }
 
 fn visible(engine: &Engine, token: &ApiToken, key: &str) -> bool {
@@ -107,9 +165,9 @@ fn visible(engine: &Engine, token: &ApiToken, key: &str) -> bool {
     post,
     path = "/ofrep/v1/evaluate/flags/{key}",
     summary = "Evaluates one flag for a context",
-    request_body = Object,
+    request_body = EvaluationRequest,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The flag's evaluation", body = FlagEvaluation),
         (status = 400, description = "Invalid input", body = crate::api::openapi::OfrepError),
         (status = 404, description = "Not found", body = crate::api::openapi::OfrepError),
     )
@@ -134,9 +192,10 @@ async fn single(
     };
     let snapshot = state.snapshots.load();
     match snapshot.engines.get(&token.environment) {
-        Some(engine) if engine.contains(&key) && visible(engine, &token, &key) => {
-            Json(flag_json(engine, &key, engine.evaluate(&key, &context))).into_response()
-        }
+        Some(engine) if engine.contains(&key) && visible(engine, &token, &key) => Json(
+            flag_evaluation(engine, &key, engine.evaluate(&key, &context)),
+        )
+        .into_response(),
         _ => error(
             StatusCode::NOT_FOUND,
             Some(&key),
@@ -151,9 +210,9 @@ async fn single(
     path = "/ofrep/v1/evaluate/flags",
     summary = "Evaluates every flag of the token for a context",
     params(("If-None-Match" = Option<String>, Header)),
-    request_body = Object,
+    request_body = EvaluationRequest,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "Every flag's evaluation", body = BulkEvaluation),
         (status = 304, description = "Not modified since the ETag given"),
         (status = 400, description = "Invalid input", body = crate::api::openapi::OfrepError),
     )
@@ -170,15 +229,15 @@ async fn bulk(
         Err(details) => return error(StatusCode::BAD_REQUEST, None, "INVALID_CONTEXT", details),
     };
     let snapshot = state.snapshots.load();
-    let flags: Vec<Value> = match snapshot.engines.get(&token.environment) {
+    let flags: Vec<FlagEvaluation<'_>> = match snapshot.engines.get(&token.environment) {
         Some(engine) => engine
             .evaluate_all(&context)
             .filter(|(name, _)| visible(engine, &token, name))
-            .map(|(name, e)| flag_json(engine, name, e))
+            .map(|(name, e)| flag_evaluation(engine, name, e))
             .collect(),
         None => Vec::new(),
     };
-    let body = serde_json::to_vec(&json!({"flags": flags})).unwrap_or_default();
+    let body = serde_json::to_vec(&BulkEvaluation { flags }).unwrap_or_default();
     crate::api::json_with_etag(&headers, body)
 }
 

@@ -13,8 +13,7 @@
 
 use std::sync::LazyLock;
 
-use askama::Template;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
@@ -26,13 +25,15 @@ use utoipa::{OpenApi as _, ToSchema};
 
 use crate::api::routes::{get, Routes};
 
+mod page;
+
 /// The security scheme's name: a token in the `Authorization` header.
 const TOKEN_SCHEME: &str = "apiKey";
 
 pub fn router() -> Routes {
     Routes::new()
         .route("/docs/openapi.json", get(openapi_json))
-        .route("/docs", get(docs_page))
+        .route("/docs", get(page::docs_page))
 }
 
 /// Unleash's error body. The client, frontend and OFREP APIs answer a missing
@@ -55,10 +56,13 @@ pub struct ErrorDetail {
 /// An OFREP evaluation error.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct OfrepError {
-    key: Option<String>,
-    error_code: String,
-    error_details: Option<String>,
+pub struct OfrepError<'a> {
+    /// `INVALID_CONTEXT`, `FLAG_NOT_FOUND`, ...
+    pub error_code: &'a str,
+    pub error_details: String,
+    /// The flag asked about (absent for a bulk evaluation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<&'a str>,
 }
 
 /// An area's part of the document, with the area's tag on every operation
@@ -84,7 +88,7 @@ pub fn area(mut openapi: OpenApi, tag: &str, prefix: &str) -> OpenApi {
             client (backend) token for `/api/client`, a frontend token for `/api/frontend`, \
             a client or frontend token for OFREP."
     ),
-    paths(openapi_json, docs_page),
+    paths(openapi_json, page::docs_page),
     components(schemas(ErrorBody, OfrepError))
 )]
 struct DocsApi;
@@ -290,7 +294,8 @@ fn text_path_parameter(name: &str) -> Parameter {
     path = "/docs/openapi.json",
     summary = "This API's OpenAPI document",
     security(()),
-    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object))
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object,
+        example = json!({"openapi": "3.1.0", "info": {"title": "Flagstaff", "version": "0.1.0"}, "paths": {}})))
 )]
 async fn openapi_json() -> Response {
     (
@@ -298,97 +303,4 @@ async fn openapi_json() -> Response {
         document_json(),
     )
         .into_response()
-}
-
-/// One operation as the docs page lists it.
-struct Listed {
-    method: &'static str,
-    path: String,
-    summary: String,
-    statuses: String,
-}
-
-struct Group {
-    tag: String,
-    operations: Vec<Listed>,
-}
-
-#[derive(Template)]
-#[template(path = "docs.html")]
-struct DocsPage {
-    nav: Option<crate::ui::Nav>,
-    groups: Vec<Group>,
-    total: usize,
-}
-
-/// The operations grouped by tag, tags and paths in alphabetical order.
-fn groups() -> Vec<Group> {
-    let mut document = document().clone();
-    let mut groups: Vec<Group> = Vec::new();
-    for (path, item) in &mut document.paths.paths {
-        for (method, operation) in operations(item) {
-            let tag = operation
-                .tags
-                .as_ref()
-                .and_then(|t| t.first().cloned())
-                .unwrap_or_default();
-            let listed = Listed {
-                method,
-                path: path.clone(),
-                summary: operation.summary.clone().unwrap_or_default(),
-                statuses: operation
-                    .responses
-                    .responses
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            };
-            match groups.iter_mut().find(|g| g.tag == tag) {
-                Some(group) => group.operations.push(listed),
-                None => groups.push(Group {
-                    tag,
-                    operations: vec![listed],
-                }),
-            }
-        }
-    }
-    groups.sort_by(|a, b| a.tag.cmp(&b.tag));
-    for group in &mut groups {
-        group
-            .operations
-            .sort_by(|a, b| (&a.path, a.method).cmp(&(&b.path, b.method)));
-    }
-    groups
-}
-
-/// A page listing every operation.
-#[utoipa::path(
-    get,
-    path = "/docs",
-    summary = "This page: every operation, by area",
-    security(()),
-    responses((status = 200, description = "An HTML page", content_type = "text/html"))
-)]
-async fn docs_page() -> Response {
-    let groups = groups();
-    let total = groups.iter().map(|g| g.operations.len()).sum();
-    let mut response = crate::ui::render(
-        StatusCode::OK,
-        &DocsPage {
-            nav: None,
-            groups,
-            total,
-        },
-    );
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
 }

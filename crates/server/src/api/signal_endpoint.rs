@@ -88,7 +88,8 @@ fn payload(body: Result<Bytes, BytesRejection>, max_bytes: usize) -> ApiResult<V
     post,
     path = "/api/signal-endpoint/{name}",
     summary = "Sends a signal to an endpoint (with one of that endpoint's tokens)",
-    request_body = Object,
+    request_body(content = Object, description = "The signal: any JSON object (an empty body is `{}`), matched by the endpoint's action sets",
+        example = json!({"source": "ci", "pipeline": "deploy", "status": "failed"})),
     responses(
         (status = 202, description = "Accepted"),
         (status = 400, description = "Invalid input"),

@@ -54,8 +54,16 @@ fn presented_revision(headers: &HeaderMap, name: HeaderName) -> Option<i64> {
     value.trim_matches('"').parse().ok().filter(|r| *r >= 0)
 }
 
-#[derive(Serialize)]
+/// The delta API's body: a hydration, or what changed since a revision.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"events": [
+    {"type": "feature-updated", "eventId": 13, "feature": {"name": "new-checkout", "type": "release",
+        "description": null, "enabled": false, "stale": false, "impressionData": false,
+        "project": "default", "strategies": [], "variants": []}},
+    {"type": "segment-removed", "eventId": 14, "segmentId": 3}
+]}))]
 struct Events<'a> {
+    #[schema(value_type = Vec<DeltaEvent>)]
     events: &'a [DeltaEvent],
 }
 
@@ -134,7 +142,7 @@ fn to_bytes(events: &[DeltaEvent]) -> Bytes {
     summary = "What changed since the revision in If-None-Match (delta events)",
     params(("If-None-Match" = Option<String>, Header, description = "The revision the SDK has"), ("namePrefix" = Option<String>, Query, description = "Only flags whose name starts with this"), ("project" = Option<Vec<String>>, Query, description = "Only these projects")),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The events that bring the SDK up to date; its ETag is the revision they bring it to", body = Events),
         (status = 304, description = "Not modified since the ETag given"),
     )
 )]

@@ -203,6 +203,7 @@ mod memory {
     in_memory!(
         health,
         openapi_matches_the_router,
+        every_body_has_a_schema,
         guide_flow,
         tokens_guard_every_route,
         tokens_by_id,

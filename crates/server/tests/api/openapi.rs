@@ -392,3 +392,274 @@ pub async fn openapi_matches_the_router(db: Db) {
     }
     app.stop().await;
 }
+
+/// Where a body may hold any JSON value: the genuinely free-form values
+/// (`<schema>.<property>`, or `<METHOD> <path>` for a whole body).
+const FREE_FORM: &[&str] = &[
+    // The OpenAPI document itself.
+    "GET /docs/openapi.json",
+    // A signal is whatever the sender sends.
+    "POST /api/signal-endpoint/{name}",
+    // Edge's report about itself, accepted and not kept.
+    "POST /api/client/metrics/edge",
+    // An OFREP value: a variant's payload, or the flag's state.
+    "FlagEvaluation.value",
+    // Context field values beyond Unleash's own.
+    "EvaluationContext.additionalProperties",
+    // Strategy parameters: text, numbers or booleans, read as text.
+    "StrategyInput.parameters.additionalProperties",
+    // A JSON Patch value is any value the patched document may hold.
+    "AddOperation.value",
+    "ReplaceOperation.value",
+    "TestOperation.value",
+];
+
+/// Operations whose bodies are not typed yet (issue 21, item 4): each entry
+/// is a `<METHOD> <path>` still answering or taking a bare `object`, or
+/// without an example. This list only shrinks: the test fails when an entry
+/// is typed and still listed.
+const UNTYPED: &[&str] = &[
+    "GET /api/admin/addons",
+    "GET /api/admin/addons/{id}",
+    "GET /api/admin/addons/{id}/events",
+    "GET /api/admin/api-tokens",
+    "GET /api/admin/api-tokens/{token}",
+    "GET /api/admin/archive/features",
+    "GET /api/admin/client-metrics/features/{feature}",
+    "GET /api/admin/client-metrics/features/{feature}/exposure",
+    "GET /api/admin/client-metrics/features/{feature}/raw",
+    "GET /api/admin/engine-warnings",
+    "GET /api/admin/environments",
+    "GET /api/admin/events",
+    "GET /api/admin/events/{feature}",
+    "GET /api/admin/feature-types",
+    "GET /api/admin/features",
+    "GET /api/admin/features/{feature}/tags",
+    "GET /api/admin/metrics/applications",
+    "GET /api/admin/metrics/applications/{app}",
+    "GET /api/admin/metrics/unknown-flags",
+    "GET /api/admin/projects",
+    "GET /api/admin/projects/{project}",
+    "GET /api/admin/projects/{project}/actions",
+    "GET /api/admin/projects/{project}/actions/{id}",
+    "GET /api/admin/projects/{project}/actions/{id}/events",
+    "GET /api/admin/projects/{project}/dependencies",
+    "GET /api/admin/projects/{project}/features",
+    "GET /api/admin/projects/{project}/features/{feature}",
+    "GET /api/admin/projects/{project}/features/{feature}/environments/{environment}",
+    "GET /api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
+    "GET /api/admin/projects/{project}/features/{feature}/parent-variants",
+    "GET /api/admin/projects/{project}/features/{feature}/parents",
+    "GET /api/admin/search/events",
+    "GET /api/admin/search/features",
+    "GET /api/admin/signal-endpoints",
+    "GET /api/admin/signal-endpoints/{id}",
+    "GET /api/admin/signal-endpoints/{id}/signals",
+    "GET /api/admin/signal-endpoints/{id}/tokens",
+    "GET /api/admin/strategies",
+    "GET /api/admin/strategies/{name}",
+    "GET /api/admin/tag-types",
+    "GET /api/admin/tag-types/{name}",
+    "GET /api/admin/tags",
+    "GET /api/admin/tags/{type}",
+    "GET /api/admin/tags/{type}/{value}",
+    "GET /api/admin/user/tokens",
+    "PATCH /api/admin/projects/{project}/features/{feature}",
+    "PATCH /api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
+    "POST /api/admin/addons",
+    "POST /api/admin/api-tokens",
+    "POST /api/admin/environments",
+    "POST /api/admin/features-batch/export",
+    "POST /api/admin/features-batch/import",
+    "POST /api/admin/features-batch/validate",
+    "POST /api/admin/features/validate",
+    "POST /api/admin/features/{feature}/tags",
+    "POST /api/admin/playground",
+    "POST /api/admin/projects",
+    "POST /api/admin/projects/{project}/actions",
+    "POST /api/admin/projects/{project}/actions/{id}/off",
+    "POST /api/admin/projects/{project}/actions/{id}/on",
+    "POST /api/admin/projects/{project}/bulk_features/environments/{environment}/off",
+    "POST /api/admin/projects/{project}/bulk_features/environments/{environment}/on",
+    "POST /api/admin/projects/{project}/environments",
+    "POST /api/admin/projects/{project}/environments/{environment}/default-strategy",
+    "POST /api/admin/projects/{project}/features",
+    "POST /api/admin/projects/{project}/features/{feature}/clone",
+    "POST /api/admin/projects/{project}/features/{feature}/dependencies",
+    "POST /api/admin/projects/{project}/features/{feature}/environments/{environment}/off",
+    "POST /api/admin/projects/{project}/features/{feature}/environments/{environment}/on",
+    "POST /api/admin/projects/{project}/features/{feature}/link",
+    "POST /api/admin/projects/{project}/stale",
+    "POST /api/admin/signal-endpoints",
+    "POST /api/admin/signal-endpoints/{id}/off",
+    "POST /api/admin/signal-endpoints/{id}/on",
+    "POST /api/admin/signal-endpoints/{id}/tokens",
+    "POST /api/admin/strategies",
+    "POST /api/admin/tag-types",
+    "POST /api/admin/tag-types/validate",
+    "POST /api/admin/tags",
+    "POST /api/admin/user/tokens",
+    "PUT /api/admin/addons/{id}",
+    "PUT /api/admin/api-tokens/{token}",
+    "PUT /api/admin/features/{feature}/tags",
+    "PUT /api/admin/projects/{project}",
+    "PUT /api/admin/projects/{project}/actions/{id}",
+    "PUT /api/admin/projects/{project}/features/{feature}",
+    "PUT /api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
+    "PUT /api/admin/projects/{project}/features/{feature}/link/{id}",
+    "PUT /api/admin/projects/{project}/tags",
+    "PUT /api/admin/signal-endpoints/{id}",
+    "PUT /api/admin/signal-endpoints/{id}/tokens/{token}",
+    "PUT /api/admin/strategies/{name}",
+    "PUT /api/admin/tag-types/{name}",
+];
+
+/// Adds to `problems` each place under `schema` (met at `at`, a location in
+/// a body) that may hold any object or any value and is not [`FREE_FORM`].
+fn bare_schemas(
+    document: &Value,
+    schema: &Value,
+    at: &str,
+    seen: &mut BTreeSet<String>,
+    problems: &mut Vec<String>,
+) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        if seen.insert(name.to_owned()) {
+            let target = &document["components"]["schemas"][name];
+            if target.is_null() {
+                problems.push(format!("{at}: {reference} is not in the document"));
+            } else {
+                bare_schemas(document, target, name, seen, problems);
+            }
+        }
+        return;
+    }
+    let composed = ["allOf", "oneOf", "anyOf"]
+        .iter()
+        .filter_map(|k| schema[k].as_array())
+        .flatten()
+        .collect::<Vec<_>>();
+    for part in &composed {
+        bare_schemas(document, part, at, seen, problems);
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let any_object =
+        types.contains(&"object") && types.iter().all(|t| *t == "object" || *t == "null");
+    let open = composed.is_empty()
+        && schema.get("enum").is_none()
+        && schema.get("const").is_none()
+        && (types.is_empty() || any_object)
+        && schema.get("properties").is_none()
+        && !schema["additionalProperties"].is_object();
+    if open && !FREE_FORM.contains(&at) {
+        problems.push(format!("{at}: {schema}"));
+    }
+    if let Some(properties) = schema["properties"].as_object() {
+        for (name, property) in properties {
+            bare_schemas(document, property, &format!("{at}.{name}"), seen, problems);
+        }
+    }
+    if schema["additionalProperties"].is_object() {
+        let inner = &schema["additionalProperties"];
+        let here = format!("{at}.additionalProperties");
+        if inner.as_object().is_some_and(|o| o.is_empty()) {
+            if !FREE_FORM.contains(&here.as_str()) {
+                problems.push(format!("{here}: any value"));
+            }
+        } else {
+            bare_schemas(document, inner, &here, seen, problems);
+        }
+    }
+    if schema["items"].is_object() {
+        bare_schemas(
+            document,
+            &schema["items"],
+            &format!("{at}[]"),
+            seen,
+            problems,
+        );
+    }
+}
+
+/// Every JSON body of every operation (its request, and each 2xx response)
+/// has a schema that says what is in it, down to every property, but for the
+/// free-form values above; and every operation with a JSON body has an
+/// example (its own, or its schema's).
+pub async fn every_body_has_a_schema(db: Db) {
+    let app = spawn_app(db).await;
+    let document = served_document(&app).await;
+    let mut problems = Vec::new();
+    let mut untyped_seen = BTreeSet::new();
+    for (method, path) in documented_operations(&document) {
+        let operation = &document["paths"][&path][method.to_lowercase()];
+        let here = format!("{method} {path}");
+        let mut bodies = vec![("request".to_owned(), &operation["requestBody"])];
+        for (status, response) in operation["responses"].as_object().expect("responses") {
+            if status.starts_with('2') {
+                bodies.push((format!("response {status}"), response));
+            }
+        }
+        let mut found = Vec::new();
+        let mut has_json_body = false;
+        let mut has_example = false;
+        for (which, body) in bodies {
+            let Some(content) = body["content"].as_object() else {
+                continue;
+            };
+            for (content_type, media) in content {
+                if !content_type.contains("json") {
+                    continue;
+                }
+                has_json_body = true;
+                let schema = &media["schema"];
+                let named_example = schema["$ref"]
+                    .as_str()
+                    .and_then(|r| r.rsplit('/').next())
+                    .map(|name| &document["components"]["schemas"][name])
+                    .is_some_and(|s| s.get("example").is_some() || s.get("examples").is_some());
+                has_example |= media.get("example").is_some()
+                    || media.get("examples").is_some()
+                    || named_example;
+                if FREE_FORM.contains(&here.as_str()) {
+                    continue;
+                }
+                let mut bare = Vec::new();
+                if schema.is_null() {
+                    bare.push("no schema".to_owned());
+                } else {
+                    bare_schemas(&document, schema, &here, &mut BTreeSet::new(), &mut bare);
+                }
+                found.extend(bare.into_iter().map(|p| format!("{here} {which}: {p}")));
+            }
+        }
+        if has_json_body && !has_example {
+            found.push(format!("{here}: no example"));
+        }
+        if UNTYPED.contains(&here.as_str()) {
+            if !found.is_empty() {
+                untyped_seen.insert(here);
+            }
+        } else {
+            problems.extend(found);
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "bodies without a real schema or example:\n{}",
+        problems.join("\n")
+    );
+    let typed_now: Vec<_> = UNTYPED
+        .iter()
+        .filter(|u| !untyped_seen.contains(**u))
+        .collect();
+    assert!(
+        typed_now.is_empty(),
+        "typed now (or no longer routed): take them off UNTYPED: {typed_now:?}"
+    );
+    app.stop().await;
+}

@@ -34,7 +34,10 @@ pub fn router() -> Routes {
     path = "/api/admin/context",
     summary = "Every context field",
     responses(
-        (status = 200, description = "OK", body = [Object]),
+        (status = 200, description = "Every context field", body = [ContextFieldView],
+            example = json!([{"name": "userId", "description": "The user's id", "stickiness": true,
+                "sortOrder": 1, "legalValues": [], "createdAt": "2025-03-01T09:00:00Z",
+                "usedInFeatures": 0, "usedInProjects": 0}])),
     )
 )]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
@@ -48,7 +51,7 @@ async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Re
     path = "/api/admin/context/{name}",
     summary = "One context field",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The context field", body = ContextFieldView),
     )
 )]
 async fn read(
@@ -66,7 +69,7 @@ async fn read(
     summary = "Creates a context field",
     request_body = ContextFieldInput,
     responses(
-        (status = 201, description = "Created", body = Object),
+        (status = 201, description = "The context field created", body = ContextFieldView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),

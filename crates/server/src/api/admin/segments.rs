@@ -23,7 +23,11 @@ pub fn router() -> Routes {
         )
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"segments": [{"id": 1, "name": "beta-users", "description": null,
+    "project": null, "constraints": [{"contextName": "userId", "operator": "IN", "values": ["42"],
+    "caseInsensitive": false, "inverted": false}], "createdAt": "2025-03-01T09:00:00Z",
+    "createdBy": "admin", "usedInFeatures": 2, "usedInProjects": 0}]}))]
 struct SegmentList<'a> {
     segments: Vec<SegmentView<'a>>,
 }
@@ -33,7 +37,7 @@ struct SegmentList<'a> {
     path = "/api/admin/segments",
     summary = "Every segment",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "Every segment, with how many flags use it", body = SegmentList),
     )
 )]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
@@ -53,7 +57,7 @@ async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Re
     summary = "One segment",
     params(("id" = i64, Path, description = "A segment's id")),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The segment", body = SegmentView),
     )
 )]
 async fn read(
@@ -75,9 +79,10 @@ async fn read(
     post,
     path = "/api/admin/segments",
     summary = "Creates a segment",
-    request_body = SegmentInput,
+    request_body(content = SegmentInput, example = json!({"name": "beta-users", "description": "Who tries things first",
+        "constraints": [{"contextName": "userId", "operator": "IN", "values": ["42", "43"]}]})),
     responses(
-        (status = 201, description = "Created", body = Object),
+        (status = 201, description = "The segment created", body = SegmentView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -108,7 +113,8 @@ async fn create(
     path = "/api/admin/segments/{id}",
     summary = "Replaces a segment",
     params(("id" = i64, Path, description = "A segment's id")),
-    request_body = SegmentInput,
+    request_body(content = SegmentInput, example = json!({"name": "beta-users", "description": "Who tries things first",
+        "constraints": [{"contextName": "userId", "operator": "IN", "values": ["42", "43"]}]})),
     responses(
         (status = 204, description = "Done"),
         (status = 400, description = "Invalid input"),

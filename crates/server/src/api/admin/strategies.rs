@@ -3,8 +3,8 @@
 use crate::api::routes::{get, post, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::Value;
 
 use super::check_project_environment;
 use crate::api::{ApiJson, ApiObject};
@@ -15,7 +15,7 @@ use flagstaff_domain::ops::{
     check_constraints, AddStrategy, Edit, EnvironmentName, FeatureName, ProjectId, RemoveStrategy,
     SortStrategies, StrategyInput, StrategyPlace, UpdateStrategy,
 };
-use flagstaff_domain::wire::{to_value, StrategyView};
+use flagstaff_domain::wire::StrategyView;
 use flagstaff_storage::StrategyRow;
 
 pub fn router() -> Routes {
@@ -42,8 +42,8 @@ fn place((project, feature, environment): PlacePath) -> ApiResult<StrategyPlace>
     })
 }
 
-fn render(strategy: &StrategyRow) -> Json<Value> {
-    Json(to_value(&StrategyView::from(strategy)))
+fn render(strategy: &StrategyRow) -> Json<StrategyView<'_>> {
+    Json(StrategyView::from(strategy))
 }
 
 /// For reads: the project has the environment and the flag is live.
@@ -61,22 +61,21 @@ async fn check_place(
     path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies",
     summary = "A flag's strategies in an environment",
     responses(
-        (status = 200, description = "OK", body = [Object]),
+        (status = 200, description = "The strategies, in order", body = [StrategyView],
+            example = json!([{"id": "6f1d1c2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f", "name": "default", "title": null,
+                "disabled": false, "featureName": "new-checkout", "sortOrder": 0, "segments": [],
+                "constraints": [], "parameters": {}, "variants": []}])),
     )
 )]
 async fn list(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path(path): Path<PlacePath>,
-) -> ApiResult<Json<Vec<Value>>> {
+) -> ApiResult<Response> {
     check_place(&state, &path).await?;
     let strategies = state.store.strategies(&path.1, Some(&path.2)).await?;
-    Ok(Json(
-        strategies
-            .iter()
-            .map(|s| to_value(&StrategyView::from(s)))
-            .collect(),
-    ))
+    let views: Vec<StrategyView> = strategies.iter().map(StrategyView::from).collect();
+    Ok(Json(views).into_response())
 }
 
 #[utoipa::path(
@@ -84,18 +83,20 @@ async fn list(
     path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/{strategy}",
     summary = "One strategy",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The strategy", body = StrategyView),
     )
 )]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path((project, feature, environment, id)): Path<StrategyPath>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let path = (project, feature, environment);
     check_place(&state, &path).await?;
     match state.store.strategy(&id).await? {
-        Some(s) if s.feature_name == path.1 && s.environment == path.2 => Ok(render(&s)),
+        Some(s) if s.feature_name == path.1 && s.environment == path.2 => {
+            Ok(render(&s).into_response())
+        }
         _ => Err(ApiError::NotFound(format!(
             "Could not find strategy with id {id}"
         ))),
@@ -106,9 +107,9 @@ async fn read(
     post,
     path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies",
     summary = "Adds a strategy",
-    request_body = Object,
+    request_body = StrategyInput,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The strategy added", body = StrategyView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -119,12 +120,12 @@ async fn add(
     admin: AdminToken,
     Path(path): Path<PlacePath>,
     ApiObject(strategy): ApiObject<StrategyInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let operation = AddStrategy {
         place: place(path)?,
         strategy,
     };
-    Ok(render(&state.apply(&admin.actor(), operation).await?))
+    Ok(render(&state.apply(&admin.actor(), operation).await?).into_response())
 }
 
 async fn update(
@@ -132,22 +133,22 @@ async fn update(
     admin: AdminToken,
     (project, feature, environment, id): StrategyPath,
     edit: Edit<StrategyInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let operation = UpdateStrategy {
         place: place((project, feature, environment))?,
         id,
         edit,
     };
-    Ok(render(&state.apply(&admin.actor(), operation).await?))
+    Ok(render(&state.apply(&admin.actor(), operation).await?).into_response())
 }
 
 #[utoipa::path(
     put,
     path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/{strategy}",
     summary = "Replaces a strategy",
-    request_body = Object,
+    request_body = StrategyInput,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The strategy as replaced", body = StrategyView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -158,7 +159,7 @@ async fn replace(
     admin: AdminToken,
     Path(path): Path<StrategyPath>,
     ApiObject(strategy): ApiObject<StrategyInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     update(state, admin, path, Edit::Replace(strategy)).await
 }
 
@@ -166,9 +167,10 @@ async fn replace(
     patch,
     path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/{strategy}",
     summary = "Changes a strategy with JSON Patch",
-    request_body = [Object],
+    request_body(content = json_patch::Patch, description = "JSON Patch operations on the strategy as `StrategyInput` shows it",
+        example = json!([{"op": "replace", "path": "/parameters/rollout", "value": "75"}])),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The strategy as changed", body = StrategyView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -179,7 +181,7 @@ async fn patch(
     admin: AdminToken,
     Path(path): Path<StrategyPath>,
     ApiJson(operations): ApiJson<json_patch::Patch>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     update(state, admin, path, Edit::Patch(operations)).await
 }
 
@@ -207,7 +209,7 @@ async fn remove(
     Ok(StatusCode::OK)
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SortOrder {
     id: String,
@@ -219,7 +221,7 @@ struct SortOrder {
     post,
     path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/set-sort-order",
     summary = "Orders the strategies",
-    request_body = [Object],
+    request_body(content = [SortOrder], example = json!([{"id": "6f1d1c2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f", "sortOrder": 0}])),
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),
@@ -246,7 +248,8 @@ async fn set_sort_order(
     post,
     path = "/api/admin/constraints/validate",
     summary = "Whether a constraint is valid",
-    request_body = Object,
+    request_body(content = flagstaff_engine::document::Constraint,
+        example = json!({"contextName": "appVersion", "operator": "SEMVER_GT", "value": "1.2.0"})),
     responses(
         (status = 204, description = "Done"),
         (status = 400, description = "Invalid input"),
