@@ -198,35 +198,92 @@ fn text_values(source: &Constraint, lower: bool) -> Box<[Box<str>]> {
         .collect()
 }
 
+/// How many values an operator compares a context field with, and so which
+/// field of a constraint holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arity {
+    /// One value, in `value`.
+    Single,
+    /// A list, in `values`.
+    List,
+}
+
+/// What an operator reads its values as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Text,
+    /// A number (`NUM_*`).
+    Number,
+    /// An RFC 3339 date-time (`DATE_*`).
+    Date,
+    /// A semantic version without a leading `v` (`SEMVER_*`).
+    Semver,
+    /// A regular expression (`REGEX`).
+    Pattern,
+    /// An IP address or CIDR range (`IN_CIDR`).
+    Network,
+}
+
+/// One operator, as Unleash names it, with what it expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operator {
+    pub name: &'static str,
+    pub arity: Arity,
+    pub kind: ValueKind,
+}
+
+impl Operator {
+    const fn new(name: &'static str, arity: Arity, kind: ValueKind) -> Operator {
+        Operator { name, arity, kind }
+    }
+
+    /// The operator named `name`, if the engine has it.
+    pub fn named(name: &str) -> Option<&'static Operator> {
+        OPERATORS.iter().find(|op| op.name == name)
+    }
+
+    /// The constraint field an operator of this arity reads: `value` or `values`.
+    pub fn value_field(&self) -> &'static str {
+        match self.arity {
+            Arity::Single => "value",
+            Arity::List => "values",
+        }
+    }
+}
+
 /// Every constraint operator the engine evaluates, as Unleash names them.
-pub const OPERATORS: &[&str] = &[
-    "IN",
-    "NOT_IN",
-    "STR_CONTAINS",
-    "STR_STARTS_WITH",
-    "STR_ENDS_WITH",
-    "NUM_EQ",
-    "NUM_GT",
-    "NUM_GTE",
-    "NUM_LT",
-    "NUM_LTE",
-    "DATE_AFTER",
-    "DATE_BEFORE",
-    "SEMVER_EQ",
-    "SEMVER_GT",
-    "SEMVER_GTE",
-    "SEMVER_LT",
-    "SEMVER_LTE",
-    "REGEX",
-    "IN_CIDR",
-];
+pub const OPERATORS: &[Operator] = {
+    use Arity::{List, Single};
+    use ValueKind::*;
+    &[
+        Operator::new("IN", List, Text),
+        Operator::new("NOT_IN", List, Text),
+        Operator::new("STR_CONTAINS", List, Text),
+        Operator::new("STR_STARTS_WITH", List, Text),
+        Operator::new("STR_ENDS_WITH", List, Text),
+        Operator::new("NUM_EQ", Single, Number),
+        Operator::new("NUM_GT", Single, Number),
+        Operator::new("NUM_GTE", Single, Number),
+        Operator::new("NUM_LT", Single, Number),
+        Operator::new("NUM_LTE", Single, Number),
+        Operator::new("DATE_AFTER", Single, Date),
+        Operator::new("DATE_BEFORE", Single, Date),
+        Operator::new("SEMVER_EQ", Single, Semver),
+        Operator::new("SEMVER_GT", Single, Semver),
+        Operator::new("SEMVER_GTE", Single, Semver),
+        Operator::new("SEMVER_LT", Single, Semver),
+        Operator::new("SEMVER_LTE", Single, Semver),
+        Operator::new("REGEX", Single, Pattern),
+        Operator::new("IN_CIDR", List, Network),
+    ]
+};
 
 /// Why the engine would not use this constraint as written, if it would not:
 /// an unknown operator, a value its operator cannot read, a regular expression
 /// that does not compile, an IN_CIDR entry that is not an address or range.
 /// Stores ask before saving a constraint, so the engine's rules are the only ones.
 pub fn constraint_problem(source: &Constraint) -> Option<String> {
-    if !OPERATORS.contains(&source.operator.as_str()) {
+    if Operator::named(&source.operator).is_none() {
         return Some(format!("unknown operator {:?}", source.operator));
     }
     match Test::compile(source) {
@@ -437,19 +494,34 @@ mod tests {
 
     #[test]
     fn every_operator_is_known_and_checked_by_its_values() {
-        let good = |op: &str| match op {
-            "IN" | "NOT_IN" | "STR_CONTAINS" | "STR_STARTS_WITH" | "STR_ENDS_WITH" => {
-                constraint(op, None, &["a"])
+        // The table's arity and kind say where a good value goes and what it is.
+        let good = |op: &Operator| {
+            let sample = match op.kind {
+                ValueKind::Text => "a",
+                ValueKind::Number => "42",
+                ValueKind::Date => "2030-01-01T00:00:00Z",
+                ValueKind::Semver => "1.2.3",
+                ValueKind::Pattern => "^a+$",
+                ValueKind::Network => "10.0.0.0/8",
+            };
+            match op.arity {
+                Arity::Single => constraint(op.name, Some(sample), &[]),
+                Arity::List => constraint(op.name, None, &[sample]),
             }
-            "IN_CIDR" => constraint(op, None, &["10.0.0.0/8", "::1"]),
-            "DATE_AFTER" | "DATE_BEFORE" => constraint(op, Some("2030-01-01T00:00:00Z"), &[]),
-            "REGEX" => constraint(op, Some("^a+$"), &[]),
-            o if o.starts_with("SEMVER") => constraint(op, Some("1.2.3"), &[]),
-            _ => constraint(op, Some("42"), &[]),
         };
         for op in OPERATORS {
-            assert_eq!(constraint_problem(&good(op)), None, "{op}");
+            assert_eq!(constraint_problem(&good(op)), None, "{op:?}");
+            assert_eq!(Operator::named(op.name), Some(op));
+            if op.kind != ValueKind::Text && op.kind != ValueKind::Pattern {
+                // The value in the other field is not read.
+                let misplaced = match op.arity {
+                    Arity::Single => constraint(op.name, None, &["x"]),
+                    Arity::List => constraint(op.name, Some("x"), &[]),
+                };
+                assert!(constraint_problem(&misplaced).is_some(), "{op:?}");
+            }
         }
+        assert_eq!(Operator::named("LIKE"), None);
         for (bad, why) in [
             (constraint("NUM_GT", Some("many"), &[]), "not a number"),
             (constraint("NUM_GT", None, &[]), "not a number"),

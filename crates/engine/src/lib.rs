@@ -27,7 +27,7 @@ mod table;
 mod values;
 mod variant;
 
-pub use constraint::{constraint_problem, ValueTest, OPERATORS};
+pub use constraint::{constraint_problem, Arity, Operator, ValueKind, ValueTest, OPERATORS};
 pub use context::Context;
 pub use document::ClientFeatures;
 pub use engine::{Engine, EngineOptions, Evaluation};
