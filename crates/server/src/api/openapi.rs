@@ -47,9 +47,16 @@ pub struct ErrorBody {
     details: Option<Vec<ErrorDetail>>,
 }
 
+/// One thing wrong with the request.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     message: String,
+    /// The same text (Unleash sends both).
+    description: Option<String>,
+    /// The field at fault, as JavaScript would reach it from the body's root
+    /// (`strategies[0].constraints[3].values`); absent when no single field is.
+    #[schema(example = "constraints[0].values")]
+    path: Option<String>,
 }
 
 /// An OFREP evaluation error.

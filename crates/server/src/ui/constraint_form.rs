@@ -18,6 +18,7 @@ use flagstaff_engine::{constraint_problem, OPERATORS};
 pub const ADD_CONSTRAINT: &str = "add_constraint";
 
 use crate::ops::STANDARD_CONTEXT_FIELDS as STANDARD_FIELDS;
+use crate::ops::{FieldPath, PathSegment};
 
 /// Operators whose constraint reads the single `value`, not `values`.
 pub fn single_valued(operator: &str) -> bool {
@@ -110,7 +111,7 @@ pub struct ConstraintsForm {
 
 impl ConstraintsForm {
     /// What the operator select offers: every operator the engine evaluates.
-    pub fn operators(&self) -> &'static [&'static str] {
+    pub fn operators(&self) -> &'static [flagstaff_engine::Operator] {
         OPERATORS
     }
 
@@ -208,6 +209,22 @@ impl ConstraintsForm {
             constraints.push(constraint);
         }
         ok.then_some(constraints)
+    }
+
+    /// Puts an operation's refusal on the row its path names (the path
+    /// starts at the constraint list, which skips blank rows); false when it
+    /// names no row.
+    pub fn attach_error(&mut self, field: &FieldPath, message: &str) -> bool {
+        let [PathSegment::Index(index), ..] = field.segments() else {
+            return false;
+        };
+        match self.rows.iter_mut().filter(|r| !r.is_blank()).nth(*index) {
+            Some(row) => {
+                row.error = Some(message.to_owned());
+                true
+            }
+            None => false,
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod changes;
 mod dependencies;
 mod edge;
 mod export;
+mod field_errors;
 mod flags;
 mod forwarder;
 mod helpers;
@@ -38,6 +39,7 @@ use changes::*;
 use dependencies::*;
 use edge::*;
 use export::*;
+use field_errors::*;
 use flags::*;
 use helpers::Db;
 use hostile::*;
@@ -100,6 +102,7 @@ on_both_backends!(
     every_write_is_one_revision,
     unknown_routes,
     bad_input_changes_nothing,
+    refusals_name_their_nested_field,
     client_etag_and_filters,
     restart_keeps_everything,
     metrics_add_up_exactly,

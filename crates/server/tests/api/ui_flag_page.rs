@@ -161,7 +161,7 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
         one_more.body.contains("name=\"c1_operator\"")
             && !one_more.body.contains("name=\"c2_operator\"")
     );
-    for operator in flagstaff_engine::OPERATORS {
+    for operator in flagstaff_engine::OPERATORS.iter().map(|op| op.name) {
         assert!(
             one_more
                 .body
@@ -315,6 +315,22 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
     assert!(
         bad_json.body.contains("id=\"v0-error\""),
         "the message is next to the variant"
+    );
+    // It marks the payload it is about (the operation's path
+    // `variants[0].payload.value`), not the variant's name.
+    assert!(
+        bad_json.body.contains(
+            "name=\"v0_payload\" rows=\"2\" aria-invalid=\"true\" aria-describedby=\"v0-error\""
+        ),
+        "{}",
+        bad_json.body
+    );
+    assert!(
+        !bad_json
+            .body
+            .contains("name=\"v0_name\" value=\"store_deleted_surveys\" aria-invalid"),
+        "{}",
+        bad_json.body
     );
     assert!(
         bad_json.body.contains("{restore: yes</textarea>")
@@ -626,6 +642,9 @@ pub async fn ui_flag_variants_and_settings(db: Db) {
         .await;
     assert_eq!(bad_json.status, StatusCode::BAD_REQUEST);
     assert!(bad_json.body.contains("id=\"v1-error\"") && bad_json.body.contains("[1,</textarea>"));
+    assert!(bad_json
+        .body
+        .contains("name=\"v1_payload\" rows=\"2\" aria-invalid=\"true\""));
     assert_eq!(event_count(&app).await, before);
 
     // Settings: the guide turns on impression data; the client document shows it.

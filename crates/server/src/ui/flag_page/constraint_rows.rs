@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use flagstaff_engine::document::Constraint;
 
 use super::form_fields::{join_values, split_values, FormFields};
+use crate::ops::{FieldPath, PathSegment};
 
 pub use crate::ops::STANDARD_CONTEXT_FIELDS as BUILT_IN_CONTEXT;
 
@@ -138,16 +139,16 @@ pub fn posted_rows(fields: &FormFields) -> Vec<ConstraintRow> {
     rows
 }
 
-/// Puts an operation's refusal (`constraints[N] …`) on row N; false when it
-/// names no row.
-pub fn attach_error(rows: &mut [ConstraintRow], error: &str) -> bool {
-    let index = error
-        .strip_prefix("constraints[")
-        .and_then(|rest| rest.split_once(']'))
-        .and_then(|(n, _)| n.parse::<usize>().ok());
-    match index.and_then(|i| rows.get_mut(i)) {
+/// Puts an operation's refusal on the row its path names (the path starts
+/// at the constraint list: `[3].values`); false when it names no row.
+pub fn attach_error(rows: &mut [ConstraintRow], field: &FieldPath, message: &str) -> bool {
+    let index = match field.segments() {
+        [PathSegment::Index(i), ..] => *i,
+        _ => return false,
+    };
+    match rows.get_mut(index) {
         Some(row) => {
-            row.error = Some(error.to_owned());
+            row.error = Some(message.to_owned());
             true
         }
         None => false,

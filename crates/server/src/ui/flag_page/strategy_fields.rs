@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::constraint_rows::{self, ConstraintRow};
 use super::form_fields::{join_values, split_values, FormFields};
 use super::variant_rows::{self, VariantRow};
-use crate::ops::StrategyInput;
+use crate::ops::{FieldPath, StrategyInput};
 use crate::state::AppState;
 use crate::storage::{StrategyTypeRow, StrategyValues};
 use crate::ui::internal;
@@ -243,25 +243,35 @@ impl StrategyFields {
         })
     }
 
-    /// Puts a refusal next to the field it names; what names no field is returned.
-    pub fn attach_error(&mut self, error: String) -> Option<String> {
-        if error.starts_with("rollout") {
-            self.rollout_error = Some(error);
-            return None;
+    /// Puts a refusal next to the field its path names; a message that names
+    /// no field shown is returned.
+    pub fn attach_error(&mut self, field: &FieldPath, message: String) -> Option<String> {
+        let under = |name: &str| field.strip_prefix(&FieldPath::root().field(name));
+        if let Some(parameter) = under("parameters") {
+            let name = parameter.first_field();
+            if self.name == FLEXIBLE && name == Some("rollout") {
+                self.rollout_error = Some(message);
+                return None;
+            }
+            if let Some(shown) = self
+                .parameters
+                .iter_mut()
+                .find(|f| Some(f.name.as_str()) == name)
+            {
+                shown.error = Some(message);
+                return None;
+            }
         }
-        if let Some(field) = self
-            .parameters
-            .iter_mut()
-            .find(|f| error.starts_with(&format!("parameter {:?}", f.name)))
-        {
-            field.error = Some(error);
-            return None;
+        if let Some(rest) = under("constraints") {
+            if constraint_rows::attach_error(&mut self.constraints, &rest, &message) {
+                return None;
+            }
         }
-        if constraint_rows::attach_error(&mut self.constraints, &error)
-            || variant_rows::attach_error(&mut self.variants, &error)
-        {
-            return None;
+        if let Some(rest) = under("variants") {
+            if variant_rows::attach_error(&mut self.variants, &rest, &message) {
+                return None;
+            }
         }
-        Some(error)
+        Some(message)
     }
 }

@@ -57,7 +57,7 @@ struct StrategyFormPage {
     strategy_types: Vec<Choice>,
     stickiness_options: Vec<String>,
     context_names: Vec<String>,
-    operators: &'static [&'static str],
+    operators: &'static [flagstaff_engine::Operator],
     segment_choices: Vec<SegmentChoice>,
     payload_types: [&'static str; 4],
     /// A refusal that names no field.
@@ -407,10 +407,11 @@ async fn save(
     };
     match result {
         Ok(()) => Redirect::to(&place.back()).into_response(),
-        Err(OpError::Invalid(why) | OpError::InvalidOperation(why)) => {
-            let unplaced = form.attach_error(why);
+        Err(OpError::Invalid { field, message }) => {
+            let unplaced = form.attach_error(&field, message);
             refused(form, unplaced)
         }
+        Err(OpError::InvalidOperation(why)) => refused(form, Some(why)),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -428,5 +429,5 @@ fn replace_all_but_order(input: StrategyInput) -> Result<json_patch::Patch, OpEr
         replace("/segments", json!(input.segments.unwrap_or_default())),
         replace("/variants", json!(input.variants.unwrap_or_default())),
     ]);
-    serde_json::from_value(patch).map_err(|e| OpError::Invalid(e.to_string()))
+    serde_json::from_value(patch).map_err(|e| OpError::invalid_input(e.to_string()))
 }
