@@ -225,6 +225,7 @@ impl StrategyPlace {
     }
 }
 
+/// Adds a strategy; one without a `sortOrder` goes after the others.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AddStrategy {
     #[serde(flatten)]
@@ -235,19 +236,25 @@ pub struct AddStrategy {
 impl Operation for AddStrategy {
     type Output = StrategyRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<StrategyRow> {
+    async fn run(mut self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<StrategyRow> {
         let actor = &cx.actor;
         self.place.check(w).await?;
-        let existing = w
+        let siblings = w
             .strategies(&self.place.feature, Some(&self.place.environment))
-            .await?
-            .len();
+            .await?;
+        let existing = siblings.len();
         if existing >= cx.limits.strategies_per_environment {
             return Err(OpError::invalid_input(format!(
                 "{} already has {existing} strategies in {}: at most {} (the strategies limit)",
                 self.place.feature, self.place.environment, cx.limits.strategies_per_environment
             )));
         }
+        // Without a sort order it goes last, decided here under the change
+        // lock (Unleash: the largest sort order + 1, or 0 for the first).
+        let last = siblings.iter().map(|s| s.values.sort_order).max();
+        self.strategy
+            .sort_order
+            .get_or_insert(last.map_or(0, |l| l.saturating_add(1)));
         let values = self.strategy.into_values(&self.place.feature, &cx.limits)?;
         check_strategy_type(w, &values.name).await?;
         check_segments(w, &values).await?;

@@ -864,3 +864,68 @@ pub async fn ui_flag_pages_refuse_viewers_and_forged_forms(db: Db) {
         StatusCode::NOT_FOUND
     );
 }
+
+/// A strategy added without a sort order goes after the others, through the
+/// admin API and through the strategy form alike: the operation decides it
+/// under the change lock (Unleash: the largest sort order + 1).
+pub async fn new_strategies_go_last(db: Db) {
+    let app = spawn_app_with(db, with_admin).await;
+    let (status, body) = app
+        .admin(Method::POST, F, Some(json!({"name": FLAG})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let api = format!("/api/admin{DEV}/strategies");
+    let add = |body: Value| {
+        let app = &app;
+        let api = &api;
+        async move {
+            let (status, strategy) = app.admin(Method::POST, api, Some(body)).await;
+            assert_eq!(status, StatusCode::OK, "{strategy}");
+            strategy["sortOrder"].clone()
+        }
+    };
+    assert_eq!(add(json!({"name": "default"})).await, 0, "the first is 0");
+    assert_eq!(add(json!({"name": "default", "sortOrder": 5})).await, 5);
+    assert_eq!(add(json!({"name": "default"})).await, 6);
+
+    let mut browser = admin_browser(&app).await;
+    let csrf = browser.get(PAGE).await.csrf();
+    let saved = browser
+        .post(
+            &format!("{DEV}/strategies/new"),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("shown", "userWithId"),
+                ("name", "userWithId"),
+                ("p_userIds", "alice"),
+                ("constraints", "0"),
+                ("variants", "0"),
+                ("save", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(add(json!({"name": "default", "sortOrder": 0})).await, 0);
+    assert_eq!(add(json!({"name": "default"})).await, 8);
+
+    let (_, listed) = app.admin(Method::GET, &api, None).await;
+    let orders: Vec<(String, i64)> = listed
+        .as_array()
+        .expect("strategies")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default().to_owned(),
+                s["sortOrder"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert!(
+        orders.contains(&("userWithId".to_owned(), 7)),
+        "the form's strategy went last: {orders:?}"
+    );
+    let served: Vec<Value> = dev_strategies(&app).await;
+    assert_eq!(served.len(), 6);
+    assert_eq!(served[4]["name"], "userWithId", "{served:?}");
+    app.stop().await;
+}

@@ -376,18 +376,11 @@ async fn save(
     let actor = Actor::named(&signed.user.username);
     let result = match &place.editing {
         None => {
-            let last = match state
-                .store
-                .strategies(place.flag.name.as_str(), Some(place.environment.as_str()))
-                .await
-            {
-                Ok(strategies) => strategies.iter().map(|s| s.values.sort_order).max(),
-                Err(e) => return internal(e),
-            };
+            // No sort order: the operation puts it last, under the change lock.
             let operation = AddStrategy {
                 place: place.strategy_place(),
                 strategy: StrategyInput {
-                    sort_order: Some(last.map_or(0, |l| l + 1)),
+                    sort_order: None,
                     ..input
                 },
             };
