@@ -221,7 +221,8 @@ async fn save(
     form.name = field(pairs, "name").unwrap_or_default().to_owned();
     form.description = field(pairs, "description").unwrap_or_default().to_owned();
     form.project = field(pairs, "project").unwrap_or_default().to_owned();
-    form.constraints = ConstraintsForm::from_pairs(pairs);
+    form.constraints =
+        ConstraintsForm::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     if let Err(response) = offer_fields(state, &mut form).await {
         return response;
     }

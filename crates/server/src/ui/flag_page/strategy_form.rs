@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{json, Value};
 
-use super::constraint_rows::BUILT_IN_CONTEXT;
 use super::form_fields::FormFields;
 use super::strategy_fields::{
     catalogue, fields_of, posted_fields, Catalogue, StrategyFields, FLEXIBLE,
@@ -27,6 +26,7 @@ use crate::ops::{
 };
 use crate::state::AppState;
 use crate::storage::{StrategyRow, StrategyValues};
+use crate::ui::constraint_form::ConstraintsForm;
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
 
 pub struct Choice {
@@ -54,10 +54,10 @@ struct StrategyFormPage {
     form: StrategyFields,
     /// The strategy variants (the shared rows template reads `variants`).
     variants: Vec<VariantRow>,
+    /// The constraints editor (the shared template reads `constraints`).
+    constraints: ConstraintsForm,
     strategy_types: Vec<Choice>,
     stickiness_options: Vec<String>,
-    context_names: Vec<String>,
-    operators: &'static [flagstaff_engine::Operator],
     segment_choices: Vec<SegmentChoice>,
     payload_types: [&'static str; 4],
     /// A refusal that names no field.
@@ -129,18 +129,11 @@ fn page(
             label: form.name.clone(),
         });
     }
-    let mut context_names: Vec<String> = BUILT_IN_CONTEXT.iter().map(|c| (*c).to_owned()).collect();
     let add = |names: &mut Vec<String>, name: &str| {
         if !name.is_empty() && !names.iter().any(|n| n == name) {
             names.push(name.to_owned());
         }
     };
-    for name in &catalogue.context {
-        add(&mut context_names, name);
-    }
-    for row in &form.constraints {
-        add(&mut context_names, &row.context);
-    }
     let mut stickiness_options: Vec<String> = ["default", "userId", "sessionId", "random"]
         .iter()
         .map(|s| (*s).to_owned())
@@ -156,6 +149,8 @@ fn page(
     }
     let mut form = form;
     let variants = std::mem::take(&mut form.variants);
+    let mut constraints = std::mem::take(&mut form.constraints);
+    constraints.offer_fields(catalogue.context.iter().cloned());
     let segment_choices = catalogue
         .segments
         .iter()
@@ -179,10 +174,9 @@ fn page(
         csrf: signed.csrf.clone(),
         form,
         variants,
+        constraints,
         strategy_types,
         stickiness_options,
-        context_names,
-        operators: flagstaff_engine::OPERATORS,
         segment_choices,
         payload_types: PAYLOAD_TYPES,
         error,
