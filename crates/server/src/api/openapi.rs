@@ -47,15 +47,13 @@ pub struct ErrorBody {
     details: Option<Vec<ErrorDetail>>,
 }
 
-/// One thing wrong with the request.
+/// One thing wrong with the request (`description`: the same text, as Unleash).
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     message: String,
-    /// The same text (Unleash sends both).
     description: Option<String>,
-    /// The field at fault, as JavaScript would reach it from the body's root
-    /// (`strategies[0].constraints[3].values`); absent when no single field is.
-    #[schema(example = "constraints[0].values")]
+    /// The field at fault from the body's root, as JavaScript reaches it; absent when none is.
+    #[schema(example = "strategies[0].constraints[3].values")]
     path: Option<String>,
 }
 
