@@ -247,6 +247,8 @@ fn reason(error: OpError) -> String {
             }
             .to_owned()
         }
+        // The log has no place for a path but its text.
+        OpError::Invalid { field, message } if !field.is_root() => format!("{field}: {message}"),
         other => other.to_string(),
     }
 }

@@ -19,6 +19,7 @@ use regex::Regex;
 
 use crate::context::{ContextField, Resolved};
 use crate::document::Constraint;
+use crate::operator::Operator;
 use crate::values::{parse_constraint_instant, parse_constraint_number, parse_instant, parse_net};
 
 /// A constraint ready to evaluate.
@@ -198,35 +199,12 @@ fn text_values(source: &Constraint, lower: bool) -> Box<[Box<str>]> {
         .collect()
 }
 
-/// Every constraint operator the engine evaluates, as Unleash names them.
-pub const OPERATORS: &[&str] = &[
-    "IN",
-    "NOT_IN",
-    "STR_CONTAINS",
-    "STR_STARTS_WITH",
-    "STR_ENDS_WITH",
-    "NUM_EQ",
-    "NUM_GT",
-    "NUM_GTE",
-    "NUM_LT",
-    "NUM_LTE",
-    "DATE_AFTER",
-    "DATE_BEFORE",
-    "SEMVER_EQ",
-    "SEMVER_GT",
-    "SEMVER_GTE",
-    "SEMVER_LT",
-    "SEMVER_LTE",
-    "REGEX",
-    "IN_CIDR",
-];
-
 /// Why the engine would not use this constraint as written, if it would not:
 /// an unknown operator, a value its operator cannot read, a regular expression
 /// that does not compile, an IN_CIDR entry that is not an address or range.
 /// Stores ask before saving a constraint, so the engine's rules are the only ones.
 pub fn constraint_problem(source: &Constraint) -> Option<String> {
-    if !OPERATORS.contains(&source.operator.as_str()) {
+    if Operator::named(&source.operator).is_none() {
         return Some(format!("unknown operator {:?}", source.operator));
     }
     match Test::compile(source) {
@@ -397,6 +375,7 @@ fn str_matches_ci(kind: StrOp, values: &[Box<str>], seen: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operator::{Arity, ValueKind, OPERATORS};
 
     fn constraint(operator: &str, value: Option<&str>, values: &[&str]) -> Constraint {
         Constraint {
@@ -437,19 +416,34 @@ mod tests {
 
     #[test]
     fn every_operator_is_known_and_checked_by_its_values() {
-        let good = |op: &str| match op {
-            "IN" | "NOT_IN" | "STR_CONTAINS" | "STR_STARTS_WITH" | "STR_ENDS_WITH" => {
-                constraint(op, None, &["a"])
+        // The table's arity and kind say where a good value goes and what it is.
+        let good = |op: &Operator| {
+            let sample = match op.kind {
+                ValueKind::Text => "a",
+                ValueKind::Number => "42",
+                ValueKind::Date => "2030-01-01T00:00:00Z",
+                ValueKind::Semver => "1.2.3",
+                ValueKind::Pattern => "^a+$",
+                ValueKind::Network => "10.0.0.0/8",
+            };
+            match op.arity {
+                Arity::Single => constraint(op.name, Some(sample), &[]),
+                Arity::List => constraint(op.name, None, &[sample]),
             }
-            "IN_CIDR" => constraint(op, None, &["10.0.0.0/8", "::1"]),
-            "DATE_AFTER" | "DATE_BEFORE" => constraint(op, Some("2030-01-01T00:00:00Z"), &[]),
-            "REGEX" => constraint(op, Some("^a+$"), &[]),
-            o if o.starts_with("SEMVER") => constraint(op, Some("1.2.3"), &[]),
-            _ => constraint(op, Some("42"), &[]),
         };
         for op in OPERATORS {
-            assert_eq!(constraint_problem(&good(op)), None, "{op}");
+            assert_eq!(constraint_problem(&good(op)), None, "{op:?}");
+            assert_eq!(Operator::named(op.name), Some(op));
+            if op.kind != ValueKind::Text && op.kind != ValueKind::Pattern {
+                // The value in the other field is not read.
+                let misplaced = match op.arity {
+                    Arity::Single => constraint(op.name, None, &["x"]),
+                    Arity::List => constraint(op.name, Some("x"), &[]),
+                };
+                assert!(constraint_problem(&misplaced).is_some(), "{op:?}");
+            }
         }
+        assert_eq!(Operator::named("LIKE"), None);
         for (bad, why) in [
             (constraint("NUM_GT", Some("many"), &[]), "not a number"),
             (constraint("NUM_GT", None, &[]), "not a number"),

@@ -21,13 +21,14 @@ mod engine;
 mod explain;
 pub mod hash;
 mod index;
+mod operator;
 mod random;
 mod strategy;
 mod table;
 mod values;
 mod variant;
 
-pub use constraint::{constraint_problem, ValueTest, OPERATORS};
+pub use constraint::{constraint_problem, ValueTest};
 pub use context::Context;
 pub use document::ClientFeatures;
 pub use engine::{Engine, EngineOptions, Evaluation};
@@ -35,4 +36,5 @@ pub use explain::{
     ConstraintExplanation, DependencyExplanation, Explanation, StrategyExplanation,
     VariantExplanation,
 };
+pub use operator::{Arity, Operator, ValueKind, OPERATORS};
 pub use variant::VariantResult;

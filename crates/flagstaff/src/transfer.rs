@@ -223,7 +223,10 @@ impl Http {
         let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         if !status.is_success() {
             let message = value["message"].as_str().unwrap_or(&text);
-            bail!("{what}: {status}: {message}");
+            match value["details"][0]["path"].as_str() {
+                Some(path) => bail!("{what}: {status}: {message} (at {path})"),
+                None => bail!("{what}: {status}: {message}"),
+            }
         }
         Ok(value)
     }

@@ -1,6 +1,9 @@
 //! The one error type of the HTTP layer, rendered in Unleash's JSON error shape
-//! (`{"id","name","message","details":[{"message"}]}`) in one place. Internal
-//! errors are logged with their cause; the caller sees only a safe message.
+//! (`{"id","name","message","details":[{"message","description","path"}]}`,
+//! `path` only where one field is at fault) in one place. Internal errors are
+//! logged with their cause; the caller sees only a safe message. [`op_status`]
+//! is the one mapping of a refused operation to a status, for the API and the
+//! web UI alike.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +16,9 @@ use flagstaff_storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// An operation refused the request (status: [`op_status`]).
+    #[error(transparent)]
+    Refused(OpError),
     #[error("{0}")]
     BadData(String),
     #[error("{0}")]
@@ -61,6 +67,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
+            ApiError::Refused(refusal) => op_status(refusal),
             ApiError::BadData(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::NameExists(_) => StatusCode::CONFLICT,
@@ -84,6 +91,20 @@ impl ApiError {
     /// Unleash's machine-readable error kind.
     fn kind(&self) -> &'static str {
         match self {
+            ApiError::Refused(refusal) => match refusal {
+                OpError::Invalid { .. } => "BadDataError",
+                OpError::NotFound(_) | OpError::Storage(StorageError::NotFound(_)) => {
+                    "NotFoundError"
+                }
+                OpError::Conflict(_) | OpError::Storage(StorageError::Conflict(_)) => {
+                    "NameExistsError"
+                }
+                OpError::Denied(_) => "OperationDeniedError",
+                OpError::InvalidOperation(_) => "InvalidOperationError",
+                OpError::TooLarge(_) => "ContentTooLargeError",
+                OpError::Busy(_) => "RateLimitError",
+                OpError::Storage(_) => "InternalError",
+            },
             ApiError::BadData(_) => "BadDataError",
             ApiError::NotFound(_) => "NotFoundError",
             ApiError::NameExists(_) => "NameExistsError",
@@ -108,20 +129,33 @@ impl ApiError {
     }
 }
 
+/// The status of a refused operation: the one mapping, which the API's
+/// [`ApiError`] and the web UI's refusal pages both use.
+pub fn op_status(error: &OpError) -> StatusCode {
+    match error {
+        OpError::Invalid { .. } => StatusCode::BAD_REQUEST,
+        OpError::NotFound(_) | OpError::Storage(StorageError::NotFound(_)) => StatusCode::NOT_FOUND,
+        OpError::Conflict(_) | OpError::Storage(StorageError::Conflict(_)) => StatusCode::CONFLICT,
+        OpError::Denied(_) | OpError::InvalidOperation(_) => StatusCode::FORBIDDEN,
+        OpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        OpError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
+        OpError::Storage(StorageError::Unreachable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+        OpError::Storage(StorageError::Database(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Seconds a client is asked to wait after a `Busy` refusal.
+pub const BUSY_RETRY_AFTER: u64 = 1;
+
 impl From<OpError> for ApiError {
+    /// A refusal keeps its kind (and its field); a storage failure is
+    /// answered as one ([`From<StorageError>`]: an outage is a 503 that says so).
     fn from(error: OpError) -> Self {
         match error {
-            OpError::Invalid(why) => ApiError::BadData(why),
-            OpError::NotFound(what) => ApiError::NotFound(what),
-            OpError::Conflict(what) => ApiError::NameExists(what),
-            OpError::Denied(why) => ApiError::OperationDenied(why),
-            OpError::InvalidOperation(why) => ApiError::InvalidOperation(why),
-            OpError::TooLarge(why) => ApiError::TooLarge(why),
-            OpError::Busy(message) => ApiError::TooManyRequests {
-                message,
-                retry_after: 1,
-            },
-            OpError::Storage(e) => e.into(),
+            OpError::Storage(
+                e @ (StorageError::Unreachable { .. } | StorageError::Database(_)),
+            ) => e.into(),
+            refusal => ApiError::Refused(refusal),
         }
     }
 }
@@ -182,14 +216,25 @@ impl IntoResponse for ApiError {
         let retry_after = match &self {
             ApiError::TooManyRequests { retry_after, .. }
             | ApiError::Unavailable { retry_after, .. } => Some(*retry_after),
+            ApiError::Refused(OpError::Busy(_)) => Some(BUSY_RETRY_AFTER),
             _ => None,
         };
         let body = match self {
             ApiError::ClientUnauthorized | ApiError::ClientForbidden => json!({"message": message}),
-            _ => json!({
-                "id": uuid::Uuid::new_v4().to_string(), "name": self.kind(), "message": message,
-                "details": [{"message": message}]
-            }),
+            _ => {
+                // Unleash's validation detail: `path` (as its schema errors
+                // name a field) only where one field is at fault.
+                let mut detail = json!({"message": message, "description": message});
+                if let ApiError::Refused(OpError::Invalid { field, .. }) = &self {
+                    if !field.is_root() {
+                        detail["path"] = json!(field.to_string());
+                    }
+                }
+                json!({
+                    "id": uuid::Uuid::new_v4().to_string(), "name": self.kind(), "message": message,
+                    "details": [detail]
+                })
+            }
         };
         let mut response = (status, Json(body)).into_response();
         if let Some(seconds) = retry_after {

@@ -17,6 +17,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
 use sha2::Sha256;
 
+use crate::ops::FieldPath;
 use flagstaff_storage::FilterEventKind;
 
 /// Shown instead of a sensitive parameter's value; on update, this value
@@ -49,51 +50,71 @@ pub fn target_url(provider: &str, parameters: &Map<String, Value>) -> Option<Str
 }
 
 /// Why these parameters and events do not make a valid integration of
-/// `provider`, if they do not (URLs are checked further by [`target`]).
+/// `provider`, if they do not, and the field at fault (URLs are checked
+/// further by [`target`]).
 pub fn problem(
     provider: &Provider,
     parameters: &Map<String, Value>,
     events: &[String],
-) -> Option<String> {
+) -> Option<(FieldPath, String)> {
+    let parameter = |name: &str| FieldPath::root().field("parameters").field(name);
     for p in provider.parameters.iter().filter(|p| p.required) {
         let given = parameters
             .get(p.name)
             .and_then(Value::as_str)
             .is_some_and(|v| !v.trim().is_empty());
         if !given {
-            return Some(format!("Missing required parameter: {}", p.name));
+            return Some((
+                parameter(p.name),
+                format!("Missing required parameter: {}", p.name),
+            ));
         }
     }
     for (name, value) in parameters {
         let Some(definition) = provider.parameters.iter().find(|p| p.name == name) else {
-            return Some(format!("{} has no parameter {name}", provider.name));
+            return Some((
+                parameter(name),
+                format!("{} has no parameter {name}", provider.name),
+            ));
         };
         if !value.is_string() {
-            return Some(format!("parameter {} must be a string", definition.name));
+            return Some((
+                parameter(name),
+                format!("parameter {} must be a string", definition.name),
+            ));
         }
     }
     if let Some(headers) = parameters.get("customHeaders").and_then(Value::as_str) {
         if headers != MASK && !headers.trim().is_empty() && custom_headers(headers).is_none() {
-            return Some("customHeaders must be a JSON object of string values".to_owned());
+            return Some((
+                parameter("customHeaders"),
+                "custom headers must be a JSON object of string values".to_owned(),
+            ));
         }
     }
     if let Some(template) = parameters.get("bodyTemplate").and_then(Value::as_str) {
         if let Err(e) = minijinja::Environment::new().template_from_str(template) {
-            return Some(format!("bodyTemplate is not a valid template: {e}"));
+            return Some((
+                parameter("bodyTemplate"),
+                format!("the body template is not a valid template: {e}"),
+            ));
         }
     }
+    let events_at = FieldPath::root().field("events");
     if events.is_empty() {
-        return Some("events must name at least one event type".to_owned());
+        return Some((events_at, "name at least one event type".to_owned()));
     }
     // A legacy name Unleash still accepts is accepted (it matches nothing).
-    if let Some(unknown) = events.iter().find(|e| match e.parse::<FilterEventKind>() {
+    if let Some((position, unknown)) = events.iter().enumerate().find(|(_, e)| match e
+        .parse::<FilterEventKind>(
+    ) {
         Ok(FilterEventKind::Recorded(kind)) => !provider.events.contains(&kind),
         Ok(FilterEventKind::Legacy(_)) => false,
         Err(_) => true,
     }) {
-        return Some(format!(
-            "{} cannot send events of type {unknown}",
-            provider.name
+        return Some((
+            events_at.index(position),
+            format!("{} cannot send events of type {unknown}", provider.name),
         ));
     }
     None
@@ -348,7 +369,8 @@ mod tests {
         let webhook = provider("webhook").expect("webhook");
         let events = vec!["feature-created".to_owned()];
         assert!(problem(webhook, &params(&[("url", "https://x.example")]), &events).is_none());
-        assert!(problem(webhook, &params(&[]), &events).is_some_and(|p| p.contains("url")));
+        assert!(problem(webhook, &params(&[]), &events)
+            .is_some_and(|(at, why)| why.contains("url") && at.to_string() == "parameters.url"));
         assert!(problem(
             webhook,
             &params(&[("url", "https://x"), ("nope", "1")]),
@@ -374,7 +396,9 @@ mod tests {
         )
         .is_some());
         let datadog = provider("datadog").expect("datadog");
-        assert!(problem(datadog, &params(&[]), &events).is_some_and(|p| p.contains("apiKey")));
+        assert!(
+            problem(datadog, &params(&[]), &events).is_some_and(|(_, why)| why.contains("apiKey"))
+        );
         assert_eq!(
             masked(
                 "webhook",

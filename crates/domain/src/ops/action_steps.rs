@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    project_environment, Context, Edit, EnvironmentName, FeatureName, OpError, OpResult, Operation,
-    ProjectId, StrategyPlace, SwitchEnvironment, UpdateStrategy,
+    project_environment, Context, Edit, EnvironmentName, FeatureName, FieldPath, OpError, OpResult,
+    Operation, ProjectId, StrategyPlace, SwitchEnvironment, UpdateStrategy,
 };
 use flagstaff_storage::WriteTx;
 
@@ -55,26 +55,57 @@ impl Operation for Step {
     }
 }
 
+/// Where a step's parameter `key` is, in the action it is read from.
+fn param_path(key: &str) -> FieldPath {
+    FieldPath::root().field("executionParams").field(key)
+}
+
 fn text_param<'p>(params: &'p BTreeMap<String, Value>, key: &str) -> OpResult<Option<&'p str>> {
     match params.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(OpError::Invalid(format!("\"{key}\" must be a string"))),
+        Some(_) => Err(OpError::invalid(
+            param_path(key),
+            "this parameter must be a string",
+        )),
     }
 }
 
 fn required<'p>(params: &'p BTreeMap<String, Value>, key: &str, action: &str) -> OpResult<&'p str> {
-    text_param(params, key)?
-        .ok_or_else(|| OpError::Invalid(format!("{action} needs the parameter \"{key}\"")))
+    text_param(params, key)?.ok_or_else(|| {
+        OpError::invalid(
+            param_path(key),
+            format!("{action} needs the parameter \"{key}\""),
+        )
+    })
+}
+
+/// A name parameter, parsed (its refusal put on the parameter).
+fn name_param<T>(
+    params: &BTreeMap<String, Value>,
+    key: &str,
+    action: &str,
+    parse: impl Fn(&str) -> OpResult<T>,
+) -> OpResult<T> {
+    parse(required(params, key, action)?).map_err(|e| match e {
+        OpError::Invalid { message, .. } => OpError::invalid(param_path(key), message),
+        other => other,
+    })
 }
 
 /// A whole percentage, written as a number or as text.
 fn rollout(params: &BTreeMap<String, Value>) -> OpResult<u8> {
-    let bad = || OpError::Invalid("\"rollout\" must be a whole number from 0 to 100".to_owned());
+    let bad = || {
+        OpError::invalid(
+            param_path("rollout"),
+            "the rollout must be a whole number from 0 to 100",
+        )
+    };
     let value = match params.get("rollout") {
         None | Some(Value::Null) => {
-            return Err(OpError::Invalid(
-                "SET_ROLLOUT needs the parameter \"rollout\"".to_owned(),
+            return Err(OpError::invalid(
+                param_path("rollout"),
+                "SET_ROLLOUT needs the parameter \"rollout\"",
             ))
         }
         Some(Value::Number(n)) => n.as_u64().ok_or_else(bad)?,
@@ -87,29 +118,37 @@ fn rollout(params: &BTreeMap<String, Value>) -> OpResult<u8> {
         .ok_or_else(bad)
 }
 
-/// The step an action names, in an action set of `project`.
+/// The step an action names, in an action set of `project` (refusals' paths
+/// start at the action: `action`, `executionParams.rollout`).
 pub fn step(action: &str, params: &BTreeMap<String, Value>, project: &ProjectId) -> OpResult<Step> {
     let Some((_, allowed)) = ACTIONS.iter().find(|(name, _)| *name == action) else {
         let known: Vec<&str> = ACTIONS.iter().map(|(name, _)| *name).collect();
-        return Err(OpError::Invalid(format!(
-            "{action:?} is not a known action (known: {})",
-            known.join(", ")
-        )));
+        return Err(OpError::invalid(
+            FieldPath::root().field("action"),
+            format!(
+                "{action:?} is not a known action (known: {})",
+                known.join(", ")
+            ),
+        ));
     };
     if let Some(key) = params.keys().find(|k| !allowed.contains(&k.as_str())) {
-        return Err(OpError::Invalid(format!(
-            "{action} has no parameter \"{key}\""
-        )));
+        return Err(OpError::invalid(
+            param_path(key),
+            format!("{action} has no parameter \"{key}\""),
+        ));
     }
     if let Some(other) = text_param(params, "project")? {
         if other != project.as_str() {
-            return Err(OpError::Invalid(format!(
-                "an action set of project {project} changes flags of project {project}, not {other}"
-            )));
+            return Err(OpError::invalid(
+                param_path("project"),
+                format!(
+                    "an action set of project {project} changes flags of project {project}, not {other}"
+                ),
+            ));
         }
     }
-    let feature = FeatureName::parse(required(params, "featureName", action)?)?;
-    let environment = EnvironmentName::parse(required(params, "environment", action)?)?;
+    let feature = name_param(params, "featureName", action, FeatureName::parse)?;
+    let environment = name_param(params, "environment", action, EnvironmentName::parse)?;
     Ok(match action {
         "SET_ROLLOUT" => Step::SetRollout(SetRollout {
             place: StrategyPlace {
@@ -194,10 +233,13 @@ impl Operation for SetRollout {
                 })?,
         };
         if target.values.name != "flexibleRollout" {
-            return Err(OpError::Invalid(format!(
-                "strategy {} is a {} strategy, not a flexibleRollout",
-                target.id, target.values.name
-            )));
+            return Err(OpError::invalid(
+                FieldPath::root().field("strategyId"),
+                format!(
+                    "strategy {} is a {} strategy, not a flexibleRollout",
+                    target.id, target.values.name
+                ),
+            ));
         }
         let percentage = self.rollout.to_string();
         if target.values.parameters.get("rollout") == Some(&percentage) {
@@ -206,7 +248,7 @@ impl Operation for SetRollout {
         let patch: json_patch::Patch = serde_json::from_value(json!([
             {"op": "add", "path": "/parameters/rollout", "value": percentage}
         ]))
-        .map_err(|e| OpError::Invalid(e.to_string()))?;
+        .map_err(|e| OpError::invalid_input(e.to_string()))?;
         UpdateStrategy {
             place: self.place.clone(),
             id: target.id.clone(),
@@ -282,9 +324,28 @@ mod tests {
         ] {
             let refused = step(action, &bad, &project);
             assert!(
-                matches!(&refused, Err(OpError::Invalid(m)) if m.contains(why)),
+                matches!(&refused, Err(OpError::Invalid { message, .. }) if message.contains(why)),
                 "{action} {bad:?}: {refused:?}"
             );
+        }
+        // Each refusal names the action's field at fault.
+        for (action, bad, path) in [
+            ("DELETE_EVERYTHING", on.clone(), "action"),
+            (
+                "SET_ROLLOUT",
+                params(json!({"featureName": "a", "environment": "development", "rollout": 101})),
+                "executionParams.rollout",
+            ),
+            (
+                "TOGGLE_FEATURE_ON",
+                params(json!({"featureName": "no spaces", "environment": "development"})),
+                "executionParams.featureName",
+            ),
+        ] {
+            match step(action, &bad, &project) {
+                Err(OpError::Invalid { field, .. }) => assert_eq!(field.to_string(), path),
+                other => panic!("{action}: {other:?}"),
+            }
         }
     }
 }

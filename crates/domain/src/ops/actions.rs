@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::action_steps::{step, stored_params};
-use super::{Actor, Context, OpError, OpResult, Operation, ProjectId};
+use super::strategies::check_constraint;
+use super::{Actor, Context, FieldPath, OpError, OpResult, Operation, ProjectId};
 use crate::wire::automation::{ActionSetView, SIGNAL_SOURCE};
 use crate::wire::to_value;
 use flagstaff_storage::{
@@ -65,26 +66,31 @@ pub struct ActionInput {
 
 /// The payload filters as the engine's constraints, or why one is not.
 fn check_filters(filters: &BTreeMap<String, PayloadFilter>) -> OpResult<()> {
+    // Paths start at the filters (`["issue.status"].values`).
     if filters.len() > MAX_FILTERS {
-        return Err(OpError::Invalid(format!(
-            "at most {MAX_FILTERS} payload filters (the filters limit)"
-        )));
+        return Err(OpError::invalid(
+            FieldPath::root(),
+            format!("at most {MAX_FILTERS} payload filters (the filters limit)"),
+        ));
     }
     for (path, filter) in filters {
+        let at = FieldPath::root().field(path.as_str());
         if path.is_empty() || path.len() > 200 || path.split('.').any(str::is_empty) {
-            return Err(OpError::Invalid(format!(
-                "payload filter {path:?}: a path is 1–200 characters of dot-separated names"
-            )));
+            return Err(OpError::invalid(
+                at,
+                format!("a payload path is 1–200 characters of dot-separated names, not {path:?}"),
+            ));
         }
         if filter.values.len() > MAX_FILTER_VALUES {
-            return Err(OpError::Invalid(format!(
-                "payload filter {path:?}: at most {MAX_FILTER_VALUES} values (the filter values limit)"
-            )));
+            return Err(OpError::invalid(
+                at.field("values"),
+                format!("at most {MAX_FILTER_VALUES} values (the filter values limit)"),
+            ));
         }
-        if let Some(problem) = flagstaff_engine::constraint_problem(&as_constraint(path, filter)) {
-            return Err(OpError::Invalid(format!(
-                "payload filter {path:?}: {problem}"
-            )));
+        // The filter is tested as a constraint, and refused as one (its
+        // context name is the filter's key).
+        if let Err(e) = check_constraint(&as_constraint(path, filter)) {
+            return Err(e.within(&at));
         }
     }
     Ok(())
@@ -114,8 +120,9 @@ impl ActionSetInput {
     ) -> OpResult<ActionSetRow> {
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(OpError::Invalid(
-                "\"name\" must be between 1 and 100 characters long".to_owned(),
+            return Err(OpError::invalid(
+                FieldPath::root().field("name"),
+                "an action set's name must be between 1 and 100 characters long",
             ));
         }
         let description = self
@@ -126,31 +133,35 @@ impl ActionSetInput {
             .as_ref()
             .is_some_and(|d| d.chars().count() > 1000)
         {
-            return Err(OpError::Invalid(
-                "\"description\" must be at most 1000 characters long".to_owned(),
+            return Err(OpError::invalid(
+                FieldPath::root().field("description"),
+                "a description must be at most 1000 characters long",
             ));
         }
         if self.matching.source != SIGNAL_SOURCE {
-            return Err(OpError::Invalid(format!(
-                "match.source must be \"{SIGNAL_SOURCE}\""
-            )));
+            return Err(OpError::invalid(
+                FieldPath::root().field("match").field("source"),
+                format!("the source must be \"{SIGNAL_SOURCE}\""),
+            ));
         }
         if w.signal_endpoint(self.matching.source_id).await?.is_none() {
-            return Err(OpError::Invalid(format!(
-                "Signal endpoint {} does not exist",
-                self.matching.source_id
-            )));
+            return Err(OpError::invalid(
+                FieldPath::root().field("match").field("sourceId"),
+                format!("Signal endpoint {} does not exist", self.matching.source_id),
+            ));
         }
-        check_filters(&self.matching.payload)?;
+        check_filters(&self.matching.payload)
+            .map_err(|e| e.within(&FieldPath::root().field("match").field("payload")))?;
         if self.actions.is_empty() || self.actions.len() > MAX_ACTIONS {
-            return Err(OpError::Invalid(format!(
-                "an action set has 1 to {MAX_ACTIONS} actions"
-            )));
+            return Err(OpError::invalid(
+                FieldPath::root().field("actions"),
+                format!("an action set has 1 to {MAX_ACTIONS} actions"),
+            ));
         }
         let mut actions = Vec::with_capacity(self.actions.len());
         for (position, input) in self.actions.into_iter().enumerate() {
             let step = step(&input.action, &input.execution_params, project)
-                .map_err(|e| OpError::Invalid(format!("actions[{position}]: {e}")))?;
+                .map_err(|e| e.within(&FieldPath::root().field("actions").index(position)))?;
             actions.push(ActionStep {
                 id: 0,
                 action: input.action,
@@ -169,7 +180,7 @@ impl ActionSetInput {
             )));
         }
         if id.is_none() && siblings.len() >= MAX_ACTION_SETS_PER_PROJECT {
-            return Err(OpError::Invalid(format!(
+            return Err(OpError::invalid_input(format!(
                 "Project {project} already has {} action sets: at most {MAX_ACTION_SETS_PER_PROJECT} (the action sets limit)",
                 siblings.len()
             )));
@@ -365,7 +376,7 @@ mod tests {
             BTreeMap::from([("a".to_owned(), filter("IN", &["x"; 26], None))]),
         ] {
             assert!(
-                matches!(check_filters(&bad), Err(OpError::Invalid(_))),
+                matches!(check_filters(&bad), Err(OpError::Invalid { .. })),
                 "{bad:?}"
             );
         }

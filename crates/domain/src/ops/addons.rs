@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{Context, OpError, OpResult, Operation};
+use super::{Context, FieldPath, OpError, OpResult, Operation};
 use crate::integrations::{self, target::TargetPolicy, MASK};
 use flagstaff_storage::{now_text, AddonRow, DeliveryCircuit, EventKind, NewEvent, WriteTx};
 
@@ -42,25 +42,40 @@ impl AddonInput {
     /// its parameters and events, and that its URL may be called (a masked
     /// URL is the stored one, checked when it was stored and at every delivery).
     pub async fn checked(self, policy: &TargetPolicy) -> OpResult<CheckedAddon> {
-        let provider = integrations::provider(&self.provider)
-            .ok_or_else(|| OpError::Invalid(format!("Unknown addon provider {}", self.provider)))?;
-        if let Some(why) = integrations::problem(provider, &self.parameters, &self.events) {
-            return Err(OpError::Invalid(why));
+        let provider = integrations::provider(&self.provider).ok_or_else(|| {
+            OpError::invalid(
+                FieldPath::root().field("provider"),
+                format!("Unknown addon provider {}", self.provider),
+            )
+        })?;
+        if let Some((field, why)) = integrations::problem(provider, &self.parameters, &self.events)
+        {
+            return Err(OpError::invalid(field, why));
         }
         if self.description.as_ref().is_some_and(|d| d.len() > 1000) {
-            return Err(OpError::Invalid(
-                "the description is at most 1,000 characters".to_owned(),
+            return Err(OpError::invalid(
+                FieldPath::root().field("description"),
+                "the description is at most 1,000 characters",
             ));
         }
-        if self.projects.len() > 1000 || self.environments.len() > 1000 {
-            return Err(OpError::Invalid(
-                "at most 1,000 projects and environments".to_owned(),
-            ));
+        for (list, names) in [
+            ("projects", &self.projects),
+            ("environments", &self.environments),
+        ] {
+            if names.len() > 1000 {
+                return Err(OpError::invalid(
+                    FieldPath::root().field(list),
+                    "at most 1,000 projects and environments",
+                ));
+            }
         }
         if let Some(url) = integrations::target_url(&self.provider, &self.parameters) {
             if url != MASK {
                 if let Some(why) = policy.problem(&url).await {
-                    return Err(OpError::Invalid(format!("url: {why}")));
+                    return Err(OpError::invalid(
+                        FieldPath::root().field("parameters").field("url"),
+                        why,
+                    ));
                 }
             }
         }
@@ -71,19 +86,21 @@ impl AddonInput {
 impl CheckedAddon {
     /// Projects and environments named must exist (`*` is every one).
     async fn check_scope(&self, w: &mut WriteTx<'_>) -> OpResult<()> {
-        for project in self.0.projects.iter().filter(|p| *p != "*") {
-            if !w.project_exists(project).await? {
-                return Err(OpError::Invalid(format!(
-                    "Project={project} does not exist"
-                )));
+        for (i, project) in self.0.projects.iter().enumerate() {
+            if project != "*" && !w.project_exists(project).await? {
+                return Err(OpError::invalid(
+                    FieldPath::root().field("projects").index(i),
+                    format!("Project={project} does not exist"),
+                ));
             }
         }
         let environments = w.environments().await?;
-        for environment in self.0.environments.iter().filter(|e| *e != "*") {
-            if !environments.iter().any(|e| &e.name == environment) {
-                return Err(OpError::Invalid(format!(
-                    "Environment={environment} does not exist"
-                )));
+        for (i, environment) in self.0.environments.iter().enumerate() {
+            if environment != "*" && !environments.iter().any(|e| &e.name == environment) {
+                return Err(OpError::invalid(
+                    FieldPath::root().field("environments").index(i),
+                    format!("Environment={environment} does not exist"),
+                ));
             }
         }
         Ok(())
@@ -120,8 +137,15 @@ impl Operation for CreateAddon {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<CreatedAddon> {
         self.addon.check_scope(w).await?;
         let input = self.addon.0;
-        if input.parameters.values().any(|v| v == MASK) {
-            return Err(OpError::Invalid(format!("{MASK} is not a parameter value")));
+        if let Some(name) = input
+            .parameters
+            .iter()
+            .find_map(|(name, v)| (v == MASK).then_some(name))
+        {
+            return Err(OpError::invalid(
+                FieldPath::root().field("parameters").field(name.as_str()),
+                format!("{MASK} is not a parameter value"),
+            ));
         }
         let mut addon = AddonRow {
             id: 0,
@@ -161,8 +185,9 @@ impl Operation for UpdateAddon {
         self.addon.check_scope(w).await?;
         let input = self.addon.0;
         if input.provider != before.provider {
-            return Err(OpError::Invalid(
-                "an integration's provider cannot change; create another".to_owned(),
+            return Err(OpError::invalid(
+                FieldPath::root().field("provider"),
+                "an integration's provider cannot change; create another",
             ));
         }
         // A masked value keeps the stored one (the API never shows it).
@@ -170,7 +195,10 @@ impl Operation for UpdateAddon {
         for (name, value) in parameters.iter_mut() {
             if value == MASK {
                 *value = before.parameters.get(name).cloned().ok_or_else(|| {
-                    OpError::Invalid(format!("{name} has no stored value to keep"))
+                    OpError::invalid(
+                        FieldPath::root().field("parameters").field(name.as_str()),
+                        format!("{name} has no stored value to keep"),
+                    )
                 })?;
             }
         }

@@ -14,7 +14,7 @@ pub const STANDARD_CONTEXT_FIELDS: [&str; 6] = [
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Actor, Context, OpError, OpResult, Operation};
+use super::{Actor, Context, FieldPath, OpError, OpResult, Operation};
 use crate::wire::{to_value, ContextFieldView};
 use flagstaff_storage::{now_text, ContextFieldRow, EventKind, NewEvent, StorageError, WriteTx};
 
@@ -50,12 +50,16 @@ fn legal_values(values: Vec<LegalValue>) -> OpResult<Vec<Value>> {
     let mut seen = std::collections::HashSet::new();
     values
         .into_iter()
-        .map(|v| {
+        .enumerate()
+        .map(|(i, v)| {
             if v.value.is_empty() || v.value.len() > 100 || !seen.insert(v.value.clone()) {
-                return Err(OpError::Invalid(format!(
-                    "legal values are unique, 1–100 characters: {:?}",
-                    v.value
-                )));
+                return Err(OpError::invalid(
+                    FieldPath::root()
+                        .field("legalValues")
+                        .index(i)
+                        .field("value"),
+                    format!("legal values are unique, 1–100 characters: {:?}", v.value),
+                ));
             }
             Ok(serde_json::to_value(v).unwrap_or(Value::Null))
         })
@@ -97,8 +101,9 @@ impl Operation for CreateContextField {
         let input = self.field;
         let name = input.name.as_deref().map(str::trim).unwrap_or_default();
         if name.is_empty() || name.len() > 100 {
-            return Err(OpError::Invalid(
-                "\"name\" is required (1–100 characters)".to_owned(),
+            return Err(OpError::invalid(
+                FieldPath::root().field("name"),
+                "a context field needs a name of 1–100 characters",
             ));
         }
         match w.context_field(name).await {
@@ -164,6 +169,12 @@ impl Operation for AddLegalValue {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ContextFieldRow> {
         let actor = &cx.actor;
         let before = w.context_field(&self.name).await?;
+        if self.value.value.is_empty() || self.value.value.len() > 100 {
+            return Err(OpError::invalid(
+                FieldPath::root().field("value"),
+                "a legal value is 1–100 characters",
+            ));
+        }
         let mut values: Vec<LegalValue> = before
             .legal_values
             .iter()

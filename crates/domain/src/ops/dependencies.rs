@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Actor, Context, FeatureName, OpError, OpResult, Operation, ProjectId};
+use super::{Actor, Context, FeatureName, FieldPath, OpError, OpResult, Operation, ProjectId};
 use flagstaff_storage::{DependencyRow, EventKind, NewEvent, WriteTx};
 
 /// Most variant names one dependency may list.
@@ -86,9 +86,10 @@ impl Operation for AddDependency {
             Vec::new()
         };
         if variants.len() > MAX_PARENT_VARIANTS || variants.iter().any(|v| v.is_empty()) {
-            return Err(OpError::Invalid(format!(
-                "\"variants\" lists at most {MAX_PARENT_VARIANTS} variant names, none empty"
-            )));
+            return Err(OpError::invalid(
+                FieldPath::root().field("variants"),
+                format!("at most {MAX_PARENT_VARIANTS} variant names, none empty"),
+            ));
         }
         w.set_dependency(&DependencyRow {
             child: self.child.to_string(),

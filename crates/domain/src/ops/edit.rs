@@ -28,7 +28,7 @@ impl<T: DeserializeOwned> Edit<T> {
                 let mut document = serde_json::to_value(current).unwrap_or(Value::Null);
                 for operation in operations.0 {
                     json_patch::patch(&mut document, &[operation]).map_err(|e| {
-                        OpError::Invalid(format!("Could not apply provided patch: {e}"))
+                        OpError::invalid_input(format!("Could not apply provided patch: {e}"))
                     })?;
                     if json_size(&document, max_bytes) > max_bytes {
                         return Err(OpError::TooLarge(format!(
@@ -36,8 +36,9 @@ impl<T: DeserializeOwned> Edit<T> {
                         )));
                     }
                 }
-                serde_json::from_value(document)
-                    .map_err(|e| OpError::Invalid(format!("the patched {what} is not valid: {e}")))
+                serde_json::from_value(document).map_err(|e| {
+                    OpError::invalid_input(format!("the patched {what} is not valid: {e}"))
+                })
             }
         }
     }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    AddDependency, AddStrategy, Context, CreateFlag, Edit, EnvironmentName, FeatureName, FlagType,
-    OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput, StrategyPlace,
+    AddDependency, AddStrategy, Context, CreateFlag, Edit, EnvironmentName, FeatureName, FieldPath,
+    FlagType, OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput, StrategyPlace,
     SwitchEnvironment, UpdateFlag, UpdateStrategy,
 };
 use flagstaff_storage::{FeatureRow, StrategyRow, WriteTx};
@@ -128,9 +128,10 @@ pub const MAX_BULK: usize = 1000;
 
 pub(super) fn bounded_bulk(names: &[FeatureName]) -> OpResult<()> {
     if names.is_empty() || names.len() > MAX_BULK {
-        return Err(OpError::Invalid(format!(
-            "\"features\" must name 1 to {MAX_BULK} flags"
-        )));
+        return Err(OpError::invalid(
+            FieldPath::root().field("features"),
+            format!("name 1 to {MAX_BULK} flags"),
+        ));
     }
     Ok(())
 }
@@ -205,7 +206,7 @@ impl Operation for SortStrategies {
             let patch: json_patch::Patch = serde_json::from_value(json!([
                 {"op": "replace", "path": "/sortOrder", "value": sort_order}
             ]))
-            .map_err(|e| OpError::Invalid(e.to_string()))?;
+            .map_err(|e| OpError::invalid_input(e.to_string()))?;
             UpdateStrategy {
                 place: self.place.clone(),
                 id,

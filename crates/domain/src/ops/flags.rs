@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::dependencies::no_children;
-use super::tags::{parse_all, tag_flag, TagInput};
+use super::tags::{parse_all, tag_at, tag_flag, TagInput};
 use super::{
-    Actor, Context, Edit, FeatureName, OpError, OpResult, Operation, ProjectId, RemoveDependencies,
+    Actor, Context, Edit, FeatureName, FieldPath, OpError, OpResult, Operation, ProjectId,
+    RemoveDependencies,
 };
 use crate::wire::{to_value, FlagMetadata};
 use flagstaff_storage::{now_text, EventKind, FeatureRow, NewEvent, Store, WriteTx};
@@ -38,7 +39,12 @@ impl FlagType {
         FlagType::ALL
             .into_iter()
             .find(|t| t.as_str() == text)
-            .ok_or_else(|| OpError::Invalid(format!("{text:?} is not a known feature type")))
+            .ok_or_else(|| {
+                OpError::invalid(
+                    FieldPath::root().field("type"),
+                    format!("{text:?} is not a known feature type"),
+                )
+            })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -120,7 +126,7 @@ impl Operation for CreateFlag {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FeatureRow> {
         let actor = &cx.actor;
-        let tags = parse_all(&self.tags)?;
+        let tags = parse_all(&self.tags).map_err(|e| e.within(&FieldPath::root().field("tags")))?;
         if !w.project_exists(&self.project).await? {
             return Err(OpError::NotFound(format!(
                 "Could not find project {}",
@@ -154,7 +160,9 @@ impl Operation for CreateFlag {
         ))
         .await?;
         for tag in &tags {
-            tag_flag(w, cx, &feature, tag).await?;
+            tag_flag(w, cx, &feature, tag)
+                .await
+                .map_err(|e| e.within(&tag_at(&self.tags, FieldPath::root().field("tags"), tag)))?;
         }
         Ok(feature)
     }
@@ -174,16 +182,15 @@ pub struct UpdateFlag {
 /// Unleash does, but a known field of the wrong type, or a new name, is refused.
 fn apply_metadata(feature: &mut FeatureRow, document: &Value) -> OpResult<()> {
     let Some(fields) = document.as_object() else {
-        return Err(OpError::Invalid(
-            "the flag must be a JSON object".to_owned(),
-        ));
+        return Err(OpError::invalid_input("the flag must be a JSON object"));
     };
     for (key, value) in fields {
         match (key.as_str(), value) {
             ("name", Value::String(n)) if *n == feature.name => {}
             ("name", _) => {
-                return Err(OpError::Invalid(
-                    "Cannot change name of feature flag".to_owned(),
+                return Err(OpError::invalid(
+                    FieldPath::root().field("name"),
+                    "Cannot change name of feature flag",
                 ));
             }
             ("description", Value::String(d)) => feature.description = Some(d.clone()),
@@ -198,9 +205,10 @@ fn apply_metadata(feature: &mut FeatureRow, document: &Value) -> OpResult<()> {
             ("archived", Value::Bool(_)) => {}
             (key @ ("description" | "type" | "stale" | "impressionData" | "archived"), other) => {
                 let shown: String = other.to_string().chars().take(60).collect();
-                return Err(OpError::Invalid(format!(
-                    "\"{key}\" has the wrong type: {shown}"
-                )));
+                return Err(OpError::invalid(
+                    FieldPath::root().field(key),
+                    format!("this field has the wrong type: {shown}"),
+                ));
             }
             _ => {}
         }

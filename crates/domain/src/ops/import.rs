@@ -24,10 +24,10 @@ use serde_json::json;
 use super::import_plan::{check_file, plan, Plan};
 use super::{
     AddDependency, AddLink, AddStrategy, Context, ContextFieldInput, CreateContextField,
-    CreateFlag, CreateTagType, Edit, EnvironmentName, FeatureName, FlagType, LegalValue, LinkInput,
-    OpError, OpResult, Operation, ProjectId, RemoveDependencies, RemoveLink, RemoveStrategy,
-    SetVariants, StrategyInput, StrategyPlace, SwitchEnvironment, TagFlag, TagInput, TagTypeInput,
-    UpdateFlag,
+    CreateFlag, CreateTagType, Edit, EnvironmentName, FeatureName, FieldPath, FlagType, LegalValue,
+    LinkInput, OpError, OpResult, Operation, PathSegment, ProjectId, RemoveDependencies,
+    RemoveLink, RemoveStrategy, SetVariants, StrategyInput, StrategyPlace, SwitchEnvironment,
+    TagFlag, TagInput, TagTypeInput, UpdateFlag,
 };
 use crate::wire::transfer::{ExportDocument, ExportedFlag, ImportReport, ReportItem};
 use flagstaff_storage::{EventKind, NewEvent, StorageError, Store, WriteTx};
@@ -77,10 +77,17 @@ fn refuse_errors(errors: &[ReportItem]) -> OpResult<()> {
         .iter()
         .map(|e| format!("{} {}", e.message, e.affected_items.join(", ")))
         .collect();
-    Err(OpError::Invalid(format!(
-        "The import was refused: {}",
-        reasons.join("; ")
-    )))
+    Err(OpError::invalid(
+        FieldPath::root().field("data"),
+        format!("The import was refused: {}", reasons.join("; ")),
+    ))
+}
+
+/// Where item `index` of the file's list `list` is in the import body
+/// (`data.featureStrategies[2]`): an operation's refusal about that item
+/// is put under it.
+fn in_file(list: &str, index: usize) -> FieldPath {
+    FieldPath::root().field("data").field(list).index(index)
 }
 
 /// The validate route: the checks, then — when they find no errors — the
@@ -100,6 +107,13 @@ pub async fn validate_import(
             Err(OpError::Storage(
                 e @ (StorageError::Database(_) | StorageError::Unreachable { .. }),
             )) => return Err(e.into()),
+            // The report has no place for a path but its message.
+            Err(OpError::Invalid { field, message }) if !field.is_root() => {
+                plan.report.errors.push(ReportItem {
+                    message: format!("The import would be refused: {message} (at {field})"),
+                    affected_items: Vec::new(),
+                })
+            }
             Err(refused) => plan.report.errors.push(ReportItem {
                 message: format!("The import would be refused: {refused}"),
                 affected_items: Vec::new(),
@@ -131,9 +145,14 @@ async fn apply(
         .iter()
         .filter(|f| !plan.archived.contains(&f.name))
         .collect();
-    for f in &features {
-        let name = FeatureName::parse(&f.name)?;
-        let flag_type = FlagType::parse(f.flag_type.as_deref().unwrap_or("release"))?;
+    for (index, f) in data.features.iter().enumerate() {
+        if plan.archived.contains(&f.name) {
+            continue;
+        }
+        let at = in_file("features", index);
+        let name = FeatureName::parse(&f.name).map_err(|e| e.within(&at))?;
+        let flag_type = FlagType::parse(f.flag_type.as_deref().unwrap_or("release"))
+            .map_err(|e| e.within(&at))?;
         let current = if plan.existing.contains(&f.name) {
             w.live_feature(project, &name).await?
         } else {
@@ -146,7 +165,8 @@ async fn apply(
                 tags: Vec::new(),
             }
             .run(w, cx)
-            .await?
+            .await
+            .map_err(|e| e.within(&at))?
         };
         let same = current.feature_type == flag_type.as_str()
             && current.description == f.description
@@ -159,7 +179,8 @@ async fn apply(
                 edit: Edit::Replace(metadata(f, flag_type)),
             }
             .run(w, cx)
-            .await?;
+            .await
+            .map_err(|e| e.within(&at))?;
         }
     }
     let known: BTreeSet<String> = w
@@ -168,13 +189,13 @@ async fn apply(
         .into_iter()
         .map(|f| f.name)
         .collect();
-    for field in data
-        .context_fields
-        .iter()
-        .filter(|f| !known.contains(&f.name))
-    {
+    for (index, field) in data.context_fields.iter().enumerate() {
+        if known.contains(&field.name) {
+            continue;
+        }
+        let at = in_file("contextFields", index);
         let legal_values: Vec<LegalValue> = serde_json::from_value(json!(field.legal_values))
-            .map_err(|e| OpError::Invalid(format!("context field {}: {e}", field.name)))?;
+            .map_err(|e| OpError::invalid(at.clone().field("legalValues"), e.to_string()))?;
         CreateContextField {
             field: ContextFieldInput {
                 name: Some(field.name.clone()),
@@ -185,7 +206,8 @@ async fn apply(
             },
         }
         .run(w, cx)
-        .await?;
+        .await
+        .map_err(|e| e.within(&at))?;
     }
     for f in &features {
         apply_environment(w, cx, input, plan, &f.name).await?;
@@ -219,9 +241,11 @@ async fn apply_environment(
     let state = data
         .feature_environments
         .iter()
-        .find(|e| e.flag() == Some(flag));
+        .enumerate()
+        .find(|(_, e)| e.flag() == Some(flag));
+    let state_at = |index| in_file("featureEnvironments", index);
     let current = w.feature_environment(flag, environment).await?;
-    if let Some(state) = state.filter(|s| s.variants != current.variants) {
+    if let Some((index, state)) = state.filter(|(_, s)| s.variants != current.variants) {
         SetVariants {
             project: place.project.clone(),
             feature: place.feature.clone(),
@@ -229,7 +253,8 @@ async fn apply_environment(
             edit: Edit::Replace(state.variants.clone()),
         }
         .run(w, cx)
-        .await?;
+        .await
+        .map_err(|e| e.within(&state_at(index).field("variants")))?;
     }
     for old in w.strategies(flag, Some(environment)).await? {
         RemoveStrategy {
@@ -239,11 +264,12 @@ async fn apply_environment(
         .run(w, cx)
         .await?;
     }
-    let strategies: Vec<_> = data
+    let (indices, strategies): (Vec<usize>, Vec<_>) = data
         .feature_strategies
         .iter()
-        .filter(|s| s.feature_name.as_deref() == Some(flag))
-        .collect();
+        .enumerate()
+        .filter(|(_, s)| s.feature_name.as_deref() == Some(flag))
+        .unzip();
     // Evaluation order is sort order, then creation: sort orders that do not
     // already say the file's order are renumbered, so the order survives.
     let orders: Vec<i64> = strategies
@@ -272,9 +298,10 @@ async fn apply_environment(
             },
         }
         .run(w, cx)
-        .await?;
+        .await
+        .map_err(|e| e.within(&in_file("featureStrategies", indices[at])))?;
     }
-    if let Some(state) = state.filter(|s| s.enabled != current.enabled) {
+    if let Some((index, state)) = state.filter(|(_, s)| s.enabled != current.enabled) {
         SwitchEnvironment {
             project: place.project.clone(),
             name: place.feature.clone(),
@@ -282,7 +309,8 @@ async fn apply_environment(
             enabled: state.enabled,
         }
         .run(w, cx)
-        .await?;
+        .await
+        .map_err(|e| e.within(&state_at(index)))?;
     }
     Ok(())
 }
@@ -311,28 +339,31 @@ async fn apply_relations(
             .await?;
         }
     }
-    for d in data
-        .dependencies
-        .iter()
-        .filter(|d| imported.contains(d.feature.as_str()))
-    {
-        for parent in &d.dependencies {
+    for (index, d) in data.dependencies.iter().enumerate() {
+        if !imported.contains(d.feature.as_str()) {
+            continue;
+        }
+        for (position, parent) in d.dependencies.iter().enumerate() {
+            let at = in_file("dependencies", index)
+                .field("dependencies")
+                .index(position);
             AddDependency {
                 project: project.clone(),
                 child: FeatureName::parse(&d.feature)?,
-                parent: FeatureName::parse(&parent.feature)?,
+                parent: FeatureName::parse(&parent.feature)
+                    .map_err(|e| OpError::invalid(at.clone().field("feature"), e.to_string()))?,
                 enabled: parent.enabled.unwrap_or(true),
                 variants: parent.variants.clone(),
             }
             .run(w, cx)
-            .await?;
+            .await
+            .map_err(|e| e.within(&at))?;
         }
     }
-    for l in data
-        .links
-        .iter()
-        .filter(|l| imported.contains(l.feature.as_str()))
-    {
+    for (index, l) in data.links.iter().enumerate() {
+        if !imported.contains(l.feature.as_str()) {
+            continue;
+        }
         let feature = FeatureName::parse(&l.feature)?;
         for old in w.feature_links(&l.feature).await? {
             RemoveLink {
@@ -343,7 +374,7 @@ async fn apply_relations(
             .run(w, cx)
             .await?;
         }
-        for link in &l.links {
+        for (position, link) in l.links.iter().enumerate() {
             AddLink {
                 project: project.clone(),
                 feature: feature.clone(),
@@ -353,7 +384,8 @@ async fn apply_relations(
                 },
             }
             .run(w, cx)
-            .await?;
+            .await
+            .map_err(|e| e.within(&in_file("links", index).field("links").index(position)))?;
         }
     }
     Ok(())
@@ -367,7 +399,7 @@ async fn apply_tags(
     data: &ExportDocument,
     features: &[&ExportedFlag],
 ) -> OpResult<()> {
-    for tag_type in &data.tag_types {
+    for (index, tag_type) in data.tag_types.iter().enumerate() {
         let Some(name) = tag_type["name"].as_str() else {
             continue;
         };
@@ -382,10 +414,11 @@ async fn apply_tags(
                 },
             }
             .run(w, cx)
-            .await?;
+            .await
+            .map_err(|e| e.within(&in_file("tagTypes", index)))?;
         }
     }
-    for tag in &data.feature_tags {
+    for (index, tag) in data.feature_tags.iter().enumerate() {
         let (Some(flag), Some(tag_type), Some(value)) = (
             tag["featureName"].as_str(),
             tag["tagType"].as_str(),
@@ -407,6 +440,19 @@ async fn apply_tags(
         .await;
         match tagged {
             Ok(_) | Err(OpError::Conflict(_)) => {}
+            // The file names a tag's parts `tagType` and `tagValue`.
+            Err(OpError::Invalid { field, message }) => {
+                let part = match field.segments().first() {
+                    Some(PathSegment::Field(f)) if f == "type" => Some("tagType"),
+                    Some(PathSegment::Field(f)) if f == "value" => Some("tagValue"),
+                    _ => None,
+                };
+                let at = in_file("featureTags", index);
+                return Err(OpError::invalid(
+                    part.map_or(at.clone(), |part| at.field(part)),
+                    message,
+                ));
+            }
             Err(e) => return Err(e),
         }
     }

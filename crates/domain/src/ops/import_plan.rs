@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::ImportFlags;
-use super::{project_environment, FeatureName, Limits, OpError, OpResult};
+use super::{project_environment, FeatureName, FieldPath, Limits, OpError, OpResult};
 use crate::wire::transfer::{ImportReport, ReportItem};
 use flagstaff_storage::WriteTx;
 
@@ -45,11 +45,14 @@ pub(super) struct FileCheck {
 pub(super) fn check_file(input: &ImportFlags, limits: &Limits) -> OpResult<FileCheck> {
     let data = &input.data;
     if data.features.len() > limits.import_flags {
-        return Err(OpError::Invalid(format!(
-            "The file has {} flags: at most {} in one import (the import limit, MAX_IMPORT_FLAGS); import it in parts",
-            data.features.len(),
-            limits.import_flags
-        )));
+        return Err(OpError::invalid(
+            FieldPath::root().field("data").field("features"),
+            format!(
+                "The file has {} flags: at most {} in one import (the import limit, MAX_IMPORT_FLAGS); import it in parts",
+                data.features.len(),
+                limits.import_flags
+            ),
+        ));
     }
     let mut errors = Vec::new();
     let (mut names, mut duplicates, mut invalid) =

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, Context, FeatureName, OpError, OpResult, Operation, ProjectId};
+use super::{Actor, Context, FeatureName, FieldPath, OpError, OpResult, Operation, ProjectId};
 use crate::wire::{to_value, LinkView};
 use flagstaff_storage::{now_text, EventKind, LinkRow, NewEvent, WriteTx};
 
@@ -25,14 +25,19 @@ pub struct LinkInput {
     pub title: Option<String>,
 }
 
+fn url_at() -> FieldPath {
+    FieldPath::root().field("url")
+}
+
 impl LinkInput {
     /// The URL as stored and the title (blank: none), or why not.
     fn checked(self) -> OpResult<(String, Option<String>)> {
         let text = self.url.trim();
         if text.is_empty() || text.len() > MAX_URL_BYTES {
-            return Err(OpError::Invalid(format!(
-                "\"url\" must be 1 to {MAX_URL_BYTES} characters long"
-            )));
+            return Err(OpError::invalid(
+                url_at(),
+                format!("a URL must be 1 to {MAX_URL_BYTES} characters long"),
+            ));
         }
         let parsed = match url::Url::parse(text) {
             Err(url::ParseError::RelativeUrlWithoutBase) => {
@@ -40,11 +45,13 @@ impl LinkInput {
             }
             other => other,
         };
-        let url = parsed.map_err(|e| OpError::Invalid(format!("Invalid URL {text:?}: {e}")))?;
+        let url =
+            parsed.map_err(|e| OpError::invalid(url_at(), format!("Invalid URL {text:?}: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-            return Err(OpError::Invalid(format!(
-                "Invalid URL {text:?}: a link must be an http or https URL"
-            )));
+            return Err(OpError::invalid(
+                url_at(),
+                format!("Invalid URL {text:?}: a link must be an http or https URL"),
+            ));
         }
         let title = self
             .title
@@ -54,9 +61,10 @@ impl LinkInput {
             .as_ref()
             .is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS)
         {
-            return Err(OpError::Invalid(format!(
-                "\"title\" must be at most {MAX_TITLE_CHARS} characters long"
-            )));
+            return Err(OpError::invalid(
+                FieldPath::root().field("title"),
+                format!("a title must be at most {MAX_TITLE_CHARS} characters long"),
+            ));
         }
         Ok((url.to_string(), title))
     }
@@ -109,7 +117,7 @@ impl Operation for AddLink {
         let (url, title) = self.link.checked()?;
         let existing = w.feature_links(&self.feature).await?.len();
         if existing >= MAX_LINKS_PER_FLAG {
-            return Err(OpError::Invalid(format!(
+            return Err(OpError::invalid_input(format!(
                 "{} already has {existing} links: at most {MAX_LINKS_PER_FLAG} (the links limit)",
                 self.feature
             )));
@@ -226,7 +234,7 @@ mod tests {
             "https://",
         ] {
             assert!(
-                matches!(check(bad, None), Err(OpError::Invalid(_))),
+                matches!(check(bad, None), Err(OpError::Invalid { .. })),
                 "{bad}"
             );
         }

@@ -14,6 +14,7 @@ pub use context::STANDARD_CONTEXT_FIELDS;
 mod dependencies;
 mod edit;
 mod export;
+mod field_path;
 mod flag_batches;
 mod flags;
 mod import;
@@ -55,6 +56,7 @@ pub use context::{
 pub use dependencies::{AddDependency, RemoveDependencies, RemoveDependency, MAX_PARENT_VARIANTS};
 pub use edit::Edit;
 pub use export::ExportFlags;
+pub use field_path::{FieldPath, PathSegment};
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
 pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, UpdateFlag,
@@ -94,9 +96,10 @@ use flagstaff_storage::{Committed, StorageError, Store, WriteTx};
 /// Why an operation was refused; nothing was changed.
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
-    /// The input breaks a rule; the message says which.
-    #[error("{0}")]
-    Invalid(String),
+    /// The input breaks a rule: `message` says which, for people; `field` is
+    /// where in the input (the root where no single field is at fault).
+    #[error("{message}")]
+    Invalid { field: FieldPath, message: String },
     #[error("{0}")]
     NotFound(String),
     /// The name is taken, or the thing is in use.
@@ -121,6 +124,33 @@ pub enum OpError {
 }
 
 pub type OpResult<T> = Result<T, OpError>;
+
+impl OpError {
+    /// The input breaks a rule at `field`.
+    pub fn invalid(field: FieldPath, message: impl Into<String>) -> OpError {
+        OpError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// The input as a whole breaks a rule (no single field is at fault).
+    pub fn invalid_input(message: impl Into<String>) -> OpError {
+        OpError::invalid(FieldPath::root(), message)
+    }
+
+    /// This refusal as seen from the input that holds the checked part at
+    /// `parent`: an `Invalid`'s path gets `parent` in front; others are unchanged.
+    pub fn within(self, parent: &FieldPath) -> OpError {
+        match self {
+            OpError::Invalid { field, message } => OpError::Invalid {
+                field: parent.join(&field),
+                message,
+            },
+            other => other,
+        }
+    }
+}
 
 /// Who makes a change, as the event log names them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,11 +9,12 @@ use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
 
-use super::OpError;
+use super::{FieldPath, OpError};
 
-/// Unleash's rule for names that appear in URLs; `field` names the JSON field.
-fn check(text: &str, field: &str) -> Result<(), OpError> {
-    check_url_friendly(text, field, 1, 100)
+/// Unleash's rule for names that appear in URLs; `field` names the JSON field,
+/// `noun` the name in a message ("a flag name").
+fn check(text: &str, field: &str, noun: &str) -> Result<(), OpError> {
+    check_url_friendly(text, field, noun, 1, 100)
 }
 
 /// A name of `min`–`max` characters that `encodeURIComponent` leaves alone,
@@ -21,28 +22,34 @@ fn check(text: &str, field: &str) -> Result<(), OpError> {
 pub(super) fn check_url_friendly(
     text: &str,
     field: &str,
+    noun: &str,
     min: usize,
     max: usize,
 ) -> Result<(), OpError> {
+    let at = || FieldPath::root().field(field);
     let length = text.chars().count();
     if length < min || length > max {
-        return Err(OpError::Invalid(format!(
-            "\"{field}\" must be between {min} and {max} characters long"
-        )));
+        return Err(OpError::invalid(
+            at(),
+            format!("{noun} must be between {min} and {max} characters long"),
+        ));
     }
     let url_safe = text
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b));
     if !url_safe || text == "." || text == ".." {
-        return Err(OpError::Invalid(format!(
-            "\"{field}\" must be URL friendly: {text:?}"
-        )));
+        return Err(OpError::invalid(
+            at(),
+            format!(
+                "{noun} must be URL friendly (letters, digits and - _ . ! ~ * ' ( ), no spaces), not {text:?}"
+            ),
+        ));
     }
     Ok(())
 }
 
 macro_rules! url_name {
-    ($(#[$doc:meta])* $name:ident, field = $field:literal, missing = $missing:literal) => {
+    ($(#[$doc:meta])* $name:ident, field = $field:literal, noun = $noun:literal, missing = $missing:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -52,13 +59,13 @@ macro_rules! url_name {
             /// From a request body (surrounding blanks dropped): 400 when not a legal name.
             pub fn parse(text: &str) -> Result<Self, OpError> {
                 let text = text.trim();
-                check(text, $field)?;
+                check(text, $field, $noun)?;
                 Ok(Self(text.to_owned()))
             }
 
             /// From a URL path: a text that is not a legal name names nothing (404).
             pub fn in_path(text: &str) -> Result<Self, OpError> {
-                check(text, $field)
+                check(text, $field, $noun)
                     .map(|()| Self(text.to_owned()))
                     .map_err(|_| OpError::NotFound(format!(concat!($missing, " {}"), text)))
             }
@@ -98,19 +105,19 @@ macro_rules! url_name {
 
 url_name!(
     /// A flag's name (unique across projects, archived flags included).
-    FeatureName, field = "name", missing = "Could not find feature flag"
+    FeatureName, field = "name", noun = "a flag name", missing = "Could not find feature flag"
 );
 url_name!(
     /// A project's id.
-    ProjectId, field = "id", missing = "Could not find project"
+    ProjectId, field = "id", noun = "a project id", missing = "Could not find project"
 );
 url_name!(
     /// An environment's name.
-    EnvironmentName, field = "name", missing = "Could not find environment"
+    EnvironmentName, field = "name", noun = "an environment name", missing = "Could not find environment"
 );
 url_name!(
     /// A signal endpoint's name (it is the last part of the endpoint's URL).
-    SignalEndpointName, field = "name", missing = "Could not find signal endpoint"
+    SignalEndpointName, field = "name", noun = "a signal endpoint name", missing = "Could not find signal endpoint"
 );
 
 #[cfg(test)]
@@ -140,7 +147,7 @@ mod tests {
             &"x".repeat(101),
         ] {
             assert!(
-                matches!(FeatureName::parse(bad), Err(OpError::Invalid(_))),
+                matches!(FeatureName::parse(bad), Err(OpError::Invalid { .. })),
                 "{bad}"
             );
             assert!(

@@ -10,7 +10,7 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-use super::{Context, OpError, OpResult, Operation};
+use super::{Context, FieldPath, OpError, OpResult, Operation};
 use crate::api_tokens::hash_secret;
 use flagstaff_storage::{now_text, EventKind, NewEvent, PatRow, WriteTx};
 
@@ -38,22 +38,28 @@ pub fn public_json(pat: &PatRow) -> Value {
 fn generate_secret() -> OpResult<String> {
     let mut bytes = [0u8; 28];
     getrandom::fill(&mut bytes)
-        .map_err(|e| OpError::Invalid(format!("no randomness for a secret: {e}")))?;
+        .map_err(|e| OpError::invalid_input(format!("no randomness for a secret: {e}")))?;
     Ok(format!("{PAT_PREFIX}{}", hex::encode(bytes)))
+}
+
+fn expires_at() -> FieldPath {
+    FieldPath::root().field("expiresAt")
 }
 
 /// A description, trimmed: 1 to 255 characters.
 pub fn check_description(text: &str) -> OpResult<&str> {
     let description = text.trim();
     if description.is_empty() {
-        return Err(OpError::Invalid(
-            "PAT description cannot be empty.".to_owned(),
+        return Err(OpError::invalid(
+            FieldPath::root().field("description"),
+            "PAT description cannot be empty.",
         ));
     }
     if description.chars().count() > MAX_DESCRIPTION {
-        return Err(OpError::Invalid(format!(
-            "A PAT description has at most {MAX_DESCRIPTION} characters"
-        )));
+        return Err(OpError::invalid(
+            FieldPath::root().field("description"),
+            format!("A PAT description has at most {MAX_DESCRIPTION} characters"),
+        ));
     }
     Ok(description)
 }
@@ -67,18 +73,22 @@ pub fn parse_expiry(text: &str, now: DateTime<Utc>) -> OpResult<String> {
         Ok(day) => day
             .and_hms_milli_opt(23, 59, 59, 999)
             .map(|t| t.and_utc())
-            .ok_or_else(|| OpError::Invalid(format!("expiresAt {text:?} is not a date")))?,
+            .ok_or_else(|| OpError::invalid(expires_at(), format!("{text:?} is not a date")))?,
         Err(_) => DateTime::parse_from_rfc3339(text)
             .map_err(|_| {
-                OpError::Invalid(format!(
-                    "expiresAt {text:?} is not a date such as 2030-01-31 or a date-time such as 2030-01-31T12:00:00Z"
-                ))
+                OpError::invalid(
+                    expires_at(),
+                    format!(
+                        "{text:?} is not a date such as 2030-01-31 or a date-time such as 2030-01-31T12:00:00Z"
+                    ),
+                )
             })?
             .with_timezone(&Utc),
     };
     if at <= now {
-        return Err(OpError::Invalid(
-            "The expiry date should be in future.".to_owned(),
+        return Err(OpError::invalid(
+            expires_at(),
+            "The expiry date should be in future.",
         ));
     }
     Ok(at.to_rfc3339_opts(SecondsFormat::Millis, true))

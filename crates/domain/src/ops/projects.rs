@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Context, EnvironmentName, OpError, OpResult, Operation, ProjectId};
+use super::{Context, EnvironmentName, FieldPath, OpError, OpResult, Operation, ProjectId};
 use crate::wire::{to_value, EnvironmentView, ProjectView};
 use flagstaff_storage::{EnvironmentRow, EventKind, NewEvent, WriteTx};
 
@@ -29,7 +29,7 @@ impl Operation for CreateProject {
         }
         let count = w.projects().await?.len();
         if count >= cx.limits.projects {
-            return Err(OpError::Invalid(format!(
+            return Err(OpError::invalid_input(format!(
                 "There are {count} projects: at most {} (the projects limit, MAX_PROJECTS)",
                 cx.limits.projects
             )));
@@ -69,7 +69,10 @@ impl Operation for CreateEnvironment {
         let actor = &cx.actor;
         let kind = self.kind.trim();
         if kind.is_empty() {
-            return Err(OpError::Invalid("\"type\" is required".to_owned()));
+            return Err(OpError::invalid(
+                FieldPath::root().field("type"),
+                "an environment needs a type",
+            ));
         }
         if w.environment_exists(&self.name).await? {
             return Err(OpError::Conflict(format!(
@@ -79,7 +82,7 @@ impl Operation for CreateEnvironment {
         }
         let count = w.environments().await?.len();
         if count >= cx.limits.environments {
-            return Err(OpError::Invalid(format!(
+            return Err(OpError::invalid_input(format!(
                 "There are {count} environments: at most {} (the environments limit, MAX_ENVIRONMENTS)",
                 cx.limits.environments
             )));
@@ -220,8 +223,9 @@ impl Operation for UpdateProject {
         let before = existing_project(w, &self.id).await?;
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(OpError::Invalid(
-                "\"name\" must be between 1 and 100 characters long".to_owned(),
+            return Err(OpError::invalid(
+                FieldPath::root().field("name"),
+                "a project name must be between 1 and 100 characters long",
             ));
         }
         let after = ProjectView {
@@ -308,7 +312,7 @@ impl Operation for DisableEnvironment {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         super::project_environment(w, &self.project, &self.environment).await?;
         if w.project_environments(&self.project).await?.len() <= 1 {
-            return Err(OpError::Invalid(format!(
+            return Err(OpError::invalid_input(format!(
                 "{} is the last environment of project {}",
                 self.environment, self.project
             )));

@@ -4,7 +4,7 @@ use flagstaff_engine::document::Constraint;
 use serde::{Deserialize, Serialize};
 
 use super::strategies::check_constraints;
-use super::{Actor, Context, Limits, OpError, OpResult, Operation};
+use super::{Actor, Context, FieldPath, Limits, OpError, OpResult, Operation};
 use crate::wire::{to_value, SegmentView};
 use flagstaff_storage::{now_text, EventKind, NewEvent, SegmentRow, WriteTx};
 
@@ -31,24 +31,32 @@ impl SegmentInput {
     ) -> OpResult<SegmentInput> {
         let name = self.name.trim();
         if name.is_empty() || name.len() > 100 {
-            return Err(OpError::Invalid(
-                "a segment name is 1–100 characters".to_owned(),
+            return Err(OpError::invalid(
+                FieldPath::root().field("name"),
+                "a segment name is 1–100 characters",
             ));
         }
-        check_constraints(&self.constraints)?;
+        let at_constraints = FieldPath::root().field("constraints");
+        check_constraints(&self.constraints).map_err(|e| e.within(&at_constraints))?;
         if self.constraints.len() > limits.constraints_per_strategy {
-            return Err(OpError::Invalid(format!(
-                "at most {} constraints (the constraints limit)",
-                limits.constraints_per_strategy
-            )));
+            return Err(OpError::invalid(
+                at_constraints,
+                format!(
+                    "at most {} constraints (the constraints limit)",
+                    limits.constraints_per_strategy
+                ),
+            ));
         }
         // A segment's values are limited in total (Unleash: 1,000), not per constraint.
         let values: usize = self.constraints.iter().map(|c| c.values.len()).sum();
         if values > limits.segment_values {
-            return Err(OpError::Invalid(format!(
-                "the segment has {values} values: at most {} (the segment values limit)",
-                limits.segment_values
-            )));
+            return Err(OpError::invalid(
+                at_constraints,
+                format!(
+                    "the segment has {values} values: at most {} (the segment values limit)",
+                    limits.segment_values
+                ),
+            ));
         }
         if w.segments()
             .await?
@@ -61,7 +69,10 @@ impl SegmentInput {
         }
         if let Some(p) = &self.project {
             if !w.project_exists(p).await? {
-                return Err(OpError::Invalid(format!("Project={p} does not exist")));
+                return Err(OpError::invalid(
+                    FieldPath::root().field("project"),
+                    format!("Project={p} does not exist"),
+                ));
             }
         }
         Ok(SegmentInput {

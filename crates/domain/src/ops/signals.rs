@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, Context, OpError, OpResult, Operation, SignalEndpointName};
+use super::{Actor, Context, FieldPath, OpError, OpResult, Operation, SignalEndpointName};
 use crate::api_tokens::hash_secret;
 use crate::wire::automation::{SignalEndpointView, SignalTokenView};
 use crate::wire::to_value;
@@ -35,9 +35,10 @@ fn description(text: Option<String>) -> OpResult<Option<String>> {
         .as_ref()
         .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS)
     {
-        return Err(OpError::Invalid(format!(
-            "\"description\" must be at most {MAX_DESCRIPTION_CHARS} characters long"
-        )));
+        return Err(OpError::invalid(
+            FieldPath::root().field("description"),
+            format!("a description must be at most {MAX_DESCRIPTION_CHARS} characters long"),
+        ));
     }
     Ok(text)
 }
@@ -90,7 +91,7 @@ impl Operation for CreateSignalEndpoint {
         let description = description(self.endpoint.description)?;
         let existing = w.signal_endpoints().await?.len();
         if existing >= MAX_SIGNAL_ENDPOINTS {
-            return Err(OpError::Invalid(format!(
+            return Err(OpError::invalid_input(format!(
                 "There are already {existing} signal endpoints: at most {MAX_SIGNAL_ENDPOINTS} (the signal endpoints limit)"
             )));
         }
@@ -215,8 +216,9 @@ impl Operation for DeleteSignalEndpoint {
 fn token_name(name: &str) -> OpResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(OpError::Invalid(
-            "\"name\" must be between 1 and 100 characters long".to_owned(),
+        return Err(OpError::invalid(
+            FieldPath::root().field("name"),
+            "a token name must be between 1 and 100 characters long",
         ));
     }
     Ok(name.to_owned())
@@ -273,7 +275,7 @@ impl Operation for CreateSignalToken {
         let name = token_name(&self.name)?;
         let existing = w.signal_tokens(self.endpoint_id).await?.len();
         if existing >= MAX_TOKENS_PER_ENDPOINT {
-            return Err(OpError::Invalid(format!(
+            return Err(OpError::invalid_input(format!(
                 "The signal endpoint already has {existing} tokens: at most {MAX_TOKENS_PER_ENDPOINT} (the signal endpoint tokens limit)"
             )));
         }

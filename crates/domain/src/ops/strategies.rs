@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 
 use flagstaff_engine::document::{Constraint, Variant};
+use flagstaff_engine::Operator;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
     normalise_variants, project_environment, Actor, Context, Edit, EnvironmentName, FeatureName,
-    Limits, OpError, OpResult, Operation, ProjectId,
+    FieldPath, Limits, OpError, OpResult, Operation, ProjectId,
 };
 use crate::wire::{to_value, StrategyView};
 use flagstaff_storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
@@ -54,9 +55,10 @@ impl StrategyInput {
                 Value::Null => continue,
                 other => {
                     let shown: String = other.to_string().chars().take(60).collect();
-                    return Err(OpError::Invalid(format!(
-                        "parameter {key:?} must be a string, found {shown}"
-                    )));
+                    return Err(OpError::invalid(
+                        FieldPath::root().field("parameters").field(key),
+                        format!("a parameter must be a string, not {shown}"),
+                    ));
                 }
             };
             parameters.insert(key, text);
@@ -74,14 +76,16 @@ impl StrategyInput {
             }
             let rollout = &parameters["rollout"];
             if !rollout.parse::<u32>().is_ok_and(|r| r <= 100) {
-                return Err(OpError::Invalid(format!(
-                    "rollout must be a whole number from 0 to 100, found {rollout:?}"
-                )));
+                return Err(OpError::invalid(
+                    FieldPath::root().field("parameters").field("rollout"),
+                    format!("the rollout must be a whole number from 0 to 100, not {rollout:?}"),
+                ));
             }
         }
         let constraints = self.constraints.unwrap_or_default();
-        check_constraints(&constraints)?;
-        check_constraint_sizes(&constraints, limits)?;
+        let at_constraints = FieldPath::root().field("constraints");
+        check_constraints(&constraints).map_err(|e| e.within(&at_constraints))?;
+        check_constraint_sizes(&constraints, limits).map_err(|e| e.within(&at_constraints))?;
         let mut segments = self.segments.unwrap_or_default();
         segments.sort_unstable();
         segments.dedup();
@@ -93,49 +97,67 @@ impl StrategyInput {
             parameters,
             constraints,
             segments,
-            variants: normalise_variants(self.variants.unwrap_or_default(), false)?,
+            variants: normalise_variants(self.variants.unwrap_or_default(), false)
+                .map_err(|e| e.within(&FieldPath::root().field("variants")))?,
         })
     }
 }
 
-/// Every constraint names a context field and is one the engine would use
-/// (the engine's operator list and value rules: `constraint_problem`).
+/// Every constraint of a list is one [`check_constraint`] accepts; a refusal's
+/// path starts at the list (`[3].values`).
 pub fn check_constraints(constraints: &[Constraint]) -> OpResult<()> {
     for (i, c) in constraints.iter().enumerate() {
-        if c.context_name.trim().is_empty() {
-            return Err(OpError::Invalid(format!(
-                "constraints[{i}]: a constraint needs a contextName"
-            )));
-        }
-        if let Some(why) = flagstaff_engine::constraint_problem(c) {
-            return Err(OpError::Invalid(format!(
-                "constraints[{i}] ({} {}): {why}",
-                c.context_name, c.operator
-            )));
-        }
+        check_constraint(c).map_err(|e| e.within(&FieldPath::root().index(i)))?;
     }
     Ok(())
 }
 
-/// Constraints within the limits: how many, and values in each.
+/// A constraint names a context field and is one the engine would use (the
+/// engine's operator list and value rules: `constraint_problem`); a refusal
+/// names the constraint's field at fault (`values` or `value`, by the
+/// operator's arity).
+pub fn check_constraint(c: &Constraint) -> OpResult<()> {
+    if c.context_name.trim().is_empty() {
+        return Err(OpError::invalid(
+            FieldPath::root().field("contextName"),
+            "a constraint needs a context field",
+        ));
+    }
+    if let Some(why) = flagstaff_engine::constraint_problem(c) {
+        let field = match Operator::named(&c.operator) {
+            Some(operator) => operator.value_field(),
+            None => "operator",
+        };
+        return Err(OpError::invalid(FieldPath::root().field(field), why));
+    }
+    Ok(())
+}
+
+/// Constraints within the limits: how many, and values in each (paths start
+/// at the list).
 pub fn check_constraint_sizes(constraints: &[Constraint], limits: &Limits) -> OpResult<()> {
     if constraints.len() > limits.constraints_per_strategy {
-        return Err(OpError::Invalid(format!(
-            "at most {} constraints (the constraints limit)",
-            limits.constraints_per_strategy
-        )));
+        return Err(OpError::invalid(
+            FieldPath::root(),
+            format!(
+                "at most {} constraints (the constraints limit)",
+                limits.constraints_per_strategy
+            ),
+        ));
     }
     if let Some((i, c)) = constraints
         .iter()
         .enumerate()
         .find(|(_, c)| c.values.len() > limits.values_per_constraint)
     {
-        return Err(OpError::Invalid(format!(
-            "constraints[{i}] ({}) has {} values: at most {} (the constraint values limit)",
-            c.context_name,
-            c.values.len(),
-            limits.values_per_constraint
-        )));
+        return Err(OpError::invalid(
+            FieldPath::root().index(i).field("values"),
+            format!(
+                "{} values: at most {} (the constraint values limit)",
+                c.values.len(),
+                limits.values_per_constraint
+            ),
+        ));
     }
     Ok(())
 }
@@ -145,9 +167,10 @@ pub fn check_constraint_sizes(constraints: &[Constraint], limits: &Limits) -> Op
 async fn check_strategy_type(w: &mut WriteTx<'_>, name: &str) -> OpResult<()> {
     match w.strategy_type(name).await? {
         Some(_) => Ok(()),
-        None => Err(OpError::Invalid(format!(
-            "Could not find strategy type with name {name}"
-        ))),
+        None => Err(OpError::invalid(
+            FieldPath::root().field("name"),
+            format!("Could not find strategy type with name {name}"),
+        )),
     }
 }
 
@@ -158,7 +181,10 @@ pub(super) async fn check_segments(w: &mut WriteTx<'_>, values: &StrategyValues)
     }
     let known: Vec<i64> = w.segments().await?.iter().map(|s| s.id).collect();
     match values.segments.iter().find(|id| !known.contains(id)) {
-        Some(id) => Err(OpError::Invalid(format!("Segment {id} does not exist"))),
+        Some(id) => Err(OpError::invalid(
+            FieldPath::root().field("segments"),
+            format!("Segment {id} does not exist"),
+        )),
         None => Ok(()),
     }
 }
@@ -204,6 +230,7 @@ impl StrategyPlace {
     }
 }
 
+/// Adds a strategy; one without a `sortOrder` goes after the others.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AddStrategy {
     #[serde(flatten)]
@@ -214,19 +241,25 @@ pub struct AddStrategy {
 impl Operation for AddStrategy {
     type Output = StrategyRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<StrategyRow> {
+    async fn run(mut self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<StrategyRow> {
         let actor = &cx.actor;
         self.place.check(w).await?;
-        let existing = w
+        let siblings = w
             .strategies(&self.place.feature, Some(&self.place.environment))
-            .await?
-            .len();
+            .await?;
+        let existing = siblings.len();
         if existing >= cx.limits.strategies_per_environment {
-            return Err(OpError::Invalid(format!(
+            return Err(OpError::invalid_input(format!(
                 "{} already has {existing} strategies in {}: at most {} (the strategies limit)",
                 self.place.feature, self.place.environment, cx.limits.strategies_per_environment
             )));
         }
+        // Without a sort order it goes last, decided here under the change
+        // lock (Unleash: the largest sort order + 1, or 0 for the first).
+        let last = siblings.iter().map(|s| s.values.sort_order).max();
+        self.strategy
+            .sort_order
+            .get_or_insert(last.map_or(0, |l| l.saturating_add(1)));
         let values = self.strategy.into_values(&self.place.feature, &cx.limits)?;
         check_strategy_type(w, &values.name).await?;
         check_segments(w, &values).await?;

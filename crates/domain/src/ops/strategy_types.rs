@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::names::check_url_friendly;
-use super::{Actor, Context, OpError, OpResult, Operation};
+use super::{Actor, Context, FieldPath, OpError, OpResult, Operation};
 use crate::wire::{to_value, StrategyTypeView};
 use flagstaff_storage::{EventKind, NewEvent, StrategyParameter, StrategyTypeRow, WriteTx};
 
@@ -26,12 +26,20 @@ pub struct StrategyTypeInput {
 
 impl StrategyTypeInput {
     fn checked(self, name: &str) -> OpResult<StrategyTypeRow> {
-        check_url_friendly(name, "name", 1, 100)?;
+        check_url_friendly(name, "name", "a strategy type name", 1, 100)?;
         for (i, p) in self.parameters.iter().enumerate() {
-            if p.name.trim().is_empty() || p.kind.trim().is_empty() {
-                return Err(OpError::Invalid(format!(
-                    "parameters[{i}] needs a name and a type"
-                )));
+            let at = FieldPath::root().field("parameters").index(i);
+            if p.name.trim().is_empty() {
+                return Err(OpError::invalid(
+                    at.field("name"),
+                    "a parameter needs a name",
+                ));
+            }
+            if p.kind.trim().is_empty() {
+                return Err(OpError::invalid(
+                    at.field("type"),
+                    "a parameter needs a type",
+                ));
             }
         }
         if let Some(i) = (1..self.parameters.len()).find(|&i| {
@@ -39,10 +47,10 @@ impl StrategyTypeInput {
                 .iter()
                 .any(|p| p.name == self.parameters[i].name)
         }) {
-            return Err(OpError::Invalid(format!(
-                "parameters[{i}]: {:?} is declared twice",
-                self.parameters[i].name
-            )));
+            return Err(OpError::invalid(
+                FieldPath::root().field("parameters").index(i).field("name"),
+                format!("{:?} is declared twice", self.parameters[i].name),
+            ));
         }
         Ok(StrategyTypeRow {
             name: name.to_owned(),
@@ -121,8 +129,9 @@ impl Operation for UpdateStrategyType {
         let before = editable(w, &self.name).await?;
         let asked = self.strategy.name.trim();
         if !asked.is_empty() && asked != self.name {
-            return Err(OpError::Invalid(
-                "A strategy's name cannot be changed".to_owned(),
+            return Err(OpError::invalid(
+                FieldPath::root().field("name"),
+                "A strategy's name cannot be changed",
             ));
         }
         let after = StrategyTypeRow {

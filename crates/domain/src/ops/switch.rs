@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::strategies::{check_segments, StrategyInput};
 use super::{
-    project_environment, Context, EnvironmentName, FeatureName, OpError, OpResult, Operation,
-    ProjectId,
+    project_environment, Context, EnvironmentName, FeatureName, FieldPath, OpError, OpResult,
+    Operation, ProjectId,
 };
 use crate::wire::{to_value, StrategyView};
 use flagstaff_storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
@@ -123,9 +123,9 @@ impl Operation for SetDefaultStrategy {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<StrategyValues> {
         project_environment(w, &self.project, &self.environment).await?;
         if self.strategy.name != "flexibleRollout" {
-            return Err(OpError::Invalid(
-                "Only \"flexibleRollout\" strategy can be used as a default strategy for an environment"
-                    .to_owned(),
+            return Err(OpError::invalid(
+                FieldPath::root().field("name"),
+                "Only \"flexibleRollout\" strategy can be used as a default strategy for an environment",
             ));
         }
         // An empty groupId stays empty: each flag gets its own name there.

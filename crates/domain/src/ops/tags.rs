@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::flag_batches::bounded_bulk;
 use super::names::check_url_friendly;
 use super::MAX_BULK;
-use super::{Actor, Context, FeatureName, OpError, OpResult, Operation, ProjectId};
+use super::{Actor, Context, FeatureName, FieldPath, OpError, OpResult, Operation, ProjectId};
 use crate::wire::{to_value, TagTypeView};
 use flagstaff_storage::{EventKind, FeatureRow, NewEvent, Store, Tag, TagTypeRow, WriteTx};
 
@@ -32,11 +32,12 @@ impl TagInput {
     /// (`simple` when absent) and a value of 2–50.
     pub fn parse(&self) -> OpResult<Tag> {
         let tag_type = self.tag_type.as_deref().unwrap_or(DEFAULT_TAG_TYPE).trim();
-        check_url_friendly(tag_type, "type", 2, 50)?;
+        check_url_friendly(tag_type, "type", "a tag type", 2, 50)?;
         let value = self.value.trim();
         if !(2..=50).contains(&value.chars().count()) {
-            return Err(OpError::Invalid(
-                "\"value\" must be between 2 and 50 characters long".to_owned(),
+            return Err(OpError::invalid(
+                FieldPath::root().field("value"),
+                "a tag value must be between 2 and 50 characters long",
             ));
         }
         Ok(Tag::new(tag_type, value))
@@ -69,9 +70,10 @@ fn check_color(color: Option<&str>) -> OpResult<()> {
     if hex || words {
         Ok(())
     } else {
-        Err(OpError::Invalid(format!(
-            "\"color\" must be #rrggbb or a colour name, not {color:?}"
-        )))
+        Err(OpError::invalid(
+            FieldPath::root().field("color"),
+            format!("a colour must be #rrggbb or a colour name, not {color:?}"),
+        ))
     }
 }
 
@@ -79,7 +81,7 @@ impl TagTypeInput {
     /// The stored form (name trimmed), or why it cannot be stored.
     pub fn checked(self) -> OpResult<TagTypeRow> {
         let name = self.name.trim().to_owned();
-        check_url_friendly(&name, "name", 2, 50)?;
+        check_url_friendly(&name, "name", "a tag type name", 2, 50)?;
         check_color(self.color.as_deref())?;
         Ok(TagTypeRow {
             name,
@@ -194,10 +196,10 @@ async fn ensure_tag(w: &mut WriteTx<'_>, actor: &Actor, tag: &Tag) -> OpResult<b
         return Ok(false);
     }
     if w.tag_type(&tag.tag_type).await?.is_none() {
-        return Err(OpError::Invalid(format!(
-            "Tag type '{}' does not exist",
-            tag.tag_type
-        )));
+        return Err(OpError::invalid(
+            FieldPath::root().field("type"),
+            format!("Tag type '{}' does not exist", tag.tag_type),
+        ));
     }
     w.insert_tag(tag, &actor.name).await?;
     w.record_event(NewEvent {
@@ -277,7 +279,7 @@ pub(super) async fn tag_flag(
         return Ok(false);
     }
     if tags.len() >= cx.limits.tags_per_flag {
-        return Err(OpError::Invalid(format!(
+        return Err(OpError::invalid_input(format!(
             "{} already has {} tags: at most {} (the tags-per-flag limit, MAX_TAGS_PER_FLAG)",
             flag.name,
             tags.len(),
@@ -351,11 +353,13 @@ impl Operation for RetagFlag {
     type Output = Vec<Tag>;
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Vec<Tag>> {
-        let added = parse_all(&self.added_tags)?;
-        let removed = parse_all(&self.removed_tags)?;
+        let added = parse_all(&self.added_tags).map_err(|e| e.within(&added_at()))?;
+        let removed = parse_all(&self.removed_tags).map_err(|e| e.within(&removed_at()))?;
         let flag = flag(w, &self.feature).await?;
         for tag in added.iter().filter(|t| !removed.contains(t)) {
-            tag_flag(w, cx, &flag, tag).await?;
+            tag_flag(w, cx, &flag, tag)
+                .await
+                .map_err(|e| e.within(&tag_at(&self.added_tags, added_at(), tag)))?;
         }
         for tag in &removed {
             untag_flag(w, &cx.actor, &flag, tag).await?;
@@ -383,8 +387,8 @@ impl Operation for RetagFlags {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         bounded_bulk(&self.features)?;
-        let added = parse_all(&self.added_tags)?;
-        let removed = parse_all(&self.removed_tags)?;
+        let added = parse_all(&self.added_tags).map_err(|e| e.within(&added_at()))?;
+        let removed = parse_all(&self.removed_tags).map_err(|e| e.within(&removed_at()))?;
         if !w.project_exists(&self.project).await? {
             return Err(OpError::NotFound(format!(
                 "Could not find project {}",
@@ -392,16 +396,19 @@ impl Operation for RetagFlags {
             )));
         }
         let mut flags: Vec<FeatureRow> = Vec::with_capacity(self.features.len());
-        for name in &self.features {
+        for (i, name) in self.features.iter().enumerate() {
             let flag = w
                 .feature(name)
                 .await?
                 .filter(|f| f.project == self.project.as_str())
                 .ok_or_else(|| {
-                    OpError::Invalid(format!(
-                        "Feature flag {name} does not exist in project {}",
-                        self.project
-                    ))
+                    OpError::invalid(
+                        FieldPath::root().field("features").index(i),
+                        format!(
+                            "Feature flag {name} does not exist in project {}",
+                            self.project
+                        ),
+                    )
                 })?;
             if !flags.iter().any(|f| f.name == flag.name) {
                 flags.push(flag);
@@ -409,7 +416,9 @@ impl Operation for RetagFlags {
         }
         for flag in &flags {
             for tag in added.iter().filter(|t| !removed.contains(t)) {
-                tag_flag(w, cx, flag, tag).await?;
+                tag_flag(w, cx, flag, tag)
+                    .await
+                    .map_err(|e| e.within(&tag_at(&self.added_tags, added_at(), tag)))?;
             }
             for tag in &removed {
                 untag_flag(w, &cx.actor, flag, tag).await?;
@@ -419,16 +428,39 @@ impl Operation for RetagFlags {
     }
 }
 
-/// Parsed tags, each once, in the order given; at most [`MAX_BULK`] in one list.
+fn added_at() -> FieldPath {
+    FieldPath::root().field("addedTags")
+}
+
+fn removed_at() -> FieldPath {
+    FieldPath::root().field("removedTags")
+}
+
+/// Where `tag` is in the list `inputs` at `list` (its first mention).
+pub(super) fn tag_at(inputs: &[TagInput], list: FieldPath, tag: &Tag) -> FieldPath {
+    match inputs
+        .iter()
+        .position(|t| t.parse().ok().as_ref() == Some(tag))
+    {
+        Some(i) => list.index(i),
+        None => list,
+    }
+}
+
+/// Parsed tags, each once, in the order given; at most [`MAX_BULK`] in one
+/// list (refusals' paths start at the list: `[2].value`).
 pub(super) fn parse_all(inputs: &[TagInput]) -> OpResult<Vec<Tag>> {
     if inputs.len() > MAX_BULK {
-        return Err(OpError::Invalid(format!(
-            "at most {MAX_BULK} tags in one change"
-        )));
+        return Err(OpError::invalid(
+            FieldPath::root(),
+            format!("at most {MAX_BULK} tags in one change"),
+        ));
     }
     let mut tags: Vec<Tag> = Vec::with_capacity(inputs.len());
-    for input in inputs {
-        let tag = input.parse()?;
+    for (i, input) in inputs.iter().enumerate() {
+        let tag = input
+            .parse()
+            .map_err(|e| e.within(&FieldPath::root().index(i)))?;
         if !tags.contains(&tag) {
             tags.push(tag);
         }

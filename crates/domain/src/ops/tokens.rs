@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{apply, Actor, Context, Limits, OpError, OpResult, Operation};
+use super::{apply, Actor, Context, FieldPath, Limits, OpError, OpResult, Operation};
 use crate::api_tokens::{hash_secret, parse_secret_scope, TokenKind};
 use flagstaff_storage::{now_text, EventKind, NewEvent, Store, TokenRow, WriteTx};
 
@@ -95,8 +95,8 @@ async fn checked_scope(
     let environment = match kind {
         TokenKind::Admin => {
             if projects != ["*"] || environment.as_deref().is_some_and(|e| e != "*") {
-                return Err(OpError::Invalid(
-                    "Admin token cannot be scoped to single project or environment".to_owned(),
+                return Err(OpError::invalid_input(
+                    "Admin token cannot be scoped to single project or environment",
                 ));
             }
             "*".to_owned()
@@ -104,23 +104,26 @@ async fn checked_scope(
         TokenKind::Client | TokenKind::Frontend => {
             let environment = environment.unwrap_or_else(|| "development".to_owned());
             if environment == "*" {
-                return Err(OpError::Invalid(
-                    "Client token cannot be scoped to all environments".to_owned(),
+                return Err(OpError::invalid(
+                    FieldPath::root().field("environment"),
+                    "Client token cannot be scoped to all environments",
                 ));
             }
             if !w.environment_exists(&environment).await? {
-                return Err(OpError::Invalid(format!(
-                    "Environment={environment} does not exist"
-                )));
+                return Err(OpError::invalid(
+                    FieldPath::root().field("environment"),
+                    format!("Environment={environment} does not exist"),
+                ));
             }
             environment
         }
     };
-    for project in projects.iter().filter(|p| *p != "*") {
-        if !w.project_exists(project).await? {
-            return Err(OpError::Invalid(format!(
-                "Project={project} does not exist"
-            )));
+    for (i, project) in projects.iter().enumerate() {
+        if project != "*" && !w.project_exists(project).await? {
+            return Err(OpError::invalid(
+                FieldPath::root().field("projects").index(i),
+                format!("Project={project} does not exist"),
+            ));
         }
     }
     Ok((projects, environment))
@@ -159,19 +162,25 @@ async fn insert(
     Ok(row)
 }
 
+fn expires_at() -> FieldPath {
+    FieldPath::root().field("expiresAt")
+}
+
 /// `expiresAt`: an instant after `now` (RFC 3339), stored as UTC with milliseconds.
 fn parse_expiry(text: &str, now: chrono::DateTime<chrono::Utc>) -> OpResult<String> {
     let at = chrono::DateTime::parse_from_rfc3339(text.trim())
         .map_err(|e| {
-            OpError::Invalid(format!(
-                "expiresAt {text:?} is not a date-time such as 2030-01-31T12:00:00Z ({e})"
-            ))
+            OpError::invalid(
+                expires_at(),
+                format!("{text:?} is not a date-time such as 2030-01-31T12:00:00Z ({e})"),
+            )
         })?
         .with_timezone(&chrono::Utc);
     if at <= now {
-        return Err(OpError::Invalid(format!(
-            "expiresAt {text:?} is in the past"
-        )));
+        return Err(OpError::invalid(
+            expires_at(),
+            format!("{text:?} is in the past"),
+        ));
     }
     Ok(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
@@ -188,7 +197,10 @@ impl Operation for CreateToken {
         let request = self.0;
         let name = request.name.trim().to_owned();
         if name.is_empty() {
-            return Err(OpError::Invalid("tokenName is required".to_owned()));
+            return Err(OpError::invalid(
+                FieldPath::root().field("tokenName"),
+                "a token needs a name",
+            ));
         }
         let expires_at = request
             .expires_at
@@ -352,8 +364,9 @@ impl Operation for InitTokens<'_> {
         let mut outcomes = Vec::with_capacity(self.0.len());
         for (variable, kind, secret) in self.0 {
             let prefix = secret_prefix(secret);
+            // Not a request body: the message names the variable.
             let invalid =
-                |why: String| OpError::Invalid(format!("{variable}: token {prefix}…: {why}"));
+                |why: String| OpError::invalid_input(format!("{variable}: token {prefix}…: {why}"));
             let (project, environment) = parse_secret_scope(secret).ok_or_else(|| {
                 invalid("is not in the form <project>:<environment>.<secret>".to_owned())
             })?;
@@ -368,7 +381,7 @@ impl Operation for InitTokens<'_> {
             )
             .await
             .map_err(|e| match e {
-                OpError::Invalid(why) => invalid(why),
+                OpError::Invalid { message, .. } => invalid(message),
                 other => other,
             })?;
             let name = init_token_name(kind);

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::{passwords, Actor, Context, Limits, OpError, OpResult, Operation};
+use super::{passwords, Actor, Context, FieldPath, Limits, OpError, OpResult, Operation};
 use flagstaff_storage::{EventKind, NewEvent, NewUser, Store, UserRow, WriteTx};
 
 /// Fewest characters a password may have.
@@ -65,18 +65,20 @@ impl HashedPassword {
     pub async fn hash(password: &str) -> OpResult<HashedPassword> {
         let length = password.chars().count();
         if length < MIN_PASSWORD {
-            return Err(OpError::Invalid(format!(
-                "The password must have at least {MIN_PASSWORD} characters"
-            )));
+            return Err(OpError::invalid(
+                password_at(),
+                format!("The password must have at least {MIN_PASSWORD} characters"),
+            ));
         }
         if length > MAX_PASSWORD {
-            return Err(OpError::Invalid(format!(
-                "The password may have at most {MAX_PASSWORD} characters"
-            )));
+            return Err(OpError::invalid(
+                password_at(),
+                format!("The password may have at most {MAX_PASSWORD} characters"),
+            ));
         }
         match passwords::hash(password).await {
             Ok(Ok(hash)) => Ok(HashedPassword(hash)),
-            Ok(Err(why)) => Err(OpError::Invalid(why)),
+            Ok(Err(why)) => Err(OpError::invalid(password_at(), why)),
             Err(busy) => Err(OpError::Busy(busy.to_string())),
         }
     }
@@ -104,19 +106,29 @@ pub struct CreateUser {
     pub only_if_first: bool,
 }
 
+fn password_at() -> FieldPath {
+    FieldPath::root().field("password")
+}
+
+fn username_at() -> FieldPath {
+    FieldPath::root().field("username")
+}
+
 /// A username: 1 to 100 characters, no spaces or control characters.
 pub fn check_username(username: &str) -> OpResult<()> {
     if username.is_empty() || username.chars().count() > 100 {
-        return Err(OpError::Invalid(
-            "A username has 1 to 100 characters".to_owned(),
+        return Err(OpError::invalid(
+            username_at(),
+            "A username has 1 to 100 characters",
         ));
     }
     if username
         .chars()
         .any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err(OpError::Invalid(
-            "A username has no spaces or control characters".to_owned(),
+        return Err(OpError::invalid(
+            username_at(),
+            "A username has no spaces or control characters",
         ));
     }
     Ok(())
@@ -202,8 +214,8 @@ pub async fn apply_init_admin(
         return Ok(InitAdmin::Present);
     }
     let Some(password) = password else {
-        return Err(OpError::Invalid(
-            "INIT_ADMIN_USER needs INIT_ADMIN_PASSWORD to create the user".to_owned(),
+        return Err(OpError::invalid_input(
+            "INIT_ADMIN_USER needs INIT_ADMIN_PASSWORD to create the user",
         ));
     };
     let operation = CreateUser {

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    project_environment, Context, Edit, EnvironmentName, FeatureName, OpError, OpResult, Operation,
-    ProjectId,
+    project_environment, Context, Edit, EnvironmentName, FeatureName, FieldPath, OpError, OpResult,
+    Operation, ProjectId,
 };
 use flagstaff_storage::{EventKind, NewEvent, WriteTx};
 
@@ -23,29 +23,38 @@ pub fn normalise_variants(
     if variants.is_empty() {
         return Ok(variants);
     }
-    let invalid = |why: String| Err(OpError::Invalid(why));
+    // Paths start at the list: `[1].payload.value`.
+    let invalid = |at: FieldPath, why: String| Err(OpError::invalid(at, why));
     let mut names = std::collections::HashSet::new();
     let mut fixed_total = 0u32;
-    for v in variants.iter_mut() {
+    for (i, v) in variants.iter_mut().enumerate() {
+        let at = || FieldPath::root().index(i);
         if v.name.trim().is_empty() {
-            return invalid("a variant needs a name".to_owned());
+            return invalid(at().field("name"), "a variant needs a name".to_owned());
         }
         if !names.insert(v.name.clone()) {
-            return invalid(format!("variant names must be unique: {:?}", v.name));
+            return invalid(
+                at().field("name"),
+                format!("variant names must be unique: {:?}", v.name),
+            );
         }
         let weight_type = v.weight_type.get_or_insert_with(|| "variable".to_owned());
         match weight_type.as_str() {
             "variable" => {}
             "fix" => {
                 if v.weight > 1000 {
-                    return invalid("a variant weight is at most 1000".to_owned());
+                    return invalid(
+                        at().field("weight"),
+                        "a variant weight is at most 1000".to_owned(),
+                    );
                 }
                 fixed_total += v.weight;
             }
             other => {
-                return invalid(format!(
-                    "weightType must be variable or fix, found {other:?}"
-                ))
+                return invalid(
+                    at().field("weightType"),
+                    format!("the weight type must be variable or fix, not {other:?}"),
+                )
             }
         }
         if v.stickiness.as_deref().is_none_or(|s| s.trim().is_empty()) {
@@ -53,12 +62,18 @@ pub fn normalise_variants(
         }
         if let Some(payload) = &v.payload {
             if !["string", "json", "csv", "number"].contains(&payload.payload_type.as_str()) {
-                return invalid(format!("unknown payload type {:?}", payload.payload_type));
+                return invalid(
+                    at().field("payload").field("type"),
+                    format!("unknown payload type {:?}", payload.payload_type),
+                );
             }
             if payload.payload_type == "json"
                 && serde_json::from_str::<Value>(&payload.value).is_err()
             {
-                return invalid(format!("the payload of {:?} is not valid JSON", v.name));
+                return invalid(
+                    at().field("payload").field("value"),
+                    format!("the payload of {:?} is not valid JSON", v.name),
+                );
             }
         }
         if !keep_overrides {
@@ -66,14 +81,20 @@ pub fn normalise_variants(
         }
     }
     if fixed_total > 1000 {
-        return invalid("The sum of fixed variant weights exceeds 1000".to_owned());
+        return invalid(
+            FieldPath::root(),
+            "The sum of fixed variant weights exceeds 1000".to_owned(),
+        );
     }
     let variable = variants
         .iter()
         .filter(|v| v.weight_type.as_deref() == Some("variable"))
         .count() as u32;
     if variable == 0 {
-        return invalid("There must be at least one \"variable\" variant".to_owned());
+        return invalid(
+            FieldPath::root(),
+            "There must be at least one \"variable\" variant".to_owned(),
+        );
     }
     let share = (1000 - fixed_total) / variable;
     let mut remainder = (1000 - fixed_total) % variable;

@@ -48,9 +48,14 @@ pub struct ErrorBody {
     details: Option<Vec<ErrorDetail>>,
 }
 
+/// One thing wrong with the request (`description`: the same text, as Unleash).
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     message: String,
+    description: Option<String>,
+    /// The field at fault from the body's root, as JavaScript reaches it; absent when none is.
+    #[schema(example = "strategies[0].constraints[3].values")]
+    path: Option<String>,
 }
 
 /// An OFREP evaluation error.

@@ -1,41 +1,47 @@
-//! The constraints editor any form can carry (segments; a strategy's
-//! constraints can reuse it): rows of context field, operator, values (one per
-//! line) or a single value, `inverted` and `caseInsensitive`, each with a
-//! remove checkbox, and an "add constraint" submit button that re-renders the
-//! form with one more empty row — no JavaScript.
+//! The one constraints editor, for strategies and segments alike: rows of
+//! context field, operator, value(s), `inverted` and `caseInsensitive`, each
+//! with a remove checkbox, and an "add constraint" submit button that
+//! re-renders the form with one more empty row — no JavaScript.
 //!
-//! Rows post as `constraint.<i>.<part>` fields, so a handler takes the form as
-//! pairs (`Form<Vec<(String, String)>>`) and hands them to
-//! [`ConstraintsForm::from_pairs`]. The template `constraint_rows.html` renders a
-//! field named `constraints` of the including template. Which values a
-//! constraint may hold is the engine's rule (`constraint_problem`), asked per
-//! row here only to put its message next to the row; the operation checks again.
+//! What a row's value input is comes from the engine's operator table
+//! ([`Operator`]): a list operator gets a textarea with one value per line (a
+//! value may contain commas, as Unleash's lists may), a single-value one an
+//! input typed by its value kind (a number; a date-time, read as UTC; text).
+//! The input has one name whichever it is, so a row whose operator changed
+//! before the page was re-drawn still posts what was typed.
+//!
+//! Rows post as `constraint.<i>.<part>`, so a handler takes the form as pairs
+//! and hands them to [`ConstraintsForm::from_pairs`]; the template
+//! `constraint_rows.html` renders a variable `constraints` of the including
+//! template. Which values a constraint may hold is the engine's rule
+//! (`constraint_problem`), asked per row here only to put its message next to
+//! the row; the operation checks again, and its refusal is put on the row its
+//! path names ([`ConstraintsForm::attach_error`]).
 
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use flagstaff_engine::document::Constraint;
-use flagstaff_engine::{constraint_problem, OPERATORS};
+use flagstaff_engine::{constraint_problem, Arity, Operator, ValueKind, OPERATORS};
+
+use flagstaff_domain::ops::STANDARD_CONTEXT_FIELDS as STANDARD_FIELDS;
+use flagstaff_domain::ops::{FieldPath, PathSegment};
 
 /// The submit button that asks for one more row.
 pub const ADD_CONSTRAINT: &str = "add_constraint";
 
-use flagstaff_domain::ops::STANDARD_CONTEXT_FIELDS as STANDARD_FIELDS;
+/// Most constraint rows a form shows (the operations' limit is lower).
+pub const MAX_ROWS: usize = 100;
 
-/// Operators whose constraint reads the single `value`, not `values`.
-pub fn single_valued(operator: &str) -> bool {
-    ["NUM_", "DATE_", "SEMVER_"]
-        .iter()
-        .any(|prefix| operator.starts_with(prefix))
-        || operator == "REGEX"
-}
+/// `datetime-local` inputs post this (seconds and fraction optional), always UTC here.
+const LOCAL_FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"];
 
 /// One row of the editor as entered.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConstraintRow {
     pub context_name: String,
     pub operator: String,
-    /// The values textarea: one value per line.
+    /// The value input as typed: one value per line for a list operator,
+    /// the value for the others.
     pub values: String,
-    /// The single value (NUM_, DATE_, SEMVER_, REGEX).
-    pub value: String,
     pub inverted: bool,
     pub case_insensitive: bool,
     /// What is wrong with this row, shown next to it.
@@ -44,50 +50,82 @@ pub struct ConstraintRow {
 
 impl ConstraintRow {
     fn from_constraint(c: &Constraint) -> ConstraintRow {
-        ConstraintRow {
+        let mut row = ConstraintRow {
             context_name: c.context_name.clone(),
             operator: c.operator.clone(),
-            values: c.values.join("\n"),
-            value: c.value.clone().unwrap_or_default(),
+            values: String::new(),
             inverted: c.inverted,
             case_insensitive: c.case_insensitive,
             error: None,
+        };
+        row.values = if row.is_list() {
+            c.values.iter().map(|v| format!("{v}\n")).collect()
+        } else {
+            let value = c
+                .value
+                .clone()
+                .or_else(|| c.values.first().cloned())
+                .unwrap_or_default();
+            if row.kind() == Some(ValueKind::Date) {
+                local_time(&value).unwrap_or(value)
+            } else {
+                value
+            }
+        };
+        row
+    }
+
+    fn operator(&self) -> Option<&'static Operator> {
+        Operator::named(&self.operator)
+    }
+
+    fn kind(&self) -> Option<ValueKind> {
+        self.operator().map(|op| op.kind)
+    }
+
+    /// Whether the operator takes a list (an unknown one is shown as a list,
+    /// so nothing typed is lost).
+    pub fn is_list(&self) -> bool {
+        self.operator().is_none_or(|op| op.arity == Arity::List)
+    }
+
+    /// The single value's input type: a number for a number operator, a
+    /// date-time for a date one (unless the text is not one, which a
+    /// date-time input would drop), else text.
+    pub fn input_type(&self) -> &'static str {
+        let text = self.values.trim();
+        match self.kind() {
+            Some(ValueKind::Number) if text.is_empty() || text.parse::<f64>().is_ok() => "number",
+            Some(ValueKind::Date) if text.is_empty() || is_local_time(text) => "datetime-local",
+            _ => "text",
         }
     }
 
     /// Nothing entered (a fresh row left as it was).
     fn is_blank(&self) -> bool {
-        self.context_name.trim().is_empty()
-            && self.values.trim().is_empty()
-            && self.value.trim().is_empty()
+        self.context_name.trim().is_empty() && self.values.trim().is_empty()
     }
 
-    fn lines(&self) -> Vec<String> {
-        self.values
-            .lines()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-            .collect()
-    }
-
-    /// The constraint this row stands for: a single-valued operator takes the
-    /// value input (or the one line of the textarea), the others the lines
-    /// (or the value input when the textarea is empty).
+    /// The constraint this row stands for: a list operator's values are the
+    /// lines, a single-value operator's value the text (a date-time read as UTC).
     fn constraint(&self) -> Constraint {
-        let lines = self.lines();
-        let value = self.value.trim();
-        let (values, value) = if single_valued(&self.operator) {
-            let single = match (value.is_empty(), lines.as_slice()) {
-                (true, [one]) => Some(one.clone()),
-                (true, _) => None,
-                (false, _) => Some(value.to_owned()),
-            };
-            (Vec::new(), single)
-        } else if lines.is_empty() && !value.is_empty() {
-            (vec![value.to_owned()], None)
-        } else {
+        let (values, value) = if self.is_list() {
+            let lines = self
+                .values
+                .lines()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+                .collect();
             (lines, None)
+        } else {
+            let text = self.values.trim();
+            let value = if self.kind() == Some(ValueKind::Date) {
+                rfc3339_utc(text)
+            } else {
+                text.to_owned()
+            };
+            (Vec::new(), Some(value))
         };
         Constraint {
             context_name: self.context_name.trim().to_owned(),
@@ -110,7 +148,7 @@ pub struct ConstraintsForm {
 
 impl ConstraintsForm {
     /// What the operator select offers: every operator the engine evaluates.
-    pub fn operators(&self) -> &'static [&'static str] {
+    pub fn operators(&self) -> &'static [Operator] {
         OPERATORS
     }
 
@@ -127,7 +165,7 @@ impl ConstraintsForm {
 
     /// The rows posted in a form, in index order, without those ticked for
     /// removal; with one more empty row when the "add constraint" button sent it.
-    pub fn from_pairs(pairs: &[(String, String)]) -> ConstraintsForm {
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> ConstraintsForm {
         let mut rows: std::collections::BTreeMap<usize, (ConstraintRow, bool)> = Default::default();
         let mut add = false;
         for (key, value) in pairs {
@@ -144,12 +182,14 @@ impl ConstraintsForm {
             let Ok(index) = index.parse::<usize>() else {
                 continue;
             };
+            if index >= MAX_ROWS {
+                continue;
+            }
             let (row, removed) = rows.entry(index).or_default();
             match part {
-                "context" => row.context_name = value.clone(),
-                "operator" => row.operator = value.clone(),
-                "values" => row.values = value.clone(),
-                "value" => row.value = value.clone(),
+                "context" => row.context_name = value.to_owned(),
+                "operator" => row.operator = value.to_owned(),
+                "values" => row.values = value.to_owned(),
                 "inverted" => row.inverted = true,
                 "case_insensitive" => row.case_insensitive = true,
                 "remove" => *removed = true,
@@ -164,7 +204,7 @@ impl ConstraintsForm {
                 .collect(),
             fields: Vec::new(),
         };
-        if add {
+        if add && form.rows.len() < MAX_ROWS {
             form.add_row();
         }
         form
@@ -209,28 +249,69 @@ impl ConstraintsForm {
         }
         ok.then_some(constraints)
     }
+
+    /// Puts an operation's refusal on the row its path names (the path
+    /// starts at the constraint list, which skips blank rows); false when it
+    /// names no row.
+    pub fn attach_error(&mut self, field: &FieldPath, message: &str) -> bool {
+        let [PathSegment::Index(index), ..] = field.segments() else {
+            return false;
+        };
+        match self.rows.iter_mut().filter(|r| !r.is_blank()).nth(*index) {
+            Some(row) => {
+                row.error = Some(message.to_owned());
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn is_local_time(text: &str) -> bool {
+    LOCAL_FORMATS
+        .iter()
+        .any(|f| NaiveDateTime::parse_from_str(text.trim(), f).is_ok())
+}
+
+/// A `datetime-local` value (read as UTC) as RFC 3339; anything else as typed
+/// (the engine's rules then say whether it is a date-time).
+fn rfc3339_utc(text: &str) -> String {
+    LOCAL_FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|t| t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        .unwrap_or_else(|| text.to_owned())
+}
+
+/// An RFC 3339 instant as a `datetime-local` value in UTC.
+fn local_time(text: &str) -> Option<String> {
+    let instant = DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc);
+    let format = if instant.timestamp_subsec_nanos() == 0 {
+        "%Y-%m-%dT%H:%M:%S"
+    } else {
+        "%Y-%m-%dT%H:%M:%S%.3f"
+    };
+    Some(instant.format(format).to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+    fn pairs<'a>(list: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = (&'a str, &'a str)> {
+        list.iter().copied()
     }
 
     #[test]
     fn rows_parse_in_order_without_removed_ones() {
-        let mut form = ConstraintsForm::from_pairs(&pairs(&[
+        let mut form = ConstraintsForm::from_pairs(pairs(&[
             ("name", "ignored"),
             ("constraint.1.context", "version"),
             ("constraint.1.operator", "SEMVER_GT"),
-            ("constraint.1.value", " 1.2.3 "),
+            ("constraint.1.values", " 1.2.3 "),
             ("constraint.0.context", "userId"),
             ("constraint.0.operator", "IN"),
-            ("constraint.0.values", "a\r\n\r\n b \n"),
+            ("constraint.0.values", "a\r\n\r\n b,c \n"),
             ("constraint.0.case_insensitive", "on"),
             ("constraint.2.context", "gone"),
             ("constraint.2.operator", "IN"),
@@ -241,7 +322,7 @@ mod tests {
         let constraints = form.constraints().expect("valid");
         assert_eq!(constraints.len(), 2, "the blank row is skipped");
         assert_eq!(constraints[0].context_name, "userId");
-        assert_eq!(constraints[0].values, ["a", "b"]);
+        assert_eq!(constraints[0].values, ["a", "b,c"], "one value per line");
         assert!(constraints[0].case_insensitive && !constraints[0].inverted);
         assert_eq!(constraints[1].value.as_deref(), Some("1.2.3"));
         assert!(constraints[1].values.is_empty());
@@ -249,10 +330,10 @@ mod tests {
 
     #[test]
     fn faulty_rows_say_why_and_add_asks_for_a_row() {
-        let mut form = ConstraintsForm::from_pairs(&pairs(&[
+        let mut form = ConstraintsForm::from_pairs(pairs(&[
             ("constraint.0.context", "age"),
             ("constraint.0.operator", "NUM_GT"),
-            ("constraint.0.value", "many"),
+            ("constraint.0.values", "many"),
             ("constraint.1.operator", "IN"),
             ("constraint.1.values", "x"),
             (ADD_CONSTRAINT, "1"),
@@ -272,20 +353,69 @@ mod tests {
         assert!(form.fields.contains(&"tenant".to_owned()));
         assert!(form.fields.contains(&"age".to_owned()));
         assert!(form.fields.contains(&"userId".to_owned()));
+        // An operation's refusal goes on the row its path names, blank rows skipped.
+        let mut form = ConstraintsForm::from_pairs(pairs(&[
+            ("constraint.0.operator", "IN"),
+            ("constraint.1.context", "age"),
+            ("constraint.1.operator", "IN"),
+        ]));
+        let at = FieldPath::root().index(0).field("values");
+        assert!(form.attach_error(&at, "no"));
+        assert_eq!(form.rows[1].error.as_deref(), Some("no"));
+        assert!(!form.attach_error(&FieldPath::root().index(1), "none"));
     }
 
     #[test]
     fn stored_constraints_come_back_as_rows() {
-        let stored = Constraint {
-            context_name: "userId".to_owned(),
-            operator: "NOT_IN".to_owned(),
-            values: vec!["a".to_owned(), "b".to_owned()],
-            value: None,
-            case_insensitive: false,
-            inverted: true,
+        let stored = [
+            Constraint {
+                context_name: "userId".to_owned(),
+                operator: "NOT_IN".to_owned(),
+                values: vec!["a".to_owned(), "b, c".to_owned()],
+                value: None,
+                case_insensitive: false,
+                inverted: true,
+            },
+            Constraint {
+                context_name: "currentTime".into(),
+                operator: "DATE_AFTER".into(),
+                value: Some("2025-01-31T12:00:00.250Z".into()),
+                ..Constraint::default()
+            },
+        ];
+        let mut form = ConstraintsForm::from_constraints(&stored);
+        assert_eq!(form.rows[0].values, "a\nb, c\n");
+        assert_eq!(form.rows[1].values, "2025-01-31T12:00:00.250");
+        assert_eq!(form.rows[1].input_type(), "datetime-local");
+        assert_eq!(form.constraints(), Some(stored.to_vec()));
+    }
+
+    #[test]
+    fn inputs_follow_the_engines_operator_table() {
+        let row = |operator: &str, values: &str| ConstraintRow {
+            operator: operator.to_owned(),
+            values: values.to_owned(),
+            ..ConstraintRow::default()
         };
-        let mut form = ConstraintsForm::from_constraints(std::slice::from_ref(&stored));
-        assert_eq!(form.rows[0].values, "a\nb");
-        assert_eq!(form.constraints(), Some(vec![stored]));
+        for op in OPERATORS {
+            assert_eq!(
+                row(op.name, "").is_list(),
+                op.arity == Arity::List,
+                "{op:?}"
+            );
+        }
+        assert_eq!(row("NUM_GT", "1.5").input_type(), "number");
+        assert_eq!(row("NUM_GT", "many").input_type(), "text");
+        assert_eq!(row("DATE_BEFORE", "").input_type(), "datetime-local");
+        assert_eq!(row("SEMVER_EQ", "1.2.3").input_type(), "text");
+        assert_eq!(rfc3339_utc("2025-01-31T12:00"), "2025-01-31T12:00:00Z");
+        assert_eq!(
+            rfc3339_utc("2025-01-31T12:00:05+02:00"),
+            "2025-01-31T12:00:05+02:00"
+        );
+        assert_eq!(
+            local_time("2025-01-31T12:00:05+02:00").as_deref(),
+            Some("2025-01-31T10:00:05")
+        );
     }
 }

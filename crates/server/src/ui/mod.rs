@@ -509,21 +509,19 @@ fn unreachable(cause: &sqlx::Error, committing: bool) -> Response {
     response
 }
 
-/// A refused operation as a page with the status the API would give.
+/// A refused operation as a page with the status the API gives it (the one
+/// mapping, `error::op_status`).
 pub fn op_error(error: OpError, nav: Option<Nav>) -> Response {
     match error {
         OpError::Busy(why) => busy(&why, nav),
-        OpError::Storage(StorageError::NotFound(_) | StorageError::Conflict(_))
-        | OpError::Invalid(_)
-        | OpError::NotFound(_)
-        | OpError::Conflict(_)
-        | OpError::Denied(_)
-        | OpError::InvalidOperation(_)
-        | OpError::TooLarge(_) => {
-            // The API's status for the same refusal (one mapping, in `error.rs`).
-            let refusal = crate::error::ApiError::from(error);
-            message(refusal.status_code(), "Not done", &refusal.to_string(), nav)
+        OpError::Storage(StorageError::Unreachable { .. } | StorageError::Database(_)) => {
+            internal(error)
         }
-        OpError::Storage(_) => internal(error),
+        refusal => message(
+            crate::error::op_status(&refusal),
+            "Not done",
+            &refusal.to_string(),
+            nav,
+        ),
     }
 }

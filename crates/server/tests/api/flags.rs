@@ -545,19 +545,57 @@ pub async fn bad_input_changes_nothing(db: Db) {
             );
         }
     }
-    let messages: Vec<&str> = cases
+    // Each refusal says what is wrong for people, and its detail names the
+    // field at fault (Unleash's `details[].path`); no path is put in the text.
+    let refusals: Vec<(&str, Option<&str>)> = cases
         .iter()
-        .filter_map(|(_, (_, body))| body["message"].as_str())
+        .filter_map(|(_, (_, body))| {
+            Some((
+                body["message"].as_str()?,
+                body["details"][0]["path"].as_str(),
+            ))
+        })
         .collect();
     for expected in [
-        "constraints[0] (age NUM_GT): the constraint value is not a number",
-        "constraints[1] (email REGEX): the constraint value is not a valid regular expression",
-        "\"nope\" is not an IP address or CIDR range",
-        "versions written with a leading 'v' never match",
+        ("the constraint value is not a number", Some("constraints[0].value")),
+        (
+            "the constraint value is not a valid regular expression",
+            Some("constraints[1].value"),
+        ),
+        (
+            "\"nope\" is not an IP address or CIDR range",
+            Some("constraints[0].values"),
+        ),
+        (
+            "versions written with a leading 'v' never match",
+            Some("constraints[0].value"),
+        ),
+        ("unknown operator \"LIKE\"", Some("constraints[0].operator")),
+        (
+            "the rollout must be a whole number from 0 to 100, not \"150\"",
+            Some("parameters.rollout"),
+        ),
+        (
+            "a flag name must be URL friendly (letters, digits and - _ . ! ~ * ' ( ), no spaces), not \"has space\"",
+            Some("name"),
+        ),
+        ("\"nonsense\" is not a known feature type", Some("type")),
+        ("Cannot change name of feature flag", Some("name")),
+        ("The sum of fixed variant weights exceeds 1000", None),
     ] {
+        assert!(refusals.contains(&expected), "{expected:?} not in {refusals:#?}");
+    }
+    for (_, (_, body)) in &cases {
+        let detail = &body["details"][0];
+        if detail.is_object() {
+            assert_eq!(detail["message"], body["message"], "{body}");
+            assert_eq!(detail["description"], body["message"], "{body}");
+        }
         assert!(
-            messages.iter().any(|m| m.contains(expected)),
-            "{expected:?} not in {messages:#?}"
+            !body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("constraints[")),
+            "no path in the message: {body}"
         );
     }
     assert_eq!(app.events().await, before_events, "no event was written");

@@ -11,6 +11,7 @@ mod changes;
 mod dependencies;
 mod edge;
 mod export;
+mod field_errors;
 mod flags;
 mod forwarder;
 mod helpers;
@@ -39,6 +40,7 @@ use changes::*;
 use dependencies::*;
 use edge::*;
 use export::*;
+use field_errors::*;
 use flags::*;
 use helpers::Db;
 use hostile::*;
@@ -102,6 +104,7 @@ on_both_backends!(
     every_write_is_one_revision,
     unknown_routes,
     bad_input_changes_nothing,
+    refusals_name_their_nested_field,
     client_etag_and_filters,
     restart_keeps_everything,
     metrics_add_up_exactly,
@@ -176,6 +179,8 @@ on_both_backends!(
     ui_applications,
     ui_admin_screens_refuse_viewers_and_forgeries,
     ui_strategy_form_stores_what_was_entered,
+    new_strategies_go_last,
+    one_constraint_editor_for_strategies_and_segments,
     ui_flag_variants_and_settings,
     ui_flag_pages_refuse_viewers_and_forged_forms,
     pats_act_with_their_users_role,
@@ -226,6 +231,8 @@ mod memory {
         ui_applications,
         ui_admin_screens_refuse_viewers_and_forgeries,
         ui_strategy_form_stores_what_was_entered,
+        new_strategies_go_last,
+        one_constraint_editor_for_strategies_and_segments,
         ui_flag_variants_and_settings,
         bad_pat_input_changes_nothing,
         ui_manages_pats,

@@ -176,7 +176,7 @@ async fn story(url: &str) -> Value {
         .iter()
         .map(|e| match e {
             Some(OpError::Conflict(_)) => "conflict".to_owned(),
-            Some(OpError::Invalid(_)) => "invalid".to_owned(),
+            Some(OpError::Invalid { .. }) => "invalid".to_owned(),
             other => format!("{other:?}"),
         })
         .collect();

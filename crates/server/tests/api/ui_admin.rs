@@ -105,7 +105,7 @@ pub async fn ui_segments_with_constraints(db: Db) {
     bad.extend([
         ("constraint.1.context", "age"),
         ("constraint.1.operator", "NUM_GT"),
-        ("constraint.1.value", "many"),
+        ("constraint.1.values", "many"),
     ]);
     let refused = browser.post("/segments", &bad).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
@@ -128,7 +128,7 @@ pub async fn ui_segments_with_constraints(db: Db) {
     good.extend([
         ("constraint.1.context", "version"),
         ("constraint.1.operator", "SEMVER_GT"),
-        ("constraint.1.value", "1.2.3"),
+        ("constraint.1.values", "1.2.3"),
         ("constraint.1.inverted", "on"),
         ("constraint.2.operator", "IN"),
     ]);
@@ -170,7 +170,7 @@ pub async fn ui_segments_with_constraints(db: Db) {
         ("constraint.0.remove", "on"),
         ("constraint.1.context", "version"),
         ("constraint.1.operator", "SEMVER_GT"),
-        ("constraint.1.value", "2.0.0"),
+        ("constraint.1.values", "2.0.0"),
     ];
     let saved = browser.post(&format!("/segments/{id}"), &form).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);

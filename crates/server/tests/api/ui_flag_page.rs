@@ -73,9 +73,9 @@ fn guide_strategy<'a>(csrf: &'a str, segment: &'a str) -> Vec<(&'a str, &'a str)
         ("groupId", FLAG),
         ("title", ""),
         ("constraints", "1"),
-        ("c0_context", "environment"),
-        ("c0_operator", "NOT_IN"),
-        ("c0_values", "production"),
+        ("constraint.0.context", "environment"),
+        ("constraint.0.operator", "NOT_IN"),
+        ("constraint.0.values", "production"),
         ("segment", segment),
         ("variants", "2"),
         ("v0_name", "store_deleted_surveys"),
@@ -158,10 +158,10 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
         .await;
     assert_eq!(one_more.status, StatusCode::OK, "{}", one_more.body);
     assert!(
-        one_more.body.contains("name=\"c1_operator\"")
-            && !one_more.body.contains("name=\"c2_operator\"")
+        one_more.body.contains("name=\"constraint.1.operator\"")
+            && !one_more.body.contains("name=\"constraint.2.operator\"")
     );
-    for operator in flagstaff_engine::OPERATORS {
+    for operator in flagstaff_engine::OPERATORS.iter().map(|op| op.name) {
         assert!(
             one_more
                 .body
@@ -256,10 +256,10 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
             ("rollout_range", "50"),
             ("rollout", "75"),
             ("constraints", "2"),
-            ("c1_context", "appName"),
-            ("c1_operator", "STR_STARTS_WITH"),
-            ("c1_values", "survey-,\nweb-app"),
-            ("c1_case", "on"),
+            ("constraint.1.context", "appName"),
+            ("constraint.1.operator", "STR_STARTS_WITH"),
+            ("constraint.1.values", "survey-,\nweb-app"),
+            ("constraint.1.case_insensitive", "on"),
             ("v0_weight_type", "fix"),
             ("v0_weight", "33.3"),
             ("title", "Canary"),
@@ -316,6 +316,22 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
         bad_json.body.contains("id=\"v0-error\""),
         "the message is next to the variant"
     );
+    // It marks the payload it is about (the operation's path
+    // `variants[0].payload.value`), not the variant's name.
+    assert!(
+        bad_json.body.contains(
+            "name=\"v0_payload\" rows=\"2\" aria-invalid=\"true\" aria-describedby=\"v0-error\""
+        ),
+        "{}",
+        bad_json.body
+    );
+    assert!(
+        !bad_json
+            .body
+            .contains("name=\"v0_name\" value=\"store_deleted_surveys\" aria-invalid"),
+        "{}",
+        bad_json.body
+    );
     assert!(
         bad_json.body.contains("{restore: yes</textarea>")
             && bad_json.body.contains("value=\"20\"")
@@ -339,12 +355,18 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
     let bad_constraint = browser
         .post(
             &edit_url,
-            &with(&edited, &[("c1_operator", "NUM_GT"), ("c1_values", "lots")]),
+            &with(
+                &edited,
+                &[
+                    ("constraint.1.operator", "NUM_GT"),
+                    ("constraint.1.values", "lots"),
+                ],
+            ),
         )
         .await;
     assert_eq!(bad_constraint.status, StatusCode::BAD_REQUEST);
     assert!(
-        bad_constraint.body.contains("id=\"c1-error\"")
+        bad_constraint.body.contains("id=\"constraint-1-error\"")
             && bad_constraint.body.contains("not a number"),
         "{}",
         bad_constraint.body
@@ -371,21 +393,21 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
         &edited,
         &[
             ("constraints", "4"),
-            ("c0_context", "userId"),
-            ("c0_operator", "NUM_GTE"),
-            ("c0_values", "10.5"),
-            ("c1_context", "currentTime"),
-            ("c1_operator", "DATE_AFTER"),
-            ("c1_values", "2025-01-31T12:00"),
-            ("c2_context", "appName"),
-            ("c2_operator", "SEMVER_LT"),
-            ("c2_values", "2.0.0-beta.1"),
-            ("c3_context", "remoteAddress"),
-            ("c3_operator", "IN_CIDR"),
-            ("c3_values", "10.0.0.0/8, 192.168.1.1"),
+            ("constraint.0.context", "userId"),
+            ("constraint.0.operator", "NUM_GTE"),
+            ("constraint.0.values", "10.5"),
+            ("constraint.1.context", "currentTime"),
+            ("constraint.1.operator", "DATE_AFTER"),
+            ("constraint.1.values", "2025-01-31T12:00"),
+            ("constraint.2.context", "appName"),
+            ("constraint.2.operator", "SEMVER_LT"),
+            ("constraint.2.values", "2.0.0-beta.1"),
+            ("constraint.3.context", "remoteAddress"),
+            ("constraint.3.operator", "IN_CIDR"),
+            ("constraint.3.values", "10.0.0.0/8\n192.168.1.1"),
         ],
     );
-    operators.retain(|(key, _)| *key != "c1_case");
+    operators.retain(|(key, _)| *key != "constraint.1.case_insensitive");
     let saved = browser.post(&edit_url, &operators).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let served = dev_strategies(&app).await;
@@ -626,6 +648,9 @@ pub async fn ui_flag_variants_and_settings(db: Db) {
         .await;
     assert_eq!(bad_json.status, StatusCode::BAD_REQUEST);
     assert!(bad_json.body.contains("id=\"v1-error\"") && bad_json.body.contains("[1,</textarea>"));
+    assert!(bad_json
+        .body
+        .contains("name=\"v1_payload\" rows=\"2\" aria-invalid=\"true\""));
     assert_eq!(event_count(&app).await, before);
 
     // Settings: the guide turns on impression data; the client document shows it.
@@ -844,4 +869,159 @@ pub async fn ui_flag_pages_refuse_viewers_and_forged_forms(db: Db) {
             .status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// A strategy added without a sort order goes after the others, through the
+/// admin API and through the strategy form alike: the operation decides it
+/// under the change lock (Unleash: the largest sort order + 1).
+pub async fn new_strategies_go_last(db: Db) {
+    let app = spawn_app_with(db, with_admin).await;
+    let (status, body) = app
+        .admin(Method::POST, F, Some(json!({"name": FLAG})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let api = format!("/api/admin{DEV}/strategies");
+    let add = |body: Value| {
+        let app = &app;
+        let api = &api;
+        async move {
+            let (status, strategy) = app.admin(Method::POST, api, Some(body)).await;
+            assert_eq!(status, StatusCode::OK, "{strategy}");
+            strategy["sortOrder"].clone()
+        }
+    };
+    assert_eq!(add(json!({"name": "default"})).await, 0, "the first is 0");
+    assert_eq!(add(json!({"name": "default", "sortOrder": 5})).await, 5);
+    assert_eq!(add(json!({"name": "default"})).await, 6);
+
+    let mut browser = admin_browser(&app).await;
+    let csrf = browser.get(PAGE).await.csrf();
+    let saved = browser
+        .post(
+            &format!("{DEV}/strategies/new"),
+            &[
+                ("_csrf", csrf.as_str()),
+                ("shown", "userWithId"),
+                ("name", "userWithId"),
+                ("p_userIds", "alice"),
+                ("constraints", "0"),
+                ("variants", "0"),
+                ("save", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(add(json!({"name": "default", "sortOrder": 0})).await, 0);
+    assert_eq!(add(json!({"name": "default"})).await, 8);
+
+    let (_, listed) = app.admin(Method::GET, &api, None).await;
+    let orders: Vec<(String, i64)> = listed
+        .as_array()
+        .expect("strategies")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default().to_owned(),
+                s["sortOrder"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert!(
+        orders.contains(&("userWithId".to_owned(), 7)),
+        "the form's strategy went last: {orders:?}"
+    );
+    let served: Vec<Value> = dev_strategies(&app).await;
+    assert_eq!(served.len(), 6);
+    assert_eq!(served[4]["name"], "userWithId", "{served:?}");
+    app.stop().await;
+}
+
+/// One constraints editor: the same rows posted through the strategy form
+/// and the segment form store the same constraints (one value per line, a
+/// comma kept inside its value; inputs as the engine's operator table says).
+pub async fn one_constraint_editor_for_strategies_and_segments(db: Db) {
+    let app = spawn_app_with(db, with_admin).await;
+    let (status, body) = app
+        .admin(Method::POST, F, Some(json!({"name": FLAG})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mut browser = admin_browser(&app).await;
+    let csrf = browser.get(PAGE).await.csrf();
+    let rows = [
+        ("constraint.0.context", "userId"),
+        ("constraint.0.operator", "IN"),
+        ("constraint.0.values", "a,b\r\n c \r\n"),
+        ("constraint.0.case_insensitive", "on"),
+        ("constraint.1.context", "currentTime"),
+        ("constraint.1.operator", "DATE_AFTER"),
+        ("constraint.1.values", "2025-01-31T12:00"),
+        ("constraint.2.context", "appName"),
+        ("constraint.2.operator", "SEMVER_GTE"),
+        ("constraint.2.values", " 1.2.3 "),
+        ("constraint.2.inverted", "on"),
+        ("constraint.3.context", "userId"),
+        ("constraint.3.operator", "NUM_LT"),
+        ("constraint.3.values", "18"),
+    ];
+    let mut strategy = vec![
+        ("_csrf", csrf.as_str()),
+        ("shown", "default"),
+        ("name", "default"),
+        ("save", "1"),
+    ];
+    strategy.extend(rows);
+    let saved = browser
+        .post(&format!("{DEV}/strategies/new"), &strategy)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let mut segment = vec![
+        ("_csrf", csrf.as_str()),
+        ("name", "same-rows"),
+        ("description", ""),
+        ("project", ""),
+    ];
+    segment.extend(rows);
+    let saved = browser.post("/segments", &segment).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+    let expected = json!([
+        {"contextName": "userId", "operator": "IN", "values": ["a,b", "c"],
+         "inverted": false, "caseInsensitive": true},
+        {"contextName": "currentTime", "operator": "DATE_AFTER", "values": [],
+         "value": "2025-01-31T12:00:00Z", "inverted": false, "caseInsensitive": false},
+        {"contextName": "appName", "operator": "SEMVER_GTE", "values": [], "value": "1.2.3",
+         "inverted": true, "caseInsensitive": false},
+        {"contextName": "userId", "operator": "NUM_LT", "values": [], "value": "18",
+         "inverted": false, "caseInsensitive": false},
+    ]);
+    let (_, strategies) = app
+        .admin(Method::GET, &format!("/api/admin{DEV}/strategies"), None)
+        .await;
+    assert_eq!(strategies[0]["constraints"], expected, "{strategies}");
+    let (_, segments) = app.admin(Method::GET, "/api/admin/segments", None).await;
+    assert_eq!(
+        segments["segments"][0]["constraints"], expected,
+        "{segments}"
+    );
+
+    // Both forms draw the rows with the same inputs: a textarea for a list,
+    // an input typed by the operator's value kind.
+    let segment_id = segments["segments"][0]["id"].as_i64().expect("id");
+    let strategy_id = strategies[0]["id"].as_str().expect("id");
+    for page in [
+        format!("/segments/{segment_id}"),
+        format!("{DEV}/strategies/{strategy_id}/edit"),
+    ] {
+        let form = browser.get(&page).await;
+        assert_eq!(form.status, StatusCode::OK, "{page}: {}", form.body);
+        for drawn in [
+            "<textarea id=\"constraint-0-values\" name=\"constraint.0.values\" rows=\"3\">a,b\nc\n</textarea>",
+            "name=\"constraint.1.values\" type=\"datetime-local\" step=\"any\" value=\"2025-01-31T12:00:00\"",
+            "name=\"constraint.2.values\" type=\"text\" value=\"1.2.3\"",
+            "name=\"constraint.3.values\" type=\"number\" step=\"any\" value=\"18\"",
+        ] {
+            assert!(form.body.contains(drawn), "{page}: {drawn} in {}", form.body);
+        }
+    }
+    app.stop().await;
 }

@@ -269,11 +269,11 @@ async fn save(
         Ok(field) => {
             Redirect::to(&format!("/context/{}", path_segment(&field.name))).into_response()
         }
-        Err(OpError::Invalid(why)) => {
-            if why.contains("legal values") {
-                form.legal_error = Some(why);
+        Err(OpError::Invalid { field, message }) => {
+            if field.first_field() == Some("legalValues") {
+                form.legal_error = Some(message);
             } else {
-                form.name_error = Some(why);
+                form.name_error = Some(message);
             }
             render(StatusCode::BAD_REQUEST, &form)
         }

@@ -101,8 +101,12 @@ pub async fn create(
         .await
     {
         Ok(_) => Redirect::to("/environments").into_response(),
-        Err(OpError::Invalid(why)) => {
-            again.kind_error = Some(why);
+        Err(OpError::Invalid { field, message }) => {
+            if field.first_field() == Some("type") {
+                again.kind_error = Some(message);
+            } else {
+                again.name_error = Some(message);
+            }
             render(StatusCode::BAD_REQUEST, &again)
         }
         Err(OpError::Conflict(why)) => {

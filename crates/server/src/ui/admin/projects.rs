@@ -119,8 +119,12 @@ pub async fn create(
             again.id_error = Some(why);
             render(StatusCode::CONFLICT, &again)
         }
-        Err(OpError::Invalid(why)) => {
-            again.name_error = Some(why);
+        Err(OpError::Invalid { field, message }) => {
+            if field.first_field() == Some("id") {
+                again.id_error = Some(message);
+            } else {
+                again.name_error = Some(message);
+            }
             render(StatusCode::BAD_REQUEST, &again)
         }
         Err(e) => op_error(e, signed.nav()),
@@ -232,8 +236,8 @@ pub async fn update(
         .await
     {
         Ok(_) => Redirect::to(&format!("/projects/{project}")).into_response(),
-        Err(OpError::Invalid(why)) => {
-            again.name_error = Some(why);
+        Err(OpError::Invalid { message, .. }) => {
+            again.name_error = Some(message);
             render(StatusCode::BAD_REQUEST, &again)
         }
         Err(e) => op_error(e, signed.nav()),

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::ui::constraint_form::{ConstraintsForm, ADD_CONSTRAINT};
 use crate::ui::{internal, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
-    Actor, CreateSegment, DeleteSegment, OpError, SegmentInput, UpdateSegment,
+    Actor, CreateSegment, DeleteSegment, FieldPath, OpError, SegmentInput, UpdateSegment,
 };
 use flagstaff_storage::{SegmentRow, StorageError};
 
@@ -221,7 +221,8 @@ async fn save(
     form.name = field(pairs, "name").unwrap_or_default().to_owned();
     form.description = field(pairs, "description").unwrap_or_default().to_owned();
     form.project = field(pairs, "project").unwrap_or_default().to_owned();
-    form.constraints = ConstraintsForm::from_pairs(pairs);
+    form.constraints =
+        ConstraintsForm::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     if let Err(response) = offer_fields(state, &mut form).await {
         return response;
     }
@@ -251,13 +252,17 @@ async fn save(
     };
     match applied {
         Ok(id) => Redirect::to(&format!("/segments/{id}")).into_response(),
-        Err(OpError::Invalid(why)) => {
-            if why.contains("segment name") {
-                form.name_error = Some(why);
-            } else if why.starts_with("Project=") {
-                form.project_error = Some(why);
-            } else {
-                form.error = Some(why);
+        Err(OpError::Invalid { field, message }) => {
+            let in_constraints = field.strip_prefix(&FieldPath::root().field("constraints"));
+            match field.first_field() {
+                Some("name") => form.name_error = Some(message),
+                Some("project") => form.project_error = Some(message),
+                _ if in_constraints
+                    .is_some_and(|rest| form.constraints.attach_error(&rest, &message)) =>
+                {
+                    form.error = Some("A constraint needs fixing; see below.".to_owned());
+                }
+                _ => form.error = Some(message),
             }
             render(StatusCode::BAD_REQUEST, &form)
         }

@@ -208,11 +208,11 @@ pub async fn create(
                 secret: created.secret,
             },
         ),
-        Err(OpError::Invalid(why)) => {
-            if why.starts_with("tokenName") {
-                again.name_error = Some("Give the token a name.".to_owned());
+        Err(OpError::Invalid { field, message }) => {
+            if field.first_field() == Some("tokenName") {
+                again.name_error = Some(message);
             } else {
-                again.error = Some(why);
+                again.error = Some(message);
             }
             render(StatusCode::BAD_REQUEST, &again)
         }

@@ -4,7 +4,6 @@
 //! admin API runs for the same route, so the rules and the messages are the
 //! operations'; a form that is refused comes back with what was entered.
 
-mod constraint_rows;
 mod form_fields;
 mod settings;
 mod strategies;

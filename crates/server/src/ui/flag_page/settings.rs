@@ -124,8 +124,11 @@ pub async fn save(
         .await
     {
         Ok(_) => Redirect::to(&format!("{}/settings", flag.url())).into_response(),
-        Err(OpError::Invalid(why)) => {
-            let about_type = why.contains("feature type");
+        Err(OpError::Invalid {
+            field,
+            message: why,
+        }) => {
+            let about_type = field.first_field() == Some("type");
             render(
                 StatusCode::BAD_REQUEST,
                 &SettingsPage {

@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::constraint_rows::{self, ConstraintRow};
 use super::form_fields::{join_values, split_values, FormFields};
 use super::variant_rows::{self, VariantRow};
 use crate::state::AppState;
+use crate::ui::constraint_form::ConstraintsForm;
 use crate::ui::internal;
-use flagstaff_domain::ops::StrategyInput;
+use flagstaff_domain::ops::{FieldPath, StrategyInput};
 use flagstaff_storage::{StrategyTypeRow, StrategyValues};
 
 pub const FLEXIBLE: &str = "flexibleRollout";
@@ -44,7 +44,7 @@ pub struct StrategyFields {
     pub stickiness: String,
     pub group_id: String,
     pub parameters: Vec<ParameterField>,
-    pub constraints: Vec<ConstraintRow>,
+    pub constraints: ConstraintsForm,
     pub segments: Vec<i64>,
     pub variants: Vec<VariantRow>,
 }
@@ -151,11 +151,7 @@ pub fn fields_of(values: &StrategyValues, catalogue: &Catalogue, feature: &str) 
             g => g,
         },
         parameters: catalogue.parameter_fields(&values.name, &values.parameters),
-        constraints: values
-            .constraints
-            .iter()
-            .map(ConstraintRow::from_constraint)
-            .collect(),
+        constraints: ConstraintsForm::from_constraints(&values.constraints),
         segments: values.segments.clone(),
         variants: values
             .variants
@@ -197,7 +193,7 @@ pub fn posted_fields(fields: &FormFields, catalogue: &Catalogue) -> StrategyFiel
         stickiness: fields.text("stickiness"),
         group_id: fields.text("groupId"),
         parameters,
-        constraints: constraint_rows::posted_rows(fields),
+        constraints: ConstraintsForm::from_pairs(fields.pairs()),
         segments: fields
             .all("segment")
             .filter_map(|id| id.parse::<i64>().ok())
@@ -224,12 +220,9 @@ impl StrategyFields {
             };
             parameters.insert(field.name.clone(), Value::String(value));
         }
-        let constraints = self
-            .constraints
-            .iter()
-            .map(ConstraintRow::to_constraint)
-            .collect();
-        let variants = variant_rows::to_variants(&mut self.variants)?;
+        let constraints = self.constraints.constraints();
+        let variants = variant_rows::to_variants(&mut self.variants);
+        let (constraints, variants) = (constraints?, variants?);
         let title = self.title.trim();
         Some(StrategyInput {
             name: self.name.clone(),
@@ -243,25 +236,35 @@ impl StrategyFields {
         })
     }
 
-    /// Puts a refusal next to the field it names; what names no field is returned.
-    pub fn attach_error(&mut self, error: String) -> Option<String> {
-        if error.starts_with("rollout") {
-            self.rollout_error = Some(error);
-            return None;
+    /// Puts a refusal next to the field its path names; a message that names
+    /// no field shown is returned.
+    pub fn attach_error(&mut self, field: &FieldPath, message: String) -> Option<String> {
+        let under = |name: &str| field.strip_prefix(&FieldPath::root().field(name));
+        if let Some(parameter) = under("parameters") {
+            let name = parameter.first_field();
+            if self.name == FLEXIBLE && name == Some("rollout") {
+                self.rollout_error = Some(message);
+                return None;
+            }
+            if let Some(shown) = self
+                .parameters
+                .iter_mut()
+                .find(|f| Some(f.name.as_str()) == name)
+            {
+                shown.error = Some(message);
+                return None;
+            }
         }
-        if let Some(field) = self
-            .parameters
-            .iter_mut()
-            .find(|f| error.starts_with(&format!("parameter {:?}", f.name)))
-        {
-            field.error = Some(error);
-            return None;
+        if let Some(rest) = under("constraints") {
+            if self.constraints.attach_error(&rest, &message) {
+                return None;
+            }
         }
-        if constraint_rows::attach_error(&mut self.constraints, &error)
-            || variant_rows::attach_error(&mut self.variants, &error)
-        {
-            return None;
+        if let Some(rest) = under("variants") {
+            if variant_rows::attach_error(&mut self.variants, &rest, &message) {
+                return None;
+            }
         }
-        Some(error)
+        Some(message)
     }
 }

@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{json, Value};
 
-use super::constraint_rows::BUILT_IN_CONTEXT;
 use super::form_fields::FormFields;
 use super::strategy_fields::{
     catalogue, fields_of, posted_fields, Catalogue, StrategyFields, FLEXIBLE,
@@ -22,6 +21,7 @@ use super::strategy_fields::{
 use super::variant_rows::{VariantRow, PAYLOAD_TYPES};
 use super::{load_place, refuse_change, Flag};
 use crate::state::AppState;
+use crate::ui::constraint_form::ConstraintsForm;
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
     Actor, AddStrategy, Edit, EnvironmentName, OpError, StrategyInput, StrategyPlace,
@@ -54,10 +54,10 @@ struct StrategyFormPage {
     form: StrategyFields,
     /// The strategy variants (the shared rows template reads `variants`).
     variants: Vec<VariantRow>,
+    /// The constraints editor (the shared template reads `constraints`).
+    constraints: ConstraintsForm,
     strategy_types: Vec<Choice>,
     stickiness_options: Vec<String>,
-    context_names: Vec<String>,
-    operators: &'static [&'static str],
     segment_choices: Vec<SegmentChoice>,
     payload_types: [&'static str; 4],
     /// A refusal that names no field.
@@ -129,18 +129,11 @@ fn page(
             label: form.name.clone(),
         });
     }
-    let mut context_names: Vec<String> = BUILT_IN_CONTEXT.iter().map(|c| (*c).to_owned()).collect();
     let add = |names: &mut Vec<String>, name: &str| {
         if !name.is_empty() && !names.iter().any(|n| n == name) {
             names.push(name.to_owned());
         }
     };
-    for name in &catalogue.context {
-        add(&mut context_names, name);
-    }
-    for row in &form.constraints {
-        add(&mut context_names, &row.context);
-    }
     let mut stickiness_options: Vec<String> = ["default", "userId", "sessionId", "random"]
         .iter()
         .map(|s| (*s).to_owned())
@@ -156,6 +149,8 @@ fn page(
     }
     let mut form = form;
     let variants = std::mem::take(&mut form.variants);
+    let mut constraints = std::mem::take(&mut form.constraints);
+    constraints.offer_fields(catalogue.context.iter().cloned());
     let segment_choices = catalogue
         .segments
         .iter()
@@ -179,10 +174,9 @@ fn page(
         csrf: signed.csrf.clone(),
         form,
         variants,
+        constraints,
         strategy_types,
         stickiness_options,
-        context_names,
-        operators: flagstaff_engine::OPERATORS,
         segment_choices,
         payload_types: PAYLOAD_TYPES,
         error,
@@ -376,18 +370,11 @@ async fn save(
     let actor = Actor::named(&signed.user.username);
     let result = match &place.editing {
         None => {
-            let last = match state
-                .store
-                .strategies(place.flag.name.as_str(), Some(place.environment.as_str()))
-                .await
-            {
-                Ok(strategies) => strategies.iter().map(|s| s.values.sort_order).max(),
-                Err(e) => return internal(e),
-            };
+            // No sort order: the operation puts it last, under the change lock.
             let operation = AddStrategy {
                 place: place.strategy_place(),
                 strategy: StrategyInput {
-                    sort_order: Some(last.map_or(0, |l| l + 1)),
+                    sort_order: None,
                     ..input
                 },
             };
@@ -407,10 +394,11 @@ async fn save(
     };
     match result {
         Ok(()) => Redirect::to(&place.back()).into_response(),
-        Err(OpError::Invalid(why) | OpError::InvalidOperation(why)) => {
-            let unplaced = form.attach_error(why);
+        Err(OpError::Invalid { field, message }) => {
+            let unplaced = form.attach_error(&field, message);
             refused(form, unplaced)
         }
+        Err(OpError::InvalidOperation(why)) => refused(form, Some(why)),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -428,5 +416,5 @@ fn replace_all_but_order(input: StrategyInput) -> Result<json_patch::Patch, OpEr
         replace("/segments", json!(input.segments.unwrap_or_default())),
         replace("/variants", json!(input.variants.unwrap_or_default())),
     ]);
-    serde_json::from_value(patch).map_err(|e| OpError::Invalid(e.to_string()))
+    serde_json::from_value(patch).map_err(|e| OpError::invalid_input(e.to_string()))
 }

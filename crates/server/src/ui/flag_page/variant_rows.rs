@@ -8,6 +8,7 @@
 use flagstaff_engine::document::{Override, Payload, Variant};
 
 use super::form_fields::FormFields;
+use flagstaff_domain::ops::{FieldPath, PathSegment};
 
 /// Most variant rows a form shows.
 pub const MAX_VARIANTS: usize = 100;
@@ -28,6 +29,9 @@ pub struct VariantRow {
     /// The overrides as JSON (environment variants only), kept as they were.
     pub overrides: String,
     pub error: Option<String>,
+    /// The input `error` is about (`name`, `weight`, `payload`, ... as the
+    /// inputs are named), or "" for the row as a whole.
+    pub error_input: &'static str,
 }
 
 impl VariantRow {
@@ -61,7 +65,13 @@ impl VariantRow {
                 serde_json::to_string(&v.overrides).unwrap_or_default()
             },
             error: None,
+            error_input: "",
         }
+    }
+
+    /// Whether the input named `input` is the one the row's error is about.
+    pub fn invalid(&self, input: &str) -> bool {
+        self.error.is_some() && self.error_input == input
     }
 
     /// The overrides, readably (`userId: a, b; tenant: x`).
@@ -80,7 +90,7 @@ impl VariantRow {
         let weight = if self.weight_type == "fix" {
             match parse_percent(&self.weight) {
                 Ok(units) => units,
-                Err(why) => return self.fail(why),
+                Err(why) => return self.fail("weight", why),
             }
         } else {
             0
@@ -88,7 +98,7 @@ impl VariantRow {
         let payload = match self.payload_type.as_str() {
             "" => None,
             "number" if !is_number(&self.payload) => {
-                return self.fail(format!("{:?} is not a number", self.payload));
+                return self.fail("payload", format!("{:?} is not a number", self.payload));
             }
             kind => Some(Payload {
                 payload_type: kind.to_owned(),
@@ -99,7 +109,7 @@ impl VariantRow {
             "" => Vec::new(),
             json => match serde_json::from_str::<Vec<Override>>(json) {
                 Ok(overrides) => overrides,
-                Err(_) => return self.fail("the overrides could not be read".to_owned()),
+                Err(_) => return self.fail("", "the overrides could not be read".to_owned()),
             },
         };
         Some(Variant {
@@ -112,8 +122,9 @@ impl VariantRow {
         })
     }
 
-    fn fail(&mut self, why: String) -> Option<Variant> {
+    fn fail(&mut self, input: &'static str, why: String) -> Option<Variant> {
         self.error = Some(why);
+        self.error_input = input;
         None
     }
 }
@@ -141,6 +152,7 @@ pub fn posted_rows(fields: &FormFields) -> Vec<VariantRow> {
                 payload: field("payload"),
                 overrides: field("overrides"),
                 error: None,
+                error_input: "",
             }
         })
         .collect();
@@ -157,19 +169,35 @@ pub fn to_variants(rows: &mut [VariantRow]) -> Option<Vec<Variant>> {
     variants.into_iter().collect()
 }
 
-/// Puts an operation's refusal on the row it names (a variant name in
-/// quotes, as the variant rules word it); false when it names none.
-pub fn attach_error(rows: &mut [VariantRow], error: &str) -> bool {
-    match rows
-        .iter_mut()
-        .find(|r| !r.name.trim().is_empty() && error.contains(&format!("{:?}", r.name.trim())))
-    {
-        Some(row) => {
-            row.error = Some(error.to_owned());
-            true
-        }
-        None => false,
-    }
+/// Puts an operation's refusal on the row and input its path names (the
+/// path starts at the variant list: `[1].payload.value`); false when it
+/// names no row.
+pub fn attach_error(rows: &mut [VariantRow], field: &FieldPath, message: &str) -> bool {
+    let (index, rest) = match field.segments() {
+        [PathSegment::Index(i), rest @ ..] => (*i, rest),
+        _ => return false,
+    };
+    let Some(row) = rows.get_mut(index) else {
+        return false;
+    };
+    let parts: Vec<Option<&str>> = rest
+        .iter()
+        .map(|s| match s {
+            PathSegment::Field(name) => Some(name.as_str()),
+            PathSegment::Index(_) => None,
+        })
+        .collect();
+    row.error_input = match parts.as_slice() {
+        [Some("name"), ..] => "name",
+        [Some("weight"), ..] => "weight",
+        [Some("weightType"), ..] => "weight_type",
+        [Some("stickiness"), ..] => "stickiness",
+        [Some("payload"), Some("type"), ..] => "payload_type",
+        [Some("payload"), ..] => "payload",
+        _ => "",
+    };
+    row.error = Some(message.to_owned());
+    true
 }
 
 /// Unleash's weight units (per mille) as percent: 500 → "50", 333 → "33.3".

@@ -207,11 +207,11 @@ pub async fn save(
             flag.url()
         ))
         .into_response(),
-        Err(OpError::Invalid(why)) => {
-            let error = if variant_rows::attach_error(&mut rows, &why) {
+        Err(OpError::Invalid { field, message }) => {
+            let error = if variant_rows::attach_error(&mut rows, &field, &message) {
                 "Not saved: see the messages below.".to_owned()
             } else {
-                why
+                message
             };
             show(
                 &state,

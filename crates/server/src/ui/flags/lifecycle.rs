@@ -125,7 +125,7 @@ pub async fn create(
     }
     let name = match validate_new_name(&state.store, &form.name).await {
         Ok(name) => Some(name),
-        Err(e @ (OpError::Invalid(_) | OpError::Conflict(_))) => {
+        Err(e @ (OpError::Invalid { .. } | OpError::Conflict(_))) => {
             again.name_error = Some(e.to_string());
             None
         }
