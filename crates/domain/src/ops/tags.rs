@@ -14,7 +14,7 @@ use super::names::check_url_friendly;
 use super::MAX_BULK;
 use super::{Actor, Context, FeatureName, FieldPath, OpError, OpResult, Operation, ProjectId};
 use crate::wire::{to_value, TagTypeView};
-use flagstaff_storage::{EventKind, FeatureRow, NewEvent, Store, Tag, TagTypeRow, WriteTx};
+use flagstaff_storage::{EventKind, FeatureRow, NewEvent, PoolReader, Tag, TagTypeRow, WriteTx};
 
 /// The tag type every fresh Unleash has, and the one a tag without a type gets.
 pub const DEFAULT_TAG_TYPE: &str = "simple";
@@ -100,7 +100,7 @@ fn name_taken(name: &str) -> OpError {
 
 /// Whether `input` could be a new tag type now (`POST /api/admin/tag-types/validate`):
 /// legal (400) and free (409).
-pub async fn validate_tag_type(store: &Store, input: TagTypeInput) -> OpResult<TagTypeRow> {
+pub async fn validate_tag_type(store: &PoolReader, input: TagTypeInput) -> OpResult<TagTypeRow> {
     let tag_type = input.checked()?;
     match store.tag_type(&tag_type.name).await? {
         Some(_) => Err(name_taken(&tag_type.name)),

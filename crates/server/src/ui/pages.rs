@@ -131,7 +131,7 @@ pub async fn login(
     attempt.succeeded(quotas);
     // Whatever session this browser had ends: the new one has a new id.
     if let Some(old) = super::cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = state.store.delete_session(&hash_secret(old)).await {
+        if let Err(e) = state.domain().delete_session(&hash_secret(old)).await {
             return internal(e);
         }
     }
@@ -164,7 +164,7 @@ pub async fn logout(
     if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
         return refused;
     }
-    if let Err(e) = state.store.delete_session(&signed.session_hash).await {
+    if let Err(e) = state.domain().delete_session(&signed.session_hash).await {
         return internal(e);
     }
     let mut response = Redirect::to("/login").into_response();
@@ -404,7 +404,7 @@ pub async fn change_password(
         return op_error(e, signed.nav());
     }
     if let Err(e) = state
-        .store
+        .domain()
         .delete_other_sessions(signed.user.id, &signed.session_hash)
         .await
     {
