@@ -65,6 +65,9 @@ impl<'a> From<&'a StrategyRow> for StrategyView<'a> {
 /// The metadata part of a flag: what a PUT or PATCH changes, and what events record.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "new-checkout", "type": "release", "description": null,
+    "project": "default", "stale": false, "impressionData": false, "archived": false,
+    "createdAt": "2025-03-01T09:00:00Z"}))]
 pub struct FlagMetadata<'a> {
     pub name: &'a str,
     #[serde(rename = "type")]
@@ -101,6 +104,22 @@ pub struct CreatedBy<'a> {
 /// its links, parents and children).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "new-checkout", "type": "release",
+    "description": "The new checkout flow", "project": "default", "stale": false,
+    "impressionData": false, "archived": false, "createdAt": "2025-03-01T09:00:00Z",
+    "enabled": false, "archivedAt": null, "createdBy": {"name": "admin"},
+    "environments": [{"name": "production", "environment": "production", "type": "production",
+        "enabled": true, "sortOrder": 1, "variantCount": 0,
+        "strategies": [{"id": "6f1d1c2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f", "name": "flexibleRollout",
+            "title": null, "disabled": false, "featureName": "new-checkout", "sortOrder": 0,
+            "segments": [], "constraints": [],
+            "parameters": {"groupId": "new-checkout", "rollout": "50", "stickiness": "default"},
+            "variants": []}],
+        "variants": [], "hasStrategies": true, "hasEnabledStrategies": true}],
+    "variants": [], "tags": [{"type": "simple", "value": "checkout"}], "children": [],
+    "dependencies": [{"feature": "new-cart", "enabled": true, "variants": []}],
+    "links": [{"id": "01J2ZK3Q8V5N7X9B1C3D5F7G9H", "url": "https://example.com/tickets/42",
+        "title": "Ticket"}]}))]
 pub struct FlagView<'a> {
     #[serde(flatten)]
     pub metadata: FlagMetadata<'a>,
