@@ -15,6 +15,7 @@ use flagstaff_storage::{
 };
 
 pub mod automation;
+pub mod tokens;
 pub mod transfer;
 
 /// A view as a JSON value (event data, or a response built from several views).
@@ -336,6 +337,7 @@ impl<'a> From<&'a ContextFieldRow> for ContextFieldView<'a> {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": "checkout", "name": "Checkout", "description": "The shop's checkout"}))]
 pub struct ProjectView {
     pub id: String,
     pub name: String,
@@ -344,6 +346,8 @@ pub struct ProjectView {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "staging", "type": "test", "enabled": true, "sortOrder": 2,
+    "protected": false}))]
 pub struct EnvironmentView<'a> {
     pub name: &'a str,
     #[serde(rename = "type")]
