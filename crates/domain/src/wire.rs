@@ -388,6 +388,8 @@ pub fn event_view(e: &flagstaff_storage::EventRecord) -> serde_json::Value {
 
 /// A tag type (Unleash's tagTypeSchema).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "team", "description": "Which team owns the flag",
+    "icon": null, "color": "#1a7f37"}))]
 pub struct TagTypeView<'a> {
     pub name: &'a str,
     pub description: Option<&'a str>,
