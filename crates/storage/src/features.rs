@@ -31,8 +31,13 @@ pub struct FeatureEnvironmentRow {
 
 /// What a strategy says, as the admin API reads and writes it (and as a
 /// project's default strategy is stored).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "flexibleRollout", "title": null, "disabled": false,
+    "sortOrder": 0, "parameters": {"groupId": "", "rollout": "100", "stickiness": "default"},
+    "constraints": [], "segments": [], "variants": []}))]
 pub struct StrategyValues {
     pub name: String,
     pub title: Option<String>,

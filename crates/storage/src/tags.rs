@@ -11,6 +11,7 @@ use super::{now_text, Reader, Source, StorageResult, WriteTx};
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
 )]
+#[schema(example = json!({"type": "simple", "value": "checkout"}))]
 pub struct Tag {
     #[serde(rename = "type")]
     pub tag_type: String,

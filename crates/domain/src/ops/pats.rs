@@ -8,7 +8,7 @@
 //! its user's root role at each request (the server's `auth`), so nothing is copied here.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{Context, FieldPath, OpError, OpResult, Operation};
 use crate::api_tokens::hash_secret;
@@ -22,16 +22,9 @@ const MAX_DESCRIPTION: usize = 255;
 /// is looked up as a PAT only when it can be one.
 pub const PAT_PREFIX: &str = "user:";
 
-/// A PAT as lists and events show it: never the secret.
+/// A PAT as events show it: never the secret.
 pub fn public_json(pat: &PatRow) -> Value {
-    json!({
-        "id": pat.id,
-        "description": pat.description,
-        "expiresAt": pat.expires_at,
-        "createdAt": pat.created_at,
-        "seenAt": pat.seen_at,
-        "userId": pat.user_id,
-    })
+    crate::wire::to_value(&crate::wire::tokens::PatView::from(pat))
 }
 
 /// `user:` and 28 random bytes in hex.

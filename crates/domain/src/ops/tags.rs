@@ -21,6 +21,7 @@ pub const DEFAULT_TAG_TYPE: &str = "simple";
 
 /// A tag as request bodies send it (`{type?, value}`; Unleash's `color` is ignored).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"type": "simple", "value": "checkout"}))]
 pub struct TagInput {
     #[serde(rename = "type", default)]
     pub tag_type: Option<String>,
@@ -46,6 +47,7 @@ impl TagInput {
 
 /// A tag type as request bodies send it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "team", "description": "Which team owns the flag", "color": "#1a7f37"}))]
 pub struct TagTypeInput {
     pub name: String,
     #[serde(default)]

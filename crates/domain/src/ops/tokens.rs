@@ -2,7 +2,7 @@
 //! API, the `INIT_*_API_TOKENS` variables and the first start all call these,
 //! so the scope rules (Unleash's) live in one place.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{apply, Actor, Context, FieldPath, Limits, OpError, OpResult, Operation};
 use crate::api_tokens::{hash_secret, parse_secret_scope, TokenKind};
@@ -27,19 +27,9 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
-/// Who a token is, for lists and events: never the secret.
+/// Who a token is, for events: never the secret.
 pub fn public_json(t: &TokenRow) -> Value {
-    json!({
-        "id": t.id,
-        "secretPrefix": display_prefix(t),
-        "tokenName": t.token_name,
-        "type": if t.token_type == "client" { "backend" } else { t.token_type.as_str() },
-        "environment": t.environment,
-        "projects": t.projects,
-        "project": if t.projects.len() == 1 { t.projects[0].as_str() } else { "[]" },
-        "createdAt": t.created_at,
-        "expiresAt": t.expires_at,
-    })
+    crate::wire::to_value(&crate::wire::tokens::TokenView::from(t))
 }
 
 /// The stored prefix, or the scope alone for tokens stored before prefixes were kept.

@@ -4,11 +4,11 @@
 use crate::api::routes::{get, post, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
-use super::feature_json;
+use super::{flag_answer, FlagRows};
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
@@ -17,6 +17,7 @@ use flagstaff_domain::ops::{
     validate_new_name, CloneFlag, EnvironmentName, FeatureName, MarkStale, ProjectId,
     SwitchEnvironments,
 };
+use flagstaff_domain::wire::{FlagEnvironmentView, FlagView};
 
 pub fn router() -> Routes {
     let feature = "/api/admin/projects/{project}/features/{feature}";
@@ -34,7 +35,7 @@ pub fn router() -> Routes {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = FlagNameBody)]
+#[schema(as = FlagNameBody, example = json!({"name": "new-checkout"}))]
 struct ValidateBody {
     name: String,
 }
@@ -62,6 +63,7 @@ async fn validate(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "new-checkout-copy", "replaceGroupId": true}))]
 struct CloneBody {
     name: String,
     #[serde(default)]
@@ -74,7 +76,7 @@ struct CloneBody {
     summary = "Copies a flag under a new name",
     request_body = CloneBody,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The copy", body = FlagView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -85,7 +87,7 @@ async fn clone(
     admin: AdminToken,
     Path((project, source)): Path<(String, String)>,
     ApiObject(body): ApiObject<CloneBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let operation = CloneFlag {
         project: ProjectId::in_path(&project)?,
         source: FeatureName::in_path(&source)?,
@@ -93,43 +95,55 @@ async fn clone(
         replace_group_id: body.replace_group_id.unwrap_or(true),
     };
     let feature = state.apply(&admin.actor(), operation).await?;
-    Ok(Json(feature_json(&state, &feature).await?))
+    flag_answer(&state, feature, StatusCode::OK).await
 }
 
-/// Unleash's featureEnvironmentSchema: one environment of a flag.
+/// Unleash's featureEnvironmentSchema: one environment of a flag, naming the flag.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "production", "environment": "production", "type": "production",
+    "enabled": true, "sortOrder": 1, "variantCount": 0, "strategies": [], "variants": [],
+    "hasStrategies": false, "hasEnabledStrategies": false, "featureName": "new-checkout"}))]
+struct FlagEnvironment<'a> {
+    #[serde(flatten)]
+    environment: FlagEnvironmentView<'a>,
+    feature_name: &'a str,
+}
+
 #[utoipa::path(
     get,
     path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}",
     summary = "A flag in one environment",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The flag's environment", body = FlagEnvironment),
     )
 )]
 async fn environment(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path((project, name, environment)): Path<(String, String, String)>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let feature = state.store.live_feature(&project, &name).await?;
-    let mut view = feature_json(&state, &feature).await?;
-    let mut found = view["environments"]
-        .as_array_mut()
-        .and_then(|list| {
-            let at = list
-                .iter()
-                .position(|e| e["name"] == environment.as_str())?;
-            Some(list.swap_remove(at))
-        })
+    let flag = FlagRows::read(&state, feature).await?;
+    let mut view = flag.view();
+    let at = view
+        .environments
+        .iter()
+        .position(|e| e.name == environment)
         .ok_or_else(|| {
             ApiError::NotFound(format!(
                 "Could not find environment {environment} in project {project}"
             ))
         })?;
-    found["featureName"] = Value::String(feature.name);
-    Ok(Json(found))
+    let found = FlagEnvironment {
+        environment: view.environments.swap_remove(at),
+        feature_name: view.metadata.name,
+    };
+    Ok(Json(found).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"features": ["new-checkout", "dark-mode"]}))]
 struct FeaturesBody {
     features: Vec<String>,
 }
@@ -201,6 +215,7 @@ async fn bulk_off(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"features": ["new-checkout"], "stale": true}))]
 struct StaleBody {
     features: Vec<String>,
     stale: bool,

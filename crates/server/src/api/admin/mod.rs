@@ -28,15 +28,19 @@ mod tokens;
 mod transfer;
 mod variants;
 
-use serde_json::Value;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 
 use crate::api::routes::Routes;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use flagstaff_domain::ops::Actor;
-use flagstaff_domain::wire::{to_value, FlagView};
-use flagstaff_storage::{FeatureEnvironmentRow, FeatureRow, StrategyRow};
+use flagstaff_domain::wire::FlagView;
+use flagstaff_storage::{
+    DependencyRow, EnvironmentRow, FeatureEnvironmentRow, FeatureRow, LinkRow, StrategyRow, Tag,
+};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -156,22 +160,51 @@ pub fn filter_value(text: Option<String>, field: &str) -> ApiResult<Option<Strin
     }
 }
 
-/// Unleash's featureSchema for one flag, with its environments, tags, links,
-/// parents and children.
-pub async fn feature_json(state: &AppState, feature: &FeatureRow) -> ApiResult<Value> {
-    let environments = state.store.project_environments(&feature.project).await?;
-    let rows = state.store.feature_environments(&feature.name).await?;
-    let strategies = state.store.strategies(&feature.name, None).await?;
-    let links = state.store.feature_links(&feature.name).await?;
-    let tags = state.store.feature_tags(&feature.name).await?;
-    let parents = state.store.parents_of(&feature.name).await?;
-    let children = state.store.children_of(&feature.name).await?;
-    let rows: Vec<&FeatureEnvironmentRow> = rows.iter().collect();
-    let strategies: Vec<&StrategyRow> = strategies.iter().collect();
-    Ok(to_value(
-        &FlagView::new(feature, &environments, &rows, &strategies)
-            .with_tags(&tags)
-            .with_links(&links)
-            .with_dependencies(&parents, &children),
-    ))
+/// What Unleash's featureSchema shows of one flag, read from the store: its
+/// environments, strategies, tags, links, parents and children.
+pub struct FlagRows {
+    feature: FeatureRow,
+    environments: Vec<EnvironmentRow>,
+    rows: Vec<FeatureEnvironmentRow>,
+    strategies: Vec<StrategyRow>,
+    links: Vec<LinkRow>,
+    tags: Vec<Tag>,
+    parents: Vec<DependencyRow>,
+    children: Vec<DependencyRow>,
+}
+
+impl FlagRows {
+    pub async fn read(state: &AppState, feature: FeatureRow) -> ApiResult<FlagRows> {
+        let store = &state.store;
+        Ok(FlagRows {
+            environments: store.project_environments(&feature.project).await?,
+            rows: store.feature_environments(&feature.name).await?,
+            strategies: store.strategies(&feature.name, None).await?,
+            links: store.feature_links(&feature.name).await?,
+            tags: store.feature_tags(&feature.name).await?,
+            parents: store.parents_of(&feature.name).await?,
+            children: store.children_of(&feature.name).await?,
+            feature,
+        })
+    }
+
+    /// The flag as the API shows one flag.
+    pub fn view(&self) -> FlagView<'_> {
+        let rows: Vec<&FeatureEnvironmentRow> = self.rows.iter().collect();
+        let strategies: Vec<&StrategyRow> = self.strategies.iter().collect();
+        FlagView::new(&self.feature, &self.environments, &rows, &strategies)
+            .with_tags(&self.tags)
+            .with_links(&self.links)
+            .with_dependencies(&self.parents, &self.children)
+    }
+}
+
+/// One flag as Unleash's featureSchema, with `status`.
+pub async fn flag_answer(
+    state: &AppState,
+    feature: FeatureRow,
+    status: StatusCode,
+) -> ApiResult<Response> {
+    let flag = FlagRows::read(state, feature).await?;
+    Ok((status, Json(flag.view())).into_response())
 }

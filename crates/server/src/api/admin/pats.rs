@@ -8,8 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use super::id_in_path;
 use crate::api::routes::{delete, get, Routes};
@@ -17,8 +16,8 @@ use crate::api::ApiObject;
 use crate::auth::AdminUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use flagstaff_domain::ops::pats::public_json;
 use flagstaff_domain::ops::{Actor, CreatePat, DeletePat};
+use flagstaff_domain::wire::tokens::PatView;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -26,27 +25,42 @@ pub fn router() -> Routes {
         .route("/api/admin/user/tokens/{id}", delete(remove))
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"pats": [{"id": 3, "description": "CI scripts",
+    "expiresAt": "2026-03-01T00:00:00Z", "createdAt": "2025-03-01T09:00:00Z", "seenAt": null,
+    "userId": 1}]}))]
+struct PatList<'a> {
+    pats: Vec<PatView<'a>>,
+}
+
+/// A personal access token just created: the only answer with its secret.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": 3, "description": "CI scripts",
+    "expiresAt": "2026-03-01T00:00:00Z", "createdAt": "2025-03-01T09:00:00Z", "seenAt": null,
+    "userId": 1, "secret": "user:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5"}))]
+struct CreatedPat<'a> {
+    #[serde(flatten)]
+    pat: PatView<'a>,
+    secret: &'a str,
+}
+
 #[utoipa::path(
     get,
     path = "/api/admin/user/tokens",
     summary = "The caller's personal access tokens (never their secrets)",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The caller's tokens", body = PatList),
     )
 )]
-async fn list(State(state): State<AppState>, AdminUser(user): AdminUser) -> ApiResult<Json<Value>> {
-    let pats: Vec<Value> = state
-        .store
-        .pats_of_user(user.user_id)
-        .await?
-        .iter()
-        .map(public_json)
-        .collect();
-    Ok(Json(json!({"pats": pats})))
+async fn list(State(state): State<AppState>, AdminUser(user): AdminUser) -> ApiResult<Response> {
+    let pats = state.store.pats_of_user(user.user_id).await?;
+    let pats = pats.iter().map(PatView::from).collect();
+    Ok(Json(PatList { pats }).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PatInput, example = json!({"description": "CI scripts", "expiresAt": "2026-03-01T00:00:00Z"}))]
 struct CreateBody {
     #[serde(default)]
     description: String,
@@ -60,7 +74,7 @@ struct CreateBody {
     summary = "Creates a personal access token; its secret is in this answer only",
     request_body = CreateBody,
     responses(
-        (status = 201, description = "Created", body = Object),
+        (status = 201, description = "The token, with its secret", body = CreatedPat),
         (status = 400, description = "Invalid input"),
         (status = 409, description = "Conflicts with what is stored"),
     )
@@ -78,8 +92,10 @@ async fn create(
     let created = state
         .apply(&Actor::named(&user.username), operation)
         .await?;
-    let mut answer = public_json(&created.row);
-    answer["secret"] = json!(created.secret);
+    let answer = CreatedPat {
+        pat: PatView::from(&created.row),
+        secret: &created.secret,
+    };
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 

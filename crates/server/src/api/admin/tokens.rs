@@ -6,14 +6,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use crate::api::ApiObject;
 use crate::auth::{AdminToken, TokenKind};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use flagstaff_domain::ops::tokens::{self, CreateToken, RevokeToken, SetTokenExpiry, TokenRequest};
+use flagstaff_domain::ops::tokens::{CreateToken, RevokeToken, SetTokenExpiry, TokenRequest};
+use flagstaff_domain::wire::tokens::TokenView;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -24,8 +24,12 @@ pub fn router() -> Routes {
         )
 }
 
-#[derive(Deserialize)]
+/// A new token: `type` is `client` (or `backend`), `frontend` or `admin`;
+/// `projects` (or one `project`) defaults to every project.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ApiTokenInput, example = json!({"tokenName": "checkout-service", "type": "backend",
+    "environment": "production", "projects": ["default"], "expiresAt": "2026-01-01T00:00:00Z"}))]
 struct CreateBody {
     #[serde(alias = "username")]
     token_name: String,
@@ -41,32 +45,49 @@ struct CreateBody {
     expires_at: Option<String>,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"tokens": [{"id": "4f0c1a5e-2b7d-4e8f-9a1b-3c5d7e9f1a2b",
+    "secretPrefix": "default:production.a1b2", "tokenName": "checkout-service",
+    "type": "backend", "environment": "production", "projects": ["default"],
+    "project": "default", "createdAt": "2025-03-01T09:00:00Z", "expiresAt": null}]}))]
+struct TokenList<'a> {
+    tokens: Vec<TokenView<'a>>,
+}
+
+/// A token just created: the only answer that carries its secret.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": "4f0c1a5e-2b7d-4e8f-9a1b-3c5d7e9f1a2b",
+    "secretPrefix": "default:production.a1b2", "tokenName": "checkout-service",
+    "type": "backend", "environment": "production", "projects": ["default"],
+    "project": "default", "createdAt": "2025-03-01T09:00:00Z", "expiresAt": null,
+    "secret": "default:production.a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c"}))]
+struct CreatedToken<'a> {
+    #[serde(flatten)]
+    token: TokenView<'a>,
+    secret: &'a str,
+}
+
 #[utoipa::path(
     get,
     path = "/api/admin/api-tokens",
     summary = "Every API token (without secrets)",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "Every token", body = TokenList),
     )
 )]
-async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
-    let tokens: Vec<Value> = state
-        .store
-        .tokens()
-        .await?
-        .iter()
-        .map(tokens::public_json)
-        .collect();
-    Ok(Json(json!({"tokens": tokens})))
+async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
+    let tokens = state.store.tokens().await?;
+    let tokens = tokens.iter().map(TokenView::from).collect();
+    Ok(Json(TokenList { tokens }).into_response())
 }
 
 #[utoipa::path(
     post,
     path = "/api/admin/api-tokens",
     summary = "Creates an API token (the secret is shown once)",
-    request_body = Object,
+    request_body = CreateBody,
     responses(
-        (status = 201, description = "Created", body = Object),
+        (status = 201, description = "The token, with its secret", body = CreatedToken),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -90,8 +111,10 @@ async fn create(
         expires_at: body.expires_at,
     };
     let created = state.apply(&admin.actor(), CreateToken(request)).await?;
-    let mut answer = tokens::public_json(&created.row);
-    answer["secret"] = json!(created.secret);
+    let answer = CreatedToken {
+        token: TokenView::from(&created.row),
+        secret: &created.secret,
+    };
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
@@ -125,27 +148,26 @@ async fn remove(
     path = "/api/admin/api-tokens/{token}",
     summary = "The tokens of this name",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The tokens of this name", body = TokenList),
     )
 )]
 async fn named(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path(name): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let tokens: Vec<Value> = state
-        .store
-        .tokens()
-        .await?
+) -> ApiResult<Response> {
+    let tokens = state.store.tokens().await?;
+    let tokens = tokens
         .iter()
         .filter(|t| t.token_name == name)
-        .map(tokens::public_json)
+        .map(TokenView::from)
         .collect();
-    Ok(Json(json!({"tokens": tokens})))
+    Ok(Json(TokenList { tokens }).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"expiresAt": "2026-06-30T00:00:00Z"}))]
 struct ExpiryBody {
     expires_at: String,
 }
