@@ -16,6 +16,7 @@ mod edit;
 mod export;
 mod field_path;
 mod flag_batches;
+mod flag_tags;
 mod flags;
 mod import;
 mod import_plan;
