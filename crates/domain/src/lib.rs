@@ -19,6 +19,8 @@
 //! - [`actions`]: what a signal sent to a signal endpoint sets off — the
 //!   matching action sets run their steps as ordinary operations.
 //! - [`quota`]: per-key budgets (requests per address, runs per action set).
+//! - `request_writes`: the writes a request starts besides an operation
+//!   (sessions, signals, metrics), as [`DomainState`] methods.
 
 pub mod actions;
 pub mod api_tokens;
@@ -28,6 +30,7 @@ pub mod integrations;
 pub mod metrics;
 pub mod ops;
 pub mod quota;
+mod request_writes;
 pub mod response_cache;
 pub mod snapshot;
 mod state;

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use flagstaff_storage::{StorageResult, Store};
+use flagstaff_storage::{ReadOnlyStore, StorageResult, Store};
 
 use crate::actions::Automation;
 use crate::api_tokens::TokenCache;
@@ -64,8 +64,10 @@ impl DomainState {
         Ok(state)
     }
 
-    pub fn store(&self) -> &Arc<Store> {
-        &self.store
+    /// The store's reads. Only the domain writes: through [`DomainState::apply`]
+    /// and its named unversioned writers, never through this handle.
+    pub fn store(&self) -> ReadOnlyStore {
+        ReadOnlyStore::new(Arc::clone(&self.store))
     }
 
     pub fn tokens(&self) -> &Arc<TokenCache> {

@@ -114,7 +114,11 @@ async fn pat_user(state: &AppState, secret: &str) -> Result<Option<PatUser>, Api
         .and_then(|at| instant(at).ok())
         .is_some_and(|at| (now - at).num_seconds() < SEEN_EVERY_SECONDS);
     if !seen_lately {
-        if let Err(e) = state.store.touch_pat(pat.id, &state.clock.now_text()).await {
+        if let Err(e) = state
+            .domain()
+            .touch_pat(pat.id, &state.clock.now_text())
+            .await
+        {
             tracing::warn!(error = %e, pat = pat.id, "could not note when a PAT was used");
         }
     }

@@ -36,7 +36,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub use config::ServeArgs;
-use flagstaff_domain::{follow, metrics, ops};
+use flagstaff_domain::{follow, ops};
 pub use flagstaff_storage::clock;
 use flagstaff_storage::Store;
 use state::AppState;
@@ -108,8 +108,10 @@ pub async fn serve(
     ));
     state.heavy_reads =
         std::sync::Arc::new(tokio::sync::Semaphore::new(args.max_heavy_reads.max(1)));
-    let writer = state.metrics.spawn_writer(state.store.clone());
-    let pruner = metrics::spawn_pruner(state.store.clone(), args.metrics_retention_hours);
+    let writer = state.domain().spawn_metrics_writer(&state.metrics);
+    let pruner = state
+        .domain()
+        .spawn_metrics_pruner(args.metrics_retention_hours);
     let follower = follow::spawn(state.domain().clone());
     let deliverer = state.deliverer.spawn();
     let app = api::router(state.clone(), args);
@@ -149,8 +151,8 @@ pub async fn serve(
     pruner.abort();
     follower.abort();
     deliverer.abort();
-    let flushed = state.metrics.flush(&state.store).await;
-    state.store.close().await;
+    let flushed = state.domain().flush_metrics(&state.metrics).await;
+    state.domain().close().await;
     flushed?;
     tracing::info!("stopped");
     Ok(())

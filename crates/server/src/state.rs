@@ -8,27 +8,26 @@ use flagstaff_domain::actions::Automation;
 use flagstaff_domain::api_tokens::TokenCache;
 use flagstaff_domain::integrations::delivery::Deliverer;
 use flagstaff_domain::metrics::MetricsBuffer;
-use flagstaff_domain::ops::{Actor, Limits, OpResult, Operation};
+use flagstaff_domain::ops::{Actor, OpResult, Operation};
 use flagstaff_domain::quota::Quotas;
 use flagstaff_domain::snapshot::Snapshots;
 use flagstaff_domain::streams::Streams;
 use flagstaff_domain::{DomainSettings, DomainState};
-use flagstaff_storage::{Clock, StorageResult, Store};
+use flagstaff_storage::{Clock, ReadOnlyStore, StorageResult, Store};
 
 use crate::telemetry::Telemetry;
 
 /// The handles below that the domain also holds are the same objects
-/// ([`DomainState`]'s), kept here so a handler reads `state.store`; a change
-/// goes through [`AppState::apply`].
+/// ([`DomainState`]'s), kept here so a handler reads `state.store`. That is a
+/// [`ReadOnlyStore`]: a change goes through [`AppState::apply`], any other
+/// write through the domain's named writers (`state.domain()`).
 #[derive(Clone)]
 pub struct AppState {
     domain: DomainState,
-    pub(crate) store: Arc<Store>,
+    pub(crate) store: ReadOnlyStore,
     pub(crate) tokens: Arc<TokenCache>,
     pub(crate) snapshots: Arc<Snapshots>,
     pub(crate) metrics: Arc<MetricsBuffer>,
-    /// What one admin change may store.
-    pub(crate) limits: Limits,
     /// Per-address and per-token request budgets.
     pub(crate) quotas: Arc<Quotas>,
     /// The open client streams, woken after every catch-up.
@@ -59,10 +58,9 @@ impl AppState {
     ) -> StorageResult<AppState> {
         let domain = DomainState::new(store, settings).await?;
         Ok(AppState {
-            store: Arc::clone(domain.store()),
+            store: domain.store(),
             tokens: Arc::clone(domain.tokens()),
             snapshots: Arc::clone(domain.snapshots()),
-            limits: domain.limits(),
             streams: Arc::clone(domain.streams()),
             deliverer: Arc::clone(domain.deliverer()),
             automation: Arc::clone(domain.automation()),

@@ -28,6 +28,7 @@ mod metrics;
 mod pats;
 mod projects;
 mod reachability;
+mod read_only;
 mod reader;
 #[cfg(test)]
 mod schema_parity;
@@ -65,7 +66,8 @@ pub use metrics::{hour_bucket, InstanceRow, MetricCounts, MetricKey, UnknownFlag
 pub use pats::PatRow;
 pub use projects::EnvironmentRow;
 pub use reachability::Reachability;
-pub use reader::{InTransaction, Reader, Source, TxReader};
+pub use read_only::ReadOnlyStore;
+pub use reader::{InTransaction, PoolReader, Reader, Source, TxReader};
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
 pub use signals::{SignalEndpointRow, SignalRow, SignalTokenRow, SignalsKept};
 pub use snapshot_rows::FlagRows;

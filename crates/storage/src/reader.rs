@@ -99,6 +99,10 @@ impl<S: Source> Reader<S> {
 /// A [`Reader`] on an open transaction.
 pub type TxReader = Reader<InTransaction>;
 
+/// A [`Reader`] on the pool (what [`Store`](super::Store) and
+/// [`ReadOnlyStore`](super::ReadOnlyStore) dereference to).
+pub type PoolReader = Reader<AnyPool>;
+
 impl Deref for super::ReadTx {
     type Target = TxReader;
 

@@ -13,7 +13,7 @@ use super::{
     RemoveDependencies,
 };
 use crate::wire::{to_value, FlagMetadata};
-use flagstaff_storage::{now_text, EventKind, FeatureRow, NewEvent, Store, WriteTx};
+use flagstaff_storage::{now_text, EventKind, FeatureRow, NewEvent, PoolReader, WriteTx};
 
 /// Unleash's flag types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +101,7 @@ fn name_is_free(existing: Option<FeatureRow>) -> OpResult<()> {
 
 /// Whether `name` could be a new flag's name now (`POST /api/admin/features/validate`):
 /// legal (400) and free (409).
-pub async fn validate_new_name(store: &Store, name: &str) -> OpResult<FeatureName> {
+pub async fn validate_new_name(store: &PoolReader, name: &str) -> OpResult<FeatureName> {
     let name = FeatureName::parse(name)?;
     name_is_free(store.feature(&name).await?)?;
     Ok(name)

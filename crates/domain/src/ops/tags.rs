@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::names::check_url_friendly;
 use super::{Actor, Context, FieldPath, OpError, OpResult, Operation};
 use crate::wire::{to_value, TagTypeView};
-use flagstaff_storage::{EventKind, NewEvent, Store, Tag, TagTypeRow, WriteTx};
+use flagstaff_storage::{EventKind, NewEvent, PoolReader, Tag, TagTypeRow, WriteTx};
 
 // Tagging flags lives in `flag_tags.rs`; these keep the paths callers use.
 pub(super) use super::flag_tags::{parse_all, tag_at, tag_flag};
@@ -101,7 +101,7 @@ fn name_taken(name: &str) -> OpError {
 
 /// Whether `input` could be a new tag type now (`POST /api/admin/tag-types/validate`):
 /// legal (400) and free (409).
-pub async fn validate_tag_type(store: &Store, input: TagTypeInput) -> OpResult<TagTypeRow> {
+pub async fn validate_tag_type(store: &PoolReader, input: TagTypeInput) -> OpResult<TagTypeRow> {
     let tag_type = input.checked()?;
     match store.tag_type(&tag_type.name).await? {
         Some(_) => Err(name_taken(&tag_type.name)),

@@ -126,7 +126,7 @@ async fn receive(
         return Err(disabled());
     }
     let signal = state
-        .store
+        .domain()
         .store_signal(
             endpoint.id,
             &token.name,

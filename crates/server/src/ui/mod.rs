@@ -207,7 +207,7 @@ async fn start_session(state: &AppState, user: &UserRow) -> Result<HeaderValue, 
     let now = state.clock.now();
     let expires = now + Duration::hours(SESSION_HOURS);
     state
-        .store
+        .domain()
         .create_session(
             &hash_secret(&id),
             user.id,

@@ -133,7 +133,7 @@ pub async fn login(
     attempt.succeeded(quotas);
     // Whatever session this browser had ends: the new one has a new id.
     if let Some(old) = super::cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = state.store.delete_session(&hash_secret(old)).await {
+        if let Err(e) = state.domain().delete_session(&hash_secret(old)).await {
             return internal(e);
         }
     }
@@ -166,7 +166,7 @@ pub async fn logout(
     if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
         return refused;
     }
-    if let Err(e) = state.store.delete_session(&signed.session_hash).await {
+    if let Err(e) = state.domain().delete_session(&signed.session_hash).await {
         return internal(e);
     }
     let mut response = Redirect::to("/login").into_response();

@@ -130,7 +130,7 @@ pub async fn change_password(
         return op_error(e, signed.nav());
     }
     if let Err(e) = state
-        .store
+        .domain()
         .delete_other_sessions(signed.user.id, &signed.session_hash)
         .await
     {

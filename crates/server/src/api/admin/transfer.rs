@@ -14,9 +14,7 @@ use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use flagstaff_domain::ops::{
-    validate_import, Context, EnvironmentName, ExportFlags, ImportFlags, ProjectId,
-};
+use flagstaff_domain::ops::{EnvironmentName, ExportFlags, ImportFlags, ProjectId};
 use flagstaff_domain::wire::transfer::{ExportDocument, ImportReport};
 
 pub fn router() -> Routes {
@@ -120,9 +118,11 @@ async fn validate(
     admin: AdminToken,
     ApiObject(body): ApiObject<ImportBody>,
 ) -> ApiResult<Json<ImportReport>> {
-    let cx = Context::new(admin.actor(), state.limits);
     Ok(Json(
-        validate_import(&state.store, &cx, &body.operation()?).await?,
+        state
+            .domain()
+            .validate_import(&admin.actor(), &body.operation()?)
+            .await?,
     ))
 }
 
