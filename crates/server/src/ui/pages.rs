@@ -1,5 +1,5 @@
-//! Signing in and out, the first-run setup page, and the profile (password
-//! change; its personal access tokens are `ui/pats.rs`).
+//! Signing in and out, and the first-run setup page. The profile page is
+//! `ui/profile.rs`; these re-exports keep the paths the router uses.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -16,8 +16,10 @@ use crate::client_address::ClientAddress;
 use crate::state::AppState;
 use flagstaff_domain::api_tokens::hash_secret;
 use flagstaff_domain::ops::passwords::{self, HashPermit};
-use flagstaff_domain::ops::{Actor, ChangePassword, CreateUser, HashedPassword, OpError, RootRole};
-use flagstaff_storage::PatRow;
+use flagstaff_domain::ops::{Actor, CreateUser, HashedPassword, OpError, RootRole};
+
+pub(super) use super::profile::ProfilePage;
+pub use super::profile::{change_password, profile};
 
 /// `GET /`: the flags of the default project when signed in, else what this
 /// server is, with a link to sign in.
@@ -286,130 +288,4 @@ pub async fn setup(
         }
         Err(e) => op_error(e, None),
     }
-}
-
-#[derive(Template)]
-#[template(path = "profile.html")]
-pub(super) struct ProfilePage {
-    nav: Option<Nav>,
-    username: String,
-    email: Option<String>,
-    role: &'static str,
-    csrf: String,
-    changed: bool,
-    old_error: Option<String>,
-    new_error: Option<String>,
-    confirm_error: Option<String>,
-    /// The user's personal access tokens (at most ten).
-    pub pats: Vec<PatRow>,
-    /// The secret of the PAT just created, shown this once.
-    pub new_secret: Option<String>,
-    pub pat_description: String,
-    pub pat_expires: String,
-    pub pat_description_error: Option<String>,
-    pub pat_expires_error: Option<String>,
-    /// The earliest expiry the date field offers: tomorrow.
-    pat_min_expiry: String,
-}
-
-impl ProfilePage {
-    pub(super) async fn load(state: &AppState, signed: &SignedIn) -> Result<ProfilePage, Response> {
-        let tomorrow = state.clock.now().date_naive() + chrono::Days::new(1);
-        Ok(ProfilePage {
-            nav: signed.nav(),
-            username: signed.user.username.clone(),
-            email: signed.user.email.clone(),
-            role: signed.role.as_str(),
-            csrf: signed.csrf.clone(),
-            changed: false,
-            old_error: None,
-            new_error: None,
-            confirm_error: None,
-            pats: state
-                .store
-                .pats_of_user(signed.user.id)
-                .await
-                .map_err(internal)?,
-            new_secret: None,
-            pat_description: String::new(),
-            pat_expires: String::new(),
-            pat_description_error: None,
-            pat_expires_error: None,
-            pat_min_expiry: tomorrow.format("%Y-%m-%d").to_string(),
-        })
-    }
-}
-
-pub async fn profile(State(state): State<AppState>, signed: SignedIn) -> Response {
-    match ProfilePage::load(&state, &signed).await {
-        Ok(page) => render(StatusCode::OK, &page),
-        Err(response) => response,
-    }
-}
-
-#[derive(Deserialize)]
-pub struct PasswordForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-    #[serde(default)]
-    old: String,
-    #[serde(default)]
-    new: String,
-    #[serde(default)]
-    confirm: String,
-}
-
-/// `POST /profile/password`: the old password, the new one twice. Other
-/// sessions of the user end; this one stays.
-pub async fn change_password(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Form(form): Form<PasswordForm>,
-) -> Response {
-    if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
-        return refused;
-    }
-    let mut page = match ProfilePage::load(&state, &signed).await {
-        Ok(page) => page,
-        Err(response) => return response,
-    };
-    match passwords::verify(&signed.user.password_hash, &form.old).await {
-        Ok(true) => {}
-        Ok(false) => {
-            page.old_error = Some("This is not your current password".to_owned());
-            return render(StatusCode::BAD_REQUEST, &page);
-        }
-        Err(refused) => return busy(&refused.to_string(), signed.nav()),
-    }
-    if form.new != form.confirm {
-        page.confirm_error = Some("The two new passwords differ".to_owned());
-        return render(StatusCode::BAD_REQUEST, &page);
-    }
-    let password = match HashedPassword::hash(&form.new).await {
-        Ok(password) => password,
-        Err(OpError::Busy(why)) => return busy(&why, signed.nav()),
-        Err(e) => {
-            page.new_error = Some(e.to_string());
-            return render(StatusCode::BAD_REQUEST, &page);
-        }
-    };
-    let operation = ChangePassword {
-        user_id: signed.user.id,
-        password,
-    };
-    if let Err(e) = state
-        .apply(&Actor::named(&signed.user.username), operation)
-        .await
-    {
-        return op_error(e, signed.nav());
-    }
-    if let Err(e) = state
-        .domain()
-        .delete_other_sessions(signed.user.id, &signed.session_hash)
-        .await
-    {
-        return internal(e);
-    }
-    page.changed = true;
-    render(StatusCode::OK, &page)
 }

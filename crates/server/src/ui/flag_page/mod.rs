@@ -5,10 +5,12 @@
 //! operations'; a form that is refused comes back with what was entered.
 
 mod form_fields;
+mod page_buttons;
 mod settings;
 mod strategies;
 mod strategy_fields;
 mod strategy_form;
+mod strategy_save;
 mod variant_rows;
 mod variants;
 

@@ -4,30 +4,26 @@
 //! `AddStrategy` or `UpdateStrategy`, the operations behind the admin API's
 //! `POST`/`PUT …/strategies[/:id]`; a refusal comes back next to the field it
 //! names, with everything entered kept. Buttons that add a row or re-draw the
-//! form for another strategy type post the form back without saving.
+//! form for another strategy type post the form back without saving. Saving
+//! is `strategy_save.rs`; its handlers are re-exported here for the router.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::{json, Value};
+use axum::response::Response;
 
-use super::form_fields::FormFields;
-use super::strategy_fields::{
-    catalogue, fields_of, posted_fields, Catalogue, StrategyFields, FLEXIBLE,
-};
+use super::strategy_fields::{catalogue, fields_of, Catalogue, StrategyFields, FLEXIBLE};
 use super::variant_rows::{VariantRow, PAYLOAD_TYPES};
-use super::{load_place, refuse_change, Flag};
+use super::{load_place, Flag};
 use crate::state::AppState;
 use crate::ui::constraint_form::ConstraintsForm;
-use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
-use flagstaff_domain::ops::{
-    Actor, AddStrategy, Edit, EnvironmentName, OpError, StrategyInput, StrategyPlace,
-    UpdateStrategy,
-};
+use crate::ui::{internal, message, render, Nav, SignedIn};
+use flagstaff_domain::ops::{EnvironmentName, StrategyPlace};
 use flagstaff_storage::{StrategyRow, StrategyValues};
+
+pub use super::strategy_save::{add, edit};
 
 pub struct Choice {
     pub value: String,
@@ -42,7 +38,7 @@ pub struct SegmentChoice {
 
 #[derive(Template)]
 #[template(path = "strategy_form.html")]
-struct StrategyFormPage {
+pub(super) struct StrategyFormPage {
     nav: Option<Nav>,
     project: String,
     feature: String,
@@ -66,11 +62,11 @@ struct StrategyFormPage {
 }
 
 /// Where the form is and what it is for.
-struct FormPlace {
-    flag: Flag,
+pub(super) struct FormPlace {
+    pub(super) flag: Flag,
     environment: EnvironmentName,
     /// The strategy being edited (none: a new one).
-    editing: Option<StrategyRow>,
+    pub(super) editing: Option<StrategyRow>,
 }
 
 impl FormPlace {
@@ -90,11 +86,11 @@ impl FormPlace {
         }
     }
 
-    fn back(&self) -> String {
+    pub(super) fn back(&self) -> String {
         format!("{}?environment={}", self.flag.url(), self.environment)
     }
 
-    fn strategy_place(&self) -> StrategyPlace {
+    pub(super) fn strategy_place(&self) -> StrategyPlace {
         StrategyPlace {
             project: self.flag.project.clone(),
             feature: self.flag.name.clone(),
@@ -103,7 +99,7 @@ impl FormPlace {
     }
 }
 
-fn page(
+pub(super) fn page(
     signed: &SignedIn,
     place: &FormPlace,
     catalogue: &Catalogue,
@@ -195,7 +191,7 @@ fn viewer_refusal(signed: &SignedIn) -> Option<Response> {
     })
 }
 
-async fn form_place(
+pub(super) async fn form_place(
     state: &AppState,
     signed: &SignedIn,
     path: &(String, String, String),
@@ -282,139 +278,4 @@ pub async fn edit_form(
         StatusCode::OK,
         &page(&signed, &place, &catalogue, form, None, None),
     )
-}
-
-/// `POST …/strategies/new`.
-pub async fn add(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(path): Path<(String, String, String)>,
-    fields: FormFields,
-) -> Response {
-    save(state, signed, path, None, fields).await
-}
-
-/// `POST …/strategies/{id}/edit`.
-pub async fn edit(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path((project, feature, environment, id)): Path<(String, String, String, String)>,
-    fields: FormFields,
-) -> Response {
-    save(
-        state,
-        signed,
-        (project, feature, environment),
-        Some(id),
-        fields,
-    )
-    .await
-}
-
-async fn save(
-    state: AppState,
-    signed: SignedIn,
-    path: (String, String, String),
-    id: Option<String>,
-    fields: FormFields,
-) -> Response {
-    if let Some(refused) = refuse_change(&signed, fields.csrf()) {
-        return refused;
-    }
-    let place = match form_place(&state, &signed, &path, id.as_deref()).await {
-        Ok(place) => place,
-        Err(response) => return response,
-    };
-    let catalogue = match catalogue(&state, &path.0).await {
-        Ok(catalogue) => catalogue,
-        Err(response) => return response,
-    };
-    let mut form = posted_fields(&fields, &catalogue);
-    let redraw = |form: StrategyFields, notice: Option<String>| {
-        render(
-            StatusCode::OK,
-            &page(&signed, &place, &catalogue, form, None, notice),
-        )
-    };
-    if fields.checked("add_constraint") || fields.checked("add_variant") || fields.checked("redraw")
-    {
-        return redraw(form, None);
-    }
-    if form.name != form.shown {
-        let notice = format!(
-            "The fields are now those of {}: check them, then save.",
-            form.name
-        );
-        form.shown = form.name.clone();
-        if form.name == FLEXIBLE && form.group_id.trim().is_empty() {
-            form.group_id = place.flag.name.to_string();
-        }
-        return redraw(form, Some(notice));
-    }
-    let refused = |form: StrategyFields, error: Option<String>| {
-        render(
-            StatusCode::BAD_REQUEST,
-            &page(
-                &signed,
-                &place,
-                &catalogue,
-                form,
-                Some(error.unwrap_or_else(|| "Not saved: see the messages below.".to_owned())),
-                None,
-            ),
-        )
-    };
-    let Some(input) = form.read_input() else {
-        return refused(form, None);
-    };
-    let actor = Actor::named(&signed.user.username);
-    let result = match &place.editing {
-        None => {
-            // No sort order: the operation puts it last, under the change lock.
-            let operation = AddStrategy {
-                place: place.strategy_place(),
-                strategy: StrategyInput {
-                    sort_order: None,
-                    ..input
-                },
-            };
-            state.apply(&actor, operation).await.map(drop)
-        }
-        Some(stored) => match replace_all_but_order(input) {
-            Ok(patch) => {
-                let operation = UpdateStrategy {
-                    place: place.strategy_place(),
-                    id: stored.id.clone(),
-                    edit: Edit::Patch(patch),
-                };
-                state.apply(&actor, operation).await.map(drop)
-            }
-            Err(e) => Err(e),
-        },
-    };
-    match result {
-        Ok(()) => Redirect::to(&place.back()).into_response(),
-        Err(OpError::Invalid { field, message }) => {
-            let unplaced = form.attach_error(&field, message);
-            refused(form, unplaced)
-        }
-        Err(OpError::InvalidOperation(why)) => refused(form, Some(why)),
-        Err(e) => op_error(e, signed.nav()),
-    }
-}
-
-/// An edit as a JSON Patch of every field but the sort order, so that a
-/// reorder made meanwhile is kept.
-fn replace_all_but_order(input: StrategyInput) -> Result<json_patch::Patch, OpError> {
-    let replace = |path: &str, value: Value| json!({"op": "replace", "path": path, "value": value});
-    let patch = json!([
-        replace("/name", json!(input.name)),
-        replace("/title", json!(input.title)),
-        replace("/disabled", json!(input.disabled.unwrap_or(false))),
-        replace("/parameters", json!(input.parameters.unwrap_or_default())),
-        replace("/constraints", json!(input.constraints.unwrap_or_default())),
-        replace("/segments", json!(input.segments.unwrap_or_default())),
-        replace("/variants", json!(input.variants.unwrap_or_default())),
-    ]);
-    serde_json::from_value(patch).map_err(|e| OpError::invalid_input(e.to_string()))
 }
