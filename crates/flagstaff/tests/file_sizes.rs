@@ -10,19 +10,6 @@ use std::path::{Path, PathBuf};
 
 const MAX_LINES: usize = 400;
 
-/// Files still over the budget while another branch of issue 21 splits them
-/// (the API's handlers and `wire.rs`, being typed). The coordinator empties
-/// this list after merging that branch; the test fails for an entry that is
-/// no longer over the budget, so the list cannot go stale.
-const BEING_SPLIT: &[&str] = &[
-    "crates/domain/src/wire.rs",
-    "crates/server/src/api/admin/features.rs",
-    "crates/server/src/api/admin/projects.rs",
-    "crates/server/src/api/admin/signal_endpoints.rs",
-    "crates/server/src/api/admin/tags.rs",
-    "crates/server/src/api/client_metrics.rs",
-];
-
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -148,7 +135,7 @@ fn no_source_file_is_over_the_line_budget() {
     );
     let mut over: Vec<String> = measured
         .iter()
-        .filter(|(path, lines)| *lines > MAX_LINES && !BEING_SPLIT.contains(&path.as_str()))
+        .filter(|(_, lines)| *lines > MAX_LINES)
         .map(|(path, lines)| format!("{path}: {lines} lines of non-test code"))
         .collect();
     over.sort();
@@ -157,19 +144,6 @@ fn no_source_file_is_over_the_line_budget() {
         "over {MAX_LINES} lines of non-test code; split each along a real seam \
          (one concern per file):\n{}",
         over.join("\n")
-    );
-    let stale: Vec<&str> = BEING_SPLIT
-        .iter()
-        .copied()
-        .filter(|entry| {
-            !measured
-                .iter()
-                .any(|(path, lines)| path == entry && *lines > MAX_LINES)
-        })
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "no longer over {MAX_LINES} lines (or gone): remove from BEING_SPLIT: {stale:?}"
     );
 }
 

@@ -2,9 +2,8 @@
 //! name, or Unleash's offset), with each flag's environment rows and
 //! strategies. The flag search is in `flag_search.rs`.
 
-use super::features::{
-    environment_from_row, feature_from_row, strategy_from_row, FEATURE_COLUMNS, STRATEGY_COLUMNS,
-};
+use super::features::{environment_from_row, feature_from_row, FEATURE_COLUMNS};
+use super::strategies::{strategy_from_row, STRATEGY_COLUMNS};
 use sqlx::Row;
 
 use super::{

@@ -5,9 +5,8 @@
 use sqlx::any::AnyRow;
 
 use super::dependencies::{dependency_from_row, DEPENDENCY_COLUMNS};
-use super::features::{
-    environment_from_row, feature_from_row, strategy_from_row, FEATURE_COLUMNS, STRATEGY_COLUMNS,
-};
+use super::features::{environment_from_row, feature_from_row, FEATURE_COLUMNS};
+use super::strategies::{strategy_from_row, STRATEGY_COLUMNS};
 use super::{
     DependencyRow, FeatureEnvironmentRow, FeatureRow, Reader, Source, StorageResult, StrategyRow,
 };

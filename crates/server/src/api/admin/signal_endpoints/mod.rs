@@ -16,12 +16,14 @@ use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use flagstaff_domain::ops::{
-    CreateSignalEndpoint, CreateSignalToken, DeleteSignalEndpoint, DeleteSignalToken,
-    RenameSignalToken, SignalEndpointInput, SwitchSignalEndpoint, UpdateSignalEndpoint,
+    CreateSignalEndpoint, DeleteSignalEndpoint, SignalEndpointInput, SwitchSignalEndpoint,
+    UpdateSignalEndpoint,
 };
-use flagstaff_domain::wire::automation::{SignalEndpointView, SignalTokenView, SignalView};
+use flagstaff_domain::wire::automation::{SignalEndpointView, SignalView};
 use flagstaff_domain::wire::to_value;
 use flagstaff_storage::SignalEndpointRow;
+
+mod endpoint_tokens;
 
 pub fn router() -> Routes {
     let endpoints = "/api/admin/signal-endpoints";
@@ -33,11 +35,11 @@ pub fn router() -> Routes {
         .route(&format!("{endpoint}/off"), post(switch_off))
         .route(
             &format!("{endpoint}/tokens"),
-            get(tokens).post(create_token),
+            get(endpoint_tokens::tokens).post(endpoint_tokens::create_token),
         )
         .route(
             &format!("{endpoint}/tokens/{{token}}"),
-            put(rename_token).delete(remove_token),
+            put(endpoint_tokens::rename_token).delete(endpoint_tokens::remove_token),
         )
         .route(&format!("{endpoint}/signals"), get(signals))
 }
@@ -232,113 +234,6 @@ async fn check_endpoint(state: &AppState, id: i64) -> ApiResult<()> {
     }
 }
 
-#[utoipa::path(
-    get,
-    path = "/api/admin/signal-endpoints/{id}/tokens",
-    summary = "An endpoint's tokens",
-    responses(
-        (status = 200, description = "OK", body = Object),
-    )
-)]
-async fn tokens(
-    State(state): State<AppState>,
-    _admin: AdminToken,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let id = endpoint_id(&id)?;
-    check_endpoint(&state, id).await?;
-    let tokens = state.store.signal_tokens(id).await?;
-    let shown: Vec<SignalTokenView> = tokens.iter().map(SignalTokenView::from).collect();
-    Ok(Json(json!({"signalEndpointTokens": shown})))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-struct TokenBody {
-    name: String,
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/admin/signal-endpoints/{id}/tokens",
-    summary = "Creates an endpoint token (the secret is shown once)",
-    request_body = TokenBody,
-    responses(
-        (status = 201, description = "Created", body = Object),
-        (status = 400, description = "Invalid input"),
-        (status = 404, description = "Not found"),
-        (status = 409, description = "Conflicts with what is stored"),
-    )
-)]
-async fn create_token(
-    State(state): State<AppState>,
-    admin: AdminToken,
-    Path(id): Path<String>,
-    ApiObject(body): ApiObject<TokenBody>,
-) -> ApiResult<Response> {
-    let endpoint_id = endpoint_id(&id)?;
-    let operation = CreateSignalToken {
-        endpoint_id,
-        name: body.name,
-    };
-    let created = state.apply(&admin.actor(), operation).await?;
-    let mut shown = to_value(&SignalTokenView::from(&created.row));
-    if let Value::Object(fields) = &mut shown {
-        fields.insert("token".to_owned(), Value::String(created.secret));
-    }
-    Ok((StatusCode::CREATED, Json(shown)).into_response())
-}
-
-#[utoipa::path(
-    put,
-    path = "/api/admin/signal-endpoints/{id}/tokens/{token}",
-    summary = "Renames an endpoint token",
-    request_body = TokenBody,
-    responses(
-        (status = 200, description = "OK", body = Object),
-        (status = 400, description = "Invalid input"),
-        (status = 404, description = "Not found"),
-        (status = 409, description = "Conflicts with what is stored"),
-    )
-)]
-async fn rename_token(
-    State(state): State<AppState>,
-    admin: AdminToken,
-    Path((id, token)): Path<(String, String)>,
-    ApiObject(body): ApiObject<TokenBody>,
-) -> ApiResult<Json<Value>> {
-    let operation = RenameSignalToken {
-        endpoint_id: endpoint_id(&id)?,
-        token_id: id_in_path(&token, "signal endpoint token")?,
-        name: body.name,
-    };
-    let token = state.apply(&admin.actor(), operation).await?;
-    Ok(Json(to_value(&SignalTokenView::from(&token))))
-}
-
-#[utoipa::path(
-    delete,
-    path = "/api/admin/signal-endpoints/{id}/tokens/{token}",
-    summary = "Deletes an endpoint token",
-    responses(
-        (status = 204, description = "Done"),
-        (status = 400, description = "Invalid input"),
-        (status = 404, description = "Not found"),
-        (status = 409, description = "Conflicts with what is stored"),
-    )
-)]
-async fn remove_token(
-    State(state): State<AppState>,
-    admin: AdminToken,
-    Path((id, token)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    let operation = DeleteSignalToken {
-        endpoint_id: endpoint_id(&id)?,
-        token_id: id_in_path(&token, "signal endpoint token")?,
-    };
-    state.apply(&admin.actor(), operation).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 /// `?limit=&offset=`: a page of signals, newest first (limit 1–1000, default 50).
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -395,10 +290,10 @@ pub(super) fn doc() -> utoipa::openapi::OpenApi {
         remove,
         switch_on,
         switch_off,
-        tokens,
-        create_token,
-        rename_token,
-        remove_token,
+        endpoint_tokens::tokens,
+        endpoint_tokens::create_token,
+        endpoint_tokens::rename_token,
+        endpoint_tokens::remove_token,
         signals
     ))]
     struct Doc;
