@@ -69,8 +69,8 @@ pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FeatureName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};
 pub use projects::{
-    CreateEnvironment, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment,
-    SetEnvironmentEnabled, UpdateProject,
+    AddEnvironmentToProject, CreateEnvironment, CreateProject, DeleteProject,
+    RemoveEnvironmentFromProject, SetEnvironmentEnabled, UpdateProject,
 };
 pub use segments::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 pub use signals::{

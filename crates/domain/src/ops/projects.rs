@@ -150,15 +150,15 @@ impl Operation for SetEnvironmentEnabled {
     }
 }
 
-/// Enables an existing environment for a project; its flags get a
+/// Adds an existing environment to a project; its flags get a
 /// switched-off row there.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EnableEnvironment {
+pub struct AddEnvironmentToProject {
     pub project: ProjectId,
     pub environment: EnvironmentName,
 }
 
-impl Operation for EnableEnvironment {
+impl Operation for AddEnvironmentToProject {
     type Output = ();
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
@@ -301,12 +301,12 @@ impl Operation for DeleteProject {
 /// `DELETE /api/admin/projects/:p/environments/:env`); its flags' strategies,
 /// variants and switches there are deleted. A project keeps at least one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DisableEnvironment {
+pub struct RemoveEnvironmentFromProject {
     pub project: ProjectId,
     pub environment: EnvironmentName,
 }
 
-impl Operation for DisableEnvironment {
+impl Operation for RemoveEnvironmentFromProject {
     type Output = ();
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {

@@ -322,7 +322,7 @@ async fn projects_and_their_environments() {
     let staging: CreateEnvironment =
         operation(json!({"name": "staging", "kind": "test", "sortOrder": null}));
     assert_eq!(bench.events_of(staging).await, ["environment-created"]);
-    let enable: EnableEnvironment =
+    let enable: AddEnvironmentToProject =
         operation(json!({"project": "payments", "environment": "staging"}));
     assert_eq!(bench.events_of(enable).await, ["project-environment-added"]);
     let environments = bench
@@ -334,7 +334,7 @@ async fn projects_and_their_environments() {
         environments.iter().any(|e| e.name == "staging"),
         "{environments:?}"
     );
-    let unknown: EnableEnvironment =
+    let unknown: AddEnvironmentToProject =
         operation(json!({"project": "payments", "environment": "nowhere"}));
     refused(&bench, unknown).await;
 

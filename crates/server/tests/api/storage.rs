@@ -82,7 +82,7 @@ async fn story(url: &str) -> Value {
         kind: "test".to_owned(),
         sort_order: Some(150),
     });
-    apply!(EnableEnvironment {
+    apply!(AddEnvironmentToProject {
         project: name("shop"),
         environment: name("staging"),
     });

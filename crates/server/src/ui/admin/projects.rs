@@ -13,8 +13,8 @@ use super::{field, non_empty, not_found, page_of, refuse_change, PageQuery, Page
 use crate::state::AppState;
 use crate::ui::{internal, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
-    Actor, CreateProject, DeleteProject, DisableEnvironment, EnableEnvironment, EnvironmentName,
-    OpError, ProjectId, UpdateProject,
+    Actor, AddEnvironmentToProject, CreateProject, DeleteProject, EnvironmentName, OpError,
+    ProjectId, RemoveEnvironmentFromProject, UpdateProject,
 };
 
 struct ProjectLine {
@@ -267,7 +267,7 @@ pub async fn delete(
     }
 }
 
-/// `POST /projects/{project}/environments` with `environment`: `EnableEnvironment`.
+/// `POST /projects/{project}/environments` with `environment`: `AddEnvironmentToProject`.
 pub async fn enable_environment(
     State(state): State<AppState>,
     signed: SignedIn,
@@ -284,7 +284,7 @@ pub async fn enable_environment(
     ) else {
         return not_found(&signed, "There is no such project or environment.");
     };
-    let operation = EnableEnvironment {
+    let operation = AddEnvironmentToProject {
         project: id,
         environment,
     };
@@ -298,7 +298,7 @@ pub async fn enable_environment(
 }
 
 /// `POST /projects/{project}/environments/{environment}/disable`:
-/// `DisableEnvironment` (a project keeps at least one).
+/// `RemoveEnvironmentFromProject` (a project keeps at least one).
 pub async fn disable_environment(
     State(state): State<AppState>,
     signed: SignedIn,
@@ -314,7 +314,7 @@ pub async fn disable_environment(
     ) else {
         return not_found(&signed, "There is no such project or environment.");
     };
-    let operation = DisableEnvironment {
+    let operation = RemoveEnvironmentFromProject {
         project: id,
         environment,
     };

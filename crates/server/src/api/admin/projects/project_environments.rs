@@ -12,8 +12,8 @@ use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use flagstaff_domain::ops::{
-    DisableEnvironment, EnableEnvironment, EnvironmentName, ProjectId, SetDefaultStrategy,
-    StrategyInput,
+    AddEnvironmentToProject, EnvironmentName, ProjectId, RemoveEnvironmentFromProject,
+    SetDefaultStrategy, StrategyInput,
 };
 use flagstaff_storage::StrategyValues;
 
@@ -55,7 +55,7 @@ async fn enable_environment(
     Path(project): Path<String>,
     ApiObject(body): ApiObject<EnableBody>,
 ) -> ApiResult<StatusCode> {
-    let operation = EnableEnvironment {
+    let operation = AddEnvironmentToProject {
         project: ProjectId::in_path(&project)?,
         // A name that is not legal names no environment: 404, as for an unknown one.
         environment: EnvironmentName::in_path(&body.environment)?,
@@ -109,7 +109,7 @@ async fn disable_environment(
     admin: AdminToken,
     Path((project, environment)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let operation = DisableEnvironment {
+    let operation = RemoveEnvironmentFromProject {
         project: ProjectId::in_path(&project)?,
         environment: EnvironmentName::in_path(&environment)?,
     };
