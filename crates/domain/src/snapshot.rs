@@ -193,7 +193,7 @@ impl Snapshots {
     /// Everything from the database.
     async fn rebuild(read: &mut ReadTx, revision: i64) -> StorageResult<Snapshot> {
         let rows = read.snapshot_rows().await?;
-        let tags = read.flag_tags(None).await?;
+        let tags = read.tags_by_flag(None).await?;
         let segments = client_segments(read.segments().await?);
         let mut maps = HashMap::new();
         let mut engines = HashMap::new();
@@ -224,7 +224,7 @@ impl Snapshots {
     ) -> StorageResult<Snapshot> {
         let names: Vec<String> = touched.flags.iter().cloned().collect();
         let rows = read.snapshot_rows_of(&names).await?;
-        let tags = read.flag_tags(Some(&names)).await?;
+        let tags = read.tags_by_flag(Some(&names)).await?;
         let mut fresh = client_flags(&rows, tags);
         let segments = if touched.segments.is_empty() {
             previous.segments.clone()

@@ -6,15 +6,15 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::integrations::addon_from_row;
-use super::{flag, from_json, AddonRow, EventRecord, Reader, Source, StorageResult, Store};
+use super::integrations::integration_from_row;
+use super::{flag, from_json, EventRecord, IntegrationRow, Reader, Source, StorageResult, Store};
 
 /// A delivery a worker has claimed: the integration, the event, and how many
 /// attempts were made before this one.
 #[derive(Debug, Clone)]
 pub struct ClaimedDelivery {
     pub id: i64,
-    pub addon: AddonRow,
+    pub addon: IntegrationRow,
     pub event: EventRecord,
     pub attempts: i64,
     pub created_at: String,
@@ -51,7 +51,7 @@ pub struct AttemptOutcome {
 
 impl<S: Source> Reader<S> {
     /// The delivery log of an integration, newest first.
-    pub async fn addon_attempts(
+    pub async fn integration_attempts(
         &self,
         addon_id: i64,
         limit: i64,
@@ -59,7 +59,7 @@ impl<S: Source> Reader<S> {
         let rows = sqlx::query(
             "SELECT a.id, a.addon_id, a.event_id, a.attempt, a.created_at, a.succeeded, a.status, \
              a.latency_ms, a.details, e.type AS event_type, e.feature_name \
-             FROM addon_attempts a LEFT JOIN events e ON e.id = a.event_id \
+             FROM integration_attempts a LEFT JOIN events e ON e.id = a.event_id \
              WHERE a.addon_id = $1 ORDER BY a.id DESC LIMIT $2",
         )
         .bind(addon_id)
@@ -171,7 +171,7 @@ impl Store {
         for row in &rows {
             claimed.push(ClaimedDelivery {
                 id: row.try_get("delivery_id")?,
-                addon: addon_from_row(row)?,
+                addon: integration_from_row(row)?,
                 event: EventRecord {
                     id: row.try_get("event_id")?,
                     revision: row.try_get("e_revision")?,
@@ -221,7 +221,7 @@ impl Store {
             let attempt = delivery.attempts + 1;
             let now = self.clock().now_text();
             sqlx::query(
-                "INSERT INTO addon_attempts (addon_id, delivery_id, event_id, attempt, created_at, \
+                "INSERT INTO integration_attempts (addon_id, delivery_id, event_id, attempt, created_at, \
                  succeeded, status, latency_ms, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(delivery.addon.id)
@@ -297,7 +297,7 @@ impl Store {
 
     /// Prunes the delivery log and settled deliveries older than `before`.
     pub async fn prune_deliveries(&self, before: &str) -> StorageResult<()> {
-        sqlx::query("DELETE FROM addon_attempts WHERE created_at < $1")
+        sqlx::query("DELETE FROM integration_attempts WHERE created_at < $1")
             .bind(before)
             .execute(self.pool())
             .await?;

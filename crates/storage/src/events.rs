@@ -108,7 +108,7 @@ impl WriteTx<'_> {
     pub async fn record_event(&mut self, event: NewEvent) -> StorageResult<()> {
         let revision = self.revision().await?;
         let tags = match &event.feature_name {
-            Some(name) => self.feature_tags(name).await?,
+            Some(name) => self.flag_tags(name).await?,
             None => Vec::new(),
         };
         let id: i64 = sqlx::query_scalar(

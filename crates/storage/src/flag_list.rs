@@ -2,12 +2,12 @@
 //! name, or Unleash's offset), with each flag's environment rows and
 //! strategies. The flag search is in `flag_search.rs`.
 
-use super::features::{environment_from_row, feature_from_row, FEATURE_COLUMNS};
+use super::flags::{environment_from_row, flag_from_row, FLAG_COLUMNS};
 use super::strategies::{strategy_from_row, STRATEGY_COLUMNS};
 use sqlx::Row;
 
 use super::{
-    FeatureEnvironmentRow, FeatureRow, Reader, Source, StorageError, StorageResult, StrategyRow,
+    FlagEnvironmentRow, FlagRow, Reader, Source, StorageError, StorageResult, StrategyRow,
 };
 
 /// Which flags of a list: those named after `after` (a keyset cursor: the
@@ -40,13 +40,9 @@ impl<S: Source> Reader<S> {
         &self,
         project: &str,
         page: &FlagPage,
-    ) -> StorageResult<(
-        Vec<FeatureRow>,
-        Vec<FeatureEnvironmentRow>,
-        Vec<StrategyRow>,
-    )> {
+    ) -> StorageResult<(Vec<FlagRow>, Vec<FlagEnvironmentRow>, Vec<StrategyRow>)> {
         let features = sqlx::query(&format!(
-            "SELECT {FEATURE_COLUMNS} FROM features \
+            "SELECT {FLAG_COLUMNS} FROM features \
              WHERE project_id = $1 AND archived_at IS NULL AND name > $2 \
              ORDER BY name LIMIT $3 OFFSET $4"
         ))
@@ -57,7 +53,7 @@ impl<S: Source> Reader<S> {
         .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
-        .map(feature_from_row)
+        .map(flag_from_row)
         .collect::<StorageResult<Vec<_>>>()?;
         let (Some(first), Some(last)) = (features.first(), features.last()) else {
             return Ok((features, Vec::new(), Vec::new()));

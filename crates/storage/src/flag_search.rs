@@ -2,10 +2,10 @@
 //! stage derived in SQL ([`Lifecycle`]); the plain per-project list is in
 //! `flag_list.rs`.
 
-use super::features::{environment_from_row, feature_from_row, FEATURE_COLUMNS};
+use super::flags::{environment_from_row, flag_from_row, FLAG_COLUMNS};
 use sqlx::Row;
 
-use super::{FeatureEnvironmentRow, FeatureRow, Reader, Source, StorageError, StorageResult, Tag};
+use super::{FlagEnvironmentRow, FlagRow, Reader, Source, StorageError, StorageResult, Tag};
 
 /// How a search's tags select flags (Unleash's tag operators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +144,7 @@ impl TagMatch {
 
 impl<S: Source> Reader<S> {
     /// A page of the flags that match, and how many match in all.
-    pub async fn search_flags(&self, search: &FlagSearch) -> StorageResult<(Vec<FeatureRow>, i64)> {
+    pub async fn search_flags(&self, search: &FlagSearch) -> StorageResult<(Vec<FlagRow>, i64)> {
         let archived_stage = search
             .lifecycle
             .as_ref()
@@ -250,7 +250,7 @@ impl<S: Source> Reader<S> {
             count = count.bind(value);
         }
         let page_sql = format!(
-            "SELECT {FEATURE_COLUMNS} FROM features WHERE {condition} \
+            "SELECT {FLAG_COLUMNS} FROM features WHERE {condition} \
              ORDER BY {order} LIMIT {} OFFSET {}",
             search.limit.max(0),
             search.offset.max(0)
@@ -266,7 +266,7 @@ impl<S: Source> Reader<S> {
         )?;
         let flags = rows
             .iter()
-            .map(feature_from_row)
+            .map(flag_from_row)
             .collect::<StorageResult<Vec<_>>>()?;
         Ok((flags, total))
     }
@@ -277,7 +277,7 @@ impl<S: Source> Reader<S> {
     pub async fn search_details(
         &self,
         names: &[&str],
-    ) -> StorageResult<(Vec<FeatureEnvironmentRow>, Vec<(String, String, i64, i64)>)> {
+    ) -> StorageResult<(Vec<FlagEnvironmentRow>, Vec<(String, String, i64, i64)>)> {
         let (mut envs, mut counts) = (Vec::new(), Vec::new());
         for chunk in names.chunks(500) {
             let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();

@@ -16,7 +16,7 @@ use sqlx::Row;
 use super::{flag, from_json, to_json, NewEvent, Reader, Source, StorageResult, WriteTx};
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct AddonRow {
+pub struct IntegrationRow {
     pub id: i64,
     pub provider: String,
     pub description: Option<String>,
@@ -44,7 +44,7 @@ pub struct DeliveryCircuit {
     pub pauses: i64,
 }
 
-impl AddonRow {
+impl IntegrationRow {
     /// Whether this integration sends `event` (Unleash's rule: the event type is
     /// one it lists, and its project and environment pass the filters).
     pub fn wants(&self, event: &NewEvent) -> bool {
@@ -64,8 +64,8 @@ const ADDON_SELECT: &str = "SELECT id, provider, description, enabled, parameter
      projects, environments, signing_secret, created_at, delivery_failures, paused_until, pauses \
      FROM addons";
 
-pub(super) fn addon_from_row(r: &AnyRow) -> StorageResult<AddonRow> {
-    Ok(AddonRow {
+pub(super) fn integration_from_row(r: &AnyRow) -> StorageResult<IntegrationRow> {
+    Ok(IntegrationRow {
         id: r.try_get("id")?,
         provider: r.try_get("provider")?,
         description: r.try_get("description")?,
@@ -85,20 +85,20 @@ pub(super) fn addon_from_row(r: &AnyRow) -> StorageResult<AddonRow> {
 }
 
 impl<S: Source> Reader<S> {
-    pub async fn addons(&self) -> StorageResult<Vec<AddonRow>> {
+    pub async fn integrations(&self) -> StorageResult<Vec<IntegrationRow>> {
         let rows = sqlx::query(&format!("{ADDON_SELECT} ORDER BY id"))
             .fetch_all(&mut *self.conn().await?)
             .await?;
-        rows.iter().map(addon_from_row).collect()
+        rows.iter().map(integration_from_row).collect()
     }
 
-    pub async fn addon(&self, id: i64) -> StorageResult<AddonRow> {
+    pub async fn integration(&self, id: i64) -> StorageResult<IntegrationRow> {
         let row = sqlx::query(&format!("{ADDON_SELECT} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *self.conn().await?)
             .await?;
         match row {
-            Some(row) => addon_from_row(&row),
+            Some(row) => integration_from_row(&row),
             None => Err(super::StorageError::NotFound(format!(
                 "Could not find addon with id {id}"
             ))),
@@ -108,7 +108,7 @@ impl<S: Source> Reader<S> {
 
 impl WriteTx<'_> {
     /// Stores a new integration; its id.
-    pub async fn insert_addon(&mut self, addon: &AddonRow) -> StorageResult<i64> {
+    pub async fn insert_integration(&mut self, addon: &IntegrationRow) -> StorageResult<i64> {
         let id = sqlx::query_scalar(
             "INSERT INTO addons (provider, description, enabled, parameters, events, projects, \
              environments, signing_secret, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -131,7 +131,7 @@ impl WriteTx<'_> {
 
     /// Saves an integration's settings; a paused one is probed at once (its
     /// target may be what was fixed).
-    pub async fn update_addon(&mut self, addon: &AddonRow) -> StorageResult<()> {
+    pub async fn update_integration(&mut self, addon: &IntegrationRow) -> StorageResult<()> {
         sqlx::query(
             "UPDATE addons SET provider = $1, description = $2, enabled = $3, parameters = $4, \
              events = $5, projects = $6, environments = $7, \
@@ -153,8 +153,8 @@ impl WriteTx<'_> {
     }
 
     /// Deletes an integration with its pending deliveries and its log.
-    pub async fn delete_addon(&mut self, id: i64) -> StorageResult<()> {
-        for table in ["addon_attempts", "addon_deliveries"] {
+    pub async fn delete_integration(&mut self, id: i64) -> StorageResult<()> {
+        for table in ["integration_attempts", "addon_deliveries"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE addon_id = $1"))
                 .bind(id)
                 .execute(self.tx())
@@ -169,7 +169,7 @@ impl WriteTx<'_> {
     }
 
     /// Pauses an integration's deliveries until `until` (its first pause).
-    pub async fn pause_addon(&mut self, id: i64, until: &str) -> StorageResult<()> {
+    pub async fn pause_integration(&mut self, id: i64, until: &str) -> StorageResult<()> {
         sqlx::query("UPDATE addons SET paused_until = $1, pauses = 1 WHERE id = $2")
             .bind(until)
             .bind(id)
@@ -180,7 +180,7 @@ impl WriteTx<'_> {
 
     /// Resumes an integration's deliveries: what waited is due now (retries
     /// that backed off while its target was down included).
-    pub async fn resume_addon(&mut self, id: i64) -> StorageResult<()> {
+    pub async fn resume_integration(&mut self, id: i64) -> StorageResult<()> {
         sqlx::query("UPDATE addons SET paused_until = NULL, pauses = 0 WHERE id = $1")
             .bind(id)
             .execute(self.tx())
@@ -210,7 +210,7 @@ impl WriteTx<'_> {
                 .await?;
             let addons = rows
                 .iter()
-                .map(addon_from_row)
+                .map(integration_from_row)
                 .collect::<StorageResult<_>>()?;
             self.enabled_addons = Some(addons);
         }

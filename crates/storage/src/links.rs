@@ -29,7 +29,7 @@ fn link_from_row(r: &AnyRow) -> StorageResult<LinkRow> {
 
 impl<S: Source> Reader<S> {
     /// A flag's links, oldest first.
-    pub async fn feature_links(&self, feature: &str) -> StorageResult<Vec<LinkRow>> {
+    pub async fn flag_links(&self, feature: &str) -> StorageResult<Vec<LinkRow>> {
         let rows = sqlx::query(
             "SELECT id, feature_name, url, title, created_at FROM feature_links \
          WHERE feature_name = $1 ORDER BY created_at, id",

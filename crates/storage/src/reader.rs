@@ -5,7 +5,7 @@
 //! and decide on the state it holds locked). [`Store`](super::Store),
 //! [`WriteTx`](super::WriteTx), [`UnversionedTx`](super::UnversionedTx) and
 //! [`ReadTx`](super::ReadTx) each dereference to their reader, so a read is
-//! called the same way on each: `store.feature(name)`, `tx.feature(name)`.
+//! called the same way on each: `store.flag(name)`, `tx.flag(name)`.
 
 use std::future::Future;
 use std::ops::{Deref, DerefMut};

@@ -5,18 +5,18 @@
 use sqlx::any::AnyRow;
 
 use super::dependencies::{dependency_from_row, DEPENDENCY_COLUMNS};
-use super::features::{environment_from_row, feature_from_row, FEATURE_COLUMNS};
+use super::flags::{environment_from_row, flag_from_row, FLAG_COLUMNS};
 use super::strategies::{strategy_from_row, STRATEGY_COLUMNS};
 use super::{
-    DependencyRow, FeatureEnvironmentRow, FeatureRow, Reader, Source, StorageResult, StrategyRow,
+    DependencyRow, FlagEnvironmentRow, FlagRow, Reader, Source, StorageResult, StrategyRow,
 };
 
 /// Live flags with their environment rows, strategies (in evaluation order)
 /// and the dependencies they have as children.
 #[derive(Debug, Default)]
 pub struct FlagRows {
-    pub features: Vec<FeatureRow>,
-    pub environments: Vec<FeatureEnvironmentRow>,
+    pub features: Vec<FlagRow>,
+    pub environments: Vec<FlagEnvironmentRow>,
     pub strategies: Vec<StrategyRow>,
     pub dependencies: Vec<DependencyRow>,
 }
@@ -78,7 +78,7 @@ impl<S: Source> Reader<S> {
     }
 
     /// The names of the live flags, of one project or all, in name order.
-    pub async fn feature_names(&self, project: Option<&str>) -> StorageResult<Vec<String>> {
+    pub async fn flag_names(&self, project: Option<&str>) -> StorageResult<Vec<String>> {
         let names = match project {
             Some(p) => {
                 sqlx::query_scalar(
@@ -110,13 +110,13 @@ async fn rows_where(
     let features = rows_named(
         &mut *conn,
         &format!(
-            "SELECT {FEATURE_COLUMNS} FROM features WHERE archived_at IS NULL {feature_clause} ORDER BY name"
+            "SELECT {FLAG_COLUMNS} FROM features WHERE archived_at IS NULL {feature_clause} ORDER BY name"
         ),
         names,
     )
     .await?
     .iter()
-    .map(feature_from_row)
+    .map(flag_from_row)
     .collect::<StorageResult<Vec<_>>>()?;
     let environments = rows_named(
         &mut *conn,

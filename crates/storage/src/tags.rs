@@ -115,7 +115,7 @@ impl<S: Source> Reader<S> {
     }
 
     /// A flag's tags, by type and value.
-    pub async fn feature_tags(&self, feature: &str) -> StorageResult<Vec<Tag>> {
+    pub async fn flag_tags(&self, feature: &str) -> StorageResult<Vec<Tag>> {
         sqlx::query(
             "SELECT tag_type, tag_value AS value FROM feature_tags WHERE feature_name = $1 \
              ORDER BY tag_type, tag_value",
@@ -165,7 +165,10 @@ impl<S: Source> Reader<S> {
     }
 
     /// The tags of live flags (of the named ones only, when `names` is given).
-    pub async fn flag_tags(&self, names: Option<&[String]>) -> StorageResult<Vec<(String, Tag)>> {
+    pub async fn tags_by_flag(
+        &self,
+        names: Option<&[String]>,
+    ) -> StorageResult<Vec<(String, Tag)>> {
         let live = "feature_name IN (SELECT name FROM features WHERE archived_at IS NULL)";
         let Some(names) = names else {
             let sql = format!("SELECT {FLAG_TAG_COLUMNS} FROM feature_tags WHERE {live}");
@@ -259,7 +262,7 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    pub async fn add_feature_tag(
+    pub async fn add_flag_tag(
         &mut self,
         feature: &str,
         tag: &Tag,
@@ -279,7 +282,7 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    pub async fn remove_feature_tag(&mut self, feature: &str, tag: &Tag) -> StorageResult<()> {
+    pub async fn remove_flag_tag(&mut self, feature: &str, tag: &Tag) -> StorageResult<()> {
         sqlx::query(
             "DELETE FROM feature_tags WHERE feature_name = $1 AND tag_type = $2 AND tag_value = $3",
         )

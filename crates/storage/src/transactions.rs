@@ -40,7 +40,7 @@ pub struct WriteTx<'s> {
     /// The events recorded so far, in order.
     pub(super) events: Vec<NewEvent>,
     /// The enabled integrations, read at the first event (outbox rows).
-    pub(super) enabled_addons: Option<Vec<super::AddonRow>>,
+    pub(super) enabled_addons: Option<Vec<super::IntegrationRow>>,
     /// Outbox rows written so far.
     pub(super) queued_deliveries: usize,
     /// How deep in a chain of action runs this change is made (0: not by an

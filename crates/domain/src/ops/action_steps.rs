@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    project_environment, Context, Edit, EnvironmentName, FeatureName, FieldPath, OpError, OpResult,
+    project_environment, Context, Edit, EnvironmentName, FieldPath, FlagName, OpError, OpResult,
     Operation, ProjectId, StrategyPlace, SwitchEnvironment, UpdateStrategy,
 };
 use flagstaff_storage::WriteTx;
@@ -147,7 +147,7 @@ pub fn step(action: &str, params: &BTreeMap<String, Value>, project: &ProjectId)
             ));
         }
     }
-    let feature = name_param(params, "featureName", action, FeatureName::parse)?;
+    let feature = name_param(params, "featureName", action, FlagName::parse)?;
     let environment = name_param(params, "environment", action, EnvironmentName::parse)?;
     Ok(match action {
         "SET_ROLLOUT" => Step::SetRollout(SetRollout {
@@ -215,7 +215,7 @@ impl Operation for SetRollout {
             environment,
         } = &self.place;
         project_environment(w, project, environment).await?;
-        w.live_feature(project, feature).await?;
+        w.live_flag(project, feature).await?;
         let strategies = w.strategies(feature, Some(environment)).await?;
         let target = match &self.strategy_id {
             Some(id) => strategies.iter().find(|s| &s.id == id).ok_or_else(|| {

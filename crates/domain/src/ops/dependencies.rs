@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Actor, Context, FeatureName, FieldPath, OpError, OpResult, Operation, ProjectId};
+use super::{Actor, Context, FieldPath, FlagName, OpError, OpResult, Operation, ProjectId};
 use flagstaff_storage::{DependencyRow, EventKind, NewEvent, WriteTx};
 
 /// Most variant names one dependency may list.
@@ -20,7 +20,7 @@ fn dependency_event(
     event_type: EventKind,
     actor: &Actor,
     project: &ProjectId,
-    child: &FeatureName,
+    child: &FlagName,
     data: Option<serde_json::Value>,
 ) -> NewEvent {
     NewEvent {
@@ -37,8 +37,8 @@ fn dependency_event(
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AddDependency {
     pub project: ProjectId,
-    pub child: FeatureName,
-    pub parent: FeatureName,
+    pub child: FlagName,
+    pub parent: FlagName,
     pub enabled: bool,
     /// As given (Unleash records them in the event only when given).
     pub variants: Option<Vec<String>>,
@@ -48,7 +48,7 @@ impl Operation for AddDependency {
     type Output = ();
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
-        let child = w.live_feature(&self.project, &self.child).await?;
+        let child = w.live_flag(&self.project, &self.child).await?;
         if self.child == self.parent {
             return Err(OpError::InvalidOperation(
                 "A feature flag cannot depend on itself.".to_owned(),
@@ -66,7 +66,7 @@ impl Operation for AddDependency {
                     .to_owned(),
             ));
         }
-        let parent = match w.feature(&self.parent).await? {
+        let parent = match w.flag(&self.parent).await? {
             Some(p) if p.archived_at.is_none() => p,
             _ => {
                 return Err(OpError::InvalidOperation(format!(
@@ -119,15 +119,15 @@ impl Operation for AddDependency {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RemoveDependency {
     pub project: ProjectId,
-    pub child: FeatureName,
-    pub parent: FeatureName,
+    pub child: FlagName,
+    pub parent: FlagName,
 }
 
 impl Operation for RemoveDependency {
     type Output = ();
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
-        w.live_feature(&self.project, &self.child).await?;
+        w.live_flag(&self.project, &self.child).await?;
         if w.delete_dependency(&self.child, &self.parent).await? {
             w.record_event(dependency_event(
                 EventKind::FeatureDependencyRemoved,
@@ -147,14 +147,14 @@ impl Operation for RemoveDependency {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RemoveDependencies {
     pub project: ProjectId,
-    pub child: FeatureName,
+    pub child: FlagName,
 }
 
 impl Operation for RemoveDependencies {
     type Output = ();
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
-        w.live_feature(&self.project, &self.child).await?;
+        w.live_flag(&self.project, &self.child).await?;
         if w.delete_dependencies(&self.child).await? > 0 {
             w.record_event(dependency_event(
                 EventKind::FeatureDependenciesRemoved,

@@ -48,8 +48,8 @@ impl Operation for ExportFlags {
                     .split_once(':')
                     .unwrap_or((super::DEFAULT_TAG_TYPE, asked.as_str()));
                 let mut tagged = Vec::new();
-                for name in w.feature_names(self.project.as_deref()).await? {
-                    if w.feature_tags(&name)
+                for name in w.flag_names(self.project.as_deref()).await? {
+                    if w.flag_tags(&name)
                         .await?
                         .iter()
                         .any(|t| t.tag_type == tag_type && t.value == value)
@@ -66,9 +66,9 @@ impl Operation for ExportFlags {
                         "Could not find project {project}"
                     )));
                 }
-                w.feature_names(Some(project)).await?
+                w.flag_names(Some(project)).await?
             }
-            (None, _, None) => w.feature_names(None).await?,
+            (None, _, None) => w.flag_names(None).await?,
         };
         let rows = w.snapshot_rows_of(&names).await?;
         let mut document = flags_document(&rows, &self.environment);
@@ -116,7 +116,7 @@ impl Operation for ExportFlags {
             .collect();
         let mut tag_types = BTreeSet::new();
         for name in &names {
-            for tag in w.feature_tags(name).await? {
+            for tag in w.flag_tags(name).await? {
                 document.feature_tags.push(serde_json::json!({
                     "featureName": name, "tagType": tag.tag_type, "tagValue": tag.value
                 }));

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    AddDependency, AddStrategy, Context, CreateFlag, Edit, EnvironmentName, FeatureName, FieldPath,
+    AddDependency, AddStrategy, Context, CreateFlag, Edit, EnvironmentName, FieldPath, FlagName,
     FlagType, OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput, StrategyPlace,
     SwitchEnvironment, UpdateFlag, UpdateStrategy,
 };
-use flagstaff_storage::{FeatureRow, StrategyRow, WriteTx};
+use flagstaff_storage::{FlagRow, StrategyRow, WriteTx};
 
 /// A new flag with another's settings, strategies, variants in every
 /// environment and dependencies (switched off, as a new flag is). With `replace_group_id`
@@ -23,8 +23,8 @@ use flagstaff_storage::{FeatureRow, StrategyRow, WriteTx};
 #[serde(rename_all = "camelCase")]
 pub struct CloneFlag {
     pub project: ProjectId,
-    pub source: FeatureName,
-    pub name: FeatureName,
+    pub source: FlagName,
+    pub name: FlagName,
     pub replace_group_id: bool,
 }
 
@@ -55,10 +55,10 @@ fn strategy_input(row: &StrategyRow, rename: Option<(&str, &str)>) -> StrategyIn
 }
 
 impl Operation for CloneFlag {
-    type Output = FeatureRow;
+    type Output = FlagRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FeatureRow> {
-        let source = w.live_feature(&self.project, &self.source).await?;
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FlagRow> {
+        let source = w.live_flag(&self.project, &self.source).await?;
         let created = CreateFlag {
             project: self.project.clone(),
             name: self.name.clone(),
@@ -85,7 +85,7 @@ impl Operation for CloneFlag {
             .run(w, cx)
             .await?;
         }
-        for row in w.feature_environments(&source.name).await? {
+        for row in w.flag_environments(&source.name).await? {
             if row.variants.is_empty() {
                 continue;
             }
@@ -102,7 +102,7 @@ impl Operation for CloneFlag {
             AddDependency {
                 project: self.project.clone(),
                 child: self.name.clone(),
-                parent: FeatureName::parse(&parent.parent)?,
+                parent: FlagName::parse(&parent.parent)?,
                 enabled: parent.enabled,
                 variants: parent.enabled.then_some(parent.variants),
             }
@@ -118,7 +118,7 @@ impl Operation for CloneFlag {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SwitchEnvironments {
     pub project: ProjectId,
-    pub names: Vec<FeatureName>,
+    pub names: Vec<FlagName>,
     pub environment: EnvironmentName,
     pub enabled: bool,
 }
@@ -126,7 +126,7 @@ pub struct SwitchEnvironments {
 /// Most flags one bulk change may name.
 pub const MAX_BULK: usize = 1000;
 
-pub(super) fn bounded_bulk(names: &[FeatureName]) -> OpResult<()> {
+pub(super) fn bounded_bulk(names: &[FlagName]) -> OpResult<()> {
     if names.is_empty() || names.len() > MAX_BULK {
         return Err(OpError::invalid(
             FieldPath::root().field("features"),
@@ -159,7 +159,7 @@ impl Operation for SwitchEnvironments {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MarkStale {
     pub project: ProjectId,
-    pub names: Vec<FeatureName>,
+    pub names: Vec<FlagName>,
     pub stale: bool,
 }
 
@@ -169,7 +169,7 @@ impl Operation for MarkStale {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         bounded_bulk(&self.names)?;
         for name in self.names {
-            let flag = w.live_feature(&self.project, &name).await?;
+            let flag = w.live_flag(&self.project, &name).await?;
             if flag.stale == self.stale {
                 continue;
             }

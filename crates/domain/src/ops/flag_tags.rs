@@ -8,18 +8,18 @@ use serde::{Deserialize, Serialize};
 use super::flag_batches::bounded_bulk;
 use super::tags::{ensure_tag, event, TagInput};
 use super::MAX_BULK;
-use super::{Actor, Context, FeatureName, FieldPath, OpError, OpResult, Operation, ProjectId};
+use super::{Actor, Context, FieldPath, FlagName, OpError, OpResult, Operation, ProjectId};
 use crate::wire::to_value;
-use flagstaff_storage::{EventKind, FeatureRow, NewEvent, Tag, WriteTx};
+use flagstaff_storage::{EventKind, FlagRow, NewEvent, Tag, WriteTx};
 
 /// The flag, live or archived (Unleash tags both), or 404.
-async fn flag(w: &mut WriteTx<'_>, name: &FeatureName) -> OpResult<FeatureRow> {
-    w.feature(name)
+async fn flag(w: &mut WriteTx<'_>, name: &FlagName) -> OpResult<FlagRow> {
+    w.flag(name)
         .await?
         .ok_or_else(|| OpError::NotFound(format!("Could not find feature flag {name}")))
 }
 
-fn flag_event(event_type: EventKind, actor: &Actor, flag: &FeatureRow) -> NewEvent {
+fn flag_event(event_type: EventKind, actor: &Actor, flag: &FlagRow) -> NewEvent {
     NewEvent {
         project: Some(flag.project.clone()),
         feature_name: Some(flag.name.clone()),
@@ -32,11 +32,11 @@ fn flag_event(event_type: EventKind, actor: &Actor, flag: &FeatureRow) -> NewEve
 pub(super) async fn tag_flag(
     w: &mut WriteTx<'_>,
     cx: &Context,
-    flag: &FeatureRow,
+    flag: &FlagRow,
     tag: &Tag,
 ) -> OpResult<bool> {
     let actor = &cx.actor;
-    let tags = w.feature_tags(&flag.name).await?;
+    let tags = w.flag_tags(&flag.name).await?;
     if tags.contains(tag) {
         return Ok(false);
     }
@@ -49,7 +49,7 @@ pub(super) async fn tag_flag(
         )));
     }
     ensure_tag(w, actor, tag).await?;
-    w.add_feature_tag(&flag.name, tag, &actor.name).await?;
+    w.add_flag_tag(&flag.name, tag, &actor.name).await?;
     w.record_event(NewEvent {
         data: Some(to_value(tag)),
         ..flag_event(EventKind::FeatureTagged, actor, flag)
@@ -63,10 +63,10 @@ pub(super) async fn tag_flag(
 async fn untag_flag(
     w: &mut WriteTx<'_>,
     actor: &Actor,
-    flag: &FeatureRow,
+    flag: &FlagRow,
     tag: &Tag,
 ) -> OpResult<bool> {
-    if !w.feature_tags(&flag.name).await?.contains(tag) {
+    if !w.flag_tags(&flag.name).await?.contains(tag) {
         return Ok(false);
     }
     w.record_event(NewEvent {
@@ -74,14 +74,14 @@ async fn untag_flag(
         ..flag_event(EventKind::FeatureUntagged, actor, flag)
     })
     .await?;
-    w.remove_feature_tag(&flag.name, tag).await?;
+    w.remove_flag_tag(&flag.name, tag).await?;
     Ok(true)
 }
 
 /// `POST /api/admin/features/:name/tags`: one tag more (409 if it has it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TagFlag {
-    pub feature: FeatureName,
+    pub feature: FlagName,
     pub tag: TagInput,
 }
 
@@ -106,7 +106,7 @@ impl Operation for TagFlag {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RetagFlag {
-    pub feature: FeatureName,
+    pub feature: FlagName,
     pub added_tags: Vec<TagInput>,
     pub removed_tags: Vec<TagInput>,
 }
@@ -126,7 +126,7 @@ impl Operation for RetagFlag {
         for tag in &removed {
             untag_flag(w, &cx.actor, &flag, tag).await?;
         }
-        Ok(w.feature_tags(&flag.name).await?)
+        Ok(w.flag_tags(&flag.name).await?)
     }
 }
 
@@ -139,7 +139,7 @@ impl Operation for RetagFlag {
 #[serde(rename_all = "camelCase")]
 pub struct RetagFlags {
     pub project: ProjectId,
-    pub features: Vec<FeatureName>,
+    pub features: Vec<FlagName>,
     pub added_tags: Vec<TagInput>,
     pub removed_tags: Vec<TagInput>,
 }
@@ -157,10 +157,10 @@ impl Operation for RetagFlags {
                 self.project
             )));
         }
-        let mut flags: Vec<FeatureRow> = Vec::with_capacity(self.features.len());
+        let mut flags: Vec<FlagRow> = Vec::with_capacity(self.features.len());
         for (i, name) in self.features.iter().enumerate() {
             let flag = w
-                .feature(name)
+                .flag(name)
                 .await?
                 .filter(|f| f.project == self.project.as_str())
                 .ok_or_else(|| {
@@ -233,7 +233,7 @@ pub(super) fn parse_all(inputs: &[TagInput]) -> OpResult<Vec<Tag>> {
 /// `DELETE /api/admin/features/:name/tags/:type/:value`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UntagFlag {
-    pub feature: FeatureName,
+    pub feature: FlagName,
     pub tag: Tag,
 }
 

@@ -9,11 +9,11 @@ use serde_json::Value;
 use super::dependencies::no_children;
 use super::tags::{parse_all, tag_at, tag_flag, TagInput};
 use super::{
-    Actor, Context, Edit, FeatureName, FieldPath, OpError, OpResult, Operation, ProjectId,
+    Actor, Context, Edit, FieldPath, FlagName, OpError, OpResult, Operation, ProjectId,
     RemoveDependencies,
 };
 use crate::wire::{to_value, FlagMetadata};
-use flagstaff_storage::{now_text, EventKind, FeatureRow, NewEvent, PoolReader, WriteTx};
+use flagstaff_storage::{now_text, EventKind, FlagRow, NewEvent, PoolReader, WriteTx};
 
 /// Unleash's flag types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,8 +72,8 @@ impl FlagType {
 fn metadata_event(
     event_type: EventKind,
     actor: &Actor,
-    before: Option<&FeatureRow>,
-    after: Option<&FeatureRow>,
+    before: Option<&FlagRow>,
+    after: Option<&FlagRow>,
 ) -> NewEvent {
     let flag = after.or(before);
     NewEvent {
@@ -87,7 +87,7 @@ fn metadata_event(
 }
 
 /// A flag name can be given to a new flag when no flag has it, archived or not.
-fn name_is_free(existing: Option<FeatureRow>) -> OpResult<()> {
+fn name_is_free(existing: Option<FlagRow>) -> OpResult<()> {
     match existing {
         None => Ok(()),
         Some(f) if f.archived_at.is_some() => Err(OpError::Conflict(
@@ -101,9 +101,9 @@ fn name_is_free(existing: Option<FeatureRow>) -> OpResult<()> {
 
 /// Whether `name` could be a new flag's name now (`POST /api/admin/features/validate`):
 /// legal (400) and free (409).
-pub async fn validate_new_name(store: &PoolReader, name: &str) -> OpResult<FeatureName> {
-    let name = FeatureName::parse(name)?;
-    name_is_free(store.feature(&name).await?)?;
+pub async fn validate_new_name(store: &PoolReader, name: &str) -> OpResult<FlagName> {
+    let name = FlagName::parse(name)?;
+    name_is_free(store.flag(&name).await?)?;
     Ok(name)
 }
 
@@ -113,7 +113,7 @@ pub async fn validate_new_name(store: &PoolReader, name: &str) -> OpResult<Featu
 #[serde(rename_all = "camelCase")]
 pub struct CreateFlag {
     pub project: ProjectId,
-    pub name: FeatureName,
+    pub name: FlagName,
     pub flag_type: FlagType,
     pub description: Option<String>,
     pub impression_data: bool,
@@ -122,9 +122,9 @@ pub struct CreateFlag {
 }
 
 impl Operation for CreateFlag {
-    type Output = FeatureRow;
+    type Output = FlagRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FeatureRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FlagRow> {
         let actor = &cx.actor;
         let tags = parse_all(&self.tags).map_err(|e| e.within(&FieldPath::root().field("tags")))?;
         if !w.project_exists(&self.project).await? {
@@ -133,14 +133,14 @@ impl Operation for CreateFlag {
                 self.project
             )));
         }
-        name_is_free(w.feature(&self.name).await?)?;
+        name_is_free(w.flag(&self.name).await?)?;
         let environments: Vec<String> = w
             .project_environments(&self.project)
             .await?
             .into_iter()
             .map(|e| e.name)
             .collect();
-        let feature = FeatureRow {
+        let feature = FlagRow {
             name: self.name.into(),
             project: self.project.into(),
             description: self.description,
@@ -151,7 +151,7 @@ impl Operation for CreateFlag {
             created_at: now_text(),
             created_by: actor.name.clone(),
         };
-        w.insert_feature(&feature, &environments).await?;
+        w.insert_flag(&feature, &environments).await?;
         w.record_event(metadata_event(
             EventKind::FeatureCreated,
             actor,
@@ -174,13 +174,13 @@ impl Operation for CreateFlag {
 #[serde(rename_all = "camelCase")]
 pub struct UpdateFlag {
     pub project: ProjectId,
-    pub name: FeatureName,
+    pub name: FlagName,
     pub edit: Edit<Value>,
 }
 
 /// Applies the metadata fields of `document`; any other field is ignored, as
 /// Unleash does, but a known field of the wrong type, or a new name, is refused.
-fn apply_metadata(feature: &mut FeatureRow, document: &Value) -> OpResult<()> {
+fn apply_metadata(feature: &mut FlagRow, document: &Value) -> OpResult<()> {
     let Some(fields) = document.as_object() else {
         return Err(OpError::invalid_input("the flag must be a JSON object"));
     };
@@ -217,9 +217,9 @@ fn apply_metadata(feature: &mut FeatureRow, document: &Value) -> OpResult<()> {
 }
 
 impl Operation for UpdateFlag {
-    type Output = FeatureRow;
+    type Output = FlagRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FeatureRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FlagRow> {
         let actor = &cx.actor;
         if self
             .edit
@@ -232,7 +232,7 @@ impl Operation for UpdateFlag {
                     .to_owned(),
             ));
         }
-        let before = w.live_feature(&self.project, &self.name).await?;
+        let before = w.live_flag(&self.project, &self.name).await?;
         let document = self.edit.resolve(
             &FlagMetadata::from(&before),
             "flag",
@@ -240,7 +240,7 @@ impl Operation for UpdateFlag {
         )?;
         let mut after = before.clone();
         apply_metadata(&mut after, &document)?;
-        w.update_feature(&after).await?;
+        w.update_flag(&after).await?;
         w.record_event(metadata_event(
             EventKind::FeatureMetadataUpdated,
             actor,
@@ -269,7 +269,7 @@ impl Operation for UpdateFlag {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArchiveFlag {
     pub project: ProjectId,
-    pub name: FeatureName,
+    pub name: FlagName,
 }
 
 impl Operation for ArchiveFlag {
@@ -277,7 +277,7 @@ impl Operation for ArchiveFlag {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;
-        let before = w.live_feature(&self.project, &self.name).await?;
+        let before = w.live_flag(&self.project, &self.name).await?;
         no_children(w, &self.name).await?;
         // As Unleash: an archived flag keeps no dependencies.
         RemoveDependencies {
@@ -288,7 +288,7 @@ impl Operation for ArchiveFlag {
         .await?;
         let mut after = before.clone();
         after.archived_at = Some(now_text());
-        w.update_feature(&after).await?;
+        w.update_flag(&after).await?;
         w.record_event(metadata_event(
             EventKind::FeatureArchived,
             actor,
@@ -300,8 +300,8 @@ impl Operation for ArchiveFlag {
     }
 }
 
-async fn archived_feature(w: &mut WriteTx<'_>, name: &FeatureName) -> OpResult<FeatureRow> {
-    match w.feature(name).await? {
+async fn archived_flag(w: &mut WriteTx<'_>, name: &FlagName) -> OpResult<FlagRow> {
+    match w.flag(name).await? {
         Some(f) if f.archived_at.is_some() => Ok(f),
         _ => Err(OpError::NotFound(format!(
             "Could not find archived feature flag {name}"
@@ -312,19 +312,19 @@ async fn archived_feature(w: &mut WriteTx<'_>, name: &FeatureName) -> OpResult<F
 /// Brings an archived flag back, switched off everywhere (as Unleash).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReviveFlag {
-    pub name: FeatureName,
+    pub name: FlagName,
 }
 
 impl Operation for ReviveFlag {
-    type Output = FeatureRow;
+    type Output = FlagRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FeatureRow> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<FlagRow> {
         let actor = &cx.actor;
-        let before = archived_feature(w, &self.name).await?;
+        let before = archived_flag(w, &self.name).await?;
         let mut after = before.clone();
         after.archived_at = None;
-        let environments = w.feature_environments(&self.name).await?;
-        w.update_feature(&after).await?;
+        let environments = w.flag_environments(&self.name).await?;
+        w.update_flag(&after).await?;
         for env in environments.iter().filter(|e| e.enabled) {
             w.set_environment_enabled(&self.name, &env.environment, false)
                 .await?;
@@ -343,7 +343,7 @@ impl Operation for ReviveFlag {
 /// Deletes an archived flag for good.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeleteFlag {
-    pub name: FeatureName,
+    pub name: FlagName,
 }
 
 impl Operation for DeleteFlag {
@@ -351,9 +351,9 @@ impl Operation for DeleteFlag {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;
-        let before = archived_feature(w, &self.name).await?;
+        let before = archived_flag(w, &self.name).await?;
         no_children(w, &self.name).await?;
-        w.delete_feature(&self.name).await?;
+        w.delete_flag(&self.name).await?;
         w.record_event(metadata_event(
             EventKind::FeatureDeleted,
             actor,

@@ -12,10 +12,9 @@ use super::import_plan::Plan;
 use super::ImportFlags;
 use super::{
     AddDependency, AddLink, AddStrategy, Context, ContextFieldInput, CreateContextField,
-    CreateFlag, CreateTagType, Edit, FeatureName, FieldPath, FlagType, LegalValue, LinkInput,
-    OpError, OpResult, Operation, PathSegment, RemoveDependencies, RemoveLink, RemoveStrategy,
-    SetVariants, StrategyInput, StrategyPlace, SwitchEnvironment, TagFlag, TagInput, TagTypeInput,
-    UpdateFlag,
+    CreateFlag, CreateTagType, Edit, FieldPath, FlagName, FlagType, LegalValue, LinkInput, OpError,
+    OpResult, Operation, PathSegment, RemoveDependencies, RemoveLink, RemoveStrategy, SetVariants,
+    StrategyInput, StrategyPlace, SwitchEnvironment, TagFlag, TagInput, TagTypeInput, UpdateFlag,
 };
 use crate::wire::transfer::{ExportDocument, ExportedFlag};
 use flagstaff_storage::{EventKind, NewEvent, WriteTx};
@@ -52,11 +51,11 @@ pub(super) async fn apply(
             continue;
         }
         let at = in_file("features", index);
-        let name = FeatureName::parse(&f.name).map_err(|e| e.within(&at))?;
+        let name = FlagName::parse(&f.name).map_err(|e| e.within(&at))?;
         let flag_type = FlagType::parse(f.flag_type.as_deref().unwrap_or("release"))
             .map_err(|e| e.within(&at))?;
         let current = if plan.existing.contains(&f.name) {
-            w.live_feature(project, &name).await?
+            w.live_flag(project, &name).await?
         } else {
             CreateFlag {
                 project: project.clone(),
@@ -137,7 +136,7 @@ async fn apply_environment(
     let (data, environment) = (&input.data, &input.environment);
     let place = StrategyPlace {
         project: input.project.clone(),
-        feature: FeatureName::parse(flag)?,
+        feature: FlagName::parse(flag)?,
         environment: environment.clone(),
     };
     let state = data
@@ -146,7 +145,7 @@ async fn apply_environment(
         .enumerate()
         .find(|(_, e)| e.flag() == Some(flag));
     let state_at = |index| in_file("featureEnvironments", index);
-    let current = w.feature_environment(flag, environment).await?;
+    let current = w.flag_environment(flag, environment).await?;
     if let Some((index, state)) = state.filter(|(_, s)| s.variants != current.variants) {
         SetVariants {
             project: place.project.clone(),
@@ -235,7 +234,7 @@ async fn apply_relations(
         if !listed && !w.parents_of(&f.name).await?.is_empty() {
             RemoveDependencies {
                 project: project.clone(),
-                child: FeatureName::parse(&f.name)?,
+                child: FlagName::parse(&f.name)?,
             }
             .run(w, cx)
             .await?;
@@ -251,8 +250,8 @@ async fn apply_relations(
                 .index(position);
             AddDependency {
                 project: project.clone(),
-                child: FeatureName::parse(&d.feature)?,
-                parent: FeatureName::parse(&parent.feature)
+                child: FlagName::parse(&d.feature)?,
+                parent: FlagName::parse(&parent.feature)
                     .map_err(|e| OpError::invalid(at.clone().field("feature"), e.to_string()))?,
                 enabled: parent.enabled.unwrap_or(true),
                 variants: parent.variants.clone(),
@@ -266,8 +265,8 @@ async fn apply_relations(
         if !imported.contains(l.feature.as_str()) {
             continue;
         }
-        let feature = FeatureName::parse(&l.feature)?;
-        for old in w.feature_links(&l.feature).await? {
+        let feature = FlagName::parse(&l.feature)?;
+        for old in w.flag_links(&l.feature).await? {
             RemoveLink {
                 project: project.clone(),
                 feature: feature.clone(),
@@ -332,7 +331,7 @@ async fn apply_tags(
             continue;
         }
         let tagged = TagFlag {
-            feature: FeatureName::parse(flag)?,
+            feature: FlagName::parse(flag)?,
             tag: TagInput {
                 tag_type: Some(tag_type.to_owned()),
                 value: value.to_owned(),

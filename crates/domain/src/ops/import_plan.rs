@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::ImportFlags;
-use super::{project_environment, FeatureName, FieldPath, Limits, OpError, OpResult};
+use super::{project_environment, FieldPath, FlagName, Limits, OpError, OpResult};
 use crate::wire::transfer::{ImportReport, ReportItem};
 use flagstaff_storage::WriteTx;
 
@@ -58,7 +58,7 @@ pub(super) fn check_file(input: &ImportFlags, limits: &Limits) -> OpResult<FileC
     let (mut names, mut duplicates, mut invalid) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for f in &data.features {
-        if FeatureName::parse(&f.name).is_err() {
+        if FlagName::parse(&f.name).is_err() {
             invalid.insert(f.name.clone());
         } else if !names.insert(f.name.clone()) {
             duplicates.insert(f.name.clone());
@@ -124,7 +124,7 @@ pub(super) async fn plan(
     let (mut other_projects, mut existing, mut archived) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for name in &names {
-        match w.feature(name).await? {
+        match w.flag(name).await? {
             Some(f) if f.project != project => {
                 other_projects.insert(format!("{name} (in project {})", f.project));
             }
@@ -182,7 +182,7 @@ pub(super) async fn plan(
     }
     let mut missing_parents = BTreeSet::new();
     for parent in data.dependencies.iter().flat_map(|d| &d.dependencies) {
-        if !names.contains(&parent.feature) && w.feature(&parent.feature).await?.is_none() {
+        if !names.contains(&parent.feature) && w.flag(&parent.feature).await?.is_none() {
             missing_parents.insert(parent.feature.clone());
         }
     }

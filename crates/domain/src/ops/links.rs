@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, Context, FeatureName, FieldPath, OpError, OpResult, Operation, ProjectId};
+use super::{Actor, Context, FieldPath, FlagName, OpError, OpResult, Operation, ProjectId};
 use crate::wire::{to_value, LinkView};
 use flagstaff_storage::{now_text, EventKind, LinkRow, NewEvent, WriteTx};
 
@@ -91,11 +91,11 @@ fn link_event(
 async fn existing_link(
     w: &mut WriteTx<'_>,
     project: &ProjectId,
-    feature: &FeatureName,
+    feature: &FlagName,
     id: &str,
 ) -> OpResult<LinkRow> {
-    w.live_feature(project, feature).await?;
-    w.feature_links(feature)
+    w.live_flag(project, feature).await?;
+    w.flag_links(feature)
         .await?
         .into_iter()
         .find(|l| l.id == id)
@@ -105,7 +105,7 @@ async fn existing_link(
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AddLink {
     pub project: ProjectId,
-    pub feature: FeatureName,
+    pub feature: FlagName,
     pub link: LinkInput,
 }
 
@@ -113,9 +113,9 @@ impl Operation for AddLink {
     type Output = LinkRow;
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<LinkRow> {
-        w.live_feature(&self.project, &self.feature).await?;
+        w.live_flag(&self.project, &self.feature).await?;
         let (url, title) = self.link.checked()?;
-        let existing = w.feature_links(&self.feature).await?.len();
+        let existing = w.flag_links(&self.feature).await?.len();
         if existing >= MAX_LINKS_PER_FLAG {
             return Err(OpError::invalid_input(format!(
                 "{} already has {existing} links: at most {MAX_LINKS_PER_FLAG} (the links limit)",
@@ -145,7 +145,7 @@ impl Operation for AddLink {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UpdateLink {
     pub project: ProjectId,
-    pub feature: FeatureName,
+    pub feature: FlagName,
     pub id: String,
     pub link: LinkInput,
 }
@@ -177,7 +177,7 @@ impl Operation for UpdateLink {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RemoveLink {
     pub project: ProjectId,
-    pub feature: FeatureName,
+    pub feature: FlagName,
     pub id: String,
 }
 

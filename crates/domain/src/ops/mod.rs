@@ -8,8 +8,8 @@
 
 mod action_steps;
 mod actions;
-mod addons;
 mod context;
+mod integrations;
 pub use context::STANDARD_CONTEXT_FIELDS;
 mod dependencies;
 mod edit;
@@ -48,10 +48,6 @@ pub use actions::{
     as_constraint, ActionInput, ActionSetInput, CreateActionSet, DeleteActionSet, MatchInput,
     SwitchActionSet, UpdateActionSet,
 };
-pub use addons::{
-    AddonInput, CheckedAddon, CreateAddon, CreatedAddon, DeleteAddon, SetDeliveryCircuit,
-    UpdateAddon,
-};
 pub use context::{
     AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
     UpdateContextField,
@@ -65,8 +61,12 @@ pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, UpdateFlag,
 };
 pub use import::{validate_import, ImportFlags};
+pub use integrations::{
+    CheckedIntegration, CreateIntegration, CreatedIntegration, DeleteIntegration, IntegrationInput,
+    SetDeliveryCircuit, UpdateIntegration,
+};
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
-pub use names::{EnvironmentName, FeatureName, ProjectId, SignalEndpointName};
+pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};
 pub use projects::{
     AddEnvironmentToProject, CreateEnvironment, CreateProject, DeleteProject,
@@ -335,7 +335,7 @@ mod tests {
 
         let switch = SwitchEnvironment {
             project: ProjectId::parse("default").expect("id"),
-            name: FeatureName::parse("later").expect("name"),
+            name: FlagName::parse("later").expect("name"),
             environment: EnvironmentName::parse("production").expect("name"),
             enabled: true,
         };

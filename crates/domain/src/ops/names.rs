@@ -1,5 +1,5 @@
 //! Names parsed once, where they enter (parse, don't validate): a
-//! [`FeatureName`], [`ProjectId`], [`EnvironmentName`] or [`SignalEndpointName`] is 1–100 characters
+//! [`FlagName`], [`ProjectId`], [`EnvironmentName`] or [`SignalEndpointName`] is 1–100 characters
 //! that `encodeURIComponent` leaves alone, and not `.` or `..`, as Unleash
 //! requires. From a request body a bad name is a 400; in a URL path it names
 //! nothing, so it is a 404.
@@ -105,7 +105,7 @@ macro_rules! url_name {
 
 url_name!(
     /// A flag's name (unique across projects, archived flags included).
-    FeatureName, field = "name", noun = "a flag name", missing = "Could not find feature flag"
+    FlagName, field = "name", noun = "a flag name", missing = "Could not find feature flag"
 );
 url_name!(
     /// A project's id.
@@ -127,10 +127,10 @@ mod tests {
     #[test]
     fn names_are_url_friendly() {
         for ok in ["checkout", "a.b-c_d~e", "new!(x)*'", "A1", " padded "] {
-            assert!(FeatureName::parse(ok).is_ok(), "{ok}");
+            assert!(FlagName::parse(ok).is_ok(), "{ok}");
         }
         assert_eq!(
-            FeatureName::parse(" padded ")
+            FlagName::parse(" padded ")
                 .map(String::from)
                 .ok()
                 .as_deref(),
@@ -147,7 +147,7 @@ mod tests {
             &"x".repeat(101),
         ] {
             assert!(
-                matches!(FeatureName::parse(bad), Err(OpError::Invalid { .. })),
+                matches!(FlagName::parse(bad), Err(OpError::Invalid { .. })),
                 "{bad}"
             );
             assert!(

@@ -50,7 +50,7 @@ async fn a_flag_is_created_archived_revived_and_deleted_once_archived() {
         bench.events_of(create_flag("checkout")).await,
         ["feature-created"]
     );
-    let row = bench.store.feature("checkout").await.expect("read");
+    let row = bench.store.flag("checkout").await.expect("read");
     let row = row.expect("stored");
     assert_eq!(
         (row.project.as_str(), row.feature_type.as_str()),
@@ -59,7 +59,7 @@ async fn a_flag_is_created_archived_revived_and_deleted_once_archived() {
     assert_eq!(row.created_by, "tester");
     let environments = bench
         .store
-        .feature_environments("checkout")
+        .flag_environments("checkout")
         .await
         .expect("read");
     assert!(
@@ -76,7 +76,7 @@ async fn a_flag_is_created_archived_revived_and_deleted_once_archived() {
     assert_eq!(bench.events_of(archive).await, ["feature-archived"]);
     let row = bench
         .store
-        .feature("checkout")
+        .flag("checkout")
         .await
         .expect("read")
         .expect("kept");
@@ -91,7 +91,7 @@ async fn a_flag_is_created_archived_revived_and_deleted_once_archived() {
     assert_eq!(bench.events_of(revive).await, ["feature-revived"]);
     let row = bench
         .store
-        .feature("checkout")
+        .flag("checkout")
         .await
         .expect("read")
         .expect("kept");
@@ -101,7 +101,7 @@ async fn a_flag_is_created_archived_revived_and_deleted_once_archived() {
     bench.events_of(archive).await;
     let delete: DeleteFlag = operation(json!({"name": "checkout"}));
     assert_eq!(bench.events_of(delete).await, ["feature-deleted"]);
-    assert_eq!(bench.store.feature("checkout").await.expect("read"), None);
+    assert_eq!(bench.store.flag("checkout").await.expect("read"), None);
 }
 
 #[tokio::test]
@@ -290,7 +290,7 @@ async fn tagging_makes_the_tag_once_and_untagging_nothing_records_nothing() {
         bench.events_of(tag("gamma")).await,
         ["tag-created", "feature-tagged"]
     );
-    let tags = bench.store.feature_tags("checkout").await.expect("read");
+    let tags = bench.store.flag_tags("checkout").await.expect("read");
     assert_eq!(tags.len(), 2, "{tags:?}");
 
     let untag = |value: &str| -> UntagFlag {
@@ -300,12 +300,7 @@ async fn tagging_makes_the_tag_once_and_untagging_nothing_records_nothing() {
     let nothing = bench.apply(untag("beta")).await.expect("succeeds");
     assert_eq!(nothing.committed.revision, None, "not there: no change");
     assert_eq!(
-        bench
-            .store
-            .feature_tags("checkout")
-            .await
-            .expect("read")
-            .len(),
+        bench.store.flag_tags("checkout").await.expect("read").len(),
         1
     );
 }

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    normalise_variants, project_environment, Actor, Context, Edit, EnvironmentName, FeatureName,
-    FieldPath, Limits, OpError, OpResult, Operation, ProjectId,
+    normalise_variants, project_environment, Actor, Context, Edit, EnvironmentName, FieldPath,
+    FlagName, Limits, OpError, OpResult, Operation, ProjectId,
 };
 use crate::wire::{to_value, StrategyView};
 use flagstaff_storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
@@ -193,14 +193,14 @@ pub(super) async fn check_segments(w: &mut WriteTx<'_>, values: &StrategyValues)
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StrategyPlace {
     pub project: ProjectId,
-    pub feature: FeatureName,
+    pub feature: FlagName,
     pub environment: EnvironmentName,
 }
 
 impl StrategyPlace {
     async fn check(&self, w: &mut WriteTx<'_>) -> OpResult<()> {
         project_environment(w, &self.project, &self.environment).await?;
-        w.live_feature(&self.project, &self.feature).await?;
+        w.live_flag(&self.project, &self.feature).await?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::strategies::{check_segments, StrategyInput};
 use super::{
-    project_environment, Context, EnvironmentName, FeatureName, FieldPath, OpError, OpResult,
+    project_environment, Context, EnvironmentName, FieldPath, FlagName, OpError, OpResult,
     Operation, ProjectId,
 };
 use crate::wire::{to_value, StrategyView};
@@ -21,7 +21,7 @@ use flagstaff_storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteT
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SwitchEnvironment {
     pub project: ProjectId,
-    pub name: FeatureName,
+    pub name: FlagName,
     pub environment: EnvironmentName,
     pub enabled: bool,
 }
@@ -70,8 +70,8 @@ impl Operation for SwitchEnvironment {
         let actor = &cx.actor;
         let (name, environment, on) = (&self.name, &self.environment, self.enabled);
         project_environment(w, &self.project, environment).await?;
-        let feature = w.live_feature(&self.project, name).await?;
-        let before = w.feature_environment(name, environment).await?;
+        let feature = w.live_flag(&self.project, name).await?;
+        let before = w.flag_environment(name, environment).await?;
         let strategies = w.strategies(name, Some(environment)).await?;
         w.set_environment_enabled(name, environment, on).await?;
         let event = |event_type| NewEvent {

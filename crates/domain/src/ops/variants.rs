@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    project_environment, Context, Edit, EnvironmentName, FeatureName, FieldPath, OpError, OpResult,
+    project_environment, Context, Edit, EnvironmentName, FieldPath, FlagName, OpError, OpResult,
     Operation, ProjectId,
 };
 use flagstaff_storage::{EventKind, NewEvent, WriteTx};
@@ -114,7 +114,7 @@ pub fn normalise_variants(
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SetVariants {
     pub project: ProjectId,
-    pub feature: FeatureName,
+    pub feature: FlagName,
     pub environment: EnvironmentName,
     pub edit: Edit<Vec<Variant>>,
 }
@@ -125,9 +125,9 @@ impl Operation for SetVariants {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Vec<Variant>> {
         let actor = &cx.actor;
         project_environment(w, &self.project, &self.environment).await?;
-        w.live_feature(&self.project, &self.feature).await?;
+        w.live_flag(&self.project, &self.feature).await?;
         let before = w
-            .feature_environment(&self.feature, &self.environment)
+            .flag_environment(&self.feature, &self.environment)
             .await?
             .variants;
         let after = normalise_variants(

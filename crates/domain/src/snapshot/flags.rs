@@ -7,7 +7,7 @@ use std::sync::Arc;
 use flagstaff_engine::document::{Dependency, Feature, Segment, Strategy};
 
 use super::ClientFlag;
-use flagstaff_storage::{DependencyRow, FeatureRow, FlagRows, SegmentRow, StrategyRow, Tag};
+use flagstaff_storage::{DependencyRow, FlagRow, FlagRows, SegmentRow, StrategyRow, Tag};
 
 fn client_strategy(s: &StrategyRow) -> Strategy {
     Strategy {
@@ -63,8 +63,7 @@ pub(super) fn client_flags(
             .or_default()
             .push(s);
     }
-    let by_name: HashMap<&str, &FeatureRow> =
-        features.iter().map(|f| (f.name.as_str(), f)).collect();
+    let by_name: HashMap<&str, &FlagRow> = features.iter().map(|f| (f.name.as_str(), f)).collect();
     let mut flags: HashMap<String, Vec<Arc<ClientFlag>>> = HashMap::new();
     for env in environments {
         let Some(feature) = by_name.get(env.feature_name.as_str()) else {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use flagstaff_engine::document::Variant;
 use flagstaff_storage::{
-    DependencyRow, EnvironmentRow, FeatureEnvironmentRow, FeatureRow, LinkRow, StrategyRow, Tag,
+    DependencyRow, EnvironmentRow, FlagEnvironmentRow, FlagRow, LinkRow, StrategyRow, Tag,
 };
 
 use super::StrategyView;
@@ -30,8 +30,8 @@ pub struct FlagMetadata<'a> {
     pub created_at: &'a str,
 }
 
-impl<'a> From<&'a FeatureRow> for FlagMetadata<'a> {
-    fn from(f: &'a FeatureRow) -> Self {
+impl<'a> From<&'a FlagRow> for FlagMetadata<'a> {
+    fn from(f: &'a FlagRow) -> Self {
         FlagMetadata {
             name: &f.name,
             flag_type: &f.feature_type,
@@ -147,9 +147,9 @@ impl<'a> FlagView<'a> {
     /// From a flag's rows: the project's `environments`, and this flag's
     /// environment `rows` and `strategies` (in order).
     pub fn new(
-        feature: &'a FeatureRow,
+        feature: &'a FlagRow,
         environments: &'a [EnvironmentRow],
-        rows: &[&'a FeatureEnvironmentRow],
+        rows: &[&'a FlagEnvironmentRow],
         strategies: &[&'a StrategyRow],
     ) -> Self {
         let environments = environments

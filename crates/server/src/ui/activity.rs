@@ -15,7 +15,7 @@ use axum::Router;
 
 use super::{internal, message, SignedIn};
 use crate::state::AppState;
-use flagstaff_storage::FeatureRow;
+use flagstaff_storage::FlagRow;
 
 pub fn routes() -> Router<AppState> {
     let feature = "/projects/{project}/features/{feature}";
@@ -33,8 +33,8 @@ async fn flag_in_project(
     signed: &SignedIn,
     project: &str,
     feature: &str,
-) -> Result<FeatureRow, Response> {
-    match state.store.feature(feature).await {
+) -> Result<FlagRow, Response> {
+    match state.store.flag(feature).await {
         Ok(Some(flag)) if flag.project == project => Ok(flag),
         Ok(_) => Err(message(
             StatusCode::NOT_FOUND,

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::{internal, message, op_error, render, Nav, SignedIn};
 use crate::state::AppState;
 use flagstaff_domain::ops::{
-    Actor, EnvironmentName, FeatureName, FlagType, ProjectId, SwitchEnvironment,
+    Actor, EnvironmentName, FlagName, FlagType, ProjectId, SwitchEnvironment,
 };
 use flagstaff_storage::{FlagSearch, Tag, TagMatch};
 
@@ -338,7 +338,7 @@ pub async fn toggle(
     };
     let (Ok(project_id), Ok(name), Ok(environment)) = (
         ProjectId::parse(&project),
-        FeatureName::parse(&feature),
+        FlagName::parse(&feature),
         EnvironmentName::parse(&environment),
     ) else {
         return message(

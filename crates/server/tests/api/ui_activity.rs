@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use flagstaff_domain::ops::{
-    self, Actor, Context, CreateFlag, CreateUser, FeatureName, FlagType, HashedPassword, Limits,
+    self, Actor, Context, CreateFlag, CreateUser, FlagName, FlagType, HashedPassword, Limits,
     OpResult, Operation, ProjectId, RootRole,
 };
 use flagstaff_storage::{Store, WriteTx};
@@ -482,7 +482,7 @@ pub async fn ui_flags_list_of_10000(db: Db) {
     let flags = (0..10_000)
         .map(|i| CreateFlag {
             project: project.clone(),
-            name: FeatureName::parse(&format!("flag-{i:05}")).expect("name"),
+            name: FlagName::parse(&format!("flag-{i:05}")).expect("name"),
             flag_type: if i % 10 == 0 {
                 FlagType::Experiment
             } else {

@@ -17,7 +17,7 @@ use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use flagstaff_domain::ops::{
-    AddDependency, FeatureName, ProjectId, RemoveDependencies, RemoveDependency,
+    AddDependency, FlagName, ProjectId, RemoveDependencies, RemoveDependency,
 };
 
 pub fn router() -> Routes {
@@ -49,8 +49,8 @@ struct DependencyBody {
     variants: Option<Vec<String>>,
 }
 
-fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FeatureName)> {
-    Ok((ProjectId::in_path(project)?, FeatureName::in_path(feature)?))
+fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FlagName)> {
+    Ok((ProjectId::in_path(project)?, FlagName::in_path(feature)?))
 }
 
 #[utoipa::path(
@@ -75,7 +75,7 @@ async fn add(
     let operation = AddDependency {
         project,
         child,
-        parent: FeatureName::parse(&body.feature)?,
+        parent: FlagName::parse(&body.feature)?,
         enabled: body.enabled.unwrap_or(true),
         variants: body.variants,
     };
@@ -103,7 +103,7 @@ async fn remove(
     let operation = RemoveDependency {
         project,
         child,
-        parent: FeatureName::in_path(&parent)?,
+        parent: FlagName::in_path(&parent)?,
     };
     state.apply(&admin.actor(), operation).await?;
     Ok(StatusCode::OK)
@@ -147,7 +147,7 @@ async fn possible_parents(
     _admin: AdminToken,
     Path((project, feature)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<String>>> {
-    let child = state.store.live_feature(&project, &feature).await?;
+    let child = state.store.live_flag(&project, &feature).await?;
     let children: BTreeSet<String> = state
         .store
         .project_dependencies(&child.project)
@@ -157,7 +157,7 @@ async fn possible_parents(
         .collect();
     let options = state
         .store
-        .features(Some(&child.project), false)
+        .flags(Some(&child.project), false)
         .await?
         .into_iter()
         .map(|f| f.name)
@@ -181,12 +181,12 @@ async fn parent_variants(
     _admin: AdminToken,
     Path((project, parent)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<String>>> {
-    let parent = state.store.live_feature(&project, &parent).await?;
+    let parent = state.store.live_flag(&project, &parent).await?;
     let mut names = BTreeSet::new();
     for strategy in state.store.strategies(&parent.name, None).await? {
         names.extend(strategy.values.variants.into_iter().map(|v| v.name));
     }
-    for environment in state.store.feature_environments(&parent.name).await? {
+    for environment in state.store.flag_environments(&parent.name).await? {
         names.extend(environment.variants.into_iter().map(|v| v.name));
     }
     Ok(Json(names.into_iter().collect()))

@@ -14,7 +14,7 @@ use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use flagstaff_domain::ops::{
-    validate_new_name, CloneFlag, EnvironmentName, FeatureName, MarkStale, ProjectId,
+    validate_new_name, CloneFlag, EnvironmentName, FlagName, MarkStale, ProjectId,
     SwitchEnvironments,
 };
 use flagstaff_domain::wire::{FlagEnvironmentView, FlagView};
@@ -90,8 +90,8 @@ async fn clone(
 ) -> ApiResult<Response> {
     let operation = CloneFlag {
         project: ProjectId::in_path(&project)?,
-        source: FeatureName::in_path(&source)?,
-        name: FeatureName::parse(&body.name)?,
+        source: FlagName::in_path(&source)?,
+        name: FlagName::parse(&body.name)?,
         replace_group_id: body.replace_group_id.unwrap_or(true),
     };
     let feature = state.apply(&admin.actor(), operation).await?;
@@ -123,7 +123,7 @@ async fn environment(
     _admin: AdminToken,
     Path((project, name, environment)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
-    let feature = state.store.live_feature(&project, &name).await?;
+    let feature = state.store.live_flag(&project, &name).await?;
     let flag = FlagRows::read(&state, feature).await?;
     let mut view = flag.view();
     let at = view
@@ -144,14 +144,14 @@ async fn environment(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"features": ["new-checkout", "dark-mode"]}))]
-struct FeaturesBody {
+struct FlagNamesBody {
     features: Vec<String>,
 }
 
-fn names(features: &[String]) -> ApiResult<Vec<FeatureName>> {
+fn names(features: &[String]) -> ApiResult<Vec<FlagName>> {
     Ok(features
         .iter()
-        .map(|f| FeatureName::in_path(f))
+        .map(|f| FlagName::in_path(f))
         .collect::<Result<_, _>>()?)
 }
 
@@ -176,7 +176,7 @@ async fn bulk_switch(
     post,
     path = "/api/admin/projects/{project}/bulk_features/environments/{environment}/on",
     summary = "Turns many flags on in an environment",
-    request_body = FeaturesBody,
+    request_body = FlagNamesBody,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),
@@ -188,7 +188,7 @@ async fn bulk_on(
     State(state): State<AppState>,
     admin: AdminToken,
     Path(path): Path<(String, String)>,
-    ApiObject(body): ApiObject<FeaturesBody>,
+    ApiObject(body): ApiObject<FlagNamesBody>,
 ) -> ApiResult<StatusCode> {
     bulk_switch(state, admin, path, body.features, true).await
 }
@@ -197,7 +197,7 @@ async fn bulk_on(
     post,
     path = "/api/admin/projects/{project}/bulk_features/environments/{environment}/off",
     summary = "Turns many flags off in an environment",
-    request_body = FeaturesBody,
+    request_body = FlagNamesBody,
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),
@@ -209,7 +209,7 @@ async fn bulk_off(
     State(state): State<AppState>,
     admin: AdminToken,
     Path(path): Path<(String, String)>,
-    ApiObject(body): ApiObject<FeaturesBody>,
+    ApiObject(body): ApiObject<FlagNamesBody>,
 ) -> ApiResult<StatusCode> {
     bulk_switch(state, admin, path, body.features, false).await
 }

@@ -12,7 +12,7 @@ use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use flagstaff_domain::ops::{AddLink, FeatureName, LinkInput, ProjectId, RemoveLink, UpdateLink};
+use flagstaff_domain::ops::{AddLink, FlagName, LinkInput, ProjectId, RemoveLink, UpdateLink};
 use flagstaff_domain::wire::LinkView;
 
 pub fn router() -> Routes {
@@ -22,8 +22,8 @@ pub fn router() -> Routes {
         .route(&format!("{link}/{{id}}"), put(update).delete(remove))
 }
 
-fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FeatureName)> {
-    Ok((ProjectId::in_path(project)?, FeatureName::in_path(feature)?))
+fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FlagName)> {
+    Ok((ProjectId::in_path(project)?, FlagName::in_path(feature)?))
 }
 
 #[utoipa::path(

@@ -6,13 +6,13 @@
 //! `AppState::apply`, and render a view (`flagstaff_domain::wire`); reads go to the store.
 
 mod actions;
-mod addons;
 mod context;
 mod dependencies;
 mod events;
-mod features;
 mod flag_batches;
+mod flags;
 mod heavy;
+mod integrations;
 mod links;
 mod metrics;
 mod pats;
@@ -39,13 +39,13 @@ use crate::state::AppState;
 use flagstaff_domain::ops::Actor;
 use flagstaff_domain::wire::FlagView;
 use flagstaff_storage::{
-    DependencyRow, EnvironmentRow, FeatureEnvironmentRow, FeatureRow, LinkRow, StrategyRow, Tag,
+    DependencyRow, EnvironmentRow, FlagEnvironmentRow, FlagRow, LinkRow, StrategyRow, Tag,
 };
 
 pub fn router() -> Routes {
     Routes::new()
-        .merge(features::router())
-        .merge(addons::router())
+        .merge(flags::router())
+        .merge(integrations::router())
         .merge(dependencies::router())
         .merge(flag_batches::router())
         .merge(strategies::router())
@@ -71,8 +71,8 @@ pub fn router() -> Routes {
 pub fn doc() -> utoipa::openapi::OpenApi {
     let mut openapi = utoipa::openapi::OpenApi::default();
     for area in [
-        features::doc(),
-        addons::doc(),
+        flags::doc(),
+        integrations::doc(),
         dependencies::doc(),
         flag_batches::doc(),
         strategies::doc(),
@@ -163,9 +163,9 @@ pub fn filter_value(text: Option<String>, field: &str) -> ApiResult<Option<Strin
 /// What Unleash's featureSchema shows of one flag, read from the store: its
 /// environments, strategies, tags, links, parents and children.
 pub struct FlagRows {
-    feature: FeatureRow,
+    feature: FlagRow,
     environments: Vec<EnvironmentRow>,
-    rows: Vec<FeatureEnvironmentRow>,
+    rows: Vec<FlagEnvironmentRow>,
     strategies: Vec<StrategyRow>,
     links: Vec<LinkRow>,
     tags: Vec<Tag>,
@@ -174,14 +174,14 @@ pub struct FlagRows {
 }
 
 impl FlagRows {
-    pub async fn read(state: &AppState, feature: FeatureRow) -> ApiResult<FlagRows> {
+    pub async fn read(state: &AppState, feature: FlagRow) -> ApiResult<FlagRows> {
         let store = &state.store;
         Ok(FlagRows {
             environments: store.project_environments(&feature.project).await?,
-            rows: store.feature_environments(&feature.name).await?,
+            rows: store.flag_environments(&feature.name).await?,
             strategies: store.strategies(&feature.name, None).await?,
-            links: store.feature_links(&feature.name).await?,
-            tags: store.feature_tags(&feature.name).await?,
+            links: store.flag_links(&feature.name).await?,
+            tags: store.flag_tags(&feature.name).await?,
             parents: store.parents_of(&feature.name).await?,
             children: store.children_of(&feature.name).await?,
             feature,
@@ -190,7 +190,7 @@ impl FlagRows {
 
     /// The flag as the API shows one flag.
     pub fn view(&self) -> FlagView<'_> {
-        let rows: Vec<&FeatureEnvironmentRow> = self.rows.iter().collect();
+        let rows: Vec<&FlagEnvironmentRow> = self.rows.iter().collect();
         let strategies: Vec<&StrategyRow> = self.strategies.iter().collect();
         FlagView::new(&self.feature, &self.environments, &rows, &strategies)
             .with_tags(&self.tags)
@@ -202,7 +202,7 @@ impl FlagRows {
 /// One flag as Unleash's featureSchema, with `status`.
 pub async fn flag_answer(
     state: &AppState,
-    feature: FeatureRow,
+    feature: FlagRow,
     status: StatusCode,
 ) -> ApiResult<Response> {
     let flag = FlagRows::read(state, feature).await?;

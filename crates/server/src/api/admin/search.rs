@@ -26,7 +26,7 @@ use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use flagstaff_domain::wire::{CreatedBy, FlagMetadata};
-use flagstaff_storage::{FeatureEnvironmentRow, FeatureRow, FlagSearch, Lifecycle, Tag, TagMatch};
+use flagstaff_storage::{FlagEnvironmentRow, FlagRow, FlagSearch, Lifecycle, Tag, TagMatch};
 
 pub fn router() -> Routes {
     Routes::new().route("/api/admin/search/features", get(search_features))
@@ -162,7 +162,7 @@ async fn search_features(
         offset,
         limit,
     };
-    let (flags, total): (Vec<FeatureRow>, i64) = state.store.search_flags(&search).await?;
+    let (flags, total): (Vec<FlagRow>, i64) = state.store.search_flags(&search).await?;
     let names: Vec<&str> = flags.iter().map(|f| f.name.as_str()).collect();
     let environments = state.store.environments().await?;
     let (rows, counts) = state.store.search_details(&names).await?;
@@ -176,7 +176,7 @@ async fn search_features(
         .iter()
         .map(|(f, e, all, on)| ((f.as_str(), e.as_str()), (*all, *on)))
         .collect();
-    let rows: HashMap<(&str, &str), &FeatureEnvironmentRow> = rows
+    let rows: HashMap<(&str, &str), &FlagEnvironmentRow> = rows
         .iter()
         .map(|r| ((r.feature_name.as_str(), r.environment.as_str()), r))
         .collect();

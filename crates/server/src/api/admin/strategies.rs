@@ -12,7 +12,7 @@ use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use flagstaff_domain::ops::{
-    check_constraints, AddStrategy, Edit, EnvironmentName, FeatureName, ProjectId, RemoveStrategy,
+    check_constraints, AddStrategy, Edit, EnvironmentName, FlagName, ProjectId, RemoveStrategy,
     SortStrategies, StrategyInput, StrategyPlace, UpdateStrategy,
 };
 use flagstaff_domain::wire::StrategyView;
@@ -37,7 +37,7 @@ type StrategyPath = (String, String, String, String);
 fn place((project, feature, environment): PlacePath) -> ApiResult<StrategyPlace> {
     Ok(StrategyPlace {
         project: ProjectId::in_path(&project)?,
-        feature: FeatureName::in_path(&feature)?,
+        feature: FlagName::in_path(&feature)?,
         environment: EnvironmentName::in_path(&environment)?,
     })
 }
@@ -52,7 +52,7 @@ async fn check_place(
     (project, feature, environment): &PlacePath,
 ) -> ApiResult<()> {
     check_project_environment(state, project, environment).await?;
-    state.store.live_feature(project, feature).await?;
+    state.store.live_flag(project, feature).await?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use crate::api::ApiJson;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use flagstaff_domain::ops::{Edit, EnvironmentName, FeatureName, ProjectId, SetVariants};
+use flagstaff_domain::ops::{Edit, EnvironmentName, FlagName, ProjectId, SetVariants};
 
 pub fn router() -> Routes {
     Routes::new().route(
@@ -47,11 +47,8 @@ async fn read(
     Path((project, feature, environment)): Path<(String, String, String)>,
 ) -> ApiResult<Json<VariantList>> {
     check_project_environment(&state, &project, &environment).await?;
-    state.store.live_feature(&project, &feature).await?;
-    let row = state
-        .store
-        .feature_environment(&feature, &environment)
-        .await?;
+    state.store.live_flag(&project, &feature).await?;
+    let row = state.store.flag_environment(&feature, &environment).await?;
     Ok(render(row.variants))
 }
 
@@ -63,7 +60,7 @@ async fn set(
 ) -> ApiResult<Json<VariantList>> {
     let operation = SetVariants {
         project: ProjectId::in_path(&project)?,
-        feature: FeatureName::in_path(&feature)?,
+        feature: FlagName::in_path(&feature)?,
         environment: EnvironmentName::in_path(&environment)?,
         edit,
     };

@@ -8,7 +8,7 @@ use chrono::{DateTime, Timelike, Utc};
 
 use axum::http::StatusCode;
 use flagstaff_domain::metrics::Report;
-use flagstaff_domain::ops::FeatureName;
+use flagstaff_domain::ops::FlagName;
 use flagstaff_storage::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 
 use super::{
@@ -242,7 +242,7 @@ fn add_counts(
                 },
             ));
         } else if report.unknown.len() < MAX_UNKNOWN_PER_REPORT
-            && FeatureName::parse(&name).is_ok_and(|n| n.as_str() == name)
+            && FlagName::parse(&name).is_ok_and(|n| n.as_str() == name)
         {
             report.unknown.push(UnknownFlag {
                 name,

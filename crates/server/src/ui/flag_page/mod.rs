@@ -21,8 +21,8 @@ use axum::Router;
 
 use super::{internal, message, SignedIn};
 use crate::state::AppState;
-use flagstaff_domain::ops::{EnvironmentName, FeatureName, ProjectId};
-use flagstaff_storage::{FeatureRow, StorageError};
+use flagstaff_domain::ops::{EnvironmentName, FlagName, ProjectId};
+use flagstaff_storage::{FlagRow, StorageError};
 
 pub fn routes() -> Router<AppState> {
     let flag = "/projects/{project}/features/{feature}";
@@ -59,8 +59,8 @@ pub fn routes() -> Router<AppState> {
 /// The flag a page is about, with its project's environments (in order).
 pub struct Flag {
     pub project: ProjectId,
-    pub name: FeatureName,
-    pub row: FeatureRow,
+    pub name: FlagName,
+    pub row: FlagRow,
     pub environments: Vec<String>,
 }
 
@@ -95,11 +95,10 @@ pub async fn load_flag(
     project: &str,
     feature: &str,
 ) -> Result<Flag, Response> {
-    let (Ok(project_id), Ok(name)) = (ProjectId::parse(project), FeatureName::parse(feature))
-    else {
+    let (Ok(project_id), Ok(name)) = (ProjectId::parse(project), FlagName::parse(feature)) else {
         return Err(not_found(signed));
     };
-    let row = match state.store.live_feature(project, feature).await {
+    let row = match state.store.live_flag(project, feature).await {
         Ok(row) => row,
         Err(StorageError::NotFound(_)) => return Err(not_found(signed)),
         Err(e) => return Err(internal(e)),

@@ -164,7 +164,7 @@ pub async fn page(
         Err(response) => return response,
     };
     let environment = flag.environment(query.environment.as_deref());
-    let rows = match state.store.feature_environments(flag.name.as_str()).await {
+    let rows = match state.store.flag_environments(flag.name.as_str()).await {
         Ok(rows) => rows,
         Err(e) => return internal(e),
     };

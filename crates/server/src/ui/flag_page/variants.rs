@@ -132,7 +132,7 @@ pub async fn page(
     if let Some(environment) = &environment {
         match state
             .store
-            .feature_environment(flag.name.as_str(), environment)
+            .flag_environment(flag.name.as_str(), environment)
             .await
         {
             Ok(row) => rows = row.variants.iter().map(VariantRow::from_variant).collect(),

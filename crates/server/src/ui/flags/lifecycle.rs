@@ -14,7 +14,7 @@ use super::{back_to_list, existing_project};
 use crate::state::AppState;
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
-    validate_new_name, Actor, ArchiveFlag, CreateFlag, FeatureName, FlagType, OpError, ProjectId,
+    validate_new_name, Actor, ArchiveFlag, CreateFlag, FlagName, FlagType, OpError, ProjectId,
     ReviveFlag,
 };
 use flagstaff_storage::StorageError;
@@ -169,10 +169,10 @@ struct ArchivePage {
 }
 
 /// The path's project and flag, parsed (an illegal name names nothing).
-fn flag_path(project: &str, feature: &str) -> Option<(ProjectId, FeatureName)> {
+fn flag_path(project: &str, feature: &str) -> Option<(ProjectId, FlagName)> {
     Some((
         ProjectId::in_path(project).ok()?,
-        FeatureName::in_path(feature).ok()?,
+        FlagName::in_path(feature).ok()?,
     ))
 }
 
@@ -194,7 +194,7 @@ pub async fn archive_form(
     if let Some(refused) = editors_only(&signed, "archive flags") {
         return refused;
     }
-    match state.store.live_feature(&project, &feature).await {
+    match state.store.live_flag(&project, &feature).await {
         Ok(_) => {}
         Err(StorageError::NotFound(_)) => return no_flag(&signed, &project, &feature),
         Err(e) => return internal(e),
@@ -264,7 +264,7 @@ pub async fn revive(
         return no_flag(&signed, &project, &feature);
     };
     // The operation knows no project: only this project's flag is revived here.
-    match state.store.feature(&name).await {
+    match state.store.flag(&name).await {
         Ok(Some(flag)) if flag.project == project && flag.archived_at.is_some() => {}
         Ok(_) => return no_flag(&signed, &project, &feature),
         Err(e) => return internal(e),

@@ -14,7 +14,7 @@ use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use flagstaff_domain::ops::{
-    FeatureName, ProjectId, RetagFlag, RetagFlags, TagFlag, TagInput, UntagFlag,
+    FlagName, ProjectId, RetagFlag, RetagFlags, TagFlag, TagInput, UntagFlag,
 };
 use flagstaff_storage::Tag;
 
@@ -47,12 +47,12 @@ async fn flag_tags(
     _admin: AdminToken,
     Path(feature): Path<String>,
 ) -> ApiResult<Response> {
-    if state.store.feature(&feature).await?.is_none() {
+    if state.store.flag(&feature).await?.is_none() {
         return Err(ApiError::NotFound(format!(
             "Could not find feature flag {feature}"
         )));
     }
-    Ok(tag_list(&state.store.feature_tags(&feature).await?))
+    Ok(tag_list(&state.store.flag_tags(&feature).await?))
 }
 
 #[utoipa::path(
@@ -73,7 +73,7 @@ async fn tag_flag(
     Path(feature): Path<String>,
     ApiObject(tag): ApiObject<TagInput>,
 ) -> ApiResult<Response> {
-    let feature = FeatureName::in_path(&feature)?;
+    let feature = FlagName::in_path(&feature)?;
     let tag = state
         .apply(&admin.actor(), TagFlag { feature, tag })
         .await?;
@@ -108,7 +108,7 @@ async fn retag_flag(
     ApiObject(body): ApiObject<Retag>,
 ) -> ApiResult<Response> {
     let operation = RetagFlag {
-        feature: FeatureName::in_path(&feature)?,
+        feature: FlagName::in_path(&feature)?,
         added_tags: body.added_tags,
         removed_tags: body.removed_tags,
     };
@@ -133,7 +133,7 @@ async fn untag_flag(
     Path((feature, tag_type, value)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     let operation = UntagFlag {
-        feature: FeatureName::in_path(&feature)?,
+        feature: FlagName::in_path(&feature)?,
         tag: Tag::new(tag_type, value),
     };
     state.apply(&admin.actor(), operation).await?;
@@ -171,7 +171,7 @@ async fn retag_project_flags(
         features: body
             .features
             .iter()
-            .map(|name| FeatureName::parse(name))
+            .map(|name| FlagName::parse(name))
             .collect::<Result<_, _>>()?,
         added_tags: body.tags.added_tags,
         removed_tags: body.tags.removed_tags,

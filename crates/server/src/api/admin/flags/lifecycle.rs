@@ -11,7 +11,7 @@ use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use flagstaff_domain::ops::{
-    DeleteFlag, EnvironmentName, FeatureName, ProjectId, ReviveFlag, SwitchEnvironment,
+    DeleteFlag, EnvironmentName, FlagName, ProjectId, ReviveFlag, SwitchEnvironment,
 };
 use flagstaff_domain::wire::FlagView;
 
@@ -40,7 +40,7 @@ async fn revive(
     admin: AdminToken,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let name = FeatureName::in_path(&name)?;
+    let name = FlagName::in_path(&name)?;
     state.apply(&admin.actor(), ReviveFlag { name }).await?;
     Ok(StatusCode::OK)
 }
@@ -61,7 +61,7 @@ async fn delete_archived(
     admin: AdminToken,
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let name = FeatureName::in_path(&name)?;
+    let name = FlagName::in_path(&name)?;
     state.apply(&admin.actor(), DeleteFlag { name }).await?;
     Ok(StatusCode::OK)
 }
@@ -75,14 +75,14 @@ async fn switch(
 ) -> ApiResult<Response> {
     let operation = SwitchEnvironment {
         project: ProjectId::in_path(&project)?,
-        name: FeatureName::in_path(&name)?,
+        name: FlagName::in_path(&name)?,
         environment: EnvironmentName::in_path(&environment)?,
         enabled,
     };
     let project = operation.project.clone();
     let name = operation.name.clone();
     state.apply(&admin.actor(), operation).await?;
-    let feature = state.store.live_feature(&project, &name).await?;
+    let feature = state.store.live_flag(&project, &name).await?;
     flag_answer(&state, feature, StatusCode::OK).await
 }
 

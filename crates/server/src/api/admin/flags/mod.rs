@@ -19,7 +19,7 @@ use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use flagstaff_domain::ops::{
-    ArchiveFlag, CreateFlag, Edit, FeatureName, FlagType, ProjectId, TagInput, UpdateFlag,
+    ArchiveFlag, CreateFlag, Edit, FlagName, FlagType, ProjectId, TagInput, UpdateFlag,
 };
 
 pub fn router() -> Routes {
@@ -64,11 +64,8 @@ struct FlagFields {
 }
 
 /// The path's project and flag.
-fn flag_path((project, feature): (String, String)) -> ApiResult<(ProjectId, FeatureName)> {
-    Ok((
-        ProjectId::in_path(&project)?,
-        FeatureName::in_path(&feature)?,
-    ))
+fn flag_path((project, feature): (String, String)) -> ApiResult<(ProjectId, FlagName)> {
+    Ok((ProjectId::in_path(&project)?, FlagName::in_path(&feature)?))
 }
 
 #[utoipa::path(
@@ -92,7 +89,7 @@ async fn create(
     ApiObject(body): ApiObject<CreateBody>,
 ) -> ApiResult<Response> {
     let operation = CreateFlag {
-        name: FeatureName::parse(&body.name)?,
+        name: FlagName::parse(&body.name)?,
         flag_type: FlagType::parse(body.feature_type.as_deref().unwrap_or("release"))?,
         project: ProjectId::in_path(&project)?,
         description: body.description,
@@ -116,7 +113,7 @@ async fn read(
     _admin: AdminToken,
     Path((project, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let feature = state.store.live_feature(&project, &name).await?;
+    let feature = state.store.live_flag(&project, &name).await?;
     flag_answer(&state, feature, StatusCode::OK).await
 }
 

@@ -1,6 +1,6 @@
 //! Integration (addon) operations. The input is checked in two steps: what
 //! needs the network (the target URL resolves to an address integrations may
-//! call) in [`AddonInput::checked`], before the change transaction — never
+//! call) in [`IntegrationInput::checked`], before the change transaction — never
 //! while holding the change lock — and the rest inside it.
 
 use serde::{Deserialize, Serialize};
@@ -8,12 +8,12 @@ use serde_json::{json, Map, Value};
 
 use super::{Context, FieldPath, OpError, OpResult, Operation};
 use crate::integrations::{self, target::TargetPolicy, MASK};
-use flagstaff_storage::{now_text, AddonRow, DeliveryCircuit, EventKind, NewEvent, WriteTx};
+use flagstaff_storage::{now_text, DeliveryCircuit, EventKind, IntegrationRow, NewEvent, WriteTx};
 
 /// An integration as the admin API receives it (Unleash's addon shape).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AddonInput {
+pub struct IntegrationInput {
     pub provider: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -35,13 +35,13 @@ fn yes() -> bool {
 
 /// An input whose URL passed the target policy (see the module comment).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CheckedAddon(AddonInput);
+pub struct CheckedIntegration(IntegrationInput);
 
-impl AddonInput {
+impl IntegrationInput {
     /// Checks everything that does not need the stored state: the provider,
     /// its parameters and events, and that its URL may be called (a masked
     /// URL is the stored one, checked when it was stored and at every delivery).
-    pub async fn checked(self, policy: &TargetPolicy) -> OpResult<CheckedAddon> {
+    pub async fn checked(self, policy: &TargetPolicy) -> OpResult<CheckedIntegration> {
         let provider = integrations::provider(&self.provider).ok_or_else(|| {
             OpError::invalid(
                 FieldPath::root().field("provider"),
@@ -79,11 +79,11 @@ impl AddonInput {
                 }
             }
         }
-        Ok(CheckedAddon(self))
+        Ok(CheckedIntegration(self))
     }
 }
 
-impl CheckedAddon {
+impl CheckedIntegration {
     /// Projects and environments named must exist (`*` is every one).
     async fn check_scope(&self, w: &mut WriteTx<'_>) -> OpResult<()> {
         for (i, project) in self.0.projects.iter().enumerate() {
@@ -108,12 +108,12 @@ impl CheckedAddon {
 }
 
 /// The event data of an integration: never its parameters (they may hold secrets).
-fn addon_data(addon: &AddonRow) -> Value {
+fn integration_data(addon: &IntegrationRow) -> Value {
     json!({"id": addon.id, "provider": addon.provider, "enabled": addon.enabled,
            "events": addon.events, "projects": addon.projects, "environments": addon.environments})
 }
 
-fn addon_event(event_type: EventKind, cx: &Context) -> NewEvent {
+fn integration_event(event_type: EventKind, cx: &Context) -> NewEvent {
     NewEvent {
         created_by: cx.actor.name.clone(),
         ..NewEvent::new(event_type)
@@ -122,19 +122,19 @@ fn addon_event(event_type: EventKind, cx: &Context) -> NewEvent {
 
 /// What creating an integration made: the row and its signing secret (shown once).
 #[derive(Debug, Clone)]
-pub struct CreatedAddon {
-    pub addon: AddonRow,
+pub struct CreatedIntegration {
+    pub addon: IntegrationRow,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CreateAddon {
-    pub addon: CheckedAddon,
+pub struct CreateIntegration {
+    pub addon: CheckedIntegration,
 }
 
-impl Operation for CreateAddon {
-    type Output = CreatedAddon;
+impl Operation for CreateIntegration {
+    type Output = CreatedIntegration;
 
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<CreatedAddon> {
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<CreatedIntegration> {
         self.addon.check_scope(w).await?;
         let input = self.addon.0;
         if let Some(name) = input
@@ -147,7 +147,7 @@ impl Operation for CreateAddon {
                 format!("{MASK} is not a parameter value"),
             ));
         }
-        let mut addon = AddonRow {
+        let mut addon = IntegrationRow {
             id: 0,
             provider: input.provider,
             description: input.description,
@@ -161,27 +161,27 @@ impl Operation for CreateAddon {
             created_at: now_text(),
             circuit: DeliveryCircuit::default(),
         };
-        addon.id = w.insert_addon(&addon).await?;
+        addon.id = w.insert_integration(&addon).await?;
         w.record_event(NewEvent {
-            data: Some(addon_data(&addon)),
-            ..addon_event(EventKind::AddonConfigCreated, cx)
+            data: Some(integration_data(&addon)),
+            ..integration_event(EventKind::AddonConfigCreated, cx)
         })
         .await?;
-        Ok(CreatedAddon { addon })
+        Ok(CreatedIntegration { addon })
     }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct UpdateAddon {
+pub struct UpdateIntegration {
     pub id: i64,
-    pub addon: CheckedAddon,
+    pub addon: CheckedIntegration,
 }
 
-impl Operation for UpdateAddon {
-    type Output = AddonRow;
+impl Operation for UpdateIntegration {
+    type Output = IntegrationRow;
 
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<AddonRow> {
-        let before = w.addon(self.id).await?;
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<IntegrationRow> {
+        let before = w.integration(self.id).await?;
         self.addon.check_scope(w).await?;
         let input = self.addon.0;
         if input.provider != before.provider {
@@ -202,7 +202,7 @@ impl Operation for UpdateAddon {
                 })?;
             }
         }
-        let addon = AddonRow {
+        let addon = IntegrationRow {
             description: input.description,
             enabled: input.enabled,
             parameters,
@@ -211,11 +211,11 @@ impl Operation for UpdateAddon {
             environments: input.environments,
             ..before.clone()
         };
-        w.update_addon(&addon).await?;
+        w.update_integration(&addon).await?;
         w.record_event(NewEvent {
-            pre_data: Some(addon_data(&before)),
-            data: Some(addon_data(&addon)),
-            ..addon_event(EventKind::AddonConfigUpdated, cx)
+            pre_data: Some(integration_data(&before)),
+            data: Some(integration_data(&addon)),
+            ..integration_event(EventKind::AddonConfigUpdated, cx)
         })
         .await?;
         Ok(addon)
@@ -223,19 +223,19 @@ impl Operation for UpdateAddon {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DeleteAddon {
+pub struct DeleteIntegration {
     pub id: i64,
 }
 
-impl Operation for DeleteAddon {
+impl Operation for DeleteIntegration {
     type Output = ();
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
-        let before = w.addon(self.id).await?;
-        w.delete_addon(self.id).await?;
+        let before = w.integration(self.id).await?;
+        w.delete_integration(self.id).await?;
         w.record_event(NewEvent {
-            pre_data: Some(addon_data(&before)),
-            ..addon_event(EventKind::AddonConfigDeleted, cx)
+            pre_data: Some(integration_data(&before)),
+            ..integration_event(EventKind::AddonConfigDeleted, cx)
         })
         .await?;
         Ok(())
@@ -260,7 +260,7 @@ impl Operation for SetDeliveryCircuit {
     type Output = Option<EventKind>;
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Option<EventKind>> {
-        let addon = match w.addon(self.id).await {
+        let addon = match w.integration(self.id).await {
             Ok(addon) => addon,
             Err(flagstaff_storage::StorageError::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
@@ -270,19 +270,19 @@ impl Operation for SetDeliveryCircuit {
             "description": addon.description, "consecutiveFailures": circuit.failures});
         let event_type = match &circuit.paused_until {
             None if circuit.failures >= self.pause_after => {
-                w.pause_addon(addon.id, &self.paused_until).await?;
+                w.pause_integration(addon.id, &self.paused_until).await?;
                 data["pausedUntil"] = json!(self.paused_until);
                 EventKind::AddonDeliveryPaused
             }
             Some(_) if circuit.failures == 0 => {
-                w.resume_addon(addon.id).await?;
+                w.resume_integration(addon.id).await?;
                 EventKind::AddonDeliveryResumed
             }
             _ => return Ok(None),
         };
         w.record_event(NewEvent {
             data: Some(data),
-            ..addon_event(event_type, cx)
+            ..integration_event(event_type, cx)
         })
         .await?;
         Ok(Some(event_type))

@@ -17,8 +17,10 @@ use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use flagstaff_domain::integrations::{self, PROVIDERS, SIGNATURE_HEADER};
-use flagstaff_domain::ops::{AddonInput, CreateAddon, DeleteAddon, UpdateAddon};
-use flagstaff_storage::{AddonRow, AttemptRow};
+use flagstaff_domain::ops::{
+    CreateIntegration, DeleteIntegration, IntegrationInput, UpdateIntegration,
+};
+use flagstaff_storage::{AttemptRow, IntegrationRow};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -33,7 +35,7 @@ pub fn router() -> Routes {
 /// An integration as the API shows it (Unleash's addon schema), with how its
 /// deliveries go: `"ok"`, or `"paused"` after failing too often in a row
 /// (`pausedUntil`: when one is tried again; the first that succeeds resumes it).
-fn addon_view(addon: &AddonRow) -> Value {
+fn integration_view(addon: &IntegrationRow) -> Value {
     let circuit = &addon.circuit;
     json!({
         "id": addon.id,
@@ -62,14 +64,20 @@ fn addon_view(addon: &AddonRow) -> Value {
     )
 )]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
-    let addons: Vec<Value> = state.store.addons().await?.iter().map(addon_view).collect();
+    let addons: Vec<Value> = state
+        .store
+        .integrations()
+        .await?
+        .iter()
+        .map(integration_view)
+        .collect();
     Ok(Json(json!({"addons": addons, "providers": PROVIDERS})))
 }
 
-async fn find(state: &AppState, id: i64) -> ApiResult<AddonRow> {
+async fn find(state: &AppState, id: i64) -> ApiResult<IntegrationRow> {
     state
         .store
-        .addons()
+        .integrations()
         .await?
         .into_iter()
         .find(|a| a.id == id)
@@ -90,7 +98,7 @@ async fn read(
     _admin: AdminToken,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(addon_view(&find(&state, id).await?)))
+    Ok(Json(integration_view(&find(&state, id).await?)))
 }
 
 #[utoipa::path(
@@ -108,11 +116,13 @@ async fn read(
 async fn create(
     State(state): State<AppState>,
     admin: AdminToken,
-    ApiObject(input): ApiObject<AddonInput>,
+    ApiObject(input): ApiObject<IntegrationInput>,
 ) -> ApiResult<Response> {
     let addon = input.checked(state.deliverer.policy()).await?;
-    let created = state.apply(&admin.actor(), CreateAddon { addon }).await?;
-    let mut view = addon_view(&created.addon);
+    let created = state
+        .apply(&admin.actor(), CreateIntegration { addon })
+        .await?;
+    let mut view = integration_view(&created.addon);
     // Shown this once: receivers check X-Flagstaff-Signature with it.
     view["signingSecret"] = json!(created.addon.signing_secret);
     view["signatureHeader"] = json!(SIGNATURE_HEADER);
@@ -136,13 +146,13 @@ async fn replace(
     State(state): State<AppState>,
     admin: AdminToken,
     Path(id): Path<i64>,
-    ApiObject(input): ApiObject<AddonInput>,
+    ApiObject(input): ApiObject<IntegrationInput>,
 ) -> ApiResult<Json<Value>> {
     let addon = input.checked(state.deliverer.policy()).await?;
     let updated = state
-        .apply(&admin.actor(), UpdateAddon { id, addon })
+        .apply(&admin.actor(), UpdateIntegration { id, addon })
         .await?;
-    Ok(Json(addon_view(&updated)))
+    Ok(Json(integration_view(&updated)))
 }
 
 #[utoipa::path(
@@ -162,7 +172,9 @@ async fn remove(
     admin: AdminToken,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    state.apply(&admin.actor(), DeleteAddon { id }).await?;
+    state
+        .apply(&admin.actor(), DeleteIntegration { id })
+        .await?;
     Ok(StatusCode::OK)
 }
 
@@ -206,7 +218,7 @@ async fn deliveries(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::BadData("limit must be 1–1000".to_owned()));
     }
-    let attempts = state.store.addon_attempts(id, limit).await?;
+    let attempts = state.store.integration_attempts(id, limit).await?;
     let events: Vec<Value> = attempts.iter().map(attempt_view).collect();
     Ok(Json(json!({"integrationEvents": events})))
 }

@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{flag, from_json, to_json, Reader, Source, StorageError, StorageResult, WriteTx};
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct FeatureRow {
+pub struct FlagRow {
     pub name: String,
     pub project: String,
     pub description: Option<String>,
@@ -20,18 +20,18 @@ pub struct FeatureRow {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct FeatureEnvironmentRow {
+pub struct FlagEnvironmentRow {
     pub feature_name: String,
     pub environment: String,
     pub enabled: bool,
     pub variants: Vec<Variant>,
 }
 
-pub(super) const FEATURE_COLUMNS: &str =
+pub(super) const FLAG_COLUMNS: &str =
     "name, project_id, description, type, stale, impression_data, archived_at, created_at, created_by";
 
-pub(super) fn feature_from_row(row: &AnyRow) -> StorageResult<FeatureRow> {
-    Ok(FeatureRow {
+pub(super) fn flag_from_row(row: &AnyRow) -> StorageResult<FlagRow> {
+    Ok(FlagRow {
         name: row.try_get("name")?,
         project: row.try_get("project_id")?,
         description: row.try_get("description")?,
@@ -44,8 +44,8 @@ pub(super) fn feature_from_row(row: &AnyRow) -> StorageResult<FeatureRow> {
     })
 }
 
-pub(super) fn environment_from_row(row: &AnyRow) -> StorageResult<FeatureEnvironmentRow> {
-    Ok(FeatureEnvironmentRow {
+pub(super) fn environment_from_row(row: &AnyRow) -> StorageResult<FlagEnvironmentRow> {
+    Ok(FlagEnvironmentRow {
         feature_name: row.try_get("feature_name")?,
         environment: row.try_get("environment")?,
         enabled: flag(row, "enabled")?,
@@ -54,10 +54,10 @@ pub(super) fn environment_from_row(row: &AnyRow) -> StorageResult<FeatureEnviron
 }
 
 fn live_or_not_found(
-    feature: Option<FeatureRow>,
+    feature: Option<FlagRow>,
     project: &str,
     name: &str,
-) -> StorageResult<FeatureRow> {
+) -> StorageResult<FlagRow> {
     match feature {
         Some(f) if f.project == project && f.archived_at.is_none() => Ok(f),
         _ => Err(StorageError::NotFound(format!(
@@ -68,31 +68,31 @@ fn live_or_not_found(
 
 impl<S: Source> Reader<S> {
     /// A flag by name, archived or not.
-    pub async fn feature(&self, name: &str) -> StorageResult<Option<FeatureRow>> {
+    pub async fn flag(&self, name: &str) -> StorageResult<Option<FlagRow>> {
         let row = sqlx::query(&format!(
-            "SELECT {FEATURE_COLUMNS} FROM features WHERE name = $1"
+            "SELECT {FLAG_COLUMNS} FROM features WHERE name = $1"
         ))
         .bind(name)
         .fetch_optional(&mut *self.conn().await?)
         .await?;
-        row.as_ref().map(feature_from_row).transpose()
+        row.as_ref().map(flag_from_row).transpose()
     }
 
     /// A live (not archived) flag of a project, or `NotFound`.
-    pub async fn live_feature(&self, project: &str, name: &str) -> StorageResult<FeatureRow> {
-        live_or_not_found(self.feature(name).await?, project, name)
+    pub async fn live_flag(&self, project: &str, name: &str) -> StorageResult<FlagRow> {
+        live_or_not_found(self.flag(name).await?, project, name)
     }
 
-    pub async fn features(
+    pub async fn flags(
         &self,
         project: Option<&str>,
         archived: bool,
-    ) -> StorageResult<Vec<FeatureRow>> {
+    ) -> StorageResult<Vec<FlagRow>> {
         let archived_clause = if archived { "IS NOT NULL" } else { "IS NULL" };
         let rows = match project {
             Some(p) => {
                 sqlx::query(&format!(
-                    "SELECT {FEATURE_COLUMNS} FROM features WHERE project_id = $1 AND archived_at {archived_clause} ORDER BY name"
+                    "SELECT {FLAG_COLUMNS} FROM features WHERE project_id = $1 AND archived_at {archived_clause} ORDER BY name"
                 ))
                 .bind(p)
                 .fetch_all(&mut *self.conn().await?)
@@ -100,23 +100,23 @@ impl<S: Source> Reader<S> {
             }
             None => {
                 sqlx::query(&format!(
-                    "SELECT {FEATURE_COLUMNS} FROM features WHERE archived_at {archived_clause} ORDER BY name"
+                    "SELECT {FLAG_COLUMNS} FROM features WHERE archived_at {archived_clause} ORDER BY name"
                 ))
                 .fetch_all(&mut *self.conn().await?)
                 .await?
             }
         };
-        rows.iter().map(feature_from_row).collect()
+        rows.iter().map(flag_from_row).collect()
     }
 
     /// Archived flags by name, after `after`, at most `limit`.
-    pub async fn archived_features_page(
+    pub async fn archived_flags_page(
         &self,
         after: Option<&str>,
         limit: i64,
-    ) -> StorageResult<Vec<FeatureRow>> {
+    ) -> StorageResult<Vec<FlagRow>> {
         sqlx::query(&format!(
-            "SELECT {FEATURE_COLUMNS} FROM features WHERE archived_at IS NOT NULL AND name > $1 \
+            "SELECT {FLAG_COLUMNS} FROM features WHERE archived_at IS NOT NULL AND name > $1 \
              ORDER BY name LIMIT $2"
         ))
         .bind(after.unwrap_or(""))
@@ -124,14 +124,11 @@ impl<S: Source> Reader<S> {
         .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
-        .map(feature_from_row)
+        .map(flag_from_row)
         .collect()
     }
 
-    pub async fn feature_environments(
-        &self,
-        name: &str,
-    ) -> StorageResult<Vec<FeatureEnvironmentRow>> {
+    pub async fn flag_environments(&self, name: &str) -> StorageResult<Vec<FlagEnvironmentRow>> {
         let rows = sqlx::query(
             "SELECT feature_name, environment, enabled, variants FROM feature_environments WHERE feature_name = $1",
         )
@@ -141,11 +138,11 @@ impl<S: Source> Reader<S> {
         rows.iter().map(environment_from_row).collect()
     }
 
-    pub async fn feature_environment(
+    pub async fn flag_environment(
         &self,
         name: &str,
         environment: &str,
-    ) -> StorageResult<FeatureEnvironmentRow> {
+    ) -> StorageResult<FlagEnvironmentRow> {
         let row = sqlx::query(
             "SELECT feature_name, environment, enabled, variants FROM feature_environments \
              WHERE feature_name = $1 AND environment = $2",
@@ -165,13 +162,13 @@ impl<S: Source> Reader<S> {
 
 impl WriteTx<'_> {
     /// Inserts a flag with a disabled, strategy-less row in each of `environments`.
-    pub async fn insert_feature(
+    pub async fn insert_flag(
         &mut self,
-        feature: &FeatureRow,
+        feature: &FlagRow,
         environments: &[String],
     ) -> StorageResult<()> {
         sqlx::query(&format!(
-            "INSERT INTO features ({FEATURE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            "INSERT INTO features ({FLAG_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         ))
         .bind(&feature.name)
         .bind(&feature.project)
@@ -197,7 +194,7 @@ impl WriteTx<'_> {
     }
 
     /// Writes a flag's metadata (description, type, stale, impression data, archive state).
-    pub async fn update_feature(&mut self, feature: &FeatureRow) -> StorageResult<()> {
+    pub async fn update_flag(&mut self, feature: &FlagRow) -> StorageResult<()> {
         sqlx::query(
             "UPDATE features SET description = $1, type = $2, stale = $3, impression_data = $4, archived_at = $5 \
              WHERE name = $6",
@@ -213,7 +210,7 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    pub async fn delete_feature(&mut self, name: &str) -> StorageResult<()> {
+    pub async fn delete_flag(&mut self, name: &str) -> StorageResult<()> {
         sqlx::query("DELETE FROM feature_dependencies WHERE child = $1 OR parent = $2")
             .bind(name)
             .bind(name)

@@ -15,9 +15,7 @@ use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use flagstaff_domain::wire::{FlagMetadata, FlagView};
-use flagstaff_storage::{
-    EnvironmentRow, FeatureEnvironmentRow, FeatureRow, FlagPage, StrategyRow, Tag,
-};
+use flagstaff_storage::{EnvironmentRow, FlagEnvironmentRow, FlagPage, FlagRow, StrategyRow, Tag};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -64,13 +62,13 @@ impl ListQuery {
 
 /// Views of `features` from the rows of a flag page (grouped by flag, by reference).
 fn flag_views<'a>(
-    features: &'a [FeatureRow],
+    features: &'a [FlagRow],
     environments: &'a [EnvironmentRow],
-    rows: &'a [FeatureEnvironmentRow],
+    rows: &'a [FlagEnvironmentRow],
     strategies: &'a [StrategyRow],
     tags: &'a HashMap<String, Vec<Tag>>,
 ) -> Vec<FlagView<'a>> {
-    let mut rows_of: HashMap<&str, Vec<&FeatureEnvironmentRow>> = HashMap::new();
+    let mut rows_of: HashMap<&str, Vec<&FlagEnvironmentRow>> = HashMap::new();
     for row in rows {
         rows_of.entry(&row.feature_name).or_default().push(row);
     }
@@ -258,7 +256,7 @@ async fn list_archived(State(state): State<AppState>, _admin: AdminToken) -> Api
         async move {
             let archived = state
                 .store
-                .archived_features_page(after.as_deref(), PAGE)
+                .archived_flags_page(after.as_deref(), PAGE)
                 .await?;
             let next = match archived.last() {
                 Some(last) if archived.len() as i64 == PAGE => Some(Some(last.name.clone())),
