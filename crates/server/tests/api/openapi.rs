@@ -408,6 +408,10 @@ const FREE_FORM: &[&str] = &[
     "EvaluationContext.additionalProperties",
     // Strategy parameters: text, numbers or booleans, read as text.
     "StrategyInput.parameters.additionalProperties",
+    // An event's data: what the admin API showed of what it is about (a
+    // flag, a strategy, a segment, a token, ...), whichever its type names.
+    "EventView.data",
+    "EventView.preData",
     // A JSON Patch value is any value the patched document may hold.
     "AddOperation.value",
     "ReplaceOperation.value",
@@ -419,15 +423,10 @@ const FREE_FORM: &[&str] = &[
 /// without an example. This list only shrinks: the test fails when an entry
 /// is typed and still listed.
 const UNTYPED: &[&str] = &[
-    "GET /api/admin/addons",
-    "GET /api/admin/addons/{id}",
-    "GET /api/admin/addons/{id}/events",
     "GET /api/admin/client-metrics/features/{feature}",
     "GET /api/admin/client-metrics/features/{feature}/exposure",
     "GET /api/admin/client-metrics/features/{feature}/raw",
     "GET /api/admin/engine-warnings",
-    "GET /api/admin/events",
-    "GET /api/admin/events/{feature}",
     "GET /api/admin/metrics/applications",
     "GET /api/admin/metrics/applications/{app}",
     "GET /api/admin/metrics/unknown-flags",
@@ -438,7 +437,6 @@ const UNTYPED: &[&str] = &[
     "GET /api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
     "GET /api/admin/projects/{project}/features/{feature}/parent-variants",
     "GET /api/admin/projects/{project}/features/{feature}/parents",
-    "GET /api/admin/search/events",
     "GET /api/admin/search/features",
     "GET /api/admin/signal-endpoints",
     "GET /api/admin/signal-endpoints/{id}",
@@ -447,7 +445,6 @@ const UNTYPED: &[&str] = &[
     "GET /api/admin/strategies",
     "GET /api/admin/strategies/{name}",
     "PATCH /api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
-    "POST /api/admin/addons",
     "POST /api/admin/features-batch/export",
     "POST /api/admin/features-batch/import",
     "POST /api/admin/features-batch/validate",
@@ -462,7 +459,6 @@ const UNTYPED: &[&str] = &[
     "POST /api/admin/signal-endpoints/{id}/on",
     "POST /api/admin/signal-endpoints/{id}/tokens",
     "POST /api/admin/strategies",
-    "PUT /api/admin/addons/{id}",
     "PUT /api/admin/projects/{project}/actions/{id}",
     "PUT /api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
     "PUT /api/admin/projects/{project}/features/{feature}/link/{id}",
