@@ -78,8 +78,7 @@ pub(crate) fn json_with_etag(
 ) -> axum::response::Response {
     use axum::http::{header, HeaderValue, StatusCode};
     use axum::response::IntoResponse;
-    use sha2::{Digest, Sha256};
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..8]));
+    let etag = flagstaff_domain::evaluation::body_etag(&body);
     if headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == etag.as_bytes())
