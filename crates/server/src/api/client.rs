@@ -117,7 +117,7 @@ async fn features(
 
 /// A cached JSON body with its ETag, gzipped when the client accepts it (the
 /// gzipped form was made once, with the plain one).
-pub(crate) fn cached_json(headers: &HeaderMap, body: CachedBody, etag: &str) -> Response {
+pub fn cached_json(headers: &HeaderMap, body: CachedBody, etag: &str) -> Response {
     let wants_gzip = flagstaff_domain::evaluation::accepts_gzip(
         headers
             .get(header::ACCEPT_ENCODING)

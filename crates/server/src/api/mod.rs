@@ -72,10 +72,7 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
 
 /// A JSON body with an ETag derived from its bytes, or 304 when the caller
 /// already has it (responses computed per request: frontend API, OFREP bulk).
-pub(crate) fn json_with_etag(
-    headers: &axum::http::HeaderMap,
-    body: Vec<u8>,
-) -> axum::response::Response {
+pub fn json_with_etag(headers: &axum::http::HeaderMap, body: Vec<u8>) -> axum::response::Response {
     use axum::http::{header, HeaderValue, StatusCode};
     use axum::response::IntoResponse;
     let etag = flagstaff_domain::evaluation::body_etag(&body);
