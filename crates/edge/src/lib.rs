@@ -117,7 +117,7 @@ async fn serve_state(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let sender = tokio::spawn(follow::send_metrics_every(state.clone(), stopped));
     if let Ok(address) = listener.local_addr() {
-        tracing::info!(%address, "flagstaff edge listening");
+        tracing::info!("flagstaff edge listening on {address}");
     }
     serve_connections(listener, router, limits(server), shutdown).await;
     let _ = stop.send(true);

@@ -62,6 +62,26 @@ impl Counts {
     }
 }
 
+/// A downstream edge's `POST /api/client/metrics/bulk`.
+#[derive(Debug, Deserialize)]
+pub struct Bulk {
+    #[serde(default)]
+    pub applications: Vec<Registration>,
+    #[serde(default)]
+    pub metrics: Vec<BulkMetric>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkMetric {
+    pub feature_name: String,
+    pub app_name: String,
+    #[serde(default)]
+    pub environment: Option<String>,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
 /// An SDK's registration (`POST /api/client/register`), kept as sent.
 pub type Registration = serde_json::Map<String, Value>;
 
@@ -221,6 +241,35 @@ impl MetricsBuffer {
             pending.applications.insert(key, registration);
         } else {
             self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A downstream edge's bulk post: counts and applications of the token's
+    /// environment (others are dropped, as Unleash does).
+    pub fn add_bulk(&self, environment: &str, bulk: Bulk) {
+        self.reports.fetch_add(1, Ordering::Relaxed);
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        for metric in bulk.metrics {
+            if metric
+                .environment
+                .as_deref()
+                .is_some_and(|e| e != environment)
+            {
+                continue;
+            }
+            let key = (environment.to_owned(), metric.app_name, metric.feature_name);
+            pending.add_counts(key, &metric.counts, &self.dropped);
+        }
+        drop(pending);
+        for application in bulk.applications {
+            if application
+                .get("environment")
+                .and_then(Value::as_str)
+                .is_some_and(|e| e != environment)
+            {
+                continue;
+            }
+            self.add_registration(environment, application);
         }
     }
 

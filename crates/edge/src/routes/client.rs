@@ -1,7 +1,8 @@
 //! Backend SDKs: `GET /api/client/features` (the upstream's document for the
 //! token's scope, as it sent it, plain or gzipped, 304 on its ETag),
 //! `GET /api/client/features/{name}`, and `POST /api/client/register` and
-//! `/api/client/metrics`, buffered and sent upstream in bulk.
+//! `/api/client/metrics` (and a downstream edge's `/metrics/bulk`),
+//! buffered and sent upstream in bulk.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -21,6 +22,38 @@ pub fn router() -> Router<EdgeState> {
         .route("/api/client/features/{name}", get(feature))
         .route("/api/client/register", post(register))
         .route("/api/client/metrics", post(metrics))
+        .route("/api/client/metrics/bulk", post(bulk))
+        .route("/api/client/metrics/edge", post(accepted))
+}
+
+/// A downstream edge's metrics, relayed with this edge's own.
+async fn bulk(
+    State(state): State<EdgeState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let token = match authorised(&state, &headers, TokenKind::Client).await {
+        Ok(token) => token,
+        Err(refusal) => return refusal.into_response(),
+    };
+    match serde_json::from_slice::<crate::metrics::Bulk>(&body) {
+        Ok(bulk) => {
+            state.metrics.add_bulk(&token.environment, bulk);
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(error) => message(
+            StatusCode::BAD_REQUEST,
+            &format!("not a bulk metrics body: {error}"),
+        ),
+    }
+}
+
+/// A downstream edge's report about itself: accepted, not kept.
+async fn accepted(State(state): State<EdgeState>, headers: HeaderMap) -> Response {
+    match authorised(&state, &headers, TokenKind::Client).await {
+        Ok(_) => StatusCode::ACCEPTED.into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
 }
 
 async fn features(State(state): State<EdgeState>, headers: HeaderMap) -> Response {
