@@ -534,3 +534,60 @@ fn edges_chain() {
             .is_some_and(|rows| rows.iter().any(|r| r["yes"] == 2))
     });
 }
+
+/// The Python with the SDK: `FLAGSTAFF_TEST_PYTHON`, else the project's
+/// `.venv` made by `scripts/test` (as `sdk.rs`).
+fn python() -> String {
+    if let Ok(python) = std::env::var("FLAGSTAFF_TEST_PYTHON") {
+        return python;
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    if venv.exists() {
+        return venv.display().to_string();
+    }
+    "python3".to_owned()
+}
+
+/// What the Python SDK (`tests/sdk/python_probe.py`) decides for 50 users
+/// on every seeded flag, fetching from `base`.
+fn python_decisions(base: &str) -> Vec<Value> {
+    use std::io::Write;
+    let probe = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/sdk/python_probe.py");
+    let cache = tempfile::tempdir().expect("cache dir");
+    let mut child = std::process::Command::new(python())
+        .arg(&probe)
+        .args([base, CLIENT, "on-flag", "50"])
+        .arg(cache.path())
+        .env("FLAGSTAFF_SDK_FLAGS", "on-flag,off-flag,variant-flag,segment-flag")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} cannot run ({e}); run scripts/test, which installs the Python SDK", python()));
+    let stdout = child.stdout.take().expect("stdout");
+    let mut decisions = Vec::new();
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        if line == "PHASE1-DONE" {
+            break;
+        }
+        decisions.push(serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}")));
+    }
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = writeln!(stdin);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(decisions.len(), 200, "the probe printed every decision");
+    decisions
+}
+
+#[test]
+fn the_python_sdk_sees_the_same_flags_through_the_edge() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = upstream(dir.path());
+    seed(&server);
+    let edge = Edge::upstream(&server.base, &["--tokens", CLIENT]);
+    let direct = python_decisions(&server.base);
+    assert!(direct.iter().any(|d| d["enabled"] == true) && direct.iter().any(|d| d["enabled"] == false));
+    assert_eq!(python_decisions(&edge.base), direct);
+}
