@@ -8,11 +8,11 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{http, sqlite_url, wait_for_listening, Server};
+use common::edge::Edge;
+use common::{http, sqlite_url, Server};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -32,66 +32,6 @@ fn upstream(dir: &std::path::Path) -> Server {
             ("NO_COLOR", "1"),
         ],
     )
-}
-
-/// A running `flagstaff edge` (or `offline`).
-struct Edge {
-    child: Child,
-    base: String,
-    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Edge {
-    /// `flagstaff --port 0 --interface 127.0.0.1 <args>`: Edge's own order.
-    fn start(args: &[&str]) -> Edge {
-        let mut child = common::flagstaff()
-            .args(["--port", "0", "--interface", "127.0.0.1"])
-            .args(args)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("flagstaff edge starts");
-        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().expect("stdout");
-        let collected = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                collected.lock().expect("log").push(line.clone());
-                let _ = tx.send(line);
-            }
-        });
-        let address = wait_for_listening(&rx).expect("the edge says where it listens");
-        let address = address.replace("0.0.0.0", "127.0.0.1");
-        Edge {
-            child,
-            base: format!("http://{address}"),
-            log,
-        }
-    }
-
-    fn upstream(url: &str, extra: &[&str]) -> Edge {
-        let mut args = vec!["edge", "--upstream-url", url];
-        args.extend_from_slice(extra);
-        Edge::start(&args)
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    fn log(&self) -> Vec<String> {
-        self.log.lock().expect("log").clone()
-    }
-}
-
-impl Drop for Edge {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn get(base: &str, path: &str, token: &str) -> (StatusCode, Value) {
@@ -552,18 +492,27 @@ fn python() -> String {
 /// on every seeded flag, fetching from `base`.
 fn python_decisions(base: &str) -> Vec<Value> {
     use std::io::Write;
-    let probe = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/sdk/python_probe.py");
+    let probe =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/sdk/python_probe.py");
     let cache = tempfile::tempdir().expect("cache dir");
     let mut child = std::process::Command::new(python())
         .arg(&probe)
         .args([base, CLIENT, "on-flag", "50"])
         .arg(cache.path())
-        .env("FLAGSTAFF_SDK_FLAGS", "on-flag,off-flag,variant-flag,segment-flag")
+        .env(
+            "FLAGSTAFF_SDK_FLAGS",
+            "on-flag,off-flag,variant-flag,segment-flag",
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .unwrap_or_else(|e| panic!("{} cannot run ({e}); run scripts/test, which installs the Python SDK", python()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{} cannot run ({e}); run scripts/test, which installs the Python SDK",
+                python()
+            )
+        });
     let stdout = child.stdout.take().expect("stdout");
     let mut decisions = Vec::new();
     for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -588,6 +537,8 @@ fn the_python_sdk_sees_the_same_flags_through_the_edge() {
     seed(&server);
     let edge = Edge::upstream(&server.base, &["--tokens", CLIENT]);
     let direct = python_decisions(&server.base);
-    assert!(direct.iter().any(|d| d["enabled"] == true) && direct.iter().any(|d| d["enabled"] == false));
+    assert!(
+        direct.iter().any(|d| d["enabled"] == true) && direct.iter().any(|d| d["enabled"] == false)
+    );
     assert_eq!(python_decisions(&edge.base), direct);
 }
