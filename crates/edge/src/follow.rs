@@ -25,8 +25,13 @@ pub fn backoff(interval: Duration, failures: u32) -> Duration {
     doubled.min(MAX_BACKOFF.max(interval))
 }
 
-/// Fetches `entry`'s flags until its scope is gone (no live token left).
+/// Fetches `entry`'s flags until its scope is gone (no live token left):
+/// every refresh interval, and at once when the upstream's stream (with
+/// `--streaming`) announces a change.
 pub async fn follow_scope(state: EdgeState, entry: Arc<ScopeEntry>) {
+    if state.settings.streaming {
+        tokio::spawn(crate::stream::listen(state.clone(), Arc::clone(&entry)));
+    }
     loop {
         if !state
             .scopes
@@ -39,7 +44,10 @@ pub async fn follow_scope(state: EdgeState, entry: Arc<ScopeEntry>) {
             return;
         }
         let failures = entry.health().failures_in_a_row;
-        tokio::time::sleep(backoff(state.settings.refresh_interval, failures)).await;
+        tokio::select! {
+            () = tokio::time::sleep(backoff(state.settings.refresh_interval, failures)) => {}
+            () = entry.wake.notified() => {}
+        }
     }
 }
 

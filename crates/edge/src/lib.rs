@@ -8,6 +8,8 @@
 //!   as it came (plain and pre-gzipped), and its compiled engine.
 //! - [`follow`]: fetching each scope (`If-None-Match`, backoff), token
 //!   re-validation, the metrics sender, and the start from the backup.
+//! - `stream`: with `--streaming`, the upstream's SSE stream per scope,
+//!   which makes the scope fetch at once when a change is announced.
 //! - [`backup`]: `--backup-folder`, written atomically, read at start.
 //! - [`metrics`]: SDK metrics merged in memory, sent upstream in bulk.
 //! - `routes`: the HTTP API (client, frontend and OFREP, backstage).
@@ -24,6 +26,7 @@ pub mod metrics;
 mod routes;
 pub mod scopes;
 pub mod state;
+mod stream;
 mod telemetry;
 pub mod tokens;
 pub mod upstream;

@@ -61,6 +61,9 @@ pub struct ScopeEntry {
     health: Mutex<Health>,
     /// Woken when flags first arrive (requests waiting for a new scope).
     pub arrived: Notify,
+    /// Wakes the scope's fetching before its interval is up (the upstream's
+    /// stream announced a change).
+    pub wake: Notify,
 }
 
 impl ScopeEntry {
@@ -139,6 +142,7 @@ impl Scopes {
             token: Mutex::new(token.to_owned()),
             health: Mutex::default(),
             arrived: Notify::new(),
+            wake: Notify::new(),
         });
         entries.insert(scope.clone(), Arc::clone(&entry));
         (entry, true)

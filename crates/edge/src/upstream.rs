@@ -158,6 +158,25 @@ impl Upstream {
         }
     }
 
+    /// The upstream's change stream for `token` (`/api/client/streaming`,
+    /// SSE), open for at most an hour; `Ok(None)` when the upstream has none.
+    pub async fn stream(&self, token: &str) -> Result<Option<reqwest::Response>, String> {
+        let response = self
+            .client
+            .get(format!("{}/api/client/streaming", self.base))
+            .header("authorization", token)
+            .header("accept", "text/event-stream")
+            .timeout(Duration::from_secs(3600))
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        match response.status() {
+            status if status.is_success() => Ok(Some(response)),
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => Ok(None),
+            status => Err(format!("/api/client/streaming answered {status}")),
+        }
+    }
+
     /// Posts a JSON body with `token`; `Ok` on a 2xx, else the reason.
     pub async fn post(&self, path: &str, token: &str, body: Vec<u8>) -> Result<(), String> {
         let response = self

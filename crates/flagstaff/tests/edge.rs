@@ -542,3 +542,30 @@ fn the_python_sdk_sees_the_same_flags_through_the_edge() {
     );
     assert_eq!(python_decisions(&edge.base), direct);
 }
+
+#[test]
+fn streaming_from_flagstaff_brings_changes_in_milliseconds() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = upstream(dir.path());
+    seed(&server);
+    // Polling every 60 s: only the stream can bring the changes in time.
+    let edge = Edge::upstream(
+        &server.base,
+        &["--tokens", CLIENT, "--streaming", "-f", "60"],
+    );
+    eventually(Duration::from_secs(5), "the edge has the document", || {
+        get(&edge.base, "/api/client/features", CLIENT).0 == StatusCode::OK
+    });
+    let mut delays = Vec::new();
+    for round in 0..10 {
+        switch(&server, "off-flag", round % 2 == 0);
+        let (_, changed) = get(&server.base, "/api/client/features", CLIENT);
+        delays.push(eventually(
+            Duration::from_secs(2),
+            "the change streams to the edge",
+            || get(&edge.base, "/api/client/features", CLIENT).1 == changed,
+        ));
+    }
+    delays.sort();
+    assert!(delays[9] < Duration::from_millis(500), "{delays:?}");
+}
