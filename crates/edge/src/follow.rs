@@ -134,7 +134,8 @@ fn replace_token(state: &EdgeState, entry: &ScopeEntry) -> bool {
     }
 }
 
-/// Asks the upstream about every known token every revalidation interval.
+/// Asks the upstream about every known token every revalidation interval
+/// (`/edge/validate`, then one request of each token's kind).
 pub async fn revalidate_tokens(state: EdgeState) {
     let Some(upstream) = state.upstream.clone() else {
         return;
@@ -148,6 +149,14 @@ pub async fn revalidate_tokens(state: EdgeState) {
                 Err(error) => {
                     tracing::warn!(%error, "re-validating tokens failed; keeping what is known");
                     break;
+                }
+            }
+        }
+        for secret in &secrets {
+            if let Some(Known::Valid(token)) = state.tokens.get(secret) {
+                if upstream.refuses(&token).await {
+                    tracing::info!(token = %token.masked(), "the upstream refuses this token now");
+                    state.tokens.record(std::slice::from_ref(secret), &[]);
                 }
             }
         }

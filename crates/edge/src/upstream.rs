@@ -158,6 +158,26 @@ impl Upstream {
         }
     }
 
+    /// Whether the upstream now refuses `token` (401/403) on the API of its
+    /// kind. Unleash 8 keeps answering `/edge/validate` for a deleted token
+    /// after its client API refuses it, so re-validation asks both. Anything
+    /// but a refusal (an error included) leaves the token as it was.
+    pub async fn refuses(&self, token: &EdgeToken) -> bool {
+        let path = match token.kind {
+            crate::tokens::TokenKind::Client => "/api/client/features",
+            crate::tokens::TokenKind::Frontend => "/api/frontend",
+            crate::tokens::TokenKind::Admin => return false,
+        };
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("authorization", &token.token)
+            .send()
+            .await;
+        response
+            .is_ok_and(|r| matches!(r.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN))
+    }
+
     /// The upstream's change stream for `token` (`/api/client/streaming`,
     /// SSE), open for at most an hour; `Ok(None)` when the upstream has none.
     pub async fn stream(&self, token: &str) -> Result<Option<reqwest::Response>, String> {
