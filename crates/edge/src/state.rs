@@ -117,7 +117,13 @@ impl EdgeState {
     /// token. Waits up to `first_fetch_wait` for a first fetch.
     pub async fn flags_for(&self, token: &EdgeToken) -> Result<Arc<Flags>, Refusal> {
         let scope = token.scope();
-        if let Some(flags) = self.scopes.serving(&scope).and_then(|e| e.flags()) {
+        // A client token gets its own scope's document, never a wider one;
+        // a frontend token's evaluation is filtered to its projects.
+        let ready = match token.kind {
+            TokenKind::Client => self.scopes.get(&scope),
+            _ => self.scopes.serving(&scope),
+        };
+        if let Some(flags) = ready.and_then(|e| e.flags()) {
             return Ok(flags);
         }
         let client = match token.kind {

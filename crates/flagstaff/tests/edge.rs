@@ -569,3 +569,47 @@ fn streaming_from_flagstaff_brings_changes_in_milliseconds() {
     delays.sort();
     assert!(delays[9] < Duration::from_millis(500), "{delays:?}");
 }
+
+#[test]
+fn a_narrower_token_gets_only_its_projects() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = upstream(dir.path());
+    seed(&server);
+    admin(
+        &server,
+        Method::POST,
+        "/api/admin/projects",
+        Some(json!({"id": "other", "name": "other"})),
+    );
+    admin(
+        &server,
+        Method::POST,
+        "/api/admin/projects/other/features",
+        Some(json!({"name": "other-flag"})),
+    );
+    let created = admin(
+        &server,
+        Method::POST,
+        "/api/admin/api-tokens",
+        Some(
+            json!({"tokenName": "narrow", "type": "client", "environment": "development", "projects": ["default"]}),
+        ),
+    );
+    let narrow = created["secret"].as_str().expect("secret").to_owned();
+    let edge = Edge::upstream(&server.base, &["--tokens", CLIENT]);
+    let names = |d: &Value| {
+        d["features"]
+            .as_array()
+            .map(|f| f.iter().any(|f| f["name"] == "other-flag"))
+    };
+    eventually(Duration::from_secs(5), "the wide scope is fetched", || {
+        names(&get(&edge.base, "/api/client/features", CLIENT).1) == Some(true)
+    });
+    let (status, narrowed) = get(&edge.base, "/api/client/features", &narrow);
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(names(&narrowed), Some(false), "{narrowed}");
+    assert_eq!(
+        narrowed,
+        get(&server.base, "/api/client/features", &narrow).1
+    );
+}
