@@ -25,6 +25,10 @@ pub struct Flags {
     pub body: CachedBody,
     pub engine: Arc<Engine>,
     pub flag_count: usize,
+    /// This scope's count of documents so far (the delta API's event id).
+    pub revision: u64,
+    /// The delta API's hydration of this document, made on first request.
+    hydration: std::sync::OnceLock<Bytes>,
 }
 
 impl Flags {
@@ -38,7 +42,25 @@ impl Flags {
             flag_count: document.features.len(),
             body: CachedBody::new(body),
             engine,
+            revision: 0,
+            hydration: std::sync::OnceLock::new(),
         })
+    }
+
+    /// `{"events": [{"type": "hydration", "eventId", "features", "segments"}]}`:
+    /// what the delta API and a stream send for this document.
+    pub fn hydration(&self) -> Bytes {
+        self.hydration
+            .get_or_init(|| {
+                let document: ClientFeatures =
+                    serde_json::from_slice(&self.body.plain).unwrap_or_default();
+                let body = serde_json::json!({"events": [{
+                    "type": "hydration", "eventId": self.revision,
+                    "features": document.features, "segments": document.segments,
+                }]});
+                Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
+            })
+            .clone()
     }
 }
 
@@ -64,6 +86,7 @@ pub struct ScopeEntry {
     /// Wakes the scope's fetching before its interval is up (the upstream's
     /// stream announced a change).
     pub wake: Notify,
+    revision: tokio::sync::watch::Sender<u64>,
 }
 
 impl ScopeEntry {
@@ -71,9 +94,17 @@ impl ScopeEntry {
         self.flags.load_full()
     }
 
-    pub fn set_flags(&self, flags: Flags) {
+    pub fn set_flags(&self, mut flags: Flags) {
+        let revision = *self.revision.borrow() + 1;
+        flags.revision = revision;
         self.flags.store(Some(Arc::new(flags)));
         self.arrived.notify_waiters();
+        self.revision.send_replace(revision);
+    }
+
+    /// Moves with every new document (streams wait on it).
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.revision.subscribe()
     }
 
     pub fn token(&self) -> String {
@@ -143,6 +174,7 @@ impl Scopes {
             health: Mutex::default(),
             arrived: Notify::new(),
             wake: Notify::new(),
+            revision: tokio::sync::watch::Sender::new(0),
         });
         entries.insert(scope.clone(), Arc::clone(&entry));
         (entry, true)

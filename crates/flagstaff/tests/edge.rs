@@ -613,3 +613,99 @@ fn a_narrower_token_gets_only_its_projects() {
         get(&server.base, "/api/client/features", &narrow).1
     );
 }
+
+#[test]
+fn delta_and_streaming_sdks_get_hydrations_from_the_edge() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = upstream(dir.path());
+    seed(&server);
+    let edge = Edge::upstream(
+        &server.base,
+        &["--tokens", CLIENT, "--streaming", "-f", "60"],
+    );
+    let names = |features: &Value| -> Vec<(String, bool)> {
+        let mut names: Vec<(String, bool)> = features
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .map(|f| {
+                        (
+                            f["name"].as_str().unwrap_or("").to_owned(),
+                            f["enabled"] == true,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let (_, direct) = get(&server.base, "/api/client/features", CLIENT);
+    let response = http()
+        .get(format!("{}/api/client/delta", edge.base))
+        .header("Authorization", CLIENT)
+        .send()
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::OK);
+    let etag = response.headers()["etag"]
+        .to_str()
+        .expect("etag")
+        .to_owned();
+    let delta: Value = response.json().expect("json");
+    assert_eq!(delta["events"][0]["type"], "hydration");
+    assert_eq!(
+        names(&delta["events"][0]["features"]),
+        names(&direct["features"])
+    );
+    let again = http()
+        .get(format!("{}/api/client/delta", edge.base))
+        .header("Authorization", CLIENT)
+        .header("If-None-Match", &etag)
+        .send()
+        .expect("answered");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    // A stream: connected with a hydration, then updated after a change upstream.
+    let mut stream = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
+        .get(format!("{}/api/client/streaming", edge.base))
+        .header("Authorization", CLIENT)
+        .send()
+        .expect("answered");
+    assert_eq!(stream.status(), StatusCode::OK);
+    let mut seen = String::new();
+    let mut buffer = [0u8; 65536];
+    let mut read_until = |seen: &mut String, text: &str| {
+        while !seen.contains(text) {
+            let n = stream.read(&mut buffer).expect("stream reads");
+            assert!(n > 0, "stream ended before {text:?}: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    };
+    read_until(&mut seen, "event: unleash-connected");
+    switch(&server, "off-flag", true);
+    read_until(&mut seen, "event: unleash-updated");
+    let (_, changed) = get(&server.base, "/api/client/features", CLIENT);
+    while !seen
+        .rsplit("event: unleash-updated")
+        .next()
+        .is_some_and(|event| event.contains("\n\n"))
+    {
+        let n = stream.read(&mut buffer).expect("stream reads");
+        assert!(n > 0, "stream ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+    }
+    let last = seen.rsplit("event: unleash-updated").next().expect("event");
+    let data = last
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .expect("data line");
+    let event: Value = serde_json::from_str(data).expect("json");
+    assert_eq!(
+        names(&event["events"][0]["features"]),
+        names(&changed["features"])
+    );
+}

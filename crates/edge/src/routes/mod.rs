@@ -1,10 +1,12 @@
 //! The edge's HTTP routes, one file per area: `client.rs` (backend SDKs),
+//! `delta.rs` (`/api/client/delta` and `/api/client/streaming` for SDKs),
 //! `frontend.rs` (frontend API, its `/api/proxy` alias, OFREP),
 //! `backstage.rs` (`/internal-backstage/*` and `/edge/validate`). Handlers
 //! read the token through [`authorised`], which asks [`EdgeState`].
 
 mod backstage;
 mod client;
+mod delta;
 mod frontend;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -19,6 +21,7 @@ use crate::tokens::{EdgeToken, TokenKind};
 pub fn router(state: EdgeState, base_path: &str, cors_origins: &[String]) -> Router {
     let routes = Router::new()
         .merge(client::router())
+        .merge(delta::router())
         .merge(frontend::router(cors_origins))
         .merge(backstage::router())
         .fallback(not_found)
