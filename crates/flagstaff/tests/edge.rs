@@ -709,3 +709,52 @@ fn delta_and_streaming_sdks_get_hydrations_from_the_edge() {
         names(&changed["features"])
     );
 }
+
+/// The Node SDK (`tests/sdk/node_probe.js`, installed by `scripts/test`) in
+/// `mode` through `edge`: it must see `on-flag` turn off after the change.
+fn node_sees_the_change(edge: &Edge, server: &Server, mode: &str) {
+    use std::io::Write;
+    let sdk = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/sdk");
+    let mut child = std::process::Command::new("node")
+        .arg(sdk.join("node_probe.js"))
+        .args([&edge.base, CLIENT, "on-flag", "3"])
+        .current_dir(&sdk)
+        .env("FLAGSTAFF_SDK_MODE", mode)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs (scripts/test installs the Node SDK)");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    while !line.starts_with("PHASE1-DONE") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).expect("reads") > 0,
+            "the probe ended early"
+        );
+    }
+    switch(server, "on-flag", false);
+    writeln!(child.stdin.take().expect("stdin"), "NEXT").expect("signal the probe");
+    line.clear();
+    stdout.read_line(&mut line).expect("probe answers");
+    assert!(
+        line.starts_with("UPDATED"),
+        "the Node SDK ({mode}) did not see the change: {line}"
+    );
+    let _ = child.wait();
+    switch(server, "on-flag", true);
+}
+
+#[test]
+fn the_node_sdk_streams_and_polls_deltas_through_the_edge() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = upstream(dir.path());
+    seed(&server);
+    let edge = Edge::upstream(
+        &server.base,
+        &["--tokens", CLIENT, "--streaming", "-f", "60"],
+    );
+    // Streaming polls every 10 minutes: only the two streams can bring it.
+    node_sees_the_change(&edge, &server, "streaming");
+    node_sees_the_change(&edge, &server, "delta");
+}
