@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use flagstaff_domain::metrics::NotStored;
 use flagstaff_domain::ops::OpError;
+use flagstaff_domain::NotStored;
 use flagstaff_storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]

@@ -2,16 +2,19 @@
 //! each sends for an event, and where it may send it.
 //!
 //! The outbox is in storage (`storage/integrations.rs`: a delivery row per
-//! matching integration, written with the event); [`delivery`] is the worker
-//! that sends them, retries, signs and logs; [`target`] decides which URLs an
-//! integration may call (SSRF protection, checked at creation and again at
-//! every delivery, where the addresses are resolved and filtered).
+//! matching integration, written with the event); `delivery` is the worker
+//! that sends them, retries, signs and logs ([`Deliverer`]); `target` decides
+//! which URLs an integration may call (SSRF protection, checked at creation
+//! and again at every delivery, where the addresses are resolved and
+//! filtered: [`TargetPolicy`]).
 
-pub mod delivery;
+pub(crate) mod delivery;
 mod providers;
-pub mod target;
+pub(crate) mod target;
 
+pub use delivery::{Breaker, Deliverer, DeliverySettings};
 pub use providers::{Parameter, Provider, EVENT_TYPES, PROVIDERS};
+pub use target::TargetPolicy;
 
 use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
