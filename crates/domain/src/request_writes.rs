@@ -82,7 +82,8 @@ impl DomainState {
         crate::follow::spawn(self.clone())
     }
 
-    /// Deletes metrics older than `retention_hours`, now and every ten minutes.
+    /// Deletes metrics older than `retention_hours`, now and every ten minutes
+    /// by the store's clock.
     pub fn spawn_metrics_pruner(&self, retention_hours: u32) -> JoinHandle<()> {
         metrics::spawn_pruner(Arc::clone(&self.store), retention_hours)
     }
