@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use flagstaff_domain::evaluation::body_etag;
-use flagstaff_domain::response_cache::CachedBody;
+use flagstaff_domain::CachedBody;
 use flagstaff_engine::{ClientFeatures, Engine};
 use tokio::sync::Notify;
 

@@ -34,7 +34,8 @@ mod strategies;
 mod strategy_types;
 mod switch;
 mod tags;
-pub mod testing;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tokens;
 pub mod users;
 mod variants;

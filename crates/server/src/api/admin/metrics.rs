@@ -24,8 +24,9 @@ pub fn router() -> Routes {
         .route("/api/admin/metrics/unknown-flags", get(unknown_flags))
 }
 
-fn hour_text(hours_ago: i64) -> String {
-    let t = (chrono::Utc::now() - chrono::Duration::hours(hours_ago))
+/// The start of the hour `hours_ago` hours before `now` (the state's clock).
+fn hour_text(now: chrono::DateTime<chrono::Utc>, hours_ago: i64) -> String {
+    let t = (now - chrono::Duration::hours(hours_ago))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     format!("{}:00:00.000Z", &t[..13])
 }
@@ -44,7 +45,10 @@ async fn summary(
     _admin: AdminToken,
     Path(feature): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let rows = state.store.raw_metrics(&feature, &hour_text(1)).await?;
+    let rows = state
+        .store
+        .raw_metrics(&feature, &hour_text(state.clock.now(), 1))
+        .await?;
     let mut by_env: std::collections::BTreeMap<String, (u64, u64, String)> = Default::default();
     let mut apps = std::collections::BTreeSet::new();
     for (key, counts) in &rows {
@@ -85,7 +89,10 @@ async fn exposure(
     Query(window): Query<Window>,
 ) -> ApiResult<Json<Value>> {
     let hours = window.hours();
-    let rows = state.store.raw_metrics(&feature, &hour_text(hours)).await?;
+    let rows = state
+        .store
+        .raw_metrics(&feature, &hour_text(state.clock.now(), hours))
+        .await?;
     let mut buckets: std::collections::BTreeMap<(String, String), flagstaff_storage::MetricCounts> =
         Default::default();
     for (key, counts) in rows {
@@ -263,9 +270,7 @@ async fn raw(
     Query(window): Query<Window>,
 ) -> ApiResult<Json<Value>> {
     let hours = window.hours();
-    let since = (chrono::Utc::now() - chrono::Duration::hours(hours))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let since_hour = format!("{}:00:00.000Z", &since[..13]);
+    let since_hour = hour_text(state.clock.now(), hours);
     let rows = state.store.raw_metrics(&feature, &since_hour).await?;
     let data: Vec<Value> = rows
         .into_iter()

@@ -68,7 +68,7 @@ async fn export(
     if body.download_file == Some(true) {
         let name = format!(
             "attachment; filename=\"export-{}.json\"",
-            chrono::Utc::now().format("%Y-%m-%dT%H-%M-%S")
+            state.clock.now().format("%Y-%m-%dT%H-%M-%S")
         );
         if let Ok(value) = name.parse() {
             response
