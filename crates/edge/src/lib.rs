@@ -21,6 +21,7 @@
 
 pub mod backup;
 pub mod config;
+mod filter;
 pub mod follow;
 pub mod metrics;
 mod routes;

@@ -758,3 +758,48 @@ fn the_node_sdk_streams_and_polls_deltas_through_the_edge() {
     node_sees_the_change(&edge, &server, "streaming");
     node_sees_the_change(&edge, &server, "delta");
 }
+
+#[test]
+fn an_sdk_project_or_prefix_query_narrows_the_document() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = upstream(dir.path());
+    seed(&server);
+    let edge = Edge::upstream(&server.base, &["--tokens", CLIENT]);
+    let names = |path: &str, base: &str| -> Vec<String> {
+        let (status, document) = get(base, path, CLIENT);
+        assert_eq!(status, StatusCode::OK, "{path}: {document}");
+        let mut names: Vec<String> = document["features"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .filter_map(|f| f["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    for path in [
+        "/api/client/features?namePrefix=on",
+        "/api/client/features?project=default&namePrefix=s",
+        "/api/client/features?project=nothing",
+    ] {
+        assert_eq!(names(path, &edge.base), names(path, &server.base), "{path}");
+    }
+    let response = http()
+        .get(format!("{}/api/client/features?namePrefix=on", edge.base))
+        .header("Authorization", CLIENT)
+        .send()
+        .expect("answered");
+    let etag = response.headers()["etag"]
+        .to_str()
+        .expect("etag")
+        .to_owned();
+    let again = http()
+        .get(format!("{}/api/client/features?namePrefix=on", edge.base))
+        .header("Authorization", CLIENT)
+        .header("If-None-Match", &etag)
+        .send()
+        .expect("answered");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}
