@@ -194,3 +194,20 @@ pub struct OfflineArgs {
     #[command(flatten)]
     pub listen: Listen,
 }
+
+/// `flagstaff health` and `flagstaff ready`: Edge's probes of a running edge
+/// (for container health checks), exit status 0 when it answers 200.
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    /// Where the edge to check runs.
+    #[arg(
+        short = 'e',
+        long,
+        env = "EDGE_URL",
+        default_value = "http://localhost:3063"
+    )]
+    pub edge_url: String,
+    /// A PEM CA certificate to trust for the edge's TLS.
+    #[arg(short = 'c', long, env = "CA_CERTIFICATE_FILE")]
+    pub ca_certificate_file: Option<PathBuf>,
+}
