@@ -65,8 +65,12 @@ pub struct ServerArgs {
     pub disable_tokens_endpoint: bool,
 }
 
+/// Edge's log formats. `text` is accepted too: `LOG_FORMAT` is also
+/// `flagstaff serve`'s variable (`text` or `json`), and this top-level option
+/// reads it for every subcommand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EdgeLogFormat {
+    #[value(alias = "text")]
     Plain,
     Json,
     Pretty,

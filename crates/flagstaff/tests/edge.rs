@@ -803,3 +803,13 @@ fn an_sdk_project_or_prefix_query_narrows_the_document() {
         .expect("answered");
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }
+
+#[test]
+fn serve_keeps_its_environment_variables_beside_the_edge_options() {
+    // `LOG_FORMAT` and `PORT` are read by Edge's top-level options too.
+    let dir = tempfile::tempdir().expect("dir");
+    for format in ["text", "json"] {
+        let server = Server::start(&sqlite_url(dir.path()), &[("LOG_FORMAT", format)]);
+        assert_eq!(server.call(Method::GET, "/health", None).0, StatusCode::OK);
+    }
+}
