@@ -21,8 +21,31 @@ const CLIENT: &str = "*:development.edge-test-client";
 const FRONTEND: &str = "default:development.edge-test-frontend";
 const SPEC: &str = "5.2.0";
 
-fn upstream(dir: &std::path::Path) -> Server {
-    Server::start(
+/// The upstream `flagstaff serve`, killed when the test ends (pass or fail).
+struct Upstream(Server);
+
+impl std::ops::Deref for Upstream {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Upstream {
+    fn deref_mut(&mut self) -> &mut Server {
+        &mut self.0
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        let _ = self.0.child.kill();
+        let _ = self.0.child.wait();
+    }
+}
+
+fn upstream(dir: &std::path::Path) -> Upstream {
+    Upstream(Server::start(
         &sqlite_url(dir),
         &[
             ("INIT_ADMIN_API_TOKENS", ADMIN),
@@ -31,7 +54,7 @@ fn upstream(dir: &std::path::Path) -> Server {
             ("RUST_LOG", "info"),
             ("NO_COLOR", "1"),
         ],
-    )
+    ))
 }
 
 fn get(base: &str, path: &str, token: &str) -> (StatusCode, Value) {
@@ -809,7 +832,10 @@ fn serve_keeps_its_environment_variables_beside_the_edge_options() {
     // `LOG_FORMAT` and `PORT` are read by Edge's top-level options too.
     let dir = tempfile::tempdir().expect("dir");
     for format in ["text", "json"] {
-        let server = Server::start(&sqlite_url(dir.path()), &[("LOG_FORMAT", format)]);
+        let server = Upstream(Server::start(
+            &sqlite_url(dir.path()),
+            &[("LOG_FORMAT", format)],
+        ));
         assert_eq!(server.call(Method::GET, "/health", None).0, StatusCode::OK);
     }
 }
