@@ -12,9 +12,10 @@ use super::import_plan::Plan;
 use super::ImportFlags;
 use super::{
     AddDependency, AddLink, AddStrategy, Context, ContextFieldInput, CreateContextField,
-    CreateFlag, CreateTagType, Edit, FieldPath, FlagName, FlagType, LegalValue, LinkInput, OpError,
-    OpResult, Operation, PathSegment, RemoveDependencies, RemoveLink, RemoveStrategy, SetVariants,
-    StrategyInput, StrategyPlace, SwitchEnvironment, TagFlag, TagInput, TagTypeInput, UpdateFlag,
+    CreateFlag, CreateTagType, Edit, FieldPath, FlagFields, FlagName, FlagType, LegalValue,
+    LinkInput, OpError, OpResult, Operation, PathSegment, RemoveDependencies, RemoveLink,
+    RemoveStrategy, SetVariants, StrategyInput, StrategyPlace, SwitchEnvironment, TagFlag,
+    TagInput, TagTypeInput, UpdateFlag,
 };
 use crate::wire::transfer::{ExportDocument, ExportedFlag};
 use flagstaff_storage::{EventKind, NewEvent, WriteTx};
@@ -27,11 +28,14 @@ fn in_file(list: &str, index: usize) -> FieldPath {
 }
 
 /// The flag's metadata as [`UpdateFlag`] takes it.
-fn metadata(f: &ExportedFlag, flag_type: FlagType) -> serde_json::Value {
-    json!({
-        "type": flag_type.as_str(), "description": f.description,
-        "impressionData": f.impression_data, "stale": f.stale
-    })
+fn metadata(f: &ExportedFlag, flag_type: FlagType) -> FlagFields {
+    FlagFields {
+        flag_type: Some(flag_type.as_str().to_owned()),
+        description: Some(f.description.clone()),
+        impression_data: Some(f.impression_data),
+        stale: Some(f.stale),
+        ..FlagFields::default()
+    }
 }
 
 pub(super) async fn apply(

@@ -1,5 +1,6 @@
 //! A JSON body extractor whose rejections speak Unleash's error shape: 415
-//! without a JSON content type, 413 over the body limit, 400 otherwise.
+//! without a JSON content type, 413 over the body limit, 400 otherwise (for
+//! an object body, naming the field at fault as `details[].path`).
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -7,6 +8,7 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use flagstaff_domain::ops::{FieldPath, OpError};
 
 pub struct ApiJson<T>(pub T);
 
@@ -34,7 +36,7 @@ where
 
 /// A JSON object body read into `T`. Serde would also read a struct from a JSON
 /// array, field by field; request bodies that are objects in Unleash's API must
-/// be objects here too.
+/// be objects here too. A field that does not read is named in the error.
 pub struct ApiObject<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiObject<T>
@@ -51,8 +53,23 @@ where
                 "Request validation failed: the body must be a JSON object".to_owned(),
             ));
         }
-        serde_json::from_value(value)
+        serde_path_to_error::deserialize(value)
             .map(ApiObject)
-            .map_err(|e| ApiError::BadData(format!("Request validation failed: {e}")))
+            .map_err(|e| {
+                let message = format!("Request validation failed: {}", e.inner());
+                ApiError::Refused(OpError::invalid(field_path(e.path()), message))
+            })
     }
+}
+
+/// Where in the body serde stopped, as the API names fields.
+fn field_path(path: &serde_path_to_error::Path) -> FieldPath {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .fold(FieldPath::root(), |at, segment| match segment {
+            Segment::Seq { index } => at.index(*index),
+            Segment::Map { key } => at.field(key.as_str()),
+            Segment::Enum { variant } => at.field(variant.as_str()),
+            Segment::Unknown => at,
+        })
 }
