@@ -305,17 +305,16 @@ async fn apply_tags(
     features: &[&ExportedFlag],
 ) -> OpResult<()> {
     for (index, tag_type) in data.tag_types.iter().enumerate() {
-        let Some(name) = tag_type["name"].as_str() else {
+        let Some(name) = &tag_type.name else {
             continue;
         };
         if w.tag_type(name).await?.is_none() {
-            let text = |key: &str| tag_type[key].as_str().map(str::to_owned);
             CreateTagType {
                 tag_type: TagTypeInput {
-                    name: name.to_owned(),
-                    description: text("description"),
-                    icon: text("icon"),
-                    color: text("color"),
+                    name: name.clone(),
+                    description: tag_type.description.clone(),
+                    icon: tag_type.icon.clone(),
+                    color: tag_type.color.clone(),
                 },
             }
             .run(w, cx)
@@ -325,9 +324,9 @@ async fn apply_tags(
     }
     for (index, tag) in data.feature_tags.iter().enumerate() {
         let (Some(flag), Some(tag_type), Some(value)) = (
-            tag["featureName"].as_str(),
-            tag["tagType"].as_str(),
-            tag["tagValue"].as_str(),
+            tag.feature_name.as_deref(),
+            tag.tag_type.as_deref(),
+            tag.tag_value.as_deref(),
         ) else {
             continue;
         };
