@@ -50,6 +50,6 @@ pub use api_tokens::{hash_secret, ApiToken, TokenCache, TokenKind};
 pub use delta::FlagFilter;
 pub use metrics::{MetricsBuffer, NotStored, Report};
 pub use quota::Quotas;
-pub use response_cache::CachedBody;
+pub use response_cache::{CachedBody, ResponseCache};
 pub use state::{DomainSettings, DomainState};
 pub use streams::{StreamLimits, StreamSlot, Streams};

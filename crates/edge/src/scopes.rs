@@ -30,7 +30,7 @@ pub struct Flags {
     /// The delta API's hydration of this document, made on first request.
     hydration: std::sync::OnceLock<Bytes>,
     /// This document narrowed by SDKs' `project`/`namePrefix` queries.
-    pub filtered: flagstaff_domain::response_cache::ResponseCache,
+    pub filtered: flagstaff_domain::ResponseCache,
 }
 
 impl Flags {

@@ -15,7 +15,8 @@
 //! - [`api`]: one file per API area, each with its router; `api::router` merges them.
 //! - `ui`: the server-rendered web UI.
 //! - [`http`]: the connection loop (limits per address, timeouts).
-//! - `error`: the one HTTP error type, in Unleash's JSON shape.
+//! - `error`: the one HTTP error type, in Unleash's JSON shape; `path_segment`:
+//!   a name in a URL the API or the UI builds.
 //! - `clock`: the time every decision by the time reads (moved by tests);
 //!   [`flagstaff_storage::clock`], re-exported.
 
@@ -25,6 +26,7 @@ mod client_address;
 pub mod config;
 mod error;
 pub mod http;
+mod path_segment;
 mod request_context;
 mod state;
 mod telemetry;

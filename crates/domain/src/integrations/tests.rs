@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn params(pairs: &[(&str, &str)]) -> Map<String, Value> {

@@ -1,4 +1,3 @@
-
 use super::*;
 use flagstaff_storage::clock::ManualClock;
 

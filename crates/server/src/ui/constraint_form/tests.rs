@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn pairs<'a>(list: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = (&'a str, &'a str)> {
