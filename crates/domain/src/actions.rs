@@ -37,7 +37,7 @@ use crate::state::DomainState;
 use crate::wire::automation::ActionSetView;
 use crate::wire::to_value;
 use flagstaff_storage::{
-    ActionRunRow, ActionSetRow, PayloadFilter, SignalRow, SignalsKept, StorageError,
+    ActionRunRow, ActionSetRow, PayloadFilter, RunState, SignalRow, SignalsKept, StorageError,
 };
 
 /// Signals kept whole per endpoint, and runs kept per action set: the newest.
@@ -206,13 +206,13 @@ fn skipped(set: &ActionSetRow, signal: &SignalRow, why: &str) -> ActionRunRow {
             action
         })
         .collect();
-    run_row(set, signal, "skipped", view, actions)
+    run_row(set, signal, RunState::Skipped, view, actions)
 }
 
 fn run_row(
     set: &ActionSetRow,
     signal: &SignalRow,
-    state: &str,
+    state: RunState,
     view: ActionSetView<'_>,
     actions: Vec<Value>,
 ) -> ActionRunRow {
@@ -224,10 +224,10 @@ fn run_row(
         id: 0,
         action_set_id: set.id,
         signal_id: signal.id,
-        state: state.to_owned(),
+        state,
         signal: None,
         action_set,
-        created_at: String::new(),
+        created_at: flagstaff_storage::now(),
     }
 }
 
@@ -285,7 +285,11 @@ async fn run_one(state: &DomainState, set: &ActionSetRow, signal: &SignalRow) ->
         }
         actions.push(action);
     }
-    let state = if failed { "failed" } else { "success" };
+    let state = if failed {
+        RunState::Failed
+    } else {
+        RunState::Success
+    };
     run_row(set, signal, state, view, actions)
 }
 

@@ -259,10 +259,9 @@ impl MetricsBuffer {
 pub fn spawn_pruner(store: Arc<Store>, retention_hours: u32) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let cutoff = (store.clock().now()
-                - chrono::Duration::hours(i64::from(retention_hours)))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let cutoff_hour = format!("{}:00:00.000Z", &cutoff[..13]);
+            let cutoff_hour = flagstaff_storage::hour_bucket(
+                store.clock().now() - chrono::Duration::hours(i64::from(retention_hours)),
+            );
             let pruned = async {
                 let mut w = store.write_metrics().await?;
                 let n = w.prune_metrics(&cutoff_hour).await?;
@@ -272,7 +271,11 @@ pub fn spawn_pruner(store: Arc<Store>, retention_hours: u32) -> tokio::task::Joi
             .await;
             match pruned {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(rows = n, "pruned metrics older than {cutoff_hour}"),
+                Ok(n) => tracing::info!(
+                    rows = n,
+                    "pruned metrics older than {}",
+                    flagstaff_storage::instant_text(&cutoff_hour)
+                ),
                 Err(e) => tracing::error!(error = %e, "pruning metrics failed"),
             }
             tokio::time::sleep(Duration::from_secs(600)).await;

@@ -18,7 +18,7 @@ use super::{Actor, Context, FieldPath, OpError, OpResult, Operation, ProjectId};
 use crate::wire::automation::{ActionSetView, SIGNAL_SOURCE};
 use crate::wire::to_value;
 use flagstaff_storage::{
-    now_text, ActionSetRow, ActionStep, EventKind, NewEvent, PayloadFilter, WriteTx,
+    now, ActionSetRow, ActionStep, EventKind, NewEvent, PayloadFilter, WriteTx,
 };
 
 /// Unleash's limits on action sets.
@@ -196,7 +196,7 @@ impl ActionSetInput {
             filters: self.matching.payload,
             actor_id: self.actor_id,
             actions,
-            created_at: now_text(),
+            created_at: now(),
             created_by: actor.name.clone(),
         })
     }
@@ -271,7 +271,7 @@ impl Operation for UpdateActionSet {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ActionSetRow> {
         let before = existing_set(w, &self.project, self.id).await?;
         let after = ActionSetRow {
-            created_at: before.created_at.clone(),
+            created_at: before.created_at,
             created_by: before.created_by.clone(),
             ..self
                 .set

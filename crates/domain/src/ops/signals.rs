@@ -10,9 +10,7 @@ use super::{Actor, Context, FieldPath, OpError, OpResult, Operation, SignalEndpo
 use crate::api_tokens::hash_secret;
 use crate::wire::automation::{SignalEndpointView, SignalTokenView};
 use crate::wire::to_value;
-use flagstaff_storage::{
-    now_text, EventKind, NewEvent, SignalEndpointRow, SignalTokenRow, WriteTx,
-};
+use flagstaff_storage::{now, EventKind, NewEvent, SignalEndpointRow, SignalTokenRow, WriteTx};
 
 pub const MAX_SIGNAL_ENDPOINTS: usize = 5;
 pub const MAX_TOKENS_PER_ENDPOINT: usize = 5;
@@ -101,7 +99,7 @@ impl Operation for CreateSignalEndpoint {
             name: name.into(),
             description,
             enabled: self.endpoint.enabled.unwrap_or(true),
-            created_at: now_text(),
+            created_at: now(),
             created_by: cx.actor.name.clone(),
         };
         endpoint.id = w.insert_signal_endpoint(&endpoint).await?;
@@ -288,7 +286,7 @@ impl Operation for CreateSignalToken {
             endpoint_id: self.endpoint_id,
             name,
             secret_hash: hash_secret(&secret),
-            created_at: now_text(),
+            created_at: now(),
             created_by: cx.actor.name.clone(),
         };
         row.id = w.insert_signal_token(&row).await?;

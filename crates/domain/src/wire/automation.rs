@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use flagstaff_storage::{
-    ActionRunRow, ActionSetRow, ActionStep, PayloadFilter, SignalEndpointRow, SignalRow,
-    SignalTokenRow,
+    instant_text, ActionRunRow, ActionSetRow, ActionStep, PayloadFilter, SignalEndpointRow,
+    SignalRow, SignalTokenRow,
 };
 
 /// The only kind of signal source (Unleash's too).
@@ -23,7 +23,7 @@ pub struct SignalTokenView<'a> {
     pub id: i64,
     pub name: &'a str,
     pub signal_endpoint_id: i64,
-    pub created_at: &'a str,
+    pub created_at: String,
     pub created_by: &'a str,
 }
 
@@ -33,7 +33,7 @@ impl<'a> From<&'a SignalTokenRow> for SignalTokenView<'a> {
             id: t.id,
             name: &t.name,
             signal_endpoint_id: t.endpoint_id,
-            created_at: &t.created_at,
+            created_at: instant_text(&t.created_at),
             created_by: &t.created_by,
         }
     }
@@ -48,7 +48,7 @@ pub struct SignalEndpointView<'a> {
     pub enabled: bool,
     /// Where signals are sent (a path on this server).
     pub url: String,
-    pub created_at: &'a str,
+    pub created_at: String,
     pub created_by: &'a str,
     /// Without secrets. Events leave them out.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,7 +63,7 @@ impl<'a> SignalEndpointView<'a> {
             description: e.description.as_deref(),
             enabled: e.enabled,
             url: format!("/api/signal-endpoint/{}", e.name),
-            created_at: &e.created_at,
+            created_at: instant_text(&e.created_at),
             created_by: &e.created_by,
             tokens: None,
         }
@@ -91,7 +91,7 @@ pub struct SignalView<'a> {
     pub id: i64,
     pub source: &'static str,
     pub source_id: i64,
-    pub created_at: &'a str,
+    pub created_at: String,
     pub token_name: &'a str,
     pub payload: &'a Value,
 }
@@ -102,7 +102,7 @@ impl<'a> From<&'a SignalRow> for SignalView<'a> {
             id: s.id,
             source: SIGNAL_SOURCE,
             source_id: s.endpoint_id,
-            created_at: &s.created_at,
+            created_at: instant_text(&s.created_at),
             token_name: &s.token_name,
             payload: &s.payload,
         }
@@ -122,7 +122,7 @@ pub struct MatchView<'a> {
 pub struct ActionView<'a> {
     #[serde(flatten)]
     pub step: &'a ActionStep,
-    pub created_at: &'a str,
+    pub created_at: String,
     pub created_by: &'a str,
 }
 
@@ -138,7 +138,7 @@ pub struct ActionSetView<'a> {
     #[serde(rename = "match")]
     pub matching: MatchView<'a>,
     pub actions: Vec<ActionView<'a>>,
-    pub created_at: &'a str,
+    pub created_at: String,
     pub created_by: &'a str,
 }
 
@@ -161,11 +161,11 @@ impl<'a> From<&'a ActionSetRow> for ActionSetView<'a> {
                 .iter()
                 .map(|step| ActionView {
                     step,
-                    created_at: &a.created_at,
+                    created_at: instant_text(&a.created_at),
                     created_by: &a.created_by,
                 })
                 .collect(),
-            created_at: &a.created_at,
+            created_at: instant_text(&a.created_at),
             created_by: &a.created_by,
         }
     }
@@ -178,8 +178,8 @@ pub struct ActionRunView<'a> {
     pub id: i64,
     pub action_set_id: i64,
     pub signal_id: i64,
-    pub created_at: &'a str,
-    pub state: &'a str,
+    pub created_at: String,
+    pub state: &'static str,
     /// The signal it ran for (stored once, read with the run); `null` when
     /// that signal is gone.
     pub signal: Option<SignalView<'a>>,
@@ -192,8 +192,8 @@ impl<'a> From<&'a ActionRunRow> for ActionRunView<'a> {
             id: r.id,
             action_set_id: r.action_set_id,
             signal_id: r.signal_id,
-            created_at: &r.created_at,
-            state: &r.state,
+            created_at: instant_text(&r.created_at),
+            state: r.state.as_str(),
             signal: r.signal.as_ref().map(SignalView::from),
             action_set: &r.action_set,
         }

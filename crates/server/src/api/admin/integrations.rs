@@ -20,7 +20,7 @@ use flagstaff_domain::integrations::{self, PROVIDERS, SIGNATURE_HEADER};
 use flagstaff_domain::ops::{
     CreateIntegration, DeleteIntegration, IntegrationInput, UpdateIntegration,
 };
-use flagstaff_storage::{AttemptRow, IntegrationRow};
+use flagstaff_storage::{instant_text, AttemptRow, IntegrationRow};
 
 pub fn router() -> Routes {
     Routes::new()
@@ -46,11 +46,11 @@ fn integration_view(addon: &IntegrationRow) -> Value {
         "events": addon.events,
         "projects": addon.projects,
         "environments": addon.environments,
-        "createdAt": addon.created_at,
+        "createdAt": instant_text(&addon.created_at),
         "delivery": {
             "state": if circuit.paused_until.is_some() { "paused" } else { "ok" },
             "consecutiveFailures": circuit.failures,
-            "pausedUntil": circuit.paused_until,
+            "pausedUntil": circuit.paused_until.as_ref().map(instant_text),
         },
     })
 }
@@ -189,7 +189,7 @@ fn attempt_view(a: &AttemptRow) -> Value {
     json!({
         "id": a.id,
         "integrationId": a.addon_id,
-        "createdAt": a.created_at,
+        "createdAt": instant_text(&a.created_at),
         "state": if a.succeeded { "success" } else { "failed" },
         "stateDetails": a.details,
         "event": {"id": a.event_id, "type": a.event_type, "featureName": a.feature_name},

@@ -4,6 +4,8 @@
 use crate::api::routes::{get, Routes};
 use axum::extract::{Path, Query, State};
 use axum::Json;
+use chrono::{DateTime, Utc};
+use flagstaff_storage::instant_text;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -24,10 +26,8 @@ pub fn router() -> Routes {
         .route("/api/admin/metrics/unknown-flags", get(unknown_flags))
 }
 
-fn hour_text(hours_ago: i64) -> String {
-    let t = (chrono::Utc::now() - chrono::Duration::hours(hours_ago))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    format!("{}:00:00.000Z", &t[..13])
+fn hours_ago(hours: i64) -> DateTime<Utc> {
+    Utc::now() - chrono::Duration::hours(hours)
 }
 
 /// The last hour's yes/no per environment, and the applications that reported.
@@ -44,21 +44,22 @@ async fn summary(
     _admin: AdminToken,
     Path(feature): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let rows = state.store.raw_metrics(&feature, &hour_text(1)).await?;
-    let mut by_env: std::collections::BTreeMap<String, (u64, u64, String)> = Default::default();
+    let rows = state.store.raw_metrics(&feature, hours_ago(1)).await?;
+    let mut by_env: std::collections::BTreeMap<String, (u64, u64, DateTime<Utc>)> =
+        Default::default();
     let mut apps = std::collections::BTreeSet::new();
     for (key, counts) in &rows {
         let entry = by_env
             .entry(key.environment.clone())
-            .or_insert((0, 0, key.hour.clone()));
+            .or_insert((0, 0, key.hour));
         entry.0 += counts.yes;
         entry.1 += counts.no;
-        entry.2 = entry.2.clone().max(key.hour.clone());
+        entry.2 = entry.2.max(key.hour);
         apps.insert(key.app_name.clone());
     }
     let usage: Vec<Value> = by_env
         .into_iter()
-        .map(|(environment, (yes, no, hour))| json!({"environment": environment, "timestamp": hour, "yes": yes, "no": no}))
+        .map(|(environment, (yes, no, hour))| json!({"environment": environment, "timestamp": instant_text(&hour), "yes": yes, "no": no}))
         .collect();
     Ok(Json(json!({
         "version": 1, "maturity": "stable", "featureName": feature,
@@ -85,9 +86,11 @@ async fn exposure(
     Query(window): Query<Window>,
 ) -> ApiResult<Json<Value>> {
     let hours = window.hours();
-    let rows = state.store.raw_metrics(&feature, &hour_text(hours)).await?;
-    let mut buckets: std::collections::BTreeMap<(String, String), flagstaff_storage::MetricCounts> =
-        Default::default();
+    let rows = state.store.raw_metrics(&feature, hours_ago(hours)).await?;
+    let mut buckets: std::collections::BTreeMap<
+        (String, DateTime<Utc>),
+        flagstaff_storage::MetricCounts,
+    > = Default::default();
     for (key, counts) in rows {
         buckets
             .entry((key.environment, key.hour))
@@ -99,7 +102,7 @@ async fn exposure(
         .map(|((environment, hour), c)| {
             let total = c.yes + c.no;
             json!({
-                "environment": environment, "timestamp": hour, "yes": c.yes, "no": c.no,
+                "environment": environment, "timestamp": instant_text(&hour), "yes": c.yes, "no": c.no,
                 "shareEnabled": if total == 0 { 0.0 } else { c.yes as f64 / total as f64 },
                 "variants": c.variants,
             })
@@ -182,7 +185,8 @@ async fn application(
         .into_iter()
         .map(|(i, last_seen)| json!({
             "instanceId": i.instance_id, "environment": i.environment, "sdkVersion": i.sdk_version,
-            "started": i.started, "interval": i.interval_ms, "lastSeen": last_seen, "strategies": i.strategies,
+            "started": i.started.as_ref().map(instant_text), "interval": i.interval_ms,
+            "lastSeen": instant_text(&last_seen), "strategies": i.strategies,
         }))
         .collect();
     if instances.is_empty() {
@@ -222,7 +226,7 @@ async fn unknown_flags(
         .await?
         .into_iter()
         .map(|f| {
-            json!({"name": f.name, "appName": f.app_name, "environment": f.environment, "seenAt": f.last_seen})
+            json!({"name": f.name, "appName": f.app_name, "environment": f.environment, "seenAt": instant_text(&f.last_seen)})
         })
         .collect();
     Ok(Json(json!({"unknownFlags": flags})))
@@ -263,10 +267,7 @@ async fn raw(
     Query(window): Query<Window>,
 ) -> ApiResult<Json<Value>> {
     let hours = window.hours();
-    let since = (chrono::Utc::now() - chrono::Duration::hours(hours))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let since_hour = format!("{}:00:00.000Z", &since[..13]);
-    let rows = state.store.raw_metrics(&feature, &since_hour).await?;
+    let rows = state.store.raw_metrics(&feature, hours_ago(hours)).await?;
     let data: Vec<Value> = rows
         .into_iter()
         .map(|(key, counts)| {
@@ -274,7 +275,7 @@ async fn raw(
                 "featureName": key.feature_name,
                 "appName": key.app_name,
                 "environment": key.environment,
-                "timestamp": key.hour,
+                "timestamp": instant_text(&key.hour),
                 "yes": counts.yes,
                 "no": counts.no,
                 "variants": counts.variants,
