@@ -34,7 +34,7 @@ use crate::integrations::ACTION_DEPTH_HEADER;
 use crate::ops::{self, Actor, OpError, ProjectId};
 use crate::quota::Quota;
 use crate::state::DomainState;
-use crate::wire::automation::ActionSetView;
+use crate::wire::automation::{ActionSetView, StepOutcome};
 use crate::wire::to_value;
 use flagstaff_storage::{
     ActionRunRow, ActionSetRow, PayloadFilter, RunState, SignalRow, SignalsKept, StorageError,
@@ -193,40 +193,28 @@ fn skip_reason(automation: &Automation, set: &ActionSetRow, signal: &SignalRow) 
 
 /// The log of a run not made: every action `not started`, with the reason.
 fn skipped(set: &ActionSetRow, signal: &SignalRow, why: &str) -> ActionRunRow {
-    let view = ActionSetView::from(set);
-    let actions = view
-        .actions
-        .iter()
-        .map(|shown| {
-            let mut action = to_value(shown);
-            if let Value::Object(fields) = &mut action {
-                fields.insert("state".to_owned(), Value::from("not started"));
-                fields.insert("details".to_owned(), Value::from(why));
-            }
-            action
-        })
-        .collect();
-    run_row(set, signal, RunState::Skipped, view, actions)
+    let mut view = ActionSetView::from(set);
+    for action in &mut view.actions {
+        action.state = Some(StepOutcome::NotStarted);
+        action.details = Some(why.to_owned());
+    }
+    run_row(set, signal, RunState::Skipped, &view)
 }
 
+/// The log of a run: the action set as it ran, each action with its outcome.
 fn run_row(
     set: &ActionSetRow,
     signal: &SignalRow,
     state: RunState,
-    view: ActionSetView<'_>,
-    actions: Vec<Value>,
+    view: &ActionSetView<'_>,
 ) -> ActionRunRow {
-    let mut action_set = to_value(&view);
-    if let Value::Object(fields) = &mut action_set {
-        fields.insert("actions".to_owned(), Value::Array(actions));
-    }
     ActionRunRow {
         id: 0,
         action_set_id: set.id,
         signal_id: signal.id,
         state,
         signal: None,
-        action_set,
+        action_set: to_value(view),
         created_at: flagstaff_storage::now(),
     }
 }
@@ -255,12 +243,11 @@ fn reason(error: OpError) -> String {
 
 async fn run_one(state: &DomainState, set: &ActionSetRow, signal: &SignalRow) -> ActionRunRow {
     let actor = Actor::action(&set.name, signal.action_depth + 1);
-    let view = ActionSetView::from(set);
+    let mut view = ActionSetView::from(set);
     let mut failed = false;
-    let mut actions = Vec::with_capacity(set.actions.len());
-    for (step, shown) in set.actions.iter().zip(&view.actions) {
-        let (outcome, details) = if failed {
-            ("not started", None)
+    for (step, shown) in set.actions.iter().zip(&mut view.actions) {
+        let outcome = if failed {
+            StepOutcome::NotStarted
         } else {
             let applied = match ProjectId::parse(&set.project)
                 .and_then(|project| ops::step(&step.action, &step.execution_params, &project))
@@ -269,28 +256,22 @@ async fn run_one(state: &DomainState, set: &ActionSetRow, signal: &SignalRow) ->
                 Err(e) => Err(e),
             };
             match applied {
-                Ok(()) => ("success", None),
+                Ok(()) => StepOutcome::Success,
                 Err(e) => {
                     failed = true;
-                    ("failed", Some(reason(e)))
+                    shown.details = Some(reason(e));
+                    StepOutcome::Failed
                 }
             }
         };
-        let mut action = to_value(shown);
-        if let Value::Object(fields) = &mut action {
-            fields.insert("state".to_owned(), Value::from(outcome));
-            if let Some(details) = details {
-                fields.insert("details".to_owned(), Value::from(details));
-            }
-        }
-        actions.push(action);
+        shown.state = Some(outcome);
     }
     let state = if failed {
         RunState::Failed
     } else {
         RunState::Success
     };
-    run_row(set, signal, state, view, actions)
+    run_row(set, signal, state, &view)
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@
 //!   every committed change, with a revision number; [`delta`] their history
 //!   for streams, [`response_cache`] their pre-serialised answers; [`follow`]
 //!   keeps them (and the tokens) up with changes made by other processes.
+//! - [`evaluation`]: the frontend API's and OFREP's answers from a compiled
+//!   engine, shared by `flagstaff serve` and `flagstaff edge`.
 //! - [`api_tokens`]: API tokens (hashed at rest, cached in memory).
 //! - [`streams`]: the open client streams, woken after every catch-up.
 //! - [`metrics`]: SDK metrics, batched in memory and acknowledged once stored.
@@ -25,6 +27,7 @@
 pub mod actions;
 pub mod api_tokens;
 pub mod delta;
+pub mod evaluation;
 pub mod follow;
 pub mod integrations;
 pub mod metrics;

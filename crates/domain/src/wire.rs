@@ -15,10 +15,12 @@ use flagstaff_storage::{
 };
 
 pub mod automation;
+mod events;
 mod flags;
 pub mod tokens;
 pub mod transfer;
 
+pub use events::EventView;
 pub use flags::{CreatedBy, DependencyView, FlagEnvironmentView, FlagMetadata, FlagView, LinkView};
 
 /// A view as a JSON value (event data, or a response built from several views).
@@ -163,23 +165,6 @@ impl<'a> From<&'a EnvironmentRow> for EnvironmentView<'a> {
             protected: false,
         }
     }
-}
-
-/// An event as the event log shows it (and as integrations send it).
-pub fn event_view(e: &flagstaff_storage::EventRecord) -> serde_json::Value {
-    serde_json::json!({
-        "id": e.id,
-        "revision": e.revision,
-        "type": e.event_type,
-        "createdAt": instant_text(&e.created_at),
-        "createdBy": e.created_by,
-        "project": e.project,
-        "environment": e.environment,
-        "featureName": e.feature_name,
-        "preData": e.pre_data,
-        "data": e.data,
-        "tags": e.tags,
-    })
 }
 
 /// A tag type (Unleash's tagTypeSchema).

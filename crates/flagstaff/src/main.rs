@@ -2,7 +2,9 @@
 //!
 //! `flagstaff serve` runs the server (crate `flagstaff-server`); `flagstaff eval`
 //! is the batch and debugging front end of the engine; `flagstaff export` and
-//! `flagstaff import` move flags between servers in Unleash's export format.
+//! `flagstaff import` move flags between servers in Unleash's export format;
+//! `flagstaff edge` (and `offline`) is a drop-in for Unleash Edge (crate
+//! `flagstaff-edge`).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -10,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use flagstaff_server::config::LogFormat;
 
+mod edge;
 mod eval;
 mod transfer;
 
@@ -19,6 +22,9 @@ mod transfer;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Unleash Edge's top-level options, for `edge` and `offline`.
+    #[command(flatten)]
+    edge_server: flagstaff_edge::config::ServerArgs,
 }
 
 // Parsed once per process: the size of `serve`'s options costs nothing.
@@ -33,6 +39,11 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Import an export document into a project and environment (as one change).
     Import(transfer::ImportArgs),
+    /// Run as a drop-in for Unleash Edge in front of Unleash or Flagstaff
+    /// (`flagstaff edge offline` serves a file instead).
+    Edge(flagstaff_edge::config::EdgeArgs),
+    /// Serve a client-features file as Unleash Edge's offline mode does.
+    Offline(flagstaff_edge::config::OfflineArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +53,8 @@ fn main() -> ExitCode {
         Command::Export(args) => transfer::export(&args),
         Command::Import(args) => transfer::import(&args),
         Command::Serve(args) => serve(args),
+        Command::Edge(args) => edge::run(&cli.edge_server, args),
+        Command::Offline(args) => edge::offline(&cli.edge_server, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -72,7 +85,7 @@ fn serve(args: flagstaff_server::ServeArgs) -> anyhow::Result<()> {
 /// which during a database outage is a line per request — the server logs the
 /// outage itself once): text, in colour only on a terminal (and never with
 /// `NO_COLOR`), or one JSON object a line.
-fn init_logging(format: LogFormat) {
+pub(crate) fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
@@ -89,7 +102,7 @@ fn init_logging(format: LogFormat) {
 /// Registers the SIGTERM and Ctrl-C handlers now — so a signal that arrives
 /// while the server is still starting is neither lost nor fatal — and returns
 /// a future that completes on the first of them.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     let (terminate, interrupt) = {
         use tokio::signal::unix::{signal, SignalKind};

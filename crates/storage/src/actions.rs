@@ -21,9 +21,11 @@ use super::{
 
 /// A condition on a signal's payload, by its dotted path: Unleash's constraint
 /// fields without the context name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"operator": "IN", "values": ["In QA"]}))]
 pub struct PayloadFilter {
+    /// A constraint operator (`IN`, `STR_CONTAINS`, `NUM_GT`, ...).
     pub operator: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,

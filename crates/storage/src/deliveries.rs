@@ -62,7 +62,7 @@ impl<S: Source> Reader<S> {
         let rows = sqlx::query(
             "SELECT a.id, a.addon_id, a.event_id, a.attempt, a.created_at, a.succeeded, a.status, \
              a.latency_ms, a.details, e.type AS event_type, e.feature_name \
-             FROM integration_attempts a LEFT JOIN events e ON e.id = a.event_id \
+             FROM addon_attempts a LEFT JOIN events e ON e.id = a.event_id \
              WHERE a.addon_id = $1 ORDER BY a.id DESC LIMIT $2",
         )
         .bind(addon_id)
@@ -224,7 +224,7 @@ impl Store {
             let attempt = delivery.attempts + 1;
             let now = instant_text(&self.clock().now());
             sqlx::query(
-                "INSERT INTO integration_attempts (addon_id, delivery_id, event_id, attempt, created_at, \
+                "INSERT INTO addon_attempts (addon_id, delivery_id, event_id, attempt, created_at, \
                  succeeded, status, latency_ms, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(delivery.addon.id)
@@ -301,7 +301,7 @@ impl Store {
     /// Prunes the delivery log and settled deliveries older than `before`.
     pub async fn prune_deliveries(&self, before: &DateTime<Utc>) -> StorageResult<()> {
         let before = instant_text(before);
-        sqlx::query("DELETE FROM integration_attempts WHERE created_at < $1")
+        sqlx::query("DELETE FROM addon_attempts WHERE created_at < $1")
             .bind(&before)
             .execute(self.pool())
             .await?;

@@ -16,6 +16,18 @@ macro_rules! event_kinds {
             $(#[serde(rename = $name)] $variant,)*
         }
 
+        /// On the wire: its name, one of [`EventKind::ALL`]'s.
+        impl utoipa::PartialSchema for EventKind {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::String)
+                    .enum_values(Some([$($name,)*]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for EventKind {}
+
         impl EventKind {
             /// Every kind, in declaration order.
             pub const ALL: &'static [EventKind] = &[$(EventKind::$variant,)*];

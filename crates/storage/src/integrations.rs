@@ -156,7 +156,7 @@ impl WriteTx<'_> {
 
     /// Deletes an integration with its pending deliveries and its log.
     pub async fn delete_integration(&mut self, id: i64) -> StorageResult<()> {
-        for table in ["integration_attempts", "addon_deliveries"] {
+        for table in ["addon_attempts", "addon_deliveries"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE addon_id = $1"))
                 .bind(id)
                 .execute(self.tx())

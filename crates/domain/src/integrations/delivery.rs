@@ -271,7 +271,7 @@ impl Deliverer {
     async fn attempt(&self, delivery: &ClaimedDelivery) -> AttemptOutcome {
         let started = Instant::now();
         let addon = &delivery.addon;
-        let event = crate::wire::event_view(&delivery.event);
+        let event = crate::wire::to_value(&crate::wire::EventView::from(&delivery.event));
         let result = match super::outgoing(
             &addon.provider,
             &addon.parameters,

@@ -6,19 +6,23 @@ use serde::Serialize;
 
 use flagstaff_storage::EventKind;
 
-#[derive(Debug, Serialize)]
+/// A parameter of a provider (Unleash's addonParameterSchema): every value is text.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Parameter {
     pub name: &'static str,
     pub display_name: &'static str,
+    /// How a form shows it: `url`, `text` or `textfield`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub description: &'static str,
     pub required: bool,
+    /// Shown masked once stored.
     pub sensitive: bool,
 }
 
-#[derive(Debug, Serialize)]
+/// A kind of integration (Unleash's addonTypeSchema).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Provider {
     pub name: &'static str,
@@ -26,6 +30,7 @@ pub struct Provider {
     pub description: &'static str,
     pub documentation_url: &'static str,
     pub parameters: &'static [Parameter],
+    /// The event types it can send.
     pub events: &'static [EventKind],
 }
 

@@ -37,6 +37,35 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// What a step's `executionParams` may hold (the document's schema; a step
+/// reads them from a map, so each refusal names its parameter): which
+/// parameters each action takes is [`ACTIONS`].
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({"featureName": "new-checkout", "environment": "production",
+    "rollout": 50}))]
+#[allow(dead_code)] // read as a map by `step`
+pub struct ExecutionParams {
+    /// The action set's project (filled in when not given).
+    project: Option<String>,
+    environment: String,
+    #[schema(rename = "featureName")]
+    feature_name: String,
+    /// `SET_ROLLOUT`: the flexibleRollout strategy to change (else the first).
+    #[schema(rename = "strategyId")]
+    strategy_id: Option<String>,
+    /// `SET_ROLLOUT`: the percentage, 0–100 (a number, or a number as text).
+    rollout: Option<Rollout>,
+}
+
+/// A rollout percentage as a step's parameters give it.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // documentation only
+enum Rollout {
+    Percent(u8),
+    Text(String),
+}
+
 /// One step, ready to apply.
 #[derive(Debug, Clone)]
 pub enum Step {

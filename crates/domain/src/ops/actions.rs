@@ -12,14 +12,12 @@ use flagstaff_engine::document::Constraint;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::action_steps::{step, stored_params};
+use super::action_steps::{step, stored_params, ExecutionParams};
+use super::automation::{self, description};
 use super::strategies::check_constraint;
 use super::{Actor, Context, FieldPath, OpError, OpResult, Operation, ProjectId};
-use crate::wire::automation::{ActionSetView, SIGNAL_SOURCE};
-use crate::wire::to_value;
-use flagstaff_storage::{
-    now, ActionSetRow, ActionStep, EventKind, NewEvent, PayloadFilter, WriteTx,
-};
+use crate::wire::automation::SIGNAL_SOURCE;
+use flagstaff_storage::{now, ActionSetRow, ActionStep, PayloadFilter, WriteTx};
 
 /// Unleash's limits on action sets.
 pub const MAX_ACTION_SETS_PER_PROJECT: usize = 5;
@@ -28,8 +26,13 @@ pub const MAX_FILTER_VALUES: usize = 25;
 pub const MAX_ACTIONS: usize = 10;
 
 /// An action set as the admin API receives it (Unleash's actionSetSchema).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "qa-enables-checkout", "description": "On in development once in QA",
+    "enabled": true, "match": {"source": "signal-endpoint", "sourceId": 1,
+        "payload": {"issue.fields.status.name": {"operator": "IN", "values": ["In QA"]}}},
+    "actions": [{"action": "TOGGLE_FEATURE_ON", "sortOrder": 1,
+        "executionParams": {"featureName": "new-checkout", "environment": "development"}}]}))]
 pub struct ActionSetInput {
     pub name: String,
     #[serde(default)]
@@ -39,28 +42,35 @@ pub struct ActionSetInput {
     pub enabled: Option<bool>,
     #[serde(rename = "match")]
     pub matching: MatchInput,
+    /// Kept and shown (Unleash's service account); changes are made by `action:<name>`.
     #[serde(default)]
     pub actor_id: Option<i64>,
+    /// 1 to 10 steps, run in `sortOrder`.
     pub actions: Vec<ActionInput>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MatchInput {
+    /// `signal-endpoint`.
     pub source: String,
+    /// The signal endpoint's id.
     pub source_id: i64,
     /// Dotted payload path → condition; all must hold.
     #[serde(default)]
     pub payload: BTreeMap<String, PayloadFilter>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionInput {
+    /// `TOGGLE_FEATURE_ON`, `TOGGLE_FEATURE_OFF` or `SET_ROLLOUT`.
     pub action: String,
+    /// Its place in the set (its position when not given).
     #[serde(default)]
     pub sort_order: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = ExecutionParams)]
     pub execution_params: BTreeMap<String, Value>,
 }
 
@@ -118,26 +128,8 @@ impl ActionSetInput {
         id: Option<i64>,
         actor: &Actor,
     ) -> OpResult<ActionSetRow> {
-        let name = self.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(OpError::invalid(
-                FieldPath::root().field("name"),
-                "an action set's name must be between 1 and 100 characters long",
-            ));
-        }
-        let description = self
-            .description
-            .map(|d| d.trim().to_owned())
-            .filter(|d| !d.is_empty());
-        if description
-            .as_ref()
-            .is_some_and(|d| d.chars().count() > 1000)
-        {
-            return Err(OpError::invalid(
-                FieldPath::root().field("description"),
-                "a description must be at most 1000 characters long",
-            ));
-        }
+        let name = automation::name(&self.name, "an action set's name")?;
+        let description = description(self.description)?;
         if self.matching.source != SIGNAL_SOURCE {
             return Err(OpError::invalid(
                 FieldPath::root().field("match").field("source"),
@@ -202,21 +194,6 @@ impl ActionSetInput {
     }
 }
 
-fn set_event(
-    event_type: EventKind,
-    actor: &Actor,
-    before: Option<&ActionSetRow>,
-    after: Option<&ActionSetRow>,
-) -> NewEvent {
-    NewEvent {
-        created_by: actor.name.clone(),
-        project: after.or(before).map(|s| s.project.clone()),
-        pre_data: before.map(|s| to_value(&ActionSetView::from(s))),
-        data: after.map(|s| to_value(&ActionSetView::from(s))),
-        ..NewEvent::new(event_type)
-    }
-}
-
 async fn existing_set(w: &mut WriteTx<'_>, project: &ProjectId, id: i64) -> OpResult<ActionSetRow> {
     if !w.project_exists(project).await? {
         return Err(OpError::NotFound(format!(
@@ -244,16 +221,8 @@ impl Operation for CreateActionSet {
                 self.project
             )));
         }
-        let mut set = self.set.checked(w, &self.project, None, &cx.actor).await?;
-        set.id = w.insert_action_set(&set).await?;
-        w.record_event(set_event(
-            EventKind::ActionsCreated,
-            &cx.actor,
-            None,
-            Some(&set),
-        ))
-        .await?;
-        Ok(set)
+        let set = self.set.checked(w, &self.project, None, &cx.actor).await?;
+        automation::create(w, &cx.actor, set).await
     }
 }
 
@@ -278,15 +247,7 @@ impl Operation for UpdateActionSet {
                 .checked(w, &self.project, Some(self.id), &cx.actor)
                 .await?
         };
-        w.update_action_set(&after).await?;
-        w.record_event(set_event(
-            EventKind::ActionsUpdated,
-            &cx.actor,
-            Some(&before),
-            Some(&after),
-        ))
-        .await?;
-        Ok(after)
+        automation::replace(w, &cx.actor, &before, after).await
     }
 }
 
@@ -303,22 +264,7 @@ impl Operation for SwitchActionSet {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ActionSetRow> {
         let before = existing_set(w, &self.project, self.id).await?;
-        if before.enabled == self.enabled {
-            return Ok(before);
-        }
-        let after = ActionSetRow {
-            enabled: self.enabled,
-            ..before.clone()
-        };
-        w.update_action_set(&after).await?;
-        w.record_event(set_event(
-            EventKind::ActionsUpdated,
-            &cx.actor,
-            Some(&before),
-            Some(&after),
-        ))
-        .await?;
-        Ok(after)
+        automation::switch(w, &cx.actor, before, self.enabled).await
     }
 }
 
@@ -333,15 +279,7 @@ impl Operation for DeleteActionSet {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let before = existing_set(w, &self.project, self.id).await?;
-        w.delete_action_set(self.id).await?;
-        w.record_event(set_event(
-            EventKind::ActionsDeleted,
-            &cx.actor,
-            Some(&before),
-            None,
-        ))
-        .await?;
-        Ok(())
+        automation::delete(w, &cx.actor, &before).await
     }
 }
 

@@ -13,21 +13,32 @@ use flagstaff_storage::{
     instant_text, now, DeliveryCircuit, EventKind, IntegrationRow, NewEvent, WriteTx,
 };
 
-/// An integration as the admin API receives it (Unleash's addon shape).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// An integration as the admin API receives it (Unleash's addonCreateUpdateSchema).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"provider": "webhook", "description": "Changes to the audit service",
+    "enabled": true, "parameters": {"url": "https://audit.example.com/flags"},
+    "events": ["feature-created", "feature-environment-enabled"], "projects": ["default"],
+    "environments": []}))]
 pub struct IntegrationInput {
+    /// `webhook`, `slack`, `teams` or `datadog`.
     pub provider: String,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// The provider's parameters by name (its `parameters` in the providers
+    /// list), each a string; a sensitive one sent back masked keeps its value.
     #[serde(default)]
+    #[schema(value_type = BTreeMap<String, String>)]
     pub parameters: Map<String, Value>,
+    /// The event types to send (at least one).
     #[serde(default)]
     pub events: Vec<String>,
+    /// Only events of these projects (none, or `*`: every project).
     #[serde(default)]
     pub projects: Vec<String>,
+    /// Only events of these environments (none, or `*`: every one).
     #[serde(default)]
     pub environments: Vec<String>,
 }

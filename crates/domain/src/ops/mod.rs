@@ -8,6 +8,7 @@
 
 mod action_steps;
 mod actions;
+mod automation;
 mod context;
 mod integrations;
 pub use context::STANDARD_CONTEXT_FIELDS;
@@ -43,7 +44,7 @@ mod rules_tests;
 
 use std::future::Future;
 
-pub use action_steps::{step, SetRollout, Step, ACTIONS};
+pub use action_steps::{step, ExecutionParams, SetRollout, Step, ACTIONS};
 pub use actions::{
     as_constraint, ActionInput, ActionSetInput, CreateActionSet, DeleteActionSet, MatchInput,
     SwitchActionSet, UpdateActionSet,

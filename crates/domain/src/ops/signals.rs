@@ -6,39 +6,26 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, Context, FieldPath, OpError, OpResult, Operation, SignalEndpointName};
+use super::automation::{self, description};
+use super::{Context, OpError, OpResult, Operation, SignalEndpointName};
 use crate::api_tokens::hash_secret;
-use crate::wire::automation::{SignalEndpointView, SignalTokenView};
-use crate::wire::to_value;
-use flagstaff_storage::{now, EventKind, NewEvent, SignalEndpointRow, SignalTokenRow, WriteTx};
+use flagstaff_storage::{now, SignalEndpointRow, SignalTokenRow, WriteTx};
 
 pub const MAX_SIGNAL_ENDPOINTS: usize = 5;
 pub const MAX_TOKENS_PER_ENDPOINT: usize = 5;
-const MAX_DESCRIPTION_CHARS: usize = 1000;
 
 /// An endpoint as the admin API receives it (createSignalEndpointSchema).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "jira", "description": "Issue changes from Jira",
+    "enabled": true}))]
 pub struct SignalEndpointInput {
+    /// Letters, digits, `-` and `_`: the endpoint is `/api/signal-endpoint/<name>`.
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
     /// Unleash: true when not given.
     #[serde(default)]
     pub enabled: Option<bool>,
-}
-
-fn description(text: Option<String>) -> OpResult<Option<String>> {
-    let text = text.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
-    if text
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS)
-    {
-        return Err(OpError::invalid(
-            FieldPath::root().field("description"),
-            format!("a description must be at most {MAX_DESCRIPTION_CHARS} characters long"),
-        ));
-    }
-    Ok(text)
 }
 
 /// The endpoint `id`, or `NotFound`.
@@ -62,20 +49,6 @@ async fn name_is_free(w: &mut WriteTx<'_>, name: &str, id: Option<i64>) -> OpRes
     Ok(())
 }
 
-fn endpoint_event(
-    event_type: EventKind,
-    actor: &Actor,
-    before: Option<&SignalEndpointRow>,
-    after: Option<&SignalEndpointRow>,
-) -> NewEvent {
-    NewEvent {
-        created_by: actor.name.clone(),
-        pre_data: before.map(|e| to_value(&SignalEndpointView::new(e))),
-        data: after.map(|e| to_value(&SignalEndpointView::new(e))),
-        ..NewEvent::new(event_type)
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateSignalEndpoint {
     pub endpoint: SignalEndpointInput,
@@ -94,7 +67,7 @@ impl Operation for CreateSignalEndpoint {
             )));
         }
         name_is_free(w, &name, None).await?;
-        let mut endpoint = SignalEndpointRow {
+        let endpoint = SignalEndpointRow {
             id: 0,
             name: name.into(),
             description,
@@ -102,15 +75,7 @@ impl Operation for CreateSignalEndpoint {
             created_at: now(),
             created_by: cx.actor.name.clone(),
         };
-        endpoint.id = w.insert_signal_endpoint(&endpoint).await?;
-        w.record_event(endpoint_event(
-            EventKind::SignalEndpointCreated,
-            &cx.actor,
-            None,
-            Some(&endpoint),
-        ))
-        .await?;
-        Ok(endpoint)
+        automation::create(w, &cx.actor, endpoint).await
     }
 }
 
@@ -135,15 +100,7 @@ impl Operation for UpdateSignalEndpoint {
             enabled: self.endpoint.enabled.unwrap_or(true),
             ..before.clone()
         };
-        w.update_signal_endpoint(&after).await?;
-        w.record_event(endpoint_event(
-            EventKind::SignalEndpointUpdated,
-            &cx.actor,
-            Some(&before),
-            Some(&after),
-        ))
-        .await?;
-        Ok(after)
+        automation::replace(w, &cx.actor, &before, after).await
     }
 }
 
@@ -160,22 +117,7 @@ impl Operation for SwitchSignalEndpoint {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<SignalEndpointRow> {
         let before = existing_endpoint(w, self.id).await?;
-        if before.enabled == self.enabled {
-            return Ok(before);
-        }
-        let after = SignalEndpointRow {
-            enabled: self.enabled,
-            ..before.clone()
-        };
-        w.update_signal_endpoint(&after).await?;
-        w.record_event(endpoint_event(
-            EventKind::SignalEndpointUpdated,
-            &cx.actor,
-            Some(&before),
-            Some(&after),
-        ))
-        .await?;
-        Ok(after)
+        automation::switch(w, &cx.actor, before, self.enabled).await
     }
 }
 
@@ -199,40 +141,7 @@ impl Operation for DeleteSignalEndpoint {
                 users.join(", ")
             )));
         }
-        w.delete_signal_endpoint(self.id).await?;
-        w.record_event(endpoint_event(
-            EventKind::SignalEndpointDeleted,
-            &cx.actor,
-            Some(&before),
-            None,
-        ))
-        .await?;
-        Ok(())
-    }
-}
-
-fn token_name(name: &str) -> OpResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(OpError::invalid(
-            FieldPath::root().field("name"),
-            "a token name must be between 1 and 100 characters long",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-fn token_event(
-    event_type: EventKind,
-    actor: &Actor,
-    before: Option<&SignalTokenRow>,
-    after: Option<&SignalTokenRow>,
-) -> NewEvent {
-    NewEvent {
-        created_by: actor.name.clone(),
-        pre_data: before.map(|t| to_value(&SignalTokenView::from(t))),
-        data: after.map(|t| to_value(&SignalTokenView::from(t))),
-        ..NewEvent::new(event_type)
+        automation::delete(w, &cx.actor, &before).await
     }
 }
 
@@ -270,7 +179,7 @@ impl Operation for CreateSignalToken {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<CreatedSignalToken> {
         existing_endpoint(w, self.endpoint_id).await?;
-        let name = token_name(&self.name)?;
+        let name = automation::name(&self.name, "a token name")?;
         let existing = w.signal_tokens(self.endpoint_id).await?.len();
         if existing >= MAX_TOKENS_PER_ENDPOINT {
             return Err(OpError::invalid_input(format!(
@@ -281,7 +190,7 @@ impl Operation for CreateSignalToken {
         let secret: String = (0..2)
             .map(|_| uuid::Uuid::new_v4().simple().to_string())
             .collect();
-        let mut row = SignalTokenRow {
+        let row = SignalTokenRow {
             id: 0,
             endpoint_id: self.endpoint_id,
             name,
@@ -289,14 +198,7 @@ impl Operation for CreateSignalToken {
             created_at: now(),
             created_by: cx.actor.name.clone(),
         };
-        row.id = w.insert_signal_token(&row).await?;
-        w.record_event(token_event(
-            EventKind::SignalEndpointTokenCreated,
-            &cx.actor,
-            None,
-            Some(&row),
-        ))
-        .await?;
+        let row = automation::create(w, &cx.actor, row).await?;
         Ok(CreatedSignalToken { row, secret })
     }
 }
@@ -314,18 +216,10 @@ impl Operation for RenameSignalToken {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<SignalTokenRow> {
         let before = existing_token(w, self.endpoint_id, self.token_id).await?;
         let after = SignalTokenRow {
-            name: token_name(&self.name)?,
+            name: automation::name(&self.name, "a token name")?,
             ..before.clone()
         };
-        w.rename_signal_token(after.id, &after.name).await?;
-        w.record_event(token_event(
-            EventKind::SignalEndpointTokenUpdated,
-            &cx.actor,
-            Some(&before),
-            Some(&after),
-        ))
-        .await?;
-        Ok(after)
+        automation::replace(w, &cx.actor, &before, after).await
     }
 }
 
@@ -340,14 +234,6 @@ impl Operation for DeleteSignalToken {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let before = existing_token(w, self.endpoint_id, self.token_id).await?;
-        w.delete_signal_token(before.id).await?;
-        w.record_event(token_event(
-            EventKind::SignalEndpointTokenDeleted,
-            &cx.actor,
-            Some(&before),
-            None,
-        ))
-        .await?;
-        Ok(())
+        automation::delete(w, &cx.actor, &before).await
     }
 }

@@ -8,17 +8,21 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use flagstaff_storage::{
-    instant_text, ActionRunRow, ActionSetRow, ActionStep, PayloadFilter, SignalEndpointRow,
-    SignalRow, SignalTokenRow,
+    instant_text, ActionRunRow, ActionSetRow, PayloadFilter, SignalEndpointRow, SignalRow,
+    SignalTokenRow,
 };
 
 /// The only kind of signal source (Unleash's too).
 pub const SIGNAL_SOURCE: &str = "signal-endpoint";
 
-#[derive(Debug, Serialize)]
+/// A signal endpoint's token, without its secret.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"id": 1, "name": "jira-token", "signalEndpointId": 1,
+    "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin"}))]
 pub struct SignalTokenView<'a> {
     pub id: i64,
     pub name: &'a str,
@@ -39,8 +43,12 @@ impl<'a> From<&'a SignalTokenRow> for SignalTokenView<'a> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"id": 1, "name": "jira", "description": "Issue changes from Jira",
+    "enabled": true, "url": "/api/signal-endpoint/jira", "createdAt": "2025-03-01T09:00:00Z",
+    "createdBy": "admin", "tokens": [{"id": 1, "name": "jira-token", "signalEndpointId": 1,
+        "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin"}]}))]
 pub struct SignalEndpointView<'a> {
     pub id: i64,
     pub name: &'a str,
@@ -85,14 +93,22 @@ impl<'a> SignalEndpointView<'a> {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// A signal an endpoint received.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"id": 7, "source": "signal-endpoint", "sourceId": 1,
+    "createdAt": "2025-03-01T09:00:00Z", "tokenName": "jira-token",
+    "payload": {"issue": {"key": "CHK-12", "fields": {"status": {"name": "In QA"}}}}}))]
 pub struct SignalView<'a> {
     pub id: i64,
+    /// Always `signal-endpoint`.
     pub source: &'static str,
+    /// The endpoint's id.
     pub source_id: i64,
     pub created_at: String,
+    /// The name of the token it was sent with.
     pub token_name: &'a str,
+    /// The JSON object sent; `null` once pruned while a run still names it.
     pub payload: &'a Value,
 }
 
@@ -109,25 +125,64 @@ impl<'a> From<&'a SignalRow> for SignalView<'a> {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// Which signals set an action set off: those of one endpoint whose payload
+/// passes every filter.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MatchView<'a> {
+    /// Always `signal-endpoint`.
     pub source: &'a str,
+    /// The endpoint's id.
     pub source_id: i64,
+    /// Dotted payload path → condition.
     pub payload: &'a BTreeMap<String, PayloadFilter>,
 }
 
-#[derive(Debug, Serialize)]
+/// One step of an action set; in a run's log, with how it went.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionView<'a> {
-    #[serde(flatten)]
-    pub step: &'a ActionStep,
+    /// Its position in the set, from 1.
+    pub id: i64,
+    /// `TOGGLE_FEATURE_ON`, `TOGGLE_FEATURE_OFF` or `SET_ROLLOUT`.
+    pub action: &'a str,
+    pub sort_order: i64,
+    #[schema(value_type = crate::ops::ExecutionParams)]
+    pub execution_params: &'a BTreeMap<String, Value>,
     pub created_at: String,
     pub created_by: &'a str,
+    /// In a run's log only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<StepOutcome>,
+    /// In a run's log only: why a step failed or did not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// How a step of a run went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StepOutcome {
+    Success,
+    Failed,
+    #[serde(rename = "not started")]
+    NotStarted,
+}
+
+/// An action set (Unleash's actionSetSchema); a run's log shows it as it ran,
+/// each action with its `state`.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"id": 1, "project": "default", "name": "qa-enables-checkout",
+    "description": null, "enabled": true, "actorId": 7,
+    "match": {"source": "signal-endpoint", "sourceId": 1,
+        "payload": {"issue.fields.status.name": {"operator": "IN", "values": ["In QA"],
+            "caseInsensitive": false, "inverted": false}}},
+    "actions": [{"id": 1, "action": "TOGGLE_FEATURE_ON", "sortOrder": 1,
+        "executionParams": {"project": "default", "featureName": "new-checkout",
+            "environment": "development"},
+        "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin"}],
+    "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin"}))]
 pub struct ActionSetView<'a> {
     pub id: i64,
     pub project: &'a str,
@@ -160,9 +215,14 @@ impl<'a> From<&'a ActionSetRow> for ActionSetView<'a> {
                 .actions
                 .iter()
                 .map(|step| ActionView {
-                    step,
+                    id: step.id,
+                    action: &step.action,
+                    sort_order: step.sort_order,
+                    execution_params: &step.execution_params,
                     created_at: instant_text(&a.created_at),
                     created_by: &a.created_by,
+                    state: None,
+                    details: None,
                 })
                 .collect(),
             created_at: instant_text(&a.created_at),
@@ -172,17 +232,34 @@ impl<'a> From<&'a ActionSetRow> for ActionSetView<'a> {
 }
 
 /// One run of an action set (Unleash's actionSetEventSchema).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"id": 3, "actionSetId": 1, "signalId": 7,
+    "createdAt": "2025-03-01T09:00:00Z", "state": "success",
+    "signal": {"id": 7, "source": "signal-endpoint", "sourceId": 1,
+        "createdAt": "2025-03-01T09:00:00Z", "tokenName": "jira-token",
+        "payload": {"issue": {"key": "CHK-12"}}},
+    "actionSet": {"id": 1, "project": "default", "name": "qa-enables-checkout",
+        "description": null, "enabled": true, "actorId": 7,
+        "match": {"source": "signal-endpoint", "sourceId": 1, "payload": {}},
+        "actions": [{"id": 1, "action": "TOGGLE_FEATURE_ON", "sortOrder": 1,
+            "executionParams": {"project": "default", "featureName": "new-checkout",
+                "environment": "development"},
+            "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin", "state": "success"}],
+        "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin"}}))]
 pub struct ActionRunView<'a> {
     pub id: i64,
     pub action_set_id: i64,
     pub signal_id: i64,
     pub created_at: String,
+    /// `success`, `failed`, or `skipped` (not run: the loop guard).
     pub state: &'static str,
     /// The signal it ran for (stored once, read with the run); `null` when
     /// that signal is gone.
     pub signal: Option<SignalView<'a>>,
+    /// The action set as it ran, each action with its `state` (as
+    /// [`ActionSetView`] wrote it to the log).
+    #[schema(value_type = ActionSetView)]
     pub action_set: &'a Value,
 }
 

@@ -3,6 +3,8 @@
 // Each test crate uses a part of this module.
 #![allow(dead_code)]
 
+pub mod edge;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

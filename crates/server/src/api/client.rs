@@ -117,11 +117,12 @@ async fn features(
 
 /// A cached JSON body with its ETag, gzipped when the client accepts it (the
 /// gzipped form was made once, with the plain one).
-pub(crate) fn cached_json(headers: &HeaderMap, body: CachedBody, etag: &str) -> Response {
-    let wants_gzip = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+pub fn cached_json(headers: &HeaderMap, body: CachedBody, etag: &str) -> Response {
+    let wants_gzip = flagstaff_domain::evaluation::accepts_gzip(
+        headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    );
     let json = (
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -9,8 +9,8 @@ use crate::api::routes::{get, post, Routes};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use flagstaff_engine::{Context, VariantResult};
-use serde::Serialize;
+use flagstaff_domain::evaluation::{frontend_body, Toggles};
+use flagstaff_engine::Context;
 use serde_json::Value;
 
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
@@ -50,28 +50,6 @@ pub fn router(cors_origins: &[String]) -> Routes {
         })
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct Toggle<'a> {
-    name: &'a str,
-    enabled: bool,
-    variant: VariantResult<'a>,
-    impression_data: bool,
-}
-
-/// The enabled flags for a context (disabled ones are left out, as Unleash does).
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"toggles": [
-    {"name": "new-checkout", "enabled": true, "impressionData": false,
-        "variant": {"name": "blue", "enabled": true, "feature_enabled": true,
-            "payload": {"type": "string", "value": "#0000ff"}}},
-    {"name": "dark-mode", "enabled": true, "impressionData": true,
-        "variant": {"name": "disabled", "enabled": false, "feature_enabled": true}}
-]}))]
-struct Toggles<'a> {
-    toggles: Vec<Toggle<'a>>,
-}
-
 /// The body of `POST /api/frontend` (and OFREP's): the context, under
 /// `context`. The frontend API also reads the context's fields from the top
 /// level of the body when there is no `context`, as Unleash's proxy does.
@@ -94,22 +72,8 @@ fn evaluate(
     }
     let context = context.with_current_time(state.clock.now());
     let snapshot = state.snapshots.load();
-    let toggles: Vec<Toggle<'_>> = match snapshot.engines.get(&token.environment) {
-        Some(engine) => engine
-            .evaluate_all(&context)
-            .filter(|(name, e)| {
-                e.enabled && engine.project(name).is_some_and(|p| token.sees_project(p))
-            })
-            .map(|(name, e)| Toggle {
-                name,
-                enabled: true,
-                variant: e.variant,
-                impression_data: e.impression_data,
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let body = serde_json::to_vec(&Toggles { toggles }).unwrap_or_default();
+    let engine = snapshot.engines.get(&token.environment).map(|e| &**e);
+    let body = frontend_body(engine, &context, |p| token.sees_project(p));
     crate::api::json_with_etag(headers, body)
 }
 

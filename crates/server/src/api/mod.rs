@@ -72,14 +72,10 @@ pub fn router(state: AppState, args: &ServeArgs) -> Router {
 
 /// A JSON body with an ETag derived from its bytes, or 304 when the caller
 /// already has it (responses computed per request: frontend API, OFREP bulk).
-pub(crate) fn json_with_etag(
-    headers: &axum::http::HeaderMap,
-    body: Vec<u8>,
-) -> axum::response::Response {
+pub fn json_with_etag(headers: &axum::http::HeaderMap, body: Vec<u8>) -> axum::response::Response {
     use axum::http::{header, HeaderValue, StatusCode};
     use axum::response::IntoResponse;
-    use sha2::{Digest, Sha256};
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..8]));
+    let etag = flagstaff_domain::evaluation::body_etag(&body);
     if headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == etag.as_bytes())

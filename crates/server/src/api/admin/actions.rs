@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::id_in_path;
 use super::signal_endpoints::PageQuery;
@@ -51,36 +51,49 @@ async fn existing(state: &AppState, project: &str, id: &str) -> ApiResult<Action
         .ok_or_else(|| ApiError::NotFound(format!("Could not find action set {id}")))
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"actions": [{"id": 1, "project": "default",
+    "name": "qa-enables-checkout", "description": null, "enabled": true, "actorId": 7,
+    "match": {"source": "signal-endpoint", "sourceId": 1, "payload": {}},
+    "actions": [{"id": 1, "action": "TOGGLE_FEATURE_ON", "sortOrder": 1,
+        "executionParams": {"project": "default", "featureName": "new-checkout",
+            "environment": "development"},
+        "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin"}],
+    "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin"}]}))]
+struct ActionSetList<'a> {
+    actions: Vec<ActionSetView<'a>>,
+}
+
 #[utoipa::path(
     get,
     path = "/api/admin/projects/{project}/actions",
     summary = "A project's action sets",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The project's action sets", body = ActionSetList),
     )
 )]
 async fn list(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path(project): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     if !state.store.project_exists(&project).await? {
         return Err(ApiError::NotFound(format!(
             "Could not find project {project}"
         )));
     }
     let sets = state.store.action_sets(&project).await?;
-    let shown: Vec<ActionSetView> = sets.iter().map(ActionSetView::from).collect();
-    Ok(Json(json!({"actions": shown})))
+    let actions = sets.iter().map(ActionSetView::from).collect();
+    Ok(Json(ActionSetList { actions }).into_response())
 }
 
 #[utoipa::path(
     post,
     path = "/api/admin/projects/{project}/actions",
     summary = "Creates an action set",
-    request_body = Object,
+    request_body = ActionSetInput,
     responses(
-        (status = 201, description = "Created", body = Object),
+        (status = 201, description = "The action set", body = ActionSetView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -104,7 +117,7 @@ async fn create(
     path = "/api/admin/projects/{project}/actions/{id}",
     summary = "One action set",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The action set", body = ActionSetView),
     )
 )]
 async fn read(
@@ -120,9 +133,9 @@ async fn read(
     put,
     path = "/api/admin/projects/{project}/actions/{id}",
     summary = "Replaces an action set",
-    request_body = Object,
+    request_body = ActionSetInput,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The action set", body = ActionSetView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -162,10 +175,7 @@ async fn switch(
     path = "/api/admin/projects/{project}/actions/{id}/on",
     summary = "Enables an action set",
     responses(
-        (status = 200, description = "OK", body = Object),
-        (status = 400, description = "Invalid input"),
-        (status = 404, description = "Not found"),
-        (status = 409, description = "Conflicts with what is stored"),
+        (status = 200, description = "The action set, enabled", body = ActionSetView),
     )
 )]
 async fn switch_on(
@@ -181,10 +191,7 @@ async fn switch_on(
     path = "/api/admin/projects/{project}/actions/{id}/off",
     summary = "Disables an action set",
     responses(
-        (status = 200, description = "OK", body = Object),
-        (status = 400, description = "Invalid input"),
-        (status = 404, description = "Not found"),
-        (status = 409, description = "Conflicts with what is stored"),
+        (status = 200, description = "The action set, disabled", body = ActionSetView),
     )
 )]
 async fn switch_off(
@@ -201,9 +208,6 @@ async fn switch_off(
     summary = "Deletes an action set",
     responses(
         (status = 204, description = "Done"),
-        (status = 400, description = "Invalid input"),
-        (status = 404, description = "Not found"),
-        (status = 409, description = "Conflicts with what is stored"),
     )
 )]
 async fn remove(
@@ -224,7 +228,7 @@ async fn remove(
     summary = "An action set's runs, newest first",
     params(PageQuery),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "A page of runs", body = RunList),
         (status = 400, description = "Invalid input"),
     )
 )]
@@ -233,12 +237,28 @@ async fn runs(
     _admin: AdminToken,
     Path((project, id)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let (limit, offset) = query.page()?;
     let set = existing(&state, &project, &id).await?;
     let runs = state.store.action_runs(set.id, limit, offset).await?;
-    let shown: Vec<ActionRunView> = runs.iter().map(ActionRunView::from).collect();
-    Ok(Json(json!({"actionSetEvents": shown})))
+    let action_set_events = runs.iter().map(ActionRunView::from).collect();
+    Ok(Json(RunList { action_set_events }).into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"actionSetEvents": [{"id": 3, "actionSetId": 1, "signalId": 7,
+    "createdAt": "2025-03-01T09:00:00Z", "state": "success", "signal": null,
+    "actionSet": {"id": 1, "project": "default", "name": "qa-enables-checkout",
+        "description": null, "enabled": true, "actorId": null,
+        "match": {"source": "signal-endpoint", "sourceId": 1, "payload": {}},
+        "actions": [{"id": 1, "action": "TOGGLE_FEATURE_ON", "sortOrder": 1,
+            "executionParams": {"project": "default", "featureName": "new-checkout",
+                "environment": "development"},
+            "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin", "state": "success"}],
+        "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin"}}]}))]
+struct RunList<'a> {
+    action_set_events: Vec<ActionRunView<'a>>,
 }
 
 /// This area's part of the OpenAPI document.

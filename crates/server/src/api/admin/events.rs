@@ -5,14 +5,15 @@
 
 use crate::api::routes::{get, Routes};
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use super::filter_value;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use flagstaff_domain::wire::EventView;
 use flagstaff_storage::{EventFilter, EventRecord};
 
 pub fn router() -> Routes {
@@ -52,12 +53,48 @@ fn filter(paging: Paging, feature: Option<String>) -> ApiResult<EventFilter> {
     })
 }
 
-/// The cursor of the next page: the last id of a full page.
-fn next_before(filter: &EventFilter, events: &[EventRecord]) -> Option<i64> {
-    match events.last() {
+/// A page of the event log, newest first (Unleash's eventsSchema; for one
+/// flag with its `toggleName`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"version": 1, "events": [{"id": 42, "revision": 40,
+    "type": "feature-environment-enabled", "createdAt": "2025-03-01T09:00:00Z",
+    "createdBy": "admin", "project": "default", "environment": "production",
+    "featureName": "new-checkout", "preData": null, "data": null, "tags": []}],
+    "totalEvents": 1, "nextBefore": null}))]
+struct EventLog<'a> {
+    /// Always 1.
+    version: u8,
+    /// The flag asked about (`/api/admin/events/{feature}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    toggle_name: Option<&'a str>,
+    events: Vec<EventView<'a>>,
+    /// How many events the filter selects, on every page.
+    total_events: i64,
+    /// The `before` of the next page; `null` on the last one.
+    next_before: Option<i64>,
+}
+
+/// The page of `events` the filter selected, `total` in all.
+fn event_log<'a>(
+    filter: &EventFilter,
+    toggle_name: Option<&'a str>,
+    events: &'a [EventRecord],
+    total: i64,
+) -> Response {
+    // The cursor of the next page: the last id of a full page.
+    let next_before = match events.last() {
         Some(last) if events.len() as i64 == filter.limit => Some(last.id),
         _ => None,
-    }
+    };
+    Json(EventLog {
+        version: 1,
+        toggle_name,
+        events: events.iter().map(EventView::from).collect(),
+        total_events: total,
+        next_before,
+    })
+    .into_response()
 }
 
 #[utoipa::path(
@@ -66,7 +103,7 @@ fn next_before(filter: &EventFilter, events: &[EventRecord]) -> Option<i64> {
     summary = "The event log, newest first",
     params(Paging),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "A page of events", body = EventLog),
         (status = 400, description = "Invalid input"),
     )
 )]
@@ -74,17 +111,10 @@ async fn list(
     State(state): State<AppState>,
     _admin: AdminToken,
     Query(paging): Query<Paging>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let filter = filter(paging, None)?;
     let (events, total) = state.store.events(&filter).await?;
-    let next_before = next_before(&filter, &events);
-    let events: Vec<Value> = events
-        .iter()
-        .map(flagstaff_domain::wire::event_view)
-        .collect();
-    Ok(Json(
-        json!({"version": 1, "events": events, "totalEvents": total, "nextBefore": next_before}),
-    ))
+    Ok(event_log(&filter, None, &events, total))
 }
 
 #[utoipa::path(
@@ -93,7 +123,7 @@ async fn list(
     summary = "One flag's events",
     params(Paging),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "A page of the flag's events", body = EventLog),
         (status = 400, description = "Invalid input"),
     )
 )]
@@ -102,18 +132,10 @@ async fn for_feature(
     _admin: AdminToken,
     Path(feature): Path<String>,
     Query(paging): Query<Paging>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let filter = filter(paging, Some(feature.clone()))?;
     let (events, total) = state.store.events(&filter).await?;
-    let next_before = next_before(&filter, &events);
-    let events: Vec<Value> = events
-        .iter()
-        .map(flagstaff_domain::wire::event_view)
-        .collect();
-    Ok(Json(json!({
-        "version": 1, "toggleName": feature, "events": events, "totalEvents": total,
-        "nextBefore": next_before
-    })))
+    Ok(event_log(&filter, Some(&feature), &events, total))
 }
 
 /// A `from`/`to` bound: a date (`2024-05-01`, the start of that day, or of the
@@ -156,6 +178,19 @@ struct SearchQuery {
     limit: Option<i64>,
 }
 
+/// What an event search found: a page, newest first, and how many in all
+/// (Unleash's eventSearchResponseSchema).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"events": [{"id": 42, "revision": 40,
+    "type": "feature-environment-enabled", "createdAt": "2025-03-01T09:00:00Z",
+    "createdBy": "admin", "project": "default", "environment": "production",
+    "featureName": "new-checkout", "preData": null, "data": null, "tags": []}],
+    "total": 1}))]
+struct EventSearch<'a> {
+    events: Vec<EventView<'a>>,
+    total: i64,
+}
+
 /// Unleash's event search (`/api/admin/search/events`): by flag, project,
 /// type, who, and date range, newest first, with the total.
 #[utoipa::path(
@@ -164,7 +199,7 @@ struct SearchQuery {
     summary = "Searches the event log",
     params(SearchQuery),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The events found", body = EventSearch),
         (status = 400, description = "Invalid input"),
     )
 )]
@@ -172,7 +207,7 @@ async fn search(
     State(state): State<AppState>,
     _admin: AdminToken,
     Query(query): Query<SearchQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let mut filter = filter(
         Paging {
             project: filter_value(query.project, "project")?,
@@ -187,11 +222,8 @@ async fn search(
     filter.from = instant_bound(query.from, "from", false)?;
     filter.to = instant_bound(query.to, "to", true)?;
     let (events, total) = state.store.events(&filter).await?;
-    let events: Vec<Value> = events
-        .iter()
-        .map(flagstaff_domain::wire::event_view)
-        .collect();
-    Ok(Json(json!({"events": events, "total": total})))
+    let events = events.iter().map(EventView::from).collect();
+    Ok(Json(EventSearch { events, total }).into_response())
 }
 
 /// This area's part of the OpenAPI document.

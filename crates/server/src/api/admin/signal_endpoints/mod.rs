@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 use super::id_in_path;
 use crate::api::ApiObject;
@@ -20,7 +19,6 @@ use flagstaff_domain::ops::{
     UpdateSignalEndpoint,
 };
 use flagstaff_domain::wire::automation::{SignalEndpointView, SignalView};
-use flagstaff_domain::wire::to_value;
 use flagstaff_storage::SignalEndpointRow;
 
 mod endpoint_tokens;
@@ -49,15 +47,18 @@ fn endpoint_id(text: &str) -> ApiResult<i64> {
 }
 
 /// An endpoint with its tokens, as one endpoint is shown.
-async fn shown(state: &AppState, endpoint: &SignalEndpointRow) -> ApiResult<Value> {
+async fn shown(state: &AppState, endpoint: &SignalEndpointRow) -> ApiResult<Response> {
     let tokens = state.store.signal_tokens(endpoint.id).await?;
-    Ok(to_value(
-        &SignalEndpointView::new(endpoint).with_tokens(&tokens),
-    ))
+    Ok(Json(SignalEndpointView::new(endpoint).with_tokens(&tokens)).into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"signalEndpoints": [{"id": 1, "name": "jira",
+    "description": "Issue changes from Jira", "enabled": true, "url": "/api/signal-endpoint/jira",
+    "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin",
+    "tokens": [{"id": 1, "name": "jira-token", "signalEndpointId": 1,
+        "createdAt": "2025-03-01T09:00:00Z", "createdBy": "admin"}]}]}))]
 struct EndpointList<'a> {
     signal_endpoints: Vec<SignalEndpointView<'a>>,
 }
@@ -67,7 +68,7 @@ struct EndpointList<'a> {
     path = "/api/admin/signal-endpoints",
     summary = "Every signal endpoint",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "Every endpoint, with its tokens", body = EndpointList),
     )
 )]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
@@ -84,9 +85,9 @@ async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Re
     post,
     path = "/api/admin/signal-endpoints",
     summary = "Creates a signal endpoint",
-    request_body = Object,
+    request_body = SignalEndpointInput,
     responses(
-        (status = 201, description = "Created", body = Object),
+        (status = 201, description = "The endpoint", body = SignalEndpointView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -100,7 +101,7 @@ async fn create(
     let endpoint = state
         .apply(&admin.actor(), CreateSignalEndpoint { endpoint })
         .await?;
-    Ok((StatusCode::CREATED, Json(shown(&state, &endpoint).await?)).into_response())
+    Ok((StatusCode::CREATED, shown(&state, &endpoint).await?).into_response())
 }
 
 #[utoipa::path(
@@ -108,30 +109,30 @@ async fn create(
     path = "/api/admin/signal-endpoints/{id}",
     summary = "One signal endpoint",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The endpoint, with its tokens", body = SignalEndpointView),
     )
 )]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let id = endpoint_id(&id)?;
     let endpoint = state
         .store
         .signal_endpoint(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("Could not find signal endpoint {id}")))?;
-    Ok(Json(shown(&state, &endpoint).await?))
+    shown(&state, &endpoint).await
 }
 
 #[utoipa::path(
     put,
     path = "/api/admin/signal-endpoints/{id}",
     summary = "Replaces a signal endpoint",
-    request_body = Object,
+    request_body = SignalEndpointInput,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The endpoint", body = SignalEndpointView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -142,12 +143,12 @@ async fn replace(
     admin: AdminToken,
     Path(id): Path<String>,
     ApiObject(endpoint): ApiObject<SignalEndpointInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let id = endpoint_id(&id)?;
     let endpoint = state
         .apply(&admin.actor(), UpdateSignalEndpoint { id, endpoint })
         .await?;
-    Ok(Json(shown(&state, &endpoint).await?))
+    shown(&state, &endpoint).await
 }
 
 async fn switch(
@@ -155,12 +156,12 @@ async fn switch(
     admin: AdminToken,
     id: &str,
     enabled: bool,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let id = endpoint_id(id)?;
     let endpoint = state
         .apply(&admin.actor(), SwitchSignalEndpoint { id, enabled })
         .await?;
-    Ok(Json(shown(&state, &endpoint).await?))
+    shown(&state, &endpoint).await
 }
 
 #[utoipa::path(
@@ -168,17 +169,14 @@ async fn switch(
     path = "/api/admin/signal-endpoints/{id}/on",
     summary = "Enables a signal endpoint",
     responses(
-        (status = 200, description = "OK", body = Object),
-        (status = 400, description = "Invalid input"),
-        (status = 404, description = "Not found"),
-        (status = 409, description = "Conflicts with what is stored"),
+        (status = 200, description = "The endpoint, enabled", body = SignalEndpointView),
     )
 )]
 async fn switch_on(
     State(state): State<AppState>,
     admin: AdminToken,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     switch(state, admin, &id, true).await
 }
 
@@ -187,17 +185,14 @@ async fn switch_on(
     path = "/api/admin/signal-endpoints/{id}/off",
     summary = "Disables a signal endpoint",
     responses(
-        (status = 200, description = "OK", body = Object),
-        (status = 400, description = "Invalid input"),
-        (status = 404, description = "Not found"),
-        (status = 409, description = "Conflicts with what is stored"),
+        (status = 200, description = "The endpoint, disabled", body = SignalEndpointView),
     )
 )]
 async fn switch_off(
     State(state): State<AppState>,
     admin: AdminToken,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     switch(state, admin, &id, false).await
 }
 
@@ -207,9 +202,7 @@ async fn switch_off(
     summary = "Deletes a signal endpoint",
     responses(
         (status = 204, description = "Done"),
-        (status = 400, description = "Invalid input"),
-        (status = 404, description = "Not found"),
-        (status = 409, description = "Conflicts with what is stored"),
+        (status = 409, description = "An action set listens to it"),
     )
 )]
 async fn remove(
@@ -260,7 +253,7 @@ impl PageQuery {
     summary = "The signals an endpoint received, newest first",
     params(PageQuery),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "A page of signals", body = SignalList),
         (status = 400, description = "Invalid input"),
     )
 )]
@@ -269,13 +262,25 @@ async fn signals(
     _admin: AdminToken,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let (limit, offset) = query.page()?;
     let id = endpoint_id(&id)?;
     check_endpoint(&state, id).await?;
     let signals = state.store.signals(id, limit, offset).await?;
-    let shown: Vec<SignalView> = signals.iter().map(SignalView::from).collect();
-    Ok(Json(json!({"signalEndpointSignals": shown})))
+    let signal_endpoint_signals = signals.iter().map(SignalView::from).collect();
+    Ok(Json(SignalList {
+        signal_endpoint_signals,
+    })
+    .into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"signalEndpointSignals": [{"id": 7, "source": "signal-endpoint",
+    "sourceId": 1, "createdAt": "2025-03-01T09:00:00Z", "tokenName": "jira-token",
+    "payload": {"issue": {"key": "CHK-12", "fields": {"status": {"name": "In QA"}}}}}]}))]
+struct SignalList<'a> {
+    signal_endpoint_signals: Vec<SignalView<'a>>,
 }
 
 /// This area's part of the OpenAPI document.

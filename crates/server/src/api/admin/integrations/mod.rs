@@ -10,17 +10,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use flagstaff_domain::integrations::{self, PROVIDERS, SIGNATURE_HEADER};
+use flagstaff_domain::integrations::PROVIDERS;
 use flagstaff_domain::ops::{
     CreateIntegration, DeleteIntegration, IntegrationInput, UpdateIntegration,
 };
-use flagstaff_storage::{instant_text, AttemptRow, IntegrationRow};
+use flagstaff_storage::IntegrationRow;
+use views::{CreatedIntegrationView, DeliveryList, IntegrationList, IntegrationView};
+
+mod views;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -32,46 +34,22 @@ pub fn router() -> Routes {
         .route("/api/admin/addons/{id}/events", get(deliveries))
 }
 
-/// An integration as the API shows it (Unleash's addon schema), with how its
-/// deliveries go: `"ok"`, or `"paused"` after failing too often in a row
-/// (`pausedUntil`: when one is tried again; the first that succeeds resumes it).
-fn integration_view(addon: &IntegrationRow) -> Value {
-    let circuit = &addon.circuit;
-    json!({
-        "id": addon.id,
-        "provider": addon.provider,
-        "description": addon.description,
-        "enabled": addon.enabled,
-        "parameters": integrations::masked(&addon.provider, &addon.parameters),
-        "events": addon.events,
-        "projects": addon.projects,
-        "environments": addon.environments,
-        "createdAt": instant_text(&addon.created_at),
-        "delivery": {
-            "state": if circuit.paused_until.is_some() { "paused" } else { "ok" },
-            "consecutiveFailures": circuit.failures,
-            "pausedUntil": circuit.paused_until.as_ref().map(instant_text),
-        },
-    })
-}
-
 #[utoipa::path(
     get,
     path = "/api/admin/addons",
     summary = "Every integration and the providers",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "Every integration, and the providers with their parameters", body = IntegrationList),
     )
 )]
-async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
-    let addons: Vec<Value> = state
-        .store
-        .integrations()
-        .await?
-        .iter()
-        .map(integration_view)
-        .collect();
-    Ok(Json(json!({"addons": addons, "providers": PROVIDERS})))
+async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
+    let addons = state.store.integrations().await?;
+    let addons = addons.iter().map(IntegrationView::from).collect();
+    Ok(Json(IntegrationList {
+        addons,
+        providers: PROVIDERS,
+    })
+    .into_response())
 }
 
 async fn find(state: &AppState, id: i64) -> ApiResult<IntegrationRow> {
@@ -90,24 +68,25 @@ async fn find(state: &AppState, id: i64) -> ApiResult<IntegrationRow> {
     summary = "One integration",
     params(("id" = i64, Path, description = "An integration's id")),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The integration", body = IntegrationView),
     )
 )]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(integration_view(&find(&state, id).await?)))
+) -> ApiResult<Response> {
+    let addon = find(&state, id).await?;
+    Ok(Json(IntegrationView::from(&addon)).into_response())
 }
 
 #[utoipa::path(
     post,
     path = "/api/admin/addons",
     summary = "Creates an integration",
-    request_body = Object,
+    request_body = IntegrationInput,
     responses(
-        (status = 201, description = "Created", body = Object),
+        (status = 201, description = "The integration, with its signing secret (shown this once)", body = CreatedIntegrationView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -122,10 +101,7 @@ async fn create(
     let created = state
         .apply(&admin.actor(), CreateIntegration { addon })
         .await?;
-    let mut view = integration_view(&created.addon);
-    // Shown this once: receivers check X-Flagstaff-Signature with it.
-    view["signingSecret"] = json!(created.addon.signing_secret);
-    view["signatureHeader"] = json!(SIGNATURE_HEADER);
+    let view = CreatedIntegrationView::new(&created.addon);
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -134,9 +110,9 @@ async fn create(
     path = "/api/admin/addons/{id}",
     summary = "Replaces an integration",
     params(("id" = i64, Path, description = "An integration's id")),
-    request_body = Object,
+    request_body = IntegrationInput,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The integration", body = IntegrationView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -147,12 +123,12 @@ async fn replace(
     admin: AdminToken,
     Path(id): Path<i64>,
     ApiObject(input): ApiObject<IntegrationInput>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let addon = input.checked(state.deliverer.policy()).await?;
     let updated = state
         .apply(&admin.actor(), UpdateIntegration { id, addon })
         .await?;
-    Ok(Json(integration_view(&updated)))
+    Ok(Json(IntegrationView::from(&updated)).into_response())
 }
 
 #[utoipa::path(
@@ -184,26 +160,13 @@ struct LogPage {
     limit: Option<i64>,
 }
 
-/// One attempt as Unleash's integration events show deliveries.
-fn attempt_view(a: &AttemptRow) -> Value {
-    json!({
-        "id": a.id,
-        "integrationId": a.addon_id,
-        "createdAt": instant_text(&a.created_at),
-        "state": if a.succeeded { "success" } else { "failed" },
-        "stateDetails": a.details,
-        "event": {"id": a.event_id, "type": a.event_type, "featureName": a.feature_name},
-        "details": {"attempt": a.attempt, "status": a.status, "latencyMs": a.latency_ms},
-    })
-}
-
 #[utoipa::path(
     get,
     path = "/api/admin/addons/{id}/events",
     summary = "An integration's recent deliveries",
     params(("id" = i64, Path, description = "An integration's id"), LogPage),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "Its delivery attempts, newest first", body = DeliveryList),
         (status = 400, description = "Invalid input"),
     )
 )]
@@ -212,15 +175,15 @@ async fn deliveries(
     _admin: AdminToken,
     Path(id): Path<i64>,
     Query(page): Query<LogPage>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     find(&state, id).await?;
     let limit = page.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::BadData("limit must be 1–1000".to_owned()));
     }
     let attempts = state.store.integration_attempts(id, limit).await?;
-    let events: Vec<Value> = attempts.iter().map(attempt_view).collect();
-    Ok(Json(json!({"integrationEvents": events})))
+    let integration_events = attempts.iter().map(Into::into).collect();
+    Ok(Json(DeliveryList { integration_events }).into_response())
 }
 
 /// This area's part of the OpenAPI document.
