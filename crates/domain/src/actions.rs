@@ -37,7 +37,7 @@ use crate::state::DomainState;
 use crate::wire::automation::{ActionSetView, StepOutcome};
 use crate::wire::to_value;
 use flagstaff_storage::{
-    ActionRunRow, ActionSetRow, PayloadFilter, SignalRow, SignalsKept, StorageError,
+    ActionRunRow, ActionSetRow, PayloadFilter, RunState, SignalRow, SignalsKept, StorageError,
 };
 
 /// Signals kept whole per endpoint, and runs kept per action set: the newest.
@@ -198,24 +198,24 @@ fn skipped(set: &ActionSetRow, signal: &SignalRow, why: &str) -> ActionRunRow {
         action.state = Some(StepOutcome::NotStarted);
         action.details = Some(why.to_owned());
     }
-    run_row(set, signal, "skipped", &view)
+    run_row(set, signal, RunState::Skipped, &view)
 }
 
 /// The log of a run: the action set as it ran, each action with its outcome.
 fn run_row(
     set: &ActionSetRow,
     signal: &SignalRow,
-    state: &str,
+    state: RunState,
     view: &ActionSetView<'_>,
 ) -> ActionRunRow {
     ActionRunRow {
         id: 0,
         action_set_id: set.id,
         signal_id: signal.id,
-        state: state.to_owned(),
+        state,
         signal: None,
         action_set: to_value(view),
-        created_at: String::new(),
+        created_at: flagstaff_storage::now(),
     }
 }
 
@@ -266,7 +266,11 @@ async fn run_one(state: &DomainState, set: &ActionSetRow, signal: &SignalRow) ->
         };
         shown.state = Some(outcome);
     }
-    let state = if failed { "failed" } else { "success" };
+    let state = if failed {
+        RunState::Failed
+    } else {
+        RunState::Success
+    };
     run_row(set, signal, state, &view)
 }
 

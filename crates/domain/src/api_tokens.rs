@@ -13,32 +13,8 @@ use sha2::{Digest, Sha256};
 use crate::ops::pats::PAT_PREFIX;
 use flagstaff_storage::{Clock, StorageResult, Store};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
-    Admin,
-    /// Unleash calls these `backend` (formerly `client`).
-    Client,
-    Frontend,
-}
-
-impl TokenKind {
-    pub fn parse(text: &str) -> Option<TokenKind> {
-        match text.to_ascii_lowercase().as_str() {
-            "admin" => Some(TokenKind::Admin),
-            "client" | "backend" => Some(TokenKind::Client),
-            "frontend" => Some(TokenKind::Frontend),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenKind::Admin => "admin",
-            TokenKind::Client => "client",
-            TokenKind::Frontend => "frontend",
-        }
-    }
-}
+/// A token's type, as stored (the storage crate's, so its rows carry it).
+pub use flagstaff_storage::TokenKind;
 
 /// A stored token as a request sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,28 +80,18 @@ impl TokenCache {
             .tokens()
             .await?
             .into_iter()
-            .filter_map(|t| {
-                let expires_at = match t.expires_at.as_deref().map(DateTime::parse_from_rfc3339) {
-                    None => None,
-                    Some(Ok(at)) => Some(at.with_timezone(&Utc)),
-                    // Stored before expiry dates were checked: fail closed.
-                    Some(Err(_)) => {
-                        tracing::warn!(token = %t.token_name, id = %t.id,
-                            "token refused: its expiry date {:?} is not a date", t.expires_at);
-                        return None;
-                    }
-                };
-                Some((
+            .map(|t| {
+                (
                     t.secret_hash,
                     ApiToken {
                         id: t.id,
                         name: t.token_name,
-                        kind: TokenKind::parse(&t.token_type)?,
+                        kind: t.token_type,
                         projects: t.projects,
                         environment: t.environment,
-                        expires_at,
+                        expires_at: t.expires_at,
                     },
-                ))
+                )
             })
             .collect();
         self.by_hash.store(std::sync::Arc::new(map));

@@ -279,9 +279,8 @@ pub fn spawn_pruner(store: Arc<Store>, retention_hours: u32) -> tokio::task::Joi
 
 /// Deletes the buckets of hours that began `retention_hours` or more before `now`.
 async fn prune(store: &Store, now: chrono::DateTime<chrono::Utc>, retention_hours: u32) {
-    let cutoff = (now - chrono::Duration::hours(i64::from(retention_hours)))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let cutoff_hour = format!("{}:00:00.000Z", &cutoff[..13]);
+    let cutoff_hour =
+        flagstaff_storage::hour_bucket(now - chrono::Duration::hours(i64::from(retention_hours)));
     let pruned = async {
         let mut w = store.write_metrics().await?;
         let n = w.prune_metrics(&cutoff_hour).await?;
@@ -291,7 +290,11 @@ async fn prune(store: &Store, now: chrono::DateTime<chrono::Utc>, retention_hour
     .await;
     match pruned {
         Ok(0) => {}
-        Ok(n) => tracing::info!(rows = n, "pruned metrics older than {cutoff_hour}"),
+        Ok(n) => tracing::info!(
+            rows = n,
+            "pruned metrics older than {}",
+            flagstaff_storage::instant_text(&cutoff_hour)
+        ),
         Err(e) => tracing::error!(error = %e, "pruning metrics failed"),
     }
 }

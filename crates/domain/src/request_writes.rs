@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use flagstaff_storage::{SignalRow, SignalsKept, StorageResult};
 use serde_json::Value;
 use tokio::task::JoinHandle;
@@ -22,8 +23,8 @@ impl DomainState {
         id_hash: &str,
         user_id: i64,
         csrf_token: &str,
-        now: &str,
-        expires_at: &str,
+        now: &DateTime<Utc>,
+        expires_at: &DateTime<Utc>,
     ) -> StorageResult<()> {
         self.store
             .create_session(id_hash, user_id, csrf_token, now, expires_at)
@@ -41,7 +42,7 @@ impl DomainState {
     }
 
     /// Notes that a personal access token was used at `now`.
-    pub async fn touch_pat(&self, id: i64, now: &str) -> StorageResult<()> {
+    pub async fn touch_pat(&self, id: i64, now: &DateTime<Utc>) -> StorageResult<()> {
         self.store.touch_pat(id, now).await
     }
 

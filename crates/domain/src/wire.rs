@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use flagstaff_storage::{
-    ContextFieldRow, EnvironmentRow, SegmentRow, StrategyParameter, StrategyRow, StrategyTypeRow,
-    TagTypeRow,
+    instant_text, ContextFieldRow, EnvironmentRow, SegmentRow, StrategyParameter, StrategyRow,
+    StrategyTypeRow, TagTypeRow,
 };
 
 pub mod automation;
@@ -80,7 +80,7 @@ pub struct SegmentView<'a> {
     pub description: Option<&'a str>,
     pub project: Option<&'a str>,
     pub constraints: &'a [Constraint],
-    pub created_at: &'a str,
+    pub created_at: String,
     pub created_by: &'a str,
     pub used_in_features: usize,
     pub used_in_projects: usize,
@@ -94,7 +94,7 @@ impl<'a> SegmentView<'a> {
             description: s.description.as_deref(),
             project: s.project.as_deref(),
             constraints: &s.constraints,
-            created_at: &s.created_at,
+            created_at: instant_text(&s.created_at),
             created_by: &s.created_by,
             used_in_features,
             used_in_projects: 0,
@@ -114,7 +114,7 @@ pub struct ContextFieldView<'a> {
     pub sort_order: i64,
     #[schema(value_type = Vec<crate::ops::LegalValue>)]
     pub legal_values: &'a [Value],
-    pub created_at: &'a str,
+    pub created_at: String,
     pub used_in_features: usize,
     pub used_in_projects: usize,
 }
@@ -127,7 +127,7 @@ impl<'a> From<&'a ContextFieldRow> for ContextFieldView<'a> {
             stickiness: f.stickiness,
             sort_order: f.sort_order,
             legal_values: &f.legal_values,
-            created_at: &f.created_at,
+            created_at: instant_text(&f.created_at),
             used_in_features: 0,
             used_in_projects: 0,
         }

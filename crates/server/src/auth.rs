@@ -9,7 +9,6 @@
 use axum::extract::{FromRequestParts, MatchedPath, Path};
 use axum::http::request::Parts;
 use axum::http::Method;
-use chrono::{DateTime, Utc};
 use flagstaff_domain::hash_secret;
 use flagstaff_domain::ops::pats::PAT_PREFIX;
 use flagstaff_domain::ops::RootRole;
@@ -103,29 +102,21 @@ async fn pat_user(state: &AppState, secret: &str) -> Result<Option<PatUser>, Api
         return Ok(None);
     };
     let now = state.clock.now();
-    let instant = |text: &str| DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&Utc));
-    let live = instant(&pat.expires_at).is_ok_and(|at| at > now);
-    let Some(role) = RootRole::parse(&user.root_role).filter(|_| live) else {
+    if pat.expires_at <= now {
         return Ok(None);
-    };
+    }
     let seen_lately = pat
         .seen_at
-        .as_deref()
-        .and_then(|at| instant(at).ok())
         .is_some_and(|at| (now - at).num_seconds() < SEEN_EVERY_SECONDS);
     if !seen_lately {
-        if let Err(e) = state
-            .domain()
-            .touch_pat(pat.id, &state.clock.now_text())
-            .await
-        {
+        if let Err(e) = state.domain().touch_pat(pat.id, &now).await {
             tracing::warn!(error = %e, pat = pat.id, "could not note when a PAT was used");
         }
     }
     Ok(Some(PatUser {
         user_id: user.id,
         username: user.username,
-        role,
+        role: user.root_role,
     }))
 }
 

@@ -167,6 +167,13 @@ impl From<OpError> for ApiError {
     }
 }
 
+impl From<flagstaff_storage::UnknownFlagType> for ApiError {
+    /// Refused on the input's `type`, as the operations refuse it.
+    fn from(unknown: flagstaff_storage::UnknownFlagType) -> Self {
+        OpError::from(unknown).into()
+    }
+}
+
 /// The 503 of a request the database could not be reached for.
 pub const DATABASE_UNREACHABLE: &str = "The database is unreachable, so this request was not carried out and nothing was stored. Try again shortly.";
 /// The 503 of a change whose commit lost its connection.

@@ -7,14 +7,16 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::columns::{decoded, instant, instant_text};
 use super::signals::{signal_from_row, SIGNAL_COLUMNS};
 use super::{
-    flag, from_json, now_text, to_json, Reader, SignalRow, Source, StorageResult, Store, WriteTx,
+    flag, from_json, now, to_json, Reader, SignalRow, Source, StorageResult, Store, WriteTx,
 };
 
 /// A condition on a signal's payload, by its dotted path: Unleash's constraint
@@ -61,8 +63,45 @@ pub struct ActionSetRow {
     pub actor_id: Option<i64>,
     /// In the order they run.
     pub actions: Vec<ActionStep>,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     pub created_by: String,
+}
+
+/// How a run of an action set ended (the `state` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    /// Every step ran.
+    Success,
+    /// A step failed (the ones after it did not start).
+    Failed,
+    /// Not run: the loop guard.
+    Skipped,
+}
+
+impl RunState {
+    pub fn parse(text: &str) -> Option<RunState> {
+        match text {
+            "success" => Some(RunState::Success),
+            "failed" => Some(RunState::Failed),
+            "skipped" => Some(RunState::Skipped),
+            _ => None,
+        }
+    }
+
+    /// As stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Success => "success",
+            RunState::Failed => "failed",
+            RunState::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for RunState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One logged run of an action set.
@@ -71,14 +110,14 @@ pub struct ActionRunRow {
     pub id: i64,
     pub action_set_id: i64,
     pub signal_id: i64,
-    /// `success`, `failed`, or `skipped` (not run: the loop guard).
-    pub state: String,
+    pub state: RunState,
     /// The signal it ran for, read with the run (not written with it); `None`
     /// when that signal is gone (its endpoint was deleted).
     pub signal: Option<SignalRow>,
     /// The action set as it ran, each action with its `state` and `details`.
     pub action_set: Value,
-    pub created_at: String,
+    /// When it was logged (a run to log is stamped as it is written).
+    pub created_at: DateTime<Utc>,
 }
 
 const SET_COLUMNS: &str = "id, project, name, description, enabled, source, source_id, filters, \
@@ -96,7 +135,7 @@ fn set_from_row(r: &AnyRow) -> StorageResult<ActionSetRow> {
         filters: from_json(&r.try_get::<String, _>("filters")?)?,
         actor_id: r.try_get("actor_id")?,
         actions: from_json(&r.try_get::<String, _>("actions")?)?,
-        created_at: r.try_get("created_at")?,
+        created_at: instant(r, "created_at")?,
         created_by: r.try_get("created_by")?,
     })
 }
@@ -106,13 +145,13 @@ fn run_from_row(r: &AnyRow) -> StorageResult<ActionRunRow> {
         id: r.try_get("id")?,
         action_set_id: r.try_get("action_set_id")?,
         signal_id: r.try_get("signal_id")?,
-        state: r.try_get("state")?,
+        state: decoded(r, "state", RunState::parse, "a run state")?,
         signal: match r.try_get::<Option<i64>, _>("s_id")? {
             Some(_) => Some(signal_from_row(r, "s_")?),
             None => None,
         },
         action_set: from_json(&r.try_get::<String, _>("action_set")?)?,
-        created_at: r.try_get("created_at")?,
+        created_at: instant(r, "created_at")?,
     })
 }
 
@@ -206,9 +245,9 @@ impl Store {
         )
         .bind(run.action_set_id)
         .bind(run.signal_id)
-        .bind(&run.state)
+        .bind(run.state.as_str())
         .bind(run.action_set.to_string())
-        .bind(now_text())
+        .bind(instant_text(&now()))
         .execute(w.tx())
         .await?;
         sqlx::query(
@@ -240,7 +279,7 @@ impl WriteTx<'_> {
         .bind(to_json(&set.filters))
         .bind(set.actor_id)
         .bind(to_json(&set.actions))
-        .bind(&set.created_at)
+        .bind(instant_text(&set.created_at))
         .bind(&set.created_by)
         .fetch_one(self.tx())
         .await?)

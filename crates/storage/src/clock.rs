@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
 /// Where the server reads the time from: the system's clock in production, a
 /// [`ManualClock`] in tests.
@@ -28,11 +28,6 @@ impl Clock {
     /// The wall-clock time.
     pub fn now(&self) -> DateTime<Utc> {
         Utc::now() + self.moved()
-    }
-
-    /// The time as stored: RFC 3339 with milliseconds, UTC (sorts as text).
-    pub fn now_text(&self) -> String {
-        self.now().to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
     /// The monotonic time (for windows and delays measured in this process).

@@ -3,9 +3,11 @@
 //! integration's [`DeliveryCircuit`](super::DeliveryCircuit)), the delivery
 //! log, and pruning. How rows enter the outbox is in `integrations.rs`.
 
+use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::columns::{instant, instant_text};
 use super::integrations::integration_from_row;
 use super::{flag, from_json, EventRecord, IntegrationRow, Reader, Source, StorageResult, Store};
 
@@ -17,7 +19,8 @@ pub struct ClaimedDelivery {
     pub addon: IntegrationRow,
     pub event: EventRecord,
     pub attempts: i64,
-    pub created_at: String,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
 }
 
 /// One attempt, as the delivery log shows it.
@@ -27,7 +30,7 @@ pub struct AttemptRow {
     pub addon_id: i64,
     pub event_id: i64,
     pub attempt: i64,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     pub succeeded: bool,
     pub status: Option<i64>,
     pub latency_ms: i64,
@@ -44,9 +47,9 @@ pub struct AttemptOutcome {
     pub latency_ms: i64,
     pub details: String,
     /// When to try again after a failure; `None` after a failure: given up.
-    pub retry_at: Option<String>,
+    pub retry_at: Option<DateTime<Utc>>,
     /// A failed probe of a paused integration: paused again until then.
-    pub paused_again_until: Option<String>,
+    pub paused_again_until: Option<DateTime<Utc>>,
 }
 
 impl<S: Source> Reader<S> {
@@ -73,7 +76,7 @@ impl<S: Source> Reader<S> {
                     addon_id: r.try_get("addon_id")?,
                     event_id: r.try_get("event_id")?,
                     attempt: r.try_get("attempt")?,
-                    created_at: r.try_get("created_at")?,
+                    created_at: instant(r, "created_at")?,
                     succeeded: flag(r, "succeeded")?,
                     status: r.try_get("status")?,
                     latency_ms: r.try_get("latency_ms")?,
@@ -96,7 +99,7 @@ impl<S: Source> Reader<S> {
 }
 
 impl Store {
-    /// Claims up to `limit` due deliveries for `lease_until` (RFC 3339): each
+    /// Claims up to `limit` due deliveries until `lease_until`: each
     /// one only if no other process holds it and it is the oldest pending
     /// delivery of its integration and flag (so a flag's notifications leave
     /// in commit order). Fair between integrations: round-robin (every
@@ -109,10 +112,10 @@ impl Store {
     pub async fn claim_deliveries(
         &self,
         limit: i64,
-        lease_until: &str,
+        lease_until: &DateTime<Utc>,
         per_integration: i64,
     ) -> StorageResult<Vec<ClaimedDelivery>> {
-        let now = self.clock().now_text();
+        let now = instant_text(&self.clock().now());
         let won: Vec<i64> = sqlx::query_scalar(
             "UPDATE addon_deliveries SET leased_until = $1 WHERE id IN ( \
                  SELECT id FROM ( \
@@ -135,7 +138,7 @@ impl Store {
                  WHERE turn <= room ORDER BY turn, id LIMIT $3) \
              AND state = 'pending' AND (leased_until IS NULL OR leased_until < $2) RETURNING id",
         )
-        .bind(lease_until)
+        .bind(instant_text(lease_until))
         .bind(&now)
         .bind(limit)
         .bind(per_integration)
@@ -176,7 +179,7 @@ impl Store {
                     id: row.try_get("event_id")?,
                     revision: row.try_get("e_revision")?,
                     event_type: row.try_get("e_type")?,
-                    created_at: row.try_get("e_created_at")?,
+                    created_at: instant(row, "e_created_at")?,
                     created_by: row.try_get("e_created_by")?,
                     project: row.try_get("e_project")?,
                     environment: row.try_get("e_environment")?,
@@ -187,7 +190,7 @@ impl Store {
                     action_depth: row.try_get("e_action_depth")?,
                 },
                 attempts: row.try_get("attempts")?,
-                created_at: row.try_get("queued_at")?,
+                created_at: instant(row, "queued_at")?,
             });
         }
         // Rows whose integration or event is gone have nothing left to send.
@@ -219,7 +222,7 @@ impl Store {
         let mut touched: Vec<i64> = Vec::new();
         for (delivery, outcome) in finished {
             let attempt = delivery.attempts + 1;
-            let now = self.clock().now_text();
+            let now = instant_text(&self.clock().now());
             sqlx::query(
                 "INSERT INTO addon_attempts (addon_id, delivery_id, event_id, attempt, created_at, \
                  succeeded, status, latency_ms, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -237,7 +240,7 @@ impl Store {
             .await?;
             let (state, next) = match (&outcome.retry_at, outcome.succeeded) {
                 (_, true) => ("delivered", now.clone()),
-                (Some(at), false) => ("pending", at.clone()),
+                (Some(at), false) => ("pending", instant_text(at)),
                 (None, false) => ("failed", now.clone()),
             };
             sqlx::query(
@@ -268,7 +271,7 @@ impl Store {
                     "UPDATE addons SET paused_until = $1, pauses = pauses + 1 \
                      WHERE id = $2 AND paused_until IS NOT NULL AND paused_until <= $3",
                 )
-                .bind(until)
+                .bind(instant_text(until))
                 .bind(delivery.addon.id)
                 .bind(&now)
                 .execute(&mut *tx)
@@ -296,9 +299,10 @@ impl Store {
     }
 
     /// Prunes the delivery log and settled deliveries older than `before`.
-    pub async fn prune_deliveries(&self, before: &str) -> StorageResult<()> {
+    pub async fn prune_deliveries(&self, before: &DateTime<Utc>) -> StorageResult<()> {
+        let before = instant_text(before);
         sqlx::query("DELETE FROM addon_attempts WHERE created_at < $1")
-            .bind(before)
+            .bind(&before)
             .execute(self.pool())
             .await?;
         sqlx::query(

@@ -1,9 +1,11 @@
 //! The event log: one row per change, written in the change's transaction.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::columns::{instant, instant_text};
 use super::{from_json, now_text, to_json, EventKind, Reader, Source, StorageResult, Tag, WriteTx};
 
 /// An event to record with a write.
@@ -40,7 +42,7 @@ pub struct EventRecord {
     /// The revision of the change that recorded it (several events can share one).
     pub revision: i64,
     pub event_type: String,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub project: Option<String>,
     pub environment: Option<String>,
@@ -60,10 +62,10 @@ pub struct EventFilter {
     pub feature_name: Option<String>,
     pub event_type: Option<String>,
     pub created_by: Option<String>,
-    /// Recorded at or after this instant (RFC 3339, as stored).
-    pub from: Option<String>,
+    /// Recorded at or after this instant.
+    pub from: Option<DateTime<Utc>>,
     /// Recorded before this instant.
-    pub to: Option<String>,
+    pub to: Option<DateTime<Utc>>,
     /// Keyset cursor: only events with a smaller id (the last id of the previous page).
     pub before: Option<i64>,
     pub offset: i64,
@@ -82,7 +84,7 @@ fn event_from_row(row: &AnyRow) -> StorageResult<EventRecord> {
             .try_get::<Option<i64>, _>("revision")?
             .unwrap_or_default(),
         event_type: row.try_get("type")?,
-        created_at: row.try_get("created_at")?,
+        created_at: instant(row, "created_at")?,
         created_by: row.try_get("created_by")?,
         project: row.try_get("project")?,
         environment: row.try_get("environment")?,
@@ -155,16 +157,16 @@ impl<S: Source> Reader<S> {
             to = text(6),
         );
         let texts = [
-            &filter.project,
-            &filter.feature_name,
-            &filter.event_type,
-            &filter.created_by,
-            &filter.from,
-            &filter.to,
+            filter.project.clone(),
+            filter.feature_name.clone(),
+            filter.event_type.clone(),
+            filter.created_by.clone(),
+            filter.from.as_ref().map(instant_text),
+            filter.to.as_ref().map(instant_text),
         ];
         let count_sql = format!("SELECT COUNT(*) FROM events WHERE {condition}");
         let mut count = sqlx::query_scalar(&count_sql);
-        for value in texts {
+        for value in &texts {
             count = count.bind(value);
         }
         let total: i64 = count.fetch_one(&mut *self.conn().await?).await?;

@@ -1,21 +1,78 @@
 //! Flags and their per-environment state (their strategies: `strategies.rs`).
 
+use chrono::{DateTime, Utc};
 use flagstaff_engine::document::Variant;
+use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::columns::{decoded, instant, instant_text, optional_instant};
 use super::{flag, from_json, to_json, Reader, Source, StorageError, StorageResult, WriteTx};
+
+/// Unleash's flag types (the `type` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlagType {
+    Release,
+    Experiment,
+    Operational,
+    KillSwitch,
+    Permission,
+}
+
+/// A name that is none of Unleash's flag types.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a known feature type")]
+pub struct UnknownFlagType(pub String);
+
+impl FlagType {
+    pub const ALL: [FlagType; 5] = [
+        FlagType::Release,
+        FlagType::Experiment,
+        FlagType::Operational,
+        FlagType::KillSwitch,
+        FlagType::Permission,
+    ];
+
+    pub fn parse(text: &str) -> Result<FlagType, UnknownFlagType> {
+        FlagType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == text)
+            .ok_or_else(|| UnknownFlagType(text.to_owned()))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagType::Release => "release",
+            FlagType::Experiment => "experiment",
+            FlagType::Operational => "operational",
+            FlagType::KillSwitch => "kill-switch",
+            FlagType::Permission => "permission",
+        }
+    }
+
+    /// (display name, expected lifetime in days) as Unleash's catalogue shows them.
+    pub fn catalogue(self) -> (&'static str, Option<u32>) {
+        match self {
+            FlagType::Release => ("Release", Some(40)),
+            FlagType::Experiment => ("Experiment", Some(40)),
+            FlagType::Operational => ("Operational", Some(7)),
+            FlagType::KillSwitch => ("Kill switch", None),
+            FlagType::Permission => ("Permission", None),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlagRow {
     pub name: String,
     pub project: String,
     pub description: Option<String>,
-    pub feature_type: String,
+    pub feature_type: FlagType,
     pub stale: bool,
     pub impression_data: bool,
-    pub archived_at: Option<String>,
-    pub created_at: String,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
     pub created_by: String,
 }
 
@@ -35,11 +92,11 @@ pub(super) fn flag_from_row(row: &AnyRow) -> StorageResult<FlagRow> {
         name: row.try_get("name")?,
         project: row.try_get("project_id")?,
         description: row.try_get("description")?,
-        feature_type: row.try_get("type")?,
+        feature_type: decoded(row, "type", |t| FlagType::parse(t).ok(), "a flag type")?,
         stale: flag(row, "stale")?,
         impression_data: flag(row, "impression_data")?,
-        archived_at: row.try_get("archived_at")?,
-        created_at: row.try_get("created_at")?,
+        archived_at: optional_instant(row, "archived_at")?,
+        created_at: instant(row, "created_at")?,
         created_by: row.try_get("created_by")?,
     })
 }
@@ -173,11 +230,11 @@ impl WriteTx<'_> {
         .bind(&feature.name)
         .bind(&feature.project)
         .bind(&feature.description)
-        .bind(&feature.feature_type)
+        .bind(feature.feature_type.as_str())
         .bind(i64::from(feature.stale))
         .bind(i64::from(feature.impression_data))
-        .bind(&feature.archived_at)
-        .bind(&feature.created_at)
+        .bind(feature.archived_at.as_ref().map(instant_text))
+        .bind(instant_text(&feature.created_at))
         .bind(&feature.created_by)
         .execute(self.tx())
         .await?;
@@ -200,10 +257,10 @@ impl WriteTx<'_> {
              WHERE name = $6",
         )
         .bind(&feature.description)
-        .bind(&feature.feature_type)
+        .bind(feature.feature_type.as_str())
         .bind(i64::from(feature.stale))
         .bind(i64::from(feature.impression_data))
-        .bind(&feature.archived_at)
+        .bind(feature.archived_at.as_ref().map(instant_text))
         .bind(&feature.name)
         .execute(self.tx())
         .await?;

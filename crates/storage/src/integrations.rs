@@ -10,9 +10,11 @@
 //! are fair between integrations (round-robin, a few in flight each), and an
 //! integration whose attempts keep failing is paused ([`DeliveryCircuit`]).
 
+use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::columns::{instant, instant_text, optional_instant};
 use super::{flag, from_json, to_json, NewEvent, Reader, Source, StorageResult, WriteTx};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +31,7 @@ pub struct IntegrationRow {
     pub environments: Vec<String>,
     /// The HMAC key webhook bodies are signed with (shown once, at creation).
     pub signing_secret: String,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     /// How its deliveries are going (kept by the delivery worker).
     pub circuit: DeliveryCircuit,
 }
@@ -40,7 +42,7 @@ pub struct IntegrationRow {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeliveryCircuit {
     pub failures: i64,
-    pub paused_until: Option<String>,
+    pub paused_until: Option<DateTime<Utc>>,
     pub pauses: i64,
 }
 
@@ -75,10 +77,10 @@ pub(super) fn integration_from_row(r: &AnyRow) -> StorageResult<IntegrationRow> 
         projects: from_json(&r.try_get::<String, _>("projects")?)?,
         environments: from_json(&r.try_get::<String, _>("environments")?)?,
         signing_secret: r.try_get("signing_secret")?,
-        created_at: r.try_get("created_at")?,
+        created_at: instant(r, "created_at")?,
         circuit: DeliveryCircuit {
             failures: r.try_get("delivery_failures")?,
-            paused_until: r.try_get("paused_until")?,
+            paused_until: optional_instant(r, "paused_until")?,
             pauses: r.try_get("pauses")?,
         },
     })
@@ -122,7 +124,7 @@ impl WriteTx<'_> {
         .bind(to_json(&addon.projects))
         .bind(to_json(&addon.environments))
         .bind(&addon.signing_secret)
-        .bind(&addon.created_at)
+        .bind(instant_text(&addon.created_at))
         .fetch_one(self.tx())
         .await?;
         self.enabled_addons = None;
@@ -145,7 +147,7 @@ impl WriteTx<'_> {
         .bind(to_json(&addon.projects))
         .bind(to_json(&addon.environments))
         .bind(addon.id)
-        .bind(self.clock().now_text())
+        .bind(instant_text(&self.clock().now()))
         .execute(self.tx())
         .await?;
         self.enabled_addons = None;
@@ -169,9 +171,9 @@ impl WriteTx<'_> {
     }
 
     /// Pauses an integration's deliveries until `until` (its first pause).
-    pub async fn pause_integration(&mut self, id: i64, until: &str) -> StorageResult<()> {
+    pub async fn pause_integration(&mut self, id: i64, until: &DateTime<Utc>) -> StorageResult<()> {
         sqlx::query("UPDATE addons SET paused_until = $1, pauses = 1 WHERE id = $2")
-            .bind(until)
+            .bind(instant_text(until))
             .bind(id)
             .execute(self.tx())
             .await?;
@@ -185,7 +187,7 @@ impl WriteTx<'_> {
             .bind(id)
             .execute(self.tx())
             .await?;
-        let now = self.clock().now_text();
+        let now = instant_text(&self.clock().now());
         sqlx::query(
             "UPDATE addon_deliveries SET next_attempt_at = $1 \
              WHERE addon_id = $2 AND state = 'pending' AND next_attempt_at > $1",
@@ -221,7 +223,7 @@ impl WriteTx<'_> {
             .filter(|a| a.wants(event))
             .map(|a| a.id)
             .collect();
-        let now = self.clock().now_text();
+        let now = instant_text(&self.clock().now());
         for addon_id in wanted {
             sqlx::query(
                 "INSERT INTO addon_deliveries (addon_id, event_id, feature_name, created_at, state, \

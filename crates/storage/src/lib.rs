@@ -2,6 +2,8 @@
 //! driver, `$N` placeholders, portable column types: text, integers, booleans,
 //! JSON as text, instants as RFC 3339 text). Only the DDL differs
 //! (`migrations/sqlite`, `migrations/postgres`). Only this module writes SQL.
+//! Rows carry typed columns (`DateTime<Utc>`, enums), decoded once when read
+//! (`columns.rs`).
 //!
 //! Writes go through [`Store::write`]: one transaction at a time (admin writes
 //! are rare; serialising them keeps SQLite free of lock upgrades and makes the
@@ -12,6 +14,7 @@
 
 mod actions;
 pub mod clock;
+mod columns;
 mod deliveries;
 mod dependencies;
 mod error;
@@ -49,8 +52,10 @@ use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use tokio::sync::Mutex;
 
 pub use clock::{Clock, ManualClock};
+pub(crate) use columns::now_text;
+pub use columns::{instant_text, now, parse_instant, stored};
 
-pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter};
+pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter, RunState};
 pub use deliveries::{AttemptOutcome, AttemptRow, ClaimedDelivery};
 pub use dependencies::DependencyRow;
 pub use error::{unreachable, StorageError, StorageResult};
@@ -58,7 +63,7 @@ pub use event_kind::{EventKind, Part, Touches, UnknownEventKind};
 pub use events::{ChangeRecord, EventFilter, EventRecord, NewEvent};
 pub use flag_list::FlagPage;
 pub use flag_search::{FlagSearch, Lifecycle, TagMatch};
-pub use flags::{FlagEnvironmentRow, FlagRow};
+pub use flags::{FlagEnvironmentRow, FlagRow, FlagType, UnknownFlagType};
 pub use integrations::{DeliveryCircuit, IntegrationRow};
 pub use legacy_event_kind::{FilterEventKind, LegacyEventKind};
 pub use links::LinkRow;
@@ -75,9 +80,9 @@ pub use snapshot_rows::FlagRows;
 pub use strategies::{StrategyRow, StrategyValues};
 pub use strategy_types::{StrategyParameter, StrategyTypeRow};
 pub use tags::{Tag, TagTypeRow};
-pub use tokens::TokenRow;
+pub use tokens::{TokenKind, TokenRow};
 pub use transactions::{Committed, ReadTx, UnversionedTx, WriteTx, CHANGES_CHANNEL};
-pub use users::{NewUser, SessionRow, UserRow};
+pub use users::{NewUser, RootRole, SessionRow, UserRow};
 
 /// How long opening the database, or waiting for a pooled connection, may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -125,11 +130,6 @@ pub struct PoolState {
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// Now, as stored: RFC 3339 with milliseconds, UTC (sorts as text).
-pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
 
 impl Store {
     /// Parses `--database-url`, then opens it with [`Store::open`].
@@ -306,7 +306,7 @@ impl Store {
 
     async fn seed_defaults(&self) -> StorageResult<()> {
         let mut w = self.write().await?;
-        let now = now_text();
+        let now = instant_text(&now());
         let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM projects")
             .fetch_one(w.tx())
             .await?;

@@ -2,9 +2,11 @@
 //! flag points to (its ticket, its dashboard). They belong to the flag and are
 //! deleted with it; they are not part of any client document.
 
+use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::columns::{instant, instant_text};
 use super::{Reader, Source, StorageResult, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +16,7 @@ pub struct LinkRow {
     pub feature_name: String,
     pub url: String,
     pub title: Option<String>,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
 }
 
 fn link_from_row(r: &AnyRow) -> StorageResult<LinkRow> {
@@ -23,7 +25,7 @@ fn link_from_row(r: &AnyRow) -> StorageResult<LinkRow> {
         feature_name: r.try_get("feature_name")?,
         url: r.try_get("url")?,
         title: r.try_get("title")?,
-        created_at: r.try_get("created_at")?,
+        created_at: instant(r, "created_at")?,
     })
 }
 
@@ -75,7 +77,7 @@ impl WriteTx<'_> {
         .bind(&link.feature_name)
         .bind(&link.url)
         .bind(&link.title)
-        .bind(&link.created_at)
+        .bind(instant_text(&link.created_at))
         .execute(self.tx())
         .await?;
         Ok(())

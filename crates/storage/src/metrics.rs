@@ -3,8 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use sqlx::Row;
 
+use super::columns::{instant, instant_text, optional_instant};
 use super::{now_text, to_json, Reader, Source, StorageResult, UnversionedTx};
 
 /// One flag's counts in one environment, application and hour.
@@ -13,8 +15,8 @@ pub struct MetricKey {
     pub feature_name: String,
     pub environment: String,
     pub app_name: String,
-    /// Start of the hour, `YYYY-MM-DDTHH:00:00.000Z`.
-    pub hour: String,
+    /// The start of the hour ([`hour_bucket`]).
+    pub hour: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,7 +42,7 @@ pub struct UnknownFlag {
     pub name: String,
     pub app_name: String,
     pub environment: String,
-    pub last_seen: String,
+    pub last_seen: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,13 +52,13 @@ pub struct InstanceRow {
     pub environment: String,
     pub sdk_version: Option<String>,
     pub strategies: Vec<String>,
-    pub started: Option<String>,
+    pub started: Option<DateTime<Utc>>,
     pub interval_ms: Option<i64>,
 }
 
-/// The hour bucket an instant counts in, as stored: `YYYY-MM-DDTHH:00:00.000Z`.
-pub fn hour_bucket(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%dT%H:00:00.000Z").to_string()
+/// The hour bucket an instant counts in: the start of its hour.
+pub fn hour_bucket(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::hours(1)).unwrap_or(at)
 }
 
 fn count(n: u64) -> i64 {
@@ -78,7 +80,7 @@ impl UnversionedTx {
         .bind(&key.feature_name)
         .bind(&key.environment)
         .bind(&key.app_name)
-        .bind(&key.hour)
+        .bind(instant_text(&key.hour))
         .bind(count(counts.yes))
         .bind(count(counts.no))
         .execute(self.tx())
@@ -93,7 +95,7 @@ impl UnversionedTx {
             .bind(&key.feature_name)
             .bind(&key.environment)
             .bind(&key.app_name)
-            .bind(&key.hour)
+            .bind(instant_text(&key.hour))
             .bind(variant)
             .bind(count(*n))
             .execute(self.tx())
@@ -117,7 +119,7 @@ impl UnversionedTx {
         .bind(&instance.environment)
         .bind(&instance.sdk_version)
         .bind(to_json(&instance.strategies))
-        .bind(&instance.started)
+        .bind(instance.started.as_ref().map(instant_text))
         .bind(instance.interval_ms)
         .bind(now_text())
         .execute(self.tx())
@@ -127,20 +129,21 @@ impl UnversionedTx {
 }
 
 impl<S: Source> Reader<S> {
-    /// Hourly rows of one flag from `since_hour` on, oldest first (at most
-    /// 20,000: 48 hours of 400 application × environment pairs).
+    /// Hourly rows of one flag from the hour of `since` on, oldest first (at
+    /// most 20,000: 48 hours of 400 application × environment pairs).
     pub async fn raw_metrics(
         &self,
         feature: &str,
-        since_hour: &str,
+        since: DateTime<Utc>,
     ) -> StorageResult<Vec<(MetricKey, MetricCounts)>> {
+        let since_hour = instant_text(&hour_bucket(since));
         let rows = sqlx::query(
             "SELECT feature_name, environment, app_name, hour, yes, no FROM client_metrics \
              WHERE feature_name = $1 AND hour >= $2 ORDER BY hour, environment, app_name \
              LIMIT 20000",
         )
         .bind(feature)
-        .bind(since_hour)
+        .bind(&since_hour)
         .fetch_all(&mut *self.conn().await?)
         .await?;
         let variants = sqlx::query(
@@ -152,14 +155,14 @@ impl<S: Source> Reader<S> {
         .fetch_all(&mut *self.conn().await?)
         .await?;
         // Variant counts by (environment, application, hour): one pass each.
-        let mut variants_of: HashMap<(String, String, String), BTreeMap<String, u64>> =
+        let mut variants_of: HashMap<(String, String, DateTime<Utc>), BTreeMap<String, u64>> =
             HashMap::new();
         for v in &variants {
             variants_of
                 .entry((
                     v.try_get("environment")?,
                     v.try_get("app_name")?,
-                    v.try_get("hour")?,
+                    instant(v, "hour")?,
                 ))
                 .or_default()
                 .insert(
@@ -173,17 +176,13 @@ impl<S: Source> Reader<S> {
                 feature_name: r.try_get("feature_name")?,
                 environment: r.try_get("environment")?,
                 app_name: r.try_get("app_name")?,
-                hour: r.try_get("hour")?,
+                hour: instant(r, "hour")?,
             };
             let counts = MetricCounts {
                 yes: u64::try_from(r.try_get::<i64, _>("yes")?).unwrap_or(0),
                 no: u64::try_from(r.try_get::<i64, _>("no")?).unwrap_or(0),
                 variants: variants_of
-                    .remove(&(
-                        key.environment.clone(),
-                        key.app_name.clone(),
-                        key.hour.clone(),
-                    ))
+                    .remove(&(key.environment.clone(), key.app_name.clone(), key.hour))
                     .unwrap_or_default(),
             };
             out.push((key, counts));
@@ -196,7 +195,10 @@ impl<S: Source> Reader<S> {
     /// The latest hour bucket in which SDKs reported each of `names` (the
     /// flags' "last seen", to the hour; within the metrics' retention).
     /// One query per 500 names, on the primary key's leading column.
-    pub async fn last_seen_hours(&self, names: &[&str]) -> StorageResult<HashMap<String, String>> {
+    pub async fn last_seen_hours(
+        &self,
+        names: &[&str],
+    ) -> StorageResult<HashMap<String, DateTime<Utc>>> {
         let mut seen = HashMap::with_capacity(names.len());
         for chunk in names.chunks(500) {
             let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -210,7 +212,7 @@ impl<S: Source> Reader<S> {
                 query = query.bind(*name);
             }
             for row in query.fetch_all(&mut *self.conn().await?).await? {
-                seen.insert(row.try_get("feature_name")?, row.try_get("last_hour")?);
+                seen.insert(row.try_get("feature_name")?, instant(&row, "last_hour")?);
             }
         }
         Ok(seen)
@@ -238,7 +240,7 @@ impl<S: Source> Reader<S> {
                     name: r.try_get("name")?,
                     app_name: r.try_get("app_name")?,
                     environment: r.try_get("environment")?,
-                    last_seen: r.try_get("last_seen")?,
+                    last_seen: instant(r, "last_seen")?,
                 })
             })
             .collect()
@@ -249,7 +251,7 @@ impl<S: Source> Reader<S> {
         &self,
         app_name: &str,
         limit: i64,
-    ) -> StorageResult<Vec<(InstanceRow, String)>> {
+    ) -> StorageResult<Vec<(InstanceRow, DateTime<Utc>)>> {
         let rows = sqlx::query(
             "SELECT app_name, instance_id, environment, sdk_version, strategies, started, interval_ms, last_seen \
              FROM client_instances WHERE app_name = $1 ORDER BY last_seen DESC, instance_id LIMIT $2",
@@ -267,10 +269,10 @@ impl<S: Source> Reader<S> {
                         environment: r.try_get("environment")?,
                         sdk_version: r.try_get("sdk_version")?,
                         strategies: super::from_json(&r.try_get::<String, _>("strategies")?)?,
-                        started: r.try_get("started")?,
+                        started: optional_instant(r, "started")?,
                         interval_ms: r.try_get("interval_ms")?,
                     },
-                    r.try_get("last_seen")?,
+                    instant(r, "last_seen")?,
                 ))
             })
             .collect()
@@ -336,7 +338,8 @@ impl<S: Source> Reader<S> {
 impl UnversionedTx {
     /// Deletes hourly buckets older than `before_hour`, and SDK instances and
     /// unknown flags last seen before it; returns how many rows went.
-    pub async fn prune_metrics(&mut self, before_hour: &str) -> StorageResult<u64> {
+    pub async fn prune_metrics(&mut self, before_hour: &DateTime<Utc>) -> StorageResult<u64> {
+        let before_hour = instant_text(before_hour);
         let mut pruned = 0;
         for statement in [
             "DELETE FROM client_metrics WHERE hour < $1",
@@ -345,7 +348,7 @@ impl UnversionedTx {
             "DELETE FROM unknown_flags WHERE last_seen < $1",
         ] {
             pruned += sqlx::query(statement)
-                .bind(before_hour)
+                .bind(&before_hour)
                 .execute(self.tx())
                 .await?
                 .rows_affected();
@@ -375,7 +378,7 @@ impl UnversionedTx {
                 .bind(&flag.name)
                 .bind(&flag.app_name)
                 .bind(&flag.environment)
-                .bind(&flag.last_seen)
+                .bind(instant_text(&flag.last_seen))
                 .execute(self.tx())
                 .await?;
         }

@@ -3,9 +3,11 @@
 //! PAT by the SHA-256 of the secret joined with its user, so it always acts
 //! with the user's role of that moment (and not at all once the user is gone).
 
+use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::columns::{instant, instant_text, optional_instant};
 use super::users::{user_from_row, USER_COLUMNS};
 use super::{Reader, Source, StorageResult, Store, UserRow, WriteTx};
 
@@ -15,10 +17,9 @@ pub struct PatRow {
     pub id: i64,
     pub user_id: i64,
     pub description: String,
-    /// RFC 3339, as every instant.
-    pub created_at: String,
-    pub expires_at: String,
-    pub seen_at: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub seen_at: Option<DateTime<Utc>>,
 }
 
 const PAT_COLUMNS: &str = "p.id, p.user_id, p.description, p.created_at, p.expires_at, p.seen_at";
@@ -28,9 +29,9 @@ fn pat_from_row(r: &AnyRow) -> StorageResult<PatRow> {
         id: r.try_get("id")?,
         user_id: r.try_get("user_id")?,
         description: r.try_get("description")?,
-        created_at: r.try_get("created_at")?,
-        expires_at: r.try_get("expires_at")?,
-        seen_at: r.try_get("seen_at")?,
+        created_at: instant(r, "created_at")?,
+        expires_at: instant(r, "expires_at")?,
+        seen_at: optional_instant(r, "seen_at")?,
     })
 }
 
@@ -65,9 +66,9 @@ impl<S: Source> Reader<S> {
             id: row.try_get("pat_id")?,
             user_id: user.id,
             description: row.try_get("description")?,
-            created_at: row.try_get("pat_created_at")?,
-            expires_at: row.try_get("expires_at")?,
-            seen_at: row.try_get("pat_seen_at")?,
+            created_at: instant(&row, "pat_created_at")?,
+            expires_at: instant(&row, "expires_at")?,
+            seen_at: optional_instant(&row, "pat_seen_at")?,
         };
         Ok(Some((pat, user)))
     }
@@ -85,9 +86,9 @@ impl<S: Source> Reader<S> {
 
 impl Store {
     /// Notes that a PAT was used at `now` (not a change: no revision, no event).
-    pub async fn touch_pat(&self, id: i64, now: &str) -> StorageResult<()> {
+    pub async fn touch_pat(&self, id: i64, now: &DateTime<Utc>) -> StorageResult<()> {
         sqlx::query("UPDATE personal_access_tokens SET seen_at = $1 WHERE id = $2")
-            .bind(now)
+            .bind(instant_text(now))
             .bind(id)
             .execute(self.pool())
             .await?;
@@ -102,8 +103,8 @@ impl WriteTx<'_> {
         user_id: i64,
         secret_hash: &str,
         description: &str,
-        created_at: &str,
-        expires_at: &str,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
     ) -> StorageResult<PatRow> {
         let id: i64 = sqlx::query(
             "INSERT INTO personal_access_tokens \
@@ -113,8 +114,8 @@ impl WriteTx<'_> {
         .bind(secret_hash)
         .bind(user_id)
         .bind(description)
-        .bind(created_at)
-        .bind(expires_at)
+        .bind(instant_text(&created_at))
+        .bind(instant_text(&expires_at))
         .fetch_one(self.tx())
         .await?
         .try_get("id")?;
@@ -122,8 +123,8 @@ impl WriteTx<'_> {
             id,
             user_id,
             description: description.to_owned(),
-            created_at: created_at.to_owned(),
-            expires_at: expires_at.to_owned(),
+            created_at: super::stored(created_at),
+            expires_at: super::stored(expires_at),
             seen_at: None,
         })
     }

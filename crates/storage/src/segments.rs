@@ -1,13 +1,13 @@
 //! Segments and context fields.
 
+use chrono::{DateTime, Utc};
 use flagstaff_engine::document::Constraint;
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{
-    flag, from_json, now_text, to_json, Reader, Source, StorageError, StorageResult, WriteTx,
-};
+use super::columns::{instant, instant_text};
+use super::{flag, from_json, now, to_json, Reader, Source, StorageError, StorageResult, WriteTx};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentRow {
@@ -16,7 +16,7 @@ pub struct SegmentRow {
     pub description: Option<String>,
     pub project: Option<String>,
     pub constraints: Vec<Constraint>,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     pub created_by: String,
 }
 
@@ -28,7 +28,7 @@ pub struct ContextFieldRow {
     pub sort_order: i64,
     /// `[{"value": …, "description": …}]`
     pub legal_values: Vec<Value>,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
 }
 
 fn segment_from_row(r: &AnyRow) -> StorageResult<SegmentRow> {
@@ -38,7 +38,7 @@ fn segment_from_row(r: &AnyRow) -> StorageResult<SegmentRow> {
         description: r.try_get("description")?,
         project: r.try_get("project")?,
         constraints: from_json(&r.try_get::<String, _>("constraints")?)?,
-        created_at: r.try_get("created_at")?,
+        created_at: instant(r, "created_at")?,
         created_by: r.try_get("created_by")?,
     })
 }
@@ -50,7 +50,7 @@ fn context_field_from_row(r: &AnyRow) -> StorageResult<ContextFieldRow> {
         stickiness: flag(r, "stickiness")?,
         sort_order: r.try_get("sort_order")?,
         legal_values: from_json(&r.try_get::<String, _>("legal_values")?)?,
-        created_at: r.try_get("created_at")?,
+        created_at: instant(r, "created_at")?,
     })
 }
 
@@ -144,7 +144,7 @@ impl WriteTx<'_> {
         .bind(&segment.description)
         .bind(&segment.project)
         .bind(to_json(&segment.constraints))
-        .bind(&segment.created_at)
+        .bind(instant_text(&segment.created_at))
         .bind(&segment.created_by)
         .fetch_one(self.tx())
         .await?;
@@ -182,7 +182,7 @@ impl WriteTx<'_> {
         .bind(i64::from(field.stickiness))
         .bind(field.sort_order)
         .bind(to_json(&field.legal_values))
-        .bind(&field.created_at)
+        .bind(instant_text(&field.created_at))
         .execute(self.tx())
         .await?;
         Ok(())
@@ -231,6 +231,6 @@ pub(super) fn built_in_context_field(index: usize) -> ContextFieldRow {
         stickiness,
         sort_order: index as i64,
         legal_values: Vec::new(),
-        created_at: now_text(),
+        created_at: now(),
     }
 }

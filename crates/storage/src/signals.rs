@@ -7,11 +7,13 @@
 //! budget, pruned in the write that adds one; an older signal a kept run names
 //! stays without its payload. A signal is stored once: runs name it.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{flag, from_json, now_text, Reader, Source, StorageResult, Store, WriteTx};
+use super::columns::{instant, instant_text};
+use super::{flag, from_json, now, Reader, Source, StorageResult, Store, WriteTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignalEndpointRow {
@@ -20,7 +22,7 @@ pub struct SignalEndpointRow {
     pub name: String,
     pub description: Option<String>,
     pub enabled: bool,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     pub created_by: String,
 }
 
@@ -30,7 +32,7 @@ pub struct SignalTokenRow {
     pub endpoint_id: i64,
     pub name: String,
     pub secret_hash: String,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     pub created_by: String,
 }
 
@@ -42,7 +44,7 @@ pub struct SignalRow {
     pub token_name: String,
     /// `null` once pruned while a run still names it.
     pub payload: Value,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     /// How deep in a chain of action runs the change that sent it was made
     /// (0: sent by anything else); see [`crate::actions`].
     pub action_depth: i64,
@@ -65,7 +67,7 @@ fn endpoint_from_row(r: &AnyRow) -> StorageResult<SignalEndpointRow> {
         name: r.try_get("name")?,
         description: r.try_get("description")?,
         enabled: flag(r, "enabled")?,
-        created_at: r.try_get("created_at")?,
+        created_at: instant(r, "created_at")?,
         created_by: r.try_get("created_by")?,
     })
 }
@@ -76,7 +78,7 @@ fn token_from_row(r: &AnyRow) -> StorageResult<SignalTokenRow> {
         endpoint_id: r.try_get("endpoint_id")?,
         name: r.try_get("name")?,
         secret_hash: r.try_get("secret_hash")?,
-        created_at: r.try_get("created_at")?,
+        created_at: instant(r, "created_at")?,
         created_by: r.try_get("created_by")?,
     })
 }
@@ -89,7 +91,7 @@ pub(super) fn signal_from_row(r: &AnyRow, prefix: &str) -> StorageResult<SignalR
         endpoint_id: r.try_get(column("endpoint_id").as_str())?,
         token_name: r.try_get(column("token_name").as_str())?,
         payload: from_json(&r.try_get::<String, _>(column("payload").as_str())?)?,
-        created_at: r.try_get(column("created_at").as_str())?,
+        created_at: instant(r, &column("created_at"))?,
         action_depth: r.try_get(column("action_depth").as_str())?,
     })
 }
@@ -172,7 +174,7 @@ impl<S: Source> Reader<S> {
             endpoint_id: endpoint.id,
             name: row.try_get("token_name")?,
             secret_hash: secret_hash.to_owned(),
-            created_at: row.try_get("token_created_at")?,
+            created_at: instant(&row, "token_created_at")?,
             created_by: row.try_get("token_created_by")?,
         };
         Ok(Some((endpoint, token)))
@@ -224,7 +226,7 @@ impl Store {
         if locked.rows_affected() == 0 {
             return Ok(None);
         }
-        let created_at = now_text();
+        let created_at = now();
         let text = payload.to_string();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO signals (endpoint_id, token_name, payload, created_at, payload_bytes, \
@@ -233,7 +235,7 @@ impl Store {
         .bind(endpoint_id)
         .bind(token_name)
         .bind(&text)
-        .bind(&created_at)
+        .bind(instant_text(&created_at))
         .bind(i64::try_from(text.len()).unwrap_or(i64::MAX))
         .bind(action_depth)
         .fetch_one(w.tx())
@@ -292,7 +294,7 @@ impl WriteTx<'_> {
         .bind(&endpoint.name)
         .bind(&endpoint.description)
         .bind(i64::from(endpoint.enabled))
-        .bind(&endpoint.created_at)
+        .bind(instant_text(&endpoint.created_at))
         .bind(&endpoint.created_by)
         .fetch_one(self.tx())
         .await?)
@@ -334,7 +336,7 @@ impl WriteTx<'_> {
         .bind(token.endpoint_id)
         .bind(&token.name)
         .bind(&token.secret_hash)
-        .bind(&token.created_at)
+        .bind(instant_text(&token.created_at))
         .bind(&token.created_by)
         .fetch_one(self.tx())
         .await?)

@@ -1,9 +1,49 @@
 //! API tokens. Only a SHA-256 hash of each secret is stored.
 
+use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::columns::{decoded, instant, instant_text, parse_instant};
 use super::{from_json, to_json, Reader, Source, StorageResult, WriteTx};
+
+/// What a token may do (the `type` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Admin,
+    /// Unleash calls these `backend` (formerly `client`).
+    Client,
+    Frontend,
+}
+
+impl TokenKind {
+    /// A type as clients write it (any case; `backend` is `client`).
+    pub fn parse(text: &str) -> Option<TokenKind> {
+        match text.to_ascii_lowercase().as_str() {
+            "admin" => Some(TokenKind::Admin),
+            "client" | "backend" => Some(TokenKind::Client),
+            "frontend" => Some(TokenKind::Frontend),
+            _ => None,
+        }
+    }
+
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Admin => "admin",
+            TokenKind::Client => "client",
+            TokenKind::Frontend => "frontend",
+        }
+    }
+
+    /// As Unleash's API shows it (`backend` for client tokens).
+    pub fn shown(self) -> &'static str {
+        match self {
+            TokenKind::Client => "backend",
+            other => other.as_str(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
@@ -13,11 +53,11 @@ pub struct TokenRow {
     /// The first characters of the secret (scope and a few random ones), safe to show.
     pub secret_prefix: Option<String>,
     pub token_name: String,
-    pub token_type: String,
+    pub token_type: TokenKind,
     pub projects: Vec<String>,
     pub environment: String,
-    pub created_at: String,
-    pub expires_at: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 const TOKEN_SELECT: &str = "SELECT id, secret_hash, secret_prefix, token_name, type, projects, \
@@ -29,12 +69,26 @@ fn token_from_row(r: &AnyRow) -> StorageResult<TokenRow> {
         secret_hash: r.try_get("secret_hash")?,
         secret_prefix: r.try_get("secret_prefix")?,
         token_name: r.try_get("token_name")?,
-        token_type: r.try_get("type")?,
+        token_type: decoded(r, "type", TokenKind::parse, "a token type")?,
         projects: from_json(&r.try_get::<String, _>("projects")?)?,
         environment: r.try_get("environment")?,
-        created_at: r.try_get("created_at")?,
-        expires_at: r.try_get("expires_at")?,
+        created_at: instant(r, "created_at")?,
+        expires_at: expiry(r)?,
     })
+}
+
+/// A token's expiry. One that is not an instant was stored before expiry
+/// dates were checked: the token counts as expired long ago (fail closed),
+/// rather than failing every read of the tokens.
+fn expiry(r: &AnyRow) -> StorageResult<Option<DateTime<Utc>>> {
+    let Some(text) = r.try_get::<Option<String>, _>("expires_at")? else {
+        return Ok(None);
+    };
+    Ok(Some(parse_instant(&text).unwrap_or_else(|| {
+        tracing::warn!(id = %r.try_get::<String, _>("id").unwrap_or_default(),
+            "token refused: its expiry date {text:?} is not a date");
+        DateTime::UNIX_EPOCH
+    })))
 }
 
 impl<S: Source> Reader<S> {
@@ -73,11 +127,11 @@ impl WriteTx<'_> {
         .bind(&token.secret_hash)
         .bind(&token.secret_prefix)
         .bind(&token.token_name)
-        .bind(&token.token_type)
+        .bind(token.token_type.as_str())
         .bind(to_json(&token.projects))
         .bind(&token.environment)
-        .bind(&token.created_at)
-        .bind(&token.expires_at)
+        .bind(instant_text(&token.created_at))
+        .bind(token.expires_at.as_ref().map(instant_text))
         .execute(self.tx())
         .await?;
         Ok(())
@@ -91,9 +145,13 @@ impl WriteTx<'_> {
         Ok(done.rows_affected() > 0)
     }
 
-    pub async fn set_token_expiry(&mut self, id: &str, expires_at: &str) -> StorageResult<()> {
+    pub async fn set_token_expiry(
+        &mut self,
+        id: &str,
+        expires_at: &DateTime<Utc>,
+    ) -> StorageResult<()> {
         sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE id = $2")
-            .bind(expires_at)
+            .bind(instant_text(expires_at))
             .bind(id)
             .execute(self.tx())
             .await?;

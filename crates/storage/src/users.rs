@@ -3,10 +3,47 @@
 //! (no revision, no event) and is written straight to the pool. A session is
 //! stored as the SHA-256 of its cookie's id, never the id itself.
 
+use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::columns::{decoded, instant, instant_text, optional_instant};
 use super::{Reader, Source, StorageResult, Store, WriteTx};
+
+/// A user's role across the server (the `root_role` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootRole {
+    /// Everything, users included.
+    Admin,
+    /// Changes flags.
+    Editor,
+    /// Sees, changes nothing.
+    Viewer,
+}
+
+impl RootRole {
+    pub fn parse(text: &str) -> Option<RootRole> {
+        match text {
+            "Admin" => Some(RootRole::Admin),
+            "Editor" => Some(RootRole::Editor),
+            "Viewer" => Some(RootRole::Viewer),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RootRole::Admin => "Admin",
+            RootRole::Editor => "Editor",
+            RootRole::Viewer => "Viewer",
+        }
+    }
+
+    /// Whether this role may change flags.
+    pub fn can_edit(self) -> bool {
+        matches!(self, RootRole::Admin | RootRole::Editor)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRow {
@@ -16,10 +53,9 @@ pub struct UserRow {
     pub name: Option<String>,
     /// An argon2id PHC string.
     pub password_hash: String,
-    /// `Admin`, `Editor` or `Viewer`.
-    pub root_role: String,
-    pub created_at: String,
-    pub seen_at: Option<String>,
+    pub root_role: RootRole,
+    pub created_at: DateTime<Utc>,
+    pub seen_at: Option<DateTime<Utc>>,
 }
 
 /// A user to insert (the id is the database's).
@@ -29,7 +65,7 @@ pub struct NewUser {
     pub email: Option<String>,
     pub name: Option<String>,
     pub password_hash: String,
-    pub root_role: String,
+    pub root_role: RootRole,
 }
 
 /// A stored session with its user.
@@ -37,8 +73,7 @@ pub struct NewUser {
 pub struct SessionRow {
     pub user: UserRow,
     pub csrf_token: String,
-    /// RFC 3339.
-    pub expires_at: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 pub(super) const USER_COLUMNS: &str =
@@ -51,9 +86,9 @@ pub(super) fn user_from_row(r: &AnyRow) -> StorageResult<UserRow> {
         email: r.try_get("email")?,
         name: r.try_get("name")?,
         password_hash: r.try_get("password_hash")?,
-        root_role: r.try_get("root_role")?,
-        created_at: r.try_get("created_at")?,
-        seen_at: r.try_get("seen_at")?,
+        root_role: decoded(r, "root_role", RootRole::parse, "a user role")?,
+        created_at: instant(r, "created_at")?,
+        seen_at: optional_instant(r, "seen_at")?,
     })
 }
 
@@ -121,7 +156,7 @@ impl<S: Source> Reader<S> {
         Ok(Some(SessionRow {
             user: user_from_row(&row)?,
             csrf_token: row.try_get("csrf_token")?,
-            expires_at: row.try_get("expires_at")?,
+            expires_at: instant(&row, "expires_at")?,
         }))
     }
 }
@@ -133,9 +168,10 @@ impl Store {
         id_hash: &str,
         user_id: i64,
         csrf_token: &str,
-        now: &str,
-        expires_at: &str,
+        now: &DateTime<Utc>,
+        expires_at: &DateTime<Utc>,
     ) -> StorageResult<()> {
+        let (now, expires_at) = (instant_text(now), instant_text(expires_at));
         let mut w = self.write_unversioned().await?;
         sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) \
@@ -144,12 +180,12 @@ impl Store {
         .bind(id_hash)
         .bind(user_id)
         .bind(csrf_token)
-        .bind(now)
+        .bind(&now)
         .bind(expires_at)
         .execute(w.tx())
         .await?;
         sqlx::query("UPDATE users SET seen_at = $1 WHERE id = $2")
-            .bind(now)
+            .bind(&now)
             .bind(user_id)
             .execute(w.tx())
             .await?;
@@ -183,7 +219,11 @@ impl Store {
 
 impl WriteTx<'_> {
     /// Inserts a user; a taken username or email is a `Conflict`.
-    pub async fn insert_user(&mut self, user: &NewUser, now: &str) -> StorageResult<UserRow> {
+    pub async fn insert_user(
+        &mut self,
+        user: &NewUser,
+        now: &DateTime<Utc>,
+    ) -> StorageResult<UserRow> {
         let id: i64 = sqlx::query(
             "INSERT INTO users (username, email, name, password_hash, root_role, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -192,8 +232,8 @@ impl WriteTx<'_> {
         .bind(user.email.as_deref())
         .bind(user.name.as_deref())
         .bind(&user.password_hash)
-        .bind(&user.root_role)
-        .bind(now)
+        .bind(user.root_role.as_str())
+        .bind(instant_text(now))
         .fetch_one(self.tx())
         .await?
         .try_get("id")?;

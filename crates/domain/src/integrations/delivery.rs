@@ -103,13 +103,9 @@ pub struct Deliverer {
     wake: Notify,
 }
 
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// `wait` from now by `clock`, stamped.
-fn stamp_in(clock: &Clock, wait: Duration) -> String {
-    stamp(clock.now() + chrono::Duration::from_std(wait).unwrap_or_default())
+/// `wait` from now by `clock`.
+fn stamp_in(clock: &Clock, wait: Duration) -> DateTime<Utc> {
+    clock.now() + chrono::Duration::from_std(wait).unwrap_or_default()
 }
 
 /// The wait before retry number `attempts` (1 = the first retry).
@@ -226,7 +222,7 @@ impl Deliverer {
                     pruned = Instant::now();
                     if let Err(e) = deliverer
                         .store
-                        .prune_deliveries(&stamp(deliverer.store.clock().now() - KEEP_LOG))
+                        .prune_deliveries(&(deliverer.store.clock().now() - KEEP_LOG))
                         .await
                     {
                         tracing::warn!(error = %e, "pruning the integration delivery log failed");
@@ -316,13 +312,11 @@ impl Deliverer {
                 paused_again_until: None,
             },
             Err((status, why)) => {
-                let created = DateTime::parse_from_rfc3339(&delivery.created_at)
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or_else(|_| self.store.clock().now());
+                let created = delivery.created_at;
                 let wait = backoff(delivery.attempts + 1, jitter());
                 let next =
                     self.store.clock().now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                let retry_at = (next < created + RETRY_FOR).then(|| stamp(next));
+                let retry_at = (next < created + RETRY_FOR).then_some(next);
                 let details = if retry_at.is_some() {
                     format!("{why}; retrying in {:.1} s", wait.as_secs_f64())
                 } else {

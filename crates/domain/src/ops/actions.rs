@@ -17,7 +17,7 @@ use super::automation::{self, description};
 use super::strategies::check_constraint;
 use super::{Actor, Context, FieldPath, OpError, OpResult, Operation, ProjectId};
 use crate::wire::automation::SIGNAL_SOURCE;
-use flagstaff_storage::{now_text, ActionSetRow, ActionStep, PayloadFilter, WriteTx};
+use flagstaff_storage::{now, ActionSetRow, ActionStep, PayloadFilter, WriteTx};
 
 /// Unleash's limits on action sets.
 pub const MAX_ACTION_SETS_PER_PROJECT: usize = 5;
@@ -188,7 +188,7 @@ impl ActionSetInput {
             filters: self.matching.payload,
             actor_id: self.actor_id,
             actions,
-            created_at: now_text(),
+            created_at: now(),
             created_by: actor.name.clone(),
         })
     }
@@ -240,7 +240,7 @@ impl Operation for UpdateActionSet {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ActionSetRow> {
         let before = existing_set(w, &self.project, self.id).await?;
         let after = ActionSetRow {
-            created_at: before.created_at.clone(),
+            created_at: before.created_at,
             created_by: before.created_by.clone(),
             ..self
                 .set

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::{Actor, Context, FieldPath, OpError, OpResult, Operation};
 use crate::wire::{to_value, ContextFieldView};
-use flagstaff_storage::{now_text, ContextFieldRow, EventKind, NewEvent, StorageError, WriteTx};
+use flagstaff_storage::{now, ContextFieldRow, EventKind, NewEvent, StorageError, WriteTx};
 
 /// A context field as the admin API receives it; absent fields keep their
 /// current value on update.
@@ -121,7 +121,7 @@ impl Operation for CreateContextField {
             stickiness: input.stickiness.unwrap_or(false),
             sort_order: input.sort_order.unwrap_or(10),
             legal_values: legal_values(input.legal_values.unwrap_or_default())?,
-            created_at: now_text(),
+            created_at: now(),
         };
         save(w, actor, None, &field).await?;
         Ok(field)

@@ -155,7 +155,7 @@ fn flags_document(rows: &FlagRows, environment: &str) -> ExportDocument {
         .iter()
         .map(|f| ExportedFlag {
             name: f.name.clone(),
-            flag_type: Some(f.feature_type.clone()),
+            flag_type: Some(f.feature_type.as_str().to_owned()),
             description: f.description.clone(),
             project: Some(f.project.clone()),
             stale: f.stale,

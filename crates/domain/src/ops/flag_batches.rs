@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::{
     AddDependency, AddStrategy, Context, CreateFlag, Edit, EnvironmentName, FieldPath, FlagFields,
-    FlagName, FlagType, OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput,
-    StrategyPlace, SwitchEnvironment, UpdateFlag, UpdateStrategy,
+    FlagName, OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput, StrategyPlace,
+    SwitchEnvironment, UpdateFlag, UpdateStrategy,
 };
 use flagstaff_storage::{FlagRow, StrategyRow, WriteTx};
 
@@ -62,7 +62,7 @@ impl Operation for CloneFlag {
         let created = CreateFlag {
             project: self.project.clone(),
             name: self.name.clone(),
-            flag_type: FlagType::parse(&source.feature_type)?,
+            flag_type: source.feature_type,
             description: source.description.clone(),
             impression_data: source.impression_data,
             // Unleash's clone does not copy tags.

@@ -81,7 +81,7 @@ pub(super) fn apply_metadata(feature: &mut FlagRow, fields: FlagFields) -> OpRes
         feature.description = description;
     }
     if let Some(flag_type) = fields.flag_type {
-        feature.feature_type = FlagType::parse(&flag_type)?.as_str().to_owned();
+        feature.feature_type = FlagType::parse(&flag_type)?;
     }
     if let Some(stale) = fields.stale {
         feature.stale = stale;

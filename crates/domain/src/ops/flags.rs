@@ -13,59 +13,15 @@ use super::{
     RemoveDependencies,
 };
 use crate::wire::{to_value, FlagMetadata};
-use flagstaff_storage::{now_text, EventKind, FlagRow, NewEvent, PoolReader, WriteTx};
+use flagstaff_storage::{now, EventKind, FlagRow, NewEvent, PoolReader, UnknownFlagType, WriteTx};
 
-/// Unleash's flag types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FlagType {
-    Release,
-    Experiment,
-    Operational,
-    KillSwitch,
-    Permission,
-}
+/// Unleash's flag types, as stored (the storage crate's, so its rows carry it).
+pub use flagstaff_storage::FlagType;
 
-impl FlagType {
-    pub const ALL: [FlagType; 5] = [
-        FlagType::Release,
-        FlagType::Experiment,
-        FlagType::Operational,
-        FlagType::KillSwitch,
-        FlagType::Permission,
-    ];
-
-    pub fn parse(text: &str) -> OpResult<FlagType> {
-        FlagType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == text)
-            .ok_or_else(|| {
-                OpError::invalid(
-                    FieldPath::root().field("type"),
-                    format!("{text:?} is not a known feature type"),
-                )
-            })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlagType::Release => "release",
-            FlagType::Experiment => "experiment",
-            FlagType::Operational => "operational",
-            FlagType::KillSwitch => "kill-switch",
-            FlagType::Permission => "permission",
-        }
-    }
-
-    /// (display name, expected lifetime in days) as Unleash's catalogue shows them.
-    pub fn catalogue(self) -> (&'static str, Option<u32>) {
-        match self {
-            FlagType::Release => ("Release", Some(40)),
-            FlagType::Experiment => ("Experiment", Some(40)),
-            FlagType::Operational => ("Operational", Some(7)),
-            FlagType::KillSwitch => ("Kill switch", None),
-            FlagType::Permission => ("Permission", None),
-        }
+/// A flag type that is none of Unleash's is refused on the input's `type`.
+impl From<UnknownFlagType> for OpError {
+    fn from(unknown: UnknownFlagType) -> OpError {
+        OpError::invalid(FieldPath::root().field("type"), unknown.to_string())
     }
 }
 
@@ -144,11 +100,11 @@ impl Operation for CreateFlag {
             name: self.name.into(),
             project: self.project.into(),
             description: self.description,
-            feature_type: self.flag_type.as_str().to_owned(),
+            feature_type: self.flag_type,
             stale: false,
             impression_data: self.impression_data,
             archived_at: None,
-            created_at: now_text(),
+            created_at: now(),
             created_by: actor.name.clone(),
         };
         w.insert_flag(&feature, &environments).await?;
@@ -250,7 +206,7 @@ impl Operation for ArchiveFlag {
         .run(w, cx)
         .await?;
         let mut after = before.clone();
-        after.archived_at = Some(now_text());
+        after.archived_at = Some(now());
         w.update_flag(&after).await?;
         w.record_event(metadata_event(
             EventKind::FeatureArchived,

@@ -57,7 +57,7 @@ pub(super) async fn apply(
         let at = in_file("features", index);
         let name = FlagName::parse(&f.name).map_err(|e| e.within(&at))?;
         let flag_type = FlagType::parse(f.flag_type.as_deref().unwrap_or("release"))
-            .map_err(|e| e.within(&at))?;
+            .map_err(|e| OpError::from(e).within(&at))?;
         let current = if plan.existing.contains(&f.name) {
             w.live_flag(project, &name).await?
         } else {
@@ -73,7 +73,7 @@ pub(super) async fn apply(
             .await
             .map_err(|e| e.within(&at))?
         };
-        let same = current.feature_type == flag_type.as_str()
+        let same = current.feature_type == flag_type
             && current.description == f.description
             && current.impression_data == f.impression_data
             && current.stale == f.stale;

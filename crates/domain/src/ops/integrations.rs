@@ -8,7 +8,10 @@ use serde_json::{json, Map, Value};
 
 use super::{Context, FieldPath, OpError, OpResult, Operation};
 use crate::integrations::{self, target::TargetPolicy, MASK};
-use flagstaff_storage::{now_text, DeliveryCircuit, EventKind, IntegrationRow, NewEvent, WriteTx};
+use chrono::{DateTime, Utc};
+use flagstaff_storage::{
+    instant_text, now, DeliveryCircuit, EventKind, IntegrationRow, NewEvent, WriteTx,
+};
 
 /// An integration as the admin API receives it (Unleash's addonCreateUpdateSchema).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -169,7 +172,7 @@ impl Operation for CreateIntegration {
             environments: input.environments,
             signing_secret: hex::encode(uuid::Uuid::new_v4().as_bytes())
                 + &hex::encode(uuid::Uuid::new_v4().as_bytes()),
-            created_at: now_text(),
+            created_at: now(),
             circuit: DeliveryCircuit::default(),
         };
         addon.id = w.insert_integration(&addon).await?;
@@ -263,7 +266,7 @@ impl Operation for DeleteIntegration {
 pub struct SetDeliveryCircuit {
     pub id: i64,
     pub pause_after: i64,
-    pub paused_until: String,
+    pub paused_until: DateTime<Utc>,
 }
 
 impl Operation for SetDeliveryCircuit {
@@ -282,7 +285,7 @@ impl Operation for SetDeliveryCircuit {
         let event_type = match &circuit.paused_until {
             None if circuit.failures >= self.pause_after => {
                 w.pause_integration(addon.id, &self.paused_until).await?;
-                data["pausedUntil"] = json!(self.paused_until);
+                data["pausedUntil"] = json!(instant_text(&self.paused_until));
                 EventKind::AddonDeliveryPaused
             }
             Some(_) if circuit.failures == 0 => {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Actor, Context, FieldPath, FlagName, OpError, OpResult, Operation, ProjectId};
 use crate::wire::{to_value, LinkView};
-use flagstaff_storage::{now_text, EventKind, LinkRow, NewEvent, WriteTx};
+use flagstaff_storage::{now, EventKind, LinkRow, NewEvent, WriteTx};
 
 /// Most links one flag may have (Unleash's limit).
 pub const MAX_LINKS_PER_FLAG: usize = 10;
@@ -128,7 +128,7 @@ impl Operation for AddLink {
             feature_name: self.feature.to_string(),
             url,
             title,
-            created_at: now_text(),
+            created_at: now(),
         };
         w.insert_link(&link).await?;
         w.record_event(link_event(

@@ -332,7 +332,7 @@ mod tests {
         let start = store.current_revision().await.expect("revision");
         let operation: CreateFlag = serde_json::from_value(create.clone()).expect("operation");
         let applied = apply(&store, &cx, operation).await.expect("created");
-        assert_eq!(applied.output.feature_type, "experiment");
+        assert_eq!(applied.output.feature_type.as_str(), "experiment");
         assert_eq!(applied.committed.revision, Some(start + 1));
         assert_eq!(applied.committed.event_types(), ["feature-created"]);
         assert_eq!(applied.committed.events[0].created_by, "scheduler");

@@ -7,12 +7,12 @@
 //! events (`pat-created`, `pat-deleted`) never carry it. What a PAT may do is
 //! its user's root role at each request (the server's `auth`), so nothing is copied here.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 use super::{Context, FieldPath, OpError, OpResult, Operation};
 use crate::api_tokens::hash_secret;
-use flagstaff_storage::{now_text, EventKind, NewEvent, PatRow, WriteTx};
+use flagstaff_storage::{now, parse_instant, stored, EventKind, NewEvent, PatRow, WriteTx};
 
 /// Most PATs one user may have (Unleash's limit).
 pub const MAX_PATS_PER_USER: usize = 10;
@@ -58,25 +58,23 @@ pub fn check_description(text: &str) -> OpResult<&str> {
 }
 
 /// `expiresAt`: an RFC 3339 instant, or a date (the end of that day, UTC: what
-/// the profile page's date field sends); it must be after `now`. Stored as
-/// UTC with milliseconds.
-pub fn parse_expiry(text: &str, now: DateTime<Utc>) -> OpResult<String> {
+/// the profile page's date field sends); it must be after `now`. To the
+/// millisecond, as stored.
+pub fn parse_expiry(text: &str, now: DateTime<Utc>) -> OpResult<DateTime<Utc>> {
     let text = text.trim();
     let at = match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         Ok(day) => day
             .and_hms_milli_opt(23, 59, 59, 999)
             .map(|t| t.and_utc())
             .ok_or_else(|| OpError::invalid(expires_at(), format!("{text:?} is not a date")))?,
-        Err(_) => DateTime::parse_from_rfc3339(text)
-            .map_err(|_| {
-                OpError::invalid(
-                    expires_at(),
-                    format!(
-                        "{text:?} is not a date such as 2030-01-31 or a date-time such as 2030-01-31T12:00:00Z"
-                    ),
-                )
-            })?
-            .with_timezone(&Utc),
+        Err(_) => parse_instant(text).ok_or_else(|| {
+            OpError::invalid(
+                expires_at(),
+                format!(
+                    "{text:?} is not a date such as 2030-01-31 or a date-time such as 2030-01-31T12:00:00Z"
+                ),
+            )
+        })?,
     };
     if at <= now {
         return Err(OpError::invalid(
@@ -84,7 +82,7 @@ pub fn parse_expiry(text: &str, now: DateTime<Utc>) -> OpResult<String> {
             "The expiry date should be in future.",
         ));
     }
-    Ok(at.to_rfc3339_opts(SecondsFormat::Millis, true))
+    Ok(stored(at))
 }
 
 /// Creates a PAT for a user (the caller is that user).
@@ -131,8 +129,8 @@ impl Operation for CreatePat {
                 self.user_id,
                 &hash_secret(&secret),
                 description,
-                &now_text(),
-                &expires_at,
+                now(),
+                expires_at,
             )
             .await?;
         w.record_event(NewEvent {
@@ -181,6 +179,7 @@ impl Operation for DeletePat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flagstaff_storage::instant_text;
 
     #[test]
     fn secrets_look_like_unleash_pats() {
@@ -194,11 +193,11 @@ mod tests {
     fn expiry_is_a_future_date_or_instant() {
         let now = Utc::now();
         assert_eq!(
-            parse_expiry("2999-01-31", now).expect("a date"),
+            instant_text(&parse_expiry("2999-01-31", now).expect("a date")),
             "2999-01-31T23:59:59.999Z"
         );
         assert_eq!(
-            parse_expiry("2999-01-31T12:00:00+01:00", now).expect("an instant"),
+            instant_text(&parse_expiry("2999-01-31T12:00:00+01:00", now).expect("an instant")),
             "2999-01-31T11:00:00.000Z"
         );
         for bad in [

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::strategies::check_constraints;
 use super::{Actor, Context, FieldPath, Limits, OpError, OpResult, Operation};
 use crate::wire::{to_value, SegmentView};
-use flagstaff_storage::{now_text, EventKind, NewEvent, SegmentRow, WriteTx};
+use flagstaff_storage::{now, EventKind, NewEvent, SegmentRow, WriteTx};
 
 /// A segment as the admin API receives it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -107,7 +107,7 @@ impl Operation for CreateSegment {
             description: input.description,
             project: input.project,
             constraints: input.constraints,
-            created_at: now_text(),
+            created_at: now(),
             created_by: actor.name.clone(),
         };
         segment.id = w.insert_segment(&segment).await?;

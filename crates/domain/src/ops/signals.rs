@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::automation::{self, description};
 use super::{Context, OpError, OpResult, Operation, SignalEndpointName};
 use crate::api_tokens::hash_secret;
-use flagstaff_storage::{now_text, SignalEndpointRow, SignalTokenRow, WriteTx};
+use flagstaff_storage::{now, SignalEndpointRow, SignalTokenRow, WriteTx};
 
 pub const MAX_SIGNAL_ENDPOINTS: usize = 5;
 pub const MAX_TOKENS_PER_ENDPOINT: usize = 5;
@@ -72,7 +72,7 @@ impl Operation for CreateSignalEndpoint {
             name: name.into(),
             description,
             enabled: self.endpoint.enabled.unwrap_or(true),
-            created_at: now_text(),
+            created_at: now(),
             created_by: cx.actor.name.clone(),
         };
         automation::create(w, &cx.actor, endpoint).await
@@ -195,7 +195,7 @@ impl Operation for CreateSignalToken {
             endpoint_id: self.endpoint_id,
             name,
             secret_hash: hash_secret(&secret),
-            created_at: now_text(),
+            created_at: now(),
             created_by: cx.actor.name.clone(),
         };
         let row = automation::create(w, &cx.actor, row).await?;

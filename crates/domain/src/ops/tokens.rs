@@ -2,11 +2,12 @@
 //! API, the `INIT_*_API_TOKENS` variables and the first start all call these,
 //! so the scope rules (Unleash's) live in one place.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::{Actor, Context, FieldPath, OpError, OpResult, Operation};
 use crate::api_tokens::{hash_secret, TokenKind};
-use flagstaff_storage::{now_text, EventKind, NewEvent, TokenRow, WriteTx};
+use flagstaff_storage::{now, stored, EventKind, NewEvent, TokenRow, WriteTx};
 
 // The tokens a start makes live in `start_tokens.rs`; these keep their paths.
 pub use super::start_tokens::{
@@ -131,7 +132,7 @@ pub(super) async fn insert(
     kind: TokenKind,
     scope: (Vec<String>, String),
     secret: &str,
-    expires_at: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
     actor: &Actor,
 ) -> OpResult<TokenRow> {
     let (projects, environment) = scope;
@@ -140,10 +141,10 @@ pub(super) async fn insert(
         secret_hash: hash_secret(secret),
         secret_prefix: Some(secret_prefix(secret)),
         token_name: name,
-        token_type: kind.as_str().to_owned(),
+        token_type: kind,
         projects,
         environment,
-        created_at: now_text(),
+        created_at: now(),
         expires_at,
     };
     w.insert_token(&row).await?;
@@ -161,23 +162,24 @@ fn expires_at() -> FieldPath {
     FieldPath::root().field("expiresAt")
 }
 
-/// `expiresAt`: an instant after `now` (RFC 3339), stored as UTC with milliseconds.
-fn parse_expiry(text: &str, now: chrono::DateTime<chrono::Utc>) -> OpResult<String> {
-    let at = chrono::DateTime::parse_from_rfc3339(text.trim())
+/// `expiresAt`: an instant after `now` (RFC 3339, in any offset and
+/// precision), to the millisecond in UTC, as stored.
+fn parse_expiry(text: &str, now: DateTime<Utc>) -> OpResult<DateTime<Utc>> {
+    let at = DateTime::parse_from_rfc3339(text.trim())
         .map_err(|e| {
             OpError::invalid(
                 expires_at(),
                 format!("{text:?} is not a date-time such as 2030-01-31T12:00:00Z ({e})"),
             )
         })?
-        .with_timezone(&chrono::Utc);
+        .with_timezone(&Utc);
     if at <= now {
         return Err(OpError::invalid(
             expires_at(),
             format!("{text:?} is in the past"),
         ));
     }
-    Ok(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    Ok(stored(at))
 }
 
 /// Creates a token with a new secret (the admin API's `POST /api/admin/api-tokens`).

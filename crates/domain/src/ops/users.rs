@@ -7,47 +7,16 @@
 use serde_json::json;
 
 use super::{passwords, Actor, Context, FieldPath, Limits, OpError, OpResult, Operation};
-use flagstaff_storage::{EventKind, NewEvent, NewUser, Store, UserRow, WriteTx};
+use flagstaff_storage::{now, EventKind, NewEvent, NewUser, Store, UserRow, WriteTx};
+
+/// A user's role across the server, as stored (the storage crate's, so its
+/// rows carry it).
+pub use flagstaff_storage::RootRole;
 
 /// Fewest characters a password may have.
 pub const MIN_PASSWORD: usize = 10;
 /// Most characters a password may have (hashing stays cheap).
 pub const MAX_PASSWORD: usize = 256;
-
-/// A user's role across the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RootRole {
-    /// Everything, users included.
-    Admin,
-    /// Changes flags.
-    Editor,
-    /// Sees, changes nothing.
-    Viewer,
-}
-
-impl RootRole {
-    pub fn parse(text: &str) -> Option<RootRole> {
-        match text {
-            "Admin" => Some(RootRole::Admin),
-            "Editor" => Some(RootRole::Editor),
-            "Viewer" => Some(RootRole::Viewer),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RootRole::Admin => "Admin",
-            RootRole::Editor => "Editor",
-            RootRole::Viewer => "Viewer",
-        }
-    }
-
-    /// Whether this role may change flags.
-    pub fn can_edit(self) -> bool {
-        matches!(self, RootRole::Admin | RootRole::Editor)
-    }
-}
 
 /// An argon2id hash of a password that met the length rules.
 #[derive(Clone)]
@@ -91,7 +60,7 @@ fn user_data(user: &UserRow) -> serde_json::Value {
         "username": user.username,
         "email": user.email,
         "name": user.name,
-        "rootRole": user.root_role,
+        "rootRole": user.root_role.as_str(),
     })
 }
 
@@ -148,7 +117,6 @@ impl Operation for CreateUser {
                 self.username
             )));
         }
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let user = w
             .insert_user(
                 &NewUser {
@@ -156,9 +124,9 @@ impl Operation for CreateUser {
                     email: self.email.filter(|e| !e.trim().is_empty()),
                     name: self.name.filter(|n| !n.trim().is_empty()),
                     password_hash: self.password.0,
-                    root_role: self.root_role.as_str().to_owned(),
+                    root_role: self.root_role,
                 },
-                &now,
+                &now(),
             )
             .await?;
         w.record_event(NewEvent {

@@ -79,7 +79,7 @@ pub(super) fn client_flags(
                 project: feature.project.clone(),
                 feature: Feature {
                     name: feature.name.clone(),
-                    feature_type: Some(feature.feature_type.clone()),
+                    feature_type: Some(feature.feature_type.as_str().to_owned()),
                     description: feature.description.clone(),
                     enabled: env.enabled,
                     stale: feature.stale,

@@ -11,7 +11,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use flagstaff_storage::{
-    ActionRunRow, ActionSetRow, PayloadFilter, SignalEndpointRow, SignalRow, SignalTokenRow,
+    instant_text, ActionRunRow, ActionSetRow, PayloadFilter, SignalEndpointRow, SignalRow,
+    SignalTokenRow,
 };
 
 /// The only kind of signal source (Unleash's too).
@@ -26,7 +27,7 @@ pub struct SignalTokenView<'a> {
     pub id: i64,
     pub name: &'a str,
     pub signal_endpoint_id: i64,
-    pub created_at: &'a str,
+    pub created_at: String,
     pub created_by: &'a str,
 }
 
@@ -36,7 +37,7 @@ impl<'a> From<&'a SignalTokenRow> for SignalTokenView<'a> {
             id: t.id,
             name: &t.name,
             signal_endpoint_id: t.endpoint_id,
-            created_at: &t.created_at,
+            created_at: instant_text(&t.created_at),
             created_by: &t.created_by,
         }
     }
@@ -55,7 +56,7 @@ pub struct SignalEndpointView<'a> {
     pub enabled: bool,
     /// Where signals are sent (a path on this server).
     pub url: String,
-    pub created_at: &'a str,
+    pub created_at: String,
     pub created_by: &'a str,
     /// Without secrets. Events leave them out.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,7 +71,7 @@ impl<'a> SignalEndpointView<'a> {
             description: e.description.as_deref(),
             enabled: e.enabled,
             url: format!("/api/signal-endpoint/{}", e.name),
-            created_at: &e.created_at,
+            created_at: instant_text(&e.created_at),
             created_by: &e.created_by,
             tokens: None,
         }
@@ -104,7 +105,7 @@ pub struct SignalView<'a> {
     pub source: &'static str,
     /// The endpoint's id.
     pub source_id: i64,
-    pub created_at: &'a str,
+    pub created_at: String,
     /// The name of the token it was sent with.
     pub token_name: &'a str,
     /// The JSON object sent; `null` once pruned while a run still names it.
@@ -117,7 +118,7 @@ impl<'a> From<&'a SignalRow> for SignalView<'a> {
             id: s.id,
             source: SIGNAL_SOURCE,
             source_id: s.endpoint_id,
-            created_at: &s.created_at,
+            created_at: instant_text(&s.created_at),
             token_name: &s.token_name,
             payload: &s.payload,
         }
@@ -148,7 +149,7 @@ pub struct ActionView<'a> {
     pub sort_order: i64,
     #[schema(value_type = crate::ops::ExecutionParams)]
     pub execution_params: &'a BTreeMap<String, Value>,
-    pub created_at: &'a str,
+    pub created_at: String,
     pub created_by: &'a str,
     /// In a run's log only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -192,7 +193,7 @@ pub struct ActionSetView<'a> {
     #[serde(rename = "match")]
     pub matching: MatchView<'a>,
     pub actions: Vec<ActionView<'a>>,
-    pub created_at: &'a str,
+    pub created_at: String,
     pub created_by: &'a str,
 }
 
@@ -218,13 +219,13 @@ impl<'a> From<&'a ActionSetRow> for ActionSetView<'a> {
                     action: &step.action,
                     sort_order: step.sort_order,
                     execution_params: &step.execution_params,
-                    created_at: &a.created_at,
+                    created_at: instant_text(&a.created_at),
                     created_by: &a.created_by,
                     state: None,
                     details: None,
                 })
                 .collect(),
-            created_at: &a.created_at,
+            created_at: instant_text(&a.created_at),
             created_by: &a.created_by,
         }
     }
@@ -250,9 +251,9 @@ pub struct ActionRunView<'a> {
     pub id: i64,
     pub action_set_id: i64,
     pub signal_id: i64,
-    pub created_at: &'a str,
+    pub created_at: String,
     /// `success`, `failed`, or `skipped` (not run: the loop guard).
-    pub state: &'a str,
+    pub state: &'static str,
     /// The signal it ran for (stored once, read with the run); `null` when
     /// that signal is gone.
     pub signal: Option<SignalView<'a>>,
@@ -268,8 +269,8 @@ impl<'a> From<&'a ActionRunRow> for ActionRunView<'a> {
             id: r.id,
             action_set_id: r.action_set_id,
             signal_id: r.signal_id,
-            created_at: &r.created_at,
-            state: &r.state,
+            created_at: instant_text(&r.created_at),
+            state: r.state.as_str(),
             signal: r.signal.as_ref().map(SignalView::from),
             action_set: &r.action_set,
         }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use flagstaff_storage::{EventRecord, Tag};
+use flagstaff_storage::{instant_text, EventRecord, Tag};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -19,7 +19,7 @@ pub struct EventView<'a> {
     /// `feature-created`, `feature-strategy-update`, ... (Unleash's event types).
     #[serde(rename = "type")]
     pub event_type: &'a str,
-    pub created_at: &'a str,
+    pub created_at: String,
     pub created_by: &'a str,
     pub project: Option<&'a str>,
     pub environment: Option<&'a str>,
@@ -39,7 +39,7 @@ impl<'a> From<&'a EventRecord> for EventView<'a> {
             id: e.id,
             revision: e.revision,
             event_type: &e.event_type,
-            created_at: &e.created_at,
+            created_at: instant_text(&e.created_at),
             created_by: &e.created_by,
             project: e.project.as_deref(),
             environment: e.environment.as_deref(),

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use flagstaff_engine::document::Variant;
 use flagstaff_storage::{
-    DependencyRow, EnvironmentRow, FlagEnvironmentRow, FlagRow, LinkRow, StrategyRow, Tag,
+    instant_text, DependencyRow, EnvironmentRow, FlagEnvironmentRow, FlagRow, LinkRow, StrategyRow,
+    Tag,
 };
 
 use super::StrategyView;
@@ -27,20 +28,20 @@ pub struct FlagMetadata<'a> {
     pub stale: bool,
     pub impression_data: bool,
     pub archived: bool,
-    pub created_at: &'a str,
+    pub created_at: String,
 }
 
 impl<'a> From<&'a FlagRow> for FlagMetadata<'a> {
     fn from(f: &'a FlagRow) -> Self {
         FlagMetadata {
             name: &f.name,
-            flag_type: &f.feature_type,
+            flag_type: f.feature_type.as_str(),
             description: f.description.as_deref(),
             project: &f.project,
             stale: f.stale,
             impression_data: f.impression_data,
             archived: f.archived_at.is_some(),
-            created_at: &f.created_at,
+            created_at: instant_text(&f.created_at),
         }
     }
 }
@@ -75,7 +76,7 @@ pub struct FlagView<'a> {
     pub metadata: FlagMetadata<'a>,
     /// Unleash's legacy top-level switch; always false.
     pub enabled: bool,
-    pub archived_at: Option<&'a str>,
+    pub archived_at: Option<String>,
     pub created_by: CreatedBy<'a>,
     pub environments: Vec<FlagEnvironmentView<'a>>,
     #[schema(value_type = Vec<Variant>)]
@@ -180,7 +181,7 @@ impl<'a> FlagView<'a> {
         FlagView {
             metadata: FlagMetadata::from(feature),
             enabled: false,
-            archived_at: feature.archived_at.as_deref(),
+            archived_at: feature.archived_at.as_ref().map(instant_text),
             created_by: CreatedBy {
                 name: &feature.created_by,
             },

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use flagstaff_storage::{PatRow, TokenRow};
+use flagstaff_storage::{instant_text, PatRow, TokenRow};
 
 use crate::ops::tokens::display_prefix;
 
@@ -21,13 +21,13 @@ pub struct TokenView<'a> {
     pub token_name: &'a str,
     /// `backend`, `frontend` or `admin` (client tokens are shown as Unleash names them).
     #[serde(rename = "type")]
-    pub token_type: &'a str,
+    pub token_type: &'static str,
     pub environment: &'a str,
     pub projects: &'a [String],
     /// The one project, or `[]` for a token of several or all.
     pub project: &'a str,
-    pub created_at: &'a str,
-    pub expires_at: Option<&'a str>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
 }
 
 impl<'a> From<&'a TokenRow> for TokenView<'a> {
@@ -36,19 +36,15 @@ impl<'a> From<&'a TokenRow> for TokenView<'a> {
             id: &t.id,
             secret_prefix: display_prefix(t),
             token_name: &t.token_name,
-            token_type: if t.token_type == "client" {
-                "backend"
-            } else {
-                &t.token_type
-            },
+            token_type: t.token_type.shown(),
             environment: &t.environment,
             projects: &t.projects,
             project: match t.projects.as_slice() {
                 [one] => one,
                 _ => "[]",
             },
-            created_at: &t.created_at,
-            expires_at: t.expires_at.as_deref(),
+            created_at: instant_text(&t.created_at),
+            expires_at: t.expires_at.as_ref().map(instant_text),
         }
     }
 }
@@ -62,9 +58,9 @@ impl<'a> From<&'a TokenRow> for TokenView<'a> {
 pub struct PatView<'a> {
     pub id: i64,
     pub description: &'a str,
-    pub expires_at: &'a str,
-    pub created_at: &'a str,
-    pub seen_at: Option<&'a str>,
+    pub expires_at: String,
+    pub created_at: String,
+    pub seen_at: Option<String>,
     pub user_id: i64,
 }
 
@@ -73,9 +69,9 @@ impl<'a> From<&'a PatRow> for PatView<'a> {
         PatView {
             id: pat.id,
             description: &pat.description,
-            expires_at: &pat.expires_at,
-            created_at: &pat.created_at,
-            seen_at: pat.seen_at.as_deref(),
+            expires_at: instant_text(&pat.expires_at),
+            created_at: instant_text(&pat.created_at),
+            seen_at: pat.seen_at.as_ref().map(instant_text),
             user_id: pat.user_id,
         }
     }

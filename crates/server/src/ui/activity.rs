@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-use super::{internal, message, SignedIn};
+use super::{internal, message, minute, SignedIn};
 use crate::state::AppState;
 use flagstaff_storage::FlagRow;
 
@@ -44,9 +44,4 @@ async fn flag_in_project(
         )),
         Err(e) => Err(internal(e)),
     }
-}
-
-/// An instant as stored (RFC 3339, UTC) shown to the minute: `2024-05-01 12:34`.
-fn minute(at: &str) -> String {
-    at.get(..16).unwrap_or(at).replace('T', " ")
 }

@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::{internal, message, op_error, render, Nav, SignedIn};
+use super::{internal, message, minute, op_error, render, Nav, SignedIn};
 use crate::state::AppState;
 use flagstaff_domain::ops::{
     Actor, EnvironmentName, FlagName, FlagType, ProjectId, SwitchEnvironment,
@@ -241,16 +241,11 @@ pub async fn list(
                 .collect(),
             name: feature.name.clone(),
             description: feature.description.clone().filter(|d| !d.is_empty()),
-            flag_type: feature.feature_type.clone(),
+            flag_type: feature.feature_type.as_str().to_owned(),
             stale: feature.stale,
             tags: tags.remove(&feature.name).unwrap_or_default(),
-            last_seen: seen
-                .remove(&feature.name)
-                .map(|hour| hour.get(..16).unwrap_or(&hour).replace('T', " ")),
-            archived_at: feature
-                .archived_at
-                .as_ref()
-                .map(|at| at.get(..16).unwrap_or(at).replace('T', " ")),
+            last_seen: seen.remove(&feature.name).as_ref().map(minute),
+            archived_at: feature.archived_at.as_ref().map(minute),
         })
         .collect();
     let pages = (total + PAGE - 1) / PAGE;

@@ -24,7 +24,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{DateTime, Duration, SecondsFormat};
+use chrono::Duration;
 use subtle::ConstantTimeEq;
 
 use crate::client_address::ClientAddress;
@@ -141,14 +141,12 @@ pub async fn signed_in(
     let Some(session) = state.store.session(&session_hash).await.map_err(internal)? else {
         return Ok(None);
     };
-    let live =
-        DateTime::parse_from_rfc3339(&session.expires_at).is_ok_and(|at| at > state.clock.now());
-    let Some(role) = RootRole::parse(&session.user.root_role).filter(|_| live) else {
+    if session.expires_at <= state.clock.now() {
         return Ok(None);
-    };
+    }
     Ok(Some(SignedIn {
+        role: session.user.root_role,
         user: session.user,
-        role,
         csrf: session.csrf_token,
         session_hash,
     }))
@@ -173,13 +171,7 @@ async fn start_session(state: &AppState, user: &UserRow) -> Result<HeaderValue, 
     let expires = now + Duration::hours(SESSION_HOURS);
     state
         .domain()
-        .create_session(
-            &hash_secret(&id),
-            user.id,
-            &csrf,
-            &now.to_rfc3339_opts(SecondsFormat::Millis, true),
-            &expires.to_rfc3339_opts(SecondsFormat::Millis, true),
-        )
+        .create_session(&hash_secret(&id), user.id, &csrf, &now, &expires)
         .await
         .map_err(internal)?;
     session_cookie(state, &id, SESSION_HOURS * 3600).map_err(internal)
@@ -238,6 +230,11 @@ pub fn busy(why: &str, nav: Option<Nav>) -> Response {
 }
 
 /// A page that says one thing, with its status.
+/// An instant shown to the minute (UTC): `2024-05-01 12:34`.
+fn minute(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
+
 pub fn message(status: StatusCode, title: &str, text: &str, nav: Option<Nav>) -> Response {
     render(status, &MessagePage { nav, title, text })
 }

@@ -913,7 +913,7 @@ pub async fn bad_automation_input_changes_nothing(db: Db) {
 /// kept run names it.
 pub async fn signals_and_runs_are_bounded(db: Db) {
     use flagstaff_domain::ops::{self, Actor, Context, Limits};
-    use flagstaff_storage::{ActionRunRow, SignalsKept, Store};
+    use flagstaff_storage::{ActionRunRow, RunState, SignalsKept, Store};
     let store = Store::connect(&db.url()).await.expect("store");
     let cx = Context::new(Actor::named("story"), Limits::default());
     let create = |name: &str| ops::CreateSignalEndpoint {
@@ -976,10 +976,10 @@ pub async fn signals_and_runs_are_bounded(db: Db) {
         id: 0,
         action_set_id: set.id,
         signal_id,
-        state: "success".to_owned(),
+        state: RunState::Success,
         signal: None,
         action_set: json!({}),
-        created_at: String::new(),
+        created_at: flagstaff_storage::now(),
     };
     for id in [ids[2], ids[3], ids[4], ids[4]] {
         assert!(store.log_action_run(&run(id), 3).await.expect("logged"));

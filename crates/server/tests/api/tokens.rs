@@ -235,3 +235,62 @@ pub async fn token_expiry(db: Db) {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     app.stop().await;
 }
+
+/// An `expiresAt` a client writes in another offset or precision is the same
+/// instant stored once, as every instant is: UTC to the millisecond, shown
+/// as stored (`2030-01-31T12:00:00.123Z`) when the token is created, listed
+/// and changed.
+pub async fn token_expiry_is_stored_normalised(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, created) = app
+        .admin(
+            Method::POST,
+            "/api/admin/api-tokens",
+            Some(json!({
+                "tokenName": "offset", "type": "backend", "environment": "development",
+                "expiresAt": "2030-01-31T13:00:00.123456789+01:00"
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["expiresAt"], "2030-01-31T12:00:00.123Z");
+    let created_at = created["createdAt"].as_str().expect("createdAt").to_owned();
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(&created_at, "%Y-%m-%dT%H:%M:%S%.3fZ").is_ok()
+            && created_at.len() == "2030-01-31T12:00:00.123Z".len(),
+        "{created_at}"
+    );
+    let id = created["id"].as_str().expect("id").to_owned();
+    let (status, body) = app
+        .admin(
+            Method::PUT,
+            &format!("/api/admin/api-tokens/{id}"),
+            Some(json!({"expiresAt": "2031-06-01T00:00:00-07:00"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, listed) = app.admin(Method::GET, "/api/admin/api-tokens", None).await;
+    let token = listed["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .expect("listed")
+        .clone();
+    assert_eq!(token["expiresAt"], "2031-06-01T07:00:00.000Z", "{token}");
+    assert_eq!(token["createdAt"], created_at.as_str(), "{token}");
+    if !matches!(app.db, Db::Memory) {
+        use sqlx::Connection;
+        let mut connection = sqlx::AnyConnection::connect(&app.db.url())
+            .await
+            .expect("connect to the test database");
+        let stored: String = sqlx::query_scalar("SELECT expires_at FROM api_tokens WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&mut connection)
+            .await
+            .expect("stored");
+        assert_eq!(stored, "2031-06-01T07:00:00.000Z");
+        let _ = connection.close().await;
+    }
+    app.stop().await;
+}

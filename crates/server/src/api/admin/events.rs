@@ -139,12 +139,12 @@ async fn for_feature(
 }
 
 /// A `from`/`to` bound: a date (`2024-05-01`, the start of that day, or of the
-/// next one for an inclusive `to`) or an RFC 3339 instant; as stored.
+/// next one for an inclusive `to`) or an RFC 3339 instant.
 fn instant_bound(
     text: Option<String>,
     field: &str,
     inclusive_day_end: bool,
-) -> ApiResult<Option<String>> {
+) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
     let Some(text) = filter_value(text, field)? else {
         return Ok(None);
     };
@@ -156,14 +156,11 @@ fn instant_bound(
         };
         day.and_hms_opt(0, 0, 0).map(|t| t.and_utc())
     } else {
-        chrono::DateTime::parse_from_rfc3339(&text)
-            .ok()
-            .map(|t| t.with_timezone(&chrono::Utc))
+        flagstaff_storage::parse_instant(&text)
     };
-    at.map(|t| Some(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
-        .ok_or_else(|| {
-            ApiError::BadData(format!("{text:?} is not a date (YYYY-MM-DD) or an instant"))
-        })
+    at.map(Some).ok_or_else(|| {
+        ApiError::BadData(format!("{text:?} is not a date (YYYY-MM-DD) or an instant"))
+    })
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

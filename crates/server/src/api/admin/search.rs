@@ -58,7 +58,7 @@ struct SearchQuery {
 struct Found<'a> {
     #[serde(flatten)]
     metadata: FlagMetadata<'a>,
-    archived_at: Option<&'a str>,
+    archived_at: Option<String>,
     created_by: CreatedBy<'a>,
     favorite: bool,
     environments: Vec<FoundEnvironment<'a>>,
@@ -198,7 +198,7 @@ async fn search_features(
             .iter()
             .map(|f| Found {
                 metadata: FlagMetadata::from(f),
-                archived_at: f.archived_at.as_deref(),
+                archived_at: f.archived_at.as_ref().map(flagstaff_storage::instant_text),
                 created_by: CreatedBy {
                     name: &f.created_by,
                 },

@@ -173,9 +173,7 @@ fn sdk_version(version: Option<String>) -> ApiResult<Option<String>> {
 /// An instant as SDKs send it: RFC 3339 text or epoch milliseconds.
 fn instant(value: &Value) -> Option<DateTime<Utc>> {
     match value {
-        Value::String(s) => DateTime::parse_from_rfc3339(s)
-            .ok()
-            .map(|t| t.with_timezone(&Utc)),
+        Value::String(s) => flagstaff_storage::parse_instant(s),
         Value::Number(n) => n.as_i64().and_then(DateTime::from_timestamp_millis),
         _ => None,
     }

@@ -4,12 +4,12 @@
 //! module has the bodies and their bounds; the frontend API records through
 //! the same functions.
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
 
 use axum::http::StatusCode;
 use flagstaff_domain::ops::FlagName;
 use flagstaff_domain::Report;
-use flagstaff_storage::{InstanceRow, MetricCounts, MetricKey, UnknownFlag};
+use flagstaff_storage::{hour_bucket, InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 
 use super::{
     app_name, bounded, instance_id, instant, sdk_version, within_quota, BulkBody, MetricsBody,
@@ -42,11 +42,7 @@ pub(crate) async fn record_registration(
         environment,
         sdk_version: sdk_version(body.sdk_version)?,
         strategies,
-        started: body
-            .started
-            .as_ref()
-            .and_then(instant)
-            .map(|t| t.to_rfc3339()),
+        started: body.started.as_ref().and_then(instant),
         interval_ms: body.interval,
     };
     let report = Report {
@@ -165,11 +161,7 @@ pub(crate) async fn record_bulk(
                 .into_iter()
                 .map(|s| bounded("strategies[]", s))
                 .collect::<ApiResult<_>>()?,
-            started: registration
-                .started
-                .as_ref()
-                .and_then(instant)
-                .map(|t| t.to_rfc3339()),
+            started: registration.started.as_ref().and_then(instant),
             interval_ms: registration.interval,
         });
     }
@@ -203,15 +195,6 @@ pub(crate) async fn record_bulk(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// The hour bucket an instant counts in, as stored.
-fn hour_of(at: DateTime<Utc>) -> String {
-    at.with_minute(0)
-        .and_then(|t| t.with_second(0))
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(at)
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 /// Adds `app`'s counts for the hour of `at` to `report`: counts for flags the
 /// environment has; the others only noted (a few per report).
 fn add_counts(
@@ -222,10 +205,10 @@ fn add_counts(
     at: DateTime<Utc>,
     toggles: impl Iterator<Item = (String, ToggleCounts)>,
 ) {
-    let hour = hour_of(at);
+    let hour = hour_bucket(at);
     let snapshot = state.snapshots.load();
     let flags = snapshot.environments.get(environment);
-    let seen = state.clock.now_text();
+    let seen = state.clock.now();
     for (name, c) in toggles {
         if flags.is_some_and(|f| f.contains_key(&name)) {
             report.counts.push((
@@ -233,7 +216,7 @@ fn add_counts(
                     feature_name: name,
                     environment: environment.to_owned(),
                     app_name: app.to_owned(),
-                    hour: hour.clone(),
+                    hour,
                 },
                 MetricCounts {
                     yes: c.yes,
@@ -248,7 +231,7 @@ fn add_counts(
                 name,
                 app_name: app.to_owned(),
                 environment: environment.to_owned(),
-                last_seen: seen.clone(),
+                last_seen: seen,
             });
         }
     }

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{Duration, DurationRound};
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use super::flag_in_project;
@@ -111,21 +111,24 @@ fn percent(part: u64, whole: u64) -> String {
     }
 }
 
-/// `2024-05-01T13:00:00.000Z` → `2024-05-01 13:00`.
-fn hour_text(hour: &str) -> String {
+/// `2024-05-01 13:00`.
+fn hour_text(hour: &DateTime<Utc>) -> String {
     super::minute(hour)
 }
+
+/// Counts by hour (all applications together).
+type Hours = BTreeMap<DateTime<Utc>, MetricCounts>;
 
 /// One environment's chart from its buckets (every hour of the window, in order).
 fn chart(
     index: usize,
     environment: String,
-    hours: &[String],
-    counts: &BTreeMap<String, MetricCounts>,
+    hours: &[DateTime<Utc>],
+    counts: &Hours,
     applications: BTreeSet<String>,
 ) -> EnvironmentChart {
     let zero = MetricCounts::default();
-    let at = |hour: &String| counts.get(hour).unwrap_or(&zero);
+    let at = |hour: &DateTime<Utc>| counts.get(hour).unwrap_or(&zero);
     let top = hours
         .iter()
         .map(|h| at(h).yes + at(h).no)
@@ -161,7 +164,7 @@ fn chart(
         .filter(|(i, _)| i % step == 0)
         .map(|(i, hour)| Tick {
             x: format!("{:.1}", LEFT + slot * i as f64 + slot / 2.0),
-            text: hour.get(11..16).unwrap_or(hour).to_owned(),
+            text: hour.format("%H:%M").to_string(),
         })
         .collect();
     let mut total = MetricCounts::default();
@@ -221,23 +224,17 @@ pub async fn page(
     if let Err(response) = flag_in_project(&state, &signed, &project, &feature).await {
         return response;
     }
-    let now = state.clock.now();
-    let first = (now - Duration::hours(hours))
-        .duration_trunc(Duration::hours(1))
-        .unwrap_or(now);
-    let window: Vec<String> = (0..=hours)
-        .map(|i| hour_bucket(first + Duration::hours(i)))
-        .collect();
+    let first = hour_bucket(state.clock.now() - Duration::hours(hours));
+    let window: Vec<DateTime<Utc>> = (0..=hours).map(|i| first + Duration::hours(i)).collect();
     let (rows, environments) = match tokio::try_join!(
-        state.store.raw_metrics(&feature, &window[0]),
+        state.store.raw_metrics(&feature, first),
         state.store.project_environments(&project),
     ) {
         Ok(found) => found,
         Err(e) => return internal(e),
     };
     // Environment → hour → counts (all applications), and who reported.
-    let mut by_environment: BTreeMap<String, (BTreeMap<String, MetricCounts>, BTreeSet<String>)> =
-        BTreeMap::new();
+    let mut by_environment: BTreeMap<String, (Hours, BTreeSet<String>)> = BTreeMap::new();
     for (key, counts) in rows {
         let (hours, apps) = by_environment.entry(key.environment).or_default();
         hours.entry(key.hour).or_default().add(&counts);
@@ -287,13 +284,13 @@ mod tests {
 
     #[test]
     fn bars_stack_yes_under_no_and_the_table_lists_hours_with_counts() {
-        let hours = vec![
-            "2024-05-01T10:00:00.000Z".to_owned(),
-            "2024-05-01T11:00:00.000Z".to_owned(),
-        ];
+        let hours: Vec<DateTime<Utc>> = ["2024-05-01T10:00:00.000Z", "2024-05-01T11:00:00.000Z"]
+            .into_iter()
+            .map(|at| flagstaff_storage::parse_instant(at).expect("an instant"))
+            .collect();
         let mut counts = BTreeMap::new();
         counts.insert(
-            hours[1].clone(),
+            hours[1],
             MetricCounts {
                 yes: 3,
                 no: 1,

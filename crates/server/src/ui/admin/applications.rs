@@ -10,6 +10,7 @@ use axum::response::Response;
 use super::{not_found, path_segment, PageQuery, Pager, PAGE};
 use crate::state::AppState;
 use crate::ui::{internal, render, Nav, SignedIn};
+use flagstaff_storage::instant_text;
 
 struct ApplicationLine {
     name: String,
@@ -120,8 +121,8 @@ pub async fn page(
                     instance_id: i.instance_id,
                     environment: i.environment,
                     sdk_version: i.sdk_version.unwrap_or_default(),
-                    started: i.started.unwrap_or_default(),
-                    last_seen,
+                    started: i.started.as_ref().map(instant_text).unwrap_or_default(),
+                    last_seen: instant_text(&last_seen),
                 })
                 .collect(),
             more_instances,

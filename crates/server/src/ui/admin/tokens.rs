@@ -14,6 +14,7 @@ use crate::state::AppState;
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::tokens::{display_prefix, CreateToken, TokenRequest};
 use flagstaff_domain::ops::{Actor, OpError, RevokeToken, RootRole};
+use flagstaff_storage::instant_text;
 
 fn admins_only(signed: &SignedIn) -> Option<Response> {
     (signed.role != RootRole::Admin).then(|| {
@@ -38,11 +39,11 @@ struct TokenLine {
 }
 
 /// How the list names a token type (Unleash calls client tokens backend).
-fn kind_label(stored: &str) -> &'static str {
-    match stored {
-        "admin" => "Admin",
-        "frontend" => "Frontend",
-        _ => "Client (backend)",
+fn kind_label(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Admin => "Admin",
+        TokenKind::Frontend => "Frontend",
+        TokenKind::Client => "Client (backend)",
     }
 }
 
@@ -85,7 +86,7 @@ async fn page(
             .into_iter()
             .map(|t| TokenLine {
                 prefix: display_prefix(&t),
-                kind: kind_label(&t.token_type),
+                kind: kind_label(t.token_type),
                 projects: if t.projects.iter().any(|p| p == "*") {
                     "All".to_owned()
                 } else {
@@ -96,8 +97,11 @@ async fn page(
                 } else {
                     t.environment
                 },
-                created: t.created_at.chars().take(10).collect(),
-                expires: t.expires_at.unwrap_or_else(|| "Never".to_owned()),
+                created: t.created_at.format("%Y-%m-%d").to_string(),
+                expires: t
+                    .expires_at
+                    .as_ref()
+                    .map_or_else(|| "Never".to_owned(), instant_text),
                 id: t.id,
                 name: t.token_name,
             })
@@ -203,7 +207,7 @@ pub async fn create(
             StatusCode::OK,
             &CreatedPage {
                 nav: signed.nav(),
-                kind: kind_label(&created.row.token_type),
+                kind: kind_label(created.row.token_type),
                 name: created.row.token_name,
                 secret: created.secret,
             },

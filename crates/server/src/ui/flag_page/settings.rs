@@ -68,7 +68,7 @@ pub async fn page(
             feature: flag.name.to_string(),
             tab: "settings",
             description: flag.row.description.clone().unwrap_or_default(),
-            flag_type: flag.row.feature_type.clone(),
+            flag_type: flag.row.feature_type.as_str().to_owned(),
             impression_data: flag.row.impression_data,
             stale: flag.row.stale,
             types: types(),

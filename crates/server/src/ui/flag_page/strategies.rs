@@ -205,7 +205,7 @@ pub async fn page(
             feature: flag.name.to_string(),
             tab: "strategies",
             description: flag.row.description.clone().filter(|d| !d.is_empty()),
-            flag_type: flag.row.feature_type.clone(),
+            flag_type: flag.row.feature_type.as_str().to_owned(),
             stale: flag.row.stale,
             environments: flag
                 .environments

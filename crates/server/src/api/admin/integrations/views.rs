@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use flagstaff_domain::integrations::{self, Provider, SIGNATURE_HEADER};
-use flagstaff_storage::{AttemptRow, IntegrationRow};
+use flagstaff_storage::{instant_text, AttemptRow, IntegrationRow};
 
 /// An integration (Unleash's addonSchema), with how its deliveries go.
 /// Sensitive parameters are masked.
@@ -27,8 +27,8 @@ pub(super) struct IntegrationView<'a> {
     events: &'a [String],
     projects: &'a [String],
     environments: &'a [String],
-    created_at: &'a str,
-    delivery: DeliveryStatus<'a>,
+    created_at: String,
+    delivery: DeliveryStatus,
 }
 
 /// How an integration's deliveries go: `paused` after failing too often in a
@@ -36,10 +36,10 @@ pub(super) struct IntegrationView<'a> {
 /// succeeds resumes it).
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct DeliveryStatus<'a> {
+struct DeliveryStatus {
     state: DeliveryState,
     consecutive_failures: i64,
-    paused_until: Option<&'a str>,
+    paused_until: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -61,14 +61,14 @@ impl<'a> From<&'a IntegrationRow> for IntegrationView<'a> {
             events: &addon.events,
             projects: &addon.projects,
             environments: &addon.environments,
-            created_at: &addon.created_at,
+            created_at: instant_text(&addon.created_at),
             delivery: DeliveryStatus {
                 state: match circuit.paused_until {
                     Some(_) => DeliveryState::Paused,
                     None => DeliveryState::Ok,
                 },
                 consecutive_failures: circuit.failures,
-                paused_until: circuit.paused_until.as_deref(),
+                paused_until: circuit.paused_until.as_ref().map(instant_text),
             },
         }
     }
@@ -124,7 +124,7 @@ pub(super) struct IntegrationList<'a> {
 pub(super) struct AttemptView<'a> {
     id: i64,
     integration_id: i64,
-    created_at: &'a str,
+    created_at: String,
     state: AttemptState,
     /// What happened (the answer's status, or why it was not sent).
     state_details: &'a str,
@@ -165,7 +165,7 @@ impl<'a> From<&'a AttemptRow> for AttemptView<'a> {
         AttemptView {
             id: a.id,
             integration_id: a.addon_id,
-            created_at: &a.created_at,
+            created_at: instant_text(&a.created_at),
             state: if a.succeeded {
                 AttemptState::Success
             } else {

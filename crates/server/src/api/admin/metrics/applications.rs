@@ -170,9 +170,9 @@ async fn application(
             instance_id: i.instance_id,
             environment: i.environment,
             sdk_version: i.sdk_version,
-            started: i.started,
+            started: i.started.as_ref().map(flagstaff_storage::instant_text),
             interval: i.interval_ms,
-            last_seen,
+            last_seen: flagstaff_storage::instant_text(&last_seen),
             strategies: i.strategies,
         })
         .collect();
@@ -240,7 +240,7 @@ async fn unknown_flags(
             name: f.name,
             app_name: f.app_name,
             environment: f.environment,
-            seen_at: f.last_seen,
+            seen_at: flagstaff_storage::instant_text(&f.last_seen),
         })
         .collect();
     Ok(Json(UnknownFlags { unknown_flags }))

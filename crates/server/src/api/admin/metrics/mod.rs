@@ -27,11 +27,9 @@ pub fn router() -> Routes {
         .merge(applications::router())
 }
 
-/// The start of the hour `hours_ago` hours before `now` (the state's clock).
-fn hour_text(now: chrono::DateTime<chrono::Utc>, hours_ago: i64) -> String {
-    let t = (now - chrono::Duration::hours(hours_ago))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    format!("{}:00:00.000Z", &t[..13])
+/// The instant `hours` hours before `now` (the state's clock).
+fn hours_ago(now: chrono::DateTime<chrono::Utc>, hours: i64) -> chrono::DateTime<chrono::Utc> {
+    now - chrono::Duration::hours(hours)
 }
 
 /// Unleash's featureMetricsSchema: the last hour per environment, and the
@@ -76,7 +74,7 @@ async fn summary(
 ) -> ApiResult<Json<FlagUsage>> {
     let rows = state
         .store
-        .raw_metrics(&feature, &hour_text(state.clock.now(), 1))
+        .raw_metrics(&feature, hours_ago(state.clock.now(), 1))
         .await?;
     let mut by_env: BTreeMap<String, EnvironmentUsage> = BTreeMap::new();
     let mut seen_applications = BTreeSet::new();
@@ -85,13 +83,16 @@ async fn summary(
             .entry(key.environment.clone())
             .or_insert_with(|| EnvironmentUsage {
                 environment: key.environment,
-                timestamp: key.hour.clone(),
+                timestamp: flagstaff_storage::instant_text(&key.hour),
                 yes: 0,
                 no: 0,
             });
         usage.yes += counts.yes;
         usage.no += counts.no;
-        usage.timestamp = usage.timestamp.clone().max(key.hour);
+        usage.timestamp = usage
+            .timestamp
+            .clone()
+            .max(flagstaff_storage::instant_text(&key.hour));
         seen_applications.insert(key.app_name);
     }
     Ok(Json(FlagUsage {
@@ -149,12 +150,12 @@ async fn exposure(
     let hours = window.hours();
     let rows = state
         .store
-        .raw_metrics(&feature, &hour_text(state.clock.now(), hours))
+        .raw_metrics(&feature, hours_ago(state.clock.now(), hours))
         .await?;
     let mut buckets: BTreeMap<(String, String), MetricCounts> = BTreeMap::new();
     for (key, counts) in rows {
         buckets
-            .entry((key.environment, key.hour))
+            .entry((key.environment, flagstaff_storage::instant_text(&key.hour)))
             .or_default()
             .add(&counts);
     }
@@ -245,7 +246,7 @@ async fn raw(
 ) -> ApiResult<Json<RawMetrics>> {
     let rows = state
         .store
-        .raw_metrics(&feature, &hour_text(state.clock.now(), window.hours()))
+        .raw_metrics(&feature, hours_ago(state.clock.now(), window.hours()))
         .await?;
     let data = rows
         .into_iter()
@@ -253,7 +254,7 @@ async fn raw(
             feature_name: key.feature_name,
             app_name: key.app_name,
             environment: key.environment,
-            timestamp: key.hour,
+            timestamp: flagstaff_storage::instant_text(&key.hour),
             yes: counts.yes,
             no: counts.no,
             variants: counts.variants,
