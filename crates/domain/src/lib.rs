@@ -9,35 +9,47 @@
 //!   [`DomainState::apply`] is the change pipeline around them.
 //! - [`wire`]: Unleash's views of stored rows (the admin API's shapes).
 //! - [`snapshot`]: per-environment client-features documents, rebuilt after
-//!   every committed change, with a revision number; [`delta`] their history
-//!   for streams, [`response_cache`] their pre-serialised answers; [`follow`]
-//!   keeps them (and the tokens) up with changes made by other processes.
+//!   every committed change, with a revision number; `delta` their history
+//!   for streams, `response_cache` their pre-serialised answers; `follow`
+//!   keeps them (and the tokens) up with changes made by other processes
+//!   ([`DomainState::spawn_follower`]).
 //! - [`evaluation`]: the frontend API's and OFREP's answers from a compiled
 //!   engine, shared by `flagstaff serve` and `flagstaff edge`.
-//! - [`api_tokens`]: API tokens (hashed at rest, cached in memory).
-//! - [`streams`]: the open client streams, woken after every catch-up.
-//! - [`metrics`]: SDK metrics, batched in memory and acknowledged once stored.
+//! - `api_tokens`: API tokens (hashed at rest, cached in memory: [`TokenCache`]).
+//! - `streams`: the open client streams, woken after every catch-up ([`Streams`]).
+//! - `metrics`: SDK metrics, batched in memory and acknowledged once stored
+//!   ([`MetricsBuffer`]).
 //! - [`integrations`]: notifications of events to outside services.
 //! - [`actions`]: what a signal sent to a signal endpoint sets off — the
 //!   matching action sets run their steps as ordinary operations.
-//! - [`quota`]: per-key budgets (requests per address, runs per action set).
+//! - `quota`: per-key budgets (requests per address, runs per action set:
+//!   [`Quotas`]).
 //! - `request_writes`: the writes a request starts besides an operation
 //!   (sessions, signals, metrics), as [`DomainState`] methods.
+//!
+//! A module is public only where another crate uses it as a namespace; the
+//! few names other crates use from the rest are re-exported here.
 
 pub mod actions;
-pub mod api_tokens;
-pub mod delta;
+mod api_tokens;
+mod delta;
 pub mod evaluation;
-pub mod follow;
+mod follow;
 pub mod integrations;
-pub mod metrics;
+mod metrics;
 pub mod ops;
-pub mod quota;
+mod quota;
 mod request_writes;
-pub mod response_cache;
+mod response_cache;
 pub mod snapshot;
 mod state;
-pub mod streams;
+mod streams;
 pub mod wire;
 
+pub use api_tokens::{hash_secret, ApiToken, TokenCache, TokenKind};
+pub use delta::FlagFilter;
+pub use metrics::{MetricsBuffer, NotStored, Report};
+pub use quota::Quotas;
+pub use response_cache::{CachedBody, ResponseCache};
 pub use state::{DomainSettings, DomainState};
+pub use streams::{StreamLimits, StreamSlot, Streams};

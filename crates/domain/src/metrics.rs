@@ -255,30 +255,46 @@ impl MetricsBuffer {
     }
 }
 
-/// Deletes metrics buckets older than `retention_hours`, now and every ten minutes.
+/// How often old metrics buckets are deleted, by the store's clock.
+const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+/// How often the pruner looks whether a prune is due (a timer that paces it:
+/// when to look, not what is due, so a test that moves the clock sees a prune).
+const PRUNE_LOOK: Duration = Duration::from_secs(1);
+
+/// Deletes metrics buckets older than `retention_hours`, now and every ten
+/// minutes by the store's clock.
 pub fn spawn_pruner(store: Arc<Store>, retention_hours: u32) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut due = store.clock().now();
         loop {
-            let cutoff_hour = flagstaff_storage::hour_bucket(
-                store.clock().now() - chrono::Duration::hours(i64::from(retention_hours)),
-            );
-            let pruned = async {
-                let mut w = store.write_metrics().await?;
-                let n = w.prune_metrics(&cutoff_hour).await?;
-                w.commit().await?;
-                Ok::<u64, flagstaff_storage::StorageError>(n)
+            let now = store.clock().now();
+            if now >= due {
+                prune(&store, now, retention_hours).await;
+                due = now + PRUNE_EVERY;
             }
-            .await;
-            match pruned {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(
-                    rows = n,
-                    "pruned metrics older than {}",
-                    flagstaff_storage::instant_text(&cutoff_hour)
-                ),
-                Err(e) => tracing::error!(error = %e, "pruning metrics failed"),
-            }
-            tokio::time::sleep(Duration::from_secs(600)).await;
+            tokio::time::sleep(PRUNE_LOOK).await;
         }
     })
+}
+
+/// Deletes the buckets of hours that began `retention_hours` or more before `now`.
+async fn prune(store: &Store, now: chrono::DateTime<chrono::Utc>, retention_hours: u32) {
+    let cutoff_hour =
+        flagstaff_storage::hour_bucket(now - chrono::Duration::hours(i64::from(retention_hours)));
+    let pruned = async {
+        let mut w = store.write_metrics().await?;
+        let n = w.prune_metrics(&cutoff_hour).await?;
+        w.commit().await?;
+        Ok::<u64, flagstaff_storage::StorageError>(n)
+    }
+    .await;
+    match pruned {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            rows = n,
+            "pruned metrics older than {}",
+            flagstaff_storage::instant_text(&cutoff_hour)
+        ),
+        Err(e) => tracing::error!(error = %e, "pruning metrics failed"),
+    }
 }

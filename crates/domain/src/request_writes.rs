@@ -77,7 +77,14 @@ impl DomainState {
         buffer.spawn_writer(Arc::clone(&self.store))
     }
 
-    /// Deletes metrics older than `retention_hours`, now and every ten minutes.
+    /// Follows changes made by other processes until the task is aborted
+    /// (`follow`: PostgreSQL's `LISTEN`, and a look at the change head every second).
+    pub fn spawn_follower(&self) -> JoinHandle<()> {
+        crate::follow::spawn(self.clone())
+    }
+
+    /// Deletes metrics older than `retention_hours`, now and every ten minutes
+    /// by the store's clock.
     pub fn spawn_metrics_pruner(&self, retention_hours: u32) -> JoinHandle<()> {
         metrics::spawn_pruner(Arc::clone(&self.store), retention_hours)
     }

@@ -193,6 +193,10 @@ impl<'a> From<&'a TagTypeRow> for TagTypeView<'a> {
 /// else the name; only custom strategies are `editable`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"name": "country", "title": "By country", "displayName": "By country",
+    "description": "On for the countries listed", "editable": true, "deprecated": false,
+    "sortOrder": 9999, "parameters": [{"name": "countries", "type": "list",
+        "description": "Country codes", "required": true}]}))]
 pub struct StrategyTypeView<'a> {
     pub name: &'a str,
     pub title: Option<&'a str>,

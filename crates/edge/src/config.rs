@@ -65,8 +65,12 @@ pub struct ServerArgs {
     pub disable_tokens_endpoint: bool,
 }
 
+/// Edge's log formats. `text` is accepted too: `LOG_FORMAT` is also
+/// `flagstaff serve`'s variable (`text` or `json`), and this top-level option
+/// reads it for every subcommand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EdgeLogFormat {
+    #[value(alias = "text")]
     Plain,
     Json,
     Pretty,
@@ -193,4 +197,21 @@ pub struct OfflineArgs {
     pub base_path: Option<String>,
     #[command(flatten)]
     pub listen: Listen,
+}
+
+/// `flagstaff health` and `flagstaff ready`: Edge's probes of a running edge
+/// (for container health checks), exit status 0 when it answers 200.
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    /// Where the edge to check runs.
+    #[arg(
+        short = 'e',
+        long,
+        env = "EDGE_URL",
+        default_value = "http://localhost:3063"
+    )]
+    pub edge_url: String,
+    /// A PEM CA certificate to trust for the edge's TLS.
+    #[arg(short = 'c', long, env = "CA_CERTIFICATE_FILE")]
+    pub ca_certificate_file: Option<PathBuf>,
 }

@@ -21,6 +21,7 @@
 
 pub mod backup;
 pub mod config;
+mod filter;
 pub mod follow;
 pub mod metrics;
 mod routes;
@@ -187,6 +188,7 @@ pub async fn run_edge(
         backup,
         started: SystemTime::now(),
         requests: telemetry::RequestCounts::default(),
+        validations: tokio::sync::Semaphore::new(state::MAX_VALIDATIONS),
     }));
     follow::start(&state, args.tokens.clone()).await;
     tokio::spawn(follow::revalidate_tokens(state.clone()));
@@ -202,11 +204,6 @@ pub async fn run_offline(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), String> {
-    let read = |path: &std::path::Path| -> Result<Flags, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Flags::parse(bytes.into(), None).map_err(|e| format!("{}: {e}", path.display()))
-    };
-    read(&args.bootstrap_file)?;
     let mut tokens = Vec::new();
     for (texts, kind) in [
         (&args.client_tokens, TokenKind::Client),
@@ -230,48 +227,46 @@ pub async fn run_offline(
         backup: None,
         started: SystemTime::now(),
         requests: telemetry::RequestCounts::default(),
+        validations: tokio::sync::Semaphore::new(state::MAX_VALIDATIONS),
     }));
     // Offline, every token sees the whole file: one scope per token's own scope.
-    let load = |state: &EdgeState| -> Result<(), String> {
-        for token in &tokens {
-            let (entry, _) = state.scopes.get_or_insert(&token.scope(), &token.token);
-            entry.set_flags(read(&args.bootstrap_file)?);
-        }
-        Ok(())
-    };
-    load(&state)?;
+    load_bootstrap(&state, &args.bootstrap_file, &tokens)?;
     if args.reload_interval > 0 {
         let state = state.clone();
         let every = Duration::from_secs(args.reload_interval);
-        let args = args.clone();
+        let file = args.bootstrap_file.clone();
         let tokens = tokens.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                let reread = std::fs::read(&args.bootstrap_file)
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| Flags::parse(b.into(), None));
-                match reread {
-                    Ok(_) => {
-                        for token in &tokens {
-                            let (entry, _) =
-                                state.scopes.get_or_insert(&token.scope(), &token.token);
-                            if let Ok(flags) = std::fs::read(&args.bootstrap_file)
-                                .map_err(|e| e.to_string())
-                                .and_then(|b| Flags::parse(b.into(), None))
-                            {
-                                entry.set_flags(flags);
-                            }
-                        }
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "re-reading the bootstrap file failed; keeping the last one")
-                    }
+                if let Err(error) = load_bootstrap(&state, &file, &tokens) {
+                    tracing::warn!(%error, "re-reading the bootstrap file failed; keeping the last one");
                 }
             }
         });
     }
     let base_path = args.base_path.as_deref().unwrap_or(&server.base_path);
     serve_state(state, server, base_path, listener, shutdown).await;
+    Ok(())
+}
+
+/// Offline, every token sees the whole file: its scope gets the file's flags
+/// (all scopes or none, so a bad file changes nothing).
+fn load_bootstrap(
+    state: &EdgeState,
+    file: &std::path::Path,
+    tokens: &[EdgeToken],
+) -> Result<(), String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut fresh = Vec::new();
+    for token in tokens {
+        let flags = Flags::parse(bytes.clone().into(), None)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        fresh.push((token, flags));
+    }
+    for (token, flags) in fresh {
+        let (entry, _) = state.scopes.get_or_insert(&token.scope(), &token.token);
+        entry.set_flags(flags);
+    }
     Ok(())
 }

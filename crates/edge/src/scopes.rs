@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use flagstaff_domain::evaluation::body_etag;
-use flagstaff_domain::response_cache::CachedBody;
+use flagstaff_domain::CachedBody;
 use flagstaff_engine::{ClientFeatures, Engine};
 use tokio::sync::Notify;
 
@@ -29,6 +29,8 @@ pub struct Flags {
     pub revision: u64,
     /// The delta API's hydration of this document, made on first request.
     hydration: std::sync::OnceLock<Bytes>,
+    /// This document narrowed by SDKs' `project`/`namePrefix` queries.
+    pub filtered: flagstaff_domain::ResponseCache,
 }
 
 impl Flags {
@@ -44,6 +46,7 @@ impl Flags {
             engine,
             revision: 0,
             hydration: std::sync::OnceLock::new(),
+            filtered: Default::default(),
         })
     }
 

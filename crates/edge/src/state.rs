@@ -39,7 +39,14 @@ pub struct Inner {
     pub backup: Option<Backup>,
     pub started: SystemTime,
     pub requests: crate::telemetry::RequestCounts,
+    /// Places for asking the upstream about secrets seen for the first time:
+    /// a flood of made-up tokens costs the upstream at most this many
+    /// requests at once, and the rest a 503 without asking.
+    pub validations: tokio::sync::Semaphore,
 }
+
+/// Most validations of new secrets in flight at once.
+pub const MAX_VALIDATIONS: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct EdgeState(pub Arc<Inner>);
@@ -93,6 +100,11 @@ impl EdgeState {
     async fn validate_new(&self, secret: &str) -> Result<Known, Refusal> {
         let Some(upstream) = &self.upstream else {
             return Ok(Known::Unknown);
+        };
+        let Ok(_place) = self.validations.try_acquire() else {
+            return Err(Refusal::Unavailable(
+                "too many new tokens are being validated; try again shortly".to_owned(),
+            ));
         };
         let asked = [secret.to_owned()];
         let valid = upstream.validate(&asked).await.map_err(|e| {

@@ -1,8 +1,11 @@
 //! `flagstaff edge` and `flagstaff offline` (also `flagstaff edge offline`):
 //! logging, the runtime, binding and the shutdown signal around
-//! `flagstaff_edge::run_edge`/`run_offline`.
+//! `flagstaff_edge::run_edge`/`run_offline`; `flagstaff health`/`ready`,
+//! Edge's probes of a running edge.
 
-use flagstaff_edge::config::{EdgeArgs, EdgeLogFormat, EdgeMode, OfflineArgs, ServerArgs};
+use flagstaff_edge::config::{
+    EdgeArgs, EdgeLogFormat, EdgeMode, OfflineArgs, ProbeArgs, ServerArgs,
+};
 use flagstaff_server::config::LogFormat;
 
 fn start(server: &ServerArgs) -> anyhow::Result<tokio::runtime::Runtime> {
@@ -42,4 +45,29 @@ pub fn offline(server: &ServerArgs, args: &OfflineArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
     })
+}
+
+/// `GET <edge-url><base-path>/internal-backstage/<what>`: Ok on 200.
+pub fn probe(server: &ServerArgs, args: &ProbeArgs, what: &str) -> anyhow::Result<()> {
+    let mut client =
+        reqwest::blocking::Client::builder().timeout(std::time::Duration::from_secs(5));
+    if let Some(path) = &args.ca_certificate_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("--ca-certificate-file {}: {e}", path.display()))?;
+        client = client.add_root_certificate(reqwest::Certificate::from_pem(&pem)?);
+    }
+    let base = server.base_path.trim_end_matches('/');
+    let url = format!(
+        "{}{base}/internal-backstage/{what}",
+        args.edge_url.trim_end_matches('/')
+    );
+    let response = client.build()?.get(&url).send()?;
+    let status = response.status();
+    let body = response.text().unwrap_or_default();
+    if status == reqwest::StatusCode::OK {
+        println!("{body}");
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!("{url} answered {status}: {body}"))
+    }
 }

@@ -44,6 +44,10 @@ enum Command {
     Edge(flagstaff_edge::config::EdgeArgs),
     /// Serve a client-features file as Unleash Edge's offline mode does.
     Offline(flagstaff_edge::config::OfflineArgs),
+    /// Check that a running edge is alive (`/internal-backstage/health`).
+    Health(flagstaff_edge::config::ProbeArgs),
+    /// Check that a running edge is ready (`/internal-backstage/ready`).
+    Ready(flagstaff_edge::config::ProbeArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Edge(args) => edge::run(&cli.edge_server, args),
         Command::Offline(args) => edge::offline(&cli.edge_server, &args),
+        Command::Health(args) => edge::probe(&cli.edge_server, &args, "health"),
+        Command::Ready(args) => edge::probe(&cli.edge_server, &args, "ready"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

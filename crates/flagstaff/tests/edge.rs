@@ -21,8 +21,31 @@ const CLIENT: &str = "*:development.edge-test-client";
 const FRONTEND: &str = "default:development.edge-test-frontend";
 const SPEC: &str = "5.2.0";
 
-fn upstream(dir: &std::path::Path) -> Server {
-    Server::start(
+/// The upstream `flagstaff serve`, killed when the test ends (pass or fail).
+struct Upstream(Server);
+
+impl std::ops::Deref for Upstream {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Upstream {
+    fn deref_mut(&mut self) -> &mut Server {
+        &mut self.0
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        let _ = self.0.child.kill();
+        let _ = self.0.child.wait();
+    }
+}
+
+fn upstream(dir: &std::path::Path) -> Upstream {
+    Upstream(Server::start(
         &sqlite_url(dir),
         &[
             ("INIT_ADMIN_API_TOKENS", ADMIN),
@@ -31,7 +54,7 @@ fn upstream(dir: &std::path::Path) -> Server {
             ("RUST_LOG", "info"),
             ("NO_COLOR", "1"),
         ],
-    )
+    ))
 }
 
 fn get(base: &str, path: &str, token: &str) -> (StatusCode, Value) {
@@ -757,4 +780,62 @@ fn the_node_sdk_streams_and_polls_deltas_through_the_edge() {
     // Streaming polls every 10 minutes: only the two streams can bring it.
     node_sees_the_change(&edge, &server, "streaming");
     node_sees_the_change(&edge, &server, "delta");
+}
+
+#[test]
+fn an_sdk_project_or_prefix_query_narrows_the_document() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = upstream(dir.path());
+    seed(&server);
+    let edge = Edge::upstream(&server.base, &["--tokens", CLIENT]);
+    let names = |path: &str, base: &str| -> Vec<String> {
+        let (status, document) = get(base, path, CLIENT);
+        assert_eq!(status, StatusCode::OK, "{path}: {document}");
+        let mut names: Vec<String> = document["features"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .filter_map(|f| f["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    for path in [
+        "/api/client/features?namePrefix=on",
+        "/api/client/features?project=default&namePrefix=s",
+        "/api/client/features?project=nothing",
+    ] {
+        assert_eq!(names(path, &edge.base), names(path, &server.base), "{path}");
+    }
+    let response = http()
+        .get(format!("{}/api/client/features?namePrefix=on", edge.base))
+        .header("Authorization", CLIENT)
+        .send()
+        .expect("answered");
+    let etag = response.headers()["etag"]
+        .to_str()
+        .expect("etag")
+        .to_owned();
+    let again = http()
+        .get(format!("{}/api/client/features?namePrefix=on", edge.base))
+        .header("Authorization", CLIENT)
+        .header("If-None-Match", &etag)
+        .send()
+        .expect("answered");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}
+
+#[test]
+fn serve_keeps_its_environment_variables_beside_the_edge_options() {
+    // `LOG_FORMAT` and `PORT` are read by Edge's top-level options too.
+    let dir = tempfile::tempdir().expect("dir");
+    for format in ["text", "json"] {
+        let server = Upstream(Server::start(
+            &sqlite_url(dir.path()),
+            &[("LOG_FORMAT", format)],
+        ));
+        assert_eq!(server.call(Method::GET, "/health", None).0, StatusCode::OK);
+    }
 }

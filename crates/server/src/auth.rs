@@ -1,5 +1,5 @@
 //! The extractors that hand each handler a token of the kind its API needs,
-//! read from the domain's token cache ([`flagstaff_domain::api_tokens`]) —
+//! read from the domain's token cache ([`flagstaff_domain::TokenCache`]) —
 //! and the signal endpoints' own tokens, which are looked up in the database
 //! and open nothing else. The admin API
 //! also takes users' personal access tokens: looked up in the database with
@@ -9,10 +9,10 @@
 use axum::extract::{FromRequestParts, MatchedPath, Path};
 use axum::http::request::Parts;
 use axum::http::Method;
-use flagstaff_domain::api_tokens::hash_secret;
-pub use flagstaff_domain::api_tokens::{ApiToken, TokenKind};
+use flagstaff_domain::hash_secret;
 use flagstaff_domain::ops::pats::PAT_PREFIX;
 use flagstaff_domain::ops::RootRole;
+pub use flagstaff_domain::{ApiToken, TokenKind};
 use flagstaff_storage::{SignalEndpointRow, SignalTokenRow};
 
 use crate::client_address::ClientAddress;
@@ -162,7 +162,7 @@ impl FromRequestParts<AppState> for SignalToken {
         // Signal tokens are looked up in the database: while this address is
         // over its budget, only a secret the token cache knows is looked up
         // (a flood of wrong ones costs no query, a valid one is answered).
-        let address = ClientAddress::of(parts, state);
+        let address = ClientAddress::of(parts, &state.trusted_proxies);
         if let Some(retry_after) = address.0.and_then(|a| state.quotas.failed_auth.refused(&a)) {
             let known = presented_secret(&parts.headers)
                 .is_some_and(|secret| state.tokens.may_be_signal_token(secret));
@@ -196,7 +196,7 @@ impl FromRequestParts<AppState> for AdminToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let address = ClientAddress::of(parts, state);
+        let address = ClientAddress::of(parts, &state.trusted_proxies);
         let Some(secret) = presented_secret(&parts.headers) else {
             return Err(failed(state, address, ApiError::AuthenticationRequired));
         };
@@ -257,7 +257,7 @@ fn sdk_token(parts: &Parts, state: &AppState, kinds: &[TokenKind]) -> Result<Api
     let Some(token) = found else {
         return Err(failed(
             state,
-            ClientAddress::of(parts, state),
+            ClientAddress::of(parts, &state.trusted_proxies),
             ApiError::ClientUnauthorized,
         ));
     };

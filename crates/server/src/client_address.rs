@@ -14,13 +14,12 @@
 //! its right is used, since nothing further left can be trusted.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use ipnet::IpNet;
-
-use crate::state::AppState;
 
 /// The networks whose forwarding headers are believed (`--trusted-proxies`).
 #[derive(Debug, Clone, Default)]
@@ -51,17 +50,6 @@ impl TrustedProxies {
         }
         client
     }
-}
-
-/// A network (`10.0.0.0/8`, `fd00::/8`) or one address (`10.1.2.3`), as
-/// `--trusted-proxies` takes them.
-pub fn parse_network(text: &str) -> Result<IpNet, String> {
-    let text = text.trim();
-    text.parse::<IpNet>()
-        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| {
-            format!("{text:?} is neither an address nor a network (CIDR, e.g. 10.0.0.0/8)")
-        })
 }
 
 /// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`, a dual-stack listener's
@@ -123,34 +111,33 @@ fn node_address(text: &str) -> Option<IpAddr> {
 pub struct ClientAddress(pub Option<IpAddr>);
 
 impl ClientAddress {
-    pub fn of(parts: &Parts, state: &AppState) -> ClientAddress {
+    pub fn of(parts: &Parts, trusted: &TrustedProxies) -> ClientAddress {
         ClientAddress(
             parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
-                .map(|peer| {
-                    state
-                        .trusted_proxies
-                        .client_address(peer.0.ip(), &parts.headers)
-                }),
+                .map(|peer| trusted.client_address(peer.0.ip(), &parts.headers)),
         )
     }
 }
 
-impl FromRequestParts<AppState> for ClientAddress {
+/// Extracted from any state that hands out the trusted proxies.
+impl<S> FromRequestParts<S> for ClientAddress
+where
+    Arc<TrustedProxies>: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress::of(parts, state))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress::of(parts, &Arc::from_ref(state)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::parse_network;
     use axum::http::HeaderValue;
 
     fn ip(text: &str) -> IpAddr {

@@ -3,13 +3,13 @@
 
 use clap::{Args, ValueEnum};
 use flagstaff_domain::actions::Automation;
-use flagstaff_domain::integrations::delivery::{Breaker, DeliverySettings};
-use flagstaff_domain::integrations::target::TargetPolicy;
+use flagstaff_domain::integrations::TargetPolicy;
+use flagstaff_domain::integrations::{Breaker, DeliverySettings};
 use flagstaff_domain::ops::tokens::InitTokenSecrets;
 use flagstaff_domain::ops::Limits;
-use flagstaff_domain::quota::Quotas;
-use flagstaff_domain::streams::StreamLimits;
 use flagstaff_domain::DomainSettings;
+use flagstaff_domain::Quotas;
+use flagstaff_domain::StreamLimits;
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -69,7 +69,7 @@ pub struct ServeArgs {
     /// `10.0.0.0/8,192.168.1.1`). Requests from anywhere else are taken to
     /// come from their TCP peer, whatever those headers say. Default: none.
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',',
-          value_parser = crate::client_address::parse_network)]
+          value_parser = parse_network)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Metrics reports and registrations one token may send per minute (429 past it).
     #[arg(long, env = "REPORTS_PER_MINUTE", default_value_t = 6000)]
@@ -171,6 +171,61 @@ pub struct ServeArgs {
 /// The first-run setup code, shared between start-up and the setup page.
 pub type SetupCode = std::sync::Arc<std::sync::Mutex<Option<String>>>;
 
+/// What the web UI is given besides the store: plain values made from these
+/// options ([`ServeArgs::ui_settings`]), and the setup code's cell.
+#[derive(Debug, Default)]
+pub struct UiSettings {
+    /// The one-time first-run setup code while no user exists.
+    pub setup_code: SetupCode,
+    /// Session cookies carry `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+    /// The public URL's `host[:port]`: a form posted from there is ours even
+    /// when a proxy in front changes the `Host` header.
+    pub public_host: Option<String>,
+}
+
+impl UiSettings {
+    /// Whether `presented` is the live setup code.
+    pub fn setup_code_matches(&self, presented: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let code = self
+            .setup_code
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        code.as_deref()
+            .is_some_and(|c| bool::from(c.as_bytes().ct_eq(presented.as_bytes())))
+    }
+
+    /// The setup code is used: no other sign-up through it.
+    pub fn clear_setup_code(&self) {
+        *self
+            .setup_code
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}
+
+/// `host[:port]` of a URL (`https://flags.example.com/` → `flags.example.com`).
+pub fn url_host(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?;
+    Some(match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+/// A network (`10.0.0.0/8`, `fd00::/8`) or one address (`10.1.2.3`), as
+/// `--trusted-proxies` takes them.
+pub fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            format!("{text:?} is neither an address nor a network (CIDR, e.g. 10.0.0.0/8)")
+        })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -185,6 +240,16 @@ impl ServeArgs {
             streams: self.stream_limits(),
             delivery: self.delivery_settings(),
             automation: self.automation().with_clock(&self.clock),
+        }
+    }
+
+    /// What the web UI is given: the setup code's cell, and how the public
+    /// URL shapes cookies and the origin check.
+    pub fn ui_settings(&self) -> UiSettings {
+        UiSettings {
+            setup_code: self.setup_code.clone(),
+            secure_cookies: self.public_url.starts_with("https://"),
+            public_host: url_host(&self.public_url),
         }
     }
 

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use flagstaff_domain::metrics::NotStored;
 use flagstaff_domain::ops::OpError;
+use flagstaff_domain::NotStored;
 use flagstaff_storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +21,13 @@ pub enum ApiError {
     Refused(OpError),
     #[error("{0}")]
     BadData(String),
+    /// A body that is JSON but not of the expected shape: `field` is where
+    /// (rendered as `details[].path`, as an operation's `Invalid`).
+    #[error("{message}")]
+    BadField {
+        field: flagstaff_domain::ops::FieldPath,
+        message: String,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -68,7 +75,7 @@ impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Refused(refusal) => op_status(refusal),
-            ApiError::BadData(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadData(_) | ApiError::BadField { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::NameExists(_) => StatusCode::CONFLICT,
             ApiError::OperationDenied(_)
@@ -105,7 +112,7 @@ impl ApiError {
                 OpError::Busy(_) => "RateLimitError",
                 OpError::Storage(_) => "InternalError",
             },
-            ApiError::BadData(_) => "BadDataError",
+            ApiError::BadData(_) | ApiError::BadField { .. } => "BadDataError",
             ApiError::NotFound(_) => "NotFoundError",
             ApiError::NameExists(_) => "NameExistsError",
             ApiError::OperationDenied(_) => "OperationDeniedError",
@@ -232,7 +239,9 @@ impl IntoResponse for ApiError {
                 // Unleash's validation detail: `path` (as its schema errors
                 // name a field) only where one field is at fault.
                 let mut detail = json!({"message": message, "description": message});
-                if let ApiError::Refused(OpError::Invalid { field, .. }) = &self {
+                if let ApiError::Refused(OpError::Invalid { field, .. })
+                | ApiError::BadField { field, .. } = &self
+                {
                     if !field.is_root() {
                         detail["path"] = json!(field.to_string());
                     }

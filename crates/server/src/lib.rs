@@ -15,7 +15,8 @@
 //! - [`api`]: one file per API area, each with its router; `api::router` merges them.
 //! - `ui`: the server-rendered web UI.
 //! - [`http`]: the connection loop (limits per address, timeouts).
-//! - `error`: the one HTTP error type, in Unleash's JSON shape.
+//! - `error`: the one HTTP error type, in Unleash's JSON shape; `path_segment`:
+//!   a name in a URL the API or the UI builds.
 //! - `clock`: the time every decision by the time reads (moved by tests);
 //!   [`flagstaff_storage::clock`], re-exported.
 
@@ -25,6 +26,7 @@ mod client_address;
 pub mod config;
 mod error;
 pub mod http;
+mod path_segment;
 mod request_context;
 mod state;
 mod telemetry;
@@ -36,7 +38,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub use config::ServeArgs;
-use flagstaff_domain::{follow, ops};
+use flagstaff_domain::ops;
 pub use flagstaff_storage::clock;
 use flagstaff_storage::Store;
 use state::AppState;
@@ -98,11 +100,7 @@ pub async fn serve(
         args.quotas().with_clock(&args.clock),
     )
     .await?;
-    state.ui = std::sync::Arc::new(ui::UiSettings {
-        setup_code: args.setup_code.clone(),
-        secure_cookies: args.public_url.starts_with("https://"),
-        public_host: ui::url_host(&args.public_url),
-    });
+    state.ui = std::sync::Arc::new(args.ui_settings());
     state.trusted_proxies = std::sync::Arc::new(client_address::TrustedProxies::new(
         args.trusted_proxies.clone(),
     ));
@@ -112,7 +110,7 @@ pub async fn serve(
     let pruner = state
         .domain()
         .spawn_metrics_pruner(args.metrics_retention_hours);
-    let follower = follow::spawn(state.domain().clone());
+    let follower = state.domain().spawn_follower();
     let deliverer = state.deliverer.spawn();
     let app = api::router(state.clone(), args);
     let mut max_connections = args.max_connections.max(1);

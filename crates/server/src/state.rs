@@ -5,16 +5,18 @@
 use std::sync::Arc;
 
 use flagstaff_domain::actions::Automation;
-use flagstaff_domain::api_tokens::TokenCache;
-use flagstaff_domain::integrations::delivery::Deliverer;
-use flagstaff_domain::metrics::MetricsBuffer;
+use flagstaff_domain::integrations::Deliverer;
 use flagstaff_domain::ops::{Actor, OpResult, Operation};
-use flagstaff_domain::quota::Quotas;
 use flagstaff_domain::snapshot::Snapshots;
-use flagstaff_domain::streams::Streams;
+use flagstaff_domain::MetricsBuffer;
+use flagstaff_domain::Quotas;
+use flagstaff_domain::Streams;
+use flagstaff_domain::TokenCache;
 use flagstaff_domain::{DomainSettings, DomainState};
 use flagstaff_storage::{Clock, ReadOnlyStore, StorageResult, Store};
 
+use crate::client_address::TrustedProxies;
+use crate::config::UiSettings;
 use crate::telemetry::Telemetry;
 
 /// The handles below that the domain also holds are the same objects
@@ -37,16 +39,22 @@ pub struct AppState {
     /// Sends integrations' notifications (the outbox worker).
     pub(crate) deliverer: Arc<Deliverer>,
     /// The web UI's settings (setup code, cookie flags).
-    pub(crate) ui: Arc<crate::ui::UiSettings>,
+    pub(crate) ui: Arc<UiSettings>,
     /// What signals and action runs are held to (body cap, storage per
     /// endpoint, runs per action set per minute).
     pub(crate) automation: Arc<Automation>,
     /// Whose forwarding headers name the client (`--trusted-proxies`).
-    pub(crate) trusted_proxies: Arc<crate::client_address::TrustedProxies>,
+    pub(crate) trusted_proxies: Arc<TrustedProxies>,
     /// Places for heavy admin reads (`--max-heavy-reads`, `api/admin/heavy.rs`).
     pub(crate) heavy_reads: Arc<tokio::sync::Semaphore>,
     /// The time every decision by the time reads: the store's clock.
     pub(crate) clock: Clock,
+}
+
+impl axum::extract::FromRef<AppState> for Arc<TrustedProxies> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.trusted_proxies)
+    }
 }
 
 impl AppState {

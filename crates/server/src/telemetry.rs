@@ -12,7 +12,8 @@ use prometheus::{
     Registry, TextEncoder,
 };
 
-use crate::state::AppState;
+use flagstaff_domain::DomainState;
+use flagstaff_domain::MetricsBuffer;
 
 pub struct Telemetry {
     registry: Registry,
@@ -163,9 +164,10 @@ impl Telemetry {
             .observe(seconds);
     }
 
-    /// The text exposition, with the gauges read now.
-    pub async fn render(&self, state: &AppState) -> String {
-        let snapshot = state.snapshots.load();
+    /// The text exposition, with the gauges read now from the domain's state
+    /// and the metrics buffer.
+    pub async fn render(&self, domain: &DomainState, metrics: &MetricsBuffer) -> String {
+        let snapshot = domain.snapshots().load();
         self.change_head.set(snapshot.revision);
         self.revisions.reset();
         for environment in snapshot.environments.keys() {
@@ -175,7 +177,7 @@ impl Telemetry {
         }
         self.streams.reset();
         self.stream_lag.reset();
-        for stream in state.streams.list() {
+        for stream in domain.streams().list() {
             let environment = stream.environment.as_str();
             self.streams.with_label_values(&[environment]).inc();
             let lag =
@@ -185,23 +187,24 @@ impl Telemetry {
                 gauge.set(lag);
             }
         }
-        match state.store.count_instances().await {
+        let store = domain.store();
+        match store.count_instances().await {
             Ok(count) => self.sdk_instances.set(count),
             Err(e) => tracing::warn!(error = %e, "counting SDK instances for /metrics failed"),
         }
-        match state.store.pending_deliveries().await {
+        match store.pending_deliveries().await {
             Ok(count) => self.deliveries_pending.set(count),
             Err(e) => tracing::warn!(error = %e, "counting pending deliveries for /metrics failed"),
         }
-        let ingest = state.metrics.counts();
+        let ingest = metrics.counts();
         set_counter(&self.metrics_reports, "stored", ingest.reports_stored);
         set_counter(&self.metrics_reports, "refused", ingest.reports_refused);
         set_counter(&self.metrics_batches, "written", ingest.batches_written);
         set_counter(&self.metrics_batches, "failed", ingest.batches_failed);
-        let pool = state.store.pool_state();
+        let pool = store.pool_state();
         self.pool.with_label_values(&["open"]).set(pool.open);
         self.pool.with_label_values(&["idle"]).set(pool.idle);
-        let waits = state.store.lock_waits();
+        let waits = store.lock_waits();
         self.lock_waits.inc_by(waits.count - self.lock_waits.get());
         self.lock_wait_seconds
             .inc_by((waits.seconds - self.lock_wait_seconds.get()).max(0.0));

@@ -15,7 +15,7 @@ use crate::wire::to_value;
 use crate::wire::transfer::{
     ExportDocument, ExportedContextField, ExportedDependencies, ExportedDependency,
     ExportedEnvironment, ExportedFlag, ExportedLink, ExportedLinks, ExportedSegment,
-    ExportedStrategy,
+    ExportedStrategy, ExportedTag, ExportedTagType,
 };
 use flagstaff_storage::{EventKind, FlagRows, NewEvent, WriteTx};
 
@@ -117,17 +117,22 @@ impl Operation for ExportFlags {
         let mut tag_types = BTreeSet::new();
         for name in &names {
             for tag in w.flag_tags(name).await? {
-                document.feature_tags.push(serde_json::json!({
-                    "featureName": name, "tagType": tag.tag_type, "tagValue": tag.value
-                }));
+                document.feature_tags.push(ExportedTag {
+                    feature_name: Some(name.clone()),
+                    tag_type: Some(tag.tag_type.clone()),
+                    tag_value: Some(tag.value),
+                });
                 tag_types.insert(tag.tag_type);
             }
         }
         for name in tag_types {
             if let Some(t) = w.tag_type(&name).await? {
-                document.tag_types.push(serde_json::json!({
-                    "name": t.name, "description": t.description, "icon": t.icon
-                }));
+                document.tag_types.push(ExportedTagType {
+                    name: Some(t.name),
+                    description: t.description,
+                    icon: t.icon,
+                    color: None,
+                });
             }
         }
         w.record_event(NewEvent {

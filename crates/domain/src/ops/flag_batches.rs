@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    AddDependency, AddStrategy, Context, CreateFlag, Edit, EnvironmentName, FieldPath, FlagName,
-    OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput, StrategyPlace,
+    AddDependency, AddStrategy, Context, CreateFlag, Edit, EnvironmentName, FieldPath, FlagFields,
+    FlagName, OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput, StrategyPlace,
     SwitchEnvironment, UpdateFlag, UpdateStrategy,
 };
 use flagstaff_storage::{FlagRow, StrategyRow, WriteTx};
@@ -176,7 +176,10 @@ impl Operation for MarkStale {
             UpdateFlag {
                 project: self.project.clone(),
                 name,
-                edit: Edit::Replace(json!({"stale": self.stale})),
+                edit: Edit::Replace(FlagFields {
+                    stale: Some(self.stale),
+                    ..FlagFields::default()
+                }),
             }
             .run(w, cx)
             .await?;

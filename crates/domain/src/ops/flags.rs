@@ -4,9 +4,9 @@
 //! dependencies (both as Unleash).
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::dependencies::no_children;
+use super::flag_fields::{apply_metadata, FlagFields};
 use super::tags::{parse_all, tag_at, tag_flag, TagInput};
 use super::{
     Actor, Context, Edit, FieldPath, FlagName, OpError, OpResult, Operation, ProjectId,
@@ -124,52 +124,15 @@ impl Operation for CreateFlag {
     }
 }
 
-/// Changes a live flag's metadata: a replacement document (Unleash's PUT body)
-/// or a JSON Patch of [`FlagMetadata`]. Variants are not changed this way.
+/// Changes a live flag's metadata: a replacement of its [`FlagFields`]
+/// (Unleash's PUT body) or a JSON Patch of [`FlagMetadata`], read back as
+/// [`FlagFields`]. Variants are not changed this way.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateFlag {
     pub project: ProjectId,
     pub name: FlagName,
-    pub edit: Edit<Value>,
-}
-
-/// Applies the metadata fields of `document`; any other field is ignored, as
-/// Unleash does, but a known field of the wrong type, or a new name, is refused.
-fn apply_metadata(feature: &mut FlagRow, document: &Value) -> OpResult<()> {
-    let Some(fields) = document.as_object() else {
-        return Err(OpError::invalid_input("the flag must be a JSON object"));
-    };
-    for (key, value) in fields {
-        match (key.as_str(), value) {
-            ("name", Value::String(n)) if *n == feature.name => {}
-            ("name", _) => {
-                return Err(OpError::invalid(
-                    FieldPath::root().field("name"),
-                    "Cannot change name of feature flag",
-                ));
-            }
-            ("description", Value::String(d)) => feature.description = Some(d.clone()),
-            ("description", Value::Null) => feature.description = None,
-            ("type", Value::String(t)) => {
-                feature.feature_type = FlagType::parse(t)?;
-            }
-            ("stale", Value::Bool(b)) => feature.stale = *b,
-            ("impressionData", Value::Bool(b)) => feature.impression_data = *b,
-            // Unleash's update ignores `archived` (archiving is DELETE); the
-            // guide's PUT body sends it.
-            ("archived", Value::Bool(_)) => {}
-            (key @ ("description" | "type" | "stale" | "impressionData" | "archived"), other) => {
-                let shown: String = other.to_string().chars().take(60).collect();
-                return Err(OpError::invalid(
-                    FieldPath::root().field(key),
-                    format!("this field has the wrong type: {shown}"),
-                ));
-            }
-            _ => {}
-        }
-    }
-    Ok(())
+    pub edit: Edit<FlagFields>,
 }
 
 impl Operation for UpdateFlag {
@@ -189,13 +152,13 @@ impl Operation for UpdateFlag {
             ));
         }
         let before = w.live_flag(&self.project, &self.name).await?;
-        let document = self.edit.resolve(
+        let fields = self.edit.resolve(
             &FlagMetadata::from(&before),
             "flag",
             cx.limits.document_bytes,
         )?;
         let mut after = before.clone();
-        apply_metadata(&mut after, &document)?;
+        apply_metadata(&mut after, fields)?;
         w.update_flag(&after).await?;
         w.record_event(metadata_event(
             EventKind::FeatureMetadataUpdated,

@@ -12,9 +12,10 @@ use super::import_plan::Plan;
 use super::ImportFlags;
 use super::{
     AddDependency, AddLink, AddStrategy, Context, ContextFieldInput, CreateContextField,
-    CreateFlag, CreateTagType, Edit, FieldPath, FlagName, FlagType, LegalValue, LinkInput, OpError,
-    OpResult, Operation, PathSegment, RemoveDependencies, RemoveLink, RemoveStrategy, SetVariants,
-    StrategyInput, StrategyPlace, SwitchEnvironment, TagFlag, TagInput, TagTypeInput, UpdateFlag,
+    CreateFlag, CreateTagType, Edit, FieldPath, FlagFields, FlagName, FlagType, LegalValue,
+    LinkInput, OpError, OpResult, Operation, PathSegment, RemoveDependencies, RemoveLink,
+    RemoveStrategy, SetVariants, StrategyInput, StrategyPlace, SwitchEnvironment, TagFlag,
+    TagInput, TagTypeInput, UpdateFlag,
 };
 use crate::wire::transfer::{ExportDocument, ExportedFlag};
 use flagstaff_storage::{EventKind, NewEvent, WriteTx};
@@ -27,11 +28,14 @@ fn in_file(list: &str, index: usize) -> FieldPath {
 }
 
 /// The flag's metadata as [`UpdateFlag`] takes it.
-fn metadata(f: &ExportedFlag, flag_type: FlagType) -> serde_json::Value {
-    json!({
-        "type": flag_type.as_str(), "description": f.description,
-        "impressionData": f.impression_data, "stale": f.stale
-    })
+fn metadata(f: &ExportedFlag, flag_type: FlagType) -> FlagFields {
+    FlagFields {
+        flag_type: Some(flag_type.as_str().to_owned()),
+        description: Some(f.description.clone()),
+        impression_data: Some(f.impression_data),
+        stale: Some(f.stale),
+        ..FlagFields::default()
+    }
 }
 
 pub(super) async fn apply(
@@ -301,17 +305,16 @@ async fn apply_tags(
     features: &[&ExportedFlag],
 ) -> OpResult<()> {
     for (index, tag_type) in data.tag_types.iter().enumerate() {
-        let Some(name) = tag_type["name"].as_str() else {
+        let Some(name) = &tag_type.name else {
             continue;
         };
         if w.tag_type(name).await?.is_none() {
-            let text = |key: &str| tag_type[key].as_str().map(str::to_owned);
             CreateTagType {
                 tag_type: TagTypeInput {
-                    name: name.to_owned(),
-                    description: text("description"),
-                    icon: text("icon"),
-                    color: text("color"),
+                    name: name.clone(),
+                    description: tag_type.description.clone(),
+                    icon: tag_type.icon.clone(),
+                    color: tag_type.color.clone(),
                 },
             }
             .run(w, cx)
@@ -321,9 +324,9 @@ async fn apply_tags(
     }
     for (index, tag) in data.feature_tags.iter().enumerate() {
         let (Some(flag), Some(tag_type), Some(value)) = (
-            tag["featureName"].as_str(),
-            tag["tagType"].as_str(),
-            tag["tagValue"].as_str(),
+            tag.feature_name.as_deref(),
+            tag.tag_type.as_deref(),
+            tag.tag_value.as_deref(),
         ) else {
             continue;
         };

@@ -19,6 +19,7 @@ pub const MAX_URL_BYTES: usize = 2000;
 
 /// A link as the admin API receives it (featureLinkSchema).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"url": "https://example.com/tickets/42", "title": "Ticket"}))]
 pub struct LinkInput {
     pub url: String,
     #[serde(default)]

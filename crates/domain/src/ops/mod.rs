@@ -17,6 +17,7 @@ mod edit;
 mod export;
 mod field_path;
 mod flag_batches;
+mod flag_fields;
 mod flag_tags;
 mod flags;
 mod import;
@@ -34,7 +35,8 @@ mod strategies;
 mod strategy_types;
 mod switch;
 mod tags;
-pub mod testing;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tokens;
 pub mod users;
 mod variants;
@@ -58,6 +60,7 @@ pub use edit::Edit;
 pub use export::ExportFlags;
 pub use field_path::{FieldPath, PathSegment};
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
+pub use flag_fields::FlagFields;
 pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, UpdateFlag,
 };

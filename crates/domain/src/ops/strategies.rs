@@ -180,9 +180,14 @@ pub(super) async fn check_segments(w: &mut WriteTx<'_>, values: &StrategyValues)
         return Ok(());
     }
     let known: Vec<i64> = w.segments().await?.iter().map(|s| s.id).collect();
-    match values.segments.iter().find(|id| !known.contains(id)) {
-        Some(id) => Err(OpError::invalid(
-            FieldPath::root().field("segments"),
+    match values
+        .segments
+        .iter()
+        .enumerate()
+        .find(|(_, id)| !known.contains(id))
+    {
+        Some((i, id)) => Err(OpError::invalid(
+            FieldPath::root().field("segments").index(i),
             format!("Segment {id} does not exist"),
         )),
         None => Ok(()),

@@ -12,8 +12,13 @@ use crate::wire::{to_value, StrategyTypeView};
 use flagstaff_storage::{EventKind, NewEvent, StrategyParameter, StrategyTypeRow, WriteTx};
 
 /// A strategy type as request bodies send it (Unleash's strategy schema;
-/// `editable` and `deprecated` are not taken from the body).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `editable` and `deprecated` are not taken from the body). A change takes
+/// the name from its path: `name`, when sent, must be the same.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "country", "title": "By country",
+    "description": "On for the countries listed",
+    "parameters": [{"name": "countries", "type": "list", "description": "Country codes",
+        "required": true}]}))]
 pub struct StrategyTypeInput {
     #[serde(default)]
     pub name: String,

@@ -112,6 +112,8 @@ impl<'a> From<&'a DependencyRow> for DependencyView<'a> {
 /// A flag link (Unleash 7's featureLinkSchema), as the API shows it and
 /// `feature-link-*` events record it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": "01J2ZK3Q8V5N7X9B1C3D5F7G9H", "url": "https://example.com/tickets/42",
+    "title": "Ticket"}))]
 pub struct LinkView<'a> {
     pub id: &'a str,
     pub url: &'a str,

@@ -4,7 +4,8 @@
 //! their dependencies and links. Read leniently (every list may be absent),
 //! so a file exported by Unleash imports here and the other way round.
 //! `featureTags` (`{featureName, tagType, tagValue}`) and `tagTypes` (the
-//! types they use) travel too: an import creates the tag types it lacks.
+//! types they use) travel too: an import creates the tag types it lacks (an
+//! entry without its name, or a tag without one of its parts, is skipped).
 
 use std::collections::BTreeMap;
 
@@ -12,8 +13,28 @@ use flagstaff_engine::document::{Constraint, Variant};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({
+    "features": [{"name": "new-checkout", "type": "release", "description": "The new checkout flow",
+        "project": "default", "stale": false, "impressionData": false, "archived": false}],
+    "featureStrategies": [{"name": "flexibleRollout", "id": "6f1d1c2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f",
+        "featureName": "new-checkout", "title": null, "disabled": false, "sortOrder": 0,
+        "constraints": [{"contextName": "region", "operator": "IN", "values": ["eu"],
+            "caseInsensitive": false, "inverted": false}],
+        "parameters": {"groupId": "new-checkout", "rollout": "50", "stickiness": "default"},
+        "segments": [1], "variants": []}],
+    "featureEnvironments": [{"enabled": true, "featureName": "new-checkout",
+        "environment": "production", "variants": [], "name": "new-checkout"}],
+    "contextFields": [{"name": "region", "description": "Where the user is", "stickiness": false,
+        "sortOrder": 10, "legalValues": [{"value": "eu", "description": "Europe"}]}],
+    "featureTags": [{"featureName": "new-checkout", "tagType": "team", "tagValue": "payments"}],
+    "segments": [{"id": 1, "name": "beta-users"}],
+    "tagTypes": [{"name": "team", "description": "Which team owns the flag", "icon": null}],
+    "dependencies": [{"feature": "new-checkout", "dependencies": [
+        {"feature": "new-cart", "enabled": true, "variants": []}]}],
+    "links": [{"feature": "new-checkout", "links": [{"id": "01J2ZK3Q8V5N7X9B1C3D5F7G9H",
+        "url": "https://example.com/tickets/42", "title": "Ticket"}]}]}))]
 pub struct ExportDocument {
     #[serde(default)]
     pub features: Vec<ExportedFlag>,
@@ -24,11 +45,11 @@ pub struct ExportDocument {
     #[serde(default)]
     pub context_fields: Vec<ExportedContextField>,
     #[serde(default)]
-    pub feature_tags: Vec<Value>,
+    pub feature_tags: Vec<ExportedTag>,
     #[serde(default)]
     pub segments: Vec<ExportedSegment>,
     #[serde(default)]
-    pub tag_types: Vec<Value>,
+    pub tag_types: Vec<ExportedTagType>,
     #[serde(default)]
     pub dependencies: Vec<ExportedDependencies>,
     #[serde(default)]
@@ -36,7 +57,7 @@ pub struct ExportDocument {
 }
 
 /// A flag's metadata (Unleash's row without its instants).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportedFlag {
     pub name: String,
@@ -55,7 +76,7 @@ pub struct ExportedFlag {
 }
 
 /// A strategy of one flag in the exported environment.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportedStrategy {
     pub name: String,
@@ -71,6 +92,7 @@ pub struct ExportedStrategy {
     pub sort_order: Option<i64>,
     #[serde(default)]
     pub constraints: Vec<Constraint>,
+    /// Text, numbers or booleans, read as text (exported as text).
     #[serde(default)]
     pub parameters: BTreeMap<String, Value>,
     #[serde(default)]
@@ -81,7 +103,7 @@ pub struct ExportedStrategy {
 
 /// A flag's state in the exported environment. Unleash names the flag in both
 /// `featureName` and `name`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportedEnvironment {
     #[serde(default)]
@@ -103,7 +125,7 @@ impl ExportedEnvironment {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportedContextField {
     pub name: String,
@@ -114,6 +136,7 @@ pub struct ExportedContextField {
     #[serde(default)]
     pub sort_order: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = Vec<crate::ops::LegalValue>)]
     pub legal_values: Vec<Value>,
 }
 
@@ -124,14 +147,40 @@ impl ExportedContextField {
     }
 }
 
+/// A flag's tag (Unleash's featureTagSchema).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedTag {
+    #[serde(default)]
+    pub feature_name: Option<String>,
+    #[serde(default)]
+    pub tag_type: Option<String>,
+    #[serde(default)]
+    pub tag_value: Option<String>,
+}
+
+/// A tag type the exported tags use (Unleash's tagTypeSchema; exported
+/// without its colour, which an import still reads).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ExportedTagType {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub icon: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+}
+
 /// A segment is exported by id and name; an import finds it by name.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExportedSegment {
     pub id: i64,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExportedDependencies {
     /// The child.
     pub feature: String,
@@ -139,7 +188,7 @@ pub struct ExportedDependencies {
     pub dependencies: Vec<ExportedDependency>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExportedDependency {
     /// The parent.
     pub feature: String,
@@ -149,14 +198,14 @@ pub struct ExportedDependency {
     pub variants: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExportedLinks {
     pub feature: String,
     #[serde(default)]
     pub links: Vec<ExportedLink>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExportedLink {
     #[serde(default)]
     pub id: Option<String>,
@@ -167,14 +216,18 @@ pub struct ExportedLink {
 
 /// What `features-batch/validate` answers: each item a message and the names
 /// it is about (Unleash's importTogglesValidateSchema).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"errors": [{"message": "These strategy types do not exist",
+    "affectedItems": ["madeUp"]}],
+    "warnings": [{"message": "These flags will be updated", "affectedItems": ["new-checkout"]}],
+    "permissions": []}))]
 pub struct ImportReport {
     pub errors: Vec<ReportItem>,
     pub warnings: Vec<ReportItem>,
     pub permissions: Vec<ReportItem>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportItem {
     pub message: String,

@@ -4,7 +4,7 @@
 //! `/api/client/metrics` (and a downstream edge's `/metrics/bulk`),
 //! buffered and sent upstream in bulk.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use flagstaff_server::api::client::cached_json;
 
 use super::{authorised, message};
+use crate::filter::Filter;
 use crate::metrics::{Registration, Report};
 use crate::state::EdgeState;
 use crate::tokens::TokenKind;
@@ -56,7 +57,11 @@ async fn accepted(State(state): State<EdgeState>, headers: HeaderMap) -> Respons
     }
 }
 
-async fn features(State(state): State<EdgeState>, headers: HeaderMap) -> Response {
+async fn features(
+    State(state): State<EdgeState>,
+    Query(params): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Response {
     let token = match authorised(&state, &headers, TokenKind::Client).await {
         Ok(token) => token,
         Err(refusal) => return refusal.into_response(),
@@ -65,17 +70,31 @@ async fn features(State(state): State<EdgeState>, headers: HeaderMap) -> Respons
         Ok(flags) => flags,
         Err(refusal) => return refusal.into_response(),
     };
+    let filter = Filter::from_query(&params);
+    let etag = match &filter {
+        Some(filter) => filter.etag(&flags.etag),
+        None => flags.etag.clone(),
+    };
     if headers
         .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == flags.etag.as_bytes())
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
     {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(value) = flags.etag.parse() {
+        if let Ok(value) = etag.parse() {
             response.headers_mut().insert(header::ETAG, value);
         }
         return response;
     }
-    cached_json(&headers, flags.body.clone(), &flags.etag)
+    let body = match &filter {
+        Some(filter) => {
+            flags
+                .filtered
+                .get_or_build("", &etag, || filter.apply(&flags.body.plain))
+                .await
+        }
+        None => flags.body.clone(),
+    };
+    cached_json(&headers, body, &etag)
 }
 
 async fn feature(

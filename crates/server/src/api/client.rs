@@ -21,7 +21,7 @@ use super::client_query::{wants_inline_segments, ClientQuery, QueryEcho};
 use crate::auth::ClientToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use flagstaff_domain::response_cache::CachedBody;
+use flagstaff_domain::CachedBody;
 
 pub fn router() -> Routes {
     Routes::new()

@@ -13,8 +13,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::auth::ApiToken;
-use flagstaff_domain::delta::FlagFilter;
 use flagstaff_domain::snapshot::{ClientFlag, FlagMap};
+use flagstaff_domain::FlagFilter;
 use flagstaff_storage::Tag;
 
 /// The effective filter of a request: what the token may see, narrowed by the

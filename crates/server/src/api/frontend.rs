@@ -15,7 +15,9 @@ use serde_json::Value;
 
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
-use super::client_metrics::{record_metrics, record_registration, MetricsBody, RegisterBody};
+use super::client_metrics::{
+    record_metrics, record_registration, MetricsBody, RegisterBody, ReportAnswers,
+};
 use crate::api::{ApiJson, ApiObject};
 use crate::auth::FrontendToken;
 use crate::client_address::ClientAddress;
@@ -140,12 +142,8 @@ async fn from_body(
     post,
     path = "/api/frontend/client/metrics",
     summary = "Reports a frontend SDK's counts",
-    request_body(content = MetricsBody, example = json!({"appName": "web-shop", "instanceId": "browser", "bucket": {"start": "2025-03-01T09:00:00Z", "stop": "2025-03-01T09:01:00Z", "toggles": {"new-checkout": {"yes": 12, "no": 3, "variants": {}}}}})),
-    responses(
-        (status = 202, description = "Accepted"),
-        (status = 400, description = "Invalid input"),
-        (status = 503, description = "Not stored: try again"),
-    )
+    request_body = MetricsBody,
+    responses(ReportAnswers)
 )]
 async fn metrics(
     State(state): State<AppState>,
@@ -159,12 +157,8 @@ async fn metrics(
     post,
     path = "/api/frontend/client/register",
     summary = "Registers a frontend SDK instance",
-    request_body(content = RegisterBody, example = json!({"appName": "web-shop", "instanceId": "browser", "sdkVersion": "unleash-client-js:3.7.0", "strategies": [], "started": "2025-03-01T09:00:00Z", "interval": 30000})),
-    responses(
-        (status = 202, description = "Accepted"),
-        (status = 400, description = "Invalid input"),
-        (status = 503, description = "Not stored: try again"),
-    )
+    request_body = RegisterBody,
+    responses(ReportAnswers)
 )]
 async fn register(
     State(state): State<AppState>,

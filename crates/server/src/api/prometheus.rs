@@ -35,7 +35,7 @@ async fn metrics(
         let (mut parts, _) = request.into_parts();
         AdminToken::from_request_parts(&mut parts, &state).await?;
     }
-    let text = state.telemetry.render(&state).await;
+    let text = state.telemetry.render(state.domain(), &state.metrics).await;
     Ok((
         [(
             header::CONTENT_TYPE,

@@ -34,9 +34,9 @@ use super::client_query::ClientQuery;
 use crate::auth::{ApiToken, ClientToken};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use flagstaff_domain::response_cache::CachedBody;
 use flagstaff_domain::snapshot::Snapshot;
-use flagstaff_domain::streams::StreamSlot;
+use flagstaff_domain::CachedBody;
+use flagstaff_domain::StreamSlot;
 
 pub fn router() -> Routes {
     Routes::new()

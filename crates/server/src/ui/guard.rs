@@ -122,19 +122,10 @@ fn cannot_be_rebound(host: &str) -> bool {
     name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
 }
 
-/// `host[:port]` of a URL (`https://flags.example.com/` → `flags.example.com`).
-pub fn url_host(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let host = parsed.host_str()?;
-    Some(match parsed.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::url_host;
 
     #[test]
     fn origins_are_the_public_url_or_an_address_host() {

@@ -27,12 +27,9 @@ use axum::Router;
 use chrono::Duration;
 use subtle::ConstantTimeEq;
 
-pub use guard::url_host;
-
 use crate::client_address::ClientAddress;
-use crate::config::SetupCode;
 use crate::state::AppState;
-use flagstaff_domain::api_tokens::hash_secret;
+use flagstaff_domain::hash_secret;
 use flagstaff_domain::ops::{OpError, RootRole};
 use flagstaff_storage::{StorageError, UserRow};
 
@@ -41,38 +38,6 @@ pub const SESSION_COOKIE: &str = "flagstaff_session";
 /// How long a session lasts after sign-in.
 const SESSION_HOURS: i64 = 24 * 7;
 const CSS: &str = include_str!("../../static/flagstaff.css");
-
-/// What the UI knows besides the store.
-#[derive(Debug, Default)]
-pub struct UiSettings {
-    /// The one-time first-run setup code while no user exists.
-    pub setup_code: SetupCode,
-    /// Session cookies carry `Secure` (the public URL is https).
-    pub secure_cookies: bool,
-    /// The public URL's `host[:port]`: a form posted from there is ours even
-    /// when a proxy in front changes the `Host` header.
-    pub public_host: Option<String>,
-}
-
-impl UiSettings {
-    /// Whether `presented` is the live setup code.
-    pub fn setup_code_matches(&self, presented: &str) -> bool {
-        let code = self
-            .setup_code
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        code.as_deref()
-            .is_some_and(|c| bool::from(c.as_bytes().ct_eq(presented.as_bytes())))
-    }
-
-    /// The setup code is used: no other sign-up through it.
-    pub fn clear_setup_code(&self) {
-        *self
-            .setup_code
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
-    }
-}
 
 /// 32 random bytes, hex-encoded (session ids, CSRF tokens, setup codes).
 pub fn random_hex() -> Result<String, getrandom::Error> {

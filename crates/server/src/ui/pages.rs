@@ -14,7 +14,7 @@ use super::{
 };
 use crate::client_address::ClientAddress;
 use crate::state::AppState;
-use flagstaff_domain::api_tokens::hash_secret;
+use flagstaff_domain::hash_secret;
 use flagstaff_domain::ops::passwords::{self, HashPermit};
 use flagstaff_domain::ops::{Actor, CreateUser, HashedPassword, OpError, RootRole};
 

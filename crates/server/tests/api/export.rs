@@ -247,6 +247,8 @@ pub async fn export_then_import_reproduces_the_flags(db: Db) {
     )
     .await;
     assert_eq!(named["features"].as_array().map(Vec::len), Some(1));
+    // The file is named by the server's clock.
+    source.advance(Duration::from_secs(400 * 24 * 3600));
     let response = source
         .http
         .post(format!("{}{BATCH}/export", source.base))
@@ -255,9 +257,14 @@ pub async fn export_then_import_reproduces_the_flags(db: Db) {
         .send()
         .await
         .expect("answered");
-    assert!(response.headers()["content-disposition"]
-        .to_str()
-        .is_ok_and(|v| v.starts_with("attachment")));
+    let today = source.clock.clock().now().format("%Y-%m-%d").to_string();
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .is_ok_and(|v| v.starts_with(&format!("attachment; filename=\"export-{today}T"))),
+        "{:?}",
+        response.headers()["content-disposition"]
+    );
 
     // A fresh server (with the segment, which an import finds by name).
     let target = spawn_app(fresh_like(&db).await).await;

@@ -170,3 +170,103 @@ pub async fn refusals_name_their_nested_field(db: Db) {
     assert_eq!(app.events().await, before, "nothing was changed");
     app.stop().await;
 }
+
+/// A body that is JSON but not of the expected shape (a wrong type, a missing
+/// field) names where, as a rule's refusal does; a strategy naming a segment
+/// that does not exist names the position in `segments`.
+pub async fn unreadable_bodies_name_their_field(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["shapes"]).await;
+    let strategies = format!("{F}/shapes/environments/development/strategies");
+    let before = app.events().await;
+
+    // A wrong type deep in an object body.
+    let (status, detail) = refusal(
+        &app,
+        Method::POST,
+        &strategies,
+        json!({"name": "default", "variants": [
+            {"name": "a", "weight": 500}, {"name": "b", "weight": "heavy"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(detail["path"], "variants[1].weight");
+    assert!(
+        detail["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("Request validation failed: invalid type")),
+        "{detail}"
+    );
+    let (_, detail) = refusal(
+        &app,
+        Method::POST,
+        &strategies,
+        json!({"name": "default", "segments": [1, "two"]}),
+    )
+    .await;
+    assert_eq!(detail["path"], "segments[1]");
+    // A missing field: the object it is missing from.
+    let (_, detail) = refusal(
+        &app,
+        Method::POST,
+        &strategies,
+        json!({"name": "default", "variants": [{"weight": 1000}]}),
+    )
+    .await;
+    assert_eq!(detail["path"], "variants[0]");
+    assert!(
+        detail["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("missing field `name`")),
+        "{detail}"
+    );
+    // A body that is a list (read straight from the request's bytes).
+    let (status, detail) = refusal(
+        &app,
+        Method::PUT,
+        &format!("{F}/shapes/environments/development/variants"),
+        json!([{"name": "a", "weight": 0}, {"name": "b", "weight": [1]}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(detail["path"], "[1].weight");
+    // A body that is not JSON at all names no field.
+    let response = app
+        .http
+        .post(format!("{}{strategies}", app.base))
+        .header("Authorization", ADMIN)
+        .header("Content-Type", "application/json")
+        .body("{\"name\": ")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let answer: Value = response.json().await.expect("a JSON error");
+    assert_eq!(answer["name"], "BadDataError", "{answer}");
+    assert!(answer["details"][0]["path"].is_null(), "{answer}");
+
+    // A segment that does not exist: its position in the strategy's list.
+    let (_, segment) = app
+        .admin(
+            Method::POST,
+            "/api/admin/segments",
+            Some(json!({"name": "beta", "constraints": []})),
+        )
+        .await;
+    let (status, detail) = refusal(
+        &app,
+        Method::POST,
+        &strategies,
+        json!({"name": "default", "segments": [segment["id"], 999_999]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(detail["path"], "segments[1]");
+    assert_eq!(detail["message"], "Segment 999999 does not exist");
+    assert_eq!(
+        app.events().await["events"].as_array().map(Vec::len),
+        before["events"].as_array().map(|e| e.len() + 1),
+        "only the segment was created"
+    );
+    app.stop().await;
+}

@@ -39,8 +39,10 @@ pub fn router() -> Routes {
         )
 }
 
-/// Unleash's createDependentFeatureSchema.
+/// Unleash's createDependentFeatureSchema: the parent, whether it must be
+/// on (default) or off, and the parent variants that satisfy it (any when absent).
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"feature": "new-cart", "enabled": true, "variants": ["blue"]}))]
 struct DependencyBody {
     feature: String,
     #[serde(default)]
@@ -139,7 +141,8 @@ async fn remove_all(
     path = "/api/admin/projects/{project}/features/{feature}/parents",
     summary = "The flags that could be this flag's parent",
     responses(
-        (status = 200, description = "OK", body = Vec<String>),
+        (status = 200, description = "The names of the flags it could depend on", body = Vec<String>,
+            example = json!(["new-cart", "dark-mode"])),
     )
 )]
 async fn possible_parents(
@@ -173,7 +176,8 @@ async fn possible_parents(
     path = "/api/admin/projects/{project}/features/{feature}/parent-variants",
     summary = "The variants a parent flag offers",
     responses(
-        (status = 200, description = "OK", body = Vec<String>),
+        (status = 200, description = "The variant names, sorted", body = Vec<String>,
+            example = json!(["blue", "green"])),
     )
 )]
 async fn parent_variants(
@@ -199,7 +203,8 @@ async fn parent_variants(
     path = "/api/admin/projects/{project}/dependencies",
     summary = "Whether any dependency exists",
     responses(
-        (status = 200, description = "OK", content_type = "application/json", body = bool),
+        (status = 200, description = "Whether any flag depends on another", content_type = "application/json",
+            body = bool, example = json!(true)),
     )
 )]
 async fn any_dependencies(

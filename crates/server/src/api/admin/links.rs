@@ -32,7 +32,7 @@ fn flag_path(project: &str, feature: &str) -> ApiResult<(ProjectId, FlagName)> {
     summary = "Adds a link to a flag",
     request_body = LinkInput,
     responses(
-        (status = 201, description = "Created", body = Object),
+        (status = 201, description = "The link added, with its id", body = LinkView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -60,7 +60,7 @@ async fn add(
     summary = "Changes a link",
     request_body = LinkInput,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The link as changed", body = LinkView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),

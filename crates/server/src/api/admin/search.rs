@@ -16,6 +16,7 @@
 
 use crate::api::routes::{get, Routes};
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +53,7 @@ struct SearchQuery {
 }
 
 /// One result (Unleash's featureSearchResponseSchema, the parts Flagstaff has).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Found<'a> {
     #[serde(flatten)]
@@ -65,15 +66,17 @@ struct Found<'a> {
     lifecycle: Option<FoundLifecycle<'a>>,
 }
 
-/// Unleash's `lifecycle` of a search result.
-#[derive(Serialize)]
+/// Unleash's `lifecycle` of a search result: `initial`, `pre-live`, `live`
+/// or `archived`, derived from what Flagstaff knows (see the module's comment).
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct FoundLifecycle<'a> {
     stage: &'static str,
     entered_stage_at: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+/// The flag in one environment.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct FoundEnvironment<'a> {
     name: &'a str,
@@ -97,7 +100,17 @@ fn tag_filter(text: Option<String>) -> ApiResult<Option<(TagMatch, Vec<Tag>)>> {
     }
 }
 
-#[derive(Serialize)]
+/// A page of results and how many flags match in all.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"features": [{"name": "new-checkout", "type": "release",
+    "description": "The new checkout flow", "project": "default", "stale": false,
+    "impressionData": false, "archived": false, "createdAt": "2025-03-01T09:00:00Z",
+    "archivedAt": null, "createdBy": {"name": "admin"}, "favorite": false,
+    "environments": [{"name": "production", "environment": "production", "type": "production",
+        "enabled": true, "sortOrder": 1, "variantCount": 0, "hasStrategies": true,
+        "hasEnabledStrategies": true}],
+    "tags": [{"type": "simple", "value": "checkout"}],
+    "lifecycle": {"stage": "live", "enteredStageAt": "2025-03-02T10:00:00Z"}}], "total": 1}))]
 struct SearchAnswer<'a> {
     features: Vec<Found<'a>>,
     total: i64,
@@ -109,7 +122,7 @@ struct SearchAnswer<'a> {
     summary = "Searches flags by name, project, type, state, tags",
     params(SearchQuery),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "A page of the flags that match, and their number", body = SearchAnswer),
         (status = 400, description = "Invalid input"),
     )
 )]
@@ -117,7 +130,7 @@ async fn search_features(
     State(state): State<AppState>,
     _admin: AdminToken,
     Query(query): Query<SearchQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Response> {
     let (offset, limit) = (query.offset.unwrap_or(0), query.limit.unwrap_or(50));
     if offset < 0 || !(1..=1000).contains(&limit) {
         return Err(ApiError::BadData(
@@ -222,7 +235,7 @@ async fn search_features(
             .collect(),
         total,
     };
-    Ok(Json(flagstaff_domain::wire::to_value(&answer)))
+    Ok(Json(answer).into_response())
 }
 
 /// This area's part of the OpenAPI document.

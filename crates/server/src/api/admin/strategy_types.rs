@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
@@ -17,7 +17,7 @@ use flagstaff_domain::ops::{
     CreateStrategyType, DeleteStrategyType, DeprecateStrategyType, StrategyTypeInput,
     UpdateStrategyType,
 };
-use flagstaff_domain::wire::{to_value, StrategyTypeView};
+use flagstaff_domain::wire::StrategyTypeView;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -30,18 +30,32 @@ pub fn router() -> Routes {
         .route("/api/admin/strategies/{name}/reactivate", post(reactivate))
 }
 
+/// Unleash's strategiesSchema: every strategy type, built-in ones first.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"version": 1, "strategies": [{"name": "default", "title": null,
+    "displayName": "default", "description": "The standard strategy: on for everyone",
+    "editable": false, "deprecated": false, "sortOrder": 0, "parameters": []}]}))]
+struct StrategyTypeList<'a> {
+    version: u8,
+    strategies: Vec<StrategyTypeView<'a>>,
+}
+
 #[utoipa::path(
     get,
     path = "/api/admin/strategies",
     summary = "Every strategy type",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "Every strategy type", body = StrategyTypeList),
     )
 )]
-async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
+async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let strategies = state.store.strategy_types().await?;
-    let views: Vec<StrategyTypeView> = strategies.iter().map(StrategyTypeView::from).collect();
-    Ok(Json(json!({"version": 1, "strategies": views})))
+    let strategies = strategies.iter().map(StrategyTypeView::from).collect();
+    Ok(Json(StrategyTypeList {
+        version: 1,
+        strategies,
+    })
+    .into_response())
 }
 
 #[utoipa::path(
@@ -49,16 +63,16 @@ async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Js
     path = "/api/admin/strategies/{name}",
     summary = "One strategy type",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The strategy type", body = StrategyTypeView),
     )
 )]
 async fn read(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path(name): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     match state.store.strategy_type(&name).await? {
-        Some(s) => Ok(Json(to_value(&StrategyTypeView::from(&s)))),
+        Some(s) => Ok(Json(StrategyTypeView::from(&s)).into_response()),
         None => Err(ApiError::NotFound(format!(
             "Could not find strategy with name {name}"
         ))),
@@ -69,9 +83,9 @@ async fn read(
     post,
     path = "/api/admin/strategies",
     summary = "Adds a custom strategy type",
-    request_body = Object,
+    request_body = StrategyTypeInput,
     responses(
-        (status = 201, description = "Created", body = Object),
+        (status = 201, description = "The strategy type added", body = StrategyTypeView),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -89,7 +103,7 @@ async fn create(
     Ok((
         StatusCode::CREATED,
         location,
-        Json(to_value(&StrategyTypeView::from(&created))),
+        Json(StrategyTypeView::from(&created)),
     )
         .into_response())
 }
@@ -98,7 +112,9 @@ async fn create(
     put,
     path = "/api/admin/strategies/{name}",
     summary = "Changes a custom strategy type",
-    request_body = Object,
+    request_body(content = StrategyTypeInput, example = json!({"title": "By country",
+        "description": "On for the countries listed", "parameters": [{"name": "countries",
+            "type": "list", "description": "Country codes", "required": true}]})),
     responses(
         (status = 200, description = "OK"),
         (status = 400, description = "Invalid input"),

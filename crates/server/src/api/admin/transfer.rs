@@ -25,9 +25,12 @@ pub fn router() -> Routes {
         .route(&format!("{batch}/import"), post(import))
 }
 
-/// Unleash's exportQuerySchema.
+/// Unleash's exportQuerySchema: the environment, and the flags by name, by
+/// tag (`type:value`) or by project (else every flag); `downloadFile` answers
+/// the document as an attachment.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"environment": "production", "project": "default", "downloadFile": false}))]
 struct ExportBody {
     environment: String,
     #[serde(default)]
@@ -46,7 +49,7 @@ struct ExportBody {
     summary = "Exports flags in Unleash's export format",
     request_body = ExportBody,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The export document", body = ExportDocument),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -68,7 +71,7 @@ async fn export(
     if body.download_file == Some(true) {
         let name = format!(
             "attachment; filename=\"export-{}.json\"",
-            chrono::Utc::now().format("%Y-%m-%dT%H-%M-%S")
+            state.clock.now().format("%Y-%m-%dT%H-%M-%S")
         );
         if let Ok(value) = name.parse() {
             response
@@ -81,7 +84,14 @@ async fn export(
 
 /// Unleash's importTogglesSchema, and `overwrite` (Flagstaff's confirmation
 /// that flags the project already has may be updated).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"project": "default", "environment": "production", "overwrite": false,
+    "data": {"features": [{"name": "new-checkout", "type": "release"}],
+        "featureStrategies": [{"name": "flexibleRollout", "featureName": "new-checkout",
+            "parameters": {"groupId": "new-checkout", "rollout": "50", "stickiness": "default"}}],
+        "featureEnvironments": [{"featureName": "new-checkout", "enabled": true}],
+        "featureTags": [{"featureName": "new-checkout", "tagType": "simple", "tagValue": "checkout"}],
+        "tagTypes": [{"name": "simple"}]}}))]
 struct ImportBody {
     project: String,
     environment: String,
@@ -105,9 +115,9 @@ impl ImportBody {
     post,
     path = "/api/admin/features-batch/validate",
     summary = "What an import would change, and what stops it",
-    request_body = Object,
+    request_body = ImportBody,
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "What stops the import, and what it would change", body = ImportReport),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -130,9 +140,9 @@ async fn validate(
     post,
     path = "/api/admin/features-batch/import",
     summary = "Imports flags into a project and environment",
-    request_body = Object,
+    request_body = ImportBody,
     responses(
-        (status = 200, description = "OK"),
+        (status = 200, description = "Imported"),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),

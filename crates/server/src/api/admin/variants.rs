@@ -20,7 +20,13 @@ pub fn router() -> Routes {
     )
 }
 
-#[derive(Serialize)]
+/// Unleash's featureVariantsSchema: the flag's variants in one environment.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"version": 1, "variants": [
+    {"name": "blue", "weight": 500, "weightType": "variable", "stickiness": "default",
+        "payload": {"type": "string", "value": "#0000ff"}},
+    {"name": "green", "weight": 500, "weightType": "variable", "stickiness": "default",
+        "overrides": [{"contextName": "userId", "values": ["42"]}]}]}))]
 struct VariantList {
     version: u8,
     variants: Vec<Variant>,
@@ -38,7 +44,7 @@ fn render(variants: Vec<Variant>) -> Json<VariantList> {
     path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
     summary = "A flag's variants in an environment",
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The variants", body = VariantList),
     )
 )]
 async fn read(
@@ -71,9 +77,12 @@ async fn set(
     put,
     path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
     summary = "Replaces the variants",
-    request_body = [Object],
+    request_body(content = [Variant], description = "The new variants; `weight` is in thousandths, shared by the `variable` ones",
+        example = json!([{"name": "blue", "weight": 500, "weightType": "variable", "stickiness": "default",
+            "payload": {"type": "string", "value": "#0000ff"}},
+            {"name": "green", "weight": 500, "weightType": "variable", "stickiness": "default"}])),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The variants as stored", body = VariantList),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),
@@ -92,9 +101,10 @@ async fn replace(
     patch,
     path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
     summary = "Changes the variants with JSON Patch",
-    request_body = [Object],
+    request_body(content = json_patch::Patch, description = "JSON Patch operations on the list of variants",
+        example = json!([{"op": "replace", "path": "/0/weight", "value": 300}])),
     responses(
-        (status = 200, description = "OK", body = Object),
+        (status = 200, description = "The variants as stored", body = VariantList),
         (status = 400, description = "Invalid input"),
         (status = 404, description = "Not found"),
         (status = 409, description = "Conflicts with what is stored"),

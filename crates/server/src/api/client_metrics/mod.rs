@@ -44,8 +44,12 @@ pub fn router() -> Routes {
 /// Most applications one bulk report may register.
 const MAX_APPLICATIONS: usize = 1_000;
 
+/// An SDK instance's registration (the frontend API's too).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"appName": "checkout-service", "instanceId": "checkout-7f9c",
+    "sdkVersion": "unleash-client-node:6.1.0", "strategies": ["default", "flexibleRollout"],
+    "started": "2025-03-01T09:00:00Z", "interval": 15000}))]
 pub(crate) struct RegisterBody {
     app_name: String,
     #[serde(default)]
@@ -62,8 +66,12 @@ pub(crate) struct RegisterBody {
     interval: Option<i64>,
 }
 
+/// An SDK's counts for a time bucket (the frontend API's too).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"appName": "checkout-service", "instanceId": "checkout-7f9c",
+    "bucket": {"start": "2025-03-01T09:00:00Z", "stop": "2025-03-01T09:01:00Z",
+        "toggles": {"new-checkout": {"yes": 120, "no": 30, "variants": {"blue": 70, "green": 50}}}}}))]
 pub(crate) struct MetricsBody {
     app_name: String,
     #[serde(default)]
@@ -98,6 +106,12 @@ struct ToggleCounts {
 /// the SDK instances it saw and their counts, one entry per flag, app and time.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"applications": [{"appName": "checkout-service",
+    "instanceId": "checkout-7f9c", "environment": "development", "strategies": ["default"],
+    "interval": 15000}],
+    "metrics": [{"featureName": "new-checkout", "appName": "checkout-service",
+        "environment": "development", "timestamp": "2025-03-01T09:00:00Z", "yes": 120, "no": 30,
+        "variants": {}}]}))]
 pub(crate) struct BulkBody {
     #[serde(default)]
     applications: Vec<BulkApplication>,
@@ -165,16 +179,24 @@ fn instant(value: &Value) -> Option<DateTime<Utc>> {
     }
 }
 
+/// How a report or a registration is answered (on the frontend API too).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // documents the answers; handlers answer a StatusCode
+pub(crate) enum ReportAnswers {
+    #[response(status = 202, description = "Accepted: stored")]
+    Accepted,
+    #[response(status = 400, description = "Invalid input")]
+    Invalid,
+    #[response(status = 503, description = "Not stored: try again")]
+    NotStored,
+}
+
 #[utoipa::path(
     post,
     path = "/api/client/register",
     summary = "Registers an SDK instance",
-    request_body(content = RegisterBody, example = json!({"appName": "checkout-service", "instanceId": "checkout-7f9c", "sdkVersion": "unleash-client-node:6.1.0", "strategies": ["default", "flexibleRollout"], "started": "2025-03-01T09:00:00Z", "interval": 15000})),
-    responses(
-        (status = 202, description = "Accepted"),
-        (status = 400, description = "Invalid input"),
-        (status = 503, description = "Not stored: try again"),
-    )
+    request_body = RegisterBody,
+    responses(ReportAnswers)
 )]
 async fn register(
     State(state): State<AppState>,
@@ -188,12 +210,8 @@ async fn register(
     post,
     path = "/api/client/metrics/bulk",
     summary = "Reports many applications' registrations and metrics (Edge)",
-    request_body(content = BulkBody, example = json!({"applications": [{"appName": "checkout-service", "instanceId": "checkout-7f9c", "environment": "development", "strategies": ["default"], "interval": 15000}], "metrics": [{"featureName": "new-checkout", "appName": "checkout-service", "environment": "development", "timestamp": "2025-03-01T09:00:00Z", "yes": 120, "no": 30, "variants": {}}]})),
-    responses(
-        (status = 202, description = "Accepted"),
-        (status = 400, description = "Invalid input"),
-        (status = 503, description = "Not stored: try again"),
-    )
+    request_body = BulkBody,
+    responses(ReportAnswers)
 )]
 async fn bulk(
     State(state): State<AppState>,
@@ -207,12 +225,8 @@ async fn bulk(
     post,
     path = "/api/client/metrics",
     summary = "Reports an SDK's yes/no/variant counts for a time bucket",
-    request_body(content = MetricsBody, example = json!({"appName": "checkout-service", "instanceId": "checkout-7f9c", "bucket": {"start": "2025-03-01T09:00:00Z", "stop": "2025-03-01T09:01:00Z", "toggles": {"new-checkout": {"yes": 120, "no": 30, "variants": {"blue": 70, "green": 50}}}}})),
-    responses(
-        (status = 202, description = "Accepted"),
-        (status = 400, description = "Invalid input"),
-        (status = 503, description = "Not stored: try again"),
-    )
+    request_body = MetricsBody,
+    responses(ReportAnswers)
 )]
 async fn metrics(
     State(state): State<AppState>,

@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 
 use axum::http::StatusCode;
-use flagstaff_domain::metrics::Report;
 use flagstaff_domain::ops::FlagName;
+use flagstaff_domain::Report;
 use flagstaff_storage::{hour_bucket, InstanceRow, MetricCounts, MetricKey, UnknownFlag};
 
 use super::{

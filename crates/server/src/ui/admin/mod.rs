@@ -18,6 +18,7 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::{message, SignedIn};
+use crate::path_segment::path_segment;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -124,19 +125,6 @@ fn field<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// `text` as one percent-encoded path segment (names may hold any character).
-pub fn path_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// Empty text (after trimming) is no value.
 fn non_empty(text: &str) -> Option<String> {
     let text = text.trim();
@@ -152,9 +140,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn path_segments_and_pages() {
-        assert_eq!(path_segment("my app/1 ä"), "my%20app%2F1%20%C3%A4");
-        assert_eq!(path_segment("a-b_c.d~e"), "a-b_c.d~e");
+    fn pages_of_a_list() {
         let (shown, pager) = page_of((0..250).collect(), &PageQuery { page: Some(1) }, "/x");
         assert_eq!(shown.first(), Some(&100));
         assert_eq!(shown.len(), 100);

@@ -9,13 +9,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::strategy_form::Choice;
 use super::{load_flag, refuse_change};
 use crate::state::AppState;
 use crate::ui::{op_error, render, Nav, SignedIn};
-use flagstaff_domain::ops::{Actor, Edit, FlagType, OpError, UpdateFlag};
+use flagstaff_domain::ops::{Actor, Edit, FlagFields, FlagType, OpError, UpdateFlag};
 
 #[derive(Template)]
 #[template(path = "flag_settings.html")]
@@ -108,16 +107,17 @@ pub async fn save(
         Err(response) => return response,
     };
     let description = form.description.trim();
-    let document = json!({
-        "description": (!description.is_empty()).then_some(description),
-        "type": form.flag_type,
-        "impressionData": form.impression_data.is_some(),
-        "stale": form.stale.is_some(),
-    });
+    let fields = FlagFields {
+        description: Some((!description.is_empty()).then(|| description.to_owned())),
+        flag_type: Some(form.flag_type.clone()),
+        impression_data: Some(form.impression_data.is_some()),
+        stale: Some(form.stale.is_some()),
+        ..FlagFields::default()
+    };
     let operation = UpdateFlag {
         project: flag.project.clone(),
         name: flag.name.clone(),
-        edit: Edit::Replace(document),
+        edit: Edit::Replace(fields),
     };
     match state
         .apply(&Actor::named(&signed.user.username), operation)

@@ -1,7 +1,7 @@
-//! The scenario: one case per admin write route (and some refusals), in an
-//! order where each finds what it needs made by the ones before.
+//! The scenario: one case per write route (and some refusals), in an order
+//! where each finds what it needs made by the ones before.
 
-use super::{case, change, Case, Expect, Ids};
+use super::{case, change, Caller, Case, Expect, Ids};
 use crate::helpers::*;
 
 const STRATEGIES: &str =
@@ -20,6 +20,7 @@ pub fn cases() -> Vec<Case> {
         automation(),
         tokens_and_integrations(),
         not_changes(),
+        super::sdk_cases::sdk_writes(),
     ]
     .into_iter()
     .flatten()
@@ -578,6 +579,14 @@ fn automation() -> Vec<Case> {
         )
         .at(token),
         case(
+            "POST /api/admin/signal-endpoints/{id}/tokens",
+            "signal token to send with",
+            change(&["signal-endpoint-token-created"]),
+        )
+        .at(format!("{endpoint}/tokens"))
+        .body(json!({"name": "jira-webhook"}))
+        .keep_field("signal-secret", "token"),
+        case(
             "POST /api/admin/projects/{project}/actions",
             "action set",
             change(&["actions-created"]),
@@ -604,6 +613,16 @@ fn automation() -> Vec<Case> {
             change(&["actions-updated"]),
         )
         .at(format!("{set}/on")),
+        // The signal is stored, not a change; the action set it sets off
+        // switches `two` on: one change, by the action set.
+        case(
+            "POST /api/signal-endpoint/{name}",
+            "signal",
+            change(&["feature-environment-enabled"]),
+        )
+        .at("/api/signal-endpoint/jira")
+        .by(Caller::Kept("signal-secret"))
+        .body(json!({"issue": {"key": "CHK-1"}})),
         case(
             "POST /api/admin/projects/{project}/actions",
             "refused action set",

@@ -1,18 +1,16 @@
-//! One revision per write, driven by the route table: every write route of
-//! the admin API (POST, PUT, PATCH, DELETE under `/api/admin`, as the router
-//! registers them) has a case here — a request and the events it records,
-//! all under the next revision — or is listed as not a change, with the
-//! reason, and is called to show that it records nothing. A new write route
-//! without either fails the test with its name.
-//!
-//! (The client, frontend, OFREP, Edge and signal endpoint routes that take a
-//! POST store metrics, registrations or signals: not changes, and not the
-//! admin API; the signal endpoint's action runs are changes made through
-//! the same operations, see `signals.rs`.)
+//! One revision per write, driven by the route table: every write route the
+//! router registers (POST, PUT, PATCH, DELETE: the admin API, and the
+//! client, frontend, OFREP, Edge and signal endpoint routes) has a case here
+//! — a request and the events it records, all under the next revision — or
+//! is listed as not a change, with the reason, and is called to show that it
+//! records nothing. A new write route without either fails the test with its
+//! name. (A signal is not a change, but the action set it sets off makes
+//! one: its case expects that change.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
 mod cases;
+mod sdk_cases;
 
 use crate::browser::{admin_browser, with_admin};
 use crate::helpers::*;
@@ -42,11 +40,26 @@ pub(crate) struct Case {
     body: Option<fn(&Ids) -> Value>,
     fixed_body: Option<Value>,
     expect: Expect,
-    /// Keeps the answer's `id` under this name.
-    keep: Option<&'static str>,
-    /// Sent with the signed-in user's personal access token (the PAT routes
-    /// belong to a user), not the admin API token.
-    by_user: bool,
+    /// Keeps the answer's field (second) under a name (first).
+    keep: Option<(&'static str, &'static str)>,
+    /// Who sends it.
+    caller: Caller,
+}
+
+/// Whose credentials a case's request carries.
+#[derive(Clone, Copy)]
+pub(crate) enum Caller {
+    /// The admin API token.
+    Admin,
+    /// The signed-in user's personal access token (the PAT routes belong to
+    /// a user).
+    User,
+    /// A fixed token (the client or frontend API's).
+    Token(&'static str),
+    /// A secret an earlier case kept under this name (a signal endpoint's token).
+    Kept(&'static str),
+    /// No `Authorization` header (Edge's token validation takes none).
+    Nobody,
 }
 
 /// A case for `route` whose path is the route's own (no parameters), or
@@ -61,7 +74,7 @@ pub(crate) fn case(route: &'static str, label: &'static str, expect: Expect) -> 
         fixed_body: None,
         expect,
         keep: None,
-        by_user: false,
+        caller: Caller::Admin,
     }
 }
 
@@ -86,13 +99,23 @@ impl Case {
         self
     }
 
-    pub(crate) fn keep(mut self, name: &'static str) -> Case {
-        self.keep = Some(name);
+    /// Keeps the answer's `id` under `name`.
+    pub(crate) fn keep(self, name: &'static str) -> Case {
+        self.keep_field(name, "id")
+    }
+
+    /// Keeps the answer's `field` under `name`.
+    pub(crate) fn keep_field(mut self, name: &'static str, field: &'static str) -> Case {
+        self.keep = Some((name, field));
         self
     }
 
-    pub(crate) fn by_user(mut self) -> Case {
-        self.by_user = true;
+    pub(crate) fn by_user(self) -> Case {
+        self.by(Caller::User)
+    }
+
+    pub(crate) fn by(mut self, caller: Caller) -> Case {
+        self.caller = caller;
         self
     }
 
@@ -107,13 +130,12 @@ impl Case {
     }
 }
 
-/// The admin API's write routes, as the router registers them.
-fn admin_write_routes() -> BTreeSet<String> {
+/// Every write route, as the router registers them.
+fn write_routes() -> BTreeSet<String> {
     let args = flagstaff_server::ServeArgs::for_database("sqlite::memory:");
     flagstaff_server::api::route_table(&args)
         .into_iter()
         .filter(|r| ["POST", "PUT", "PATCH", "DELETE"].contains(&r.method.as_str()))
-        .filter(|r| r.path.starts_with("/api/admin/"))
         .map(|r| format!("{} {}", r.method, r.path))
         .collect()
 }
@@ -121,7 +143,7 @@ fn admin_write_routes() -> BTreeSet<String> {
 /// Every write route has a case that changes something or is listed as not
 /// a change; every case names a route that exists.
 fn check_every_route_has_a_case(cases: &[Case]) {
-    let routes = admin_write_routes();
+    let routes = write_routes();
     let covered: BTreeSet<String> = cases
         .iter()
         .filter(|c| !matches!(c.expect, Expect::Refused))
@@ -143,9 +165,8 @@ fn check_every_route_has_a_case(cases: &[Case]) {
     );
 }
 
-/// Every admin write is one change: its events, all tagged with the next
-/// revision (gapless); a refused write, and a route that is no change,
-/// records nothing.
+/// Every write is one change: its events, all tagged with the next revision
+/// (gapless); a refused write, and a route that is no change, records nothing.
 pub async fn every_write_is_one_revision(db: Db) {
     let cases = cases::cases();
     check_every_route_has_a_case(&cases);
@@ -161,13 +182,23 @@ pub async fn every_write_is_one_revision(db: Db) {
             (Some(make), _) => Some(make(&ids)),
             (None, fixed) => fixed.clone(),
         };
-        let token = if case.by_user { pat.as_str() } else { ADMIN };
+        let token = match case.caller {
+            Caller::Admin => Some(ADMIN),
+            Caller::User => Some(pat.as_str()),
+            Caller::Token(token) => Some(token),
+            Caller::Kept(name) => Some(
+                ids.get(name)
+                    .and_then(Value::as_str)
+                    .unwrap_or_else(|| panic!("{}: no secret kept as {name}", case.label)),
+            ),
+            Caller::Nobody => None,
+        };
         let method: Method = case
             .route
             .split_once(' ')
             .and_then(|(m, _)| m.parse().ok())
             .expect("a method");
-        let (status, answer) = app.call(method, &path, Some(token), body).await;
+        let (status, answer) = app.call(method, &path, token, body).await;
         let label = case.label;
         let (succeeds, mut expected, why) = match case.expect {
             Expect::Change(events) => (true, events, ""),
@@ -180,10 +211,10 @@ pub async fn every_write_is_one_revision(db: Db) {
             "{label} ({}): {status} {answer}",
             case.route
         );
-        if let Some(name) = case.keep {
-            let id = answer["id"].clone();
-            assert!(!id.is_null(), "{label}: no id in {answer}");
-            ids.insert(name, id);
+        if let Some((name, field)) = case.keep {
+            let kept = answer[field].clone();
+            assert!(!kept.is_null(), "{label}: no {field} in {answer}");
+            ids.insert(name, kept);
         }
         let after = all_events(&app).await;
         let last = before

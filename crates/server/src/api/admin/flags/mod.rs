@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use flagstaff_domain::wire::FlagView;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::flag_answer;
 use crate::api::{ApiJson, ApiObject};
@@ -19,7 +18,7 @@ use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use flagstaff_domain::ops::{
-    ArchiveFlag, CreateFlag, Edit, FlagName, FlagType, ProjectId, TagInput, UpdateFlag,
+    ArchiveFlag, CreateFlag, Edit, FlagFields, FlagName, FlagType, ProjectId, TagInput, UpdateFlag,
 };
 
 pub fn router() -> Routes {
@@ -43,24 +42,6 @@ struct CreateBody {
     impression_data: Option<bool>,
     #[serde(default)]
     tags: Vec<TagInput>,
-}
-
-/// What a PUT reads of a flag: the metadata fields below. Any other field is
-/// ignored (as Unleash does); `name`, when sent, must be the flag's own.
-#[derive(utoipa::ToSchema)]
-#[schema(example = json!({"name": "new-checkout", "description": "The new checkout flow",
-    "type": "release", "stale": false, "impressionData": true}))]
-#[allow(dead_code)] // the body is read as a document by UpdateFlag
-struct FlagFields {
-    name: Option<String>,
-    description: Option<String>,
-    #[schema(rename = "type")]
-    flag_type: Option<String>,
-    stale: Option<bool>,
-    #[schema(rename = "impressionData")]
-    impression_data: Option<bool>,
-    /// Ignored: archiving is a DELETE.
-    archived: Option<bool>,
 }
 
 /// The path's project and flag.
@@ -121,7 +102,7 @@ async fn update(
     state: AppState,
     admin: AdminToken,
     path: (String, String),
-    edit: Edit<Value>,
+    edit: Edit<FlagFields>,
 ) -> ApiResult<Response> {
     let (project, name) = flag_path(path)?;
     let operation = UpdateFlag {
@@ -149,9 +130,9 @@ async fn replace(
     State(state): State<AppState>,
     admin: AdminToken,
     Path(path): Path<(String, String)>,
-    ApiJson(body): ApiJson<Value>,
+    ApiObject(fields): ApiObject<FlagFields>,
 ) -> ApiResult<Response> {
-    update(state, admin, path, Edit::Replace(body)).await
+    update(state, admin, path, Edit::Replace(fields)).await
 }
 
 #[utoipa::path(

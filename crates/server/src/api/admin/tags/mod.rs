@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
+use crate::path_segment::path_segment;
 use crate::state::AppState;
 use flagstaff_domain::ops::{CreateTag, DeleteTag, TagInput};
 use flagstaff_storage::Tag;
@@ -118,7 +119,11 @@ async fn create_tag(
     let tag = state.apply(&admin.actor(), CreateTag { tag }).await?;
     let location = [(
         header::LOCATION,
-        format!("tags/{}/{}", tag.tag_type, tag.value),
+        format!(
+            "tags/{}/{}",
+            path_segment(&tag.tag_type),
+            path_segment(&tag.value)
+        ),
     )];
     Ok((
         StatusCode::CREATED,
