@@ -117,7 +117,7 @@ const MAX_INSTANCES_SHOWN: i64 = 1000;
 #[schema(example = json!({"appName": "checkout-service", "description": null, "url": null,
     "color": null, "icon": null, "strategies": ["default", "flexibleRollout"],
     "instances": [{"instanceId": "checkout-7f9c", "environment": "production",
-        "sdkVersion": "unleash-client-node:6.1.0", "started": "2025-03-01T09:00:00+00:00",
+        "sdkVersion": "unleash-client-node:6.1.0", "started": "2025-03-01T09:00:00.000Z",
         "interval": 15000, "lastSeen": "2025-03-01T09:14:00.000Z",
         "strategies": ["default", "flexibleRollout"]}],
     "seenToggles": ["new-checkout"], "links": {}}))]
