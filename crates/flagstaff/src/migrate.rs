@@ -93,7 +93,7 @@ pub fn run(args: &MigrateArgs) -> Result<()> {
         };
         let result = migrate::migrate(&store, &cx, &state, options, &mut reporter())
             .await
-            .map_err(|e| anyhow!("nothing more was written: {e}"));
+            .map_err(|e| anyhow!("migration stopped: {e}"));
         store.close().await;
         result
     })?;

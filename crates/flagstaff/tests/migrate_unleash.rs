@@ -311,10 +311,12 @@ fn defaults_out(constraint: &mut Value) {
         .as_object_mut()
         .expect("a constraint is an object");
     map.retain(|key, value| {
-        !matches!(
-            (key.as_str(), &*value),
-            ("inverted" | "caseInsensitive", Value::Bool(false))
-        ) && !(key == "values" && value.as_array().is_some_and(Vec::is_empty))
+        let default = match key.as_str() {
+            "inverted" | "caseInsensitive" => *value == Value::Bool(false),
+            "values" => value.as_array().is_some_and(Vec::is_empty),
+            _ => false,
+        };
+        !default
     });
 }
 
@@ -324,8 +326,8 @@ fn assert_same(unleash: &Value, flagstaff: &Value, what: &str) {
         return;
     }
     let (uf, ff) = (
-        u["features"].as_array().unwrap(),
-        f["features"].as_array().unwrap(),
+        u["features"].as_array().expect("features"),
+        f["features"].as_array().expect("features"),
     );
     assert_eq!(uf.len(), ff.len(), "{what}: as many flags");
     for (a, b) in uf.iter().zip(ff) {
@@ -392,8 +394,8 @@ fn migrating_a_real_unleash_serves_the_same_documents() {
         .iter()
         .map(|t| {
             (
-                t["tokenName"].as_str().unwrap().to_owned(),
-                t["secret"].as_str().unwrap().to_owned(),
+                t["tokenName"].as_str().expect("a name").to_owned(),
+                t["secret"].as_str().expect("a secret").to_owned(),
             )
         })
         .collect();
@@ -454,7 +456,7 @@ fn migrating_a_real_unleash_serves_the_same_documents() {
     assert_eq!(again["tokens"], json!([]), "no token is made twice");
     let (ok, out, err) = migrate(&[
         "--from-file",
-        saved.to_str().unwrap(),
+        saved.to_str().expect("path"),
         "--merge",
         "--database-url",
         &database,

@@ -247,12 +247,13 @@ pub async fn migrate(
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> OpResult<Summary> {
     if !options.merge {
-        let flags =
-            store.flags(None, false).await?.len() + store.archived_flags_page(None, 1).await?.len();
+        let flags = store.flags(None, false).await?.len();
+        let archived = !store.archived_flags_page(None, 1).await?.is_empty();
         let segments = store.segments().await?.len();
-        if flags > 0 || segments > 0 {
+        if flags > 0 || archived || segments > 0 {
             return Err(OpError::Conflict(format!(
-                "This Flagstaff is not empty ({flags} or more flags, {segments} segments): migrate with --merge to write into it"
+                "This Flagstaff is not empty ({flags} live flags{}, {segments} segments): nothing was written; migrate with --merge to write into it",
+                if archived { " and archived ones" } else { "" }
             )));
         }
     }

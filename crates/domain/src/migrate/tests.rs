@@ -50,8 +50,8 @@ fn state() -> UnleashState {
 
 async fn exported(bench: &OpBench, project: &str, environment: &str) -> ExportDocument {
     let operation = ExportFlags {
-        environment: EnvironmentName::parse(environment).unwrap(),
-        project: Some(ProjectId::parse(project).unwrap()),
+        environment: EnvironmentName::parse(environment).expect("a name"),
+        project: Some(ProjectId::parse(project).expect("an id")),
         features: None,
         tag: None,
     };
@@ -89,7 +89,7 @@ async fn several_projects_and_environments_move_and_a_second_run_converges() {
         Some("environments, projects, context fields, segments")
     );
 
-    let staging = bench.store.environments().await.unwrap();
+    let staging = bench.store.environments().await.expect("read");
     let staging = staging
         .iter()
         .find(|e| e.name == "staging")
@@ -102,7 +102,13 @@ async fn several_projects_and_environments_move_and_a_second_run_converges() {
         list.into_iter().map(|e| e.name).collect()
     };
     assert_eq!(
-        names(bench.store.project_environments("default").await.unwrap()),
+        names(
+            bench
+                .store
+                .project_environments("default")
+                .await
+                .expect("read")
+        ),
         ["development"]
     );
     let checkout = exported(&bench, "checkout", "staging").await;
@@ -132,15 +138,15 @@ async fn several_projects_and_environments_move_and_a_second_run_converges() {
         .features
         .iter()
         .find(|f| f.name == "checkout-a")
-        .unwrap();
+        .expect("read");
     assert!(a.stale && a.impression_data && a.flag_type.as_deref() == Some("experiment"));
     assert_eq!(checkout.dependencies.len(), 1);
     assert!(bench
         .store
         .flag("old")
         .await
-        .unwrap()
-        .unwrap()
+        .expect("read")
+        .expect("read")
         .archived_at
         .is_some());
 
