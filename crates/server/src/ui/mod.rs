@@ -38,6 +38,7 @@ pub const SESSION_COOKIE: &str = "flagstaff_session";
 /// How long a session lasts after sign-in.
 const SESSION_HOURS: i64 = 24 * 7;
 const CSS: &str = include_str!("../../static/flagstaff.css");
+const FORMS_JS: &str = include_str!("../../static/forms.js");
 
 /// 32 random bytes, hex-encoded (session ids, CSRF tokens, setup codes).
 pub fn random_hex() -> Result<String, getrandom::Error> {
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/profile/tokens/{id}/delete", post(pats::delete))
         .route("/users", get(users::list).post(users::create))
         .route("/ui/flagstaff.css", get(css))
+        .route("/ui/forms.js", get(forms_js))
         .merge(flags::routes())
         .merge(flag_page::routes())
         .merge(activity::routes())
@@ -72,6 +74,18 @@ async fn css() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         CSS,
+    )
+        .into_response()
+}
+
+/// The live forms' script (static/forms.js): every form works without it.
+async fn forms_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        FORMS_JS,
     )
         .into_response()
 }

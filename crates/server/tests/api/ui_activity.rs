@@ -740,8 +740,28 @@ pub async fn ui_event_log(db: Db) {
     let second = browser.get(&format!("/events?{older}")).await;
     let rest = each_after(&second.body, "<h2 id=\"event-", '<');
     assert_eq!(rest.len(), 6);
-    assert!(second.body.contains(">diffed</a>") && second.body.contains("Newest events"));
-    assert!(!second.body.contains("Older events"));
+    assert!(second.body.contains(">diffed</a>") && second.body.contains("Newer events"));
+    assert!(second.body.contains("Page 2 of 2") && !second.body.contains("Older events"));
+    // Events recorded meanwhile do not shift the pages: they hang from the first page's newest.
+    create_flags(&app, &["late-comer"]).await;
+    let again = browser.get(&format!("/events?{older}")).await;
+    assert_eq!(each_after(&again.body, "<h2 id=\"event-", '<'), rest);
+    let newer = each_after(&second.body, "<a href=\"/events?", '"');
+    let newer = newer.first().expect("a newer page").replace("&#38;", "&");
+    let first = browser.get(&format!("/events?{newer}")).await;
+    assert_eq!(each_after(&first.body, "<h2 id=\"event-", '<'), types);
+    assert!(first.body.contains("Page 1 of 2") && !first.body.contains("Newer events"));
+    // The filters are selects: every event kind, and the users.
+    assert!(created
+        .body
+        .contains("<select id=\"type\" name=\"type\"><option value=\"\">Any type</option>"));
+    assert!(created
+        .body
+        .contains("<option value=\"feature-created\" selected>feature-created</option>"));
+    assert!(created
+        .body
+        .contains("<option value=\"segment-created\">segment-created</option>"));
+    assert!(created.body.contains("<select id=\"createdBy\" name=\"createdBy\"><option value=\"\">Anyone</option><option value=\"alice\">alice</option>"));
     for (ui, api, count) in [
         ("?feature=bulk-07", "?feature=bulk-07", 1),
         (
@@ -760,6 +780,39 @@ pub async fn ui_event_log(db: Db) {
         assert_eq!(found["total"], count, "{api}");
         assert_eq!(shown, count, "{ui}");
     }
+    // A strategy's segments are shown by name in the diff, not by id.
+    let (status, segment) = app
+        .admin(
+            Method::POST,
+            "/api/admin/segments",
+            Some(json!({"name": "beta-testers", "constraints": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{segment}");
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            &format!("{F}/diffed/environments/production/strategies"),
+            Some(json!({"name": "default", "segments": [segment["id"]]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = browser
+        .get(&format!("{FLAGS}/diffed/events?type=feature-strategy-add"))
+        .await;
+    let added = diff_lines(&page.body, "added");
+    let value = |l: &String| {
+        l.trim_start_matches('+')
+            .trim()
+            .trim_end_matches(',')
+            .to_owned()
+    };
+    assert!(
+        added.iter().any(|l| value(l) == "\"beta-testers\""),
+        "{added:?}"
+    );
+    let id = segment["id"].to_string();
+    assert!(!added.iter().any(|l| value(l) == id), "{added:?}");
     assert_eq!(
         browser.get(&format!("{FLAGS}/missing/events")).await.status,
         StatusCode::NOT_FOUND
