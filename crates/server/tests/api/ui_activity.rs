@@ -584,7 +584,7 @@ pub async fn ui_metrics_tab(db: Db) {
         .sum();
     assert_eq!(yes, 8);
 
-    for hours in ["1", "24", "48"] {
+    for (hours, name) in [("1", "1 h"), ("24", "24 h"), ("48", "48 h")] {
         let page = browser
             .get(&format!("{FLAGS}/charted/metrics?hours={hours}"))
             .await;
@@ -592,7 +592,22 @@ pub async fn ui_metrics_tab(db: Db) {
         let body = &page.body;
         assert!(body.contains("<svg class=\"chart\""), "{body}");
         assert!(body.contains("<title id=\"chart-0-title\">Exposures of charted in development"));
-        assert!(body.contains(&format!("aria-current=\"page\">Last {hours} hour")));
+        assert!(body.contains(&format!("aria-current=\"page\">Last {name}</a>")));
+        // The hours end with this one; the axis says the date.
+        let dated = |days: i64| {
+            let day = chrono::Utc::now() - chrono::Duration::days(days);
+            format!("text-anchor=\"middle\">{}", day.format("%b %-d "))
+        };
+        assert!((0..=2).any(|d| body.contains(&dated(d))), "{body}");
+        assert!(
+            !body.contains("Last 7 d"),
+            "not retained (48 hours by default)"
+        );
+        // The hour's variants, beside its counts.
+        assert!(
+            body.contains("<td>66.7%</td><td>blue 5, red 2</td>"),
+            "{body}"
+        );
         // The table: this hour's counts (both applications), then the total.
         let hour = chrono_now()[..13].replace('T', " ");
         assert!(
@@ -610,11 +625,36 @@ pub async fn ui_metrics_tab(db: Db) {
         assert!(body.contains("Nothing reported in: production."));
         assert!(!body.contains("<script") && !body.contains("style="));
     }
+    // One application's reports only; the window links keep the choice.
+    let web = browser
+        .get(&format!("{FLAGS}/charted/metrics?hours=1&app=checkout-web"))
+        .await;
+    assert!(
+        web.body
+            .contains("<option value=\"checkout-web\" selected>"),
+        "{}",
+        web.body
+    );
+    assert!(
+        web.body.contains("10 exposures: 7 enabled, 3 disabled"),
+        "{}",
+        web.body
+    );
+    assert!(
+        web.body.contains("?hours=24&#38;app=checkout-web"),
+        "{}",
+        web.body
+    );
+    // A window that is not retained falls back to 24 hours.
+    let week = browser
+        .get(&format!("{FLAGS}/charted/metrics?hours=168"))
+        .await;
+    assert!(week.body.contains("aria-current=\"page\">Last 24 h</a>"));
     let quiet = browser.get(&format!("{FLAGS}/quiet/metrics")).await;
     assert_eq!(quiet.status, StatusCode::OK);
     assert!(quiet
         .body
-        .contains("No SDK reported this flag in the last 24 hours."));
+        .contains("No SDK reported this flag in the last 24 h."));
     assert_eq!(
         browser
             .get(&format!("{FLAGS}/missing/metrics"))
