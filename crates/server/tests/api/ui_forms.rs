@@ -230,6 +230,9 @@ pub async fn ui_archived_flag_reads_and_revives(db: Db) {
     let events = browser.get(&format!("{page}/events")).await;
     assert_eq!(events.status, StatusCode::OK);
     assert!(events.body.contains(">feature-archived</h2>"));
+    assert!(events
+        .body
+        .contains(&format!("<button type=\"submit\">Revive {FLAG}</button>")));
     // Nothing can be changed while it is archived.
     let form = browser
         .get(&format!("{page}/environments/development/strategies/new"))

@@ -161,6 +161,10 @@ struct FlagEventsPage {
     project: String,
     feature: String,
     tab: &'static str,
+    /// When the flag was archived (the read-only notice with Revive).
+    archived: Option<String>,
+    can_revive: bool,
+    csrf: String,
     path: String,
     filters: EventQuery,
     events: Vec<EventView>,
@@ -293,9 +297,10 @@ pub async fn for_flag(
     Path((project, feature)): Path<(String, String)>,
     Query(filters): Query<EventQuery>,
 ) -> Response {
-    if let Err(response) = flag_in_project(&state, &signed, &project, &feature).await {
-        return response;
-    }
+    let archived = match flag_in_project(&state, &signed, &project, &feature).await {
+        Ok(flag) => flag.archived_at.as_ref().map(minute),
+        Err(response) => return response,
+    };
     let filter = EventFilter {
         feature_name: Some(feature.clone()),
         event_type: given(&filters.event_type),
@@ -318,6 +323,9 @@ pub async fn for_flag(
             project,
             feature,
             tab: "events",
+            archived,
+            can_revive: signed.role.can_edit(),
+            csrf: signed.csrf.clone(),
             filters,
             events,
             total,
