@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::diff::{json_diff, DiffLine};
 use super::{flag_in_project, minute};
 use crate::state::AppState;
+use crate::ui::flag_head::FlagHead;
 use crate::ui::{internal, render, Nav, SignedIn};
 use std::collections::HashMap;
 
@@ -158,6 +159,7 @@ struct EventsPage {
 #[template(path = "flag_events.html")]
 struct FlagEventsPage {
     nav: Option<Nav>,
+    head: FlagHead,
     project: String,
     feature: String,
     tab: &'static str,
@@ -297,8 +299,13 @@ pub async fn for_flag(
     Path((project, feature)): Path<(String, String)>,
     Query(filters): Query<EventQuery>,
 ) -> Response {
-    let archived = match flag_in_project(&state, &signed, &project, &feature).await {
-        Ok(flag) => flag.archived_at.as_ref().map(minute),
+    let row = match flag_in_project(&state, &signed, &project, &feature).await {
+        Ok(row) => row,
+        Err(response) => return response,
+    };
+    let archived = row.archived_at.as_ref().map(minute);
+    let head = match FlagHead::load(&state, &row).await {
+        Ok(head) => head,
         Err(response) => return response,
     };
     let filter = EventFilter {
@@ -319,6 +326,7 @@ pub async fn for_flag(
         StatusCode::OK,
         &FlagEventsPage {
             nav: signed.nav(),
+            head,
             path: format!("/projects/{project}/features/{feature}/events"),
             project,
             feature,

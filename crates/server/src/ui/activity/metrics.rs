@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::flag_in_project;
 use crate::state::AppState;
+use crate::ui::flag_head::FlagHead;
 use crate::ui::{internal, render, Nav, SignedIn};
 use flagstaff_storage::{hour_bucket, MetricCounts};
 
@@ -97,6 +98,7 @@ struct EnvironmentChart {
 #[template(path = "flag_metrics.html")]
 struct MetricsPage {
     nav: Option<Nav>,
+    head: FlagHead,
     project: String,
     feature: String,
     tab: &'static str,
@@ -258,9 +260,14 @@ pub async fn page(
         .and_then(|h| h.parse::<i64>().ok())
         .and_then(|h| offered.iter().find(|(o, _)| *o == h).copied())
         .unwrap_or((24, "24 h"));
-    if let Err(response) = flag_in_project(&state, &signed, &project, &feature).await {
-        return response;
-    }
+    let head = match flag_in_project(&state, &signed, &project, &feature).await {
+        Ok(row) => FlagHead::load(&state, &row).await,
+        Err(response) => Err(response),
+    };
+    let head = match head {
+        Ok(head) => head,
+        Err(response) => return response,
+    };
     // The hours that end with the current one: as many as the window has
     // (two for the last hour, which spans the previous one and this one).
     let current = hour_bucket(state.clock.now());
@@ -312,6 +319,7 @@ pub async fn page(
         StatusCode::OK,
         &MetricsPage {
             nav: signed.nav(),
+            head,
             project,
             feature,
             tab: "metrics",
