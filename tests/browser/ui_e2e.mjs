@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { nameCheckSteps, strategyFormSteps } from './forms_steps.mjs';
 
 const env = (name) => {
   const value = process.env[name];
@@ -132,10 +133,10 @@ try {
   await page.goto(`${BASE}/segments/new`);
   await page.getByLabel('Name', { exact: true }).fill(SEGMENT);
   await page.getByLabel('Description (optional)').fill('Our own staff');
-  // The form starts with one empty constraint row.
+  // The form starts with one empty constraint row; a list's values are chips.
   await page.locator('#constraint-0-context').selectOption('userId');
   await page.locator('#constraint-0-operator').selectOption('IN');
-  await page.locator('#constraint-0-values').fill('staff-1\nstaff-2');
+  await page.locator('#constraint-0-values-entry').fill('staff-1, staff-2,');
   await page.getByRole('button', { name: 'Create segment' }).click();
   await page.waitForURL(/\/segments\/\d+$/);
   await labelled(page, 'segment');
@@ -154,6 +155,8 @@ try {
   await page.getByLabel('Description (optional)').fill('Keeps deleted surveys');
   await page.getByRole('button', { name: 'Create flag' }).click();
   await page.waitForURL(new RegExp(`/projects/${PROJECT}/features(/${FLAG})?$`));
+  await nameCheckSteps(page, { base: BASE, project: PROJECT, takenName: FLAG, step });
+  await strategyFormSteps(page, { base: BASE, project: PROJECT, flag: FLAG, step });
 
   step("the guide's canary: 50% of sessions, not in production, one segment, two variants");
   await page.goto(`${BASE}/projects/${PROJECT}/features/${FLAG}?environment=development`);
@@ -164,8 +167,8 @@ try {
   await page.getByRole('button', { name: 'Add constraint' }).click();
   await page.getByLabel('Context field').selectOption('environment');
   await page.getByLabel('Operator').selectOption('NOT_IN');
-  await page.getByRole('button', { name: "Show this strategy's fields" }).click();
-  await page.getByLabel(/^Values \(one per line/).fill('production');
+  await page.getByLabel(/^Values \(press Enter/).fill('production');
+  await page.getByLabel(/^Values \(press Enter/).press('Enter');
   await page.getByLabel(SEGMENT).check();
   for (const [i, [name, payload]] of [
     ['store_deleted_surveys', '{"keep": true}'],

@@ -21,6 +21,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
         JS,
         include_str!("../../static/flagstaff.js"),
     ),
+    ("forms.js", JS, include_str!("../../static/forms.js")),
 ];
 
 /// `GET /ui/{file}`: one of [`ASSETS`], cached for an hour; else 404.

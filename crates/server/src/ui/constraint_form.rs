@@ -83,6 +83,11 @@ impl ConstraintRow {
         self.operator().map(|op| op.kind)
     }
 
+    /// The hint shown in an empty single-value input.
+    pub fn placeholder(&self) -> &'static str {
+        placeholder_of(self.kind().map(kind_name).unwrap_or("text"))
+    }
+
     /// Whether the operator takes a list (an unknown one is shown as a list,
     /// so nothing typed is lost).
     pub fn is_list(&self) -> bool {
@@ -138,18 +143,88 @@ impl ConstraintRow {
     }
 }
 
+/// An operator as the select offers it, with what forms.js needs to draw
+/// its value input without a round trip (`data-list`, `data-kind`).
+pub struct OperatorChoice {
+    pub name: &'static str,
+    pub list: bool,
+    /// `text`, `number`, `date`, `semver`, `pattern` or `network`.
+    pub kind: &'static str,
+}
+
+/// A context field's legal values, offered in a `<datalist>` with this id.
+pub struct LegalValues {
+    pub id: String,
+    pub values: Vec<String>,
+}
+
 /// The editor's state: the rows, and what the selects offer.
 #[derive(Debug, Clone, Default)]
 pub struct ConstraintsForm {
     pub rows: Vec<ConstraintRow>,
     /// Context field names for the select, sorted, the rows' own included.
     pub fields: Vec<String>,
+    /// The legal values of the fields that declare some, by field name.
+    pub legal: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+fn kind_name(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Text => "text",
+        ValueKind::Number => "number",
+        ValueKind::Date => "date",
+        ValueKind::Semver => "semver",
+        ValueKind::Pattern => "pattern",
+        ValueKind::Network => "network",
+    }
+}
+
+/// What a single value of `kind` looks like, shown in the empty input.
+pub fn placeholder_of(kind: &str) -> &'static str {
+    match kind {
+        "number" => "e.g. 42 or 3.5",
+        "semver" => "e.g. 1.2.3",
+        "pattern" => "e.g. ^beta-",
+        "network" => "e.g. 10.0.0.0/8",
+        _ => "",
+    }
 }
 
 impl ConstraintsForm {
     /// What the operator select offers: every operator the engine evaluates.
-    pub fn operators(&self) -> &'static [Operator] {
+    pub fn operators(&self) -> Vec<OperatorChoice> {
         OPERATORS
+            .iter()
+            .map(|op| OperatorChoice {
+                name: op.name,
+                list: op.arity == Arity::List,
+                kind: kind_name(op.kind),
+            })
+            .collect()
+    }
+
+    /// The datalists of legal values, one per field that declares some.
+    pub fn datalists(&self) -> Vec<LegalValues> {
+        self.fields
+            .iter()
+            .filter_map(|f| {
+                let values = self.legal.get(f).filter(|v| !v.is_empty())?;
+                Some(LegalValues {
+                    id: self.datalist_of(f),
+                    values: values.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The id of `field`'s datalist, or "" when it declares no legal values.
+    pub fn datalist_of(&self, field: &str) -> String {
+        match self.fields.iter().position(|f| f == field) {
+            Some(i) if self.legal.get(field).is_some_and(|v| !v.is_empty()) => {
+                format!("legal-values-{i}")
+            }
+            _ => String::new(),
+        }
     }
 
     /// The editor showing stored constraints (no rows when there are none).
@@ -159,7 +234,7 @@ impl ConstraintsForm {
                 .iter()
                 .map(ConstraintRow::from_constraint)
                 .collect(),
-            fields: Vec::new(),
+            ..ConstraintsForm::default()
         }
     }
 
@@ -202,7 +277,7 @@ impl ConstraintsForm {
                 .filter(|(_, removed)| !removed)
                 .map(|(row, _)| row)
                 .collect(),
-            fields: Vec::new(),
+            ..ConstraintsForm::default()
         };
         if add && form.rows.len() < MAX_ROWS {
             form.add_row();
@@ -218,10 +293,16 @@ impl ConstraintsForm {
         });
     }
 
-    /// Offers `known` (the stored context fields) and the standard ones in the
-    /// field select, and any field a row already names.
-    pub fn offer_fields(&mut self, known: impl IntoIterator<Item = String>) {
-        let mut fields: std::collections::BTreeSet<String> = known.into_iter().collect();
+    /// Offers `known` (the stored context fields, with their legal values)
+    /// and the standard ones in the field select, and any field a row already names.
+    pub fn offer_fields(&mut self, known: impl IntoIterator<Item = (String, Vec<String>)>) {
+        let mut fields = std::collections::BTreeSet::new();
+        for (name, legal) in known {
+            if !legal.is_empty() {
+                self.legal.insert(name.clone(), legal);
+            }
+            fields.insert(name);
+        }
         fields.extend(STANDARD_FIELDS.iter().map(|f| (*f).to_owned()));
         fields.extend(
             self.rows
@@ -265,6 +346,20 @@ impl ConstraintsForm {
             None => false,
         }
     }
+}
+
+/// A stored context field as the editor offers it: its name and the values
+/// of its legal values (`[{"value": …, "description": …}]`).
+pub fn offered(field: &flagstaff_storage::ContextFieldRow) -> (String, Vec<String>) {
+    let values = field
+        .legal_values
+        .iter()
+        .filter_map(|v| match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => other.get("value")?.as_str().map(str::to_owned),
+        })
+        .collect();
+    (field.name.clone(), values)
 }
 
 fn is_local_time(text: &str) -> bool {

@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
             get(lifecycle::new_form).post(lifecycle::create),
         )
         .route(
+            "/projects/{project}/features/new/name",
+            get(lifecycle::check_name),
+        )
+        .route(
             &format!("{feature}/archive"),
             get(lifecycle::archive_form).post(lifecycle::archive),
         )

@@ -34,6 +34,7 @@ mod ui;
 mod ui_activity;
 mod ui_admin;
 mod ui_flag_page;
+mod ui_forms;
 mod ui_shell;
 
 use admin_routes::*;
@@ -63,6 +64,7 @@ use ui::*;
 use ui_activity::*;
 use ui_admin::*;
 use ui_flag_page::*;
+use ui_forms::*;
 use ui_shell::*;
 
 macro_rules! on_both_backends {
@@ -187,6 +189,9 @@ on_both_backends!(
     one_constraint_editor_for_strategies_and_segments,
     ui_flag_variants_and_settings,
     ui_flag_pages_refuse_viewers_and_forged_forms,
+    ui_forms_rollout_strategy_type_and_legal_values,
+    ui_new_flag_name_is_checked_while_typed,
+    ui_archived_flag_reads_and_revives,
     pats_act_with_their_users_role,
     bad_pat_input_changes_nothing,
     ui_manages_pats,

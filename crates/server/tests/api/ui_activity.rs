@@ -586,7 +586,7 @@ pub async fn ui_metrics_tab(db: Db) {
         .sum();
     assert_eq!(yes, 8);
 
-    for hours in ["1", "24", "48"] {
+    for (hours, name) in [("1", "1 h"), ("24", "24 h"), ("48", "48 h")] {
         let page = browser
             .get(&format!("{FLAGS}/charted/metrics?hours={hours}"))
             .await;
@@ -594,7 +594,22 @@ pub async fn ui_metrics_tab(db: Db) {
         let body = &page.body;
         assert!(body.contains("<svg class=\"chart\""), "{body}");
         assert!(body.contains("<title id=\"chart-0-title\">Exposures of charted in development"));
-        assert!(body.contains(&format!("aria-current=\"page\">Last {hours} hour")));
+        assert!(body.contains(&format!("aria-current=\"page\">Last {name}</a>")));
+        // The hours end with this one; the axis says the date.
+        let dated = |days: i64| {
+            let day = chrono::Utc::now() - chrono::Duration::days(days);
+            format!("text-anchor=\"middle\">{}", day.format("%b %-d "))
+        };
+        assert!((0..=2).any(|d| body.contains(&dated(d))), "{body}");
+        assert!(
+            !body.contains("Last 7 d"),
+            "not retained (48 hours by default)"
+        );
+        // The hour's variants, beside its counts.
+        assert!(
+            body.contains("<td>66.7%</td><td>blue 5, red 2</td>"),
+            "{body}"
+        );
         // The table: this hour's counts (both applications), then the total.
         let hour = chrono_now()[..13].replace('T', " ");
         assert!(
@@ -617,11 +632,36 @@ pub async fn ui_metrics_tab(db: Db) {
                 && !body.contains("style=")
         );
     }
+    // One application's reports only; the window links keep the choice.
+    let web = browser
+        .get(&format!("{FLAGS}/charted/metrics?hours=1&app=checkout-web"))
+        .await;
+    assert!(
+        web.body
+            .contains("<option value=\"checkout-web\" selected>"),
+        "{}",
+        web.body
+    );
+    assert!(
+        web.body.contains("10 exposures: 7 enabled, 3 disabled"),
+        "{}",
+        web.body
+    );
+    assert!(
+        web.body.contains("?hours=24&#38;app=checkout-web"),
+        "{}",
+        web.body
+    );
+    // A window that is not retained falls back to 24 hours.
+    let week = browser
+        .get(&format!("{FLAGS}/charted/metrics?hours=168"))
+        .await;
+    assert!(week.body.contains("aria-current=\"page\">Last 24 h</a>"));
     let quiet = browser.get(&format!("{FLAGS}/quiet/metrics")).await;
     assert_eq!(quiet.status, StatusCode::OK);
     assert!(quiet
         .body
-        .contains("No SDK reported this flag in the last 24 hours."));
+        .contains("No SDK reported this flag in the last 24 h."));
     assert_eq!(
         browser
             .get(&format!("{FLAGS}/missing/metrics"))
@@ -747,8 +787,28 @@ pub async fn ui_event_log(db: Db) {
     let second = browser.get(&format!("/events?{older}")).await;
     let rest = each_after(&second.body, "<h2 id=\"event-", '<');
     assert_eq!(rest.len(), 6);
-    assert!(second.body.contains(">diffed</a>") && second.body.contains("Newest events"));
-    assert!(!second.body.contains("Older events"));
+    assert!(second.body.contains(">diffed</a>") && second.body.contains("Newer events"));
+    assert!(second.body.contains("Page 2 of 2") && !second.body.contains("Older events"));
+    // Events recorded meanwhile do not shift the pages: they hang from the first page's newest.
+    create_flags(&app, &["late-comer"]).await;
+    let again = browser.get(&format!("/events?{older}")).await;
+    assert_eq!(each_after(&again.body, "<h2 id=\"event-", '<'), rest);
+    let newer = each_after(&second.body, "<a href=\"/events?", '"');
+    let newer = newer.first().expect("a newer page").replace("&#38;", "&");
+    let first = browser.get(&format!("/events?{newer}")).await;
+    assert_eq!(each_after(&first.body, "<h2 id=\"event-", '<'), types);
+    assert!(first.body.contains("Page 1 of 2") && !first.body.contains("Newer events"));
+    // The filters are selects: every event kind, and the users.
+    assert!(created
+        .body
+        .contains("<select id=\"type\" name=\"type\"><option value=\"\">Any type</option>"));
+    assert!(created
+        .body
+        .contains("<option value=\"feature-created\" selected>feature-created</option>"));
+    assert!(created
+        .body
+        .contains("<option value=\"segment-created\">segment-created</option>"));
+    assert!(created.body.contains("<select id=\"createdBy\" name=\"createdBy\"><option value=\"\">Anyone</option><option value=\"alice\">alice</option>"));
     for (ui, api, count) in [
         ("?feature=bulk-07", "?feature=bulk-07", 1),
         (
@@ -767,6 +827,39 @@ pub async fn ui_event_log(db: Db) {
         assert_eq!(found["total"], count, "{api}");
         assert_eq!(shown, count, "{ui}");
     }
+    // A strategy's segments are shown by name in the diff, not by id.
+    let (status, segment) = app
+        .admin(
+            Method::POST,
+            "/api/admin/segments",
+            Some(json!({"name": "beta-testers", "constraints": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{segment}");
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            &format!("{F}/diffed/environments/production/strategies"),
+            Some(json!({"name": "default", "segments": [segment["id"]]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = browser
+        .get(&format!("{FLAGS}/diffed/events?type=feature-strategy-add"))
+        .await;
+    let added = diff_lines(&page.body, "added");
+    let value = |l: &String| {
+        l.trim_start_matches('+')
+            .trim()
+            .trim_end_matches(',')
+            .to_owned()
+    };
+    assert!(
+        added.iter().any(|l| value(l) == "\"beta-testers\""),
+        "{added:?}"
+    );
+    let id = segment["id"].to_string();
+    assert!(!added.iter().any(|l| value(l) == id), "{added:?}");
     assert_eq!(
         browser.get(&format!("{FLAGS}/missing/events")).await.status,
         StatusCode::NOT_FOUND

@@ -116,7 +116,9 @@ pub async fn ui_segments_with_constraints(db: Db) {
     );
     assert!(
         refused.body.contains("value=\"many\"")
-            && refused.body.contains("<option value=\"NUM_GT\" selected")
+            && refused.body.contains(
+                "<option value=\"NUM_GT\" data-list=\"false\" data-kind=\"number\" selected"
+            )
     );
     assert!(
         segments(&app).await.is_empty(),

@@ -66,8 +66,6 @@ fn guide_strategy<'a>(csrf: &'a str, segment: &'a str) -> Vec<(&'a str, &'a str)
         ("_csrf", csrf),
         ("shown", "flexibleRollout"),
         ("name", "flexibleRollout"),
-        ("rollout_shown", "100"),
-        ("rollout_range", "100"),
         ("rollout", "50"),
         ("stickiness", "sessionId"),
         ("groupId", FLAG),
@@ -133,9 +131,16 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
     // operator, a labelled slider and number.
     let form = browser.get(&format!("{DEV}/strategies/new")).await;
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    // The number is the one rollout field posted; the slider (shown and kept
+    // in step by forms.js) has no name.
     assert!(
         form.body.contains("type=\"range\"") && form.body.contains("<label for=\"rollout_range\">")
     );
+    assert!(!form.body.contains("name=\"rollout_range\""));
+    assert!(form.body.contains("<div class=\"slider\" hidden>"));
+    assert!(form
+        .body
+        .contains("<script type=\"module\" src=\"/ui/forms.js\"></script>"));
     assert!(form
         .body
         .contains(&format!("name=\"groupId\" value=\"{FLAG}\"")));
@@ -252,8 +257,6 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
     let edited = with(
         &guide,
         &[
-            ("rollout_shown", "50"),
-            ("rollout_range", "50"),
             ("rollout", "75"),
             ("constraints", "2"),
             ("constraint.1.context", "appName"),
@@ -423,7 +426,7 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
     let form = browser.get(&edit_url).await;
     assert!(
         form.body
-            .contains("type=\"number\" step=\"any\" value=\"10.5\""),
+            .contains("type=\"number\" step=\"any\" placeholder=\"e.g. 42 or 3.5\" value=\"10.5\""),
         "{}",
         form.body
     );
@@ -650,7 +653,14 @@ pub async fn ui_flag_variants_and_settings(db: Db) {
         )
         .await;
     assert_eq!(bad_json.status, StatusCode::BAD_REQUEST);
-    assert!(bad_json.body.contains("id=\"v1-error\"") && bad_json.body.contains("[1,</textarea>"));
+    // The message is beside the payload it is about, right after it.
+    assert!(
+        bad_json
+            .body
+            .contains("[1,</textarea>\n<p class=\"error\" id=\"v1-error\">"),
+        "{}",
+        bad_json.body
+    );
     assert!(bad_json
         .body
         .contains("name=\"v1_payload\" rows=\"2\" aria-invalid=\"true\""));
@@ -1020,8 +1030,13 @@ pub async fn one_constraint_editor_for_strategies_and_segments(db: Db) {
         for drawn in [
             "<textarea id=\"constraint-0-values\" name=\"constraint.0.values\" rows=\"3\">a,b\nc\n</textarea>",
             "name=\"constraint.1.values\" type=\"datetime-local\" step=\"any\" value=\"2025-01-31T12:00:00\"",
-            "name=\"constraint.2.values\" type=\"text\" value=\"1.2.3\"",
-            "name=\"constraint.3.values\" type=\"number\" step=\"any\" value=\"18\"",
+            "name=\"constraint.2.values\" type=\"text\" placeholder=\"e.g. 1.2.3\" value=\"1.2.3\"",
+            "name=\"constraint.3.values\" type=\"number\" step=\"any\" placeholder=\"e.g. 42 or 3.5\" value=\"18\"",
+            // What forms.js redraws a row's input from when its operator changes.
+            "<option value=\"IN\" data-list=\"true\" data-kind=\"text\" selected>IN</option>",
+            "<option value=\"SEMVER_GTE\" data-list=\"false\" data-kind=\"semver\" selected>",
+            "<option value=\"NUM_LT\" data-list=\"false\" data-kind=\"number\">",
+            "<script type=\"module\" src=\"/ui/forms.js\"></script>",
         ] {
             assert!(form.body.contains(drawn), "{page}: {drawn} in {}", form.body);
         }

@@ -27,12 +27,22 @@ const RIGHT: f64 = 8.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
 
-/// The windows offered (hours back).
-const WINDOWS: [i64; 3] = [1, 24, 48];
+/// The windows (hours back, and their names) offered where retained.
+const WINDOWS: [(i64, &str); 4] = [(1, "1 h"), (24, "24 h"), (48, "48 h"), (168, "7 d")];
 
 #[derive(Deserialize)]
 pub struct WindowQuery {
     hours: Option<String>,
+    /// Only this application's reports (empty: all).
+    #[serde(default)]
+    app: String,
+}
+
+/// A window link.
+struct Window {
+    hours: i64,
+    name: &'static str,
+    current: bool,
 }
 
 struct Bar {
@@ -57,6 +67,8 @@ struct HourRow {
     no: u64,
     total: u64,
     share: String,
+    /// The hour's variant counts, `blue 5, red 2`.
+    variants: String,
 }
 
 struct VariantShare {
@@ -91,7 +103,14 @@ struct MetricsPage {
     feature: String,
     tab: &'static str,
     hours: i64,
-    windows: [i64; 3],
+    /// The window's name (`24 h`).
+    window: &'static str,
+    windows: Vec<Window>,
+    /// The application shown (empty: all) and every one that reported in the window.
+    app: String,
+    /// `&app=…` for the window links, when an application is chosen.
+    app_query: String,
+    apps: Vec<String>,
     charts: Vec<EnvironmentChart>,
     /// Environments of the project with nothing reported in the window.
     quiet: Vec<String>,
@@ -159,14 +178,21 @@ fn chart(
             }
         })
         .collect();
+    // Six labels at most; each says the date where it changes (the first
+    // label, midnight, or every label of a window over a day).
     let step = hours.len().div_ceil(6).max(1);
+    let long = hours.len() > 25;
     let ticks = hours
         .iter()
         .enumerate()
         .filter(|(i, _)| i % step == 0)
         .map(|(i, hour)| Tick {
             x: format!("{:.1}", LEFT + slot * i as f64 + slot / 2.0),
-            text: hour.format("%H:%M").to_string(),
+            text: if i == 0 || long || hour.format("%H").to_string() == "00" {
+                hour.format("%b %-d %H:%M").to_string()
+            } else {
+                hour.format("%H:%M").to_string()
+            },
         })
         .collect();
     let mut total = MetricCounts::default();
@@ -181,6 +207,12 @@ fn chart(
                 no: c.no,
                 total: c.yes + c.no,
                 share: percent(c.yes, c.yes + c.no),
+                variants: c
+                    .variants
+                    .iter()
+                    .map(|(name, n)| format!("{name} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
         })
         .collect();
@@ -211,18 +243,23 @@ fn chart(
     }
 }
 
-/// `GET /projects/{project}/features/{feature}/metrics?hours=1|24|48`.
+/// `GET /projects/{project}/features/{feature}/metrics?hours=1|24|48|168&app=`.
 pub async fn page(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((project, feature)): Path<(String, String)>,
     Query(query): Query<WindowQuery>,
 ) -> Response {
-    let hours = query
+    let retained = i64::from(state.ui.metrics_retention_hours).max(1);
+    let offered: Vec<(i64, &'static str)> = WINDOWS
+        .into_iter()
+        .filter(|(h, _)| *h == 1 || *h <= retained)
+        .collect();
+    let (hours, window_name) = query
         .hours
         .and_then(|h| h.parse::<i64>().ok())
-        .filter(|h| WINDOWS.contains(h))
-        .unwrap_or(24);
+        .and_then(|h| offered.iter().find(|(o, _)| *o == h).copied())
+        .unwrap_or((24, "24 h"));
     let head = match flag_in_project(&state, &signed, &project, &feature).await {
         Ok(row) => FlagHead::load(&state, &row).await,
         Err(response) => Err(response),
@@ -231,8 +268,12 @@ pub async fn page(
         Ok(head) => head,
         Err(response) => return response,
     };
-    let first = hour_bucket(state.clock.now() - Duration::hours(hours));
-    let window: Vec<DateTime<Utc>> = (0..=hours).map(|i| first + Duration::hours(i)).collect();
+    // The hours that end with the current one: as many as the window has
+    // (two for the last hour, which spans the previous one and this one).
+    let current = hour_bucket(state.clock.now());
+    let count = hours.max(2);
+    let first = current - Duration::hours(count - 1);
+    let window: Vec<DateTime<Utc>> = (0..count).map(|i| first + Duration::hours(i)).collect();
     let (rows, environments) = match tokio::try_join!(
         state.store.raw_metrics(&feature, first),
         state.store.project_environments(&project),
@@ -240,9 +281,19 @@ pub async fn page(
         Ok(found) => found,
         Err(e) => return internal(e),
     };
-    // Environment → hour → counts (all applications), and who reported.
+    let app = query.app.trim().to_owned();
+    let apps: Vec<String> = rows
+        .iter()
+        .map(|(key, _)| key.app_name.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // Environment → hour → counts (all applications, or the one chosen), and who reported.
     let mut by_environment: BTreeMap<String, (Hours, BTreeSet<String>)> = BTreeMap::new();
     for (key, counts) in rows {
+        if !app.is_empty() && key.app_name != app {
+            continue;
+        }
         let (hours, apps) = by_environment.entry(key.environment).or_default();
         hours.entry(key.hour).or_default().add(&counts);
         apps.insert(key.app_name);
@@ -273,7 +324,25 @@ pub async fn page(
             feature,
             tab: "metrics",
             hours,
-            windows: WINDOWS,
+            window: window_name,
+            windows: offered
+                .iter()
+                .map(|(h, name)| Window {
+                    hours: *h,
+                    name,
+                    current: *h == hours,
+                })
+                .collect(),
+            app_query: if app.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "&app={}",
+                    url::form_urlencoded::byte_serialize(app.as_bytes()).collect::<String>()
+                )
+            },
+            app,
+            apps,
             charts,
             quiet,
             left: LEFT,

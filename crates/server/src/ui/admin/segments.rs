@@ -123,7 +123,7 @@ async fn blank(state: &AppState, signed: &SignedIn) -> Result<SegmentForm, Respo
 async fn offer_fields(state: &AppState, form: &mut SegmentForm) -> Result<(), Response> {
     let fields = state.store.context_fields().await.map_err(internal)?;
     form.constraints
-        .offer_fields(fields.into_iter().map(|f| f.name));
+        .offer_fields(fields.iter().map(crate::ui::constraint_form::offered));
     Ok(())
 }
 

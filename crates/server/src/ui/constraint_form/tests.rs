@@ -51,7 +51,11 @@ fn faulty_rows_say_why_and_add_asks_for_a_row() {
         Some("Choose a context field.")
     );
     assert_eq!(form.rows[2].error, None);
-    form.offer_fields(["tenant".to_owned()]);
+    form.offer_fields([("tenant".to_owned(), vec!["acme".to_owned()])]);
+    assert_eq!(form.datalists().len(), 1);
+    assert_eq!(form.datalists()[0].values, ["acme"]);
+    assert_eq!(form.datalist_of("tenant"), form.datalists()[0].id);
+    assert_eq!(form.datalist_of("age"), "");
     assert!(form.fields.contains(&"tenant".to_owned()));
     assert!(form.fields.contains(&"age".to_owned()));
     assert!(form.fields.contains(&"userId".to_owned()));

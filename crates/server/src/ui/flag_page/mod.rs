@@ -23,7 +23,7 @@ use super::flag_head::FlagHead;
 use super::{internal, message, SignedIn};
 use crate::state::AppState;
 use flagstaff_domain::ops::{EnvironmentName, FlagName, ProjectId};
-use flagstaff_storage::{FlagRow, LinkRow, StorageError};
+use flagstaff_storage::{FlagRow, LinkRow};
 
 pub fn routes() -> Router<AppState> {
     let flag = "/projects/{project}/features/{feature}";
@@ -74,7 +74,22 @@ impl Flag {
     }
 }
 
+/// Which flags a page may show.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Archived {
+    /// Pages that change the flag: live flags only.
+    Refused,
+    /// Read-only views (strategies, variants): an archived flag too, so
+    /// that what it was can be read before reviving it.
+    Shown,
+}
+
 impl Flag {
+    /// When the flag was archived (`YYYY-MM-DD HH:MM`), if it is.
+    pub fn archived_at(&self) -> Option<String> {
+        self.row.archived_at.as_ref().map(crate::ui::minute)
+    }
+
     /// `/projects/{p}/features/{f}`.
     pub fn url(&self) -> String {
         format!("/projects/{}/features/{}", self.project, self.name)
@@ -105,12 +120,28 @@ pub async fn load_flag(
     project: &str,
     feature: &str,
 ) -> Result<Flag, Response> {
+    load_flag_as(state, signed, project, feature, Archived::Refused).await
+}
+
+/// The flag `feature` of `project`, archived ones as `archived` says.
+pub async fn load_flag_as(
+    state: &AppState,
+    signed: &SignedIn,
+    project: &str,
+    feature: &str,
+    archived: Archived,
+) -> Result<Flag, Response> {
     let (Ok(project_id), Ok(name)) = (ProjectId::parse(project), FlagName::parse(feature)) else {
         return Err(not_found(signed));
     };
-    let row = match state.store.live_flag(project, feature).await {
-        Ok(row) => row,
-        Err(StorageError::NotFound(_)) => return Err(not_found(signed)),
+    let row = match state.store.flag(feature).await {
+        Ok(Some(row))
+            if row.project == project
+                && (row.archived_at.is_none() || archived == Archived::Shown) =>
+        {
+            row
+        }
+        Ok(_) => return Err(not_found(signed)),
         Err(e) => return Err(internal(e)),
     };
     let environments = state

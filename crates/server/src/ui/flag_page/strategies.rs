@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::load_flag;
 use super::variant_rows::percent;
+use super::{load_flag_as, Archived};
 use crate::state::AppState;
 use crate::ui::flag_head::FlagHead;
 use crate::ui::plain::{constraint_summary, strategy_summary, strategy_title};
@@ -60,6 +60,10 @@ struct FlagPage {
     strategies: Vec<StrategyCard>,
     add: String,
     can_edit: bool,
+    /// When the flag was archived: the page is then read-only, with Revive.
+    archived: Option<String>,
+    /// Whether the user may revive it (Admins and Editors).
+    can_revive: bool,
     csrf: String,
 }
 
@@ -125,10 +129,11 @@ pub async fn page(
     Path((project, feature)): Path<(String, String)>,
     Query(query): Query<EnvironmentQuery>,
 ) -> Response {
-    let flag = match load_flag(&state, &signed, &project, &feature).await {
+    let flag = match load_flag_as(&state, &signed, &project, &feature, Archived::Shown).await {
         Ok(flag) => flag,
         Err(response) => return response,
     };
+    let archived = flag.archived_at();
     let environment = flag.environment(query.environment.as_deref());
     let rows = match state.store.flag_environments(flag.name.as_str()).await {
         Ok(rows) => rows,
@@ -193,7 +198,9 @@ pub async fn page(
                 .unwrap_or_default(),
             environment,
             strategies,
-            can_edit: signed.role.can_edit(),
+            can_edit: signed.role.can_edit() && archived.is_none(),
+            can_revive: signed.role.can_edit(),
+            archived,
             csrf: signed.csrf.clone(),
         },
     )

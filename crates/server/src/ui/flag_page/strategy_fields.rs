@@ -53,18 +53,24 @@ pub struct StrategyFields {
 pub struct Catalogue {
     pub types: Vec<StrategyTypeRow>,
     pub context: Vec<String>,
+    /// Each context field with its legal values, for the constraints editor.
+    pub context_values: Vec<(String, Vec<String>)>,
     pub segments: Vec<(i64, String)>,
 }
 
 pub async fn catalogue(state: &AppState, project: &str) -> Result<Catalogue, Response> {
     let types = state.store.strategy_types().await.map_err(internal)?;
-    let context = state
+    let context_values: Vec<(String, Vec<String>)> = state
         .store
         .context_fields()
         .await
         .map_err(internal)?
-        .into_iter()
-        .map(|f| f.name)
+        .iter()
+        .map(crate::ui::constraint_form::offered)
+        .collect();
+    let context = context_values
+        .iter()
+        .map(|(name, _)| name.clone())
         .collect();
     let segments = state
         .store
@@ -78,6 +84,7 @@ pub async fn catalogue(state: &AppState, project: &str) -> Result<Catalogue, Res
     Ok(Catalogue {
         types,
         context,
+        context_values,
         segments,
     })
 }
@@ -161,23 +168,23 @@ pub fn fields_of(values: &StrategyValues, catalogue: &Catalogue, feature: &str) 
     }
 }
 
-/// The form as posted. The rollout is the number input's value unless only
-/// the range slider was moved (without JavaScript they do not follow each other).
+/// The form as posted. The rollout is the number input's value: the slider
+/// beside it has no name (forms.js keeps it in step with the number). A post
+/// that still carries a slider value (a form from an older page) which
+/// disagrees with the number is refused beside the field, never resolved by
+/// picking one.
 pub fn posted_fields(fields: &FormFields, catalogue: &Catalogue) -> StrategyFields {
     let name = fields.text("name");
     let shown = fields.text("shown");
-    let rollout = {
-        let (number, range, drawn) = (
-            fields.text("rollout"),
-            fields.text("rollout_range"),
-            fields.text("rollout_shown"),
-        );
-        if number.trim() == drawn.trim() && !range.is_empty() {
-            range
-        } else {
-            number
-        }
-    };
+    let rollout = fields.text("rollout");
+    let range = fields.text("rollout_range");
+    let rollout_error = (!range.trim().is_empty() && range.trim() != rollout.trim()).then(|| {
+        format!(
+            "The slider says {}% and the number {}%: set the number to the rollout you want.",
+            range.trim(),
+            rollout.trim()
+        )
+    });
     let posted_parameters: BTreeMap<String, String> = fields
         .pairs()
         .filter_map(|(key, value)| Some((key.strip_prefix("p_")?.to_owned(), value.to_owned())))
@@ -189,7 +196,7 @@ pub fn posted_fields(fields: &FormFields, catalogue: &Catalogue) -> StrategyFiel
         title: fields.text("title"),
         disabled: fields.checked("disabled"),
         rollout: rollout.trim().to_owned(),
-        rollout_error: None,
+        rollout_error,
         stickiness: fields.text("stickiness"),
         group_id: fields.text("groupId"),
         parameters,
@@ -223,6 +230,9 @@ impl StrategyFields {
         let constraints = self.constraints.constraints();
         let variants = variant_rows::to_variants(&mut self.variants);
         let (constraints, variants) = (constraints?, variants?);
+        if self.name == FLEXIBLE && self.rollout_error.is_some() {
+            return None;
+        }
         let title = self.title.trim();
         Some(StrategyInput {
             name: self.name.clone(),

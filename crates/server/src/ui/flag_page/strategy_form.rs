@@ -148,7 +148,7 @@ pub(super) fn page(
     let mut form = form;
     let variants = std::mem::take(&mut form.variants);
     let mut constraints = std::mem::take(&mut form.constraints);
-    constraints.offer_fields(catalogue.context.iter().cloned());
+    constraints.offer_fields(catalogue.context_values.iter().cloned());
     let segment_choices = catalogue
         .segments
         .iter()

@@ -70,19 +70,24 @@ async fn save(
             &page(&signed, &place, &catalogue, form, None, notice),
         )
     };
-    if fields.checked("add_constraint") || fields.checked("add_variant") || fields.checked("redraw")
-    {
-        return redraw(form, None);
-    }
-    if form.name != form.shown {
-        let notice = format!(
-            "The fields are now those of {}: check them, then save.",
-            form.name
-        );
+    // Another strategy type was chosen: its fields are drawn (by forms.js in
+    // place, or by the round-trip button without JavaScript) before saving.
+    let switched = form.name != form.shown;
+    if switched {
         form.shown = form.name.clone();
         if form.name == FLEXIBLE && form.group_id.trim().is_empty() {
             form.group_id = place.flag.name.to_string();
         }
+    }
+    if fields.checked("add_constraint") || fields.checked("add_variant") || fields.checked("redraw")
+    {
+        return redraw(form, None);
+    }
+    if switched {
+        let notice = format!(
+            "The fields are now those of {}: check them, then save.",
+            form.name
+        );
         return redraw(form, Some(notice));
     }
     let refused = |form: StrategyFields, error: Option<String>| {

@@ -69,9 +69,18 @@ impl VariantRow {
         }
     }
 
-    /// Whether the input named `input` is the one the row's error is about.
+    /// Whether the input named `input` is the one the row's error is about
+    /// (`""`: the row as a whole, or an input the row does not show).
     pub fn invalid(&self, input: &str) -> bool {
-        self.error.is_some() && self.error_input == input
+        let shown = ["name", "weight_type", "weight", "payload_type", "payload"];
+        self.error.is_some()
+            && (self.error_input == input
+                || (input.is_empty() && !shown.contains(&self.error_input)))
+    }
+
+    /// The row's error, for the paragraph beside its input.
+    pub fn error_text(&self) -> &str {
+        self.error.as_deref().unwrap_or("")
     }
 
     /// The overrides, readably (`userId: a, b; tenant: x`).

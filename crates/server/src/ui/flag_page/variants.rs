@@ -10,7 +10,7 @@ use axum::response::Response;
 use super::form_fields::FormFields;
 use super::strategies::{EnvironmentLink, EnvironmentQuery};
 use super::variant_rows::{self, VariantRow, PAYLOAD_TYPES};
-use super::{load_flag, refuse_change, Flag};
+use super::{load_flag, load_flag_as, refuse_change, Archived, Flag};
 use crate::state::AppState;
 use crate::ui::feedback::done;
 use crate::ui::flag_head::FlagHead;
@@ -32,6 +32,8 @@ struct VariantsPage {
     stickiness_options: Vec<String>,
     payload_types: [&'static str; 4],
     can_edit: bool,
+    archived: Option<String>,
+    can_revive: bool,
     csrf: String,
     error: Option<String>,
 }
@@ -90,7 +92,9 @@ async fn variants_page(
         stickiness_options: stickiness_options(state, &variants).await?,
         variants,
         payload_types: PAYLOAD_TYPES,
-        can_edit: signed.role.can_edit(),
+        can_edit: signed.role.can_edit() && flag.archived_at().is_none(),
+        archived: flag.archived_at(),
+        can_revive: signed.role.can_edit(),
         csrf: signed.csrf.clone(),
         error,
     })
@@ -127,7 +131,7 @@ pub async fn page(
     Path((project, feature)): Path<(String, String)>,
     Query(query): Query<EnvironmentQuery>,
 ) -> Response {
-    let flag = match load_flag(&state, &signed, &project, &feature).await {
+    let flag = match load_flag_as(&state, &signed, &project, &feature, Archived::Shown).await {
         Ok(flag) => flag,
         Err(response) => return response,
     };

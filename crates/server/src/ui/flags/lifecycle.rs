@@ -4,11 +4,11 @@
 //! (`ArchiveFlag`) and reviving from the archived view (`ReviveFlag`).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::Form;
-use serde::Deserialize;
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Json};
+use serde::{Deserialize, Serialize};
 
 use super::{back_to_list, existing_project};
 use crate::state::AppState;
@@ -80,6 +80,35 @@ pub async fn new_form(
         return response;
     }
     render(StatusCode::OK, &NewFlagPage::empty(&signed, project))
+}
+
+#[derive(Deserialize)]
+pub struct NameQuery {
+    #[serde(default)]
+    name: String,
+}
+
+/// What is wrong with a name, `null` when it is legal and free.
+#[derive(Serialize)]
+pub struct NameCheck {
+    problem: Option<String>,
+}
+
+/// `GET /projects/{project}/features/new/name?name=…`: the check the form's
+/// post makes (`validate_new_name`, as `POST /api/admin/features/validate`),
+/// asked by forms.js while the name is typed; the answer is JSON for the
+/// signed-in user's page, not an admin API route.
+pub async fn check_name(
+    State(state): State<AppState>,
+    _signed: SignedIn,
+    Query(query): Query<NameQuery>,
+) -> Response {
+    let problem = match validate_new_name(&state.store, &query.name).await {
+        Ok(_) => None,
+        Err(e @ (OpError::Invalid { .. } | OpError::Conflict(_))) => Some(e.to_string()),
+        Err(e) => return internal(e),
+    };
+    Json(NameCheck { problem }).into_response()
 }
 
 #[derive(Deserialize)]
@@ -300,6 +329,10 @@ pub async fn revive(
         .apply(&Actor::named(&signed.user.username), ReviveFlag { name })
         .await
     {
+        // Revived from its own (archived, read-only) page: back to that page.
+        Ok(_) if form.back.as_deref() == Some("page") => {
+            done(&format!("/projects/{project}/features/{feature}"), &notice)
+        }
         Ok(_) => done(&back_to_list(&project, form.back.as_deref()), &notice),
         Err(e) => op_error(e, signed.nav()),
     }
