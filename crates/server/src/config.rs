@@ -182,6 +182,8 @@ pub struct UiSettings {
     /// The public URL's `host[:port]`: a form posted from there is ours even
     /// when a proxy in front changes the `Host` header.
     pub public_host: Option<String>,
+    /// The public URL without a trailing `/`: the base of password reset links.
+    pub public_url: String,
 }
 
 impl UiSettings {
@@ -250,6 +252,7 @@ impl ServeArgs {
             setup_code: self.setup_code.clone(),
             secure_cookies: self.public_url.starts_with("https://"),
             public_host: url_host(&self.public_url),
+            public_url: self.public_url.trim_end_matches('/').to_owned(),
         }
     }
 

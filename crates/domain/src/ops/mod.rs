@@ -38,6 +38,7 @@ mod tags;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod tokens;
+pub mod user_admin;
 pub mod users;
 mod variants;
 
@@ -95,6 +96,9 @@ pub use tags::{
     TagFlag, TagInput, TagTypeInput, UntagFlag, UpdateTagType, DEFAULT_TAG_TYPE,
 };
 pub use tokens::{CreateToken, RevokeToken, SetTokenExpiry};
+pub use user_admin::{
+    CreateResetLink, DeleteUser, DeleteUsers, ResetLink, ResetPassword, SetUserActive, UpdateUser,
+};
 pub use users::{ChangePassword, CreateUser, HashedPassword, RootRole};
 pub use variants::{normalise_variants, SetVariants};
 

@@ -24,6 +24,7 @@ mod pats;
 mod prometheus;
 mod push;
 mod revisions;
+mod route_coverage;
 mod sdk_apis;
 mod signals;
 mod storage;
@@ -34,6 +35,7 @@ mod ui;
 mod ui_activity;
 mod ui_admin;
 mod ui_flag_page;
+mod users;
 
 use admin_routes::*;
 use changes::*;
@@ -62,6 +64,7 @@ use ui::*;
 use ui_activity::*;
 use ui_admin::*;
 use ui_flag_page::*;
+use users::*;
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -197,6 +200,7 @@ on_both_backends!(
     unpaged_lists_stream_and_heavy_reads_are_bounded,
     counts_are_capped,
     imports_are_capped,
+    users_through_the_admin_api,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -26,6 +26,10 @@ mod strategy_types;
 mod tags;
 mod tokens;
 mod transfer;
+mod user_passwords;
+pub(crate) use user_passwords::reset_url;
+mod user_self;
+mod users;
 mod variants;
 
 use axum::http::StatusCode;
@@ -65,6 +69,9 @@ pub fn router() -> Routes {
         .merge(signal_endpoints::router())
         .merge(actions::router())
         .merge(transfer::router())
+        .merge(users::router())
+        .merge(user_passwords::router())
+        .merge(user_self::router())
 }
 
 /// The admin API's part of the OpenAPI document, area by area.
@@ -92,6 +99,9 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         signal_endpoints::doc(),
         actions::doc(),
         transfer::doc(),
+        users::doc(),
+        user_passwords::doc(),
+        user_self::doc(),
     ] {
         openapi.merge(area);
     }

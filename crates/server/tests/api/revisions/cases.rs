@@ -20,6 +20,7 @@ pub fn cases() -> Vec<Case> {
         automation(),
         tokens_and_integrations(),
         not_changes(),
+        super::user_cases::user_cases(),
         super::sdk_cases::sdk_writes(),
     ]
     .into_iter()

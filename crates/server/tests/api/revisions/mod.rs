@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod cases;
 mod sdk_cases;
+mod user_cases;
 
 use crate::browser::{admin_browser, with_admin};
 use crate::helpers::*;
