@@ -168,7 +168,14 @@ impl Operation for SetUserActive {
         let after = user(w, before.id).await?;
         let mut data = user_data(&after);
         data["active"] = json!(self.active);
-        record(w, cx, EventKind::UserUpdated, data, Some(user_data(&before))).await?;
+        record(
+            w,
+            cx,
+            EventKind::UserUpdated,
+            data,
+            Some(user_data(&before)),
+        )
+        .await?;
         Ok(after)
     }
 }
@@ -220,7 +227,11 @@ impl Operation for CreateResetLink {
 }
 
 /// Whether a reset link can be used now: unused, unexpired, its user active.
-pub fn reset_usable(reset: &PasswordResetRow, user: &UserRow, now: chrono::DateTime<chrono::Utc>) -> bool {
+pub fn reset_usable(
+    reset: &PasswordResetRow,
+    user: &UserRow,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
     reset.used_at.is_none() && reset.expires_at > now && user.active()
 }
 

@@ -111,9 +111,9 @@ pub fn check_email(email: &str) -> OpResult<()> {
     }
     let valid = email.chars().count() <= 255
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
     if valid {
         Ok(())
     } else {

@@ -120,7 +120,10 @@ async fn validate_link(
     State(state): State<AppState>,
     Query(query): Query<TokenQuery>,
 ) -> ApiResult<Json<TokenUser>> {
-    let found = state.store.password_reset(&hash_secret(&query.token)).await?;
+    let found = state
+        .store
+        .password_reset(&hash_secret(&query.token))
+        .await?;
     let now = state.clock.now();
     let Some((reset, user)) = found.filter(|(r, u)| reset_usable(r, u, now)) else {
         return Err(invalid_link());
@@ -159,7 +162,10 @@ async fn reset_password(
     State(state): State<AppState>,
     ApiObject(body): ApiObject<ResetBody>,
 ) -> ApiResult<StatusCode> {
-    let found = state.store.password_reset(&hash_secret(&body.token)).await?;
+    let found = state
+        .store
+        .password_reset(&hash_secret(&body.token))
+        .await?;
     let now = state.clock.now();
     let Some((_, user)) = found.filter(|(r, u)| reset_usable(r, u, now)) else {
         return Err(invalid_link());

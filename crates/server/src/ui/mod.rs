@@ -171,7 +171,10 @@ impl FromRequestParts<AppState> for SignedIn {
 
 /// A new session for `user` (a new random id at every sign-in, so no
 /// session id chosen before it is ever signed in): its `Set-Cookie` value.
-pub(crate) async fn start_session(state: &AppState, user: &UserRow) -> Result<HeaderValue, Response> {
+pub(crate) async fn start_session(
+    state: &AppState,
+    user: &UserRow,
+) -> Result<HeaderValue, Response> {
     let id = random_hex().map_err(internal)?;
     let csrf = random_hex().map_err(internal)?;
     let now = state.clock.now();

@@ -13,9 +13,9 @@ use super::{
     start_session, too_many, Nav, SignedIn, SESSION_COOKIE,
 };
 use crate::client_address::ClientAddress;
+use crate::sign_in::SignInRefusal;
 use crate::state::AppState;
 use flagstaff_domain::hash_secret;
-use crate::sign_in::SignInRefusal;
 use flagstaff_domain::ops::{Actor, CreateUser, HashedPassword, OpError, RootRole};
 
 pub(super) use super::profile::ProfilePage;
@@ -90,7 +90,8 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let login = form.login.trim();
-    let user = match crate::sign_in::sign_in(&state, address, login, &form.password, "web UI").await {
+    let user = match crate::sign_in::sign_in(&state, address, login, &form.password, "web UI").await
+    {
         Ok(user) => user,
         Err(SignInRefusal::Throttled(retry_after)) => {
             return too_many(

@@ -35,6 +35,7 @@ mod ui;
 mod ui_activity;
 mod ui_admin;
 mod ui_flag_page;
+mod ui_users;
 mod users;
 
 use admin_routes::*;
@@ -64,6 +65,7 @@ use ui::*;
 use ui_activity::*;
 use ui_admin::*;
 use ui_flag_page::*;
+use ui_users::*;
 use users::*;
 
 macro_rules! on_both_backends {
@@ -201,6 +203,7 @@ on_both_backends!(
     counts_are_capped,
     imports_are_capped,
     users_through_the_admin_api,
+    ui_manages_users,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

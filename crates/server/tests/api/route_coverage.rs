@@ -17,7 +17,12 @@ const FLOOR: usize = 138;
 /// (feedback, splash screens, UI settings, the instance statistics page,
 /// the invite links of its sign-up screen, telemetry settings): left out of
 /// the count (15 routes; issue 23's "189" left out 22 it did not name).
-const UI_PLUMBING: &[&str] = &["Admin UI", "Public signup tokens", "Instance Admin", "Telemetry"];
+const UI_PLUMBING: &[&str] = &[
+    "Admin UI",
+    "Public signup tokens",
+    "Instance Admin",
+    "Telemetry",
+];
 
 fn vendored() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance/unleash-admin-routes.md")

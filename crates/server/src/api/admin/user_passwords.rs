@@ -26,10 +26,16 @@ pub const INACTIVE_DAYS: i64 = 180;
 pub fn router() -> Routes {
     Routes::new()
         .route("/api/admin/user-admin/inactive", get(inactive))
-        .route("/api/admin/user-admin/inactive/delete", post(delete_inactive))
+        .route(
+            "/api/admin/user-admin/inactive/delete",
+            post(delete_inactive),
+        )
         .route("/api/admin/user-admin/reset-password", post(reset_link))
         .route("/api/admin/user-admin/validate-password", post(validate))
-        .route("/api/admin/user-admin/{id}/change-password", post(set_password))
+        .route(
+            "/api/admin/user-admin/{id}/change-password",
+            post(set_password),
+        )
 }
 
 /// A password, with Unleash's optional confirmation and old password.
@@ -75,7 +81,10 @@ impl PasswordBody {
         (status = 400, description = "It does not: the message says why"),
     )
 )]
-async fn validate(_admin: AdminToken, ApiObject(body): ApiObject<PasswordBody>) -> ApiResult<StatusCode> {
+async fn validate(
+    _admin: AdminToken,
+    ApiObject(body): ApiObject<PasswordBody>,
+) -> ApiResult<StatusCode> {
     body.checked()?;
     Ok(StatusCode::OK)
 }
@@ -199,7 +208,10 @@ async fn inactive_users(state: &AppState) -> ApiResult<Vec<UserRow>> {
     summary = "Users not seen (or, never seen, created) in the last 180 days",
     responses((status = 200, description = "The inactive users", body = InactiveList))
 )]
-async fn inactive(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<InactiveList>> {
+async fn inactive(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+) -> ApiResult<Json<InactiveList>> {
     let users = inactive_users(&state).await?;
     Ok(Json(InactiveList {
         version: 1,
@@ -243,7 +255,11 @@ async fn delete_inactive(
         return Ok(StatusCode::OK);
     }
     let inactive = inactive_users(&state).await?;
-    if let Some(id) = body.ids.iter().find(|id| !inactive.iter().any(|u| u.id == **id)) {
+    if let Some(id) = body
+        .ids
+        .iter()
+        .find(|id| !inactive.iter().any(|u| u.id == **id))
+    {
         return Err(ApiError::BadField {
             field: flagstaff_domain::ops::FieldPath::root().field("ids"),
             message: format!("User {id} is not an inactive user"),

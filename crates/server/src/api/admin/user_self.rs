@@ -15,7 +15,9 @@ use crate::api::ApiObject;
 use crate::auth::{AdminUser, PatUser};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use flagstaff_domain::ops::{passwords, Actor, ChangePassword, FieldPath, HashedPassword, OpError, RootRole};
+use flagstaff_domain::ops::{
+    passwords, Actor, ChangePassword, FieldPath, HashedPassword, OpError, RootRole,
+};
 use flagstaff_domain::wire::users::{RoleView, UserView};
 use flagstaff_storage::UserRow;
 

@@ -136,7 +136,10 @@ async fn create(
     ApiObject(body): ApiObject<CreateBody>,
 ) -> ApiResult<Response> {
     let role = body.root_role.role()?;
-    let email = body.email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+    let email = body
+        .email
+        .map(|e| e.trim().to_owned())
+        .filter(|e| !e.is_empty());
     let username = body
         .username
         .map(|u| u.trim().to_owned())
@@ -308,7 +311,11 @@ struct AccessList {
 async fn access(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Json<AccessList>> {
     let users = state.store.users().await?;
     Ok(Json(AccessList {
-        users: users.iter().filter(|u| u.active()).map(UserView::from).collect(),
+        users: users
+            .iter()
+            .filter(|u| u.active())
+            .map(UserView::from)
+            .collect(),
         groups: Vec::new(),
     }))
 }
