@@ -27,6 +27,7 @@ mod links;
 mod names;
 pub mod passwords;
 pub mod pats;
+mod project_tokens;
 mod projects;
 mod segments;
 mod signals;
@@ -73,6 +74,7 @@ pub use integrations::{
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};
+pub use project_tokens::{CreateProjectToken, RevokeProjectToken};
 pub use projects::{
     AddEnvironmentToProject, CreateEnvironment, CreateProject, DeleteProject,
     RemoveEnvironmentFromProject, SetEnvironmentEnabled, UpdateProject,

@@ -21,6 +21,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod pats;
+mod project_tokens;
 mod prometheus;
 mod push;
 mod revisions;
@@ -52,6 +53,7 @@ use metrics::*;
 use openapi::*;
 use outage::*;
 use pats::*;
+use project_tokens::*;
 use prometheus::*;
 use push::*;
 use revisions::*;
@@ -204,6 +206,7 @@ on_both_backends!(
     imports_are_capped,
     users_through_the_admin_api,
     ui_manages_users,
+    project_api_tokens,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

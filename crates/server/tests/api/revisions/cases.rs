@@ -21,6 +21,7 @@ pub fn cases() -> Vec<Case> {
         tokens_and_integrations(),
         not_changes(),
         super::user_cases::user_cases(),
+        super::parity_cases::parity_cases(),
         super::sdk_cases::sdk_writes(),
     ]
     .into_iter()

@@ -3,6 +3,7 @@
 
 mod environments;
 mod project_environments;
+mod project_tokens;
 
 use crate::api::routes::{get, Routes};
 use axum::extract::{Path, State};
@@ -29,6 +30,7 @@ pub fn router() -> Routes {
         .route("/api/admin/feature-types", get(feature_types))
         .merge(environments::router())
         .merge(project_environments::router())
+        .merge(project_tokens::router())
 }
 
 /// A flag type of the catalogue, with the days after which a flag of it is
@@ -310,5 +312,6 @@ pub(super) fn doc() -> utoipa::openapi::OpenApi {
     let mut openapi = Doc::openapi();
     openapi.merge(environments::doc());
     openapi.merge(project_environments::doc());
+    openapi.merge(project_tokens::doc());
     crate::api::openapi::area(openapi, "Admin: projects", "projects")
 }

@@ -1,0 +1,103 @@
+//! A project's API tokens (issue 23): backend and frontend tokens of that
+//! project only, listed and deleted through it; refusals change nothing.
+
+use crate::helpers::*;
+
+const PT: &str = "/api/admin/projects/default/api-tokens";
+
+pub async fn project_api_tokens(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects",
+            Some(json!({"id": "other", "name": "Other"})),
+        )
+        .await;
+    assert!(status.is_success());
+    let (status, made) = app
+        .admin(
+            Method::POST,
+            PT,
+            Some(json!({"tokenName": "svc", "type": "backend", "environment": "development"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["projects"], json!(["default"]));
+    let secret = made["secret"].as_str().expect("secret").to_owned();
+    assert!(secret.starts_with("default:development."), "{secret}");
+    app.client_features(&secret).await;
+
+    // Refused, storing nothing: an admin token, an unknown environment or
+    // project, a token of another project through this one.
+    let (_, before) = app.admin(Method::GET, "/api/admin/api-tokens", None).await;
+    for (path, body, expected) in [
+        (
+            PT,
+            json!({"tokenName": "adm", "type": "admin"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            PT,
+            json!({"tokenName": "x", "type": "backend", "environment": "nowhere"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            PT,
+            json!({"tokenName": "x", "type": "nonsense"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/admin/projects/missing/api-tokens",
+            json!({"tokenName": "x", "type": "backend"}),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let (status, answer) = app.admin(Method::POST, path, Some(body.clone())).await;
+        assert_eq!(status, expected, "{body}: {answer}");
+    }
+    let (_, after) = app.admin(Method::GET, "/api/admin/api-tokens", None).await;
+    assert_eq!(before, after);
+
+    let (status, list) = app.admin(Method::GET, PT, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let tokens = list["tokens"].as_array().expect("tokens");
+    assert!(tokens.iter().any(|t| t["tokenName"] == "svc"), "{list}");
+    // The start-up tokens of `default` are listed; the `*` one is not.
+    assert_eq!(tokens.len(), 3, "{list}");
+    assert!(
+        tokens.iter().all(|t| t["projects"] == json!(["default"])),
+        "{list}"
+    );
+    let (status, other) = app
+        .admin(Method::GET, "/api/admin/projects/other/api-tokens", None)
+        .await;
+    assert_eq!(
+        (status, other["tokens"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(0))
+    );
+    let (status, _) = app
+        .admin(Method::GET, "/api/admin/projects/missing/api-tokens", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let id = made["id"].as_str().expect("id");
+    let (status, _) = app
+        .admin(
+            Method::DELETE,
+            &format!("/api/admin/projects/other/api-tokens/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not a token of that project");
+    app.client_features(&secret).await;
+    let (status, _) = app.admin(Method::DELETE, &format!("{PT}/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .call(Method::GET, "/api/client/features", Some(&secret), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "deleted at once");
+    let (status, _) = app.admin(Method::DELETE, &format!("{PT}/{id}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.stop().await;
+}

@@ -1,0 +1,31 @@
+//! Write routes added for parity with Unleash's admin API (issue 23), past
+//! the users' (`user_cases.rs`).
+
+use super::{case, change, Case, Expect};
+use crate::helpers::*;
+
+pub fn parity_cases() -> Vec<Case> {
+    vec![
+        case(
+            "POST /api/admin/projects/{project}/api-tokens",
+            "project token",
+            change(&["api-token-created"]),
+        )
+        .at("/api/admin/projects/default/api-tokens")
+        .body(json!({"tokenName": "project-svc", "type": "backend", "environment": "development"}))
+        .keep("project_token"),
+        case(
+            "POST /api/admin/projects/{project}/api-tokens",
+            "project admin token",
+            Expect::Refused,
+        )
+        .at("/api/admin/projects/default/api-tokens")
+        .body(json!({"tokenName": "project-admin", "type": "admin"})),
+        case(
+            "DELETE /api/admin/projects/{project}/api-tokens/{token}",
+            "project token delete",
+            change(&["api-token-deleted"]),
+        )
+        .at("/api/admin/projects/default/api-tokens/{project_token}"),
+    ]
+}
