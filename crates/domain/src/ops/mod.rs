@@ -14,6 +14,7 @@ mod integrations;
 pub use context::STANDARD_CONTEXT_FIELDS;
 mod dependencies;
 mod edit;
+mod environment_order;
 mod export;
 mod field_path;
 mod flag_batches;
@@ -59,6 +60,7 @@ pub use context::{
 };
 pub use dependencies::{AddDependency, RemoveDependencies, RemoveDependency, MAX_PARENT_VARIANTS};
 pub use edit::Edit;
+pub use environment_order::SortEnvironments;
 pub use export::ExportFlags;
 pub use field_path::{FieldPath, PathSegment};
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};

@@ -207,6 +207,7 @@ on_both_backends!(
     users_through_the_admin_api,
     ui_manages_users,
     project_api_tokens,
+    environments_one_project_and_order,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -101,3 +101,74 @@ pub async fn project_api_tokens(db: Db) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     app.stop().await;
 }
+
+/// One environment with its use, a project's environments, and the sort
+/// order (all or none, one change).
+pub async fn environments_one_project_and_order(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, one) = app
+        .admin(Method::GET, "/api/admin/environments/production", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(
+        (one["name"].as_str(), one["projectCount"].as_i64()),
+        (Some("production"), Some(1))
+    );
+    assert_eq!(one["apiTokenCount"], 1, "the start-up production token");
+    let (status, _) = app
+        .admin(Method::GET, "/api/admin/environments/nowhere", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, list) = app
+        .admin(Method::GET, "/api/admin/environments/project/default", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["environments"].as_array().map(Vec::len), Some(2));
+    let (status, _) = app
+        .admin(Method::GET, "/api/admin/environments/project/missing", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let order = |list: &Value| -> Vec<String> {
+        list["environments"]
+            .as_array()
+            .expect("environments")
+            .iter()
+            .filter_map(|e| e["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (_, before) = app
+        .admin(Method::GET, "/api/admin/environments", None)
+        .await;
+    assert_eq!(order(&before), ["development", "production"]);
+    let sort = "/api/admin/environments/sort-order";
+    let (status, _) = app
+        .admin(
+            Method::PUT,
+            sort,
+            Some(json!({"production": 0, "nowhere": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app
+        .admin(Method::PUT, sort, Some(json!({"production": "first"})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, unchanged) = app
+        .admin(Method::GET, "/api/admin/environments", None)
+        .await;
+    assert_eq!(unchanged, before, "refusals change nothing");
+    let (status, _) = app
+        .admin(
+            Method::PUT,
+            sort,
+            Some(json!({"production": 0, "development": 5})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, after) = app
+        .admin(Method::GET, "/api/admin/environments", None)
+        .await;
+    assert_eq!(order(&after), ["production", "development"]);
+    app.stop().await;
+}

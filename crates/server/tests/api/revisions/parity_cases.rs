@@ -27,5 +27,17 @@ pub fn parity_cases() -> Vec<Case> {
             change(&["api-token-deleted"]),
         )
         .at("/api/admin/projects/default/api-tokens/{project_token}"),
+        case(
+            "PUT /api/admin/environments/sort-order",
+            "environment order",
+            change(&["environment-updated"]),
+        )
+        .body(json!({"staging": 7})),
+        case(
+            "PUT /api/admin/environments/sort-order",
+            "unknown environment order",
+            Expect::Refused,
+        )
+        .body(json!({"nowhere": 1})),
     ]
 }

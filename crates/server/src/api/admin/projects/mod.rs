@@ -1,6 +1,7 @@
 //! Projects (list, read, create, change, delete) and the flag-type catalogue;
 //! environments, and a project's environments, are in their own modules.
 
+mod environment_order;
 mod environments;
 mod project_environments;
 mod project_tokens;
@@ -31,6 +32,7 @@ pub fn router() -> Routes {
         .merge(environments::router())
         .merge(project_environments::router())
         .merge(project_tokens::router())
+        .merge(environment_order::router())
 }
 
 /// A flag type of the catalogue, with the days after which a flag of it is
@@ -313,5 +315,6 @@ pub(super) fn doc() -> utoipa::openapi::OpenApi {
     openapi.merge(environments::doc());
     openapi.merge(project_environments::doc());
     openapi.merge(project_tokens::doc());
+    openapi.merge(environment_order::doc());
     crate::api::openapi::area(openapi, "Admin: projects", "projects")
 }
