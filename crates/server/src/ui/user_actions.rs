@@ -28,20 +28,20 @@ pub struct ActionForm {
 }
 
 /// The checks every action makes first: CSRF, Admin, a numeric id.
-fn refused(signed: &SignedIn, form: &ActionForm, id: &str) -> Result<i64, Response> {
+fn refused(signed: &SignedIn, form: &ActionForm, id: &str) -> Result<i64, Box<Response>> {
     if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
-        return Err(refused);
+        return Err(Box::new(refused));
     }
     if let Some(refused) = admins_only(signed) {
-        return Err(refused);
+        return Err(Box::new(refused));
     }
     id.parse().map_err(|_| {
-        message(
+        Box::new(message(
             StatusCode::NOT_FOUND,
             "Not found",
             "There is no such user.",
             signed.nav(),
-        )
+        ))
     })
 }
 
@@ -68,7 +68,7 @@ pub async fn role(
 ) -> Response {
     let id = match refused(&signed, &form, &id) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let Some(role) = RootRole::parse(&form.role) else {
         return message(
@@ -96,7 +96,7 @@ pub async fn active(
 ) -> Response {
     let id = match refused(&signed, &form, &id) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let active = match form.active.as_str() {
         "yes" => true,
@@ -122,7 +122,7 @@ pub async fn delete(
 ) -> Response {
     let id = match refused(&signed, &form, &id) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     apply_then_list(&state, &signed, DeleteUser { id }).await
 }
@@ -136,7 +136,7 @@ pub async fn reset(
 ) -> Response {
     match refused(&signed, &form, &id) {
         Ok(id) => with_reset_link(&state, &signed, id).await,
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
