@@ -55,8 +55,8 @@ pub use actions::{
     SwitchActionSet, UpdateActionSet,
 };
 pub use context::{
-    AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
-    UpdateContextField,
+    check_context_name, AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField,
+    LegalValue, UpdateContextField,
 };
 pub use dependencies::{AddDependency, RemoveDependencies, RemoveDependency, MAX_PARENT_VARIANTS};
 pub use edit::Edit;
@@ -81,7 +81,7 @@ pub use projects::{
     AddEnvironmentToProject, CreateEnvironment, CreateProject, DeleteProject,
     RemoveEnvironmentFromProject, SetEnvironmentEnabled, UpdateProject,
 };
-pub use segments::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
+pub use segments::{check_segment_name, CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 pub use signals::{
     CreateSignalEndpoint, CreateSignalToken, CreatedSignalToken, DeleteSignalEndpoint,
     DeleteSignalToken, RenameSignalToken, SignalEndpointInput, SwitchSignalEndpoint,

@@ -208,6 +208,7 @@ on_both_backends!(
     ui_manages_users,
     project_api_tokens,
     environments_one_project_and_order,
+    segment_and_context_names,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

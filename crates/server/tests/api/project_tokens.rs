@@ -172,3 +172,41 @@ pub async fn environments_one_project_and_order(db: Db) {
     assert_eq!(order(&after), ["production", "development"]);
     app.stop().await;
 }
+
+/// Name checks before creating a segment or a context field.
+pub async fn segment_and_context_names(db: Db) {
+    let app = spawn_app(db).await;
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/segments",
+            Some(json!({"name": "beta", "constraints": []})),
+        )
+        .await;
+    assert!(status.is_success());
+    let segment = "/api/admin/segments/validate";
+    for (name, expected) in [
+        ("beta", StatusCode::CONFLICT),
+        ("gamma", StatusCode::NO_CONTENT),
+        ("  ", StatusCode::BAD_REQUEST),
+    ] {
+        let (status, answer) = app
+            .admin(Method::POST, segment, Some(json!({"name": name})))
+            .await;
+        assert_eq!(status, expected, "{name}: {answer}");
+    }
+    let context = "/api/admin/context/validate";
+    for (name, expected) in [
+        ("userId", StatusCode::CONFLICT),
+        ("region", StatusCode::OK),
+        ("", StatusCode::BAD_REQUEST),
+    ] {
+        let (status, answer) = app
+            .admin(Method::POST, context, Some(json!({"name": name})))
+            .await;
+        assert_eq!(status, expected, "{name}: {answer}");
+    }
+    let (status, _) = app.admin(Method::POST, context, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    app.stop().await;
+}

@@ -15,6 +15,7 @@ mod heavy;
 mod integrations;
 mod links;
 mod metrics;
+mod name_checks;
 mod pats;
 mod playground;
 mod projects;
@@ -70,6 +71,7 @@ pub fn router() -> Routes {
         .merge(actions::router())
         .merge(transfer::router())
         .merge(users::router())
+        .merge(name_checks::router())
         .merge(user_passwords::router())
         .merge(user_self::router())
 }
@@ -100,6 +102,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         actions::doc(),
         transfer::doc(),
         users::doc(),
+        name_checks::doc(),
         user_passwords::doc(),
         user_self::doc(),
     ] {

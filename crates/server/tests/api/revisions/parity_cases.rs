@@ -39,5 +39,17 @@ pub fn parity_cases() -> Vec<Case> {
             Expect::Refused,
         )
         .body(json!({"nowhere": 1})),
+        case(
+            "POST /api/admin/segments/validate",
+            "segment name",
+            Expect::NotAChange("checks a name"),
+        )
+        .body(json!({"name": "a-free-segment-name"})),
+        case(
+            "POST /api/admin/context/validate",
+            "context name",
+            Expect::NotAChange("checks a name"),
+        )
+        .body(json!({"name": "a-free-context-name"})),
     ]
 }
