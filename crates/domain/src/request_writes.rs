@@ -41,6 +41,17 @@ impl DomainState {
         self.store.delete_other_sessions(user_id, keep).await
     }
 
+    /// Notes a user's sign-in (not a change: listed on the users screen).
+    pub async fn record_sign_in(
+        &self,
+        user_id: i64,
+        at: &DateTime<Utc>,
+        address: Option<&str>,
+        via: &str,
+    ) -> StorageResult<()> {
+        self.store.record_sign_in(user_id, at, address, via).await
+    }
+
     /// Notes that a personal access token was used at `now`.
     pub async fn touch_pat(&self, id: i64, now: &DateTime<Utc>) -> StorageResult<()> {
         self.store.touch_pat(id, now).await

@@ -61,6 +61,8 @@ const ADMIN_ONLY: &[&str] = &[
 ];
 /// A user's own PATs, which every role manages.
 const OWN_PATS: &str = "/api/admin/user/tokens";
+/// A user's own password, which every role changes.
+const OWN_PASSWORD: &str = "/api/admin/user/change-password";
 
 /// `path` is `prefix` or below it.
 fn under(path: &str, prefix: &str) -> bool {
@@ -73,7 +75,7 @@ fn under(path: &str, prefix: &str) -> bool {
 /// signal endpoints; a Viewer only reads (`GET`, and the playground, which
 /// changes nothing). Every role manages its own PATs.
 pub fn role_allows(role: RootRole, method: &Method, path: &str) -> bool {
-    if under(path, OWN_PATS) {
+    if under(path, OWN_PATS) || path == OWN_PASSWORD {
         return true;
     }
     let admin_only = path.split('/').any(|segment| segment == "api-tokens")
@@ -102,7 +104,7 @@ async fn pat_user(state: &AppState, secret: &str) -> Result<Option<PatUser>, Api
         return Ok(None);
     };
     let now = state.clock.now();
-    if pat.expires_at <= now {
+    if pat.expires_at <= now || !user.active() {
         return Ok(None);
     }
     let seen_lately = pat

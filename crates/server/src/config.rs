@@ -184,6 +184,8 @@ pub struct UiSettings {
     pub public_host: Option<String>,
     /// How many hours of metrics are kept (the metrics tab offers windows within it).
     pub metrics_retention_hours: u32,
+    /// The public URL without a trailing `/`: the base of password reset links.
+    pub public_url: String,
 }
 
 impl UiSettings {
@@ -253,6 +255,7 @@ impl ServeArgs {
             secure_cookies: self.public_url.starts_with("https://"),
             public_host: url_host(&self.public_url),
             metrics_retention_hours: self.metrics_retention_hours,
+            public_url: self.public_url.trim_end_matches('/').to_owned(),
         }
     }
 

@@ -40,6 +40,12 @@ pub enum ApiError {
     AuthenticationRequired,
     #[error("You must log in to use Unleash.")]
     Unauthorized,
+    /// 401: a wrong username or password (Unleash's PasswordMismatchError).
+    #[error("Wrong username or password")]
+    PasswordMismatch,
+    /// 401: a password reset link that is used, expired or made up.
+    #[error("{0}")]
+    InvalidToken(String),
     #[error("You don't have the required permissions to perform this operation.")]
     Forbidden,
     /// 401 on the client and frontend APIs, which answer with a bare `{"message"}`.
@@ -84,6 +90,8 @@ impl ApiError {
             | ApiError::ClientForbidden => StatusCode::FORBIDDEN,
             ApiError::AuthenticationRequired
             | ApiError::Unauthorized
+            | ApiError::PasswordMismatch
+            | ApiError::InvalidToken(_)
             | ApiError::ClientUnauthorized
             | ApiError::SignalUnauthorized => StatusCode::UNAUTHORIZED,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -118,6 +126,8 @@ impl ApiError {
             ApiError::OperationDenied(_) => "OperationDeniedError",
             ApiError::InvalidOperation(_) => "InvalidOperationError",
             ApiError::AuthenticationRequired => "AuthenticationRequired",
+            ApiError::PasswordMismatch => "PasswordMismatchError",
+            ApiError::InvalidToken(_) => "InvalidTokenError",
             ApiError::Unauthorized
             | ApiError::ClientUnauthorized
             | ApiError::SignalUnauthorized => "UnauthorizedError",

@@ -28,6 +28,7 @@ mod error;
 pub mod http;
 mod path_segment;
 mod request_context;
+mod sign_in;
 mod state;
 mod telemetry;
 mod ui;

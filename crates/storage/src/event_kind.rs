@@ -95,6 +95,9 @@ event_kinds! {
     PatDeleted => "pat-deleted",
     UserCreated => "user-created",
     UserPasswordChanged => "user-password-changed",
+    UserUpdated => "user-updated",
+    UserDeleted => "user-deleted",
+    UserResetLinkCreated => "user-reset-link-created",
     AddonConfigCreated => "addon-config-created",
     AddonConfigUpdated => "addon-config-updated",
     AddonConfigDeleted => "addon-config-deleted",
@@ -202,7 +205,10 @@ impl EventKind {
             | EventKind::ActionsUpdated
             | EventKind::ActionsDeleted
             | EventKind::UserCreated
-            | EventKind::UserPasswordChanged => Touches::Nothing,
+            | EventKind::UserPasswordChanged
+            | EventKind::UserUpdated
+            | EventKind::UserDeleted
+            | EventKind::UserResetLinkCreated => Touches::Nothing,
             EventKind::SegmentCreated | EventKind::SegmentUpdated | EventKind::SegmentDeleted => {
                 Touches::FlagElse(Part::Segment)
             }
@@ -329,7 +335,10 @@ impl EventKind {
             | EventKind::PatCreated
             | EventKind::PatDeleted
             | EventKind::UserCreated
-            | EventKind::UserPasswordChanged => false,
+            | EventKind::UserPasswordChanged
+            | EventKind::UserUpdated
+            | EventKind::UserDeleted
+            | EventKind::UserResetLinkCreated => false,
         }
     }
 }

@@ -43,6 +43,7 @@ mod strategy_types;
 mod tags;
 mod tokens;
 mod transactions;
+mod user_admin;
 mod users;
 
 use std::time::Duration;
@@ -82,6 +83,7 @@ pub use strategy_types::{StrategyParameter, StrategyTypeRow};
 pub use tags::{Tag, TagTypeRow};
 pub use tokens::{TokenKind, TokenRow};
 pub use transactions::{Committed, ReadTx, UnversionedTx, WriteTx, CHANGES_CHANNEL};
+pub use user_admin::{PasswordResetRow, SignInRow, SIGN_INS_KEPT};
 pub use users::{NewUser, RootRole, SessionRow, UserRow};
 
 /// How long opening the database, or waiting for a pooled connection, may take.

@@ -153,6 +153,20 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Moves an environment in the sort order.
+    pub async fn set_environment_sort_order(
+        &mut self,
+        name: &str,
+        sort_order: i64,
+    ) -> StorageResult<()> {
+        sqlx::query("UPDATE environments SET sort_order = $1 WHERE name = $2")
+            .bind(sort_order)
+            .bind(name)
+            .execute(self.tx())
+            .await?;
+        Ok(())
+    }
+
     /// Switches an environment on or off (for every project).
     pub async fn switch_environment(&mut self, name: &str, enabled: bool) -> StorageResult<()> {
         sqlx::query("UPDATE environments SET enabled = $1 WHERE name = $2")

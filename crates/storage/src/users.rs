@@ -56,6 +56,22 @@ pub struct UserRow {
     pub root_role: RootRole,
     pub created_at: DateTime<Utc>,
     pub seen_at: Option<DateTime<Utc>>,
+    /// Set while the user is deactivated: no sign-in, and no session or PAT
+    /// of theirs opens anything.
+    pub deactivated_at: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    /// Whether the user may sign in (and their sessions and PATs act).
+    pub fn active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
+
+    /// Whether a password is set (a user made without one signs in after a
+    /// reset link).
+    pub fn has_password(&self) -> bool {
+        !self.password_hash.is_empty()
+    }
 }
 
 /// A user to insert (the id is the database's).
@@ -77,7 +93,8 @@ pub struct SessionRow {
 }
 
 pub(super) const USER_COLUMNS: &str =
-    "u.id, u.username, u.email, u.name, u.password_hash, u.root_role, u.created_at, u.seen_at";
+    "u.id, u.username, u.email, u.name, u.password_hash, u.root_role, u.created_at, u.seen_at, \
+     u.deactivated_at";
 
 pub(super) fn user_from_row(r: &AnyRow) -> StorageResult<UserRow> {
     Ok(UserRow {
@@ -89,6 +106,7 @@ pub(super) fn user_from_row(r: &AnyRow) -> StorageResult<UserRow> {
         root_role: decoded(r, "root_role", RootRole::parse, "a user role")?,
         created_at: instant(r, "created_at")?,
         seen_at: optional_instant(r, "seen_at")?,
+        deactivated_at: optional_instant(r, "deactivated_at")?,
     })
 }
 

@@ -18,6 +18,18 @@ use super::{Actor, Context, FieldPath, OpError, OpResult, Operation};
 use crate::wire::{to_value, ContextFieldView};
 use flagstaff_storage::{now, ContextFieldRow, EventKind, NewEvent, StorageError, WriteTx};
 
+/// A context field's name, trimmed: 1–100 characters.
+pub fn check_context_name(name: &str) -> OpResult<&str> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(OpError::invalid(
+            FieldPath::root().field("name"),
+            "a context field needs a name of 1–100 characters",
+        ));
+    }
+    Ok(name)
+}
+
 /// A context field as the admin API receives it; absent fields keep their
 /// current value on update.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -99,13 +111,7 @@ impl Operation for CreateContextField {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ContextFieldRow> {
         let actor = &cx.actor;
         let input = self.field;
-        let name = input.name.as_deref().map(str::trim).unwrap_or_default();
-        if name.is_empty() || name.len() > 100 {
-            return Err(OpError::invalid(
-                FieldPath::root().field("name"),
-                "a context field needs a name of 1–100 characters",
-            ));
-        }
+        let name = check_context_name(input.name.as_deref().unwrap_or_default())?;
         match w.context_field(name).await {
             Err(StorageError::NotFound(_)) => {}
             Ok(_) => {

@@ -14,6 +14,7 @@ mod integrations;
 pub use context::STANDARD_CONTEXT_FIELDS;
 mod dependencies;
 mod edit;
+mod environment_order;
 mod export;
 mod field_path;
 mod flag_batches;
@@ -27,6 +28,7 @@ mod links;
 mod names;
 pub mod passwords;
 pub mod pats;
+mod project_tokens;
 mod projects;
 mod segments;
 mod signals;
@@ -38,6 +40,7 @@ mod tags;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod tokens;
+pub mod user_admin;
 pub mod users;
 mod variants;
 
@@ -52,11 +55,12 @@ pub use actions::{
     SwitchActionSet, UpdateActionSet,
 };
 pub use context::{
-    AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
-    UpdateContextField,
+    check_context_name, AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField,
+    LegalValue, UpdateContextField,
 };
 pub use dependencies::{AddDependency, RemoveDependencies, RemoveDependency, MAX_PARENT_VARIANTS};
 pub use edit::Edit;
+pub use environment_order::SortEnvironments;
 pub use export::ExportFlags;
 pub use field_path::{FieldPath, PathSegment};
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
@@ -72,11 +76,12 @@ pub use integrations::{
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};
+pub use project_tokens::{CreateProjectToken, RevokeProjectToken};
 pub use projects::{
     AddEnvironmentToProject, CreateEnvironment, CreateProject, DeleteProject,
     RemoveEnvironmentFromProject, SetEnvironmentEnabled, UpdateProject,
 };
-pub use segments::{CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
+pub use segments::{check_segment_name, CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 pub use signals::{
     CreateSignalEndpoint, CreateSignalToken, CreatedSignalToken, DeleteSignalEndpoint,
     DeleteSignalToken, RenameSignalToken, SignalEndpointInput, SwitchSignalEndpoint,
@@ -95,6 +100,9 @@ pub use tags::{
     TagFlag, TagInput, TagTypeInput, UntagFlag, UpdateTagType, DEFAULT_TAG_TYPE,
 };
 pub use tokens::{CreateToken, RevokeToken, SetTokenExpiry};
+pub use user_admin::{
+    CreateResetLink, DeleteUser, DeleteUsers, ResetLink, ResetPassword, SetUserActive, UpdateUser,
+};
 pub use users::{ChangePassword, CreateUser, HashedPassword, RootRole};
 pub use variants::{normalise_variants, SetVariants};
 

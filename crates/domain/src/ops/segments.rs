@@ -20,6 +20,18 @@ pub struct SegmentInput {
     pub constraints: Vec<Constraint>,
 }
 
+/// A segment's name, trimmed: 1–100 characters.
+pub fn check_segment_name(name: &str) -> OpResult<&str> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(OpError::invalid(
+            FieldPath::root().field("name"),
+            "a segment name is 1–100 characters",
+        ));
+    }
+    Ok(name)
+}
+
 impl SegmentInput {
     /// Checks the input against the stored segments (`id`: the one it replaces)
     /// and projects; returns it with its name trimmed.
@@ -29,13 +41,7 @@ impl SegmentInput {
         id: Option<i64>,
         limits: &Limits,
     ) -> OpResult<SegmentInput> {
-        let name = self.name.trim();
-        if name.is_empty() || name.len() > 100 {
-            return Err(OpError::invalid(
-                FieldPath::root().field("name"),
-                "a segment name is 1–100 characters",
-            ));
-        }
+        let name = check_segment_name(&self.name)?;
         let at_constraints = FieldPath::root().field("constraints");
         check_constraints(&self.constraints).map_err(|e| e.within(&at_constraints))?;
         if self.constraints.len() > limits.constraints_per_strategy {

@@ -212,7 +212,7 @@ impl Operation for CreateToken {
 }
 
 /// The stored token with this public id or secret.
-async fn find_token(w: &mut WriteTx<'_>, id_or_secret: &str) -> OpResult<TokenRow> {
+pub(super) async fn find_token(w: &mut WriteTx<'_>, id_or_secret: &str) -> OpResult<TokenRow> {
     let hash = hash_secret(id_or_secret);
     w.tokens()
         .await?

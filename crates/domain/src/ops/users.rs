@@ -32,19 +32,7 @@ impl HashedPassword {
     /// Checks the length rules, then hashes ([`passwords::hash`]: refused
     /// with [`OpError::Busy`] while the server is busy hashing others).
     pub async fn hash(password: &str) -> OpResult<HashedPassword> {
-        let length = password.chars().count();
-        if length < MIN_PASSWORD {
-            return Err(OpError::invalid(
-                password_at(),
-                format!("The password must have at least {MIN_PASSWORD} characters"),
-            ));
-        }
-        if length > MAX_PASSWORD {
-            return Err(OpError::invalid(
-                password_at(),
-                format!("The password may have at most {MAX_PASSWORD} characters"),
-            ));
-        }
+        check_password(password)?;
         match passwords::hash(password).await {
             Ok(Ok(hash)) => Ok(HashedPassword(hash)),
             Ok(Err(why)) => Err(OpError::invalid(password_at(), why)),
@@ -53,8 +41,39 @@ impl HashedPassword {
     }
 }
 
+impl HashedPassword {
+    /// No password: the user cannot sign in until they set one through a
+    /// reset link (an empty hash verifies nothing).
+    pub fn unset() -> HashedPassword {
+        HashedPassword(String::new())
+    }
+
+    /// The PHC string, as stored.
+    pub(crate) fn as_stored(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The length rules every password meets (Unleash's `validate-password`).
+pub fn check_password(password: &str) -> OpResult<()> {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD {
+        return Err(OpError::invalid(
+            password_at(),
+            format!("The password must have at least {MIN_PASSWORD} characters"),
+        ));
+    }
+    if length > MAX_PASSWORD {
+        return Err(OpError::invalid(
+            password_at(),
+            format!("The password may have at most {MAX_PASSWORD} characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// What an event says about a user.
-fn user_data(user: &UserRow) -> serde_json::Value {
+pub(crate) fn user_data(user: &UserRow) -> serde_json::Value {
     json!({
         "id": user.id,
         "username": user.username,
@@ -83,6 +102,28 @@ fn username_at() -> FieldPath {
     FieldPath::root().field("username")
 }
 
+/// An email (when given): at most 255 characters, one `@` with text on both
+/// sides, no spaces. Blank means none.
+pub fn check_email(email: &str) -> OpResult<()> {
+    let email = email.trim();
+    if email.is_empty() {
+        return Ok(());
+    }
+    let valid = email.chars().count() <= 255
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(OpError::invalid(
+            FieldPath::root().field("email"),
+            "Not a valid email address",
+        ))
+    }
+}
+
 /// A username: 1 to 100 characters, no spaces or control characters.
 pub fn check_username(username: &str) -> OpResult<()> {
     if username.is_empty() || username.chars().count() > 100 {
@@ -108,6 +149,9 @@ impl Operation for CreateUser {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<UserRow> {
         check_username(&self.username)?;
+        if let Some(email) = &self.email {
+            check_email(email)?;
+        }
         if self.only_if_first && w.user_count().await? > 0 {
             return Err(OpError::Denied("A user exists already".to_owned()));
         }

@@ -2,6 +2,7 @@
 //! response types; this module merges them and adds the shared layers.
 
 pub mod admin;
+mod auth_routes;
 pub mod client;
 mod client_metrics;
 mod client_query;
@@ -35,6 +36,7 @@ fn api_routes(args: &ServeArgs) -> Routes {
         .merge(health::router())
         .merge(openapi::router())
         .merge(admin::router())
+        .merge(auth_routes::router())
         .merge(client::router())
         .merge(streaming::router())
         .merge(client_metrics::router())

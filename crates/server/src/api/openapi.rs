@@ -113,6 +113,7 @@ pub fn document() -> &'static OpenApi {
             super::signal_endpoint::doc(),
             super::prometheus::doc(),
             super::admin::doc(),
+            super::auth_routes::doc(),
         ] {
             openapi.merge(area);
         }

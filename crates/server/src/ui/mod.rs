@@ -20,6 +20,8 @@ mod pages;
 mod pats;
 pub mod plain;
 mod profile;
+mod reset;
+mod user_actions;
 mod users;
 
 use askama::Template;
@@ -65,6 +67,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/profile/tokens/{id}/delete", post(pats::delete))
         .route("/users", get(users::list).post(users::create))
         .route("/ui/{file}", get(assets::asset))
+        .route("/reset-password", get(reset::form).post(reset::submit))
+        .route("/users/{id}/role", post(user_actions::role))
+        .route("/users/{id}/active", post(user_actions::active))
+        .route("/users/{id}/reset", post(user_actions::reset))
+        .route("/users/{id}/delete", post(user_actions::delete))
         .merge(flags::routes())
         .merge(flag_page::routes())
         .merge(activity::routes())
@@ -135,7 +142,7 @@ pub async fn signed_in(
     let Some(session) = state.store.session(&session_hash).await.map_err(internal)? else {
         return Ok(None);
     };
-    if session.expires_at <= state.clock.now() {
+    if session.expires_at <= state.clock.now() || !session.user.active() {
         return Ok(None);
     }
     Ok(Some(SignedIn {
@@ -168,7 +175,10 @@ impl FromRequestParts<AppState> for SignedIn {
 
 /// A new session for `user` (a new random id at every sign-in, so no
 /// session id chosen before it is ever signed in): its `Set-Cookie` value.
-async fn start_session(state: &AppState, user: &UserRow) -> Result<HeaderValue, Response> {
+pub(crate) async fn start_session(
+    state: &AppState,
+    user: &UserRow,
+) -> Result<HeaderValue, Response> {
     let id = random_hex().map_err(internal)?;
     let csrf = random_hex().map_err(internal)?;
     let now = state.clock.now();

@@ -14,9 +14,9 @@ use super::{
     start_session, too_many, Nav, SignedIn, SESSION_COOKIE,
 };
 use crate::client_address::ClientAddress;
+use crate::sign_in::SignInRefusal;
 use crate::state::AppState;
 use flagstaff_domain::hash_secret;
-use flagstaff_domain::ops::passwords::{self, HashPermit};
 use flagstaff_domain::ops::{Actor, CreateUser, HashedPassword, OpError, RootRole};
 
 pub(super) use super::profile::ProfilePage;
@@ -86,11 +86,9 @@ pub struct LoginForm {
 }
 
 /// `POST /login`: a wrong username or password re-renders the form (the
-/// username kept). Each attempt is counted by the sign-in throttle
-/// (`quota::SignIns`: per address and login, per login, and the address's
-/// failed-authentication budget) *before* the password is hashed, and the
-/// hash waits for a permit (`ops::passwords`); a refusal is a 429 with
-/// `Retry-After` and hashes nothing.
+/// username kept). The check is `sign_in::sign_in` (the API's
+/// `/auth/simple/login` takes it too): throttled before hashing, a
+/// refusal is a 429 with `Retry-After` and hashes nothing.
 pub async fn login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -98,45 +96,30 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let login = form.login.trim();
-    let address = address.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    let quotas = &state.quotas;
-    let throttled = |retry_after: u64| {
-        too_many(
-            "Too many attempts",
-            &format!("Too many wrong sign-ins; try again in {retry_after} s."),
-            retry_after,
-            None,
-        )
-    };
-    // Refused without waiting for a permit, counting or hashing anything.
-    if let Some(retry_after) = quotas.sign_ins.refused(&quotas.failed_auth, address, login) {
-        return throttled(retry_after);
-    }
-    let permit = match HashPermit::acquire().await {
-        Ok(permit) => permit,
-        Err(refused) => return busy(&refused.to_string(), None),
-    };
-    let attempt = match quotas.sign_ins.begin(&quotas.failed_auth, address, login) {
-        Ok(attempt) => attempt,
-        Err(retry_after) => return throttled(retry_after),
-    };
-    let user = match state.store.user_by_login(login).await {
+    let user = match crate::sign_in::sign_in(&state, address, login, &form.password, "web UI").await
+    {
         Ok(user) => user,
-        Err(e) => return internal(e),
+        Err(SignInRefusal::Throttled(retry_after)) => {
+            return too_many(
+                "Too many attempts",
+                &format!("Too many wrong sign-ins; try again in {retry_after} s."),
+                retry_after,
+                None,
+            )
+        }
+        Err(SignInRefusal::Busy(why)) => return busy(&why, None),
+        Err(SignInRefusal::Storage(e)) => return internal(e),
+        Err(SignInRefusal::Wrong) => {
+            return render(
+                StatusCode::UNAUTHORIZED,
+                &LoginPage {
+                    nav: None,
+                    login: login.to_owned(),
+                    error: Some("Wrong username or password".to_owned()),
+                },
+            )
+        }
     };
-    let hash = user.as_ref().map(|u| u.password_hash.as_str());
-    let verified = passwords::verify_sign_in(permit, hash, &form.password).await;
-    let Some(user) = user.filter(|_| verified) else {
-        return render(
-            StatusCode::UNAUTHORIZED,
-            &LoginPage {
-                nav: None,
-                login: login.to_owned(),
-                error: Some("Wrong username or password".to_owned()),
-            },
-        );
-    };
-    attempt.succeeded(quotas);
     // Whatever session this browser had ends: the new one has a new id.
     if let Some(old) = super::cookie(&headers, SESSION_COOKIE) {
         if let Err(e) = state.domain().delete_session(&hash_secret(old)).await {

@@ -1,5 +1,8 @@
-//! The users screen (Admins only): who can sign in, and a form that creates
-//! a user with a role.
+//! The users screen (Admins only): who can sign in, each user's recent
+//! sign-ins, and a form that creates a user with a role (a password, or
+//! none and a reset link shown once). Changing a role, deactivating,
+//! deleting and reset links are in `user_actions.rs`; all of it applies the
+//! operations the admin API's `user-admin` routes apply.
 
 use askama::Template;
 use axum::extract::State;
@@ -12,14 +15,22 @@ use super::feedback::done;
 use super::{internal, message, op_error, render, Nav, SignedIn};
 use crate::state::AppState;
 use flagstaff_domain::ops::{Actor, CreateUser, HashedPassword, OpError, RootRole};
-use flagstaff_storage::UserRow;
+use flagstaff_storage::{SignInRow, UserRow};
+
+/// A user with their recent sign-ins, newest first.
+pub(super) struct UserLine {
+    pub user: UserRow,
+    pub sign_ins: Vec<SignInRow>,
+}
 
 #[derive(Template)]
 #[template(path = "users.html")]
-struct UsersPage {
-    nav: Option<Nav>,
+pub(super) struct UsersPage {
+    pub nav: Option<Nav>,
     csrf: String,
-    users: Vec<UserRow>,
+    rows: Vec<UserLine>,
+    /// A reset link just made: (username, URL), shown this once.
+    pub reset_link: Option<(String, String)>,
     username: String,
     email: String,
     name: String,
@@ -29,7 +40,7 @@ struct UsersPage {
     password_error: Option<String>,
 }
 
-fn admins_only(signed: &SignedIn) -> Option<Response> {
+pub(super) fn admins_only(signed: &SignedIn) -> Option<Response> {
     (signed.role != RootRole::Admin).then(|| {
         message(
             StatusCode::FORBIDDEN,
@@ -40,11 +51,17 @@ fn admins_only(signed: &SignedIn) -> Option<Response> {
     })
 }
 
-async fn page(state: &AppState, signed: &SignedIn) -> Result<UsersPage, Response> {
+pub(super) async fn page(state: &AppState, signed: &SignedIn) -> Result<UsersPage, Response> {
+    let mut rows = Vec::new();
+    for user in state.store.users().await.map_err(internal)? {
+        let sign_ins = state.store.sign_ins(user.id).await.map_err(internal)?;
+        rows.push(UserLine { user, sign_ins });
+    }
     Ok(UsersPage {
         nav: signed.nav(),
         csrf: signed.csrf.clone(),
-        users: state.store.users().await.map_err(internal)?,
+        rows,
+        reset_link: None,
         username: String::new(),
         email: String::new(),
         name: String::new(),
@@ -115,12 +132,21 @@ pub async fn create(
         again.username_error = Some(e.to_string());
         return render(StatusCode::BAD_REQUEST, &again);
     }
-    let password = match HashedPassword::hash(&form.password).await {
-        Ok(password) => password,
-        Err(OpError::Busy(why)) => return super::busy(&why, signed.nav()),
-        Err(e) => {
-            again.password_error = Some(e.to_string());
-            return render(StatusCode::BAD_REQUEST, &again);
+    if let Err(e) = flagstaff_domain::ops::users::check_email(&again.email) {
+        again.email_error = Some(e.to_string());
+        return render(StatusCode::BAD_REQUEST, &again);
+    }
+    let without_password = form.password.is_empty();
+    let password = if without_password {
+        HashedPassword::unset()
+    } else {
+        match HashedPassword::hash(&form.password).await {
+            Ok(password) => password,
+            Err(OpError::Busy(why)) => return super::busy(&why, signed.nav()),
+            Err(e) => {
+                again.password_error = Some(e.to_string());
+                return render(StatusCode::BAD_REQUEST, &again);
+            }
         }
     };
     let operation = CreateUser {
@@ -135,6 +161,9 @@ pub async fn create(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
+        Ok(user) if without_password => {
+            super::user_actions::with_reset_link(&state, &signed, user.id).await
+        }
         Ok(user) => done("/users", &format!("Created the user {}.", user.username)),
         Err(OpError::Conflict(e)) => {
             again.username_error = Some(e);

@@ -21,9 +21,11 @@ mod metrics;
 mod openapi;
 mod outage;
 mod pats;
+mod project_tokens;
 mod prometheus;
 mod push;
 mod revisions;
+mod route_coverage;
 mod sdk_apis;
 mod signals;
 mod storage;
@@ -36,6 +38,8 @@ mod ui_admin;
 mod ui_flag_page;
 mod ui_forms;
 mod ui_shell;
+mod ui_users;
+mod users;
 
 use admin_routes::*;
 use changes::*;
@@ -51,6 +55,7 @@ use metrics::*;
 use openapi::*;
 use outage::*;
 use pats::*;
+use project_tokens::*;
 use prometheus::*;
 use push::*;
 use revisions::*;
@@ -66,6 +71,8 @@ use ui_admin::*;
 use ui_flag_page::*;
 use ui_forms::*;
 use ui_shell::*;
+use ui_users::*;
+use users::*;
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -207,6 +214,11 @@ on_both_backends!(
     unpaged_lists_stream_and_heavy_reads_are_bounded,
     counts_are_capped,
     imports_are_capped,
+    users_through_the_admin_api,
+    ui_manages_users,
+    project_api_tokens,
+    environments_one_project_and_order,
+    segment_and_context_names,
 );
 
 /// The scenarios that need no restart, on `sqlite::memory:` (one connection:

@@ -9,7 +9,7 @@ fn every_kind_round_trips_through_its_wire_name() {
         assert_eq!(serde_json::from_value::<EventKind>(json).ok(), Some(kind));
         assert_eq!(kind.to_string(), kind.as_str());
     }
-    assert_eq!(EventKind::ALL.len(), 68);
+    assert_eq!(EventKind::ALL.len(), 71);
     assert!("feature-updated".parse::<EventKind>().is_err());
 }
 
@@ -73,4 +73,9 @@ fn touches_matches_the_prefix_rules_it_replaced() {
     // up with its user at every request): nothing to reload.
     assert_eq!(K::UserCreated.touches(), Touches::Nothing);
     assert_eq!(K::UserPasswordChanged.touches(), Touches::Nothing);
+    // A deleted or deactivated user's PATs and sessions are refused by that
+    // same lookup.
+    assert_eq!(K::UserUpdated.touches(), Touches::Nothing);
+    assert_eq!(K::UserDeleted.touches(), Touches::Nothing);
+    assert_eq!(K::UserResetLinkCreated.touches(), Touches::Nothing);
 }

@@ -15,6 +15,7 @@ mod heavy;
 mod integrations;
 mod links;
 mod metrics;
+mod name_checks;
 mod pats;
 mod playground;
 mod projects;
@@ -26,6 +27,10 @@ mod strategy_types;
 mod tags;
 mod tokens;
 mod transfer;
+mod user_passwords;
+pub(crate) use user_passwords::reset_url;
+mod user_self;
+mod users;
 mod variants;
 
 use axum::http::StatusCode;
@@ -65,6 +70,10 @@ pub fn router() -> Routes {
         .merge(signal_endpoints::router())
         .merge(actions::router())
         .merge(transfer::router())
+        .merge(users::router())
+        .merge(name_checks::router())
+        .merge(user_passwords::router())
+        .merge(user_self::router())
 }
 
 /// The admin API's part of the OpenAPI document, area by area.
@@ -92,6 +101,10 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         signal_endpoints::doc(),
         actions::doc(),
         transfer::doc(),
+        users::doc(),
+        name_checks::doc(),
+        user_passwords::doc(),
+        user_self::doc(),
     ] {
         openapi.merge(area);
     }

@@ -50,8 +50,8 @@ struct CreateBody {
     "secretPrefix": "default:production.a1b2", "tokenName": "checkout-service",
     "type": "backend", "environment": "production", "projects": ["default"],
     "project": "default", "createdAt": "2025-03-01T09:00:00Z", "expiresAt": null}]}))]
-struct TokenList<'a> {
-    tokens: Vec<TokenView<'a>>,
+pub(super) struct TokenList<'a> {
+    pub(super) tokens: Vec<TokenView<'a>>,
 }
 
 /// A token just created: the only answer that carries its secret.
@@ -61,10 +61,10 @@ struct TokenList<'a> {
     "type": "backend", "environment": "production", "projects": ["default"],
     "project": "default", "createdAt": "2025-03-01T09:00:00Z", "expiresAt": null,
     "secret": "default:production.a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c"}))]
-struct CreatedToken<'a> {
+pub(super) struct CreatedToken<'a> {
     #[serde(flatten)]
-    token: TokenView<'a>,
-    secret: &'a str,
+    pub(super) token: TokenView<'a>,
+    pub(super) secret: &'a str,
 }
 
 #[utoipa::path(

@@ -20,6 +20,8 @@ pub fn cases() -> Vec<Case> {
         automation(),
         tokens_and_integrations(),
         not_changes(),
+        super::user_cases::user_cases(),
+        super::parity_cases::parity_cases(),
         super::sdk_cases::sdk_writes(),
     ]
     .into_iter()

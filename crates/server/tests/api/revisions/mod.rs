@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 mod cases;
+mod parity_cases;
 mod sdk_cases;
+mod user_cases;
 
 use crate::browser::{admin_browser, with_admin};
 use crate::helpers::*;

@@ -1,8 +1,10 @@
 //! Projects (list, read, create, change, delete) and the flag-type catalogue;
 //! environments, and a project's environments, are in their own modules.
 
+mod environment_order;
 mod environments;
 mod project_environments;
+mod project_tokens;
 
 use crate::api::routes::{get, Routes};
 use axum::extract::{Path, State};
@@ -29,6 +31,8 @@ pub fn router() -> Routes {
         .route("/api/admin/feature-types", get(feature_types))
         .merge(environments::router())
         .merge(project_environments::router())
+        .merge(project_tokens::router())
+        .merge(environment_order::router())
 }
 
 /// A flag type of the catalogue, with the days after which a flag of it is
@@ -310,5 +314,7 @@ pub(super) fn doc() -> utoipa::openapi::OpenApi {
     let mut openapi = Doc::openapi();
     openapi.merge(environments::doc());
     openapi.merge(project_environments::doc());
+    openapi.merge(project_tokens::doc());
+    openapi.merge(environment_order::doc());
     crate::api::openapi::area(openapi, "Admin: projects", "projects")
 }
