@@ -114,9 +114,11 @@ pub struct ServeArgs {
     pub metrics_public: bool,
     /// Where people open Flagstaff: the base of links in integrations' messages,
     /// and the origin web UI forms are accepted from (besides an IP address or
-    /// `localhost` the page was opened at).
-    #[arg(long, env = "UNLEASH_URL", default_value = "http://localhost:4242")]
-    pub public_url: String,
+    /// `localhost` the page was opened at). Default: the address the server
+    /// listens on (`localhost` for all interfaces) and its port; the start-up
+    /// log says which it is.
+    #[arg(long, env = "UNLEASH_URL")]
+    pub public_url: Option<String>,
     /// Let integrations call hosts that resolve to private, loopback or
     /// link-local addresses (refused by default, against SSRF).
     #[arg(long, env = "INTEGRATIONS_ALLOW_PRIVATE_URLS")]
@@ -232,7 +234,35 @@ pub enum LogFormat {
     Json,
 }
 
+/// How the log and links name a listening address: `localhost` for all
+/// interfaces (`0.0.0.0`, `::`), else the address itself, with the port.
+pub fn printed_host(address: std::net::SocketAddr) -> String {
+    if address.ip().is_unspecified() {
+        format!("localhost:{}", address.port())
+    } else {
+        address.to_string()
+    }
+}
+
 impl ServeArgs {
+    /// The public URL given, else `http://localhost:4242` (what
+    /// [`ServeArgs::with_public_url_for`] replaces once the server listens).
+    pub fn public_url(&self) -> &str {
+        self.public_url.as_deref().unwrap_or("http://localhost:4242")
+    }
+
+    /// These options with the public URL settled for a server listening on
+    /// `address`: the one given, else that address ([`printed_host`]); and
+    /// whether it was given.
+    pub fn with_public_url_for(&self, address: std::net::SocketAddr) -> (ServeArgs, bool) {
+        let given = self.public_url.as_ref().is_some_and(|u| !u.trim().is_empty());
+        let mut args = self.clone();
+        if !given {
+            args.public_url = Some(format!("http://{}", printed_host(address)));
+        }
+        (args, given)
+    }
+
     /// What the domain is given: plain values, never these options.
     pub fn domain_settings(&self) -> DomainSettings {
         DomainSettings {
@@ -248,8 +278,8 @@ impl ServeArgs {
     pub fn ui_settings(&self) -> UiSettings {
         UiSettings {
             setup_code: self.setup_code.clone(),
-            secure_cookies: self.public_url.starts_with("https://"),
-            public_host: url_host(&self.public_url),
+            secure_cookies: self.public_url().starts_with("https://"),
+            public_host: url_host(self.public_url()),
         }
     }
 
@@ -290,7 +320,7 @@ impl ServeArgs {
                     .filter(|h| !h.is_empty())
                     .collect(),
             },
-            public_url: self.public_url.clone(),
+            public_url: self.public_url().to_owned(),
             breaker: Breaker {
                 pause_after: self.integrations_pause_after_failures,
                 first_pause: std::time::Duration::from_millis(self.integrations_first_pause_ms),
@@ -353,7 +383,7 @@ impl ServeArgs {
             max_import_flags: 500,
             max_heavy_reads: 2,
             max_streams_per_token: 10_000,
-            public_url: "http://localhost:4242".to_owned(),
+            public_url: None,
             integrations_allow_private_urls: false,
             integrations_allowed_hosts: Vec::new(),
             max_signal_bytes: 64 * 1024,
