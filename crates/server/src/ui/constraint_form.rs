@@ -144,6 +144,9 @@ pub struct ConstraintsForm {
     pub rows: Vec<ConstraintRow>,
     /// Context field names for the select, sorted, the rows' own included.
     pub fields: Vec<String>,
+    /// The rows test a signal's payload (an action set's conditions): the
+    /// field is a dotted path, typed, not a context field picked from a list.
+    pub payload: bool,
 }
 
 impl ConstraintsForm {
@@ -160,6 +163,7 @@ impl ConstraintsForm {
                 .map(ConstraintRow::from_constraint)
                 .collect(),
             fields: Vec::new(),
+            payload: false,
         }
     }
 
@@ -203,6 +207,7 @@ impl ConstraintsForm {
                 .map(|(row, _)| row)
                 .collect(),
             fields: Vec::new(),
+            payload: false,
         };
         if add && form.rows.len() < MAX_ROWS {
             form.add_row();
@@ -239,7 +244,9 @@ impl ConstraintsForm {
         let mut ok = true;
         for row in self.rows.iter_mut().filter(|r| !r.is_blank()) {
             let constraint = row.constraint();
-            row.error = if constraint.context_name.is_empty() {
+            row.error = if constraint.context_name.is_empty() && self.payload {
+                Some("Name the payload path the condition tests.".to_owned())
+            } else if constraint.context_name.is_empty() {
                 Some("Choose a context field.".to_owned())
             } else {
                 constraint_problem(&constraint)

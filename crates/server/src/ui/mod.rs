@@ -8,10 +8,12 @@
 
 mod activity;
 mod admin;
+mod automation;
 pub mod constraint_form;
 mod flag_page;
 mod flags;
 mod guard;
+mod integrations;
 mod pages;
 mod pats;
 mod profile;
@@ -62,6 +64,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(flag_page::routes())
         .merge(activity::routes())
         .merge(admin::routes())
+        .merge(integrations::routes())
+        .merge(automation::routes())
         .layer(axum::middleware::from_fn_with_state(state, guard::guard))
 }
 

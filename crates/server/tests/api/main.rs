@@ -34,6 +34,7 @@ mod ui;
 mod ui_activity;
 mod ui_admin;
 mod ui_flag_page;
+mod ui_integrations;
 
 use admin_routes::*;
 use changes::*;
@@ -62,6 +63,7 @@ use ui::*;
 use ui_activity::*;
 use ui_admin::*;
 use ui_flag_page::*;
+use ui_integrations::*;
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -193,6 +195,8 @@ on_both_backends!(
     ui_metrics_tab,
     ui_event_log,
     ui_playground,
+    ui_integrations_screen,
+    public_url_defaults_to_the_listening_address,
     database_outage,
     unpaged_lists_stream_and_heavy_reads_are_bounded,
     counts_are_capped,
