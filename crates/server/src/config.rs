@@ -248,14 +248,19 @@ impl ServeArgs {
     /// The public URL given, else `http://localhost:4242` (what
     /// [`ServeArgs::with_public_url_for`] replaces once the server listens).
     pub fn public_url(&self) -> &str {
-        self.public_url.as_deref().unwrap_or("http://localhost:4242")
+        self.public_url
+            .as_deref()
+            .unwrap_or("http://localhost:4242")
     }
 
     /// These options with the public URL settled for a server listening on
     /// `address`: the one given, else that address ([`printed_host`]); and
     /// whether it was given.
     pub fn with_public_url_for(&self, address: std::net::SocketAddr) -> (ServeArgs, bool) {
-        let given = self.public_url.as_ref().is_some_and(|u| !u.trim().is_empty());
+        let given = self
+            .public_url
+            .as_ref()
+            .is_some_and(|u| !u.trim().is_empty());
         let mut args = self.clone();
         if !given {
             args.public_url = Some(format!("http://{}", printed_host(address)));

@@ -196,6 +196,7 @@ on_both_backends!(
     ui_event_log,
     ui_playground,
     ui_integrations_screen,
+    ui_signals_and_action_sets,
     public_url_defaults_to_the_listening_address,
     database_outage,
     unpaged_lists_stream_and_heavy_reads_are_bounded,

@@ -59,7 +59,10 @@ pub async fn ui_integrations_screen(db: Db) {
         );
     }
     let datadog = browser.get("/integrations/new?provider=datadog").await;
-    assert!(datadog.body.contains("name=\"param.apiKey\"") && datadog.body.contains("name=\"param.sourceTypeName\""));
+    assert!(
+        datadog.body.contains("name=\"param.apiKey\"")
+            && datadog.body.contains("name=\"param.sourceTypeName\"")
+    );
     assert!(!datadog.body.contains("name=\"param.bodyTemplate\""));
     let form = browser.get("/integrations/new?provider=webhook").await;
     assert_eq!(form.status, StatusCode::OK);
@@ -87,16 +90,28 @@ pub async fn ui_integrations_screen(db: Db) {
         )
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
-    assert!(refused.body.contains("id=\"param-url-error\""), "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"param-url-error\""),
+        "{}",
+        refused.body
+    );
     assert!(refused.body.contains("audit &#60;log&#62;"));
     let no_events = browser
         .post(
             "/integrations",
-            &[("_csrf", &csrf), ("provider", "webhook"), ("param.url", &receiver.url)],
+            &[
+                ("_csrf", &csrf),
+                ("provider", "webhook"),
+                ("param.url", &receiver.url),
+            ],
         )
         .await;
     assert_eq!(no_events.status, StatusCode::BAD_REQUEST);
-    assert!(no_events.body.contains("id=\"events-error\""), "{}", no_events.body);
+    assert!(
+        no_events.body.contains("id=\"events-error\""),
+        "{}",
+        no_events.body
+    );
     assert!(addons(&app).await.is_empty(), "refusals store nothing");
 
     // Created: the page shows the signing secret once.
@@ -121,12 +136,18 @@ pub async fn ui_integrations_screen(db: Db) {
     assert_eq!(stored.len(), 1);
     let id = stored[0]["id"].as_i64().expect("id");
     assert_eq!(stored[0]["description"], "audit log");
-    assert_eq!(stored[0]["events"], json!(["feature-created", "feature-environment-enabled"]));
+    assert_eq!(
+        stored[0]["events"],
+        json!(["feature-created", "feature-environment-enabled"])
+    );
     assert_eq!(stored[0]["projects"], json!(["default"]));
     assert!(created.body.contains("id=\"signing-secret\""));
     let page = browser.get(&format!("/integrations/{id}")).await;
     assert!(!page.body.contains("id=\"signing-secret\""), "shown once");
-    assert!(!page.body.contains("receiver-secret"), "secrets are never shown");
+    assert!(
+        !page.body.contains("receiver-secret"),
+        "secrets are never shown"
+    );
 
     // Edited with the secret inputs left empty: the stored values are kept.
     let edited = browser
@@ -161,13 +182,19 @@ pub async fn ui_integrations_screen(db: Db) {
     assert_eq!(got[1].headers["authorization"], "Bearer receiver-secret");
     let log = log_with(&mut browser, id, 2).await;
     assert!(log.contains("addon-test-sent") && log.contains("Delivered") && log.contains("Failed"));
-    assert!(log.contains("answered HTTP 500") && log.contains("HTTP 500 ·") && log.contains("HTTP 200 ·"));
+    assert!(
+        log.contains("answered HTTP 500")
+            && log.contains("HTTP 500 ·")
+            && log.contains("HTTP 200 ·")
+    );
     // The API's log says the same, each attempt with its next retry.
     let (status, deliveries) = app
         .admin(Method::GET, &format!("/api/admin/addons/{id}/events"), None)
         .await;
     assert_eq!(status, StatusCode::OK);
-    let attempts = deliveries["integrationEvents"].as_array().expect("attempts");
+    let attempts = deliveries["integrationEvents"]
+        .as_array()
+        .expect("attempts");
     assert_eq!(attempts.len(), 2, "{deliveries}");
     assert_eq!(attempts[0]["state"], "success");
     assert_eq!(attempts[0]["nextAttemptAt"], Value::Null);
@@ -180,7 +207,11 @@ pub async fn ui_integrations_screen(db: Db) {
         .await;
     receiver.wait_for(3).await;
     let (_, deliveries) = app
-        .admin(Method::GET, &format!("/api/admin/addons/{id}/events?limit=1"), None)
+        .admin(
+            Method::GET,
+            &format!("/api/admin/addons/{id}/events?limit=1"),
+            None,
+        )
         .await;
     let latest = &deliveries["integrationEvents"][0];
     if latest["state"] == "failed" {
@@ -206,7 +237,11 @@ pub async fn ui_integrations_screen(db: Db) {
     let before = receiver.received().len();
     create_flags(&app, &["not-sent"]).await;
     deliveries_settled(&app).await;
-    assert_eq!(receiver.received().len(), before, "a disabled integration sends nothing");
+    assert_eq!(
+        receiver.received().len(),
+        before,
+        "a disabled integration sends nothing"
+    );
 
     // A Viewer sees the screen and can change nothing.
     let mut viewer = viewer_browser(&app, &mut browser).await;
@@ -215,7 +250,10 @@ pub async fn ui_integrations_screen(db: Db) {
     assert!(!seen.body.contains("Delete integration"));
     let viewer_csrf = viewer.get("/integrations").await.csrf();
     let forbidden = viewer
-        .post(&format!("/integrations/{id}/delete"), &[("_csrf", &viewer_csrf), ("confirmed", "yes")])
+        .post(
+            &format!("/integrations/{id}/delete"),
+            &[("_csrf", &viewer_csrf), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 
@@ -262,8 +300,10 @@ pub async fn public_url_defaults_to_the_listening_address(db: Db) {
         .admin(
             Method::POST,
             "/api/admin/addons",
-            Some(json!({"provider": "slack", "parameters": {"url": receiver.url},
-                "events": ["feature-created"]})),
+            Some(
+                json!({"provider": "slack", "parameters": {"url": receiver.url},
+                "events": ["feature-created"]}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -277,4 +317,247 @@ pub async fn public_url_defaults_to_the_listening_address(db: Db) {
         app.base
     );
     assert!(!text.contains("4242"), "{text}");
+}
+
+/// Posts a form whose values are owned.
+async fn post(browser: &mut Browser, path: &str, form: Vec<(&'static str, String)>) -> Page {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser.post(path, &pairs).await
+}
+
+/// The value of the input with `id` on `page`.
+fn input_value(page: &str, id: &str) -> String {
+    let at = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}: {page}"));
+    let rest = &page[at..];
+    let start = rest.find("value=\"").expect("a value") + "value=\"".len();
+    rest[start..start + rest[start..].find('"').expect("end")].to_owned()
+}
+
+async fn enabled_in(app: &TestApp, flag: &str, environment: &str) -> bool {
+    let (status, body) = app
+        .admin(
+            Method::GET,
+            &format!("/api/admin/projects/default/features/{flag}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["environments"]
+        .as_array()
+        .expect("environments")
+        .iter()
+        .find(|e| e["name"] == environment)
+        .and_then(|e| e["enabled"].as_bool())
+        .expect("the environment")
+}
+
+/// A signal endpoint and its token made on /signals, an action set made on
+/// /actions that switches a flag on when a signal matches; a posted signal
+/// does it, the run and the signal are listed; switch and delete.
+pub async fn ui_signals_and_action_sets(db: Db) {
+    let app = spawn_app_with(db, with_admin).await;
+    let mut browser = admin_browser(&app).await;
+    create_flags(&app, &["auto-on"]).await;
+
+    let empty = browser.get("/signals").await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.body);
+    let csrf = empty.csrf();
+    let bad = browser
+        .post(
+            "/signals",
+            &[("_csrf", &csrf), ("name", "no spaces please")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("id=\"name-error\"") && bad.body.contains("no spaces please"));
+    let made = browser
+        .post(
+            "/signals",
+            &[("_csrf", &csrf), ("name", "deploys"), ("description", "CI")],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let (_, endpoints) = app
+        .admin(Method::GET, "/api/admin/signal-endpoints", None)
+        .await;
+    let endpoint = endpoints["signalEndpoints"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{endpoints}"));
+
+    // A token's secret is shown once, in the answer.
+    let token_page = browser
+        .post(
+            &format!("/signals/{endpoint}/tokens"),
+            &[("_csrf", &csrf), ("name", "ci")],
+        )
+        .await;
+    assert_eq!(token_page.status, StatusCode::OK, "{}", token_page.body);
+    let secret = input_value(&token_page.body, "secret");
+    assert_eq!(secret.len(), 64);
+    let listed = browser.get("/signals").await;
+    assert!(listed.body.contains(">ci<") && !listed.body.contains(&secret));
+
+    // The form offers the endpoints, the engine's operators and the actions.
+    let form = browser.get("/actions/new").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form
+        .body
+        .contains(&format!("<option value=\"{endpoint}\">deploys</option>")));
+    for operator in ["IN", "STR_CONTAINS", "NUM_GT", "SEMVER_EQ"] {
+        assert!(
+            form.body.contains(&format!("<option value=\"{operator}\"")),
+            "{operator}"
+        );
+    }
+    for action in ["TOGGLE_FEATURE_ON", "TOGGLE_FEATURE_OFF", "SET_ROLLOUT"] {
+        assert!(
+            form.body.contains(&format!("<option value=\"{action}\"")),
+            "{action}"
+        );
+    }
+    let endpoint_id = endpoint.to_string();
+    let fields = |action: &'static str, rollout: &'static str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("name", "deploy-on".to_owned()),
+            ("project", "default".to_owned()),
+            ("source", endpoint_id.clone()),
+            ("enabled", "on".to_owned()),
+            ("constraint.0.context", "deployment.status".to_owned()),
+            ("constraint.0.operator", "IN".to_owned()),
+            ("constraint.0.values", "done\r\n".to_owned()),
+            ("action.0.action", action.to_owned()),
+            ("action.0.featureName", "auto-on".to_owned()),
+            ("action.0.environment", "development".to_owned()),
+            ("action.0.rollout", rollout.to_owned()),
+        ]
+    };
+    let mut more = fields("TOGGLE_FEATURE_ON", "");
+    more.push(("add_action", "1".to_owned()));
+    let added = post(&mut browser, "/actions", more).await;
+    assert_eq!(added.status, StatusCode::OK);
+    assert!(
+        added.body.contains("name=\"action.1.action\""),
+        "{}",
+        added.body
+    );
+    let refused = post(&mut browser, "/actions", fields("SET_ROLLOUT", "101")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"action-0-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"deployment.status\""));
+    let (_, sets) = app
+        .admin(Method::GET, "/api/admin/projects/default/actions", None)
+        .await;
+    assert_eq!(sets["actions"], json!([]), "refusals store nothing");
+
+    let created = post(&mut browser, "/actions", fields("TOGGLE_FEATURE_ON", "")).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let (_, sets) = app
+        .admin(Method::GET, "/api/admin/projects/default/actions", None)
+        .await;
+    let set = &sets["actions"][0];
+    let set_id = set["id"].as_i64().expect("id");
+    assert_eq!(created.location(), format!("/actions/default/{set_id}"));
+    assert_eq!(
+        set["match"]["payload"]["deployment.status"],
+        json!({"operator": "IN", "values": ["done"], "caseInsensitive": false, "inverted": false})
+    );
+    assert_eq!(set["actions"][0]["action"], "TOGGLE_FEATURE_ON");
+
+    // Signals: one that does not match changes nothing; one that does switches the flag on.
+    let signal = |payload: Value| {
+        app.http
+            .post(format!("{}/api/signal-endpoint/deploys", app.base))
+            .header("Authorization", format!("Bearer {secret}"))
+            .json(&payload)
+            .send()
+    };
+    let sent = signal(json!({"deployment": {"status": "started"}}))
+        .await
+        .expect("sent");
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    assert!(!enabled_in(&app, "auto-on", "development").await);
+    let sent = signal(json!({"deployment": {"status": "done"}}))
+        .await
+        .expect("sent");
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    assert!(enabled_in(&app, "auto-on", "development").await);
+    let page = browser.get(&format!("/actions/default/{set_id}")).await;
+    assert!(
+        page.body
+            .contains("Switch a flag on: auto-on in development — success"),
+        "{}",
+        page.body
+    );
+    let list = browser.get("/actions").await;
+    assert!(list.body.contains("deploy-on") && list.body.contains("— success"));
+    let signals = browser.get("/signals").await;
+    assert!(
+        signals.body.contains("&#34;status&#34;:&#34;done&#34;"),
+        "{}",
+        signals.body
+    );
+
+    // Switched off from the list; the endpoint cannot go while the set listens to it.
+    let off = browser
+        .post(
+            &format!("/actions/default/{set_id}/switch"),
+            &[("_csrf", &csrf), ("enabled", "false")],
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::SEE_OTHER);
+    let (_, sets) = app
+        .admin(Method::GET, "/api/admin/projects/default/actions", None)
+        .await;
+    assert_eq!(sets["actions"][0]["enabled"], false);
+    let confirmed = [("_csrf", csrf.as_str()), ("confirmed", "yes")];
+    let in_use = browser
+        .post(&format!("/signals/{endpoint}/delete"), &confirmed)
+        .await;
+    assert_eq!(in_use.status, StatusCode::CONFLICT, "{}", in_use.body);
+
+    // A Viewer sees the action sets, and neither the signals nor a way to change them.
+    let csrf_users = browser.get("/users").await.csrf();
+    browser
+        .post(
+            "/users",
+            &[
+                ("_csrf", &csrf_users),
+                ("username", "vic"),
+                ("password", "vic's password 1"),
+                ("role", "Viewer"),
+            ],
+        )
+        .await;
+    let mut viewer = Browser::new(&app);
+    viewer.sign_in("vic", "vic's password 1").await;
+    assert_eq!(viewer.get("/signals").await.status, StatusCode::FORBIDDEN);
+    let seen = viewer.get("/actions").await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(!seen.body.contains("/delete"));
+
+    // Deleted: the set, then the token, then the endpoint.
+    for path in [
+        format!("/actions/default/{set_id}/delete"),
+        format!("/signals/{endpoint}/tokens/1/delete"),
+        format!("/signals/{endpoint}/delete"),
+    ] {
+        let deleted = browser.post(&path, &confirmed).await;
+        assert_eq!(
+            deleted.status,
+            StatusCode::SEE_OTHER,
+            "{path}: {}",
+            deleted.body
+        );
+    }
+    let (_, endpoints) = app
+        .admin(Method::GET, "/api/admin/signal-endpoints", None)
+        .await;
+    assert_eq!(endpoints["signalEndpoints"], json!([]));
 }

@@ -28,7 +28,10 @@ pub const PARAMETERS: &[(&str, &str)] = &[
     ("featureName", "Flag"),
     ("environment", "Environment"),
     ("rollout", "Rollout (%)"),
-    ("strategyId", "Strategy id (optional: else the flag's first gradual rollout)"),
+    (
+        "strategyId",
+        "Strategy id (optional: else the flag's first gradual rollout)",
+    ),
 ];
 
 /// What an action does, in words.
@@ -221,7 +224,8 @@ impl ActionSetForm {
     pub fn input(&mut self) -> Option<ActionSetInput> {
         let constraints = self.conditions.constraints();
         let Ok(source_id) = self.source.trim().parse::<i64>() else {
-            self.source_error = Some("Choose the signal endpoint this action set listens to.".to_owned());
+            self.source_error =
+                Some("Choose the signal endpoint this action set listens to.".to_owned());
             return None;
         };
         let constraints = constraints?;
@@ -346,7 +350,10 @@ mod tests {
         assert!(!more);
         let input = form.input().expect("valid");
         assert_eq!(input.matching.source_id, 3);
-        assert_eq!(input.matching.payload["issue.status"].values, ["In QA", "Done"]);
+        assert_eq!(
+            input.matching.payload["issue.status"].values,
+            ["In QA", "Done"]
+        );
         assert_eq!(input.actions.len(), 2);
         assert_eq!(input.actions[0].execution_params["rollout"], "25");
         assert!(!input.actions[0].execution_params.contains_key("strategyId"));
@@ -363,7 +370,10 @@ mod tests {
         );
         assert_eq!(form.actions[1].error.as_deref(), Some("no such flag"));
         form.attach_error(
-            &FieldPath::root().field("match").field("payload").field("issue.status"),
+            &FieldPath::root()
+                .field("match")
+                .field("payload")
+                .field("issue.status"),
             "bad".to_owned(),
         );
         assert_eq!(form.conditions.rows[0].error.as_deref(), Some("bad"));

@@ -7,81 +7,21 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::action_form::{action_label, ActionSetForm, PARAMETERS};
+use super::runs::{step_text, RunLine};
 use super::{refuse_change, refuse_viewer, value};
 use crate::state::AppState;
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
-    Actor, CreateActionSet, DeleteActionSet, OpError, ProjectId, SwitchActionSet,
-    UpdateActionSet, ACTIONS,
+    Actor, CreateActionSet, DeleteActionSet, OpError, ProjectId, SwitchActionSet, UpdateActionSet,
+    ACTIONS,
 };
-use flagstaff_storage::{instant_text, ActionRunRow, ActionSetRow};
+use flagstaff_storage::ActionSetRow;
 
 /// Runs the list shows per action set, and the edit page.
 const RUNS_LISTED: i64 = 5;
 const RUNS_ON_PAGE: i64 = 25;
-
-/// One step of a logged run.
-struct StepLine {
-    what: String,
-    state: String,
-    details: String,
-}
-
-/// One logged run.
-struct RunLine {
-    at: String,
-    state: &'static str,
-    steps: Vec<StepLine>,
-}
-
-impl From<&ActionRunRow> for RunLine {
-    fn from(run: &ActionRunRow) -> RunLine {
-        let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
-        let steps = run.action_set["actions"]
-            .as_array()
-            .map(|actions| {
-                actions
-                    .iter()
-                    .map(|a| StepLine {
-                        what: step_text(
-                            a["action"].as_str().unwrap_or_default(),
-                            &a["executionParams"],
-                        ),
-                        state: text(a, "state"),
-                        details: text(a, "details"),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        RunLine {
-            at: instant_text(&run.created_at),
-            state: run.state.as_str(),
-            steps,
-        }
-    }
-}
-
-/// An action with its parameters, in words: "Switch a flag on: checkout in development".
-fn step_text(action: &str, params: &Value) -> String {
-    let param = |key: &str| match &params[key] {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    let mut text = format!(
-        "{}: {} in {}",
-        action_label(action),
-        param("featureName"),
-        param("environment")
-    );
-    if action == "SET_ROLLOUT" {
-        text.push_str(&format!(" to {}%", param("rollout")));
-    }
-    text
-}
 
 struct SetLine {
     id: i64,
@@ -325,7 +265,11 @@ async fn save(
     let actor = Actor::named(&signed.user.username);
     let saved = match id {
         None => state.apply(&actor, CreateActionSet { project, set }).await,
-        Some(id) => state.apply(&actor, UpdateActionSet { project, id, set }).await,
+        Some(id) => {
+            state
+                .apply(&actor, UpdateActionSet { project, id, set })
+                .await
+        }
     };
     match saved {
         Ok(set) => Redirect::to(&format!("/actions/{}/{}", set.project, set.id)).into_response(),

@@ -6,6 +6,7 @@
 
 mod action_form;
 mod actions;
+mod runs;
 mod signals;
 
 use axum::http::StatusCode;

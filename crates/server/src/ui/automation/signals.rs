@@ -126,7 +126,12 @@ pub async fn list(State(state): State<AppState>, signed: SignedIn) -> Response {
 }
 
 /// A refusal of the form at the bottom: the page again with the message.
-async fn refused(state: &AppState, signed: &SignedIn, pairs: &[(String, String)], error: OpError) -> Response {
+async fn refused(
+    state: &AppState,
+    signed: &SignedIn,
+    pairs: &[(String, String)],
+    error: OpError,
+) -> Response {
     let mut again = match page(state, signed).await {
         Ok(page) => page,
         Err(response) => return response,
@@ -180,7 +185,10 @@ pub async fn switch(
     }
     let enabled = value(&pairs, "enabled") == "true";
     let actor = Actor::named(&signed.user.username);
-    match state.apply(&actor, SwitchSignalEndpoint { id, enabled }).await {
+    match state
+        .apply(&actor, SwitchSignalEndpoint { id, enabled })
+        .await
+    {
         Ok(_) => Redirect::to("/signals").into_response(),
         Err(e) => op_error(e, signed.nav()),
     }

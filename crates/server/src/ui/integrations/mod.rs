@@ -6,23 +6,20 @@
 //! status, latency, error, next retry). Every change is the addons API's
 //! operation in the signed-in user's name; Viewers see it without controls.
 
+mod changes;
 mod form;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 
 use crate::state::AppState;
-use crate::ui::{internal, message, minute, op_error, render, Nav, SignedIn};
+use crate::ui::{internal, message, minute, render, Nav, SignedIn};
 use flagstaff_domain::integrations::{Provider, PROVIDERS};
-use flagstaff_domain::ops::{
-    Actor, CreateIntegration, DeleteIntegration, OpError, SendTestNotification,
-    UpdateIntegration,
-};
 use flagstaff_storage::{AttemptRow, IntegrationRow, StorageError};
 use form::{provider, IntegrationForm};
 
@@ -31,12 +28,12 @@ const LOG_LINES: i64 = 50;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/integrations", get(list).post(create))
+        .route("/integrations", get(list).post(changes::create))
         .route("/integrations/new", get(new_form))
-        .route("/integrations/{id}", get(page).post(update))
-        .route("/integrations/{id}/switch", post(switch))
-        .route("/integrations/{id}/test", post(send_test))
-        .route("/integrations/{id}/delete", post(delete))
+        .route("/integrations/{id}", get(page).post(changes::update))
+        .route("/integrations/{id}/switch", post(changes::switch))
+        .route("/integrations/{id}/test", post(changes::send_test))
+        .route("/integrations/{id}/delete", post(changes::delete))
 }
 
 /// One integration in the list.
@@ -272,82 +269,6 @@ async fn new_form(
     render(StatusCode::OK, &page)
 }
 
-/// The posted form refused by `error`: the form again, the message by its
-/// field (400), or the error's own page.
-fn refused(mut page: FormPage, error: OpError) -> Response {
-    match error {
-        OpError::Invalid { field, message } => {
-            page.form.attach_error(&field, message);
-            render(StatusCode::BAD_REQUEST, &page)
-        }
-        OpError::Conflict(message) | OpError::InvalidOperation(message) => {
-            page.form.error = Some(message);
-            render(StatusCode::CONFLICT, &page)
-        }
-        other => op_error(other, page.nav),
-    }
-}
-
-/// `POST /integrations`: `CreateIntegration`; the answer is the new
-/// integration's page with its signing secret, shown this once.
-async fn create(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Some(refused) = refuse_change(&signed, &pairs) {
-        return refused;
-    }
-    let chosen = pairs
-        .iter()
-        .find(|(k, _)| k == "provider")
-        .map_or("", |(_, v)| v.as_str());
-    let Some(provider) = provider(chosen) else {
-        return message(
-            StatusCode::BAD_REQUEST,
-            "Not done",
-            "Choose a provider on the integrations page.",
-            signed.nav(),
-        );
-    };
-    let (projects, environments) = match scope_names(&state).await {
-        Ok(names) => names,
-        Err(response) => return response,
-    };
-    let form = IntegrationForm::blank(provider, &projects, &environments).posted(&pairs);
-    let input = form.input();
-    let page = FormPage {
-        nav: signed.nav(),
-        csrf: signed.csrf.clone(),
-        can_edit: true,
-        id: None,
-        form,
-        secret: None,
-        paused: None,
-        failures: 0,
-        attempts: Vec::new(),
-    };
-    let actor = Actor::named(&signed.user.username);
-    let created = match input.checked(state.deliverer.policy()).await {
-        Ok(addon) => state.apply(&actor, CreateIntegration { addon }).await,
-        Err(e) => Err(e),
-    };
-    match created {
-        Ok(created) => {
-            let addon = created.addon;
-            let form = IntegrationForm::stored(provider, &addon, &projects, &environments);
-            match integration_page(&state, &signed, &addon, form).await {
-                Ok(mut page) => {
-                    page.secret = Some(addon.signing_secret.clone());
-                    render(StatusCode::OK, &page)
-                }
-                Err(response) => response,
-            }
-        }
-        Err(e) => refused(page, e),
-    }
-}
-
 /// `GET /integrations/{id}`: the form, the test button and the delivery log.
 async fn page(State(state): State<AppState>, signed: SignedIn, Path(id): Path<i64>) -> Response {
     let addon = match stored(&state, &signed, id).await {
@@ -355,7 +276,10 @@ async fn page(State(state): State<AppState>, signed: SignedIn, Path(id): Path<i6
         Err(response) => return response,
     };
     let Some(provider) = provider(&addon.provider) else {
-        return internal(format!("integration {id} has unknown provider {}", addon.provider));
+        return internal(format!(
+            "integration {id} has unknown provider {}",
+            addon.provider
+        ));
     };
     let (projects, environments) = match scope_names(&state).await {
         Ok(names) => names,
@@ -365,120 +289,5 @@ async fn page(State(state): State<AppState>, signed: SignedIn, Path(id): Path<i6
     match integration_page(&state, &signed, &addon, form).await {
         Ok(page) => render(StatusCode::OK, &page),
         Err(response) => response,
-    }
-}
-
-/// `POST /integrations/{id}`: `UpdateIntegration` with the form.
-async fn update(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Some(refused) = refuse_change(&signed, &pairs) {
-        return refused;
-    }
-    let addon = match stored(&state, &signed, id).await {
-        Ok(addon) => addon,
-        Err(response) => return response,
-    };
-    let Some(provider) = provider(&addon.provider) else {
-        return internal(format!("integration {id} has unknown provider {}", addon.provider));
-    };
-    let (projects, environments) = match scope_names(&state).await {
-        Ok(names) => names,
-        Err(response) => return response,
-    };
-    let form = IntegrationForm::stored(provider, &addon, &projects, &environments).posted(&pairs);
-    let input = form.input();
-    let actor = Actor::named(&signed.user.username);
-    let updated = match input.checked(state.deliverer.policy()).await {
-        Ok(checked) => {
-            state
-                .apply(&actor, UpdateIntegration { id, addon: checked })
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match updated {
-        Ok(_) => Redirect::to(&format!("/integrations/{id}")).into_response(),
-        Err(e) => match integration_page(&state, &signed, &addon, form).await {
-            Ok(page) => refused(page, e),
-            Err(response) => response,
-        },
-    }
-}
-
-/// `POST /integrations/{id}/switch` (`enabled=true|false`): the stored
-/// integration with its switch changed (`UpdateIntegration`).
-async fn switch(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Some(refused) = refuse_change(&signed, &pairs) {
-        return refused;
-    }
-    let addon = match stored(&state, &signed, id).await {
-        Ok(addon) => addon,
-        Err(response) => return response,
-    };
-    let Some(provider) = provider(&addon.provider) else {
-        return internal(format!("integration {id} has unknown provider {}", addon.provider));
-    };
-    let enabled = pairs.iter().any(|(k, v)| k == "enabled" && v == "true");
-    let mut form = IntegrationForm::stored(provider, &addon, &addon.projects, &addon.environments);
-    form.enabled = enabled;
-    let actor = Actor::named(&signed.user.username);
-    let switched = match form.input().checked(state.deliverer.policy()).await {
-        Ok(checked) => {
-            state
-                .apply(&actor, UpdateIntegration { id, addon: checked })
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match switched {
-        Ok(_) => Redirect::to("/integrations").into_response(),
-        Err(e) => op_error(e, signed.nav()),
-    }
-}
-
-/// `POST /integrations/{id}/test`: `SendTestNotification`; its attempt
-/// appears in the delivery log once the worker has sent it.
-async fn send_test(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Some(refused) = refuse_change(&signed, &pairs) {
-        return refused;
-    }
-    let actor = Actor::named(&signed.user.username);
-    match state.apply(&actor, SendTestNotification { id }).await {
-        Ok(()) => Redirect::to(&format!("/integrations/{id}#deliveries")).into_response(),
-        Err(OpError::NotFound(_)) => no_such(&signed, id),
-        Err(e) => op_error(e, signed.nav()),
-    }
-}
-
-/// `POST /integrations/{id}/delete`: `DeleteIntegration` (with its queued
-/// deliveries and its log).
-async fn delete(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Some(refused) = refuse_change(&signed, &pairs) {
-        return refused;
-    }
-    let actor = Actor::named(&signed.user.username);
-    match state.apply(&actor, DeleteIntegration { id }).await {
-        Ok(()) => Redirect::to("/integrations").into_response(),
-        Err(OpError::NotFound(_)) => no_such(&signed, id),
-        Err(e) => op_error(e, signed.nav()),
     }
 }
