@@ -1,6 +1,8 @@
 //! `flagstaff serve` configuration: every option is a flag and an environment
 //! variable; the doc comments are the `--help` text.
 
+mod addresses;
+
 use clap::{Args, ValueEnum};
 use flagstaff_domain::actions::Automation;
 use flagstaff_domain::integrations::TargetPolicy;
@@ -10,6 +12,8 @@ use flagstaff_domain::ops::Limits;
 use flagstaff_domain::DomainSettings;
 use flagstaff_domain::Quotas;
 use flagstaff_domain::StreamLimits;
+
+pub use addresses::{parse_network, printed_host, url_host};
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -207,41 +211,10 @@ impl UiSettings {
     }
 }
 
-/// `host[:port]` of a URL (`https://flags.example.com/` → `flags.example.com`).
-pub fn url_host(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let host = parsed.host_str()?;
-    Some(match parsed.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
-}
-
-/// A network (`10.0.0.0/8`, `fd00::/8`) or one address (`10.1.2.3`), as
-/// `--trusted-proxies` takes them.
-pub fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
-    let text = text.trim();
-    text.parse::<ipnet::IpNet>()
-        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-        .map_err(|_| {
-            format!("{text:?} is neither an address nor a network (CIDR, e.g. 10.0.0.0/8)")
-        })
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
-}
-
-/// How the log and links name a listening address: `localhost` for all
-/// interfaces (`0.0.0.0`, `::`), else the address itself, with the port.
-pub fn printed_host(address: std::net::SocketAddr) -> String {
-    if address.ip().is_unspecified() {
-        format!("localhost:{}", address.port())
-    } else {
-        address.to_string()
-    }
 }
 
 impl ServeArgs {
