@@ -13,7 +13,7 @@ mod health;
 mod ofrep;
 pub mod openapi;
 mod prometheus;
-mod request_log;
+pub(crate) mod request_log;
 pub mod routes;
 mod signal_endpoint;
 mod streaming;

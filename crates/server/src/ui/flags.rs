@@ -12,11 +12,12 @@ use std::time::Instant;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::feedback::{on_or_off, Changed, InPlace};
 use super::{internal, message, minute, op_error, render, Nav, SignedIn};
 use crate::state::AppState;
 use flagstaff_domain::ops::{
@@ -301,10 +302,12 @@ pub struct ToggleForm {
 }
 
 /// `POST /projects/{p}/features/{f}/environments/{env}/toggle`: switches the
-/// flag through `SwitchEnvironment` in the user's name.
+/// flag through `SwitchEnvironment` in the user's name; back to the list
+/// with a notice, or JSON when `flagstaff.js` switched it in place.
 pub async fn toggle(
     State(state): State<AppState>,
     signed: SignedIn,
+    in_place: InPlace,
     Path((project, feature, environment)): Path<(String, String, String)>,
     Form(form): Form<ToggleForm>,
 ) -> Response {
@@ -319,17 +322,13 @@ pub async fn toggle(
             signed.nav(),
         );
     }
-    let enabled = match form.enabled.as_deref() {
-        Some("true") => true,
-        Some("false") => false,
-        _ => {
-            return message(
-                StatusCode::BAD_REQUEST,
-                "Not done",
-                "The form did not say whether to switch on or off.",
-                signed.nav(),
-            )
-        }
+    let Some(enabled) = on_or_off(form.enabled.as_deref()) else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Not done",
+            "The form did not say whether to switch on or off.",
+            signed.nav(),
+        );
     };
     let (Ok(project_id), Ok(name), Ok(environment)) = (
         ProjectId::parse(&project),
@@ -343,6 +342,7 @@ pub async fn toggle(
             signed.nav(),
         );
     };
+    let changed = Changed::switched(name.as_str(), environment.as_str(), enabled);
     let operation = SwitchEnvironment {
         project: project_id,
         name,
@@ -353,7 +353,7 @@ pub async fn toggle(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(()) => Redirect::to(&back_to_list(&project, form.back.as_deref())).into_response(),
+        Ok(()) => in_place.answer(&back_to_list(&project, form.back.as_deref()), changed),
         Err(e) => op_error(e, signed.nav()),
     }
 }

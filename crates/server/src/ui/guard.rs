@@ -1,13 +1,14 @@
 //! The UI's front door, a layer over every UI route: a POST from another
 //! origin is refused (so no other site can sign someone in or out, or send a
-//! form in their name), and every UI response gets its security headers.
+//! form in their name), every UI response gets its security headers, and a
+//! notice (`feedback.rs`) is cleared once the page showing it is answered.
 
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::message;
+use super::{feedback, message};
 use crate::state::AppState;
 
 /// What every UI page may load: only this server's own resources.
@@ -46,7 +47,9 @@ pub(super) async fn guard(
             }
         }
     }
+    let had_notice = feedback::notice(request.headers()).is_some();
     let mut response = next.run(request).await;
+    feedback::clear_shown(had_notice, &mut response);
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,

@@ -8,14 +8,19 @@
 
 mod activity;
 mod admin;
+mod assets;
 mod automation;
 pub mod constraint_form;
+pub mod feedback;
+mod flag_head;
 mod flag_page;
 mod flags;
 mod guard;
 mod integrations;
+mod nav;
 mod pages;
 mod pats;
+pub mod plain;
 mod profile;
 mod users;
 
@@ -29,6 +34,8 @@ use axum::Router;
 use chrono::Duration;
 use subtle::ConstantTimeEq;
 
+pub use nav::Nav;
+
 use crate::client_address::ClientAddress;
 use crate::state::AppState;
 use flagstaff_domain::hash_secret;
@@ -39,7 +46,6 @@ use flagstaff_storage::{StorageError, UserRow};
 pub const SESSION_COOKIE: &str = "flagstaff_session";
 /// How long a session lasts after sign-in.
 const SESSION_HOURS: i64 = 24 * 7;
-const CSS: &str = include_str!("../../static/flagstaff.css");
 
 /// 32 random bytes, hex-encoded (session ids, CSRF tokens, setup codes).
 pub fn random_hex() -> Result<String, getrandom::Error> {
@@ -51,6 +57,7 @@ pub fn random_hex() -> Result<String, getrandom::Error> {
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(pages::index))
+        .route("/about", get(pages::about))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/setup", get(pages::setup_form).post(pages::setup))
@@ -59,7 +66,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/profile/tokens", post(pats::create))
         .route("/profile/tokens/{id}/delete", post(pats::delete))
         .route("/users", get(users::list).post(users::create))
-        .route("/ui/flagstaff.css", get(css))
+        .route("/ui/{file}", get(assets::asset))
         .merge(flags::routes())
         .merge(flag_page::routes())
         .merge(activity::routes())
@@ -67,25 +74,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(integrations::routes())
         .merge(automation::routes())
         .layer(axum::middleware::from_fn_with_state(state, guard::guard))
-}
-
-async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CSS,
-    )
-        .into_response()
-}
-
-/// The signed-in user's name and CSRF token, as the page header shows them.
-pub struct Nav {
-    pub username: String,
-    pub csrf: String,
-    /// Shows the link to the users screen.
-    pub admin: bool,
 }
 
 /// A request from a signed-in user: cookie → session → user. Not signed in
@@ -96,6 +84,10 @@ pub struct SignedIn {
     pub csrf: String,
     /// The session's SHA-256, as stored.
     pub session_hash: String,
+    /// The request's path (for the navigation's current link).
+    pub path: String,
+    /// The notice the previous change left (`feedback::done`).
+    pub notice: Option<String>,
 }
 
 impl SignedIn {
@@ -104,6 +96,8 @@ impl SignedIn {
             username: self.user.username.clone(),
             csrf: self.csrf.clone(),
             admin: self.role == RootRole::Admin,
+            path: self.path.clone(),
+            notice: self.notice.clone(),
         })
     }
 
@@ -153,6 +147,8 @@ pub async fn signed_in(
         user: session.user,
         csrf: session.csrf_token,
         session_hash,
+        path: String::new(),
+        notice: feedback::notice(headers),
     }))
 }
 
@@ -160,9 +156,17 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        signed_in(&parts.headers, state)
+        let mut signed = signed_in(&parts.headers, state)
             .await?
-            .ok_or_else(|| Redirect::to("/login").into_response())
+            .ok_or_else(|| Redirect::to("/login").into_response())?;
+        signed.path = parts.uri.path().to_owned();
+        if let Some(user) = parts
+            .extensions
+            .get::<crate::api::request_log::RequestUser>()
+        {
+            user.set(&signed.user.username);
+        }
+        Ok(signed)
     }
 }
 

@@ -4,10 +4,11 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
+use super::feedback::from_browser;
 use super::{
     busy, failure_refused, internal, message, op_error, render, session_cookie, signed_in,
     start_session, too_many, Nav, SignedIn, SESSION_COOKIE,
@@ -21,32 +22,37 @@ use flagstaff_domain::ops::{Actor, CreateUser, HashedPassword, OpError, RootRole
 pub(super) use super::profile::ProfilePage;
 pub use super::profile::{change_password, profile};
 
-/// `GET /`: the flags of the default project when signed in, else what this
-/// server is, with a link to sign in.
+/// `GET /`: the flags of the default project when signed in; a browser
+/// that is not signed in goes to the sign-in page; an API client (anything
+/// that does not ask for HTML: curl, scripts, health checks) gets the page
+/// that says what this server is, as `/about` does.
 pub async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match signed_in(&headers, &state).await {
         Ok(Some(_)) => Redirect::to("/projects/default/features").into_response(),
-        Ok(None) => Html(INDEX).into_response(),
+        Ok(None) if from_browser(&headers) => Redirect::to("/login").into_response(),
+        Ok(None) => render(StatusCode::OK, &AboutPage { nav: None }),
         Err(response) => response,
     }
 }
 
-const INDEX: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Flagstaff</title><link rel="stylesheet" href="/ui/flagstaff.css"></head>
-<body><main>
-<h1>Flagstaff</h1>
-<p>An Unleash-compatible feature-flag server. <a href="/login">Sign in to the web UI</a>, or use the API:</p>
-<ul>
-<li><a href="/health">/health</a> — is the server up</li>
-<li><code>/api/admin/…</code> — the admin API (Unleash's), with an admin token in the <code>Authorization</code> header</li>
-<li><code>/api/client/features</code> — for backend SDKs (point them at <code>/api</code>), with a backend token</li>
-<li><code>/api/frontend</code> — for browser and mobile SDKs, with a frontend token</li>
-</ul>
-<p>Tokens: on a first start without <code>INIT_ADMIN_API_TOKENS</code>, the server log shows an admin
-token once; with it, <code>POST /api/admin/api-tokens</code> creates backend and frontend tokens.</p>
-</main></body></html>
-"#;
+#[derive(Template)]
+#[template(path = "about.html")]
+struct AboutPage {
+    nav: Option<Nav>,
+}
+
+/// `GET /about`: what this server is and where its APIs are.
+pub async fn about(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match signed_in(&headers, &state).await {
+        Ok(signed) => render(
+            StatusCode::OK,
+            &AboutPage {
+                nav: signed.and_then(|s| s.nav()),
+            },
+        ),
+        Err(response) => response,
+    }
+}
 
 #[derive(Template)]
 #[template(path = "login.html")]

@@ -6,12 +6,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
+use super::feedback::{done, unconfirmed, Ask};
 use super::pages::ProfilePage;
-use super::{message, op_error, render, SignedIn};
+use super::{internal, message, op_error, render, SignedIn};
 use crate::state::AppState;
 use flagstaff_domain::ops::pats::{check_description, parse_expiry};
 use flagstaff_domain::ops::{Actor, CreatePat, DeletePat, OpError};
@@ -80,30 +81,50 @@ pub async fn create(
     render(status, &page)
 }
 
-#[derive(Deserialize)]
-pub struct DeletePatForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-}
-
 /// `POST /profile/tokens/:id/delete`: deletes one of the user's PATs.
 pub async fn delete(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<DeletePatForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str());
+    if let Some(refused) = signed.csrf_refusal(csrf) {
         return refused;
     }
-    let Ok(id) = id.parse() else {
-        return message(
+    let not_found = || {
+        message(
             StatusCode::NOT_FOUND,
             "Not found",
             "There is no such personal access token.",
             signed.nav(),
-        );
+        )
     };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found();
+    };
+    // Only the user's own: another's id is not found, confirmed or not.
+    let description = match state.store.pats_of_user(signed.user.id).await {
+        Ok(pats) => match pats.into_iter().find(|p| p.id == id) {
+            Some(pat) => pat.description,
+            None => return not_found(),
+        },
+        Err(e) => return internal(e),
+    };
+    let question = format!("Delete your personal access token “{description}”?");
+    let ask = Ask {
+        question: &question,
+        detail: "Scripts that use it are refused from then on.",
+        button: "Delete token",
+        cancel: "/profile",
+    };
+    let action = format!("/profile/tokens/{id}/delete");
+    if let Some(page) = unconfirmed(&fields, &action, &ask, signed.nav()) {
+        return page;
+    }
     let operation = DeletePat {
         user_id: signed.user.id,
         id,
@@ -112,7 +133,10 @@ pub async fn delete(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(_) => Redirect::to("/profile").into_response(),
+        Ok(_) => done(
+            "/profile",
+            &format!("Deleted your personal access token “{description}”."),
+        ),
         Err(e) => op_error(e, signed.nav()),
     }
 }

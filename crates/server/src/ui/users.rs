@@ -4,10 +4,11 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
+use super::feedback::done;
 use super::{internal, message, op_error, render, Nav, SignedIn};
 use crate::state::AppState;
 use flagstaff_domain::ops::{Actor, CreateUser, HashedPassword, OpError, RootRole};
@@ -134,7 +135,7 @@ pub async fn create(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(_) => Redirect::to("/users").into_response(),
+        Ok(user) => done("/users", &format!("Created the user {}.", user.username)),
         Err(OpError::Conflict(e)) => {
             again.username_error = Some(e);
             render(StatusCode::CONFLICT, &again)

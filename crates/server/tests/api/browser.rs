@@ -14,6 +14,8 @@ pub struct Browser {
     pub http: reqwest::Client,
     pub base: String,
     pub cookie: Option<String>,
+    /// The notice cookie a change left for the next page (`ui::feedback`).
+    pub notice: Option<String>,
 }
 
 pub struct Page {
@@ -49,13 +51,22 @@ impl Browser {
                 .expect("client"),
             base: app.base.clone(),
             cookie: None,
+            notice: None,
         }
     }
 
     pub async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
-        let request = match &self.cookie {
-            Some(cookie) => request.header("Cookie", format!("flagstaff_session={cookie}")),
-            None => request,
+        let cookies: Vec<String> = [
+            ("flagstaff_session", &self.cookie),
+            ("flagstaff_notice", &self.notice),
+        ]
+        .iter()
+        .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name}={v}")))
+        .collect();
+        let request = if cookies.is_empty() {
+            request
+        } else {
+            request.header("Cookie", cookies.join("; "))
         };
         let response = request.send().await.expect("answered");
         let status = response.status();
@@ -66,11 +77,17 @@ impl Browser {
                 set.contains("HttpOnly") && set.contains("SameSite=Lax"),
                 "{set}"
             );
-            let value = set
-                .strip_prefix("flagstaff_session=")
-                .and_then(|v| v.split(';').next())
-                .expect("the session cookie");
-            self.cookie = (!value.is_empty()).then(|| value.to_owned());
+            let (name, value) = set
+                .split(';')
+                .next()
+                .and_then(|pair| pair.split_once('='))
+                .expect("a cookie");
+            let value = (!value.is_empty()).then(|| value.to_owned());
+            match name {
+                "flagstaff_session" => self.cookie = value,
+                "flagstaff_notice" => self.notice = value,
+                other => panic!("an unexpected cookie {other}"),
+            }
         }
         let body = response.text().await.expect("body");
         Page {

@@ -35,6 +35,7 @@ mod ui_activity;
 mod ui_admin;
 mod ui_flag_page;
 mod ui_integrations;
+mod ui_shell;
 
 use admin_routes::*;
 use changes::*;
@@ -64,6 +65,7 @@ use ui_activity::*;
 use ui_admin::*;
 use ui_flag_page::*;
 use ui_integrations::*;
+use ui_shell::*;
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -198,6 +200,9 @@ on_both_backends!(
     ui_integrations_screen,
     ui_signals_and_action_sets,
     public_url_defaults_to_the_listening_address,
+    ui_confirms_before_destroying,
+    ui_switches_by_form_and_in_place,
+    ui_start_page_and_scripts,
     database_outage,
     unpaged_lists_stream_and_heavy_reads_are_bounded,
     counts_are_capped,

@@ -557,7 +557,9 @@ pub async fn ui_manages_pats(db: Db) {
     let delete = format!("/profile/tokens/{laptop}/delete");
     assert_eq!(alice.post(&delete, &[]).await.status, StatusCode::FORBIDDEN);
     assert_eq!(listed(&app, &secret).await.len(), 2);
-    let page = alice.post(&delete, &[("_csrf", &csrf)]).await;
+    let page = alice
+        .post(&delete, &[("_csrf", &csrf), ("confirmed", "yes")])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(page.location(), "/profile");
     let (status, _) = app.call(Method::GET, PATS, Some(&secret), None).await;

@@ -82,7 +82,7 @@ pub async fn ui_signs_in_and_switches_flags(db: Db) {
         .contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
     assert!(!page.body.contains("<script>"), "{}", page.body);
     assert!(page.headers.contains_key("content-security-policy"));
-    assert!(page.body.contains("Turn on"));
+    assert!(page.body.contains("role=\"switch\" aria-checked=\"false\""));
     let csrf = page.csrf();
 
     // Without the CSRF token, with a wrong one, or from another site: 403, nothing changes.
@@ -125,7 +125,11 @@ pub async fn ui_signs_in_and_switches_flags(db: Db) {
     assert_eq!(created["data"]["rootRole"], "Admin");
     let shown = serde_json::to_string(&events).expect("json");
     assert!(!shown.contains("argon2") && !shown.contains(ADMIN_PASSWORD));
-    assert!(browser.get(FLAGS).await.body.contains("Turn off"));
+    assert!(browser
+        .get(FLAGS)
+        .await
+        .body
+        .contains("role=\"switch\" aria-checked=\"true\""));
 
     // An Admin creates a Viewer on the users screen (a mistake: the error next to the field).
     let users = browser.get("/users").await;
@@ -186,7 +190,10 @@ pub async fn ui_signs_in_and_switches_flags(db: Db) {
         StatusCode::SEE_OTHER
     );
     let page = editor.get(FLAGS).await;
-    assert!(page.body.contains("Turn off") && !page.body.contains("href=\"/users\""));
+    assert!(
+        page.body.contains("role=\"switch\" aria-checked=\"true\"")
+            && !page.body.contains("href=\"/users\"")
+    );
     assert_eq!(editor.get("/users").await.status, StatusCode::FORBIDDEN);
 
     // A Viewer sees the states but no buttons, and cannot switch.
@@ -197,7 +204,7 @@ pub async fn ui_signs_in_and_switches_flags(db: Db) {
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
     let page = viewer.get(FLAGS).await;
     assert!(page.body.contains("ui-flag") && page.body.contains("On"));
-    assert!(!page.body.contains("Turn off") && !page.body.contains("/toggle"));
+    assert!(!page.body.contains("role=\"switch\"") && !page.body.contains("/toggle"));
     let viewer_csrf = page.csrf();
     let events_before = all_events(&app).await.len();
     let refused = viewer

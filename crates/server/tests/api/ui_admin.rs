@@ -203,7 +203,10 @@ pub async fn ui_segments_with_constraints(db: Db) {
         list.body
     );
     let refused = browser
-        .post(&format!("/segments/{id}/delete"), &[("_csrf", &csrf)])
+        .post(
+            &format!("/segments/{id}/delete"),
+            &[("_csrf", &csrf), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(
@@ -226,7 +229,10 @@ pub async fn ui_segments_with_constraints(db: Db) {
         .expect("spare")["id"]
         .clone();
     let deleted = browser
-        .post(&format!("/segments/{spare_id}/delete"), &[("_csrf", &csrf)])
+        .post(
+            &format!("/segments/{spare_id}/delete"),
+            &[("_csrf", &csrf), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     assert_eq!(deleted.location(), "/segments");
@@ -326,7 +332,10 @@ pub async fn ui_context_fields(db: Db) {
     assert_eq!(field["legalValues"], json!([{"value": "globex"}]));
 
     let deleted = browser
-        .post("/context/tenant/delete", &[("_csrf", &csrf)])
+        .post(
+            "/context/tenant/delete",
+            &[("_csrf", &csrf), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     let (status, _) = app
@@ -474,18 +483,23 @@ pub async fn ui_api_tokens(db: Db) {
     // Deleted: refused from then on.
     let id = token["id"].as_str().expect("id");
     let deleted = browser
-        .post(&format!("/api-tokens/{id}/delete"), &[("_csrf", &csrf)])
+        .post(
+            &format!("/api-tokens/{id}/delete"),
+            &[("_csrf", &csrf), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     assert_eq!(
         client_features_status(&app, &secret).await,
         StatusCode::UNAUTHORIZED
     );
-    assert!(!browser
-        .get("/api-tokens")
-        .await
+    let list = browser.get("/api-tokens").await;
+    assert!(list
         .body
-        .contains("checkout-backend"));
+        .contains("Deleted the API token “checkout-backend”."));
+    assert!(!list
+        .body
+        .contains("<th scope=\"row\">checkout-backend</th>"));
     app.stop().await;
 }
 
@@ -574,7 +588,7 @@ pub async fn ui_projects_and_environments(db: Db) {
     let disabled = browser
         .post(
             "/projects/shop/environments/production/disable",
-            &[("_csrf", &csrf)],
+            &[("_csrf", &csrf), ("confirmed", "yes")],
         )
         .await;
     assert_eq!(disabled.status, StatusCode::SEE_OTHER);
@@ -585,7 +599,7 @@ pub async fn ui_projects_and_environments(db: Db) {
     let last = browser
         .post(
             "/projects/shop/environments/development/disable",
-            &[("_csrf", &csrf)],
+            &[("_csrf", &csrf), ("confirmed", "yes")],
         )
         .await;
     assert_eq!(
@@ -607,7 +621,10 @@ pub async fn ui_projects_and_environments(db: Db) {
 
     // Delete: refused while the project has a flag, done once it has none.
     let refused = browser
-        .post("/projects/shop/delete", &[("_csrf", &csrf)])
+        .post(
+            "/projects/shop/delete",
+            &[("_csrf", &csrf), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.body.contains("has 1 flags"), "{}", refused.body);
@@ -623,7 +640,10 @@ pub async fn ui_projects_and_environments(db: Db) {
         StatusCode::SEE_OTHER
     );
     let deleted = browser
-        .post("/projects/empty/delete", &[("_csrf", &csrf)])
+        .post(
+            "/projects/empty/delete",
+            &[("_csrf", &csrf), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     let (status, _) = app

@@ -218,7 +218,7 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
         .get(&format!("{PAGE}?environment=development"))
         .await;
     for shown in [
-        "environment NOT_IN production",
+        "environment is not one of production",
         "50%",
         "sessionId",
         "beta-testers",
@@ -503,7 +503,10 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
         .take(2)
         .all(|e| e["type"] == "feature-strategy-update" && e["createdBy"] == ADMIN_USER));
     let deleted = browser
-        .post(&format!("{DEV}/strategies/{id}/delete"), &[("_csrf", csrf)])
+        .post(
+            &format!("{DEV}/strategies/{id}/delete"),
+            &[("_csrf", csrf), ("confirmed", "yes")],
+        )
         .await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
     let served = dev_strategies(&app).await;
@@ -522,7 +525,7 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
     let document = app.client_features(CLIENT_DEV).await;
     assert_eq!(flag_in(&document, FLAG).expect("flag")["enabled"], true);
     let page = browser.get(PAGE).await;
-    assert!(page.body.contains("Turn off in development"));
+    assert!(page.body.contains("role=\"switch\" aria-checked=\"true\""));
 }
 
 pub async fn ui_flag_variants_and_settings(db: Db) {

@@ -257,6 +257,18 @@ pub async fn ui_integrations_screen(db: Db) {
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 
+    // Deleting asks first (without JavaScript, a page), and changes nothing until confirmed.
+    let asked = browser
+        .post(&format!("/integrations/{id}/delete"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked.body.contains("name=\"confirmed\" value=\"yes\"")
+            || asked.body.contains("value=\"yes\" name=\"confirmed\""),
+        "{}",
+        asked.body
+    );
+    assert_eq!(addons(&app).await.len(), 1);
     // Deleted (confirmed), with its log.
     let deleted = browser
         .post(

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::diff::{json_diff, DiffLine};
 use super::{flag_in_project, minute};
 use crate::state::AppState;
+use crate::ui::flag_head::FlagHead;
 use crate::ui::{internal, render, Nav, SignedIn};
 use flagstaff_storage::{EventFilter, EventRecord, Tag};
 
@@ -115,6 +116,7 @@ struct EventsPage {
 #[template(path = "flag_events.html")]
 struct FlagEventsPage {
     nav: Option<Nav>,
+    head: FlagHead,
     project: String,
     feature: String,
     tab: &'static str,
@@ -179,9 +181,14 @@ pub async fn for_flag(
     Path((project, feature)): Path<(String, String)>,
     Query(filters): Query<EventQuery>,
 ) -> Response {
-    if let Err(response) = flag_in_project(&state, &signed, &project, &feature).await {
-        return response;
-    }
+    let head = match flag_in_project(&state, &signed, &project, &feature).await {
+        Ok(row) => FlagHead::load(&state, &row).await,
+        Err(response) => Err(response),
+    };
+    let head = match head {
+        Ok(head) => head,
+        Err(response) => return response,
+    };
     let filter = EventFilter {
         feature_name: Some(feature.clone()),
         event_type: given(&filters.event_type),
@@ -198,6 +205,7 @@ pub async fn for_flag(
         StatusCode::OK,
         &FlagEventsPage {
             nav: signed.nav(),
+            head,
             path: format!("/projects/{project}/features/{feature}/events"),
             project,
             feature,

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::flag_in_project;
 use crate::state::AppState;
+use crate::ui::flag_head::FlagHead;
 use crate::ui::{internal, render, Nav, SignedIn};
 use flagstaff_storage::{hour_bucket, MetricCounts};
 
@@ -85,6 +86,7 @@ struct EnvironmentChart {
 #[template(path = "flag_metrics.html")]
 struct MetricsPage {
     nav: Option<Nav>,
+    head: FlagHead,
     project: String,
     feature: String,
     tab: &'static str,
@@ -221,9 +223,14 @@ pub async fn page(
         .and_then(|h| h.parse::<i64>().ok())
         .filter(|h| WINDOWS.contains(h))
         .unwrap_or(24);
-    if let Err(response) = flag_in_project(&state, &signed, &project, &feature).await {
-        return response;
-    }
+    let head = match flag_in_project(&state, &signed, &project, &feature).await {
+        Ok(row) => FlagHead::load(&state, &row).await,
+        Err(response) => Err(response),
+    };
+    let head = match head {
+        Ok(head) => head,
+        Err(response) => return response,
+    };
     let first = hour_bucket(state.clock.now() - Duration::hours(hours));
     let window: Vec<DateTime<Utc>> = (0..=hours).map(|i| first + Duration::hours(i)).collect();
     let (rows, environments) = match tokio::try_join!(
@@ -261,6 +268,7 @@ pub async fn page(
         StatusCode::OK,
         &MetricsPage {
             nav: signed.nav(),
+            head,
             project,
             feature,
             tab: "metrics",

@@ -5,11 +5,12 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 
 use super::{field, non_empty, not_found, path_segment, refuse_change, refuse_viewer};
 use crate::state::AppState;
+use crate::ui::feedback::{done, unconfirmed, Ask};
 use crate::ui::{internal, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
     Actor, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue, OpError,
@@ -266,9 +267,10 @@ async fn save(
         }
     };
     match applied {
-        Ok(field) => {
-            Redirect::to(&format!("/context/{}", path_segment(&field.name))).into_response()
-        }
+        Ok(field) => done(
+            &format!("/context/{}", path_segment(&field.name)),
+            &format!("Saved the context field “{}”.", field.name),
+        ),
         Err(OpError::Invalid { field, message }) => {
             if field.first_field() == Some("legalValues") {
                 form.legal_error = Some(message);
@@ -295,6 +297,18 @@ pub async fn delete(
     if let Some(refused) = refuse_change(&signed, field(&pairs, "_csrf")) {
         return refused;
     }
+    let question = format!("Delete the context field “{name}”?");
+    let page = format!("/context/{}", path_segment(&name));
+    let ask = Ask {
+        question: &question,
+        detail: "Constraints that use it stay, but the playground and forms no longer offer it.",
+        button: "Delete context field",
+        cancel: &page,
+    };
+    if let Some(page) = unconfirmed(&pairs, &format!("{page}/delete"), &ask, signed.nav()) {
+        return page;
+    }
+    let notice = format!("Deleted the context field “{name}”.");
     match state
         .apply(
             &Actor::named(&signed.user.username),
@@ -302,7 +316,7 @@ pub async fn delete(
         )
         .await
     {
-        Ok(()) => Redirect::to("/context").into_response(),
+        Ok(()) => done("/context", &notice),
         Err(e) => op_error(e, signed.nav()),
     }
 }

@@ -4,11 +4,12 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 
 use super::{field, not_found, refuse_change};
 use crate::state::AppState;
+use crate::ui::feedback::done;
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
     Actor, CreateEnvironment, EnvironmentName, OpError, SetEnvironmentEnabled,
@@ -100,7 +101,10 @@ pub async fn create(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(_) => Redirect::to("/environments").into_response(),
+        Ok(environment) => done(
+            "/environments",
+            &format!("Created the environment {}.", environment.name),
+        ),
         Err(OpError::Invalid { field, message }) => {
             if field.first_field() == Some("type") {
                 again.kind_error = Some(message);
@@ -143,6 +147,8 @@ pub async fn switch(
     let Ok(name) = EnvironmentName::in_path(&name) else {
         return not_found(&signed, "There is no such environment.");
     };
+    let state_word = if enabled { "on" } else { "off" };
+    let notice = format!("Turned the environment {name} {state_word}.");
     match state
         .apply(
             &Actor::named(&signed.user.username),
@@ -150,7 +156,7 @@ pub async fn switch(
         )
         .await
     {
-        Ok(()) => Redirect::to("/environments").into_response(),
+        Ok(()) => done("/environments", &notice),
         Err(e) => op_error(e, signed.nav()),
     }
 }

@@ -6,11 +6,12 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 
 use super::{field, non_empty, not_found, page_of, refuse_change, PageQuery, Pager};
 use crate::state::AppState;
+use crate::ui::feedback::{done, unconfirmed, Ask};
 use crate::ui::{internal, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
     Actor, AddEnvironmentToProject, CreateProject, DeleteProject, EnvironmentName, OpError,
@@ -114,7 +115,10 @@ pub async fn create(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(project) => Redirect::to(&format!("/projects/{}", project.id)).into_response(),
+        Ok(project) => done(
+            &format!("/projects/{}", project.id),
+            &format!("Created the project “{}”.", project.id),
+        ),
         Err(OpError::Conflict(why)) => {
             again.id_error = Some(why);
             render(StatusCode::CONFLICT, &again)
@@ -235,7 +239,10 @@ pub async fn update(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/projects/{project}")).into_response(),
+        Ok(_) => done(
+            &format!("/projects/{project}"),
+            &format!("Saved the project “{project}”."),
+        ),
         Err(OpError::Invalid { message, .. }) => {
             again.name_error = Some(message);
             render(StatusCode::BAD_REQUEST, &again)
@@ -258,11 +265,22 @@ pub async fn delete(
     let Ok(id) = ProjectId::in_path(&project) else {
         return not_found(&signed, &format!("There is no project {project}."));
     };
+    let question = format!("Delete the project “{project}”?");
+    let ask = Ask {
+        question: &question,
+        detail: "A project that still has flags or API tokens is not deleted.",
+        button: "Delete project",
+        cancel: &format!("/projects/{project}"),
+    };
+    let action = format!("/projects/{project}/delete");
+    if let Some(page) = unconfirmed(&pairs, &action, &ask, signed.nav()) {
+        return page;
+    }
     match state
         .apply(&Actor::named(&signed.user.username), DeleteProject { id })
         .await
     {
-        Ok(()) => Redirect::to("/projects").into_response(),
+        Ok(()) => done("/projects", &format!("Deleted the project “{project}”.")),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -284,6 +302,7 @@ pub async fn enable_environment(
     ) else {
         return not_found(&signed, "There is no such project or environment.");
     };
+    let notice = format!("Enabled {environment} for the project “{project}”.");
     let operation = AddEnvironmentToProject {
         project: id,
         environment,
@@ -292,7 +311,7 @@ pub async fn enable_environment(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(()) => Redirect::to(&format!("/projects/{project}")).into_response(),
+        Ok(()) => done(&format!("/projects/{project}"), &notice),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -314,6 +333,18 @@ pub async fn disable_environment(
     ) else {
         return not_found(&signed, "There is no such project or environment.");
     };
+    let question = format!("Disable {environment} for the project “{project}”?");
+    let ask = Ask {
+        question: &question,
+        detail: "Its flags' strategies, variants and switches in that environment are deleted.",
+        button: "Disable environment",
+        cancel: &format!("/projects/{project}"),
+    };
+    let action = format!("/projects/{project}/environments/{environment}/disable");
+    if let Some(page) = unconfirmed(&pairs, &action, &ask, signed.nav()) {
+        return page;
+    }
+    let notice = format!("Disabled {environment} for the project “{project}”.");
     let operation = RemoveEnvironmentFromProject {
         project: id,
         environment,
@@ -322,7 +353,7 @@ pub async fn disable_environment(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(()) => Redirect::to(&format!("/projects/{project}")).into_response(),
+        Ok(()) => done(&format!("/projects/{project}"), &notice),
         Err(e) => op_error(e, signed.nav()),
     }
 }

@@ -4,12 +4,13 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 
 use super::{field, non_empty, not_found, page_of, refuse_change, refuse_viewer, PageQuery, Pager};
 use crate::state::AppState;
 use crate::ui::constraint_form::{ConstraintsForm, ADD_CONSTRAINT};
+use crate::ui::feedback::{done, unconfirmed, Ask};
 use crate::ui::{internal, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
     Actor, CreateSegment, DeleteSegment, FieldPath, OpError, SegmentInput, UpdateSegment,
@@ -251,7 +252,10 @@ async fn save(
             .map(|s| s.id),
     };
     match applied {
-        Ok(id) => Redirect::to(&format!("/segments/{id}")).into_response(),
+        Ok(id) => done(
+            &format!("/segments/{id}"),
+            &format!("Saved the segment “{}”.", form.name),
+        ),
         Err(OpError::Invalid { field, message }) => {
             let in_constraints = field.strip_prefix(&FieldPath::root().field("constraints"));
             match field.first_field() {
@@ -284,11 +288,31 @@ pub async fn delete(
     if let Some(refused) = refuse_change(&signed, field(&pairs, "_csrf")) {
         return refused;
     }
+    let name = match state.store.segment(id).await {
+        Ok(segment) => segment.name,
+        Err(StorageError::NotFound(_)) => return not_found(&signed, "There is no such segment."),
+        Err(e) => return internal(e),
+    };
+    let question = format!("Delete the segment “{name}”?");
+    let ask = Ask {
+        question: &question,
+        detail: "A segment still used by a strategy is not deleted.",
+        button: "Delete segment",
+        cancel: &format!("/segments/{id}"),
+    };
+    if let Some(page) = unconfirmed(
+        &pairs,
+        &format!("/segments/{id}/delete"),
+        &ask,
+        signed.nav(),
+    ) {
+        return page;
+    }
     match state
         .apply(&Actor::named(&signed.user.username), DeleteSegment { id })
         .await
     {
-        Ok(()) => Redirect::to("/segments").into_response(),
+        Ok(()) => done("/segments", &format!("Deleted the segment “{name}”.")),
         Err(e) => op_error(e, signed.nav()),
     }
 }

@@ -5,12 +5,13 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 
 use super::{field, non_empty, page_of, refuse_change, PageQuery, Pager};
 use crate::auth::TokenKind;
 use crate::state::AppState;
+use crate::ui::feedback::{done, unconfirmed, Ask};
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::tokens::{display_prefix, CreateToken, TokenRequest};
 use flagstaff_domain::ops::{Actor, OpError, RevokeToken, RootRole};
@@ -237,12 +238,30 @@ pub async fn delete(
     if let Some(refused) = admins_only(&signed) {
         return refused;
     }
+    let name = match state.store.tokens().await {
+        Ok(tokens) => tokens
+            .into_iter()
+            .find(|t| t.id == id)
+            .map_or_else(|| id.clone(), |t| t.token_name),
+        Err(e) => return internal(e),
+    };
+    let question = format!("Delete the API token “{name}”?");
+    let ask = Ask {
+        question: &question,
+        detail: "SDKs and scripts that use it are refused from then on.",
+        button: "Delete token",
+        cancel: "/api-tokens",
+    };
+    let action = format!("/api-tokens/{id}/delete");
+    if let Some(page) = unconfirmed(&pairs, &action, &ask, signed.nav()) {
+        return page;
+    }
     let operation = RevokeToken { id_or_secret: id };
     match state
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(_) => Redirect::to("/api-tokens").into_response(),
+        Ok(_) => done("/api-tokens", &format!("Deleted the API token “{name}”.")),
         Err(e) => op_error(e, signed.nav()),
     }
 }

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
@@ -12,6 +12,7 @@ use super::action_form::{action_label, ActionSetForm, PARAMETERS};
 use super::runs::{step_text, RunLine};
 use super::{refuse_change, refuse_viewer, value};
 use crate::state::AppState;
+use crate::ui::feedback::{done, unconfirmed, Ask};
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
     Actor, CreateActionSet, DeleteActionSet, OpError, ProjectId, SwitchActionSet, UpdateActionSet,
@@ -272,7 +273,10 @@ async fn save(
         }
     };
     match saved {
-        Ok(set) => Redirect::to(&format!("/actions/{}/{}", set.project, set.id)).into_response(),
+        Ok(set) => done(
+            &format!("/actions/{}/{}", set.project, set.id),
+            &format!("Saved the action set “{}”.", set.name),
+        ),
         Err(error) => {
             let status = crate::error::op_status(&error);
             match error {
@@ -340,7 +344,14 @@ pub async fn switch(
         enabled,
     };
     match state.apply(&actor, operation).await {
-        Ok(_) => Redirect::to("/actions").into_response(),
+        Ok(set) => done(
+            "/actions",
+            &format!(
+                "{} the action set “{}”.",
+                if enabled { "Enabled" } else { "Disabled" },
+                set.name
+            ),
+        ),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -359,9 +370,24 @@ pub async fn delete(
         Ok(project) => project,
         Err(e) => return op_error(e, signed.nav()),
     };
+    let name = match state.store.action_set(&project, id).await {
+        Ok(set) => set.map_or_else(|| id.to_string(), |s| s.name),
+        Err(e) => return internal(e),
+    };
+    let question = format!("Delete the action set “{name}”?");
+    let ask = Ask {
+        question: &question,
+        detail: "The log of its runs goes with it; signals no longer set it off.",
+        button: "Delete action set",
+        cancel: "/actions",
+    };
+    let action = format!("/actions/{project}/{id}/delete");
+    if let Some(page) = unconfirmed(&pairs, &action, &ask, signed.nav()) {
+        return page;
+    }
     let actor = Actor::named(&signed.user.username);
     match state.apply(&actor, DeleteActionSet { project, id }).await {
-        Ok(()) => Redirect::to("/actions").into_response(),
+        Ok(()) => done("/actions", &format!("Deleted the action set “{name}”.")),
         Err(e) => op_error(e, signed.nav()),
     }
 }

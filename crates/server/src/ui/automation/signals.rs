@@ -6,11 +6,12 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 
 use super::{admins_only, value};
 use crate::state::AppState;
+use crate::ui::feedback::{done, unconfirmed, Ask};
 use crate::ui::{internal, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
     Actor, CreateSignalEndpoint, CreateSignalToken, DeleteSignalEndpoint, DeleteSignalToken,
@@ -168,7 +169,13 @@ pub async fn create(
     };
     let actor = Actor::named(&signed.user.username);
     match state.apply(&actor, CreateSignalEndpoint { endpoint }).await {
-        Ok(_) => Redirect::to("/signals").into_response(),
+        Ok(row) => done(
+            "/signals",
+            &format!(
+                "Created the signal endpoint “{}”: give it a token.",
+                row.name
+            ),
+        ),
         Err(e) => refused(&state, &signed, &pairs, e).await,
     }
 }
@@ -189,7 +196,14 @@ pub async fn switch(
         .apply(&actor, SwitchSignalEndpoint { id, enabled })
         .await
     {
-        Ok(_) => Redirect::to("/signals").into_response(),
+        Ok(row) => done(
+            "/signals",
+            &format!(
+                "{} the signal endpoint “{}”.",
+                if enabled { "Enabled" } else { "Disabled" },
+                row.name
+            ),
+        ),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -205,9 +219,26 @@ pub async fn delete(
     if let Some(refused) = super::refuse(&signed, &pairs, "signal endpoints") {
         return refused;
     }
+    let name = match state.store.signal_endpoint(id).await {
+        Ok(endpoint) => endpoint.map_or_else(|| id.to_string(), |e| e.name),
+        Err(e) => return internal(e),
+    };
+    let question = format!("Delete the signal endpoint “{name}”?");
+    let ask = Ask {
+        question: &question,
+        detail: "Its tokens and the signals it received go with it.",
+        button: "Delete endpoint",
+        cancel: "/signals",
+    };
+    if let Some(page) = unconfirmed(&pairs, &format!("/signals/{id}/delete"), &ask, signed.nav()) {
+        return page;
+    }
     let actor = Actor::named(&signed.user.username);
     match state.apply(&actor, DeleteSignalEndpoint { id }).await {
-        Ok(()) => Redirect::to("/signals").into_response(),
+        Ok(()) => done(
+            "/signals",
+            &format!("Deleted the signal endpoint “{name}”."),
+        ),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -270,13 +301,31 @@ pub async fn delete_token(
     if let Some(refused) = super::refuse(&signed, &pairs, "signal endpoints") {
         return refused;
     }
+    let name = match state.store.signal_tokens(endpoint_id).await {
+        Ok(tokens) => tokens
+            .into_iter()
+            .find(|t| t.id == token_id)
+            .map_or_else(|| token_id.to_string(), |t| t.name),
+        Err(e) => return internal(e),
+    };
+    let question = format!("Delete the signal token “{name}”?");
+    let ask = Ask {
+        question: &question,
+        detail: "Whoever sends signals with it is refused from then on.",
+        button: "Delete token",
+        cancel: "/signals",
+    };
+    let action = format!("/signals/{endpoint_id}/tokens/{token_id}/delete");
+    if let Some(page) = unconfirmed(&pairs, &action, &ask, signed.nav()) {
+        return page;
+    }
     let actor = Actor::named(&signed.user.username);
     let operation = DeleteSignalToken {
         endpoint_id,
         token_id,
     };
     match state.apply(&actor, operation).await {
-        Ok(()) => Redirect::to("/signals").into_response(),
+        Ok(()) => done("/signals", &format!("Deleted the signal token “{name}”.")),
         Err(e) => op_error(e, signed.nav()),
     }
 }

@@ -19,10 +19,11 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
+use super::flag_head::FlagHead;
 use super::{internal, message, SignedIn};
 use crate::state::AppState;
 use flagstaff_domain::ops::{EnvironmentName, FlagName, ProjectId};
-use flagstaff_storage::{FlagRow, StorageError};
+use flagstaff_storage::{FlagRow, LinkRow, StorageError};
 
 pub fn routes() -> Router<AppState> {
     let flag = "/projects/{project}/features/{feature}";
@@ -62,6 +63,15 @@ pub struct Flag {
     pub name: FlagName,
     pub row: FlagRow,
     pub environments: Vec<String>,
+    /// Its links (the header shows them).
+    pub links: Vec<LinkRow>,
+}
+
+impl Flag {
+    /// The header its tabs show.
+    pub fn head(&self) -> FlagHead {
+        FlagHead::new(&self.row, self.links.clone())
+    }
 }
 
 impl Flag {
@@ -111,11 +121,17 @@ pub async fn load_flag(
         .into_iter()
         .map(|e| e.name)
         .collect();
+    let links = state
+        .store
+        .flag_links(name.as_str())
+        .await
+        .map_err(internal)?;
     Ok(Flag {
         project: project_id,
         name,
         row,
         environments,
+        links,
     })
 }
 

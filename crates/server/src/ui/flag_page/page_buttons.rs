@@ -11,17 +11,22 @@ use serde::Deserialize;
 
 use super::{load_place, refuse_change};
 use crate::state::AppState;
+use crate::ui::feedback::{done, on_or_off, unconfirmed, Ask, Changed, InPlace};
+use crate::ui::plain::strategy_title;
 use crate::ui::{internal, message, op_error, SignedIn};
 use flagstaff_domain::ops::{
     Actor, RemoveStrategy, SortStrategies, StrategyPlace, SwitchEnvironment,
 };
 
-fn back_to(place: &StrategyPlace) -> Response {
-    Redirect::to(&format!(
+fn page_of(place: &StrategyPlace) -> String {
+    format!(
         "/projects/{}/features/{}?environment={}",
         place.project, place.feature, place.environment
-    ))
-    .into_response()
+    )
+}
+
+fn back_to(place: &StrategyPlace) -> Response {
+    Redirect::to(&page_of(place)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -32,27 +37,25 @@ pub struct SwitchForm {
     enabled: Option<String>,
 }
 
-/// `POST …/environments/{env}/switch`: `SwitchEnvironment`, back to the flag's page.
+/// `POST …/environments/{env}/switch`: `SwitchEnvironment`, back to the
+/// flag's page with a notice — or, asked in place (`flagstaff.js`), JSON.
 pub async fn switch(
     State(state): State<AppState>,
     signed: SignedIn,
+    in_place: InPlace,
     Path(path): Path<(String, String, String)>,
     Form(form): Form<SwitchForm>,
 ) -> Response {
     if let Some(refused) = refuse_change(&signed, form.csrf.as_deref()) {
         return refused;
     }
-    let enabled = match form.enabled.as_deref() {
-        Some("true") => true,
-        Some("false") => false,
-        _ => {
-            return message(
-                StatusCode::BAD_REQUEST,
-                "Not done",
-                "The form did not say whether to switch on or off.",
-                signed.nav(),
-            )
-        }
+    let Some(enabled) = on_or_off(form.enabled.as_deref()) else {
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Not done",
+            "The form did not say whether to switch on or off.",
+            signed.nav(),
+        );
     };
     let (flag, environment) = match load_place(&state, &signed, &path).await {
         Ok(found) => found,
@@ -73,7 +76,10 @@ pub async fn switch(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(()) => back_to(&place),
+        Ok(()) => in_place.answer(
+            &page_of(&place),
+            Changed::switched(place.feature.as_str(), place.environment.as_str(), enabled),
+        ),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -86,14 +92,19 @@ pub struct StrategyButton {
     direction: Option<String>,
 }
 
-/// `POST …/strategies/{id}/delete`: `RemoveStrategy`.
+/// `POST …/strategies/{id}/delete`: `RemoveStrategy`, once confirmed
+/// (`feedback::unconfirmed`).
 pub async fn delete(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((project, feature, environment, id)): Path<(String, String, String, String)>,
-    Form(form): Form<StrategyButton>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Some(refused) = refuse_change(&signed, form.csrf.as_deref()) {
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str());
+    if let Some(refused) = refuse_change(&signed, csrf) {
         return refused;
     }
     let (flag, environment) =
@@ -106,6 +117,42 @@ pub async fn delete(
         feature: flag.name,
         environment,
     };
+    let stored = match state
+        .store
+        .strategies(place.feature.as_str(), Some(place.environment.as_str()))
+        .await
+    {
+        Ok(stored) => stored,
+        Err(e) => return internal(e),
+    };
+    let Some((index, strategy)) = stored.iter().enumerate().find(|(_, s)| s.id == id) else {
+        return message(
+            StatusCode::NOT_FOUND,
+            "No such strategy",
+            "The flag has no such strategy in this environment.",
+            signed.nav(),
+        );
+    };
+    let title = strategy_title(&strategy.values);
+    let question = format!(
+        "Delete strategy {} ({title}) of {} in {}?",
+        index + 1,
+        place.feature,
+        place.environment
+    );
+    let ask = Ask {
+        question: &question,
+        detail: "The flag is then evaluated by its other strategies.",
+        button: "Delete strategy",
+        cancel: &page_of(&place),
+    };
+    let action = format!(
+        "/projects/{}/features/{}/environments/{}/strategies/{id}/delete",
+        place.project, place.feature, place.environment
+    );
+    if let Some(page) = unconfirmed(&fields, &action, &ask, signed.nav()) {
+        return page;
+    }
     let operation = RemoveStrategy {
         place: place.clone(),
         id,
@@ -114,7 +161,10 @@ pub async fn delete(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(()) => back_to(&place),
+        Ok(()) => done(
+            &page_of(&place),
+            &format!("Deleted the strategy {title} in {}.", place.environment),
+        ),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -174,6 +224,7 @@ pub async fn move_strategy(
         // Already first (or last): nothing to do.
         return back_to(&place);
     };
+    let moved = if other < at { "up" } else { "down" };
     ids.swap(at, other);
     let operation = SortStrategies {
         place: place.clone(),
@@ -183,7 +234,10 @@ pub async fn move_strategy(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(()) => back_to(&place),
+        Ok(()) => done(
+            &page_of(&place),
+            &format!("Moved strategy {} {moved}.", at + 1),
+        ),
         Err(e) => op_error(e, signed.nav()),
     }
 }

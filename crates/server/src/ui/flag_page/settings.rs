@@ -6,13 +6,15 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
 use super::strategy_form::Choice;
 use super::{load_flag, refuse_change};
 use crate::state::AppState;
+use crate::ui::feedback::done;
+use crate::ui::flag_head::FlagHead;
 use crate::ui::{op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{Actor, Edit, FlagFields, FlagType, OpError, UpdateFlag};
 
@@ -23,6 +25,7 @@ struct SettingsPage {
     project: String,
     feature: String,
     tab: &'static str,
+    head: FlagHead,
     description: String,
     flag_type: String,
     impression_data: bool,
@@ -60,6 +63,7 @@ pub async fn page(
         Ok(flag) => flag,
         Err(response) => return response,
     };
+    let head = flag.head();
     render(
         StatusCode::OK,
         &SettingsPage {
@@ -67,6 +71,7 @@ pub async fn page(
             project: flag.project.to_string(),
             feature: flag.name.to_string(),
             tab: "settings",
+            head,
             description: flag.row.description.clone().unwrap_or_default(),
             flag_type: flag.row.feature_type.as_str().to_owned(),
             impression_data: flag.row.impression_data,
@@ -123,12 +128,16 @@ pub async fn save(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(_) => Redirect::to(&format!("{}/settings", flag.url())).into_response(),
+        Ok(_) => done(
+            &format!("{}/settings", flag.url()),
+            &format!("Saved the settings of {}.", flag.name),
+        ),
         Err(OpError::Invalid {
             field,
             message: why,
         }) => {
             let about_type = field.first_field() == Some("type");
+            let head = flag.head();
             render(
                 StatusCode::BAD_REQUEST,
                 &SettingsPage {
@@ -136,6 +145,7 @@ pub async fn save(
                     project: flag.project.to_string(),
                     feature: flag.name.to_string(),
                     tab: "settings",
+                    head,
                     description: form.description.clone(),
                     flag_type: form.flag_type.clone(),
                     impression_data: form.impression_data.is_some(),

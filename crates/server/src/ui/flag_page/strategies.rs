@@ -12,6 +12,8 @@ use serde::Deserialize;
 use super::load_flag;
 use super::variant_rows::percent;
 use crate::state::AppState;
+use crate::ui::flag_head::FlagHead;
+use crate::ui::plain::{constraint_summary, strategy_summary, strategy_title};
 use crate::ui::{internal, render, Nav, SignedIn};
 use flagstaff_storage::StrategyRow;
 
@@ -24,16 +26,17 @@ pub struct EnvironmentLink {
     pub on: bool,
 }
 
-/// One strategy as the page shows it.
+/// One strategy as the page shows it, in words (`ui::plain`).
 pub struct StrategyCard {
-    pub name: String,
-    pub title: Option<String>,
+    /// "Gradual rollout", or its title with the kind.
+    pub kind: String,
+    /// "Gradual rollout: 50% of sessionId, group delete_survey_flag".
+    pub summary: String,
     pub disabled: bool,
-    /// ("Rollout", "50%"), ("Stickiness", "sessionId"), …
-    pub parameters: Vec<(String, String)>,
-    /// `environment NOT_IN production`
+    /// "environment is not one of production".
     pub constraints: Vec<String>,
-    pub segments: Vec<String>,
+    /// (its page, its name)
+    pub segments: Vec<(String, String)>,
     pub variants: Vec<String>,
     pub edit: String,
     pub delete: String,
@@ -49,9 +52,7 @@ struct FlagPage {
     project: String,
     feature: String,
     tab: &'static str,
-    description: Option<String>,
-    flag_type: String,
-    stale: bool,
+    head: FlagHead,
     environments: Vec<EnvironmentLink>,
     environment: Option<String>,
     enabled: bool,
@@ -65,24 +66,6 @@ struct FlagPage {
 #[derive(Deserialize)]
 pub struct EnvironmentQuery {
     pub environment: Option<String>,
-}
-
-/// A constraint as one line: `contextName OPERATOR values`, with its flags.
-fn constraint_line(c: &flagstaff_engine::document::Constraint) -> String {
-    let values = match &c.value {
-        Some(value) if c.values.is_empty() => value.clone(),
-        _ => c.values.join(", "),
-    };
-    let mut line = format!(
-        "{}{} {} {values}",
-        if c.inverted { "NOT " } else { "" },
-        c.context_name,
-        c.operator
-    );
-    if c.case_insensitive {
-        line.push_str(" (case-insensitive)");
-    }
-    line
 }
 
 fn variant_line(v: &flagstaff_engine::document::Variant) -> String {
@@ -110,37 +93,20 @@ fn card(
     last: bool,
 ) -> StrategyCard {
     let v = &s.values;
-    let label = |key: &str| match key {
-        "rollout" => "Rollout".to_owned(),
-        "stickiness" => "Stickiness".to_owned(),
-        other => other.to_owned(),
-    };
-    let parameters = v
-        .parameters
-        .iter()
-        .map(|(key, value)| {
-            let shown = if key == "rollout" {
-                format!("{value}%")
-            } else {
-                value.clone()
-            };
-            (label(key), shown)
-        })
-        .collect();
     StrategyCard {
-        name: v.name.clone(),
-        title: v.title.clone().filter(|t| !t.is_empty()),
+        kind: strategy_title(v),
+        summary: strategy_summary(&v.name, &v.parameters),
         disabled: v.disabled,
-        parameters,
-        constraints: v.constraints.iter().map(constraint_line).collect(),
+        constraints: v.constraints.iter().map(constraint_summary).collect(),
         segments: v
             .segments
             .iter()
             .map(|id| {
-                segment_names
+                let name = segment_names
                     .iter()
                     .find(|(known, _)| known == id)
-                    .map_or_else(|| format!("segment {id}"), |(_, name)| name.clone())
+                    .map_or_else(|| format!("segment {id}"), |(_, name)| name.clone());
+                (format!("/segments/{id}"), name)
             })
             .collect(),
         variants: v.variants.iter().map(variant_line).collect(),
@@ -196,6 +162,7 @@ pub async fn page(
             .map(|(i, s)| card(s, &base, &segment_names, i == 0, i + 1 == count))
             .collect();
     }
+    let head = flag.head();
     let url = flag.url();
     render(
         StatusCode::OK,
@@ -204,9 +171,7 @@ pub async fn page(
             project: flag.project.to_string(),
             feature: flag.name.to_string(),
             tab: "strategies",
-            description: flag.row.description.clone().filter(|d| !d.is_empty()),
-            flag_type: flag.row.feature_type.as_str().to_owned(),
-            stale: flag.row.stale,
+            head,
             environments: flag
                 .environments
                 .iter()

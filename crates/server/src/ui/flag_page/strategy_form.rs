@@ -19,6 +19,7 @@ use super::variant_rows::{VariantRow, PAYLOAD_TYPES};
 use super::{load_place, Flag};
 use crate::state::AppState;
 use crate::ui::constraint_form::ConstraintsForm;
+use crate::ui::flag_head::FlagHead;
 use crate::ui::{internal, message, render, Nav, SignedIn};
 use flagstaff_domain::ops::{EnvironmentName, StrategyPlace};
 use flagstaff_storage::{StrategyRow, StrategyValues};
@@ -43,6 +44,7 @@ pub(super) struct StrategyFormPage {
     project: String,
     feature: String,
     tab: &'static str,
+    head: FlagHead,
     heading: String,
     action: String,
     back: String,
@@ -161,6 +163,7 @@ pub(super) fn page(
         project: place.flag.project.to_string(),
         feature: place.flag.name.to_string(),
         tab: "strategies",
+        head: place.flag.head(),
         heading: match &place.editing {
             Some(_) => format!("Edit strategy in {}", place.environment),
             None => format!("Add a strategy in {}", place.environment),

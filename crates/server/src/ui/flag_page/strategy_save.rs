@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::form_fields::FormFields;
@@ -14,6 +14,7 @@ use super::refuse_change;
 use super::strategy_fields::{catalogue, posted_fields, StrategyFields, FLEXIBLE};
 use super::strategy_form::{form_place, page};
 use crate::state::AppState;
+use crate::ui::feedback::done;
 use crate::ui::{op_error, render, SignedIn};
 use flagstaff_domain::ops::{Actor, AddStrategy, Edit, OpError, StrategyInput, UpdateStrategy};
 
@@ -126,7 +127,13 @@ async fn save(
         },
     };
     match result {
-        Ok(()) => Redirect::to(&place.back()).into_response(),
+        Ok(()) => done(
+            &place.back(),
+            &format!(
+                "Saved the strategy in {}.",
+                place.strategy_place().environment
+            ),
+        ),
         Err(OpError::Invalid { field, message }) => {
             let unplaced = form.attach_error(&field, message);
             refused(form, unplaced)

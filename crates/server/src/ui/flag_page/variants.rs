@@ -5,13 +5,15 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 
 use super::form_fields::FormFields;
 use super::strategies::{EnvironmentLink, EnvironmentQuery};
 use super::variant_rows::{self, VariantRow, PAYLOAD_TYPES};
 use super::{load_flag, refuse_change, Flag};
 use crate::state::AppState;
+use crate::ui::feedback::done;
+use crate::ui::flag_head::FlagHead;
 use crate::ui::{internal, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{Actor, Edit, EnvironmentName, OpError, SetVariants};
 
@@ -22,6 +24,7 @@ struct VariantsPage {
     project: String,
     feature: String,
     tab: &'static str,
+    head: FlagHead,
     environments: Vec<EnvironmentLink>,
     environment: Option<String>,
     action: String,
@@ -68,6 +71,7 @@ async fn variants_page(
         project: flag.project.to_string(),
         feature: flag.name.to_string(),
         tab: "variants",
+        head: flag.head(),
         environments: flag
             .environments
             .iter()
@@ -202,11 +206,10 @@ pub async fn save(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(_) => Redirect::to(&format!(
-            "{}/variants?environment={environment}",
-            flag.url()
-        ))
-        .into_response(),
+        Ok(_) => done(
+            &format!("{}/variants?environment={environment}", flag.url()),
+            &format!("Saved the variants of {} in {environment}.", flag.name),
+        ),
         Err(OpError::Invalid { field, message }) => {
             let error = if variant_rows::attach_error(&mut rows, &field, &message) {
                 "Not saved: see the messages below.".to_owned()

@@ -6,12 +6,13 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
 use super::{back_to_list, existing_project};
 use crate::state::AppState;
+use crate::ui::feedback::{done, unconfirmed, Ask};
 use crate::ui::{internal, message, op_error, render, Nav, SignedIn};
 use flagstaff_domain::ops::{
     validate_new_name, Actor, ArchiveFlag, CreateFlag, FlagName, FlagType, OpError, ProjectId,
@@ -147,9 +148,13 @@ pub async fn create(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(flag) => {
-            Redirect::to(&format!("/projects/{project}/features/{}", flag.name)).into_response()
-        }
+        Ok(flag) => done(
+            &format!("/projects/{project}/features/{}", flag.name),
+            &format!(
+                "Created the flag {}. It is off in every environment.",
+                flag.name
+            ),
+        ),
         // Taken between the check and the change.
         Err(OpError::Conflict(e)) | Err(OpError::Storage(StorageError::Conflict(e))) => {
             again.name_error = Some(e);
@@ -158,6 +163,10 @@ pub async fn create(
         Err(e) => op_error(e, signed.nav()),
     }
 }
+
+/// What archiving does, on the archive page and the confirmation page.
+const ARCHIVE_DETAIL: &str = "SDKs stop getting it at once. An archived flag can be revived from \
+     the archived flags; it comes back switched off everywhere.";
 
 #[derive(Template)]
 #[template(path = "flag_archive.html")]
@@ -217,14 +226,19 @@ pub struct ActionForm {
     back: Option<String>,
 }
 
-/// `POST /projects/{project}/features/{feature}/archive` (`ArchiveFlag`).
+/// `POST /projects/{project}/features/{feature}/archive` (`ArchiveFlag`),
+/// once confirmed (the archive page's form is the confirmation).
 pub async fn archive(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((project, feature)): Path<(String, String)>,
-    Form(form): Form<ActionForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Some(refused) = signed.csrf_refusal(form.csrf.as_deref()) {
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str());
+    if let Some(refused) = signed.csrf_refusal(csrf) {
         return refused;
     }
     if let Some(refused) = editors_only(&signed, "archive flags") {
@@ -233,6 +247,18 @@ pub async fn archive(
     let Some((project_id, name)) = flag_path(&project, &feature) else {
         return no_flag(&signed, &project, &feature);
     };
+    let question = format!("Archive {name}?");
+    let ask = Ask {
+        question: &question,
+        detail: ARCHIVE_DETAIL,
+        button: "Archive flag",
+        cancel: &format!("/projects/{project}/features/{name}"),
+    };
+    let action = format!("/projects/{project}/features/{name}/archive");
+    if let Some(page) = unconfirmed(&fields, &action, &ask, signed.nav()) {
+        return page;
+    }
+    let notice = format!("Archived {name}. It can be revived from the archived flags.");
     let operation = ArchiveFlag {
         project: project_id,
         name,
@@ -241,7 +267,7 @@ pub async fn archive(
         .apply(&Actor::named(&signed.user.username), operation)
         .await
     {
-        Ok(()) => Redirect::to(&format!("/projects/{project}/features")).into_response(),
+        Ok(()) => done(&format!("/projects/{project}/features"), &notice),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -269,11 +295,12 @@ pub async fn revive(
         Ok(_) => return no_flag(&signed, &project, &feature),
         Err(e) => return internal(e),
     }
+    let notice = format!("Revived {name}. It is off in every environment.");
     match state
         .apply(&Actor::named(&signed.user.username), ReviveFlag { name })
         .await
     {
-        Ok(_) => Redirect::to(&back_to_list(&project, form.back.as_deref())).into_response(),
+        Ok(_) => done(&back_to_list(&project, form.back.as_deref()), &notice),
         Err(e) => op_error(e, signed.nav()),
     }
 }

@@ -5,12 +5,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 
 use super::form::{provider, IntegrationForm};
 use super::{integration_page, no_such, refuse_change, scope_names, stored, FormPage};
 use crate::state::AppState;
+use crate::ui::feedback::{done, unconfirmed, Ask};
 use crate::ui::{internal, message, op_error, render, SignedIn};
 use flagstaff_domain::ops::{
     Actor, CreateIntegration, DeleteIntegration, OpError, SendTestNotification, UpdateIntegration,
@@ -128,7 +129,7 @@ pub(super) async fn update(
         Err(e) => Err(e),
     };
     match updated {
-        Ok(_) => Redirect::to(&format!("/integrations/{id}")).into_response(),
+        Ok(_) => done(&format!("/integrations/{id}"), "Saved the integration."),
         Err(e) => match integration_page(&state, &signed, &addon, form).await {
             Ok(page) => refused(page, e),
             Err(response) => response,
@@ -169,8 +170,13 @@ pub(super) async fn switch(
         }
         Err(e) => Err(e),
     };
+    let notice = format!(
+        "{} integration {id} ({}).",
+        if enabled { "Enabled" } else { "Disabled" },
+        provider.display_name
+    );
     match switched {
-        Ok(_) => Redirect::to("/integrations").into_response(),
+        Ok(_) => done("/integrations", &notice),
         Err(e) => op_error(e, signed.nav()),
     }
 }
@@ -188,7 +194,10 @@ pub(super) async fn send_test(
     }
     let actor = Actor::named(&signed.user.username);
     match state.apply(&actor, SendTestNotification { id }).await {
-        Ok(()) => Redirect::to(&format!("/integrations/{id}#deliveries")).into_response(),
+        Ok(()) => done(
+            &format!("/integrations/{id}#deliveries"),
+            "Test queued: its attempt appears in the delivery log in a moment (reload to see it).",
+        ),
         Err(OpError::NotFound(_)) => no_such(&signed, id),
         Err(e) => op_error(e, signed.nav()),
     }
@@ -205,9 +214,32 @@ pub(super) async fn delete(
     if let Some(refused) = refuse_change(&signed, &pairs) {
         return refused;
     }
+    let addon = match stored(&state, &signed, id).await {
+        Ok(addon) => addon,
+        Err(response) => return response,
+    };
+    let name = format!(
+        "integration {id} ({})",
+        provider(&addon.provider).map_or("unknown provider", |p| p.display_name)
+    );
+    let question = format!("Delete {name}?");
+    let ask = Ask {
+        question: &question,
+        detail: "Its queued deliveries and its delivery log go with it; nothing more is sent.",
+        button: "Delete integration",
+        cancel: &format!("/integrations/{id}"),
+    };
+    if let Some(page) = unconfirmed(
+        &pairs,
+        &format!("/integrations/{id}/delete"),
+        &ask,
+        signed.nav(),
+    ) {
+        return page;
+    }
     let actor = Actor::named(&signed.user.username);
     match state.apply(&actor, DeleteIntegration { id }).await {
-        Ok(()) => Redirect::to("/integrations").into_response(),
+        Ok(()) => done("/integrations", &format!("Deleted {name}.")),
         Err(OpError::NotFound(_)) => no_such(&signed, id),
         Err(e) => op_error(e, signed.nav()),
     }
