@@ -1,5 +1,5 @@
 // Starts a real Unleash (npm unleash-server, pinned in package-lock.json) for
-// crates/flagstaff/tests/edge_unleash.rs: on UNLEASH_PORT, against the
+// crates/flagstaff/tests/edge_unleash.rs and migrate_unleash.rs: on UNLEASH_PORT, against the
 // PostgreSQL database UNLEASH_DATABASE (on PGHOST:PGPORT as PGUSER), with an
 // admin token and a client token made at first start. Prints "STARTED".
 const unleash = require('unleash-server');
@@ -21,6 +21,10 @@ unleash
         { environment: 'development', project: '*', secret: process.env.UNLEASH_CLIENT_TOKEN, type: 'client', tokenName: 'client' },
       ],
     },
+    // Environment variants (deprecated: new flags get strategy variants) are
+    // still what instances upgraded from older versions have; the migration
+    // test makes some.
+    experimental: { flags: { enableLegacyVariants: true } },
     logLevel: 'warn',
   })
   .then(() => console.log('STARTED'))

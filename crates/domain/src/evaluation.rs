@@ -95,6 +95,29 @@ pub fn frontend_body(
     serde_json::to_vec(&Toggles { toggles }).unwrap_or_default()
 }
 
+/// The body of Edge's `/api/frontend/all`: every flag of `engine` whose
+/// project `sees` accepts, off ones included with `enabled: false`.
+pub fn frontend_all_body(
+    engine: Option<&Engine>,
+    context: &Context,
+    sees: impl Fn(&str) -> bool,
+) -> Vec<u8> {
+    let toggles: Vec<Toggle<'_>> = match engine {
+        Some(engine) => engine
+            .evaluate_all(context)
+            .filter(|(name, _)| engine.project(name).is_some_and(&sees))
+            .map(|(name, e)| Toggle {
+                name,
+                enabled: e.enabled,
+                variant: e.variant,
+                impression_data: e.impression_data,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    serde_json::to_vec(&Toggles { toggles }).unwrap_or_default()
+}
+
 /// One flag's OFREP evaluation.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"key": "new-checkout", "metadata": {"impressionData": false, "project": "default", "unleashVariant": "blue"}, "reason": "TARGETING_MATCH", "value": "#0000ff", "variant": "blue"}))]

@@ -20,6 +20,8 @@
 //! - `metrics`: SDK metrics, batched in memory and acknowledged once stored
 //!   ([`MetricsBuffer`]).
 //! - [`integrations`]: notifications of events to outside services.
+//! - [`migrate`]: moving from Unleash (its admin API or a file, written
+//!   through the operations: `flagstaff migrate-from-unleash`).
 //! - [`actions`]: what a signal sent to a signal endpoint sets off — the
 //!   matching action sets run their steps as ordinary operations.
 //! - `quota`: per-key budgets (requests per address, runs per action set:
@@ -37,6 +39,7 @@ pub mod evaluation;
 mod follow;
 pub mod integrations;
 mod metrics;
+pub mod migrate;
 pub mod ops;
 mod quota;
 mod request_writes;

@@ -63,6 +63,57 @@ pub struct ServerArgs {
     /// Disables /internal-backstage/tokens.
     #[arg(long, env = "DISABLE_TOKENS_ENDPOINT")]
     pub disable_tokens_endpoint: bool,
+    /// Disables /internal-backstage/metricsbatch (the metrics waiting to go upstream).
+    #[arg(long, env = "DISABLE_METRICS_BATCH_ENDPOINT")]
+    pub disable_metrics_batch_endpoint: bool,
+    /// Disables /internal-backstage/instancedata.
+    #[arg(long, env = "DISABLE_INSTANCE_DATA_ENDPOINT")]
+    pub disable_instance_data_endpoint: bool,
+    /// Disables /api/frontend/all and /api/proxy/all, which answer every flag
+    /// of the token's projects, off ones included.
+    #[arg(long, env = "DISABLE_ALL_ENDPOINT")]
+    pub disable_all_endpoint: bool,
+    /// Believe `X-Forwarded-For`/`Forwarded` (for the frontend API's
+    /// `remoteAddress` and the allow and deny lists) from the proxies named by
+    /// `--proxy-trusted-servers`, or from any peer when none are named.
+    #[arg(long, env = "TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// The proxies whose forwarding headers `--trust-proxy` believes: addresses
+    /// or networks (`10.0.0.0/8`), comma-separated or repeated.
+    #[arg(long, env = "PROXY_TRUSTED_SERVERS", value_delimiter = ',', value_parser = flagstaff_server::config::parse_network)]
+    pub proxy_trusted_servers: Vec<ipnet::IpNet>,
+    /// Answer only clients in these networks (CIDR, comma-separated); others get 403.
+    #[arg(long, env = "ALLOW_LIST", value_delimiter = ',', value_parser = parse_cidr)]
+    pub allow_list: Vec<ipnet::IpNet>,
+    /// Refuse clients in these networks (CIDR, comma-separated) with 403.
+    #[arg(long, env = "DENY_LIST", value_delimiter = ',', value_parser = parse_cidr)]
+    pub deny_list: Vec<ipnet::IpNet>,
+}
+
+/// A network as Edge's allow and deny lists take it: CIDR only (`10.0.0.0/8`,
+/// `192.168.0.7/32`), so that a bare address is not silently a network of one.
+fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a network in CIDR form (e.g. 192.168.0.0/16)"))
+}
+
+impl ServerArgs {
+    /// The proxies whose forwarding headers are believed: none without
+    /// `--trust-proxy`; with it, those named, or every peer.
+    pub fn trusted_proxies(&self) -> Vec<ipnet::IpNet> {
+        match (self.trust_proxy, self.proxy_trusted_servers.is_empty()) {
+            (false, _) => Vec::new(),
+            (true, false) => self.proxy_trusted_servers.clone(),
+            (true, true) => [
+                std::net::IpAddr::from(std::net::Ipv4Addr::UNSPECIFIED),
+                std::net::IpAddr::from(std::net::Ipv6Addr::UNSPECIFIED),
+            ]
+            .into_iter()
+            .filter_map(|any| ipnet::IpNet::new(any, 0).ok())
+            .collect(),
+        }
+    }
 }
 
 /// Edge's log formats. `text` is accepted too: `LOG_FORMAT` is also

@@ -36,6 +36,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use flagstaff_server::client_address::TrustedProxies;
 use flagstaff_server::http::{serve_connections, ConnectionLimits};
 use tokio::net::TcpListener;
 
@@ -81,6 +82,12 @@ fn settings(
         disable_metrics_endpoint: server.disable_metrics_endpoint,
         disable_features_endpoint: server.disable_features_endpoint,
         disable_tokens_endpoint: server.disable_tokens_endpoint,
+        disable_metrics_batch_endpoint: server.disable_metrics_batch_endpoint,
+        disable_instance_data_endpoint: server.disable_instance_data_endpoint,
+        disable_all_endpoint: server.disable_all_endpoint,
+        trusted_proxies: Arc::new(TrustedProxies::new(server.trusted_proxies())),
+        allow_list: server.allow_list.clone(),
+        deny_list: server.deny_list.clone(),
         streaming,
     }
 }
@@ -115,9 +122,15 @@ async fn serve_state(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) {
-    let router = routes::router(state.clone(), base_path, &server.cors_origin).layer(
-        axum::middleware::from_fn_with_state(state.clone(), telemetry::count_requests),
-    );
+    let router = routes::router(state.clone(), base_path, &server.cors_origin)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::admit_networks,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            telemetry::count_requests,
+        ));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let sender = tokio::spawn(follow::send_metrics_every(state.clone(), stopped));
     if let Ok(address) = listener.local_addr() {

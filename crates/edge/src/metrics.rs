@@ -200,7 +200,12 @@ pub struct MetricsBuffer {
     pub reports: AtomicU64,
     pub sent: AtomicU64,
     pub failed: AtomicU64,
+    /// The last report of each downstream edge, by its `identifier`.
+    edges: Mutex<HashMap<String, Registration>>,
 }
+
+/// Most downstream edges whose reports are kept.
+const MAX_EDGES: usize = 256;
 
 fn instance(id: Option<&str>) -> String {
     id.filter(|i| !i.trim().is_empty())
@@ -271,6 +276,40 @@ impl MetricsBuffer {
             }
             self.add_registration(environment, application);
         }
+    }
+
+    /// The bulk body of what is waiting, without taking it.
+    pub fn pending_bulk_body(
+        &self,
+        edge_app: &str,
+        edge_instance: &str,
+        timestamp: &str,
+    ) -> Vec<u8> {
+        let pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        pending.bulk_body(edge_app, edge_instance, timestamp)
+    }
+
+    /// Keeps a downstream edge's report about itself (the last one per edge).
+    pub fn add_edge_report(&self, report: Registration) {
+        let identifier = report
+            .get("identifier")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_owned();
+        let mut edges = self.edges.lock().unwrap_or_else(PoisonError::into_inner);
+        if edges.contains_key(&identifier) || edges.len() < MAX_EDGES {
+            edges.insert(identifier, report);
+        } else {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The downstream edges' last reports, by identifier.
+    pub fn connected_edges(&self) -> Vec<Registration> {
+        let edges = self.edges.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut reports: Vec<(&String, &Registration)> = edges.iter().collect();
+        reports.sort_by(|a, b| a.0.cmp(b.0));
+        reports.into_iter().map(|(_, r)| r.clone()).collect()
     }
 
     pub fn take(&self) -> Pending {

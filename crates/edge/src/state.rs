@@ -6,6 +6,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use flagstaff_server::client_address::TrustedProxies;
+use ipnet::IpNet;
+
 use crate::backup::Backup;
 use crate::metrics::MetricsBuffer;
 use crate::scopes::{Flags, ScopeEntry, Scopes};
@@ -26,6 +29,14 @@ pub struct Settings {
     pub disable_metrics_endpoint: bool,
     pub disable_features_endpoint: bool,
     pub disable_tokens_endpoint: bool,
+    pub disable_metrics_batch_endpoint: bool,
+    pub disable_instance_data_endpoint: bool,
+    pub disable_all_endpoint: bool,
+    /// Whose forwarding headers name the client (`--trust-proxy`).
+    pub trusted_proxies: Arc<TrustedProxies>,
+    /// `--allow-list` and `--deny-list`: empty allows everyone.
+    pub allow_list: Vec<IpNet>,
+    pub deny_list: Vec<IpNet>,
     pub streaming: bool,
 }
 
@@ -50,6 +61,13 @@ pub const MAX_VALIDATIONS: usize = 16;
 
 #[derive(Debug, Clone)]
 pub struct EdgeState(pub Arc<Inner>);
+
+/// For the [`flagstaff_server::client_address::ClientAddress`] extractor.
+impl axum::extract::FromRef<EdgeState> for Arc<TrustedProxies> {
+    fn from_ref(state: &EdgeState) -> Arc<TrustedProxies> {
+        state.settings.trusted_proxies.clone()
+    }
+}
 
 impl std::ops::Deref for EdgeState {
     type Target = Inner;

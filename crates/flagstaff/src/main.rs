@@ -3,6 +3,7 @@
 //! `flagstaff serve` runs the server (crate `flagstaff-server`); `flagstaff eval`
 //! is the batch and debugging front end of the engine; `flagstaff export` and
 //! `flagstaff import` move flags between servers in Unleash's export format;
+//! `flagstaff migrate-from-unleash` moves a whole Unleash instance in;
 //! `flagstaff edge` (and `offline`) is a drop-in for Unleash Edge (crate
 //! `flagstaff-edge`).
 
@@ -14,6 +15,7 @@ use flagstaff_server::config::LogFormat;
 
 mod edge;
 mod eval;
+mod migrate;
 mod transfer;
 
 /// An Unleash-compatible feature-flag server.
@@ -39,6 +41,8 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Import an export document into a project and environment (as one change).
     Import(transfer::ImportArgs),
+    /// Move an Unleash instance (its admin API, or a file) into Flagstaff's database.
+    MigrateFromUnleash(migrate::MigrateArgs),
     /// Run as a drop-in for Unleash Edge in front of Unleash or Flagstaff
     /// (`flagstaff edge offline` serves a file instead).
     Edge(flagstaff_edge::config::EdgeArgs),
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Export(args) => transfer::export(&args),
         Command::Import(args) => transfer::import(&args),
+        Command::MigrateFromUnleash(args) => migrate::run(&args),
         Command::Serve(args) => serve(args),
         Command::Edge(args) => edge::run(&cli.edge_server, args),
         Command::Offline(args) => edge::offline(&cli.edge_server, &args),

@@ -22,7 +22,7 @@
 
 pub mod api;
 mod auth;
-mod client_address;
+pub mod client_address;
 pub mod config;
 mod error;
 pub mod http;

@@ -1,7 +1,9 @@
 //! What operators and other edges ask: `/internal-backstage/health` (alive),
 //! `/ready` (every scope has flags; the upstream's state), `/metrics`
 //! (Prometheus), `/tokens` (masked secrets and their scopes) and `/features`
-//! (each scope's document) — the last three can be switched off as in Edge —
+//! (each scope's document), `/metricsbatch` (the metrics waiting to go
+//! upstream) and `/instancedata` (this edge and the edges that report to
+//! it) — all but the first two can be switched off as in Edge —
 //! and `POST /edge/validate`, so an edge can be another edge's upstream.
 
 use std::time::SystemTime;
@@ -25,6 +27,8 @@ pub fn router() -> Router<EdgeState> {
         .route("/internal-backstage/metrics", get(metrics))
         .route("/internal-backstage/tokens", get(tokens))
         .route("/internal-backstage/features", get(features))
+        .route("/internal-backstage/metricsbatch", get(metrics_batch))
+        .route("/internal-backstage/instancedata", get(instance_data))
         .route("/edge/validate", post(validate))
 }
 
@@ -184,4 +188,45 @@ async fn validate(State(state): State<EdgeState>, body: axum::body::Bytes) -> Re
         }
     }
     Json(json!({ "tokens": valid })).into_response()
+}
+
+/// The metrics waiting to be sent upstream, in the bulk body's shape.
+async fn metrics_batch(State(state): State<EdgeState>) -> Response {
+    if state.settings.disable_metrics_batch_endpoint {
+        return message(StatusCode::NOT_FOUND, "Not found");
+    }
+    let body = state.metrics.pending_bulk_body(
+        &state.settings.app_name,
+        &state.settings.instance_id,
+        &chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// This edge, and the last report of each edge that posts its own to
+/// `/api/client/metrics/edge` (Edge's field names).
+async fn instance_data(State(state): State<EdgeState>) -> Response {
+    if state.settings.disable_instance_data_endpoint {
+        return message(StatusCode::NOT_FOUND, "Not found");
+    }
+    let started: chrono::DateTime<chrono::Utc> = state.started.into();
+    let connected = state.metrics.connected_edges();
+    Json(json!({
+        "this_instance": {
+            "identifier": state.settings.instance_id,
+            "appName": state.settings.app_name,
+            "edgeVersion": format!("flagstaff-{}", env!("CARGO_PKG_VERSION")),
+            "started": started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "connectedEdges": connected,
+        },
+        "connected_instances": connected,
+    }))
+    .into_response()
 }

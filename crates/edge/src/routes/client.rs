@@ -49,11 +49,25 @@ async fn bulk(
     }
 }
 
-/// A downstream edge's report about itself: accepted, not kept.
-async fn accepted(State(state): State<EdgeState>, headers: HeaderMap) -> Response {
-    match authorised(&state, &headers, TokenKind::Client).await {
-        Ok(_) => StatusCode::ACCEPTED.into_response(),
-        Err(refusal) => refusal.into_response(),
+/// A downstream edge's report about itself: kept (the last per edge) for
+/// `/internal-backstage/instancedata`.
+async fn accepted(
+    State(state): State<EdgeState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(refusal) = authorised(&state, &headers, TokenKind::Client).await {
+        return refusal.into_response();
+    }
+    match serde_json::from_slice::<Registration>(&body) {
+        Ok(report) => {
+            state.metrics.add_edge_report(report);
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(error) => message(
+            StatusCode::BAD_REQUEST,
+            &format!("not an edge instance report: {error}"),
+        ),
     }
 }
 

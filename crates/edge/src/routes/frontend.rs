@@ -1,22 +1,23 @@
 //! Frontend SDKs and OpenFeature providers: `GET`/`POST /api/frontend` (and
-//! the `/api/proxy` alias), their metrics and registration, and OFREP —
+//! the `/api/proxy` alias), `…/all` (every flag, off ones too, unless
+//! `--disable-all-endpoint`), their metrics and registration, and OFREP —
 //! evaluated by the engine compiled from the covering client scope's
 //! document, through the same functions `flagstaff serve` answers with
 //! (`flagstaff_domain::evaluation`).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use flagstaff_domain::evaluation::{
-    context_from_pairs, frontend_body, ofrep_bulk_body, ofrep_context, ofrep_single_body,
+    context_from_pairs, frontend_all_body, frontend_body, ofrep_bulk_body, ofrep_context,
+    ofrep_single_body,
 };
 use flagstaff_engine::Context;
 use flagstaff_server::api::json_with_etag;
 use flagstaff_server::api::openapi::OfrepError;
+use flagstaff_server::client_address::ClientAddress;
 use serde_json::Value;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
@@ -42,10 +43,15 @@ pub fn router(cors_origins: &[String]) -> Router<EdgeState> {
         .expose_headers([header::ETAG]);
     let mut router = Router::new();
     for base in ["/api/frontend", "/api/proxy"] {
-        router = router
-            .route(base, get(from_query).post(from_body))
-            .route(&format!("{base}/client/metrics"), post(metrics))
-            .route(&format!("{base}/client/register"), post(register));
+        router = router.route(base, get(from_query).post(from_body)).route(
+            &format!("{base}/all"),
+            get(all_from_query).post(all_from_body),
+        );
+        for flags in [base.to_owned(), format!("{base}/all")] {
+            router = router
+                .route(&format!("{flags}/client/metrics"), post(metrics))
+                .route(&format!("{flags}/client/register"), post(register));
+        }
     }
     router
         .route("/ofrep/v1/evaluate/flags", post(ofrep_bulk))
@@ -53,10 +59,43 @@ pub fn router(cors_origins: &[String]) -> Router<EdgeState> {
         .layer(cors)
 }
 
-type Address = Option<axum::Extension<ConnectInfo<SocketAddr>>>;
+/// Which flags an evaluation answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    /// The flags on for the context (`/api/frontend`).
+    Enabled,
+    /// Every flag, off ones with `enabled: false` (`/api/frontend/all`).
+    All,
+}
 
-fn address(connected: &Address) -> Option<std::net::IpAddr> {
-    connected.as_ref().map(|c| c.0 .0.ip().to_canonical())
+/// Authorises, reads the context (`fields`, with the client's address as
+/// `remoteAddress` unless given) and answers the flags.
+async fn answer(
+    state: &EdgeState,
+    address: ClientAddress,
+    headers: &HeaderMap,
+    fields: Result<serde_json::Map<String, Value>, &'static str>,
+    which: Which,
+) -> Response {
+    if which == Which::All && state.settings.disable_all_endpoint {
+        return message(StatusCode::NOT_FOUND, "Not found");
+    }
+    let token = match authorised(state, headers, TokenKind::Frontend).await {
+        Ok(token) => token,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let fields = match fields {
+        Ok(fields) => fields,
+        Err(error) => return message(StatusCode::BAD_REQUEST, error),
+    };
+    let mut context = match context_from_pairs(fields) {
+        Ok(context) => context,
+        Err(error) => return message(StatusCode::BAD_REQUEST, &error),
+    };
+    if context.remote_address.is_none() {
+        context.remote_address = address.0.map(|a| a.to_string());
+    }
+    evaluate(state, &token, context, headers, which).await
 }
 
 async fn evaluate(
@@ -64,6 +103,7 @@ async fn evaluate(
     token: &EdgeToken,
     context: Context,
     headers: &HeaderMap,
+    which: Which,
 ) -> Response {
     let flags = match state.flags_for(token).await {
         Ok(flags) => flags,
@@ -71,60 +111,78 @@ async fn evaluate(
     };
     let context = context.with_current_time(chrono::Utc::now());
     let scope = token.scope();
-    let body = frontend_body(Some(&flags.engine), &context, |p| scope.sees_project(p));
+    let sees = |p: &str| scope.sees_project(p);
+    let body = match which {
+        Which::Enabled => frontend_body(Some(&flags.engine), &context, sees),
+        Which::All => frontend_all_body(Some(&flags.engine), &context, sees),
+    };
     json_with_etag(headers, body)
+}
+
+/// The context of a `GET`: the query's name/value pairs.
+fn query_fields(params: Vec<(String, String)>) -> serde_json::Map<String, Value> {
+    params
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect()
+}
+
+/// The context of a `POST`: the body's `context` object, or the body itself.
+fn body_fields(body: &[u8]) -> Result<serde_json::Map<String, Value>, &'static str> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(mut body)) => match body.remove("context") {
+            Some(Value::Object(context)) => Ok(context),
+            Some(_) => Err("\"context\" must be a JSON object"),
+            None => Ok(body),
+        },
+        _ if body.is_empty() => Ok(serde_json::Map::new()),
+        _ => Err("the body must be a JSON object"),
+    }
 }
 
 async fn from_query(
     State(state): State<EdgeState>,
-    connected: Address,
+    address: ClientAddress,
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
-    let token = match authorised(&state, &headers, TokenKind::Frontend).await {
-        Ok(token) => token,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let mut context =
-        match context_from_pairs(params.into_iter().map(|(k, v)| (k, Value::String(v)))) {
-            Ok(context) => context,
-            Err(error) => return message(StatusCode::BAD_REQUEST, &error),
-        };
-    if context.remote_address.is_none() {
-        context.remote_address = address(&connected).map(|a| a.to_string());
-    }
-    evaluate(&state, &token, context, &headers).await
+    let fields = Ok(query_fields(params));
+    answer(&state, address, &headers, fields, Which::Enabled).await
 }
 
 async fn from_body(
     State(state): State<EdgeState>,
-    connected: Address,
+    address: ClientAddress,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let token = match authorised(&state, &headers, TokenKind::Frontend).await {
-        Ok(token) => token,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let fields = match serde_json::from_slice::<Value>(&body) {
-        Ok(Value::Object(mut body)) => match body.remove("context") {
-            Some(Value::Object(context)) => context,
-            Some(_) => {
-                return message(StatusCode::BAD_REQUEST, "\"context\" must be a JSON object")
-            }
-            None => body,
-        },
-        _ if body.is_empty() => serde_json::Map::new(),
-        _ => return message(StatusCode::BAD_REQUEST, "the body must be a JSON object"),
-    };
-    let mut context = match context_from_pairs(fields) {
-        Ok(context) => context,
-        Err(error) => return message(StatusCode::BAD_REQUEST, &error),
-    };
-    if context.remote_address.is_none() {
-        context.remote_address = address(&connected).map(|a| a.to_string());
-    }
-    evaluate(&state, &token, context, &headers).await
+    answer(
+        &state,
+        address,
+        &headers,
+        body_fields(&body),
+        Which::Enabled,
+    )
+    .await
+}
+
+async fn all_from_query(
+    State(state): State<EdgeState>,
+    address: ClientAddress,
+    Query(params): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Response {
+    let fields = Ok(query_fields(params));
+    answer(&state, address, &headers, fields, Which::All).await
+}
+
+async fn all_from_body(
+    State(state): State<EdgeState>,
+    address: ClientAddress,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    answer(&state, address, &headers, body_fields(&body), Which::All).await
 }
 
 async fn metrics(
@@ -168,7 +226,7 @@ fn ofrep_error(status: StatusCode, key: Option<&str>, code: &str, details: Strin
 
 async fn ofrep_single(
     State(state): State<EdgeState>,
-    connected: Address,
+    address: ClientAddress,
     Path(key): Path<String>,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -177,7 +235,7 @@ async fn ofrep_single(
         Ok(token) => token,
         Err(refusal) => return refusal.into_response(),
     };
-    let context = match ofrep_context(&body, address(&connected)) {
+    let context = match ofrep_context(&body, address.0) {
         Ok(context) => context.with_current_time(chrono::Utc::now()),
         Err(details) => {
             return ofrep_error(
@@ -215,7 +273,7 @@ async fn ofrep_single(
 
 async fn ofrep_bulk(
     State(state): State<EdgeState>,
-    connected: Address,
+    address: ClientAddress,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -223,7 +281,7 @@ async fn ofrep_bulk(
         Ok(token) => token,
         Err(refusal) => return refusal.into_response(),
     };
-    let context = match ofrep_context(&body, address(&connected)) {
+    let context = match ofrep_context(&body, address.0) {
         Ok(context) => context.with_current_time(chrono::Utc::now()),
         Err(details) => {
             return ofrep_error(StatusCode::BAD_REQUEST, None, "INVALID_CONTEXT", details)

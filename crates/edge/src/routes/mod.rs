@@ -9,9 +9,12 @@ mod client;
 mod delta;
 mod frontend;
 
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use flagstaff_server::client_address::ClientAddress;
 use serde_json::json;
 
 use crate::state::{EdgeState, Refusal};
@@ -36,6 +39,33 @@ pub fn router(state: EdgeState, base_path: &str, cors_origins: &[String]) -> Rou
             format!("/{base}")
         };
         Router::new().nest(&base, routes).fallback(not_found)
+    }
+}
+
+/// `--allow-list` and `--deny-list`: a client outside the allowed networks,
+/// or inside a denied one, gets an empty 403 before anything else runs. The
+/// client is the TCP peer, or with `--trust-proxy` the address its trusted
+/// proxies forwarded (Edge looks at the peer only, which behind a load
+/// balancer is the balancer).
+pub async fn admit_networks(
+    State(state): State<EdgeState>,
+    address: ClientAddress,
+    request: Request,
+    next: Next,
+) -> Response {
+    let settings = &state.settings;
+    let admitted = match address.0 {
+        None => true,
+        Some(client) => {
+            (settings.allow_list.is_empty()
+                || settings.allow_list.iter().any(|net| net.contains(&client)))
+                && !settings.deny_list.iter().any(|net| net.contains(&client))
+        }
+    };
+    if admitted {
+        next.run(request).await
+    } else {
+        StatusCode::FORBIDDEN.into_response()
     }
 }
 
