@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { nameCheckSteps, strategyFormSteps } from './forms_steps.mjs';
+import { screensSteps } from './screens_steps.mjs';
 
 const env = (name) => {
   const value = process.env[name];
@@ -21,6 +22,7 @@ const env = (name) => {
 const BASE = env('FLAGSTAFF_BASE');
 const SETUP_CODE = env('FLAGSTAFF_SETUP_CODE');
 const CLIENT_TOKEN = env('FLAGSTAFF_CLIENT_TOKEN');
+const ADMIN_TOKEN = env('FLAGSTAFF_ADMIN_TOKEN');
 const SCREENSHOTS = env('FLAGSTAFF_SCREENSHOTS');
 const CHROMIUM = process.env.FLAGSTAFF_TEST_CHROMIUM || '/usr/bin/chromium';
 
@@ -316,6 +318,8 @@ try {
     await labelled(page, name);
     await screenshots(page, name);
   }
+
+  await screensSteps(page, { BASE, ADMIN_TOKEN, PROJECT, step, screenshots, labelled });
 
   step('create a Viewer on the users screen');
   await page.getByRole('link', { name: 'Users' }).click();

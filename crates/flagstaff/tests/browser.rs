@@ -49,6 +49,8 @@ fn the_guide_in_the_web_ui_in_chromium() {
         &[
             ("INIT_ADMIN_API_TOKENS", ADMIN_TOKEN),
             ("INIT_CLIENT_API_TOKENS", CLIENT_TOKEN),
+            // The webhook integration's receiver runs on this machine.
+            ("INTEGRATIONS_ALLOW_PRIVATE_URLS", "true"),
         ],
     );
     let code = setup_code(&server.log()).expect("a fresh server prints a setup link");
@@ -95,6 +97,11 @@ fn the_guide_in_the_web_ui_in_chromium() {
         "flags",
         "profile",
         "profile-viewer",
+        "integration",
+        "integrations",
+        "signals",
+        "action-set",
+        "actions",
     ] {
         for width in [1280, 390] {
             let file = screenshots.join(format!("{page}-{width}.png"));

@@ -1,6 +1,8 @@
 //! `flagstaff serve` configuration: every option is a flag and an environment
 //! variable; the doc comments are the `--help` text.
 
+mod addresses;
+
 use clap::{Args, ValueEnum};
 use flagstaff_domain::actions::Automation;
 use flagstaff_domain::integrations::TargetPolicy;
@@ -10,6 +12,8 @@ use flagstaff_domain::ops::Limits;
 use flagstaff_domain::DomainSettings;
 use flagstaff_domain::Quotas;
 use flagstaff_domain::StreamLimits;
+
+pub use addresses::{parse_network, printed_host, url_host};
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -114,9 +118,11 @@ pub struct ServeArgs {
     pub metrics_public: bool,
     /// Where people open Flagstaff: the base of links in integrations' messages,
     /// and the origin web UI forms are accepted from (besides an IP address or
-    /// `localhost` the page was opened at).
-    #[arg(long, env = "UNLEASH_URL", default_value = "http://localhost:4242")]
-    pub public_url: String,
+    /// `localhost` the page was opened at). Default: the address the server
+    /// listens on (`localhost` for all interfaces) and its port; the start-up
+    /// log says which it is.
+    #[arg(long, env = "UNLEASH_URL")]
+    pub public_url: Option<String>,
     /// Let integrations call hosts that resolve to private, loopback or
     /// link-local addresses (refused by default, against SSRF).
     #[arg(long, env = "INTEGRATIONS_ALLOW_PRIVATE_URLS")]
@@ -209,27 +215,6 @@ impl UiSettings {
     }
 }
 
-/// `host[:port]` of a URL (`https://flags.example.com/` → `flags.example.com`).
-pub fn url_host(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let host = parsed.host_str()?;
-    Some(match parsed.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
-}
-
-/// A network (`10.0.0.0/8`, `fd00::/8`) or one address (`10.1.2.3`), as
-/// `--trusted-proxies` takes them.
-pub fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
-    let text = text.trim();
-    text.parse::<ipnet::IpNet>()
-        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-        .map_err(|_| {
-            format!("{text:?} is neither an address nor a network (CIDR, e.g. 10.0.0.0/8)")
-        })
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -237,6 +222,29 @@ pub enum LogFormat {
 }
 
 impl ServeArgs {
+    /// The public URL given, else `http://localhost:4242` (what
+    /// [`ServeArgs::with_public_url_for`] replaces once the server listens).
+    pub fn public_url(&self) -> &str {
+        self.public_url
+            .as_deref()
+            .unwrap_or("http://localhost:4242")
+    }
+
+    /// These options with the public URL settled for a server listening on
+    /// `address`: the one given, else that address ([`printed_host`]); and
+    /// whether it was given.
+    pub fn with_public_url_for(&self, address: std::net::SocketAddr) -> (ServeArgs, bool) {
+        let given = self
+            .public_url
+            .as_ref()
+            .is_some_and(|u| !u.trim().is_empty());
+        let mut args = self.clone();
+        if !given {
+            args.public_url = Some(format!("http://{}", printed_host(address)));
+        }
+        (args, given)
+    }
+
     /// What the domain is given: plain values, never these options.
     pub fn domain_settings(&self) -> DomainSettings {
         DomainSettings {
@@ -252,10 +260,10 @@ impl ServeArgs {
     pub fn ui_settings(&self) -> UiSettings {
         UiSettings {
             setup_code: self.setup_code.clone(),
-            secure_cookies: self.public_url.starts_with("https://"),
-            public_host: url_host(&self.public_url),
+            secure_cookies: self.public_url().starts_with("https://"),
+            public_host: url_host(self.public_url()),
             metrics_retention_hours: self.metrics_retention_hours,
-            public_url: self.public_url.trim_end_matches('/').to_owned(),
+            public_url: self.public_url().trim_end_matches('/').to_owned(),
         }
     }
 
@@ -296,7 +304,7 @@ impl ServeArgs {
                     .filter(|h| !h.is_empty())
                     .collect(),
             },
-            public_url: self.public_url.clone(),
+            public_url: self.public_url().to_owned(),
             breaker: Breaker {
                 pause_after: self.integrations_pause_after_failures,
                 first_pause: std::time::Duration::from_millis(self.integrations_first_pause_ms),
@@ -359,7 +367,7 @@ impl ServeArgs {
             max_import_flags: 500,
             max_heavy_reads: 2,
             max_streams_per_token: 10_000,
-            public_url: "http://localhost:4242".to_owned(),
+            public_url: None,
             integrations_allow_private_urls: false,
             integrations_allowed_hosts: Vec::new(),
             max_signal_bytes: 64 * 1024,

@@ -55,6 +55,16 @@ pub async fn serve(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "flagstaff starting");
     let address = listener.local_addr()?;
+    let (args, given) = args.with_public_url_for(address);
+    let args = &args;
+    if given {
+        tracing::info!(public_url = %args.public_url(), "links in notifications use the public URL (--public-url)");
+    } else {
+        tracing::info!(
+            public_url = %args.public_url(),
+            "links in notifications use the address this server listens on; set --public-url (UNLEASH_URL) if people reach it elsewhere"
+        );
+    }
     let store = Store::connect(&args.database_url)
         .await?
         .with_clock(args.clock.clone());
@@ -158,13 +168,7 @@ pub async fn serve(
 }
 
 /// The host part of links printed at start.
-fn printed_host(address: std::net::SocketAddr) -> String {
-    if address.ip().is_unspecified() {
-        format!("localhost:{}", address.port())
-    } else {
-        address.to_string()
-    }
-}
+use config::printed_host;
 
 /// Shows the one-time link that creates the first web UI admin.
 fn announce_setup_link(code: &str, address: std::net::SocketAddr) {

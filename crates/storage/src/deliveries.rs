@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::columns::{instant, instant_text};
+use super::columns::{instant, instant_text, optional_instant};
 use super::integrations::integration_from_row;
 use super::{flag, from_json, EventRecord, IntegrationRow, Reader, Source, StorageResult, Store};
 
@@ -37,6 +37,9 @@ pub struct AttemptRow {
     pub details: String,
     pub event_type: Option<String>,
     pub feature_name: Option<String>,
+    /// When its delivery is tried again: set on the latest attempt of a
+    /// delivery still pending (a failure to be retried), else `None`.
+    pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
 /// What became of an attempt.
@@ -61,8 +64,11 @@ impl<S: Source> Reader<S> {
     ) -> StorageResult<Vec<AttemptRow>> {
         let rows = sqlx::query(
             "SELECT a.id, a.addon_id, a.event_id, a.attempt, a.created_at, a.succeeded, a.status, \
-             a.latency_ms, a.details, e.type AS event_type, e.feature_name \
+             a.latency_ms, a.details, e.type AS event_type, e.feature_name, \
+             CASE WHEN d.state = 'pending' AND d.attempts = a.attempt \
+                 THEN d.next_attempt_at END AS next_attempt_at \
              FROM addon_attempts a LEFT JOIN events e ON e.id = a.event_id \
+             LEFT JOIN addon_deliveries d ON d.id = a.delivery_id \
              WHERE a.addon_id = $1 ORDER BY a.id DESC LIMIT $2",
         )
         .bind(addon_id)
@@ -83,6 +89,7 @@ impl<S: Source> Reader<S> {
                     details: r.try_get("details")?,
                     event_type: r.try_get("event_type")?,
                     feature_name: r.try_get("feature_name")?,
+                    next_attempt_at: optional_instant(r, "next_attempt_at")?,
                 })
             })
             .collect()

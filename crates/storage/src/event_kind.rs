@@ -103,6 +103,7 @@ event_kinds! {
     AddonConfigDeleted => "addon-config-deleted",
     AddonDeliveryPaused => "addon-delivery-paused",
     AddonDeliveryResumed => "addon-delivery-resumed",
+    AddonTestSent => "addon-test-sent",
     SignalEndpointCreated => "signal-endpoint-created",
     SignalEndpointUpdated => "signal-endpoint-updated",
     SignalEndpointDeleted => "signal-endpoint-deleted",
@@ -199,6 +200,7 @@ impl EventKind {
             | EventKind::AddonConfigDeleted
             | EventKind::AddonDeliveryPaused
             | EventKind::AddonDeliveryResumed
+            | EventKind::AddonTestSent
             | EventKind::SignalEndpointCreated
             | EventKind::SignalEndpointUpdated
             | EventKind::ActionsCreated
@@ -330,8 +332,10 @@ impl EventKind {
             | EventKind::StrategyDeleted
             | EventKind::DefaultStrategyUpdated => true,
             // Not offered to integrations (as before `EventKind`): users and
-            // personal access tokens are accounts, not changes to flags.
-            EventKind::EnvironmentUpdated
+            // personal access tokens are accounts, not changes to flags; a
+            // test notification goes to the one integration it tests.
+            EventKind::AddonTestSent
+            | EventKind::EnvironmentUpdated
             | EventKind::PatCreated
             | EventKind::PatDeleted
             | EventKind::UserCreated

@@ -106,8 +106,25 @@ pub(super) fn event_tags(row: &AnyRow, column: &str) -> StorageResult<Vec<Tag>> 
 
 impl WriteTx<'_> {
     /// Records an event of this change, tagged with the change's revision
-    /// and, when it is about a flag, with the flag's tags as they are now.
+    /// and, when it is about a flag, with the flag's tags as they are now;
+    /// queued for every enabled integration that wants it.
     pub async fn record_event(&mut self, event: NewEvent) -> StorageResult<()> {
+        let id = self.insert_event(&event).await?;
+        self.queue_deliveries(id, &event).await?;
+        self.events.push(event);
+        Ok(())
+    }
+
+    /// Records an event queued for integration `addon_id` only, whatever its
+    /// filters and switch say (a test notification).
+    pub async fn record_event_for(&mut self, event: NewEvent, addon_id: i64) -> StorageResult<()> {
+        let id = self.insert_event(&event).await?;
+        self.queue_delivery(addon_id, id, &event).await?;
+        self.events.push(event);
+        Ok(())
+    }
+
+    async fn insert_event(&mut self, event: &NewEvent) -> StorageResult<i64> {
         let revision = self.revision().await?;
         let tags = match &event.feature_name {
             Some(name) => self.flag_tags(name).await?,
@@ -130,9 +147,7 @@ impl WriteTx<'_> {
         .bind(self.action_depth)
         .fetch_one(self.tx())
         .await?;
-        self.queue_deliveries(id, &event).await?;
-        self.events.push(event);
-        Ok(())
+        Ok(id)
     }
 }
 

@@ -223,20 +223,31 @@ impl WriteTx<'_> {
             .filter(|a| a.wants(event))
             .map(|a| a.id)
             .collect();
-        let now = instant_text(&self.clock().now());
         for addon_id in wanted {
-            sqlx::query(
-                "INSERT INTO addon_deliveries (addon_id, event_id, feature_name, created_at, state, \
-                 attempts, next_attempt_at) VALUES ($1, $2, $3, $4, 'pending', 0, $4)",
-            )
-            .bind(addon_id)
-            .bind(event_id)
-            .bind(&event.feature_name)
-            .bind(&now)
-            .execute(self.tx())
-            .await?;
-            self.queued_deliveries += 1;
+            self.queue_delivery(addon_id, event_id, event).await?;
         }
+        Ok(())
+    }
+
+    /// Writes the outbox row of `event_id` for integration `addon_id`.
+    pub(super) async fn queue_delivery(
+        &mut self,
+        addon_id: i64,
+        event_id: i64,
+        event: &NewEvent,
+    ) -> StorageResult<()> {
+        let now = instant_text(&self.clock().now());
+        sqlx::query(
+            "INSERT INTO addon_deliveries (addon_id, event_id, feature_name, created_at, state, \
+             attempts, next_attempt_at) VALUES ($1, $2, $3, $4, 'pending', 0, $4)",
+        )
+        .bind(addon_id)
+        .bind(event_id)
+        .bind(&event.feature_name)
+        .bind(&now)
+        .execute(self.tx())
+        .await?;
+        self.queued_deliveries += 1;
         Ok(())
     }
 }

@@ -302,3 +302,29 @@ impl Operation for SetDeliveryCircuit {
         Ok(Some(event_type))
     }
 }
+
+/// Sends a test notification through integration `id`: an `addon-test-sent`
+/// event queued for this integration only (whatever its event filter, and
+/// even while it is disabled), which the delivery worker sends as it sends
+/// every event — rendered by the provider, signed, retried — and logs in the
+/// integration's delivery log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendTestNotification {
+    pub id: i64,
+}
+
+impl Operation for SendTestNotification {
+    type Output = ();
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        let addon = w.integration(self.id).await?;
+        let event = NewEvent {
+            data: Some(json!({"id": addon.id, "provider": addon.provider,
+                "description": addon.description,
+                "message": "A test notification from Flagstaff: this integration reaches its target."})),
+            ..integration_event(EventKind::AddonTestSent, cx)
+        };
+        w.record_event_for(event, addon.id).await?;
+        Ok(())
+    }
+}

@@ -71,7 +71,7 @@ pub use flags::{
 pub use import::{validate_import, ImportFlags};
 pub use integrations::{
     CheckedIntegration, CreateIntegration, CreatedIntegration, DeleteIntegration, IntegrationInput,
-    SetDeliveryCircuit, UpdateIntegration,
+    SendTestNotification, SetDeliveryCircuit, UpdateIntegration,
 };
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};

@@ -81,6 +81,7 @@ mod tests {
             "actions-",
             "addon-config-",
             "addon-delivery-",
+            "addon-test-",
             "features-",
             "user-",
         ]

@@ -166,6 +166,9 @@ pub struct ConstraintsForm {
     pub fields: Vec<String>,
     /// The legal values of the fields that declare some, by field name.
     pub legal: std::collections::BTreeMap<String, Vec<String>>,
+    /// The rows test a signal's payload (an action set's conditions): the
+    /// field is a dotted path, typed, not a context field picked from a list.
+    pub payload: bool,
 }
 
 fn kind_name(kind: ValueKind) -> &'static str {
@@ -320,7 +323,9 @@ impl ConstraintsForm {
         let mut ok = true;
         for row in self.rows.iter_mut().filter(|r| !r.is_blank()) {
             let constraint = row.constraint();
-            row.error = if constraint.context_name.is_empty() {
+            row.error = if constraint.context_name.is_empty() && self.payload {
+                Some("Name the payload path the condition tests.".to_owned())
+            } else if constraint.context_name.is_empty() {
                 Some("Choose a context field.".to_owned())
             } else {
                 constraint_problem(&constraint)

@@ -9,12 +9,14 @@
 mod activity;
 mod admin;
 mod assets;
+mod automation;
 pub mod constraint_form;
 pub mod feedback;
 mod flag_head;
 mod flag_page;
 mod flags;
 mod guard;
+mod integrations;
 mod nav;
 mod pages;
 mod pats;
@@ -76,6 +78,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(flag_page::routes())
         .merge(activity::routes())
         .merge(admin::routes())
+        .merge(integrations::routes())
+        .merge(automation::routes())
         .layer(axum::middleware::from_fn_with_state(state, guard::guard))
 }
 

@@ -623,7 +623,7 @@ pub async fn ui_origin_is_the_public_url(db: Db) {
     use crate::browser::{with_admin, ADMIN_PASSWORD, ADMIN_USER};
     let app = spawn_app_with(db, |args| {
         with_admin(args);
-        args.public_url = "https://flags.example.com".to_owned();
+        args.public_url = Some("https://flags.example.com".to_owned());
     })
     .await;
     let login = |host: &str, origin: &str| {

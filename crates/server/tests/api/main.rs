@@ -37,6 +37,7 @@ mod ui_activity;
 mod ui_admin;
 mod ui_flag_page;
 mod ui_forms;
+mod ui_integrations;
 mod ui_shell;
 mod ui_users;
 mod users;
@@ -70,6 +71,7 @@ use ui_activity::*;
 use ui_admin::*;
 use ui_flag_page::*;
 use ui_forms::*;
+use ui_integrations::*;
 use ui_shell::*;
 use ui_users::*;
 use users::*;
@@ -207,6 +209,9 @@ on_both_backends!(
     ui_metrics_tab,
     ui_event_log,
     ui_playground,
+    ui_integrations_screen,
+    ui_signals_and_action_sets,
+    public_url_defaults_to_the_listening_address,
     ui_confirms_before_destroying,
     ui_switches_by_form_and_in_place,
     ui_start_page_and_scripts,

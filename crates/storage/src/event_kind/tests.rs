@@ -9,7 +9,7 @@ fn every_kind_round_trips_through_its_wire_name() {
         assert_eq!(serde_json::from_value::<EventKind>(json).ok(), Some(kind));
         assert_eq!(kind.to_string(), kind.as_str());
     }
-    assert_eq!(EventKind::ALL.len(), 71);
+    assert_eq!(EventKind::ALL.len(), 72);
     assert!("feature-updated".parse::<EventKind>().is_err());
 }
 
@@ -27,6 +27,7 @@ fn touches_matches_the_prefix_rules_it_replaced() {
     assert_eq!(K::FeatureLinkAdded.touches(), Touches::Nothing);
     assert_eq!(K::FeaturesImported.touches(), Touches::Nothing);
     assert_eq!(K::AddonDeliveryPaused.touches(), Touches::Nothing);
+    assert_eq!(K::AddonTestSent.touches(), Touches::Nothing);
     assert_eq!(K::SignalEndpointUpdated.touches(), Touches::Nothing);
     assert_eq!(K::SignalEndpointDeleted.touches(), Touches::Tokens);
     assert_eq!(K::SignalEndpointTokenCreated.touches(), Touches::Tokens);

@@ -130,6 +130,9 @@ pub(super) struct AttemptView<'a> {
     state_details: &'a str,
     event: AttemptEvent<'a>,
     details: AttemptDetails,
+    /// When this delivery is tried again (the latest attempt of a failed
+    /// delivery still being retried); `null` otherwise.
+    next_attempt_at: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -182,6 +185,7 @@ impl<'a> From<&'a AttemptRow> for AttemptView<'a> {
                 status: a.status,
                 latency_ms: a.latency_ms,
             },
+            next_attempt_at: a.next_attempt_at.as_ref().map(instant_text),
         }
     }
 }
@@ -192,7 +196,7 @@ impl<'a> From<&'a AttemptRow> for AttemptView<'a> {
 #[schema(example = json!({"integrationEvents": [{"id": 12, "integrationId": 1,
     "createdAt": "2025-03-01T09:00:01Z", "state": "success", "stateDetails": "200 OK",
     "event": {"id": 42, "type": "feature-created", "featureName": "new-checkout"},
-    "details": {"attempt": 1, "status": 200, "latencyMs": 35}}]}))]
+    "details": {"attempt": 1, "status": 200, "latencyMs": 35}, "nextAttemptAt": null}]}))]
 pub(super) struct DeliveryList<'a> {
     pub(super) integration_events: Vec<AttemptView<'a>>,
 }
