@@ -20,6 +20,7 @@ mod pages;
 mod pats;
 pub mod plain;
 mod profile;
+mod snippets;
 mod users;
 
 use askama::Template;

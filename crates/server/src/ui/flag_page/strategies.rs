@@ -14,6 +14,7 @@ use super::variant_rows::percent;
 use crate::state::AppState;
 use crate::ui::flag_head::FlagHead;
 use crate::ui::plain::{constraint_summary, strategy_summary, strategy_title};
+use crate::ui::snippets::{snippets, OpenedAt, Snippet};
 use crate::ui::{internal, render, Nav, SignedIn};
 use flagstaff_storage::StrategyRow;
 
@@ -61,6 +62,7 @@ struct FlagPage {
     add: String,
     can_edit: bool,
     csrf: String,
+    snippets: Vec<Snippet>,
 }
 
 #[derive(Deserialize)]
@@ -122,6 +124,7 @@ fn card(
 pub async fn page(
     State(state): State<AppState>,
     signed: SignedIn,
+    OpenedAt(base): OpenedAt,
     Path((project, feature)): Path<(String, String)>,
     Query(query): Query<EnvironmentQuery>,
 ) -> Response {
@@ -195,6 +198,7 @@ pub async fn page(
             strategies,
             can_edit: signed.role.can_edit(),
             csrf: signed.csrf.clone(),
+            snippets: snippets(&base, flag.name.as_str()),
         },
     )
 }
