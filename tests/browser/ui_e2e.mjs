@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { accessible, shellSteps } from './shell_steps.mjs';
+import { accessible, shellSteps, violations } from './shell_steps.mjs';
 
 const env = (name) => {
   const value = process.env[name];
@@ -404,6 +404,7 @@ try {
   await viewerContext.close();
 
   assert.deepEqual(scriptErrors, [], 'no script errors or CSP violations in the console');
+  assert.deepEqual(violations, [], 'no serious or critical axe-core violation on any screen');
   step('done');
 } finally {
   await browser.close();

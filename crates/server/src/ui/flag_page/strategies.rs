@@ -29,8 +29,10 @@ pub struct EnvironmentLink {
 
 /// One strategy as the page shows it, in words (`ui::plain`).
 pub struct StrategyCard {
-    /// "Gradual rollout", or its title with the kind.
+    /// "Gradual rollout", or its title with the kind (for the delete question).
     pub kind: String,
+    /// The title it was given, if any.
+    pub title: Option<String>,
     /// "Gradual rollout: 50% of sessionId, group delete_survey_flag".
     pub summary: String,
     pub disabled: bool,
@@ -97,6 +99,7 @@ fn card(
     let v = &s.values;
     StrategyCard {
         kind: strategy_title(v),
+        title: v.title.clone().filter(|t| !t.trim().is_empty()),
         summary: strategy_summary(&v.name, &v.parameters),
         disabled: v.disabled,
         constraints: v.constraints.iter().map(constraint_summary).collect(),
