@@ -102,6 +102,10 @@ fn the_guide_in_the_web_ui_in_chromium() {
         "signals",
         "action-set",
         "actions",
+        "confirm-dialog",
+        "confirm-page",
+        "about",
+        "menu-open",
     ] {
         for width in [1280, 390] {
             let file = screenshots.join(format!("{page}-{width}.png"));
@@ -121,5 +125,32 @@ fn the_guide_in_the_web_ui_in_chromium() {
         .filter(|e| e["createdBy"] == "ada")
         .count();
     assert!(by_ada > 0, "{events}");
-    server.stop();
+
+    // Every UI write is logged like an admin API write: method, path, status,
+    // latency and the user — never a form field.
+    let log = server.stop();
+    let switch = log
+        .iter()
+        .find(|l| {
+            l.contains("method=POST")
+                && l.contains("path=/projects/default/features/delete_survey_flag/environments/development/switch")
+        })
+        .unwrap_or_else(|| panic!("no log line for the switch: {log:#?}"));
+    for part in ["INFO", "status=200", "latency_ms=", "user=ada"] {
+        assert!(switch.contains(part), "{part:?} not in {switch}");
+    }
+    let created = log
+        .iter()
+        .find(|l| l.contains("method=POST") && l.contains("path=/api-tokens "))
+        .unwrap_or_else(|| panic!("no log line for the token form: {log:#?}"));
+    assert!(
+        created.contains("user=ada") && created.contains("status="),
+        "{created}"
+    );
+    for secret in ["correct horse battery staple", "_csrf", "doomed-token"] {
+        assert!(
+            !log.iter().any(|l| l.contains(secret)),
+            "{secret} in the log"
+        );
+    }
 }

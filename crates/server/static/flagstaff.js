@@ -128,6 +128,14 @@ async function flip(form) {
     const answer = await response.json();
     setSwitch(button, answer.enabled);
     announce(answer.notice);
+    // The flag page's environment tabs say each one's state too.
+    const environment = form.dataset.environment;
+    if (environment) {
+      for (const label of document.querySelectorAll(`[data-env-state="${CSS.escape(environment)}"]`)) {
+        label.textContent = answer.enabled ? 'on' : 'off';
+        label.className = `state ${answer.enabled ? 'on' : 'off'}`;
+      }
+    }
   } catch (error) {
     setSwitch(button, was);
     const name = button.getAttribute('aria-label') || 'the flag';

@@ -41,9 +41,9 @@ pub async fn log_request(
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let path = request.uri().path();
-    // The web UI's routes are the ones outside the APIs' prefixes.
+    // The web UI's routes are the ones outside the APIs' prefixes (`/api-tokens` is the UI's).
     let ui_write = write
-        && !["/api", "/edge", "/ofrep"]
+        && !["/api/", "/edge/", "/ofrep/"]
             .iter()
             .any(|p| path.starts_with(p));
     let admin_write = (write && path.starts_with("/api/admin")) || ui_write;

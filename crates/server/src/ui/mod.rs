@@ -24,6 +24,7 @@ pub mod plain;
 mod profile;
 mod reset;
 mod user_actions;
+mod snippets;
 mod users;
 
 use askama::Template;

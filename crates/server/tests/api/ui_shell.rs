@@ -131,6 +131,9 @@ pub async fn ui_confirms_before_destroying(db: Db) {
         "{}",
         page.body
     );
+    // The snippets point at this server as the page was opened.
+    assert!(page.body.contains(&format!("{}/api/frontend", app.base)));
+    assert!(page.body.contains("pip install UnleashClient"));
     let remove = format!("{dev}/strategies/{strategy_id}/delete");
     let asked = browser.post(&remove, &[("_csrf", &csrf)]).await;
     assert_eq!(asked.status, StatusCode::OK);

@@ -70,15 +70,16 @@ pub async fn ui_manages_users(db: Db) {
         .await;
     assert_eq!(made.status, StatusCode::OK, "{}", made.body);
     let link = shown_link(&made.body);
+    // Links use the public URL, by default the address the server listens on.
     assert!(
-        link.starts_with("http://localhost:4242/reset-password?token="),
+        link.starts_with(&format!("{}/reset-password?token=", app.base)),
         "{link}"
     );
     assert!(
         !admin.get("/users").await.body.contains(&link),
         "shown once"
     );
-    let path = link.trim_start_matches("http://localhost:4242");
+    let path = link.trim_start_matches(&app.base);
     let token = path.split_once("token=").expect("token").1.to_owned();
     let mut erin = Browser::new(&app);
     let form = erin.get(path).await;

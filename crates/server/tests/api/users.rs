@@ -408,8 +408,9 @@ pub async fn users_through_the_admin_api(db: Db) {
         .await;
     assert_eq!(status, StatusCode::OK, "{link}");
     let url = link["resetPasswordUrl"].as_str().expect("a URL");
+    // Links use the public URL, by default the address the server listens on.
     assert!(
-        url.starts_with("http://localhost:4242/reset-password?token="),
+        url.starts_with(&format!("{}/reset-password?token=", app.base)),
         "{url}"
     );
     let token = url.split_once("token=").expect("token").1.to_owned();

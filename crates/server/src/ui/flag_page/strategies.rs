@@ -14,6 +14,7 @@ use super::{load_flag_as, Archived};
 use crate::state::AppState;
 use crate::ui::flag_head::FlagHead;
 use crate::ui::plain::{constraint_summary, strategy_summary, strategy_title};
+use crate::ui::snippets::{snippets, OpenedAt, Snippet};
 use crate::ui::{internal, render, Nav, SignedIn};
 use flagstaff_storage::StrategyRow;
 
@@ -28,8 +29,10 @@ pub struct EnvironmentLink {
 
 /// One strategy as the page shows it, in words (`ui::plain`).
 pub struct StrategyCard {
-    /// "Gradual rollout", or its title with the kind.
+    /// "Gradual rollout", or its title with the kind (for the delete question).
     pub kind: String,
+    /// The title it was given, if any.
+    pub title: Option<String>,
     /// "Gradual rollout: 50% of sessionId, group delete_survey_flag".
     pub summary: String,
     pub disabled: bool,
@@ -65,6 +68,7 @@ struct FlagPage {
     /// Whether the user may revive it (Admins and Editors).
     can_revive: bool,
     csrf: String,
+    snippets: Vec<Snippet>,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +103,7 @@ fn card(
     let v = &s.values;
     StrategyCard {
         kind: strategy_title(v),
+        title: v.title.clone().filter(|t| !t.trim().is_empty()),
         summary: strategy_summary(&v.name, &v.parameters),
         disabled: v.disabled,
         constraints: v.constraints.iter().map(constraint_summary).collect(),
@@ -126,6 +131,7 @@ fn card(
 pub async fn page(
     State(state): State<AppState>,
     signed: SignedIn,
+    OpenedAt(base): OpenedAt,
     Path((project, feature)): Path<(String, String)>,
     Query(query): Query<EnvironmentQuery>,
 ) -> Response {
@@ -202,6 +208,7 @@ pub async fn page(
             can_revive: signed.role.can_edit(),
             archived,
             csrf: signed.csrf.clone(),
+            snippets: snippets(&base, flag.name.as_str()),
         },
     )
 }
