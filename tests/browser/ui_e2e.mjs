@@ -331,10 +331,22 @@ try {
   step('create a Viewer on the users screen');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
   await page.getByLabel('Username').fill(VIEWER.username);
-  await page.getByLabel('Password (at least 10 characters)').fill(VIEWER.password);
-  await page.getByLabel('Role').selectOption('Viewer');
+  await page.getByLabel('Password (at least 10 characters').fill(VIEWER.password);
+  await page.getByLabel('Role', { exact: true }).selectOption('Viewer');
   await page.getByRole('button', { name: 'Create user' }).click();
   await page.getByRole('cell', { name: VIEWER.username, exact: true }).waitFor();
+
+  step("change a user's role on the users screen (and back)");
+  for (const role of ['Editor', 'Viewer']) {
+    await page.getByLabel(`Role of ${VIEWER.username}`, { exact: true }).selectOption(role);
+    await page.getByRole('button', { name: `Change the role of ${VIEWER.username}` }).click();
+    await page.getByRole('status').filter({ hasText: `${VIEWER.username} is now ${role}` }).waitFor();
+    const users = await (await fetch(`${BASE}/api/admin/user-admin`, {
+      headers: { Authorization: ADMIN_TOKEN },
+    })).json();
+    const viewer = users.users.find((u) => u.username === VIEWER.username);
+    assert.equal(viewer.rootRole, { Admin: 1, Editor: 2, Viewer: 3 }[role]);
+  }
   await labelled(page, 'users');
   await screenshots(page, 'users');
 

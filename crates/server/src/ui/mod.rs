@@ -23,8 +23,8 @@ mod pats;
 pub mod plain;
 mod profile;
 mod reset;
-mod user_actions;
 mod snippets;
+mod user_actions;
 mod users;
 
 use askama::Template;

@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
-use super::users::{admins_only, page};
 use super::feedback::{done, unconfirmed, Ask};
+use super::users::{admins_only, page};
 use super::{internal, message, op_error, render, SignedIn};
 use crate::state::AppState;
 use flagstaff_domain::ops::{
