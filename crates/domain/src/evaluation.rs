@@ -79,20 +79,7 @@ pub fn frontend_body(
     context: &Context,
     sees: impl Fn(&str) -> bool,
 ) -> Vec<u8> {
-    let toggles: Vec<Toggle<'_>> = match engine {
-        Some(engine) => engine
-            .evaluate_all(context)
-            .filter(|(name, e)| e.enabled && engine.project(name).is_some_and(&sees))
-            .map(|(name, e)| Toggle {
-                name,
-                enabled: true,
-                variant: e.variant,
-                impression_data: e.impression_data,
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    serde_json::to_vec(&Toggles { toggles }).unwrap_or_default()
+    toggles_body(engine, context, sees, false)
 }
 
 /// The body of Edge's `/api/frontend/all`: every flag of `engine` whose
@@ -102,10 +89,19 @@ pub fn frontend_all_body(
     context: &Context,
     sees: impl Fn(&str) -> bool,
 ) -> Vec<u8> {
+    toggles_body(engine, context, sees, true)
+}
+
+fn toggles_body(
+    engine: Option<&Engine>,
+    context: &Context,
+    sees: impl Fn(&str) -> bool,
+    with_off: bool,
+) -> Vec<u8> {
     let toggles: Vec<Toggle<'_>> = match engine {
         Some(engine) => engine
             .evaluate_all(context)
-            .filter(|(name, _)| engine.project(name).is_some_and(&sees))
+            .filter(|(name, e)| (with_off || e.enabled) && engine.project(name).is_some_and(&sees))
             .map(|(name, e)| Toggle {
                 name,
                 enabled: e.enabled,

@@ -43,10 +43,12 @@ pub fn router(cors_origins: &[String]) -> Router<EdgeState> {
         .expose_headers([header::ETAG]);
     let mut router = Router::new();
     for base in ["/api/frontend", "/api/proxy"] {
-        router = router.route(base, get(from_query).post(from_body)).route(
-            &format!("{base}/all"),
-            get(all_from_query).post(all_from_body),
-        );
+        router = router
+            .route(base, get(from_query::<false>).post(from_body::<false>))
+            .route(
+                &format!("{base}/all"),
+                get(from_query::<true>).post(from_body::<true>),
+            );
         for flags in [base.to_owned(), format!("{base}/all")] {
             router = router
                 .route(&format!("{flags}/client/metrics"), post(metrics))
@@ -66,6 +68,16 @@ enum Which {
     Enabled,
     /// Every flag, off ones with `enabled: false` (`/api/frontend/all`).
     All,
+}
+
+impl Which {
+    fn of(all: bool) -> Which {
+        if all {
+            Which::All
+        } else {
+            Which::Enabled
+        }
+    }
 }
 
 /// Authorises, reads the context (`fields`, with the client's address as
@@ -140,17 +152,19 @@ fn body_fields(body: &[u8]) -> Result<serde_json::Map<String, Value>, &'static s
     }
 }
 
-async fn from_query(
+/// `GET`: the context from the query; `/all` when `ALL`.
+async fn from_query<const ALL: bool>(
     State(state): State<EdgeState>,
     address: ClientAddress,
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
     let fields = Ok(query_fields(params));
-    answer(&state, address, &headers, fields, Which::Enabled).await
+    answer(&state, address, &headers, fields, Which::of(ALL)).await
 }
 
-async fn from_body(
+/// `POST`: the context from the body; `/all` when `ALL`.
+async fn from_body<const ALL: bool>(
     State(state): State<EdgeState>,
     address: ClientAddress,
     headers: HeaderMap,
@@ -161,28 +175,9 @@ async fn from_body(
         address,
         &headers,
         body_fields(&body),
-        Which::Enabled,
+        Which::of(ALL),
     )
     .await
-}
-
-async fn all_from_query(
-    State(state): State<EdgeState>,
-    address: ClientAddress,
-    Query(params): Query<Vec<(String, String)>>,
-    headers: HeaderMap,
-) -> Response {
-    let fields = Ok(query_fields(params));
-    answer(&state, address, &headers, fields, Which::All).await
-}
-
-async fn all_from_body(
-    State(state): State<EdgeState>,
-    address: ClientAddress,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    answer(&state, address, &headers, body_fields(&body), Which::All).await
 }
 
 async fn metrics(

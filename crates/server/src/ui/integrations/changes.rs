@@ -9,10 +9,12 @@ use axum::response::Response;
 use axum::Form;
 
 use super::form::{provider, IntegrationForm};
-use super::{integration_page, no_such, refuse_change, scope_names, stored, FormPage};
+use super::{
+    integration_page, no_such, refuse_change, scope_names, stored, stored_with_provider, FormPage,
+};
 use crate::state::AppState;
 use crate::ui::feedback::{done, unconfirmed, Ask};
-use crate::ui::{internal, message, op_error, render, SignedIn};
+use crate::ui::{message, op_error, render, SignedIn};
 use flagstaff_domain::ops::{
     Actor, CreateIntegration, DeleteIntegration, OpError, SendTestNotification, UpdateIntegration,
 };
@@ -103,15 +105,9 @@ pub(super) async fn update(
     if let Some(refused) = refuse_change(&signed, &pairs) {
         return refused;
     }
-    let addon = match stored(&state, &signed, id).await {
-        Ok(addon) => addon,
+    let (addon, provider) = match stored_with_provider(&state, &signed, id).await {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(provider) = provider(&addon.provider) else {
-        return internal(format!(
-            "integration {id} has unknown provider {}",
-            addon.provider
-        ));
     };
     let (projects, environments) = match scope_names(&state).await {
         Ok(names) => names,
@@ -148,15 +144,9 @@ pub(super) async fn switch(
     if let Some(refused) = refuse_change(&signed, &pairs) {
         return refused;
     }
-    let addon = match stored(&state, &signed, id).await {
-        Ok(addon) => addon,
+    let (addon, provider) = match stored_with_provider(&state, &signed, id).await {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(provider) = provider(&addon.provider) else {
-        return internal(format!(
-            "integration {id} has unknown provider {}",
-            addon.provider
-        ));
     };
     let enabled = pairs.iter().any(|(k, v)| k == "enabled" && v == "true");
     let mut form = IntegrationForm::stored(provider, &addon, &addon.projects, &addon.environments);

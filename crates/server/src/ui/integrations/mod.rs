@@ -203,6 +203,22 @@ async fn stored(state: &AppState, signed: &SignedIn, id: i64) -> Result<Integrat
     }
 }
 
+/// The stored integration `id` with its provider's description.
+async fn stored_with_provider(
+    state: &AppState,
+    signed: &SignedIn,
+    id: i64,
+) -> Result<(IntegrationRow, &'static Provider), Response> {
+    let addon = stored(state, signed, id).await?;
+    match provider(&addon.provider) {
+        Some(provider) => Ok((addon, provider)),
+        None => Err(internal(format!(
+            "integration {id} has unknown provider {}",
+            addon.provider
+        ))),
+    }
+}
+
 /// The page of a stored integration, its form showing `form` (as stored,
 /// or as posted and refused).
 async fn integration_page(
@@ -271,15 +287,9 @@ async fn new_form(
 
 /// `GET /integrations/{id}`: the form, the test button and the delivery log.
 async fn page(State(state): State<AppState>, signed: SignedIn, Path(id): Path<i64>) -> Response {
-    let addon = match stored(&state, &signed, id).await {
-        Ok(addon) => addon,
+    let (addon, provider) = match stored_with_provider(&state, &signed, id).await {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let Some(provider) = provider(&addon.provider) else {
-        return internal(format!(
-            "integration {id} has unknown provider {}",
-            addon.provider
-        ));
     };
     let (projects, environments) = match scope_names(&state).await {
         Ok(names) => names,
