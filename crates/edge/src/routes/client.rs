@@ -37,16 +37,9 @@ async fn bulk(
         Ok(token) => token,
         Err(refusal) => return refusal.into_response(),
     };
-    match serde_json::from_slice::<crate::metrics::Bulk>(&body) {
-        Ok(bulk) => {
-            state.metrics.add_bulk(&token.environment, bulk);
-            StatusCode::ACCEPTED.into_response()
-        }
-        Err(error) => message(
-            StatusCode::BAD_REQUEST,
-            &format!("not a bulk metrics body: {error}"),
-        ),
-    }
+    keep_json(&body, "a bulk metrics body", |bulk| {
+        state.metrics.add_bulk(&token.environment, bulk);
+    })
 }
 
 /// A downstream edge's report about itself: kept (the last per edge) for
@@ -59,16 +52,9 @@ async fn accepted(
     if let Err(refusal) = authorised(&state, &headers, TokenKind::Client).await {
         return refusal.into_response();
     }
-    match serde_json::from_slice::<Registration>(&body) {
-        Ok(report) => {
-            state.metrics.add_edge_report(report);
-            StatusCode::ACCEPTED.into_response()
-        }
-        Err(error) => message(
-            StatusCode::BAD_REQUEST,
-            &format!("not an edge instance report: {error}"),
-        ),
-    }
+    keep_json(&body, "an edge instance report", |report| {
+        state.metrics.add_edge_report(report);
+    })
 }
 
 async fn features(
@@ -175,14 +161,22 @@ pub fn record_registration(state: &EdgeState, environment: &str, body: &[u8]) ->
 
 /// A metrics report added to the buffer: 202, or 400.
 pub fn record_report(state: &EdgeState, environment: &str, body: &[u8]) -> Response {
-    match serde_json::from_slice::<Report>(body) {
-        Ok(report) => {
-            state.metrics.add_report(environment, &report);
+    keep_json(body, "a metrics report", |report: Report| {
+        state.metrics.add_report(environment, &report);
+    })
+}
+
+/// `body` read as a `T` and handed to `keep`: 202, or 400 saying it is not `what`.
+fn keep_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+    keep: impl FnOnce(T),
+) -> Response {
+    match serde_json::from_slice::<T>(body) {
+        Ok(value) => {
+            keep(value);
             StatusCode::ACCEPTED.into_response()
         }
-        Err(error) => message(
-            StatusCode::BAD_REQUEST,
-            &format!("not a metrics report: {error}"),
-        ),
+        Err(error) => message(StatusCode::BAD_REQUEST, &format!("not {what}: {error}")),
     }
 }
