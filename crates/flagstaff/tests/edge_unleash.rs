@@ -460,6 +460,41 @@ fn sdks_through_chained_edges_decide_as_against_unleash() {
         }
     }
 
+    // The frontend API through the edges answers as Unleash's own, with a
+    // frontend token made in Unleash.
+    let frontend = unleash.admin(
+        Method::POST,
+        "/api/admin/api-tokens",
+        Some(json!({"tokenName": "frontend", "type": "frontend", "environment": "development", "projects": ["*"]})),
+    )["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let evaluated = |base: &str, context: &Value| {
+        let response = http()
+            .post(format!("{base}/api/frontend"))
+            .header("Authorization", &frontend)
+            .json(&json!({ "context": context }))
+            .send()
+            .expect("answered");
+        let status = response.status();
+        let mut answer: Value = response.json().unwrap_or(Value::Null);
+        if let Some(toggles) = answer["toggles"].as_array_mut() {
+            toggles.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        }
+        (status, answer)
+    };
+    let mut seen = 0;
+    for context in contexts.as_array().expect("contexts") {
+        let direct = evaluated(&unleash.base, context);
+        assert_eq!(direct.0, StatusCode::OK, "{direct:?}");
+        seen += direct.1["toggles"].as_array().map_or(0, Vec::len);
+        for edge in [&first, &second] {
+            assert_eq!(evaluated(&edge.base, context), direct, "{context}");
+        }
+    }
+    assert!(seen > 80, "flags on for the contexts: {seen}");
+
     // A change in Unleash reaches the SDKs within the refresh intervals.
     unleash.admin(
         Method::POST,
