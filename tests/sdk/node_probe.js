@@ -1,5 +1,6 @@
 // Drives the real Node SDK (npm `unleash-client`) against a Flagstaff server,
-// with the same protocol as python_probe.py (FLAGSTAFF_SDK_FLAGS included).
+// with the same protocol as python_probe.py (FLAGSTAFF_SDK_FLAGS,
+// FLAGSTAFF_SDK_CONTEXTS and FLAGSTAFF_SDK_APP included).
 const readline = require('readline');
 const { initialize } = require('unleash-client');
 
@@ -10,6 +11,8 @@ const users = Number(usersText);
 // polls never (a 10-minute interval), so only the stream can bring the update.
 const mode = process.env.FLAGSTAFF_SDK_MODE || 'full';
 const flags = (process.env.FLAGSTAFF_SDK_FLAGS || flag).split(',');
+const contexts = JSON.parse(process.env.FLAGSTAFF_SDK_CONTEXTS || 'null')
+  || Array.from({ length: users }, (_, i) => ({ userId: String(i) }));
 const experimentalMode = {
   full: { type: 'polling', format: 'full' },
   delta: { type: 'polling', format: 'delta' },
@@ -18,7 +21,7 @@ const experimentalMode = {
 
 const unleash = initialize({
   url: `${url}/api`,
-  appName: 'flagstaff-sdk-test',
+  appName: process.env.FLAGSTAFF_SDK_APP || 'flagstaff-sdk-test',
   environment: 'production',
   customHeaders: { Authorization: token },
   refreshInterval: mode === 'streaming' ? 600000 : 1000,
@@ -32,15 +35,14 @@ unleash.on('warn', (e) => process.stderr.write(`sdk warning: ${e}\n`));
 unleash.on('mode', (m) => process.stderr.write(`sdk mode change: ${JSON.stringify(m)}\n`));
 
 unleash.once('synchronized', () => {
-  let onUser = null;
+  let onContext = null;
   const out = [];
-  for (let i = 0; i < users; i += 1) {
-    const context = { userId: String(i) };
+  for (const context of contexts) {
     for (const name of flags) {
       const enabled = unleash.isEnabled(name, context);
       const variant = unleash.getVariant(name, context);
-      if (name === flag && enabled && onUser === null) onUser = String(i);
-      out.push(JSON.stringify({ userId: String(i), flag: name, enabled, variant }));
+      if (name === flag && enabled && onContext === null) onContext = context;
+      out.push(JSON.stringify({ userId: context.userId, flag: name, enabled, variant }));
     }
   }
   process.stdout.write(`${out.join('\n')}\nPHASE1-DONE\n`);
@@ -49,7 +51,7 @@ unleash.once('synchronized', () => {
     const asked = Date.now();
     const deadline = asked + 20000;
     const poll = setInterval(() => {
-      if (!unleash.isEnabled(flag, { userId: onUser })) {
+      if (!unleash.isEnabled(flag, onContext)) {
         clearInterval(poll);
         // How long after the change the SDK answered differently (ms).
         process.stdout.write(`UPDATED ${Date.now() - asked}\n`);

@@ -55,8 +55,18 @@ pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
 pub struct Toggle<'a> {
     name: &'a str,
     enabled: bool,
-    variant: VariantResult<'a>,
+    variant: FrontendVariant<'a>,
     impression_data: bool,
+}
+
+/// The variant as Unleash's frontend API gives it: the SDKs' shape, with
+/// whether the flag is on also as `featureEnabled`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FrontendVariant<'a> {
+    #[serde(flatten)]
+    variant: VariantResult<'a>,
+    #[serde(rename = "featureEnabled")]
+    feature_enabled: bool,
 }
 
 /// The enabled flags for a context (disabled ones are left out, as Unleash does).
@@ -64,9 +74,10 @@ pub struct Toggle<'a> {
 #[schema(example = json!({"toggles": [
     {"name": "new-checkout", "enabled": true, "impressionData": false,
         "variant": {"name": "blue", "enabled": true, "feature_enabled": true,
-            "payload": {"type": "string", "value": "#0000ff"}}},
+            "featureEnabled": true, "payload": {"type": "string", "value": "#0000ff"}}},
     {"name": "dark-mode", "enabled": true, "impressionData": true,
-        "variant": {"name": "disabled", "enabled": false, "feature_enabled": true}}
+        "variant": {"name": "disabled", "enabled": false, "feature_enabled": true,
+            "featureEnabled": true}}
 ]}))]
 pub struct Toggles<'a> {
     toggles: Vec<Toggle<'a>>,
@@ -105,7 +116,10 @@ fn toggles_body(
             .map(|(name, e)| Toggle {
                 name,
                 enabled: e.enabled,
-                variant: e.variant,
+                variant: FrontendVariant {
+                    variant: e.variant,
+                    feature_enabled: e.variant.feature_enabled,
+                },
                 impression_data: e.impression_data,
             })
             .collect(),

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod edge;
+pub mod probe;
 pub mod unleash;
 
 use std::io::{BufRead, BufReader};

@@ -205,7 +205,7 @@ pub async fn frontend_api(db: Db) {
     assert_eq!(eu["enabled"], true);
     assert_eq!(
         eu["variant"],
-        json!({"name": "v", "enabled": true, "feature_enabled": true, "payload": {"type": "string", "value": "p"}})
+        json!({"name": "v", "enabled": true, "feature_enabled": true, "featureEnabled": true, "payload": {"type": "string", "value": "p"}})
     );
     assert_eq!(eu["impressionData"], false);
     let (_, body) = app
