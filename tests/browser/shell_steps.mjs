@@ -15,6 +15,27 @@ const ADMIN_TOKEN = process.env.FLAGSTAFF_ADMIN_TOKEN;
 /** Pages of a context without JavaScript. */
 const noScript = new WeakSet();
 
+/** Marks `page` as one of a context without JavaScript (for `accessible`). */
+export function withoutScript(page) {
+  noScript.add(page);
+}
+
+/** Per browser, the one page that runs scripts where axe checks the others' documents. */
+const helpers = new WeakMap();
+
+async function scriptedHelper(page) {
+  const browser = page.context().browser();
+  let helper = helpers.get(browser);
+  if (!helper || helper.isClosed()) {
+    helper = await browser.newPage();
+    // A page of the server's origin: the copied document's styles load from there.
+    await helper.goto(new URL('/about', page.url()).href);
+    helpers.set(browser, helper);
+  }
+  await helper.setViewportSize(page.viewportSize());
+  return helper;
+}
+
 /** Every serious or critical axe-core violation seen, by screen. */
 export const violations = [];
 
@@ -26,15 +47,12 @@ export const violations = [];
  */
 export async function accessible(page, name) {
   if (noScript.has(page)) {
-    // axe needs the page's own event loop: the same document, in a page that runs scripts.
-    const helper = await page.context().browser().newPage({ viewport: page.viewportSize() });
-    try {
-      await helper.goto(new URL('/about', page.url()).href);
-      await helper.setContent(await page.content(), { waitUntil: 'load' });
-      await accessible(helper, name);
-    } finally {
-      await helper.close();
-    }
+    // axe needs the page's own event loop: the same document, in a page that
+    // runs scripts, without the page's own (they would enhance it).
+    const helper = await scriptedHelper(page);
+    const html = (await page.content()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '');
+    await helper.setContent(html, { waitUntil: 'load' });
+    await accessible(helper, name);
     return;
   }
   const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
@@ -128,7 +146,7 @@ export async function shellSteps({ browser, page, step, screenshots, BASE, FLAG,
   step('without JavaScript: a confirmation page, the phone menu, the start page');
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 800 } });
   const plain = await context.newPage();
-  noScript.add(plain);
+  withoutScript(plain);
   const start = await plain.goto(`${BASE}/`);
   assert.equal(new URL(plain.url()).pathname, '/login', `${start.status()}`);
   await plain.getByRole('link', { name: /about this server/ }).click();

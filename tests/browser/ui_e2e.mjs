@@ -7,13 +7,15 @@
 // result through the APIs afterwards. Screenshots of every main page at 1280
 // and 390 px go to FLAGSTAFF_SCREENSHOTS; axe-core checks each of them and
 // fails on a serious or critical violation. The shell's steps (switches,
-// confirmations, notices, the phone menu) are in shell_steps.mjs.
+// confirmations, notices, the phone menu) are in shell_steps.mjs; the guide
+// once more with JavaScript disabled in nojs_steps.mjs.
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { nameCheckSteps, strategyFormSteps } from './forms_steps.mjs';
+import { noScriptSteps } from './nojs_steps.mjs';
 import { screensSteps } from './screens_steps.mjs';
 import { accessible, shellSteps, violations } from './shell_steps.mjs';
 
@@ -40,10 +42,10 @@ mkdirSync(SCREENSHOTS, { recursive: true });
 
 const step = (text) => process.stdout.write(`step: ${text}\n`);
 
-/** Both widths of the current page, full length, as `<name>-<width>.png`. */
-async function screenshots(page, name) {
+/** The current page at both widths (or `widths`), full length, as `<name>-<width>.png`. */
+async function screenshots(page, name, widths = WIDTHS) {
   const size = page.viewportSize();
-  for (const width of WIDTHS) {
+  for (const width of widths) {
     await page.setViewportSize({ width, height: 900 });
     // Nothing may stick out sideways at either width (a wide table scrolls
     // inside its own .scroll box, which must fit).
@@ -351,6 +353,8 @@ try {
   await screenshots(page, 'users');
 
   await shellSteps({ browser, page, step, screenshots, BASE, FLAG, PROJECT, ADMIN });
+
+  await noScriptSteps({ browser, BASE, ADMIN_TOKEN, CLIENT_TOKEN, PROJECT, ADMIN, step, screenshots, labelled });
 
   step('a form without its CSRF token is refused, and changes nothing');
   const before = await clientFeatures();

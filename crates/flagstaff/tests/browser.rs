@@ -4,7 +4,8 @@
 //! the UI of a fresh `flagstaff serve`, from its first-run setup link; this
 //! test then checks through the client and admin APIs that what was stored is
 //! exactly what was entered. Screenshots of every main page at 1280 and 390 px
-//! are kept in `target/ui-screenshots/`.
+//! are kept in `target/ui-screenshots/`; the walk once more with JavaScript
+//! disabled adds `nojs-<page>-390.png`.
 
 mod common;
 
@@ -112,6 +113,29 @@ fn the_guide_in_the_web_ui_in_chromium() {
             let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
             assert!(size > 1000, "no screenshot {}", file.display());
         }
+    }
+    // The walk without JavaScript, on a phone.
+    for page in [
+        "login",
+        "segment",
+        "new-flag",
+        "strategy-form",
+        "strategy-refused",
+        "settings",
+        "flag",
+        "confirm",
+        "metrics",
+        "events",
+        "playground",
+        "archive",
+        "archived-flag",
+        "integration",
+        "signals",
+        "action-set",
+    ] {
+        let file = screenshots.join(format!("nojs-{page}-390.png"));
+        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 1000, "no screenshot {}", file.display());
     }
 
     // Every change the UI made is in the event log under the user's name.

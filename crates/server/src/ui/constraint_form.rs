@@ -10,6 +10,10 @@
 //! The input has one name whichever it is, so a row whose operator changed
 //! before the page was re-drawn still posts what was typed.
 //!
+//! Without JavaScript nothing redraws a row while its operator changes: a
+//! second button posts `add_constraint=redraw` ([`REDRAW`]), which re-renders
+//! the form as entered, each value input drawn for its operator, no row added.
+//!
 //! Rows post as `constraint.<i>.<part>`, so a handler takes the form as pairs
 //! and hands them to [`ConstraintsForm::from_pairs`]; the template
 //! `constraint_rows.html` renders a variable `constraints` of the including
@@ -25,8 +29,12 @@ use flagstaff_engine::{constraint_problem, Arity, Operator, ValueKind, OPERATORS
 use flagstaff_domain::ops::STANDARD_CONTEXT_FIELDS as STANDARD_FIELDS;
 use flagstaff_domain::ops::{FieldPath, PathSegment};
 
-/// The submit button that asks for one more row.
+/// The submit button that asks for one more row (and a re-drawn form).
 pub const ADD_CONSTRAINT: &str = "add_constraint";
+
+/// [`ADD_CONSTRAINT`]'s value from the button that only re-draws the form
+/// (every handler re-renders on [`ADD_CONSTRAINT`] without saving).
+pub const REDRAW: &str = "redraw";
 
 /// Most constraint rows a form shows (the operations' limit is lower).
 pub const MAX_ROWS: usize = 100;
@@ -242,13 +250,14 @@ impl ConstraintsForm {
     }
 
     /// The rows posted in a form, in index order, without those ticked for
-    /// removal; with one more empty row when the "add constraint" button sent it.
+    /// removal; with one more empty row when the "add constraint" button sent
+    /// it (not the [`REDRAW`] one).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> ConstraintsForm {
         let mut rows: std::collections::BTreeMap<usize, (ConstraintRow, bool)> = Default::default();
         let mut add = false;
         for (key, value) in pairs {
             if key == ADD_CONSTRAINT {
-                add = true;
+                add = value != REDRAW;
                 continue;
             }
             let Some((index, part)) = key

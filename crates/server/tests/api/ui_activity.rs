@@ -355,6 +355,13 @@ pub async fn ui_flags_list_create_archive(db: Db) {
         searched(&app, "&archived=IS:true").await
     );
     assert_eq!(listed(&view.body), ["checkout-old", "payments"]);
+    // Each links its read-only page, which offers Revive.
+    assert!(view
+        .body
+        .contains(&format!("href=\"{FLAGS}/checkout-old\">checkout-old</a>")));
+    let archived_page = browser.get(&format!("{FLAGS}/checkout-old")).await;
+    assert_eq!(archived_page.status, StatusCode::OK);
+    assert!(archived_page.body.contains("Revive checkout-old"));
     assert!(!listed(&browser.get(FLAGS).await.body).contains(&"checkout-old".to_owned()));
 
     // Revive from the archived view: live again, switched off.

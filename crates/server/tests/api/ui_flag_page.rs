@@ -458,6 +458,22 @@ pub async fn ui_strategy_form_stores_what_was_entered(db: Db) {
         "another type re-draws the form first"
     );
     assert!(form.body.contains("name=\"p_userIds\""), "{}", form.body);
+    // And back: the other type's fields go with it (none is saved as an extra parameter).
+    let back = browser
+        .post(
+            &format!("{DEV}/strategies/new"),
+            &[
+                ("_csrf", csrf),
+                ("shown", "userWithId"),
+                ("name", "flexibleRollout"),
+                ("p_userIds", "alice"),
+                ("redraw", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+    assert!(back.body.contains("name=\"rollout\""), "{}", back.body);
+    assert!(!back.body.contains("p_userIds"), "{}", back.body);
     let saved = browser
         .post(
             &format!("{DEV}/strategies/new"),
@@ -1041,5 +1057,44 @@ pub async fn one_constraint_editor_for_strategies_and_segments(db: Db) {
             assert!(form.body.contains(drawn), "{page}: {drawn} in {}", form.body);
         }
     }
+
+    // Without JavaScript, "Update the value inputs" re-draws each row's
+    // input for the operator chosen since, adds no row and saves nothing.
+    let before = all_events(&app).await.len();
+    for (page, extra) in [
+        (format!("/segments/{segment_id}"), ("name", "same-rows")),
+        (
+            format!("{DEV}/strategies/{strategy_id}/edit"),
+            ("shown", "default"),
+        ),
+        (format!("{DEV}/strategies/new"), ("name", "default")),
+    ] {
+        let redrawn = browser
+            .post(
+                &page,
+                &[
+                    ("_csrf", csrf.as_str()),
+                    extra,
+                    ("constraint.0.context", "currentTime"),
+                    ("constraint.0.operator", "DATE_BEFORE"),
+                    ("constraint.0.values", ""),
+                    ("add_constraint", "redraw"),
+                ],
+            )
+            .await;
+        assert_eq!(redrawn.status, StatusCode::OK, "{page}: {}", redrawn.body);
+        assert!(
+            redrawn
+                .body
+                .contains("name=\"constraint.0.values\" type=\"datetime-local\"")
+                && !redrawn.body.contains("name=\"constraint.1.operator\""),
+            "{page}: {}",
+            redrawn.body
+        );
+        assert!(redrawn
+            .body
+            .contains("name=\"add_constraint\" value=\"redraw\" formnovalidate class=\"secondary\" data-nojs>"));
+    }
+    assert_eq!(all_events(&app).await.len(), before, "nothing saved");
     app.stop().await;
 }

@@ -51,6 +51,16 @@ fn faulty_rows_say_why_and_add_asks_for_a_row() {
         Some("Choose a context field.")
     );
     assert_eq!(form.rows[2].error, None);
+    // The no-JavaScript re-draw keeps the rows as entered and adds none.
+    let redrawn = ConstraintsForm::from_pairs(pairs(&[
+        ("constraint.0.context", "currentTime"),
+        ("constraint.0.operator", "DATE_AFTER"),
+        ("constraint.0.values", "2024-01-01T00:00"),
+        (ADD_CONSTRAINT, REDRAW),
+    ]));
+    assert_eq!(redrawn.rows.len(), 1);
+    assert_eq!(redrawn.rows[0].input_type(), "datetime-local");
+    assert_eq!(redrawn.rows[0].values, "2024-01-01T00:00");
     form.offer_fields([("tenant".to_owned(), vec!["acme".to_owned()])]);
     assert_eq!(form.datalists().len(), 1);
     assert_eq!(form.datalists()[0].values, ["acme"]);

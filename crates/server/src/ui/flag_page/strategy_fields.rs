@@ -90,6 +90,13 @@ pub async fn catalogue(state: &AppState, project: &str) -> Result<Catalogue, Res
 }
 
 impl Catalogue {
+    /// Whether strategy type `strategy` declares the parameter `parameter`.
+    fn declares(&self, strategy: &str, parameter: &str) -> bool {
+        self.types
+            .iter()
+            .any(|t| t.name == strategy && t.parameters.iter().any(|p| p.name == parameter))
+    }
+
     /// The declared parameters of `strategy` (none for flexibleRollout, whose
     /// three have their own fields), then any other `stored` ones, with their values.
     fn parameter_fields(
@@ -185,10 +192,16 @@ pub fn posted_fields(fields: &FormFields, catalogue: &Catalogue) -> StrategyFiel
             rollout.trim()
         )
     });
-    let posted_parameters: BTreeMap<String, String> = fields
+    let mut posted_parameters: BTreeMap<String, String> = fields
         .pairs()
         .filter_map(|(key, value)| Some((key.strip_prefix("p_")?.to_owned(), value.to_owned())))
         .collect();
+    // Another type chosen: the fields drawn for the previous one go, unless
+    // the new type has them too (a stored strategy's other parameters stay).
+    if name != shown {
+        posted_parameters
+            .retain(|p, _| !catalogue.declares(&shown, p) || catalogue.declares(&name, p));
+    }
     let parameters = catalogue.parameter_fields(&name, &posted_parameters);
     StrategyFields {
         name,
