@@ -75,3 +75,66 @@ impl Operation for SetStrategySegments {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{operation, OpBench};
+    use super::super::{AddStrategy, CreateFlag, CreateSegment, OpError};
+    use super::SetStrategySegments;
+
+    fn set(strategy: &str, environment: &str, ids: &[i64]) -> SetStrategySegments {
+        operation(json!({"project": "default", "environment": environment,
+            "strategy_id": strategy, "segment_ids": ids}))
+    }
+
+    #[tokio::test]
+    async fn sets_a_strategys_segments_as_one_strategy_update() {
+        let bench = OpBench::new().await.expect("an in-memory store");
+        let flag: CreateFlag = operation(json!({"project": "default", "name": "checkout",
+            "flagType": "release", "description": null, "impressionData": false}));
+        bench.events_of(flag).await;
+        let segment: CreateSegment =
+            operation(json!({"segment": {"name": "eu", "constraints": []}}));
+        let id = bench.apply(segment).await.expect("segment").output.id;
+        let add: AddStrategy = operation(json!({"project": "default", "feature": "checkout",
+            "environment": "development", "strategy": {"name": "default"}}));
+        let strategy = bench.apply(add).await.expect("strategy").output.id;
+
+        assert_eq!(
+            bench
+                .events_of(set(&strategy, "development", &[id, id]))
+                .await,
+            ["feature-strategy-update"]
+        );
+        let stored = bench.store.strategy(&strategy).await.expect("read");
+        assert_eq!(stored.expect("there").values.segments, vec![id]);
+        assert!(
+            bench
+                .events_of(set(&strategy, "development", &[id]))
+                .await
+                .is_empty(),
+            "the same segments are no change"
+        );
+
+        let missing = bench
+            .apply(set(&strategy, "development", &[id, id + 1]))
+            .await;
+        assert!(
+            matches!(&missing, Err(OpError::Invalid { field, .. }) if field.to_string() == "segmentIds[1]"),
+            "{missing:?}"
+        );
+        let elsewhere = bench.apply(set(&strategy, "production", &[])).await;
+        assert!(
+            matches!(elsewhere, Err(OpError::NotFound(_))),
+            "{elsewhere:?}"
+        );
+        let stored = bench.store.strategy(&strategy).await.expect("read");
+        assert_eq!(
+            stored.expect("there").values.segments,
+            vec![id],
+            "refusals left it"
+        );
+    }
+}
