@@ -34,6 +34,7 @@ mod segments;
 mod signals;
 mod start_tokens;
 mod strategies;
+mod strategy_segments;
 mod strategy_types;
 mod switch;
 mod tags;
@@ -90,6 +91,7 @@ pub use signals::{
 pub use strategies::{
     check_constraints, AddStrategy, RemoveStrategy, StrategyInput, StrategyPlace, UpdateStrategy,
 };
+pub use strategy_segments::SetStrategySegments;
 pub use strategy_types::{
     CreateStrategyType, DeleteStrategyType, DeprecateStrategyType, StrategyTypeInput,
     UpdateStrategyType,

@@ -16,6 +16,7 @@ mod flags;
 mod forwarder;
 mod helpers;
 mod hostile;
+mod insights;
 mod integrations;
 mod metrics;
 mod openapi;
@@ -51,6 +52,7 @@ use field_errors::*;
 use flags::*;
 use helpers::Db;
 use hostile::*;
+use insights::*;
 use integrations::*;
 use metrics::*;
 use openapi::*;
@@ -128,6 +130,10 @@ on_both_backends!(
     metrics_views_and_retention,
     metrics_refused_store_nothing,
     playground_explains,
+    strategies_by_segment_and_context_field,
+    applications_and_outdated_sdks,
+    project_insights_follow_the_flags,
+    personal_dashboard_is_the_callers,
     ofrep,
     storage_story,
     lists_page_by_keyset,

@@ -14,12 +14,14 @@ mod flags;
 mod heavy;
 mod integrations;
 mod links;
-mod metrics;
+pub(crate) mod metrics;
 mod name_checks;
 mod pats;
+mod personal_dashboard;
 mod playground;
-mod projects;
+pub(crate) mod projects;
 mod search;
+mod segment_strategies;
 mod segments;
 mod signal_endpoints;
 mod strategies;
@@ -64,6 +66,8 @@ pub fn router() -> Routes {
         .merge(metrics::router())
         .merge(playground::router())
         .merge(segments::router())
+        .merge(segment_strategies::router())
+        .merge(personal_dashboard::router())
         .merge(search::router())
         .merge(context::router())
         .merge(links::router())
@@ -95,6 +99,8 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         metrics::doc(),
         playground::doc(),
         segments::doc(),
+        segment_strategies::doc(),
+        personal_dashboard::doc(),
         search::doc(),
         context::doc(),
         links::doc(),

@@ -315,6 +315,20 @@ fn flag_changes() -> Vec<Case> {
         .at(format!("{STRATEGIES}/set-sort-order"))
         .body_from(|ids: &Ids| json!([{"id": ids["strategy"], "sortOrder": 5}])),
         case(
+            "POST /api/admin/segments/strategies",
+            "strategy segments",
+            change(&["feature-strategy-update"]),
+        )
+        .body_from(|ids: &Ids| json!({"projectId": "default", "strategyId": ids["strategy"],
+            "environmentId": "development", "segmentIds": [ids["segment"]]})),
+        case(
+            "POST /api/admin/segments/strategies",
+            "refused strategy segments",
+            Expect::Refused,
+        )
+        .body_from(|ids: &Ids| json!({"projectId": "default", "strategyId": ids["strategy"],
+            "environmentId": "development", "segmentIds": [999999]})),
+        case(
             "DELETE /api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/{strategy}",
             "strategy delete",
             change(&["feature-strategy-remove"]),

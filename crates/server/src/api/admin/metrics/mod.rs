@@ -3,6 +3,8 @@
 //! asked about that do not exist, are in [`applications`].
 
 mod applications;
+mod sdks;
+pub(crate) use sdks::OutdatedSdks;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,6 +27,7 @@ pub fn router() -> Routes {
             get(exposure),
         )
         .merge(applications::router())
+        .merge(sdks::router())
 }
 
 /// The instant `hours` hours before `now` (the state's clock).
@@ -275,5 +278,6 @@ pub(super) fn doc() -> utoipa::openapi::OpenApi {
     struct Doc;
     let mut openapi = Doc::openapi();
     openapi.merge(applications::doc());
+    openapi.merge(sdks::doc());
     crate::api::openapi::area(openapi, "Admin: metrics", "metrics")
 }

@@ -3,6 +3,10 @@
 
 mod environment_order;
 mod environments;
+pub(crate) mod facts;
+mod health;
+mod insights;
+mod project_apps;
 mod project_environments;
 mod project_tokens;
 
@@ -33,6 +37,9 @@ pub fn router() -> Routes {
         .merge(project_environments::router())
         .merge(project_tokens::router())
         .merge(environment_order::router())
+        .merge(insights::router())
+        .merge(health::router())
+        .merge(project_apps::router())
 }
 
 /// A flag type of the catalogue, with the days after which a flag of it is
@@ -316,5 +323,8 @@ pub(super) fn doc() -> utoipa::openapi::OpenApi {
     openapi.merge(project_environments::doc());
     openapi.merge(project_tokens::doc());
     openapi.merge(environment_order::doc());
+    openapi.merge(insights::doc());
+    openapi.merge(health::doc());
+    openapi.merge(project_apps::doc());
     crate::api::openapi::area(openapi, "Admin: projects", "projects")
 }
