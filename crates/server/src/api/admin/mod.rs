@@ -18,6 +18,7 @@ mod metrics;
 mod name_checks;
 mod pats;
 mod playground;
+mod project_context;
 mod projects;
 mod search;
 mod segments;
@@ -66,6 +67,7 @@ pub fn router() -> Routes {
         .merge(segments::router())
         .merge(search::router())
         .merge(context::router())
+        .merge(project_context::router())
         .merge(links::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
@@ -97,6 +99,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         segments::doc(),
         search::doc(),
         context::doc(),
+        project_context::doc(),
         links::doc(),
         signal_endpoints::doc(),
         actions::doc(),
