@@ -118,6 +118,9 @@ pub struct ContextFieldView<'a> {
     pub created_at: String,
     pub used_in_features: usize,
     pub used_in_projects: usize,
+    /// The project a project-scoped field belongs to; absent on a global one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<&'a str>,
 }
 
 impl<'a> From<&'a ContextFieldRow> for ContextFieldView<'a> {
@@ -131,6 +134,7 @@ impl<'a> From<&'a ContextFieldRow> for ContextFieldView<'a> {
             created_at: instant_text(&f.created_at),
             used_in_features: 0,
             used_in_projects: 0,
+            project: f.project.as_deref(),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! or one Unleash export document) and writes it into Flagstaff's database
 //! through the domain's operations (`flagstaff_domain::migrate`): one change
 //! for the instance, one per project, one for the tokens. Prints a summary
-//! (`--json`: as JSON), with the new tokens' secrets, shown this once.
+//! (`--json`: as JSON), with the new tokens' secrets and the new users'
+//! password reset links (`--with-users`), shown this once.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -46,6 +47,15 @@ pub struct MigrateArgs {
     /// secrets (printed once).
     #[arg(long)]
     with_tokens: bool,
+    /// Also make Unleash's users (from its admin API), without passwords and
+    /// with their root roles, each with a password reset link (printed once);
+    /// from a file, the users `--save` wrote with `--with-users`.
+    #[arg(long)]
+    with_users: bool,
+    /// Where people open this Flagstaff (as `flagstaff serve --public-url`):
+    /// the start of the reset links.
+    #[arg(long, env = "UNLEASH_URL", default_value = "http://localhost:4242")]
+    public_url: String,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -90,6 +100,7 @@ pub fn run(args: &MigrateArgs) -> Result<()> {
         let options = Options {
             merge: args.merge,
             with_tokens: args.with_tokens,
+            with_users: args.with_users.then(|| args.public_url.clone()),
         };
         let result = migrate::migrate(&store, &cx, &state, options, &mut reporter())
             .await
@@ -115,9 +126,15 @@ async fn read(args: &MigrateArgs) -> Result<UnleashState> {
     let (Some(url), Some(token)) = (&args.url, &args.token) else {
         return Err(anyhow!("give --url and --token, or --from-file"));
     };
-    let state = migrate::fetch(url, token, args.with_tokens, &mut reporter())
-        .await
-        .map_err(|e| anyhow!("reading Unleash: {e}"))?;
+    let state = migrate::fetch(
+        url,
+        token,
+        args.with_tokens,
+        args.with_users,
+        &mut reporter(),
+    )
+    .await
+    .map_err(|e| anyhow!("reading Unleash: {e}"))?;
     if let Some(save) = &args.save {
         std::fs::write(save, serde_json::to_vec(&state)?)
             .with_context(|| format!("cannot write {}", save.display()))?;
@@ -151,6 +168,22 @@ fn print_summary(s: &Summary, took: std::time::Duration) {
                 t.projects.join(","),
                 t.secret
             );
+        }
+    }
+    if !s.users.is_empty() || s.users_kept > 0 {
+        println!(
+            "Users: {} made, {} kept (their usernames exist here already)",
+            s.users.len(),
+            s.users_kept
+        );
+    }
+    if !s.users.is_empty() {
+        println!(
+            "Each new user sets a password with their link (shown only now; it works once, for {} hours):",
+            flagstaff_domain::ops::user_admin::RESET_LINK_HOURS
+        );
+        for u in &s.users {
+            println!("  {} ({}): {}", u.username, u.root_role, u.reset_link);
         }
     }
 }

@@ -15,6 +15,8 @@
 //! `lastSeenAt` (metrics) left out, and a dependency Unleash repeats (once
 //! per segment of the flag's strategies) counted once.
 //! Running again is refused without `--merge` and changes nothing with it.
+//! Users (`--with-users`) arrive with their root roles and no password, and
+//! the reset link printed for one lets them set a password and sign in.
 
 mod common;
 
@@ -358,6 +360,13 @@ fn migrating_a_real_unleash_serves_the_same_documents() {
         return;
     };
     let secrets = fill(&unleash);
+    for user in [
+        json!({"username": "ada", "email": "ada@example.com", "name": "Ada", "rootRole": "Editor",
+            "sendEmail": false}),
+        json!({"email": "grace@example.com", "rootRole": "Viewer", "sendEmail": false}),
+    ] {
+        unleash.admin(Method::POST, "/api/admin/user-admin", Some(user));
+    }
     let dir = tempfile::tempdir().expect("dir");
     let database = sqlite_url(dir.path());
     let saved = dir.path().join("unleash.json");
@@ -375,6 +384,9 @@ fn migrating_a_real_unleash_serves_the_same_documents() {
     };
     let (ok, out, err) = run(&[
         "--with-tokens",
+        "--with-users",
+        "--public-url",
+        "https://flags.example.com/",
         "--json",
         "--save",
         saved.to_str().expect("path"),
@@ -399,6 +411,23 @@ fn migrating_a_real_unleash_serves_the_same_documents() {
             )
         })
         .collect();
+
+    let new_users = summary["users"].as_array().expect("users").clone();
+    let made = |name: &str| {
+        new_users
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap_or_else(|| panic!("user {name} made: {summary}"))
+            .clone()
+    };
+    let (ada, grace) = (made("ada"), made("grace@example.com"));
+    assert_eq!(
+        (&ada["rootRole"], &grace["rootRole"]),
+        (&json!("Editor"), &json!("Viewer"))
+    );
+    let ada_link = ada["resetLink"].as_str().expect("a link");
+    let prefix = "https://flags.example.com/reset-password?token=";
+    assert!(ada_link.starts_with(prefix), "{ada_link}");
 
     let server = Server::start(&database, &[]);
     let compare = |when: &str| {
@@ -446,14 +475,58 @@ fn migrating_a_real_unleash_serves_the_same_documents() {
     let strategy = admin("/api/admin/strategies/byCountry");
     assert_eq!(strategy["parameters"][0]["name"], "countries", "{strategy}");
 
+    // The users, with their roles; no password until the link sets one.
+    let users = admin("/api/admin/user-admin");
+    let role_of = |name: &str| {
+        let user = users["users"]
+            .as_array()
+            .and_then(|u| u.iter().find(|u| u["username"] == name))
+            .unwrap_or_else(|| panic!("{name} is a user: {users}"));
+        users["rootRoles"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["id"] == user["rootRole"]))
+            .map(|r| r["name"].clone())
+    };
+    assert_eq!(role_of("ada"), Some(json!("Editor")), "{users}");
+    assert_eq!(
+        role_of("grace@example.com"),
+        Some(json!("Viewer")),
+        "{users}"
+    );
+    let login = |password: &str| {
+        server
+            .call_with(
+                Method::POST,
+                "/auth/simple/login",
+                None,
+                Some(json!({"username": "ada", "password": password})),
+            )
+            .0
+    };
+    assert!(!login("").is_success(), "no password before the link");
+    let (status, answer) = server.call_with(
+        Method::POST,
+        "/auth/reset/password",
+        None,
+        Some(json!({"token": &ada_link[prefix.len()..], "password": "a long new password"})),
+    );
+    assert!(status.is_success(), "{status} {answer}");
+    assert!(login("a long new password").is_success(), "signed in");
+
     // Again: refused into a Flagstaff that has flags, a no-op with --merge,
     // and the same from the saved file.
     let (ok, _, err) = run(&[]);
     assert!(!ok && err.contains("--merge"), "{err}");
-    let (ok, out, err) = run(&["--merge", "--with-tokens", "--json"]);
+    let (ok, out, err) = run(&["--merge", "--with-tokens", "--with-users", "--json"]);
     assert!(ok, "{out} {err}");
     let again: Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(again["tokens"], json!([]), "no token is made twice");
+    assert_eq!(again["users"], json!([]), "no user is made twice");
+    assert_eq!(again["usersKept"], json!(new_users.len()), "{again}");
+    assert!(
+        login("a long new password").is_success(),
+        "a kept user keeps their password"
+    );
     let (ok, out, err) = migrate(&[
         "--from-file",
         saved.to_str().expect("path"),

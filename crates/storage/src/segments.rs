@@ -29,6 +29,8 @@ pub struct ContextFieldRow {
     /// `[{"value": …, "description": …}]`
     pub legal_values: Vec<Value>,
     pub created_at: DateTime<Utc>,
+    /// The project the field belongs to; `None`: a global (root) field.
+    pub project: Option<String>,
 }
 
 fn segment_from_row(r: &AnyRow) -> StorageResult<SegmentRow> {
@@ -51,11 +53,13 @@ fn context_field_from_row(r: &AnyRow) -> StorageResult<ContextFieldRow> {
         sort_order: r.try_get("sort_order")?,
         legal_values: from_json(&r.try_get::<String, _>("legal_values")?)?,
         created_at: instant(r, "created_at")?,
+        project: r.try_get("project")?,
     })
 }
 
 const SEGMENT_COLUMNS: &str = "id, name, description, project, constraints, created_at, created_by";
-const CONTEXT_COLUMNS: &str = "name, description, stickiness, sort_order, legal_values, created_at";
+const CONTEXT_COLUMNS: &str =
+    "name, description, stickiness, sort_order, legal_values, created_at, project";
 
 /// Segment id → names of the flags whose strategies use it.
 pub type SegmentUsers = std::collections::HashMap<i64, std::collections::BTreeSet<String>>;
@@ -173,9 +177,10 @@ impl WriteTx<'_> {
 
     pub async fn upsert_context_field(&mut self, field: &ContextFieldRow) -> StorageResult<()> {
         sqlx::query(
-            "INSERT INTO context_fields (name, description, stickiness, sort_order, legal_values, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET description = excluded.description, \
-             stickiness = excluded.stickiness, sort_order = excluded.sort_order, legal_values = excluded.legal_values",
+            "INSERT INTO context_fields (name, description, stickiness, sort_order, legal_values, created_at, project) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO UPDATE SET description = excluded.description, \
+             stickiness = excluded.stickiness, sort_order = excluded.sort_order, legal_values = excluded.legal_values, \
+             project = excluded.project",
         )
         .bind(&field.name)
         .bind(&field.description)
@@ -183,6 +188,7 @@ impl WriteTx<'_> {
         .bind(field.sort_order)
         .bind(to_json(&field.legal_values))
         .bind(instant_text(&field.created_at))
+        .bind(&field.project)
         .execute(self.tx())
         .await?;
         Ok(())
@@ -232,5 +238,6 @@ pub(super) fn built_in_context_field(index: usize) -> ContextFieldRow {
         sort_order: index as i64,
         legal_values: Vec::new(),
         created_at: now(),
+        project: None,
     }
 }

@@ -3,7 +3,7 @@
 //! export (`POST /api/admin/features-batch/export`, the format Flagstaff's
 //! import reads) per project and environment enabled for it, the archived
 //! flags (`/api/admin/search/features?archived=IS:true`, else the older
-//! `/api/admin/archive/features`) and the tokens' names and scopes.
+//! `/api/admin/archive/features`), the tokens' names and scopes and the users.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -173,6 +173,7 @@ pub async fn fetch(
     url: &str,
     token: &str,
     with_tokens: bool,
+    with_users: bool,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> OpResult<UnleashState> {
     let unleash = Unleash {
@@ -192,8 +193,9 @@ pub async fn fetch(
     for p in &mut projects {
         p.environments = unleash.project_environments(&p.id, &environments).await;
     }
-    let context_fields: Vec<ExportedContextField> =
-        unleash.list("/api/admin/context", None).await?;
+    let context_fields: Vec<ExportedContextField> = unleash
+        .list("/api/admin/context?include=project", None)
+        .await?;
     let tag_types: Vec<ExportedTagType> = unleash
         .list("/api/admin/tag-types", Some("tagTypes"))
         .await?;
@@ -244,6 +246,11 @@ pub async fn fetch(
     } else {
         Vec::<SourceToken>::new()
     };
+    let users = if with_users {
+        super::users::from_user_admin(&unleash.get("/api/admin/user-admin").await?)
+    } else {
+        Vec::new()
+    };
     Ok(UnleashState {
         environments,
         projects,
@@ -254,5 +261,6 @@ pub async fn fetch(
         exports,
         archived,
         tokens,
+        users,
     })
 }

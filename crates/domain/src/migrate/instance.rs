@@ -158,6 +158,7 @@ async fn context_fields(
             stickiness: f.stickiness,
             sort_order: f.sort_order,
             legal_values: Some(legal_values.clone()),
+            project: f.project.clone(),
         };
         match w
             .context_fields()
@@ -165,10 +166,13 @@ async fn context_fields(
             .into_iter()
             .find(|s| s.name == f.name)
         {
-            None => CreateContextField { field: input }
-                .run(w, cx)
-                .await
-                .map(drop)?,
+            None => CreateContextField {
+                field: input,
+                scope: None,
+            }
+            .run(w, cx)
+            .await
+            .map(drop)?,
             Some(s) => {
                 let stored: Vec<LegalValue> = s
                     .legal_values
@@ -186,6 +190,7 @@ async fn context_fields(
                     UpdateContextField {
                         name: f.name.clone(),
                         field: input,
+                        scope: None,
                     }
                     .run(w, cx)
                     .await?;

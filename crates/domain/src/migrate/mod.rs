@@ -10,13 +10,15 @@
 //! documents, one per environment, imported with `ImportFlags` (which knows
 //! Unleash's export format already) and its archived flags; then, when asked,
 //! API tokens with new secrets (Unleash keeps only hashes of its own, and a
-//! secret names its scope). Re-running with `merge` finds everything by name
+//! secret names its scope), and users without passwords, each with a reset
+//! link (`users.rs`). Re-running with `merge` finds everything by name
 //! and converges to the same state, so a second run changes nothing a client
 //! sees.
 
 mod fetch;
 mod instance;
 mod project;
+mod users;
 
 use flagstaff_storage::{Store, StrategyParameter};
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::ops::{Context, OpError, OpResult};
 use crate::wire::transfer::{ExportDocument, ExportedContextField, ExportedFlag, ExportedTagType};
 pub use fetch::fetch;
+pub use users::{NewUser, SourceUser};
 
 /// Everything that moves, as read from Unleash. Serialised, it is the file
 /// `--save` writes and `--from-file` reads back (a plain export document is
@@ -52,6 +55,9 @@ pub struct UnleashState {
     pub archived: Vec<ExportedFlag>,
     #[serde(default)]
     pub tokens: Vec<SourceToken>,
+    /// Read with `--with-users`.
+    #[serde(default)]
+    pub users: Vec<SourceUser>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -132,11 +138,14 @@ pub struct SourceToken {
 }
 
 /// How to migrate.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Write into a Flagstaff that has flags or segments already.
     pub merge: bool,
     pub with_tokens: bool,
+    /// Make the users read (`--with-users`); their reset links start with
+    /// this public URL of Flagstaff.
+    pub with_users: Option<String>,
 }
 
 /// A step done, for a progress bar: `done` of `total` steps, and what.
@@ -162,6 +171,10 @@ pub struct Summary {
     pub archived_flags: usize,
     /// The tokens made: name, scope and the new secret (shown once).
     pub tokens: Vec<NewToken>,
+    /// The users made, each with a reset link (shown once).
+    pub users: Vec<NewUser>,
+    /// Users read whose username was taken here already: kept as they are.
+    pub users_kept: usize,
     /// The revisions the migration committed.
     pub revisions: Vec<i64>,
 }
@@ -261,7 +274,10 @@ pub async fn migrate(
     cx.limits.import_flags = usize::MAX;
     cx.limits.projects = cx.limits.projects.max(state.projects.len() + 1);
     cx.limits.environments = cx.limits.environments.max(state.environments.len() + 1);
-    let total = 1 + state.projects.len() + usize::from(options.with_tokens);
+    let total = 1
+        + state.projects.len()
+        + usize::from(options.with_tokens)
+        + usize::from(options.with_users.is_some());
     let mut summary = Summary::default();
     progress(Progress {
         done: 0,
@@ -289,6 +305,16 @@ pub async fn migrate(
         });
         let mut w = store.write().await?;
         instance::tokens(&mut w, &cx, state, &mut summary).await?;
+        summary.revisions.extend(w.commit().await?.revision);
+    }
+    if let Some(public_url) = &options.with_users {
+        progress(Progress {
+            done: total - 1,
+            total,
+            step: "users".to_owned(),
+        });
+        let mut w = store.write().await?;
+        users::apply(&mut w, &cx, state, public_url, &mut summary).await?;
         summary.revisions.extend(w.commit().await?.revision);
     }
     progress(Progress {

@@ -1,4 +1,7 @@
-//! Context-field operations: create, change, add a legal value, delete.
+//! Context-field operations: create, change, add or remove a legal value,
+//! delete. A field is global or belongs to one project (Unleash's
+//! project-specific context fields); an operation made through a project's
+//! routes (`scope`) finds only that project's fields there.
 
 /// The context fields every SDK sends (Unleash's built-in ones): top-level
 /// fields of a context, offered in every constraint editor besides the stored ones.
@@ -14,7 +17,7 @@ pub const STANDARD_CONTEXT_FIELDS: [&str; 6] = [
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Actor, Context, FieldPath, OpError, OpResult, Operation};
+use super::{Actor, Context, FieldPath, OpError, OpResult, Operation, ProjectId};
 use crate::wire::{to_value, ContextFieldView};
 use flagstaff_storage::{now, ContextFieldRow, EventKind, NewEvent, StorageError, WriteTx};
 
@@ -47,6 +50,10 @@ pub struct ContextFieldInput {
     pub sort_order: Option<i64>,
     #[serde(default)]
     pub legal_values: Option<Vec<LegalValue>>,
+    /// The project the field belongs to (on create; a project's routes set
+    /// it); absent or null: a global field.
+    #[serde(default)]
+    pub project: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -90,6 +97,7 @@ async fn save(
         created_by: actor.name.clone(),
         pre_data: before.map(|b| to_value(&ContextFieldView::from(b))),
         data: Some(to_value(&ContextFieldView::from(after))),
+        project: after.project.clone(),
         ..NewEvent::new(if before.is_some() {
             EventKind::ContextFieldUpdated
         } else {
@@ -100,9 +108,43 @@ async fn save(
     Ok(())
 }
 
+/// The field `name`, if it is found where the operation looks: anywhere
+/// (`scope` none), or among one project's fields (Unleash: a 404 naming both).
+async fn scoped_field(
+    w: &mut WriteTx<'_>,
+    name: &str,
+    scope: Option<&ProjectId>,
+) -> OpResult<ContextFieldRow> {
+    let field = w.context_field(name).await?;
+    match scope {
+        Some(p) if field.project.as_deref() != Some(p.as_str()) => Err(OpError::NotFound(format!(
+            "Could not find context field {name} in project {}",
+            p.as_str()
+        ))),
+        _ => Ok(field),
+    }
+}
+
+/// The project exists: a 404 for the one a route names, a 400 on `project`
+/// for the one a body names.
+async fn check_project(w: &mut WriteTx<'_>, project: &str, in_route: bool) -> OpResult<()> {
+    if w.project_exists(project).await? {
+        return Ok(());
+    }
+    let message = format!("Could not find project {project}");
+    Err(if in_route {
+        OpError::NotFound(message)
+    } else {
+        OpError::invalid(FieldPath::root().field("project"), message)
+    })
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateContextField {
     pub field: ContextFieldInput,
+    /// The project whose routes create it; it wins over the body's `project`.
+    #[serde(default)]
+    pub scope: Option<ProjectId>,
 }
 
 impl Operation for CreateContextField {
@@ -112,6 +154,17 @@ impl Operation for CreateContextField {
         let actor = &cx.actor;
         let input = self.field;
         let name = check_context_name(input.name.as_deref().unwrap_or_default())?;
+        let project = match (&self.scope, input.project.as_deref()) {
+            (Some(p), _) => {
+                check_project(w, p.as_str(), true).await?;
+                Some(p.as_str().to_owned())
+            }
+            (None, Some(p)) if !p.is_empty() => {
+                check_project(w, p, false).await?;
+                Some(p.to_owned())
+            }
+            (None, _) => None,
+        };
         match w.context_field(name).await {
             Err(StorageError::NotFound(_)) => {}
             Ok(_) => {
@@ -128,6 +181,7 @@ impl Operation for CreateContextField {
             sort_order: input.sort_order.unwrap_or(10),
             legal_values: legal_values(input.legal_values.unwrap_or_default())?,
             created_at: now(),
+            project,
         };
         save(w, actor, None, &field).await?;
         Ok(field)
@@ -138,6 +192,8 @@ impl Operation for CreateContextField {
 pub struct UpdateContextField {
     pub name: String,
     pub field: ContextFieldInput,
+    #[serde(default)]
+    pub scope: Option<ProjectId>,
 }
 
 impl Operation for UpdateContextField {
@@ -145,7 +201,7 @@ impl Operation for UpdateContextField {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ContextFieldRow> {
         let actor = &cx.actor;
-        let before = w.context_field(&self.name).await?;
+        let before = scoped_field(w, &self.name, self.scope.as_ref()).await?;
         let input = self.field;
         let after = ContextFieldRow {
             description: input.description.or(before.description.clone()),
@@ -167,6 +223,8 @@ impl Operation for UpdateContextField {
 pub struct AddLegalValue {
     pub name: String,
     pub value: LegalValue,
+    #[serde(default)]
+    pub scope: Option<ProjectId>,
 }
 
 impl Operation for AddLegalValue {
@@ -174,7 +232,7 @@ impl Operation for AddLegalValue {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ContextFieldRow> {
         let actor = &cx.actor;
-        let before = w.context_field(&self.name).await?;
+        let before = scoped_field(w, &self.name, self.scope.as_ref()).await?;
         if self.value.value.is_empty() || self.value.value.len() > 100 {
             return Err(OpError::invalid(
                 FieldPath::root().field("value"),
@@ -197,9 +255,44 @@ impl Operation for AddLegalValue {
     }
 }
 
+/// Removes a legal value from a field (one it does not have: nothing to do,
+/// and no revision).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RemoveLegalValue {
+    pub name: String,
+    pub value: String,
+    #[serde(default)]
+    pub scope: Option<ProjectId>,
+}
+
+impl Operation for RemoveLegalValue {
+    type Output = ContextFieldRow;
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ContextFieldRow> {
+        let before = scoped_field(w, &self.name, self.scope.as_ref()).await?;
+        let kept: Vec<Value> = before
+            .legal_values
+            .iter()
+            .filter(|v| v.get("value").and_then(Value::as_str) != Some(self.value.as_str()))
+            .cloned()
+            .collect();
+        if kept.len() == before.legal_values.len() {
+            return Ok(before);
+        }
+        let after = ContextFieldRow {
+            legal_values: kept,
+            ..before.clone()
+        };
+        save(w, &cx.actor, Some(&before), &after).await?;
+        Ok(after)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeleteContextField {
     pub name: String,
+    #[serde(default)]
+    pub scope: Option<ProjectId>,
 }
 
 impl Operation for DeleteContextField {
@@ -207,11 +300,18 @@ impl Operation for DeleteContextField {
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;
-        let before = w.context_field(&self.name).await?;
+        let before = scoped_field(w, &self.name, self.scope.as_ref()).await?;
+        if !w.context_field_uses(&self.name).await?.is_empty() {
+            return Err(OpError::Conflict(
+                "This context field is in use by existing flags. To delete it, first remove its usage from all flags."
+                    .to_owned(),
+            ));
+        }
         w.delete_context_field(&self.name).await?;
         w.record_event(NewEvent {
             created_by: actor.name.clone(),
             pre_data: Some(to_value(&ContextFieldView::from(&before))),
+            project: before.project.clone(),
             ..NewEvent::new(EventKind::ContextFieldDeleted)
         })
         .await?;

@@ -83,6 +83,7 @@ impl Operation for ExportFlags {
                 stickiness: Some(f.stickiness),
                 sort_order: Some(f.sort_order),
                 legal_values: f.legal_values,
+                project: f.project,
             })
             .collect();
         let used: BTreeSet<i64> = document

@@ -108,7 +108,9 @@ pub(super) async fn apply(
                 stickiness: field.stickiness,
                 sort_order: field.sort_order,
                 legal_values: Some(legal_values),
+                project: field.project.as_ref().map(|_| project.to_string()),
             },
+            scope: None,
         }
         .run(w, cx)
         .await

@@ -10,6 +10,7 @@ mod action_steps;
 mod actions;
 mod automation;
 mod context;
+mod context_checks;
 mod integrations;
 pub use context::STANDARD_CONTEXT_FIELDS;
 mod dependencies;
@@ -57,7 +58,7 @@ pub use actions::{
 };
 pub use context::{
     check_context_name, AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField,
-    LegalValue, UpdateContextField,
+    LegalValue, RemoveLegalValue, UpdateContextField,
 };
 pub use dependencies::{AddDependency, RemoveDependencies, RemoveDependency, MAX_PARENT_VARIANTS};
 pub use edit::Edit;

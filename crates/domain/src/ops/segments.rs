@@ -3,6 +3,7 @@
 use flagstaff_engine::document::Constraint;
 use serde::{Deserialize, Serialize};
 
+use super::context_checks::check_constraint_fields;
 use super::strategies::check_constraints;
 use super::{Actor, Context, FieldPath, Limits, OpError, OpResult, Operation};
 use crate::wire::{to_value, SegmentView};
@@ -81,6 +82,9 @@ impl SegmentInput {
                 ));
             }
         }
+        check_constraint_fields(w, self.project.as_deref(), &self.constraints)
+            .await
+            .map_err(|e| e.within(&at_constraints))?;
         Ok(SegmentInput {
             name: name.to_owned(),
             ..self

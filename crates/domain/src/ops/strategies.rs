@@ -9,6 +9,7 @@ use flagstaff_engine::Operator;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::context_checks::check_constraint_fields;
 use super::{
     normalise_variants, project_environment, Actor, Context, Edit, EnvironmentName, FieldPath,
     FlagName, Limits, OpError, OpResult, Operation, ProjectId,
@@ -268,6 +269,9 @@ impl Operation for AddStrategy {
         let values = self.strategy.into_values(&self.place.feature, &cx.limits)?;
         check_strategy_type(w, &values.name).await?;
         check_segments(w, &values).await?;
+        check_constraint_fields(w, Some(self.place.project.as_str()), &values.constraints)
+            .await
+            .map_err(|e| e.within(&FieldPath::root().field("constraints")))?;
         let strategy = StrategyRow {
             id: uuid::Uuid::new_v4().to_string(),
             values,
@@ -308,6 +312,9 @@ impl Operation for UpdateStrategy {
         let values = input.into_values(&self.place.feature, &cx.limits)?;
         check_strategy_type(w, &values.name).await?;
         check_segments(w, &values).await?;
+        check_constraint_fields(w, Some(self.place.project.as_str()), &values.constraints)
+            .await
+            .map_err(|e| e.within(&FieldPath::root().field("constraints")))?;
         let after = StrategyRow {
             values,
             ..before.clone()

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::context_checks::check_constraint_fields;
 use super::strategies::{check_segments, StrategyInput};
 use super::{
     project_environment, Context, EnvironmentName, FieldPath, FlagName, OpError, OpResult,
@@ -131,6 +132,9 @@ impl Operation for SetDefaultStrategy {
         // An empty groupId stays empty: each flag gets its own name there.
         let values = self.strategy.into_values("", &cx.limits)?;
         check_segments(w, &values).await?;
+        check_constraint_fields(w, Some(self.project.as_str()), &values.constraints)
+            .await
+            .map_err(|e| e.within(&FieldPath::root().field("constraints")))?;
         let before = w.default_strategy(&self.project, &self.environment).await?;
         w.set_default_strategy(&self.project, &self.environment, &values)
             .await?;

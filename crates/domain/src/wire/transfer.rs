@@ -138,6 +138,10 @@ pub struct ExportedContextField {
     #[serde(default)]
     #[schema(value_type = Vec<crate::ops::LegalValue>)]
     pub legal_values: Vec<Value>,
+    /// The project of a project-scoped field (an import puts it in the
+    /// project imported into).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 impl ExportedContextField {

@@ -22,6 +22,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod pats;
+mod project_context;
 mod project_tokens;
 mod prometheus;
 mod push;
@@ -58,6 +59,7 @@ use metrics::*;
 use openapi::*;
 use outage::*;
 use pats::*;
+use project_context::*;
 use project_tokens::*;
 use prometheus::*;
 use push::*;
@@ -228,6 +230,7 @@ on_both_backends!(
     users_through_the_admin_api,
     ui_manages_users,
     project_api_tokens,
+    project_context_fields,
     environments_one_project_and_order,
     segment_and_context_names,
 );

@@ -1,7 +1,9 @@
-//! Context fields (`/api/admin/context`), with their legal values.
+//! Context fields (`/api/admin/context`), with their legal values. The
+//! global routes list the global fields (`?include=project`: every field);
+//! a project's own fields have their routes in `project_context.rs`.
 
-use crate::api::routes::{get, post, Routes};
-use axum::extract::{Path, State};
+use crate::api::routes::{delete, get, post, Routes};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,9 +14,11 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use flagstaff_domain::ops::{
     AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField, LegalValue,
-    UpdateContextField,
+    RemoveLegalValue, UpdateContextField,
 };
 use flagstaff_domain::wire::ContextFieldView;
+use flagstaff_storage::ContextFieldRow;
+use serde::Deserialize;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -27,12 +31,53 @@ pub fn router() -> Routes {
             "/api/admin/context/{name}/legal-values",
             post(add_legal_value),
         )
+        .route(
+            "/api/admin/context/{name}/legal-values/{value}",
+            delete(remove_legal_value),
+        )
+}
+
+/// Unleash's `include`: `project` on the global list adds every project's
+/// fields; `root` on a project's list adds the global ones.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct Include {
+    /// `project` (global list) or `root` (a project's list)
+    include: Option<String>,
+}
+
+impl Include {
+    fn is(&self, word: &str) -> bool {
+        self.include
+            .as_deref()
+            .is_some_and(|i| i.eq_ignore_ascii_case(word))
+    }
+}
+
+/// The fields a list shows: of `project` (none: the global ones), with the
+/// others `include` adds.
+pub(super) fn listed<'a>(
+    fields: &'a [ContextFieldRow],
+    project: Option<&str>,
+    include: &Include,
+) -> Vec<ContextFieldView<'a>> {
+    fields
+        .iter()
+        .filter(|f| match project {
+            None => f.project.is_none() || include.is("project"),
+            Some(p) => {
+                f.project.as_deref() == Some(p) || (include.is("root") && f.project.is_none())
+            }
+        })
+        .map(ContextFieldView::from)
+        .collect()
 }
 
 #[utoipa::path(
     get,
     path = "/api/admin/context",
-    summary = "Every context field",
+    summary = "The global context fields (with every project's: `include=project`)",
+    params(Include),
     responses(
         (status = 200, description = "Every context field", body = [ContextFieldView],
             example = json!([{"name": "userId", "description": "The user's id", "stickiness": true,
@@ -40,10 +85,13 @@ pub fn router() -> Routes {
                 "usedInFeatures": 0, "usedInProjects": 0}])),
     )
 )]
-async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
+async fn list(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Query(include): Query<Include>,
+) -> ApiResult<Response> {
     let fields = state.store.context_fields().await?;
-    let views: Vec<ContextFieldView> = fields.iter().map(ContextFieldView::from).collect();
-    Ok(Json(views).into_response())
+    Ok(Json(listed(&fields, None, &include)).into_response())
 }
 
 #[utoipa::path(
@@ -81,7 +129,7 @@ async fn create(
     ApiObject(field): ApiObject<ContextFieldInput>,
 ) -> ApiResult<Response> {
     let field = state
-        .apply(&admin.actor(), CreateContextField { field })
+        .apply(&admin.actor(), CreateContextField { field, scope: None })
         .await?;
     let location = [(
         axum::http::header::LOCATION,
@@ -114,7 +162,14 @@ async fn replace(
     ApiObject(field): ApiObject<ContextFieldInput>,
 ) -> ApiResult<StatusCode> {
     state
-        .apply(&admin.actor(), UpdateContextField { name, field })
+        .apply(
+            &admin.actor(),
+            UpdateContextField {
+                name,
+                field,
+                scope: None,
+            },
+        )
         .await?;
     Ok(StatusCode::OK)
 }
@@ -138,7 +193,14 @@ async fn add_legal_value(
     ApiObject(value): ApiObject<LegalValue>,
 ) -> ApiResult<StatusCode> {
     state
-        .apply(&admin.actor(), AddLegalValue { name, value })
+        .apply(
+            &admin.actor(),
+            AddLegalValue {
+                name,
+                value,
+                scope: None,
+            },
+        )
         .await?;
     Ok(StatusCode::OK)
 }
@@ -160,7 +222,34 @@ async fn remove(
     Path(name): Path<String>,
 ) -> ApiResult<StatusCode> {
     state
-        .apply(&admin.actor(), DeleteContextField { name })
+        .apply(&admin.actor(), DeleteContextField { name, scope: None })
+        .await?;
+    Ok(StatusCode::OK)
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/admin/context/{name}/legal-values/{value}",
+    summary = "Removes a legal value (one the field does not have: nothing changes)",
+    responses(
+        (status = 200, description = "OK"),
+        (status = 404, description = "No such context field"),
+    )
+)]
+async fn remove_legal_value(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((name, value)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    state
+        .apply(
+            &admin.actor(),
+            RemoveLegalValue {
+                name,
+                value,
+                scope: None,
+            },
+        )
         .await?;
     Ok(StatusCode::OK)
 }
@@ -169,7 +258,15 @@ async fn remove(
 pub(super) fn doc() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi as _;
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(list, create, read, replace, remove, add_legal_value))]
+    #[openapi(paths(
+        list,
+        create,
+        read,
+        replace,
+        remove,
+        add_legal_value,
+        remove_legal_value
+    ))]
     struct Doc;
     crate::api::openapi::area(Doc::openapi(), "Admin: context", "context")
 }

@@ -19,6 +19,7 @@ mod name_checks;
 mod pats;
 mod personal_dashboard;
 mod playground;
+mod project_context;
 pub(crate) mod projects;
 mod search;
 mod segment_strategies;
@@ -70,6 +71,7 @@ pub fn router() -> Routes {
         .merge(personal_dashboard::router())
         .merge(search::router())
         .merge(context::router())
+        .merge(project_context::router())
         .merge(links::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
@@ -103,6 +105,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         personal_dashboard::doc(),
         search::doc(),
         context::doc(),
+        project_context::doc(),
         links::doc(),
         signal_endpoints::doc(),
         actions::doc(),

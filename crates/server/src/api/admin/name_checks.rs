@@ -24,7 +24,7 @@ pub fn router() -> Routes {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[schema(as = NameInput, example = json!({"name": "beta-users"}))]
-struct NameBody {
+pub(super) struct NameBody {
     name: String,
 }
 
@@ -69,6 +69,12 @@ async fn context_name(
     _admin: AdminToken,
     ApiObject(body): ApiObject<NameBody>,
 ) -> ApiResult<StatusCode> {
+    context_name_free(&state, &body).await
+}
+
+/// The context field name keeps the rules and is not taken (names are unique
+/// across global and project fields).
+pub(super) async fn context_name_free(state: &AppState, body: &NameBody) -> ApiResult<StatusCode> {
     let name = check_context_name(&body.name)?;
     match state.store.context_field(name).await {
         Ok(_) => Err(ApiError::NameExists(format!(

@@ -33,6 +33,8 @@ struct FieldLine {
     description: String,
     stickiness: bool,
     legal_values: usize,
+    /// The project of a project's own field; empty for a global one.
+    project: String,
 }
 
 #[derive(Template)]
@@ -56,6 +58,7 @@ pub async fn list(State(state): State<AppState>, signed: SignedIn) -> Response {
             description: f.description.unwrap_or_default(),
             stickiness: f.stickiness,
             legal_values: f.legal_values.len(),
+            project: f.project.unwrap_or_default(),
             name: f.name,
         })
         .collect();
@@ -250,6 +253,7 @@ async fn save(
         stickiness: Some(form.stickiness),
         sort_order: None,
         legal_values: Some(legal_values),
+        project: None,
     };
     let actor = Actor::named(&signed.user.username);
     let applied = match &form.existing {
@@ -257,12 +261,19 @@ async fn save(
             let operation = UpdateContextField {
                 name: name.clone(),
                 field: input,
+                scope: None,
             };
             state.apply(&actor, operation).await
         }
         None => {
             state
-                .apply(&actor, CreateContextField { field: input })
+                .apply(
+                    &actor,
+                    CreateContextField {
+                        field: input,
+                        scope: None,
+                    },
+                )
                 .await
         }
     };
@@ -312,7 +323,7 @@ pub async fn delete(
     match state
         .apply(
             &Actor::named(&signed.user.username),
-            DeleteContextField { name },
+            DeleteContextField { name, scope: None },
         )
         .await
     {

@@ -66,6 +66,8 @@ pub async fn catalogue(state: &AppState, project: &str) -> Result<Catalogue, Res
         .await
         .map_err(internal)?
         .iter()
+        // A project's own context fields are offered in that project only.
+        .filter(|f| f.project.as_deref().is_none_or(|p| p == project))
         .map(crate::ui::constraint_form::offered)
         .collect();
     let context = context_values

@@ -88,6 +88,79 @@ fn context_and_segments() -> Vec<Case> {
         .at("/api/admin/context/region/legal-values")
         .body(json!({"value": "eu", "description": "Europe"})),
         case(
+            "POST /api/admin/context/{name}/legal-values",
+            "second legal value",
+            change(&["context-field-updated"]),
+        )
+        .at("/api/admin/context/region/legal-values")
+        .body(json!({"value": "us"})),
+        case(
+            "DELETE /api/admin/context/{name}/legal-values/{value}",
+            "legal value removed",
+            change(&["context-field-updated"]),
+        )
+        .at("/api/admin/context/region/legal-values/us"),
+        case(
+            "DELETE /api/admin/context/{name}/legal-values/{value}",
+            "legal value the field does not have",
+            Expect::NotAChange("the field has no such legal value: nothing to remove"),
+        )
+        .at("/api/admin/context/region/legal-values/us"),
+        case(
+            "POST /api/admin/projects/{project}/context",
+            "project context",
+            change(&["context-field-created"]),
+        )
+        .at("/api/admin/projects/other/context")
+        .body(json!({"name": "tenant"})),
+        case(
+            "POST /api/admin/projects/{project}/context/validate",
+            "project context name",
+            Expect::NotAChange("checks a name"),
+        )
+        .at("/api/admin/projects/other/context/validate")
+        .body(json!({"name": "a-free-context-name"})),
+        case(
+            "PUT /api/admin/projects/{project}/context/{name}",
+            "project context update",
+            change(&["context-field-updated"]),
+        )
+        .at("/api/admin/projects/other/context/tenant")
+        .body(json!({"description": "The customer's tenant"})),
+        case(
+            "PUT /api/admin/projects/{project}/context/{name}",
+            "another project's context field",
+            Expect::Refused,
+        )
+        .at("/api/admin/projects/default/context/tenant")
+        .body(json!({"description": "not here"})),
+        case(
+            "POST /api/admin/projects/{project}/context/{name}/legal-values",
+            "project legal value",
+            change(&["context-field-updated"]),
+        )
+        .at("/api/admin/projects/other/context/tenant/legal-values")
+        .body(json!({"value": "acme"})),
+        case(
+            "DELETE /api/admin/projects/{project}/context/{name}/legal-values/{value}",
+            "project legal value removed",
+            change(&["context-field-updated"]),
+        )
+        .at("/api/admin/projects/other/context/tenant/legal-values/acme"),
+        case(
+            "POST /api/admin/segments",
+            "segment on another project's field",
+            Expect::Refused,
+        )
+        .body(json!({"name": "tenants", "constraints": [
+            {"contextName": "tenant", "operator": "IN", "values": ["acme"]}]})),
+        case(
+            "DELETE /api/admin/projects/{project}/context/{name}",
+            "project context delete",
+            change(&["context-field-deleted"]),
+        )
+        .at("/api/admin/projects/other/context/tenant"),
+        case(
             "POST /api/admin/segments",
             "segment",
             change(&["segment-created"]),
@@ -307,6 +380,20 @@ fn flag_changes() -> Vec<Case> {
         )
         .at(strategy.clone())
         .body(json!([{"op": "replace", "path": "/disabled", "value": true}])),
+        case(
+            "PUT /api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/{strategy}",
+            "strategy on a value that is not legal",
+            Expect::Refused,
+        )
+        .at(strategy.clone())
+        .body(json!({"name": "default", "constraints": [
+            {"contextName": "region", "operator": "IN", "values": ["mars"]}]})),
+        case(
+            "DELETE /api/admin/context/{name}",
+            "context delete while a strategy uses it",
+            Expect::Refused,
+        )
+        .at("/api/admin/context/region"),
         case(
             "POST /api/admin/projects/{project}/features/{feature}/environments/{environment}/strategies/set-sort-order",
             "sort",
