@@ -18,6 +18,7 @@ mod environment_order;
 mod export;
 mod field_path;
 mod flag_batches;
+mod flag_bulk;
 mod flag_fields;
 mod flag_tags;
 mod flags;
@@ -64,6 +65,9 @@ pub use environment_order::SortEnvironments;
 pub use export::ExportFlags;
 pub use field_path::{FieldPath, PathSegment};
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
+pub use flag_bulk::{
+    check_archive, ArchiveCheck, ArchiveFlags, DeleteFlags, ReviveFlags, SetVariantsInEnvironments,
+};
 pub use flag_fields::FlagFields;
 pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, UpdateFlag,

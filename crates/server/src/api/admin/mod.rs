@@ -10,6 +10,7 @@ mod context;
 mod dependencies;
 mod events;
 mod flag_batches;
+mod flag_bulk;
 mod flags;
 mod heavy;
 mod integrations;
@@ -53,6 +54,7 @@ pub fn router() -> Routes {
         .merge(integrations::router())
         .merge(dependencies::router())
         .merge(flag_batches::router())
+        .merge(flag_bulk::router())
         .merge(strategies::router())
         .merge(strategy_types::router())
         .merge(tags::router())
@@ -84,6 +86,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         integrations::doc(),
         dependencies::doc(),
         flag_batches::doc(),
+        flag_bulk::doc(),
         strategies::doc(),
         strategy_types::doc(),
         tags::doc(),
