@@ -26,6 +26,7 @@ mod import;
 mod import_apply;
 mod import_plan;
 mod links;
+mod maintenance;
 mod names;
 pub mod passwords;
 pub mod pats;
@@ -78,6 +79,7 @@ pub use integrations::{
     SendTestNotification, SetDeliveryCircuit, UpdateIntegration,
 };
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
+pub use maintenance::{SetMaintenance, MAINTENANCE_REFUSAL};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};
 pub use project_tokens::{CreateProjectToken, RevokeProjectToken};
@@ -138,6 +140,9 @@ pub enum OpError {
     /// password-hashing permit is taken.
     #[error("{0}")]
     Busy(String),
+    /// Maintenance mode is on: no change but turning it off (503, as Unleash).
+    #[error("{0}")]
+    Maintenance(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -267,6 +272,12 @@ pub trait Operation: Send {
         Ok(())
     }
 
+    /// Whether it may be applied while maintenance mode is on (turning it
+    /// off, the server's own start-up tokens); every other change is refused.
+    fn allowed_in_maintenance(&self) -> bool {
+        false
+    }
+
     fn run(
         self,
         w: &mut WriteTx<'_>,
@@ -293,6 +304,7 @@ pub async fn apply<O: Operation>(
     operation.check(cx)?;
     let mut w = store.write().await?;
     w.action_depth = cx.actor.action_depth;
+    maintenance::refuse_in_maintenance(&mut w, &operation).await?;
     let output = operation.run(&mut w, cx).await?;
     let committed = w.commit().await?;
     Ok(Applied { output, committed })

@@ -218,3 +218,78 @@ pub async fn event_creators_are_listed(db: Db) {
     assert!(creators.iter().all(|c| c["id"].is_i64()), "{creators:?}");
     app.stop().await;
 }
+
+pub async fn maintenance_mode_refuses_changes(db: Db) {
+    let app = spawn_app(db).await;
+    create_flags(&app, &["kept"]).await;
+    let (status, body) = app.admin(Method::GET, "/api/admin/maintenance", None).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"enabled": false})));
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            "/api/admin/maintenance",
+            Some(json!({"enabled": "yes"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            "/api/admin/maintenance",
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, body) = app.admin(Method::GET, "/api/admin/maintenance", None).await;
+    assert_eq!(body, json!({"enabled": true}));
+
+    // Changes are refused, with nothing recorded; SDKs are answered as before.
+    let events = all_events(&app).await.len();
+    let document = app.client_features(CLIENT_DEV).await;
+    let (status, body) = app
+        .admin(Method::POST, F, Some(json!({"name": "refused"})))
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Maintenance mode")),
+        "{body}"
+    );
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            &format!("{F}/kept/environments/development/on"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        all_events(&app).await.len(),
+        events,
+        "refusals record nothing"
+    );
+    assert_eq!(app.client_features(CLIENT_DEV).await, document);
+    let (status, _) = app.admin(Method::GET, &format!("{F}/refused"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Turning it off is the change allowed.
+    let (status, _) = app
+        .admin(
+            Method::POST,
+            "/api/admin/maintenance",
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let types: Vec<Value> = all_events(&app).await[..2]
+        .iter()
+        .map(|e| e["type"].clone())
+        .collect();
+    assert_eq!(types, ["setting-updated", "setting-created"]);
+    let (status, body) = app
+        .admin(Method::POST, F, Some(json!({"name": "made"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.stop().await;
+}

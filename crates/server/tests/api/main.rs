@@ -187,6 +187,7 @@ on_both_backends!(
     flags_are_archived_revived_and_deleted_in_bulk,
     variants_are_set_in_several_environments,
     event_creators_are_listed,
+    maintenance_mode_refuses_changes,
     export_then_import_reproduces_the_flags,
     bad_imports_change_nothing,
     ui_signs_in_and_switches_flags,

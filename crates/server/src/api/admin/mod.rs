@@ -15,6 +15,7 @@ mod flags;
 mod heavy;
 mod integrations;
 mod links;
+mod maintenance;
 mod metrics;
 mod name_checks;
 mod pats;
@@ -69,6 +70,7 @@ pub fn router() -> Routes {
         .merge(search::router())
         .merge(context::router())
         .merge(links::router())
+        .merge(maintenance::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
         .merge(transfer::router())
@@ -101,6 +103,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         search::doc(),
         context::doc(),
         links::doc(),
+        maintenance::doc(),
         signal_endpoints::doc(),
         actions::doc(),
         transfer::doc(),

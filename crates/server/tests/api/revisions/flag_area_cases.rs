@@ -1,5 +1,6 @@
 //! Write routes of the flag area added for parity with Unleash (issue 23):
-//! bulk archive, revive and delete, variants in several environments.
+//! bulk archive, revive and delete, variants in several environments,
+//! maintenance mode (and a change it refuses).
 
 use super::{case, change, Case, Expect};
 use crate::helpers::*;
@@ -82,5 +83,24 @@ pub fn flag_area_cases() -> Vec<Case> {
         )
         .at(format!("{PROJECT}/delete"))
         .body(json!({"features": ["bulk-one"]})),
+        case(
+            "POST /api/admin/maintenance",
+            "maintenance on",
+            change(&["setting-created"]),
+        )
+        .body(json!({"enabled": true})),
+        case(
+            "POST /api/admin/projects/{project}/features",
+            "refused in maintenance",
+            Expect::Refused,
+        )
+        .at(F)
+        .body(json!({"name": "in-maintenance"})),
+        case(
+            "POST /api/admin/maintenance",
+            "maintenance off",
+            change(&["setting-updated"]),
+        )
+        .body(json!({"enabled": false})),
     ]
 }
