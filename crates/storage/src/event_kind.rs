@@ -96,6 +96,7 @@ event_kinds! {
     UserCreated => "user-created",
     SettingCreated => "setting-created",
     SettingUpdated => "setting-updated",
+    FeatureTypeUpdated => "feature-type-updated",
     UserPasswordChanged => "user-password-changed",
     UserUpdated => "user-updated",
     UserDeleted => "user-deleted",
@@ -237,7 +238,8 @@ impl EventKind {
             | EventKind::StrategyDeleted
             | EventKind::DefaultStrategyUpdated
             | EventKind::SettingCreated
-            | EventKind::SettingUpdated => Touches::FlagElse(Part::Nothing),
+            | EventKind::SettingUpdated
+            | EventKind::FeatureTypeUpdated => Touches::FlagElse(Part::Nothing),
             EventKind::FeatureCreated
             | EventKind::FeatureMetadataUpdated
             | EventKind::FeatureArchived
@@ -338,7 +340,8 @@ impl EventKind {
             // Not offered to integrations (as before `EventKind`): users and
             // personal access tokens are accounts, not changes to flags; a
             // test notification goes to the one integration it tests;
-            // settings (maintenance mode) are the instance's, not flags'.
+            // settings (maintenance mode, a flag type's lifetime) are the
+            // instance's, not flags'.
             EventKind::AddonTestSent
             | EventKind::EnvironmentUpdated
             | EventKind::PatCreated
@@ -349,7 +352,8 @@ impl EventKind {
             | EventKind::UserDeleted
             | EventKind::UserResetLinkCreated
             | EventKind::SettingCreated
-            | EventKind::SettingUpdated => false,
+            | EventKind::SettingUpdated
+            | EventKind::FeatureTypeUpdated => false,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Instance settings by name (Unleash's `settings` table), each read through
-//! its own typed method: maintenance mode (`maintenance.mode`).
+//! its own typed method: maintenance mode (`maintenance.mode`); and the flag
+//! types' lifetimes changed from the catalogue's.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +34,38 @@ impl<S: Source> Reader<S> {
     }
 }
 
+impl<S: Source> Reader<S> {
+    /// The flag types whose lifetime was changed, with the days set (0: never stale).
+    pub async fn feature_type_lifetimes(&self) -> StorageResult<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT feature_type, lifetime_days FROM feature_type_lifetimes ORDER BY feature_type",
+        )
+        .fetch_all(&mut *self.conn().await?)
+        .await?)
+    }
+}
+
 impl WriteTx<'_> {
+    /// Sets a flag type's lifetime in days (0: never stale).
+    pub async fn set_feature_type_lifetime(
+        &mut self,
+        flag_type: &str,
+        days: i64,
+    ) -> StorageResult<()> {
+        sqlx::query("DELETE FROM feature_type_lifetimes WHERE feature_type = $1")
+            .bind(flag_type)
+            .execute(self.tx())
+            .await?;
+        sqlx::query(
+            "INSERT INTO feature_type_lifetimes (feature_type, lifetime_days) VALUES ($1, $2)",
+        )
+        .bind(flag_type)
+        .bind(days)
+        .execute(self.tx())
+        .await?;
+        Ok(())
+    }
+
     /// Turns maintenance mode on or off; whether it had been set before
     /// (Unleash records `setting-updated` then, else `setting-created`).
     pub async fn set_maintenance_mode(&mut self, enabled: bool) -> StorageResult<bool> {

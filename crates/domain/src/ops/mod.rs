@@ -21,6 +21,7 @@ mod flag_batches;
 mod flag_bulk;
 mod flag_fields;
 mod flag_tags;
+mod flag_types;
 mod flags;
 mod import;
 mod import_apply;
@@ -70,6 +71,7 @@ pub use flag_bulk::{
     check_archive, ArchiveCheck, ArchiveFlags, DeleteFlags, ReviveFlags, SetVariantsInEnvironments,
 };
 pub use flag_fields::FlagFields;
+pub use flag_types::{flag_type_lifetimes, SetFlagTypeLifetime};
 pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, UpdateFlag,
 };

@@ -293,3 +293,65 @@ pub async fn maintenance_mode_refuses_changes(db: Db) {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     app.stop().await;
 }
+
+async fn lifetime_of(app: &TestApp, id: &str) -> Value {
+    let (status, body) = app
+        .admin(Method::GET, "/api/admin/feature-types", None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["types"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == id))
+        .map(|t| t["lifetimeDays"].clone())
+        .expect("the type is listed")
+}
+
+pub async fn flag_type_lifetimes_are_set(db: Db) {
+    let app = spawn_app(db).await;
+    assert_eq!(lifetime_of(&app, "release").await, 40, "the catalogue's");
+    let path = "/api/admin/feature-types/release/lifetime";
+    let (status, body) = app
+        .admin(Method::PUT, path, Some(json!({"lifetimeDays": 60})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"id": "release", "name": "Release", "lifetimeDays": 60})
+    );
+    assert_eq!(lifetime_of(&app, "release").await, 60);
+    assert_eq!(
+        lifetime_of(&app, "experiment").await,
+        40,
+        "others unchanged"
+    );
+    assert_eq!(all_events(&app).await[0]["type"], "feature-type-updated");
+
+    let events = all_events(&app).await.len();
+    let (status, _) = app
+        .admin(Method::PUT, path, Some(json!({"lifetimeDays": -1})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = app
+        .admin(
+            Method::PUT,
+            "/api/admin/feature-types/nonsense/lifetime",
+            Some(json!({"lifetimeDays": 5})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        all_events(&app).await.len(),
+        events,
+        "refusals record nothing"
+    );
+    assert_eq!(lifetime_of(&app, "release").await, 60);
+
+    // 0: never potentially stale.
+    let (status, body) = app
+        .admin(Method::PUT, path, Some(json!({"lifetimeDays": 0})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["lifetimeDays"], Value::Null);
+    assert_eq!(lifetime_of(&app, "release").await, Value::Null);
+    app.stop().await;
+}

@@ -188,6 +188,7 @@ on_both_backends!(
     variants_are_set_in_several_environments,
     event_creators_are_listed,
     maintenance_mode_refuses_changes,
+    flag_type_lifetimes_are_set,
     export_then_import_reproduces_the_flags,
     bad_imports_change_nothing,
     ui_signs_in_and_switches_flags,

@@ -84,6 +84,20 @@ pub fn flag_area_cases() -> Vec<Case> {
         .at(format!("{PROJECT}/delete"))
         .body(json!({"features": ["bulk-one"]})),
         case(
+            "PUT /api/admin/feature-types/{id}/lifetime",
+            "flag type lifetime",
+            change(&["feature-type-updated"]),
+        )
+        .at("/api/admin/feature-types/release/lifetime")
+        .body(json!({"lifetimeDays": 60})),
+        case(
+            "PUT /api/admin/feature-types/{id}/lifetime",
+            "unknown flag type lifetime",
+            Expect::Refused,
+        )
+        .at("/api/admin/feature-types/nonsense/lifetime")
+        .body(json!({"lifetimeDays": 60})),
+        case(
             "POST /api/admin/maintenance",
             "maintenance on",
             change(&["setting-created"]),
