@@ -118,6 +118,7 @@ impl ApiError {
                 OpError::InvalidOperation(_) => "InvalidOperationError",
                 OpError::TooLarge(_) => "ContentTooLargeError",
                 OpError::Busy(_) => "RateLimitError",
+                OpError::Maintenance(_) => "ServiceUnavailableError",
                 OpError::Storage(_) => "InternalError",
             },
             ApiError::BadData(_) | ApiError::BadField { .. } => "BadDataError",
@@ -156,6 +157,7 @@ pub fn op_status(error: &OpError) -> StatusCode {
         OpError::Denied(_) | OpError::InvalidOperation(_) => StatusCode::FORBIDDEN,
         OpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         OpError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
+        OpError::Maintenance(_) => StatusCode::SERVICE_UNAVAILABLE,
         OpError::Storage(StorageError::Unreachable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
         OpError::Storage(StorageError::Database(_)) => StatusCode::INTERNAL_SERVER_ERROR,
     }

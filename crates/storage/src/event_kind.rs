@@ -94,6 +94,9 @@ event_kinds! {
     PatCreated => "pat-created",
     PatDeleted => "pat-deleted",
     UserCreated => "user-created",
+    SettingCreated => "setting-created",
+    SettingUpdated => "setting-updated",
+    FeatureTypeUpdated => "feature-type-updated",
     UserPasswordChanged => "user-password-changed",
     UserUpdated => "user-updated",
     UserDeleted => "user-deleted",
@@ -233,7 +236,10 @@ impl EventKind {
             | EventKind::StrategyDeprecated
             | EventKind::StrategyReactivated
             | EventKind::StrategyDeleted
-            | EventKind::DefaultStrategyUpdated => Touches::FlagElse(Part::Nothing),
+            | EventKind::DefaultStrategyUpdated
+            | EventKind::SettingCreated
+            | EventKind::SettingUpdated
+            | EventKind::FeatureTypeUpdated => Touches::FlagElse(Part::Nothing),
             EventKind::FeatureCreated
             | EventKind::FeatureMetadataUpdated
             | EventKind::FeatureArchived
@@ -333,7 +339,9 @@ impl EventKind {
             | EventKind::DefaultStrategyUpdated => true,
             // Not offered to integrations (as before `EventKind`): users and
             // personal access tokens are accounts, not changes to flags; a
-            // test notification goes to the one integration it tests.
+            // test notification goes to the one integration it tests;
+            // settings (maintenance mode, a flag type's lifetime) are the
+            // instance's, not flags'.
             EventKind::AddonTestSent
             | EventKind::EnvironmentUpdated
             | EventKind::PatCreated
@@ -342,7 +350,10 @@ impl EventKind {
             | EventKind::UserPasswordChanged
             | EventKind::UserUpdated
             | EventKind::UserDeleted
-            | EventKind::UserResetLinkCreated => false,
+            | EventKind::UserResetLinkCreated
+            | EventKind::SettingCreated
+            | EventKind::SettingUpdated
+            | EventKind::FeatureTypeUpdated => false,
         }
     }
 }

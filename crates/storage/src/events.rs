@@ -206,6 +206,22 @@ impl<S: Source> Reader<S> {
         Ok((events, total))
     }
 
+    /// Who recorded events (Unleash's event creators), by name, at most
+    /// `limit`: a user's id where the name is a user's, `None` otherwise (an
+    /// API token, an action set, the server).
+    pub async fn event_creators(&self, limit: i64) -> StorageResult<Vec<(Option<i64>, String)>> {
+        let rows = sqlx::query(
+            "SELECT c.created_by, u.id FROM (SELECT DISTINCT created_by FROM events) c \
+             LEFT JOIN users u ON u.username = c.created_by ORDER BY c.created_by LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(1)?, row.try_get(0)?)))
+            .collect()
+    }
+
     /// One event by its id.
     pub async fn event_by_id(&self, id: i64) -> StorageResult<Option<EventRecord>> {
         let row = sqlx::query(

@@ -38,6 +38,7 @@ mod reader;
 #[cfg(test)]
 mod schema_parity;
 mod segments;
+mod settings;
 mod signals;
 mod snapshot_rows;
 mod strategies;

@@ -19,13 +19,16 @@ mod environment_order;
 mod export;
 mod field_path;
 mod flag_batches;
+mod flag_bulk;
 mod flag_fields;
 mod flag_tags;
+mod flag_types;
 mod flags;
 mod import;
 mod import_apply;
 mod import_plan;
 mod links;
+mod maintenance;
 mod names;
 pub mod passwords;
 pub mod pats;
@@ -66,7 +69,11 @@ pub use environment_order::SortEnvironments;
 pub use export::ExportFlags;
 pub use field_path::{FieldPath, PathSegment};
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
+pub use flag_bulk::{
+    check_archive, ArchiveCheck, ArchiveFlags, DeleteFlags, ReviveFlags, SetVariantsInEnvironments,
+};
 pub use flag_fields::FlagFields;
+pub use flag_types::{flag_type_lifetimes, SetFlagTypeLifetime};
 pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, UpdateFlag,
 };
@@ -76,6 +83,7 @@ pub use integrations::{
     SendTestNotification, SetDeliveryCircuit, UpdateIntegration,
 };
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
+pub use maintenance::{SetMaintenance, MAINTENANCE_REFUSAL};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};
 pub use project_tokens::{CreateProjectToken, RevokeProjectToken};
@@ -137,6 +145,9 @@ pub enum OpError {
     /// password-hashing permit is taken.
     #[error("{0}")]
     Busy(String),
+    /// Maintenance mode is on: no change but turning it off (503, as Unleash).
+    #[error("{0}")]
+    Maintenance(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -266,6 +277,12 @@ pub trait Operation: Send {
         Ok(())
     }
 
+    /// Whether it may be applied while maintenance mode is on (turning it
+    /// off, the server's own start-up tokens); every other change is refused.
+    fn allowed_in_maintenance(&self) -> bool {
+        false
+    }
+
     fn run(
         self,
         w: &mut WriteTx<'_>,
@@ -292,6 +309,7 @@ pub async fn apply<O: Operation>(
     operation.check(cx)?;
     let mut w = store.write().await?;
     w.action_depth = cx.actor.action_depth;
+    maintenance::refuse_in_maintenance(&mut w, &operation).await?;
     let output = operation.run(&mut w, cx).await?;
     let committed = w.commit().await?;
     Ok(Applied { output, committed })

@@ -89,6 +89,11 @@ struct InitTokens<'a>(Vec<(&'static str, TokenKind, &'a str)>);
 impl Operation for InitTokens<'_> {
     type Output = Vec<InitToken>;
 
+    /// The server's own start-up, not an admin's change.
+    fn allowed_in_maintenance(&self) -> bool {
+        true
+    }
+
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Vec<InitToken>> {
         let actor = &cx.actor;
         let mut outcomes = Vec::with_capacity(self.0.len());
@@ -150,6 +155,11 @@ struct EnsureAdminToken;
 
 impl Operation for EnsureAdminToken {
     type Output = Option<CreatedToken>;
+
+    /// The server's own start-up, not an admin's change.
+    fn allowed_in_maintenance(&self) -> bool {
+        true
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Option<CreatedToken>> {
         let actor = &cx.actor;

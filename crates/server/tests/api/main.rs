@@ -12,6 +12,7 @@ mod dependencies;
 mod edge;
 mod export;
 mod field_errors;
+mod flag_bulk;
 mod flags;
 mod forwarder;
 mod helpers;
@@ -50,6 +51,7 @@ use dependencies::*;
 use edge::*;
 use export::*;
 use field_errors::*;
+use flag_bulk::*;
 use flags::*;
 use helpers::Db;
 use hostile::*;
@@ -190,6 +192,11 @@ on_both_backends!(
     bad_strategy_input_changes_nothing,
     switch_on_uses_the_project_default,
     dependencies_follow_unleash_rules,
+    flags_are_archived_revived_and_deleted_in_bulk,
+    variants_are_set_in_several_environments,
+    event_creators_are_listed,
+    maintenance_mode_refuses_changes,
+    flag_type_lifetimes_are_set,
     export_then_import_reproduces_the_flags,
     bad_imports_change_nothing,
     ui_signs_in_and_switches_flags,

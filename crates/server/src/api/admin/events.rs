@@ -21,6 +21,45 @@ pub fn router() -> Routes {
         .route("/api/admin/events", get(list))
         .route("/api/admin/events/{feature}", get(for_feature))
         .route("/api/admin/search/events", get(search))
+        .route("/api/admin/event-creators", get(creators))
+}
+
+/// One who recorded events (Unleash's eventCreatorsSchema item).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"id": 3, "name": "alice"}))]
+struct EventCreator {
+    /// The user's id; Unleash's ids for who is no user: -1337 the server
+    /// itself, -42 an API token or an action set.
+    id: i64,
+    name: String,
+}
+
+/// Most creators listed (a bound on what one read holds).
+const MAX_CREATORS: i64 = 1000;
+
+#[utoipa::path(
+    get,
+    path = "/api/admin/event-creators",
+    summary = "Who recorded events",
+    responses(
+        (status = 200, description = "The distinct event creators, by name", body = [EventCreator],
+            example = json!([{"id": 3, "name": "alice"}, {"id": -42, "name": "ci-token"}])),
+    )
+)]
+async fn creators(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+) -> ApiResult<Json<Vec<EventCreator>>> {
+    let creators = state.store.event_creators(MAX_CREATORS).await?;
+    Ok(Json(
+        creators
+            .into_iter()
+            .map(|(user, name)| EventCreator {
+                id: user.unwrap_or(if name == "system" { -1337 } else { -42 }),
+                name,
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -230,7 +269,7 @@ async fn search(
 pub(super) fn doc() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi as _;
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(list, for_feature, search))]
+    #[openapi(paths(list, for_feature, search, creators))]
     struct Doc;
     crate::api::openapi::area(Doc::openapi(), "Admin: events", "events")
 }

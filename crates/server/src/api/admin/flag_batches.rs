@@ -144,11 +144,11 @@ async fn environment(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"features": ["new-checkout", "dark-mode"]}))]
-struct FlagNamesBody {
-    features: Vec<String>,
+pub(super) struct FlagNamesBody {
+    pub(super) features: Vec<String>,
 }
 
-fn names(features: &[String]) -> ApiResult<Vec<FlagName>> {
+pub(super) fn names(features: &[String]) -> ApiResult<Vec<FlagName>> {
     Ok(features
         .iter()
         .map(|f| FlagName::in_path(f))

@@ -10,10 +10,12 @@ mod context;
 mod dependencies;
 mod events;
 mod flag_batches;
+mod flag_bulk;
 mod flags;
 mod heavy;
 mod integrations;
 mod links;
+mod maintenance;
 pub(crate) mod metrics;
 mod name_checks;
 mod pats;
@@ -56,6 +58,7 @@ pub fn router() -> Routes {
         .merge(integrations::router())
         .merge(dependencies::router())
         .merge(flag_batches::router())
+        .merge(flag_bulk::router())
         .merge(strategies::router())
         .merge(strategy_types::router())
         .merge(tags::router())
@@ -73,6 +76,7 @@ pub fn router() -> Routes {
         .merge(context::router())
         .merge(project_context::router())
         .merge(links::router())
+        .merge(maintenance::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
         .merge(transfer::router())
@@ -90,6 +94,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         integrations::doc(),
         dependencies::doc(),
         flag_batches::doc(),
+        flag_bulk::doc(),
         strategies::doc(),
         strategy_types::doc(),
         tags::doc(),
@@ -107,6 +112,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         context::doc(),
         project_context::doc(),
         links::doc(),
+        maintenance::doc(),
         signal_endpoints::doc(),
         actions::doc(),
         transfer::doc(),

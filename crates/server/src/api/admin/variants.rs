@@ -1,23 +1,30 @@
 //! Feature variants of one environment (`GET|PUT|PATCH …/environments/:env/variants`).
 
-use crate::api::routes::{get, Routes};
+use crate::api::routes::{get, put, Routes};
 use axum::extract::{Path, State};
 use axum::Json;
 use flagstaff_engine::document::Variant;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::check_project_environment;
-use crate::api::ApiJson;
+use crate::api::{ApiJson, ApiObject};
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use flagstaff_domain::ops::{Edit, EnvironmentName, FlagName, ProjectId, SetVariants};
+use flagstaff_domain::ops::{
+    Edit, EnvironmentName, FlagName, ProjectId, SetVariants, SetVariantsInEnvironments,
+};
 
 pub fn router() -> Routes {
-    Routes::new().route(
-        "/api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
-        get(read).put(replace).patch(patch),
-    )
+    Routes::new()
+        .route(
+            "/api/admin/projects/{project}/features/{feature}/environments/{environment}/variants",
+            get(read).put(replace).patch(patch),
+        )
+        .route(
+            "/api/admin/projects/{project}/features/{feature}/variants-batch",
+            put(batch),
+        )
 }
 
 /// Unleash's featureVariantsSchema: the flag's variants in one environment.
@@ -119,11 +126,53 @@ async fn patch(
     set(state, admin, path, Edit::Patch(operations)).await
 }
 
+/// Unleash's pushVariantsSchema: the variants, and the environments to set them in.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"variants": [
+    {"name": "blue", "weight": 1000, "weightType": "variable", "stickiness": "default"}],
+    "environments": ["development", "production"]}))]
+struct VariantsBatch {
+    #[serde(default)]
+    variants: Vec<Variant>,
+    #[serde(default)]
+    environments: Vec<String>,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/admin/projects/{project}/features/{feature}/variants-batch",
+    summary = "Sets the same variants in several environments",
+    request_body = VariantsBatch,
+    responses(
+        (status = 200, description = "The variants as stored", body = VariantList),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+    )
+)]
+async fn batch(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, feature)): Path<(String, String)>,
+    ApiObject(body): ApiObject<VariantsBatch>,
+) -> ApiResult<Json<VariantList>> {
+    let operation = SetVariantsInEnvironments {
+        project: ProjectId::in_path(&project)?,
+        feature: FlagName::in_path(&feature)?,
+        environments: body
+            .environments
+            .iter()
+            .map(|e| EnvironmentName::in_path(e))
+            .collect::<Result<_, _>>()?,
+        variants: body.variants,
+    };
+    Ok(render(state.apply(&admin.actor(), operation).await?))
+}
+
 /// This area's part of the OpenAPI document.
 pub(super) fn doc() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi as _;
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(read, replace, patch))]
+    #[openapi(paths(read, replace, patch, batch))]
     struct Doc;
     crate::api::openapi::area(Doc::openapi(), "Admin: strategies", "variants")
 }

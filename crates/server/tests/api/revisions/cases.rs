@@ -22,6 +22,7 @@ pub fn cases() -> Vec<Case> {
         not_changes(),
         super::user_cases::user_cases(),
         super::parity_cases::parity_cases(),
+        super::flag_area_cases::flag_area_cases(),
         super::sdk_cases::sdk_writes(),
     ]
     .into_iter()

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 mod cases;
+mod flag_area_cases;
 mod parity_cases;
 mod sdk_cases;
 mod user_cases;

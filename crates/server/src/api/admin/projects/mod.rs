@@ -1,4 +1,5 @@
-//! Projects (list, read, create, change, delete) and the flag-type catalogue;
+//! Projects (list, read, create, change, delete) and the flag-type catalogue
+//! (with the lifetimes set);
 //! environments, and a project's environments, are in their own modules.
 
 mod environment_order;
@@ -10,7 +11,7 @@ mod project_apps;
 mod project_environments;
 mod project_tokens;
 
-use crate::api::routes::{get, Routes};
+use crate::api::routes::{get, put, Routes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -21,7 +22,10 @@ use crate::api::ApiObject;
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use flagstaff_domain::ops::{CreateProject, DeleteProject, FlagType, ProjectId, UpdateProject};
+use flagstaff_domain::ops::{
+    flag_type_lifetimes, CreateProject, DeleteProject, FlagType, ProjectId, SetFlagTypeLifetime,
+    UpdateProject,
+};
 use flagstaff_domain::wire::ProjectView;
 use flagstaff_storage::StrategyValues;
 
@@ -33,6 +37,10 @@ pub fn router() -> Routes {
             get(project).put(update_project).delete(delete_project),
         )
         .route("/api/admin/feature-types", get(feature_types))
+        .route(
+            "/api/admin/feature-types/{id}/lifetime",
+            put(feature_type_lifetime),
+        )
         .merge(environments::router())
         .merge(project_environments::router())
         .merge(project_tokens::router())
@@ -68,19 +76,61 @@ struct FeatureTypes {
         (status = 200, description = "The flag types", body = FeatureTypes),
     )
 )]
-async fn feature_types(_admin: AdminToken) -> Json<FeatureTypes> {
-    let types = FlagType::ALL
-        .iter()
-        .map(|t| {
-            let (name, lifetime_days) = t.catalogue();
-            FeatureType {
-                id: t.as_str(),
-                name,
-                lifetime_days,
-            }
-        })
+async fn feature_types(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+) -> ApiResult<Json<FeatureTypes>> {
+    let types = flag_type_lifetimes(&state.store)
+        .await?
+        .into_iter()
+        .map(|(t, lifetime_days)| FeatureType::of(t, lifetime_days))
         .collect();
-    Json(FeatureTypes { version: 1, types })
+    Ok(Json(FeatureTypes { version: 1, types }))
+}
+
+impl FeatureType {
+    fn of(flag_type: FlagType, lifetime_days: Option<u32>) -> FeatureType {
+        FeatureType {
+            id: flag_type.as_str(),
+            name: flag_type.catalogue().0,
+            lifetime_days,
+        }
+    }
+}
+
+/// Unleash's updateFeatureTypeLifetimeSchema.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"lifetimeDays": 60}))]
+struct LifetimeBody {
+    /// Days after which a flag of the type is potentially stale; 0: never.
+    lifetime_days: i64,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/admin/feature-types/{id}/lifetime",
+    summary = "Sets a flag type's expected lifetime",
+    request_body = LifetimeBody,
+    responses(
+        (status = 200, description = "The flag type", body = FeatureType,
+            example = json!({"id": "release", "name": "Release", "lifetimeDays": 60})),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+    )
+)]
+async fn feature_type_lifetime(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    ApiObject(body): ApiObject<LifetimeBody>,
+) -> ApiResult<Json<FeatureType>> {
+    let operation = SetFlagTypeLifetime {
+        flag_type: id,
+        lifetime_days: body.lifetime_days,
+    };
+    let (flag_type, days) = state.apply(&admin.actor(), operation).await?;
+    Ok(Json(FeatureType::of(flag_type, days)))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -315,7 +365,8 @@ pub(super) fn doc() -> utoipa::openapi::OpenApi {
         project,
         update_project,
         delete_project,
-        feature_types
+        feature_types,
+        feature_type_lifetime
     ))]
     struct Doc;
     let mut openapi = Doc::openapi();
