@@ -166,29 +166,33 @@ impl<S: Source> Reader<S> {
     /// [`TRIGRAM`] characters or more is looked up in the trigram index:
     /// PostgreSQL's `pg_trgm` index serves `ILIKE` itself; on SQLite the FTS5
     /// table names the candidates (its case folding matches a superset of
-    /// `LIKE`'s) and the `LIKE` decides among them.
-    fn text_condition(&self, text: &str, binds: &mut Vec<String>) -> String {
+    /// `LIKE`'s) and the `LIKE` decides among them. Also says whether the
+    /// flags are to be read by the candidates' rowids (`NOT INDEXED`: else
+    /// SQLite's planner walks a whole index in name order, probing each row).
+    fn text_condition(&self, text: &str, binds: &mut Vec<String>) -> (String, bool) {
         binds.push(contains_pattern(text));
         let p = format!("${}", binds.len());
         match self.backend() {
-            Backend::Postgres => {
-                format!("(name ILIKE {p} ESCAPE '\\' OR description ILIKE {p} ESCAPE '\\')")
-            }
+            Backend::Postgres => (
+                format!("(name ILIKE {p} ESCAPE '\\' OR description ILIKE {p} ESCAPE '\\')"),
+                false,
+            ),
             Backend::Sqlite => {
                 let like = format!(
                     "(LOWER(name) LIKE {p} ESCAPE '\\' \
                      OR LOWER(COALESCE(description, '')) LIKE {p} ESCAPE '\\')"
                 );
                 if text.chars().count() < TRIGRAM {
-                    return like;
+                    return (like, false);
                 }
                 // One FTS5 phrase: the text, its quotes doubled.
                 binds.push(format!("\"{}\"", text.replace('"', "\"\"")));
                 let phrase = format!("${}", binds.len());
-                format!(
+                let condition = format!(
                     "rowid IN (SELECT rowid FROM features_search WHERE features_search MATCH {phrase}) \
                      AND {like}"
-                )
+                );
+                (condition, true)
             }
         }
     }
@@ -223,8 +227,13 @@ impl<S: Source> Reader<S> {
                 format!("({}) IN ({})", lifecycle_sql("features"), list.join(", "))
             });
         }
+        let mut table = "features";
         if let Some(text) = &search.text {
-            conditions.push(self.text_condition(text, &mut binds));
+            let (condition, by_rowid) = self.text_condition(text, &mut binds);
+            conditions.push(condition);
+            if by_rowid {
+                table = "features NOT INDEXED";
+            }
         }
         for (column, values) in [
             ("project_id", &search.projects),
@@ -286,13 +295,13 @@ impl<S: Source> Reader<S> {
             format!("{column} {direction}, name {direction}")
         };
         let condition = conditions.join(" AND ");
-        let count_sql = format!("SELECT COUNT(*) FROM features WHERE {condition}");
+        let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");
         let mut count = sqlx::query_scalar(&count_sql);
         for value in &binds {
             count = count.bind(value);
         }
         let page_sql = format!(
-            "SELECT {FLAG_COLUMNS} FROM features WHERE {condition} \
+            "SELECT {FLAG_COLUMNS} FROM {table} WHERE {condition} \
              ORDER BY {order} LIMIT {} OFFSET {}",
             search.limit.max(0),
             search.offset.max(0)
