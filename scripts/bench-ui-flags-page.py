@@ -9,6 +9,9 @@ page reports in its `Server-Timing` header (min / median / p95, in ms) and the
 client time. Standard library only.
 
 Usage: scripts/bench-ui-flags-page.py [--postgres postgres://postgres@127.0.0.1:5432/postgres]
+                                      [--binary PATH]
+--binary runs that build (e.g. a debug one) instead of building and running the
+release binary; its figures are only comparable with other runs of the same build.
 """
 
 import argparse
@@ -29,11 +32,11 @@ ADMIN_TOKEN = "*:*.bench-ui-admin"
 USER, PASSWORD = "bench", "bench password 123"
 
 
-def start(database_url):
-    env = dict(os.environ, INIT_ADMIN_API_TOKENS=ADMIN_TOKEN, INIT_ADMIN_USER=USER,
+def start(binary, database_url):
+    env = dict(os.environ, INIT_ADMIN_API_TOKENS=ADMIN_TOKEN, MAX_IMPORT_FLAGS=str(FLAGS), HEADER_TIMEOUT="1800", INIT_ADMIN_USER=USER,
                INIT_ADMIN_PASSWORD=PASSWORD, RUST_LOG="warn,flagstaff_server=info,flagstaff_domain=info", NO_COLOR="1")
     server = subprocess.Popen(
-        ["target/release/flagstaff", "serve", "--host", "127.0.0.1", "--port", "0",
+        [binary, "serve", "--host", "127.0.0.1", "--port", "0",
          "--database-url", database_url],
         env=env, stdout=subprocess.PIPE, text=True)
     for line in server.stdout:
@@ -43,9 +46,9 @@ def start(database_url):
     raise SystemExit("the server never said where it listens")
 
 
-def call(address, method, path, body=None, headers=None):
+def call(address, method, path, body=None, headers=None, timeout=120):
     host, port = address.rsplit(":", 1)
-    connection = http.client.HTTPConnection(host, int(port), timeout=120)
+    connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
     connection.request(method, path, body=body, headers=headers or {})
     response = connection.getresponse()
     data = response.read()
@@ -62,7 +65,8 @@ def import_flags(address):
     body = json.dumps({"project": "default", "environment": "development", "data": data})
     started = time.perf_counter()
     response, text = call(address, "POST", "/api/admin/features-batch/import", body,
-                          {"Authorization": ADMIN_TOKEN, "Content-Type": "application/json"})
+                          {"Authorization": ADMIN_TOKEN, "Content-Type": "application/json"},
+                          timeout=1800)
     if response.status >= 300:
         raise SystemExit(f"import answered {response.status}: {text[:300]!r}")
     print(f"imported {FLAGS:,} flags in {time.perf_counter() - started:.2f} s")
@@ -99,9 +103,13 @@ def measure(address, cookie, path):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a fresh database is made)")
+    parser.add_argument("--binary", help="run this flagstaff binary instead of building the release one")
     args = parser.parse_args()
+    binary = os.path.abspath(args.binary) if args.binary else None
     os.chdir(os.path.join(os.path.dirname(__file__), ".."))
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "flagstaff"], check=True)
+    if binary is None:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "flagstaff"], check=True)
+        binary = "target/release/flagstaff"
     work = tempfile.mkdtemp()
     if args.postgres:
         name = f"flagstaff_bench_ui_{os.getpid()}"
@@ -109,7 +117,7 @@ def main():
         database_url = args.postgres.rsplit("/", 1)[0] + "/" + name
     else:
         database_url = f"sqlite://{work}/flagstaff.db"
-    server, address = start(database_url)
+    server, address = start(binary, database_url)
     try:
         import_flags(address)
         cookie = sign_in(address)

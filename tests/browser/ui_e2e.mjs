@@ -369,6 +369,14 @@ try {
   await page.goto(`${BASE}/projects/${PROJECT}/features`);
   await labelled(page, 'flags');
   await screenshots(page, 'flags');
+  // On a phone the flags list itself fits: its box does not scroll sideways.
+  await page.setViewportSize({ width: 390, height: 900 });
+  const sideways = await page.evaluate(() => {
+    const box = document.querySelector('table.flags').closest('.scroll');
+    return box.scrollWidth - box.clientWidth;
+  });
+  assert.ok(sideways <= 1, `the flags list scrolls ${sideways}px sideways at 390px`);
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(`${BASE}/profile`);
   await labelled(page, 'profile');
   await screenshots(page, 'profile');

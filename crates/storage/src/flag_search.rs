@@ -7,6 +7,8 @@ use sqlx::Row;
 
 use super::{FlagEnvironmentRow, FlagRow, Reader, Source, StorageError, StorageResult, Tag};
 
+mod text;
+
 /// How a search's tags select flags (Unleash's tag operators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TagMatch {
@@ -173,16 +175,13 @@ impl<S: Source> Reader<S> {
                 format!("({}) IN ({})", lifecycle_sql("features"), list.join(", "))
             });
         }
+        let mut table = "features";
         if let Some(text) = &search.text {
-            let escaped = text
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let p = placeholder(format!("%{escaped}%"), &mut binds);
-            conditions.push(format!(
-                "(LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(description, '')) LIKE {p} ESCAPE '\\')"
-            ));
+            let (condition, by_rowid) = self.text_condition(text, &mut binds);
+            conditions.push(condition);
+            if by_rowid {
+                table = "features NOT INDEXED";
+            }
         }
         for (column, values) in [
             ("project_id", &search.projects),
@@ -244,13 +243,13 @@ impl<S: Source> Reader<S> {
             format!("{column} {direction}, name {direction}")
         };
         let condition = conditions.join(" AND ");
-        let count_sql = format!("SELECT COUNT(*) FROM features WHERE {condition}");
+        let count_sql = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");
         let mut count = sqlx::query_scalar(&count_sql);
         for value in &binds {
             count = count.bind(value);
         }
         let page_sql = format!(
-            "SELECT {FLAG_COLUMNS} FROM features WHERE {condition} \
+            "SELECT {FLAG_COLUMNS} FROM {table} WHERE {condition} \
              ORDER BY {order} LIMIT {} OFFSET {}",
             search.limit.max(0),
             search.offset.max(0)

@@ -3,7 +3,8 @@
 //! backend is migrated and described from its own catalog as lines that mean
 //! the same on both (a column's comparable type, whether it may be null, its
 //! place in the primary key; each index's columns and uniqueness; each foreign
-//! key and what deleting its target does), and the two descriptions must match.
+//! key and what deleting its target does; each trigram search index, and the
+//! table it indexes), and the two descriptions must match.
 
 use std::collections::BTreeSet;
 
@@ -57,13 +58,22 @@ fn index_line(
     }
 }
 
+/// A trigram index over `columns` of `table`: PostgreSQL's `pg_trgm` GIN
+/// index, or SQLite's FTS5 table (`tokenize = 'trigram'`) whose rows
+/// triggers on `table` keep in step — `table` is `?` unless triggers feed it
+/// on insert, update and delete.
+fn search_index_line(name: &str, table: &str, columns: &str) -> String {
+    format!("search index {name} on {table} ({columns}): trigram")
+}
+
 fn foreign_key_line(table: &str, from: &str, target: &str, to: &str, on_delete: &str) -> String {
     format!("foreign key {table} ({from}) -> {target} ({to}), on delete {on_delete}")
 }
 
 async fn describe_sqlite(store: &Store) -> Schema {
     let pool = store.pool();
-    let tables = "SELECT name FROM sqlite_master WHERE type = 'table' \
+    // Plain tables: not virtual ones (FTS5), nor their shadow tables.
+    let tables = "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' \
                   AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'";
     let mut schema = Schema::new();
     let columns = sqlx::query(&format!(
@@ -100,6 +110,29 @@ async fn describe_sqlite(store: &Store) -> Schema {
             (origin == "c").then_some(name.as_str()),
             row.get::<i64, _>("uniq") != 0,
             row.get::<i64, _>("partial") != 0,
+            row.get("cols"),
+        ));
+    }
+    let searches = sqlx::query(
+        "SELECT v.name AS name, (SELECT group_concat(c.name, ', ' ORDER BY c.cid) \
+                  FROM pragma_table_info(v.name) c) AS cols, \
+                (SELECT t.tbl_name FROM sqlite_master t WHERE t.type = 'trigger' \
+                  AND (t.sql LIKE '%INTO ' || v.name || ' %' \
+                    OR t.sql LIKE '%DELETE FROM ' || v.name || ' %') GROUP BY t.tbl_name \
+                  HAVING SUM(t.sql LIKE '%AFTER INSERT%') > 0 AND SUM(t.sql LIKE '%AFTER UPDATE%') > 0 \
+                  AND SUM(t.sql LIKE '%AFTER DELETE%' AND t.sql LIKE '%DELETE FROM ' || v.name || ' %') > 0) \
+                  AS tbl \
+         FROM sqlite_master v WHERE v.type = 'table' \
+           AND v.sql LIKE 'CREATE VIRTUAL TABLE % USING fts5(%' AND v.sql LIKE '%tokenize = ''trigram''%'",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("SQLite search indexes");
+    for row in &searches {
+        let table: Option<String> = row.get("tbl");
+        schema.insert(search_index_line(
+            row.get("name"),
+            table.as_deref().unwrap_or("?"),
             row.get("cols"),
         ));
     }
@@ -161,13 +194,15 @@ async fn describe_postgres(store: &Store) -> Schema {
                 CASE WHEN x.indpred IS NOT NULL THEN 1 ELSE 0 END::bigint AS partial, \
                 CASE WHEN EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) \
                      THEN 1 ELSE 0 END::bigint AS by_constraint, \
+                CASE WHEN bool_and(o.opcname = 'gin_trgm_ops') THEN 1 ELSE 0 END::bigint AS trigram, \
                 string_agg(a.attname::text, ', ' ORDER BY k.ord) AS cols \
          FROM pg_index x \
          JOIN pg_class i ON i.oid = x.indexrelid \
          JOIN pg_class t ON t.oid = x.indrelid \
          JOIN pg_namespace n ON n.oid = t.relnamespace \
-         CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) \
+         CROSS JOIN LATERAL unnest(x.indkey, x.indclass) WITH ORDINALITY AS k(attnum, opclass, ord) \
          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+         JOIN pg_opclass o ON o.oid = k.opclass \
          WHERE n.nspname = current_schema() AND NOT x.indisprimary \
            AND t.relname <> '_sqlx_migrations' \
          GROUP BY t.relname, i.relname, x.indisunique, x.indpred, x.indexrelid",
@@ -177,6 +212,10 @@ async fn describe_postgres(store: &Store) -> Schema {
     .expect("PostgreSQL indexes");
     for row in &indexes {
         let name: String = row.get("idx");
+        if row.get::<i64, _>("trigram") != 0 {
+            schema.insert(search_index_line(&name, row.get("tbl"), row.get("cols")));
+            continue;
+        }
         schema.insert(index_line(
             row.get("tbl"),
             (row.get::<i64, _>("by_constraint") == 0).then_some(name.as_str()),
@@ -265,6 +304,7 @@ async fn the_description_sees_columns_indexes_and_keys() {
         "index api_tokens_by_id on api_tokens (id): unique index",
         "constraint on users (username): unique index",
         "foreign key sessions (user_id) -> users (id), on delete cascade",
+        "search index features_search on features (name, description): trigram",
     ] {
         assert!(schema.contains(line), "missing {line:?} in {schema:#?}");
     }
@@ -277,6 +317,18 @@ async fn the_description_sees_columns_indexes_and_keys() {
     assert_eq!(
         difference(&drifted, &schema),
         "only on SQLite: index drift on features (created_at): index\n"
+    );
+    // The search index's shadow tables are no tables of the schema; a search
+    // index no trigger keeps in step is a difference.
+    assert!(!schema.iter().any(|line| line.contains("features_search_")));
+    sqlx::query("DROP TRIGGER features_search_delete")
+        .execute(store.pool())
+        .await
+        .expect("drop a trigger");
+    let unkept = describe_sqlite(&store).await;
+    assert!(
+        unkept.contains("search index features_search on ? (name, description): trigram"),
+        "{unkept:#?}"
     );
 }
 

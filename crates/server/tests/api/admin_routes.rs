@@ -620,6 +620,127 @@ pub async fn searches(db: Db) {
     app.stop().await;
 }
 
+/// The flag search's index (trigram: SQLite's FTS5 table, PostgreSQL's
+/// `pg_trgm`) follows every write, and the search finds what a plain
+/// case-insensitive "contains" finds, for texts short and long, with quotes
+/// and LIKE wildcards.
+pub async fn search_index_follows_writes(db: Db) {
+    let app = spawn_app(db).await;
+    let mut flags: Vec<(String, String)> = Vec::new();
+    for (name, description) in [
+        ("Checkout-Banner", "Shows the NEW banner"),
+        ("ab", "a \"quoted\" word"),
+        ("search.box", "100% of the traffic_ok"),
+        ("new-onboarding", ""),
+    ] {
+        let (status, body) = app
+            .admin(
+                Method::POST,
+                "/api/admin/projects/default/features",
+                Some(json!({"name": name, "description": description})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        flags.push((name.to_owned(), description.to_owned()));
+    }
+    let found = |query: &'static str| {
+        let app = &app;
+        async move {
+            let url =
+                reqwest::Url::parse_with_params("http://x/", &[("query", query)]).expect("url");
+            let path = format!("/api/admin/search/features?{}", url.query().unwrap_or(""));
+            let (status, body) = app.admin(Method::GET, &path, None).await;
+            assert_eq!(status, StatusCode::OK, "{query}: {body}");
+            let names: Vec<String> = body["features"]
+                .as_array()
+                .expect("features")
+                .iter()
+                .map(|f| f["name"].as_str().unwrap_or("").to_owned())
+                .collect();
+            assert_eq!(body["total"].as_u64(), Some(names.len() as u64), "{query}");
+            let mut names = names;
+            names.sort();
+            names
+        }
+    };
+    let expected = |flags: &[(String, String)], query: &str| -> Vec<String> {
+        let query = query.to_lowercase();
+        let mut names: Vec<String> = flags
+            .iter()
+            .filter(|(name, description)| {
+                name.to_lowercase().contains(&query) || description.to_lowercase().contains(&query)
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        names.sort();
+        names
+    };
+    let queries = [
+        "a",
+        "AB",
+        "new",
+        "NEW BANNER",
+        "n-b",
+        "\"quoted\"",
+        "d\" w",
+        "100%",
+        "c_o",
+        "_ok",
+        "%",
+        "h.b",
+        "zzz",
+        "banner-x",
+        "ONBOARDING",
+        "e",
+    ];
+    for query in queries {
+        assert_eq!(found(query).await, expected(&flags, query), "{query}");
+    }
+    assert_eq!(found("new banner").await, ["Checkout-Banner"]);
+
+    // A new description replaces the old one in the index.
+    let (status, body) = app
+        .admin(
+            Method::PATCH,
+            "/api/admin/projects/default/features/Checkout-Banner",
+            Some(json!([{"op": "replace", "path": "/description", "value": "Old style"}])),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    flags[0].1 = "Old style".to_owned();
+    assert!(found("new banner").await.is_empty());
+    assert_eq!(found("OLD STY").await, ["Checkout-Banner"]);
+
+    // Deleted for good: gone from the index; the same name made again (the
+    // last flag made, so SQLite may give it the same row) is found by its
+    // new text only.
+    for (method, path) in [
+        (
+            Method::DELETE,
+            "/api/admin/projects/default/features/new-onboarding",
+        ),
+        (Method::DELETE, "/api/admin/archive/new-onboarding"),
+    ] {
+        let (status, body) = app.admin(method, path, None).await;
+        assert!(status.is_success(), "{path}: {body}");
+    }
+    flags.pop();
+    assert!(found("onboarding").await.is_empty());
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            "/api/admin/projects/default/features",
+            Some(json!({"name": "new-onboarding", "description": "second tour"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    flags.push(("new-onboarding".to_owned(), "second tour".to_owned()));
+    for query in queries.into_iter().chain(["second", "onboarding", "tour"]) {
+        assert_eq!(found(query).await, expected(&flags, query), "{query}");
+    }
+    app.stop().await;
+}
+
 /// `lifecycle` on the flag search: each flag's stage derived from what the
 /// server knows (archived; SDK reports in a production environment; reports
 /// or "enabled" in another), with Unleash's `IS:` / `IS_ANY_OF:` forms.

@@ -459,6 +459,59 @@ pub async fn integrations_accept_legacy_event_names(db: Db) {
     app.stop().await;
 }
 
+/// `POST /api/admin/addons/{id}/test`: a test notification reaches the
+/// receiver of a disabled integration whose filter does not name it; an
+/// unknown integration is a 404 that records nothing.
+pub async fn integrations_send_a_test_through_the_api(db: Db) {
+    let app = spawn_app_with(db, |args| args.integrations_allow_private_urls = true).await;
+    let receiver = Receiver::start(0).await;
+    let created = create_addon(
+        &app,
+        json!({"provider": "webhook", "parameters": {"url": receiver.url},
+               "events": ["feature-created"], "enabled": false}),
+    )
+    .await;
+    let before = all_events(&app).await.len();
+    let (status, body) = app
+        .admin(Method::POST, "/api/admin/addons/424242/test", None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("424242")),
+        "{body}"
+    );
+    assert_eq!(
+        all_events(&app).await.len(),
+        before,
+        "a refusal records nothing"
+    );
+
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            &format!("/api/admin/addons/{}/test", created["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let got = receiver.wait_for(1).await;
+    assert_eq!(types(&got), ["addon-test-sent"]);
+    assert!(signed_by(
+        created["signingSecret"].as_str().expect("secret"),
+        &got[0]
+    ));
+    let recorded: Vec<Value> = all_events(&app)
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == "addon-test-sent")
+        .collect();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0]["data"]["id"], created["id"]);
+    app.stop().await;
+}
+
 /// One flag's notifications leave in commit order, even when the first one
 /// has to be retried: the later ones wait for it.
 pub async fn integration_deliveries_keep_flag_order(db: Db) {

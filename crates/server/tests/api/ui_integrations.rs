@@ -303,6 +303,77 @@ async fn viewer_browser(app: &TestApp, admin: &mut Browser) -> Browser {
     viewer
 }
 
+/// Saving or switching an integration on its screen keeps the legacy event
+/// names (Unleash lists them, Flagstaff never records them) it was given
+/// through the addons API; the page says they are kept.
+pub async fn ui_integration_save_keeps_legacy_event_names(db: Db) {
+    let app = spawn_app_with(db, |args| {
+        with_admin(args);
+        args.integrations_allow_private_urls = true;
+    })
+    .await;
+    let mut browser = admin_browser(&app).await;
+    let (status, created) = app
+        .admin(
+            Method::POST,
+            "/api/admin/addons",
+            Some(
+                json!({"provider": "webhook", "parameters": {"url": "http://127.0.0.1:9/hook"},
+                        "events": ["feature-updated", "feature-created", "drop-features"],
+                        "enabled": false}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    let page = browser.get(&format!("/integrations/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        !page.body.contains("value=\"feature-updated\""),
+        "no checkbox"
+    );
+    let kept = page
+        .body
+        .split("id=\"kept-events\"")
+        .nth(1)
+        .expect("the kept events are listed");
+    assert!(kept.contains("feature-updated, drop-features"), "{kept}");
+
+    // Saved with another box ticked: the ticked ones, then the legacy names.
+    let saved = browser
+        .post(
+            &format!("/integrations/{id}"),
+            &[
+                ("_csrf", &page.csrf()),
+                ("param.url", "http://127.0.0.1:9/hook"),
+                ("events", "feature-archived"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let stored = addons(&app).await;
+    assert_eq!(
+        stored[0]["events"],
+        json!(["feature-archived", "feature-updated", "drop-features"])
+    );
+
+    // Switched on: the same events.
+    let switched = browser
+        .post(
+            &format!("/integrations/{id}/switch"),
+            &[("_csrf", &page.csrf()), ("enabled", "true")],
+        )
+        .await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER, "{}", switched.body);
+    let stored = addons(&app).await;
+    assert_eq!(stored[0]["enabled"], true);
+    assert_eq!(
+        stored[0]["events"],
+        json!(["feature-archived", "feature-updated", "drop-features"])
+    );
+    app.stop().await;
+}
+
 /// Without `--public-url`, links in notifications name the address the
 /// server listens on (here 127.0.0.1 and a random port), not localhost:4242.
 pub async fn public_url_defaults_to_the_listening_address(db: Db) {

@@ -1,5 +1,6 @@
 //! A flag's metrics tab: per environment, an inline SVG chart of exposures
-//! per hour (yes stacked under no), the share enabled, the variant split and
+//! per hour (yes stacked under no) with the share enabled per hour as a line
+//! (its own scale, 0–100%), the share enabled, the variant split and
 //! the applications that reported, then a table with the same numbers. Read
 //! from the hourly buckets `GET /api/admin/client-metrics/features/:f/raw`
 //! reads (`Store::raw_metrics`). No script: the chart is markup.
@@ -23,7 +24,8 @@ use flagstaff_storage::{hour_bucket, MetricCounts};
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 220.0;
 const LEFT: f64 = 48.0;
-const RIGHT: f64 = 8.0;
+/// Room on the right for the share line's scale (`100%`).
+const RIGHT: f64 = 40.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
 
@@ -53,6 +55,14 @@ struct Bar {
     no_y: String,
     no_height: String,
     /// What a pointer over the bar shows.
+    label: String,
+}
+
+/// An hour's share enabled on the line: where, and what a pointer over it
+/// shows (the table's figure).
+struct ShareDot {
+    x: String,
+    y: String,
     label: String,
 }
 
@@ -88,6 +98,9 @@ struct EnvironmentChart {
     /// The tallest bar's total (the y axis' top).
     top: u64,
     bars: Vec<Bar>,
+    /// The share line through the hours with reports (`x,y x,y …`) and its dots.
+    share_line: String,
+    share_dots: Vec<ShareDot>,
     ticks: Vec<Tick>,
     rows: Vec<HourRow>,
     variants: Vec<VariantShare>,
@@ -121,6 +134,8 @@ struct MetricsPage {
     plot_right: f64,
     label_x: f64,
     label_y: f64,
+    /// Where the share scale's labels go (right of the plot).
+    share_x: f64,
 }
 
 /// `yes / (yes + no)` as a percentage, or a dash when nothing was counted.
@@ -178,6 +193,29 @@ fn chart(
             }
         })
         .collect();
+    let share_dots: Vec<ShareDot> = hours
+        .iter()
+        .enumerate()
+        .filter(|(_, hour)| at(hour).yes + at(hour).no > 0)
+        .map(|(i, hour)| {
+            let c = at(hour);
+            let share = c.yes as f64 / (c.yes + c.no) as f64;
+            ShareDot {
+                x: format!("{:.1}", LEFT + slot * i as f64 + slot / 2.0),
+                y: format!("{:.1}", bottom - share * plot_height),
+                label: format!(
+                    "{} UTC: {} enabled",
+                    hour_text(hour),
+                    percent(c.yes, c.yes + c.no)
+                ),
+            }
+        })
+        .collect();
+    let share_line = share_dots
+        .iter()
+        .map(|dot| format!("{},{}", dot.x, dot.y))
+        .collect::<Vec<_>>()
+        .join(" ");
     // Six labels at most; each says the date where it changes (the first
     // label, midnight, or every label of a window over a day).
     let step = hours.len().div_ceil(6).max(1);
@@ -236,6 +274,8 @@ fn chart(
         share: percent(total.yes, total.yes + total.no),
         top,
         bars,
+        share_line,
+        share_dots,
         ticks,
         rows,
         variants,
@@ -351,6 +391,7 @@ pub async fn page(
             label_x: LEFT - 4.0,
             plot_right: WIDTH - RIGHT,
             label_y: HEIGHT - BOTTOM + 16.0,
+            share_x: WIDTH - RIGHT + 4.0,
         },
     )
 }
@@ -389,6 +430,17 @@ mod tests {
         // The tallest bar fills the plot: 180 units, 135 of them yes.
         assert_eq!(chart.bars[1].yes_height, "135.0");
         assert_eq!(chart.bars[1].no_y, "12.0");
+        // The share line: only the hour with reports, 75% of the plot's height up.
+        assert_eq!(chart.share_dots.len(), 1);
+        assert_eq!(chart.share_dots[0].y, "57.0");
+        assert_eq!(chart.share_line, format!("{},57.0", chart.share_dots[0].x));
+        assert_eq!(
+            chart.share_dots[0].label,
+            format!(
+                "{} UTC: {} enabled",
+                chart.rows[0].hour, chart.rows[0].share
+            )
+        );
         assert_eq!(chart.variants[0].name, "blue");
         assert_eq!(chart.variants[0].share, "66.7%");
         assert_eq!(percent(0, 0), "–");

@@ -59,6 +59,10 @@ pub struct IntegrationForm {
     pub enabled: bool,
     pub params: Vec<ParamField>,
     pub events: Vec<Choice>,
+    /// Events the integration has that the form offers no checkbox for (the
+    /// legacy names Unleash lists and Flagstaff never records, set through
+    /// the addons API): kept as they are on save.
+    pub kept_events: Vec<String>,
     pub projects: Vec<Choice>,
     pub environments: Vec<Choice>,
     pub description_error: Option<String>,
@@ -123,6 +127,7 @@ impl IntegrationForm {
                 })
                 .collect(),
             events: choices(&events, &events),
+            kept_events: Vec::new(),
             projects: choices(projects, &[]),
             environments: choices(environments, &[]),
             description_error: None,
@@ -152,6 +157,12 @@ impl IntegrationForm {
             }
         }
         let events: Vec<String> = form.events.iter().map(|c| c.value.clone()).collect();
+        form.kept_events = addon
+            .events
+            .iter()
+            .filter(|name| !events.contains(name))
+            .cloned()
+            .collect();
         form.events = choices(&events, &addon.events);
         form.projects = choices(projects, &addon.projects);
         form.environments = choices(environments, &addon.environments);
@@ -201,7 +212,10 @@ impl IntegrationForm {
             description: (!self.description.is_empty()).then(|| self.description.clone()),
             enabled: self.enabled,
             parameters,
-            events: chosen(&self.events),
+            events: chosen(&self.events)
+                .into_iter()
+                .chain(self.kept_events.iter().cloned())
+                .collect(),
             projects: chosen(&self.projects),
             environments: chosen(&self.environments),
         }
@@ -294,6 +308,33 @@ mod tests {
         let again = stored.posted(&pairs(&[("param.url", ""), ("events", "feature-created")]));
         assert_eq!(again.input().parameters["url"], MASK);
         assert!(!again.input().enabled);
+    }
+
+    #[test]
+    fn events_the_form_does_not_offer_are_kept_on_save() {
+        let webhook = provider("webhook").expect("webhook");
+        let offered = webhook.events[0].to_string();
+        let addon = IntegrationRow {
+            id: 1,
+            provider: "webhook".to_owned(),
+            description: None,
+            enabled: true,
+            parameters: Map::new(),
+            events: vec!["feature-updated".to_owned(), offered.clone()],
+            projects: Vec::new(),
+            environments: Vec::new(),
+            signing_secret: String::new(),
+            created_at: chrono::Utc::now(),
+            circuit: Default::default(),
+        };
+        let stored = IntegrationForm::stored(webhook, &addon, &[], &[]);
+        assert_eq!(stored.kept_events, ["feature-updated"]);
+        assert!(!stored.events.iter().any(|c| c.value == "feature-updated"));
+        // Saved with no box ticked: the legacy name stays, the unticked one goes.
+        let saved = stored.posted(&pairs(&[("param.url", "https://hooks.example.com/x")]));
+        assert_eq!(saved.input().events, ["feature-updated"]);
+        let blank = IntegrationForm::blank(webhook, &[], &[]);
+        assert!(blank.kept_events.is_empty());
     }
 
     #[test]

@@ -798,9 +798,9 @@ fn tokens_and_integrations() -> Vec<Case> {
             "addon",
             change(&["addon-config-created"]),
         )
-        // Disabled, so nothing is ever sent to this public address.
+        // Disabled; only the test below is sent, to a closed local port.
         .body(
-            json!({"provider": "webhook", "parameters": {"url": "https://93.184.215.14/hook"},
+            json!({"provider": "webhook", "parameters": {"url": "http://127.0.0.1:9/hook"},
                    "events": ["feature-stale-on"], "enabled": false}),
         )
         .keep("addon"),
@@ -814,6 +814,13 @@ fn tokens_and_integrations() -> Vec<Case> {
             json!({"provider": "webhook", "parameters": {"url": "*****"},
                    "events": ["feature-stale-on"], "enabled": false}),
         ),
+        // Queued for this integration alone, disabled as it is.
+        case(
+            "POST /api/admin/addons/{id}/test",
+            "addon test",
+            change(&["addon-test-sent"]),
+        )
+        .at("/api/admin/addons/{addon}/test"),
         case(
             "DELETE /api/admin/addons/{id}",
             "addon delete",

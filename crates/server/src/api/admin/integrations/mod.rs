@@ -1,10 +1,12 @@
 //! Integrations, on Unleash's addons API: `GET|POST /api/admin/addons` (the
 //! list carries the providers with their parameters and events),
 //! `GET|PUT|DELETE /api/admin/addons/:id`, and the delivery log
-//! `GET /api/admin/addons/:id/events`. Sensitive parameters are shown masked;
+//! `GET /api/admin/addons/:id/events`; and `POST /api/admin/addons/:id/test`
+//! (Flagstaff's own: Unleash has no such route), the web UI's "Send a test".
+//! Sensitive parameters are shown masked;
 //! the signing secret only in the answer that creates the integration.
 
-use crate::api::routes::{get, Routes};
+use crate::api::routes::{get, post, Routes};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use flagstaff_domain::integrations::PROVIDERS;
 use flagstaff_domain::ops::{
-    CreateIntegration, DeleteIntegration, IntegrationInput, UpdateIntegration,
+    CreateIntegration, DeleteIntegration, IntegrationInput, SendTestNotification, UpdateIntegration,
 };
 use flagstaff_storage::IntegrationRow;
 use views::{CreatedIntegrationView, DeliveryList, IntegrationList, IntegrationView};
@@ -32,6 +34,7 @@ pub fn router() -> Routes {
             get(read).put(replace).delete(remove),
         )
         .route("/api/admin/addons/{id}/events", get(deliveries))
+        .route("/api/admin/addons/{id}/test", post(send_test))
 }
 
 #[utoipa::path(
@@ -154,6 +157,31 @@ async fn remove(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/addons/{id}/test",
+    summary = "Sends a test notification (Flagstaff's own; Unleash has no such route)",
+    description = "Queues an `addon-test-sent` event for this integration only, whatever its \
+        event filter and even while it is disabled; the delivery worker sends it as it sends \
+        every event (rendered by the provider, signed, retried), and the attempt appears in \
+        `GET /api/admin/addons/{id}/events`. What the web UI's \"Send a test\" does.",
+    params(("id" = i64, Path, description = "An integration's id")),
+    responses(
+        (status = 202, description = "Queued: the attempt appears in the delivery log"),
+        (status = 404, description = "Not found"),
+    )
+)]
+async fn send_test(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    state
+        .apply(&admin.actor(), SendTestNotification { id })
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct LogPage {
@@ -190,7 +218,7 @@ async fn deliveries(
 pub(super) fn doc() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi as _;
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(list, create, read, replace, remove, deliveries))]
+    #[openapi(paths(list, create, read, replace, remove, deliveries, send_test))]
     struct Doc;
     crate::api::openapi::area(Doc::openapi(), "Admin: integrations", "addons")
 }
