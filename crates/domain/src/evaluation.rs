@@ -8,7 +8,6 @@
 use flagstaff_engine::{Context, Engine, Evaluation, VariantResult};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::ops::STANDARD_CONTEXT_FIELDS as STANDARD_FIELDS;
 
@@ -39,10 +38,65 @@ pub fn context_from_pairs(
     serde_json::from_value(Value::Object(fields)).map_err(|e| format!("not a valid context: {e}"))
 }
 
-/// The ETag of a body computed per request (frontend API, OFREP bulk): the
-/// first 8 bytes of its SHA-256, quoted.
+/// Why a `POST /api/frontend` body is not a context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContextBodyError {
+    /// Not JSON at all.
+    NotJson(String),
+    /// JSON, but not an object.
+    NotAnObject,
+    /// `context` is there but is not an object.
+    ContextNotAnObject,
+    /// The fields do not make a context.
+    Invalid(String),
+}
+
+impl std::fmt::Display for ContextBodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ContextBodyError::NotJson(error) => write!(f, "the body is not JSON: {error}"),
+            ContextBodyError::NotAnObject => f.write_str("the body must be a JSON object"),
+            ContextBodyError::ContextNotAnObject => {
+                f.write_str("\"context\" must be a JSON object")
+            }
+            ContextBodyError::Invalid(error) => f.write_str(error),
+        }
+    }
+}
+
+/// The context of a `POST /api/frontend` body: its `context` object, or,
+/// without one, the body's own fields (as Unleash's proxy reads them), each
+/// read as [`context_from_pairs`] reads a pair. An empty body is an empty
+/// context.
+pub fn context_from_body(body: &[u8]) -> Result<Context, ContextBodyError> {
+    if body.is_empty() {
+        return context_from_pairs([]).map_err(ContextBodyError::Invalid);
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| ContextBodyError::NotJson(e.to_string()))?;
+    context_from_value(value)
+}
+
+/// The context of a `POST /api/frontend` body already read as JSON (see
+/// [`context_from_body`]).
+pub fn context_from_value(value: Value) -> Result<Context, ContextBodyError> {
+    let Value::Object(mut body) = value else {
+        return Err(ContextBodyError::NotAnObject);
+    };
+    let fields = match body.remove("context") {
+        Some(Value::Object(context)) => context,
+        Some(_) => return Err(ContextBodyError::ContextNotAnObject),
+        None => body,
+    };
+    context_from_pairs(fields).map_err(ContextBodyError::Invalid)
+}
+
+/// The ETag of a body computed per request (frontend API, OFREP bulk): its
+/// 64-bit XXH3, quoted. It only has to tell two bodies apart, for every
+/// request, so a fast non-cryptographic hash (a SHA-256 cost as much as
+/// writing the body); the same body gets the same ETag on every replica.
 pub fn body_etag(body: &[u8]) -> String {
-    format!("\"{}\"", hex::encode(&Sha256::digest(body)[..8]))
+    format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(body))
 }
 
 /// Whether an `Accept-Encoding` value accepts gzip.
@@ -109,23 +163,81 @@ fn toggles_body(
     sees: impl Fn(&str) -> bool,
     with_off: bool,
 ) -> Vec<u8> {
-    let toggles: Vec<Toggle<'_>> = match engine {
-        Some(engine) => engine
-            .evaluate_all(context)
-            .filter(|(name, e)| (with_off || e.enabled) && engine.project(name).is_some_and(&sees))
-            .map(|(name, e)| Toggle {
-                name,
-                enabled: e.enabled,
-                variant: FrontendVariant {
-                    variant: e.variant,
-                    feature_enabled: e.variant.feature_enabled,
-                },
-                impression_data: e.impression_data,
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    serde_json::to_vec(&Toggles { toggles }).unwrap_or_default()
+    let mut out = Vec::with_capacity(engine.map_or(16, |e| 96 * e.len()));
+    out.extend_from_slice(b"{\"toggles\":[");
+    if let Some(engine) = engine {
+        let mut first = true;
+        for (name, _, evaluation) in engine.evaluate_visible(context, sees) {
+            if !(with_off || evaluation.enabled) {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            write_toggle(&mut out, name, &evaluation);
+        }
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
+/// One [`Toggle`] as `serde_json` writes it, written directly: this is the
+/// frontend API's hot path, and the derived serializer spent most of its time
+/// escaping the same constant keys again for every flag.
+fn write_toggle(out: &mut Vec<u8>, name: &str, evaluation: &Evaluation<'_>) {
+    out.extend_from_slice(b"{\"name\":");
+    write_json_string(out, name);
+    out.extend_from_slice(if evaluation.enabled {
+        b",\"enabled\":true,\"variant\":{\"name\":"
+    } else {
+        b",\"enabled\":false,\"variant\":{\"name\":"
+    });
+    let variant = &evaluation.variant;
+    write_json_string(out, variant.name);
+    out.extend_from_slice(if variant.enabled {
+        b",\"enabled\":true"
+    } else {
+        b",\"enabled\":false"
+    });
+    out.extend_from_slice(if variant.feature_enabled {
+        b",\"feature_enabled\":true"
+    } else {
+        b",\"feature_enabled\":false"
+    });
+    if let Some(payload) = variant.payload {
+        out.extend_from_slice(b",\"payload\":{\"type\":");
+        write_json_string(out, &payload.payload_type);
+        out.extend_from_slice(b",\"value\":");
+        write_json_string(out, &payload.value);
+        out.push(b'}');
+    }
+    out.extend_from_slice(if variant.feature_enabled {
+        b",\"featureEnabled\":true"
+    } else {
+        b",\"featureEnabled\":false"
+    });
+    out.extend_from_slice(if evaluation.impression_data {
+        b"},\"impressionData\":true}"
+    } else {
+        b"},\"impressionData\":false}"
+    });
+}
+
+/// A JSON string, escaped as `serde_json` escapes it (control characters,
+/// `"` and `\\`; nothing else), copied at once when nothing needs escaping.
+fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    let plain = text.bytes().fold(true, |plain, b| {
+        plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+    });
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, text);
+    }
 }
 
 /// One flag's OFREP evaluation.
@@ -261,4 +373,81 @@ pub fn ofrep_single_body(
     }
     let evaluation = flag_evaluation(engine, key, engine.evaluate(key, context));
     Some(serde_json::to_vec(&evaluation).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flagstaff_engine::ClientFeatures;
+
+    /// The directly written body is byte for byte what the derived
+    /// serializer writes, for names and payloads that need escaping too.
+    #[test]
+    fn the_written_body_is_the_serialized_one() {
+        let awkward = [
+            "plain",
+            "quote\"d",
+            "back\\slash",
+            "tab\there",
+            "line\nfeed",
+            "ünï€ode",
+            "\u{1}ctl",
+            "del\u{7f}",
+            "",
+        ];
+        let features: Vec<Value> = awkward
+            .iter()
+            .enumerate()
+            .flat_map(|(i, text)| {
+                [
+                    json!({"name": format!("{text}-{i}"), "project": "p", "enabled": true, "impressionData": i % 2 == 0,
+                        "strategies": [{"name": "default"}],
+                        "variants": [{"name": format!("v{text}"), "weight": 1000, "stickiness": "default",
+                            "payload": {"type": format!("t{text}"), "value": format!("{text}{{\"a\":1}}")}}]}),
+                    json!({"name": format!("off {text} {i}"), "project": "p", "enabled": false, "strategies": []}),
+                    json!({"name": format!("{text} other project"), "project": "q", "enabled": true, "strategies": []}),
+                    json!({"name": format!("{text} no variants {i}"), "project": "p", "enabled": true, "strategies": [{"name": "default"}]}),
+                ]
+            })
+            .collect();
+        let document: ClientFeatures =
+            serde_json::from_value(json!({"version": 2, "features": features}))
+                .expect("a document");
+        let engine = Engine::new(&document);
+        let context = Context::for_user("7");
+        for with_off in [false, true] {
+            let toggles: Vec<Toggle<'_>> = engine
+                .evaluate_all(&context)
+                .filter(|(name, e)| (with_off || e.enabled) && engine.project(name) == Some("p"))
+                .map(|(name, e)| Toggle {
+                    name,
+                    enabled: e.enabled,
+                    variant: FrontendVariant {
+                        variant: e.variant,
+                        feature_enabled: e.variant.feature_enabled,
+                    },
+                    impression_data: e.impression_data,
+                })
+                .collect();
+            assert!(toggles.len() > awkward.len(), "{} toggles", toggles.len());
+            let derived = serde_json::to_vec(&Toggles { toggles }).expect("serialised");
+            let written = toggles_body(Some(&engine), &context, |p| p == "p", with_off);
+            assert_eq!(
+                String::from_utf8(written).expect("UTF-8"),
+                String::from_utf8(derived).expect("UTF-8"),
+                "with_off: {with_off}"
+            );
+        }
+        assert_eq!(
+            toggles_body(None, &context, |_| true, false),
+            br#"{"toggles":[]}"#
+        );
+    }
+
+    #[test]
+    fn etags_tell_bodies_apart_and_agree_on_equal_ones() {
+        assert_eq!(body_etag(b"{}"), body_etag(b"{}"));
+        assert_ne!(body_etag(b"{}"), body_etag(b"{ }"));
+        assert_eq!(body_etag(b"{}").len(), 18);
+    }
 }

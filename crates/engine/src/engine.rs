@@ -250,6 +250,26 @@ impl Engine {
             .map(move |flag| (&*flag.name, self.evaluate_flag(flag, &resolved)))
     }
 
+    /// The flags of the projects `sees` accepts (a flag without a project is
+    /// in none), in document order, for one context: flags the caller cannot
+    /// see are skipped before they are evaluated. Yields each flag's name,
+    /// project and answer.
+    pub fn evaluate_visible<'e, 'c, F>(
+        &'e self,
+        context: &'c Context,
+        sees: F,
+    ) -> impl Iterator<Item = (&'e str, &'e str, Evaluation<'e>)> + 'c
+    where
+        'e: 'c,
+        F: Fn(&str) -> bool + 'c,
+    {
+        let resolved = Resolved::new(context);
+        self.flags.iter().filter_map(move |flag| {
+            let project = flag.project.as_deref().filter(|p| sees(p))?;
+            Some((&*flag.name, project, self.evaluate_flag(flag, &resolved)))
+        })
+    }
+
     /// The flag's `impressionData` setting; `None` for an unknown flag.
     pub fn impression_data(&self, name: &str) -> Option<bool> {
         self.flag(name).map(|f| f.impression_data)

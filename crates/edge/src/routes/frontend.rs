@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use flagstaff_domain::evaluation::{
-    context_from_pairs, frontend_all_body, frontend_body, ofrep_bulk_body, ofrep_context,
-    ofrep_single_body,
+    context_from_body, context_from_pairs, frontend_all_body, frontend_body, ofrep_bulk_body,
+    ofrep_context, ofrep_single_body,
 };
 use flagstaff_engine::Context;
 use flagstaff_server::api::json_with_etag;
@@ -80,13 +80,13 @@ impl Which {
     }
 }
 
-/// Authorises, reads the context (`fields`, with the client's address as
-/// `remoteAddress` unless given) and answers the flags.
+/// Authorises, then answers the flags for the request's context (with the
+/// client's address as `remoteAddress` unless given), or why it has none.
 async fn answer(
     state: &EdgeState,
     address: ClientAddress,
     headers: &HeaderMap,
-    fields: Result<serde_json::Map<String, Value>, &'static str>,
+    context: Result<Context, String>,
     which: Which,
 ) -> Response {
     if which == Which::All && state.settings.disable_all_endpoint {
@@ -96,11 +96,7 @@ async fn answer(
         Ok(token) => token,
         Err(refusal) => return refusal.into_response(),
     };
-    let fields = match fields {
-        Ok(fields) => fields,
-        Err(error) => return message(StatusCode::BAD_REQUEST, error),
-    };
-    let mut context = match context_from_pairs(fields) {
+    let mut context = match context {
         Ok(context) => context,
         Err(error) => return message(StatusCode::BAD_REQUEST, &error),
     };
@@ -139,19 +135,6 @@ fn query_fields(params: Vec<(String, String)>) -> serde_json::Map<String, Value>
         .collect()
 }
 
-/// The context of a `POST`: the body's `context` object, or the body itself.
-fn body_fields(body: &[u8]) -> Result<serde_json::Map<String, Value>, &'static str> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(mut body)) => match body.remove("context") {
-            Some(Value::Object(context)) => Ok(context),
-            Some(_) => Err("\"context\" must be a JSON object"),
-            None => Ok(body),
-        },
-        _ if body.is_empty() => Ok(serde_json::Map::new()),
-        _ => Err("the body must be a JSON object"),
-    }
-}
-
 /// `GET`: the context from the query; `/all` when `ALL`.
 async fn from_query<const ALL: bool>(
     State(state): State<EdgeState>,
@@ -159,8 +142,8 @@ async fn from_query<const ALL: bool>(
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
-    let fields = Ok(query_fields(params));
-    answer(&state, address, &headers, fields, Which::of(ALL)).await
+    let context = context_from_pairs(query_fields(params));
+    answer(&state, address, &headers, context, Which::of(ALL)).await
 }
 
 /// `POST`: the context from the body; `/all` when `ALL`.
@@ -174,7 +157,7 @@ async fn from_body<const ALL: bool>(
         &state,
         address,
         &headers,
-        body_fields(&body),
+        context_from_body(&body).map_err(|e| e.to_string()),
         Which::of(ALL),
     )
     .await

@@ -9,7 +9,7 @@ use crate::api::routes::{get, post, Routes};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use flagstaff_domain::evaluation::{frontend_body, Toggles};
+use flagstaff_domain::evaluation::{context_from_value, frontend_body, Toggles};
 use flagstaff_engine::Context;
 use serde_json::Value;
 
@@ -120,21 +120,7 @@ async fn from_body(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Response> {
-    let Value::Object(mut body) = body else {
-        return Err(ApiError::BadData(
-            "the body must be a JSON object".to_owned(),
-        ));
-    };
-    let fields = match body.remove("context") {
-        Some(Value::Object(context)) => context,
-        Some(_) => {
-            return Err(ApiError::BadData(
-                "\"context\" must be a JSON object".to_owned(),
-            ))
-        }
-        None => body,
-    };
-    let context = context_from_pairs(fields)?;
+    let context = context_from_value(body).map_err(|e| ApiError::BadData(e.to_string()))?;
     Ok(evaluate(&state, &token, context, address, &headers))
 }
 
