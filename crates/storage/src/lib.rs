@@ -15,7 +15,6 @@
 mod actions;
 pub mod clock;
 mod columns;
-mod context_uses;
 mod deliveries;
 mod dependencies;
 mod error;
@@ -58,7 +57,6 @@ use tokio::sync::Mutex;
 pub use clock::{Clock, ManualClock};
 pub(crate) use columns::now_text;
 pub use columns::{instant_text, now, parse_instant, stored};
-pub use context_uses::ContextFieldUse;
 
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter, RunState};
 pub use deliveries::{AttemptOutcome, AttemptRow, ClaimedDelivery};

@@ -301,7 +301,11 @@ impl Operation for DeleteContextField {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;
         let before = scoped_field(w, &self.name, self.scope.as_ref()).await?;
-        if !w.context_field_uses(&self.name).await?.is_empty() {
+        if !w
+            .strategies_using_context_field(&self.name, None)
+            .await?
+            .is_empty()
+        {
             return Err(OpError::Conflict(
                 "This context field is in use by existing flags. To delete it, first remove its usage from all flags."
                     .to_owned(),
