@@ -70,6 +70,8 @@ event_kinds! {
     FeatureLinkAdded => "feature-link-added",
     FeatureLinkUpdated => "feature-link-updated",
     FeatureLinkRemoved => "feature-link-removed",
+    FeatureCompleted => "feature-completed",
+    FeatureUncompleted => "feature-uncompleted",
     FeatureDependencyAdded => "feature-dependency-added",
     FeatureDependencyRemoved => "feature-dependency-removed",
     FeatureDependenciesRemoved => "feature-dependencies-removed",
@@ -193,6 +195,8 @@ impl EventKind {
             EventKind::FeatureLinkAdded
             | EventKind::FeatureLinkUpdated
             | EventKind::FeatureLinkRemoved
+            | EventKind::FeatureCompleted
+            | EventKind::FeatureUncompleted
             | EventKind::FeaturesExported
             | EventKind::FeaturesImported
             | EventKind::AddonConfigCreated
@@ -343,6 +347,8 @@ impl EventKind {
             | EventKind::UserUpdated
             | EventKind::UserDeleted
             | EventKind::UserResetLinkCreated => false,
+            // A lifecycle mark is no change to what a flag evaluates to.
+            EventKind::FeatureCompleted | EventKind::FeatureUncompleted => false,
         }
     }
 }

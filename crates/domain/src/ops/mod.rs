@@ -12,6 +12,7 @@ mod automation;
 mod context;
 mod context_checks;
 mod integrations;
+mod lifecycle;
 pub use context::STANDARD_CONTEXT_FIELDS;
 mod dependencies;
 mod edit;
@@ -75,6 +76,7 @@ pub use integrations::{
     CheckedIntegration, CreateIntegration, CreatedIntegration, DeleteIntegration, IntegrationInput,
     SendTestNotification, SetDeliveryCircuit, UpdateIntegration,
 };
+pub use lifecycle::{CompleteFlag, CompletedStatus, Completion, UncompleteFlag};
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};

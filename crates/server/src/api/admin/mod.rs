@@ -13,6 +13,7 @@ mod flag_batches;
 mod flags;
 mod heavy;
 mod integrations;
+mod lifecycle;
 mod links;
 pub(crate) mod metrics;
 mod name_checks;
@@ -73,6 +74,7 @@ pub fn router() -> Routes {
         .merge(context::router())
         .merge(project_context::router())
         .merge(links::router())
+        .merge(lifecycle::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
         .merge(transfer::router())
@@ -107,6 +109,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         context::doc(),
         project_context::doc(),
         links::doc(),
+        lifecycle::doc(),
         signal_endpoints::doc(),
         actions::doc(),
         transfer::doc(),
