@@ -17,6 +17,7 @@ mod forwarder;
 mod helpers;
 mod hostile;
 mod insights;
+mod lifecycle;
 mod integrations;
 mod metrics;
 mod openapi;
@@ -54,6 +55,7 @@ use flags::*;
 use helpers::Db;
 use hostile::*;
 use insights::*;
+use lifecycle::*;
 use integrations::*;
 use metrics::*;
 use openapi::*;
@@ -135,6 +137,7 @@ on_both_backends!(
     strategies_by_segment_and_context_field,
     applications_and_outdated_sdks,
     project_insights_follow_the_flags,
+    lifecycle_stages_and_completion,
     personal_dashboard_is_the_callers,
     ofrep,
     storage_story,
