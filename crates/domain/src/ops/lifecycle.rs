@@ -115,12 +115,15 @@ mod tests {
             "completion": {"status": "discarded"}
         }));
         assert_eq!(bench.events_of(complete).await, ["feature-completed"]);
-        let stages = bench.store.flag_lifecycle("default", "done").await.expect("read");
+        let stages = bench
+            .store
+            .flag_lifecycle("default", "done")
+            .await
+            .expect("read");
         let last = stages.expect("flag").pop().expect("a stage");
         assert_eq!(last.stage, flagstaff_storage::Lifecycle::Completed);
         assert_eq!(last.status.as_deref(), Some("discarded"));
-        let uncomplete: UncompleteFlag =
-            operation(json!({"project": "default", "name": "done"}));
+        let uncomplete: UncompleteFlag = operation(json!({"project": "default", "name": "done"}));
         assert_eq!(
             bench.events_of(uncomplete.clone()).await,
             ["feature-uncompleted"]

@@ -68,7 +68,10 @@ pub async fn lifecycle_stages_and_completion(db: Db) {
     assert_eq!(names(&fresh), ["initial"]);
     assert!(fresh[0]["enteredStageAt"].is_string(), "{fresh:?}");
     assert!(fresh[0].get("status").is_none(), "{fresh:?}");
-    assert_eq!(names(&stages(&app, "staged").await), ["initial", "pre-live"]);
+    assert_eq!(
+        names(&stages(&app, "staged").await),
+        ["initial", "pre-live"]
+    );
     let shipped = stages(&app, "shipped").await;
     assert_eq!(names(&shipped), ["initial", "pre-live", "live"]);
     assert!(shipped[2]["enteredStageAt"].is_string(), "{shipped:?}");
@@ -92,7 +95,11 @@ pub async fn lifecycle_stages_and_completion(db: Db) {
 
     // Refusals: a bad status, an unknown flag, another project, an archived flag.
     for (path, body, expected) in [
-        (complete.clone(), json!({"status": "maybe"}), StatusCode::BAD_REQUEST),
+        (
+            complete.clone(),
+            json!({"status": "maybe"}),
+            StatusCode::BAD_REQUEST,
+        ),
         (complete.clone(), json!({}), StatusCode::BAD_REQUEST),
         (
             format!("{F}/nope/lifecycle/complete"),
@@ -122,12 +129,20 @@ pub async fn lifecycle_stages_and_completion(db: Db) {
 
     // Completing again replaces the mark; uncompleting removes it.
     let (status, _) = app
-        .admin(Method::POST, &complete, Some(json!({"status": "discarded"})))
+        .admin(
+            Method::POST,
+            &complete,
+            Some(json!({"status": "discarded"})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stages(&app, "done").await[1]["status"], "discarded");
     let (status, _) = app
-        .admin(Method::POST, &format!("{F}/done/lifecycle/uncomplete"), None)
+        .admin(
+            Method::POST,
+            &format!("{F}/done/lifecycle/uncomplete"),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(names(&stages(&app, "done").await), ["initial"]);
