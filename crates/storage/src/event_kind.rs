@@ -70,6 +70,8 @@ event_kinds! {
     FeatureLinkAdded => "feature-link-added",
     FeatureLinkUpdated => "feature-link-updated",
     FeatureLinkRemoved => "feature-link-removed",
+    FeatureCompleted => "feature-completed",
+    FeatureUncompleted => "feature-uncompleted",
     FeatureDependencyAdded => "feature-dependency-added",
     FeatureDependencyRemoved => "feature-dependency-removed",
     FeatureDependenciesRemoved => "feature-dependencies-removed",
@@ -196,6 +198,8 @@ impl EventKind {
             EventKind::FeatureLinkAdded
             | EventKind::FeatureLinkUpdated
             | EventKind::FeatureLinkRemoved
+            | EventKind::FeatureCompleted
+            | EventKind::FeatureUncompleted
             | EventKind::FeaturesExported
             | EventKind::FeaturesImported
             | EventKind::AddonConfigCreated
@@ -354,6 +358,8 @@ impl EventKind {
             | EventKind::SettingCreated
             | EventKind::SettingUpdated
             | EventKind::FeatureTypeUpdated => false,
+            // A lifecycle mark is no change to what a flag evaluates to.
+            EventKind::FeatureCompleted | EventKind::FeatureUncompleted => false,
         }
     }
 }

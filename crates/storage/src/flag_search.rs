@@ -23,13 +23,14 @@ pub enum TagMatch {
 }
 
 /// A flag's lifecycle stage (Unleash's names), derived from what Flagstaff
-/// knows rather than recorded: `archived` when archived; `live` when SDKs
-/// reported evaluating it in a `production`-type environment; `pre-live` when
-/// they did in another environment, or it is enabled in one; `initial`
-/// otherwise. Flagstaff has no "completed" marking, so `completed` matches
-/// nothing. Reports count while the metrics are kept (`--metrics-retention-hours`,
-/// 48 by default): a flag nobody evaluated since then is back to what its
-/// environments say (unlike Unleash, which records a stage once reached).
+/// knows rather than recorded: `archived` when archived; `completed` when
+/// marked completed (the one recorded mark, `feature_completions`); `live`
+/// when SDKs reported evaluating it in a `production`-type environment;
+/// `pre-live` when they did in another environment, or it is enabled in one;
+/// `initial` otherwise. Reports count while the metrics are kept
+/// (`--metrics-retention-hours`, 48 by default): a flag nobody evaluated since
+/// then is back to what its environments say (unlike Unleash, which records a
+/// stage once reached).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lifecycle {
     Initial,
@@ -64,7 +65,7 @@ impl Lifecycle {
 
 /// The `FROM … WHERE …` of the SDK reports of the flag `{flag}.name` in
 /// environments whose type is (`=`) or is not (`<>`) `production`.
-fn reports_of(flag: &str, production: &str) -> String {
+pub(crate) fn reports_of(flag: &str, production: &str) -> String {
     format!(
         "FROM client_metrics m JOIN environments e ON e.name = m.environment \
          WHERE m.feature_name = {flag}.name AND e.type {production} 'production' \
@@ -72,17 +73,27 @@ fn reports_of(flag: &str, production: &str) -> String {
     )
 }
 
+/// The `FROM … WHERE …` of the non-production environments the flag
+/// `{flag}.name` is enabled in.
+pub(crate) fn enabled_before_production(flag: &str) -> String {
+    format!(
+        "FROM feature_environments fe JOIN environments e ON e.name = fe.environment \
+         WHERE fe.feature_name = {flag}.name AND fe.enabled = 1 AND e.type <> 'production'"
+    )
+}
+
 /// The [`Lifecycle`] stage of the `features` row `{flag}`, as SQL text.
-fn lifecycle_sql(flag: &str) -> String {
+pub(crate) fn lifecycle_sql(flag: &str) -> String {
     format!(
         "CASE WHEN {flag}.archived_at IS NOT NULL THEN 'archived' \
+         WHEN EXISTS (SELECT 1 FROM feature_completions c WHERE c.feature_name = {flag}.name) \
+         THEN 'completed' \
          WHEN EXISTS (SELECT 1 {live}) THEN 'live' \
-         WHEN EXISTS (SELECT 1 {pre}) OR EXISTS (SELECT 1 FROM feature_environments fe \
-           JOIN environments e ON e.name = fe.environment \
-           WHERE fe.feature_name = {flag}.name AND fe.enabled = 1 AND e.type <> 'production') \
+         WHEN EXISTS (SELECT 1 {pre}) OR EXISTS (SELECT 1 {enabled}) \
          THEN 'pre-live' ELSE 'initial' END",
         live = reports_of(flag, "="),
         pre = reports_of(flag, "<>"),
+        enabled = enabled_before_production(flag),
     )
 }
 
@@ -325,6 +336,8 @@ impl<S: Source> Reader<S> {
             let sql = format!(
                 "SELECT f.name, f.stage, CASE f.stage \
                    WHEN 'archived' THEN f.archived_at WHEN 'initial' THEN f.created_at \
+                   WHEN 'completed' THEN (SELECT c.completed_at FROM feature_completions c \
+                     WHERE c.feature_name = f.name) \
                    WHEN 'live' THEN (SELECT MIN(m.hour) {live}) \
                    ELSE (SELECT MIN(m.hour) {pre}) END AS entered \
                  FROM (SELECT features.name, features.archived_at, features.created_at, \

@@ -12,6 +12,7 @@ mod automation;
 mod context;
 mod context_checks;
 mod integrations;
+mod lifecycle;
 pub use context::STANDARD_CONTEXT_FIELDS;
 mod dependencies;
 mod edit;
@@ -82,6 +83,7 @@ pub use integrations::{
     CheckedIntegration, CreateIntegration, CreatedIntegration, DeleteIntegration, IntegrationInput,
     SendTestNotification, SetDeliveryCircuit, UpdateIntegration,
 };
+pub use lifecycle::{CompleteFlag, CompletedStatus, Completion, UncompleteFlag};
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use maintenance::{SetMaintenance, MAINTENANCE_REFUSAL};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};

@@ -19,6 +19,7 @@ mod helpers;
 mod hostile;
 mod insights;
 mod integrations;
+mod lifecycle;
 mod metrics;
 mod openapi;
 mod outage;
@@ -57,6 +58,7 @@ use helpers::Db;
 use hostile::*;
 use insights::*;
 use integrations::*;
+use lifecycle::*;
 use metrics::*;
 use openapi::*;
 use outage::*;
@@ -137,6 +139,7 @@ on_both_backends!(
     strategies_by_segment_and_context_field,
     applications_and_outdated_sdks,
     project_insights_follow_the_flags,
+    lifecycle_stages_and_completion,
     personal_dashboard_is_the_callers,
     ofrep,
     storage_story,

@@ -14,6 +14,7 @@ mod flag_bulk;
 mod flags;
 mod heavy;
 mod integrations;
+mod lifecycle;
 mod links;
 mod maintenance;
 pub(crate) mod metrics;
@@ -77,6 +78,7 @@ pub fn router() -> Routes {
         .merge(project_context::router())
         .merge(links::router())
         .merge(maintenance::router())
+        .merge(lifecycle::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
         .merge(transfer::router())
@@ -113,6 +115,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         project_context::doc(),
         links::doc(),
         maintenance::doc(),
+        lifecycle::doc(),
         signal_endpoints::doc(),
         actions::doc(),
         transfer::doc(),

@@ -6,11 +6,11 @@
 //! lifecycle stage: seven queries whatever the page.
 //!
 //! Flagstaff records no lifecycle: a flag's stage is derived from what it
-//! knows, in SQL (`storage::Lifecycle`): `archived` if archived; else `live`
+//! knows, in SQL (`storage::Lifecycle`): `archived` if archived; else
+//! `completed` if marked completed (`…/lifecycle/complete`); else `live`
 //! if SDKs reported evaluating it in a `production`-type environment; else
 //! `pre-live` if they did in another environment or it is enabled in one;
-//! else `initial`. `completed` (Unleash's "marked completed") is accepted and
-//! matches nothing, as Flagstaff has no such mark. Reports count while the
+//! else `initial`. Reports count while the
 //! metrics are kept (48 hours by default). `lifecycle=IS:archived` finds
 //! archived flags without `archived=IS:true`.
 

@@ -203,6 +203,19 @@ fn flags_links_and_tags() -> Vec<Case> {
         )
         .at(format!("{link}/{{link}}")),
         case(
+            "POST /api/admin/projects/{project}/features/{feature}/lifecycle/complete",
+            "flag completed",
+            change(&["feature-completed"]),
+        )
+        .at(format!("{F}/one/lifecycle/complete"))
+        .body(json!({"status": "kept"})),
+        case(
+            "POST /api/admin/projects/{project}/features/{feature}/lifecycle/uncomplete",
+            "flag uncompleted",
+            change(&["feature-uncompleted"]),
+        )
+        .at(format!("{F}/one/lifecycle/uncomplete")),
+        case(
             "POST /api/admin/tag-types",
             "tag type",
             change(&["tag-type-created"]),
