@@ -17,6 +17,7 @@ mod dependencies;
 mod edit;
 mod environment_order;
 mod export;
+mod favorites;
 mod field_path;
 mod flag_batches;
 mod flag_fields;
@@ -75,6 +76,7 @@ pub use integrations::{
     CheckedIntegration, CreateIntegration, CreatedIntegration, DeleteIntegration, IntegrationInput,
     SendTestNotification, SetDeliveryCircuit, UpdateIntegration,
 };
+pub use favorites::{FavoriteTarget, SetFavorite};
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};

@@ -9,6 +9,7 @@ mod actions;
 mod context;
 mod dependencies;
 mod events;
+mod favorites;
 mod flag_batches;
 mod flags;
 mod heavy;
@@ -73,6 +74,7 @@ pub fn router() -> Routes {
         .merge(context::router())
         .merge(project_context::router())
         .merge(links::router())
+        .merge(favorites::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
         .merge(transfer::router())
@@ -107,6 +109,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         context::doc(),
         project_context::doc(),
         links::doc(),
+        favorites::doc(),
         signal_endpoints::doc(),
         actions::doc(),
         transfer::doc(),
