@@ -65,6 +65,7 @@ pub use dependencies::{AddDependency, RemoveDependencies, RemoveDependency, MAX_
 pub use edit::Edit;
 pub use environment_order::SortEnvironments;
 pub use export::ExportFlags;
+pub use favorites::{FavoriteTarget, SetFavorite};
 pub use field_path::{FieldPath, PathSegment};
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
 pub use flag_fields::FlagFields;
@@ -76,7 +77,6 @@ pub use integrations::{
     CheckedIntegration, CreateIntegration, CreatedIntegration, DeleteIntegration, IntegrationInput,
     SendTestNotification, SetDeliveryCircuit, UpdateIntegration,
 };
-pub use favorites::{FavoriteTarget, SetFavorite};
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};
