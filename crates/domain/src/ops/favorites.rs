@@ -57,3 +57,58 @@ impl Operation for SetFavorite {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::testing::OpBench;
+    use crate::ops::{CreateUser, HashedPassword, RootRole};
+
+    fn star(user_id: i64, project: &str, favorite: bool) -> SetFavorite {
+        SetFavorite {
+            user_id,
+            target: FavoriteTarget::Project(ProjectId::parse(project).expect("an id")),
+            favorite,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_star_is_the_users_own_and_no_revision() {
+        let bench = OpBench::new().await.expect("a store");
+        let user = bench
+            .apply(CreateUser {
+                username: "ada".to_owned(),
+                email: None,
+                name: None,
+                password: HashedPassword::hash("a long enough password")
+                    .await
+                    .expect("hashed"),
+                root_role: RootRole::Viewer,
+                only_if_first: false,
+            })
+            .await
+            .expect("a user")
+            .output;
+        let starred = bench
+            .apply(star(user.id, "default", true))
+            .await
+            .expect("starred");
+        assert_eq!(starred.committed.revision, None);
+        let stars = bench.store.favorites(FavoriteKind::Project, user.id).await;
+        assert_eq!(stars.expect("read"), ["default".to_owned()].into());
+        assert!(matches!(
+            bench.apply(star(user.id, "nowhere", true)).await,
+            Err(OpError::NotFound(_))
+        ));
+        assert!(matches!(
+            bench.apply(star(user.id + 1, "default", true)).await,
+            Err(OpError::NotFound(_))
+        ));
+        bench
+            .apply(star(user.id, "default", false))
+            .await
+            .expect("unstarred");
+        let stars = bench.store.favorites(FavoriteKind::Project, user.id).await;
+        assert!(stars.expect("read").is_empty());
+    }
+}
