@@ -63,6 +63,11 @@ const ADMIN_ONLY: &[&str] = &[
 const OWN_PATS: &str = "/api/admin/user/tokens";
 /// A user's own password, which every role changes.
 const OWN_PASSWORD: &str = "/api/admin/user/change-password";
+/// A user's own favorites (a project's or a flag's), which every role stars.
+const OWN_FAVORITES: [&str; 2] = [
+    "/api/admin/projects/{project}/favorites",
+    "/api/admin/projects/{project}/features/{feature}/favorites",
+];
 
 /// `path` is `prefix` or below it.
 fn under(path: &str, prefix: &str) -> bool {
@@ -73,9 +78,9 @@ fn under(path: &str, prefix: &str) -> bool {
 /// What a PAT of a user with `role` may call (`path` is the matched route):
 /// an Admin everything; an Editor everything but users, API tokens and
 /// signal endpoints; a Viewer only reads (`GET`, and the playground, which
-/// changes nothing). Every role manages its own PATs.
+/// changes nothing). Every role manages its own PATs and favorites.
 pub fn role_allows(role: RootRole, method: &Method, path: &str) -> bool {
-    if under(path, OWN_PATS) || path == OWN_PASSWORD {
+    if under(path, OWN_PATS) || path == OWN_PASSWORD || OWN_FAVORITES.contains(&path) {
         return true;
     }
     let admin_only = path.split('/').any(|segment| segment == "api-tokens")

@@ -275,6 +275,7 @@ impl WriteTx<'_> {
             .await?;
         for table in [
             "feature_links",
+            "favorite_features",
             "feature_tags",
             "feature_strategies",
             "feature_environments",

@@ -216,7 +216,11 @@ impl WriteTx<'_> {
 
     /// Deletes a project that has no flags.
     pub async fn delete_project(&mut self, id: &str) -> StorageResult<()> {
-        for table in ["project_default_strategies", "project_environments"] {
+        for table in [
+            "project_default_strategies",
+            "project_environments",
+            "favorite_projects",
+        ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE project_id = $1"))
                 .bind(id)
                 .execute(self.tx())

@@ -143,7 +143,7 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Deletes a user with their sessions, PATs, reset links and sign-ins.
+    /// Deletes a user with their sessions, PATs, reset links, sign-ins and favorites.
     pub async fn delete_user(&mut self, id: i64) -> StorageResult<()> {
         // Said explicitly as well as by the foreign keys' cascades.
         for table in [
@@ -151,6 +151,8 @@ impl WriteTx<'_> {
             "personal_access_tokens",
             "password_resets",
             "sign_ins",
+            "favorite_features",
+            "favorite_projects",
         ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(id)

@@ -18,6 +18,7 @@ mod dependencies;
 mod edit;
 mod environment_order;
 mod export;
+mod favorites;
 mod field_path;
 mod flag_batches;
 mod flag_bulk;
@@ -68,6 +69,7 @@ pub use dependencies::{AddDependency, RemoveDependencies, RemoveDependency, MAX_
 pub use edit::Edit;
 pub use environment_order::SortEnvironments;
 pub use export::ExportFlags;
+pub use favorites::{FavoriteTarget, SetFavorite};
 pub use field_path::{FieldPath, PathSegment};
 pub use flag_batches::{CloneFlag, MarkStale, SortStrategies, SwitchEnvironments, MAX_BULK};
 pub use flag_bulk::{

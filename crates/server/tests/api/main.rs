@@ -11,6 +11,7 @@ mod changes;
 mod dependencies;
 mod edge;
 mod export;
+mod favorites;
 mod field_errors;
 mod flag_bulk;
 mod flags;
@@ -51,6 +52,7 @@ use changes::*;
 use dependencies::*;
 use edge::*;
 use export::*;
+use favorites::*;
 use field_errors::*;
 use flag_bulk::*;
 use flags::*;
@@ -222,6 +224,8 @@ on_both_backends!(
     ui_new_flag_name_is_checked_while_typed,
     ui_archived_flag_reads_and_revives,
     pats_act_with_their_users_role,
+    favorites_belong_to_their_user,
+    bad_favorites_change_nothing,
     bad_pat_input_changes_nothing,
     ui_manages_pats,
     ui_flags_list_create_archive,

@@ -49,7 +49,12 @@ pub async fn pat_on_profile(browser: &mut Browser, description: &str) -> String 
 }
 
 /// A user made on the users screen by the admin, signed in.
-async fn user_browser(app: &TestApp, admin: &mut Browser, username: &str, role: &str) -> Browser {
+pub(crate) async fn user_browser(
+    app: &TestApp,
+    admin: &mut Browser,
+    username: &str,
+    role: &str,
+) -> Browser {
     let csrf = admin.get("/users").await.csrf();
     let password = "a long enough password";
     let created = admin

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Routes served, of the counted ones; never lower this.
-const FLOOR: usize = 186;
+const FLOOR: usize = 190;
 
 /// Sections of the reference that are Unleash's own web UI's plumbing
 /// (feedback, splash screens, UI settings, the instance statistics page,

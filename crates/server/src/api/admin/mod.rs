@@ -9,6 +9,7 @@ mod actions;
 mod context;
 mod dependencies;
 mod events;
+mod favorites;
 mod flag_batches;
 mod flag_bulk;
 mod flags;
@@ -79,6 +80,7 @@ pub fn router() -> Routes {
         .merge(links::router())
         .merge(maintenance::router())
         .merge(lifecycle::router())
+        .merge(favorites::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
         .merge(transfer::router())
@@ -116,6 +118,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         links::doc(),
         maintenance::doc(),
         lifecycle::doc(),
+        favorites::doc(),
         signal_endpoints::doc(),
         actions::doc(),
         transfer::doc(),

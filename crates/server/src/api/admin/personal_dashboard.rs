@@ -2,7 +2,7 @@
 //! the flags they created, the projects those are in, the instance's admins,
 //! and one project's health, onboarding and latest events. The caller is the
 //! personal access token's user, or the API token (by the name the event log
-//! gives it). Flagstaff has no project members, owners, roles or favourites:
+//! gives it). Flagstaff has no project members, owners or roles, and no favourites here:
 //! those are answered empty, with owners as Unleash's `system` owner.
 
 use std::collections::BTreeMap;

@@ -27,7 +27,9 @@ use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use flagstaff_domain::wire::{CreatedBy, FlagMetadata};
-use flagstaff_storage::{FlagEnvironmentRow, FlagRow, FlagSearch, Lifecycle, Tag, TagMatch};
+use flagstaff_storage::{
+    FavoriteKind, FlagEnvironmentRow, FlagRow, FlagSearch, Lifecycle, Tag, TagMatch,
+};
 
 pub fn router() -> Routes {
     Routes::new().route("/api/admin/search/features", get(search_features))
@@ -60,6 +62,7 @@ struct Found<'a> {
     metadata: FlagMetadata<'a>,
     archived_at: Option<String>,
     created_by: CreatedBy<'a>,
+    /// Whether the caller (a personal access token's user) starred it.
     favorite: bool,
     environments: Vec<FoundEnvironment<'a>>,
     tags: &'a [Tag],
@@ -128,7 +131,7 @@ struct SearchAnswer<'a> {
 )]
 async fn search_features(
     State(state): State<AppState>,
-    _admin: AdminToken,
+    admin: AdminToken,
     Query(query): Query<SearchQuery>,
 ) -> ApiResult<Response> {
     let (offset, limit) = (query.offset.unwrap_or(0), query.limit.unwrap_or(50));
@@ -181,6 +184,7 @@ async fn search_features(
     let (rows, counts) = state.store.search_details(&names).await?;
     let tags = state.store.tags_of_flags(&names).await?;
     let stages = state.store.lifecycle_stages(&names).await?;
+    let favorites = super::favorites::starred(&state, &admin, FavoriteKind::Flag).await?;
     let stages: HashMap<&str, (Lifecycle, Option<&str>)> = stages
         .iter()
         .map(|(name, stage, at)| (name.as_str(), (*stage, at.as_deref())))
@@ -202,7 +206,7 @@ async fn search_features(
                 created_by: CreatedBy {
                     name: &f.created_by,
                 },
-                favorite: false,
+                favorite: favorites.contains(&f.name),
                 // In the environments' sort order (the order of `environments`).
                 environments: environments
                     .iter()

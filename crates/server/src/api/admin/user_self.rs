@@ -126,7 +126,7 @@ struct Profile {
     groups: Vec<String>,
     /// Always empty (Flagstaff sends no email).
     subscriptions: Vec<String>,
-    /// Always empty (Flagstaff has no favorites).
+    /// Always empty (deprecated in Unleash; favorites show as `favorite` on flags).
     features: Vec<String>,
     can_change_password: bool,
 }

@@ -6,6 +6,9 @@ use crate::helpers::*;
 
 const STRATEGIES: &str =
     "/api/admin/projects/default/features/one/environments/development/strategies";
+/// Why a favorite is no change.
+const FAVORITE: &str = "the caller's own star: per-user view state that Unleash records no event \
+for and no flag document or snapshot reads";
 const VARIANTS: &str = "/api/admin/projects/default/features/one/environments/development/variants";
 
 pub fn cases() -> Vec<Case> {
@@ -15,6 +18,7 @@ pub fn cases() -> Vec<Case> {
         flags_links_and_tags(),
         strategy_types(),
         flag_changes(),
+        favorites(),
         transfers(),
         removals(),
         automation(),
@@ -520,6 +524,40 @@ fn flag_changes() -> Vec<Case> {
             change(&["feature-dependencies-removed"]),
         )
         .at(format!("{F}/two/dependencies")),
+    ]
+}
+
+/// A user's own stars, while flag `one` is live.
+fn favorites() -> Vec<Case> {
+    vec![
+        case(
+            "POST /api/admin/projects/{project}/favorites",
+            "project favorite",
+            Expect::NotAChange(FAVORITE),
+        )
+        .at("/api/admin/projects/default/favorites")
+        .by_user(),
+        case(
+            "DELETE /api/admin/projects/{project}/favorites",
+            "project favorite removed",
+            Expect::NotAChange(FAVORITE),
+        )
+        .at("/api/admin/projects/default/favorites")
+        .by_user(),
+        case(
+            "POST /api/admin/projects/{project}/features/{feature}/favorites",
+            "flag favorite",
+            Expect::NotAChange(FAVORITE),
+        )
+        .at("/api/admin/projects/default/features/one/favorites")
+        .by_user(),
+        case(
+            "DELETE /api/admin/projects/{project}/features/{feature}/favorites",
+            "flag favorite removed",
+            Expect::NotAChange(FAVORITE),
+        )
+        .at("/api/admin/projects/default/features/one/favorites")
+        .by_user(),
     ]
 }
 

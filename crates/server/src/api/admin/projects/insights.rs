@@ -13,6 +13,7 @@ use super::facts::{onboarding, OnboardingStatus, ProjectFacts, ProjectStats, Typ
 use crate::auth::AdminToken;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use flagstaff_storage::FavoriteKind;
 
 pub(super) fn router() -> Routes {
     let at = |tail: &str| format!("/api/admin/projects/{{project}}/{tail}");
@@ -58,6 +59,7 @@ struct ProjectOverview {
     technical_debt: u32,
     environments: Vec<OverviewEnvironment>,
     feature_type_counts: Vec<TypeCount>,
+    /// Whether the caller (a personal access token's user) starred it.
     favorite: bool,
     onboarding_status: OnboardingStatus,
 }
@@ -74,7 +76,7 @@ struct ProjectOverview {
 )]
 async fn overview(
     State(state): State<AppState>,
-    _admin: AdminToken,
+    admin: AdminToken,
     Path(project): Path<String>,
 ) -> ApiResult<Json<ProjectOverview>> {
     let facts = ProjectFacts::read(&state, &project).await?;
@@ -103,7 +105,9 @@ async fn overview(
             .into_iter()
             .map(|(kind, count)| TypeCount { kind, count })
             .collect(),
-        favorite: false,
+        favorite: super::super::favorites::starred(&state, &admin, FavoriteKind::Project)
+            .await?
+            .contains(&facts.id),
         onboarding_status: onboarding(&state, &facts).await?,
     }))
 }
