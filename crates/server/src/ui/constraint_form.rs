@@ -22,12 +22,14 @@
 //! the row; the operation checks again, and its refusal is put on the row its
 //! path names ([`ConstraintsForm::attach_error`]).
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use flagstaff_engine::document::Constraint;
 use flagstaff_engine::{constraint_problem, Arity, Operator, ValueKind, OPERATORS};
 
 use flagstaff_domain::ops::STANDARD_CONTEXT_FIELDS as STANDARD_FIELDS;
 use flagstaff_domain::ops::{FieldPath, PathSegment};
+
+mod local_time;
+use local_time::{is_local_time, local_time, rfc3339_utc};
 
 /// The submit button that asks for one more row (and a re-drawn form).
 pub const ADD_CONSTRAINT: &str = "add_constraint";
@@ -38,9 +40,6 @@ pub const REDRAW: &str = "redraw";
 
 /// Most constraint rows a form shows (the operations' limit is lower).
 pub const MAX_ROWS: usize = 100;
-
-/// `datetime-local` inputs post this (seconds and fraction optional), always UTC here.
-const LOCAL_FORMATS: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"];
 
 /// One row of the editor as entered.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -374,33 +373,6 @@ pub fn offered(field: &flagstaff_storage::ContextFieldRow) -> (String, Vec<Strin
         })
         .collect();
     (field.name.clone(), values)
-}
-
-fn is_local_time(text: &str) -> bool {
-    LOCAL_FORMATS
-        .iter()
-        .any(|f| NaiveDateTime::parse_from_str(text.trim(), f).is_ok())
-}
-
-/// A `datetime-local` value (read as UTC) as RFC 3339; anything else as typed
-/// (the engine's rules then say whether it is a date-time).
-fn rfc3339_utc(text: &str) -> String {
-    LOCAL_FORMATS
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .map(|t| t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true))
-        .unwrap_or_else(|| text.to_owned())
-}
-
-/// An RFC 3339 instant as a `datetime-local` value in UTC.
-fn local_time(text: &str) -> Option<String> {
-    let instant = DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc);
-    let format = if instant.timestamp_subsec_nanos() == 0 {
-        "%Y-%m-%dT%H:%M:%S"
-    } else {
-        "%Y-%m-%dT%H:%M:%S%.3f"
-    };
-    Some(instant.format(format).to_string())
 }
 
 #[cfg(test)]
