@@ -1,9 +1,10 @@
 //! What a constraint may say about the context fields it names, beyond what
-//! the engine checks: a project's own context field is used only in that
-//! project (a global segment counts as no project), and a field with legal
-//! values takes only those (Unleash checks the legal values of strategies'
-//! and segments' constraints: `value` for a single-value operator, every one
-//! of `values` for the others).
+//! the engine checks: a field with legal values takes only those (Unleash
+//! checks the legal values of strategies' and segments' constraints: `value`
+//! for a single-value operator, every one of `values` for the others). A
+//! project's own field may be named anywhere, as Unleash's API allows (only
+//! its UI offers a project's fields in that project alone), so that what is
+//! migrated from Unleash is accepted.
 
 use std::collections::HashMap;
 
@@ -14,12 +15,10 @@ use serde_json::Value;
 
 use super::{FieldPath, OpError, OpResult};
 
-/// Every constraint's context field may be used where the constraints live
-/// (`project`; none for a global segment) and its values are legal ones; a
+/// Every constraint's values are legal ones for its context field; a
 /// refusal's path starts at the list (`[2].values`).
 pub(super) async fn check_constraint_fields(
     w: &mut WriteTx<'_>,
-    project: Option<&str>,
     constraints: &[Constraint],
 ) -> OpResult<()> {
     if constraints.is_empty() {
@@ -36,17 +35,6 @@ pub(super) async fn check_constraint_fields(
             continue;
         };
         let at = FieldPath::root().index(i);
-        if let Some(owner) = field.project.as_deref() {
-            if project != Some(owner) {
-                return Err(OpError::invalid(
-                    at.field("contextName"),
-                    format!(
-                        "the context field {} belongs to project {owner} and is not available here",
-                        c.context_name
-                    ),
-                ));
-            }
-        }
         check_legal_values(field, c).map_err(|e| e.within(&at))?;
     }
     Ok(())

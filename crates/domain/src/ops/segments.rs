@@ -82,7 +82,7 @@ impl SegmentInput {
                 ));
             }
         }
-        check_constraint_fields(w, self.project.as_deref(), &self.constraints)
+        check_constraint_fields(w, &self.constraints)
             .await
             .map_err(|e| e.within(&at_constraints))?;
         Ok(SegmentInput {

@@ -269,7 +269,7 @@ impl Operation for AddStrategy {
         let values = self.strategy.into_values(&self.place.feature, &cx.limits)?;
         check_strategy_type(w, &values.name).await?;
         check_segments(w, &values).await?;
-        check_constraint_fields(w, Some(self.place.project.as_str()), &values.constraints)
+        check_constraint_fields(w, &values.constraints)
             .await
             .map_err(|e| e.within(&FieldPath::root().field("constraints")))?;
         let strategy = StrategyRow {
@@ -312,7 +312,7 @@ impl Operation for UpdateStrategy {
         let values = input.into_values(&self.place.feature, &cx.limits)?;
         check_strategy_type(w, &values.name).await?;
         check_segments(w, &values).await?;
-        check_constraint_fields(w, Some(self.place.project.as_str()), &values.constraints)
+        check_constraint_fields(w, &values.constraints)
             .await
             .map_err(|e| e.within(&FieldPath::root().field("constraints")))?;
         let after = StrategyRow {

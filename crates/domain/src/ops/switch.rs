@@ -132,7 +132,7 @@ impl Operation for SetDefaultStrategy {
         // An empty groupId stays empty: each flag gets its own name there.
         let values = self.strategy.into_values("", &cx.limits)?;
         check_segments(w, &values).await?;
-        check_constraint_fields(w, Some(self.project.as_str()), &values.constraints)
+        check_constraint_fields(w, &values.constraints)
             .await
             .map_err(|e| e.within(&FieldPath::root().field("constraints")))?;
         let before = w.default_strategy(&self.project, &self.environment).await?;
