@@ -84,6 +84,11 @@ mod tests {
             "addon-test-",
             "features-",
             "user-",
+            // Kinds added since, which change nothing an SDK is sent.
+            "setting-",
+            "feature-type-",
+            "feature-completed",
+            "feature-uncompleted",
         ]
         .iter()
         .any(|prefix| kind.starts_with(prefix))
