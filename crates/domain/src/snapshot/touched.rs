@@ -85,14 +85,17 @@ mod tests {
             "features-",
             "user-",
             // Kinds added since, which change nothing an SDK is sent.
-            "setting-",
-            "feature-type-",
             "feature-completed",
             "feature-uncompleted",
         ]
         .iter()
         .any(|prefix| kind.starts_with(prefix))
         {
+            return touched;
+        }
+        // Kinds added since: a flag they name, else nothing.
+        if kind.starts_with("setting-") || kind.starts_with("feature-type-") {
+            touched.flags.extend(change.feature_name.clone());
             return touched;
         }
         if let Some(name) = &change.feature_name {
