@@ -147,18 +147,18 @@ fn context_and_segments() -> Vec<Case> {
         .at("/api/admin/projects/other/context/tenant/legal-values")
         .body(json!({"value": "acme"})),
         case(
+            "POST /api/admin/segments",
+            "segment with a value the field does not allow",
+            Expect::Refused,
+        )
+        .body(json!({"name": "tenants", "constraints": [
+            {"contextName": "tenant", "operator": "IN", "values": ["globex"]}]})),
+        case(
             "DELETE /api/admin/projects/{project}/context/{name}/legal-values/{value}",
             "project legal value removed",
             change(&["context-field-updated"]),
         )
         .at("/api/admin/projects/other/context/tenant/legal-values/acme"),
-        case(
-            "POST /api/admin/segments",
-            "segment on another project's field",
-            Expect::Refused,
-        )
-        .body(json!({"name": "tenants", "constraints": [
-            {"contextName": "tenant", "operator": "IN", "values": ["acme"]}]})),
         case(
             "DELETE /api/admin/projects/{project}/context/{name}",
             "project context delete",
