@@ -305,6 +305,22 @@ impl Store {
         self.reads.source()
     }
 
+    /// Brings the query planner's statistics of the flag tables up to date
+    /// after a change that wrote many of their rows at once (an import of
+    /// thousands of flags). Until autovacuum gets to them, PostgreSQL plans
+    /// with the statistics from before (none in a new database) and, expecting
+    /// a handful of rows, scans a project's flags instead of asking the flag
+    /// search's trigram index (10,000 imported flags: 11 ms a search instead
+    /// of 0.6 ms). SQLite plans from its indexes alone: nothing to do.
+    pub async fn refresh_flag_statistics(&self) -> StorageResult<()> {
+        if self.backend() == Backend::Postgres {
+            sqlx::query("ANALYZE features, feature_environments, feature_strategies, feature_tags")
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(())
+    }
+
     pub fn location(&self) -> &DatabaseLocation {
         &self.location
     }
