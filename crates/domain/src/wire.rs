@@ -19,6 +19,7 @@ mod events;
 mod flags;
 pub mod tokens;
 pub mod transfer;
+pub mod release_plans;
 pub mod users;
 
 pub use events::EventView;

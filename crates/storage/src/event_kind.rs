@@ -131,6 +131,20 @@ event_kinds! {
     StrategyReactivated => "strategy-reactivated",
     StrategyDeleted => "strategy-deleted",
     DefaultStrategyUpdated => "default-strategy-updated",
+    ReleasePlanTemplateCreated => "release-plan-template-created",
+    ReleasePlanTemplateUpdated => "release-plan-template-updated",
+    ReleasePlanTemplateDeleted => "release-plan-template-deleted",
+    ReleasePlanTemplateArchived => "release-plan-template-archived",
+    ReleasePlanAdded => "release-plan-added",
+    ReleasePlanRemoved => "release-plan-removed",
+    ReleasePlanMilestoneStarted => "release-plan-milestone-started",
+    MilestoneProgressionCreated => "milestone-progression-created",
+    MilestoneProgressionUpdated => "milestone-progression-updated",
+    MilestoneProgressionDeleted => "milestone-progression-deleted",
+    SafeguardChanged => "safeguard-changed",
+    SafeguardDeleted => "safeguard-deleted",
+    SafeguardProgressionsPaused => "safeguard-progressions-paused",
+    SafeguardProgressionsResumed => "safeguard-progressions-resumed",
 }
 
 /// A name that is no event kind Flagstaff records.
@@ -243,7 +257,11 @@ impl EventKind {
             | EventKind::DefaultStrategyUpdated
             | EventKind::SettingCreated
             | EventKind::SettingUpdated
-            | EventKind::FeatureTypeUpdated => Touches::FlagElse(Part::Nothing),
+            | EventKind::FeatureTypeUpdated
+            | EventKind::ReleasePlanTemplateCreated
+            | EventKind::ReleasePlanTemplateUpdated
+            | EventKind::ReleasePlanTemplateDeleted
+            | EventKind::ReleasePlanTemplateArchived => Touches::FlagElse(Part::Nothing),
             EventKind::FeatureCreated
             | EventKind::FeatureMetadataUpdated
             | EventKind::FeatureArchived
@@ -267,7 +285,19 @@ impl EventKind {
             | EventKind::FeatureTagged
             | EventKind::FeatureUntagged
             | EventKind::TagDeleted
-            | EventKind::TagTypeDeleted => Touches::FlagElse(Part::Everything),
+            | EventKind::TagTypeDeleted
+            // A plan's events name its flag, whose strategies a milestone
+            // puts or takes away (the others change what the plan view shows).
+            | EventKind::ReleasePlanAdded
+            | EventKind::ReleasePlanRemoved
+            | EventKind::ReleasePlanMilestoneStarted
+            | EventKind::MilestoneProgressionCreated
+            | EventKind::MilestoneProgressionUpdated
+            | EventKind::MilestoneProgressionDeleted
+            | EventKind::SafeguardChanged
+            | EventKind::SafeguardDeleted
+            | EventKind::SafeguardProgressionsPaused
+            | EventKind::SafeguardProgressionsResumed => Touches::FlagElse(Part::Everything),
         }
     }
 }
@@ -340,7 +370,21 @@ impl EventKind {
             | EventKind::StrategyDeprecated
             | EventKind::StrategyReactivated
             | EventKind::StrategyDeleted
-            | EventKind::DefaultStrategyUpdated => true,
+            | EventKind::DefaultStrategyUpdated
+            | EventKind::ReleasePlanTemplateCreated
+            | EventKind::ReleasePlanTemplateUpdated
+            | EventKind::ReleasePlanTemplateDeleted
+            | EventKind::ReleasePlanTemplateArchived
+            | EventKind::ReleasePlanAdded
+            | EventKind::ReleasePlanRemoved
+            | EventKind::ReleasePlanMilestoneStarted
+            | EventKind::MilestoneProgressionCreated
+            | EventKind::MilestoneProgressionUpdated
+            | EventKind::MilestoneProgressionDeleted
+            | EventKind::SafeguardChanged
+            | EventKind::SafeguardDeleted
+            | EventKind::SafeguardProgressionsPaused
+            | EventKind::SafeguardProgressionsResumed => true,
             // Not offered to integrations (as before `EventKind`): users and
             // personal access tokens are accounts, not changes to flags; a
             // test notification goes to the one integration it tests;

@@ -36,6 +36,9 @@ pub mod passwords;
 pub mod pats;
 mod project_tokens;
 mod projects;
+mod release_plans;
+mod release_templates;
+mod safeguards;
 mod segments;
 mod signals;
 mod start_tokens;
@@ -94,6 +97,18 @@ pub use project_tokens::{CreateProjectToken, RevokeProjectToken};
 pub use projects::{
     AddEnvironmentToProject, CreateEnvironment, CreateProject, DeleteProject,
     RemoveEnvironmentFromProject, SetEnvironmentEnabled, UpdateProject,
+};
+pub use release_plans::{
+    AddReleasePlan, ProgressDue, RemoveProgression, RemoveReleasePlan, SetProgression,
+    StartMilestone,
+};
+pub use release_templates::{
+    ChangeTemplate, CreateTemplate, MilestoneInput, MilestoneStrategyInput, TemplateChange,
+    TemplateChanged, TemplateInput, MAX_MILESTONES,
+};
+pub use safeguards::{
+    RemoveSafeguard, ResumeProgression, SafeguardInput, SetSafeguard, TripSafeguard,
+    UpdatePlanStrategy,
 };
 pub use segments::{check_segment_name, CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 pub use signals::{

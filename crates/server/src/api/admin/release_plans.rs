@@ -1,0 +1,243 @@
+//! Release plans on a flag's environment (Unleash Enterprise's paths, under
+//! `/api/admin/projects/{project}/features/{feature}/environments/{environment}`):
+//! list and add (`release-plans`, also spelled `release_plans`), remove, start
+//! a milestone, progressions (set, remove, resume), safeguards of a plan or of
+//! the environment, and a plan milestone's strategy.
+
+use crate::api::routes::{delete, get, post, put, Routes};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::check_project_environment;
+use crate::api::ApiObject;
+use crate::auth::AdminToken;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use flagstaff_domain::ops::{
+    AddReleasePlan, EnvironmentName, FlagName, MilestoneStrategyInput, ProjectId,
+    RemoveProgression, RemoveReleasePlan, RemoveSafeguard, ResumeProgression, SafeguardInput,
+    SetProgression, SetSafeguard, StartMilestone, StrategyPlace, UpdatePlanStrategy,
+};
+use flagstaff_domain::wire::release_plans::{
+    plan_view, MilestoneStrategyView, ReleasePlanView, SafeguardView, TransitionCondition,
+};
+
+const BASE: &str = "/api/admin/projects/{project}/features/{feature}/environments/{environment}";
+
+pub fn router() -> Routes {
+    let plans = format!("{BASE}/release-plans");
+    Routes::new()
+        .route(&plans, get(list).post(add))
+        .route(&format!("{BASE}/release_plans"), get(list_underscored).post(add_underscored))
+        .route(&format!("{plans}/{{plan}}"), delete(remove))
+        .route(&format!("{plans}/{{plan}}/milestones/{{milestone}}/start"), post(start))
+        .route(&format!("{BASE}/progressions/{{milestone}}"), put(set_progression).delete(remove_progression))
+        .route(&format!("{BASE}/progressions/{{plan}}/resume"), post(resume))
+        .route(&format!("{plans}/{{plan}}/safeguards"), put(set_plan_safeguard))
+        .route(&format!("{plans}/{{plan}}/safeguards/{{safeguard}}"), delete(remove_plan_safeguard))
+        .route(&format!("{BASE}/safeguards"), put(set_safeguard))
+        .route(&format!("{BASE}/safeguards/{{safeguard}}"), delete(remove_safeguard))
+        .route(&format!("{BASE}/milestone-strategies/{{strategy}}"), put(update_strategy))
+}
+
+type PlacePath = (String, String, String);
+
+fn place((project, feature, environment): &PlacePath) -> ApiResult<StrategyPlace> {
+    Ok(StrategyPlace {
+        project: ProjectId::in_path(project)?,
+        feature: FlagName::in_path(feature)?,
+        environment: EnvironmentName::in_path(environment)?,
+    })
+}
+
+/// `(project, feature, environment, id)`: the place and one id.
+fn place_and((project, feature, environment, id): (String, String, String, String)) -> ApiResult<(StrategyPlace, String)> {
+    Ok((place(&(project, feature, environment))?, id))
+}
+
+/// Unleash's body for a new plan.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"templateId": "4a1f0c2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f"}))]
+pub(crate) struct NewPlan {
+    template_id: String,
+}
+
+/// Unleash's progression body.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(example = json!({"targetMilestone": "7c1d0c2e-8a3b-4c5d-9e0f-1a2b3c4d5e6f",
+    "transitionCondition": {"intervalMinutes": 30}}))]
+pub(crate) struct ProgressionBody {
+    target_milestone: String,
+    transition_condition: TransitionCondition,
+}
+
+async fn plans_of(state: &AppState, path: &PlacePath) -> ApiResult<Response> {
+    check_project_environment(state, &path.0, &path.2).await?;
+    state.store.live_flag(&path.0, &path.1).await?;
+    let mut views = Vec::new();
+    for plan in state.store.plan_definitions("plan", Some((&path.1, &path.2))).await? {
+        views.push(plan_view(&*state.store, &plan).await?);
+    }
+    Ok(Json(views).into_response())
+}
+
+async fn add_plan(state: &AppState, admin: &AdminToken, path: &PlacePath, body: NewPlan) -> ApiResult<Response> {
+    let operation = AddReleasePlan { place: place(path)?, template_id: body.template_id };
+    let view = state.apply(&admin.actor(), operation).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release-plans",
+    summary = "The release plans of a flag's environment",
+    responses((status = 200, description = "The plans", body = [ReleasePlanView]),
+        (status = 404, description = "Not found")))]
+async fn list(State(state): State<AppState>, _admin: AdminToken, Path(path): Path<PlacePath>) -> ApiResult<Response> {
+    plans_of(&state, &path).await
+}
+
+#[utoipa::path(get, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release_plans",
+    summary = "The release plans of a flag's environment (Unleash's other spelling)",
+    responses((status = 200, description = "The plans", body = [ReleasePlanView]),
+        (status = 404, description = "Not found")))]
+async fn list_underscored(State(state): State<AppState>, _admin: AdminToken, Path(path): Path<PlacePath>) -> ApiResult<Response> {
+    plans_of(&state, &path).await
+}
+
+#[utoipa::path(post, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release-plans",
+    summary = "Adds a release plan to a flag's environment from a template (its milestones copied)",
+    request_body = NewPlan,
+    responses((status = 201, description = "The plan", body = ReleasePlanView),
+        (status = 400, description = "Invalid input"), (status = 404, description = "Not found"),
+        (status = 409, description = "The environment has a plan")))]
+async fn add(State(state): State<AppState>, admin: AdminToken, Path(path): Path<PlacePath>, ApiObject(body): ApiObject<NewPlan>) -> ApiResult<Response> {
+    add_plan(&state, &admin, &path, body).await
+}
+
+#[utoipa::path(post, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release_plans",
+    summary = "Adds a release plan from a template (Unleash's other spelling)",
+    request_body = NewPlan,
+    responses((status = 201, description = "The plan", body = ReleasePlanView),
+        (status = 400, description = "Invalid input"), (status = 404, description = "Not found"),
+        (status = 409, description = "The environment has a plan")))]
+async fn add_underscored(State(state): State<AppState>, admin: AdminToken, Path(path): Path<PlacePath>, ApiObject(body): ApiObject<NewPlan>) -> ApiResult<Response> {
+    add_plan(&state, &admin, &path, body).await
+}
+
+#[utoipa::path(delete, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release-plans/{plan}",
+    summary = "Removes a release plan and the strategies its milestone put on the flag",
+    responses((status = 204, description = "Done"), (status = 404, description = "Not found")))]
+async fn remove(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>) -> ApiResult<StatusCode> {
+    let (place, plan_id) = place_and(path)?;
+    state.apply(&admin.actor(), RemoveReleasePlan { place, plan_id }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release-plans/{plan}/milestones/{milestone}/start",
+    summary = "Starts a milestone: its strategies replace the plan's on the flag, in one change",
+    responses((status = 200, description = "The plan", body = ReleasePlanView),
+        (status = 400, description = "Invalid input"), (status = 404, description = "Not found")))]
+async fn start(State(state): State<AppState>, admin: AdminToken, Path((project, feature, environment, plan_id, milestone_id)): Path<(String, String, String, String, String)>) -> ApiResult<Response> {
+    let place = place(&(project, feature, environment))?;
+    let view = state.apply(&admin.actor(), StartMilestone { place, plan_id, milestone_id }).await?;
+    Ok(Json(view).into_response())
+}
+
+#[utoipa::path(put, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/progressions/{milestone}",
+    summary = "Sets the progression out of a milestone: the target starts `intervalMinutes` after it did",
+    request_body = ProgressionBody,
+    responses((status = 200, description = "The plan", body = ReleasePlanView),
+        (status = 400, description = "Invalid input"), (status = 404, description = "Not found")))]
+async fn set_progression(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>, ApiObject(body): ApiObject<ProgressionBody>) -> ApiResult<Response> {
+    let (place, source_milestone) = place_and(path)?;
+    let operation = SetProgression {
+        place,
+        source_milestone,
+        target_milestone: body.target_milestone,
+        transition_condition: body.transition_condition,
+    };
+    Ok(Json(state.apply(&admin.actor(), operation).await?).into_response())
+}
+
+#[utoipa::path(delete, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/progressions/{milestone}",
+    summary = "Removes the progression out of a milestone",
+    responses((status = 204, description = "Done"), (status = 404, description = "Not found")))]
+async fn remove_progression(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>) -> ApiResult<StatusCode> {
+    let (place, source_milestone) = place_and(path)?;
+    state.apply(&admin.actor(), RemoveProgression { place, source_milestone }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/progressions/{plan}/resume",
+    summary = "Resumes a plan's progressions a safeguard paused (its safeguards watch again)",
+    responses((status = 204, description = "Done"), (status = 404, description = "Not found")))]
+async fn resume(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>) -> ApiResult<StatusCode> {
+    let (place, plan_id) = place_and(path)?;
+    state.apply(&admin.actor(), ResumeProgression { place, plan_id }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(put, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release-plans/{plan}/safeguards",
+    summary = "Sets a plan's safeguard: when its metric crosses the threshold, the plan's progressions pause",
+    request_body = SafeguardInput,
+    responses((status = 200, description = "The safeguard", body = SafeguardView),
+        (status = 400, description = "Invalid input"), (status = 404, description = "Not found")))]
+async fn set_plan_safeguard(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>, ApiObject(safeguard): ApiObject<SafeguardInput>) -> ApiResult<Response> {
+    let (place, plan_id) = place_and(path)?;
+    let operation = SetSafeguard { place, plan_id: Some(plan_id), safeguard };
+    Ok(Json(state.apply(&admin.actor(), operation).await?).into_response())
+}
+
+#[utoipa::path(delete, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release-plans/{plan}/safeguards/{safeguard}",
+    summary = "Deletes a plan's safeguard",
+    responses((status = 204, description = "Done"), (status = 404, description = "Not found")))]
+async fn remove_plan_safeguard(State(state): State<AppState>, admin: AdminToken, Path((project, feature, environment, plan_id, id)): Path<(String, String, String, String, String)>) -> ApiResult<StatusCode> {
+    let place = place(&(project, feature, environment))?;
+    state.apply(&admin.actor(), RemoveSafeguard { place, plan_id: Some(plan_id), id }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(put, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/safeguards",
+    summary = "Sets the environment's safeguard: it pauses every plan of the flag's environment",
+    request_body = SafeguardInput,
+    responses((status = 200, description = "The safeguard", body = SafeguardView),
+        (status = 400, description = "Invalid input"), (status = 404, description = "Not found")))]
+async fn set_safeguard(State(state): State<AppState>, admin: AdminToken, Path(path): Path<PlacePath>, ApiObject(safeguard): ApiObject<SafeguardInput>) -> ApiResult<Response> {
+    let operation = SetSafeguard { place: place(&path)?, plan_id: None, safeguard };
+    Ok(Json(state.apply(&admin.actor(), operation).await?).into_response())
+}
+
+#[utoipa::path(delete, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/safeguards/{safeguard}",
+    summary = "Deletes a safeguard of the flag's environment",
+    responses((status = 204, description = "Done"), (status = 404, description = "Not found")))]
+async fn remove_safeguard(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>) -> ApiResult<StatusCode> {
+    let (place, id) = place_and(path)?;
+    state.apply(&admin.actor(), RemoveSafeguard { place, plan_id: None, id }).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(put, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/milestone-strategies/{strategy}",
+    summary = "Replaces a plan milestone's strategy (and the flag's copy while it is active)",
+    request_body = MilestoneStrategyInput,
+    responses((status = 200, description = "The strategy", body = MilestoneStrategyView),
+        (status = 400, description = "Invalid input"), (status = 404, description = "Not found")))]
+async fn update_strategy(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>, ApiObject(strategy): ApiObject<MilestoneStrategyInput>) -> ApiResult<Response> {
+    let (place, id) = place_and(path)?;
+    let operation = UpdatePlanStrategy { place, id, strategy };
+    Ok(Json(state.apply(&admin.actor(), operation).await?).into_response())
+}
+
+/// This area's part of the OpenAPI document.
+pub(super) fn doc() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(list, list_underscored, add, add_underscored, remove, start, set_progression,
+        remove_progression, resume, set_plan_safeguard, remove_plan_safeguard, set_safeguard,
+        remove_safeguard, update_strategy))]
+    struct Doc;
+    crate::api::openapi::area(Doc::openapi(), "Admin: release plans", "release_plans")
+}
