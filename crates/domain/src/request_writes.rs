@@ -108,7 +108,9 @@ impl DomainState {
     ) -> StorageResult<flagstaff_storage::SamplesStored> {
         let now = self.store.clock().now();
         let mut w = self.store.write_metrics().await?;
-        let stored = w.record_impact_samples(samples, &now, caps).await?;
+        let stored = w
+            .record_impact_samples(&uuid::Uuid::new_v4().to_string(), samples, &now, caps)
+            .await?;
         w.commit().await?;
         Ok(stored)
     }

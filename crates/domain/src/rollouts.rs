@@ -28,7 +28,10 @@ pub(crate) fn spawn(state: DomainState) -> tokio::task::JoinHandle<()> {
         loop {
             if let Err(e) = tick(&state).await {
                 if e.is_unreachable() {
-                    state.store.reachability().down("looking at release plans", &e);
+                    state
+                        .store
+                        .reachability()
+                        .down("looking at release plans", &e);
                 } else {
                     tracing::error!(error = %e, "looking at release plans and safeguards failed");
                 }
@@ -123,7 +126,10 @@ async fn watch(
 }
 
 /// Whether a series' labels have one of the selected values for every label named.
-pub fn selected(labels: &BTreeMap<String, String>, selectors: &BTreeMap<String, Vec<String>>) -> bool {
+pub fn selected(
+    labels: &BTreeMap<String, String>,
+    selectors: &BTreeMap<String, Vec<String>>,
+) -> bool {
     selectors.iter().all(|(label, values)| {
         values.is_empty()
             || values.iter().any(|v| v == "*")
@@ -148,7 +154,7 @@ pub fn aggregate(
 ) -> Option<f64> {
     let seconds = (minutes.max(1) * 60) as f64;
     let values: Vec<f64> = samples.iter().map(|s| s.value).collect();
-    let total = |f: fn(&SampleData) -> f64| samples.iter().map(|s| f(s)).sum::<f64>();
+    let total = |f: fn(&SampleData) -> f64| samples.iter().map(|&s| f(s)).sum::<f64>();
     match (kind, mode) {
         (MetricType::Histogram, AggregationMode::Count) => Some(total(|s| s.count as f64)),
         (MetricType::Histogram, AggregationMode::Sum) => Some(total(|s| s.sum)),
@@ -207,7 +213,11 @@ fn histogram_quantile(samples: &[&SampleData], q: f64) -> Option<f64> {
                 return Some(lower);
             };
             let inside = (*count - below) as f64;
-            let share = if inside > 0.0 { (rank - below as f64) / inside } else { 1.0 };
+            let share = if inside > 0.0 {
+                (rank - below as f64) / inside
+            } else {
+                1.0
+            };
             return Some(lower + (upper - lower) * share);
         }
         if let Some(upper) = le {
@@ -261,14 +271,41 @@ mod tests {
 
     #[test]
     fn aggregations_follow_the_metric_kind() {
-        let counts = [SampleData { value: 3.0, ..SampleData::default() }, SampleData { value: 9.0, ..SampleData::default() }];
+        let counts = [
+            SampleData {
+                value: 3.0,
+                ..SampleData::default()
+            },
+            SampleData {
+                value: 9.0,
+                ..SampleData::default()
+            },
+        ];
         let refs: Vec<&SampleData> = counts.iter().collect();
-        assert_eq!(aggregate(MetricType::Counter, AggregationMode::Count, &refs, 60), Some(12.0));
-        assert_eq!(aggregate(MetricType::Counter, AggregationMode::Rps, &refs, 1), Some(0.2));
-        assert_eq!(aggregate(MetricType::Gauge, AggregationMode::Avg, &refs, 60), Some(6.0));
-        assert_eq!(aggregate(MetricType::Gauge, AggregationMode::Count, &refs, 60), Some(2.0));
-        assert_eq!(aggregate(MetricType::Gauge, AggregationMode::Avg, &[], 60), None);
-        assert_eq!(aggregate(MetricType::Counter, AggregationMode::Sum, &[], 60), Some(0.0));
+        assert_eq!(
+            aggregate(MetricType::Counter, AggregationMode::Count, &refs, 60),
+            Some(12.0)
+        );
+        assert_eq!(
+            aggregate(MetricType::Counter, AggregationMode::Rps, &refs, 1),
+            Some(0.2)
+        );
+        assert_eq!(
+            aggregate(MetricType::Gauge, AggregationMode::Avg, &refs, 60),
+            Some(6.0)
+        );
+        assert_eq!(
+            aggregate(MetricType::Gauge, AggregationMode::Count, &refs, 60),
+            Some(2.0)
+        );
+        assert_eq!(
+            aggregate(MetricType::Gauge, AggregationMode::Avg, &[], 60),
+            None
+        );
+        assert_eq!(
+            aggregate(MetricType::Counter, AggregationMode::Sum, &[], 60),
+            Some(0.0)
+        );
         // 10 observations: 5 at or below 0.1, 9 at or below 0.5, 10 in all.
         let h = [histogram(&[(Some(0.1), 5), (Some(0.5), 9), (None, 10)])];
         let refs: Vec<&SampleData> = h.iter().collect();
@@ -281,7 +318,12 @@ mod tests {
     #[test]
     fn label_selectors_and_names() {
         let labels = BTreeMap::from([("environment".to_owned(), "production".to_owned())]);
-        let want = |v: &[&str]| BTreeMap::from([("environment".to_owned(), v.iter().map(|s| s.to_string()).collect())]);
+        let want = |v: &[&str]| {
+            BTreeMap::from([(
+                "environment".to_owned(),
+                v.iter().map(|s| s.to_string()).collect(),
+            )])
+        };
         assert!(selected(&labels, &want(&["production"])));
         assert!(!selected(&labels, &want(&["development"])));
         assert!(selected(&labels, &want(&["*"])));

@@ -17,9 +17,9 @@ use flagstaff_storage::{
 pub mod automation;
 mod events;
 mod flags;
+pub mod release_plans;
 pub mod tokens;
 pub mod transfer;
-pub mod release_plans;
 pub mod users;
 
 pub use events::EventView;

@@ -152,7 +152,10 @@ impl<S: Source> Reader<S> {
     }
 
     /// Every safeguard, or those of one flag's environment.
-    pub async fn safeguards(&self, place: Option<(&str, &str)>) -> StorageResult<Vec<SafeguardRow>> {
+    pub async fn safeguards(
+        &self,
+        place: Option<(&str, &str)>,
+    ) -> StorageResult<Vec<SafeguardRow>> {
         let mut sql = format!("SELECT {SAFEGUARD_COLUMNS} FROM safeguards");
         if place.is_some() {
             sql.push_str(" WHERE feature_name = $1 AND environment = $2");
@@ -178,37 +181,39 @@ impl<S: Source> Reader<S> {
 }
 
 impl UnversionedTx {
-    /// Stores samples in the minute of `at`; a sample of a new series is
-    /// dropped when its metric has `caps.per_metric` series, or a new metric
-    /// when there are `caps.metrics`.
+    /// Stores samples in the minute of `at` (the `i`th with the id
+    /// `<report>:<i>`); a sample of a new series is dropped when its metric
+    /// has `caps.per_metric` series, or a new metric when there are `caps.metrics`.
     pub async fn record_impact_samples(
         &mut self,
+        report: &str,
         samples: &[NewSample],
         at: &DateTime<Utc>,
         caps: SeriesCaps,
     ) -> StorageResult<SamplesStored> {
         let minute = instant_text(&minute_bucket(at));
         let mut outcome = SamplesStored::default();
-        for sample in samples {
+        for (i, sample) in samples.iter().enumerate() {
             let labels = to_json(&sample.labels);
-            let known: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM impact_metric_series WHERE metric_name = $1 AND labels = $2",
+            let known: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM impact_metric_series WHERE metric_name = $1 AND labels = $2",
             )
             .bind(&sample.metric_name)
             .bind(&labels)
-            .fetch_optional(self.tx())
+            .fetch_one(self.tx())
             .await?;
-            if known.is_none() {
+            if known == 0 {
                 let of_metric: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM impact_metric_series WHERE metric_name = $1",
                 )
                 .bind(&sample.metric_name)
                 .fetch_one(self.tx())
                 .await?;
-                let metrics: i64 =
-                    sqlx::query_scalar("SELECT COUNT(DISTINCT metric_name) FROM impact_metric_series")
-                        .fetch_one(self.tx())
-                        .await?;
+                let metrics: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(DISTINCT metric_name) FROM impact_metric_series",
+                )
+                .fetch_one(self.tx())
+                .await?;
                 if of_metric >= caps.per_metric || (of_metric == 0 && metrics >= caps.metrics) {
                     outcome.dropped += 1;
                     continue;
@@ -229,7 +234,7 @@ impl UnversionedTx {
                 "INSERT INTO impact_metric_values (id, metric_name, labels, minute, recorded_at, \
                  data) VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(format!("{report}:{i}"))
             .bind(&sample.metric_name)
             .bind(&labels)
             .bind(&minute)

@@ -37,6 +37,7 @@ mod projects;
 mod reachability;
 mod read_only;
 mod reader;
+mod release_plan_writes;
 mod release_plans;
 #[cfg(test)]
 mod schema_parity;

@@ -77,12 +77,18 @@ impl Operation for AddReleasePlan {
             _ => {
                 return Err(OpError::invalid(
                     FieldPath::root().field("templateId"),
-                    format!("Could not find release plan template with id {}", self.template_id),
+                    format!(
+                        "Could not find release plan template with id {}",
+                        self.template_id
+                    ),
                 ))
             }
         };
         if !w
-            .plan_definitions("plan", Some((place.feature.as_str(), place.environment.as_str())))
+            .plan_definitions(
+                "plan",
+                Some((place.feature.as_str(), place.environment.as_str())),
+            )
             .await?
             .is_empty()
         {
@@ -148,7 +154,9 @@ impl Operation for RemoveReleasePlan {
         w.delete_plan_definition(&plan.id).await?;
         w.record_event(NewEvent {
             pre_data: Some(to_value(&before)),
-            ..self.place.plan_event(EventKind::ReleasePlanRemoved, &cx.actor)
+            ..self
+                .place
+                .plan_event(EventKind::ReleasePlanRemoved, &cx.actor)
         })
         .await?;
         Ok(())
@@ -212,7 +220,8 @@ pub(super) async fn start_milestone(
             environment: place.environment.to_string(),
             values,
         };
-        w.insert_milestone_feature_strategy(&row, &target.id).await?;
+        w.insert_milestone_feature_strategy(&row, &target.id)
+            .await?;
         added.push(row);
     }
     let now = w.clock().now();
@@ -259,7 +268,9 @@ impl Operation for SetProgression {
         let minutes = self.transition_condition.interval_minutes;
         if !(1..=MAX_INTERVAL_MINUTES).contains(&minutes) {
             return Err(OpError::invalid(
-                FieldPath::root().field("transitionCondition").field("intervalMinutes"),
+                FieldPath::root()
+                    .field("transitionCondition")
+                    .field("intervalMinutes"),
                 format!("the interval must be from 1 to {MAX_INTERVAL_MINUTES} minutes"),
             ));
         }
@@ -273,12 +284,12 @@ impl Operation for SetProgression {
     }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<ReleasePlanView> {
-        let source = w
-            .milestone(&self.source_milestone)
-            .await?
-            .ok_or_else(|| {
-                OpError::NotFound(format!("Could not find milestone with id {}", self.source_milestone))
-            })?;
+        let source = w.milestone(&self.source_milestone).await?.ok_or_else(|| {
+            OpError::NotFound(format!(
+                "Could not find milestone with id {}",
+                self.source_milestone
+            ))
+        })?;
         let plan = self.place.plan(w, &source.plan_id).await?;
         let target = milestone(w, &plan, &self.target_milestone)
             .await
@@ -334,7 +345,10 @@ impl Operation for RemoveProgression {
                 self.source_milestone
             ))
         };
-        let source = w.milestone(&self.source_milestone).await?.ok_or_else(missing)?;
+        let source = w
+            .milestone(&self.source_milestone)
+            .await?
+            .ok_or_else(missing)?;
         let plan = self.place.plan(w, &source.plan_id).await?;
         if !w.delete_progression(&source.id).await? {
             return Err(missing());
@@ -343,7 +357,9 @@ impl Operation for RemoveProgression {
             pre_data: Some(serde_json::json!({
                 "releasePlanId": plan.id, "sourceMilestone": source.id,
             })),
-            ..self.place.plan_event(EventKind::MilestoneProgressionDeleted, &cx.actor)
+            ..self
+                .place
+                .plan_event(EventKind::MilestoneProgressionDeleted, &cx.actor)
         })
         .await?;
         Ok(())
@@ -379,8 +395,7 @@ impl Operation for ProgressDue {
             let place = StrategyPlace {
                 project: super::ProjectId::parse(&flag.project)?,
                 feature: super::FlagName::parse(feature)?,
-                environment: super::EnvironmentName::parse(environment)
-                    ?,
+                environment: super::EnvironmentName::parse(environment)?,
             };
             let target = milestone(w, &plan, &progression.target_milestone).await?;
             w.set_progression_executed(&progression.source_milestone, Some(&now))

@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use flagstaff_engine::document::{Constraint, Variant};
-use flagstaff_storage::{EventKind, MilestoneRow, MilestoneStrategyRow, NewEvent, PlanRow, WriteTx};
+use flagstaff_storage::{
+    EventKind, MilestoneRow, MilestoneStrategyRow, NewEvent, PlanRow, WriteTx,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -77,7 +79,12 @@ pub struct MilestoneStrategyInput {
 impl MilestoneStrategyInput {
     /// What is stored, checked as a flag strategy is (its group id left as
     /// given: a plan fills an empty one with its flag's name).
-    pub(super) fn into_row(self, milestone_id: &str, place: i64, limits: &Limits) -> OpResult<MilestoneStrategyRow> {
+    pub(super) fn into_row(
+        self,
+        milestone_id: &str,
+        place: i64,
+        limits: &Limits,
+    ) -> OpResult<MilestoneStrategyRow> {
         let input = StrategyInput {
             name: self.name,
             title: self.title,
@@ -254,7 +261,14 @@ impl Operation for CreateTemplate {
                 .map_err(|e| e.within(&FieldPath::root().field("milestones").index(i)))?;
         }
         let after = view(w, &plan).await?;
-        record(w, cx, EventKind::ReleasePlanTemplateCreated, None, Some(&after)).await?;
+        record(
+            w,
+            cx,
+            EventKind::ReleasePlanTemplateCreated,
+            None,
+            Some(&after),
+        )
+        .await?;
         Ok(after)
     }
 }
@@ -268,11 +282,26 @@ pub enum TemplateChange {
     Archive,
     AddMilestone(MilestoneInput),
     /// Replaces a milestone's name, place and strategies.
-    UpdateMilestone { milestone_id: String, milestone: MilestoneInput },
-    DeleteMilestone { milestone_id: String },
-    AddStrategy { milestone_id: String, strategy: MilestoneStrategyInput },
-    UpdateStrategy { milestone_id: String, strategy_id: String, strategy: MilestoneStrategyInput },
-    DeleteStrategy { milestone_id: String, strategy_id: String },
+    UpdateMilestone {
+        milestone_id: String,
+        milestone: MilestoneInput,
+    },
+    DeleteMilestone {
+        milestone_id: String,
+    },
+    AddStrategy {
+        milestone_id: String,
+        strategy: MilestoneStrategyInput,
+    },
+    UpdateStrategy {
+        milestone_id: String,
+        strategy_id: String,
+        strategy: MilestoneStrategyInput,
+    },
+    DeleteStrategy {
+        milestone_id: String,
+        strategy_id: String,
+    },
 }
 
 /// Changes a template: one of [`TemplateChange`].
@@ -297,9 +326,8 @@ impl Operation for ChangeTemplate {
     fn check(&self, cx: &Context) -> OpResult<()> {
         match &self.change {
             TemplateChange::Replace(t) => t.check(&cx.limits),
-            TemplateChange::AddMilestone(m) | TemplateChange::UpdateMilestone { milestone: m, .. } => {
-                m.check(&cx.limits)
-            }
+            TemplateChange::AddMilestone(m)
+            | TemplateChange::UpdateMilestone { milestone: m, .. } => m.check(&cx.limits),
             _ => Ok(()),
         }
     }
@@ -320,7 +348,7 @@ impl Operation for ChangeTemplate {
         let mut strategy_id = None;
         let kind = match self.change {
             TemplateChange::Replace(input) => {
-                check_unique_name(w, &input.name, Some(&plan.id)).await?;
+                check_unique_name(w, &input.name, Some(plan.id.as_str())).await?;
                 for m in &before.milestones {
                     w.delete_milestone(&m.id).await?;
                 }
@@ -336,8 +364,19 @@ impl Operation for ChangeTemplate {
             }
             TemplateChange::Delete => {
                 w.delete_plan_definition(&plan.id).await?;
-                record(w, cx, EventKind::ReleasePlanTemplateDeleted, Some(&before), None).await?;
-                return Ok(TemplateChanged { template: None, milestone: None, strategy_id: None });
+                record(
+                    w,
+                    cx,
+                    EventKind::ReleasePlanTemplateDeleted,
+                    Some(&before),
+                    None,
+                )
+                .await?;
+                return Ok(TemplateChanged {
+                    template: None,
+                    milestone: None,
+                    strategy_id: None,
+                });
             }
             TemplateChange::Archive => {
                 plan.archived_at = Some(w.clock().now());
@@ -346,15 +385,25 @@ impl Operation for ChangeTemplate {
             }
             TemplateChange::AddMilestone(m) => {
                 if before.milestones.len() >= MAX_MILESTONES {
-                    return Err(OpError::invalid_input(format!("at most {MAX_MILESTONES} milestones")));
+                    return Err(OpError::invalid_input(format!(
+                        "at most {MAX_MILESTONES} milestones"
+                    )));
                 }
                 let id = new_id();
-                let place = before.milestones.iter().map(|m| m.sort_order + 1).max().unwrap_or(0);
+                let place = before
+                    .milestones
+                    .iter()
+                    .map(|m| m.sort_order + 1)
+                    .max()
+                    .unwrap_or(0);
                 m.write(w, &plan.id, id.clone(), place, &limits).await?;
                 touched_milestone = Some(id);
                 EventKind::ReleasePlanTemplateUpdated
             }
-            TemplateChange::UpdateMilestone { milestone_id, milestone } => {
+            TemplateChange::UpdateMilestone {
+                milestone_id,
+                milestone,
+            } => {
                 let old = milestone_of(&milestone_id)?;
                 w.delete_milestone(&old.id).await?;
                 milestone
@@ -368,12 +417,22 @@ impl Operation for ChangeTemplate {
                 w.delete_milestone(&old.id).await?;
                 EventKind::ReleasePlanTemplateUpdated
             }
-            TemplateChange::AddStrategy { milestone_id, strategy } => {
+            TemplateChange::AddStrategy {
+                milestone_id,
+                strategy,
+            } => {
                 let old = milestone_of(&milestone_id)?;
                 if old.strategies.len() >= limits.strategies_per_environment {
-                    return Err(OpError::invalid_input("at most so many strategies (the strategies limit)"));
+                    return Err(OpError::invalid_input(
+                        "at most so many strategies (the strategies limit)",
+                    ));
                 }
-                let place = old.strategies.iter().map(|s| s.sort_order + 1).max().unwrap_or(0);
+                let place = old
+                    .strategies
+                    .iter()
+                    .map(|s| s.sort_order + 1)
+                    .max()
+                    .unwrap_or(0);
                 let row = strategy.into_row(&old.id, place, &limits)?;
                 super::strategies::check_segments(w, &row.values).await?;
                 w.put_milestone_strategy(&row).await?;
@@ -381,10 +440,16 @@ impl Operation for ChangeTemplate {
                 touched_milestone = Some(old.id);
                 EventKind::ReleasePlanTemplateUpdated
             }
-            TemplateChange::UpdateStrategy { milestone_id, strategy_id: id, strategy } => {
+            TemplateChange::UpdateStrategy {
+                milestone_id,
+                strategy_id: id,
+                strategy,
+            } => {
                 let old = milestone_of(&milestone_id)?;
                 let Some(current) = old.strategies.iter().find(|s| s.id == id) else {
-                    return Err(OpError::NotFound(format!("Could not find strategy with id {id}")));
+                    return Err(OpError::NotFound(format!(
+                        "Could not find strategy with id {id}"
+                    )));
                 };
                 let mut row = strategy.into_row(&old.id, current.sort_order, &limits)?;
                 super::strategies::check_segments(w, &row.values).await?;
@@ -394,10 +459,15 @@ impl Operation for ChangeTemplate {
                 touched_milestone = Some(old.id);
                 EventKind::ReleasePlanTemplateUpdated
             }
-            TemplateChange::DeleteStrategy { milestone_id, strategy_id: id } => {
+            TemplateChange::DeleteStrategy {
+                milestone_id,
+                strategy_id: id,
+            } => {
                 let old = milestone_of(&milestone_id)?;
                 if !old.strategies.iter().any(|s| s.id == id) {
-                    return Err(OpError::NotFound(format!("Could not find strategy with id {id}")));
+                    return Err(OpError::NotFound(format!(
+                        "Could not find strategy with id {id}"
+                    )));
                 }
                 w.delete_milestone_strategy(&id).await?;
                 EventKind::ReleasePlanTemplateUpdated
@@ -405,8 +475,12 @@ impl Operation for ChangeTemplate {
         };
         let after = view(w, &plan).await?;
         record(w, cx, kind, Some(&before), Some(&after)).await?;
-        let milestone = touched_milestone
-            .and_then(|id| after.milestones.iter().find(|m| m.id == id).cloned());
-        Ok(TemplateChanged { template: Some(after), milestone, strategy_id })
+        let milestone =
+            touched_milestone.and_then(|id| after.milestones.iter().find(|m| m.id == id).cloned());
+        Ok(TemplateChanged {
+            template: Some(after),
+            milestone,
+            strategy_id,
+        })
     }
 }

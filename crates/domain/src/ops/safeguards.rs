@@ -62,7 +62,9 @@ impl Operation for SetSafeguard {
         }
         if !self.safeguard.trigger_condition.threshold.is_finite() {
             return Err(OpError::invalid(
-                FieldPath::root().field("triggerCondition").field("threshold"),
+                FieldPath::root()
+                    .field("triggerCondition")
+                    .field("threshold"),
                 "the threshold must be a number",
             ));
         }
@@ -172,7 +174,13 @@ impl Operation for TripSafeguard {
         w.put_safeguard(&safeguard).await?;
         let mut paused = Vec::new();
         for mut plan in w
-            .plan_definitions("plan", Some((&safeguard.feature_name, &safeguard.environment)))
+            .plan_definitions(
+                "plan",
+                Some((
+                    safeguard.feature_name.as_str(),
+                    safeguard.environment.as_str(),
+                )),
+            )
             .await?
         {
             if safeguard.plan_id.as_ref().is_some_and(|p| *p != plan.id) || plan.paused_at.is_some()
@@ -221,7 +229,10 @@ impl Operation for ResumeProgression {
         let was = plan.paused_at.take();
         w.update_plan_definition(&plan).await?;
         for mut s in w
-            .safeguards(Some((self.place.feature.as_str(), self.place.environment.as_str())))
+            .safeguards(Some((
+                self.place.feature.as_str(),
+                self.place.environment.as_str(),
+            )))
             .await?
         {
             if s.triggered_at.is_some() && s.plan_id.as_ref().is_none_or(|p| *p == plan.id) {
@@ -234,7 +245,9 @@ impl Operation for ResumeProgression {
                 "releasePlanId": plan.id,
                 "pausedAt": was.as_ref().map(flagstaff_storage::instant_text),
             })),
-            ..self.place.plan_event(EventKind::SafeguardProgressionsResumed, &cx.actor)
+            ..self
+                .place
+                .plan_event(EventKind::SafeguardProgressionsResumed, &cx.actor)
         })
         .await?;
         Ok(())
@@ -257,11 +270,18 @@ impl Operation for UpdatePlanStrategy {
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<MilestoneStrategyView> {
         let missing = || OpError::NotFound(format!("Could not find strategy with id {}", self.id));
         let before = w.milestone_strategy(&self.id).await?.ok_or_else(missing)?;
-        let milestone = w.milestone(&before.milestone_id).await?.ok_or_else(missing)?;
-        let plan = self.place.plan(w, &milestone.plan_id).await.map_err(|_| missing())?;
-        let mut row = self
-            .strategy
-            .into_row(&milestone.id, before.values.sort_order, &cx.limits)?;
+        let milestone = w
+            .milestone(&before.milestone_id)
+            .await?
+            .ok_or_else(missing)?;
+        let plan = self
+            .place
+            .plan(w, &milestone.plan_id)
+            .await
+            .map_err(|_| missing())?;
+        let mut row =
+            self.strategy
+                .into_row(&milestone.id, before.values.sort_order, &cx.limits)?;
         super::strategies::check_segments(w, &row.values).await?;
         row.id = before.id.clone();
         w.put_milestone_strategy(&row).await?;
@@ -280,7 +300,9 @@ impl Operation for UpdatePlanStrategy {
         w.record_event(NewEvent {
             pre_data: Some(to_value(&MilestoneStrategyView::from(&before))),
             data: Some(to_value(&view)),
-            ..self.place.plan_event(EventKind::FeatureStrategyUpdate, &cx.actor)
+            ..self
+                .place
+                .plan_event(EventKind::FeatureStrategyUpdate, &cx.actor)
         })
         .await?;
         Ok(view)

@@ -155,11 +155,7 @@ pub async fn plan_view<S: Source>(
             progression_executed_at: progression
                 .and_then(|p| p.executed_at.as_ref())
                 .map(instant_text),
-            paused_at: plan
-                .paused_at
-                .as_ref()
-                .filter(|_| active)
-                .map(instant_text),
+            paused_at: plan.paused_at.as_ref().filter(|_| active).map(instant_text),
             strategies: strategies.iter().map(MilestoneStrategyView::from).collect(),
             id: m.id,
             name: m.name,
@@ -170,7 +166,7 @@ pub async fn plan_view<S: Source>(
     }
     let safeguards = match (&plan.feature_name, &plan.environment) {
         (Some(feature), Some(environment)) => reader
-            .safeguards(Some((feature, environment)))
+            .safeguards(Some((feature.as_str(), environment.as_str())))
             .await?
             .iter()
             .filter(|s| s.plan_id.as_deref().is_none_or(|p| p == plan.id))

@@ -20,8 +20,10 @@ pub async fn gradual_template(app: &TestApp, name: &str) -> String {
         .admin(
             Method::POST,
             "/api/admin/release-plan-templates",
-            Some(json!({"name": name, "description": "5% to 100%", "milestones": [
-                milestone("5", 0), milestone("25", 1), milestone("50", 2), milestone("100", 3)]})),
+            Some(
+                json!({"name": name, "description": "5% to 100%", "milestones": [
+                milestone("5", 0), milestone("25", 1), milestone("50", 2), milestone("100", 3)]}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{template}");
@@ -34,7 +36,9 @@ pub async fn gradual_template(app: &TestApp, name: &str) -> String {
 /// its first milestone started and progressions of `minutes` between each;
 /// the plan.
 async fn planned_flag(app: &TestApp, flag: &str, template: &str, minutes: i64) -> Value {
-    let (status, body) = app.admin(Method::POST, PROD, Some(json!({"name": flag}))).await;
+    let (status, body) = app
+        .admin(Method::POST, PROD, Some(json!({"name": flag})))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = app
         .admin(
@@ -107,7 +111,11 @@ async fn rollouts(app: &TestApp, flag: &str) -> (Vec<String>, usize) {
 
 async fn active(app: &TestApp, flag: &str) -> Value {
     let (status, plans) = app
-        .admin(Method::GET, &format!("{}/release_plans", env_path(flag)), None)
+        .admin(
+            Method::GET,
+            &format!("{}/release_plans", env_path(flag)),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{plans}");
     plans[0].clone()
@@ -139,7 +147,10 @@ pub async fn release_plans_progress_on_a_moved_clock(db: Db) {
         .iter()
         .filter(|e| e["revision"] == started["revision"])
         .count();
-    assert_eq!(same_revision, 1, "starting a milestone is one revision of one event");
+    assert_eq!(
+        same_revision, 1,
+        "starting a milestone is one revision of one event"
+    );
 
     // Not due yet.
     app.advance(Duration::from_secs(29 * 60));
@@ -151,10 +162,17 @@ pub async fn release_plans_progress_on_a_moved_clock(db: Db) {
             active(&app, "checkout").await["activeMilestoneId"] == ids[step].as_str()
         })
         .await;
-        assert_eq!(rollouts(&app, "checkout").await, (vec![rollout.to_owned()], 1));
+        assert_eq!(
+            rollouts(&app, "checkout").await,
+            (vec![rollout.to_owned()], 1)
+        );
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(started_events(&app, "checkout").await, 4, "each milestone once");
+    assert_eq!(
+        started_events(&app, "checkout").await,
+        4,
+        "each milestone once"
+    );
     let document = app.client_features(CLIENT_PROD).await;
     let strategies = flag_in(&document, "checkout").expect("flag")["strategies"].clone();
     assert_eq!(strategies.as_array().map(Vec::len), Some(2), "{strategies}");
@@ -162,7 +180,11 @@ pub async fn release_plans_progress_on_a_moved_clock(db: Db) {
     // Removing the plan takes its strategy off and leaves the user's.
     let plan_id = plan["id"].as_str().expect("id");
     let (status, _) = app
-        .admin(Method::DELETE, &format!("{}/release-plans/{plan_id}", env_path("checkout")), None)
+        .admin(
+            Method::DELETE,
+            &format!("{}/release-plans/{plan_id}", env_path("checkout")),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(rollouts(&app, "checkout").await, (Vec::new(), 1));
@@ -172,9 +194,15 @@ pub async fn release_plans_progress_on_a_moved_clock(db: Db) {
 /// Two servers on one database, both clocks moved: the progression is made once.
 pub async fn release_plans_progress_once_across_replicas(db: Db) {
     let a = spawn_app(db.clone()).await;
-    assert_eq!(a.call(Method::GET, "/health", None, None).await.0, StatusCode::OK);
+    assert_eq!(
+        a.call(Method::GET, "/health", None, None).await.0,
+        StatusCode::OK
+    );
     let b = spawn_app(db.clone()).await;
-    assert_eq!(b.call(Method::GET, "/health", None, None).await.0, StatusCode::OK);
+    assert_eq!(
+        b.call(Method::GET, "/health", None, None).await.0,
+        StatusCode::OK
+    );
     let template = gradual_template(&a, "Gradual").await;
     let plan = planned_flag(&a, "shared", &template, 10).await;
     let ids = milestone_ids(&plan);
@@ -185,7 +213,11 @@ pub async fn release_plans_progress_once_across_replicas(db: Db) {
     })
     .await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(started_events(&a, "shared").await, 2, "the first start and one progression");
+    assert_eq!(
+        started_events(&a, "shared").await,
+        2,
+        "the first start and one progression"
+    );
     assert_eq!(rollouts(&b, "shared").await, (vec!["25".to_owned()], 1));
     a.stop().await;
     b.stop().await;
@@ -217,10 +249,12 @@ pub async fn safeguards_pause_a_plan_until_resumed(db: Db) {
         .admin(
             Method::PUT,
             &format!("{}/release-plans/{plan_id}/safeguards", env_path("guarded")),
-            Some(json!({"impactMetric": {"metricName": "unleash_counter_errors",
+            Some(
+                json!({"impactMetric": {"metricName": "unleash_counter_errors",
                 "timeRange": "hour", "aggregationMode": "count",
                 "labelSelectors": {"environment": ["production"]}},
-                "triggerCondition": {"operator": ">", "threshold": 5}})),
+                "triggerCondition": {"operator": ">", "threshold": 5}}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{safeguard}");
@@ -237,23 +271,39 @@ pub async fn safeguards_pause_a_plan_until_resumed(db: Db) {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let output = tokio::process::Command::new(python())
-        .arg("python_impact.py")
-        .args([app.base.as_str(), CLIENT_PROD])
-        .arg(dir.path())
-        .arg("8")
-        .current_dir(root.join("tests/sdk"))
-        .output()
-        .await
-        .expect("python runs (scripts/test installs the SDK in .venv)");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let base = app.base.clone();
+    let cache = dir.path().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python())
+            .arg("python_impact.py")
+            .args([base.as_str(), CLIENT_PROD])
+            .arg(cache)
+            .arg("8")
+            .current_dir(root.join("tests/sdk"))
+            .output()
+    })
+    .await
+    .expect("joined")
+    .expect("python runs (scripts/test installs the SDK in .venv)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let (status, metadata) = app
         .admin(Method::GET, "/api/admin/impact-metrics/metadata", None)
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(metadata["series"][0]["name"], "unleash_counter_errors", "{metadata}");
+    assert_eq!(
+        metadata["series"][0]["name"], "unleash_counter_errors",
+        "{metadata}"
+    );
     let (status, series) = app
-        .admin(Method::GET, "/api/admin/impact-metrics?series=errors&range=hour", None)
+        .admin(
+            Method::GET,
+            "/api/admin/impact-metrics?series=errors&range=hour",
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{series}");
     assert_eq!(series["series"][0]["data"][0][1], 8.0, "{series}");
@@ -274,7 +324,10 @@ pub async fn safeguards_pause_a_plan_until_resumed(db: Db) {
     // Paused: the progression waits though it is due.
     app.advance(Duration::from_secs(40 * 60));
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(active(&app, "guarded").await["activeMilestoneId"], ids[0].as_str());
+    assert_eq!(
+        active(&app, "guarded").await["activeMilestoneId"],
+        ids[0].as_str()
+    );
 
     // The errors leave the hour's window; resumed, the plan goes on.
     app.advance(Duration::from_secs(30 * 60));

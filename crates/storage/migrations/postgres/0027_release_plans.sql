@@ -23,7 +23,7 @@ CREATE TABLE milestones (
     id TEXT PRIMARY KEY,
     release_plan_definition_id TEXT NOT NULL REFERENCES release_plan_definitions(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
-    sort_order INTEGER NOT NULL,
+    sort_order BIGINT NOT NULL,
     started_at TEXT
 );
 CREATE INDEX milestones_by_plan ON milestones (release_plan_definition_id);
@@ -32,7 +32,7 @@ CREATE TABLE milestone_strategies (
     milestone_id TEXT NOT NULL REFERENCES milestones(id) ON DELETE CASCADE,
     strategy_name TEXT NOT NULL,
     title TEXT,
-    sort_order INTEGER NOT NULL DEFAULT 0,
+    sort_order BIGINT NOT NULL DEFAULT 0,
     parameters TEXT NOT NULL DEFAULT '{}',
     constraints TEXT NOT NULL DEFAULT '[]',
     segments TEXT NOT NULL DEFAULT '[]',
@@ -42,7 +42,7 @@ CREATE INDEX milestone_strategies_by_milestone ON milestone_strategies (mileston
 CREATE TABLE milestone_progressions (
     source_milestone TEXT PRIMARY KEY REFERENCES milestones(id) ON DELETE CASCADE,
     target_milestone TEXT NOT NULL REFERENCES milestones(id) ON DELETE CASCADE,
-    interval_minutes INTEGER NOT NULL,
+    interval_minutes BIGINT NOT NULL,
     executed_at TEXT,
     created_at TEXT NOT NULL
 );

@@ -32,7 +32,7 @@ CREATE TABLE safeguards (
     release_plan_id TEXT REFERENCES release_plan_definitions(id) ON DELETE CASCADE,
     impact_metric TEXT NOT NULL,
     trigger_condition TEXT NOT NULL,
-    disable_environment INTEGER NOT NULL DEFAULT 0,
+    disable_environment BIGINT NOT NULL DEFAULT 0,
     triggered_at TEXT,
     created_at TEXT NOT NULL
 );

@@ -52,13 +52,15 @@ struct MetricMetadata {
 async fn metadata(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let mut metrics: BTreeMap<String, MetricMetadata> = BTreeMap::new();
     for s in state.store.impact_series().await? {
-        let entry = metrics.entry(s.metric_name.clone()).or_insert_with(|| MetricMetadata {
-            name: format!("unleash_{}_{}", s.metric_type.as_str(), s.metric_name),
-            metric_name: s.metric_name.clone(),
-            kind: s.metric_type,
-            help: s.help.clone(),
-            labels: BTreeMap::new(),
-        });
+        let entry = metrics
+            .entry(s.metric_name.clone())
+            .or_insert_with(|| MetricMetadata {
+                name: format!("unleash_{}_{}", s.metric_type.as_str(), s.metric_name),
+                metric_name: s.metric_name.clone(),
+                kind: s.metric_type,
+                help: s.help.clone(),
+                labels: BTreeMap::new(),
+            });
         for (label, value) in s.labels {
             let values = entry.labels.entry(label).or_default();
             if !values.contains(&value) {
@@ -66,11 +68,15 @@ async fn metadata(State(state): State<AppState>, _admin: AdminToken) -> ApiResul
             }
         }
     }
-    Ok(Json(Metadata { series: metrics.into_values().collect() }).into_response())
+    Ok(Json(Metadata {
+        series: metrics.into_values().collect(),
+    })
+    .into_response())
 }
 
 /// Which metric, over what range, aggregated how, of which series.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SeriesQuery {
     /// The metric (`errors` or `unleash_counter_errors`).
@@ -120,7 +126,9 @@ async fn series(
     let name = stored_metric_name(&query.series).to_owned();
     let selectors: BTreeMap<String, Vec<String>> = match &query.labels {
         Some(text) if !text.trim().is_empty() => serde_json::from_str(text).map_err(|_| {
-            ApiError::BadData("labels must be JSON like {\"environment\":[\"production\"]}".to_owned())
+            ApiError::BadData(
+                "labels must be JSON like {\"environment\":[\"production\"]}".to_owned(),
+            )
         })?,
         _ => BTreeMap::new(),
     };
@@ -132,7 +140,9 @@ async fn series(
         .find(|s| s.metric_name == name)
         .map(|s| s.metric_type)
     else {
-        return Err(ApiError::NotFound(format!("Could not find impact metric {name}")));
+        return Err(ApiError::NotFound(format!(
+            "Could not find impact metric {name}"
+        )));
     };
     let range = query.range.unwrap_or(TimeRange::Hour);
     let mode = query.aggregation_mode.unwrap_or(AggregationMode::Count);
@@ -143,7 +153,10 @@ async fn series(
         .into_iter()
         .map(|(metric, points)| Series {
             metric,
-            data: points.into_iter().map(|(at, v)| (at.timestamp(), v)).collect(),
+            data: points
+                .into_iter()
+                .map(|(at, v)| (at.timestamp(), v))
+                .collect(),
         })
         .collect();
     Ok(Json(TimeSeries {

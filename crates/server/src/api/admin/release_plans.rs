@@ -31,16 +31,40 @@ pub fn router() -> Routes {
     let plans = format!("{BASE}/release-plans");
     Routes::new()
         .route(&plans, get(list).post(add))
-        .route(&format!("{BASE}/release_plans"), get(list_underscored).post(add_underscored))
+        .route(
+            &format!("{BASE}/release_plans"),
+            get(list_underscored).post(add_underscored),
+        )
         .route(&format!("{plans}/{{plan}}"), delete(remove))
-        .route(&format!("{plans}/{{plan}}/milestones/{{milestone}}/start"), post(start))
-        .route(&format!("{BASE}/progressions/{{milestone}}"), put(set_progression).delete(remove_progression))
-        .route(&format!("{BASE}/progressions/{{plan}}/resume"), post(resume))
-        .route(&format!("{plans}/{{plan}}/safeguards"), put(set_plan_safeguard))
-        .route(&format!("{plans}/{{plan}}/safeguards/{{safeguard}}"), delete(remove_plan_safeguard))
+        .route(
+            &format!("{plans}/{{plan}}/milestones/{{milestone}}/start"),
+            post(start),
+        )
+        .route(
+            &format!("{BASE}/progressions/{{milestone}}"),
+            put(set_progression).delete(remove_progression),
+        )
+        .route(
+            &format!("{BASE}/progressions/{{plan}}/resume"),
+            post(resume),
+        )
+        .route(
+            &format!("{plans}/{{plan}}/safeguards"),
+            put(set_plan_safeguard),
+        )
+        .route(
+            &format!("{plans}/{{plan}}/safeguards/{{safeguard}}"),
+            delete(remove_plan_safeguard),
+        )
         .route(&format!("{BASE}/safeguards"), put(set_safeguard))
-        .route(&format!("{BASE}/safeguards/{{safeguard}}"), delete(remove_safeguard))
-        .route(&format!("{BASE}/milestone-strategies/{{strategy}}"), put(update_strategy))
+        .route(
+            &format!("{BASE}/safeguards/{{safeguard}}"),
+            delete(remove_safeguard),
+        )
+        .route(
+            &format!("{BASE}/milestone-strategies/{{strategy}}"),
+            put(update_strategy),
+        )
 }
 
 type PlacePath = (String, String, String);
@@ -54,7 +78,9 @@ fn place((project, feature, environment): &PlacePath) -> ApiResult<StrategyPlace
 }
 
 /// `(project, feature, environment, id)`: the place and one id.
-fn place_and((project, feature, environment, id): (String, String, String, String)) -> ApiResult<(StrategyPlace, String)> {
+fn place_and(
+    (project, feature, environment, id): (String, String, String, String),
+) -> ApiResult<(StrategyPlace, String)> {
     Ok((place(&(project, feature, environment))?, id))
 }
 
@@ -80,14 +106,26 @@ async fn plans_of(state: &AppState, path: &PlacePath) -> ApiResult<Response> {
     check_project_environment(state, &path.0, &path.2).await?;
     state.store.live_flag(&path.0, &path.1).await?;
     let mut views = Vec::new();
-    for plan in state.store.plan_definitions("plan", Some((&path.1, &path.2))).await? {
+    for plan in state
+        .store
+        .plan_definitions("plan", Some((path.1.as_str(), path.2.as_str())))
+        .await?
+    {
         views.push(plan_view(&*state.store, &plan).await?);
     }
     Ok(Json(views).into_response())
 }
 
-async fn add_plan(state: &AppState, admin: &AdminToken, path: &PlacePath, body: NewPlan) -> ApiResult<Response> {
-    let operation = AddReleasePlan { place: place(path)?, template_id: body.template_id };
+async fn add_plan(
+    state: &AppState,
+    admin: &AdminToken,
+    path: &PlacePath,
+    body: NewPlan,
+) -> ApiResult<Response> {
+    let operation = AddReleasePlan {
+        place: place(path)?,
+        template_id: body.template_id,
+    };
     let view = state.apply(&admin.actor(), operation).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
@@ -96,7 +134,11 @@ async fn add_plan(state: &AppState, admin: &AdminToken, path: &PlacePath, body: 
     summary = "The release plans of a flag's environment",
     responses((status = 200, description = "The plans", body = [ReleasePlanView]),
         (status = 404, description = "Not found")))]
-async fn list(State(state): State<AppState>, _admin: AdminToken, Path(path): Path<PlacePath>) -> ApiResult<Response> {
+async fn list(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(path): Path<PlacePath>,
+) -> ApiResult<Response> {
     plans_of(&state, &path).await
 }
 
@@ -104,7 +146,11 @@ async fn list(State(state): State<AppState>, _admin: AdminToken, Path(path): Pat
     summary = "The release plans of a flag's environment (Unleash's other spelling)",
     responses((status = 200, description = "The plans", body = [ReleasePlanView]),
         (status = 404, description = "Not found")))]
-async fn list_underscored(State(state): State<AppState>, _admin: AdminToken, Path(path): Path<PlacePath>) -> ApiResult<Response> {
+async fn list_underscored(
+    State(state): State<AppState>,
+    _admin: AdminToken,
+    Path(path): Path<PlacePath>,
+) -> ApiResult<Response> {
     plans_of(&state, &path).await
 }
 
@@ -114,7 +160,12 @@ async fn list_underscored(State(state): State<AppState>, _admin: AdminToken, Pat
     responses((status = 201, description = "The plan", body = ReleasePlanView),
         (status = 400, description = "Invalid input"), (status = 404, description = "Not found"),
         (status = 409, description = "The environment has a plan")))]
-async fn add(State(state): State<AppState>, admin: AdminToken, Path(path): Path<PlacePath>, ApiObject(body): ApiObject<NewPlan>) -> ApiResult<Response> {
+async fn add(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<PlacePath>,
+    ApiObject(body): ApiObject<NewPlan>,
+) -> ApiResult<Response> {
     add_plan(&state, &admin, &path, body).await
 }
 
@@ -124,16 +175,27 @@ async fn add(State(state): State<AppState>, admin: AdminToken, Path(path): Path<
     responses((status = 201, description = "The plan", body = ReleasePlanView),
         (status = 400, description = "Invalid input"), (status = 404, description = "Not found"),
         (status = 409, description = "The environment has a plan")))]
-async fn add_underscored(State(state): State<AppState>, admin: AdminToken, Path(path): Path<PlacePath>, ApiObject(body): ApiObject<NewPlan>) -> ApiResult<Response> {
+async fn add_underscored(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<PlacePath>,
+    ApiObject(body): ApiObject<NewPlan>,
+) -> ApiResult<Response> {
     add_plan(&state, &admin, &path, body).await
 }
 
 #[utoipa::path(delete, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release-plans/{plan}",
     summary = "Removes a release plan and the strategies its milestone put on the flag",
     responses((status = 204, description = "Done"), (status = 404, description = "Not found")))]
-async fn remove(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>) -> ApiResult<StatusCode> {
+async fn remove(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
     let (place, plan_id) = place_and(path)?;
-    state.apply(&admin.actor(), RemoveReleasePlan { place, plan_id }).await?;
+    state
+        .apply(&admin.actor(), RemoveReleasePlan { place, plan_id })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -141,9 +203,28 @@ async fn remove(State(state): State<AppState>, admin: AdminToken, Path(path): Pa
     summary = "Starts a milestone: its strategies replace the plan's on the flag, in one change",
     responses((status = 200, description = "The plan", body = ReleasePlanView),
         (status = 400, description = "Invalid input"), (status = 404, description = "Not found")))]
-async fn start(State(state): State<AppState>, admin: AdminToken, Path((project, feature, environment, plan_id, milestone_id)): Path<(String, String, String, String, String)>) -> ApiResult<Response> {
+async fn start(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, feature, environment, plan_id, milestone_id)): Path<(
+        String,
+        String,
+        String,
+        String,
+        String,
+    )>,
+) -> ApiResult<Response> {
     let place = place(&(project, feature, environment))?;
-    let view = state.apply(&admin.actor(), StartMilestone { place, plan_id, milestone_id }).await?;
+    let view = state
+        .apply(
+            &admin.actor(),
+            StartMilestone {
+                place,
+                plan_id,
+                milestone_id,
+            },
+        )
+        .await?;
     Ok(Json(view).into_response())
 }
 
@@ -152,7 +233,12 @@ async fn start(State(state): State<AppState>, admin: AdminToken, Path((project, 
     request_body = ProgressionBody,
     responses((status = 200, description = "The plan", body = ReleasePlanView),
         (status = 400, description = "Invalid input"), (status = 404, description = "Not found")))]
-async fn set_progression(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>, ApiObject(body): ApiObject<ProgressionBody>) -> ApiResult<Response> {
+async fn set_progression(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<(String, String, String, String)>,
+    ApiObject(body): ApiObject<ProgressionBody>,
+) -> ApiResult<Response> {
     let (place, source_milestone) = place_and(path)?;
     let operation = SetProgression {
         place,
@@ -166,18 +252,36 @@ async fn set_progression(State(state): State<AppState>, admin: AdminToken, Path(
 #[utoipa::path(delete, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/progressions/{milestone}",
     summary = "Removes the progression out of a milestone",
     responses((status = 204, description = "Done"), (status = 404, description = "Not found")))]
-async fn remove_progression(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>) -> ApiResult<StatusCode> {
+async fn remove_progression(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
     let (place, source_milestone) = place_and(path)?;
-    state.apply(&admin.actor(), RemoveProgression { place, source_milestone }).await?;
+    state
+        .apply(
+            &admin.actor(),
+            RemoveProgression {
+                place,
+                source_milestone,
+            },
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/progressions/{plan}/resume",
     summary = "Resumes a plan's progressions a safeguard paused (its safeguards watch again)",
     responses((status = 204, description = "Done"), (status = 404, description = "Not found")))]
-async fn resume(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>) -> ApiResult<StatusCode> {
+async fn resume(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
     let (place, plan_id) = place_and(path)?;
-    state.apply(&admin.actor(), ResumeProgression { place, plan_id }).await?;
+    state
+        .apply(&admin.actor(), ResumeProgression { place, plan_id })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -186,18 +290,46 @@ async fn resume(State(state): State<AppState>, admin: AdminToken, Path(path): Pa
     request_body = SafeguardInput,
     responses((status = 200, description = "The safeguard", body = SafeguardView),
         (status = 400, description = "Invalid input"), (status = 404, description = "Not found")))]
-async fn set_plan_safeguard(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>, ApiObject(safeguard): ApiObject<SafeguardInput>) -> ApiResult<Response> {
+async fn set_plan_safeguard(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<(String, String, String, String)>,
+    ApiObject(safeguard): ApiObject<SafeguardInput>,
+) -> ApiResult<Response> {
     let (place, plan_id) = place_and(path)?;
-    let operation = SetSafeguard { place, plan_id: Some(plan_id), safeguard };
+    let operation = SetSafeguard {
+        place,
+        plan_id: Some(plan_id),
+        safeguard,
+    };
     Ok(Json(state.apply(&admin.actor(), operation).await?).into_response())
 }
 
 #[utoipa::path(delete, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release-plans/{plan}/safeguards/{safeguard}",
     summary = "Deletes a plan's safeguard",
     responses((status = 204, description = "Done"), (status = 404, description = "Not found")))]
-async fn remove_plan_safeguard(State(state): State<AppState>, admin: AdminToken, Path((project, feature, environment, plan_id, id)): Path<(String, String, String, String, String)>) -> ApiResult<StatusCode> {
+async fn remove_plan_safeguard(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path((project, feature, environment, plan_id, id)): Path<(
+        String,
+        String,
+        String,
+        String,
+        String,
+    )>,
+) -> ApiResult<StatusCode> {
     let place = place(&(project, feature, environment))?;
-    state.apply(&admin.actor(), RemoveSafeguard { place, plan_id: Some(plan_id), id }).await?;
+    state
+        .apply(
+            &admin.actor(),
+            RemoveSafeguard {
+                place,
+                plan_id: Some(plan_id),
+                id,
+            },
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -206,17 +338,39 @@ async fn remove_plan_safeguard(State(state): State<AppState>, admin: AdminToken,
     request_body = SafeguardInput,
     responses((status = 200, description = "The safeguard", body = SafeguardView),
         (status = 400, description = "Invalid input"), (status = 404, description = "Not found")))]
-async fn set_safeguard(State(state): State<AppState>, admin: AdminToken, Path(path): Path<PlacePath>, ApiObject(safeguard): ApiObject<SafeguardInput>) -> ApiResult<Response> {
-    let operation = SetSafeguard { place: place(&path)?, plan_id: None, safeguard };
+async fn set_safeguard(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<PlacePath>,
+    ApiObject(safeguard): ApiObject<SafeguardInput>,
+) -> ApiResult<Response> {
+    let operation = SetSafeguard {
+        place: place(&path)?,
+        plan_id: None,
+        safeguard,
+    };
     Ok(Json(state.apply(&admin.actor(), operation).await?).into_response())
 }
 
 #[utoipa::path(delete, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/safeguards/{safeguard}",
     summary = "Deletes a safeguard of the flag's environment",
     responses((status = 204, description = "Done"), (status = 404, description = "Not found")))]
-async fn remove_safeguard(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>) -> ApiResult<StatusCode> {
+async fn remove_safeguard(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<(String, String, String, String)>,
+) -> ApiResult<StatusCode> {
     let (place, id) = place_and(path)?;
-    state.apply(&admin.actor(), RemoveSafeguard { place, plan_id: None, id }).await?;
+    state
+        .apply(
+            &admin.actor(),
+            RemoveSafeguard {
+                place,
+                plan_id: None,
+                id,
+            },
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -225,9 +379,18 @@ async fn remove_safeguard(State(state): State<AppState>, admin: AdminToken, Path
     request_body = MilestoneStrategyInput,
     responses((status = 200, description = "The strategy", body = MilestoneStrategyView),
         (status = 400, description = "Invalid input"), (status = 404, description = "Not found")))]
-async fn update_strategy(State(state): State<AppState>, admin: AdminToken, Path(path): Path<(String, String, String, String)>, ApiObject(strategy): ApiObject<MilestoneStrategyInput>) -> ApiResult<Response> {
+async fn update_strategy(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<(String, String, String, String)>,
+    ApiObject(strategy): ApiObject<MilestoneStrategyInput>,
+) -> ApiResult<Response> {
     let (place, id) = place_and(path)?;
-    let operation = UpdatePlanStrategy { place, id, strategy };
+    let operation = UpdatePlanStrategy {
+        place,
+        id,
+        strategy,
+    };
     Ok(Json(state.apply(&admin.actor(), operation).await?).into_response())
 }
 
@@ -235,9 +398,22 @@ async fn update_strategy(State(state): State<AppState>, admin: AdminToken, Path(
 pub(super) fn doc() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi as _;
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(list, list_underscored, add, add_underscored, remove, start, set_progression,
-        remove_progression, resume, set_plan_safeguard, remove_plan_safeguard, set_safeguard,
-        remove_safeguard, update_strategy))]
+    #[openapi(paths(
+        list,
+        list_underscored,
+        add,
+        add_underscored,
+        remove,
+        start,
+        set_progression,
+        remove_progression,
+        resume,
+        set_plan_safeguard,
+        remove_plan_safeguard,
+        set_safeguard,
+        remove_safeguard,
+        update_strategy
+    ))]
     struct Doc;
     crate::api::openapi::area(Doc::openapi(), "Admin: release plans", "release_plans")
 }

@@ -44,7 +44,9 @@ async fn change(
     id: String,
     change: TemplateChange,
 ) -> ApiResult<TemplateChanged> {
-    Ok(state.apply(&admin.actor(), ChangeTemplate { id, change }).await?)
+    Ok(state
+        .apply(&admin.actor(), ChangeTemplate { id, change })
+        .await?)
 }
 
 fn changed_template(changed: TemplateChanged) -> ApiResult<ReleasePlanView> {
@@ -91,7 +93,9 @@ async fn create(
     admin: AdminToken,
     ApiObject(template): ApiObject<TemplateInput>,
 ) -> ApiResult<Response> {
-    let view = state.apply(&admin.actor(), CreateTemplate { template }).await?;
+    let view = state
+        .apply(&admin.actor(), CreateTemplate { template })
+        .await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -181,7 +185,10 @@ async fn update_milestone(
     Path((id, milestone_id)): Path<(String, String)>,
     ApiObject(milestone): ApiObject<MilestoneInput>,
 ) -> ApiResult<Response> {
-    let update = TemplateChange::UpdateMilestone { milestone_id, milestone };
+    let update = TemplateChange::UpdateMilestone {
+        milestone_id,
+        milestone,
+    };
     let changed = change(&state, &admin, id, update).await?;
     Ok(Json(changed_milestone(changed)?).into_response())
 }
@@ -194,7 +201,13 @@ async fn remove_milestone(
     admin: AdminToken,
     Path((id, milestone_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    change(&state, &admin, id, TemplateChange::DeleteMilestone { milestone_id }).await?;
+    change(
+        &state,
+        &admin,
+        id,
+        TemplateChange::DeleteMilestone { milestone_id },
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -210,7 +223,10 @@ async fn add_strategy(
     Path((id, milestone_id)): Path<(String, String)>,
     ApiObject(strategy): ApiObject<MilestoneStrategyInput>,
 ) -> ApiResult<Response> {
-    let add = TemplateChange::AddStrategy { milestone_id, strategy };
+    let add = TemplateChange::AddStrategy {
+        milestone_id,
+        strategy,
+    };
     let changed = change(&state, &admin, id, add).await?;
     Ok((StatusCode::CREATED, Json(changed_strategy(changed)?)).into_response())
 }
@@ -227,7 +243,11 @@ async fn update_strategy(
     Path((id, milestone_id, strategy_id)): Path<(String, String, String)>,
     ApiObject(strategy): ApiObject<MilestoneStrategyInput>,
 ) -> ApiResult<Response> {
-    let update = TemplateChange::UpdateStrategy { milestone_id, strategy_id, strategy };
+    let update = TemplateChange::UpdateStrategy {
+        milestone_id,
+        strategy_id,
+        strategy,
+    };
     let changed = change(&state, &admin, id, update).await?;
     Ok(Json(changed_strategy(changed)?).into_response())
 }
@@ -241,7 +261,10 @@ async fn remove_strategy(
     admin: AdminToken,
     Path((id, milestone_id, strategy_id)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
-    let delete = TemplateChange::DeleteStrategy { milestone_id, strategy_id };
+    let delete = TemplateChange::DeleteStrategy {
+        milestone_id,
+        strategy_id,
+    };
     change(&state, &admin, id, delete).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -250,8 +273,20 @@ async fn remove_strategy(
 pub(super) fn doc() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi as _;
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(list, create, read, replace, remove, archive, add_milestone,
-        update_milestone, remove_milestone, add_strategy, update_strategy, remove_strategy))]
+    #[openapi(paths(
+        list,
+        create,
+        read,
+        replace,
+        remove,
+        archive,
+        add_milestone,
+        update_milestone,
+        remove_milestone,
+        add_strategy,
+        update_strategy,
+        remove_strategy
+    ))]
     struct Doc;
     crate::api::openapi::area(Doc::openapi(), "Admin: release plans", "release_templates")
 }

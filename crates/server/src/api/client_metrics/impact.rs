@@ -72,7 +72,9 @@ fn bad(message: impl Into<String>) -> ApiError {
 /// The samples to store, or why the report is refused (nothing is stored then).
 pub(crate) fn samples(metrics: Vec<ImpactMetricInput>) -> ApiResult<Vec<NewSample>> {
     if metrics.len() > MAX_METRICS {
-        return Err(bad(format!("at most {MAX_METRICS} impactMetrics in one report")));
+        return Err(bad(format!(
+            "at most {MAX_METRICS} impactMetrics in one report"
+        )));
     }
     let mut out = Vec::new();
     for m in metrics {
@@ -82,12 +84,16 @@ pub(crate) fn samples(metrics: Vec<ImpactMetricInput>) -> ApiResult<Vec<NewSampl
             )));
         }
         if m.samples.len() > MAX_SAMPLES {
-            return Err(bad(format!("at most {MAX_SAMPLES} samples per impact metric")));
+            return Err(bad(format!(
+                "at most {MAX_SAMPLES} samples per impact metric"
+            )));
         }
         let help: String = m.help.unwrap_or_default().chars().take(MAX_NAME).collect();
         for s in m.samples {
             if s.labels.len() > MAX_LABELS
-                || s.labels.iter().any(|(k, v)| k.len() > MAX_NAME || v.len() > MAX_NAME)
+                || s.labels
+                    .iter()
+                    .any(|(k, v)| k.len() > MAX_NAME || v.len() > MAX_NAME)
             {
                 return Err(bad(format!(
                     "at most {MAX_LABELS} labels of at most {MAX_NAME} characters per sample"
@@ -96,12 +102,21 @@ pub(crate) fn samples(metrics: Vec<ImpactMetricInput>) -> ApiResult<Vec<NewSampl
             let data = match m.kind {
                 MetricType::Counter | MetricType::Gauge => {
                     let value = s.value.filter(|v| v.is_finite()).ok_or_else(|| {
-                        bad(format!("impact metric {}: each sample needs a number value", m.name))
+                        bad(format!(
+                            "impact metric {}: each sample needs a number value",
+                            m.name
+                        ))
                     })?;
                     if m.kind == MetricType::Counter && value < 0.0 {
-                        return Err(bad(format!("counter {}: a sample cannot be negative", m.name)));
+                        return Err(bad(format!(
+                            "counter {}: a sample cannot be negative",
+                            m.name
+                        )));
                     }
-                    SampleData { value, ..SampleData::default() }
+                    SampleData {
+                        value,
+                        ..SampleData::default()
+                    }
                 }
                 MetricType::Histogram => histogram(&m.name, s.count, s.sum, s.buckets)?,
             };
@@ -124,18 +139,24 @@ fn histogram(
     buckets: Vec<BucketInput>,
 ) -> ApiResult<SampleData> {
     if buckets.len() > MAX_BUCKETS {
-        return Err(bad(format!("histogram {name}: at most {MAX_BUCKETS} buckets")));
+        return Err(bad(format!(
+            "histogram {name}: at most {MAX_BUCKETS} buckets"
+        )));
     }
     let mut read = Vec::new();
     for b in buckets {
         let le = match &b.le {
             Value::Number(n) => Some(n.as_f64().filter(|v| v.is_finite()).ok_or_else(|| {
-                bad(format!("histogram {name}: a bucket's le must be a number or \"+Inf\""))
+                bad(format!(
+                    "histogram {name}: a bucket's le must be a number or \"+Inf\""
+                ))
             })?),
             Value::String(s) if s == "+Inf" => None,
-            _ => return Err(bad(format!(
-                "histogram {name}: a bucket's le must be a number or \"+Inf\""
-            ))),
+            _ => {
+                return Err(bad(format!(
+                    "histogram {name}: a bucket's le must be a number or \"+Inf\""
+                )))
+            }
         };
         read.push((le, b.count));
     }
