@@ -66,7 +66,9 @@ pub struct MilestoneStrategyInput {
     pub title: Option<String>,
     #[serde(default)]
     pub sort_order: Option<i64>,
+    /// Parameter values are text; numbers and booleans are read as their text.
     #[serde(default)]
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
     pub parameters: Option<BTreeMap<String, Value>>,
     #[serde(default)]
     pub constraints: Option<Vec<Constraint>>,

@@ -132,7 +132,11 @@ async fn add_plan(
 
 #[utoipa::path(get, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release-plans",
     summary = "The release plans of a flag's environment",
-    responses((status = 200, description = "The plans", body = [ReleasePlanView]),
+    responses((status = 200, description = "The plans", body = [ReleasePlanView],
+            example = json!([{"id": "0e9c5f0a-1b2c-4d3e-8f40-5a6b7c8d9e0f", "discriminator": "plan",
+                "name": "Gradual", "featureName": "new-checkout", "environment": "production",
+                "createdBy": "admin", "createdAt": "2025-03-01T09:00:00.000Z",
+                "activeMilestoneId": null, "milestones": [], "safeguards": []}])),
         (status = 404, description = "Not found")))]
 async fn list(
     State(state): State<AppState>,
@@ -144,7 +148,11 @@ async fn list(
 
 #[utoipa::path(get, path = "/api/admin/projects/{project}/features/{feature}/environments/{environment}/release_plans",
     summary = "The release plans of a flag's environment (Unleash's other spelling)",
-    responses((status = 200, description = "The plans", body = [ReleasePlanView]),
+    responses((status = 200, description = "The plans", body = [ReleasePlanView],
+            example = json!([{"id": "0e9c5f0a-1b2c-4d3e-8f40-5a6b7c8d9e0f", "discriminator": "plan",
+                "name": "Gradual", "featureName": "new-checkout", "environment": "production",
+                "createdBy": "admin", "createdAt": "2025-03-01T09:00:00.000Z",
+                "activeMilestoneId": null, "milestones": [], "safeguards": []}])),
         (status = 404, description = "Not found")))]
 async fn list_underscored(
     State(state): State<AppState>,

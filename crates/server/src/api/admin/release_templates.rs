@@ -73,7 +73,11 @@ fn changed_strategy(changed: TemplateChanged) -> ApiResult<MilestoneStrategyView
 
 #[utoipa::path(get, path = "/api/admin/release-plan-templates",
     summary = "Release plan templates (archived ones too, with `archivedAt`)",
-    responses((status = 200, description = "The templates, oldest first", body = [ReleasePlanView])))]
+    responses((status = 200, description = "The templates, oldest first", body = [ReleasePlanView],
+            example = json!([{"id": "0e9c5f0a-1b2c-4d3e-8f40-5a6b7c8d9e0f", "discriminator": "template",
+                "name": "Gradual", "featureName": "new-checkout", "environment": "production",
+                "createdBy": "admin", "createdAt": "2025-03-01T09:00:00.000Z",
+                "activeMilestoneId": null, "milestones": [], "safeguards": []}]))))]
 async fn list(State(state): State<AppState>, _admin: AdminToken) -> ApiResult<Response> {
     let mut views = Vec::new();
     for t in state.store.plan_definitions("template", None).await? {
