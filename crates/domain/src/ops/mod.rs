@@ -34,9 +34,11 @@ mod maintenance;
 mod names;
 pub mod passwords;
 pub mod pats;
+mod progressions;
 mod project_tokens;
 mod projects;
 mod release_plans;
+mod release_template_inputs;
 mod release_templates;
 mod safeguards;
 mod segments;
@@ -93,19 +95,17 @@ pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use maintenance::{SetMaintenance, MAINTENANCE_REFUSAL};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};
+pub use progressions::{ProgressDue, RemoveProgression, SetProgression};
 pub use project_tokens::{CreateProjectToken, RevokeProjectToken};
 pub use projects::{
     AddEnvironmentToProject, CreateEnvironment, CreateProject, DeleteProject,
     RemoveEnvironmentFromProject, SetEnvironmentEnabled, UpdateProject,
 };
-pub use release_plans::{
-    AddReleasePlan, ProgressDue, RemoveProgression, RemoveReleasePlan, SetProgression,
-    StartMilestone,
+pub use release_plans::{AddReleasePlan, RemoveReleasePlan, StartMilestone};
+pub use release_template_inputs::{
+    MilestoneInput, MilestoneStrategyInput, TemplateInput, MAX_MILESTONES,
 };
-pub use release_templates::{
-    ChangeTemplate, CreateTemplate, MilestoneInput, MilestoneStrategyInput, TemplateChange,
-    TemplateChanged, TemplateInput, MAX_MILESTONES,
-};
+pub use release_templates::{ChangeTemplate, CreateTemplate, TemplateChange, TemplateChanged};
 pub use safeguards::{
     RemoveSafeguard, ResumeProgression, SafeguardInput, SetSafeguard, TripSafeguard,
     UpdatePlanStrategy,

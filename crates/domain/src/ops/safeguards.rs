@@ -11,7 +11,7 @@ use flagstaff_storage::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::release_templates::{new_id, MilestoneStrategyInput};
+use super::release_template_inputs::{new_id, MilestoneStrategyInput};
 use super::{Context, FieldPath, OpError, OpResult, Operation, StrategyPlace, SwitchEnvironment};
 use crate::wire::release_plans::{MilestoneStrategyView, SafeguardView};
 use crate::wire::to_value;

@@ -26,6 +26,7 @@ mod personal_dashboard;
 mod playground;
 mod project_context;
 pub(crate) mod projects;
+mod release_plan_guards;
 mod release_plans;
 mod release_templates;
 mod search;
@@ -93,6 +94,7 @@ pub fn router() -> Routes {
         .merge(user_self::router())
         .merge(release_templates::router())
         .merge(release_plans::router())
+        .merge(release_plan_guards::router())
         .merge(impact_metrics::router())
 }
 
@@ -134,6 +136,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         user_self::doc(),
         release_templates::doc(),
         release_plans::doc(),
+        release_plan_guards::doc(),
         impact_metrics::doc(),
     ] {
         openapi.merge(area);
