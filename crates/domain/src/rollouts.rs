@@ -228,15 +228,19 @@ fn histogram_quantile(samples: &[&SampleData], q: f64) -> Option<f64> {
     Some(lower)
 }
 
+/// A series' labels.
+pub type Labels = BTreeMap<String, String>;
+/// A series' points: a value per minute.
+pub type Points = Vec<(DateTime<Utc>, f64)>;
+
 /// Samples aggregated per label set and minute, for the admin API's series.
 pub fn bucketed(
     kind: MetricType,
     mode: AggregationMode,
     samples: &[SampleRow],
     selectors: &BTreeMap<String, Vec<String>>,
-) -> BTreeMap<BTreeMap<String, String>, Vec<(DateTime<Utc>, f64)>> {
-    let mut grouped: BTreeMap<BTreeMap<String, String>, BTreeMap<DateTime<Utc>, Vec<&SampleData>>> =
-        BTreeMap::new();
+) -> BTreeMap<Labels, Points> {
+    let mut grouped: BTreeMap<Labels, BTreeMap<DateTime<Utc>, Vec<&SampleData>>> = BTreeMap::new();
     for s in samples.iter().filter(|s| selected(&s.labels, selectors)) {
         grouped
             .entry(s.labels.clone())

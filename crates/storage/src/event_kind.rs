@@ -145,6 +145,9 @@ event_kinds! {
     SafeguardDeleted => "safeguard-deleted",
     SafeguardProgressionsPaused => "safeguard-progressions-paused",
     SafeguardProgressionsResumed => "safeguard-progressions-resumed",
+    ImpactMetricCreated => "impact-metric-created",
+    ImpactMetricUpdated => "impact-metric-updated",
+    ImpactMetricDeleted => "impact-metric-deleted",
 }
 
 /// A name that is no event kind Flagstaff records.
@@ -261,7 +264,10 @@ impl EventKind {
             | EventKind::ReleasePlanTemplateCreated
             | EventKind::ReleasePlanTemplateUpdated
             | EventKind::ReleasePlanTemplateDeleted
-            | EventKind::ReleasePlanTemplateArchived => Touches::FlagElse(Part::Nothing),
+            | EventKind::ReleasePlanTemplateArchived
+            | EventKind::ImpactMetricCreated
+            | EventKind::ImpactMetricUpdated
+            | EventKind::ImpactMetricDeleted => Touches::FlagElse(Part::Nothing),
             EventKind::FeatureCreated
             | EventKind::FeatureMetadataUpdated
             | EventKind::FeatureArchived

@@ -24,6 +24,7 @@ mod favorites;
 mod flag_list;
 mod flag_search;
 mod flags;
+mod impact_charts;
 mod impact_metrics;
 mod insights;
 mod integrations;
@@ -73,6 +74,7 @@ pub use favorites::FavoriteKind;
 pub use flag_list::FlagPage;
 pub use flag_search::{FlagSearch, Lifecycle, TagMatch};
 pub use flags::{FlagEnvironmentRow, FlagRow, FlagType, UnknownFlagType};
+pub use impact_charts::{ImpactChart, ImpactChartRow};
 pub use impact_metrics::{
     minute_bucket, AggregationMode, Comparison, ImpactMetricSelector, MetricType, NewSample,
     SafeguardRow, SampleData, SampleRow, SamplesStored, SeriesCaps, SeriesRow, TimeRange,

@@ -115,6 +115,9 @@ pub const EVENT_TYPES: &[EventKind] = &[
     EventKind::SafeguardDeleted,
     EventKind::SafeguardProgressionsPaused,
     EventKind::SafeguardProgressionsResumed,
+    EventKind::ImpactMetricCreated,
+    EventKind::ImpactMetricUpdated,
+    EventKind::ImpactMetricDeleted,
 ];
 
 const fn text(

@@ -26,6 +26,7 @@ mod flag_fields;
 mod flag_tags;
 mod flag_types;
 mod flags;
+mod impact_charts;
 mod import;
 mod import_apply;
 mod import_plan;
@@ -85,6 +86,7 @@ pub use flag_types::{flag_type_lifetimes, SetFlagTypeLifetime};
 pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, UpdateFlag,
 };
+pub use impact_charts::{DeleteImpactChart, ImpactChartView, SaveImpactChart, MAX_CHARTS};
 pub use import::{validate_import, ImportFlags};
 pub use integrations::{
     CheckedIntegration, CreateIntegration, CreatedIntegration, DeleteIntegration, IntegrationInput,

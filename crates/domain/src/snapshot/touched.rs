@@ -97,6 +97,7 @@ mod tests {
         if kind.starts_with("setting-")
             || kind.starts_with("feature-type-")
             || kind.starts_with("release-plan-template-")
+            || kind.starts_with("impact-metric-")
         {
             touched.flags.extend(change.feature_name.clone());
             return touched;

@@ -119,6 +119,7 @@ on_both_backends!(
     release_plans_progress_on_a_moved_clock,
     release_plans_progress_once_across_replicas,
     safeguards_pause_a_plan_until_resumed,
+    impact_charts_are_saved,
     openapi_matches_the_router,
     guide_flow,
     tokens_guard_every_route,

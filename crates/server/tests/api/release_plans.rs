@@ -346,3 +346,49 @@ pub async fn safeguards_pause_a_plan_until_resumed(db: Db) {
     assert!(active(&app, "guarded").await["pausedAt"].is_null());
     app.stop().await;
 }
+
+/// Saved impact metric charts: the instance's and a flag's, replaced by id,
+/// refused when bad, deleted.
+pub async fn impact_charts_are_saved(db: Db) {
+    let app = spawn_app(db).await;
+    const GLOBAL: &str = "/api/admin/impact-metrics/config";
+    let chart = json!({"title": "Errors", "metricName": "unleash_counter_errors",
+        "timeRange": "day", "aggregationMode": "count", "labelSelectors": {}});
+    let (status, saved) = app.admin(Method::POST, GLOBAL, Some(chart.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let mut renamed = chart.clone();
+    renamed["id"] = saved["id"].clone();
+    renamed["title"] = json!("Renamed");
+    let (status, body) = app.admin(Method::POST, GLOBAL, Some(renamed)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, list) = app.admin(Method::GET, GLOBAL, None).await;
+    assert_eq!(list["configs"].as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list["configs"][0]["title"], "Renamed");
+
+    let (status, _) = app
+        .admin(Method::POST, PROD, Some(json!({"name": "charted"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let of_flag = format!("{PROD}/charted/impact-metrics/config");
+    let (status, body) = app.admin(Method::POST, &of_flag, Some(chart.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, list) = app.admin(Method::GET, &of_flag, None).await;
+    assert_eq!(list["configs"][0]["featureName"], "charted", "{list}");
+    let mut bad = chart;
+    bad["yAxisMin"] = json!("sideways");
+    let (status, refused) = app.admin(Method::POST, GLOBAL, Some(bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+
+    let id = saved["id"].as_str().expect("id");
+    let (status, _) = app
+        .admin(Method::DELETE, &format!("{GLOBAL}/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, list) = app.admin(Method::GET, GLOBAL, None).await;
+    assert_eq!(list["configs"].as_array().map(Vec::len), Some(0), "{list}");
+    let (status, _) = app
+        .admin(Method::DELETE, &format!("{GLOBAL}/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.stop().await;
+}

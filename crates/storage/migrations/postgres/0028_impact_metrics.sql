@@ -37,3 +37,10 @@ CREATE TABLE safeguards (
     created_at TEXT NOT NULL
 );
 CREATE INDEX safeguards_by_feature ON safeguards (feature_name, environment);
+-- Saved impact metric charts (Unleash's impact metrics config): global, or of one flag.
+CREATE TABLE impact_metric_configs (
+    id TEXT PRIMARY KEY,
+    feature_name TEXT REFERENCES features(name) ON DELETE CASCADE,
+    config TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);

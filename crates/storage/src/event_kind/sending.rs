@@ -84,7 +84,10 @@ impl EventKind {
             | EventKind::SafeguardChanged
             | EventKind::SafeguardDeleted
             | EventKind::SafeguardProgressionsPaused
-            | EventKind::SafeguardProgressionsResumed => true,
+            | EventKind::SafeguardProgressionsResumed
+            | EventKind::ImpactMetricCreated
+            | EventKind::ImpactMetricUpdated
+            | EventKind::ImpactMetricDeleted => true,
             // Not offered to integrations (as before `EventKind`): users and
             // personal access tokens are accounts, not changes to flags; a
             // test notification goes to the one integration it tests;

@@ -14,6 +14,7 @@ mod flag_batches;
 mod flag_bulk;
 mod flags;
 mod heavy;
+mod impact_charts;
 mod impact_metrics;
 mod integrations;
 mod lifecycle;
@@ -96,6 +97,7 @@ pub fn router() -> Routes {
         .merge(release_plans::router())
         .merge(release_plan_guards::router())
         .merge(impact_metrics::router())
+        .merge(impact_charts::router())
 }
 
 /// The admin API's part of the OpenAPI document, area by area.
@@ -138,6 +140,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         release_plans::doc(),
         release_plan_guards::doc(),
         impact_metrics::doc(),
+        impact_charts::doc(),
     ] {
         openapi.merge(area);
     }

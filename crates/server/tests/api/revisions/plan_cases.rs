@@ -19,6 +19,11 @@ fn safeguard() -> Value {
         "triggerCondition": {"operator": ">", "threshold": 100}})
 }
 
+fn chart() -> Value {
+    json!({"title": "Errors", "metricName": "unleash_counter_errors", "timeRange": "day",
+        "aggregationMode": "count", "labelSelectors": {}})
+}
+
 fn rollout(percent: &str) -> Value {
     json!({"name": "flexibleRollout", "parameters": {"rollout": percent, "stickiness": "default"}})
 }
@@ -103,6 +108,21 @@ pub fn plan_cases() -> Vec<Case> {
             .at(format!("{TEMPLATES}/archive/{{template}}")),
         case("DELETE /api/admin/release-plan-templates/{template}", "template deleted", change(&["release-plan-template-deleted"]))
             .at(format!("{TEMPLATES}/{{template}}")),
+        case("POST /api/admin/impact-metrics/config", "impact chart", change(&["impact-metric-created"]))
+            .body(chart())
+            .keep("chart"),
+        case("POST /api/admin/impact-metrics/config", "impact chart replaced", change(&["impact-metric-updated"]))
+            .body_from(|ids| { let mut c = chart(); c["id"] = id(ids, "chart"); c }),
+        case("POST /api/admin/impact-metrics/config", "impact chart refused", Expect::Refused)
+            .body(json!({"metricName": "", "timeRange": "day", "aggregationMode": "count"})),
+        case("DELETE /api/admin/impact-metrics/config/{id}", "impact chart removed", change(&["impact-metric-deleted"]))
+            .at("/api/admin/impact-metrics/config/{chart}"),
+        case("POST /api/admin/projects/{project}/features/{feature}/impact-metrics/config", "flag impact chart", change(&["impact-metric-created"]))
+            .at(format!("{F}/planned/impact-metrics/config"))
+            .body(chart())
+            .keep("flag_chart"),
+        case("DELETE /api/admin/projects/{project}/features/{feature}/impact-metrics/config/{id}", "flag impact chart removed", change(&["impact-metric-deleted"]))
+            .at(format!("{F}/planned/impact-metrics/config/{{flag_chart}}")),
     ]
 }
 
