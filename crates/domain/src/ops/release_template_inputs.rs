@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use flagstaff_engine::document::{Constraint, Variant};
-use flagstaff_storage::{MilestoneRow, MilestoneStrategyRow, WriteTx};
+use flagstaff_storage::{MilestoneRow, MilestoneStrategyRow, StrategyValues, WriteTx};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -99,6 +99,16 @@ impl MilestoneStrategyInput {
     }
 }
 
+/// What a milestone strategy names exists, as for a flag strategy: its
+/// strategy type, its segments, the context fields its constraints name.
+pub(super) async fn check_stored(w: &mut WriteTx<'_>, values: &StrategyValues) -> OpResult<()> {
+    super::strategies::check_strategy_type(w, &values.name).await?;
+    super::strategies::check_segments(w, values).await?;
+    super::context_checks::check_constraint_fields(w, &values.constraints)
+        .await
+        .map_err(|e| e.within(&FieldPath::root().field("constraints")))
+}
+
 pub(super) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -166,7 +176,7 @@ impl MilestoneInput {
             let row = s
                 .into_row(&id, i as i64, limits)
                 .map_err(|e| e.within(&FieldPath::root().field("strategies").index(i)))?;
-            super::strategies::check_segments(w, &row.values)
+            check_stored(w, &row.values)
                 .await
                 .map_err(|e| e.within(&FieldPath::root().field("strategies").index(i)))?;
             w.put_milestone_strategy(&row).await?;

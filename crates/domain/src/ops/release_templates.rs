@@ -269,7 +269,7 @@ impl Operation for ChangeTemplate {
                     .max()
                     .unwrap_or(0);
                 let row = strategy.into_row(&old.id, place, &limits)?;
-                super::strategies::check_segments(w, &row.values).await?;
+                super::release_template_inputs::check_stored(w, &row.values).await?;
                 w.put_milestone_strategy(&row).await?;
                 strategy_id = Some(row.id);
                 touched_milestone = Some(old.id);
@@ -287,7 +287,7 @@ impl Operation for ChangeTemplate {
                     )));
                 };
                 let mut row = strategy.into_row(&old.id, current.sort_order, &limits)?;
-                super::strategies::check_segments(w, &row.values).await?;
+                super::release_template_inputs::check_stored(w, &row.values).await?;
                 row.id = id;
                 w.put_milestone_strategy(&row).await?;
                 strategy_id = Some(row.id);

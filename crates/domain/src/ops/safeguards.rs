@@ -282,7 +282,7 @@ impl Operation for UpdatePlanStrategy {
         let mut row =
             self.strategy
                 .into_row(&milestone.id, before.values.sort_order, &cx.limits)?;
-        super::strategies::check_segments(w, &row.values).await?;
+        super::release_template_inputs::check_stored(w, &row.values).await?;
         row.id = before.id.clone();
         w.put_milestone_strategy(&row).await?;
         if plan.active_milestone_id.as_deref() == Some(milestone.id.as_str()) {

@@ -133,6 +133,20 @@ async fn started_events(app: &TestApp, flag: &str) -> usize {
 /// once, each start one revision that leaves the user's strategy alone.
 pub async fn release_plans_progress_on_a_moved_clock(db: Db) {
     let app = spawn_app(db).await;
+    // A milestone strategy is checked as a flag's: an unknown type is refused.
+    let (status, refused) = app
+        .admin(
+            Method::POST,
+            "/api/admin/release-plan-templates",
+            Some(json!({"name": "Bad", "milestones": [{"name": "one",
+                "strategies": [{"name": "no-such-strategy"}]}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(
+        refused["details"][0]["path"], "milestones[0].strategies[0].name",
+        "{refused}"
+    );
     let template = gradual_template(&app, "Gradual").await;
     let plan = planned_flag(&app, "checkout", &template, 30).await;
     let ids = milestone_ids(&plan);
