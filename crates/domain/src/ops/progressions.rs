@@ -7,7 +7,7 @@
 use flagstaff_storage::{EventKind, NewEvent, ProgressionRow, WriteTx};
 use serde::{Deserialize, Serialize};
 
-use super::release_plans::{milestone, start_milestone};
+use super::release_plans::{milestone, milestone_fits, start_milestone};
 use super::{Context, FieldPath, OpError, OpResult, Operation, StrategyPlace};
 use crate::wire::release_plans::{plan_view, ReleasePlanView, TransitionCondition};
 
@@ -133,7 +133,8 @@ impl Operation for RemoveProgression {
 /// Makes every progression that is due by the clock (its milestone started
 /// `intervalMinutes` ago or more, its plan not paused, not yet made): starts
 /// its target milestone and marks it made. Applied by the rollout task as
-/// `system`; how many it made.
+/// `system`; how many it made. A plan whose flag is archived, or whose
+/// milestone would pass the strategies limit, waits (logged).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ProgressDue;
 
@@ -153,7 +154,7 @@ impl Operation for ProgressDue {
             let (Some(feature), Some(environment)) = (&plan.feature_name, &plan.environment) else {
                 continue;
             };
-            let Some(flag) = w.flag(feature).await? else {
+            let Some(flag) = w.flag(feature).await?.filter(|f| f.archived_at.is_none()) else {
                 continue;
             };
             let place = StrategyPlace {
@@ -162,6 +163,16 @@ impl Operation for ProgressDue {
                 environment: super::EnvironmentName::parse(environment)?,
             };
             let target = milestone(w, &plan, &progression.target_milestone).await?;
+            // One plan that cannot move (its flag archived, or the strategies
+            // limit) waits, logged, and holds up no other.
+            if !milestone_fits(w, cx, &place, &plan, &target).await? {
+                tracing::warn!(
+                    plan = %plan.id,
+                    flag = %place.feature,
+                    "a due progression waits: its milestone would pass the strategies limit"
+                );
+                continue;
+            }
             w.set_progression_executed(&progression.source_milestone, Some(&now))
                 .await?;
             start_milestone(w, cx, &place, &mut plan, target).await?;

@@ -182,6 +182,24 @@ impl Operation for StartMilestone {
     }
 }
 
+/// Whether `target`'s strategies, in place of the plan's, keep the flag's
+/// environment within the strategies limit.
+pub(super) async fn milestone_fits(
+    w: &mut WriteTx<'_>,
+    cx: &Context,
+    place: &StrategyPlace,
+    plan: &PlanRow,
+    target: &MilestoneRow,
+) -> OpResult<bool> {
+    let removed = w.plan_feature_strategies(&plan.id).await?.len();
+    let all = w
+        .strategies(&place.feature, Some(&place.environment))
+        .await?
+        .len();
+    let added = w.milestone_strategies_of(&target.id).await?.len();
+    Ok(all.saturating_sub(removed) + added <= cx.limits.strategies_per_environment)
+}
+
 /// Puts `target`'s strategies on the flag in place of the plan's, marks it
 /// started by the clock and active, re-arms the progression out of it, and
 /// records `release-plan-milestone-started`.
@@ -192,19 +210,14 @@ pub(super) async fn start_milestone(
     plan: &mut PlanRow,
     mut target: MilestoneRow,
 ) -> OpResult<()> {
-    let removed = w.plan_feature_strategies(&plan.id).await?;
-    let others = w
-        .strategies(&place.feature, Some(&place.environment))
-        .await?
-        .len()
-        - removed.len();
-    let strategies = w.milestone_strategies_of(&target.id).await?;
-    if others + strategies.len() > cx.limits.strategies_per_environment {
+    if !milestone_fits(w, cx, place, plan, &target).await? {
         return Err(OpError::invalid_input(format!(
             "{} would have more than {} strategies in {} (the strategies limit)",
             place.feature, cx.limits.strategies_per_environment, place.environment
         )));
     }
+    let removed = w.plan_feature_strategies(&plan.id).await?;
+    let strategies = w.milestone_strategies_of(&target.id).await?;
     w.delete_plan_feature_strategies(&plan.id).await?;
     let mut added = Vec::new();
     for s in strategies {
