@@ -17,6 +17,7 @@ use flagstaff_storage::{
 pub mod automation;
 mod events;
 mod flags;
+pub mod release_plans;
 pub mod tokens;
 pub mod transfer;
 pub mod users;

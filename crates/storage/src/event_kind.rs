@@ -131,6 +131,23 @@ event_kinds! {
     StrategyReactivated => "strategy-reactivated",
     StrategyDeleted => "strategy-deleted",
     DefaultStrategyUpdated => "default-strategy-updated",
+    ReleasePlanTemplateCreated => "release-plan-template-created",
+    ReleasePlanTemplateUpdated => "release-plan-template-updated",
+    ReleasePlanTemplateDeleted => "release-plan-template-deleted",
+    ReleasePlanTemplateArchived => "release-plan-template-archived",
+    ReleasePlanAdded => "release-plan-added",
+    ReleasePlanRemoved => "release-plan-removed",
+    ReleasePlanMilestoneStarted => "release-plan-milestone-started",
+    MilestoneProgressionCreated => "milestone-progression-created",
+    MilestoneProgressionUpdated => "milestone-progression-updated",
+    MilestoneProgressionDeleted => "milestone-progression-deleted",
+    SafeguardChanged => "safeguard-changed",
+    SafeguardDeleted => "safeguard-deleted",
+    SafeguardProgressionsPaused => "safeguard-progressions-paused",
+    SafeguardProgressionsResumed => "safeguard-progressions-resumed",
+    ImpactMetricCreated => "impact-metric-created",
+    ImpactMetricUpdated => "impact-metric-updated",
+    ImpactMetricDeleted => "impact-metric-deleted",
 }
 
 /// A name that is no event kind Flagstaff records.
@@ -243,7 +260,14 @@ impl EventKind {
             | EventKind::DefaultStrategyUpdated
             | EventKind::SettingCreated
             | EventKind::SettingUpdated
-            | EventKind::FeatureTypeUpdated => Touches::FlagElse(Part::Nothing),
+            | EventKind::FeatureTypeUpdated
+            | EventKind::ReleasePlanTemplateCreated
+            | EventKind::ReleasePlanTemplateUpdated
+            | EventKind::ReleasePlanTemplateDeleted
+            | EventKind::ReleasePlanTemplateArchived
+            | EventKind::ImpactMetricCreated
+            | EventKind::ImpactMetricUpdated
+            | EventKind::ImpactMetricDeleted => Touches::FlagElse(Part::Nothing),
             EventKind::FeatureCreated
             | EventKind::FeatureMetadataUpdated
             | EventKind::FeatureArchived
@@ -267,102 +291,24 @@ impl EventKind {
             | EventKind::FeatureTagged
             | EventKind::FeatureUntagged
             | EventKind::TagDeleted
-            | EventKind::TagTypeDeleted => Touches::FlagElse(Part::Everything),
+            | EventKind::TagTypeDeleted
+            // A plan's events name its flag, whose strategies a milestone
+            // puts or takes away (the others change what the plan view shows).
+            | EventKind::ReleasePlanAdded
+            | EventKind::ReleasePlanRemoved
+            | EventKind::ReleasePlanMilestoneStarted
+            | EventKind::MilestoneProgressionCreated
+            | EventKind::MilestoneProgressionUpdated
+            | EventKind::MilestoneProgressionDeleted
+            | EventKind::SafeguardChanged
+            | EventKind::SafeguardDeleted
+            | EventKind::SafeguardProgressionsPaused
+            | EventKind::SafeguardProgressionsResumed => Touches::FlagElse(Part::Everything),
         }
     }
 }
 
-impl EventKind {
-    /// Whether an integration may be set up to send events of this kind
-    /// (the providers' lists, `integrations::EVENT_TYPES`, hold exactly these).
-    /// No wildcard arm: a new kind does not compile until it is placed here.
-    pub const fn integrations_may_send(self) -> bool {
-        match self {
-            EventKind::FeatureCreated
-            | EventKind::FeatureMetadataUpdated
-            | EventKind::FeatureArchived
-            | EventKind::FeatureRevived
-            | EventKind::FeatureDeleted
-            | EventKind::FeatureStaleOn
-            | EventKind::FeatureStaleOff
-            | EventKind::FeatureEnvironmentEnabled
-            | EventKind::FeatureEnvironmentDisabled
-            | EventKind::FeatureStrategyAdd
-            | EventKind::FeatureStrategyUpdate
-            | EventKind::FeatureStrategyRemove
-            | EventKind::FeatureEnvironmentVariantsUpdated
-            | EventKind::FeatureLinkAdded
-            | EventKind::FeatureLinkUpdated
-            | EventKind::FeatureLinkRemoved
-            | EventKind::FeatureDependencyAdded
-            | EventKind::FeatureDependencyRemoved
-            | EventKind::FeatureDependenciesRemoved
-            | EventKind::FeaturesExported
-            | EventKind::FeaturesImported
-            | EventKind::SegmentCreated
-            | EventKind::SegmentUpdated
-            | EventKind::SegmentDeleted
-            | EventKind::ContextFieldCreated
-            | EventKind::ContextFieldUpdated
-            | EventKind::ContextFieldDeleted
-            | EventKind::ProjectCreated
-            | EventKind::ProjectUpdated
-            | EventKind::ProjectDeleted
-            | EventKind::ProjectEnvironmentAdded
-            | EventKind::ProjectEnvironmentRemoved
-            | EventKind::EnvironmentCreated
-            | EventKind::ApiTokenCreated
-            | EventKind::ApiTokenUpdated
-            | EventKind::ApiTokenDeleted
-            | EventKind::AddonConfigCreated
-            | EventKind::AddonConfigUpdated
-            | EventKind::AddonConfigDeleted
-            | EventKind::AddonDeliveryPaused
-            | EventKind::AddonDeliveryResumed
-            | EventKind::SignalEndpointCreated
-            | EventKind::SignalEndpointUpdated
-            | EventKind::SignalEndpointDeleted
-            | EventKind::SignalEndpointTokenCreated
-            | EventKind::SignalEndpointTokenUpdated
-            | EventKind::SignalEndpointTokenDeleted
-            | EventKind::ActionsCreated
-            | EventKind::ActionsUpdated
-            | EventKind::ActionsDeleted
-            | EventKind::FeatureTagged
-            | EventKind::FeatureUntagged
-            | EventKind::TagCreated
-            | EventKind::TagDeleted
-            | EventKind::TagTypeCreated
-            | EventKind::TagTypeUpdated
-            | EventKind::TagTypeDeleted
-            | EventKind::StrategyCreated
-            | EventKind::StrategyUpdated
-            | EventKind::StrategyDeprecated
-            | EventKind::StrategyReactivated
-            | EventKind::StrategyDeleted
-            | EventKind::DefaultStrategyUpdated => true,
-            // Not offered to integrations (as before `EventKind`): users and
-            // personal access tokens are accounts, not changes to flags; a
-            // test notification goes to the one integration it tests;
-            // settings (maintenance mode, a flag type's lifetime) are the
-            // instance's, not flags'.
-            EventKind::AddonTestSent
-            | EventKind::EnvironmentUpdated
-            | EventKind::PatCreated
-            | EventKind::PatDeleted
-            | EventKind::UserCreated
-            | EventKind::UserPasswordChanged
-            | EventKind::UserUpdated
-            | EventKind::UserDeleted
-            | EventKind::UserResetLinkCreated
-            | EventKind::SettingCreated
-            | EventKind::SettingUpdated
-            | EventKind::FeatureTypeUpdated => false,
-            // A lifecycle mark is no change to what a flag evaluates to.
-            EventKind::FeatureCompleted | EventKind::FeatureUncompleted => false,
-        }
-    }
-}
+mod sending;
 
 #[cfg(test)]
 mod tests;

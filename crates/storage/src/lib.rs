@@ -24,6 +24,8 @@ mod favorites;
 mod flag_list;
 mod flag_search;
 mod flags;
+mod impact_charts;
+mod impact_metrics;
 mod insights;
 mod integrations;
 mod legacy_event_kind;
@@ -36,6 +38,8 @@ mod projects;
 mod reachability;
 mod read_only;
 mod reader;
+mod release_plan_writes;
+mod release_plans;
 #[cfg(test)]
 mod schema_parity;
 mod segments;
@@ -70,6 +74,12 @@ pub use favorites::FavoriteKind;
 pub use flag_list::FlagPage;
 pub use flag_search::{FlagSearch, Lifecycle, TagMatch};
 pub use flags::{FlagEnvironmentRow, FlagRow, FlagType, UnknownFlagType};
+pub use impact_charts::{ImpactChart, ImpactChartRow};
+pub use impact_metrics::{
+    minute_bucket, AggregationMode, Comparison, ImpactMetricSelector, MetricType, NewSample,
+    SafeguardRow, SampleData, SampleRow, SamplesStored, SeriesCaps, SeriesRow, TimeRange,
+    TriggerCondition,
+};
 pub use insights::{FlagReport, ProjectStrategy, SdkSighting};
 pub use integrations::{DeliveryCircuit, IntegrationRow};
 pub use legacy_event_kind::{FilterEventKind, LegacyEventKind};
@@ -82,6 +92,7 @@ pub use projects::EnvironmentRow;
 pub use reachability::Reachability;
 pub use read_only::ReadOnlyStore;
 pub use reader::{InTransaction, PoolReader, Reader, Source, TxReader};
+pub use release_plans::{MilestoneRow, MilestoneStrategyRow, PlanRow, ProgressionRow};
 pub use segments::{ContextFieldRow, SegmentRow, SegmentUsers};
 pub use signals::{SignalEndpointRow, SignalRow, SignalTokenRow, SignalsKept};
 pub use snapshot_rows::FlagRows;

@@ -101,6 +101,23 @@ pub const EVENT_TYPES: &[EventKind] = &[
     EventKind::StrategyReactivated,
     EventKind::StrategyDeleted,
     EventKind::DefaultStrategyUpdated,
+    EventKind::ReleasePlanTemplateCreated,
+    EventKind::ReleasePlanTemplateUpdated,
+    EventKind::ReleasePlanTemplateDeleted,
+    EventKind::ReleasePlanTemplateArchived,
+    EventKind::ReleasePlanAdded,
+    EventKind::ReleasePlanRemoved,
+    EventKind::ReleasePlanMilestoneStarted,
+    EventKind::MilestoneProgressionCreated,
+    EventKind::MilestoneProgressionUpdated,
+    EventKind::MilestoneProgressionDeleted,
+    EventKind::SafeguardChanged,
+    EventKind::SafeguardDeleted,
+    EventKind::SafeguardProgressionsPaused,
+    EventKind::SafeguardProgressionsResumed,
+    EventKind::ImpactMetricCreated,
+    EventKind::ImpactMetricUpdated,
+    EventKind::ImpactMetricDeleted,
 ];
 
 const fn text(

@@ -29,6 +29,7 @@ mod project_context;
 mod project_tokens;
 mod prometheus;
 mod push;
+mod release_plans;
 mod revisions;
 mod route_coverage;
 mod sdk_apis;
@@ -69,6 +70,7 @@ use project_context::*;
 use project_tokens::*;
 use prometheus::*;
 use push::*;
+use release_plans::*;
 use revisions::*;
 use sdk_apis::*;
 use signals::*;
@@ -114,6 +116,10 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     health,
+    release_plans_progress_on_a_moved_clock,
+    release_plans_progress_once_across_replicas,
+    safeguards_pause_a_plan_until_resumed,
+    impact_charts_are_saved,
     openapi_matches_the_router,
     guide_flow,
     tokens_guard_every_route,

@@ -14,6 +14,8 @@ mod flag_batches;
 mod flag_bulk;
 mod flags;
 mod heavy;
+mod impact_charts;
+mod impact_metrics;
 mod integrations;
 mod lifecycle;
 mod links;
@@ -25,6 +27,9 @@ mod personal_dashboard;
 mod playground;
 mod project_context;
 pub(crate) mod projects;
+mod release_plan_guards;
+mod release_plans;
+mod release_templates;
 mod search;
 mod segment_strategies;
 mod segments;
@@ -88,6 +93,11 @@ pub fn router() -> Routes {
         .merge(name_checks::router())
         .merge(user_passwords::router())
         .merge(user_self::router())
+        .merge(release_templates::router())
+        .merge(release_plans::router())
+        .merge(release_plan_guards::router())
+        .merge(impact_metrics::router())
+        .merge(impact_charts::router())
 }
 
 /// The admin API's part of the OpenAPI document, area by area.
@@ -126,6 +136,11 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         name_checks::doc(),
         user_passwords::doc(),
         user_self::doc(),
+        release_templates::doc(),
+        release_plans::doc(),
+        release_plan_guards::doc(),
+        impact_metrics::doc(),
+        impact_charts::doc(),
     ] {
         openapi.merge(area);
     }

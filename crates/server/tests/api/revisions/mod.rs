@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 mod cases;
 mod flag_area_cases;
 mod parity_cases;
+mod plan_cases;
 mod sdk_cases;
 mod user_cases;
 
@@ -44,7 +45,7 @@ pub(crate) struct Case {
     fixed_body: Option<Value>,
     expect: Expect,
     /// Keeps the answer's field (second) under a name (first).
-    keep: Option<(&'static str, &'static str)>,
+    keep: Vec<(&'static str, &'static str)>,
     /// Who sends it.
     caller: Caller,
 }
@@ -76,7 +77,7 @@ pub(crate) fn case(route: &'static str, label: &'static str, expect: Expect) -> 
         body: None,
         fixed_body: None,
         expect,
-        keep: None,
+        keep: Vec::new(),
         caller: Caller::Admin,
     }
 }
@@ -107,9 +108,10 @@ impl Case {
         self.keep_field(name, "id")
     }
 
-    /// Keeps the answer's `field` under `name`.
+    /// Keeps the answer's `field` (or, starting with `/`, what that JSON
+    /// pointer names) under `name`.
     pub(crate) fn keep_field(mut self, name: &'static str, field: &'static str) -> Case {
-        self.keep = Some((name, field));
+        self.keep.push((name, field));
         self
     }
 
@@ -220,8 +222,11 @@ pub async fn every_write_is_one_revision(db: Db) {
             "{label} ({}): {status} {answer}",
             case.route
         );
-        if let Some((name, field)) = case.keep {
-            let kept = answer[field].clone();
+        for (name, field) in case.keep {
+            let kept = match field.strip_prefix('/') {
+                Some(_) => answer.pointer(field).cloned().unwrap_or(Value::Null),
+                None => answer[field].clone(),
+            };
             assert!(!kept.is_null(), "{label}: no {field} in {answer}");
             ids.insert(name, kept);
         }
