@@ -6,7 +6,7 @@
 //! the context. Callers that want "now" fill it in ([`Context::with_current_time`]);
 //! a date constraint with no time to compare against does not match.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -134,6 +134,10 @@ pub(crate) struct Resolved<'c> {
     pub(crate) context: &'c Context,
     remote_ip: OnceCell<Option<IpAddr>>,
     current_time: OnceCell<Option<DateTime<Utc>>>,
+    /// The property found last, as the context's own key and value: the
+    /// strategies of flag after flag name the same one (`region`), which is
+    /// then compared once instead of searched for again.
+    last_property: Cell<Option<(&'c str, &'c str)>>,
 }
 
 impl<'c> Resolved<'c> {
@@ -142,12 +146,27 @@ impl<'c> Resolved<'c> {
             context,
             remote_ip: OnceCell::new(),
             current_time: OnceCell::new(),
+            last_property: Cell::new(None),
         }
     }
 
     #[inline]
     pub(crate) fn get(&self, field: &ContextField) -> Option<&'c str> {
-        field.get(self.context)
+        match field {
+            ContextField::Property(name) => self.property(name),
+            _ => field.get(self.context),
+        }
+    }
+
+    fn property(&self, name: &str) -> Option<&'c str> {
+        if let Some((key, value)) = self.last_property.get() {
+            if key == name {
+                return Some(value);
+            }
+        }
+        let (key, value) = self.context.properties.get_key_value(name)?;
+        self.last_property.set(Some((key, value)));
+        Some(value)
     }
 
     pub(crate) fn remote_ip(&self) -> Option<IpAddr> {
