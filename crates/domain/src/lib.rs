@@ -44,6 +44,7 @@ pub mod ops;
 mod quota;
 mod request_writes;
 mod response_cache;
+pub mod schedules;
 pub mod snapshot;
 mod state;
 mod streams;

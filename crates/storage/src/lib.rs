@@ -13,6 +13,7 @@
 //! [`Reader`], and run on the pool or inside any of the transactions.
 
 mod actions;
+mod change_requests;
 pub mod clock;
 mod columns;
 mod deliveries;
@@ -61,6 +62,7 @@ pub(crate) use columns::now_text;
 pub use columns::{instant_text, now, parse_instant, stored};
 
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter, RunState};
+pub use change_requests::{ChangeRequestRow, ChangeRequestState, ChangeRow, CommentRow, ReviewRow};
 pub use deliveries::{AttemptOutcome, AttemptRow, ClaimedDelivery};
 pub use dependencies::DependencyRow;
 pub use error::{unreachable, StorageError, StorageResult};

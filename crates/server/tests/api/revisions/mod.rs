@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 mod cases;
+mod change_request_cases;
 mod flag_area_cases;
 mod parity_cases;
 mod sdk_cases;
@@ -43,8 +44,8 @@ pub(crate) struct Case {
     body: Option<fn(&Ids) -> Value>,
     fixed_body: Option<Value>,
     expect: Expect,
-    /// Keeps the answer's field (second) under a name (first).
-    keep: Option<(&'static str, &'static str)>,
+    /// Keeps the answer's fields (second) under names (first).
+    keep: Vec<(&'static str, &'static str)>,
     /// Who sends it.
     caller: Caller,
 }
@@ -76,7 +77,7 @@ pub(crate) fn case(route: &'static str, label: &'static str, expect: Expect) -> 
         body: None,
         fixed_body: None,
         expect,
-        keep: None,
+        keep: Vec::new(),
         caller: Caller::Admin,
     }
 }
@@ -109,7 +110,7 @@ impl Case {
 
     /// Keeps the answer's `field` under `name`.
     pub(crate) fn keep_field(mut self, name: &'static str, field: &'static str) -> Case {
-        self.keep = Some((name, field));
+        self.keep.push((name, field));
         self
     }
 
@@ -220,8 +221,13 @@ pub async fn every_write_is_one_revision(db: Db) {
             "{label} ({}): {status} {answer}",
             case.route
         );
-        if let Some((name, field)) = case.keep {
-            let kept = answer[field].clone();
+        for &(name, field) in &case.keep {
+            // A field, or a JSON pointer into the answer (`/features/0/…`).
+            let kept = if field.starts_with('/') {
+                answer.pointer(field).cloned().unwrap_or(Value::Null)
+            } else {
+                answer[field].clone()
+            };
             assert!(!kept.is_null(), "{label}: no {field} in {answer}");
             ids.insert(name, kept);
         }
