@@ -54,7 +54,9 @@ struct ConfigInput {
     path = "/api/admin/projects/{project}/change-requests/config",
     summary = "Which of a project's environments need change requests",
     responses(
-        (status = 200, description = "Each environment of the project", body = Vec<EnvironmentConfig>),
+        (status = 200, description = "Each environment of the project", body = Vec<EnvironmentConfig>,
+            example = json!([{"environment": "production", "type": "production",
+                "changeRequestEnabled": true, "requiredApprovals": 2}])),
         (status = 404, description = "Not found"),
     )
 )]
