@@ -13,6 +13,7 @@
 //! [`Reader`], and run on the pool or inside any of the transactions.
 
 mod actions;
+mod change_request_changes;
 mod change_requests;
 pub mod clock;
 mod columns;
@@ -62,7 +63,8 @@ pub(crate) use columns::now_text;
 pub use columns::{instant_text, now, parse_instant, stored};
 
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter, RunState};
-pub use change_requests::{ChangeRequestRow, ChangeRequestState, ChangeRow, CommentRow, ReviewRow};
+pub use change_request_changes::{ChangeRow, CommentRow, ReviewRow};
+pub use change_requests::{ChangeRequestRow, ChangeRequestState};
 pub use deliveries::{AttemptOutcome, AttemptRow, ClaimedDelivery};
 pub use dependencies::DependencyRow;
 pub use error::{unreachable, StorageError, StorageResult};

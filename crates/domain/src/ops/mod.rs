@@ -11,6 +11,7 @@ mod actions;
 mod automation;
 mod change_guard;
 mod change_request_changes;
+mod change_request_details;
 mod change_request_state;
 mod change_requests;
 mod context;
@@ -71,12 +72,15 @@ pub use change_guard::FlagScope;
 pub use change_request_changes::{
     ChangeAction, ChangeInput, ChangeOperation, ChangePayload, ProposedChange,
 };
+pub use change_request_details::{
+    AddChangeRequestComment, SetChangeRequestApprovers, SetChangeRequestTitle,
+};
 pub use change_request_state::{
     preview_change_request, ApplyScheduled, MarkScheduleFailed, SetChangeRequestState, StateInput,
 };
 pub use change_requests::{
-    AddChange, AddChangeRequestComment, DeleteChangeRequest, DiscardChange, EditChange,
-    SetChangeRequestApprovers, SetChangeRequestConfig, SetChangeRequestTitle, MAX_APPROVALS,
+    AddChange, DeleteChangeRequest, DiscardChange, EditChange, SetChangeRequestConfig,
+    MAX_APPROVALS,
 };
 pub use context::{
     check_context_name, AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField,
