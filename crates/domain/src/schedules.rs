@@ -24,8 +24,12 @@ pub fn spawn(state: DomainState) -> tokio::task::JoinHandle<()> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            // An outage is logged once (not twice a second), as by the follower.
             if let Err(e) = apply_due(&state).await {
-                tracing::warn!(error = %e, "scheduled changes: will look again");
+                state
+                    .store
+                    .reachability()
+                    .failed("applying scheduled change requests", &e);
             }
         }
     })
