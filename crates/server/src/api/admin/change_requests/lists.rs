@@ -41,7 +41,7 @@ pub fn router() -> Routes {
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"total": 3, "draft": 0, "reviewRequired": 1, "approved": 1,
     "scheduled": 0, "applied": 1, "rejected": 0, "cancelled": 0}))]
-struct Counts {
+struct ChangeRequestCounts {
     total: usize,
     draft: usize,
     review_required: usize,
@@ -56,14 +56,14 @@ struct Counts {
     get,
     path = "/api/admin/projects/{project}/change-requests/count",
     summary = "How many change requests a project has in each state",
-    responses((status = 200, description = "The counts", body = Counts))
+    responses((status = 200, description = "The counts", body = ChangeRequestCounts))
 )]
 async fn count(
     State(state): State<AppState>,
     _admin: AdminToken,
     Path(project): Path<String>,
-) -> ApiResult<Json<Counts>> {
-    let mut counts = Counts::default();
+) -> ApiResult<Json<ChangeRequestCounts>> {
+    let mut counts = ChangeRequestCounts::default();
     for row in state.store.change_requests(Some(&project)).await? {
         counts.total += 1;
         *match row.state {
@@ -115,7 +115,7 @@ async fn pending(
 /// How many requests wait for the caller (Unleash's actionable count).
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"total": 2}))]
-struct Actionable {
+struct ActionableCount {
     total: usize,
 }
 
@@ -123,13 +123,13 @@ struct Actionable {
     get,
     path = "/api/admin/projects/{project}/change-requests/actionable",
     summary = "How many change requests the caller can act on: others' to review, approved ones to apply",
-    responses((status = 200, description = "The count", body = Actionable))
+    responses((status = 200, description = "The count", body = ActionableCount))
 )]
 async fn actionable(
     State(state): State<AppState>,
     admin: AdminToken,
     Path(project): Path<String>,
-) -> ApiResult<Json<Actionable>> {
+) -> ApiResult<Json<ActionableCount>> {
     let total = state
         .store
         .change_requests(Some(&project))
@@ -141,7 +141,7 @@ async fn actionable(
             _ => false,
         })
         .count();
-    Ok(Json(Actionable { total }))
+    Ok(Json(ActionableCount { total }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -286,7 +286,7 @@ struct SearchQuery {
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"changeRequests": [], "total": 0}))]
-struct SearchAnswer {
+struct ChangeRequestSearch {
     change_requests: Vec<ChangeRequestView>,
     total: usize,
 }
@@ -297,7 +297,7 @@ struct SearchAnswer {
     summary = "Searches change requests across projects",
     params(SearchQuery),
     responses(
-        (status = 200, description = "A page of matching change requests, newest first", body = SearchAnswer),
+        (status = 200, description = "A page of matching change requests, newest first", body = ChangeRequestSearch),
         (status = 400, description = "Invalid filter"),
     )
 )]
@@ -305,7 +305,7 @@ async fn search(
     State(state): State<AppState>,
     _admin: AdminToken,
     Query(query): Query<SearchQuery>,
-) -> ApiResult<Json<SearchAnswer>> {
+) -> ApiResult<Json<ChangeRequestSearch>> {
     let created_by = filter_value(query.created_by, "createdBy")?;
     let wanted_state = filter_value(query.state, "state")?;
     let project = filter_value(query.project, "project")?;
@@ -327,7 +327,7 @@ async fn search(
     {
         change_requests.push(super::view(&state, row).await?);
     }
-    Ok(Json(SearchAnswer {
+    Ok(Json(ChangeRequestSearch {
         change_requests,
         total,
     }))
