@@ -143,3 +143,56 @@ async fn a_request_applies_its_operations_as_one_change() {
         Some(flagstaff_storage::ChangeRequestState::Applied)
     );
 }
+
+#[tokio::test]
+async fn changing_an_approved_request_asks_for_review_again() {
+    let bench = bench_with_flag().await;
+    let (project, production, _) = names();
+    let input = |payload: serde_json::Value, action: &str| -> ChangeInput {
+        operation(json!({"action": action, "feature": "guarded", "payload": payload}))
+    };
+    let add = AddChange::new(
+        project.clone(),
+        production,
+        vec![
+            input(json!({"enabled": true}), "updateEnabled"),
+            input(
+                json!({"variants": [{"name": "blue", "weight": 1000}]}),
+                "patchVariant",
+            ),
+        ],
+    )
+    .expect("parsed");
+    let id = bench.apply(add).await.expect("drafted").output;
+    for (to, by) in [("In review", "tester"), ("Approved", "reviewer")] {
+        let op = SetChangeRequestState {
+            project: project.clone(),
+            id,
+            input: operation(json!({"state": to})),
+        };
+        let cx = Context::new(Actor::named(by), Limits::default());
+        apply(&bench.store, &cx, op).await.expect(to);
+    }
+    let changes = bench.store.change_request_changes(id).await.expect("read");
+    bench
+        .apply(DiscardChange {
+            project,
+            id,
+            change_id: changes[1].id,
+        })
+        .await
+        .expect("discarded");
+    let row = bench
+        .store
+        .change_request(id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(row.state, flagstaff_storage::ChangeRequestState::InReview);
+    assert!(bench
+        .store
+        .change_request_reviews(id)
+        .await
+        .expect("read")
+        .is_empty());
+}

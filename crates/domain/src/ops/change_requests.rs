@@ -336,7 +336,7 @@ impl Operation for DiscardChange {
     type Output = ();
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
-        let row = request_in(w, &self.project, self.id).await?;
+        let mut row = request_in(w, &self.project, self.id).await?;
         open(&row)?;
         let changes = w.change_request_changes(row.id).await?;
         let Some(change) = changes.iter().find(|c| c.id == self.change_id) else {
@@ -347,6 +347,11 @@ impl Operation for DiscardChange {
         };
         w.delete_change(change.id).await?;
         w.clear_change_request_reviews(row.id).await?;
+        // What was approved changed: it is reviewed again.
+        if row.state == ChangeRequestState::Approved {
+            row.state = ChangeRequestState::InReview;
+            w.update_change_request(&row).await?;
+        }
         w.record_event(request_event(
             EventKind::ChangeDiscarded,
             &cx.actor,
