@@ -1,11 +1,70 @@
-//! Protected environments: where a project environment needs change requests,
+//! Protected environments (`SetChangeRequestConfig` says which): where a
+//! project environment needs change requests,
 //! [`super::apply`] refuses every operation that says it changes a flag there
 //! ([`Operation::flag_scopes`]), decided under the change lock as maintenance
 //! mode is. Applying an approved change request runs its operations inside
 //! its own operation (not through `apply`), so they pass.
 
-use super::{EnvironmentName, OpError, OpResult, Operation, ProjectId};
-use flagstaff_storage::WriteTx;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{
+    project_environment, Context, EnvironmentName, FieldPath, OpError, OpResult, Operation,
+    ProjectId,
+};
+use flagstaff_storage::{EventKind, NewEvent, WriteTx};
+
+/// The most approvals a project environment may require (Unleash's bound).
+pub const MAX_APPROVALS: i64 = 10;
+
+/// Whether changes to a project environment need a change request, and how
+/// many approvals (`PUT …/environments/:env/change-requests/config`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetChangeRequestConfig {
+    pub project: ProjectId,
+    pub environment: EnvironmentName,
+    pub enabled: bool,
+    /// 1 to [`MAX_APPROVALS`]; absent: 1.
+    pub required_approvals: Option<i64>,
+}
+
+impl Operation for SetChangeRequestConfig {
+    type Output = ();
+
+    fn check(&self, _cx: &Context) -> OpResult<()> {
+        match self.required_approvals {
+            Some(n) if !(1..=MAX_APPROVALS).contains(&n) => Err(OpError::invalid(
+                FieldPath::root().field("requiredApprovals"),
+                format!("requiredApprovals must be between 1 and {MAX_APPROVALS}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
+        project_environment(w, &self.project, &self.environment).await?;
+        let approvals = self.required_approvals.unwrap_or(1);
+        let (project, environment) = (self.project.as_str(), self.environment.as_str());
+        let before = w.change_request_setting(project, environment).await?;
+        let after = self.enabled.then_some(approvals);
+        w.set_change_request_setting(project, environment, after)
+            .await?;
+        let view = |setting: Option<i64>| {
+            json!({"project": project, "environment": environment,
+                "changeRequestsEnabled": setting.is_some(), "requiredApprovals": setting.unwrap_or(approvals)})
+        };
+        w.record_event(NewEvent {
+            created_by: cx.actor.name.clone(),
+            project: Some(project.to_owned()),
+            environment: Some(environment.to_owned()),
+            pre_data: Some(view(before)),
+            data: Some(view(after)),
+            ..NewEvent::new(EventKind::ChangeRequestConfigurationUpdated)
+        })
+        .await?;
+        Ok(())
+    }
+}
 
 /// Where an operation changes what flags evaluate to.
 #[derive(Debug, Clone, PartialEq, Eq)]

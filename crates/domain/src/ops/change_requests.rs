@@ -1,8 +1,8 @@
-//! Change requests (Unleash Enterprise's, free here): which project
-//! environments need them, and the requests' drafts — changes added to the
-//! author's draft, edited, discarded —, titles, comments and requested
-//! approvers. Moving a request through its states and applying it is
-//! `change_request_state.rs`; the protection itself is `change_guard.rs`.
+//! Change requests (Unleash Enterprise's, free here): the author's draft —
+//! changes added, edited, discarded — and deleting a request. Titles,
+//! comments and approvers are `change_request_details.rs`; states and
+//! applying `change_request_state.rs`; which environments are protected, and
+//! the protection itself, `change_guard.rs`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -15,9 +15,6 @@ use super::{
 use flagstaff_storage::{
     ChangeRequestRow, ChangeRequestState, ChangeRow, EventKind, NewEvent, WriteTx,
 };
-
-/// The most approvals a project environment may require (Unleash's bound).
-pub const MAX_APPROVALS: i64 = 10;
 
 /// A request of `project`, for changing (`NotFound` otherwise).
 pub(super) async fn request_in(
@@ -68,55 +65,6 @@ pub(super) fn open(row: &ChangeRequestRow) -> OpResult<()> {
         ));
     }
     Ok(())
-}
-
-/// Whether changes to a project environment need a change request, and how
-/// many approvals (`PUT …/environments/:env/change-requests/config`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SetChangeRequestConfig {
-    pub project: ProjectId,
-    pub environment: EnvironmentName,
-    pub enabled: bool,
-    /// 1 to [`MAX_APPROVALS`]; absent: 1.
-    pub required_approvals: Option<i64>,
-}
-
-impl Operation for SetChangeRequestConfig {
-    type Output = ();
-
-    fn check(&self, _cx: &Context) -> OpResult<()> {
-        match self.required_approvals {
-            Some(n) if !(1..=MAX_APPROVALS).contains(&n) => Err(OpError::invalid(
-                FieldPath::root().field("requiredApprovals"),
-                format!("requiredApprovals must be between 1 and {MAX_APPROVALS}"),
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
-        project_environment(w, &self.project, &self.environment).await?;
-        let approvals = self.required_approvals.unwrap_or(1);
-        let (project, environment) = (self.project.as_str(), self.environment.as_str());
-        let before = w.change_request_setting(project, environment).await?;
-        let after = self.enabled.then_some(approvals);
-        w.set_change_request_setting(project, environment, after)
-            .await?;
-        let view = |setting: Option<i64>| {
-            json!({"project": project, "environment": environment,
-                "changeRequestsEnabled": setting.is_some(), "requiredApprovals": setting.unwrap_or(approvals)})
-        };
-        w.record_event(NewEvent {
-            created_by: cx.actor.name.clone(),
-            project: Some(project.to_owned()),
-            environment: Some(environment.to_owned()),
-            pre_data: Some(view(before)),
-            data: Some(view(after)),
-            ..NewEvent::new(EventKind::ChangeRequestConfigurationUpdated)
-        })
-        .await?;
-        Ok(())
-    }
 }
 
 /// Adds changes to the actor's draft for a project environment (made when

@@ -68,7 +68,7 @@ pub use actions::{
     as_constraint, ActionInput, ActionSetInput, CreateActionSet, DeleteActionSet, MatchInput,
     SwitchActionSet, UpdateActionSet,
 };
-pub use change_guard::FlagScope;
+pub use change_guard::{FlagScope, SetChangeRequestConfig, MAX_APPROVALS};
 pub use change_request_changes::{
     ChangeAction, ChangeInput, ChangeOperation, ChangePayload, ProposedChange,
 };
@@ -78,10 +78,7 @@ pub use change_request_details::{
 pub use change_request_state::{
     preview_change_request, ApplyScheduled, MarkScheduleFailed, SetChangeRequestState, StateInput,
 };
-pub use change_requests::{
-    AddChange, DeleteChangeRequest, DiscardChange, EditChange, SetChangeRequestConfig,
-    MAX_APPROVALS,
-};
+pub use change_requests::{AddChange, DeleteChangeRequest, DiscardChange, EditChange};
 pub use context::{
     check_context_name, AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField,
     LegalValue, RemoveLegalValue, UpdateContextField,
