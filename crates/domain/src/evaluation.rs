@@ -189,38 +189,16 @@ fn write_toggle(out: &mut Vec<u8>, name: &str, evaluation: &Evaluation<'_>) {
     out.extend_from_slice(b"{\"name\":");
     write_json_string(out, name);
     out.extend_from_slice(if evaluation.enabled {
-        b",\"enabled\":true,\"variant\":{\"name\":"
+        b",\"enabled\":true,\"variant\":"
     } else {
-        b",\"enabled\":false,\"variant\":{\"name\":"
+        b",\"enabled\":false,\"variant\":"
     });
-    let variant = &evaluation.variant;
-    write_json_string(out, variant.name);
-    out.extend_from_slice(if variant.enabled {
-        b",\"enabled\":true"
-    } else {
-        b",\"enabled\":false"
-    });
-    out.extend_from_slice(if variant.feature_enabled {
-        b",\"feature_enabled\":true"
-    } else {
-        b",\"feature_enabled\":false"
-    });
-    if let Some(payload) = variant.payload {
-        out.extend_from_slice(b",\"payload\":{\"type\":");
-        write_json_string(out, &payload.payload_type);
-        out.extend_from_slice(b",\"value\":");
-        write_json_string(out, &payload.value);
-        out.push(b'}');
-    }
-    out.extend_from_slice(if variant.feature_enabled {
-        b",\"featureEnabled\":true"
-    } else {
-        b",\"featureEnabled\":false"
-    });
+    // The variant's JSON is made once, when the engine compiles it.
+    out.extend_from_slice(evaluation.variant.frontend_json.as_bytes());
     out.extend_from_slice(if evaluation.impression_data {
-        b"},\"impressionData\":true}"
+        b",\"impressionData\":true}"
     } else {
-        b"},\"impressionData\":false}"
+        b",\"impressionData\":false}"
     });
 }
 

@@ -26,6 +26,9 @@
 //!   matching action sets run their steps as ordinary operations.
 //! - `quota`: per-key budgets (requests per address, runs per action set:
 //!   [`Quotas`]).
+//! - [`rollouts`]: the task that trips safeguards and makes release plan
+//!   progressions when due ([`DomainState::spawn_rollouts`]), and how impact
+//!   metrics aggregate.
 //! - `request_writes`: the writes a request starts besides an operation
 //!   (sessions, signals, metrics), as [`DomainState`] methods.
 //!
@@ -44,6 +47,7 @@ pub mod ops;
 mod quota;
 mod request_writes;
 mod response_cache;
+pub mod rollouts;
 pub mod schedules;
 pub mod snapshot;
 mod state;

@@ -128,6 +128,27 @@ impl DomainState {
         crate::follow::spawn(self.clone())
     }
 
+    /// Trips safeguards and makes release plan progressions when due, until
+    /// the task is aborted (every replica runs one; each step happens once).
+    pub fn spawn_rollouts(&self) -> JoinHandle<()> {
+        crate::rollouts::spawn(self.clone())
+    }
+
+    /// Stores impact metric samples reported now (not a change: no revision).
+    pub async fn record_impact_samples(
+        &self,
+        samples: &[flagstaff_storage::NewSample],
+        caps: flagstaff_storage::SeriesCaps,
+    ) -> StorageResult<flagstaff_storage::SamplesStored> {
+        let now = self.store.clock().now();
+        let mut w = self.store.write_metrics().await?;
+        let stored = w
+            .record_impact_samples(&uuid::Uuid::new_v4().to_string(), samples, &now, caps)
+            .await?;
+        w.commit().await?;
+        Ok(stored)
+    }
+
     /// Deletes metrics older than `retention_hours`, now and every ten minutes
     /// by the store's clock.
     pub fn spawn_metrics_pruner(&self, retention_hours: u32) -> JoinHandle<()> {

@@ -28,6 +28,11 @@ pub struct DomainSettings {
     pub automation: Automation,
 }
 
+/// A change with this many events wrote enough flag rows at once that the
+/// database's planner statistics are refreshed after it
+/// (`Store::refresh_flag_statistics`).
+const BULK_CHANGE_EVENTS: usize = 1_000;
+
 #[derive(Clone)]
 pub struct DomainState {
     pub(crate) store: Arc<Store>,
@@ -105,6 +110,11 @@ impl DomainState {
         }
         if applied.committed.revision.is_some() {
             self.after_commit().await;
+        }
+        if applied.committed.events.len() >= BULK_CHANGE_EVENTS {
+            if let Err(e) = self.store.refresh_flag_statistics().await {
+                tracing::warn!(error = %e, "could not refresh the planner's statistics after a bulk change");
+            }
         }
         Ok(applied.output)
     }

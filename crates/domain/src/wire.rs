@@ -18,6 +18,7 @@ pub mod automation;
 pub mod change_requests;
 mod events;
 mod flags;
+pub mod release_plans;
 pub mod tokens;
 pub mod transfer;
 pub mod users;

@@ -118,7 +118,7 @@ fn replace_token(state: &EdgeState, entry: &ScopeEntry) -> bool {
         .tokens
         .valid()
         .into_iter()
-        .find(|t| t.kind == TokenKind::Client && t.scope() == entry.scope);
+        .find(|t| t.kind == TokenKind::Client && *t.scope() == entry.scope);
     match replacement {
         Some(token) => {
             entry.set_token(token.token);

@@ -122,15 +122,18 @@ async fn serve_state(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) {
-    let router = routes::router(state.clone(), base_path, &server.cors_origin)
-        .layer(axum::middleware::from_fn_with_state(
+    let mut router = routes::router(state.clone(), base_path, &server.cors_origin);
+    // Without --allow-list or --deny-list everyone is admitted: no check per request.
+    if !(state.settings.allow_list.is_empty() && state.settings.deny_list.is_empty()) {
+        router = router.layer(axum::middleware::from_fn_with_state(
             state.clone(),
             routes::admit_networks,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            telemetry::count_requests,
         ));
+    }
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        telemetry::count_requests,
+    ));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let sender = tokio::spawn(follow::send_metrics_every(state.clone(), stopped));
     if let Ok(address) = listener.local_addr() {
@@ -278,7 +281,7 @@ fn load_bootstrap(
         fresh.push((token, flags));
     }
     for (token, flags) in fresh {
-        let (entry, _) = state.scopes.get_or_insert(&token.scope(), &token.token);
+        let (entry, _) = state.scopes.get_or_insert(token.scope(), &token.token);
         entry.set_flags(flags);
     }
     Ok(())

@@ -99,7 +99,7 @@ impl EdgeState {
         &self,
         secret: Option<&str>,
         kind: TokenKind,
-    ) -> Result<EdgeToken, Refusal> {
+    ) -> Result<Arc<EdgeToken>, Refusal> {
         let secret = secret
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -150,8 +150,8 @@ impl EdgeState {
         // A client token gets its own scope's document, never a wider one;
         // a frontend token's evaluation is filtered to its projects.
         let ready = match token.kind {
-            TokenKind::Client => self.scopes.get(&scope),
-            _ => self.scopes.serving(&scope),
+            TokenKind::Client => self.scopes.get(scope),
+            _ => self.scopes.serving(scope),
         };
         if let Some(flags) = ready.and_then(|e| e.flags()) {
             return Ok(flags);
@@ -160,7 +160,7 @@ impl EdgeState {
             TokenKind::Client => token.clone(),
             _ => self
                 .tokens
-                .client_covering(&scope)
+                .client_covering(scope)
                 .ok_or(Refusal::NoClientToken)?,
         };
         let entry = self.follow(&client);
@@ -180,7 +180,7 @@ impl EdgeState {
 
     /// The entry of a client token's scope, its fetching started if it is new.
     pub fn follow(&self, client: &EdgeToken) -> Arc<ScopeEntry> {
-        let (entry, new) = self.scopes.get_or_insert(&client.scope(), &client.token);
+        let (entry, new) = self.scopes.get_or_insert(client.scope(), &client.token);
         if new && self.upstream.is_some() {
             tokio::spawn(crate::follow::follow_scope(
                 self.clone(),

@@ -9,15 +9,31 @@ use std::sync::atomic::Ordering;
 use std::sync::{Mutex, PoisonError};
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use prometheus::{Encoder, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 
 use crate::state::EdgeState;
 
-/// Requests answered, by (method, route pattern, status).
+/// Requests answered, by route pattern, then (method, status): counting a
+/// request looks its pattern up by `&str` and copies no text (a new pattern
+/// is stored once).
 #[derive(Debug, Default)]
-pub struct RequestCounts(Mutex<HashMap<(String, String, u16), u64>>);
+pub struct RequestCounts(Mutex<HashMap<String, ByMethodAndStatus>>);
+
+type ByMethodAndStatus = HashMap<(Method, u16), u64>;
+
+impl RequestCounts {
+    fn add(&self, endpoint: &str, method: Method, status: u16) {
+        let mut counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let by_status = match counts.get_mut(endpoint) {
+            Some(by_status) => by_status,
+            None => counts.entry(endpoint.to_owned()).or_default(),
+        };
+        *by_status.entry((method, status)).or_default() += 1;
+    }
+}
 
 /// Counts every request by its route pattern (never the raw path).
 pub async fn count_requests(
@@ -25,21 +41,13 @@ pub async fn count_requests(
     request: Request,
     next: Next,
 ) -> Response {
-    let method = request.method().as_str().to_owned();
-    let endpoint = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_owned();
+    let method = request.method().clone();
+    let endpoint = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    let mut counts = state
+    let endpoint = endpoint.as_ref().map_or("unmatched", MatchedPath::as_str);
+    state
         .requests
-        .0
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    *counts
-        .entry((method, endpoint, response.status().as_u16()))
-        .or_default() += 1;
+        .add(endpoint, method, response.status().as_u16());
     response
 }
 
@@ -65,10 +73,12 @@ pub fn render(state: &EdgeState) -> Vec<u8> {
             .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        for ((method, endpoint, status), count) in counts.iter() {
-            requests
-                .with_label_values(&[method.as_str(), endpoint.as_str(), &status.to_string()])
-                .inc_by(*count);
+        for (endpoint, by_status) in counts.iter() {
+            for ((method, status), count) in by_status {
+                requests
+                    .with_label_values(&[method.as_str(), endpoint.as_str(), &status.to_string()])
+                    .inc_by(*count);
+            }
         }
         register(Box::new(requests));
     }

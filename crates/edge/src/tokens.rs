@@ -6,7 +6,7 @@
 //! know is remembered as unknown until then.
 
 use std::collections::HashMap;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -81,7 +81,7 @@ fn sanitized(text: &str) -> String {
 }
 
 /// A live token: the upstream's `/edge/validate` answer for one secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EdgeToken {
     pub token: String,
     #[serde(rename = "type")]
@@ -89,11 +89,32 @@ pub struct EdgeToken {
     pub environment: String,
     #[serde(default)]
     pub projects: Vec<String>,
+    /// The scope, made from the two fields above on first use (every
+    /// request asks for it).
+    #[serde(skip)]
+    scope: OnceLock<Scope>,
 }
 
+/// Equal when the upstream's fields are (whether the scope was made yet
+/// does not count).
+impl PartialEq for EdgeToken {
+    fn eq(&self, other: &EdgeToken) -> bool {
+        (&self.token, self.kind, &self.environment, &self.projects)
+            == (
+                &other.token,
+                other.kind,
+                &other.environment,
+                &other.projects,
+            )
+    }
+}
+
+impl Eq for EdgeToken {}
+
 impl EdgeToken {
-    pub fn scope(&self) -> Scope {
-        Scope::new(&self.environment, &self.projects)
+    pub fn scope(&self) -> &Scope {
+        self.scope
+            .get_or_init(|| Scope::new(&self.environment, &self.projects))
     }
 
     /// A token read from its own text (`project:environment.secret`, or
@@ -120,6 +141,7 @@ impl EdgeToken {
             kind,
             environment: environment.to_owned(),
             projects: vec![project.to_owned()],
+            scope: OnceLock::new(),
         })
     }
 
@@ -142,7 +164,8 @@ pub fn masked(secret: &str) -> String {
 /// What the edge knows of a secret.
 #[derive(Debug, Clone)]
 pub enum Known {
-    Valid(EdgeToken),
+    /// Shared, so a request's look-up copies a pointer, not the token.
+    Valid(Arc<EdgeToken>),
     /// The upstream said it is not a live token.
     Unknown,
 }
@@ -153,7 +176,7 @@ pub enum Known {
 pub struct Tokens {
     known: RwLock<HashMap<String, Known>>,
     /// Trusted without asking (never re-validated, never forgotten).
-    pretrusted: HashMap<String, EdgeToken>,
+    pretrusted: HashMap<String, Arc<EdgeToken>>,
 }
 
 /// Most unknown secrets remembered.
@@ -165,7 +188,7 @@ impl Tokens {
             known: RwLock::default(),
             pretrusted: pretrusted
                 .into_iter()
-                .map(|t| (t.token.clone(), t))
+                .map(|t| (t.token.clone(), Arc::new(t)))
                 .collect(),
         }
     }
@@ -191,7 +214,7 @@ impl Tokens {
         }
         for secret in asked {
             match valid.iter().find(|t| &t.token == secret) {
-                Some(token) => known.insert(secret.clone(), Known::Valid(token.clone())),
+                Some(token) => known.insert(secret.clone(), Known::Valid(Arc::new(token.clone()))),
                 None => known.insert(secret.clone(), Known::Unknown),
             };
         }
@@ -203,10 +226,10 @@ impl Tokens {
         let mut tokens: Vec<EdgeToken> = known
             .values()
             .filter_map(|k| match k {
-                Known::Valid(t) => Some(t.clone()),
+                Known::Valid(t) => Some(EdgeToken::clone(t)),
                 Known::Unknown => None,
             })
-            .chain(self.pretrusted.values().cloned())
+            .chain(self.pretrusted.values().map(|t| EdgeToken::clone(t)))
             .collect();
         tokens.sort_by(|a, b| a.token.cmp(&b.token));
         tokens
@@ -236,12 +259,12 @@ mod tests {
     fn tokens_read_from_their_text() {
         let token = EdgeToken::from_text("default:development.abc", TokenKind::Client);
         assert_eq!(
-            token.map(|t| t.scope()),
+            token.map(|t| t.scope().clone()),
             Some(Scope::new("development", &["default".to_owned()]))
         );
         let pretrusted = EdgeToken::from_text("secret-123@production", TokenKind::Frontend);
         assert_eq!(
-            pretrusted.map(|t| t.scope()),
+            pretrusted.map(|t| t.scope().clone()),
             Some(Scope::new("production", &[]))
         );
         assert!(EdgeToken::from_text("[]:development.abc", TokenKind::Client).is_none());

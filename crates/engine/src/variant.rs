@@ -18,6 +18,11 @@ pub struct VariantResult<'a> {
     pub feature_enabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<&'a Payload>,
+    /// This variant as Unleash's frontend API writes it (the fields above,
+    /// then `featureEnabled`), made once when the variant is compiled: the
+    /// frontend API copies it into every answer.
+    #[serde(skip)]
+    pub frontend_json: &'a str,
 }
 
 impl VariantResult<'static> {
@@ -27,6 +32,7 @@ impl VariantResult<'static> {
         enabled: false,
         feature_enabled: false,
         payload: None,
+        frontend_json: r#"{"name":"disabled","enabled":false,"feature_enabled":false,"featureEnabled":false}"#,
     };
 
     /// The variant of an on flag that has no variants to give.
@@ -35,6 +41,7 @@ impl VariantResult<'static> {
         enabled: false,
         feature_enabled: true,
         payload: None,
+        frontend_json: r#"{"name":"disabled","enabled":false,"feature_enabled":true,"featureEnabled":true}"#,
     };
 }
 
@@ -65,6 +72,8 @@ pub(crate) struct CompiledVariant {
     cumulative: u32,
     pub(crate) payload: Option<Payload>,
     overrides: Box<[VariantOverride]>,
+    /// [`VariantResult::frontend_json`] of this variant.
+    frontend_json: Box<str>,
 }
 
 /// Context values that force a variant.
@@ -110,6 +119,7 @@ impl VariantSet {
             .map(|v| {
                 cumulative = cumulative.saturating_add(v.weight);
                 CompiledVariant {
+                    frontend_json: frontend_json(&v.name, v.payload.as_ref()).into(),
                     name: v.name.as_str().into(),
                     weight: v.weight,
                     cumulative,
@@ -185,6 +195,30 @@ impl CompiledVariant {
             enabled: true,
             feature_enabled: true,
             payload: self.payload.as_ref(),
+            frontend_json: &self.frontend_json,
         }
     }
+}
+
+/// A chosen variant as Unleash's frontend API writes it (see
+/// [`VariantResult::frontend_json`]).
+fn frontend_json(name: &str, payload: Option<&Payload>) -> String {
+    #[derive(Serialize)]
+    struct FrontendVariant<'a> {
+        name: &'a str,
+        enabled: bool,
+        feature_enabled: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        payload: Option<&'a Payload>,
+        #[serde(rename = "featureEnabled")]
+        feature_enabled_camel: bool,
+    }
+    serde_json::to_string(&FrontendVariant {
+        name,
+        enabled: true,
+        feature_enabled: true,
+        payload,
+        feature_enabled_camel: true,
+    })
+    .unwrap_or_default()
 }

@@ -123,6 +123,7 @@ pub async fn serve(
         .spawn_metrics_pruner(args.metrics_retention_hours);
     let follower = state.domain().spawn_follower();
     let scheduler = state.domain().spawn_scheduler();
+    let rollouts = state.domain().spawn_rollouts();
     let deliverer = state.deliverer.spawn();
     let app = api::router(state.clone(), args);
     let mut max_connections = args.max_connections.max(1);
@@ -161,6 +162,7 @@ pub async fn serve(
     pruner.abort();
     follower.abort();
     scheduler.abort();
+    rollouts.abort();
     deliverer.abort();
     let flushed = state.domain().flush_metrics(&state.metrics).await;
     state.domain().close().await;

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+mod changes;
+pub use changes::{ChangeRow, CommentRow, ReviewRow};
+
 use super::columns::{decoded, instant, instant_text, optional_instant};
 use super::{Reader, Source, StorageResult, WriteTx};
 

@@ -147,6 +147,23 @@ event_kinds! {
     ChangeRequestScheduledApplicationSuccess => "change-request-scheduled-application-success",
     ChangeRequestScheduledApplicationFailure => "change-request-scheduled-application-failure",
     ChangeRequestRequestedApproversUpdated => "change-request-requested-approvers-updated",
+    ReleasePlanTemplateCreated => "release-plan-template-created",
+    ReleasePlanTemplateUpdated => "release-plan-template-updated",
+    ReleasePlanTemplateDeleted => "release-plan-template-deleted",
+    ReleasePlanTemplateArchived => "release-plan-template-archived",
+    ReleasePlanAdded => "release-plan-added",
+    ReleasePlanRemoved => "release-plan-removed",
+    ReleasePlanMilestoneStarted => "release-plan-milestone-started",
+    MilestoneProgressionCreated => "milestone-progression-created",
+    MilestoneProgressionUpdated => "milestone-progression-updated",
+    MilestoneProgressionDeleted => "milestone-progression-deleted",
+    SafeguardChanged => "safeguard-changed",
+    SafeguardDeleted => "safeguard-deleted",
+    SafeguardProgressionsPaused => "safeguard-progressions-paused",
+    SafeguardProgressionsResumed => "safeguard-progressions-resumed",
+    ImpactMetricCreated => "impact-metric-created",
+    ImpactMetricUpdated => "impact-metric-updated",
+    ImpactMetricDeleted => "impact-metric-deleted",
 }
 
 /// A name that is no event kind Flagstaff records.
@@ -275,7 +292,14 @@ impl EventKind {
             | EventKind::DefaultStrategyUpdated
             | EventKind::SettingCreated
             | EventKind::SettingUpdated
-            | EventKind::FeatureTypeUpdated => Touches::FlagElse(Part::Nothing),
+            | EventKind::FeatureTypeUpdated
+            | EventKind::ReleasePlanTemplateCreated
+            | EventKind::ReleasePlanTemplateUpdated
+            | EventKind::ReleasePlanTemplateDeleted
+            | EventKind::ReleasePlanTemplateArchived
+            | EventKind::ImpactMetricCreated
+            | EventKind::ImpactMetricUpdated
+            | EventKind::ImpactMetricDeleted => Touches::FlagElse(Part::Nothing),
             EventKind::FeatureCreated
             | EventKind::FeatureMetadataUpdated
             | EventKind::FeatureArchived
@@ -299,7 +323,19 @@ impl EventKind {
             | EventKind::FeatureTagged
             | EventKind::FeatureUntagged
             | EventKind::TagDeleted
-            | EventKind::TagTypeDeleted => Touches::FlagElse(Part::Everything),
+            | EventKind::TagTypeDeleted
+            // A plan's events name its flag, whose strategies a milestone
+            // puts or takes away (the others change what the plan view shows).
+            | EventKind::ReleasePlanAdded
+            | EventKind::ReleasePlanRemoved
+            | EventKind::ReleasePlanMilestoneStarted
+            | EventKind::MilestoneProgressionCreated
+            | EventKind::MilestoneProgressionUpdated
+            | EventKind::MilestoneProgressionDeleted
+            | EventKind::SafeguardChanged
+            | EventKind::SafeguardDeleted
+            | EventKind::SafeguardProgressionsPaused
+            | EventKind::SafeguardProgressionsResumed => Touches::FlagElse(Part::Everything),
         }
     }
 }

@@ -363,3 +363,6 @@ impl<S: Source> Reader<S> {
         Ok(stages)
     }
 }
+
+#[cfg(test)]
+mod tests;

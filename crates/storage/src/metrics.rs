@@ -346,6 +346,7 @@ impl UnversionedTx {
             "DELETE FROM client_metric_variants WHERE hour < $1",
             "DELETE FROM client_instances WHERE last_seen < $1",
             "DELETE FROM unknown_flags WHERE last_seen < $1",
+            "DELETE FROM impact_metric_values WHERE minute < $1",
         ] {
             pruned += sqlx::query(statement)
                 .bind(&before_hour)

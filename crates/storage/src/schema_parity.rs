@@ -265,7 +265,7 @@ async fn migrated_sqlite() -> (tempfile::TempDir, Store) {
 }
 
 /// A fresh database on the server `FLAGSTAFF_TEST_POSTGRES_URL` names, migrated.
-async fn migrated_postgres(url: &str) -> Store {
+pub(crate) async fn migrated_postgres(url: &str) -> Store {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let mut admin = sqlx::AnyConnection::connect(url)

@@ -117,6 +117,23 @@ pub const EVENT_TYPES: &[EventKind] = &[
     EventKind::ChangeRequestScheduledApplicationSuccess,
     EventKind::ChangeRequestScheduledApplicationFailure,
     EventKind::ChangeRequestRequestedApproversUpdated,
+    EventKind::ReleasePlanTemplateCreated,
+    EventKind::ReleasePlanTemplateUpdated,
+    EventKind::ReleasePlanTemplateDeleted,
+    EventKind::ReleasePlanTemplateArchived,
+    EventKind::ReleasePlanAdded,
+    EventKind::ReleasePlanRemoved,
+    EventKind::ReleasePlanMilestoneStarted,
+    EventKind::MilestoneProgressionCreated,
+    EventKind::MilestoneProgressionUpdated,
+    EventKind::MilestoneProgressionDeleted,
+    EventKind::SafeguardChanged,
+    EventKind::SafeguardDeleted,
+    EventKind::SafeguardProgressionsPaused,
+    EventKind::SafeguardProgressionsResumed,
+    EventKind::ImpactMetricCreated,
+    EventKind::ImpactMetricUpdated,
+    EventKind::ImpactMetricDeleted,
 ];
 
 const fn text(

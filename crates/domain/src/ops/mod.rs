@@ -31,6 +31,7 @@ mod flag_fields;
 mod flag_tags;
 mod flag_types;
 mod flags;
+mod impact_charts;
 mod import;
 mod import_apply;
 mod import_plan;
@@ -39,8 +40,13 @@ mod maintenance;
 mod names;
 pub mod passwords;
 pub mod pats;
+mod progressions;
 mod project_tokens;
 mod projects;
+mod release_plans;
+mod release_template_inputs;
+mod release_templates;
+mod safeguards;
 mod segments;
 mod signals;
 mod start_tokens;
@@ -98,6 +104,7 @@ pub use flag_types::{flag_type_lifetimes, SetFlagTypeLifetime};
 pub use flags::{
     validate_new_name, ArchiveFlag, CreateFlag, DeleteFlag, FlagType, ReviveFlag, UpdateFlag,
 };
+pub use impact_charts::{DeleteImpactChart, ImpactChartView, SaveImpactChart, MAX_CHARTS};
 pub use import::{validate_import, ImportFlags};
 pub use integrations::{
     CheckedIntegration, CreateIntegration, CreatedIntegration, DeleteIntegration, IntegrationInput,
@@ -108,10 +115,20 @@ pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use maintenance::{SetMaintenance, MAINTENANCE_REFUSAL};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
 pub use pats::{CreatePat, DeletePat};
+pub use progressions::{ProgressDue, RemoveProgression, SetProgression};
 pub use project_tokens::{CreateProjectToken, RevokeProjectToken};
 pub use projects::{
     AddEnvironmentToProject, CreateEnvironment, CreateProject, DeleteProject,
     RemoveEnvironmentFromProject, SetEnvironmentEnabled, UpdateProject,
+};
+pub use release_plans::{AddReleasePlan, RemoveReleasePlan, StartMilestone};
+pub use release_template_inputs::{
+    MilestoneInput, MilestoneStrategyInput, TemplateInput, MAX_MILESTONES,
+};
+pub use release_templates::{ChangeTemplate, CreateTemplate, TemplateChange, TemplateChanged};
+pub use safeguards::{
+    RemoveSafeguard, ResumeProgression, SafeguardInput, SetSafeguard, TripSafeguard,
+    UpdatePlanStrategy,
 };
 pub use segments::{check_segment_name, CreateSegment, DeleteSegment, SegmentInput, UpdateSegment};
 pub use signals::{

@@ -165,7 +165,7 @@ pub fn check_constraint_sizes(constraints: &[Constraint], limits: &Limits) -> Op
 
 /// The strategy type exists: built in, or a custom one (deprecated or not).
 /// SDKs evaluate a custom strategy they do not implement as off.
-async fn check_strategy_type(w: &mut WriteTx<'_>, name: &str) -> OpResult<()> {
+pub(super) async fn check_strategy_type(w: &mut WriteTx<'_>, name: &str) -> OpResult<()> {
     match w.strategy_type(name).await? {
         Some(_) => Ok(()),
         None => Err(OpError::invalid(

@@ -96,7 +96,11 @@ mod tests {
             return touched;
         }
         // Kinds added since: a flag they name, else nothing.
-        if kind.starts_with("setting-") || kind.starts_with("feature-type-") {
+        if kind.starts_with("setting-")
+            || kind.starts_with("feature-type-")
+            || kind.starts_with("release-plan-template-")
+            || kind.starts_with("impact-metric-")
+        {
             touched.flags.extend(change.feature_name.clone());
             return touched;
         }

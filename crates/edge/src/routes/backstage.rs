@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use super::message;
 use crate::state::EdgeState;
-use crate::tokens::Known;
+use crate::tokens::{EdgeToken, Known};
 
 pub fn router() -> Router<EdgeState> {
     Router::new()
@@ -167,7 +167,7 @@ async fn validate(State(state): State<EdgeState>, body: axum::body::Bytes) -> Re
     let mut ask = Vec::new();
     for secret in body.tokens {
         match state.tokens.get(&secret) {
-            Some(Known::Valid(token)) => valid.push(token),
+            Some(Known::Valid(token)) => valid.push(EdgeToken::clone(&token)),
             Some(Known::Unknown) => {}
             None => ask.push(secret),
         }

@@ -66,12 +66,12 @@ async fn streaming(State(state): State<EdgeState>, headers: HeaderMap) -> Respon
     if let Err(refusal) = state.flags_for(&token).await {
         return refusal.into_response();
     }
-    let Some(entry) = state.scopes.get(&token.scope()) else {
+    let Some(entry) = state.scopes.get(token.scope()) else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
     let watch = entry.watch();
     drop(entry);
-    let scope = token.scope();
+    let scope = token.scope().clone();
     // (state, scope, its revision watch, whether the first event was sent)
     let events = futures_util::stream::unfold(
         (state, scope, watch, false),

@@ -186,7 +186,10 @@ async fn register(
 }
 
 /// OFREP takes a client or a frontend token.
-async fn evaluation_token(state: &EdgeState, headers: &HeaderMap) -> Result<EdgeToken, Refusal> {
+async fn evaluation_token(
+    state: &EdgeState,
+    headers: &HeaderMap,
+) -> Result<std::sync::Arc<EdgeToken>, Refusal> {
     match authorised(state, headers, TokenKind::Client).await {
         Err(Refusal::WrongKind) => authorised(state, headers, TokenKind::Frontend).await,
         other => other,

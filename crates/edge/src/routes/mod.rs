@@ -113,7 +113,7 @@ pub async fn authorised(
     state: &EdgeState,
     headers: &HeaderMap,
     kind: TokenKind,
-) -> Result<EdgeToken, Refusal> {
+) -> Result<std::sync::Arc<EdgeToken>, Refusal> {
     let secret = headers
         .get(state.settings.token_header.as_str())
         .and_then(|v| v.to_str().ok())

@@ -30,6 +30,7 @@ mod project_context;
 mod project_tokens;
 mod prometheus;
 mod push;
+mod release_plans;
 mod revisions;
 mod route_coverage;
 mod sdk_apis;
@@ -71,6 +72,7 @@ use project_context::*;
 use project_tokens::*;
 use prometheus::*;
 use push::*;
+use release_plans::*;
 use revisions::*;
 use sdk_apis::*;
 use signals::*;
@@ -120,6 +122,10 @@ on_both_backends!(
     change_requests_apply_whole_or_not_at_all,
     scheduled_change_requests_apply_once,
     playground_answers_as_if_a_request_were_applied,
+    release_plans_progress_on_a_moved_clock,
+    release_plans_progress_once_across_replicas,
+    safeguards_pause_a_plan_until_resumed,
+    impact_charts_are_saved,
     openapi_matches_the_router,
     guide_flow,
     tokens_guard_every_route,

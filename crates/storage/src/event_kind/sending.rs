@@ -1,5 +1,4 @@
-//! Which kinds of event integrations may be set up to send: a new kind does
-//! not compile until it is placed here.
+//! Which kinds of event integrations may send.
 
 use super::EventKind;
 
@@ -87,7 +86,24 @@ impl EventKind {
             | EventKind::ChangeRequestScheduled
             | EventKind::ChangeRequestScheduledApplicationSuccess
             | EventKind::ChangeRequestScheduledApplicationFailure
-            | EventKind::ChangeRequestRequestedApproversUpdated => true,
+            | EventKind::ChangeRequestRequestedApproversUpdated
+            | EventKind::ReleasePlanTemplateCreated
+            | EventKind::ReleasePlanTemplateUpdated
+            | EventKind::ReleasePlanTemplateDeleted
+            | EventKind::ReleasePlanTemplateArchived
+            | EventKind::ReleasePlanAdded
+            | EventKind::ReleasePlanRemoved
+            | EventKind::ReleasePlanMilestoneStarted
+            | EventKind::MilestoneProgressionCreated
+            | EventKind::MilestoneProgressionUpdated
+            | EventKind::MilestoneProgressionDeleted
+            | EventKind::SafeguardChanged
+            | EventKind::SafeguardDeleted
+            | EventKind::SafeguardProgressionsPaused
+            | EventKind::SafeguardProgressionsResumed
+            | EventKind::ImpactMetricCreated
+            | EventKind::ImpactMetricUpdated
+            | EventKind::ImpactMetricDeleted => true,
             // Not offered to integrations (as before `EventKind`): users and
             // personal access tokens are accounts, not changes to flags; a
             // test notification goes to the one integration it tests;

@@ -15,6 +15,8 @@ mod flag_batches;
 mod flag_bulk;
 mod flags;
 mod heavy;
+mod impact_charts;
+mod impact_metrics;
 mod integrations;
 mod lifecycle;
 mod links;
@@ -26,6 +28,9 @@ mod personal_dashboard;
 mod playground;
 mod project_context;
 pub(crate) mod projects;
+mod release_plan_guards;
+mod release_plans;
+mod release_templates;
 mod search;
 mod segment_strategies;
 mod segments;
@@ -90,6 +95,11 @@ pub fn router() -> Routes {
         .merge(name_checks::router())
         .merge(user_passwords::router())
         .merge(user_self::router())
+        .merge(release_templates::router())
+        .merge(release_plans::router())
+        .merge(release_plan_guards::router())
+        .merge(impact_metrics::router())
+        .merge(impact_charts::router())
 }
 
 /// The admin API's part of the OpenAPI document, area by area.
@@ -129,6 +139,11 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         name_checks::doc(),
         user_passwords::doc(),
         user_self::doc(),
+        release_templates::doc(),
+        release_plans::doc(),
+        release_plan_guards::doc(),
+        impact_metrics::doc(),
+        impact_charts::doc(),
     ] {
         openapi.merge(area);
     }

@@ -19,6 +19,7 @@ use crate::auth::{ApiToken, ClientToken};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+mod impact;
 mod recording;
 
 use recording::record_bulk;
@@ -71,7 +72,10 @@ pub(crate) struct RegisterBody {
 #[serde(rename_all = "camelCase")]
 #[schema(example = json!({"appName": "checkout-service", "instanceId": "checkout-7f9c",
     "bucket": {"start": "2025-03-01T09:00:00Z", "stop": "2025-03-01T09:01:00Z",
-        "toggles": {"new-checkout": {"yes": 120, "no": 30, "variants": {"blue": 70, "green": 50}}}}}))]
+        "toggles": {"new-checkout": {"yes": 120, "no": 30, "variants": {"blue": 70, "green": 50}}}},
+    "impactMetrics": [{"name": "errors", "help": "Errors in checkout", "type": "counter",
+        "samples": [{"labels": {"appName": "checkout-service", "environment": "production"},
+            "value": 3}]}]}))]
 pub(crate) struct MetricsBody {
     app_name: String,
     #[serde(default)]
@@ -80,6 +84,10 @@ pub(crate) struct MetricsBody {
     sdk_version: Option<String>,
     #[serde(default)]
     bucket: Option<Bucket>,
+    /// Counters, gauges and histograms the SDK's application recorded
+    /// (Unleash's impact metrics); stored per series and minute.
+    #[serde(default)]
+    impact_metrics: Option<Vec<impact::ImpactMetricInput>>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -61,7 +61,9 @@ pub(crate) async fn record_metrics(
 ) -> ApiResult<StatusCode> {
     let environment = within_quota(state, token)?;
     let app = app_name(&body.app_name)?;
+    let impact = super::impact::samples(body.impact_metrics.unwrap_or_default())?;
     let Some(bucket) = body.bucket else {
+        super::impact::store(state, &impact).await?;
         return Ok(StatusCode::ACCEPTED);
     };
     let (Some(start), Some(stop)) = (instant(&bucket.start), instant(&bucket.stop)) else {
@@ -120,6 +122,7 @@ pub(crate) async fn record_metrics(
         interval_ms: None,
     };
     report.instances.push(instance);
+    super::impact::store(state, &impact).await?;
     state.metrics.record(report).await?;
     Ok(StatusCode::ACCEPTED)
 }

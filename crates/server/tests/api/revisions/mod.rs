@@ -13,6 +13,7 @@ mod cases;
 mod change_request_cases;
 mod flag_area_cases;
 mod parity_cases;
+mod plan_cases;
 mod sdk_cases;
 mod user_cases;
 
@@ -44,7 +45,7 @@ pub(crate) struct Case {
     body: Option<fn(&Ids) -> Value>,
     fixed_body: Option<Value>,
     expect: Expect,
-    /// Keeps the answer's fields (second) under names (first).
+    /// Keeps the answer's field (second) under a name (first).
     keep: Vec<(&'static str, &'static str)>,
     /// Who sends it.
     caller: Caller,
@@ -108,7 +109,8 @@ impl Case {
         self.keep_field(name, "id")
     }
 
-    /// Keeps the answer's `field` under `name`.
+    /// Keeps the answer's `field` (or, starting with `/`, what that JSON
+    /// pointer names) under `name`.
     pub(crate) fn keep_field(mut self, name: &'static str, field: &'static str) -> Case {
         self.keep.push((name, field));
         self
@@ -221,12 +223,10 @@ pub async fn every_write_is_one_revision(db: Db) {
             "{label} ({}): {status} {answer}",
             case.route
         );
-        for &(name, field) in &case.keep {
-            // A field, or a JSON pointer into the answer (`/features/0/…`).
-            let kept = if field.starts_with('/') {
-                answer.pointer(field).cloned().unwrap_or(Value::Null)
-            } else {
-                answer[field].clone()
+        for (name, field) in case.keep {
+            let kept = match field.strip_prefix('/') {
+                Some(_) => answer.pointer(field).cloned().unwrap_or(Value::Null),
+                None => answer[field].clone(),
             };
             assert!(!kept.is_null(), "{label}: no {field} in {answer}");
             ids.insert(name, kept);

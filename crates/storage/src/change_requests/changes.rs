@@ -7,8 +7,8 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::columns::{instant, instant_text};
-use super::{from_json, to_json, Reader, Source, StorageResult, WriteTx};
+use crate::columns::{instant, instant_text};
+use crate::{from_json, to_json, Reader, Source, StorageResult, WriteTx};
 
 /// One change of a request: Unleash's view (`action`, `payload`) and the
 /// stored operation that applies it.
