@@ -48,6 +48,7 @@ mod quota;
 mod request_writes;
 mod response_cache;
 pub mod rollouts;
+pub mod schedules;
 pub mod snapshot;
 mod state;
 mod streams;

@@ -88,6 +88,40 @@ impl DomainState {
         buffer.spawn_writer(Arc::clone(&self.store))
     }
 
+    /// Applies scheduled change requests when due until the task is aborted
+    /// ([`crate::schedules`]).
+    pub fn spawn_scheduler(&self) -> JoinHandle<()> {
+        crate::schedules::spawn(self.clone())
+    }
+
+    /// The snapshot as if change request `id` were applied: its operations run
+    /// in a change transaction that is dropped uncommitted (as
+    /// `validate_import`), its flags reloaded from inside it. A request that
+    /// could not apply is refused as applying it would be.
+    pub async fn preview_change_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> OpResult<(
+        flagstaff_storage::ChangeRequestRow,
+        crate::snapshot::Snapshot,
+    )> {
+        let cx = Context::new(actor.clone(), self.limits);
+        let mut w = self.store.write().await?;
+        let row = ops::preview_change_request(&mut w, &cx, id).await?;
+        let flags = w
+            .change_request_changes(id)
+            .await?
+            .into_iter()
+            .map(|c| c.feature_name)
+            .collect();
+        let snapshot =
+            crate::snapshot::Snapshot::previewed(&self.snapshots.load(), &w, flags).await?;
+        // Dropped uncommitted: rolled back, nothing recorded.
+        drop(w);
+        Ok((row, snapshot))
+    }
+
     /// Follows changes made by other processes until the task is aborted
     /// (`follow`: PostgreSQL's `LISTEN`, and a look at the change head every second).
     pub fn spawn_follower(&self) -> JoinHandle<()> {

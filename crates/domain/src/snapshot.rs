@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 
 use crate::delta::{Change, DeltaHistory};
 use crate::response_cache::ResponseCache;
-use flagstaff_storage::{ReadTx, StorageResult, Store, Tag};
+use flagstaff_storage::{ReadTx, StorageResult, Store, Tag, TxReader};
 
 mod flags;
 mod playground;
@@ -163,7 +163,7 @@ impl Snapshots {
             && (changes.len() as i64) <= MAX_INCREMENTAL_EVENTS
             && !touched.everything;
         let mut next = if incremental {
-            Self::apply(&mut read, &previous, head, &touched).await?
+            Self::apply(&read, &previous, head, &touched).await?
         } else {
             Self::rebuild(&mut read, head).await?
         };
@@ -217,7 +217,7 @@ impl Snapshots {
 
     /// The previous snapshot with the touched flags and segments reloaded.
     async fn apply(
-        read: &mut ReadTx,
+        read: &TxReader,
         previous: &Snapshot,
         revision: i64,
         touched: &Touched,
@@ -305,6 +305,26 @@ impl Snapshots {
             next.environments.insert(environment.clone(), list);
         }
         next.changed = Some(changed);
+        Ok(next)
+    }
+}
+
+impl Snapshot {
+    /// `previous` with `flags` reloaded through `reader` — a change
+    /// transaction that ran a change request's operations and is dropped
+    /// after: what the playground evaluates "as if applied".
+    pub async fn previewed(
+        previous: &Snapshot,
+        reader: &TxReader,
+        flags: BTreeSet<String>,
+    ) -> StorageResult<Snapshot> {
+        let touched = Touched {
+            flags,
+            ..Touched::default()
+        };
+        let mut next = Snapshots::apply(reader, previous, previous.revision, &touched).await?;
+        next.projects = Arc::clone(&previous.projects);
+        next.tags = Arc::clone(&previous.tags);
         Ok(next)
     }
 }

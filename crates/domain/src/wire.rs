@@ -15,6 +15,7 @@ use flagstaff_storage::{
 };
 
 pub mod automation;
+pub mod change_requests;
 mod events;
 mod flags;
 pub mod release_plans;

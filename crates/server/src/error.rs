@@ -119,6 +119,7 @@ impl ApiError {
                 OpError::TooLarge(_) => "ContentTooLargeError",
                 OpError::Busy(_) => "RateLimitError",
                 OpError::Maintenance(_) => "ServiceUnavailableError",
+                OpError::ChangeRequestRequired(_) => "PermissionError",
                 OpError::Storage(_) => "InternalError",
             },
             ApiError::BadData(_) | ApiError::BadField { .. } => "BadDataError",
@@ -158,6 +159,7 @@ pub fn op_status(error: &OpError) -> StatusCode {
         OpError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         OpError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
         OpError::Maintenance(_) => StatusCode::SERVICE_UNAVAILABLE,
+        OpError::ChangeRequestRequired(_) => StatusCode::FORBIDDEN,
         OpError::Storage(StorageError::Unreachable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
         OpError::Storage(StorageError::Database(_)) => StatusCode::INTERNAL_SERVER_ERROR,
     }

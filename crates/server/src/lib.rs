@@ -122,6 +122,7 @@ pub async fn serve(
         .domain()
         .spawn_metrics_pruner(args.metrics_retention_hours);
     let follower = state.domain().spawn_follower();
+    let scheduler = state.domain().spawn_scheduler();
     let rollouts = state.domain().spawn_rollouts();
     let deliverer = state.deliverer.spawn();
     let app = api::router(state.clone(), args);
@@ -160,6 +161,7 @@ pub async fn serve(
     writer.abort();
     pruner.abort();
     follower.abort();
+    scheduler.abort();
     rollouts.abort();
     deliverer.abort();
     let flushed = state.domain().flush_metrics(&state.metrics).await;

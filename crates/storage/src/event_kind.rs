@@ -131,6 +131,22 @@ event_kinds! {
     StrategyReactivated => "strategy-reactivated",
     StrategyDeleted => "strategy-deleted",
     DefaultStrategyUpdated => "default-strategy-updated",
+    ChangeRequestConfigurationUpdated => "change-request-configuration-updated",
+    ChangeRequestCreated => "change-request-created",
+    ChangeRequestDiscarded => "change-request-discarded",
+    ChangeAdded => "change-added",
+    ChangeDiscarded => "change-discarded",
+    ChangeEdited => "change-edited",
+    ChangeRequestSentToReview => "change-request-sent-to-review",
+    ChangeRequestApprovalAdded => "change-request-approval-added",
+    ChangeRequestApproved => "change-request-approved",
+    ChangeRequestRejected => "change-request-rejected",
+    ChangeRequestCancelled => "change-request-cancelled",
+    ChangeRequestApplied => "change-request-applied",
+    ChangeRequestScheduled => "change-request-scheduled",
+    ChangeRequestScheduledApplicationSuccess => "change-request-scheduled-application-success",
+    ChangeRequestScheduledApplicationFailure => "change-request-scheduled-application-failure",
+    ChangeRequestRequestedApproversUpdated => "change-request-requested-approvers-updated",
     ReleasePlanTemplateCreated => "release-plan-template-created",
     ReleasePlanTemplateUpdated => "release-plan-template-updated",
     ReleasePlanTemplateDeleted => "release-plan-template-deleted",
@@ -234,7 +250,23 @@ impl EventKind {
             | EventKind::UserPasswordChanged
             | EventKind::UserUpdated
             | EventKind::UserDeleted
-            | EventKind::UserResetLinkCreated => Touches::Nothing,
+            | EventKind::UserResetLinkCreated
+            | EventKind::ChangeRequestConfigurationUpdated
+            | EventKind::ChangeRequestCreated
+            | EventKind::ChangeRequestDiscarded
+            | EventKind::ChangeAdded
+            | EventKind::ChangeDiscarded
+            | EventKind::ChangeEdited
+            | EventKind::ChangeRequestSentToReview
+            | EventKind::ChangeRequestApprovalAdded
+            | EventKind::ChangeRequestApproved
+            | EventKind::ChangeRequestRejected
+            | EventKind::ChangeRequestCancelled
+            | EventKind::ChangeRequestApplied
+            | EventKind::ChangeRequestScheduled
+            | EventKind::ChangeRequestScheduledApplicationSuccess
+            | EventKind::ChangeRequestScheduledApplicationFailure
+            | EventKind::ChangeRequestRequestedApproversUpdated => Touches::Nothing,
             EventKind::SegmentCreated | EventKind::SegmentUpdated | EventKind::SegmentDeleted => {
                 Touches::FlagElse(Part::Segment)
             }

@@ -2,8 +2,7 @@
 //! driver, `$N` placeholders, portable column types: text, integers, booleans,
 //! JSON as text, instants as RFC 3339 text). Only the DDL differs
 //! (`migrations/sqlite`, `migrations/postgres`). Only this module writes SQL.
-//! Rows carry typed columns (`DateTime<Utc>`, enums), decoded once when read
-//! (`columns.rs`).
+//! Rows carry typed columns (`DateTime<Utc>`, enums), decoded once (`columns.rs`).
 //!
 //! Writes go through [`Store::write`]: one transaction at a time (admin writes
 //! are rare; serialising them keeps SQLite free of lock upgrades and makes the
@@ -13,6 +12,7 @@
 //! [`Reader`], and run on the pool or inside any of the transactions.
 
 mod actions;
+mod change_requests;
 pub mod clock;
 mod columns;
 mod deliveries;
@@ -65,6 +65,7 @@ pub(crate) use columns::now_text;
 pub use columns::{instant_text, now, parse_instant, stored};
 
 pub use actions::{ActionRunRow, ActionSetRow, ActionStep, PayloadFilter, RunState};
+pub use change_requests::{ChangeRequestRow, ChangeRequestState, ChangeRow, CommentRow, ReviewRow};
 pub use deliveries::{AttemptOutcome, AttemptRow, ClaimedDelivery};
 pub use dependencies::DependencyRow;
 pub use error::{unreachable, StorageError, StorageResult};

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    project_environment, Context, Edit, EnvironmentName, FieldPath, FlagName, OpError, OpResult,
-    Operation, ProjectId, StrategyPlace, SwitchEnvironment, UpdateStrategy,
+    project_environment, Context, Edit, EnvironmentName, FieldPath, FlagName, FlagScope, OpError,
+    OpResult, Operation, ProjectId, StrategyPlace, SwitchEnvironment, UpdateStrategy,
 };
 use flagstaff_storage::WriteTx;
 
@@ -75,6 +75,13 @@ pub enum Step {
 
 impl Operation for Step {
     type Output = ();
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        match self {
+            Step::Switch(op) => op.flag_scopes(),
+            Step::SetRollout(op) => op.flag_scopes(),
+        }
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         match self {
@@ -236,6 +243,13 @@ pub struct SetRollout {
 
 impl Operation for SetRollout {
     type Output = ();
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::environment(
+            &self.place.project,
+            &self.place.environment,
+        )]
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let StrategyPlace {

@@ -10,7 +10,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Actor, Context, FieldPath, FlagName, OpError, OpResult, Operation, ProjectId};
+use super::{
+    Actor, Context, FieldPath, FlagName, FlagScope, OpError, OpResult, Operation, ProjectId,
+};
 use flagstaff_storage::{DependencyRow, EventKind, NewEvent, WriteTx};
 
 /// Most variant names one dependency may list.
@@ -46,6 +48,10 @@ pub struct AddDependency {
 
 impl Operation for AddDependency {
     type Output = ();
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::Project(self.project.clone())]
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let child = w.live_flag(&self.project, &self.child).await?;
@@ -126,6 +132,10 @@ pub struct RemoveDependency {
 impl Operation for RemoveDependency {
     type Output = ();
 
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::Project(self.project.clone())]
+    }
+
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         w.live_flag(&self.project, &self.child).await?;
         if w.delete_dependency(&self.child, &self.parent).await? {
@@ -152,6 +162,10 @@ pub struct RemoveDependencies {
 
 impl Operation for RemoveDependencies {
     type Output = ();
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::Project(self.project.clone())]
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         w.live_flag(&self.project, &self.child).await?;

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use super::{
     AddDependency, AddStrategy, Context, CreateFlag, Edit, EnvironmentName, FieldPath, FlagFields,
-    FlagName, OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput, StrategyPlace,
-    SwitchEnvironment, UpdateFlag, UpdateStrategy,
+    FlagName, FlagScope, OpError, OpResult, Operation, ProjectId, SetVariants, StrategyInput,
+    StrategyPlace, SwitchEnvironment, UpdateFlag, UpdateStrategy,
 };
 use flagstaff_storage::{FlagRow, StrategyRow, WriteTx};
 
@@ -139,6 +139,10 @@ pub(super) fn bounded_bulk(names: &[FlagName]) -> OpResult<()> {
 impl Operation for SwitchEnvironments {
     type Output = ();
 
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::environment(&self.project, &self.environment)]
+    }
+
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         bounded_bulk(&self.names)?;
         for name in self.names {
@@ -199,6 +203,13 @@ pub struct SortStrategies {
 
 impl Operation for SortStrategies {
     type Output = ();
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::environment(
+            &self.place.project,
+            &self.place.environment,
+        )]
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         for (id, sort_order) in self.orders {

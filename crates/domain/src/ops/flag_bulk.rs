@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::flag_batches::bounded_bulk;
 use super::{
-    ArchiveFlag, Context, DeleteFlag, Edit, EnvironmentName, FieldPath, FlagName, OpError,
-    OpResult, Operation, ProjectId, ReviveFlag, SetVariants, MAX_BULK,
+    ArchiveFlag, Context, DeleteFlag, Edit, EnvironmentName, FieldPath, FlagName, FlagScope,
+    OpError, OpResult, Operation, ProjectId, ReviveFlag, SetVariants, MAX_BULK,
 };
 use flagstaff_engine::document::Variant;
 use flagstaff_storage::{PoolReader, WriteTx};
@@ -27,6 +27,10 @@ pub struct ArchiveFlags {
 
 impl Operation for ArchiveFlags {
     type Output = ();
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::Project(self.project.clone())]
+    }
 
     fn check(&self, _cx: &Context) -> OpResult<()> {
         bounded_bulk(&self.names)
@@ -170,6 +174,13 @@ pub struct SetVariantsInEnvironments {
 
 impl Operation for SetVariantsInEnvironments {
     type Output = Vec<Variant>;
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        self.environments
+            .iter()
+            .map(|e| FlagScope::environment(&self.project, e))
+            .collect()
+    }
 
     fn check(&self, _cx: &Context) -> OpResult<()> {
         if self.environments.is_empty() {

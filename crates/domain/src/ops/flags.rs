@@ -9,7 +9,7 @@ use super::dependencies::no_children;
 use super::flag_fields::{apply_metadata, FlagFields};
 use super::tags::{parse_all, tag_at, tag_flag, TagInput};
 use super::{
-    Actor, Context, Edit, FieldPath, FlagName, OpError, OpResult, Operation, ProjectId,
+    Actor, Context, Edit, FieldPath, FlagName, FlagScope, OpError, OpResult, Operation, ProjectId,
     RemoveDependencies,
 };
 use crate::wire::{to_value, FlagMetadata};
@@ -193,6 +193,10 @@ pub struct ArchiveFlag {
 
 impl Operation for ArchiveFlag {
     type Output = ();
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::Project(self.project.clone())]
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;

@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use super::import_apply::apply;
 use super::import_plan::{check_file, plan};
-use super::{Context, EnvironmentName, FieldPath, OpError, OpResult, Operation, ProjectId};
+use super::{
+    Context, EnvironmentName, FieldPath, FlagScope, OpError, OpResult, Operation, ProjectId,
+};
 use crate::wire::transfer::{ExportDocument, ImportReport, ReportItem};
 use flagstaff_storage::{StorageError, Store, WriteTx};
 
@@ -37,6 +39,10 @@ pub struct ImportFlags {
 
 impl Operation for ImportFlags {
     type Output = ();
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::Project(self.project.clone())]
+    }
 
     /// The file's own checks, before the change lock: a file over the import
     /// limit, or with errors of its own, never makes other changes wait.

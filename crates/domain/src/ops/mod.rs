@@ -9,6 +9,11 @@
 mod action_steps;
 mod actions;
 mod automation;
+mod change_guard;
+mod change_request_changes;
+mod change_request_details;
+mod change_request_state;
+mod change_requests;
 mod context;
 mod context_checks;
 mod integrations;
@@ -58,6 +63,8 @@ pub mod users;
 mod variants;
 
 #[cfg(test)]
+mod change_request_tests;
+#[cfg(test)]
 mod rules_tests;
 
 use std::future::Future;
@@ -67,6 +74,17 @@ pub use actions::{
     as_constraint, ActionInput, ActionSetInput, CreateActionSet, DeleteActionSet, MatchInput,
     SwitchActionSet, UpdateActionSet,
 };
+pub use change_guard::{FlagScope, SetChangeRequestConfig, MAX_APPROVALS};
+pub use change_request_changes::{
+    ChangeAction, ChangeInput, ChangeOperation, ChangePayload, ProposedChange,
+};
+pub use change_request_details::{
+    AddChangeRequestComment, SetChangeRequestApprovers, SetChangeRequestTitle,
+};
+pub use change_request_state::{
+    preview_change_request, ApplyScheduled, MarkScheduleFailed, SetChangeRequestState, StateInput,
+};
+pub use change_requests::{AddChange, DeleteChangeRequest, DiscardChange, EditChange};
 pub use context::{
     check_context_name, AddLegalValue, ContextFieldInput, CreateContextField, DeleteContextField,
     LegalValue, RemoveLegalValue, UpdateContextField,
@@ -169,6 +187,10 @@ pub enum OpError {
     /// Maintenance mode is on: no change but turning it off (503, as Unleash).
     #[error("{0}")]
     Maintenance(String),
+    /// The environment needs change requests: this change goes through one
+    /// (403, Unleash's `PermissionError` for `SKIP_CHANGE_REQUEST`).
+    #[error("{0}")]
+    ChangeRequestRequired(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -304,6 +326,12 @@ pub trait Operation: Send {
         false
     }
 
+    /// Where it changes what flags evaluate to: [`apply`] refuses it where
+    /// change requests are required (see [`change_guard`]). Nowhere by default.
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        Vec::new()
+    }
+
     fn run(
         self,
         w: &mut WriteTx<'_>,
@@ -331,6 +359,7 @@ pub async fn apply<O: Operation>(
     let mut w = store.write().await?;
     w.action_depth = cx.actor.action_depth;
     maintenance::refuse_in_maintenance(&mut w, &operation).await?;
+    change_guard::refuse_protected(&mut w, &operation).await?;
     let output = operation.run(&mut w, cx).await?;
     let committed = w.commit().await?;
     Ok(Applied { output, committed })

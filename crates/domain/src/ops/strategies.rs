@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::context_checks::check_constraint_fields;
 use super::{
     normalise_variants, project_environment, Actor, Context, Edit, EnvironmentName, FieldPath,
-    FlagName, Limits, OpError, OpResult, Operation, ProjectId,
+    FlagName, FlagScope, Limits, OpError, OpResult, Operation, ProjectId,
 };
 use crate::wire::{to_value, StrategyView};
 use flagstaff_storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
@@ -247,6 +247,13 @@ pub struct AddStrategy {
 impl Operation for AddStrategy {
     type Output = StrategyRow;
 
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::environment(
+            &self.place.project,
+            &self.place.environment,
+        )]
+    }
+
     async fn run(mut self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<StrategyRow> {
         let actor = &cx.actor;
         self.place.check(w).await?;
@@ -300,6 +307,13 @@ pub struct UpdateStrategy {
 impl Operation for UpdateStrategy {
     type Output = StrategyRow;
 
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::environment(
+            &self.place.project,
+            &self.place.environment,
+        )]
+    }
+
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<StrategyRow> {
         let actor = &cx.actor;
         self.place.check(w).await?;
@@ -339,6 +353,13 @@ pub struct RemoveStrategy {
 
 impl Operation for RemoveStrategy {
     type Output = ();
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::environment(
+            &self.place.project,
+            &self.place.environment,
+        )]
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;

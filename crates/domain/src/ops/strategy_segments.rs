@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{
-    Context, Edit, EnvironmentName, FieldPath, FlagName, OpError, OpResult, Operation, ProjectId,
-    StrategyPlace, UpdateStrategy,
+    Context, Edit, EnvironmentName, FieldPath, FlagName, FlagScope, OpError, OpResult, Operation,
+    ProjectId, StrategyPlace, UpdateStrategy,
 };
 use flagstaff_storage::{StrategyRow, WriteTx};
 
@@ -24,6 +24,10 @@ pub struct SetStrategySegments {
 
 impl Operation for SetStrategySegments {
     type Output = StrategyRow;
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::environment(&self.project, &self.environment)]
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<StrategyRow> {
         let missing = || {

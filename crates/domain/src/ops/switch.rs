@@ -9,8 +9,8 @@ use serde_json::json;
 use super::context_checks::check_constraint_fields;
 use super::strategies::{check_segments, StrategyInput};
 use super::{
-    project_environment, Context, EnvironmentName, FieldPath, FlagName, OpError, OpResult,
-    Operation, ProjectId,
+    project_environment, Context, EnvironmentName, FieldPath, FlagName, FlagScope, OpError,
+    OpResult, Operation, ProjectId,
 };
 use crate::wire::{to_value, StrategyView};
 use flagstaff_storage::{EventKind, NewEvent, StrategyRow, StrategyValues, WriteTx};
@@ -66,6 +66,10 @@ fn default_strategy(
 
 impl Operation for SwitchEnvironment {
     type Output = ();
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::environment(&self.project, &self.environment)]
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<()> {
         let actor = &cx.actor;

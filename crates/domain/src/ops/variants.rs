@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    project_environment, Context, Edit, EnvironmentName, FieldPath, FlagName, OpError, OpResult,
-    Operation, ProjectId,
+    project_environment, Context, Edit, EnvironmentName, FieldPath, FlagName, FlagScope, OpError,
+    OpResult, Operation, ProjectId,
 };
 use flagstaff_storage::{EventKind, NewEvent, WriteTx};
 
@@ -121,6 +121,10 @@ pub struct SetVariants {
 
 impl Operation for SetVariants {
     type Output = Vec<Variant>;
+
+    fn flag_scopes(&self) -> Vec<FlagScope> {
+        vec![FlagScope::environment(&self.project, &self.environment)]
+    }
 
     async fn run(self, w: &mut WriteTx<'_>, cx: &Context) -> OpResult<Vec<Variant>> {
         let actor = &cx.actor;

@@ -7,6 +7,7 @@
 
 mod admin_routes;
 mod browser;
+mod change_requests;
 mod changes;
 mod dependencies;
 mod edge;
@@ -49,6 +50,7 @@ mod ui_users;
 mod users;
 
 use admin_routes::*;
+use change_requests::*;
 use changes::*;
 use dependencies::*;
 use edge::*;
@@ -116,6 +118,10 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     health,
+    change_requests_need_four_eyes,
+    change_requests_apply_whole_or_not_at_all,
+    scheduled_change_requests_apply_once,
+    playground_answers_as_if_a_request_were_applied,
     release_plans_progress_on_a_moved_clock,
     release_plans_progress_once_across_replicas,
     safeguards_pause_a_plan_until_resumed,

@@ -71,6 +71,22 @@ impl EventKind {
             | EventKind::StrategyReactivated
             | EventKind::StrategyDeleted
             | EventKind::DefaultStrategyUpdated
+            | EventKind::ChangeRequestConfigurationUpdated
+            | EventKind::ChangeRequestCreated
+            | EventKind::ChangeRequestDiscarded
+            | EventKind::ChangeAdded
+            | EventKind::ChangeDiscarded
+            | EventKind::ChangeEdited
+            | EventKind::ChangeRequestSentToReview
+            | EventKind::ChangeRequestApprovalAdded
+            | EventKind::ChangeRequestApproved
+            | EventKind::ChangeRequestRejected
+            | EventKind::ChangeRequestCancelled
+            | EventKind::ChangeRequestApplied
+            | EventKind::ChangeRequestScheduled
+            | EventKind::ChangeRequestScheduledApplicationSuccess
+            | EventKind::ChangeRequestScheduledApplicationFailure
+            | EventKind::ChangeRequestRequestedApproversUpdated
             | EventKind::ReleasePlanTemplateCreated
             | EventKind::ReleasePlanTemplateUpdated
             | EventKind::ReleasePlanTemplateDeleted

@@ -6,6 +6,7 @@
 //! `AppState::apply`, and render a view (`flagstaff_domain::wire`); reads go to the store.
 
 mod actions;
+mod change_requests;
 mod context;
 mod dependencies;
 mod events;
@@ -88,6 +89,7 @@ pub fn router() -> Routes {
         .merge(favorites::router())
         .merge(signal_endpoints::router())
         .merge(actions::router())
+        .merge(change_requests::router())
         .merge(transfer::router())
         .merge(users::router())
         .merge(name_checks::router())
@@ -131,6 +133,7 @@ pub fn doc() -> utoipa::openapi::OpenApi {
         favorites::doc(),
         signal_endpoints::doc(),
         actions::doc(),
+        change_requests::doc(),
         transfer::doc(),
         users::doc(),
         name_checks::doc(),

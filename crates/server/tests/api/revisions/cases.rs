@@ -28,6 +28,7 @@ pub fn cases() -> Vec<Case> {
         super::parity_cases::parity_cases(),
         super::flag_area_cases::flag_area_cases(),
         super::sdk_cases::sdk_writes(),
+        super::change_request_cases::change_request_cases(),
         super::plan_cases::plan_cases(),
     ]
     .into_iter()

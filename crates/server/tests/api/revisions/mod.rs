@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 mod cases;
+mod change_request_cases;
 mod flag_area_cases;
 mod parity_cases;
 mod plan_cases;

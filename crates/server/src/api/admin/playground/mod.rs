@@ -2,12 +2,14 @@
 //! projects evaluated in one environment for one context, with the engine's
 //! explanation — each strategy's result and each constraint's — in Unleash's shape
 //! (`views.rs`); and `GET /api/admin/engine-warnings`, what the engine could not
-//! use in the stored flags (Flagstaff's own: Unleash has no such list).
+//! use in the stored flags (Flagstaff's own: Unleash has no such list);
+//! `POST /api/admin/playground/change-request/:id`, the same as if a change
+//! request were applied (its operations run in a transaction that is dropped).
 
 mod views;
 
 use crate::api::routes::{get, post, Routes};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use flagstaff_engine::Context;
@@ -25,6 +27,10 @@ pub fn router() -> Routes {
     Routes::new()
         .route("/api/admin/playground", post(playground))
         .route("/api/admin/engine-warnings", get(engine_warnings))
+        .route(
+            "/api/admin/playground/change-request/{id}",
+            post(playground_change_request),
+        )
 }
 
 /// What the engine could not use, per environment.
@@ -125,6 +131,42 @@ async fn playground(
     _admin: AdminToken,
     ApiObject(body): ApiObject<PlaygroundBody>,
 ) -> ApiResult<Response> {
+    let snapshot = state.snapshots.load();
+    answer(&state, &snapshot, body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/admin/playground/change-request/{id}",
+    summary = "Evaluates every flag for a context as if a change request were applied",
+    request_body = PlaygroundBody,
+    responses(
+        (status = 200, description = "Every flag of the projects, explained, with the request's changes", body = PlaygroundAnswer),
+        (status = 400, description = "Invalid input"),
+        (status = 404, description = "Not found"),
+        (status = 409, description = "The request could not apply (a flag changed since)"),
+    )
+)]
+async fn playground_change_request(
+    State(state): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    ApiObject(body): ApiObject<PlaygroundBody>,
+) -> ApiResult<Response> {
+    let id = super::id_in_path(&id, "change request")?;
+    let (_, snapshot) = state
+        .domain()
+        .preview_change_request(&admin.actor(), id)
+        .await?;
+    answer(&state, &snapshot, body).await
+}
+
+/// The playground's answer for `body` from `snapshot`.
+async fn answer(
+    state: &AppState,
+    snapshot: &flagstaff_domain::snapshot::Snapshot,
+    body: PlaygroundBody,
+) -> ApiResult<Response> {
     let projects = body
         .projects
         .unwrap_or(PlaygroundProjects::All(AllProjects::All));
@@ -132,7 +174,6 @@ async fn playground(
         PlaygroundProjects::All(_) => None,
         PlaygroundProjects::Listed(ids) => Some(ids.as_slice()),
     };
-    let snapshot = state.snapshots.load();
     if !state
         .store
         .environments()
@@ -170,7 +211,7 @@ async fn playground(
 pub(super) fn doc() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi as _;
     #[derive(utoipa::OpenApi)]
-    #[openapi(paths(playground, engine_warnings))]
+    #[openapi(paths(playground, playground_change_request, engine_warnings))]
     struct Doc;
     crate::api::openapi::area(Doc::openapi(), "Admin: playground", "playground")
 }
