@@ -38,6 +38,7 @@ mod import_plan;
 mod links;
 mod maintenance;
 mod names;
+mod op_error;
 pub mod passwords;
 pub mod pats;
 mod progressions;
@@ -114,6 +115,7 @@ pub use lifecycle::{CompleteFlag, CompletedStatus, Completion, UncompleteFlag};
 pub use links::{AddLink, LinkInput, RemoveLink, UpdateLink, MAX_LINKS_PER_FLAG};
 pub use maintenance::{SetMaintenance, MAINTENANCE_REFUSAL};
 pub use names::{EnvironmentName, FlagName, ProjectId, SignalEndpointName};
+pub use op_error::{OpError, OpResult};
 pub use pats::{CreatePat, DeletePat};
 pub use progressions::{ProgressDue, RemoveProgression, SetProgression};
 pub use project_tokens::{CreateProjectToken, RevokeProjectToken};
@@ -156,73 +158,7 @@ pub use user_admin::{
 pub use users::{ChangePassword, CreateUser, HashedPassword, RootRole};
 pub use variants::{normalise_variants, SetVariants};
 
-use flagstaff_storage::{Committed, StorageError, Store, WriteTx};
-
-/// Why an operation was refused; nothing was changed.
-#[derive(Debug, thiserror::Error)]
-pub enum OpError {
-    /// The input breaks a rule: `message` says which, for people; `field` is
-    /// where in the input (the root where no single field is at fault).
-    #[error("{message}")]
-    Invalid { field: FieldPath, message: String },
-    #[error("{0}")]
-    NotFound(String),
-    /// The name is taken, or the thing is in use.
-    #[error("{0}")]
-    Conflict(String),
-    /// Not allowed this way (the message says which way is).
-    #[error("{0}")]
-    Denied(String),
-    /// Not allowed in the current state (Unleash's InvalidOperationError:
-    /// a dependency breaking the one-level rule, archiving a flag others need).
-    #[error("{0}")]
-    InvalidOperation(String),
-    /// The change would make a document larger than the limit (413).
-    #[error("{0}")]
-    TooLarge(String),
-    /// The server is too busy to do this now (429 with `Retry-After`): every
-    /// password-hashing permit is taken.
-    #[error("{0}")]
-    Busy(String),
-    /// Maintenance mode is on: no change but turning it off (503, as Unleash).
-    #[error("{0}")]
-    Maintenance(String),
-    /// The environment needs change requests: this change goes through one
-    /// (403, Unleash's `PermissionError` for `SKIP_CHANGE_REQUEST`).
-    #[error("{0}")]
-    ChangeRequestRequired(String),
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
-
-pub type OpResult<T> = Result<T, OpError>;
-
-impl OpError {
-    /// The input breaks a rule at `field`.
-    pub fn invalid(field: FieldPath, message: impl Into<String>) -> OpError {
-        OpError::Invalid {
-            field,
-            message: message.into(),
-        }
-    }
-
-    /// The input as a whole breaks a rule (no single field is at fault).
-    pub fn invalid_input(message: impl Into<String>) -> OpError {
-        OpError::invalid(FieldPath::root(), message)
-    }
-
-    /// This refusal as seen from the input that holds the checked part at
-    /// `parent`: an `Invalid`'s path gets `parent` in front; others are unchanged.
-    pub fn within(self, parent: &FieldPath) -> OpError {
-        match self {
-            OpError::Invalid { field, message } => OpError::Invalid {
-                field: parent.join(&field),
-                message,
-            },
-            other => other,
-        }
-    }
-}
+use flagstaff_storage::{Committed, Store, WriteTx};
 
 /// Who makes a change, as the event log names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
